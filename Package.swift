@@ -1,0 +1,101 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "xuequ",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "xuequ", targets: ["xuequ"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/vapor/fluent.git", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/leaf.git", from: "4.5.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Shared kernel: no Vapor, no database.
+        .target(
+            name: "XuequCore",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
+        // Platform pieces every module needs on the server side: the request's actor,
+        // the write gate, the audit log, spreadsheets in and out, page layout.
+        .target(
+            name: "XuequKit",
+            dependencies: [
+                "XuequCore",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Leaf", package: "leaf"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Districts, schools, teachers, consolidation; registry imports and exports.
+        .target(
+            name: "Registry",
+            dependencies: [
+                "XuequCore",
+                "XuequKit",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Configuration, auth, middleware, layout, commands.
+        .target(
+            name: "XuequApp",
+            dependencies: [
+                "XuequCore",
+                "XuequKit",
+                "Registry",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "Leaf", package: "leaf"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            resources: [
+                .copy("Resources/Views"),
+                .copy("Resources/Public"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "xuequ",
+            dependencies: ["XuequApp"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "XuequCoreTests",
+            dependencies: ["XuequCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "XuequAppTests",
+            dependencies: [
+                "XuequApp",
+                "XuequKit",
+                "Registry",
+                "XuequCore",
+                .product(name: "VaporTesting", package: "vapor"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

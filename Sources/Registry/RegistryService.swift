@@ -1,0 +1,342 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+import XuequCore
+import XuequKit
+
+/// The registry's use cases: each checks permission and scope, validates, writes in one
+/// transaction and records the audit entry.
+public struct RegistryService: Sendable {
+    let req: Request
+
+    public init(_ req: Request) { self.req = req }
+
+    var db: any Database { req.db }
+    var now: Double { req.application.clock.now().timeIntervalSince1970 }
+    var today: CivilDate { CivilDate.today(req.application.clock.now()) }
+
+    static let schoolWord = LocalizedText(zh: "学校", en: "school")
+    static let teacherWord = LocalizedText(zh: "教师", en: "teacher")
+    static let districtWord = LocalizedText(zh: "学区", en: "district")
+
+    // MARK: districts
+
+    public func districts() async throws -> [DistrictSummary] {
+        let actor = try req.requireActor()
+        try actor.require(.registryRead)
+        return try await RegistryStore.districts(on: db, scope: actor.registryScope)
+    }
+
+    public func district(id: Int) async throws -> DistrictRow {
+        let actor = try req.requireActor()
+        try actor.require(.registryRead)
+        guard let d = try await RegistryStore.district(id: id, on: db) else { throw DomainError.notFound(Self.districtWord) }
+        guard actor.covers(districtId: d.id) else { throw DomainError.forbidden }
+        return d
+    }
+
+    public func createDistrict(code: String, name: String) async throws -> DistrictRow {
+        let actor = try req.requireActor()
+        try actor.require(.districtsWrite)
+        var e = FieldErrors()
+        let code = code.trimmingCharacters(in: .whitespaces), name = name.trimmingCharacters(in: .whitespaces)
+        if code.isEmpty || code.count > 20 { e.add("code", "学区代码不能为空，最长20位", "code is required, at most 20 characters") }
+        if name.isEmpty || name.count > 60 { e.add("name", "学区名称不能为空，最长60字", "name is required, at most 60 characters") }
+        try e.throwIfAny()
+        let ctx = req.auditContext, now = self.now
+        let id: Int = try await req.write { tx in
+            if try await RegistryStore.district(code: code, on: tx) != nil {
+                throw DomainError(.conflict, code: "duplicate_code", LocalizedText(zh: "学区代码\(code)已存在", en: "district code \(code) exists"), fields: ["code": LocalizedText(zh: "已存在", en: "already exists")])
+            }
+            let id = try await RegistryStore.insertDistrict(code: code, name: name, on: tx, now: now)
+            try await Audit.record(on: tx, ctx, action: "district.create", entity: "district", entityId: String(id), summary: "\(code) \(name)")
+            return id
+        }
+        return DistrictRow(id: id, code: code, name: name, centralSchoolId: nil)
+    }
+
+    // MARK: schools
+
+    public func schools(filter: SchoolFilter, page: PageSpec) async throws -> PageResult<SchoolListRow> {
+        let actor = try req.requireActor()
+        try actor.require(.registryRead)
+        return try await RegistryStore.schools(on: db, scope: actor.registryScope, filter: filter, page: page)
+    }
+
+    public func school(id: Int) async throws -> SchoolRow {
+        let actor = try req.requireActor()
+        try actor.require(.registryRead)
+        guard let s = try await RegistryStore.school(id: id, on: db) else { throw DomainError.notFound(Self.schoolWord) }
+        guard actor.covers(schoolId: s.id, districtId: s.districtId) else { throw DomainError.forbidden }
+        return s
+    }
+
+    func resolveDistrict(_ ref: SchoolDraft.DistrictRef, on db: any Database) async throws -> DistrictRow {
+        let d: DistrictRow?
+        switch ref {
+        case .id(let id): d = try await RegistryStore.district(id: id, on: db)
+        case .code(let c): d = try await RegistryStore.district(code: c, on: db)
+        }
+        guard let d else { throw DomainError.validation(["districtId": LocalizedText(zh: "学区不存在", en: "no such district")]) }
+        return d
+    }
+
+    public func createSchool(_ draft: SchoolDraft) async throws -> SchoolRow {
+        let actor = try req.requireActor()
+        try actor.require(.schoolsWrite)
+        let v: ValidSchool
+        switch SchoolRules.validate(draft) {
+        case .success(let s): v = s
+        case .failure(let e): throw DomainError.validation(e.fields)
+        }
+        let district = try await resolveDistrict(v.districtRef, on: db)
+        guard actor.covers(districtId: district.id) else { throw DomainError.forbidden }
+        let ctx = req.auditContext, now = self.now
+        let id: Int = try await req.write { tx in
+            if !(try await RegistryStore.schools(codes: [v.code], on: tx)).isEmpty {
+                throw DomainError(.conflict, code: "duplicate_code", LocalizedText(zh: "学校代码\(v.code)已存在", en: "school code \(v.code) exists"), fields: ["code": LocalizedText(zh: "已存在", en: "already exists")])
+            }
+            let id = try await RegistryStore.insertSchool(v, districtId: district.id, on: tx, now: now)
+            if v.central { try await tx.sql.raw("UPDATE districts SET central_school_id = \(bind: id) WHERE id = \(bind: district.id) AND central_school_id IS NULL").run() }
+            try await Audit.record(on: tx, ctx, action: "school.create", entity: "school", entityId: String(id), summary: "\(v.code) \(v.name) \(v.stage.rawValue)")
+            return id
+        }
+        return try await RegistryStore.school(id: id, on: db)!
+    }
+
+    public func updateSchool(id: Int, _ draft: SchoolDraft, version: Int) async throws -> SchoolRow {
+        let actor = try req.requireActor()
+        try actor.require(.schoolsWrite)
+        let before = try await school(id: id)
+        let v: ValidSchool
+        switch SchoolRules.validate(draft) {
+        case .success(let s): v = s
+        case .failure(let e): throw DomainError.validation(e.fields)
+        }
+        let district = try await resolveDistrict(v.districtRef, on: db)
+        guard actor.covers(districtId: district.id) else { throw DomainError.forbidden }
+        let ctx = req.auditContext, now = self.now
+        try await req.write { tx in
+            if v.code != before.code, !(try await RegistryStore.schools(codes: [v.code], on: tx)).isEmpty {
+                throw DomainError(.conflict, code: "duplicate_code", LocalizedText(zh: "学校代码\(v.code)已存在", en: "school code \(v.code) exists"), fields: ["code": LocalizedText(zh: "已存在", en: "already exists")])
+            }
+            struct N: Decodable { let id: Int }
+            let updated = try await tx.sql.raw("""
+                UPDATE schools SET code = \(bind: v.code), name = \(bind: v.name), district_id = \(bind: district.id), stage = \(bind: v.stage.rawValue),
+                  locality = \(bind: v.locality.rawValue), boarding = \(bind: v.boarding), central = \(bind: v.central), standardised = \(bind: v.standardised),
+                  students = \(bind: v.students), address = \(bind: v.address), updated_at = \(bind: now), version = version + 1
+                WHERE id = \(bind: id) AND version = \(bind: version) RETURNING id
+                """).all(decoding: N.self)
+            if updated.isEmpty { throw Self.staleVersion }
+            if district.id != before.districtId {
+                try await tx.sql.raw("UPDATE teachers SET district_id = \(bind: district.id) WHERE school_id = \(bind: id)").run()
+            }
+            try await Audit.record(on: tx, ctx, action: "school.update", entity: "school", entityId: String(id),
+                                   summary: Self.diff(["code": (before.code, v.code), "name": (before.name, v.name), "district": (String(before.districtId), String(district.id)),
+                                                       "stage": (before.stage, v.stage.rawValue), "locality": (before.locality, v.locality.rawValue), "students": (String(before.students), String(v.students)),
+                                                       "boarding": (String(before.boarding), String(v.boarding)), "standardised": (String(before.standardised), String(v.standardised))]))
+        }
+        return try await RegistryStore.school(id: id, on: db)!
+    }
+
+    static let staleVersion = DomainError(.conflict, code: "stale_version", LocalizedText(zh: "该记录已被他人修改，请刷新后重试", en: "someone else changed this record; reload and try again"))
+
+    /// `field: before → after` for the fields that changed.
+    static func diff(_ pairs: [String: (String, String)]) -> String {
+        let changed = pairs.keys.sorted().compactMap { k -> String? in
+            let (a, b) = pairs[k]!
+            return a == b ? nil : "\(k): \(a) → \(b)"
+        }
+        return changed.isEmpty ? "no change" : changed.joined(separator: "; ")
+    }
+
+    /// 撤并: the school is merged into another on a date; its teachers and students move, it
+    /// becomes `merged`, and both schools keep the record.
+    public func merge(schoolId: Int, into targetId: Int, on date: CivilDate, note: String?) async throws -> MergerRow {
+        let actor = try req.requireActor()
+        try actor.require(.schoolsMerge)
+        let source = try await school(id: schoolId)
+        let target = try await school(id: targetId)
+        var e = FieldErrors()
+        if source.id == target.id { e.add("intoSchoolId", "不能并入自身", "a school cannot merge into itself") }
+        if source.status != SchoolStatus.active.rawValue { e.add("schoolId", "该校已撤并或停办", "this school is no longer active") }
+        if target.status != SchoolStatus.active.rawValue { e.add("intoSchoolId", "目标学校已撤并或停办", "the target school is no longer active") }
+        if date > today { e.add("mergedOn", "撤并日期不能晚于今天", "the merge date cannot be in the future") }
+        if let n = note, n.count > 500 { e.add("note", "说明不能超过500字", "note is longer than 500 characters") }
+        try e.throwIfAny()
+        let ctx = req.auditContext, now = self.now, actorName = actor.username
+        try await req.write { tx in
+            struct N: Decodable { let n: Int }
+            let moved = try await tx.sql.raw("SELECT COUNT(*) AS n FROM teachers WHERE school_id = \(bind: source.id)").first(decoding: N.self)?.n ?? 0
+            try await tx.sql.raw("""
+                INSERT INTO teacher_transfers (teacher_id, from_school_id, to_school_id, on_date, reason, created_at)
+                SELECT id, \(bind: source.id), \(bind: target.id), \(bind: date.description), 'merge', \(bind: now) FROM teachers WHERE school_id = \(bind: source.id)
+                """).run()
+            // Teachers' years at the school restart only when they really change school; a merge
+            // keeps their service, so school_since is left as it was.
+            try await tx.sql.raw("UPDATE teachers SET school_id = \(bind: target.id), district_id = \(bind: target.districtId), updated_at = \(bind: now), version = version + 1 WHERE school_id = \(bind: source.id)").run()
+            struct Id: Decodable { let id: Int }
+            let updated = try await tx.sql.raw("""
+                UPDATE schools SET status = 'merged', merged_into_id = \(bind: target.id), merged_on = \(bind: date.description), students = 0,
+                  updated_at = \(bind: now), version = version + 1 WHERE id = \(bind: source.id) AND status = 'active' RETURNING id
+                """).all(decoding: Id.self)
+            if updated.isEmpty { throw Self.staleVersion }
+            try await tx.sql.raw("UPDATE schools SET students = students + \(bind: source.students), updated_at = \(bind: now), version = version + 1 WHERE id = \(bind: target.id)").run()
+            try await tx.sql.raw("UPDATE districts SET central_school_id = NULL WHERE central_school_id = \(bind: source.id)").run()
+            try await tx.sql.insert(into: "school_mergers")
+                .columns("school_id", "into_school_id", "merged_on", "teachers_moved", "students_moved", "note", "created_by", "created_at")
+                .values(SQLBind(source.id), SQLBind(target.id), SQLBind(date.description), SQLBind(moved), SQLBind(source.students), SQLBind(note), SQLBind(actorName), SQLBind(now))
+                .run()
+            try await Audit.record(on: tx, ctx, action: "school.merge", entity: "school", entityId: String(source.id),
+                                   summary: "\(source.code) → \(target.code) on \(date): \(moved) teachers, \(source.students) students")
+        }
+        return try await RegistryStore.mergers(of: source.id, on: db).first { $0.schoolId == source.id }!
+    }
+
+    public func mergers(schoolId: Int) async throws -> [MergerRow] {
+        _ = try await school(id: schoolId)
+        return try await RegistryStore.mergers(of: schoolId, on: db)
+    }
+
+    // MARK: teachers
+
+    public func teachers(filter: TeacherFilter, page: PageSpec, withSchool: Bool = false) async throws -> PageResult<TeacherRow> {
+        let actor = try req.requireActor()
+        try actor.require(.registryRead)
+        return try await RegistryStore.teachers(on: db, scope: actor.registryScope, filter: filter, page: page, withSchool: withSchool)
+    }
+
+    /// A teacher outside the caller's scope answers 404: whether a person is on record is itself personal.
+    public func teacher(id: Int) async throws -> TeacherRow {
+        let actor = try req.requireActor()
+        try actor.require(.registryRead)
+        guard let t = try await RegistryStore.teacher(id: id, on: db), actor.covers(schoolId: t.schoolId, districtId: t.districtId) else {
+            throw DomainError.notFound(Self.teacherWord)
+        }
+        return t
+    }
+
+    func resolveSchool(_ ref: TeacherDraft.SchoolRef, on db: any Database) async throws -> SchoolRow? {
+        switch ref {
+        case .id(let id): return try await RegistryStore.school(id: id, on: db)
+        case .code(let c): return try await RegistryStore.schools(codes: [c], on: db)[c]
+        }
+    }
+
+    static func fieldErrors(_ e: [TeacherField: LocalizedText]) -> DomainError {
+        var out: [String: LocalizedText] = [:]
+        for (k, v) in e { out[k.rawValue] = v }
+        return DomainError.validation(out)
+    }
+
+    /// Checks a teacher draft against the registry: the school exists, is active and in scope; the part fits.
+    func checkPlacement(_ v: ValidTeacher, actor: Actor, on db: any Database) async throws -> SchoolRow {
+        guard let school = try await resolveSchool(v.schoolRef, on: db) else {
+            throw DomainError.validation(["schoolId": LocalizedText(zh: "学校不存在", en: "no such school")])
+        }
+        guard actor.covers(schoolId: school.id, districtId: school.districtId) else { throw DomainError.forbidden }
+        if school.status != SchoolStatus.active.rawValue {
+            throw DomainError.validation(["schoolId": LocalizedText(zh: "该校已撤并或停办", en: "the school is no longer active")])
+        }
+        if let p = TeacherRules.check(part: v.stagePart, stage: Stage(rawValue: school.stage) ?? .primary) {
+            throw DomainError.validation(["stagePart": p])
+        }
+        return school
+    }
+
+    public func createTeacher(_ draft: TeacherDraft) async throws -> TeacherRow {
+        let actor = try req.requireActor()
+        try actor.require(.teachersWrite)
+        let v: ValidTeacher
+        switch TeacherRules.validate(draft, today: today) {
+        case .success(let t): v = t
+        case .failure(let e): throw Self.fieldErrors(e.fields)
+        }
+        let school = try await checkPlacement(v, actor: actor, on: db)
+        let ctx = req.auditContext, now = self.now
+        try await req.write { tx in
+            if !(try await RegistryStore.existingResidentIDs([v.residentId.value], on: tx)).isEmpty {
+                throw DomainError(.conflict, code: "duplicate_resident_id", LocalizedText(zh: "该身份证号的教师已在册（全县每人只登记一次）", en: "a teacher with this resident ID is already registered (one record per person county-wide)"),
+                                  fields: ["residentId": LocalizedText(zh: "已在册", en: "already registered")])
+            }
+            try await RegistryStore.insertTeachers([(v, school.id, school.districtId)], on: tx, now: now)
+            try await Audit.record(on: tx, ctx, action: "teacher.create", entity: "teacher", entityId: v.residentId.masked, summary: "\(Masking.name(v.name)) \(v.residentId.masked) at \(school.code)")
+        }
+        let id = try await RegistryStore.existingResidentIDs([v.residentId.value], on: db)[v.residentId.value]!
+        return try await RegistryStore.teacher(id: id, on: db)!
+    }
+
+    public func updateTeacher(id: Int, _ draft: TeacherDraft, version: Int) async throws -> TeacherRow {
+        let actor = try req.requireActor()
+        try actor.require(.teachersWrite)
+        let before = try await teacher(id: id)
+        let v: ValidTeacher
+        switch TeacherRules.validate(draft, today: today) {
+        case .success(let t): v = t
+        case .failure(let e): throw Self.fieldErrors(e.fields)
+        }
+        let school = try await checkPlacement(v, actor: actor, on: db)
+        let ctx = req.auditContext, now = self.now, today = self.today
+        try await req.write { tx in
+            if v.residentId.value != before.residentId, !(try await RegistryStore.existingResidentIDs([v.residentId.value], on: tx)).isEmpty {
+                throw DomainError(.conflict, code: "duplicate_resident_id", LocalizedText(zh: "该身份证号的教师已在册", en: "a teacher with this resident ID is already registered"),
+                                  fields: ["residentId": LocalizedText(zh: "已在册", en: "already registered")])
+            }
+            struct N: Decodable { let id: Int }
+            let updated = try await tx.sql.raw("""
+                UPDATE teachers SET name = \(bind: v.name), resident_id = \(bind: v.residentId.value), birth_date = \(bind: v.residentId.birthDate.description),
+                  gender = \(bind: v.residentId.gender.rawValue), school_id = \(bind: school.id), district_id = \(bind: school.districtId),
+                  subjects = \(bind: v.subjectsColumn), education = \(bind: v.education.rawValue), putonghua = \(bind: v.putonghua.rawValue),
+                  title = \(bind: v.title.rawValue), backbone = \(bind: v.backbone.rawValue), school_since = \(bind: v.schoolSince.description),
+                  stage_part = \(bind: v.stagePart?.rawValue), phone = \(bind: v.phone), updated_at = \(bind: now), version = version + 1
+                WHERE id = \(bind: id) AND version = \(bind: version) RETURNING id
+                """).all(decoding: N.self)
+            if updated.isEmpty { throw Self.staleVersion }
+            if school.id != before.schoolId {
+                try await tx.sql.raw("INSERT INTO teacher_transfers (teacher_id, from_school_id, to_school_id, on_date, reason, created_at) VALUES (\(bind: id), \(bind: before.schoolId), \(bind: school.id), \(bind: today.description), 'edit', \(bind: now))").run()
+            }
+            try await Audit.record(on: tx, ctx, action: "teacher.update", entity: "teacher", entityId: String(id),
+                                   summary: Self.diff(["name": (Masking.name(before.name), Masking.name(v.name)), "residentId": (Masking.residentID(before.residentId), v.residentId.masked),
+                                                       "school": (String(before.schoolId), String(school.id)), "subjects": (before.subjects, v.subjectsColumn),
+                                                       "education": (before.education, v.education.rawValue), "putonghua": (before.putonghua, v.putonghua.rawValue),
+                                                       "title": (before.title, v.title.rawValue), "backbone": (before.backbone, v.backbone.rawValue),
+                                                       "schoolSince": (before.schoolSince, v.schoolSince.description), "stagePart": (before.stagePart ?? "-", v.stagePart?.rawValue ?? "-")]))
+        }
+        return try await RegistryStore.teacher(id: id, on: db)!
+    }
+
+    public func transfers(teacherId: Int) async throws -> [TransferRow] {
+        _ = try await teacher(id: teacherId)
+        return try await RegistryStore.transfers(of: teacherId, on: db)
+    }
+
+    // MARK: conditions
+
+    public func putConditions(schoolId: Int, _ c: SchoolConditions) async throws {
+        let actor = try req.requireActor()
+        try actor.require(.conditionsWrite)
+        let s = try await school(id: schoolId)
+        try c.validate(today: today)
+        let ctx = req.auditContext, now = self.now
+        try await req.write { tx in
+            try await RegistryStore.upsertConditions(c, schoolId: s.id, on: tx, now: now)
+            struct Y: Decodable { let y: Int? }
+            let latest = try await tx.sql.raw("SELECT MAX(year) AS y FROM school_conditions WHERE school_id = \(bind: s.id)").first(decoding: Y.self)?.y ?? c.year
+            if c.year >= latest {
+                try await tx.sql.raw("UPDATE schools SET students = \(bind: c.students.primary + c.students.junior + c.students.senior), updated_at = \(bind: now) WHERE id = \(bind: s.id)").run()
+            }
+            try await Audit.record(on: tx, ctx, action: "school.conditions", entity: "school", entityId: String(s.id), summary: "year \(c.year)")
+        }
+    }
+
+    public func conditions(schoolId: Int) async throws -> [SchoolConditions] {
+        _ = try await school(id: schoolId)
+        return try await RegistryStore.conditions(schoolId: schoolId, on: db)
+    }
+
+    /// Whether the caller may see this teacher's personal data in full.
+    public func seesFull(_ t: TeacherRow) -> Bool {
+        req.actor?.seesPersonalData(ofTeacher: t.id, schoolId: t.schoolId, districtId: t.districtId) ?? false
+    }
+}

@@ -1,0 +1,303 @@
+import Fluent
+import Foundation
+import SQLKit
+import XuequCore
+import XuequKit
+
+/// Filters for the school list (page and API).
+public struct SchoolFilter: Sendable {
+    public var district: Int?
+    public var stage: Stage?
+    public var locality: Locality?
+    public var status: SchoolStatus?
+    public var q: String?
+    public var sort: String?
+    public init(district: Int? = nil, stage: Stage? = nil, locality: Locality? = nil, status: SchoolStatus? = nil, q: String? = nil, sort: String? = nil) {
+        self.district = district; self.stage = stage; self.locality = locality; self.status = status; self.q = q; self.sort = sort
+    }
+}
+
+/// Filters for the teacher list.
+public struct TeacherFilter: Sendable {
+    public var district: Int?
+    public var school: Int?
+    public var q: String?
+    public var subject: Subject?
+    public var title: Title?
+    public var education: Education?
+    public var backbone: Backbone?
+    /// Six years or more at the school on this date (the rotation rule).
+    public var dueOn: CivilDate?
+    public var sort: String?
+    public init(district: Int? = nil, school: Int? = nil, q: String? = nil, subject: Subject? = nil, title: Title? = nil, education: Education? = nil, backbone: Backbone? = nil, dueOn: CivilDate? = nil, sort: String? = nil) {
+        self.district = district; self.school = school; self.q = q; self.subject = subject; self.title = title
+        self.education = education; self.backbone = backbone; self.dueOn = dueOn; self.sort = sort
+    }
+}
+
+/// SQL for the registry's tables. Lists and imports use SQLKit directly: they run over many rows.
+public enum RegistryStore {
+    struct Count: Decodable { let n: Int }
+    static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+
+    // MARK: districts
+
+    public static func districts(on db: any Database, scope: RegistryScope) async throws -> [DistrictSummary] {
+        var q = db.sql.select()
+            .column(SQLColumn("id", table: "d")).column(SQLColumn("code", table: "d")).column(SQLColumn("name", table: "d"))
+            .column(SQLColumn("central_school_id", table: "d"))
+            .column(SQLRaw("(SELECT name FROM schools c WHERE c.id = d.central_school_id)"), as: "central_school_name")
+            .column(SQLRaw("(SELECT COUNT(*) FROM schools s WHERE s.district_id = d.id AND s.status = 'active')"), as: "schools")
+            .column(SQLRaw("(SELECT COALESCE(SUM(students), 0) FROM schools s WHERE s.district_id = d.id AND s.status = 'active')"), as: "students")
+            .column(SQLRaw("(SELECT COUNT(*) FROM teachers t WHERE t.district_id = d.id)"), as: "teachers")
+            .from(SQLAlias(SQLIdentifier("districts"), as: SQLIdentifier("d")))
+        switch scope {
+        case .county: break
+        case .district(let id): q = q.where(SQLColumn("id", table: "d"), .equal, SQLBind(id))
+        case .school(let sid): q = q.where(SQLColumn("id", table: "d"), .equal, SQLRaw("(SELECT district_id FROM schools WHERE id = \(sid))"))
+        case .nothing: return []
+        }
+        return try await q.orderBy(SQLColumn("code", table: "d")).all(decoding: DistrictSummary.self, with: decoder)
+    }
+
+    public static func district(id: Int, on db: any Database) async throws -> DistrictRow? {
+        try await db.sql.select().columns("id", "code", "name", "central_school_id").from("districts").where("id", .equal, id)
+            .first(decoding: DistrictRow.self, with: decoder)
+    }
+
+    public static func district(code: String, on db: any Database) async throws -> DistrictRow? {
+        try await db.sql.select().columns("id", "code", "name", "central_school_id").from("districts").where("code", .equal, code)
+            .first(decoding: DistrictRow.self, with: decoder)
+    }
+
+    public static func insertDistrict(code: String, name: String, on db: any Database, now: Double) async throws -> Int {
+        struct Id: Decodable { let id: Int }
+        return try await db.sql.insert(into: "districts").columns("code", "name", "created_at").values(SQLBind(code), SQLBind(name), SQLBind(now))
+            .returning("id").first(decoding: Id.self)!.id
+    }
+
+    // MARK: schools
+
+    static let schoolColumns = ["id", "code", "name", "district_id", "stage", "locality", "boarding", "central", "standardised", "status", "students", "address", "merged_into_id", "merged_on", "version"]
+
+    public static func school(id: Int, on db: any Database) async throws -> SchoolRow? {
+        try await db.sql.select().columns(schoolColumns.map { SQLColumn($0) }).from("schools").where("id", .equal, id)
+            .first(decoding: SchoolRow.self, with: decoder)
+    }
+
+    public static func schools(codes: [String], on db: any Database) async throws -> [String: SchoolRow] {
+        var out: [String: SchoolRow] = [:]
+        for chunk in stride(from: 0, to: codes.count, by: 500).map({ Array(codes[$0..<min($0 + 500, codes.count)]) }) {
+            let rows = try await db.sql.select().columns(schoolColumns.map { SQLColumn($0) }).from("schools")
+                .where("code", .in, chunk).all(decoding: SchoolRow.self, with: decoder)
+            for r in rows { out[r.code] = r }
+        }
+        return out
+    }
+
+    static func scopeCondition(_ scope: RegistryScope, schoolColumn: String, districtColumn: String) -> (any SQLExpression)? {
+        switch scope {
+        case .county: return nil
+        case .district(let d): return SQLBinaryExpression(SQLColumn(districtColumn), .equal, SQLBind(d))
+        case .school(let s): return SQLBinaryExpression(SQLColumn(schoolColumn), .equal, SQLBind(s))
+        case .nothing: return SQLRaw("1 = 0")
+        }
+    }
+
+    static func conjunction(_ parts: [any SQLExpression]) -> any SQLExpression {
+        parts.isEmpty ? SQLRaw("1 = 1") : SQLList(parts, separator: SQLRaw(" AND "))
+    }
+
+    static func likePattern(_ q: String) -> String {
+        "%" + q.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+    }
+
+    static func like(_ column: String, _ q: String) -> any SQLExpression {
+        LikeEscaped(left: column, pattern: likePattern(q))
+    }
+
+    public static func schools(on db: any Database, scope: RegistryScope, filter: SchoolFilter, page: PageSpec) async throws -> PageResult<SchoolListRow> {
+        var conds: [any SQLExpression] = []
+        if let c = scopeCondition(scope, schoolColumn: "s.id", districtColumn: "s.district_id") { conds.append(c) }
+        if let d = filter.district { conds.append(SQLBinaryExpression(SQLColumn("district_id", table: "s"), .equal, SQLBind(d))) }
+        if let st = filter.stage { conds.append(SQLBinaryExpression(SQLColumn("stage", table: "s"), .equal, SQLBind(st.rawValue))) }
+        if let l = filter.locality { conds.append(SQLBinaryExpression(SQLColumn("locality", table: "s"), .equal, SQLBind(l.rawValue))) }
+        if let st = filter.status { conds.append(SQLBinaryExpression(SQLColumn("status", table: "s"), .equal, SQLBind(st.rawValue))) }
+        if let q = filter.q?.trimmingCharacters(in: .whitespaces), !q.isEmpty {
+            conds.append(SQLGroupExpression(SQLList([like("s.name", q), like("s.code", q)], separator: SQLRaw(" OR "))))
+        }
+        let whereExpr = conjunction(conds)
+        let total = try await db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from(SQLAlias(SQLIdentifier("schools"), as: SQLIdentifier("s"))).where(whereExpr).first(decoding: Count.self)?.n ?? 0
+        let order: [(String, SQLDirection)] = switch filter.sort {
+        case "name": [("s.name", .ascending)]
+        case "students": [("s.students", .descending), ("s.code", .ascending)]
+        case "-students": [("s.students", .ascending), ("s.code", .ascending)]
+        case "district": [("s.district_id", .ascending), ("s.code", .ascending)]
+        default: [("s.code", .ascending)]
+        }
+        var q = db.sql.select()
+            .columns(["id", "code", "name", "district_id", "stage", "locality", "boarding", "central", "standardised", "status", "students"].map { SQLColumn($0, table: "s") })
+            .column(SQLColumn("name", table: "d"), as: "district_name")
+            .column(SQLRaw("(SELECT COUNT(*) FROM teachers t WHERE t.school_id = s.id)"), as: "teachers")
+            .from(SQLAlias(SQLIdentifier("schools"), as: SQLIdentifier("s")))
+            .join(SQLAlias(SQLIdentifier("districts"), as: SQLIdentifier("d")), method: SQLJoinMethod.inner, on: SQLColumn("district_id", table: "s"), .equal, SQLColumn("id", table: "d"))
+            .where(whereExpr)
+        for (c, dir) in order { q = q.orderBy(SQLRaw(c), dir) }
+        let items = try await q.limit(page.per).offset(page.offset).all(decoding: SchoolListRow.self, with: decoder)
+        return PageResult(items: items, total: total, request: page)
+    }
+
+    public static func insertSchool(_ s: ValidSchool, districtId: Int, on db: any Database, now: Double) async throws -> Int {
+        struct Id: Decodable { let id: Int }
+        return try await db.sql.insert(into: "schools")
+            .columns("code", "name", "district_id", "stage", "locality", "boarding", "central", "standardised", "status", "students", "address", "created_at", "updated_at", "version")
+            .values(SQLBind(s.code), SQLBind(s.name), SQLBind(districtId), SQLBind(s.stage.rawValue), SQLBind(s.locality.rawValue), SQLBind(s.boarding), SQLBind(s.central),
+                    SQLBind(s.standardised), SQLBind(SchoolStatus.active.rawValue), SQLBind(s.students), SQLBind(s.address), SQLBind(now), SQLBind(now), SQLBind(1))
+            .returning("id").first(decoding: Id.self)!.id
+    }
+
+    public static func mergers(of schoolId: Int, on db: any Database) async throws -> [MergerRow] {
+        try await db.sql.raw("""
+            SELECT m.id, m.school_id, a.name AS school_name, m.into_school_id, b.name AS into_school_name, m.merged_on,
+                   m.teachers_moved, m.students_moved, m.note, m.created_by
+            FROM school_mergers m JOIN schools a ON a.id = m.school_id JOIN schools b ON b.id = m.into_school_id
+            WHERE m.school_id = \(bind: schoolId) OR m.into_school_id = \(bind: schoolId)
+            ORDER BY m.merged_on DESC, m.id DESC
+            """).all(decoding: MergerRow.self, with: decoder)
+    }
+
+    // MARK: teachers
+
+    static let teacherColumns = ["id", "name", "resident_id", "birth_date", "gender", "school_id", "district_id", "subjects", "education", "putonghua", "title", "backbone", "school_since", "stage_part", "phone", "version"]
+
+    public static func teacher(id: Int, on db: any Database) async throws -> TeacherRow? {
+        try await db.sql.select().columns(teacherColumns.map { SQLColumn($0, table: "t") })
+            .column(SQLColumn("name", table: "s"), as: "school_name").column(SQLColumn("code", table: "s"), as: "school_code")
+            .from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t")))
+            .join(SQLAlias(SQLIdentifier("schools"), as: SQLIdentifier("s")), method: SQLJoinMethod.inner, on: SQLColumn("school_id", table: "t"), .equal, SQLColumn("id", table: "s"))
+            .where(SQLColumn("id", table: "t"), .equal, SQLBind(id))
+            .first(decoding: TeacherRow.self, with: decoder)
+    }
+
+    public static func teachers(on db: any Database, scope: RegistryScope, filter: TeacherFilter, page: PageSpec, withSchool: Bool) async throws -> PageResult<TeacherRow> {
+        var conds: [any SQLExpression] = []
+        if let c = scopeCondition(scope, schoolColumn: "t.school_id", districtColumn: "t.district_id") { conds.append(c) }
+        if let d = filter.district { conds.append(SQLBinaryExpression(SQLColumn("district_id", table: "t"), .equal, SQLBind(d))) }
+        if let s = filter.school { conds.append(SQLBinaryExpression(SQLColumn("school_id", table: "t"), .equal, SQLBind(s))) }
+        if let q = filter.q?.trimmingCharacters(in: .whitespaces), !q.isEmpty {
+            if q.count >= 6, q.allSatisfy({ $0.isNumber || $0 == "X" || $0 == "x" }) {
+                conds.append(SQLBinaryExpression(SQLColumn("resident_id", table: "t"), .like, SQLBind(q.uppercased() + "%")))
+            } else {
+                conds.append(like("t.name", q))
+            }
+        }
+        if let s = filter.subject { conds.append(LikeEscaped(left: "(',' || t.subjects || ',')", pattern: "%," + s.rawValue + ",%")) }
+        if let v = filter.title { conds.append(SQLBinaryExpression(SQLColumn("title", table: "t"), .equal, SQLBind(v.rawValue))) }
+        if let v = filter.education { conds.append(SQLBinaryExpression(SQLColumn("education", table: "t"), .equal, SQLBind(v.rawValue))) }
+        if let v = filter.backbone { conds.append(SQLBinaryExpression(SQLColumn("backbone", table: "t"), .equal, SQLBind(v.rawValue))) }
+        if let due = filter.dueOn {
+            let cutoff = CivilDate(year: due.year - 6, month: due.month, day: min(due.day, CivilDate.daysIn(year: due.year - 6, month: due.month)))!
+            conds.append(SQLBinaryExpression(SQLColumn("school_since", table: "t"), .lessThanOrEqual, SQLBind(cutoff.description)))
+        }
+        let whereExpr = conjunction(conds)
+        let total = try await db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t"))).where(whereExpr).first(decoding: Count.self)?.n ?? 0
+        var q = db.sql.select().columns(teacherColumns.map { SQLColumn($0, table: "t") })
+        if withSchool {
+            q = q.column(SQLColumn("name", table: "s"), as: "school_name").column(SQLColumn("code", table: "s"), as: "school_code")
+                .from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t")))
+                .join(SQLAlias(SQLIdentifier("schools"), as: SQLIdentifier("s")), method: SQLJoinMethod.inner, on: SQLColumn("school_id", table: "t"), .equal, SQLColumn("id", table: "s"))
+        } else {
+            q = q.from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t")))
+        }
+        q = q.where(whereExpr)
+        switch filter.sort {
+        case "name": q = q.orderBy(SQLRaw("t.name")).orderBy(SQLRaw("t.id"))
+        case "since": q = q.orderBy(SQLRaw("t.school_since")).orderBy(SQLRaw("t.id"))
+        case "school": q = q.orderBy(SQLRaw("t.school_id")).orderBy(SQLRaw("t.id"))
+        default: q = q.orderBy(SQLRaw("t.id"))
+        }
+        let items = try await q.limit(page.per).offset(page.offset).all(decoding: TeacherRow.self, with: decoder)
+        return PageResult(items: items, total: total, request: page)
+    }
+
+    /// Resident IDs among `ids` already in the registry, with the teacher holding each.
+    public static func existingResidentIDs(_ ids: [String], on db: any Database) async throws -> [String: Int] {
+        struct R: Decodable { let residentId: String; let id: Int }
+        var out: [String: Int] = [:]
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            for r in try await db.sql.select().columns("resident_id", "id").from("teachers").where("resident_id", .in, chunk).all(decoding: R.self, with: decoder) {
+                out[r.residentId] = r.id
+            }
+        }
+        return out
+    }
+
+    /// Inserts many teachers with multi-row statements (the import's hot path).
+    public static func insertTeachers(_ rows: [(ValidTeacher, schoolId: Int, districtId: Int)], on db: any Database, now: Double) async throws {
+        let columns = ["name", "resident_id", "birth_date", "gender", "school_id", "district_id", "subjects", "education", "putonghua", "title", "backbone", "school_since", "stage_part", "phone", "created_at", "updated_at", "version"]
+        let batch = 400
+        for start in stride(from: 0, to: rows.count, by: batch) {
+            var insert = db.sql.insert(into: "teachers").columns(columns)
+            for (t, schoolId, districtId) in rows[start..<min(start + batch, rows.count)] {
+                insert = insert.values([
+                    SQLBind(t.name), SQLBind(t.residentId.value), SQLBind(t.residentId.birthDate.description), SQLBind(t.residentId.gender.rawValue),
+                    SQLBind(schoolId), SQLBind(districtId), SQLBind(t.subjectsColumn), SQLBind(t.education.rawValue), SQLBind(t.putonghua.rawValue),
+                    SQLBind(t.title.rawValue), SQLBind(t.backbone.rawValue), SQLBind(t.schoolSince.description), SQLBind(t.stagePart?.rawValue),
+                    SQLBind(t.phone), SQLBind(now), SQLBind(now), SQLBind(1),
+                ])
+            }
+            try await insert.run()
+        }
+    }
+
+    public static func transfers(of teacherId: Int, on db: any Database) async throws -> [TransferRow] {
+        try await db.sql.raw("""
+            SELECT x.from_school_id, a.name AS from_school_name, x.to_school_id, b.name AS to_school_name, x.on_date, x.reason
+            FROM teacher_transfers x LEFT JOIN schools a ON a.id = x.from_school_id LEFT JOIN schools b ON b.id = x.to_school_id
+            WHERE x.teacher_id = \(bind: teacherId) ORDER BY x.on_date DESC, x.id DESC
+            """).all(decoding: TransferRow.self, with: decoder)
+    }
+
+    // MARK: conditions
+
+    struct ConditionsRow: Decodable {
+        let year: Int; let studentsPrimary: Int; let studentsJunior: Int; let studentsSenior: Int
+        let floorAreaCenti: Int; let sportsAreaCenti: Int; let equipmentValueFen: Int
+        let computers: Int; let books: Int; let multimediaRooms: Int
+    }
+
+    public static func conditions(schoolId: Int, on db: any Database) async throws -> [SchoolConditions] {
+        try await db.sql.raw("SELECT year, students_primary, students_junior, students_senior, floor_area_centi, sports_area_centi, equipment_value_fen, computers, books, multimedia_rooms FROM school_conditions WHERE school_id = \(bind: schoolId) ORDER BY year DESC")
+            .all(decoding: ConditionsRow.self, with: decoder)
+            .map { r in
+                SchoolConditions(year: r.year, students: .init(primary: r.studentsPrimary, junior: r.studentsJunior, senior: r.studentsSenior),
+                                 floorArea: Hundredths.decimal(r.floorAreaCenti), sportsArea: Hundredths.decimal(r.sportsAreaCenti),
+                                 equipmentValue: Hundredths.decimal(r.equipmentValueFen), computers: r.computers, books: r.books, multimediaRooms: r.multimediaRooms)
+            }
+    }
+
+    public static func upsertConditions(_ c: SchoolConditions, schoolId: Int, on db: any Database, now: Double) async throws {
+        try await db.sql.raw("DELETE FROM school_conditions WHERE school_id = \(bind: schoolId) AND year = \(bind: c.year)").run()
+        try await db.sql.insert(into: "school_conditions")
+            .columns("school_id", "year", "students_primary", "students_junior", "students_senior", "floor_area_centi", "sports_area_centi", "equipment_value_fen", "computers", "books", "multimedia_rooms", "updated_at")
+            .values(SQLBind(schoolId), SQLBind(c.year), SQLBind(c.students.primary), SQLBind(c.students.junior), SQLBind(c.students.senior),
+                    SQLBind(Hundredths.from(c.floorArea)), SQLBind(Hundredths.from(c.sportsArea)), SQLBind(Hundredths.from(c.equipmentValue)),
+                    SQLBind(c.computers), SQLBind(c.books), SQLBind(c.multimediaRooms), SQLBind(now))
+            .run()
+    }
+}
+
+/// `left LIKE ? ESCAPE '\'`, so `%` and `_` typed by a user match themselves.
+struct LikeEscaped: SQLExpression {
+    let left: String
+    let pattern: String
+    func serialize(to serializer: inout SQLSerializer) {
+        serializer.write(left)
+        serializer.write(" LIKE ")
+        SQLBind(pattern).serialize(to: &serializer)
+        serializer.write(" ESCAPE '\\'")
+    }
+}

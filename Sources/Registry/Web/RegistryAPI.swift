@@ -1,0 +1,225 @@
+import Foundation
+import Vapor
+import XuequCore
+import XuequKit
+
+extension SchoolConditions: Content {}
+extension MergerRow: Content {}
+
+/// `{"items": [...], "total": N}` (CONTRACT "Lists").
+public struct ListBody<Item: Content>: Content {
+    public let items: [Item]
+    public let total: Int
+    public init(items: [Item], total: Int) { self.items = items; self.total = total }
+}
+
+struct DistrictDTO: Content {
+    let id: Int; let code: String; let name: String; let centralSchoolId: Int?
+    enum CodingKeys: String, CodingKey { case id, code, name, centralSchoolId }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id); try c.encode(code, forKey: .code); try c.encode(name, forKey: .name)
+        try c.encode(centralSchoolId, forKey: .centralSchoolId)
+    }
+}
+struct SchoolDTO: Content {
+    let id: Int; let code: String; let name: String; let districtId: Int; let stage: String; let locality: String; let status: String; let students: Int
+    let boarding: Bool; let central: Bool; let standardised: Bool; let mergedIntoId: Int?; let mergedOn: String?; let version: Int?
+}
+struct TeacherDTO: Content {
+    let id: Int; let name: String; let gender: String; let birthDate: String; let schoolId: Int; let subjects: [String]; let education: String
+    let putonghua: String; let title: String; let backbone: String; let schoolSince: String; let stagePart: String?; let residentId: String; let version: Int
+
+    enum CodingKeys: String, CodingKey { case id, name, gender, birthDate, schoolId, subjects, education, putonghua, title, backbone, schoolSince, stagePart, residentId, version }
+    /// `stagePart` is always present, `null` for a teacher of a school with one part (CONTRACT).
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id); try c.encode(name, forKey: .name); try c.encode(gender, forKey: .gender); try c.encode(birthDate, forKey: .birthDate)
+        try c.encode(schoolId, forKey: .schoolId); try c.encode(subjects, forKey: .subjects); try c.encode(education, forKey: .education)
+        try c.encode(putonghua, forKey: .putonghua); try c.encode(title, forKey: .title); try c.encode(backbone, forKey: .backbone)
+        try c.encode(schoolSince, forKey: .schoolSince); try c.encode(stagePart, forKey: .stagePart); try c.encode(residentId, forKey: .residentId)
+        try c.encode(version, forKey: .version)
+    }
+}
+
+extension TeacherDTO {
+    init(_ t: TeacherRow, full: Bool) {
+        self.init(id: t.id, name: t.name, gender: t.gender, birthDate: full ? t.birthDate : String(t.birthDate.prefix(4)), schoolId: t.schoolId, subjects: t.subjectList,
+                  education: t.education, putonghua: t.putonghua, title: t.title, backbone: t.backbone, schoolSince: t.schoolSince,
+                  stagePart: t.stagePart, residentId: full ? t.residentId : Masking.residentID(t.residentId), version: t.version)
+    }
+}
+
+/// JSON endpoints of the registry under `/api/v1` (bearer token already checked).
+public struct RegistryAPI: Sendable {
+    public init() {}
+
+    public func register(_ api: any RoutesBuilder) {
+        api.get("districts", use: districts)
+        api.post("districts", use: createDistrict)
+        api.get("schools", use: schools)
+        api.post("schools", use: createSchool)
+        api.get("schools", ":id", use: school)
+        api.put("schools", ":id", "conditions", use: putConditions)
+        api.get("schools", ":id", "conditions", use: getConditions)
+        api.post("schools", ":id", "merge", use: merge)
+        api.get("teachers", use: teachers)
+        api.post("teachers", use: createTeacher)
+        api.get("teachers", ":id", use: teacher)
+        api.put("teachers", ":id", use: updateTeacher)
+        api.on(.POST, "imports", "teachers", body: .collect(maxSize: "20mb"), use: importTeachers)
+        api.on(.POST, "imports", "schools", body: .collect(maxSize: "20mb"), use: importSchools)
+    }
+
+    static func intParam(_ req: Request, _ name: String) throws -> Int {
+        guard let v = req.parameters.get(name, as: Int.self) else { throw DomainError.notFound(LocalizedText(zh: "对象", en: "object")) }
+        return v
+    }
+
+    static func queryInt(_ req: Request, _ name: String) throws -> Int? {
+        guard let raw = req.query[String.self, at: name], !raw.isEmpty else { return nil }
+        guard let v = Int(raw) else { throw DomainError.validation([name: LocalizedText(zh: "应为整数", en: "must be a whole number")]) }
+        return v
+    }
+
+    static func queryVocab<V: Vocabulary>(_ req: Request, _ name: String, _ t: V.Type) throws -> V? {
+        guard let raw = req.query[String.self, at: name], !raw.isEmpty else { return nil }
+        guard let v = V.parse(raw) else { throw DomainError.validation([name: LocalizedText(zh: "取值无效“\(raw)”", en: "invalid value “\(raw)”")]) }
+        return v
+    }
+
+    static func page(_ req: Request) throws -> PageSpec {
+        PageSpec(page: try queryInt(req, "page"), per: try queryInt(req, "per"))
+    }
+
+    func districts(req: Request) async throws -> ListBody<DistrictDTO> {
+        let items = try await RegistryService(req).districts().map { DistrictDTO(id: $0.id, code: $0.code, name: $0.name, centralSchoolId: $0.centralSchoolId) }
+        return ListBody(items: items, total: items.count)
+    }
+
+    struct NewDistrict: Content { let code: String?; let name: String? }
+
+    func createDistrict(req: Request) async throws -> Response {
+        let body = try req.content.decode(NewDistrict.self)
+        let d = try await RegistryService(req).createDistrict(code: body.code ?? "", name: body.name ?? "")
+        return try await DistrictDTO(id: d.id, code: d.code, name: d.name, centralSchoolId: d.centralSchoolId).encodeResponse(status: .created, for: req)
+    }
+
+    static func schoolFilter(_ req: Request) throws -> SchoolFilter {
+        SchoolFilter(district: try queryInt(req, "district"), stage: try queryVocab(req, "stage", Stage.self), locality: try queryVocab(req, "locality", Locality.self),
+                     status: try queryVocab(req, "status", SchoolStatus.self), q: req.query[String.self, at: "q"], sort: req.query[String.self, at: "sort"])
+    }
+
+    func schools(req: Request) async throws -> ListBody<SchoolDTO> {
+        let result = try await RegistryService(req).schools(filter: try Self.schoolFilter(req), page: try Self.page(req))
+        return ListBody(items: result.items.map { s in
+            SchoolDTO(id: s.id, code: s.code, name: s.name, districtId: s.districtId, stage: s.stage, locality: s.locality, status: s.status, students: s.students,
+                      boarding: s.boarding, central: s.central, standardised: s.standardised, mergedIntoId: nil, mergedOn: nil, version: nil)
+        }, total: result.total)
+    }
+
+    static func dto(_ s: SchoolRow) -> SchoolDTO {
+        SchoolDTO(id: s.id, code: s.code, name: s.name, districtId: s.districtId, stage: s.stage, locality: s.locality, status: s.status, students: s.students,
+                  boarding: s.boarding, central: s.central, standardised: s.standardised, mergedIntoId: s.mergedIntoId, mergedOn: s.mergedOn, version: s.version)
+    }
+
+    func school(req: Request) async throws -> SchoolDTO {
+        Self.dto(try await RegistryService(req).school(id: try Self.intParam(req, "id")))
+    }
+
+    struct NewSchool: Content {
+        let code: String?; let name: String?; let districtId: Int?; let stage: String?; let locality: String?
+        let boarding: Bool?; let central: Bool?; let standardised: Bool?; let students: Int?; let address: String?
+    }
+
+    func createSchool(req: Request) async throws -> Response {
+        let b = try req.content.decode(NewSchool.self)
+        guard let did = b.districtId else { throw DomainError.validation(["districtId": LocalizedText(zh: "学区不能为空", en: "districtId is required")]) }
+        let s = try await RegistryService(req).createSchool(SchoolDraft(code: b.code ?? "", name: b.name ?? "", districtRef: .id(did), stage: b.stage ?? "", locality: b.locality ?? "",
+                                                                        boarding: b.boarding ?? false, central: b.central ?? false, standardised: b.standardised ?? false, students: b.students, address: b.address))
+        return try await Self.dto(s).encodeResponse(status: .created, for: req)
+    }
+
+    func putConditions(req: Request) async throws -> SchoolConditions {
+        let body = try req.content.decode(SchoolConditions.self)
+        let id = try Self.intParam(req, "id")
+        try await RegistryService(req).putConditions(schoolId: id, body)
+        return body
+    }
+
+    func getConditions(req: Request) async throws -> ListBody<SchoolConditions> {
+        let items = try await RegistryService(req).conditions(schoolId: try Self.intParam(req, "id"))
+        return ListBody(items: items, total: items.count)
+    }
+
+    struct MergeBody: Content { let intoSchoolId: Int; let mergedOn: String; let note: String? }
+
+    func merge(req: Request) async throws -> MergerRow {
+        let b = try req.content.decode(MergeBody.self)
+        guard let date = CivilDate(parsing: b.mergedOn) else { throw DomainError.validation(["mergedOn": LocalizedText(zh: "日期格式应为 YYYY-MM-DD", en: "expected YYYY-MM-DD")]) }
+        return try await RegistryService(req).merge(schoolId: try Self.intParam(req, "id"), into: b.intoSchoolId, on: date, note: b.note)
+    }
+
+    static func teacherFilter(_ req: Request) throws -> TeacherFilter {
+        TeacherFilter(district: try queryInt(req, "district"), school: try queryInt(req, "school"), q: req.query[String.self, at: "q"],
+                      subject: try queryVocab(req, "subject", Subject.self), title: try queryVocab(req, "title", Title.self),
+                      education: try queryVocab(req, "education", Education.self), backbone: try queryVocab(req, "backbone", Backbone.self),
+                      dueOn: (req.query[String.self, at: "dueOn"]).flatMap(CivilDate.init(parsing:)), sort: req.query[String.self, at: "sort"])
+    }
+
+    func teachers(req: Request) async throws -> ListBody<TeacherDTO> {
+        let service = RegistryService(req)
+        let result = try await service.teachers(filter: try Self.teacherFilter(req), page: try Self.page(req))
+        return ListBody(items: result.items.map { TeacherDTO($0, full: service.seesFull($0)) }, total: result.total)
+    }
+
+    func teacher(req: Request) async throws -> TeacherDTO {
+        let service = RegistryService(req)
+        let t = try await service.teacher(id: try Self.intParam(req, "id"))
+        return TeacherDTO(t, full: service.seesFull(t))
+    }
+
+    struct TeacherBody: Content {
+        let name: String?; let residentId: String?; let schoolId: Int?; let subjects: [String]?; let education: String?; let putonghua: String?
+        let title: String?; let backbone: String?; let schoolSince: String?; let stagePart: String?; let phone: String?; let version: Int?
+
+        func draft() throws -> TeacherDraft {
+            guard let schoolId else { throw DomainError.validation(["schoolId": LocalizedText(zh: "学校不能为空", en: "schoolId is required")]) }
+            return TeacherDraft(name: name ?? "", residentId: residentId ?? "", schoolRef: .id(schoolId), subjects: subjects ?? [], education: education ?? "",
+                                putonghua: putonghua ?? "", title: title ?? "", backbone: backbone ?? "", schoolSince: schoolSince ?? "", stagePart: stagePart, phone: phone)
+        }
+    }
+
+    func createTeacher(req: Request) async throws -> Response {
+        let b = try req.content.decode(TeacherBody.self)
+        let service = RegistryService(req)
+        let t = try await service.createTeacher(try b.draft())
+        return try await TeacherDTO(t, full: service.seesFull(t)).encodeResponse(status: .created, for: req)
+    }
+
+    func updateTeacher(req: Request) async throws -> TeacherDTO {
+        let b = try req.content.decode(TeacherBody.self)
+        guard let version = b.version else { throw DomainError.validation(["version": LocalizedText(zh: "缺少版本号", en: "version is required")]) }
+        let service = RegistryService(req)
+        let t = try await service.updateTeacher(id: try Self.intParam(req, "id"), try b.draft(), version: version)
+        return TeacherDTO(t, full: service.seesFull(t))
+    }
+
+    struct Imported: Content { let imported: Int }
+    struct Upload: Content { let file: File }
+
+    static func uploadedTable(_ req: Request) throws -> SheetTable {
+        guard let upload = try? req.content.decode(Upload.self) else {
+            throw DomainError.validation(["file": LocalizedText(zh: "请选择要上传的文件（字段名 file）", en: "attach the file in the form field “file”")])
+        }
+        return try Spreadsheet.read(Data(buffer: upload.file.data), filename: upload.file.filename)
+    }
+
+    func importTeachers(req: Request) async throws -> Imported {
+        Imported(imported: try await RegistryService(req).importTeachers(try Self.uploadedTable(req)))
+    }
+
+    func importSchools(req: Request) async throws -> Imported {
+        Imported(imported: try await RegistryService(req).importSchools(try Self.uploadedTable(req)))
+    }
+}

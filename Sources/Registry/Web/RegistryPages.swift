@@ -1,0 +1,599 @@
+import Foundation
+import Vapor
+import XuequCore
+import XuequKit
+
+struct Pager: Encodable, Sendable {
+    let page: Int
+    let pages: Int
+    let total: Int
+    let prev: String?
+    let next: String?
+
+    init<T>(_ r: PageResult<T>, req: Request) {
+        page = r.request.page; pages = r.pageCount; total = r.total
+        func link(_ p: Int) -> String { Pager.url(req, replacing: ["page": String(p)]) }
+        prev = r.request.page > 1 ? link(r.request.page - 1) : nil
+        next = r.request.page < r.pageCount ? link(r.request.page + 1) : nil
+    }
+
+    /// The current URL with some query values replaced (nil removes).
+    static func url(_ req: Request, path: String? = nil, replacing: [String: String?]) -> String {
+        var comps = URLComponents()
+        comps.path = path ?? req.url.path
+        var items = URLComponents(string: req.url.string)?.queryItems ?? []
+        for (k, v) in replacing {
+            items.removeAll { $0.name == k }
+            if let v { items.append(URLQueryItem(name: k, value: v)) }
+        }
+        items.removeAll { ($0.value ?? "").isEmpty }
+        comps.queryItems = items.isEmpty ? nil : items.sorted { $0.name < $1.name }
+        return comps.string ?? req.url.path
+    }
+}
+
+struct SelectOption: Encodable, Sendable {
+    let value: String
+    let label: String
+    let selected: Bool
+}
+
+func options<V: Vocabulary>(_ t: V.Type, selected: String?, locale: UILocale) -> [SelectOption] {
+    V.allCases.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: $0.rawValue == selected) }
+}
+
+/// Browser pages of the registry.
+public struct RegistryPages: Sendable {
+    public init() {}
+
+    public func register(_ r: any RoutesBuilder) {
+        r.get("districts", use: districts)
+        r.get("districts", ":id", use: district)
+        r.get("schools", use: schools)
+        r.get("schools", "export", use: exportSchools)
+        r.get("schools", "new", use: newSchool)
+        r.post("schools", "new", use: createSchool)
+        r.get("schools", ":id", use: school)
+        r.get("schools", ":id", "edit", use: editSchool)
+        r.post("schools", ":id", "edit", use: updateSchool)
+        r.get("schools", ":id", "merge", use: mergeForm)
+        r.post("schools", ":id", "merge", use: merge)
+        r.get("teachers", use: teachers)
+        r.get("teachers", "export", use: exportTeachers)
+        r.get("teachers", "new", use: newTeacher)
+        r.post("teachers", "new", use: createTeacher)
+        r.get("teachers", ":id", use: teacher)
+        r.get("teachers", ":id", "edit", use: editTeacher)
+        r.post("teachers", ":id", "edit", use: updateTeacher)
+        r.get("imports", use: imports)
+        r.get("imports", "template", ":kind", use: template)
+        r.on(.POST, "imports", ":kind", body: .collect(maxSize: "20mb"), use: runImport)
+    }
+
+    // MARK: districts
+
+    struct DistrictsPage: Encodable, Sendable {
+        let layout: Layout
+        let districts: [DistrictSummary]
+        let totals: [String: Int]
+    }
+
+    func districts(req: Request) async throws -> Response {
+        let list = try await RegistryService(req).districts()
+        let totals = ["schools": list.reduce(0) { $0 + $1.schools }, "students": list.reduce(0) { $0 + $1.students }, "teachers": list.reduce(0) { $0 + $1.teachers }]
+        return try await req.page("registry/districts", DistrictsPage(layout: req.layout("nav.districts"), districts: list, totals: totals))
+    }
+
+    struct DistrictPage: Encodable, Sendable {
+        let layout: Layout
+        let district: DistrictSummary
+        let schools: [SchoolListRow]
+        let pager: Pager
+        let byStage: [StageCount]
+    }
+    struct StageCount: Encodable, Sendable { let stage: String; let count: Int }
+
+    func district(req: Request) async throws -> Response {
+        let id = try RegistryAPI.intParam(req, "id")
+        let service = RegistryService(req)
+        let d = try await service.district(id: id)
+        guard let summary = try await service.districts().first(where: { $0.id == d.id }) else { throw DomainError.forbidden }
+        let schools = try await service.schools(filter: SchoolFilter(district: id, status: .active), page: try RegistryAPI.page(req))
+        var counts: [String: Int] = [:]
+        let all = try await service.schools(filter: SchoolFilter(district: id, status: .active), page: PageSpec(page: 1, per: 200))
+        for s in all.items { counts[s.stage, default: 0] += 1 }
+        let byStage = Stage.allCases.compactMap { st in counts[st.rawValue].map { StageCount(stage: st.rawValue, count: $0) } }
+        return try await req.page("registry/district", DistrictPage(layout: req.layout("", title: d.name), district: summary, schools: schools.items, pager: Pager(schools, req: req), byStage: byStage))
+    }
+
+    // MARK: schools
+
+    struct SchoolsPage: Encodable, Sendable {
+        let layout: Layout
+        let schools: [SchoolListRow]
+        let pager: Pager
+        let q: String
+        let districts: [SelectOption]
+        let stages: [SelectOption]
+        let localities: [SelectOption]
+        let statuses: [SelectOption]
+        let canCreate: Bool
+        let canExport: Bool
+        let exportXLSX: String
+        let exportCSV: String
+        let sortCode: String
+        let sortName: String
+        let sortStudents: String
+    }
+
+    func schools(req: Request) async throws -> Response {
+        let service = RegistryService(req)
+        let filter = try RegistryAPI.schoolFilter(req)
+        let result = try await service.schools(filter: filter, page: try RegistryAPI.page(req))
+        let actor = try req.requireActor()
+        let districts = try await service.districts()
+        let locale = req.uiLocale
+        let page = SchoolsPage(
+            layout: req.layout("nav.schools"), schools: result.items, pager: Pager(result, req: req), q: filter.q ?? "",
+            districts: districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) },
+            stages: options(Stage.self, selected: filter.stage?.rawValue, locale: locale),
+            localities: options(Locality.self, selected: filter.locality?.rawValue, locale: locale),
+            statuses: options(SchoolStatus.self, selected: filter.status?.rawValue, locale: locale),
+            canCreate: actor.can(.schoolsWrite), canExport: actor.can(.registryExport),
+            exportXLSX: Pager.url(req, path: "/schools/export", replacing: ["format": "xlsx", "page": nil]),
+            exportCSV: Pager.url(req, path: "/schools/export", replacing: ["format": "csv", "page": nil]),
+            sortCode: Pager.url(req, replacing: ["sort": nil, "page": nil]), sortName: Pager.url(req, replacing: ["sort": "name", "page": nil]),
+            sortStudents: Pager.url(req, replacing: ["sort": filter.sort == "students" ? "-students" : "students", "page": nil]))
+        return try await req.page("registry/schools", page)
+    }
+
+    static func download(_ table: SheetTable, name: String, req: Request) throws -> Response {
+        let format: SpreadsheetFormat = req.query[String.self, at: "format"] == "csv" ? .csv : .xlsx
+        let data = try Spreadsheet.write(table, format: format, sheetName: name)
+        let res = Response(status: .ok, body: .init(data: data))
+        res.headers.contentType = format == .csv ? HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"]) : HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        let filename = "\(name).\(format.rawValue)"
+        let encoded = filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "export"
+        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"export.\(format.rawValue)\"; filename*=UTF-8''\(encoded)")
+        return res
+    }
+
+    func exportSchools(req: Request) async throws -> Response {
+        let table = try await RegistryService(req).exportSchools(filter: try RegistryAPI.schoolFilter(req))
+        return try Self.download(table, name: "学校名册", req: req)
+    }
+
+    struct SchoolDetailPage: Encodable, Sendable {
+        let layout: Layout
+        let school: SchoolRow
+        let districtName: String
+        let mergedIntoName: String?
+        let teachers: [TeacherRow]
+        let teacherTotal: Int
+        let mergers: [MergerRow]
+        let conditions: [ConditionsView]
+        let canEdit: Bool
+        let canMerge: Bool
+        let isActive: Bool
+    }
+
+    func school(req: Request) async throws -> Response {
+        let service = RegistryService(req)
+        let s = try await service.school(id: try RegistryAPI.intParam(req, "id"))
+        let actor = try req.requireActor()
+        let teachers = try await service.teachers(filter: TeacherFilter(school: s.id, sort: "name"), page: PageSpec(page: 1, per: 20))
+        let district = try await RegistryStore.district(id: s.districtId, on: req.db)
+        let into = try await s.mergedIntoId.asyncMap { try await RegistryStore.school(id: $0, on: req.db) }
+        let page = SchoolDetailPage(layout: req.layout("", title: s.name), school: s, districtName: district?.name ?? "", mergedIntoName: (into ?? nil)?.name,
+                                    teachers: teachers.items, teacherTotal: teachers.total, mergers: try await service.mergers(schoolId: s.id),
+                                    conditions: try await RegistryStore.conditions(schoolId: s.id, on: req.db).map(ConditionsView.init),
+                                    canEdit: actor.can(.schoolsWrite), canMerge: actor.can(.schoolsMerge) && s.status == "active", isActive: s.status == "active")
+        return try await req.page("registry/school", page)
+    }
+
+    /// Conditions for display: decimals as text, since templates cannot format `Decimal`.
+    struct ConditionsView: Encodable, Sendable {
+        let year: Int; let students: SchoolConditions.Students; let floorArea: String; let sportsArea: String; let equipmentValue: String
+        let computers: Int; let books: Int; let multimediaRooms: Int
+        init(_ c: SchoolConditions) {
+            year = c.year; students = c.students; computers = c.computers; books = c.books; multimediaRooms = c.multimediaRooms
+            floorArea = "\(c.floorArea)"; sportsArea = "\(c.sportsArea)"; equipmentValue = "\(c.equipmentValue)"
+        }
+    }
+
+    struct SchoolForm: Encodable, Sendable {
+        let layout: Layout
+        let action: String
+        let values: [String: String]
+        let errors: [String: String]
+        let districts: [SelectOption]
+        let stages: [SelectOption]
+        let localities: [SelectOption]
+        let isNew: Bool
+        let cancel: String
+    }
+
+    struct SchoolFormBody: Content {
+        let code: String?; let name: String?; let districtId: Int?; let stage: String?; let locality: String?; let students: String?
+        let boarding: String?; let central: String?; let standardised: String?; let address: String?; let version: Int?
+    }
+
+    func schoolForm(req: Request, action: String, values: [String: String], errors: [String: String], isNew: Bool, cancel: String, status: HTTPStatus = .ok) async throws -> Response {
+        let locale = req.uiLocale
+        let districts = try await RegistryService(req).districts()
+        let form = SchoolForm(layout: req.layout(isNew ? "school.new" : "school.edit"), action: action, values: values, errors: errors,
+                              districts: districts.map { SelectOption(value: String($0.id), label: $0.name, selected: String($0.id) == values["districtId"]) },
+                              stages: options(Stage.self, selected: values["stage"], locale: locale), localities: options(Locality.self, selected: values["locality"], locale: locale),
+                              isNew: isNew, cancel: cancel)
+        return try await req.page("registry/school_form", form, status: status)
+    }
+
+    func newSchool(req: Request) async throws -> Response {
+        try req.requireActor().require(.schoolsWrite)
+        let d = req.actor?.districtId.map(String.init) ?? ""
+        return try await schoolForm(req: req, action: "/schools/new", values: ["districtId": d, "stage": "primary", "locality": "rural"], errors: [:], isNew: true, cancel: "/schools")
+    }
+
+    static func values(_ b: SchoolFormBody) -> [String: String] {
+        ["code": b.code ?? "", "name": b.name ?? "", "districtId": b.districtId.map(String.init) ?? "", "stage": b.stage ?? "", "locality": b.locality ?? "",
+         "students": b.students ?? "", "boarding": b.boarding ?? "", "central": b.central ?? "", "standardised": b.standardised ?? "", "address": b.address ?? "",
+         "version": b.version.map(String.init) ?? ""]
+    }
+
+    static func draft(_ b: SchoolFormBody) throws -> SchoolDraft {
+        let students: Int?
+        if let s = b.students?.trimmingCharacters(in: .whitespaces), !s.isEmpty {
+            guard let n = Int(s) else { throw DomainError.validation(["students": LocalizedText(zh: "应为整数", en: "must be a whole number")]) }
+            students = n
+        } else { students = 0 }
+        guard let did = b.districtId else { throw DomainError.validation(["districtId": LocalizedText(zh: "请选择学区", en: "choose a district")]) }
+        return SchoolDraft(code: b.code ?? "", name: b.name ?? "", districtRef: .id(did), stage: b.stage ?? "", locality: b.locality ?? "",
+                           boarding: b.boarding == "on", central: b.central == "on", standardised: b.standardised == "on", students: students, address: b.address)
+    }
+
+    static func fieldMessages(_ e: DomainError, _ locale: UILocale) -> [String: String] {
+        var m = e.fields.mapValues { $0(locale) }
+        if m.isEmpty { m["_"] = e.message(locale) }
+        return m
+    }
+
+    func createSchool(req: Request) async throws -> Response {
+        let b = try req.content.decode(SchoolFormBody.self)
+        do {
+            let s = try await RegistryService(req).createSchool(try Self.draft(b))
+            return req.redirect(to: "/schools/\(s.id)", flash: L10n.text("flash.saved", req.uiLocale))
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            return try await schoolForm(req: req, action: "/schools/new", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: true, cancel: "/schools", status: .unprocessableEntity)
+        }
+    }
+
+    func editSchool(req: Request) async throws -> Response {
+        try req.requireActor().require(.schoolsWrite)
+        let s = try await RegistryService(req).school(id: try RegistryAPI.intParam(req, "id"))
+        let values = ["code": s.code, "name": s.name, "districtId": String(s.districtId), "stage": s.stage, "locality": s.locality, "students": String(s.students),
+                      "boarding": s.boarding ? "on" : "", "central": s.central ? "on" : "", "standardised": s.standardised ? "on" : "", "address": s.address ?? "", "version": String(s.version)]
+        return try await schoolForm(req: req, action: "/schools/\(s.id)/edit", values: values, errors: [:], isNew: false, cancel: "/schools/\(s.id)")
+    }
+
+    func updateSchool(req: Request) async throws -> Response {
+        let id = try RegistryAPI.intParam(req, "id")
+        let b = try req.content.decode(SchoolFormBody.self)
+        do {
+            _ = try await RegistryService(req).updateSchool(id: id, try Self.draft(b), version: b.version ?? -1)
+            return req.redirect(to: "/schools/\(id)", flash: L10n.text("flash.saved", req.uiLocale))
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            return try await schoolForm(req: req, action: "/schools/\(id)/edit", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: false, cancel: "/schools/\(id)", status: .unprocessableEntity)
+        }
+    }
+
+    struct MergeForm: Encodable, Sendable {
+        let layout: Layout
+        let school: SchoolRow
+        let targets: [SelectOption]
+        let today: String
+        let errors: [String: String]
+        let teacherCount: Int
+    }
+
+    func mergeFormPage(req: Request, id: Int, errors: [String: String], status: HTTPStatus = .ok) async throws -> Response {
+        try req.requireActor().require(.schoolsMerge)
+        let service = RegistryService(req)
+        let s = try await service.school(id: id)
+        let candidates = try await service.schools(filter: SchoolFilter(district: s.districtId, status: .active), page: PageSpec(page: 1, per: 200))
+        let teacherCount = try await service.teachers(filter: TeacherFilter(school: id), page: PageSpec(page: 1, per: 1)).total
+        let today = CivilDate.today(req.application.clock.now()).description
+        return try await req.page("registry/merge", MergeForm(layout: req.layout("merge.title"), school: s,
+                                                              targets: candidates.items.filter { $0.id != s.id }.map { SelectOption(value: String($0.id), label: "\($0.name)（\($0.code)）", selected: false) },
+                                                              today: today, errors: errors, teacherCount: teacherCount), status: status)
+    }
+
+    func mergeForm(req: Request) async throws -> Response {
+        try await mergeFormPage(req: req, id: try RegistryAPI.intParam(req, "id"), errors: [:])
+    }
+
+    struct MergeBody: Content { let intoSchoolId: Int?; let mergedOn: String?; let note: String? }
+
+    func merge(req: Request) async throws -> Response {
+        let id = try RegistryAPI.intParam(req, "id")
+        let b = try req.content.decode(MergeBody.self)
+        do {
+            guard let into = b.intoSchoolId else { throw DomainError.validation(["intoSchoolId": LocalizedText(zh: "请选择并入的学校", en: "choose the school to merge into")]) }
+            guard let date = CivilDate(parsing: b.mergedOn ?? "") else { throw DomainError.validation(["mergedOn": LocalizedText(zh: "日期格式应为 YYYY-MM-DD", en: "expected YYYY-MM-DD")]) }
+            let m = try await RegistryService(req).merge(schoolId: id, into: into, on: date, note: b.note?.isEmpty == true ? nil : b.note)
+            return req.redirect(to: "/schools/\(m.intoSchoolId)", flash: L10n.text("flash.merged", req.uiLocale))
+        } catch let e as DomainError where e.kind == .invalid {
+            return try await mergeFormPage(req: req, id: id, errors: Self.fieldMessages(e, req.uiLocale), status: .unprocessableEntity)
+        }
+    }
+
+    // MARK: teachers
+
+    struct TeacherItem: Encodable, Sendable {
+        let id: Int; let name: String; let gender: String; let residentId: String; let schoolId: Int; let schoolName: String; let subjects: String
+        let education: String; let putonghua: String; let title: String; let backbone: String; let schoolSince: String; let years: Int; let due: Bool
+    }
+
+    static func item(_ t: TeacherRow, service: RegistryService, today: CivilDate) -> TeacherItem {
+        let full = service.seesFull(t)
+        let sept1 = CivilDate(year: today.month >= 9 ? today.year : today.year - 1, month: 9, day: 1)!
+        let years = t.yearsAtSchool(on: today)
+        return TeacherItem(id: t.id, name: t.name, gender: t.gender, residentId: full ? t.residentId : Masking.residentID(t.residentId), schoolId: t.schoolId,
+                           schoolName: t.schoolName ?? "", subjects: t.subjects, education: t.education, putonghua: t.putonghua, title: t.title, backbone: t.backbone,
+                           schoolSince: t.schoolSince, years: years, due: t.yearsAtSchool(on: sept1) >= 6)
+    }
+
+    struct TeachersPage: Encodable, Sendable {
+        let layout: Layout
+        let teachers: [TeacherItem]
+        let pager: Pager
+        let q: String
+        let districts: [SelectOption]
+        let schools: [SelectOption]
+        let subjects: [SelectOption]
+        let titles: [SelectOption]
+        let educations: [SelectOption]
+        let backbones: [SelectOption]
+        let dueChecked: Bool
+        let canCreate: Bool
+        let canExport: Bool
+        let exportXLSX: String
+        let exportCSV: String
+        let sortName: String
+        let sortSince: String
+        let sortDefault: String
+    }
+
+    func teachers(req: Request) async throws -> Response {
+        let service = RegistryService(req)
+        var filter = try RegistryAPI.teacherFilter(req)
+        let today = CivilDate.today(req.application.clock.now())
+        let dueChecked = req.query[String.self, at: "due"] == "1"
+        if dueChecked { filter.dueOn = CivilDate(year: today.month >= 9 ? today.year : today.year - 1, month: 9, day: 1) }
+        if filter.sort == nil { filter.sort = "default" }
+        let result = try await service.teachers(filter: filter, page: try RegistryAPI.page(req), withSchool: true)
+        let actor = try req.requireActor()
+        let locale = req.uiLocale
+        let districts = try await service.districts()
+        var schoolOptions: [SelectOption] = []
+        if actor.role != .teacher && actor.role != .schoolAdmin {
+            let schoolFilter = SchoolFilter(district: filter.district ?? (districts.count == 1 ? districts[0].id : nil), status: .active)
+            if schoolFilter.district != nil {
+                schoolOptions = try await service.schools(filter: schoolFilter, page: PageSpec(page: 1, per: 200)).items
+                    .map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.school) }
+            }
+        }
+        let page = TeachersPage(
+            layout: req.layout("nav.teachers"), teachers: result.items.map { Self.item($0, service: service, today: today) }, pager: Pager(result, req: req),
+            q: filter.q ?? "", districts: districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) },
+            schools: schoolOptions, subjects: options(Subject.self, selected: filter.subject?.rawValue, locale: locale),
+            titles: options(Title.self, selected: filter.title?.rawValue, locale: locale), educations: options(Education.self, selected: filter.education?.rawValue, locale: locale),
+            backbones: options(Backbone.self, selected: filter.backbone?.rawValue, locale: locale), dueChecked: dueChecked,
+            canCreate: actor.can(.teachersWrite), canExport: actor.can(.registryExport),
+            exportXLSX: Pager.url(req, path: "/teachers/export", replacing: ["format": "xlsx", "page": nil]),
+            exportCSV: Pager.url(req, path: "/teachers/export", replacing: ["format": "csv", "page": nil]),
+            sortName: Pager.url(req, replacing: ["sort": "name", "page": nil]), sortSince: Pager.url(req, replacing: ["sort": "since", "page": nil]),
+            sortDefault: Pager.url(req, replacing: ["sort": nil, "page": nil]))
+        return try await req.page("registry/teachers", page)
+    }
+
+    func exportTeachers(req: Request) async throws -> Response {
+        var filter = try RegistryAPI.teacherFilter(req)
+        if req.query[String.self, at: "due"] == "1" {
+            let today = CivilDate.today(req.application.clock.now())
+            filter.dueOn = CivilDate(year: today.month >= 9 ? today.year : today.year - 1, month: 9, day: 1)
+        }
+        let table = try await RegistryService(req).exportTeachers(filter: filter)
+        return try Self.download(table, name: "教师名册", req: req)
+    }
+
+    struct TeacherDetailPage: Encodable, Sendable {
+        let layout: Layout
+        let teacher: TeacherItem
+        let raw: TeacherRow
+        let birthDate: String
+        let phone: String
+        let stagePart: String
+        let transfers: [TransferRow]
+        let canEdit: Bool
+    }
+
+    func teacher(req: Request) async throws -> Response {
+        let service = RegistryService(req)
+        let t = try await service.teacher(id: try RegistryAPI.intParam(req, "id"))
+        let actor = try req.requireActor()
+        let full = service.seesFull(t)
+        let today = CivilDate.today(req.application.clock.now())
+        let page = TeacherDetailPage(layout: req.layout("", title: full ? t.name : Masking.name(t.name)), teacher: Self.item(t, service: service, today: today), raw: t,
+                                     birthDate: full ? t.birthDate : String(t.birthDate.prefix(4)), phone: full ? (t.phone ?? "") : (t.phone.map(Masking.phone) ?? ""),
+                                     stagePart: t.stagePart ?? "", transfers: try await service.transfers(teacherId: t.id),
+                                     canEdit: actor.can(.teachersWrite) && actor.covers(schoolId: t.schoolId, districtId: t.districtId))
+        return try await req.page("registry/teacher", page)
+    }
+
+    struct TeacherForm: Encodable, Sendable {
+        let layout: Layout
+        let action: String
+        let values: [String: String]
+        let errors: [String: String]
+        let schools: [SelectOption]
+        let subjects: [SelectOption]
+        let educations: [SelectOption]
+        let putonghuas: [SelectOption]
+        let titles: [SelectOption]
+        let backbones: [SelectOption]
+        let parts: [SelectOption]
+        let isNew: Bool
+        let cancel: String
+    }
+
+    struct TeacherFormBody: Content {
+        let name: String?; let residentId: String?; let schoolId: Int?; let subjects: [String]?; let education: String?; let putonghua: String?
+        let title: String?; let backbone: String?; let schoolSince: String?; let stagePart: String?; let phone: String?; let version: Int?
+    }
+
+    func teacherForm(req: Request, action: String, values: [String: String], errors: [String: String], isNew: Bool, cancel: String, status: HTTPStatus = .ok) async throws -> Response {
+        let locale = req.uiLocale
+        let service = RegistryService(req)
+        let schools = try await service.schools(filter: SchoolFilter(status: .active, sort: "district"), page: PageSpec(page: 1, per: 200))
+        var allSchools = schools.items
+        // Bureau admins see the county: list every active school (400 or so), not just a page.
+        if schools.total > 200 {
+            for p in 2...((schools.total + 199) / 200) {
+                allSchools += try await service.schools(filter: SchoolFilter(status: .active, sort: "district"), page: PageSpec(page: p, per: 200)).items
+            }
+        }
+        let chosenSubjects = Set((values["subjects"] ?? "").split(separator: ",").map(String.init))
+        let form = TeacherForm(
+            layout: req.layout(isNew ? "teacher.new" : "teacher.edit"), action: action, values: values, errors: errors,
+            schools: allSchools.map { SelectOption(value: String($0.id), label: "\($0.districtName) · \($0.name)", selected: String($0.id) == values["schoolId"]) },
+            subjects: Subject.allCases.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: chosenSubjects.contains($0.rawValue)) },
+            educations: options(Education.self, selected: values["education"], locale: locale), putonghuas: options(Putonghua.self, selected: values["putonghua"], locale: locale),
+            titles: options(Title.self, selected: values["title"], locale: locale), backbones: options(Backbone.self, selected: values["backbone"], locale: locale),
+            parts: options(StagePart.self, selected: values["stagePart"], locale: locale), isNew: isNew, cancel: cancel)
+        return try await req.page("registry/teacher_form", form, status: status)
+    }
+
+    static func values(_ b: TeacherFormBody) -> [String: String] {
+        ["name": b.name ?? "", "residentId": b.residentId ?? "", "schoolId": b.schoolId.map(String.init) ?? "", "subjects": (b.subjects ?? []).joined(separator: ","),
+         "education": b.education ?? "", "putonghua": b.putonghua ?? "", "title": b.title ?? "", "backbone": b.backbone ?? "", "schoolSince": b.schoolSince ?? "",
+         "stagePart": b.stagePart ?? "", "phone": b.phone ?? "", "version": b.version.map(String.init) ?? ""]
+    }
+
+    static func draft(_ b: TeacherFormBody) throws -> TeacherDraft {
+        guard let sid = b.schoolId else { throw DomainError.validation(["schoolId": LocalizedText(zh: "请选择学校", en: "choose a school")]) }
+        return TeacherDraft(name: b.name ?? "", residentId: b.residentId ?? "", schoolRef: .id(sid), subjects: b.subjects ?? [], education: b.education ?? "",
+                            putonghua: b.putonghua ?? "", title: b.title ?? "", backbone: b.backbone ?? "", schoolSince: b.schoolSince ?? "", stagePart: b.stagePart, phone: b.phone)
+    }
+
+    func newTeacher(req: Request) async throws -> Response {
+        let actor = try req.requireActor()
+        try actor.require(.teachersWrite)
+        let values = ["schoolId": actor.schoolId.map(String.init) ?? (req.query[String.self, at: "school"] ?? ""), "title": "none", "backbone": "none", "putonghua": "2B", "education": "bachelor"]
+        return try await teacherForm(req: req, action: "/teachers/new", values: values, errors: [:], isNew: true, cancel: "/teachers")
+    }
+
+    func createTeacher(req: Request) async throws -> Response {
+        let b = try req.content.decode(TeacherFormBody.self)
+        do {
+            let t = try await RegistryService(req).createTeacher(try Self.draft(b))
+            return req.redirect(to: "/teachers/\(t.id)", flash: L10n.text("flash.saved", req.uiLocale))
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            return try await teacherForm(req: req, action: "/teachers/new", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: true, cancel: "/teachers", status: .unprocessableEntity)
+        }
+    }
+
+    func editTeacher(req: Request) async throws -> Response {
+        try req.requireActor().require(.teachersWrite)
+        let t = try await RegistryService(req).teacher(id: try RegistryAPI.intParam(req, "id"))
+        let values = ["name": t.name, "residentId": t.residentId, "schoolId": String(t.schoolId), "subjects": t.subjects, "education": t.education, "putonghua": t.putonghua,
+                      "title": t.title, "backbone": t.backbone, "schoolSince": t.schoolSince, "stagePart": t.stagePart ?? "", "phone": t.phone ?? "", "version": String(t.version)]
+        return try await teacherForm(req: req, action: "/teachers/\(t.id)/edit", values: values, errors: [:], isNew: false, cancel: "/teachers/\(t.id)")
+    }
+
+    func updateTeacher(req: Request) async throws -> Response {
+        let id = try RegistryAPI.intParam(req, "id")
+        let b = try req.content.decode(TeacherFormBody.self)
+        do {
+            _ = try await RegistryService(req).updateTeacher(id: id, try Self.draft(b), version: b.version ?? -1)
+            return req.redirect(to: "/teachers/\(id)", flash: L10n.text("flash.saved", req.uiLocale))
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            return try await teacherForm(req: req, action: "/teachers/\(id)/edit", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: false, cancel: "/teachers/\(id)", status: .unprocessableEntity)
+        }
+    }
+
+    // MARK: imports
+
+    struct ImportPage: Encodable, Sendable {
+        let layout: Layout
+        let canSchools: Bool
+        let kind: String?
+        let imported: Int?
+        let message: String?
+        let rows: [ErrorBody.Row]
+        let vocab: [VocabHelp]
+    }
+    struct VocabHelp: Encodable, Sendable { let column: String; let values: String }
+
+    static func vocabHelp() -> [VocabHelp] {
+        [VocabHelp(column: "任教学科", values: Subject.allowedList + "（多个学科用“、”分隔）"), VocabHelp(column: "学历", values: Education.allowedList),
+         VocabHelp(column: "普通话等级", values: Putonghua.allowedList), VocabHelp(column: "职称", values: Title.allowedList),
+         VocabHelp(column: "骨干级别", values: Backbone.allowedList), VocabHelp(column: "本校任教起始日期", values: "YYYY-MM-DD，如 2019-09-01"),
+         VocabHelp(column: "任教学段（可选）", values: StagePart.allowedList), VocabHelp(column: "办学类型（学校）", values: Stage.allowedList),
+         VocabHelp(column: "城乡类型（学校）", values: Locality.allowedList)]
+    }
+
+    func imports(req: Request) async throws -> Response {
+        let actor = try req.requireActor()
+        try actor.require(.teachersImport)
+        return try await req.page("registry/imports", ImportPage(layout: req.layout("nav.imports"), canSchools: actor.can(.schoolsWrite), kind: nil, imported: nil, message: nil, rows: [], vocab: Self.vocabHelp()))
+    }
+
+    func template(req: Request) async throws -> Response {
+        let actor = try req.requireActor()
+        try actor.require(.teachersImport)
+        let kind = req.parameters.get("kind") ?? ""
+        let data: Data
+        let name: String
+        switch kind {
+        case "teachers.xlsx": data = try XLSXWriter.write(RegistrySheets.teacherTemplate(), sheetName: "教师"); name = "教师导入模板.xlsx"
+        case "schools.xlsx": data = try XLSXWriter.write(RegistrySheets.schoolTemplate(), sheetName: "学校"); name = "学校导入模板.xlsx"
+        default: throw DomainError.notFound(LocalizedText(zh: "模板", en: "template"))
+        }
+        let res = Response(status: .ok, body: .init(data: data))
+        res.headers.contentType = HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"template.xlsx\"; filename*=UTF-8''\(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "template.xlsx")")
+        return res
+    }
+
+    struct UploadForm: Content { let file: File? }
+
+    func runImport(req: Request) async throws -> Response {
+        let actor = try req.requireActor()
+        let kind = req.parameters.get("kind") ?? ""
+        guard kind == "teachers" || kind == "schools" else { throw DomainError.notFound(LocalizedText(zh: "导入类型", en: "import kind")) }
+        let locale = req.uiLocale
+        do {
+            guard let file = try? req.content.decode(UploadForm.self).file, file.data.readableBytes > 0 || !(file.filename.isEmpty) else {
+                throw DomainError.validation(["file": LocalizedText(zh: "请选择要上传的文件", en: "choose a file to upload")])
+            }
+            let table = try Spreadsheet.read(Data(buffer: file.data), filename: file.filename)
+            let service = RegistryService(req)
+            let n = kind == "teachers" ? try await service.importTeachers(table) : try await service.importSchools(table)
+            return try await req.page("registry/imports", ImportPage(layout: req.layout("nav.imports"), canSchools: actor.can(.schoolsWrite), kind: kind, imported: n,
+                                                                     message: nil, rows: [], vocab: Self.vocabHelp()))
+        } catch let e as DomainError where e.kind == .invalid {
+            let rows = e.rows.map { ErrorBody.Row(row: $0.row, column: $0.column, reason: $0.reason(locale)) }
+            let message = e.fields.isEmpty ? e.message(locale) : e.fields.values.map { $0(locale) }.joined(separator: "；")
+            return try await req.page("registry/imports", ImportPage(layout: req.layout("nav.imports"), canSchools: actor.can(.schoolsWrite), kind: kind, imported: nil,
+                                                                     message: message, rows: rows, vocab: Self.vocabHelp()), status: .unprocessableEntity)
+        }
+    }
+}
+
+extension Optional {
+    /// `map` for async transforms.
+
+    public func asyncMap<U>(_ f: (Wrapped) async throws -> U) async rethrows -> U? {
+        switch self { case .some(let w): return try await f(w); case .none: return nil }
+    }
+}

@@ -1,0 +1,267 @@
+import Fluent
+import Foundation
+import Registry
+import SQLKit
+import Vapor
+import XuequCore
+import XuequKit
+
+/// The bureau admin's pages: accounts (create, role and scope, reset, unlock) and the audit log.
+struct AdminPages {
+    func register(_ r: any RoutesBuilder) {
+        r.get("admin", "users", use: users)
+        r.get("admin", "users", "new", use: newUser)
+        r.post("admin", "users", "new", use: createUser)
+        r.get("admin", "users", ":id", use: editUser)
+        r.post("admin", "users", ":id", use: updateUser)
+        r.post("admin", "users", ":id", "reset", use: resetPassword)
+        r.get("admin", "audit", use: audit)
+    }
+
+    struct UserItem: Encodable, Sendable {
+        let id: Int; let username: String; let displayName: String; let role: String; let scope: String; let active: Bool; let locked: Bool
+    }
+
+    struct UsersPage: Encodable, Sendable {
+        let layout: Layout
+        let users: [UserItem]
+        let pager: PagerView
+        let q: String
+        let roles: [OptionView]
+        let lockedOnly: Bool
+    }
+
+    struct OptionView: Encodable, Sendable { let value: String; let label: String; let selected: Bool }
+    struct PagerView: Encodable, Sendable { let page: Int; let pages: Int; let total: Int; let prev: String?; let next: String? }
+
+    static func pager<T>(_ r: PageResult<T>, req: Request) -> PagerView {
+        func link(_ p: Int) -> String {
+            var c = URLComponents(string: req.url.string) ?? URLComponents()
+            var items = (c.queryItems ?? []).filter { $0.name != "page" }
+            items.append(URLQueryItem(name: "page", value: String(p)))
+            c.queryItems = items
+            return c.string ?? req.url.path
+        }
+        return PagerView(page: r.request.page, pages: r.pageCount, total: r.total, prev: r.request.page > 1 ? link(r.request.page - 1) : nil,
+                         next: r.request.page < r.pageCount ? link(r.request.page + 1) : nil)
+    }
+
+    struct ScopeNames: Decodable { let id: Int; let name: String }
+
+    func scopeLabel(_ u: UserRow, districts: [Int: String], schools: [Int: String]) -> String {
+        switch u.roleValue {
+        case .districtAdmin: return u.districtId.flatMap { districts[$0] } ?? "-"
+        case .schoolAdmin, .teacher: return u.schoolId.flatMap { schools[$0] } ?? "-"
+        case .bureauAdmin: return "全县"
+        default: return "-"
+        }
+    }
+
+    func users(req: Request) async throws -> Response {
+        try req.requireActor().require(.usersManage)
+        let page = try PageSpec(page: req.query[Int?.self, at: "page"] ?? nil, per: 50)
+        let q = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces)
+        let role = req.query[String.self, at: "role"].flatMap(Role.init(rawValue:))
+        let lockedOnly = req.query[String.self, at: "locked"] == "1"
+        let now = req.application.clock.now().timeIntervalSince1970
+        var conds: [SQLQueryString] = ["1 = 1"]
+        if !q.isEmpty { conds.append("(username LIKE \(bind: "%" + q + "%") OR display_name LIKE \(bind: "%" + q + "%"))") }
+        if let role { conds.append("role = \(bind: role.rawValue)") }
+        if lockedOnly { conds.append("locked_until > \(bind: now)") }
+        var whereSQL: SQLQueryString = "WHERE "
+        for (i, c) in conds.enumerated() { whereSQL = i == 0 ? whereSQL + c : whereSQL + " AND " + c }
+        struct N: Decodable { let n: Int }
+        let total = try await req.db.sql.raw("SELECT COUNT(*) AS n FROM users " + whereSQL).first(decoding: N.self)?.n ?? 0
+        let rows = try await req.db.sql.raw("SELECT id, username, password_hash, display_name, role, district_id, school_id, teacher_id, locale, active, failed_logins, locked_until, created_at FROM users " + whereSQL + " ORDER BY id LIMIT \(bind: page.per) OFFSET \(bind: page.offset)")
+            .all(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let districts = Dictionary(uniqueKeysWithValues: try await req.db.sql.raw("SELECT id, name FROM districts").all(decoding: ScopeNames.self).map { ($0.id, $0.name) })
+        let schoolIds = Array(Set(rows.compactMap(\.schoolId)))
+        var schools: [Int: String] = [:]
+        if !schoolIds.isEmpty {
+            for s in try await req.db.sql.select().columns("id", "name").from("schools").where("id", .in, schoolIds).all(decoding: ScopeNames.self) { schools[s.id] = s.name }
+        }
+        let locale = req.uiLocale
+        let items = rows.map { u in
+            UserItem(id: u.id, username: u.username, displayName: u.displayName, role: u.roleValue.label(locale),
+                     scope: scopeLabel(u, districts: districts, schools: schools), active: u.active, locked: (u.lockedUntil ?? 0) > now)
+        }
+        let result = PageResult(items: items, total: total, request: page)
+        return try await req.page("admin/users", UsersPage(layout: req.layout("nav.users"), users: items, pager: Self.pager(result, req: req), q: q,
+                                                          roles: Role.allCases.map { OptionView(value: $0.rawValue, label: $0.label(locale), selected: $0 == role) },
+                                                          lockedOnly: lockedOnly))
+    }
+
+    struct UserForm: Encodable, Sendable {
+        let layout: Layout
+        let action: String
+        let isNew: Bool
+        let values: [String: String]
+        let errors: [String: String]
+        let roles: [OptionView]
+        let districts: [OptionView]
+        let newPassword: String?
+        let userId: Int?
+        let locked: Bool
+    }
+
+    struct UserBody: Content {
+        let username: String?; let displayName: String?; let role: String?; let districtId: Int?; let schoolCode: String?; let teacherResidentId: String?; let active: String?
+    }
+
+    func form(req: Request, action: String, isNew: Bool, values: [String: String], errors: [String: String], newPassword: String? = nil, userId: Int? = nil, locked: Bool = false, status: HTTPStatus = .ok) async throws -> Response {
+        let locale = req.uiLocale
+        let districts = try await req.db.sql.raw("SELECT id, name FROM districts ORDER BY code").all(decoding: ScopeNames.self)
+        return try await req.page("admin/user_form", UserForm(
+            layout: req.layout(isNew ? "user.new" : "user.edit"), action: action, isNew: isNew, values: values, errors: errors,
+            roles: Role.allCases.map { OptionView(value: $0.rawValue, label: $0.label(locale), selected: $0.rawValue == values["role"]) },
+            districts: districts.map { OptionView(value: String($0.id), label: $0.name, selected: String($0.id) == values["districtId"]) },
+            newPassword: newPassword, userId: userId, locked: locked), status: status)
+    }
+
+    func newUser(req: Request) async throws -> Response {
+        try req.requireActor().require(.usersManage)
+        return try await form(req: req, action: "/admin/users/new", isNew: true, values: ["role": "school_admin", "active": "on"], errors: [:])
+    }
+
+    /// Resolves role + scope inputs to scope ids; every role gets exactly the scope it needs.
+    func resolveScope(_ b: UserBody, on db: any Database) async throws -> (role: Role, districtId: Int?, schoolId: Int?, teacherId: Int?) {
+        var e = FieldErrors()
+        guard let role = b.role.flatMap(Role.init(rawValue:)) else { throw DomainError.validation(["role": LocalizedText(zh: "请选择角色", en: "choose a role")]) }
+        var districtId: Int?, schoolId: Int?, teacherId: Int?
+        if role.needsDistrict {
+            if let d = b.districtId, try await RegistryStore.district(id: d, on: db) != nil { districtId = d } else { e.add("districtId", "请选择学区", "choose a district") }
+        }
+        if role == .schoolAdmin {
+            let code = (b.schoolCode ?? "").trimmingCharacters(in: .whitespaces)
+            if let s = try await RegistryStore.schools(codes: [code], on: db)[code] { schoolId = s.id; districtId = s.districtId } else { e.add("schoolCode", "学校代码不存在", "no school with this code") }
+        }
+        if role == .teacher {
+            let rid = (b.teacherResidentId ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+            if let tid = try await RegistryStore.existingResidentIDs([rid], on: db)[rid], let t = try await RegistryStore.teacher(id: tid, on: db) {
+                teacherId = t.id; schoolId = t.schoolId; districtId = t.districtId
+            } else { e.add("teacherResidentId", "未找到该身份证号的在册教师", "no registered teacher with this resident ID") }
+        }
+        try e.throwIfAny()
+        return (role, districtId, schoolId, teacherId)
+    }
+
+    static func values(_ b: UserBody) -> [String: String] {
+        ["username": b.username ?? "", "displayName": b.displayName ?? "", "role": b.role ?? "", "districtId": b.districtId.map(String.init) ?? "",
+         "schoolCode": b.schoolCode ?? "", "teacherResidentId": b.teacherResidentId ?? "", "active": b.active ?? ""]
+    }
+
+    func createUser(req: Request) async throws -> Response {
+        try req.requireActor().require(.usersManage)
+        let b = try req.content.decode(UserBody.self)
+        let locale = req.uiLocale
+        do {
+            let username = (b.username ?? "").trimmingCharacters(in: .whitespaces)
+            let displayName = (b.displayName ?? "").trimmingCharacters(in: .whitespaces)
+            var e = FieldErrors()
+            if username.count < 3 || username.count > 32 || !username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
+                e.add("username", "用户名为3–32位字母、数字或 . _ -", "username: 3–32 letters, digits or . _ -")
+            }
+            if displayName.isEmpty || displayName.count > 40 { e.add("displayName", "姓名不能为空，最长40字", "name is required, at most 40 characters") }
+            try e.throwIfAny()
+            let scope = try await resolveScope(b, on: req.db)
+            let password = Accounts.randomPassword()
+            let hash = try await Accounts.hashPassword(password, app: req.application)
+            let ctx = req.auditContext, now = req.application.clock.now()
+            let id = try await req.write { tx -> Int in
+                if try await Accounts.user(username: username, on: tx) != nil {
+                    throw DomainError(.conflict, code: "duplicate_username", LocalizedText(zh: "用户名已存在", en: "username exists"), fields: ["username": LocalizedText(zh: "用户名已存在", en: "username exists")])
+                }
+                let id = try await Accounts.insertUser(.init(username: username, displayName: displayName, role: scope.role, districtId: scope.districtId, schoolId: scope.schoolId, teacherId: scope.teacherId), passwordHash: hash, on: tx, now: now)
+                try await Audit.record(on: tx, ctx, action: "user.create", entity: "user", entityId: String(id), summary: "\(username) as \(scope.role.rawValue)")
+                return id
+            }
+            return try await form(req: req, action: "/admin/users/\(id)", isNew: false, values: Self.values(b), errors: [:], newPassword: password, userId: id)
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            return try await form(req: req, action: "/admin/users/new", isNew: true, values: Self.values(b), errors: e.fields.mapValues { $0(locale) }, status: .unprocessableEntity)
+        }
+    }
+
+    func loadUser(_ req: Request) async throws -> UserRow {
+        try req.requireActor().require(.usersManage)
+        guard let id = req.parameters.get("id", as: Int.self), let u = try await Accounts.user(id: id, on: req.db) else {
+            throw DomainError.notFound(LocalizedText(zh: "账户", en: "account"))
+        }
+        return u
+    }
+
+    func userValues(_ u: UserRow, on db: any Database) async throws -> [String: String] {
+        var schoolCode = "", rid = ""
+        if let s = u.schoolId, let school = try await RegistryStore.school(id: s, on: db) { schoolCode = school.code }
+        if let t = u.teacherId, let teacher = try await RegistryStore.teacher(id: t, on: db) { rid = teacher.residentId }
+        return ["username": u.username, "displayName": u.displayName, "role": u.role, "districtId": u.districtId.map(String.init) ?? "",
+                "schoolCode": schoolCode, "teacherResidentId": rid, "active": u.active ? "on" : ""]
+    }
+
+    func editUser(req: Request) async throws -> Response {
+        let u = try await loadUser(req)
+        let locked = (u.lockedUntil ?? 0) > req.application.clock.now().timeIntervalSince1970
+        return try await form(req: req, action: "/admin/users/\(u.id)", isNew: false, values: try await userValues(u, on: req.db), errors: [:], userId: u.id, locked: locked)
+    }
+
+    func updateUser(req: Request) async throws -> Response {
+        let u = try await loadUser(req)
+        let b = try req.content.decode(UserBody.self)
+        let actor = try req.requireActor()
+        do {
+            let displayName = (b.displayName ?? "").trimmingCharacters(in: .whitespaces)
+            if displayName.isEmpty || displayName.count > 40 { throw DomainError.validation(["displayName": LocalizedText(zh: "姓名不能为空，最长40字", en: "name is required, at most 40 characters")]) }
+            let scope = try await resolveScope(b, on: req.db)
+            let active = b.active == "on"
+            if u.id == actor.userId && (!active || scope.role != .bureauAdmin) {
+                throw DomainError.validation(["role": LocalizedText(zh: "不能停用自己的账户或取消自己的管理员角色", en: "you cannot deactivate yourself or drop your own admin role")])
+            }
+            let ctx = req.auditContext
+            try await req.write { tx in
+                try await tx.sql.raw("""
+                    UPDATE users SET display_name = \(bind: displayName), role = \(bind: scope.role.rawValue), district_id = \(bind: scope.districtId),
+                      school_id = \(bind: scope.schoolId), teacher_id = \(bind: scope.teacherId), active = \(bind: active) WHERE id = \(bind: u.id)
+                    """).run()
+                // A changed role or scope takes effect at once: old sessions end.
+                if scope.role.rawValue != u.role || scope.districtId != u.districtId || scope.schoolId != u.schoolId || !active {
+                    try await tx.sql.raw("DELETE FROM sessions WHERE user_id = \(bind: u.id)").run()
+                    try await tx.sql.raw("DELETE FROM api_tokens WHERE user_id = \(bind: u.id)").run()
+                }
+                try await Audit.record(on: tx, ctx, action: "user.update", entity: "user", entityId: String(u.id),
+                                       summary: "role \(u.role) → \(scope.role.rawValue), active \(u.active) → \(active)")
+            }
+            return req.redirect(to: "/admin/users", flash: L10n.text("flash.saved", req.uiLocale))
+        } catch let e as DomainError where e.kind == .invalid {
+            return try await form(req: req, action: "/admin/users/\(u.id)", isNew: false, values: Self.values(b), errors: e.fields.mapValues { $0(req.uiLocale) }, userId: u.id, status: .unprocessableEntity)
+        }
+    }
+
+    /// A new random password, shown once; it also unlocks the account.
+    func resetPassword(req: Request) async throws -> Response {
+        let u = try await loadUser(req)
+        let password = Accounts.randomPassword()
+        let hash = try await Accounts.hashPassword(password, app: req.application)
+        let ctx = req.auditContext
+        try await req.write { tx in
+            try await Accounts.setPassword(userId: u.id, hash: hash, on: tx)
+            try await Audit.record(on: tx, ctx, action: "user.password_reset", entity: "user", entityId: String(u.id), summary: "password reset by admin")
+        }
+        return try await form(req: req, action: "/admin/users/\(u.id)", isNew: false, values: try await userValues(u, on: req.db), errors: [:], newPassword: password, userId: u.id)
+    }
+
+    struct AuditPage: Encodable, Sendable {
+        let layout: Layout
+        let entries: [AuditEntry]
+        let pager: PagerView
+        let filter: [String: String]
+    }
+
+    func audit(req: Request) async throws -> Response {
+        try req.requireActor().require(.auditRead)
+        let f = Audit.Filter(actor: req.query[String.self, at: "actor"], action: req.query[String.self, at: "action"], entity: req.query[String.self, at: "entity"],
+                             from: req.query[String.self, at: "from"], to: req.query[String.self, at: "to"])
+        let page = PageSpec(page: req.query[Int?.self, at: "page"] ?? nil, per: 50)
+        let result = try await Audit.list(on: req.db, filter: f, page: page)
+        return try await req.page("admin/audit", AuditPage(layout: req.layout("nav.audit"), entries: result.items, pager: Self.pager(result, req: req),
+                                                          filter: ["actor": f.actor ?? "", "action": f.action ?? "", "entity": f.entity ?? "", "from": f.from ?? "", "to": f.to ?? ""]))
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import XuequKit
+
+/// Everything the server reads from its environment and command line, read once at boot.
+public struct AppConfig: Sendable {
+    public enum Database: Sendable {
+        case sqlite(path: String)
+        case sqliteMemory
+        case postgres(url: String, searchPath: String?)
+    }
+
+    public var database: Database
+    public var dataDir: String
+    public var sqliteSynchronous: String
+    public var security: SecurityPolicy
+    public var demo: Bool
+    public var logQueries: Bool
+
+    public init(database: Database, dataDir: String, sqliteSynchronous: String = "FULL", security: SecurityPolicy = SecurityPolicy(), demo: Bool = false, logQueries: Bool = false) {
+        self.database = database; self.dataDir = dataDir; self.sqliteSynchronous = sqliteSynchronous; self.security = security; self.demo = demo; self.logQueries = logQueries
+    }
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let problems: [String]
+        public var description: String { "configuration problems:\n" + problems.map { "  - \($0)" }.joined(separator: "\n") }
+    }
+
+    /// Reads `DATABASE_URL`, `XUEQU_SQLITE_SYNCHRONOUS`, `XUEQU_HTTPS`, `XUEQU_BCRYPT_COST` and the
+    /// `--data-dir` option; stops with every problem listed at once.
+    public static func load(environment env: [String: String], dataDir: String?, demo: Bool) throws -> AppConfig {
+        var problems: [String] = []
+        let dir = dataDir ?? env["XUEQU_DATA_DIR"] ?? "./data"
+        var security = SecurityPolicy()
+        if let https = env["XUEQU_HTTPS"] { security.secureCookies = ["1", "true", "yes"].contains(https.lowercased()) }
+        if let c = env["XUEQU_BCRYPT_COST"] {
+            if let n = Int(c), (4...31).contains(n) { security.bcryptCost = n } else { problems.append("XUEQU_BCRYPT_COST must be 4…31, got \(c)") }
+        }
+        let sync = (env["XUEQU_SQLITE_SYNCHRONOUS"] ?? "FULL").uppercased()
+        if !["OFF", "NORMAL", "FULL", "EXTRA"].contains(sync) { problems.append("XUEQU_SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA, got \(sync)") }
+        let database: Database
+        if let url = env["DATABASE_URL"], !url.isEmpty {
+            if !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) { problems.append("DATABASE_URL must start with postgres:// (got \(url.prefix(12))…)") }
+            database = .postgres(url: url, searchPath: nil)
+        } else {
+            database = .sqlite(path: (dir as NSString).appendingPathComponent("xuequ.sqlite"))
+        }
+        if !problems.isEmpty { throw Invalid(problems: problems) }
+        return AppConfig(database: database, dataDir: dir, sqliteSynchronous: sync, security: security, demo: demo, logQueries: env["XUEQU_LOG_SQL"] == "1")
+    }
+}

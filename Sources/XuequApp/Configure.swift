@@ -1,0 +1,108 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Leaf
+import Metrics
+import NIOConcurrencyHelpers
+import Prometheus
+import Registry
+import SQLKit
+import Vapor
+import XuequCore
+import XuequKit
+
+/// Where the bundled templates and static files live, wherever the binary is started from.
+public enum BundledResources {
+    public static var viewsDirectory: String {
+        (Bundle.module.url(forResource: "Views", withExtension: nil)?.path ?? "Resources/Views") + "/"
+    }
+    public static var publicDirectory: String {
+        (Bundle.module.url(forResource: "Public", withExtension: nil)?.path ?? "Public") + "/"
+    }
+}
+
+/// Process-wide metrics: the metrics system can be bootstrapped once per process.
+public enum MetricsRegistry {
+    private static let lock = NIOLock()
+    nonisolated(unsafe) private static var registry: PrometheusCollectorRegistry?
+
+    public static func shared() -> PrometheusCollectorRegistry {
+        lock.withLock {
+            if let r = registry { return r }
+            let r = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: r))
+            registry = r
+            return r
+        }
+    }
+}
+
+/// Sets up an application: database, migrations, templates, middleware, routes.
+public func configure(_ app: Application, _ config: AppConfig) async throws {
+    app.security = config.security
+    let metrics = MetricsRegistry.shared()
+
+    switch config.database {
+    case .sqlite(let path):
+        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
+        app.databases.use(.sqlite(.file(path), sqlLogLevel: config.logQueries ? .info : .debug), as: .sqlite)
+        app.writeGate = WriteGate(flavor: .sqlite)
+    case .sqliteMemory:
+        app.databases.use(.sqlite(.memory, sqlLogLevel: config.logQueries ? .info : .debug), as: .sqlite)
+        app.writeGate = WriteGate(flavor: .sqlite)
+    case .postgres(let url, let searchPath):
+        var pg = try SQLPostgresConfiguration(url: url)
+        if let searchPath { pg.searchPath = [searchPath] }
+        app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: 8, sqlLogLevel: config.logQueries ? .info : .debug), as: .psql)
+        app.writeGate = WriteGate(flavor: .postgres)
+    }
+    if case .sqlite = config.database {
+        // WAL lets readers run while one writer commits; it is a property of the file.
+        try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
+        try await applyConnectionPragmas(app, synchronous: config.sqliteSynchronous)
+    }
+
+    app.migrations.add(CreateAuditLog())
+    app.migrations.add(CreateAccounts())
+    app.migrations.add(CreateRegistry())
+
+    // Leaf reads templates from the views directory; point it at the bundle, not the working directory.
+    app.directory.viewsDirectory = BundledResources.viewsDirectory
+    app.directory.publicDirectory = BundledResources.publicDirectory
+    app.views.use(.leaf)
+    app.leaf.tags["t"] = TranslateTag()
+    app.leaf.tags["label"] = LabelTag()
+
+    app.routes.defaultMaxBodySize = "1mb"
+    app.middleware = Middlewares()
+    app.middleware.use(RequestIDMiddleware())
+    app.middleware.use(XuequErrorMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: BundledResources.publicDirectory, defaultFile: nil))
+
+    app.navigation = Navigation.entries
+    try routes(app, metrics: metrics)
+}
+
+/// `synchronous` and `busy_timeout` are per connection. The SQLite driver keeps one connection
+/// per event loop for the life of the pool, so setting them through each loop reaches them all.
+func applyConnectionPragmas(_ app: Application, synchronous: String) async throws {
+    for loop in app.eventLoopGroup.makeIterator() {
+        let db = app.databases.database(.sqlite, logger: app.logger, on: loop)! as! any SQLDatabase
+        try await db.raw("PRAGMA synchronous=\(unsafeRaw: synchronous)").run()
+    }
+}
+
+/// The navigation: a module appears once it works.
+enum Navigation {
+    static let entries: [NavEntry] = [
+        NavEntry(key: "nav.home", path: "/") { _ in true },
+        NavEntry(key: "nav.districts", path: "/districts") { $0.can(.registryRead) && $0.role != .teacher },
+        NavEntry(key: "nav.schools", path: "/schools") { $0.can(.registryRead) },
+        NavEntry(key: "nav.teachers", path: "/teachers") { $0.can(.registryRead) },
+        NavEntry(key: "nav.imports", path: "/imports") { $0.can(.teachersImport) },
+        NavEntry(key: "nav.users", path: "/admin/users") { $0.can(.usersManage) },
+        NavEntry(key: "nav.audit", path: "/admin/audit") { $0.can(.auditRead) },
+    ]
+}

@@ -1,0 +1,25 @@
+/// How personal data looks once it leaves its scope (DOMAIN §7).
+public enum Masking {
+    /// First 2 and last 3 kept.
+    public static func residentID(_ id: String) -> String {
+        let c = Array(id)
+        guard c.count > 5 else { return String(repeating: "*", count: c.count) }
+        return String(c.prefix(2)) + String(repeating: "*", count: c.count - 5) + String(c.suffix(3))
+    }
+
+    /// `138****1234`.
+    public static func phone(_ phone: String) -> String {
+        let c = Array(phone)
+        guard c.count >= 7 else { return String(repeating: "*", count: c.count) }
+        return String(c.prefix(3)) + String(repeating: "*", count: c.count - 7) + String(c.suffix(4))
+    }
+
+    /// Surname kept, the given name starred: 张三 → 张*, 欧阳小明 → 欧阳**.
+    public static func name(_ name: String) -> String {
+        let c = Array(name)
+        guard c.count > 1 else { return name }
+        let compound = ["欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "令狐", "慕容", "夏侯", "长孙", "宇文", "司徒"]
+        let keep = (c.count > 2 && compound.contains(String(c.prefix(2)))) ? 2 : 1
+        return String(c.prefix(keep)) + String(repeating: "*", count: c.count - keep)
+    }
+}

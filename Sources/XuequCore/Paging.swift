@@ -1,0 +1,41 @@
+/// `page` from 1, `per` at most 200 (CONTRACT "Lists").
+public struct PageSpec: Sendable, Hashable {
+    public static let maxPer = 200
+    public let page: Int
+    public let per: Int
+    public init(page: Int?, per: Int?, defaultPer: Int = 50) {
+        self.page = max(1, page ?? 1)
+        self.per = min(PageSpec.maxPer, max(1, per ?? defaultPer))
+    }
+    public var offset: Int { (page - 1) * per }
+}
+
+public struct PageResult<Item: Sendable>: Sendable {
+    public let items: [Item]
+    public let total: Int
+    public let request: PageSpec
+    public init(items: [Item], total: Int, request: PageSpec) { self.items = items; self.total = total; self.request = request }
+    public var pageCount: Int { max(1, (total + request.per - 1) / request.per) }
+}
+
+/// Deterministic pseudo-random numbers (SplitMix64) so the demo county is the same on every run.
+public struct SeededRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    public mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
+    public mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &self)] }
+    /// Picks by weight: `[(value, weight)]`.
+    public mutating func weighted<T>(_ items: [(T, Int)]) -> T {
+        let total = items.reduce(0) { $0 + $1.1 }
+        var r = Int.random(in: 0..<total, using: &self)
+        for (v, w) in items { if r < w { return v }; r -= w }
+        return items.last!.0
+    }
+}

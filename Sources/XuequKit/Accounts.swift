@@ -1,0 +1,317 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+import XuequCore
+
+/// A login account. Scope columns say which district, school or teacher record the role is bound to.
+public struct UserRow: Codable, Sendable {
+    public let id: Int
+    public let username: String
+    public let passwordHash: String
+    public let displayName: String
+    public let role: String
+    public let districtId: Int?
+    public let schoolId: Int?
+    public let teacherId: Int?
+    public let locale: String
+    public let active: Bool
+    public let failedLogins: Int
+    public let lockedUntil: Double?
+    public let createdAt: Double
+
+    public var roleValue: Role { Role(rawValue: role) ?? .applicant }
+    public var actor: Actor {
+        Actor(userId: id, username: username, displayName: displayName, role: roleValue, districtId: districtId, schoolId: schoolId, teacherId: teacherId)
+    }
+}
+
+/// Security settings read once at boot.
+public struct SecurityPolicy: Sendable {
+    public var idleTimeout: TimeInterval = 30 * 60
+    public var absoluteTimeout: TimeInterval = 12 * 3600
+    public var tokenLifetime: TimeInterval = 12 * 3600
+    public var maxFailedLogins = 5
+    public var lockout: TimeInterval = 15 * 60
+    public var minPasswordLength = 10
+    public var bcryptCost = 12
+    public var secureCookies = false
+    public init() {}
+}
+
+/// The clock, injected so tests can move time.
+public struct AppClock: Sendable {
+    public let now: @Sendable () -> Date
+    public init(now: @escaping @Sendable () -> Date) { self.now = now }
+    public static let system = AppClock { Date() }
+}
+
+struct SecurityPolicyKey: StorageKey { typealias Value = SecurityPolicy }
+struct AppClockKey: StorageKey { typealias Value = AppClock }
+
+extension Application {
+    public var security: SecurityPolicy {
+        get { storage[SecurityPolicyKey.self] ?? SecurityPolicy() }
+        set { storage[SecurityPolicyKey.self] = newValue }
+    }
+    public var clock: AppClock {
+        get { storage[AppClockKey.self] ?? .system }
+        set { storage[AppClockKey.self] = newValue }
+    }
+}
+
+/// Accounts, sessions and API tokens.
+public enum Accounts {
+    static let selectUser = "SELECT id, username, password_hash, display_name, role, district_id, school_id, teacher_id, locale, active, failed_logins, locked_until, created_at FROM users"
+
+    public static func randomToken(bytes: Int = 32) -> String {
+        var g = SystemRandomNumberGenerator()
+        let raw = (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &g) }
+        return Data(raw).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Tokens are stored as their SHA-256, so a copy of the database opens no session.
+    public static func tokenHash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A readable random password for new accounts and resets (no 0/O/1/l confusion).
+    public static func randomPassword(length: Int = 14) -> String {
+        let alphabet = Array("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var g = SystemRandomNumberGenerator()
+        return String((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &g)] })
+    }
+
+    public static func checkPasswordPolicy(_ password: String, username: String, policy: SecurityPolicy) throws {
+        if password.count < policy.minPasswordLength {
+            throw DomainError.validation(["password": LocalizedText(zh: "密码至少需要\(policy.minPasswordLength)个字符", en: "the password needs at least \(policy.minPasswordLength) characters")])
+        }
+        if password.lowercased() == username.lowercased() {
+            throw DomainError.validation(["password": LocalizedText(zh: "密码不能与用户名相同", en: "the password must differ from the username")])
+        }
+    }
+
+    public static func hashPassword(_ password: String, app: Application) async throws -> String {
+        let cost = app.security.bcryptCost
+        return try await app.threadPool.runIfActive { try Bcrypt.hash(password, cost: cost) }
+    }
+
+    static func verifyPassword(_ password: String, hash: String, app: Application) async throws -> Bool {
+        try await app.threadPool.runIfActive { (try? Bcrypt.verify(password, created: hash)) ?? false }
+    }
+
+    public static func user(id: Int, on db: any Database) async throws -> UserRow? {
+        try await db.sql.raw("\(unsafeRaw: selectUser) WHERE id = \(bind: id)").first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    public static func user(username: String, on db: any Database) async throws -> UserRow? {
+        try await db.sql.raw("\(unsafeRaw: selectUser) WHERE username = \(bind: username)").first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    static let badCredentials = DomainError(.unauthorized, code: "invalid_credentials", LocalizedText(zh: "用户名或密码错误", en: "wrong username or password"))
+
+    /// Checks a password with lockout: after `maxFailedLogins` failures the account is closed for `lockout`.
+    public static func authenticate(username: String, password: String, req: Request) async throws -> UserRow {
+        let app = req.application
+        let now = app.clock.now().timeIntervalSince1970
+        let policy = app.security
+        guard let user = try await user(username: username.trimmingCharacters(in: .whitespaces), on: req.db), user.active else {
+            // Same work as for a real account, so timing does not tell which usernames exist.
+            _ = try await verifyPassword(password, hash: "$2b$04$abcdefghijklmnopqrstuu5I1r2C6dVJ6WvC8QnV8nRZ0V9Q3X4h6", app: app)
+            try await req.write { tx in
+                try await Audit.record(on: tx, AuditContext(actorId: nil, actorName: String(username.prefix(40)), requestId: req.requestID, address: req.clientAddress), action: "auth.login_failed", entity: "user", entityId: "-", summary: "unknown user or inactive")
+            }
+            throw badCredentials
+        }
+        if let until = user.lockedUntil, until > now {
+            let minutes = Int(((until - now) / 60).rounded(.up))
+            throw DomainError(.locked, code: "account_locked", LocalizedText(zh: "连续登录失败次数过多，账户已锁定，请\(minutes)分钟后再试", en: "too many failed sign-ins: the account is locked, try again in \(minutes) min"))
+        }
+        let ok = try await verifyPassword(password, hash: user.passwordHash, app: app)
+        let ctx = AuditContext(actorId: user.id, actorName: user.username, requestId: req.requestID, address: req.clientAddress)
+        if !ok {
+            let failures = user.failedLogins + 1
+            let lock = failures >= policy.maxFailedLogins
+            try await req.write { tx in
+                if lock {
+                    try await tx.sql.raw("UPDATE users SET failed_logins = 0, locked_until = \(bind: now + policy.lockout) WHERE id = \(bind: user.id)").run()
+                } else {
+                    try await tx.sql.raw("UPDATE users SET failed_logins = \(bind: failures) WHERE id = \(bind: user.id)").run()
+                }
+                try await Audit.record(on: tx, ctx, action: lock ? "auth.locked" : "auth.login_failed", entity: "user", entityId: String(user.id), summary: "failed sign-in \(failures)/\(policy.maxFailedLogins)")
+            }
+            throw badCredentials
+        }
+        if user.failedLogins > 0 || user.lockedUntil != nil {
+            try await req.write { tx in
+                try await tx.sql.raw("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = \(bind: user.id)").run()
+            }
+        }
+        return user
+    }
+
+    /// Opens a browser session; returns the cookie value (only its hash is stored).
+    public static func openSession(for user: UserRow, req: Request) async throws -> (token: String, csrf: String) {
+        let token = randomToken()
+        let csrf = randomToken(bytes: 24)
+        let now = req.application.clock.now().timeIntervalSince1970
+        let ctx = AuditContext(actorId: user.id, actorName: user.username, requestId: req.requestID, address: req.clientAddress)
+        try await req.write { tx in
+            try await tx.sql.raw("INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen_at) VALUES (\(bind: tokenHash(token)), \(bind: user.id), \(bind: csrf), \(bind: now), \(bind: now))").run()
+            try await tx.sql.raw("DELETE FROM sessions WHERE last_seen_at < \(bind: now - req.application.security.absoluteTimeout)").run()
+            try await Audit.record(on: tx, ctx, action: "auth.login", entity: "user", entityId: String(user.id), summary: "session opened")
+        }
+        return (token, csrf)
+    }
+
+    public static func closeSession(id: String, req: Request) async throws {
+        let ctx = req.auditContext
+        try await req.write { tx in
+            try await tx.sql.raw("DELETE FROM sessions WHERE id = \(bind: id)").run()
+            try await Audit.record(on: tx, ctx, action: "auth.logout", entity: "user", entityId: String(ctx.actorId ?? 0), summary: "session closed")
+        }
+    }
+
+    /// Issues an API token (`POST /api/v1/session`).
+    public static func issueToken(for user: UserRow, req: Request) async throws -> String {
+        let token = randomToken()
+        let now = req.application.clock.now().timeIntervalSince1970
+        let expires = now + req.application.security.tokenLifetime
+        let ctx = AuditContext(actorId: user.id, actorName: user.username, requestId: req.requestID, address: req.clientAddress)
+        try await req.write { tx in
+            try await tx.sql.raw("INSERT INTO api_tokens (id, user_id, created_at, expires_at) VALUES (\(bind: tokenHash(token)), \(bind: user.id), \(bind: now), \(bind: expires))").run()
+            try await tx.sql.raw("DELETE FROM api_tokens WHERE expires_at < \(bind: now)").run()
+            try await Audit.record(on: tx, ctx, action: "auth.token_issued", entity: "user", entityId: String(user.id), summary: "API token issued")
+        }
+        return token
+    }
+
+    public static func revokeToken(hash: String, req: Request) async throws {
+        let ctx = req.auditContext
+        try await req.write { tx in
+            try await tx.sql.raw("DELETE FROM api_tokens WHERE id = \(bind: hash)").run()
+            try await Audit.record(on: tx, ctx, action: "auth.token_revoked", entity: "user", entityId: String(ctx.actorId ?? 0), summary: "API token revoked")
+        }
+    }
+
+    struct SessionJoin: Decodable {
+        let sessionId: String
+        let csrfToken: String
+        let createdAt: Double
+        let lastSeenAt: Double
+        let userId: Int
+    }
+
+    /// Resolves a session cookie: nil when unknown, idle too long or too old.
+    public static func resumeSession(cookie: String, req: Request) async throws -> (UserRow, SessionInfo)? {
+        let hash = tokenHash(cookie)
+        guard let s = try await req.db.sql.raw("SELECT id AS session_id, csrf_token, created_at, last_seen_at, user_id FROM sessions WHERE id = \(bind: hash)")
+            .first(decoding: SessionJoin.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
+        let now = req.application.clock.now().timeIntervalSince1970
+        let policy = req.application.security
+        if now - s.lastSeenAt > policy.idleTimeout || now - s.createdAt > policy.absoluteTimeout {
+            try await req.write { tx in try await tx.sql.raw("DELETE FROM sessions WHERE id = \(bind: hash)").run() }
+            return nil
+        }
+        guard let user = try await user(id: s.userId, on: req.db), user.active else { return nil }
+        // Touch at most once a minute: a write per page view would serialise readers on SQLite.
+        if now - s.lastSeenAt > 60 {
+            try await req.write { tx in try await tx.sql.raw("UPDATE sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: hash)").run() }
+        }
+        return (user, SessionInfo(id: hash, csrfToken: s.csrfToken))
+    }
+
+    struct TokenRow: Decodable { let userId: Int; let expiresAt: Double }
+
+    public static func resumeToken(_ token: String, req: Request) async throws -> UserRow? {
+        let hash = tokenHash(token)
+        guard let t = try await req.db.sql.raw("SELECT user_id, expires_at FROM api_tokens WHERE id = \(bind: hash)")
+            .first(decoding: TokenRow.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
+        guard t.expiresAt > req.application.clock.now().timeIntervalSince1970 else { return nil }
+        guard let user = try await user(id: t.userId, on: req.db), user.active else { return nil }
+        return user
+    }
+
+    public struct NewUser: Sendable {
+        public var username: String
+        public var displayName: String
+        public var role: Role
+        public var districtId: Int?
+        public var schoolId: Int?
+        public var teacherId: Int?
+        public init(username: String, displayName: String, role: Role, districtId: Int? = nil, schoolId: Int? = nil, teacherId: Int? = nil) {
+            self.username = username; self.displayName = displayName; self.role = role
+            self.districtId = districtId; self.schoolId = schoolId; self.teacherId = teacherId
+        }
+    }
+
+    /// Inserts an account inside the caller's transaction; returns its id.
+    @discardableResult
+    public static func insertUser(_ u: NewUser, passwordHash: String, on tx: any Database, now: Date) async throws -> Int {
+        struct Id: Decodable { let id: Int }
+        let row = try await tx.sql.insert(into: "users")
+            .columns("username", "password_hash", "display_name", "role", "district_id", "school_id", "teacher_id", "locale", "active", "failed_logins", "created_at")
+            .values(SQLBind(u.username), SQLBind(passwordHash), SQLBind(u.displayName), SQLBind(u.role.rawValue), SQLBind(u.districtId), SQLBind(u.schoolId), SQLBind(u.teacherId), SQLBind("zh"), SQLBind(true), SQLBind(0), SQLBind(now.timeIntervalSince1970))
+            .returning("id")
+            .first(decoding: Id.self)
+        guard let id = row?.id else { throw DomainError(.conflict, code: "insert_failed", LocalizedText(zh: "账户未能创建", en: "the account was not created")) }
+        return id
+    }
+
+    public static func setPassword(userId: Int, hash: String, on tx: any Database) async throws {
+        try await tx.sql.raw("UPDATE users SET password_hash = \(bind: hash), failed_logins = 0, locked_until = NULL WHERE id = \(bind: userId)").run()
+        // A new password ends every other way in.
+        try await tx.sql.raw("DELETE FROM sessions WHERE user_id = \(bind: userId)").run()
+        try await tx.sql.raw("DELETE FROM api_tokens WHERE user_id = \(bind: userId)").run()
+    }
+
+    public static func countUsers(on db: any Database) async throws -> Int {
+        struct N: Decodable { let n: Int }
+        return try await db.sql.raw("SELECT COUNT(*) AS n FROM users").first(decoding: N.self)?.n ?? 0
+    }
+}
+
+public struct CreateAccounts: AsyncMigration {
+    public init() {}
+    public var name: String { "002_CreateAccounts" }
+
+    public func prepare(on database: any Database) async throws {
+        try await database.schema("users")
+            .field("id", .int, .identifier(auto: true))
+            .field("username", .string, .required)
+            .field("password_hash", .string, .required)
+            .field("display_name", .string, .required)
+            .field("role", .string, .required)
+            .field("district_id", .int)
+            .field("school_id", .int)
+            .field("teacher_id", .int)
+            .field("locale", .string, .required)
+            .field("active", .bool, .required)
+            .field("failed_logins", .int, .required)
+            .field("locked_until", .double)
+            .field("created_at", .double, .required)
+            .unique(on: "username")
+            .create()
+        try await database.schema("sessions")
+            .field("id", .string, .identifier(auto: false))
+            .field("user_id", .int, .required, .references("users", "id", onDelete: .cascade))
+            .field("csrf_token", .string, .required)
+            .field("created_at", .double, .required)
+            .field("last_seen_at", .double, .required)
+            .create()
+        try await database.schema("api_tokens")
+            .field("id", .string, .identifier(auto: false))
+            .field("user_id", .int, .required, .references("users", "id", onDelete: .cascade))
+            .field("created_at", .double, .required)
+            .field("expires_at", .double, .required)
+            .create()
+        try await database.sql.raw("CREATE INDEX sessions_user ON sessions (user_id)").run()
+        try await database.sql.raw("CREATE INDEX api_tokens_user ON api_tokens (user_id)").run()
+    }
+
+    public func revert(on database: any Database) async throws {
+        try await database.schema("api_tokens").delete()
+        try await database.schema("sessions").delete()
+        try await database.schema("users").delete()
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Vapor
+import XuequCore
+
+/// JSON error body (CONTRACT "Errors"). `fields` for 422 validation failures, `errors` for
+/// spreadsheet rows.
+public struct ErrorBody: Content {
+    public struct Row: Content {
+        public let row: Int; public let column: String; public let reason: String
+        public init(row: Int, column: String, reason: String) { self.row = row; self.column = column; self.reason = reason }
+    }
+    public let error: Bool
+    public let reason: String
+    public let code: String
+    public let requestId: String
+    public let fields: [String: String]?
+    public let errors: [Row]?
+}
+
+struct ErrorPage: Encodable, Sendable {
+    let layout: Layout
+    let status: Int
+    let message: String
+    let fields: [String]
+    let rows: [ErrorBody.Row]
+    let requestId: String
+    let signIn: Bool
+}
+
+/// The one place where failures become responses: domain errors keep their status and
+/// message; anything unexpected becomes a 500 that shows no internals, logged with the request id.
+public struct XuequErrorMiddleware: AsyncMiddleware {
+    public init() {}
+
+    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            return await render(error, for: request)
+        }
+    }
+
+    static func domainError(from error: any Error, request: Request) -> DomainError {
+        switch error {
+        case let d as DomainError: return d
+        case let abort as any AbortError:
+            switch abort.status {
+            case .notFound:
+                return DomainError(.notFound, code: "not_found", LocalizedText(zh: "页面或对象不存在", en: "no such page or object"))
+            case .payloadTooLarge:
+                return DomainError(.tooLarge, code: "too_large", LocalizedText(zh: "上传的文件太大（上限 20 MB）", en: "the upload is too large (limit 20 MB)"))
+            case .unauthorized:
+                return .unauthorized
+            case .forbidden:
+                return .forbidden
+            case .methodNotAllowed:
+                return DomainError(.badRequest, code: "method_not_allowed", LocalizedText(zh: "不支持此请求方法", en: "method not allowed"))
+            case .unsupportedMediaType, .badRequest, .unprocessableEntity:
+                return DomainError(.badRequest, code: "bad_request", LocalizedText(zh: "请求格式有误：\(abort.reason)", en: "malformed request: \(abort.reason)"))
+            default:
+                if abort.status.code < 500 {
+                    return DomainError(.badRequest, code: "bad_request", LocalizedText(zh: "请求有误：\(abort.reason)", en: "bad request: \(abort.reason)"))
+                }
+                return internalError
+            }
+        case let d as DecodingError:
+            return DomainError(.badRequest, code: "bad_request", LocalizedText(zh: "请求内容无法解析：\(describe(d))", en: "the request body could not be read: \(describe(d))"))
+        default:
+            return internalError
+        }
+    }
+
+    static let internalError = DomainError(.badRequest, code: "internal_error", LocalizedText(zh: "服务器内部错误，已记录。请把请求编号告诉管理员", en: "internal error, logged; give the request id to your administrator"))
+
+    static func describe(_ e: DecodingError) -> String {
+        switch e {
+        case .keyNotFound(let k, _): return "missing \(k.stringValue)"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
+            let path = c.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? c.debugDescription : "\(path): \(c.debugDescription)"
+        @unknown default: return "invalid"
+        }
+    }
+
+    func render(_ error: any Error, for request: Request) async -> Response {
+        let d = Self.domainError(from: error, request: request)
+        let isInternal = d.code == "internal_error"
+        let status: HTTPStatus = isInternal ? .internalServerError : HTTPStatus(statusCode: d.kind.status)
+        if isInternal {
+            request.logger.error("unhandled error: \(String(reflecting: error))", metadata: ["request-id": .string(request.requestID)])
+        } else if status.code >= 400 {
+            request.logger.info("\(status.code) \(d.code)")
+        }
+        let locale = request.uiLocale
+        let rows = d.rows.map { ErrorBody.Row(row: $0.row, column: $0.column, reason: $0.reason(locale)) }
+        let wantsJSON = request.isAPI || (request.headers.accept.first?.mediaType == .json)
+        if wantsJSON {
+            let body = ErrorBody(error: true, reason: d.message(locale), code: d.code, requestId: request.requestID,
+                                 fields: d.fields.isEmpty ? nil : d.fields.mapValues { $0(locale) },
+                                 errors: rows.isEmpty ? nil : rows)
+            let res = Response(status: status)
+            try? res.content.encode(body, as: .json)
+            return res
+        }
+        if d.kind == .unauthorized && request.method == .GET {
+            let back = request.url.path + (request.url.query.map { "?" + $0 } ?? "")
+            return request.redirect(to: "/login?next=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+        }
+        let page = ErrorPage(layout: request.layout("error.title"), status: Int(status.code), message: d.message(locale),
+                             fields: d.fields.keys.sorted().map { "\($0)：\(d.fields[$0]!(locale))" }, rows: rows,
+                             requestId: request.requestID, signIn: d.kind == .unauthorized)
+        do {
+            return try await request.page("error", page, status: status)
+        } catch {
+            let res = Response(status: status, body: .init(string: "<!doctype html><meta charset=utf-8><title>\(status.code)</title><p>\(d.message(locale).htmlEscaped())</p><p>\(request.requestID)</p>"))
+            res.headers.contentType = .html
+            return res
+        }
+    }
+}
+
+extension String {
+    public func htmlEscaped() -> String {
+        var out = ""
+        for c in self {
+            switch c {
+            case "&": out += "&amp;"; case "<": out += "&lt;"; case ">": out += "&gt;"; case "\"": out += "&quot;"; case "'": out += "&#39;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}
+
+/// Gives every request an id (taken from a proxy's `X-Request-Id` when sane), puts it on the
+/// logger and the response.
+public struct RequestIDMiddleware: AsyncMiddleware {
+    public init() {}
+    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let incoming = request.headers.first(name: "X-Request-Id")
+        let id: String
+        if let incoming, incoming.count <= 64, incoming.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) {
+            id = incoming
+        } else {
+            id = String(UUID().uuidString.lowercased().prefix(13))
+        }
+        request.requestID = id
+        request.logger[metadataKey: "request-id"] = .string(id)
+        let res = try await next.respond(to: request)
+        res.headers.replaceOrAdd(name: "X-Request-Id", value: id)
+        return res
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import Leaf
+import Vapor
+import XuequCore
+
+/// `#t("key")` in templates: the interface string in the reader's language.
+public struct TranslateTag: LeafTag {
+    public init() {}
+    public func render(_ ctx: LeafContext) throws -> LeafData {
+        guard let key = ctx.parameters.first?.string else { return .string("") }
+        let locale = ctx.request?.uiLocale ?? .zh
+        var text = L10n.text(key, locale)
+        // Extra parameters fill {0}, {1}…
+        for (i, p) in ctx.parameters.dropFirst().enumerated() {
+            text = text.replacingOccurrences(of: "{\(i)}", with: p.string ?? "")
+        }
+        return .string(text)
+    }
+}
+
+/// `#label("stage", "nine_year")`: a vocabulary value in the reader's language.
+public struct LabelTag: LeafTag {
+    public init() {}
+    public func render(_ ctx: LeafContext) throws -> LeafData {
+        guard ctx.parameters.count >= 2, let kind = ctx.parameters[0].string else { return .string("") }
+        let raw = ctx.parameters[1].string ?? ""
+        let locale = ctx.request?.uiLocale ?? .zh
+        return .string(Vocab.label(kind: kind, raw: raw, locale: locale))
+    }
+}
+
+public enum Vocab {
+    public static func label(kind: String, raw: String, locale: UILocale) -> String {
+        func l<V: Vocabulary>(_ t: V.Type) -> String { V(rawValue: raw)?.label(locale) ?? raw }
+        switch kind {
+        case "stage": return l(Stage.self)
+        case "locality": return l(Locality.self)
+        case "status": return l(SchoolStatus.self)
+        case "education": return l(Education.self)
+        case "putonghua": return l(Putonghua.self)
+        case "subject": return raw.split(separator: ",").map { Subject(rawValue: String($0))?.label(locale) ?? String($0) }.joined(separator: locale == .en ? ", " : "、")
+        case "title": return l(Title.self)
+        case "backbone": return l(Backbone.self)
+        case "role": return l(Role.self)
+        case "gender": return l(Gender.self)
+        case "stagePart": return l(StagePart.self)
+        case "transfer": return L10n.text("transfer.reason.\(raw)", locale)
+        default: return raw
+        }
+    }
+
+}
+
+/// One entry of the main navigation; a module adds its entries when it works.
+public struct NavEntry: Sendable {
+    public let key: String
+    public let path: String
+    public let visible: @Sendable (Actor) -> Bool
+    public init(key: String, path: String, visible: @escaping @Sendable (Actor) -> Bool) {
+        self.key = key; self.path = path; self.visible = visible
+    }
+}
+
+struct NavigationKey: StorageKey { typealias Value = [NavEntry] }
+
+extension Application {
+    public var navigation: [NavEntry] {
+        get { storage[NavigationKey.self] ?? [] }
+        set { storage[NavigationKey.self] = newValue }
+    }
+}
+
+/// What every page's frame needs: title, the user, the navigation, the CSRF token, a flash.
+public struct Layout: Encodable, Sendable {
+    public struct NavLink: Encodable, Sendable { let label: String; let path: String; let active: Bool }
+    public struct User: Encodable, Sendable { let name: String; let role: String; let username: String }
+    public let title: String
+    public let lang: String
+    public let otherLang: String
+    public let otherLangLabel: String
+    public let user: User?
+    public let nav: [NavLink]
+    public let csrf: String
+    public let flash: String?
+    public let flashError: String?
+    public let path: String
+}
+
+public struct FlashCookie {
+    public static let name = "xq_flash"
+}
+
+extension Request {
+    /// The CSRF token forms must carry: the session's, or for anonymous forms the double-submit cookie.
+    public var csrfToken: String {
+        if let s = sessionInfo { return s.csrfToken }
+        if let c = cookies[CSRF.cookieName]?.string, !c.isEmpty { return c }
+        if let c = storage[CSRF.NewCookieKey.self] { return c }
+        let fresh = Accounts.randomToken(bytes: 24)
+        storage[CSRF.NewCookieKey.self] = fresh
+        return fresh
+    }
+
+    public func layout(_ titleKey: String, title: String? = nil) -> Layout {
+        let locale = uiLocale
+        let nav: [Layout.NavLink]
+        if let a = actor {
+            nav = application.navigation.filter { $0.visible(a) }.map { e in
+                Layout.NavLink(label: L10n.text(e.key, locale), path: e.path, active: e.path == "/" ? url.path == "/" : url.path.hasPrefix(e.path))
+            }
+        } else { nav = [] }
+        let flashText = cookies[FlashCookie.name]?.string.removingPercentEncoding
+        var flash: String? = nil, flashError: String? = nil
+        if let f = flashText {
+            if f.hasPrefix("!") { flashError = String(f.dropFirst()) } else { flash = f }
+        }
+        return Layout(
+            title: title ?? L10n.text(titleKey, locale),
+            lang: locale == .en ? "en" : "zh-CN",
+            otherLang: locale == .en ? "zh" : "en",
+            otherLangLabel: locale == .en ? "中文" : "English",
+            user: actor.map { Layout.User(name: $0.displayName, role: $0.role.label(locale), username: $0.username) },
+            nav: nav,
+            csrf: csrfToken,
+            flash: flash,
+            flashError: flashError,
+            path: url.path
+        )
+    }
+
+    /// Renders a page and clears a shown flash message.
+    public func page<E: Encodable & Sendable>(_ template: String, _ context: E, status: HTTPStatus = .ok) async throws -> Response {
+        let view = try await self.view.render(template, context)
+        let res = try await view.encodeResponse(status: status, for: self)
+        if cookies[FlashCookie.name] != nil { res.cookies[FlashCookie.name] = .expired }
+        res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return res
+    }
+
+    /// Redirect after a successful form (POST → redirect → GET) with a message for the next page.
+    public func redirect(to path: String, flash: String? = nil, error: Bool = false) -> Response {
+        let res = redirect(to: path, redirectType: .normal)
+        if let f = flash {
+            let v = (error ? "!" : "") + f
+            res.cookies[FlashCookie.name] = HTTPCookies.Value(string: v.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "", maxAge: 60, path: "/", isHTTPOnly: true, sameSite: .lax)
+        }
+        return res
+    }
+}
+
+public enum CSRF {
+    public static let cookieName = "xq_csrf"
+    public static let fieldName = "_csrf"
+    struct NewCookieKey: StorageKey { typealias Value = String }
+}
+
+/// Checks the CSRF token on every state-changing browser request; sets the anonymous
+/// double-submit cookie when a page handed one out.
+public struct CSRFMiddleware: AsyncMiddleware {
+    public init() {}
+    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if !request.isAPI && ![.GET, .HEAD, .OPTIONS].contains(request.method) {
+            let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: CSRF.fieldName))
+            let expected = request.sessionInfo?.csrfToken ?? request.cookies[CSRF.cookieName]?.string
+            guard let sent, let expected, !expected.isEmpty, constantTimeEqual(sent, expected) else {
+                throw DomainError(.forbidden, code: "csrf_failed", LocalizedText(zh: "页面已过期或来源不明，请刷新页面后重试", en: "the form has expired or did not come from this site; reload the page and try again"))
+            }
+        }
+        let res = try await next.respond(to: request)
+        if let fresh = request.storage[CSRF.NewCookieKey.self] {
+            res.cookies[CSRF.cookieName] = HTTPCookies.Value(string: fresh, path: "/", isSecure: request.application.security.secureCookies, isHTTPOnly: true, sameSite: .lax)
+        }
+        return res
+    }
+
+    func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<x.count { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+}
