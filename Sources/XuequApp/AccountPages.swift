@@ -90,7 +90,7 @@ struct AccountPages {
         let scope: String
         let stats: [Stat]
         let tasks: [Task]
-        let recent: [AuditEntry]
+        let recent: [AuditView]
     }
 
     func home(req: Request) async throws -> Response {
@@ -99,8 +99,8 @@ struct AccountPages {
         let today = CivilDate.today(req.application.clock.now())
         var stats: [Stat] = []
         var tasks: [Task] = []
-        var scope = actor.role.label(locale)
-        var recent: [AuditEntry] = []
+        var scope = actor.role == .bureauAdmin ? L10n.text("home.scope.county", locale) : actor.role.label(locale)
+        var recent: [AuditView] = []
         func t(_ k: String, _ args: String...) -> String {
             var s = L10n.text(k, locale)
             for (i, a) in args.enumerated() { s = s.replacingOccurrences(of: "{\(i)}", with: a) }
@@ -119,11 +119,10 @@ struct AccountPages {
                 stats.append(Stat(label: t("home.stat.teachers"), value: String(teachers.total), href: "/teachers"))
                 stats.append(Stat(label: t("home.stat.students"), value: String(districts.reduce(0) { $0 + $1.students }), href: nil))
             }
-            // Rotation is counted on 1 September of the coming school year.
-            let sept1 = CivilDate(year: today.month >= 9 ? today.year + 1 : today.year, month: 9, day: 1)!
+            let sept1 = RotationRule.nextRound(after: today)
             if actor.role == .teacher, let tid = actor.teacherId, let me = try? await service.teacher(id: tid) {
                 tasks.append(Task(title: t("home.task.record"), detail: t("home.task.record.detail", me.schoolName ?? "", me.schoolSince), href: "/teachers/\(tid)"))
-                if me.yearsAtSchool(on: sept1) >= 6 {
+                if me.yearsAtSchool(on: sept1) >= RotationRule.yearsAtSchool {
                     tasks.append(Task(title: t("home.task.selfdue"), detail: t("home.task.selfdue.detail", String(me.yearsAtSchool(on: sept1)), sept1.description), href: "/teachers/\(tid)"))
                 }
             } else {
@@ -148,7 +147,7 @@ struct AccountPages {
             let now = req.application.clock.now().timeIntervalSince1970
             let locked = try await req.db.sql.raw("SELECT COUNT(*) AS n FROM users WHERE locked_until > \(bind: now)").first(decoding: N.self)?.n ?? 0
             if locked > 0 { tasks.append(Task(title: t("home.task.locked", String(locked)), detail: t("home.task.locked.detail"), href: "/admin/users?locked=1")) }
-            recent = try await Audit.list(on: req.db, filter: Audit.Filter(), page: PageSpec(page: 1, per: 8)).items
+            recent = try await Audit.list(on: req.db, filter: Audit.Filter(), page: PageSpec(page: 1, per: 8)).items.map(AuditView.init)
         }
         return try await req.page("home", HomePage(layout: req.layout("home.title"), scope: scope, stats: stats, tasks: tasks, recent: recent))
     }

@@ -250,7 +250,7 @@ struct AdminPages {
 
     struct AuditPage: Encodable, Sendable {
         let layout: Layout
-        let entries: [AuditEntry]
+        let entries: [AuditView]
         let pager: PagerView
         let filter: [String: String]
     }
@@ -261,7 +261,7 @@ struct AdminPages {
                              from: req.query[String.self, at: "from"], to: req.query[String.self, at: "to"])
         let page = PageSpec(page: req.query[Int?.self, at: "page"] ?? nil, per: 50)
         let result = try await Audit.list(on: req.db, filter: f, page: page)
-        return try await req.page("admin/audit", AuditPage(layout: req.layout("nav.audit"), entries: result.items, pager: Self.pager(result, req: req),
+        return try await req.page("admin/audit", AuditPage(layout: req.layout("nav.audit"), entries: result.items.map(AuditView.init), pager: Self.pager(result, req: req),
                                                           filter: ["actor": f.actor ?? "", "action": f.action ?? "", "entity": f.entity ?? "", "from": f.from ?? "", "to": f.to ?? ""]))
     }
 }

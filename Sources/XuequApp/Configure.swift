@@ -3,6 +3,7 @@ import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
 import Leaf
+import LeafKit
 import Metrics
 import NIOConcurrencyHelpers
 import Prometheus
@@ -71,6 +72,10 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.directory.viewsDirectory = BundledResources.viewsDirectory
     app.directory.publicDirectory = BundledResources.publicDirectory
     app.views.use(.leaf)
+    // The bundle may sit under a hidden folder (`.build/`): allow that, keep the sandbox and `.leaf` only.
+    let views = BundledResources.viewsDirectory
+    app.leaf.sources = .singleSource(NIOLeafFiles(fileio: app.fileio, limits: [.toSandbox, .onlyLeafExtensions, .requireExtensions],
+                                                  sandboxDirectory: views, viewDirectory: views))
     app.leaf.tags["t"] = TranslateTag()
     app.leaf.tags["label"] = LabelTag()
 

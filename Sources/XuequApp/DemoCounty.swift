@@ -205,7 +205,7 @@ public struct DemoCounty: Sendable {
         let backbone: Backbone = rng.weighted([(.none, 78), (.school, 10), (.county, 8), (.city, 3), (.province, 1)])
         let putonghua: Putonghua = subjects.contains(.chinese) ? rng.weighted([(.l1B, 5), (.l2A, 80), (.l2B, 15)]) : rng.weighted([(.l1B, 2), (.l2A, 38), (.l2B, 55), (.l3A, 5)])
         // Years at the school: many recent, a long tail, so some are due to rotate.
-        let startYear = max(year + 21, today.year - rng.weighted([(rng.int(0...5), 60), (rng.int(6...12), 30), (rng.int(13...25), 10)]))
+        let startYear = max(year + 21, today.year - rng.weighted([(rng.int(0...5), 72), (rng.int(6...12), 22), (rng.int(13...25), 6)]))
         let since = CivilDate(year: min(startYear, today.year), month: 9, day: 1)!
         let sinceClamped = since > today ? CivilDate(year: today.year - 1, month: 9, day: 1)! : since
         let part: StagePart? = stage == .nineYear ? (subjects.contains(where: { [.physics, .chemistry, .biology, .history, .geography].contains($0) }) || rng.int(0...2) == 0 ? .junior : .primary) : nil

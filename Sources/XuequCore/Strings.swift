@@ -54,7 +54,7 @@ public enum L10n {
         "cond.year": ("年度", "Year"), "cond.students": ("学生（小/初/高）", "Students (pri/jun/sen)"), "cond.floorArea": ("教学及辅助用房 m²", "Teaching floor m²"),
         "cond.sportsArea": ("体育运动场馆 m²", "Sports ground m²"), "cond.equipment": ("教学仪器设备值 元", "Equipment ¥"), "cond.computers": ("计算机", "Computers"),
         "cond.books": ("图书 册", "Books"), "cond.multimedia": ("网络多媒体教室", "Multimedia rooms"),
-        "cond.note": ("办学条件经接口或均衡监测模块按年度填报。", "Conditions are entered per year through the API or the balance module."),
+        "cond.note": ("办学条件按年度填报，学生数按学段（小学/初中/高中）分列；面积单位平方米，金额单位元。", "Conditions are kept per year; students by part (primary/junior/senior); areas in m², money in yuan."),
         "cond.none": ("尚未填报办学条件。", "No conditions entered yet."),
         "merge.title": ("撤并", "Merge"), "merge.heading": ("撤并 {0}", "Merge {0}"),
         "merge.explain": ("撤并后，本校 {0} 名教师和 {1} 名学生转入目标学校，本校状态变为“已撤并”，两校页面均保留记录。此操作不可撤销。", "The school's {0} teachers and {1} students move to the target school; this school becomes “merged”; both keep the record. This cannot be undone."),
@@ -84,7 +84,7 @@ public enum L10n {
         "user.isLocked": ("该账户因连续登录失败被锁定。重置密码即可解锁。", "This account is locked after failed sign-ins; a password reset unlocks it."),
         "user.reset": ("重置密码", "Reset password"), "user.resetConfirm": ("确定为该账户生成新密码？原密码和所有登录将失效。", "Generate a new password? The old one and all sessions stop working."),
         "audit.intro": ("所有写操作的记录，只增不改，以哈希链相连；可用 xuequ audit verify 校验。", "Every write, append-only and hash-chained; check it with xuequ audit verify."),
-        "audit.at": ("时间（UTC）", "Time (UTC)"), "audit.actor": ("操作人", "Actor"), "audit.action": ("操作", "Action"), "audit.entity": ("对象类型", "Object type"),
+        "audit.atLocal": ("时间（北京时间）", "Time (UTC+8)"), "home.scope.county": ("全县", "whole county"), "audit.actor": ("操作人", "Actor"), "audit.action": ("操作", "Action"), "audit.entity": ("对象类型", "Object type"),
         "audit.object": ("对象", "Object"), "audit.summary": ("摘要", "Summary"), "audit.address": ("地址", "Address"), "audit.from": ("起", "From"), "audit.to": ("止", "To"),
     ]
 }

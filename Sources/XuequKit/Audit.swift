@@ -40,6 +40,33 @@ public struct AuditEntry: Sendable, Codable {
     }
 }
 
+/// An audit row for pages: Beijing time, camel-case keys.
+public struct AuditView: Encodable, Sendable {
+    public let id: Int
+    public let at: String
+    public let actorName: String
+    public let action: String
+    public let entity: String
+    public let entityId: String
+    public let summary: String
+    public let requestId: String
+    public let address: String
+
+    public init(_ e: AuditEntry) {
+        id = e.id; actorName = e.actorName; action = e.action; entity = e.entity; entityId = e.entityId
+        summary = e.summary; requestId = e.requestId; address = e.address
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = parser.date(from: e.at) {
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+            f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+            at = f.string(from: d)
+        } else { at = e.at }
+    }
+}
+
 public enum Audit {
     public static let genesis = String(repeating: "0", count: 64)
 

@@ -93,7 +93,8 @@ public struct XuequErrorMiddleware: AsyncMiddleware {
         }
         let locale = request.uiLocale
         let rows = d.rows.map { ErrorBody.Row(row: $0.row, column: $0.column, reason: $0.reason(locale)) }
-        let wantsJSON = request.isAPI || (request.headers.accept.first?.mediaType == .json)
+        let firstAccept = request.headers.accept.first?.mediaType
+        let wantsJSON = request.isAPI || (firstAccept?.type == "application" && firstAccept?.subType == "json")
         if wantsJSON {
             let body = ErrorBody(error: true, reason: d.message(locale), code: d.code, requestId: request.requestID,
                                  fields: d.fields.isEmpty ? nil : d.fields.mapValues { $0(locale) },

@@ -160,7 +160,14 @@ public struct CSRFMiddleware: AsyncMiddleware {
     public init() {}
     public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if !request.isAPI && ![.GET, .HEAD, .OPTIONS].contains(request.method) {
-            let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: CSRF.fieldName))
+            // Route middleware runs before the route collects the body: collect it here (uploads up to 20 MB).
+            if request.headers.first(name: "X-CSRF-Token") == nil && request.body.data == nil {
+                let limit = request.headers.contentType?.type == "multipart" ? 20 * 1024 * 1024 : 1024 * 1024
+                _ = try await request.body.collect(max: limit).get()
+            }
+            struct Field: Decodable { let _csrf: String? }
+            // Decoding a one-field struct works for url-encoded and multipart bodies alike.
+            let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.decode(Field.self))?._csrf
             let expected = request.sessionInfo?.csrfToken ?? request.cookies[CSRF.cookieName]?.string
             guard let sent, let expected, !expected.isEmpty, constantTimeEqual(sent, expected) else {
                 throw DomainError(.forbidden, code: "csrf_failed", LocalizedText(zh: "页面已过期或来源不明，请刷新页面后重试", en: "the form has expired or did not come from this site; reload the page and try again"))

@@ -95,11 +95,12 @@ public enum RegistryStore {
         return out
     }
 
-    static func scopeCondition(_ scope: RegistryScope, schoolColumn: String, districtColumn: String) -> (any SQLExpression)? {
+    /// The condition a list must carry for a scope; columns as `(table alias, column)`.
+    static func scopeCondition(_ scope: RegistryScope, schoolColumn: (String, String), districtColumn: (String, String)) -> (any SQLExpression)? {
         switch scope {
         case .county: return nil
-        case .district(let d): return SQLBinaryExpression(SQLColumn(districtColumn), .equal, SQLBind(d))
-        case .school(let s): return SQLBinaryExpression(SQLColumn(schoolColumn), .equal, SQLBind(s))
+        case .district(let d): return SQLBinaryExpression(SQLColumn(districtColumn.1, table: districtColumn.0), .equal, SQLBind(d))
+        case .school(let s): return SQLBinaryExpression(SQLColumn(schoolColumn.1, table: schoolColumn.0), .equal, SQLBind(s))
         case .nothing: return SQLRaw("1 = 0")
         }
     }
@@ -118,7 +119,7 @@ public enum RegistryStore {
 
     public static func schools(on db: any Database, scope: RegistryScope, filter: SchoolFilter, page: PageSpec) async throws -> PageResult<SchoolListRow> {
         var conds: [any SQLExpression] = []
-        if let c = scopeCondition(scope, schoolColumn: "s.id", districtColumn: "s.district_id") { conds.append(c) }
+        if let c = scopeCondition(scope, schoolColumn: ("s", "id"), districtColumn: ("s", "district_id")) { conds.append(c) }
         if let d = filter.district { conds.append(SQLBinaryExpression(SQLColumn("district_id", table: "s"), .equal, SQLBind(d))) }
         if let st = filter.stage { conds.append(SQLBinaryExpression(SQLColumn("stage", table: "s"), .equal, SQLBind(st.rawValue))) }
         if let l = filter.locality { conds.append(SQLBinaryExpression(SQLColumn("locality", table: "s"), .equal, SQLBind(l.rawValue))) }
@@ -182,7 +183,7 @@ public enum RegistryStore {
 
     public static func teachers(on db: any Database, scope: RegistryScope, filter: TeacherFilter, page: PageSpec, withSchool: Bool) async throws -> PageResult<TeacherRow> {
         var conds: [any SQLExpression] = []
-        if let c = scopeCondition(scope, schoolColumn: "t.school_id", districtColumn: "t.district_id") { conds.append(c) }
+        if let c = scopeCondition(scope, schoolColumn: ("t", "school_id"), districtColumn: ("t", "district_id")) { conds.append(c) }
         if let d = filter.district { conds.append(SQLBinaryExpression(SQLColumn("district_id", table: "t"), .equal, SQLBind(d))) }
         if let s = filter.school { conds.append(SQLBinaryExpression(SQLColumn("school_id", table: "t"), .equal, SQLBind(s))) }
         if let q = filter.q?.trimmingCharacters(in: .whitespaces), !q.isEmpty {
@@ -197,7 +198,8 @@ public enum RegistryStore {
         if let v = filter.education { conds.append(SQLBinaryExpression(SQLColumn("education", table: "t"), .equal, SQLBind(v.rawValue))) }
         if let v = filter.backbone { conds.append(SQLBinaryExpression(SQLColumn("backbone", table: "t"), .equal, SQLBind(v.rawValue))) }
         if let due = filter.dueOn {
-            let cutoff = CivilDate(year: due.year - 6, month: due.month, day: min(due.day, CivilDate.daysIn(year: due.year - 6, month: due.month)))!
+            let back = RotationRule.yearsAtSchool
+            let cutoff = CivilDate(year: due.year - back, month: due.month, day: min(due.day, CivilDate.daysIn(year: due.year - back, month: due.month)))!
             conds.append(SQLBinaryExpression(SQLColumn("school_since", table: "t"), .lessThanOrEqual, SQLBind(cutoff.description)))
         }
         let whereExpr = conjunction(conds)

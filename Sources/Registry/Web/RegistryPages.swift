@@ -335,11 +335,11 @@ public struct RegistryPages: Sendable {
 
     static func item(_ t: TeacherRow, service: RegistryService, today: CivilDate) -> TeacherItem {
         let full = service.seesFull(t)
-        let sept1 = CivilDate(year: today.month >= 9 ? today.year : today.year - 1, month: 9, day: 1)!
+        let round = RotationRule.nextRound(after: today)
         let years = t.yearsAtSchool(on: today)
         return TeacherItem(id: t.id, name: t.name, gender: t.gender, residentId: full ? t.residentId : Masking.residentID(t.residentId), schoolId: t.schoolId,
                            schoolName: t.schoolName ?? "", subjects: t.subjects, education: t.education, putonghua: t.putonghua, title: t.title, backbone: t.backbone,
-                           schoolSince: t.schoolSince, years: years, due: t.yearsAtSchool(on: sept1) >= 6)
+                           schoolSince: t.schoolSince, years: years, due: t.yearsAtSchool(on: round) >= RotationRule.yearsAtSchool)
     }
 
     struct TeachersPage: Encodable, Sendable {
@@ -368,7 +368,7 @@ public struct RegistryPages: Sendable {
         var filter = try RegistryAPI.teacherFilter(req)
         let today = CivilDate.today(req.application.clock.now())
         let dueChecked = req.query[String.self, at: "due"] == "1"
-        if dueChecked { filter.dueOn = CivilDate(year: today.month >= 9 ? today.year : today.year - 1, month: 9, day: 1) }
+        if dueChecked { filter.dueOn = RotationRule.nextRound(after: today) }
         if filter.sort == nil { filter.sort = "default" }
         let result = try await service.teachers(filter: filter, page: try RegistryAPI.page(req), withSchool: true)
         let actor = try req.requireActor()
@@ -399,8 +399,7 @@ public struct RegistryPages: Sendable {
     func exportTeachers(req: Request) async throws -> Response {
         var filter = try RegistryAPI.teacherFilter(req)
         if req.query[String.self, at: "due"] == "1" {
-            let today = CivilDate.today(req.application.clock.now())
-            filter.dueOn = CivilDate(year: today.month >= 9 ? today.year : today.year - 1, month: 9, day: 1)
+            filter.dueOn = RotationRule.nextRound(after: CivilDate.today(req.application.clock.now()))
         }
         let table = try await RegistryService(req).exportTeachers(filter: filter)
         return try Self.download(table, name: "教师名册", req: req)

@@ -1,0 +1,198 @@
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+import XuequCore
+@testable import XuequApp
+@testable import XuequKit
+
+@Suite("Accounts, sessions and tokens")
+struct AuthTests {
+    @Test("health answers with the database kind", arguments: TestDB.all)
+    func health(db: TestDB) async throws {
+        try await withApp(db, fixture: false) { app, _ in
+            try await app.check(.GET, "/healthz") { res in
+                #expect(res.status == .ok)
+                #expect((try? res.json())?["status"] as? String == "ok")
+                #expect((try? res.json())?["database"] as? String == db.rawValue)
+                #expect(res.headers.first(name: "X-Request-Id") != nil)
+            }
+            try await app.check(.GET, "/metrics") { res in
+                #expect(res.status == .ok)
+                #expect(res.text.contains("http_requests_total"))
+            }
+        }
+    }
+
+    @Test("API: a token for the right password, 401 for a wrong one or none, revoked on logout", arguments: TestDB.all)
+    func tokens(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            let (h, b) = try jsonBody(["username": "admin", "password": "wrong-password"])
+            try await app.check(.POST, "/api/v1/session", headers: h, body: b) { res in
+                #expect(res.status == .unauthorized)
+                #expect((try? res.json())?["error"] as? Bool == true)
+                #expect((try? res.json())?["code"] as? String == "invalid_credentials")
+            }
+            try await app.check(.GET, "/api/v1/districts") { res in #expect(res.status == .unauthorized) }
+            let token = try await app.token("admin")
+            try await app.check(.GET, "/api/v1/districts", headers: bearer(token)) { res in #expect(res.status == .ok) }
+            // Stored hashed: the token itself is nowhere in the database.
+            struct Row: Decodable { let id: String }
+            let stored = try await app.db.sql.raw("SELECT id FROM api_tokens").all(decoding: Row.self)
+            #expect(stored.count == 1 && stored[0].id != token && stored[0].id == Accounts.tokenHash(token))
+            try await app.check(.DELETE, "/api/v1/session", headers: bearer(token)) { res in #expect(res.status == .noContent) }
+            try await app.check(.GET, "/api/v1/districts", headers: bearer(token)) { res in #expect(res.status == .unauthorized) }
+        }
+    }
+
+    @Test("tokens expire", arguments: TestDB.all)
+    func tokenExpiry(db: TestDB) async throws {
+        let clock = TestClock()
+        try await withApp(db, clock: clock) { app, _ in
+            let token = try await app.token("admin")
+            clock.advance(12 * 3600 + 1)
+            try await app.check(.GET, "/api/v1/districts", headers: bearer(token)) { res in #expect(res.status == .unauthorized) }
+        }
+    }
+
+    @Test("five failed sign-ins lock the account for 15 minutes, even for the right password", arguments: TestDB.all)
+    func lockout(db: TestDB) async throws {
+        let clock = TestClock()
+        try await withApp(db, clock: clock) { app, _ in
+            for _ in 0..<5 {
+                let (h, b) = try jsonBody(["username": "d1", "password": "not-the-password"])
+                try await app.check(.POST, "/api/v1/session", headers: h, body: b) { res in #expect(res.status == .unauthorized) }
+            }
+            let (h, b) = try jsonBody(["username": "d1", "password": Fixture.password])
+            try await app.check(.POST, "/api/v1/session", headers: h, body: b) { res in
+                #expect(res.status.code == 423)
+                #expect((try? res.json())?["code"] as? String == "account_locked")
+            }
+            clock.advance(15 * 60 + 1)
+            _ = try await app.token("d1")
+        }
+    }
+
+    /// Signs in through the login form; returns the cookies a browser would keep.
+    static func browserLogin(_ app: Application, _ user: String, password: String = Fixture.password) async throws -> HTTPCookies {
+        var cookies = HTTPCookies()
+        try await app.check(.GET, "/login") { res in
+            #expect(res.status == .ok)
+            cookies = res.headers.setCookie ?? HTTPCookies()
+        }
+        let csrf = cookies[CSRF.cookieName]?.string ?? ""
+        var h = HTTPHeaders()
+        h.cookie = cookies
+        h.contentType = .urlEncodedForm
+        let body = "username=\(user)&password=\(password)&_csrf=\(csrf)&next=/"
+        try await app.check(.POST, "/login", headers: h, body: ByteBuffer(string: body)) { res in
+            #expect(res.status == .seeOther)
+            if let s = res.headers.setCookie?[SessionCookie.name] { cookies[SessionCookie.name] = s }
+            let c = res.headers.setCookie?[SessionCookie.name]
+            #expect(c?.isHTTPOnly == true)
+            #expect(c?.sameSite == .lax)
+        }
+        return cookies
+    }
+
+    static func csrfToken(_ app: Application, cookies: HTTPCookies, page: String = "/account/password") async throws -> String {
+        var token = ""
+        var h = HTTPHeaders()
+        h.cookie = cookies
+        try await app.check(.GET, page, headers: h) { res in
+            let html = res.text
+            if let r = html.range(of: "name=\"_csrf\" value=\"") {
+                token = String(html[r.upperBound...].prefix { $0 != "\"" })
+            }
+        }
+        return token
+    }
+
+    @Test("browser: sign in, see the home page, forms need the CSRF token, sign out", arguments: TestDB.all)
+    func browserSession(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            try await app.check(.GET, "/") { res in
+                #expect(res.status == .seeOther)
+                #expect(res.headers.first(name: .location)?.hasPrefix("/login") == true)
+            }
+            let cookies = try await Self.browserLogin(app, "admin")
+            var h = HTTPHeaders()
+            h.cookie = cookies
+            try await app.check(.GET, "/", headers: h) { res in
+                #expect(res.status == .ok)
+                #expect(res.text.contains("局管理员"))
+            }
+            // A form without the token is refused.
+            var post = h
+            post.contentType = .urlEncodedForm
+            try await app.check(.POST, "/logout", headers: post, body: ByteBuffer(string: "")) { res in #expect(res.status == .forbidden) }
+            let csrf = try await Self.csrfToken(app, cookies: cookies)
+            try await app.check(.POST, "/logout", headers: post, body: ByteBuffer(string: "_csrf=\(csrf)")) { res in #expect(res.status == .seeOther) }
+            try await app.check(.GET, "/", headers: h) { res in #expect(res.status == .seeOther) }
+        }
+    }
+
+    @Test("sessions end after 30 idle minutes and after 12 hours in all", arguments: TestDB.all)
+    func sessionTimeouts(db: TestDB) async throws {
+        let clock = TestClock()
+        try await withApp(db, clock: clock) { app, _ in
+            var h = HTTPHeaders()
+            h.cookie = try await Self.browserLogin(app, "admin")
+            clock.advance(29 * 60)
+            try await app.check(.GET, "/", headers: h) { res in #expect(res.status == .ok) }
+            clock.advance(29 * 60)
+            try await app.check(.GET, "/", headers: h) { res in #expect(res.status == .ok, "activity keeps it alive") }
+            clock.advance(31 * 60)
+            try await app.check(.GET, "/", headers: h) { res in #expect(res.status == .seeOther, "idle 31 minutes") }
+
+            h.cookie = try await Self.browserLogin(app, "admin")
+            for _ in 0..<25 {
+                clock.advance(29 * 60)
+                try await app.check(.GET, "/", headers: h) { _ in }
+            }
+            try await app.check(.GET, "/", headers: h) { res in #expect(res.status == .seeOther, "past 12 hours") }
+        }
+    }
+
+    @Test("changing the password needs the current one and at least 10 characters", arguments: TestDB.all)
+    func changePassword(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            let cookies = try await Self.browserLogin(app, "s1")
+            let csrf = try await Self.csrfToken(app, cookies: cookies)
+            var h = HTTPHeaders()
+            h.cookie = cookies
+            h.contentType = .urlEncodedForm
+            try await app.check(.POST, "/account/password", headers: h, body: ByteBuffer(string: "_csrf=\(csrf)&current=\(Fixture.password)&new=short&confirm=short")) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.text.contains("10"))
+            }
+            try await app.check(.POST, "/account/password", headers: h, body: ByteBuffer(string: "_csrf=\(csrf)&current=wrong-one-xx&new=a-much-better-one&confirm=a-much-better-one")) { res in
+                #expect(res.status == .unprocessableEntity)
+            }
+            try await app.check(.POST, "/account/password", headers: h, body: ByteBuffer(string: "_csrf=\(csrf)&current=\(Fixture.password)&new=a-much-better-one&confirm=a-much-better-one")) { res in
+                #expect(res.status == .seeOther)
+            }
+            _ = try await app.token("s1", password: "a-much-better-one")
+        }
+    }
+
+    @Test("the language switch is remembered for the user", arguments: TestDB.all)
+    func language(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            let cookies = try await Self.browserLogin(app, "admin")
+            let csrf = try await Self.csrfToken(app, cookies: cookies)
+            var h = HTTPHeaders()
+            h.cookie = cookies
+            h.contentType = .urlEncodedForm
+            try await app.check(.POST, "/lang", headers: h, body: ByteBuffer(string: "_csrf=\(csrf)&lang=en&back=/")) { res in #expect(res.status == .seeOther) }
+            var fresh = HTTPHeaders()
+            fresh.cookie = try await Self.browserLogin(app, "admin")
+            fresh.cookie?[SessionCookie.langCookie] = nil
+            try await app.check(.GET, "/schools", headers: fresh) { res in
+                #expect(res.text.contains("Schools"))
+                #expect(res.text.contains("lang=\"en\""))
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import NIOConcurrencyHelpers
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+import XuequCore
+import XuequKit
+@testable import XuequApp
+
+/// The databases every integration test runs on: in-memory SQLite always, PostgreSQL when
+/// `TEST_DATABASE_URL` is set. Each test gets its own database (SQLite) or schema (PostgreSQL).
+enum TestDB: String, CaseIterable, CustomStringConvertible, Sendable {
+    case sqlite, postgres
+    var description: String { rawValue }
+
+    static var all: [TestDB] {
+        ProcessInfo.processInfo.environment["TEST_DATABASE_URL"].map { _ in [.sqlite, .postgres] } ?? [.sqlite]
+    }
+}
+
+/// A clock tests can move.
+final class TestClock: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var current: Date
+    init(_ start: Date = Date(timeIntervalSince1970: 1_790_000_000)) { current = start }
+    var now: Date { lock.withLock { current } }
+    func advance(_ seconds: TimeInterval) { lock.withLock { current += seconds } }
+}
+
+/// Builds an app on a fresh database, runs `body`, tears everything down.
+func withApp(_ db: TestDB, clock: TestClock = TestClock(), fixture: Bool = true, _ body: (Application, Fixture) async throws -> Void) async throws {
+    let app = try await Application.make(.testing)
+    app.logger.logLevel = .warning
+    var schema: String?
+    do {
+        var security = SecurityPolicy()
+        security.bcryptCost = 4
+        let database: AppConfig.Database
+        switch db {
+        case .sqlite:
+            database = .sqliteMemory
+        case .postgres:
+            let s = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+            schema = s
+            database = .postgres(url: ProcessInfo.processInfo.environment["TEST_DATABASE_URL"]!, searchPath: s)
+        }
+        let config = AppConfig(database: database, dataDir: NSTemporaryDirectory(), security: security)
+        try await configure(app, config)
+        if let schema { try await app.db.sql.raw("CREATE SCHEMA \(ident: schema)").run() }
+        app.clock = AppClock { clock.now }
+        try await app.autoMigrate()
+        let f = fixture ? try await Fixture.make(app) : Fixture.empty
+        try await body(app, f)
+    } catch {
+        if let schema { try? await app.db.sql.raw("DROP SCHEMA \(ident: schema) CASCADE").run() }
+        try? await app.asyncShutdown()
+        throw error
+    }
+    if let schema { try? await app.db.sql.raw("DROP SCHEMA \(ident: schema) CASCADE").run() }
+    try await app.asyncShutdown()
+}
+
+extension TestingHTTPResponse {
+    func json() throws -> [String: Any] {
+        (try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
+    }
+    var text: String { body.getString(at: body.readerIndex, length: body.readableBytes) ?? "" }
+}
+
+/// `multipart/form-data` with one file field (and optional plain fields).
+func multipart(file data: Data, filename: String, field: String = "file", extra: [String: String] = [:]) -> (HTTPHeaders, ByteBuffer) {
+    let boundary = "xq" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+    var body = Data()
+    for (k, v) in extra {
+        body.append("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n".data(using: .utf8)!)
+    }
+    body.append("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n".data(using: .utf8)!)
+    body.append(data)
+    body.append("\r\n--\(boundary)--\r\n".data(using: .utf8)!)
+    var headers = HTTPHeaders()
+    headers.contentType = HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": boundary])
+    return (headers, ByteBuffer(data: body))
+}
+
+func fixtureData(_ name: String) throws -> Data {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures").appendingPathComponent(name)
+    return try Data(contentsOf: url)
+}
+
+/// A JSON body for requests.
+func jsonBody(_ object: [String: Any]) throws -> (HTTPHeaders, ByteBuffer) {
+    var h = HTTPHeaders()
+    h.contentType = .json
+    return (h, ByteBuffer(data: try JSONSerialization.data(withJSONObject: object)))
+}
+
+extension Application {
+    /// Sends one request through the in-memory tester and hands the response to `check`.
+    func check(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], body: ByteBuffer? = nil,
+               sourceLocation: SourceLocation = #_sourceLocation, _ check: (TestingHTTPResponse) async throws -> Void = { _ in }) async throws {
+        let res = try await testing().sendRequest(method, path, headers: headers, body: body)
+        try await check(res)
+    }
+}
