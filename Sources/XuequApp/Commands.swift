@@ -165,11 +165,8 @@ public enum Backup {
         try? fm.removeItem(atPath: temp)
         try fm.copyItem(atPath: backup, toPath: temp)
         for suffix in ["-wal", "-shm"] { try? fm.removeItem(atPath: databasePath + suffix) }
-        if fm.fileExists(atPath: databasePath) {
-            _ = try fm.replaceItemAt(URL(fileURLWithPath: databasePath), withItemAt: URL(fileURLWithPath: temp))
-        } else {
-            try fm.moveItem(atPath: temp, toPath: databasePath)
-        }
+        // rename(2) replaces the old file in one step: there is never a moment without a database.
+        guard rename(temp, databasePath) == 0 else { throw RestoreError("cannot move the copy into place (errno \(errno))") }
     }
 
     public struct RestoreError: Error, CustomStringConvertible {

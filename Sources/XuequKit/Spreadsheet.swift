@@ -30,9 +30,15 @@ public enum SpreadsheetError {
 }
 
 public enum Spreadsheet {
+    /// Uploads larger than this are refused before they are parsed.
+    public static let maxUploadBytes = 20 * 1024 * 1024
+
+    public static let tooLarge = DomainError(.tooLarge, code: "too_large", LocalizedText(zh: "上传的文件太大（上限 20 MB）", en: "the upload is too large (limit 20 MB)"))
+
     /// Reads a spreadsheet, telling `.xlsx` from `.csv` by its bytes, not its name.
     public static func read(_ data: Data, filename: String? = nil) throws -> SheetTable {
         guard !data.isEmpty else { throw SpreadsheetError.empty }
+        guard data.count <= maxUploadBytes else { throw tooLarge }
         let magic = [UInt8](data.prefix(8))
         if magic.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return try XLSXReader.read(data) }
         if magic.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) { throw SpreadsheetError.oldExcel }

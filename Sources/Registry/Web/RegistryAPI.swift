@@ -208,7 +208,13 @@ public struct RegistryAPI: Sendable {
     struct Imported: Content { let imported: Int }
     struct Upload: Content { let file: File }
 
+    /// Refuses an oversized body before the multipart parser spends time on it.
+    static func checkUploadSize(_ req: Request) throws {
+        if (req.body.data?.readableBytes ?? 0) > Spreadsheet.maxUploadBytes + 64 * 1024 { throw Spreadsheet.tooLarge }
+    }
+
     static func uploadedTable(_ req: Request) throws -> SheetTable {
+        try checkUploadSize(req)
         guard let upload = try? req.content.decode(Upload.self) else {
             throw DomainError.validation(["file": LocalizedText(zh: "请选择要上传的文件（字段名 file）", en: "attach the file in the form field “file”")])
         }

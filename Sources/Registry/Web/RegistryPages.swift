@@ -572,6 +572,7 @@ public struct RegistryPages: Sendable {
         guard kind == "teachers" || kind == "schools" else { throw DomainError.notFound(LocalizedText(zh: "导入类型", en: "import kind")) }
         let locale = req.uiLocale
         do {
+            try RegistryAPI.checkUploadSize(req)
             guard let file = try? req.content.decode(UploadForm.self).file, file.data.readableBytes > 0 || !(file.filename.isEmpty) else {
                 throw DomainError.validation(["file": LocalizedText(zh: "请选择要上传的文件", en: "choose a file to upload")])
             }

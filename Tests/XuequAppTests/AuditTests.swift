@@ -1,0 +1,101 @@
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+import XuequCore
+@testable import XuequApp
+@testable import XuequKit
+
+@Suite("Audit log and backups")
+struct AuditTests {
+    @Test("writes leave entries with actor, request id and masked IDs; the chain verifies", arguments: TestDB.all)
+    func entries(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let t = try await app.token("s1")
+            let rid = Fixture.residentID("19900215", 11)
+            let (_, b) = try jsonBody(RegistryTests.teacherBody(f, rid: rid))
+            try await app.check(.POST, "/api/v1/teachers", headers: bearer(t, json: true), body: b)
+            let page = try await Audit.list(on: app.db, filter: .init(action: "teacher."), page: PageSpec(page: 1, per: 10))
+            let entry = try #require(page.items.first)
+            #expect(entry.actorName == "s1")
+            #expect(!entry.requestId.isEmpty)
+            #expect(!entry.summary.contains(rid) && !entry.entityId.contains(rid), "no full ID in the log")
+            let (rows, problems) = try await Audit.verify(on: app.db)
+            #expect(rows >= 2 && problems.isEmpty)
+        }
+    }
+
+    @Test("the log is append-only, and an edited or deleted row breaks the chain", arguments: TestDB.all)
+    func tamper(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            for i in 0..<5 {
+                try await app.writeGate.transaction(on: app.db) { tx in
+                    try await Audit.record(on: tx, .system("test"), action: "test.\(i)", entity: "x", entityId: String(i), summary: "entry \(i)")
+                }
+            }
+            await #expect(throws: (any Error).self) { try await app.db.sql.raw("UPDATE audit_log SET summary = 'x' WHERE id = 2").run() }
+            await #expect(throws: (any Error).self) { try await app.db.sql.raw("DELETE FROM audit_log WHERE id = 2").run() }
+            // Someone with the database file removes the guards and edits a row…
+            if db == .postgres {
+                try await app.db.sql.raw("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change").run()
+            } else {
+                try await app.db.sql.raw("DROP TRIGGER audit_log_no_update").run()
+                try await app.db.sql.raw("DROP TRIGGER audit_log_no_delete").run()
+            }
+            try await app.db.sql.raw("UPDATE audit_log SET summary = 'nothing happened' WHERE action = 'test.1'").run()
+            var problems = try await Audit.verify(on: app.db).problems
+            #expect(problems.count == 1 && problems[0].reason.contains("edited"))
+            // …or deletes one.
+            try await app.db.sql.raw("DELETE FROM audit_log WHERE action = 'test.3'").run()
+            problems = try await Audit.verify(on: app.db).problems
+            #expect(problems.contains { $0.reason.contains("deleted") })
+        }
+    }
+
+    @Test("the admin browses and filters the log; nobody else may", arguments: TestDB.all)
+    func browse(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            var h = HTTPHeaders()
+            h.cookie = try await AuthTests.browserLogin(app, "admin")
+            try await app.check(.GET, "/admin/audit?action=auth.", headers: h) { res in
+                #expect(res.status == .ok)
+                #expect(res.text.contains("auth.login"))
+            }
+            var d = HTTPHeaders()
+            d.cookie = try await AuthTests.browserLogin(app, "d1")
+            try await app.check(.GET, "/admin/audit", headers: d) { res in #expect(res.status == .forbidden) }
+        }
+    }
+
+    @Test("backup while running, then restore: the data comes back")
+    func backupRestore() async throws {
+        let dir = NSTemporaryDirectory() + "xq-backup-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dbPath = dir + "/xuequ.sqlite"
+        let backup = dir + "/copy.sqlite"
+        func open() async throws -> Application {
+            let app = try await Application.make(.testing)
+            app.logger.logLevel = .warning
+            var security = SecurityPolicy(); security.bcryptCost = 4
+            try await configure(app, AppConfig(database: .sqlite(path: dbPath), dataDir: dir, security: security))
+            try await app.autoMigrate()
+            return app
+        }
+        var app = try await open()
+        _ = try await Fixture.make(app)
+        try await Backup.sqliteBackup(app: app, to: backup)
+        // A change after the backup…
+        try await app.writeGate.transaction(on: app.db) { tx in try await tx.sql.raw("DELETE FROM teacher_transfers").run(); try await tx.sql.raw("UPDATE schools SET name = 'changed'").run() }
+        try await app.asyncShutdown()
+        // …is gone after the restore.
+        try Backup.sqliteRestore(from: backup, to: dbPath)
+        app = try await open()
+        struct Name: Decodable { let name: String }
+        let names = try await app.db.sql.raw("SELECT name FROM schools ORDER BY id").all(decoding: Name.self).map(\.name)
+        #expect(names == ["一中心小学", "一九年制学校", "二小学"])
+        #expect(try await Audit.verify(on: app.db).problems.isEmpty)
+        try await app.asyncShutdown()
+        #expect(throws: Backup.RestoreError.self) { try Backup.sqliteRestore(from: dir + "/nothing", to: dbPath) }
+    }
+}

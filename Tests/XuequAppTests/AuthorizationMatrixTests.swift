@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+import XuequCore
+@testable import XuequApp
+
+/// Every route × every role × an object in someone else's scope. The "other scope" objects are
+/// in district D2 (school T0003, teacher 丁), outside d1, s1 and t1's scopes.
+@Suite("Authorization matrix")
+struct AuthorizationMatrixTests {
+    static let roles = ["admin", "d1", "s1", "t1", "reviewer", "prefecture", "supervisor", "intern", "applicant"]
+    static let registryRoles: Set<String> = ["admin", "d1", "s1", "t1"]
+
+    struct Case: Sendable {
+        let method: HTTPMethod
+        let path: String
+        let body: (@Sendable (Fixture, String) -> [String: Any])?
+        /// Status per role; roles not listed expect `otherwise`.
+        let expect: [String: UInt]
+        let otherwise: UInt
+    }
+
+    static func apiCases(_ f: Fixture) -> [Case] {
+        let otherSchool = f.schools["T0003"]!, otherTeacher = f.teachers["丁"]!
+        let readers = Dictionary(uniqueKeysWithValues: registryRoles.map { ($0, UInt(200)) })
+        let uniqueRID: @Sendable (String) -> String = { role in
+            let n = (roles.firstIndex(of: role) ?? 0) + 1
+            return Fixture.residentID("1991010\(n)", 100 + n)
+        }
+        return [
+            Case(method: .GET, path: "/api/v1/districts", body: nil, expect: readers, otherwise: 403),
+            Case(method: .POST, path: "/api/v1/districts", body: { _, role in ["code": "X-\(role)", "name": "新学区"] }, expect: ["admin": 201], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/schools", body: nil, expect: readers, otherwise: 403),
+            Case(method: .GET, path: "/api/v1/schools/\(otherSchool)", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/schools", body: { f, role in ["code": "N-\(role)", "name": "新学校", "districtId": f.districts["D2"]!, "stage": "primary", "locality": "rural"] },
+                 expect: ["admin": 201], otherwise: 403),
+            Case(method: .PUT, path: "/api/v1/schools/\(otherSchool)/conditions", body: { _, _ in
+                ["year": 2026, "students": ["primary": 300, "junior": 0, "senior": 0], "floorArea": 1500, "sportsArea": 3000, "equipmentValue": 500000, "computers": 30, "books": 9000, "multimediaRooms": 6]
+            }, expect: ["admin": 200], otherwise: 403),
+            // A future date: allowed callers get 422 after the scope checks, so nothing is merged.
+            Case(method: .POST, path: "/api/v1/schools/\(otherSchool)/merge", body: { f, _ in ["intoSchoolId": f.schools["T0001"]!, "mergedOn": "2999-01-01"] },
+                 expect: ["admin": 422], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/teachers", body: nil, expect: readers, otherwise: 403),
+            Case(method: .GET, path: "/api/v1/teachers/\(otherTeacher)", body: nil, expect: ["admin": 200, "d1": 404, "s1": 404, "t1": 404], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/teachers", body: { f, role in RegistryTests.teacherBody(f, rid: uniqueRID(role), school: "T0003") },
+                 expect: ["admin": 201], otherwise: 403),
+            Case(method: .PUT, path: "/api/v1/teachers/\(otherTeacher)", body: { f, _ in
+                var b = RegistryTests.teacherBody(f, name: "丁老师", rid: Fixture.residentID("19870404", 4), school: "T0003"); b["version"] = 1; return b
+            }, expect: ["admin": 200, "d1": 404, "s1": 404], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/me", body: nil, expect: Dictionary(uniqueKeysWithValues: roles.map { ($0, UInt(200)) }), otherwise: 200),
+        ]
+    }
+
+    static func pageCases(_ f: Fixture) -> [Case] {
+        let otherSchool = f.schools["T0003"]!, otherTeacher = f.teachers["丁"]!
+        let readers = Dictionary(uniqueKeysWithValues: registryRoles.map { ($0, UInt(200)) })
+        let writers: [String: UInt] = ["admin": 200, "d1": 200, "s1": 200]
+        return [
+            Case(method: .GET, path: "/", body: nil, expect: [:], otherwise: 200),
+            Case(method: .GET, path: "/account/password", body: nil, expect: [:], otherwise: 200),
+            Case(method: .GET, path: "/districts", body: nil, expect: readers, otherwise: 403),
+            Case(method: .GET, path: "/districts/\(f.districts["D2"]!)", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/schools", body: nil, expect: readers, otherwise: 403),
+            Case(method: .GET, path: "/schools/\(otherSchool)", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/schools/\(otherSchool)/edit", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/schools/\(otherSchool)/merge", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/schools/new", body: nil, expect: ["admin": 200, "d1": 200], otherwise: 403),
+            Case(method: .GET, path: "/teachers", body: nil, expect: readers, otherwise: 403),
+            Case(method: .GET, path: "/teachers/\(otherTeacher)", body: nil, expect: ["admin": 200, "d1": 404, "s1": 404, "t1": 404], otherwise: 403),
+            Case(method: .GET, path: "/teachers/\(otherTeacher)/edit", body: nil, expect: ["admin": 200, "d1": 404, "s1": 404], otherwise: 403),
+            Case(method: .GET, path: "/teachers/new", body: nil, expect: writers, otherwise: 403),
+            Case(method: .GET, path: "/teachers/export?format=csv", body: nil, expect: writers, otherwise: 403),
+            Case(method: .GET, path: "/schools/export?format=csv", body: nil, expect: writers, otherwise: 403),
+            Case(method: .GET, path: "/imports", body: nil, expect: writers, otherwise: 403),
+            Case(method: .GET, path: "/imports/template/teachers.xlsx", body: nil, expect: writers, otherwise: 403),
+            Case(method: .GET, path: "/admin/users", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/admin/users/1", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/admin/audit", body: nil, expect: ["admin": 200], otherwise: 403),
+        ]
+    }
+
+    @Test("API routes", arguments: TestDB.all)
+    func api(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            var failures: [String] = []
+            for role in Self.roles {
+                let token = try await app.token(role)
+                for c in Self.apiCases(f) {
+                    let body = try c.body.map { try jsonBody($0(f, role)).1 }
+                    let res = try await app.testing().sendRequest(c.method, c.path, headers: bearer(token, json: body != nil), body: body)
+                    let want = c.expect[role] ?? c.otherwise
+                    if res.status.code != want { failures.append("\(role) \(c.method) \(c.path): \(res.status.code), expected \(want)") }
+                }
+            }
+            // Without a token: 401 everywhere.
+            for c in Self.apiCases(f) {
+                let res = try await app.testing().sendRequest(c.method, c.path)
+                if res.status.code != 401 { failures.append("anonymous \(c.method) \(c.path): \(res.status.code)") }
+            }
+            #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+        }
+    }
+
+    @Test("pages", arguments: TestDB.all)
+    func pages(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            var failures: [String] = []
+            for role in Self.roles {
+                var h = HTTPHeaders()
+                h.cookie = try await AuthTests.browserLogin(app, role)
+                for c in Self.pageCases(f) {
+                    let res = try await app.testing().sendRequest(c.method, c.path, headers: h)
+                    let want = c.expect[role] ?? c.otherwise
+                    if res.status.code != want { failures.append("\(role) \(c.method) \(c.path): \(res.status.code), expected \(want)") }
+                }
+            }
+            for c in Self.pageCases(f) {
+                let res = try await app.testing().sendRequest(c.method, c.path)
+                if res.status != .seeOther { failures.append("anonymous \(c.path): \(res.status.code), expected a redirect to /login") }
+            }
+            #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+        }
+    }
+}

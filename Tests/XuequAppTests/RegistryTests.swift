@@ -1,0 +1,216 @@
+import Foundation
+import Registry
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+import XuequCore
+@testable import XuequApp
+@testable import XuequKit
+
+@Suite("Registry")
+struct RegistryTests {
+    static func teacherBody(_ f: Fixture, name: String = "新教师", rid: String, school: String = "T0001", extra: [String: Any] = [:]) -> [String: Any] {
+        var b: [String: Any] = ["name": name, "residentId": rid, "schoolId": f.schools[school]!, "subjects": ["chinese"], "education": "bachelor",
+                                "putonghua": "2A", "title": "none", "backbone": "none", "schoolSince": "2020-09-01"]
+        for (k, v) in extra { b[k] = v }
+        return b
+    }
+
+    @Test("creating districts is for the bureau admin; lists follow the caller's scope", arguments: TestDB.all)
+    func districtsAndScope(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let admin = try await app.token("admin")
+            let (h, b) = try jsonBody(["code": "D3", "name": "三学区"])
+            var headers = bearer(admin, json: true); headers.contentType = h.contentType
+            try await app.check(.POST, "/api/v1/districts", headers: headers, body: b) { res in
+                #expect(res.status == .created)
+                #expect((try? res.json())?["code"] as? String == "D3")
+                #expect((try? res.json())?.keys.contains("centralSchoolId") == true)
+            }
+            try await app.check(.POST, "/api/v1/districts", headers: headers, body: b) { res in #expect(res.status == .conflict) }
+            let d1 = try await app.token("d1")
+            try await app.check(.POST, "/api/v1/districts", headers: bearer(d1, json: true), body: b) { res in #expect(res.status == .forbidden) }
+            try await app.check(.GET, "/api/v1/districts", headers: bearer(d1)) { res in
+                let items = (try? res.json())?["items"] as? [[String: Any]] ?? []
+                #expect(items.map { $0["code"] as? String } == ["D1"])
+            }
+            try await app.check(.GET, "/api/v1/schools", headers: bearer(d1)) { res in
+                #expect((try? res.json())?["total"] as? Int == 2)
+            }
+            let s1 = try await app.token("s1")
+            try await app.check(.GET, "/api/v1/schools?district=\(f.districts["D2"]!)", headers: bearer(s1)) { res in
+                #expect((try? res.json())?["total"] as? Int == 0, "a filter cannot widen the scope")
+            }
+            try await app.check(.GET, "/api/v1/teachers", headers: bearer(s1)) { res in
+                #expect((try? res.json())?["total"] as? Int == 2)
+            }
+        }
+    }
+
+    @Test("school list filters: district, stage and search", arguments: TestDB.all)
+    func schoolFilters(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let t = try await app.token("admin")
+            try await app.check(.GET, "/api/v1/schools?stage=nine_year", headers: bearer(t)) { res in
+                let items = (try? res.json())?["items"] as? [[String: Any]] ?? []
+                #expect(items.map { $0["code"] as? String } == ["T0002"])
+            }
+            try await app.check(.GET, "/api/v1/schools?district=\(f.districts["D2"]!)", headers: bearer(t)) { res in
+                #expect((try? res.json())?["total"] as? Int == 1)
+            }
+            try await app.check(.GET, "/api/v1/schools?q=%E4%B9%9D%E5%B9%B4", headers: bearer(t)) { res in
+                #expect((try? res.json())?["total"] as? Int == 1)
+            }
+            try await app.check(.GET, "/api/v1/schools?q=%25", headers: bearer(t)) { res in
+                #expect((try? res.json())?["total"] as? Int == 0, "% is matched literally")
+            }
+            try await app.check(.GET, "/api/v1/schools?stage=castle", headers: bearer(t)) { res in #expect(res.status == .unprocessableEntity) }
+            try await app.check(.GET, "/api/v1/schools?per=1000", headers: bearer(t)) { res in #expect(res.status == .ok) }
+        }
+    }
+
+    @Test("teachers: created with birth date and sex from the ID; bad IDs, other scopes and duplicates refused", arguments: TestDB.all)
+    func createTeacher(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let s1 = try await app.token("s1")
+            let rid = Fixture.residentID("19900215", 11)
+            let (_, b) = try jsonBody(Self.teacherBody(f, rid: rid))
+            try await app.check(.POST, "/api/v1/teachers", headers: bearer(s1, json: true), body: b) { res in
+                #expect(res.status == .created)
+                let j = try? res.json()
+                #expect(j?["birthDate"] as? String == "1990-02-15")
+                #expect(j?["gender"] as? String == "male")
+                #expect(j?["residentId"] as? String == rid)
+                #expect(j?.keys.contains("stagePart") == true)
+            }
+            try await app.check(.POST, "/api/v1/teachers", headers: bearer(s1, json: true), body: b) { res in #expect(res.status == .conflict) }
+            let (_, bad) = try jsonBody(Self.teacherBody(f, rid: "110105194912310021"))
+            try await app.check(.POST, "/api/v1/teachers", headers: bearer(s1, json: true), body: bad) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(((try? res.json())?["fields"] as? [String: String])?["residentId"] != nil)
+            }
+            let (_, other) = try jsonBody(Self.teacherBody(f, rid: Fixture.residentID("19900216", 12), school: "T0003"))
+            try await app.check(.POST, "/api/v1/teachers", headers: bearer(s1, json: true), body: other) { res in #expect(res.status == .forbidden) }
+            let (_, future) = try jsonBody(Self.teacherBody(f, rid: Fixture.residentID("19900217", 13), extra: ["schoolSince": "2999-09-01"]))
+            try await app.check(.POST, "/api/v1/teachers", headers: bearer(s1, json: true), body: future) { res in
+                #expect(((try? res.json())?["fields"] as? [String: String])?["schoolSince"] != nil)
+            }
+            let (_, part) = try jsonBody(Self.teacherBody(f, rid: Fixture.residentID("19900218", 14), extra: ["stagePart": "junior"]))
+            try await app.check(.POST, "/api/v1/teachers", headers: bearer(s1, json: true), body: part) { res in
+                #expect(((try? res.json())?["fields"] as? [String: String])?["stagePart"] != nil, "a primary school has no junior part")
+            }
+            try await app.check(.POST, "/api/v1/teachers", headers: bearer(s1, json: true), body: ByteBuffer(string: "{not json")) { res in #expect(res.status == .badRequest) }
+            let t1 = try await app.token("t1")
+            let (_, mine) = try jsonBody(Self.teacherBody(f, rid: Fixture.residentID("19900219", 15)))
+            try await app.check(.POST, "/api/v1/teachers", headers: bearer(t1, json: true), body: mine) { res in #expect(res.status == .forbidden) }
+        }
+    }
+
+    @Test("names with markup are stored as typed and shown escaped", arguments: TestDB.all)
+    func markupInNames(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let admin = try await app.token("admin")
+            let name = "<script>alert(1)</script>"
+            let (_, b) = try jsonBody(Self.teacherBody(f, name: name, rid: Fixture.residentID("19900215", 21)))
+            var id = 0
+            try await app.check(.POST, "/api/v1/teachers", headers: bearer(admin, json: true), body: b) { res in
+                #expect((try? res.json())?["name"] as? String == name)
+                id = (try? res.json())?["id"] as? Int ?? 0
+            }
+            var h = HTTPHeaders()
+            h.cookie = try await AuthTests.browserLogin(app, "admin")
+            try await app.check(.GET, "/teachers/\(id)", headers: h) { res in
+                #expect(res.status == .ok)
+                #expect(!res.text.contains(name))
+                #expect(res.text.contains("&lt;script&gt;"))
+            }
+        }
+    }
+
+    @Test("resident IDs are masked for callers outside the person's scope", arguments: TestDB.all)
+    func masking(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let t1 = try await app.token("t1")
+            try await app.check(.GET, "/api/v1/teachers", headers: bearer(t1)) { res in
+                let items = (try? res.json())?["items"] as? [[String: Any]] ?? []
+                #expect(items.count == 2, "a teacher sees the own school")
+                for item in items {
+                    let rid = item["residentId"] as? String ?? ""
+                    if item["id"] as? Int == f.teachers["甲"] { #expect(!rid.contains("*")) } else { #expect(rid.contains("*") && rid.count == 18) }
+                }
+            }
+            let other = f.teachers["丁"]!
+            try await app.check(.GET, "/api/v1/teachers/\(other)", headers: bearer(t1)) { res in #expect(res.status == .notFound) }
+        }
+    }
+
+    @Test("school conditions are stored per year and update the head count", arguments: TestDB.all)
+    func conditions(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let s1 = try await app.token("s1")
+            let school = f.schools["T0001"]!
+            let body: [String: Any] = ["year": 2026, "students": ["primary": 480, "junior": 0, "senior": 0], "floorArea": 2400.5, "sportsArea": 5000,
+                                       "equipmentValue": 960000.25, "computers": 60, "books": 14000, "multimediaRooms": 12]
+            let (_, b) = try jsonBody(body)
+            try await app.check(.PUT, "/api/v1/schools/\(school)/conditions", headers: bearer(s1, json: true), body: b) { res in #expect(res.status == .ok) }
+            try await app.check(.GET, "/api/v1/schools/\(school)/conditions", headers: bearer(s1)) { res in
+                let items = (try? res.json())?["items"] as? [[String: Any]] ?? []
+                #expect(items.first?["floorArea"] as? Double == 2400.5)
+                #expect(items.first?["equipmentValue"] as? Double == 960000.25)
+            }
+            try await app.check(.GET, "/api/v1/schools/\(school)", headers: bearer(s1)) { res in #expect((try? res.json())?["students"] as? Int == 480) }
+            var neg = body; neg["books"] = -1
+            let (_, nb) = try jsonBody(neg)
+            try await app.check(.PUT, "/api/v1/schools/\(school)/conditions", headers: bearer(s1, json: true), body: nb) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(((try? res.json())?["fields"] as? [String: String])?["books"] != nil)
+            }
+            try await app.check(.PUT, "/api/v1/schools/\(f.schools["T0003"]!)/conditions", headers: bearer(s1, json: true), body: b) { res in #expect(res.status == .forbidden) }
+        }
+    }
+
+    @Test("consolidation: teachers move, the school becomes merged, both keep the history", arguments: TestDB.all)
+    func merge(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let d1 = try await app.token("d1")
+            let from = f.schools["T0002"]!, into = f.schools["T0001"]!
+            let (_, b) = try jsonBody(["intoSchoolId": into, "mergedOn": "2026-08-31", "note": "布局调整"])
+            try await app.check(.POST, "/api/v1/schools/\(from)/merge", headers: bearer(d1, json: true), body: b) { res in
+                #expect(res.status == .ok)
+                #expect((try? res.json())?["teachersMoved"] as? Int == 1)
+            }
+            try await app.check(.GET, "/api/v1/schools/\(from)", headers: bearer(d1)) { res in
+                #expect((try? res.json())?["status"] as? String == "merged")
+                #expect((try? res.json())?["mergedIntoId"] as? Int == into)
+            }
+            try await app.check(.GET, "/api/v1/teachers?school=\(into)", headers: bearer(d1)) { res in #expect((try? res.json())?["total"] as? Int == 3) }
+            try await app.check(.GET, "/api/v1/schools/\(into)", headers: bearer(d1)) { res in #expect((try? res.json())?["students"] as? Int == 600) }
+            // Both pages show it.
+            var h = HTTPHeaders()
+            h.cookie = try await AuthTests.browserLogin(app, "d1")
+            try await app.check(.GET, "/schools/\(from)", headers: h) { res in #expect(res.text.contains("merged-note") && res.text.contains("一中心小学")) }
+            try await app.check(.GET, "/schools/\(into)", headers: h) { res in #expect(res.text.contains("一九年制学校") && res.text.contains("2026-08-31")) }
+            // Merging again, into itself, across districts: refused.
+            try await app.check(.POST, "/api/v1/schools/\(from)/merge", headers: bearer(d1, json: true), body: b) { res in #expect(res.status == .unprocessableEntity) }
+            let (_, cross) = try jsonBody(["intoSchoolId": f.schools["T0003"]!, "mergedOn": "2026-08-31"])
+            try await app.check(.POST, "/api/v1/schools/\(into)/merge", headers: bearer(d1, json: true), body: cross) { res in #expect(res.status == .forbidden) }
+        }
+    }
+
+    @Test("two editors of one teacher: the second gets 409", arguments: TestDB.all)
+    func staleEdit(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let admin = try await app.token("admin")
+            let id = f.teachers["甲"]!
+            var body = Self.teacherBody(f, name: "甲老师改", rid: Fixture.residentID("19800101", 1))
+            body["version"] = 1
+            let (_, b) = try jsonBody(body)
+            try await app.check(.PUT, "/api/v1/teachers/\(id)", headers: bearer(admin, json: true), body: b) { res in
+                #expect(res.status == .ok)
+                #expect((try? res.json())?["version"] as? Int == 2)
+            }
+            try await app.check(.PUT, "/api/v1/teachers/\(id)", headers: bearer(admin, json: true), body: b) { res in #expect(res.status == .conflict) }
+        }
+    }
+}
