@@ -48,7 +48,7 @@ public enum RegistryStore {
             .column(SQLColumn("central_school_id", table: "d"))
             .column(SQLRaw("(SELECT name FROM schools c WHERE c.id = d.central_school_id)"), as: "central_school_name")
             .column(SQLRaw("(SELECT COUNT(*) FROM schools s WHERE s.district_id = d.id AND s.status = 'active')"), as: "schools")
-            .column(SQLRaw("(SELECT COALESCE(SUM(students), 0) FROM schools s WHERE s.district_id = d.id AND s.status = 'active')"), as: "students")
+            .column(SQLRaw("(SELECT CAST(COALESCE(SUM(students), 0) AS BIGINT) FROM schools s WHERE s.district_id = d.id AND s.status = 'active')"), as: "students")
             .column(SQLRaw("(SELECT COUNT(*) FROM teachers t WHERE t.district_id = d.id)"), as: "teachers")
             .from(SQLAlias(SQLIdentifier("districts"), as: SQLIdentifier("d")))
         switch scope {

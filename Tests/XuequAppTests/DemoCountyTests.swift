@@ -1,0 +1,78 @@
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+import XuequCore
+@testable import XuequApp
+@testable import XuequKit
+
+@Suite("Demo county and first start")
+struct DemoCountyTests {
+    struct Row: Decodable { let name: String; let residentId: String; let code: String }
+
+    static func seeded(_ app: Application) async throws -> [Row] {
+        try await DemoCounty(today: CivilDate(year: 2026, month: 11, day: 29)!).seed(app: app)
+        return try await app.db.sql.raw("SELECT t.name, t.resident_id, s.code FROM teachers t JOIN schools s ON s.id = t.school_id ORDER BY t.resident_id")
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    @Test("the demo county matches the contract and is the same on every run", arguments: TestDB.all)
+    func demo(db: TestDB) async throws {
+        var first: [Row] = []
+        try await withApp(db, fixture: false) { app, _ in
+            first = try await Self.seeded(app)
+            struct N: Decodable { let n: Int }
+            func count(_ sql: String) async throws -> Int { try await app.db.sql.raw("\(unsafeRaw: sql)").first(decoding: N.self)!.n }
+            #expect(try await count("SELECT COUNT(*) AS n FROM districts") == 12)
+            #expect(try await count("SELECT COUNT(*) AS n FROM districts WHERE central_school_id IS NULL") == 0)
+            #expect(try await count("SELECT COUNT(*) AS n FROM schools") == 348)
+            #expect(try await count("SELECT COUNT(*) AS n FROM schools WHERE stage IN ('primary','junior','nine_year','teaching_point')") == 343)
+            #expect(try await count("SELECT COUNT(*) AS n FROM schools WHERE stage = 'senior'") == 4)
+            #expect(try await count("SELECT COUNT(*) AS n FROM schools WHERE stage = 'vocational'") == 1)
+            #expect(try await count("SELECT COUNT(*) AS n FROM school_conditions WHERE year = 2026") == 348)
+            let teachers = try await count("SELECT COUNT(*) AS n FROM teachers")
+            #expect((5500...6500).contains(teachers), "about 6,000 teachers, got \(teachers)")
+            #expect(first.allSatisfy { (try? ResidentID.parse($0.residentId).get()) != nil }, "every resident ID is valid")
+            let due = try await count("SELECT COUNT(*) AS n FROM teachers WHERE school_since <= '2021-09-01'")
+            #expect(due > 300 && due < teachers / 2, "some, not most, are due to rotate (\(due))")
+            // Every demo account signs in with the demo password; scopes as the contract says.
+            for user in ["admin", "district1", "district2", "school1", "school2", "teacher1", "reviewer", "prefecture", "supervisor", "intern1", "applicant1"] {
+                _ = try await app.token(user, password: DemoCounty.password)
+            }
+            let s1 = try #require(try await Accounts.user(username: "school1", on: app.db))
+            let d1 = try #require(try await Accounts.user(username: "district1", on: app.db))
+            let t1 = try #require(try await Accounts.user(username: "teacher1", on: app.db))
+            #expect(s1.schoolId == (try await RegistryStoreProbe.centralSchool(of: d1.districtId!, app)))
+            #expect(t1.schoolId == s1.schoolId && t1.teacherId != nil)
+        }
+        try await withApp(db, fixture: false) { app, _ in
+            let second = try await Self.seeded(app)
+            #expect(second.count == first.count)
+            #expect(zip(first, second).allSatisfy { $0.name == $1.name && $0.residentId == $1.residentId && $0.code == $1.code }, "deterministic")
+        }
+    }
+
+    @Test("first start without --demo: one admin with a random password, no demo data")
+    func firstStart() async throws {
+        try await withApp(.sqlite, fixture: false) { app, _ in
+            try await prepareForServing(app, AppConfig(database: .sqliteMemory, dataDir: NSTemporaryDirectory()))
+            #expect(try await Accounts.countUsers(on: app.db) == 1)
+            let admin = try #require(try await Accounts.user(username: "admin", on: app.db))
+            #expect(admin.roleValue == .bureauAdmin)
+            #expect(!((try? Bcrypt.verify(DemoCounty.password, created: admin.passwordHash)) ?? true), "no fixed password outside --demo")
+            struct N: Decodable { let n: Int }
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM schools").first(decoding: N.self)!.n == 0)
+            // A second start leaves it alone.
+            try await prepareForServing(app, AppConfig(database: .sqliteMemory, dataDir: NSTemporaryDirectory()))
+            #expect(try await Accounts.countUsers(on: app.db) == 1)
+        }
+    }
+}
+
+enum RegistryStoreProbe {
+    static func centralSchool(of district: Int, _ app: Application) async throws -> Int? {
+        struct C: Decodable { let centralSchoolId: Int? }
+        return try await app.db.sql.raw("SELECT central_school_id FROM districts WHERE id = \(bind: district)").first(decoding: C.self, keyDecodingStrategy: .convertFromSnakeCase)?.centralSchoolId
+    }
+}
