@@ -80,7 +80,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "xuequ",
-            dependencies: ["XuequApp"],
+            dependencies: ["XuequApp", "XuequKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -207,6 +207,22 @@ public struct RegistryService: Sendable {
         return try await RegistryStore.teachers(on: db, scope: actor.registryScope, filter: filter, page: page, withSchool: withSchool)
     }
 
+    /// The API's teacher list as JSON built by the database (see `RegistryStore.teachersJSON`).
+    public func teachersJSON(filter: TeacherFilter, page: PageSpec) async throws -> (items: String, total: Int) {
+        let actor = try req.requireActor()
+        try actor.require(.registryRead)
+        // The list is already cut to the scope; inside it, everyone but a teacher sees IDs in full.
+        let full: RegistryStore.FullData = actor.role == .teacher ? .onlyTeacher(actor.teacherId) : .everyone
+        return try await RegistryStore.teachersJSON(on: db, scope: actor.registryScope, filter: filter, page: page, full: full)
+    }
+
+    /// Districts without their counts, for the API.
+    public func districtRows() async throws -> [DistrictRow] {
+        let actor = try req.requireActor()
+        try actor.require(.registryRead)
+        return try await RegistryStore.districtRows(on: db, scope: actor.registryScope)
+    }
+
     /// A teacher outside the caller's scope answers 404: whether a person is on record is itself personal.
     public func teacher(id: Int) async throws -> TeacherRow {
         let actor = try req.requireActor()

@@ -110,10 +110,19 @@ struct AccountPages {
             let service = RegistryService(req)
             let districts = try await service.districts()
             if actor.role == .districtAdmin, let d = districts.first { scope = d.name }
-            if let sid = actor.schoolId, let s = try? await service.school(id: sid) { scope = s.name }
+            let ownSchool = try await actor.schoolId.asyncMap { try? await service.school(id: $0) } ?? nil
+            if let s = ownSchool { scope = s.name }
             let schools = try await service.schools(filter: SchoolFilter(status: .active), page: PageSpec(page: 1, per: 1))
             let teachers = try await service.teachers(filter: TeacherFilter(), page: PageSpec(page: 1, per: 1))
-            if actor.role != .teacher {
+            switch actor.role {
+            case .teacher:
+                break
+            case .schoolAdmin:
+                if let s = ownSchool {
+                    stats.append(Stat(label: t("home.stat.teachers"), value: String(teachers.total), href: "/teachers"))
+                    stats.append(Stat(label: t("home.stat.students"), value: String(s.students), href: "/schools/\(s.id)"))
+                }
+            default:
                 if actor.role == .bureauAdmin { stats.append(Stat(label: t("home.stat.districts"), value: String(districts.count), href: "/districts")) }
                 stats.append(Stat(label: t("home.stat.schools"), value: String(schools.total), href: "/schools?status=active"))
                 stats.append(Stat(label: t("home.stat.teachers"), value: String(teachers.total), href: "/teachers"))

@@ -4,7 +4,8 @@ public struct PageSpec: Sendable, Hashable {
     public let page: Int
     public let per: Int
     public init(page: Int?, per: Int?, defaultPer: Int = 50) {
-        self.page = max(1, page ?? 1)
+        // Bounded so that the offset can never overflow, whatever a URL says.
+        self.page = min(1_000_000, max(1, page ?? 1))
         self.per = min(PageSpec.maxPer, max(1, per ?? defaultPer))
     }
     public var offset: Int { (page - 1) * per }

@@ -223,6 +223,12 @@ final class XMLCollector: NSObject, XMLParserDelegate {
     }
 }
 
+/// A parser fed in chunks: handed a whole 10 MB+ sheet at once, libxml2's push parser stops
+/// with an internal error ("huge input lookup"); from a stream it reads piece by piece.
+func xmlParser(_ data: Data) -> XMLParser {
+    XMLParser(stream: InputStream(data: data))
+}
+
 @inline(__always) func localName(_ name: String) -> Substring {
     if let i = name.lastIndex(of: ":") { return name[name.index(after: i)...] }
     return Substring(name)
@@ -237,7 +243,7 @@ final class SharedStringsParser: NSObject, XMLParserDelegate {
 
     static func parse(_ data: Data) -> [String] {
         let d = SharedStringsParser()
-        let p = XMLParser(data: data)
+        let p = xmlParser(data)
         p.delegate = d
         _ = p.parse()
         return d.strings
@@ -280,7 +286,7 @@ final class SheetParser: NSObject, XMLParserDelegate {
 
     static func parse(_ data: Data, shared: [String]) throws -> SheetTable {
         let d = SheetParser(shared: shared)
-        let p = XMLParser(data: data)
+        let p = xmlParser(data)
         p.delegate = d
         if !p.parse() { throw SpreadsheetError.broken(d.failure ?? "sheet XML") }
         if let f = d.failure { throw SpreadsheetError.broken(f) }

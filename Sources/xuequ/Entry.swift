@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Vapor
 import XuequApp
+import XuequKit
 
 /// `xuequ serve [--demo] [--data-dir DIR] [--hostname H] [--port P]`, `migrate`, `seed`,
 /// `backup FILE`, `restore FILE`, `audit verify`. Every command has `--help`.
@@ -12,7 +13,12 @@ enum Entry {
         let options = GlobalOptions.extract(&args)
         if args.count == 1 { args.append("serve") }
         var env = try Environment.detect(arguments: args)
-        try LoggingSystem.bootstrap(from: &env)
+        if ProcessInfo.processInfo.environment["XUEQU_LOG_FORMAT"] == "json" {
+            let level = Logger.Level(rawValue: ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info") ?? .info
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+        } else {
+            try LoggingSystem.bootstrap(from: &env)
+        }
         let app = try await Application.make(env)
         let command = args.dropFirst().first ?? "serve"
         do {

@@ -135,9 +135,17 @@ struct RegistryTests {
             try await app.check(.GET, "/api/v1/teachers", headers: bearer(t1)) { res in
                 let items = (try? res.json())?["items"] as? [[String: Any]] ?? []
                 #expect(items.count == 2, "a teacher sees the own school")
+                #expect(items.allSatisfy { $0.keys.contains("stagePart") && $0["stagePart"] is NSNull }, "stagePart is present, null for a one-part school")
+                #expect(items.allSatisfy { ($0["subjects"] as? [String]) == ["math"] })
                 for item in items {
                     let rid = item["residentId"] as? String ?? ""
-                    if item["id"] as? Int == f.teachers["甲"] { #expect(!rid.contains("*")) } else { #expect(rid.contains("*") && rid.count == 18) }
+                    if item["id"] as? Int == f.teachers["甲"] {
+                        #expect(!rid.contains("*"))
+                        #expect(item["birthDate"] as? String == "1980-01-01")
+                    } else {
+                        #expect(rid.contains("*") && rid.count == 18)
+                        #expect((item["birthDate"] as? String)?.count == 4, "a colleague's birth year only")
+                    }
                 }
             }
             let other = f.teachers["丁"]!

@@ -61,3 +61,16 @@ struct SpreadsheetTests {
         #expect { try Spreadsheet.read(Data([0x50, 0x4B, 0x03, 0x04, 1, 2, 3])) } throws: { ($0 as? DomainError) != nil }
     }
 }
+
+@Suite("Large spreadsheets")
+struct LargeSpreadsheetTests {
+    @Test("a sheet larger than libxml2's single-chunk limit (> 10 MB of XML) is read whole")
+    func large() throws {
+        var rows: [[String]] = [["姓名", "身份证号", "备注"]]
+        for i in 0..<60_000 { rows.append(["教师\(i)", String(format: "110105199001%06d", i), String(repeating: "说明", count: 40)]) }
+        let data = try XLSXWriter.write(SheetTable(rows: rows))
+        let back = try Spreadsheet.read(data)
+        #expect(back.rows.count == rows.count)
+        #expect(back.rows.last == rows.last)
+    }
+}

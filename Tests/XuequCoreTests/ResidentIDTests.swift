@@ -148,3 +148,14 @@ struct AccessTests {
         for role in [Role.reviewer, .applicant, .intern, .supervisor, .prefectureReviewer] { #expect(!role.permissions.contains(.registryRead)) }
     }
 }
+
+@Suite("Paging")
+struct PagingTests {
+    @Test("page and per are clamped: from 1, at most 200, no overflow")
+    func clamps() {
+        #expect(PageSpec(page: nil, per: nil).per == 50)
+        #expect(PageSpec(page: -3, per: 1000).page == 1)
+        #expect(PageSpec(page: 2, per: 1000).per == 200)
+        #expect(PageSpec(page: Int.max, per: 200).offset > 0)
+    }
+}

@@ -93,7 +93,7 @@ public struct RegistryAPI: Sendable {
     }
 
     func districts(req: Request) async throws -> ListBody<DistrictDTO> {
-        let items = try await RegistryService(req).districts().map { DistrictDTO(id: $0.id, code: $0.code, name: $0.name, centralSchoolId: $0.centralSchoolId) }
+        let items = try await RegistryService(req).districtRows().map { DistrictDTO(id: $0.id, code: $0.code, name: $0.name, centralSchoolId: $0.centralSchoolId) }
         return ListBody(items: items, total: items.count)
     }
 
@@ -167,10 +167,11 @@ public struct RegistryAPI: Sendable {
                       dueOn: (req.query[String.self, at: "dueOn"]).flatMap(CivilDate.init(parsing:)), sort: req.query[String.self, at: "sort"])
     }
 
-    func teachers(req: Request) async throws -> ListBody<TeacherDTO> {
-        let service = RegistryService(req)
-        let result = try await service.teachers(filter: try Self.teacherFilter(req), page: try Self.page(req))
-        return ListBody(items: result.items.map { TeacherDTO($0, full: service.seesFull($0)) }, total: result.total)
+    func teachers(req: Request) async throws -> Response {
+        let (items, total) = try await RegistryService(req).teachersJSON(filter: try Self.teacherFilter(req), page: try Self.page(req))
+        let res = Response(status: .ok, body: .init(string: "{\"items\":\(items),\"total\":\(total)}"))
+        res.headers.contentType = .json
+        return res
     }
 
     func teacher(req: Request) async throws -> TeacherDTO {
