@@ -1,5 +1,6 @@
 /// Who uses Xuequ (DOMAIN "Who uses it").
 public enum Role: String, Vocabulary {
+    public static let lookup = makeLookup()
     case bureauAdmin = "bureau_admin"
     case districtAdmin = "district_admin"
     case schoolAdmin = "school_admin"

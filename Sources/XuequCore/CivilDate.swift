@@ -22,8 +22,8 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     /// Accepts `2019-09-01`, `2019/9/1`, `2019.9.1` and `20190901`.
     public init?(parsing raw: String) {
-        let s = raw.trimmingCharacters(in: .whitespaces)
-        if s.count == 8, s.allSatisfy({ $0.isASCII && $0.isNumber }), let v = Int(s) {
+        let s = raw.trimmed
+        if s.utf8.count == 8, s.allSatisfy({ $0.isASCII && $0.isNumber }), let v = Int(s) {
             self.init(year: v / 10000, month: (v / 100) % 100, day: v % 100)
             return
         }

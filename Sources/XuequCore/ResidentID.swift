@@ -26,26 +26,33 @@ public struct ResidentID: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses and validates; `today` bounds the birth date.
     public static func parse(_ raw: String, today: CivilDate? = nil) -> Result<ResidentID, Problem> {
-        let s = raw.trimmingCharacters(in: .whitespaces).uppercased()
+        let s = raw.trimmed
         if s.isEmpty { return .failure(.empty) }
-        let chars = Array(s)
-        guard chars.count == 18 else { return .failure(.wrongLength(chars.count)) }
-        var digits: [Int] = []
-        for c in chars.prefix(17) {
-            guard let d = c.wholeNumberValue, c.isASCII else { return .failure(.notDigits) }
-            digits.append(d)
+        // Work on bytes: all valid IDs are ASCII, and an import checks 100,000 of them.
+        var bytes = Array(s.utf8)
+        guard bytes.count == 18 else {
+            let n = s.count
+            return .failure(n == 18 ? .notDigits : .wrongLength(n))
         }
-        let last = chars[17]
-        guard last == "X" || (last.isASCII && last.isNumber) else { return .failure(.notDigits) }
-        let year = digits[6...9].reduce(0) { $0 * 10 + $1 }
-        let month = digits[10...11].reduce(0) { $0 * 10 + $1 }
-        let day = digits[12...13].reduce(0) { $0 * 10 + $1 }
+        if bytes[17] == UInt8(ascii: "x") { bytes[17] = UInt8(ascii: "X") }
+        var digits = [Int](repeating: 0, count: 17)
+        for i in 0..<17 {
+            let b = bytes[i]
+            guard b >= 48 && b <= 57 else { return .failure(.notDigits) }
+            digits[i] = Int(b - 48)
+        }
+        let last = bytes[17]
+        guard last == UInt8(ascii: "X") || (last >= 48 && last <= 57) else { return .failure(.notDigits) }
+        let year = digits[6] * 1000 + digits[7] * 100 + digits[8] * 10 + digits[9]
+        let month = digits[10] * 10 + digits[11]
+        let day = digits[12] * 10 + digits[13]
         guard year >= 1900, let birth = CivilDate(year: year, month: month, day: day) else { return .failure(.badBirthDate) }
         if let today, birth > today { return .failure(.futureBirthDate) }
-        let sum = zip(digits, weights).reduce(0) { $0 + $1.0 * $1.1 }
+        var sum = 0
+        for i in 0..<17 { sum += digits[i] * weights[i] }
         let expected = checkCharacters[sum % 11]
-        guard expected == last else { return .failure(.badCheckCharacter(expected: expected)) }
-        return .success(ResidentID(value: s, birthDate: birth, gender: digits[16] % 2 == 1 ? .male : .female))
+        guard expected.asciiValue == last else { return .failure(.badCheckCharacter(expected: expected)) }
+        return .success(ResidentID(value: String(decoding: bytes, as: UTF8.self), birthDate: birth, gender: digits[16] % 2 == 1 ? .male : .female))
     }
 
     public static func checkCharacter(forFirst17 s: String) -> Character {

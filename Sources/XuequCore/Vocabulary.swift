@@ -1,3 +1,5 @@
+import Foundation
+
 /// A closed vocabulary: a stable API value, labels in both languages, and the spellings a
 /// person types into a spreadsheet (本科, 二级甲等, 县级…).
 public protocol Vocabulary: RawRepresentable, CaseIterable, Sendable, Hashable, Codable where RawValue == String {
@@ -5,6 +7,9 @@ public protocol Vocabulary: RawRepresentable, CaseIterable, Sendable, Hashable, 
     var en: String { get }
     /// Extra spellings accepted on import besides the raw value and the two labels.
     var aliases: [String] { get }
+    /// Every accepted spelling → its case; each type keeps one (`static let lookup = makeLookup()`),
+    /// so an import of 100,000 rows does dictionary look-ups, not scans of the cases.
+    static var lookup: [String: Self] { get }
 }
 
 extension Vocabulary {
@@ -13,18 +18,25 @@ extension Vocabulary {
 
     /// Finds the case a person meant: API value, Chinese or English label, or an alias.
     public static func parse(_ raw: String) -> Self? {
-        let s = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let s = raw.trimmed
         guard !s.isEmpty else { return nil }
-        let lower = s.lowercased()
-        return allCases.first { c in
-            c.rawValue == lower || c.zh == s || c.en.lowercased() == lower || c.aliases.contains(s) || c.aliases.contains(lower)
-        }
+        return lookup[s] ?? lookup[s.lowercased()]
+    }
+
+    public static func makeLookup() -> [String: Self] {
+        var out: [String: Self] = [:]
+        // Later spellings never override earlier ones: raw values and labels win over aliases.
+        for c in allCases { out[c.rawValue] = out[c.rawValue] ?? c }
+        for c in allCases { for k in [c.zh, c.en.lowercased()] where out[k] == nil { out[k] = c } }
+        for c in allCases { for a in c.aliases { for k in [a, a.lowercased()] where out[k] == nil { out[k] = c } } }
+        return out
     }
 
     public static var allowedList: String { allCases.map(\.zh).joined(separator: "、") }
 }
 
 public enum Gender: String, Vocabulary {
+    public static let lookup = makeLookup()
     case male, female
     public var zh: String { self == .male ? "男" : "女" }
     public var en: String { self == .male ? "male" : "female" }
@@ -32,6 +44,7 @@ public enum Gender: String, Vocabulary {
 
 /// 学段/办学类型.
 public enum Stage: String, Vocabulary {
+    public static let lookup = makeLookup()
     case kindergarten, primary, junior
     case nineYear = "nine_year"
     case completeSecondary = "complete_secondary"
@@ -76,6 +89,7 @@ public enum Stage: String, Vocabulary {
 
 /// The part of a split school a teacher teaches in.
 public enum StagePart: String, Vocabulary {
+    public static let lookup = makeLookup()
     case primary, junior, senior
     public var zh: String { switch self { case .primary: "小学部"; case .junior: "初中部"; case .senior: "高中部" } }
     public var en: String { switch self { case .primary: "primary part"; case .junior: "junior part"; case .senior: "senior part" } }
@@ -83,6 +97,7 @@ public enum StagePart: String, Vocabulary {
 }
 
 public enum Locality: String, Vocabulary {
+    public static let lookup = makeLookup()
     case urban, town, rural
     public var zh: String { switch self { case .urban: "城区"; case .town: "镇区"; case .rural: "乡村" } }
     public var en: String { rawValue }
@@ -90,6 +105,7 @@ public enum Locality: String, Vocabulary {
 }
 
 public enum SchoolStatus: String, Vocabulary {
+    public static let lookup = makeLookup()
     case active, merged, closed
     public var zh: String { switch self { case .active: "在办"; case .merged: "已撤并"; case .closed: "已停办" } }
     public var en: String { switch self { case .active: "active"; case .merged: "merged"; case .closed: "closed" } }
@@ -97,6 +113,7 @@ public enum SchoolStatus: String, Vocabulary {
 
 /// 最高学历. `secondary` covers 中专/中师/幼师.
 public enum Education: String, Vocabulary {
+    public static let lookup = makeLookup()
     case highSchool = "high_school"
     case secondary
     case juniorCollege = "junior_college"
@@ -119,6 +136,7 @@ public enum Education: String, Vocabulary {
 
 /// 普通话水平测试等级, best first.
 public enum Putonghua: String, Vocabulary {
+    public static let lookup = makeLookup()
     case l1A = "1A", l1B = "1B", l2A = "2A", l2B = "2B", l3A = "3A", l3B = "3B"
     public var zh: String {
         switch self { case .l1A: "一级甲等"; case .l1B: "一级乙等"; case .l2A: "二级甲等"; case .l2B: "二级乙等"; case .l3A: "三级甲等"; case .l3B: "三级乙等" }
@@ -134,6 +152,7 @@ public enum Putonghua: String, Vocabulary {
 }
 
 public enum Subject: String, Vocabulary {
+    public static let lookup = makeLookup()
     case chinese, math, english, physics, chemistry, biology, politics, history, geography, science, music, art, pe, it, preschool, other
     public var zh: String {
         switch self {
@@ -160,6 +179,7 @@ public enum Subject: String, Vocabulary {
 
 /// 专业技术职务 (职称).
 public enum Title: String, Vocabulary {
+    public static let lookup = makeLookup()
     case none, junior, intermediate, senior, professor
     public var zh: String { switch self { case .none: "未定级"; case .junior: "初级"; case .intermediate: "中级"; case .senior: "高级"; case .professor: "正高级" } }
     public var en: String { switch self { case .none: "unranked"; case .junior: "junior"; case .intermediate: "intermediate"; case .senior: "senior"; case .professor: "professor-level" } }
@@ -174,6 +194,7 @@ public enum Title: String, Vocabulary {
 
 /// 骨干教师级别.
 public enum Backbone: String, Vocabulary {
+    public static let lookup = makeLookup()
     case none, school, county, city, province
     public var zh: String { switch self { case .none: "无"; case .school: "校级"; case .county: "县级"; case .city: "市级"; case .province: "省级" } }
     public var en: String { switch self { case .none: "none"; case .school: "school"; case .county: "county"; case .city: "city"; case .province: "province" } }
@@ -184,4 +205,13 @@ public enum Backbone: String, Vocabulary {
         }
     }
     public var isCountyOrHigher: Bool { self == .county || self == .city || self == .province }
+}
+
+extension String {
+    /// Without leading and trailing white space; returns self untouched in the common case.
+    public var trimmed: String {
+        guard let f = unicodeScalars.first, let l = unicodeScalars.last else { return self }
+        if !f.properties.isWhitespace && !l.properties.isWhitespace { return self }
+        return trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 }

@@ -221,15 +221,15 @@ public enum Accounts {
         return (user, SessionInfo(id: hash, csrfToken: s.csrfToken))
     }
 
-    struct TokenRow: Decodable { let userId: Int; let expiresAt: Double }
-
+    /// The account behind a live API token, in one query (it runs on every API request).
     public static func resumeToken(_ token: String, req: Request) async throws -> UserRow? {
-        let hash = tokenHash(token)
-        guard let t = try await req.db.sql.raw("SELECT user_id, expires_at FROM api_tokens WHERE id = \(bind: hash)")
-            .first(decoding: TokenRow.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
-        guard t.expiresAt > req.application.clock.now().timeIntervalSince1970 else { return nil }
-        guard let user = try await user(id: t.userId, on: req.db), user.active else { return nil }
-        return user
+        let now = req.application.clock.now().timeIntervalSince1970
+        return try await req.db.sql.raw("""
+            SELECT u.id, u.username, u.password_hash, u.display_name, u.role, u.district_id, u.school_id, u.teacher_id, u.locale, u.active,
+                   u.failed_logins, u.locked_until, u.created_at
+            FROM api_tokens a JOIN users u ON u.id = a.user_id
+            WHERE a.id = \(bind: tokenHash(token)) AND a.expires_at > \(bind: now) AND u.active = \(bind: true)
+            """).first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
     public struct NewUser: Sendable {

@@ -67,13 +67,13 @@ public enum TeacherRules {
     /// Checks every field and reports all problems at once, keyed by `TeacherField`.
     public static func validate(_ d: TeacherDraft, today: CivilDate) -> Result<ValidTeacher, FieldProblems<TeacherField>> {
         var errors: [TeacherField: LocalizedText] = [:]
-        let name = d.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = d.name.trimmed
         if name.isEmpty { errors[.name] = LocalizedText(zh: "姓名不能为空", en: "name is required") }
         else if name.count > 40 { errors[.name] = LocalizedText(zh: "姓名不能超过40个字符", en: "name is longer than 40 characters") }
         else if name.unicodeScalars.contains(where: { $0.value < 0x20 }) { errors[.name] = LocalizedText(zh: "姓名含有控制字符", en: "name contains control characters") }
 
         var rid: ResidentID?
-        let rawID = d.residentId.trimmingCharacters(in: .whitespaces)
+        let rawID = d.residentId.trimmed
         if rawID.contains("E+") || rawID.contains("e+") {
             errors[.residentId] = LocalizedText(zh: "身份证号被 Excel 存成了科学计数法数字，请把该列设为“文本”后重新填写", en: "the resident ID was stored by Excel as a number in scientific notation; format the column as text and type it again")
         } else {
@@ -82,7 +82,7 @@ public enum TeacherRules {
             case .failure(let p): errors[.residentId] = p.message
             }
         }
-        if case .code(let c) = d.schoolRef, c.trimmingCharacters(in: .whitespaces).isEmpty {
+        if case .code(let c) = d.schoolRef, c.trimmed.isEmpty {
             errors[.schoolId] = LocalizedText(zh: "学校代码不能为空", en: "school code is required")
         }
 
@@ -98,7 +98,7 @@ public enum TeacherRules {
         }
 
         func vocab<V: Vocabulary>(_ t: V.Type, _ raw: String, _ field: TeacherField, _ zhName: String) -> V? {
-            if raw.trimmingCharacters(in: .whitespaces).isEmpty {
+            if raw.trimmed.isEmpty {
                 errors[field] = LocalizedText(zh: "\(zhName)不能为空", en: "\(field.rawValue) is required"); return nil
             }
             guard let v = V.parse(raw) else {
@@ -113,7 +113,7 @@ public enum TeacherRules {
         let backbone = vocab(Backbone.self, d.backbone.isEmpty ? "none" : d.backbone, .backbone, "骨干级别")
 
         var since: CivilDate?
-        let rawSince = d.schoolSince.trimmingCharacters(in: .whitespaces)
+        let rawSince = d.schoolSince.trimmed
         if rawSince.isEmpty {
             errors[.schoolSince] = LocalizedText(zh: "本校任教起始日期不能为空", en: "schoolSince is required")
         } else if let date = CivilDate(parsing: rawSince) ?? Double(rawSince).flatMap({ CivilDate(excelSerial: $0) }) {
@@ -126,13 +126,13 @@ public enum TeacherRules {
         }
 
         var part: StagePart?
-        if let raw = d.stagePart?.trimmingCharacters(in: .whitespaces), !raw.isEmpty, raw != "null" {
+        if let raw = d.stagePart?.trimmed, !raw.isEmpty, raw != "null" {
             if let p = StagePart.parse(raw) { part = p } else {
                 errors[.stagePart] = LocalizedText(zh: "任教学段应为小学、初中或高中，实际为“\(raw)”", en: "stagePart must be primary, junior or senior, got “\(raw)”")
             }
         }
         var phone: String?
-        if let raw = d.phone?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
+        if let raw = d.phone?.trimmed, !raw.isEmpty {
             if raw.count == 11, raw.first == "1", raw.allSatisfy({ $0.isASCII && $0.isNumber }) { phone = raw } else {
                 errors[.phone] = LocalizedText(zh: "手机号应为以1开头的11位数字", en: "a mobile number has 11 digits starting with 1")
             }
@@ -200,7 +200,7 @@ public enum SchoolRules {
         else if code.count > 20 || !code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) {
             e["code"] = LocalizedText(zh: "学校代码只能由字母、数字和“-”组成，最长20位", en: "code takes letters, digits and “-”, at most 20")
         }
-        let name = d.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = d.name.trimmed
         if name.isEmpty { e["name"] = LocalizedText(zh: "学校名称不能为空", en: "name is required") }
         else if name.count > 80 { e["name"] = LocalizedText(zh: "学校名称不能超过80个字符", en: "name is longer than 80 characters") }
         let stage = Stage.parse(d.stage)

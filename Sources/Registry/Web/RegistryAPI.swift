@@ -219,7 +219,10 @@ public struct RegistryAPI: Sendable {
         guard let upload = try? req.content.decode(Upload.self) else {
             throw DomainError.validation(["file": LocalizedText(zh: "请选择要上传的文件（字段名 file）", en: "attach the file in the form field “file”")])
         }
-        return try Spreadsheet.read(Data(buffer: upload.file.data), filename: upload.file.filename)
+        let started = Date()
+        let table = try Spreadsheet.read(Data(buffer: upload.file.data), filename: upload.file.filename)
+        req.logger.info("read \(upload.file.filename): \(table.rows.count) rows in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+        return table
     }
 
     func importTeachers(req: Request) async throws -> Imported {
