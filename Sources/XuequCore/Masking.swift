@@ -23,3 +23,14 @@ public enum Masking {
         return String(c.prefix(keep)) + String(repeating: "*", count: c.count - keep)
     }
 }
+
+extension Sequence where Element == UInt8 {
+    /// Lower-case hex, without `String(format:)` per byte (token hashes run on every API request).
+    public var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(underestimatedCount * 2)
+        for b in self { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0F)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -72,7 +72,7 @@ public enum Accounts {
 
     /// Tokens are stored as their SHA-256, so a copy of the database opens no session.
     public static func tokenHash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(token.utf8)).hexString
     }
 
     /// A readable random password for new accounts and resets (no 0/O/1/l confusion).

@@ -74,7 +74,7 @@ public enum Audit {
         let fields = [prev, at, actorId.map(String.init) ?? "", actorName, action, entity, entityId, summary, requestId, address]
         // Unit separator: no field can fake a boundary.
         let canonical = fields.joined(separator: "\u{1F}")
-        return SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: Data(canonical.utf8)).hexString
     }
 
     static func timestamp(_ date: Date) -> String {

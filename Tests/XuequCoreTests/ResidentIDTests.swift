@@ -159,3 +159,11 @@ struct PagingTests {
         #expect(PageSpec(page: Int.max, per: 200).offset > 0)
     }
 }
+
+@Suite("Hex")
+struct HexTests {
+    @Test func hex() {
+        #expect([UInt8]([0x00, 0x0f, 0xa5, 0xff]).hexString == "000fa5ff")
+        #expect([UInt8]().hexString == "")
+    }
+}

@@ -244,9 +244,10 @@ public enum RegistryStore {
         case .onlyTeacher(let id): (0, id ?? -1)
         }
         let postgres = db.sql.dialect.name == "postgresql"
-        let sees = "(\(fullAll) = 1 OR t.id = \(selfId))"
-        let birth = "CASE WHEN \(sees) THEN t.birth_date ELSE substr(t.birth_date, 1, 4) END"
-        let resident = "CASE WHEN \(sees) THEN t.resident_id ELSE substr(t.resident_id, 1, 2) || '*************' || substr(t.resident_id, 16, 3) END"
+        // Most callers see the whole page in full; only then is the statement without the masking CASEs.
+        let sees = "t.id = \(selfId)"
+        let birth = fullAll == 1 ? "t.birth_date" : "CASE WHEN \(sees) THEN t.birth_date ELSE substr(t.birth_date, 1, 4) END"
+        let resident = fullAll == 1 ? "t.resident_id" : "CASE WHEN \(sees) THEN t.resident_id ELSE substr(t.resident_id, 1, 2) || '*************' || substr(t.resident_id, 16, 3) END"
         let object: String
         let aggregate: String
         if postgres {

@@ -76,21 +76,30 @@ public struct RegistryAPI: Sendable {
         return v
     }
 
-    static func queryInt(_ req: Request, _ name: String) throws -> Int? {
-        guard let raw = req.query[String.self, at: name], !raw.isEmpty else { return nil }
-        guard let v = Int(raw) else { throw DomainError.validation([name: LocalizedText(zh: "应为整数", en: "must be a whole number")]) }
-        return v
+    /// The query string, decoded once per request (each `req.query[...]` parses it again).
+    struct Query: Sendable {
+        let values: [String: String]
+        init(_ req: Request) {
+            values = (try? req.query.decode([String: String].self)) ?? [:]
+        }
+        func string(_ name: String) -> String? {
+            guard let v = values[name], !v.isEmpty else { return nil }
+            return v
+        }
+        func int(_ name: String) throws -> Int? {
+            guard let raw = string(name) else { return nil }
+            guard let v = Int(raw) else { throw DomainError.validation([name: LocalizedText(zh: "应为整数", en: "must be a whole number")]) }
+            return v
+        }
+        func vocab<V: Vocabulary>(_ name: String, _ t: V.Type) throws -> V? {
+            guard let raw = string(name) else { return nil }
+            guard let v = V.parse(raw) else { throw DomainError.validation([name: LocalizedText(zh: "取值无效“\(raw)”", en: "invalid value “\(raw)”")]) }
+            return v
+        }
+        var page: PageSpec { get throws { PageSpec(page: try int("page"), per: try int("per")) } }
     }
 
-    static func queryVocab<V: Vocabulary>(_ req: Request, _ name: String, _ t: V.Type) throws -> V? {
-        guard let raw = req.query[String.self, at: name], !raw.isEmpty else { return nil }
-        guard let v = V.parse(raw) else { throw DomainError.validation([name: LocalizedText(zh: "取值无效“\(raw)”", en: "invalid value “\(raw)”")]) }
-        return v
-    }
-
-    static func page(_ req: Request) throws -> PageSpec {
-        PageSpec(page: try queryInt(req, "page"), per: try queryInt(req, "per"))
-    }
+    static func page(_ req: Request) throws -> PageSpec { try Query(req).page }
 
     func districts(req: Request) async throws -> ListBody<DistrictDTO> {
         let items = try await RegistryService(req).districtRows().map { DistrictDTO(id: $0.id, code: $0.code, name: $0.name, centralSchoolId: $0.centralSchoolId) }
@@ -106,8 +115,9 @@ public struct RegistryAPI: Sendable {
     }
 
     static func schoolFilter(_ req: Request) throws -> SchoolFilter {
-        SchoolFilter(district: try queryInt(req, "district"), stage: try queryVocab(req, "stage", Stage.self), locality: try queryVocab(req, "locality", Locality.self),
-                     status: try queryVocab(req, "status", SchoolStatus.self), q: req.query[String.self, at: "q"], sort: req.query[String.self, at: "sort"])
+        let q = Query(req)
+        return SchoolFilter(district: try q.int("district"), stage: try q.vocab("stage", Stage.self), locality: try q.vocab("locality", Locality.self),
+                            status: try q.vocab("status", SchoolStatus.self), q: q.string("q"), sort: q.string("sort"))
     }
 
     func schools(req: Request) async throws -> ListBody<SchoolDTO> {
@@ -161,10 +171,11 @@ public struct RegistryAPI: Sendable {
     }
 
     static func teacherFilter(_ req: Request) throws -> TeacherFilter {
-        TeacherFilter(district: try queryInt(req, "district"), school: try queryInt(req, "school"), q: req.query[String.self, at: "q"],
-                      subject: try queryVocab(req, "subject", Subject.self), title: try queryVocab(req, "title", Title.self),
-                      education: try queryVocab(req, "education", Education.self), backbone: try queryVocab(req, "backbone", Backbone.self),
-                      dueOn: (req.query[String.self, at: "dueOn"]).flatMap(CivilDate.init(parsing:)), sort: req.query[String.self, at: "sort"])
+        let q = Query(req)
+        return TeacherFilter(district: try q.int("district"), school: try q.int("school"), q: q.string("q"),
+                             subject: try q.vocab("subject", Subject.self), title: try q.vocab("title", Title.self),
+                             education: try q.vocab("education", Education.self), backbone: try q.vocab("backbone", Backbone.self),
+                             dueOn: q.string("dueOn").flatMap(CivilDate.init(parsing:)), sort: q.string("sort"))
     }
 
     func teachers(req: Request) async throws -> Response {
