@@ -30,6 +30,12 @@ struct ImportTests {
             #expect(res.status == .ok)
             #expect((try? res.json())?["imported"] as? Int == 3)
             #expect(try await Self.count(app) == before + 3)
+            if db == .sqlite {
+                // Rows unpacked from JSON keep their column types.
+                struct N: Decodable { let n: Int }
+                let wrong = try await app.db.sql.raw("SELECT COUNT(*) AS n FROM teachers WHERE typeof(school_id) <> 'integer' OR typeof(version) <> 'integer' OR typeof(created_at) <> 'real'").first(decoding: N.self)!.n
+                #expect(wrong == 0)
+            }
             try await app.check(.GET, "/api/v1/teachers?q=%E6%9D%8E%E6%98%8E", headers: bearer(t)) { res in
                 let item = ((try? res.json())?["items"] as? [[String: Any]])?.first
                 #expect(item?["schoolSince"] as? String == "2015-09-01")
