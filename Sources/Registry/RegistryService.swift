@@ -216,6 +216,13 @@ public struct RegistryService: Sendable {
         return try await RegistryStore.teachersJSON(on: db, scope: actor.registryScope, filter: filter, page: page, full: full)
     }
 
+    /// Students of the active schools in the caller's scope.
+    public func activeStudents() async throws -> Int {
+        let actor = try req.requireActor()
+        try actor.require(.registryRead)
+        return try await RegistryStore.activeStudents(on: db, scope: actor.registryScope)
+    }
+
     /// Districts without their counts, for the API.
     public func districtRows() async throws -> [DistrictRow] {
         let actor = try req.requireActor()

@@ -108,7 +108,8 @@ struct AccountPages {
         }
         if actor.can(.registryRead) {
             let service = RegistryService(req)
-            let districts = try await service.districts()
+            // Plain rows and one SUM: the per-district counts cost a scan of every teacher at province scale.
+            let districts = try await service.districtRows()
             if actor.role == .districtAdmin, let d = districts.first { scope = d.name }
             let ownSchool = try await actor.schoolId.asyncMap { try? await service.school(id: $0) } ?? nil
             if let s = ownSchool { scope = s.name }
@@ -126,7 +127,7 @@ struct AccountPages {
                 if actor.role == .bureauAdmin { stats.append(Stat(label: t("home.stat.districts"), value: String(districts.count), href: "/districts")) }
                 stats.append(Stat(label: t("home.stat.schools"), value: String(schools.total), href: "/schools?status=active"))
                 stats.append(Stat(label: t("home.stat.teachers"), value: String(teachers.total), href: "/teachers"))
-                stats.append(Stat(label: t("home.stat.students"), value: String(districts.reduce(0) { $0 + $1.students }), href: nil))
+                stats.append(Stat(label: t("home.stat.students"), value: String(try await service.activeStudents()), href: nil))
             }
             let sept1 = RotationRule.nextRound(after: today)
             if actor.role == .teacher, let tid = actor.teacherId, let me = try? await service.teacher(id: tid) {

@@ -45,7 +45,7 @@ public enum L10n {
         "school.code": ("学校代码", "Code"), "school.name": ("学校名称", "Name"), "school.district": ("学区", "District"), "school.stage": ("办学类型", "Stage"),
         "school.locality": ("城乡", "Locality"), "school.status": ("状态", "Status"), "school.students": ("在校生数", "Students"), "school.central": ("中心校", "central"),
         "school.boarding": ("寄宿制", "boarding"), "school.standardised": ("标准化", "standardised"), "school.address": ("地址", "Address"), "school.flags": ("学校属性", "Flags"),
-        "school.new": ("新增学校", "New school"), "school.edit": ("编辑学校", "Edit school"), "school.info": ("基本情况", "Facts"), "school.history": ("布局调整记录", "Consolidation history"),
+        "school.teacherCount": ("教师数", "Teachers"), "teacher.schoolCode": ("学校代码", "School code"), "school.new": ("新增学校", "New school"), "school.edit": ("编辑学校", "Edit school"), "school.info": ("基本情况", "Facts"), "school.history": ("布局调整记录", "Consolidation history"),
         "school.noHistory": ("无撤并记录。", "No mergers."), "school.conditions": ("办学条件", "School conditions"), "school.teachers": ("在校教师", "Teachers"),
         "school.noTeachers": ("本校暂无教师记录。", "No teachers on record."), "school.allTeachers": ("查看全部 {0} 名教师", "all {0} teachers"),
         "school.mergedInto": ("本校已于 {1} 并入 {0}。", "This school was merged into {0} on {1}."), "school.open": ("查看", "open"),

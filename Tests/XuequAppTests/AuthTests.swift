@@ -159,20 +159,13 @@ struct AuthTests {
     func changePassword(db: TestDB) async throws {
         try await withApp(db) { app, _ in
             let cookies = try await Self.browserLogin(app, "s1")
-            let csrf = try await Self.csrfToken(app, cookies: cookies)
-            var h = HTTPHeaders()
-            h.cookie = cookies
-            h.contentType = .urlEncodedForm
-            try await app.check(.POST, "/account/password", headers: h, body: ByteBuffer(string: "_csrf=\(csrf)&current=\(Fixture.password)&new=short&confirm=short")) { res in
-                #expect(res.status == .unprocessableEntity)
-                #expect(res.text.contains("10"))
-            }
-            try await app.check(.POST, "/account/password", headers: h, body: ByteBuffer(string: "_csrf=\(csrf)&current=wrong-one-xx&new=a-much-better-one&confirm=a-much-better-one")) { res in
-                #expect(res.status == .unprocessableEntity)
-            }
-            try await app.check(.POST, "/account/password", headers: h, body: ByteBuffer(string: "_csrf=\(csrf)&current=\(Fixture.password)&new=a-much-better-one&confirm=a-much-better-one")) { res in
-                #expect(res.status == .seeOther)
-            }
+            var res = try await AdminTests.form(app, cookies, "/account/password", ["current": Fixture.password, "new": "short", "confirm": "short"])
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.text.contains("10"))
+            res = try await AdminTests.form(app, cookies, "/account/password", ["current": "wrong-one-xx", "new": "a-much-better-one", "confirm": "a-much-better-one"])
+            #expect(res.status == .unprocessableEntity)
+            res = try await AdminTests.form(app, cookies, "/account/password", ["current": Fixture.password, "new": "a-much-better-one", "confirm": "a-much-better-one"])
+            #expect(res.status == .seeOther)
             _ = try await app.token("s1", password: "a-much-better-one")
         }
     }
@@ -181,11 +174,8 @@ struct AuthTests {
     func language(db: TestDB) async throws {
         try await withApp(db) { app, _ in
             let cookies = try await Self.browserLogin(app, "admin")
-            let csrf = try await Self.csrfToken(app, cookies: cookies)
-            var h = HTTPHeaders()
-            h.cookie = cookies
-            h.contentType = .urlEncodedForm
-            try await app.check(.POST, "/lang", headers: h, body: ByteBuffer(string: "_csrf=\(csrf)&lang=en&back=/")) { res in #expect(res.status == .seeOther) }
+            let res = try await AdminTests.form(app, cookies, "/lang", ["lang": "en", "back": "/"])
+            #expect(res.status == .seeOther)
             var fresh = HTTPHeaders()
             fresh.cookie = try await Self.browserLogin(app, "admin")
             fresh.cookie?[SessionCookie.langCookie] = nil

@@ -222,3 +222,50 @@ struct RegistryTests {
         }
     }
 }
+
+@Suite("Registry forms")
+struct RegistryFormTests {
+    @Test("a teacher is created and edited through the forms; a bad ID comes back on the form", arguments: TestDB.all)
+    func teacherForms(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let cookies = try await AuthTests.browserLogin(app, "s1")
+            let rid = Fixture.residentID("19930303", 33)
+            var fields = ["name": "表单教师", "residentId": "130481199303030330", "schoolId": String(f.schools["T0001"]!), "subjects[]": "english",
+                          "education": "bachelor", "putonghua": "2B", "title": "junior", "backbone": "none", "schoolSince": "2021-09-01"]
+            var res = try await AdminTests.form(app, cookies, "/teachers/new", fields)
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.text.contains("err-residentId") && res.text.contains("表单教师"), "the form comes back with the error and the typed values")
+            fields["residentId"] = rid
+            res = try await AdminTests.form(app, cookies, "/teachers/new", fields)
+            #expect(res.status == .seeOther)
+            let location = try #require(res.headers.first(name: .location))
+            let id = try #require(Int(location.split(separator: "/").last ?? ""))
+            fields["title"] = "intermediate"
+            fields["version"] = "1"
+            res = try await AdminTests.form(app, cookies, "/teachers/\(id)/edit", fields)
+            #expect(res.status == .seeOther)
+            let token = try await app.token("s1")
+            try await app.check(.GET, "/api/v1/teachers/\(id)", headers: bearer(token)) { r in
+                #expect((try? r.json())?["title"] as? String == "intermediate")
+                #expect((try? r.json())?["subjects"] as? [String] == ["english"])
+            }
+            // The same form sent again with the old version: refused, nothing lost.
+            res = try await AdminTests.form(app, cookies, "/teachers/\(id)/edit", fields)
+            #expect(res.status == .conflict)
+            #expect(res.text.contains("已被他人修改"))
+        }
+    }
+
+    @Test("a school is created through the form by its district admin", arguments: TestDB.all)
+    func schoolForm(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let cookies = try await AuthTests.browserLogin(app, "d1")
+            let res = try await AdminTests.form(app, cookies, "/schools/new", ["code": "F001", "name": "表单小学", "districtId": String(f.districts["D1"]!),
+                                                                             "stage": "primary", "locality": "rural", "students": "120", "boarding": "on"])
+            #expect(res.status == .seeOther)
+            let other = try await AdminTests.form(app, cookies, "/schools/new", ["code": "F002", "name": "越权小学", "districtId": String(f.districts["D2"]!),
+                                                                               "stage": "primary", "locality": "rural"])
+            #expect(other.status == .forbidden)
+        }
+    }
+}

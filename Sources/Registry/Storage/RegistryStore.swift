@@ -60,6 +60,13 @@ public enum RegistryStore {
         return try await q.orderBy(SQLColumn("code", table: "d")).all(decoding: DistrictSummary.self, with: decoder)
     }
 
+    public static func activeStudents(on db: any Database, scope: RegistryScope) async throws -> Int {
+        var conds: [any SQLExpression] = [SQLBinaryExpression(SQLColumn("status", table: "s"), .equal, SQLBind(SchoolStatus.active.rawValue))]
+        if let c = scopeCondition(scope, schoolColumn: ("s", "id"), districtColumn: ("s", "district_id")) { conds.append(c) }
+        return try await db.sql.select().column(SQLRaw("CAST(COALESCE(SUM(s.students), 0) AS BIGINT)"), as: "n")
+            .from(SQLAlias(SQLIdentifier("schools"), as: SQLIdentifier("s"))).where(conjunction(conds)).first(decoding: Count.self)?.n ?? 0
+    }
+
     public static func districtRows(on db: any Database, scope: RegistryScope) async throws -> [DistrictRow] {
         var q = db.sql.select().columns("id", "code", "name", "central_school_id").from("districts")
         switch scope {

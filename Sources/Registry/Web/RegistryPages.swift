@@ -251,6 +251,9 @@ public struct RegistryPages: Sendable {
                            boarding: b.boarding == "on", central: b.central == "on", standardised: b.standardised == "on", students: students, address: b.address)
     }
 
+    /// A form sent back: 409 when someone else changed the record, else 422.
+    static func formStatus(_ e: DomainError) -> HTTPStatus { e.kind == .conflict ? .conflict : .unprocessableEntity }
+
     static func fieldMessages(_ e: DomainError, _ locale: UILocale) -> [String: String] {
         var m = e.fields.mapValues { $0(locale) }
         if m.isEmpty { m["_"] = e.message(locale) }
@@ -263,7 +266,7 @@ public struct RegistryPages: Sendable {
             let s = try await RegistryService(req).createSchool(try Self.draft(b))
             return req.redirect(to: "/schools/\(s.id)", flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return try await schoolForm(req: req, action: "/schools/new", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: true, cancel: "/schools", status: .unprocessableEntity)
+            return try await schoolForm(req: req, action: "/schools/new", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: true, cancel: "/schools", status: Self.formStatus(e))
         }
     }
 
@@ -282,7 +285,7 @@ public struct RegistryPages: Sendable {
             _ = try await RegistryService(req).updateSchool(id: id, try Self.draft(b), version: b.version ?? -1)
             return req.redirect(to: "/schools/\(id)", flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return try await schoolForm(req: req, action: "/schools/\(id)/edit", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: false, cancel: "/schools/\(id)", status: .unprocessableEntity)
+            return try await schoolForm(req: req, action: "/schools/\(id)/edit", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: false, cancel: "/schools/\(id)", status: Self.formStatus(e))
         }
     }
 
@@ -322,7 +325,7 @@ public struct RegistryPages: Sendable {
             let m = try await RegistryService(req).merge(schoolId: id, into: into, on: date, note: b.note?.isEmpty == true ? nil : b.note)
             return req.redirect(to: "/schools/\(m.intoSchoolId)", flash: L10n.text("flash.merged", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid {
-            return try await mergeFormPage(req: req, id: id, errors: Self.fieldMessages(e, req.uiLocale), status: .unprocessableEntity)
+            return try await mergeFormPage(req: req, id: id, errors: Self.fieldMessages(e, req.uiLocale), status: Self.formStatus(e))
         }
     }
 
@@ -443,9 +446,12 @@ public struct RegistryPages: Sendable {
         let parts: [SelectOption]
         let isNew: Bool
         let cancel: String
+        /// Above a few hundred schools a select box is unusable: type the school code instead.
+        let schoolCodeInput: Bool
     }
 
     struct TeacherFormBody: Content {
+        let schoolCode: String?
         let name: String?; let residentId: String?; let schoolId: Int?; let subjects: [String]?; let education: String?; let putonghua: String?
         let title: String?; let backbone: String?; let schoolSince: String?; let stagePart: String?; let phone: String?; let version: Int?
     }
@@ -455,8 +461,9 @@ public struct RegistryPages: Sendable {
         let service = RegistryService(req)
         let schools = try await service.schools(filter: SchoolFilter(status: .active, sort: "district"), page: PageSpec(page: 1, per: 200))
         var allSchools = schools.items
-        // Bureau admins see the county: list every active school (400 or so), not just a page.
-        if schools.total > 200 {
+        let codeInput = schools.total > 600
+        // Bureau admins of a county see every active school (350 or so); a province types codes.
+        if schools.total > 200 && !codeInput {
             for p in 2...((schools.total + 199) / 200) {
                 allSchools += try await service.schools(filter: SchoolFilter(status: .active, sort: "district"), page: PageSpec(page: p, per: 200)).items
             }
@@ -468,19 +475,22 @@ public struct RegistryPages: Sendable {
             subjects: Subject.allCases.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: chosenSubjects.contains($0.rawValue)) },
             educations: options(Education.self, selected: values["education"], locale: locale), putonghuas: options(Putonghua.self, selected: values["putonghua"], locale: locale),
             titles: options(Title.self, selected: values["title"], locale: locale), backbones: options(Backbone.self, selected: values["backbone"], locale: locale),
-            parts: options(StagePart.self, selected: values["stagePart"], locale: locale), isNew: isNew, cancel: cancel)
+            parts: options(StagePart.self, selected: values["stagePart"], locale: locale), isNew: isNew, cancel: cancel, schoolCodeInput: codeInput)
         return try await req.page("registry/teacher_form", form, status: status)
     }
 
     static func values(_ b: TeacherFormBody) -> [String: String] {
-        ["name": b.name ?? "", "residentId": b.residentId ?? "", "schoolId": b.schoolId.map(String.init) ?? "", "subjects": (b.subjects ?? []).joined(separator: ","),
+        ["name": b.name ?? "", "residentId": b.residentId ?? "", "schoolId": b.schoolId.map(String.init) ?? "", "schoolCode": b.schoolCode ?? "", "subjects": (b.subjects ?? []).joined(separator: ","),
          "education": b.education ?? "", "putonghua": b.putonghua ?? "", "title": b.title ?? "", "backbone": b.backbone ?? "", "schoolSince": b.schoolSince ?? "",
          "stagePart": b.stagePart ?? "", "phone": b.phone ?? "", "version": b.version.map(String.init) ?? ""]
     }
 
     static func draft(_ b: TeacherFormBody) throws -> TeacherDraft {
-        guard let sid = b.schoolId else { throw DomainError.validation(["schoolId": LocalizedText(zh: "请选择学校", en: "choose a school")]) }
-        return TeacherDraft(name: b.name ?? "", residentId: b.residentId ?? "", schoolRef: .id(sid), subjects: b.subjects ?? [], education: b.education ?? "",
+        let ref: TeacherDraft.SchoolRef
+        if let sid = b.schoolId { ref = .id(sid) }
+        else if let code = b.schoolCode?.trimmed, !code.isEmpty { ref = .code(code) }
+        else { throw DomainError.validation(["schoolId": LocalizedText(zh: "请选择学校", en: "choose a school")]) }
+        return TeacherDraft(name: b.name ?? "", residentId: b.residentId ?? "", schoolRef: ref, subjects: b.subjects ?? [], education: b.education ?? "",
                             putonghua: b.putonghua ?? "", title: b.title ?? "", backbone: b.backbone ?? "", schoolSince: b.schoolSince ?? "", stagePart: b.stagePart, phone: b.phone)
     }
 
@@ -497,7 +507,7 @@ public struct RegistryPages: Sendable {
             let t = try await RegistryService(req).createTeacher(try Self.draft(b))
             return req.redirect(to: "/teachers/\(t.id)", flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return try await teacherForm(req: req, action: "/teachers/new", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: true, cancel: "/teachers", status: .unprocessableEntity)
+            return try await teacherForm(req: req, action: "/teachers/new", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: true, cancel: "/teachers", status: Self.formStatus(e))
         }
     }
 
@@ -516,7 +526,7 @@ public struct RegistryPages: Sendable {
             _ = try await RegistryService(req).updateTeacher(id: id, try Self.draft(b), version: b.version ?? -1)
             return req.redirect(to: "/teachers/\(id)", flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return try await teacherForm(req: req, action: "/teachers/\(id)/edit", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: false, cancel: "/teachers/\(id)", status: .unprocessableEntity)
+            return try await teacherForm(req: req, action: "/teachers/\(id)/edit", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: false, cancel: "/teachers/\(id)", status: Self.formStatus(e))
         }
     }
 
@@ -585,7 +595,7 @@ public struct RegistryPages: Sendable {
             let rows = e.rows.map { ErrorBody.Row(row: $0.row, column: $0.column, reason: $0.reason(locale)) }
             let message = e.fields.isEmpty ? e.message(locale) : e.fields.values.map { $0(locale) }.joined(separator: "；")
             return try await req.page("registry/imports", ImportPage(layout: req.layout("nav.imports"), canSchools: actor.can(.schoolsWrite), kind: kind, imported: nil,
-                                                                     message: message, rows: rows, vocab: Self.vocabHelp()), status: .unprocessableEntity)
+                                                                     message: message, rows: rows, vocab: Self.vocabHelp()), status: Self.formStatus(e))
         }
     }
 }
