@@ -105,7 +105,10 @@ struct AdminPages {
     }
 
     struct UserBody: Content {
-        let username: String?; let displayName: String?; let role: String?; let districtId: Int?; let schoolCode: String?; let teacherResidentId: String?; let active: String?
+        // Browser forms send "" for an empty select: numbers arrive as text.
+        let username: String?; let displayName: String?; let role: String?; let districtIdText: String?; let schoolCode: String?; let teacherResidentId: String?; let active: String?
+        enum CodingKeys: String, CodingKey { case username, displayName, role, districtIdText = "districtId", schoolCode, teacherResidentId, active }
+        var districtId: Int? { districtIdText.flatMap { Int($0) } }
     }
 
     func form(req: Request, action: String, isNew: Bool, values: [String: String], errors: [String: String], newPassword: String? = nil, userId: Int? = nil, locked: Bool = false, status: HTTPStatus = .ok) async throws -> Response {

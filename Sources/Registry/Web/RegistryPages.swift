@@ -213,9 +213,16 @@ public struct RegistryPages: Sendable {
         let cancel: String
     }
 
+    /// Browser forms send "" for an empty select or field: numbers arrive as text and are read here.
     struct SchoolFormBody: Content {
-        let code: String?; let name: String?; let districtId: Int?; let stage: String?; let locality: String?; let students: String?
-        let boarding: String?; let central: String?; let standardised: String?; let address: String?; let version: Int?
+        let code: String?; let name: String?; let districtIdText: String?; let stage: String?; let locality: String?; let students: String?
+        let boarding: String?; let central: String?; let standardised: String?; let address: String?; let versionText: String?
+        enum CodingKeys: String, CodingKey {
+            case code, name, stage, locality, students, boarding, central, standardised, address
+            case districtIdText = "districtId", versionText = "version"
+        }
+        var districtId: Int? { districtIdText.flatMap { Int($0) } }
+        var version: Int? { versionText.flatMap { Int($0) } }
     }
 
     func schoolForm(req: Request, action: String, values: [String: String], errors: [String: String], isNew: Bool, cancel: String, status: HTTPStatus = .ok) async throws -> Response {
@@ -314,7 +321,11 @@ public struct RegistryPages: Sendable {
         try await mergeFormPage(req: req, id: try RegistryAPI.intParam(req, "id"), errors: [:])
     }
 
-    struct MergeBody: Content { let intoSchoolId: Int?; let mergedOn: String?; let note: String? }
+    struct MergeBody: Content {
+        let intoSchoolIdText: String?; let mergedOn: String?; let note: String?
+        enum CodingKeys: String, CodingKey { case intoSchoolIdText = "intoSchoolId", mergedOn, note }
+        var intoSchoolId: Int? { intoSchoolIdText.flatMap { Int($0) } }
+    }
 
     func merge(req: Request) async throws -> Response {
         let id = try RegistryAPI.intParam(req, "id")
@@ -452,8 +463,14 @@ public struct RegistryPages: Sendable {
 
     struct TeacherFormBody: Content {
         let schoolCode: String?
-        let name: String?; let residentId: String?; let schoolId: Int?; let subjects: [String]?; let education: String?; let putonghua: String?
-        let title: String?; let backbone: String?; let schoolSince: String?; let stagePart: String?; let phone: String?; let version: Int?
+        let name: String?; let residentId: String?; let schoolIdText: String?; let subjects: [String]?; let education: String?; let putonghua: String?
+        let title: String?; let backbone: String?; let schoolSince: String?; let stagePart: String?; let phone: String?; let versionText: String?
+        enum CodingKeys: String, CodingKey {
+            case schoolCode, name, residentId, subjects, education, putonghua, title, backbone, schoolSince, stagePart, phone
+            case schoolIdText = "schoolId", versionText = "version"
+        }
+        var schoolId: Int? { schoolIdText.flatMap { Int($0) } }
+        var version: Int? { versionText.flatMap { Int($0) } }
     }
 
     func teacherForm(req: Request, action: String, values: [String: String], errors: [String: String], isNew: Bool, cancel: String, status: HTTPStatus = .ok) async throws -> Response {
