@@ -22,10 +22,19 @@ public struct RegistryService: Sendable {
 
     // MARK: districts
 
-    public func districts() async throws -> [DistrictSummary] {
+    /// A page of districts with their counts, and the totals of the caller's scope.
+    public func districts(page: PageSpec) async throws -> (page: PageResult<DistrictSummary>, totals: (districts: Int, schools: Int, students: Int, teachers: Int)) {
         let actor = try req.requireActor()
         try actor.require(.registryRead)
-        return try await RegistryStore.districts(on: db, scope: actor.registryScope)
+        let totals = try await RegistryStore.totals(on: db, scope: actor.registryScope)
+        let items = try await RegistryStore.districts(on: db, scope: actor.registryScope, page: page)
+        return (PageResult(items: items, total: totals.districts, request: page), totals)
+    }
+
+    public func districtSummary(id: Int) async throws -> DistrictSummary {
+        let d = try await district(id: id)
+        guard let s = try await RegistryStore.districts(on: db, scope: .county, only: d.id).first else { throw DomainError.notFound(Self.districtWord) }
+        return s
     }
 
     public func district(id: Int) async throws -> DistrictRow {

@@ -275,3 +275,25 @@ struct RegistryFormTests {
         }
     }
 }
+
+@Suite("District pages")
+struct DistrictPageTests {
+    @Test("the districts page shows the scope's totals and each district's counts", arguments: TestDB.all)
+    func totals(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            var h = HTTPHeaders()
+            h.cookie = try await AuthTests.browserLogin(app, "admin")
+            try await app.check(.GET, "/districts", headers: h) { res in
+                #expect(res.text.contains("2 个学区，3 所在办学校，4 名教师，900 名在校生"))
+            }
+            try await app.check(.GET, "/districts/\(f.districts["D1"]!)", headers: h) { res in
+                #expect(res.text.contains("一中心小学") && res.text.contains("一九年制学校") && !res.text.contains("二小学"))
+            }
+            var d2 = HTTPHeaders()
+            d2.cookie = try await AuthTests.browserLogin(app, "d2")
+            try await app.check(.GET, "/districts", headers: d2) { res in
+                #expect(res.text.contains("1 个学区，1 所在办学校，1 名教师，300 名在校生"))
+            }
+        }
+    }
+}

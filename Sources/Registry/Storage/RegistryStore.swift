@@ -42,7 +42,9 @@ public enum RegistryStore {
 
     // MARK: districts
 
-    public static func districts(on db: any Database, scope: RegistryScope) async throws -> [DistrictSummary] {
+    /// Districts with their head counts. The counts are correlated subqueries evaluated only for
+    /// the rows returned, so ask for a page (a province has about a thousand districts).
+    public static func districts(on db: any Database, scope: RegistryScope, only id: Int? = nil, page: PageSpec? = nil) async throws -> [DistrictSummary] {
         var q = db.sql.select()
             .column(SQLColumn("id", table: "d")).column(SQLColumn("code", table: "d")).column(SQLColumn("name", table: "d"))
             .column(SQLColumn("central_school_id", table: "d"))
@@ -57,7 +59,22 @@ public enum RegistryStore {
         case .school(let sid): q = q.where(SQLColumn("id", table: "d"), .equal, SQLRaw("(SELECT district_id FROM schools WHERE id = \(sid))"))
         case .nothing: return []
         }
-        return try await q.orderBy(SQLColumn("code", table: "d")).all(decoding: DistrictSummary.self, with: decoder)
+        if let id { q = q.where(SQLColumn("id", table: "d"), .equal, SQLBind(id)) }
+        q = q.orderBy(SQLColumn("code", table: "d"))
+        if let page { q = q.limit(page.per).offset(page.offset) }
+        return try await q.all(decoding: DistrictSummary.self, with: decoder)
+    }
+
+    /// Totals for a scope: districts, active schools, students and teachers.
+    public static func totals(on db: any Database, scope: RegistryScope) async throws -> (districts: Int, schools: Int, students: Int, teachers: Int) {
+        let districts = try await districtRows(on: db, scope: scope).count
+        let schoolCond = scopeCondition(scope, schoolColumn: ("s", "id"), districtColumn: ("s", "district_id"))
+        let schools = try await db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from(SQLAlias(SQLIdentifier("schools"), as: SQLIdentifier("s")))
+            .where(conjunction([SQLBinaryExpression(SQLColumn("status", table: "s"), .equal, SQLBind(SchoolStatus.active.rawValue))] + (schoolCond.map { [$0] } ?? [])))
+            .first(decoding: Count.self)?.n ?? 0
+        let teachers = try await countTeachers(on: db, where: teacherConditions(scope: scope, filter: TeacherFilter()))
+        return (districts, schools, try await activeStudents(on: db, scope: scope), teachers)
     }
 
     public static func activeStudents(on db: any Database, scope: RegistryScope) async throws -> Int {

@@ -76,12 +76,14 @@ public struct RegistryPages: Sendable {
         let layout: Layout
         let districts: [DistrictSummary]
         let totals: [String: Int]
+        let pager: Pager
     }
 
     func districts(req: Request) async throws -> Response {
-        let list = try await RegistryService(req).districts()
-        let totals = ["schools": list.reduce(0) { $0 + $1.schools }, "students": list.reduce(0) { $0 + $1.students }, "teachers": list.reduce(0) { $0 + $1.teachers }]
-        return try await req.page("registry/districts", DistrictsPage(layout: req.layout("nav.districts"), districts: list, totals: totals))
+        let q = RegistryAPI.Query(req)
+        let (page, t) = try await RegistryService(req).districts(page: PageSpec(page: try q.int("page"), per: 48))
+        let totals = ["districts": t.districts, "schools": t.schools, "students": t.students, "teachers": t.teachers]
+        return try await req.page("registry/districts", DistrictsPage(layout: req.layout("nav.districts"), districts: page.items, totals: totals, pager: Pager(page, req: req)))
     }
 
     struct DistrictPage: Encodable, Sendable {
@@ -97,7 +99,7 @@ public struct RegistryPages: Sendable {
         let id = try RegistryAPI.intParam(req, "id")
         let service = RegistryService(req)
         let d = try await service.district(id: id)
-        guard let summary = try await service.districts().first(where: { $0.id == d.id }) else { throw DomainError.forbidden }
+        let summary = try await service.districtSummary(id: d.id)
         let schools = try await service.schools(filter: SchoolFilter(district: id, status: .active), page: try RegistryAPI.page(req))
         var counts: [String: Int] = [:]
         let all = try await service.schools(filter: SchoolFilter(district: id, status: .active), page: PageSpec(page: 1, per: 200))
@@ -131,7 +133,7 @@ public struct RegistryPages: Sendable {
         let filter = try RegistryAPI.schoolFilter(req)
         let result = try await service.schools(filter: filter, page: try RegistryAPI.page(req))
         let actor = try req.requireActor()
-        let districts = try await service.districts()
+        let districts = try await service.districtRows()
         let locale = req.uiLocale
         let page = SchoolsPage(
             layout: req.layout("nav.schools"), schools: result.items, pager: Pager(result, req: req), q: filter.q ?? "",
@@ -227,7 +229,7 @@ public struct RegistryPages: Sendable {
 
     func schoolForm(req: Request, action: String, values: [String: String], errors: [String: String], isNew: Bool, cancel: String, status: HTTPStatus = .ok) async throws -> Response {
         let locale = req.uiLocale
-        let districts = try await RegistryService(req).districts()
+        let districts = try await RegistryService(req).districtRows()
         let form = SchoolForm(layout: req.layout(isNew ? "school.new" : "school.edit"), action: action, values: values, errors: errors,
                               districts: districts.map { SelectOption(value: String($0.id), label: $0.name, selected: String($0.id) == values["districtId"]) },
                               stages: options(Stage.self, selected: values["stage"], locale: locale), localities: options(Locality.self, selected: values["locality"], locale: locale),
@@ -387,7 +389,7 @@ public struct RegistryPages: Sendable {
         let result = try await service.teachers(filter: filter, page: try RegistryAPI.page(req), withSchool: true)
         let actor = try req.requireActor()
         let locale = req.uiLocale
-        let districts = try await service.districts()
+        let districts = try await service.districtRows()
         var schoolOptions: [SelectOption] = []
         if actor.role != .teacher && actor.role != .schoolAdmin {
             let schoolFilter = SchoolFilter(district: filter.district ?? (districts.count == 1 ? districts[0].id : nil), status: .active)
