@@ -33,28 +33,15 @@ public struct AuditEntry: Sendable, Codable {
     public let address: String
     public let prevHash: String
     public let hash: String
-
-    enum CodingKeys: String, CodingKey {
-        case id, at, action, entity, summary, address, hash
-        case actorId = "actor_id", actorName = "actor_name", entityId = "entity_id", requestId = "request_id", prevHash = "prev_hash"
-    }
 }
 
-/// An audit row for pages: Beijing time, camel-case keys.
+/// An audit row for pages, with its time in Beijing time.
 public struct AuditView: Encodable, Sendable {
-    public let id: Int
-    public let at: String
-    public let actorName: String
-    public let action: String
-    public let entity: String
-    public let entityId: String
-    public let summary: String
-    public let requestId: String
-    public let address: String
+    public let entry: AuditEntry
+    public let localTime: String
 
     public init(_ e: AuditEntry) {
-        id = e.id; actorName = e.actorName; action = e.action; entity = e.entity; entityId = e.entityId
-        summary = e.summary; requestId = e.requestId; address = e.address
+        entry = e
         let parser = ISO8601DateFormatter()
         parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let d = parser.date(from: e.at) {
@@ -62,8 +49,8 @@ public struct AuditView: Encodable, Sendable {
             f.locale = Locale(identifier: "en_US_POSIX")
             f.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
             f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-            at = f.string(from: d)
-        } else { at = e.at }
+            localTime = f.string(from: d)
+        } else { localTime = e.at }
     }
 }
 
@@ -116,7 +103,7 @@ public enum Audit {
         var rows = 0
         let batch = 5000
         while true {
-            let entries = try await db.sql.raw("SELECT * FROM audit_log WHERE id > \(bind: lastId) ORDER BY id LIMIT \(unsafeRaw: String(batch))").all(decoding: AuditEntry.self)
+            let entries = try await db.sql.raw("SELECT * FROM audit_log WHERE id > \(bind: lastId) ORDER BY id LIMIT \(unsafeRaw: String(batch))").all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase)
             for e in entries {
                 rows += 1
                 if e.prevHash != prev {
@@ -157,7 +144,7 @@ public enum Audit {
         struct Count: Decodable { let n: Int }
         let total = try await db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("audit_log").where(whereExpr).first(decoding: Count.self)?.n ?? 0
         let items = try await db.sql.select().column("*").from("audit_log").where(whereExpr)
-            .orderBy("id", .descending).limit(page.per).offset(page.offset).all(decoding: AuditEntry.self)
+            .orderBy("id", .descending).limit(page.per).offset(page.offset).all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase)
         return PageResult(items: items, total: total, request: page)
     }
 }
