@@ -214,9 +214,10 @@ extension RegistryService {
         let actor = try req.requireActor()
         try actor.require(.registryExport)
         var rows: [[String]] = [(RegistrySheets.teacherRequired + RegistrySheets.teacherOptional).map(\.header) + ["学校名称", "性别", "出生日期"]]
-        var page = 1
+        var chunk = filter
+        chunk.sort = nil
         while true {
-            let result = try await teachers(filter: filter, page: PageSpec(page: page, per: 200), withSchool: true)
+            let result = try await teachers(filter: chunk, page: PageSpec(page: 1, per: 200), withSchool: true)
             for t in result.items {
                 let full = seesFull(t)
                 rows.append([
@@ -229,7 +230,7 @@ extension RegistryService {
                 ])
             }
             if result.items.count < 200 { break }
-            page += 1
+            chunk.afterId = result.items.last?.id
         }
         return SheetTable(rows: rows)
     }

@@ -191,15 +191,14 @@ struct AccountPages {
             return try await req.page("password", PasswordPage(layout: req.layout("password.title"), errors: errors, done: false), status: .unprocessableEntity)
         }
         let hash = try await Accounts.hashPassword(form.new!, app: req.application)
-        let (token, _) = try await {
-            let ctx = req.auditContext
-            try await req.write { tx in
-                try await Accounts.setPassword(userId: actor.userId, hash: hash, on: tx)
-                try await Audit.record(on: tx, ctx, action: "user.password_changed", entity: "user", entityId: String(actor.userId), summary: "own password changed")
-            }
-            // Every session ended with the old password; open a fresh one for this browser.
-            return try await Accounts.openSession(for: try await Accounts.user(id: actor.userId, on: req.db)!, req: req)
-        }()
+        let ctx = req.auditContext
+        try await req.write { tx in
+            try await Accounts.setPassword(userId: actor.userId, hash: hash, on: tx)
+            try await Audit.record(on: tx, ctx, action: "user.password_changed", entity: "user", entityId: String(actor.userId), summary: "own password changed")
+        }
+        // Every session ended with the old password; open a fresh one for this browser.
+        guard let user = try await Accounts.user(id: actor.userId, on: req.db) else { throw DomainError.unauthorized }
+        let (token, _) = try await Accounts.openSession(for: user, req: req)
         let res = req.redirect(to: "/", flash: L10n.text("password.changed", locale))
         res.cookies[SessionCookie.name] = HTTPCookies.Value(string: token, path: "/", isSecure: req.application.security.secureCookies, isHTTPOnly: true, sameSite: .lax)
         return res

@@ -25,25 +25,10 @@ struct AdminPages {
     struct UsersPage: Encodable, Sendable {
         let layout: Layout
         let users: [UserItem]
-        let pager: PagerView
+        let pager: Pager
         let q: String
-        let roles: [OptionView]
+        let roles: [SelectOption]
         let lockedOnly: Bool
-    }
-
-    struct OptionView: Encodable, Sendable { let value: String; let label: String; let selected: Bool }
-    struct PagerView: Encodable, Sendable { let page: Int; let pages: Int; let total: Int; let prev: String?; let next: String? }
-
-    static func pager<T>(_ r: PageResult<T>, req: Request) -> PagerView {
-        func link(_ p: Int) -> String {
-            var c = URLComponents(string: req.url.string) ?? URLComponents()
-            var items = (c.queryItems ?? []).filter { $0.name != "page" }
-            items.append(URLQueryItem(name: "page", value: String(p)))
-            c.queryItems = items
-            return c.string ?? req.url.path
-        }
-        return PagerView(page: r.request.page, pages: r.pageCount, total: r.total, prev: r.request.page > 1 ? link(r.request.page - 1) : nil,
-                         next: r.request.page < r.pageCount ? link(r.request.page + 1) : nil)
     }
 
     struct ScopeNames: Decodable { let id: Int; let name: String }
@@ -86,8 +71,8 @@ struct AdminPages {
                      scope: scopeLabel(u, districts: districts, schools: schools), active: u.active, locked: (u.lockedUntil ?? 0) > now)
         }
         let result = PageResult(items: items, total: total, request: page)
-        return try await req.page("admin/users", UsersPage(layout: req.layout("nav.users"), users: items, pager: Self.pager(result, req: req), q: q,
-                                                          roles: Role.allCases.map { OptionView(value: $0.rawValue, label: $0.label(locale), selected: $0 == role) },
+        return try await req.page("admin/users", UsersPage(layout: req.layout("nav.users"), users: items, pager: Pager(result, req: req), q: q,
+                                                          roles: Role.allCases.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: $0 == role) },
                                                           lockedOnly: lockedOnly))
     }
 
@@ -97,8 +82,8 @@ struct AdminPages {
         let isNew: Bool
         let values: [String: String]
         let errors: [String: String]
-        let roles: [OptionView]
-        let districts: [OptionView]
+        let roles: [SelectOption]
+        let districts: [SelectOption]
         let newPassword: String?
         let userId: Int?
         let locked: Bool
@@ -116,8 +101,8 @@ struct AdminPages {
         let districts = try await req.db.sql.raw("SELECT id, name FROM districts ORDER BY code").all(decoding: ScopeNames.self)
         return try await req.page("admin/user_form", UserForm(
             layout: req.layout(isNew ? "user.new" : "user.edit"), action: action, isNew: isNew, values: values, errors: errors,
-            roles: Role.allCases.map { OptionView(value: $0.rawValue, label: $0.label(locale), selected: $0.rawValue == values["role"]) },
-            districts: districts.map { OptionView(value: String($0.id), label: $0.name, selected: String($0.id) == values["districtId"]) },
+            roles: Role.allCases.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: $0.rawValue == values["role"]) },
+            districts: districts.map { SelectOption(value: String($0.id), label: $0.name, selected: String($0.id) == values["districtId"]) },
             newPassword: newPassword, userId: userId, locked: locked), status: status)
     }
 
@@ -254,7 +239,7 @@ struct AdminPages {
     struct AuditPage: Encodable, Sendable {
         let layout: Layout
         let entries: [AuditView]
-        let pager: PagerView
+        let pager: Pager
         let filter: [String: String]
     }
 
@@ -264,7 +249,7 @@ struct AdminPages {
                              from: req.query[String.self, at: "from"], to: req.query[String.self, at: "to"])
         let page = PageSpec(page: req.query[Int?.self, at: "page"] ?? nil, per: 50)
         let result = try await Audit.list(on: req.db, filter: f, page: page)
-        return try await req.page("admin/audit", AuditPage(layout: req.layout("nav.audit"), entries: result.items.map(AuditView.init), pager: Self.pager(result, req: req),
+        return try await req.page("admin/audit", AuditPage(layout: req.layout("nav.audit"), entries: result.items.map(AuditView.init), pager: Pager(result, req: req),
                                                           filter: ["actor": f.actor ?? "", "action": f.action ?? "", "entity": f.entity ?? "", "from": f.from ?? "", "to": f.to ?? ""]))
     }
 }

@@ -197,28 +197,43 @@ public enum Accounts {
     struct SessionJoin: Decodable {
         let sessionId: String
         let csrfToken: String
-        let createdAt: Double
+        let sessionCreatedAt: Double
         let lastSeenAt: Double
-        let userId: Int
+        let user: UserRow
+
+        enum CodingKeys: String, CodingKey { case sessionId, csrfToken, sessionCreatedAt, lastSeenAt }
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            sessionId = try c.decode(String.self, forKey: .sessionId)
+            csrfToken = try c.decode(String.self, forKey: .csrfToken)
+            sessionCreatedAt = try c.decode(Double.self, forKey: .sessionCreatedAt)
+            lastSeenAt = try c.decode(Double.self, forKey: .lastSeenAt)
+            user = try UserRow(from: decoder)
+        }
     }
 
-    /// Resolves a session cookie: nil when unknown, idle too long or too old.
+    /// Resolves a session cookie with its account in one query (it runs on every page):
+    /// nil when unknown, idle too long, too old, or the account is inactive.
     public static func resumeSession(cookie: String, req: Request) async throws -> (UserRow, SessionInfo)? {
         let hash = tokenHash(cookie)
-        guard let s = try await req.db.sql.raw("SELECT id AS session_id, csrf_token, created_at, last_seen_at, user_id FROM sessions WHERE id = \(bind: hash)")
-            .first(decoding: SessionJoin.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
+        guard let s = try await req.db.sql.raw("""
+            SELECT s.id AS session_id, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at,
+                   u.id, u.username, u.password_hash, u.display_name, u.role, u.district_id, u.school_id, u.teacher_id, u.locale, u.active,
+                   u.failed_logins, u.locked_until, u.created_at
+            FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = \(bind: hash)
+            """).first(decoding: SessionJoin.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
         let now = req.application.clock.now().timeIntervalSince1970
         let policy = req.application.security
-        if now - s.lastSeenAt > policy.idleTimeout || now - s.createdAt > policy.absoluteTimeout {
+        if now - s.lastSeenAt > policy.idleTimeout || now - s.sessionCreatedAt > policy.absoluteTimeout {
             try await req.write { tx in try await tx.sql.raw("DELETE FROM sessions WHERE id = \(bind: hash)").run() }
             return nil
         }
-        guard let user = try await user(id: s.userId, on: req.db), user.active else { return nil }
+        guard s.user.active else { return nil }
         // Touch at most once a minute: a write per page view would serialise readers on SQLite.
         if now - s.lastSeenAt > 60 {
             try await req.write { tx in try await tx.sql.raw("UPDATE sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: hash)").run() }
         }
-        return (user, SessionInfo(id: hash, csrfToken: s.csrfToken))
+        return (s.user, SessionInfo(id: hash, csrfToken: s.csrfToken))
     }
 
     /// The account behind a live API token, in one query (it runs on every API request).

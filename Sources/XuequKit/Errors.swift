@@ -48,7 +48,7 @@ public struct XuequErrorMiddleware: AsyncMiddleware {
             case .notFound:
                 return DomainError(.notFound, code: "not_found", LocalizedText(zh: "页面或对象不存在", en: "no such page or object"))
             case .payloadTooLarge:
-                return DomainError(.tooLarge, code: "too_large", LocalizedText(zh: "上传的文件太大（上限 20 MB）", en: "the upload is too large (limit 20 MB)"))
+                return Spreadsheet.tooLarge
             case .unauthorized:
                 return .unauthorized
             case .forbidden:

@@ -94,8 +94,6 @@ public enum CSV {
         }
         guard let left else { return nil }
         output.removeSubrange((capacity - left)...)
-        let ok = true
-        guard ok else { return nil }
         return String(decoding: output, as: UTF8.self)
         #else
         return String(data: data, encoding: .init(rawValue: 0x80000632))

@@ -4,6 +4,7 @@ import Testing
 import Vapor
 import VaporTesting
 import XuequCore
+import Registry
 @testable import XuequApp
 @testable import XuequKit
 
@@ -175,6 +176,31 @@ struct ImportTests {
             try await app.check(.GET, "/imports/template/teachers.xlsx", headers: h) { res in
                 let t = try Spreadsheet.read(Data(buffer: res.body))
                 #expect(t.header.prefix(9) == ["姓名", "身份证号", "学校代码", "任教学科", "学历", "普通话等级", "职称", "骨干级别", "本校任教起始日期"])
+            }
+        }
+    }
+}
+
+@Suite("Long exports")
+struct LongExportTests {
+    @Test("an export longer than one chunk has every row once", arguments: TestDB.all)
+    func chunks(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let school = f.schools["T0001"]!, district = f.districts["D1"]!
+            let rows = (0..<450).map { i -> (ValidTeacher, schoolId: Int, districtId: Int) in
+                let rid = try! ResidentID.parse(Fixture.residentID(String(format: "1990%04d", 101 + i % 28 + (i / 28 % 12) * 100), 500 + i / 336)).get()
+                return (ValidTeacher(name: "导出\(i)", residentId: rid, schoolRef: .id(school), subjects: [.math], education: .bachelor, putonghua: .l2A,
+                                     title: .junior, backbone: .none, schoolSince: CivilDate(year: 2015, month: 9, day: 1)!, stagePart: nil, phone: nil), school, district)
+            }
+            let unique = Dictionary(rows.map { ($0.0.residentId.value, $0) }, uniquingKeysWith: { a, _ in a }).values.map { $0 }
+            try await app.writeGate.transaction(on: app.db) { tx in try await RegistryStore.insertTeachers(unique, on: tx, now: 0) }
+            var h = HTTPHeaders()
+            h.cookie = try await AuthTests.browserLogin(app, "s1")
+            try await app.check(.GET, "/teachers/export?format=csv&sort=name", headers: h) { res in
+                let table = try Spreadsheet.read(Data(buffer: res.body))
+                let ids = table.rows.dropFirst().map { $0[1] }
+                #expect(ids.count == unique.count + 2)
+                #expect(Set(ids).count == ids.count, "no row twice")
             }
         }
     }

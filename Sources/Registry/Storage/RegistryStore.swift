@@ -29,6 +29,8 @@ public struct TeacherFilter: Sendable {
     /// Six years or more at the school on this date (the rotation rule).
     public var dueOn: CivilDate?
     public var sort: String?
+    /// Only ids above this one (keyset paging for exports).
+    public var afterId: Int?
     public init(district: Int? = nil, school: Int? = nil, q: String? = nil, subject: Subject? = nil, title: Title? = nil, education: Education? = nil, backbone: Backbone? = nil, dueOn: CivilDate? = nil, sort: String? = nil) {
         self.district = district; self.school = school; self.q = q; self.subject = subject; self.title = title
         self.education = education; self.backbone = backbone; self.dueOn = dueOn; self.sort = sort
@@ -233,6 +235,7 @@ public enum RegistryStore {
         if let v = filter.title { conds.append(SQLBinaryExpression(SQLColumn("title", table: "t"), .equal, SQLBind(v.rawValue))) }
         if let v = filter.education { conds.append(SQLBinaryExpression(SQLColumn("education", table: "t"), .equal, SQLBind(v.rawValue))) }
         if let v = filter.backbone { conds.append(SQLBinaryExpression(SQLColumn("backbone", table: "t"), .equal, SQLBind(v.rawValue))) }
+        if let after = filter.afterId { conds.append(SQLBinaryExpression(SQLColumn("id", table: "t"), .greaterThan, SQLBind(after))) }
         if let due = filter.dueOn {
             let back = RotationRule.yearsAtSchool
             let cutoff = CivilDate(year: due.year - back, month: due.month, day: min(due.day, CivilDate.daysIn(year: due.year - back, month: due.month)))!

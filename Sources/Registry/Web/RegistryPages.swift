@@ -3,45 +3,6 @@ import Vapor
 import XuequCore
 import XuequKit
 
-struct Pager: Encodable, Sendable {
-    let page: Int
-    let pages: Int
-    let total: Int
-    let prev: String?
-    let next: String?
-
-    init<T>(_ r: PageResult<T>, req: Request) {
-        page = r.request.page; pages = r.pageCount; total = r.total
-        func link(_ p: Int) -> String { Pager.url(req, replacing: ["page": String(p)]) }
-        prev = r.request.page > 1 ? link(r.request.page - 1) : nil
-        next = r.request.page < r.pageCount ? link(r.request.page + 1) : nil
-    }
-
-    /// The current URL with some query values replaced (nil removes).
-    static func url(_ req: Request, path: String? = nil, replacing: [String: String?]) -> String {
-        var comps = URLComponents()
-        comps.path = path ?? req.url.path
-        var items = URLComponents(string: req.url.string)?.queryItems ?? []
-        for (k, v) in replacing {
-            items.removeAll { $0.name == k }
-            if let v { items.append(URLQueryItem(name: k, value: v)) }
-        }
-        items.removeAll { ($0.value ?? "").isEmpty }
-        comps.queryItems = items.isEmpty ? nil : items.sorted { $0.name < $1.name }
-        return comps.string ?? req.url.path
-    }
-}
-
-struct SelectOption: Encodable, Sendable {
-    let value: String
-    let label: String
-    let selected: Bool
-}
-
-func options<V: Vocabulary>(_ t: V.Type, selected: String?, locale: UILocale) -> [SelectOption] {
-    V.allCases.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: $0.rawValue == selected) }
-}
-
 /// Browser pages of the registry.
 public struct RegistryPages: Sendable {
     public init() {}
