@@ -56,6 +56,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // 义务教育均衡: difference coefficients, school checks, what-if, equity and student aid.
+        .target(
+            name: "Balance",
+            dependencies: [
+                "XuequCore",
+                "XuequKit",
+                "Registry",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Configuration, auth, middleware, layout, commands.
         .target(
             name: "XuequApp",
@@ -63,6 +76,7 @@ let package = Package(
                 "XuequCore",
                 "XuequKit",
                 "Registry",
+                "Balance",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -94,6 +108,7 @@ let package = Package(
                 "XuequApp",
                 "XuequKit",
                 "Registry",
+                "Balance",
                 "XuequCore",
                 .product(name: "VaporTesting", package: "vapor"),
             ],

@@ -7,6 +7,7 @@ import LeafKit
 import Metrics
 import NIOConcurrencyHelpers
 import Prometheus
+import Balance
 import Registry
 import SQLKit
 import Vapor
@@ -67,6 +68,8 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.migrations.add(CreateAuditLog())
     app.migrations.add(CreateAccounts())
     app.migrations.add(CreateRegistry())
+    app.migrations.add(CreateTeacherTallies())
+    app.migrations.add(CreateBalance())
 
     // Leaf reads templates from the views directory; point it at the bundle, not the working directory.
     app.directory.viewsDirectory = BundledResources.viewsDirectory

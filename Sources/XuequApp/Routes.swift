@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Prometheus
+import Balance
 import Registry
 import SQLKit
 import Vapor
@@ -33,6 +34,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry) throws {
     SessionAPI().register(api)
     let authedAPI = api.grouped(RequireActorMiddleware())
     RegistryAPI().register(authedAPI)
+    BalanceAPI().register(authedAPI)
 
     // Browser pages: session cookie, CSRF on every form.
     let web = app.grouped(BrowserSessionMiddleware()).grouped(CSRFMiddleware())

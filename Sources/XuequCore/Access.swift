@@ -34,9 +34,9 @@ public enum Role: String, Vocabulary {
         case .bureauAdmin:
             return Set(Permission.allCases)
         case .districtAdmin:
-            return [.registryRead, .schoolsWrite, .teachersWrite, .teachersImport, .schoolsMerge, .conditionsWrite, .registryExport]
+            return [.registryRead, .schoolsWrite, .teachersWrite, .teachersImport, .schoolsMerge, .conditionsWrite, .registryExport, .balanceRead, .aidRead, .aidWrite]
         case .schoolAdmin:
-            return [.registryRead, .teachersWrite, .teachersImport, .conditionsWrite, .registryExport]
+            return [.registryRead, .teachersWrite, .teachersImport, .conditionsWrite, .registryExport, .balanceRead, .aidRead, .aidWrite]
         case .teacher:
             return [.registryRead]
         case .reviewer, .prefectureReviewer, .applicant, .supervisor, .intern:
@@ -56,6 +56,12 @@ public enum Permission: String, Sendable, CaseIterable, Hashable {
     case teachersImport = "registry:teachers:import"
     case conditionsWrite = "registry:conditions:write"
     case registryExport = "registry:export"
+    case balanceRead = "balance:read"
+    /// Balance rules, and recording a year's teacher figures.
+    case balanceRulesWrite = "balance:rules:write"
+    case equityWrite = "balance:equity:write"
+    case aidRead = "balance:aid:read"
+    case aidWrite = "balance:aid:write"
     case usersManage = "admin:users:manage"
     case auditRead = "admin:audit:read"
 }

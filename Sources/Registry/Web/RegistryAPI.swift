@@ -71,32 +71,32 @@ public struct RegistryAPI: Sendable {
         api.on(.POST, "imports", "schools", body: .collect(maxSize: "20mb"), use: importSchools)
     }
 
-    static func intParam(_ req: Request, _ name: String) throws -> Int {
+    public static func intParam(_ req: Request, _ name: String) throws -> Int {
         guard let v = req.parameters.get(name, as: Int.self) else { throw DomainError.notFound(LocalizedText(zh: "对象", en: "object")) }
         return v
     }
 
     /// The query string, decoded once per request (each `req.query[...]` parses it again).
-    struct Query: Sendable {
-        let values: [String: String]
-        init(_ req: Request) {
+    public struct Query: Sendable {
+        public let values: [String: String]
+        public init(_ req: Request) {
             values = (try? req.query.decode([String: String].self)) ?? [:]
         }
-        func string(_ name: String) -> String? {
+        public func string(_ name: String) -> String? {
             guard let v = values[name], !v.isEmpty else { return nil }
             return v
         }
-        func int(_ name: String) throws -> Int? {
+        public func int(_ name: String) throws -> Int? {
             guard let raw = string(name) else { return nil }
             guard let v = Int(raw) else { throw DomainError.validation([name: LocalizedText(zh: "应为整数", en: "must be a whole number")]) }
             return v
         }
-        func vocab<V: Vocabulary>(_ name: String, _ t: V.Type) throws -> V? {
+        public func vocab<V: Vocabulary>(_ name: String, _ t: V.Type) throws -> V? {
             guard let raw = string(name) else { return nil }
             guard let v = V.parse(raw) else { throw DomainError.validation([name: LocalizedText(zh: "取值无效“\(raw)”", en: "invalid value “\(raw)”")]) }
             return v
         }
-        var page: PageSpec { get throws { PageSpec(page: try int("page"), per: try int("per")) } }
+        public var page: PageSpec { get throws { PageSpec(page: try int("page"), per: try int("per")) } }
     }
 
     static func page(_ req: Request) throws -> PageSpec { try Query(req).page }

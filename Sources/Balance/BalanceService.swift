@@ -1,0 +1,224 @@
+import Fluent
+import Foundation
+import Registry
+import SQLKit
+import Vapor
+import XuequCore
+import XuequKit
+
+/// A computation with where its numbers came from.
+public struct BalanceReport: Sendable {
+    public let year: Int
+    public let districtId: Int?
+    public let result: BalanceResult
+    /// False when the year's teacher figures were recorded; true when they are today's.
+    public let liveTeachers: Bool
+}
+
+/// The balance module's use cases: each checks permission and scope first.
+public struct BalanceService: Sendable {
+    let req: Request
+    public init(_ req: Request) { self.req = req }
+
+    var db: any Database { req.db }
+    var now: Double { req.application.clock.now().timeIntervalSince1970 }
+    public var today: CivilDate { CivilDate.today(req.application.clock.now()) }
+
+    static let districtWord = LocalizedText(zh: "学区", en: "district")
+
+    /// Checks the year and the area; `nil` district is the whole county, which every balance
+    /// reader may see in aggregate (the school lists are narrowed to the reader's scope).
+    public func area(year: Int?, district: Int?) async throws -> (year: Int, district: Int?) {
+        let actor = try req.requireActor()
+        try actor.require(.balanceRead)
+        let y = year ?? today.year
+        if y < 2000 || y > today.year + 1 {
+            throw DomainError.validation(["year": LocalizedText(zh: "年度应在2000到\(today.year + 1)之间", en: "year must be between 2000 and \(today.year + 1)")])
+        }
+        if let district {
+            guard try await RegistryStore.district(id: district, on: db) != nil else { throw DomainError.notFound(Self.districtWord) }
+            guard actor.covers(districtId: district) else { throw DomainError.forbidden }
+        }
+        return (y, district)
+    }
+
+    /// One standard and part for a year and area.
+    public func report(standard: BalanceStandard, part: BalancePart, year: Int?, district: Int?) async throws -> BalanceReport {
+        try await reports(standards: [standard], parts: [part], year: year, district: district)[0]
+    }
+
+    /// Several computations over one read of the data.
+    public func reports(standards: [BalanceStandard] = BalanceStandard.allCases, parts: [BalancePart] = BalancePart.allCases, year: Int?, district: Int?, scenario: Scenario? = nil) async throws -> [BalanceReport] {
+        let (y, d) = try await area(year: year, district: district)
+        let rules = try await BalanceStore.rules(forYear: y, on: db)
+        var (facts, live) = try await BalanceStore.facts(year: y, district: d, currentYear: today.year, on: db)
+        if let scenario { facts = scenario.applied(to: facts) }
+        var out: [BalanceReport] = []
+        for s in standards {
+            for p in parts {
+                out.append(BalanceReport(year: y, districtId: d, result: BalanceEngine.evaluate(facts, standard: s, part: p, rules: rules), liveTeachers: live))
+            }
+        }
+        return out
+    }
+
+    /// The composite (basic) and the worst coefficient (quality) for each year with conditions.
+    public func trend(standard: BalanceStandard, part: BalancePart, district: Int?) async throws -> [BalanceReport] {
+        let (_, d) = try await area(year: nil, district: district)
+        var out: [BalanceReport] = []
+        for y in try await RegistryStore.conditionYears(on: db).filter({ $0 <= today.year }).prefix(8).reversed() {
+            out.append(try await report(standard: standard, part: part, year: y, district: d))
+        }
+        return out
+    }
+
+    /// Whether a school part may be listed by name to this reader.
+    public func visible(_ u: BalanceUnit) -> Bool {
+        req.actor?.covers(schoolId: u.schoolId, districtId: u.districtId) ?? false
+    }
+
+    // MARK: what-if
+
+    /// A teacher to move, a school to move to, and the part there (split schools).
+    public struct MoveRequest: Sendable, Codable {
+        public var teacherId: Int
+        public var toSchoolId: Int
+        public var toPart: String?
+        public init(teacherId: Int, toSchoolId: Int, toPart: String?) { self.teacherId = teacherId; self.toSchoolId = toSchoolId; self.toPart = toPart }
+    }
+
+    /// Builds a scenario from requests, checking that every teacher and school is in the caller's scope.
+    public func scenario(moves: [MoveRequest], facilities: [Scenario.FacilityChange]) async throws -> Scenario {
+        let registry = RegistryService(req)
+        var out = Scenario()
+        var e = FieldErrors()
+        if moves.count + facilities.count > 200 { e.add("changes", "一次最多试算200项变化", "at most 200 changes at a time") }
+        try e.throwIfAny()
+        for (i, m) in moves.enumerated() {
+            let t = try await registry.teacher(id: m.teacherId)
+            let to = try await registry.school(id: m.toSchoolId)
+            if to.id == t.schoolId { e.add("moves[\(i)].toSchoolId", "调入学校与原学校相同", "the teacher is already at that school") }
+            var toPart: StagePart?
+            if let raw = m.toPart, !raw.isEmpty {
+                toPart = StagePart.parse(raw)
+                if toPart == nil { e.add("moves[\(i)].toPart", "学段应为小学部、初中部或高中部", "part must be primary, junior or senior") }
+            }
+            let tally = TeacherTally(education: Education(rawValue: t.education) ?? .bachelor, title: Title(rawValue: t.title) ?? .none,
+                                     backbone: Backbone(rawValue: t.backbone) ?? .none, subjects: t.subjects.split(separator: ",").compactMap { Subject(rawValue: String($0)) })
+            out.moves.append(.init(teacherId: t.id, teacher: tally, fromSchoolId: t.schoolId, fromPart: t.stagePart.flatMap(StagePart.init(rawValue:)),
+                                   toSchoolId: to.id, toPart: toPart ?? t.stagePart.flatMap(StagePart.init(rawValue:))))
+        }
+        for (i, f) in facilities.enumerated() {
+            _ = try await registry.school(id: f.schoolId)
+            if !f.amount.isFinite || abs(f.amount) > 1e10 || f.amount == 0 { e.add("facilities[\(i)].amount", "请输入非零的数量", "enter a non-zero amount") }
+        }
+        try e.throwIfAny()
+        out.facilities = facilities
+        return out
+    }
+
+    // MARK: rules
+
+    public func ruleVersions() async throws -> [RuleVersion] {
+        try req.requireActor().require(.balanceRead)
+        return try await BalanceStore.ruleVersions(on: db)
+    }
+
+    public func rules(forYear year: Int) async throws -> BalanceRules {
+        try req.requireActor().require(.balanceRead)
+        return try await BalanceStore.rules(forYear: year, on: db)
+    }
+
+    public func addRules(_ rules: BalanceRules, note: String) async throws {
+        let actor = try req.requireActor()
+        try actor.require(.balanceRulesWrite)
+        try rules.validate()
+        let note = note.trimmed
+        if note.count > 200 { throw DomainError.validation(["note": LocalizedText(zh: "说明不超过200字", en: "note is at most 200 characters")]) }
+        let ctx = req.auditContext, now = self.now
+        try await req.write { tx in
+            try await BalanceStore.insertRules(rules, note: note, by: actor.username, on: tx, now: now)
+            try await Audit.record(on: tx, ctx, action: "balance.rules", entity: "balance_rules", entityId: rules.effectiveFrom.description, summary: note)
+        }
+    }
+
+    /// Records today's teacher figures as `year`'s, so that year's coefficients stay as they were.
+    public func recordTeachers(year: Int) async throws {
+        let actor = try req.requireActor()
+        try actor.require(.balanceRulesWrite)
+        if year < 2000 || year > today.year { throw DomainError.validation(["year": LocalizedText(zh: "只能记录今年或以前的年度", en: "only this year or earlier can be recorded")]) }
+        let ctx = req.auditContext
+        try await req.write { tx in
+            try await TeacherTallies.record(year: year, on: tx)
+            try await Audit.record(on: tx, ctx, action: "balance.record_teachers", entity: "teacher_tally_snapshots", entityId: String(year), summary: "year \(year)")
+        }
+    }
+
+    public func recordedYears() async throws -> [Int] {
+        try req.requireActor().require(.balanceRead)
+        return try await TeacherTallies.recordedYears(on: db)
+    }
+
+    // MARK: equity
+
+    public func equity(year: Int) async throws -> [EquityFigure] {
+        try req.requireActor().require(.balanceRead)
+        return try await BalanceStore.equity(year: year, on: db)
+    }
+
+    public func equityYears() async throws -> [Int] {
+        try req.requireActor().require(.balanceRead)
+        return try await BalanceStore.equityYears(on: db)
+    }
+
+    public func putEquity(year: Int, _ figures: [EquityFigure], note: String) async throws {
+        let actor = try req.requireActor()
+        try actor.require(.equityWrite)
+        var e = FieldErrors()
+        if year < 2000 || year > today.year { e.add("year", "年度应在2000到\(today.year)之间", "year must be between 2000 and \(today.year)") }
+        for f in figures {
+            do { try f.validate() } catch let err as DomainError { for (k, v) in err.fields { e.add(k, v) } }
+        }
+        try e.throwIfAny()
+        let ctx = req.auditContext, now = self.now
+        try await req.write { tx in
+            try await BalanceStore.putEquity(year: year, figures, note: note.trimmed, by: actor.username, on: tx, now: now)
+            try await Audit.record(on: tx, ctx, action: "balance.equity", entity: "equity_figures", entityId: String(year),
+                                   summary: figures.map { "\($0.indicator.rawValue)=\($0.numerator)/\($0.denominator)" }.joined(separator: " "))
+        }
+    }
+
+    // MARK: student aid
+
+    public func aid(year: Int?, stage: AidStage?, page: PageSpec) async throws -> PageResult<AidRow> {
+        let actor = try req.requireActor()
+        try actor.require(.aidRead)
+        return try await BalanceStore.aid(scope: actor.registryScope, year: year, stage: stage, page: page, on: db)
+    }
+
+    public func aidTotals() async throws -> [AidTotal] {
+        let actor = try req.requireActor()
+        try actor.require(.aidRead)
+        return try await BalanceStore.aidTotals(scope: actor.registryScope, on: db)
+    }
+
+    /// Whether the reader sees an aided student's name and ID in full: only inside the school.
+    public func seesFull(_ row: AidRow) -> Bool {
+        guard let a = req.actor else { return false }
+        return a.role == .schoolAdmin && a.schoolId == row.schoolId
+    }
+
+    public func addAid(_ draft: AidDraft) async throws -> Int {
+        let actor = try req.requireActor()
+        try actor.require(.aidWrite)
+        let v = try draft.validate(today: today)
+        let school = try await RegistryService(req).school(id: v.schoolId)
+        let ctx = req.auditContext, now = self.now
+        return try await req.write { tx in
+            let id = try await BalanceStore.insertAid(v, districtId: school.districtId, by: actor.username, on: tx, now: now)
+            try await Audit.record(on: tx, ctx, action: "aid.create", entity: "student_aid", entityId: String(id),
+                                   summary: "\(v.year) \(Masking.name(v.studentName)) \(v.residentId.masked) \(v.aidType.rawValue) \(v.amountFen)")
+            return id
+        }
+    }
+}
