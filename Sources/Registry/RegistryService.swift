@@ -352,12 +352,7 @@ public struct RegistryService: Sendable {
         try c.validate(today: today)
         let ctx = req.auditContext, now = self.now
         try await req.write { tx in
-            try await RegistryStore.upsertConditions(c, schoolId: s.id, on: tx, now: now)
-            struct Y: Decodable { let y: Int? }
-            let latest = try await tx.sql.raw("SELECT MAX(year) AS y FROM school_conditions WHERE school_id = \(bind: s.id)").first(decoding: Y.self)?.y ?? c.year
-            if c.year >= latest {
-                try await tx.sql.raw("UPDATE schools SET students = \(bind: c.students.primary + c.students.junior + c.students.senior), updated_at = \(bind: now) WHERE id = \(bind: s.id)").run()
-            }
+            try await Self.storeConditions(c, schoolId: s.id, on: tx, now: now)
             try await Audit.record(on: tx, ctx, action: "school.conditions", entity: "school", entityId: String(s.id), summary: "year \(c.year)")
         }
     }

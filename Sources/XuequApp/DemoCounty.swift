@@ -1,3 +1,4 @@
+import Balance
 import Fluent
 import Foundation
 import Registry
@@ -72,6 +73,9 @@ public struct DemoCounty: Sendable {
             total.teachers += result.teachers
             total.firstSchoolOfDistrict.merge(result.firstSchoolOfDistrict) { a, _ in a }
             if county == 0 { total.firstTeacherResident = result.firstTeacherResident }
+        }
+        if scale.counties == 1 {
+            try await app.writeGate.transaction(on: db) { tx in try await BalanceDemo.seed(on: tx, today: self.today, now: now) }
         }
         if accounts {
             let teacherOneId = try await total.firstTeacherResident.asyncMap { rid in try await RegistryStore.existingResidentIDs([rid], on: db)[rid] } ?? nil

@@ -42,6 +42,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry) throws {
     let authed = web.grouped(RequireActorMiddleware())
     AccountPages().register(authed)
     RegistryPages().register(authed)
+    BalancePages().register(authed)
     AdminPages().register(authed)
 }
 

@@ -5,7 +5,9 @@ public enum L10n {
         return locale == .en ? pair.1 : pair.0
     }
 
-    static let table: [String: (String, String)] = [
+    static let table: [String: (String, String)] = core.merging(balance) { a, _ in a }
+
+    static let core: [String: (String, String)] = [
         "app.name": ("学区管理平台", "Xuequ school districts"),
         "app.footer": ("学区 Xuequ · 县域学区管理平台 · 数据仅在本单位内网使用", "Xuequ · county school-district platform · data stays on this intranet"),
         "nav.home": ("首页", "Home"), "nav.districts": ("学区", "Districts"), "nav.schools": ("学校", "Schools"), "nav.teachers": ("教师", "Teachers"),

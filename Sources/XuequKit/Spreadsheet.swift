@@ -51,9 +51,9 @@ public enum Spreadsheet {
     }
 
     /// Renders a table in the requested format.
-    public static func write(_ table: SheetTable, format: SpreadsheetFormat, sheetName: String = "Sheet1") throws -> Data {
+    public static func write(_ table: SheetTable, format: SpreadsheetFormat, sheetName: String = "Sheet1", numericColumns: Set<Int> = []) throws -> Data {
         switch format {
-        case .xlsx: return try XLSXWriter.write(table, sheetName: sheetName)
+        case .xlsx: return try XLSXWriter.write(table, sheetName: sheetName, numericColumns: numericColumns)
         case .csv: return CSV.write(table)
         }
     }

@@ -145,7 +145,7 @@ extension AidDraft {
         var e = FieldErrors()
         let year = self.year ?? 0
         if year < 2000 || year > today.year + 1 { e.add("year", "年度应在2000到\(today.year + 1)之间", "year must be between 2000 and \(today.year + 1)") }
-        if schoolId == nil { e.add("schoolId", "请选择学校", "choose a school") }
+        if schoolId == nil { e.add("schoolId", "请填写学校代码", "enter a school code") } else if schoolId! < 0 { e.add("schoolId", "没有这个学校代码", "no school has this code") }
         let name = (studentName ?? "").trimmed
         if name.isEmpty || name.count > 40 { e.add("studentName", "姓名不能为空，且不超过40字", "name is required, at most 40 characters") }
         var rid: ResidentID?

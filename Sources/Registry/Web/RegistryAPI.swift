@@ -69,6 +69,7 @@ public struct RegistryAPI: Sendable {
         api.put("teachers", ":id", use: updateTeacher)
         api.on(.POST, "imports", "teachers", body: .collect(maxSize: "20mb"), use: importTeachers)
         api.on(.POST, "imports", "schools", body: .collect(maxSize: "20mb"), use: importSchools)
+        api.on(.POST, "imports", "conditions", body: .collect(maxSize: "20mb"), use: importConditions)
     }
 
     public static func intParam(_ req: Request, _ name: String) throws -> Int {
@@ -238,6 +239,10 @@ public struct RegistryAPI: Sendable {
 
     func importTeachers(req: Request) async throws -> Imported {
         Imported(imported: try await RegistryService(req).importTeachers(try Self.uploadedTable(req)))
+    }
+
+    func importConditions(req: Request) async throws -> Imported {
+        Imported(imported: try await RegistryService(req).importConditions(try Self.uploadedTable(req)))
     }
 
     func importSchools(req: Request) async throws -> Imported {

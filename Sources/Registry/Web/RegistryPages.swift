@@ -18,6 +18,8 @@ public struct RegistryPages: Sendable {
         r.get("schools", ":id", "edit", use: editSchool)
         r.post("schools", ":id", "edit", use: updateSchool)
         r.get("schools", ":id", "merge", use: mergeForm)
+        r.get("schools", ":id", "conditions", use: conditionsForm)
+        r.post("schools", ":id", "conditions", use: saveConditions)
         r.post("schools", ":id", "merge", use: merge)
         r.get("teachers", use: teachers)
         r.get("teachers", "export", use: exportTeachers)
@@ -110,9 +112,9 @@ public struct RegistryPages: Sendable {
         return try await req.page("registry/schools", page)
     }
 
-    static func download(_ table: SheetTable, name: String, req: Request) throws -> Response {
+    public static func download(_ table: SheetTable, name: String, req: Request, numericColumns: Set<Int> = []) throws -> Response {
         let format: SpreadsheetFormat = req.query[String.self, at: "format"] == "csv" ? .csv : .xlsx
-        let data = try Spreadsheet.write(table, format: format, sheetName: name)
+        let data = try Spreadsheet.write(table, format: format, sheetName: name, numericColumns: numericColumns)
         let res = Response(status: .ok, body: .init(data: data))
         res.headers.contentType = format == .csv ? HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"]) : HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         let filename = "\(name).\(format.rawValue)"
@@ -138,6 +140,8 @@ public struct RegistryPages: Sendable {
         let canEdit: Bool
         let canMerge: Bool
         let isActive: Bool
+        let canConditions: Bool
+        let canBalance: Bool
     }
 
     func school(req: Request) async throws -> Response {
@@ -150,7 +154,8 @@ public struct RegistryPages: Sendable {
         let page = SchoolDetailPage(layout: req.layout("", title: s.name), school: s, districtName: district?.name ?? "", mergedIntoName: (into ?? nil)?.name,
                                     teachers: teachers.items, teacherTotal: teachers.total, mergers: try await service.mergers(schoolId: s.id),
                                     conditions: try await RegistryStore.conditions(schoolId: s.id, on: req.db).map(ConditionsView.init),
-                                    canEdit: actor.can(.schoolsWrite), canMerge: actor.can(.schoolsMerge) && s.status == "active", isActive: s.status == "active")
+                                    canEdit: actor.can(.schoolsWrite), canMerge: actor.can(.schoolsMerge) && s.status == "active", isActive: s.status == "active",
+                                    canConditions: actor.can(.conditionsWrite) && s.status == "active", canBalance: actor.can(.balanceRead))
         return try await req.page("registry/school", page)
     }
 
@@ -222,9 +227,9 @@ public struct RegistryPages: Sendable {
     }
 
     /// A form sent back: 409 when someone else changed the record, else 422.
-    static func formStatus(_ e: DomainError) -> HTTPStatus { e.kind == .conflict ? .conflict : .unprocessableEntity }
+    public static func formStatus(_ e: DomainError) -> HTTPStatus { e.kind == .conflict ? .conflict : .unprocessableEntity }
 
-    static func fieldMessages(_ e: DomainError, _ locale: UILocale) -> [String: String] {
+    public static func fieldMessages(_ e: DomainError, _ locale: UILocale) -> [String: String] {
         var m = e.fields.mapValues { $0(locale) }
         if m.isEmpty { m["_"] = e.message(locale) }
         return m
@@ -515,6 +520,7 @@ public struct RegistryPages: Sendable {
     struct ImportPage: Encodable, Sendable {
         let layout: Layout
         let canSchools: Bool
+        var canConditions = true
         let kind: String?
         let imported: Int?
         let message: String?
@@ -546,6 +552,7 @@ public struct RegistryPages: Sendable {
         switch kind {
         case "teachers.xlsx": data = try XLSXWriter.write(RegistrySheets.teacherTemplate(), sheetName: "教师"); name = "教师导入模板.xlsx"
         case "schools.xlsx": data = try XLSXWriter.write(RegistrySheets.schoolTemplate(), sheetName: "学校"); name = "学校导入模板.xlsx"
+        case "conditions.xlsx": data = try XLSXWriter.write(RegistrySheets.conditionsTemplate(), sheetName: "办学条件"); name = "办学条件导入模板.xlsx"
         default: throw DomainError.notFound(LocalizedText(zh: "模板", en: "template"))
         }
         let res = Response(status: .ok, body: .init(data: data))
@@ -559,7 +566,7 @@ public struct RegistryPages: Sendable {
     func runImport(req: Request) async throws -> Response {
         let actor = try req.requireActor()
         let kind = req.parameters.get("kind") ?? ""
-        guard kind == "teachers" || kind == "schools" else { throw DomainError.notFound(LocalizedText(zh: "导入类型", en: "import kind")) }
+        guard ["teachers", "schools", "conditions"].contains(kind) else { throw DomainError.notFound(LocalizedText(zh: "导入类型", en: "import kind")) }
         let locale = req.uiLocale
         do {
             try RegistryAPI.checkUploadSize(req)
@@ -568,7 +575,12 @@ public struct RegistryPages: Sendable {
             }
             let table = try Spreadsheet.read(Data(buffer: file.data), filename: file.filename)
             let service = RegistryService(req)
-            let n = kind == "teachers" ? try await service.importTeachers(table) : try await service.importSchools(table)
+            let n: Int
+            switch kind {
+            case "teachers": n = try await service.importTeachers(table)
+            case "schools": n = try await service.importSchools(table)
+            default: n = try await service.importConditions(table)
+            }
             return try await req.page("registry/imports", ImportPage(layout: req.layout("nav.imports"), canSchools: actor.can(.schoolsWrite), kind: kind, imported: n,
                                                                      message: nil, rows: [], vocab: Self.vocabHelp()))
         } catch let e as DomainError where e.kind == .invalid {

@@ -14,6 +14,10 @@
     var b = f.querySelector("button[type=submit]");
     if (b) { setTimeout(function () { b.disabled = true; }, 0); }
   });
+  // Filter selects that reload the page as soon as they change (the button stays for no-JS use).
+  document.addEventListener("change", function (e) {
+    if (e.target.matches("select[data-autosubmit]")) { e.target.form.submit(); }
+  });
   // Account form: show only the scope field the chosen role needs.
   var role = document.querySelector("[data-role-select]");
   if (role) {

@@ -1,0 +1,104 @@
+import Foundation
+import Registry
+import Vapor
+import XuequCore
+import XuequKit
+
+/// Formatting shared by the balance pages and the inspection sheet.
+enum Fmt {
+    static func n(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
+    static func percent(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f%%", x * 100) }
+
+    /// An amount a school lacks, in the unit of the indicator's numerator, rounded up to what can be bought or hired.
+    static func amount(_ gap: Double, _ i: Indicator, _ locale: UILocale) -> String {
+        let unit = locale == .en ? i.amountUnitEn : i.amountUnitZh
+        switch i.facility {
+        case .equipmentValue?:
+            if gap >= 10_000 { return locale == .en ? "¥\(Int(gap.rounded(.up)).formatted())" : "\(n(gap / 10_000, 1))万元" }
+            return locale == .en ? "¥\(Int(gap.rounded(.up)))" : "\(Int(gap.rounded(.up)))元"
+        case .floorArea?, .sportsArea?: return "\(Int(gap.rounded(.up)).formatted()) \(unit)"
+        default: return "\(Int(gap.rounded(.up))) \(unit)"
+        }
+    }
+
+    static func indicator(_ i: Indicator, _ locale: UILocale) -> String { locale == .en ? i.en : i.zh }
+    static func short(_ i: Indicator, _ locale: UILocale) -> String { locale == .en ? i.shortEn : i.shortZh }
+    static func t(_ key: String, _ locale: UILocale, _ args: String...) -> String {
+        var s = L10n.text(key, locale)
+        for (k, a) in args.enumerated() { s = s.replacingOccurrences(of: "{\(k)}", with: a) }
+        return s
+    }
+
+    /// "某某九年一贯制学校（小学部）" for split schools.
+    static func unitName(_ u: BalanceUnit, _ locale: UILocale) -> String {
+        guard [Stage.nineYear, .completeSecondary, .twelveYear].contains(u.stage) else { return u.name }
+        let part = u.part.stagePart.label(locale)
+        return locale == .en ? "\(u.name) (\(part))" : "\(u.name)（\(part)）"
+    }
+}
+
+/// The filters every balance page shares, read once from the query string.
+struct BalanceQuery: Sendable {
+    var year: Int?
+    var standard: BalanceStandard
+    var part: BalancePart
+    /// nil: the whole county.
+    var district: Int?
+    var all: Bool
+
+    /// Without a `district` parameter a district or school admin starts in their own district;
+    /// `district=0` asks for the whole county.
+    init(_ req: Request) throws {
+        let q = RegistryAPI.Query(req)
+        year = try q.int("year")
+        standard = try q.vocab("standard", BalanceStandard.self) ?? .basic
+        part = try q.vocab("stage", BalancePart.self) ?? .primary
+        let d = try q.int("district")
+        if let d { district = d == 0 ? nil : d } else {
+            let a = req.actor
+            district = a?.role == .districtAdmin || a?.role == .schoolAdmin ? a?.districtId : nil
+        }
+        all = q.string("all") == "1"
+    }
+
+    func string(year: Int? = nil, standard: BalanceStandard? = nil, part: BalancePart? = nil) -> String {
+        var items = ["year=\(year ?? self.year ?? 0)", "standard=\((standard ?? self.standard).rawValue)", "stage=\((part ?? self.part).rawValue)", "district=\(district ?? 0)"]
+        if (year ?? self.year) == nil { items.removeFirst() }
+        return items.joined(separator: "&")
+    }
+}
+
+/// The filter bar and tabs of the balance pages.
+struct BalanceChrome: Encodable, Sendable {
+    struct Tab: Encodable, Sendable { let label: String; let path: String; let active: Bool }
+    let tabs: [Tab]
+    let years: [SelectOption]
+    let standards: [SelectOption]
+    let stages: [SelectOption]
+    let districts: [SelectOption]
+    let query: String
+    /// Where the filter form submits: the page itself.
+    let action: String
+
+    static func make(_ req: Request, active: String, q: BalanceQuery, year: Int) async throws -> BalanceChrome {
+        let locale = req.uiLocale
+        let actor = try req.requireActor()
+        var tabs: [(String, String)] = [("bal.tab.dashboard", "/balance"), ("bal.tab.whatif", "/balance/whatif"), ("bal.tab.sheet", "/balance/sheet"),
+                                        ("bal.tab.conditions", "/balance/conditions"), ("bal.tab.equity", "/balance/equity")]
+        if actor.can(.aidRead) { tabs.append(("bal.tab.aid", "/balance/aid")) }
+        tabs.append(("bal.tab.rules", "/balance/rules"))
+        let today = CivilDate.today(req.application.clock.now()).year
+        var years = Set(try await RegistryStore.conditionYears(on: req.db).filter { $0 <= today + 1 })
+        years.insert(today)
+        let districts = try await RegistryStore.districtRows(on: req.db, scope: actor.role == .bureauAdmin ? .county : .district(actor.districtId ?? -1))
+        let query = q.string(year: year)
+        return BalanceChrome(
+            tabs: tabs.map { Tab(label: L10n.text($0.0, locale), path: $0.1 == "/balance/aid" || $0.1 == "/balance/rules" ? $0.1 : "\($0.1)?\(query)", active: $0.1 == active) },
+            years: years.sorted(by: >).map { SelectOption(value: String($0), label: String($0), selected: $0 == year) },
+            standards: options(BalanceStandard.self, selected: q.standard.rawValue, locale: locale),
+            stages: options(BalancePart.self, selected: q.part.rawValue, locale: locale),
+            districts: [SelectOption(value: "0", label: L10n.text("bal.county", locale), selected: q.district == nil)]
+                + districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == q.district) },
+            query: query, action: active)
+    }
+}
