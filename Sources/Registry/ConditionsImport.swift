@@ -80,11 +80,11 @@ extension RegistryService {
             valid.append((n, code, c))
         }
         if valid.isEmpty && errors.isEmpty { throw DomainError(.invalid, code: "no_rows", LocalizedText(zh: "表格中没有数据行", en: "the sheet has no data rows")) }
-        if !errors.isEmpty { throw Self.importFailed(errors) }
         let ctx = req.auditContext, now = self.now
-        let checked = valid
+        let checked = valid, earlier = errors
+        // Unknown or out-of-scope schools are reported together with the rows' own errors.
         return try await req.write { tx -> Int in
-            var rowErrors: [DomainError.RowError] = []
+            var rowErrors = earlier
             let schools = try await RegistryStore.schools(codes: Array(Set(checked.map(\.code))), on: tx)
             for (n, code, _) in checked {
                 guard let s = schools[code] else {

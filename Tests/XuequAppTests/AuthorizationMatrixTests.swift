@@ -11,6 +11,7 @@ import XuequCore
 struct AuthorizationMatrixTests {
     static let roles = ["admin", "d1", "s1", "t1", "reviewer", "prefecture", "supervisor", "intern", "applicant"]
     static let registryRoles: Set<String> = ["admin", "d1", "s1", "t1"]
+    static let balanceReaders: [String: UInt] = ["admin": 200, "d1": 200, "s1": 200]
 
     struct Case: Sendable {
         let method: HTTPMethod
@@ -48,6 +49,10 @@ struct AuthorizationMatrixTests {
             Case(method: .PUT, path: "/api/v1/teachers/\(otherTeacher)", body: { f, _ in
                 var b = RegistryTests.teacherBody(f, name: "丁老师", rid: Fixture.residentID("19870404", 4), school: "T0003"); b["version"] = 1; return b
             }, expect: ["admin": 200, "d1": 404, "s1": 404], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/balance?standard=basic&stage=primary", body: nil, expect: balanceReaders, otherwise: 403),
+            Case(method: .GET, path: "/api/v1/balance?standard=quality&stage=junior&district=\(f.districts["D2"]!)", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/balance/whatif", body: { f, _ in ["facilities": [["schoolId": f.schools["T0003"]!, "facility": "books", "amount": 100]]] },
+                 expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/api/v1/me", body: nil, expect: Dictionary(uniqueKeysWithValues: roles.map { ($0, UInt(200)) }), otherwise: 200),
         ]
     }
@@ -74,6 +79,18 @@ struct AuthorizationMatrixTests {
             Case(method: .GET, path: "/schools/export?format=csv", body: nil, expect: writers, otherwise: 403),
             Case(method: .GET, path: "/imports", body: nil, expect: writers, otherwise: 403),
             Case(method: .GET, path: "/imports/template/teachers.xlsx", body: nil, expect: writers, otherwise: 403),
+            Case(method: .GET, path: "/schools/\(otherSchool)/conditions", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/balance", body: nil, expect: balanceReaders, otherwise: 403),
+            Case(method: .GET, path: "/balance?standard=quality&stage=junior&district=\(f.districts["D2"]!)", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/balance/schools/\(otherSchool)", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/balance/whatif", body: nil, expect: balanceReaders, otherwise: 403),
+            Case(method: .GET, path: "/balance/whatif?f=\(otherSchool):books:100", body: nil, expect: balanceReaders, otherwise: 403),
+            Case(method: .GET, path: "/balance/sheet", body: nil, expect: balanceReaders, otherwise: 403),
+            Case(method: .GET, path: "/balance/sheet/export", body: nil, expect: balanceReaders, otherwise: 403),
+            Case(method: .GET, path: "/balance/conditions", body: nil, expect: balanceReaders, otherwise: 403),
+            Case(method: .GET, path: "/balance/rules", body: nil, expect: balanceReaders, otherwise: 403),
+            Case(method: .GET, path: "/balance/equity", body: nil, expect: balanceReaders, otherwise: 403),
+            Case(method: .GET, path: "/balance/aid", body: nil, expect: balanceReaders, otherwise: 403),
             Case(method: .GET, path: "/admin/users", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/admin/users/1", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/admin/audit", body: nil, expect: ["admin": 200], otherwise: 403),

@@ -204,6 +204,8 @@ extension BalancePages {
             requiredEducationPrimary: Education(rawValue: form["eduPrimary"] ?? "") ?? .juniorCollege, requiredEducationJunior: Education(rawValue: form["eduJunior"] ?? "") ?? .bachelor,
             juniorWeight: number("juniorWeight", "juniorWeight"), seniorWeight: number("seniorWeight", "seniorWeight"),
             twelveYearWeights: [number("w1", "twelveYearWeights"), number("w2", "twelveYearWeights"), number("w3", "twelveYearWeights")])
+        // Every problem at once: unreadable numbers and numbers out of range.
+        do { try rules.validate() } catch let err as DomainError { for (k, v) in err.fields { e.add(k, v) } }
         do {
             try e.throwIfAny()
             try await BalanceService(req).addRules(rules, note: form["note"] ?? "")

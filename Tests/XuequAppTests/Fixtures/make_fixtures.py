@@ -82,3 +82,25 @@ wb.save("schools_good.xlsx")
 with open("picture.xlsx", "wb") as f:
     f.write(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
 print("fixtures written")
+
+# School conditions (办学条件): one row per school and year, headers with their units as people write them.
+COND = ["学校代码", "年度", "小学在校生数", "初中在校生数", "高中在校生数", "教学及辅助用房面积（平方米）", "体育运动场馆面积(平方米)",
+        "教学仪器设备值(元)", "计算机台数", "图书册数", "网络多媒体教室数"]
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = "办学条件"
+ws.append(COND)
+ws.append(["T0001", 2026, 200, 0, 0, 900.5, 1600, 500000, 20, 1000, 4])
+ws.append(["T0002", 2026, 300, 100, 0, 1800, 3200, 1000000.25, 40, 1400, 8])
+ws.append([])
+ws.append(["T0003", 2025, 100, None, None, 450, 800, 250000, 10, 800, 2])
+wb.save("conditions_good.xlsx")
+
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.append(COND)
+ws.append(["T0001", 2026, -5, 0, 0, 900, 1600, 500000, 20, 1000, 4])      # negative students
+ws.append(["T0001", 2026, 200, 0, 0, "九百", 1600, 500000, 20, 1000, 4])  # same school and year again, and text for an area
+ws.append(["T9999", 2026, 200, 0, 0, 900, 1600, 500000, 20, 1000, 4])     # unknown school
+ws.append(["T0003", 1990, 200, 0, 0, 900, 1600, 500000, 20, 1000, 4])     # year out of range
+wb.save("conditions_bad.xlsx")
