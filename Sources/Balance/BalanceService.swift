@@ -50,15 +50,24 @@ public struct BalanceService: Sendable {
     /// Several computations over one read of the data.
     public func reports(standards: [BalanceStandard] = BalanceStandard.allCases, parts: [BalancePart] = BalancePart.allCases, year: Int?, district: Int?, scenario: Scenario? = nil) async throws -> [BalanceReport] {
         let (y, d) = try await area(year: year, district: district)
+        let started = Date()
         let rules = try await BalanceStore.rules(forYear: y, on: db)
         var (facts, live) = try await BalanceStore.facts(year: y, district: d, currentYear: today.year, on: db)
+        let read = Date()
         if let scenario { facts = scenario.applied(to: facts) }
-        var out: [BalanceReport] = []
-        for s in standards {
-            for p in parts {
-                out.append(BalanceReport(year: y, districtId: d, result: BalanceEngine.evaluate(facts, standard: s, part: p, rules: rules), liveTeachers: live))
+        // The computations are independent: one task each, so a province's four use every core.
+        let combos = standards.flatMap { s in parts.map { (s, $0) } }
+        let input = facts
+        let results = await withTaskGroup(of: (Int, BalanceResult).self) { group in
+            for (k, (s, p)) in combos.enumerated() {
+                group.addTask { (k, BalanceEngine.evaluate(input, standard: s, part: p, rules: rules)) }
             }
+            var done: [(Int, BalanceResult)] = []
+            for await r in group { done.append(r) }
+            return done.sorted { $0.0 < $1.0 }.map(\.1)
         }
+        let out = results.map { BalanceReport(year: y, districtId: d, result: $0, liveTeachers: live) }
+        req.logger.debug("balance: \(facts.count) schools read in \(Int(read.timeIntervalSince(started) * 1000)) ms, \(out.count) computations in \(Int(Date().timeIntervalSince(read) * 1000)) ms")
         return out
     }
 
@@ -72,9 +81,10 @@ public struct BalanceService: Sendable {
         return out
     }
 
-    /// Whether a school part may be listed by name to this reader.
-    public func visible(_ u: BalanceUnit) -> Bool {
-        req.actor?.covers(schoolId: u.schoolId, districtId: u.districtId) ?? false
+    /// Whether a school part may be listed by name to this reader (the actor is read once, not per school).
+    public var visible: @Sendable (BalanceUnit) -> Bool {
+        let actor = req.actor
+        return { u in actor?.covers(schoolId: u.schoolId, districtId: u.districtId) ?? false }
     }
 
     // MARK: what-if

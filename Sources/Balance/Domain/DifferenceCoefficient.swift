@@ -17,11 +17,11 @@ public struct SchoolFacts: Sendable, Equatable {
     public let stage: Stage
     public var students: Students
     /// `nil` when the school has no conditions for the year.
-    public var facilities: [Facility: Double]?
+    public var facilities: Facilities?
     /// Teacher tallies by part (`""`: no part given).
-    public var tallies: [String: TeacherTally]
+    public var tallies: PartTallies
 
-    public init(id: Int, code: String, name: String, districtId: Int, stage: Stage, students: Students, facilities: [Facility: Double]?, tallies: [String: TeacherTally]) {
+    public init(id: Int, code: String, name: String, districtId: Int, stage: Stage, students: Students, facilities: Facilities?, tallies: PartTallies) {
         self.id = id; self.code = code; self.name = name; self.districtId = districtId; self.stage = stage
         self.students = students; self.facilities = facilities; self.tallies = tallies
     }
@@ -103,7 +103,9 @@ public struct SchoolCheck: Sendable, Codable, Equatable {
 }
 
 /// A school part's place in the computation: how much it adds to each coefficient and what it lacks.
-public struct SchoolStanding: Sendable, Equatable {
+/// A class: a province has tens of thousands, and results pass them around, filter and sort them;
+/// a reference costs a retain where a copy of the struct cost a memmove of everything in it.
+public final class SchoolStanding: Sendable {
     public let unit: BalanceUnit
     /// Its share of Σ(P_i/P)(X_i − X̄)², per indicator (0…1).
     public let shares: [Double]
@@ -112,10 +114,14 @@ public struct SchoolStanding: Sendable, Equatable {
     /// Per indicator: the amount it lacks to reach the standard (quality) or the mean (basic); 0 when it has enough.
     public let gaps: [Double]
     public let check: SchoolCheck?
+
+    init(unit: BalanceUnit, shares: [Double], weight: Double, gaps: [Double], check: SchoolCheck?) {
+        self.unit = unit; self.shares = shares; self.weight = weight; self.gaps = gaps; self.check = check
+    }
 }
 
 /// The outcome of one computation: one standard, one part, one year, one area.
-public struct BalanceResult: Sendable, Equatable {
+public struct BalanceResult: Sendable {
     public let standard: BalanceStandard
     public let part: BalancePart
     public let indicators: [Indicator]
@@ -167,10 +173,9 @@ public enum BalanceEngine {
     /// A school's amounts for one part: facilities by share; teachers by their part, those without one by share.
     public static func amounts(of part: StagePart, in f: SchoolFacts, rules: BalanceRules) -> (PartAmounts, unassigned: Double) {
         let share = share(of: part, in: f, rules: rules)
-        var facilities: [Facility: Double] = [:]
-        for (k, v) in f.facilities ?? [:] { facilities[k] = v * share }
+        let facilities = f.facilities?.scaled(share) ?? Facilities()
         guard f.isSplit else {
-            return (PartAmounts(facilities: facilities, teachers: f.tallies.values.reduce(TeacherTally(), +)), 0)
+            return (PartAmounts(facilities: facilities, teachers: f.tallies.all), 0)
         }
         var teachers = f.tallies[part.rawValue] ?? TeacherTally()
         let loose = f.tallies[""] ?? TeacherTally()
@@ -216,10 +221,12 @@ public enum BalanceEngine {
         let composite: Double? = standard == .basic && !units.isEmpty && cvs.count == coefficients.count ? cvs.reduce(0, +) / Double(cvs.count) : nil
 
         var standings: [SchoolStanding] = []
+        standings.reserveCapacity(units.count)
+        let totals = terms.map { $0.reduce(0, +) }
         for (i, u) in units.enumerated() {
             var shares: [Double] = [], gaps: [Double] = []
             for (k, ind) in indicators.enumerated() {
-                let total = terms[k].reduce(0, +)
+                let total = totals[k]
                 shares.append(total > 0 ? terms[k][i] / total : 0)
                 let target = standard == .quality ? (rules.standard(ind, part) ?? 0) : coefficients[k].mean
                 gaps.append(max(0, (target - u.values[k]) / ind.perStudents * Double(u.students)))
@@ -239,7 +246,11 @@ public enum BalanceEngine {
             }
             standings.append(SchoolStanding(unit: u, shares: shares, weight: shares.reduce(0, +) / Double(max(1, shares.count)), gaps: gaps, check: check))
         }
-        standings.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.unit.code < $1.unit.code }
+        // Sort positions, not the (large) standings themselves.
+        let order = standings.indices.sorted { a, b in
+            standings[a].weight != standings[b].weight ? standings[a].weight > standings[b].weight : standings[a].unit.code < standings[b].unit.code
+        }
+        standings = order.map { standings[$0] }
 
         let pass: Bool
         if units.isEmpty {

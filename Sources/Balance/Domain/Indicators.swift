@@ -139,11 +139,63 @@ public enum Indicator: String, CaseIterable, Sendable, Codable {
     public var amountUnitEn: String { facility?.unitEn ?? "teachers" }
 }
 
+/// What a school holds, one field per facility (a value type without heap storage).
+public struct Facilities: Sendable, Equatable, ExpressibleByDictionaryLiteral {
+    public var floorArea = 0.0, sportsArea = 0.0, equipmentValue = 0.0, computers = 0.0, books = 0.0, multimediaRooms = 0.0
+    public init() {}
+    public init(dictionaryLiteral elements: (Facility, Double)...) {
+        for (k, v) in elements { self[k] = v }
+    }
+    public subscript(_ f: Facility) -> Double? {
+        get {
+            switch f {
+            case .floorArea: floorArea; case .sportsArea: sportsArea; case .equipmentValue: equipmentValue
+            case .computers: computers; case .books: books; case .multimediaRooms: multimediaRooms
+            }
+        }
+        set {
+            let v = newValue ?? 0
+            switch f {
+            case .floorArea: floorArea = v; case .sportsArea: sportsArea = v; case .equipmentValue: equipmentValue = v
+            case .computers: computers = v; case .books: books = v; case .multimediaRooms: multimediaRooms = v
+            }
+        }
+    }
+    public func scaled(_ k: Double) -> Facilities {
+        var r = self
+        r.floorArea *= k; r.sportsArea *= k; r.equipmentValue *= k; r.computers *= k; r.books *= k; r.multimediaRooms *= k
+        return r
+    }
+}
+
+/// Teacher tallies of one school by part: "" (no part given), primary, junior, senior.
+public struct PartTallies: Sendable, Equatable, ExpressibleByDictionaryLiteral {
+    public var none: TeacherTally?, primary: TeacherTally?, junior: TeacherTally?, senior: TeacherTally?
+    public init() {}
+    public init(dictionaryLiteral elements: (String, TeacherTally)...) {
+        for (k, v) in elements { self[k] = v }
+    }
+    public subscript(_ key: String) -> TeacherTally? {
+        get {
+            switch key { case "primary": primary; case "junior": junior; case "senior": senior; default: none }
+        }
+        set {
+            switch key { case "primary": primary = newValue; case "junior": junior = newValue; case "senior": senior = newValue; default: none = newValue }
+        }
+    }
+    /// Every teacher of the school, whatever the part.
+    public var all: TeacherTally {
+        var t = TeacherTally()
+        for x in [none, primary, junior, senior] { if let x { t = t + x } }
+        return t
+    }
+}
+
 /// The amounts of one school part: its facilities and its teachers.
 public struct PartAmounts: Sendable, Equatable {
-    public var facilities: [Facility: Double]
+    public var facilities: Facilities
     public var teachers: TeacherTally
-    public init(facilities: [Facility: Double] = [:], teachers: TeacherTally = TeacherTally()) {
+    public init(facilities: Facilities = [:], teachers: TeacherTally = TeacherTally()) {
         self.facilities = facilities; self.teachers = teachers
     }
 }

@@ -49,7 +49,7 @@ public struct Scenario: Sendable, Equatable, Codable {
         }
         for c in facilities {
             guard let i = index[c.schoolId] else { continue }
-            var f = out[i].facilities ?? [:]
+            var f = out[i].facilities ?? Facilities()
             f[c.facility] = max(0, (f[c.facility] ?? 0) + c.amount)
             out[i].facilities = f
         }

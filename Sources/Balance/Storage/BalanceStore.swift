@@ -53,15 +53,19 @@ public enum BalanceStore {
         let live = tallies == nil
         if tallies == nil { tallies = try await TeacherTallies.load(year: nil, district: district, on: db) }
         let facts = rows.map { r -> SchoolFacts in
-            var facilities: [Facility: Double]?
+            var facilities: Facilities?
             if r.hasConditions {
-                facilities = [.floorArea: Double(r.floorAreaCenti ?? 0) / 100, .sportsArea: Double(r.sportsAreaCenti ?? 0) / 100,
-                              .equipmentValue: Double(r.equipmentValueFen ?? 0) / 100, .computers: Double(r.computers ?? 0),
-                              .books: Double(r.books ?? 0), .multimediaRooms: Double(r.multimediaRooms ?? 0)]
+                var f = Facilities()
+                f.floorArea = Double(r.floorAreaCenti ?? 0) / 100; f.sportsArea = Double(r.sportsAreaCenti ?? 0) / 100
+                f.equipmentValue = Double(r.equipmentValueFen ?? 0) / 100; f.computers = Double(r.computers ?? 0)
+                f.books = Double(r.books ?? 0); f.multimediaRooms = Double(r.multimediaRooms ?? 0)
+                facilities = f
             }
+            var parts = PartTallies()
+            for (k, v) in tallies?[r.id] ?? [:] { parts[k] = v }
             return SchoolFacts(id: r.id, code: r.code, name: r.name, districtId: r.districtId, stage: Stage(rawValue: r.stage) ?? .primary,
                                students: .init(primary: r.studentsPrimary ?? 0, junior: r.studentsJunior ?? 0, senior: r.studentsSenior ?? 0),
-                               facilities: facilities, tallies: tallies?[r.id] ?? [:])
+                               facilities: facilities, tallies: parts)
         }
         return (facts, live)
     }

@@ -83,12 +83,19 @@ public struct CreateTeacherTallies: AsyncMigration {
 
 /// Teacher tallies of the schools in a scope: the live counts, or a recorded year's.
 public enum TeacherTallies {
-    public struct Row: Decodable, Sendable {
+    public struct Row: Sendable, JSONRow {
         public let schoolId: Int
         public let part: String
         public let total: Int
         public let eduHighSchool: Int, eduSecondary: Int, eduJuniorCollege: Int, eduBachelor: Int, eduMaster: Int, eduDoctor: Int
         public let intermediatePlus: Int, backboneCountyPlus: Int, peArt: Int
+
+        init(_ c: inout JSONRowReader) throws {
+            schoolId = try c.int(); part = try c.string(); total = try c.int()
+            eduHighSchool = try c.int(); eduSecondary = try c.int(); eduJuniorCollege = try c.int()
+            eduBachelor = try c.int(); eduMaster = try c.int(); eduDoctor = try c.int()
+            intermediatePlus = try c.int(); backboneCountyPlus = try c.int(); peArt = try c.int()
+        }
 
         public var tally: TeacherTally {
             var t = TeacherTally()
@@ -109,10 +116,10 @@ public enum TeacherTallies {
         let scope: SQLQueryString = district.map { "school_id IN (SELECT id FROM schools WHERE district_id = \(bind: $0))" } ?? "1 = 1"
         let rows: [Row]
         if let year {
-            rows = try await db.sql.raw("SELECT \(unsafeRaw: selectColumns) FROM teacher_tally_snapshots WHERE year = \(bind: year) AND \(scope)").all(decoding: Row.self, with: RegistryStore.decoder)
+            rows = try await RegistryStore.jsonRows(selectColumns, from: "FROM teacher_tally_snapshots WHERE year = \(bind: year) AND \(scope)", on: db, as: Row.self)
             if rows.isEmpty { return nil }
         } else {
-            rows = try await db.sql.raw("SELECT \(unsafeRaw: selectColumns) FROM teacher_tallies WHERE total <> 0 AND \(scope)").all(decoding: Row.self, with: RegistryStore.decoder)
+            rows = try await RegistryStore.jsonRows(selectColumns, from: "FROM teacher_tallies WHERE total <> 0 AND \(scope)", on: db, as: Row.self)
         }
         var out: [Int: [String: TeacherTally]] = [:]
         for r in rows { out[r.schoolId, default: [:]][r.part] = r.tally }
@@ -131,10 +138,16 @@ public enum TeacherTallies {
         try await db.sql.raw("INSERT INTO teacher_tally_snapshots (year, \(unsafeRaw: selectColumns)) SELECT \(bind: year), \(unsafeRaw: selectColumns) FROM teacher_tallies WHERE total <> 0").run()
     }
 
+    /// `SUM(a), SUM(b)` → `SUM(a) AS total, SUM(b) AS edu_high_school, …`.
+    static func named() -> String {
+        CreateTeacherTallies.countExpressions("t").enumerated().map { "SUM(\($1)) AS \(CreateTeacherTallies.countColumns[$0])" }.joined(separator: ", ")
+    }
+
     /// Counts straight from `teachers`, for checking the triggers.
     public static func recount(on db: any Database) async throws -> [Int: [String: TeacherTally]] {
-        let sums = CreateTeacherTallies.countExpressions("t").enumerated().map { "SUM(\($1)) AS \(CreateTeacherTallies.countColumns[$0])" }.joined(separator: ", ")
-        let rows = try await db.sql.raw("SELECT t.school_id, COALESCE(t.stage_part, '') AS part, \(unsafeRaw: sums) FROM teachers t GROUP BY t.school_id, COALESCE(t.stage_part, '')").all(decoding: Row.self, with: RegistryStore.decoder)
+        let rows = try await RegistryStore.jsonRows("school_id, part, " + CreateTeacherTallies.countColumns.joined(separator: ", "),
+                                                     from: "FROM (SELECT t.school_id, COALESCE(t.stage_part, '') AS part, \(unsafeRaw: named()) FROM teachers t GROUP BY t.school_id, COALESCE(t.stage_part, '')) g",
+                                                     on: db, as: Row.self)
         var out: [Int: [String: TeacherTally]] = [:]
         for r in rows { out[r.schoolId, default: [:]][r.part] = r.tally }
         return out

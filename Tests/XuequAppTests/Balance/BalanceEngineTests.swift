@@ -10,7 +10,7 @@ struct BalanceEngineTests {
     static let rules = BalanceRules.national
 
     static func school(_ id: Int, _ stage: Stage = .primary, primary: Int = 0, junior: Int = 0, senior: Int = 0,
-                       facilities: [Facility: Double]? = [:], tallies: [String: TeacherTally] = [:]) -> SchoolFacts {
+                       facilities: Facilities? = [:], tallies: PartTallies = [:]) -> SchoolFacts {
         SchoolFacts(id: id, code: String(format: "S%03d", id), name: "学校\(id)", districtId: 1, stage: stage,
                     students: .init(primary: primary, junior: junior, senior: senior), facilities: facilities, tallies: tallies)
     }
