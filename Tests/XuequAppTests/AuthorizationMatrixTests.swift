@@ -51,6 +51,8 @@ struct AuthorizationMatrixTests {
             }, expect: ["admin": 200, "d1": 404, "s1": 404], otherwise: 403),
             Case(method: .GET, path: "/api/v1/balance?standard=basic&stage=primary", body: nil, expect: balanceReaders, otherwise: 403),
             Case(method: .GET, path: "/api/v1/balance?standard=quality&stage=junior&district=\(f.districts["D2"]!)", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/balance/summary", body: nil, expect: balanceReaders, otherwise: 403),
+            Case(method: .GET, path: "/api/v1/balance/summary?district=\(f.districts["D2"]!)", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .POST, path: "/api/v1/balance/whatif", body: { f, _ in ["facilities": [["schoolId": f.schools["T0003"]!, "facility": "books", "amount": 100]]] },
                  expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/api/v1/me", body: nil, expect: Dictionary(uniqueKeysWithValues: roles.map { ($0, UInt(200)) }), otherwise: 200),

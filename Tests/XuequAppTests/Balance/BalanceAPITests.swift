@@ -82,6 +82,15 @@ struct BalanceAPITests {
             #expect(below.allSatisfy { ($0["failing"] as? [String])?.contains("above_required_education_per_100") == true })
             #expect(below.allSatisfy { $0["met"] is Int })
             #expect(quality["pass"] as? Bool == false)
+
+            // The summary: the same four answers from one read.
+            try await app.check(.GET, "/api/v1/balance/summary?year=2026", headers: bearer(admin)) { res in
+                #expect(res.status == .ok)
+                let results = (try? res.json())?["results"] as? [[String: Any]] ?? []
+                #expect(results.map { "\($0["standard"] ?? "")/\($0["stage"] ?? "")" } == ["basic/primary", "basic/junior", "quality/primary", "quality/junior"])
+                #expect(NSDictionary(dictionary: results.first ?? [:]) == NSDictionary(dictionary: county))
+                #expect(NSDictionary(dictionary: results.count > 2 ? results[2] : [:]) == NSDictionary(dictionary: quality))
+            }
         }
     }
 
