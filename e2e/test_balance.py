@@ -13,6 +13,13 @@ from test_libreoffice import SOFFICE, browser_session, convert, token
 from test_registry import wait
 
 
+@pytest.fixture(autouse=True)
+def signed_out_after(browser):
+    """Each test here signs in as it needs; the next test file starts signed out."""
+    yield
+    browser.delete_all_cookies()
+
+
 def sign_in(browser, server, user):
     browser.delete_all_cookies()
     browser.get(server + "/login")
