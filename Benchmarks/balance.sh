@@ -6,22 +6,10 @@
 #  2. The demo county's dashboard page (/balance): p50/p95 over 200 sequential requests.
 # usage: Benchmarks/balance.sh [RUNS=5]   (needs python3 with numpy, sqlite3)
 set -euo pipefail
-cd "$(dirname "$0")/.."
 RUNS=${1:-5}
 PORT=18182
-WORK=${BENCH_DIR:-/tmp/xuequ-bench}
-BIN=.build/release/xuequ
-export XUEQU_BCRYPT_COST=10
-
-swift build -c release 2>&1 | tail -1
-mkdir -p "$WORK"
-if [ ! -f "$WORK/province/xuequ.sqlite" ]; then
-  echo "== seeding the province (once; kept in $WORK/province)"
-  /usr/bin/time -f "seed: %e s wall, %M KiB max RSS" "$BIN" seed --scale province --data-dir "$WORK/province"
-fi
-rm -rf "$WORK/balance" && mkdir -p "$WORK/balance"
-sqlite3 "$WORK/province/xuequ.sqlite" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
-cp "$WORK/province/xuequ.sqlite" "$WORK/balance/xuequ.sqlite"
+source "$(dirname "$0")/province.sh"
+province_copy "$WORK/balance"
 
 start=$(date +%s.%N)
 "$BIN" serve --data-dir "$WORK/balance" --port $PORT > "$WORK/balance/server.log" 2>&1 &

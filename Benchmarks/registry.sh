@@ -4,22 +4,10 @@
 # GET /api/v1/teachers?district=… req/s and p99 next to /healthz in the same run; server RSS.
 # usage: Benchmarks/registry.sh [ROWS=100000]   (needs wrk, sqlite3, python3 with openpyxl)
 set -euo pipefail
-cd "$(dirname "$0")/.."
 ROWS=${1:-100000}
 PORT=18181
-WORK=${BENCH_DIR:-/tmp/xuequ-bench}
-BIN=.build/release/xuequ
-export XUEQU_BCRYPT_COST=10
-
-swift build -c release 2>&1 | tail -1
-mkdir -p "$WORK"
-if [ ! -f "$WORK/province/xuequ.sqlite" ]; then
-  echo "== seeding the province (once; kept in $WORK/province)"
-  /usr/bin/time -f "seed: %e s wall, %M KiB max RSS" "$BIN" seed --scale province --data-dir "$WORK/province"
-fi
-rm -rf "$WORK/run" && mkdir -p "$WORK/run"
-sqlite3 "$WORK/province/xuequ.sqlite" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
-cp "$WORK/province/xuequ.sqlite" "$WORK/run/xuequ.sqlite"
+source "$(dirname "$0")/province.sh"
+province_copy "$WORK/run"
 cp "$WORK/province/xuequ.sqlite" "$WORK/ceiling.sqlite"
 echo "== data: $(sqlite3 "$WORK/run/xuequ.sqlite" 'SELECT COUNT(*) FROM schools') schools, $(sqlite3 "$WORK/run/xuequ.sqlite" 'SELECT COUNT(*) FROM teachers') teachers"
 
