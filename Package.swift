@@ -69,6 +69,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // 教师资格认定: applications, eligibility rules, the workflow, notices, certificates.
+        .target(
+            name: "Certification",
+            dependencies: [
+                "XuequCore",
+                "XuequKit",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Configuration, auth, middleware, layout, commands.
         .target(
             name: "XuequApp",
@@ -109,6 +121,7 @@ let package = Package(
                 "XuequKit",
                 "Registry",
                 "Balance",
+                "Certification",
                 "XuequCore",
                 .product(name: "VaporTesting", package: "vapor"),
             ],
