@@ -89,6 +89,7 @@ let package = Package(
                 "XuequKit",
                 "Registry",
                 "Balance",
+                "Certification",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

@@ -8,6 +8,7 @@ import Metrics
 import NIOConcurrencyHelpers
 import Prometheus
 import Balance
+import Certification
 import Registry
 import SQLKit
 import Vapor
@@ -70,6 +71,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.migrations.add(CreateRegistry())
     app.migrations.add(CreateTeacherTallies())
     app.migrations.add(CreateBalance())
+    app.migrations.add(CreateCertification())
 
     // Leaf reads templates from the views directory; point it at the bundle, not the working directory.
     app.directory.viewsDirectory = BundledResources.viewsDirectory

@@ -1,4 +1,5 @@
 import Balance
+import Certification
 import Fluent
 import Foundation
 import Registry
@@ -82,6 +83,11 @@ public struct DemoCounty: Sendable {
             let d1 = try await RegistryStore.district(id: 1, on: db)?.id ?? 1
             let d2 = try await RegistryStore.district(id: 2, on: db)?.id ?? 2
             try await seedAccounts(app: app, district1: d1, district2: d2, school1: total.firstSchoolOfDistrict[0], school2: total.firstSchoolOfDistrict[1], teacher1: teacherOneId, now: now)
+        }
+        if scale.counties == 1 {
+            struct U: Decodable { let id: Int }
+            let applicant = try await app.db.sql.raw("SELECT id FROM users WHERE username = 'applicant1'").first(decoding: U.self)?.id
+            try await app.writeGate.transaction(on: db) { tx in try await CertificationDemo.seed(on: tx, today: self.today, now: now, applicantUserId: applicant) }
         }
         return (total.schools, total.teachers)
     }

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Prometheus
 import Balance
+import Certification
 import Registry
 import SQLKit
 import Vapor
@@ -35,6 +36,7 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry) throws {
     let authedAPI = api.grouped(RequireActorMiddleware())
     RegistryAPI().register(authedAPI)
     BalanceAPI().register(authedAPI)
+    CertificationAPI().register(open: api, authed: authedAPI)
 
     // Browser pages: session cookie, CSRF on every form.
     let web = app.grouped(BrowserSessionMiddleware()).grouped(CSRFMiddleware())

@@ -101,6 +101,8 @@ public enum CertWorkflow {
         // The body that decides: the county for types 1–3, the prefecture for 4–6.
         let decider = type.decidedByPrefecture ? actor == .prefectureReviewer : reviewer
         func need(_ ok: Bool) throws { if !ok { throw CertTransitionError.forbidden } }
+        // Events this actor may never send are refused as such, whatever the state.
+        guard mayEverSend(actor, event) else { throw CertTransitionError.forbidden }
         switch (state, event) {
         case (.draft, .submit), (.deficient, .submit):
             try need(actor == .applicant || reviewer)
@@ -120,7 +122,9 @@ public enum CertWorkflow {
             return .forwarded
         case (.review, .approve):
             if type.decidedByPrefecture {
-                // The county does the preliminary review only: it forwards, it does not approve.
+                // The county does the preliminary review only: it forwards, it does not approve;
+                // the prefecture decides once it has been forwarded.
+                if actor == .prefectureReviewer { throw CertTransitionError.notAllowed(state, event) }
                 throw CertTransitionError.forbidden
             }
             try need(decider)
@@ -149,6 +153,16 @@ public enum CertWorkflow {
             return .revoked
         default:
             throw CertTransitionError.notAllowed(state, event)
+        }
+    }
+
+    /// What each actor may send at all: applicants submit and withdraw; the prefecture decides,
+    /// publishes and revokes; the county (and the bureau) do everything else.
+    public static func mayEverSend(_ actor: CertActor, _ event: CertEvent) -> Bool {
+        switch actor {
+        case .applicant: return event == .submit || event == .withdraw
+        case .prefectureReviewer: return [.approve, .reject, .issueCertificate, .revoke].contains(event)
+        case .countyReviewer, .bureau: return event != .withdraw
         }
     }
 

@@ -1,0 +1,218 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+import XuequCore
+import XuequKit
+
+public struct NoticeEntry: Sendable, Codable { public let name: String; public let residentId: String; public let type: String; public let subject: String }
+public struct NoticeView: Sendable, Codable {
+    public let id: Int
+    public let title: String
+    public let from: String
+    public let to: String
+    public let entries: [NoticeEntry]
+}
+public struct CertificateRow: Decodable, Sendable {
+    public let number: String
+    public let applicationId: Int
+    public let name: String
+    public let residentId: String
+    public let type: String
+    public let subject: String
+    public let issuedOn: String
+    public let revokedOn: String?
+    public let authority: String
+}
+public struct CertStatistics: Sendable {
+    public var applied = 0
+    public var certified = 0
+    public var byType: [String: Int] = [:]
+    public var failureReasons: [String: Int] = [:]
+    public var byState: [String: Int] = [:]
+    /// Mean days from submission to the decision.
+    public var meanDaysToDecision: Double?
+    /// Applications still undecided after the due date (30 days after the window closed).
+    public var overdue = 0
+    public var dueOn: String = ""
+}
+
+/// Public notices (公示), objections (异议), certificates, verification and statistics.
+extension CertificationService {
+    static let noticeWord = LocalizedText(zh: "公示", en: "notice")
+
+    /// Puts approved applications on public notice for `days` days, starting today.
+    public func createNotice(applicationIds: [Int], days: Int) async throws -> NoticeView {
+        let actor = try req.requireActor()
+        guard actor.role == .reviewer || actor.role == .prefectureReviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        var e = FieldErrors()
+        if applicationIds.isEmpty || applicationIds.count > 5000 { e.add("applicationIds", "请选择1到5000份已通过的申请", "choose 1 to 5000 approved applications") }
+        if !(5...30).contains(days) { e.add("days", "公示期应为5到30天", "the notice runs 5 to 30 days") }
+        try e.throwIfAny()
+        var rows: [CertApplicationRow] = []
+        for id in Set(applicationIds).sorted() {
+            guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
+            let who = try actorRole(for: a)
+            // Only the deciding body publishes its decisions.
+            let decider = a.certType.decidedByPrefecture ? who == .prefectureReviewer : (who == .countyReviewer || who == .bureau)
+            guard decider else { throw DomainError.forbidden }
+            guard a.certState == .approved else {
+                throw DomainError(.invalid, code: "not_approved", LocalizedText(zh: "申请\(id)不是“已通过”状态", en: "application \(id) is not approved"), fields: ["applicationIds": LocalizedText(zh: "含未通过的申请", en: "contains applications not approved")])
+            }
+            rows.append(a)
+        }
+        guard Set(rows.map(\.windowId)).count == 1 else { throw DomainError.validation(["applicationIds": LocalizedText(zh: "一次公示只能包含同一批次的申请", en: "one notice covers one window")]) }
+        let window = try await Self.window(rows[0].windowId, on: db)!
+        let today = self.today, now = self.now, ctx = req.auditContext
+        let to = today.adding(days: days - 1)
+        let title = "\(window.name)教师资格认定拟通过人员公示"
+        let chosen = rows
+        let noticeId: Int = try await req.write { tx in
+            struct Id: Decodable { let id: Int }
+            let nid = try await tx.sql.insert(into: "cert_notices").columns("window_id", "title", "from_on", "to_on", "created_by", "created_at")
+                .values(SQLBind(window.id), SQLBind(title), SQLBind(today.description), SQLBind(to.description), SQLBind(actor.username), SQLBind(now))
+                .returning("id").first(decoding: Id.self)!.id
+            for a in chosen {
+                struct N: Decodable { let id: Int }
+                let updated = try await tx.sql.raw("UPDATE cert_applications SET state = 'noticed', version = version + 1, updated_at = \(bind: now) WHERE id = \(bind: a.id) AND version = \(bind: a.version) AND state = 'approved' RETURNING id").all(decoding: N.self)
+                if updated.isEmpty { throw Self.stale }
+                try await tx.sql.insert(into: "cert_notice_entries").columns("notice_id", "application_id").values(SQLBind(nid), SQLBind(a.id)).run()
+                try await tx.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
+                    .values(SQLBind(a.id), SQLBind("approved"), SQLBind("noticed"), SQLBind("notice"), SQLBind(actor.username), SQLBind(now), SQLBind("公示 \(today) 至 \(to)")).run()
+            }
+            try await Audit.record(on: tx, ctx, action: "cert.notice", entity: "cert_notice", entityId: String(nid), summary: "\(chosen.count) applications, \(days) days")
+            return nid
+        }
+        return try await Self.notice(noticeId, on: db)!
+    }
+
+    /// A notice as the public sees it: names and IDs masked.
+    public static func notice(_ id: Int, on db: any Database) async throws -> NoticeView? {
+        struct N: Decodable { let id: Int; let title: String; let fromOn: String; let toOn: String }
+        guard let n = try await db.sql.raw("SELECT id, title, from_on, to_on FROM cert_notices WHERE id = \(bind: id)").first(decoding: N.self, with: decoder) else { return nil }
+        struct E: Decodable { let name: String; let residentId: String; let type: String; let subject: String }
+        let entries = try await db.sql.raw("""
+            SELECT a.name, a.resident_id, a.type, a.subject FROM cert_notice_entries e JOIN cert_applications a ON a.id = e.application_id
+            WHERE e.notice_id = \(bind: id) ORDER BY a.type, a.id
+            """).all(decoding: E.self, with: decoder)
+        return NoticeView(id: n.id, title: n.title, from: n.fromOn, to: n.toOn,
+                          entries: entries.map { NoticeEntry(name: Masking.name($0.name), residentId: Masking.residentID($0.residentId), type: $0.type, subject: $0.subject) })
+    }
+
+    public static func notices(on db: any Database) async throws -> [NoticeView] {
+        struct I: Decodable { let id: Int }
+        var out: [NoticeView] = []
+        for i in try await db.sql.raw("SELECT id FROM cert_notices ORDER BY id DESC LIMIT 20").all(decoding: I.self) {
+            if let n = try await notice(i.id, on: db) { out.append(n) }
+        }
+        return out
+    }
+
+    /// An objection from anyone (no sign-in), during the notice period.
+    public func object(noticeId: Int, applicationId: Int?, filedBy: String, contact: String, text: String) async throws -> Int {
+        guard let n = try await Self.notice(noticeId, on: db) else { throw DomainError.notFound(Self.noticeWord) }
+        var e = FieldErrors()
+        if filedBy.trimmed.isEmpty || filedBy.count > 40 { e.add("filedBy", "请填写异议人姓名", "your name is required") }
+        if contact.trimmed.isEmpty || contact.count > 60 { e.add("contact", "请填写联系方式", "a way to reach you is required") }
+        if text.trimmed.count < 5 || text.count > 2000 { e.add("text", "请写明异议的事实和理由（5到2000字）", "state the facts and reasons (5 to 2000 characters)") }
+        if let to = CivilDate(parsing: n.to), to < today { e.add("_", "公示期已结束", "the notice period has ended") }
+        try e.throwIfAny()
+        let now = self.now, ctx = req.auditContext
+        return try await req.write { tx in
+            struct Id: Decodable { let id: Int }
+            let id = try await tx.sql.insert(into: "cert_objections").columns("notice_id", "application_id", "filed_by", "contact", "text", "status", "created_at")
+                .values(SQLBind(noticeId), SQLBind(applicationId), SQLBind(filedBy.trimmed), SQLBind(contact.trimmed), SQLBind(text.trimmed), SQLBind("open"), SQLBind(now))
+                .returning("id").first(decoding: Id.self)!.id
+            try await Audit.record(on: tx, ctx, action: "cert.objection", entity: "cert_objection", entityId: String(id), summary: "notice \(noticeId)")
+            return id
+        }
+    }
+
+    /// A reviewer closes an objection: upheld (then reject the application) or dismissed.
+    public func resolveObjection(id: Int, upheld: Bool, resolution: String) async throws {
+        let actor = try req.requireActor()
+        guard actor.role == .reviewer || actor.role == .prefectureReviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        if resolution.trimmed.isEmpty { throw DomainError.validation(["resolution": LocalizedText(zh: "请写明处理意见", en: "write the resolution")]) }
+        let ctx = req.auditContext
+        try await req.write { tx in
+            struct N: Decodable { let id: Int }
+            let done = try await tx.sql.raw("UPDATE cert_objections SET status = \(bind: upheld ? "upheld" : "dismissed"), resolution = \(bind: resolution.trimmed) WHERE id = \(bind: id) AND status = 'open' RETURNING id").all(decoding: N.self)
+            if done.isEmpty { throw DomainError(.conflict, code: "objection_closed", LocalizedText(zh: "该异议已处理", en: "the objection is already closed")) }
+            try await Audit.record(on: tx, ctx, action: "cert.objection.resolve", entity: "cert_objection", entityId: String(id), summary: upheld ? "upheld" : "dismissed")
+        }
+    }
+
+    // MARK: certificates
+
+    static let certificateSelect = """
+        SELECT c.number, c.application_id, c.name, c.resident_id, c.type, c.subject, c.issued_on, c.revoked_on, b.name AS authority
+        FROM certificates c JOIN cert_bodies b ON b.id = c.body_id
+        """
+
+    /// Public check by number and name (both must match).
+    public static func verify(number: String, name: String, on db: any Database) async throws -> CertificateRow? {
+        let n = number.trimmed, nm = name.trimmed
+        guard n.count == 17, n.allSatisfy(\.isNumber), !nm.isEmpty else { return nil }
+        return try await db.sql.raw("\(unsafeRaw: certificateSelect) WHERE c.number = \(bind: n) AND c.name = \(bind: nm)").first(decoding: CertificateRow.self, with: decoder)
+    }
+
+    public func certificates(window: Int?) async throws -> [CertificateRow] {
+        let actor = try req.requireActor()
+        guard actor.role == .reviewer || actor.role == .prefectureReviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        let filter: SQLQueryString = window.map { "WHERE c.application_id IN (SELECT id FROM cert_applications WHERE window_id = \(bind: $0))" } ?? ""
+        return try await db.sql.raw("\(unsafeRaw: Self.certificateSelect) \(filter) ORDER BY c.number").all(decoding: CertificateRow.self, with: Self.decoder)
+    }
+
+    public func certificate(applicationId: Int) async throws -> CertificateRow? {
+        guard let a = try await Self.application(applicationId, on: db) else { throw DomainError.notFound(Self.applicationWord) }
+        _ = try actorRole(for: a)
+        return try await db.sql.raw("\(unsafeRaw: Self.certificateSelect) WHERE c.application_id = \(bind: applicationId)").first(decoding: CertificateRow.self, with: Self.decoder)
+    }
+
+    // MARK: statistics
+
+    /// One window's figures, computed by the database in a few grouped queries.
+    public func statistics(window: Int) async throws -> CertStatistics {
+        let actor = try req.requireActor()
+        guard actor.role == .reviewer || actor.role == .prefectureReviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        guard let w = try await Self.window(window, on: db) else { throw DomainError.notFound(LocalizedText(zh: "认定批次", en: "window")) }
+        var s = CertStatistics()
+        struct G: Decodable { let k: String; let n: Int }
+        for g in try await db.sql.raw("SELECT state AS k, COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window) GROUP BY state").all(decoding: G.self) {
+            s.byState[g.k] = g.n
+        }
+        s.applied = s.byState.filter { $0.key != "draft" }.values.reduce(0, +)
+        s.certified = s.byState["certified"] ?? 0
+        for g in try await db.sql.raw("SELECT type AS k, COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window) AND state = 'certified' GROUP BY type").all(decoding: G.self) {
+            s.byType[g.k] = g.n
+        }
+        for g in try await db.sql.raw("SELECT reason_code AS k, COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window) AND state = 'rejected' AND reason_code IS NOT NULL GROUP BY reason_code").all(decoding: G.self) {
+            s.failureReasons[g.k] = g.n
+        }
+        struct M: Decodable { let d: Double? }
+        s.meanDaysToDecision = try await db.sql.raw("SELECT AVG((decided_at - submitted_at) / 86400.0) AS d FROM cert_applications WHERE window_id = \(bind: window) AND decided_at IS NOT NULL AND submitted_at IS NOT NULL").first(decoding: M.self)?.d
+        let due = CivilDate(parsing: w.closesOn)!.adding(days: 30)
+        s.dueOn = due.description
+        if due < today {
+            struct N: Decodable { let n: Int }
+            s.overdue = try await db.sql.raw("SELECT COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window) AND state IN ('submitted', 'deficient', 'accepted', 'ability_test', 'review', 'forwarded')").first(decoding: N.self)?.n ?? 0
+        }
+        return s
+    }
+
+    /// 档案袋 reconciliation: accepted-or-later applications without a folder, folders without an application.
+    public func archiveMismatch(window: Int) async throws -> (withoutFolder: [Int], folderWithoutApplication: [String]) {
+        let actor = try req.requireActor()
+        guard actor.role == .reviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        struct I: Decodable { let id: Int }
+        struct F: Decodable { let folderNo: String }
+        let without = try await db.sql.raw("""
+            SELECT a.id FROM cert_applications a WHERE a.window_id = \(bind: window)
+              AND a.state NOT IN ('draft', 'submitted', 'deficient', 'withdrawn') AND a.id IN (SELECT application_id FROM cert_history WHERE event = 'accept')
+              AND NOT EXISTS (SELECT 1 FROM archive_folders f WHERE f.application_id = a.id)
+            """).all(decoding: I.self).map(\.id)
+        let orphans = try await db.sql.raw("SELECT f.folder_no FROM archive_folders f LEFT JOIN cert_applications a ON a.id = f.application_id WHERE a.id IS NULL")
+            .all(decoding: F.self, with: Self.decoder).map(\.folderNo)
+        return (without, orphans)
+    }
+}

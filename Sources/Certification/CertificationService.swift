@@ -1,0 +1,374 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+import XuequCore
+import XuequKit
+
+public struct CertWindow: Decodable, Sendable {
+    public let id: Int
+    public let bodyId: Int
+    public let name: String
+    public let opensOn: String
+    public let closesOn: String
+    public let types: String
+    public let authority: String
+    public let bodyCode: String
+    public var typeList: [CertType] { types.split(separator: ",").compactMap { CertType(rawValue: String($0)) } }
+}
+
+public struct CertApplicationRow: Decodable, Sendable {
+    public let id: Int
+    public let windowId: Int
+    public let userId: Int?
+    public let name: String
+    public let residentId: String
+    public let gender: String
+    public let type: String
+    public let subject: String
+    public let education: String
+    public let normalGraduate: Bool
+    public let putonghua: String
+    public let route: String
+    public let examPassedOn: String?
+    public let physicalExam: String
+    public let township: Bool
+    public let state: String
+    public let version: Int
+    public let scores: String?
+    public let reasonCode: String?
+    public let correctionDue: String?
+    public let submittedAt: Double?
+    public let decidedAt: Double?
+
+    public var certType: CertType { CertType(rawValue: type) ?? .primary }
+    public var certRoute: CertRoute { CertRoute(rawValue: route) ?? .nationalExam }
+    public var certState: CertState { CertState(rawValue: state) ?? .draft }
+    public var facts: ApplicantFacts {
+        ApplicantFacts(type: certType, subject: Subject(rawValue: subject) ?? .other, education: Education(rawValue: education) ?? .highSchool,
+                       normalGraduate: normalGraduate, putonghua: Putonghua(rawValue: putonghua) ?? .l3B, route: certRoute,
+                       examPassedOn: examPassedOn.flatMap(CivilDate.init(parsing:)), physicalExam: PhysicalExam(rawValue: physicalExam) ?? .pending, township: township)
+    }
+}
+
+public struct CertHistoryRow: Decodable, Sendable {
+    public let fromState: String
+    public let toState: String
+    public let event: String
+    public let actor: String
+    public let at: Double
+    public let reason: String?
+}
+
+/// The fields of a new application, as sent.
+public struct ApplicationDraft: Content, Sendable {
+    public var name: String?
+    public var residentId: String?
+    public var phone: String?
+    public var type: String?
+    public var subject: String?
+    public var education: String?
+    public var normalGraduate: Bool?
+    public var putonghua: String?
+    public var route: String?
+    public var examPassedOn: String?
+    public var physicalExam: String?
+    public var township: Bool?
+    public var windowId: Int?
+    public init() {}
+}
+
+/// 教师资格认定 use cases: each checks the actor, validates, writes one transaction with its
+/// history row and audit entry.
+public struct CertificationService: Sendable {
+    let req: Request
+    public init(_ req: Request) { self.req = req }
+    var db: any Database { req.db }
+    var now: Double { req.application.clock.now().timeIntervalSince1970 }
+    public var today: CivilDate { CivilDate.today(req.application.clock.now()) }
+    static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+    static let applicationWord = LocalizedText(zh: "申请", en: "application")
+    static let columns = """
+        a.id, a.window_id, a.user_id, a.name, a.resident_id, a.gender, a.type, a.subject, a.education, a.normal_graduate, a.putonghua, a.route,
+        a.exam_passed_on, a.physical_exam, a.township, a.state, a.version, a.scores, a.reason_code, a.correction_due, a.submitted_at, a.decided_at
+        """
+
+    // MARK: reading
+
+    public func windows() async throws -> [CertWindow] {
+        _ = try req.requireActor()
+        return try await Self.windows(on: db)
+    }
+
+    public static func windows(on db: any Database) async throws -> [CertWindow] {
+        try await db.sql.raw("""
+            SELECT w.id, w.body_id, w.name, w.opens_on, w.closes_on, w.types, b.name AS authority, b.code AS body_code
+            FROM cert_windows w JOIN cert_bodies b ON b.id = w.body_id ORDER BY w.opens_on DESC, w.id
+            """).all(decoding: CertWindow.self, with: decoder)
+    }
+
+    static func window(_ id: Int, on db: any Database) async throws -> CertWindow? {
+        try await windows(on: db).first { $0.id == id }
+    }
+
+    static func application(_ id: Int, on db: any Database) async throws -> CertApplicationRow? {
+        try await db.sql.raw("SELECT \(unsafeRaw: columns) FROM cert_applications a WHERE a.id = \(bind: id)").first(decoding: CertApplicationRow.self, with: decoder)
+    }
+
+    /// How the caller acts on this application; 404 when it may not see it at all.
+    func actorRole(for a: CertApplicationRow) throws -> CertActor {
+        let actor = try req.requireActor()
+        switch actor.role {
+        case .applicant where a.userId == actor.userId: return .applicant
+        case .reviewer: return .countyReviewer
+        case .prefectureReviewer where a.certType.decidedByPrefecture: return .prefectureReviewer
+        case .bureauAdmin: return .bureau
+        default: throw DomainError.notFound(Self.applicationWord)
+        }
+    }
+
+    public func application(id: Int) async throws -> (CertApplicationRow, [CertHistoryRow], [Deficiency]) {
+        guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
+        _ = try actorRole(for: a)
+        let history = try await db.sql.raw("SELECT from_state, to_state, event, actor, at, reason FROM cert_history WHERE application_id = \(bind: id) ORDER BY id")
+            .all(decoding: CertHistoryRow.self, with: Self.decoder)
+        return (a, history, try await deficiencies(a.facts, residentId: a.residentId, on: db))
+    }
+
+    func deficiencies(_ facts: ApplicantFacts, residentId: String, on db: any Database) async throws -> [Deficiency] {
+        let rules = try await Self.rules(on: db, at: today)
+        return rules.deficiencies(facts, today: today, barredUntil: try await Self.barredUntil(residentId, on: db))
+    }
+
+    static func rules(on db: any Database, at date: CivilDate) async throws -> EligibilityRules {
+        struct R: Decodable { let rules: String }
+        guard let r = try await db.sql.raw("SELECT rules FROM cert_rules WHERE effective_from <= \(bind: date.description) ORDER BY effective_from DESC, id DESC LIMIT 1").first(decoding: R.self) else {
+            return .national
+        }
+        return (try? JSONDecoder().decode(EligibilityRules.self, from: Data(r.rules.utf8))) ?? .national
+    }
+
+    static func barredUntil(_ residentId: String, on db: any Database) async throws -> CivilDate? {
+        struct U: Decodable { let until: String? }
+        return try await db.sql.raw("SELECT MAX(until) AS until FROM cert_bars WHERE resident_id = \(bind: residentId)").first(decoding: U.self)?.until.flatMap(CivilDate.init(parsing:))
+    }
+
+    // MARK: applying
+
+    /// Validates a draft into facts; field errors name the contract's fields.
+    func validate(_ d: ApplicationDraft) throws -> (name: String, rid: ResidentID, facts: ApplicantFacts) {
+        var e = FieldErrors()
+        let name = (d.name ?? "").trimmed
+        if name.isEmpty || name.count > 40 { e.add("name", "姓名不能为空，且不超过40字", "name is required, at most 40 characters") }
+        var rid: ResidentID?
+        switch ResidentID.parse(d.residentId ?? "", today: today) {
+        case .success(let r): rid = r
+        case .failure(let p): e.add("residentId", p.message)
+        }
+        func vocab<V: Vocabulary>(_ key: String, _ raw: String?, _ t: V.Type) -> V? {
+            guard let v = raw.flatMap(V.parse) else {
+                e.add(key, "应为：\(V.allCases.map(\.rawValue).joined(separator: "、"))", "must be one of \(V.allCases.map(\.rawValue).joined(separator: ", "))")
+                return nil
+            }
+            return v
+        }
+        let type = vocab("type", d.type, CertType.self), subject = vocab("subject", d.subject, Subject.self)
+        let education = vocab("education", d.education, Education.self), putonghua = vocab("putonghua", d.putonghua, Putonghua.self)
+        let route = vocab("route", d.route, CertRoute.self), physical = vocab("physicalExam", d.physicalExam ?? "pending", PhysicalExam.self)
+        var exam: CivilDate?
+        if let raw = d.examPassedOn?.trimmed, !raw.isEmpty {
+            exam = CivilDate(parsing: raw)
+            if exam == nil { e.add("examPassedOn", "日期格式应为YYYY-MM-DD", "date must be YYYY-MM-DD") }
+        }
+        try e.throwIfAny()
+        return (name, rid!, ApplicantFacts(type: type!, subject: subject!, education: education!, normalGraduate: d.normalGraduate ?? false, putonghua: putonghua!,
+                                           route: route!, examPassedOn: exam, physicalExam: physical!, township: d.township ?? false))
+    }
+
+    /// Creates an application in `draft`: an applicant for self, a reviewer on someone's behalf.
+    public func create(_ d: ApplicationDraft) async throws -> (CertApplicationRow, [Deficiency]) {
+        let actor = try req.requireActor()
+        guard actor.role == .applicant || actor.role == .reviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        let (name, rid, facts) = try validate(d)
+        let today = self.today
+        let windows = try await Self.windows(on: db)
+        let open = windows.filter { w in
+            (CivilDate(parsing: w.opensOn).map { $0 <= today } ?? false) && (CivilDate(parsing: w.closesOn).map { $0 >= today } ?? false)
+        }
+        let window: CertWindow
+        if let id = d.windowId {
+            guard let w = windows.first(where: { $0.id == id }) else { throw DomainError.validation(["windowId": LocalizedText(zh: "没有这个认定批次", en: "no such window")]) }
+            guard open.contains(where: { $0.id == id }) else { throw DomainError.validation(["windowId": LocalizedText(zh: "该批次不在受理期内（\(w.opensOn)至\(w.closesOn)）", en: "the window is closed (\(w.opensOn) to \(w.closesOn))")]) }
+            window = w
+        } else {
+            guard let w = open.first(where: { $0.typeList.contains(facts.type) }) else {
+                throw DomainError.validation(["windowId": LocalizedText(zh: "目前没有受理\(facts.type.zh)的批次", en: "no open window takes \(facts.type.en) applications")])
+            }
+            window = w
+        }
+        guard window.typeList.contains(facts.type) else { throw DomainError.validation(["type": LocalizedText(zh: "该批次不受理\(facts.type.zh)", en: "this window does not take \(facts.type.en)")]) }
+        let ctx = req.auditContext, now = self.now
+        let userId = actor.role == .applicant ? actor.userId : nil
+        let phone = d.phone?.trimmed
+        let id: Int = try await req.write { tx in
+            struct N: Decodable { let n: Int }
+            let existing = try await tx.sql.raw("""
+                SELECT COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window.id) AND resident_id = \(bind: rid.value)
+                AND state NOT IN ('rejected', 'withdrawn', 'revoked')
+                """).first(decoding: N.self)?.n ?? 0
+            if existing > 0 {
+                throw DomainError(.conflict, code: "duplicate_application", LocalizedText(zh: "该身份证号在本批次已有申请", en: "this resident ID already has an application in this window"),
+                                  fields: ["residentId": LocalizedText(zh: "本批次已有申请", en: "already applied in this window")])
+            }
+            struct Id: Decodable { let id: Int }
+            let id = try await tx.sql.insert(into: "cert_applications")
+                .columns("window_id", "user_id", "name", "resident_id", "gender", "phone", "type", "subject", "education", "normal_graduate", "putonghua", "route",
+                         "exam_passed_on", "physical_exam", "township", "state", "version", "created_at", "updated_at")
+                .values(SQLBind(window.id), SQLBind(userId), SQLBind(name), SQLBind(rid.value), SQLBind(rid.gender.rawValue), SQLBind(phone), SQLBind(facts.type.rawValue),
+                        SQLBind(facts.subject.rawValue), SQLBind(facts.education.rawValue), SQLBind(facts.normalGraduate), SQLBind(facts.putonghua.rawValue),
+                        SQLBind(facts.route.rawValue), SQLBind(facts.examPassedOn?.description), SQLBind(facts.physicalExam.rawValue), SQLBind(facts.township),
+                        SQLBind(CertState.draft.rawValue), SQLBind(1), SQLBind(now), SQLBind(now))
+                .returning("id").first(decoding: Id.self)!.id
+            try await Audit.record(on: tx, ctx, action: "cert.create", entity: "cert_application", entityId: String(id), summary: "\(facts.type.rawValue) \(rid.masked)")
+            return id
+        }
+        let row = try await Self.application(id, on: db)!
+        return (row, try await deficiencies(facts, residentId: rid.value, on: db))
+    }
+
+    // MARK: events
+
+    public struct EventInput: Sendable {
+        public var event: String?
+        public var version: Int?
+        public var reason: String?
+        public var score: Double?
+        public var scores: [Double]?
+        public init(event: String?, version: Int?, reason: String? = nil, score: Double? = nil, scores: [Double]? = nil) {
+            self.event = event; self.version = version; self.reason = reason; self.score = score; self.scores = scores
+        }
+    }
+
+    static let stale = DomainError(.conflict, code: "stale_version", LocalizedText(zh: "该申请已被他人处理，请刷新后重试", en: "someone else acted on this application; reload and try again"))
+
+    /// Applies an event: checks who may, the version (409 when stale), the state (422), and writes
+    /// the new state, the history row, and the event's own effect, all in one transaction.
+    public func apply(id: Int, _ input: EventInput) async throws -> CertApplicationRow {
+        guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
+        let who = try actorRole(for: a)
+        var e = FieldErrors()
+        let event = input.event.flatMap(CertEvent.parse)
+        if event == nil { e.add("event", "应为：\(CertEvent.allCases.map(\.rawValue).joined(separator: "、"))", "must be one of \(CertEvent.allCases.map(\.rawValue).joined(separator: ", "))") }
+        if input.version == nil { e.add("version", "缺少版本号", "version is required") }
+        let reasonCode = input.reason.flatMap(CertReason.parse)
+        if (event == .reject || event == .revoke), reasonCode == nil {
+            e.add("reason", "请选择原因：\(CertReason.allCases.map(\.rawValue).joined(separator: "、"))", "a coded reason is required: \(CertReason.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if event == .revoke, let r = reasonCode, r.barYears == nil, r != .other { e.add("reason", "撤销原因应为弄虚作假、考试作弊或刑事处罚", "revocation is for fraud, exam cheating or a conviction") }
+        let scores = input.scores ?? input.score.map { [$0] } ?? []
+        if event == .scoreAbilityTest {
+            if scores.isEmpty || scores.contains(where: { !($0 >= 0 && $0 <= 100) }) { e.add("score", "评分应为0到100之间的数", "scores are numbers from 0 to 100") }
+        }
+        try e.throwIfAny()
+        let rules = try await Self.rules(on: db, at: today)
+        let mean = scores.isEmpty ? nil : scores.reduce(0, +) / Double(scores.count)
+        let passed = mean.map { $0 >= rules.abilityPassMark }
+        let next: CertState
+        do {
+            next = try CertWorkflow.transition(from: a.certState, event: event!, actor: who, type: a.certType, route: a.certRoute, passed: passed)
+        } catch CertTransitionError.forbidden {
+            throw DomainError.forbidden
+        } catch {
+            throw DomainError(.invalid, code: "event_not_allowed",
+                              LocalizedText(zh: "“\(a.certState.zh)”状态下不能“\(event!.zh)”", en: "\(event!.rawValue) is not allowed when the application is \(a.certState.rawValue)"))
+        }
+        guard input.version == a.version else { throw Self.stale }
+        let window = try await Self.window(a.windowId, on: db)!
+        let today = self.today, now = self.now, ctx = req.auditContext
+        let actorName = try req.requireActor().username
+        // The event's own checks, before anything is written.
+        var due: String?
+        if event == .requestCorrection {
+            let closes = CivilDate(parsing: window.closesOn)!
+            guard closes >= today else { throw DomainError(.invalid, code: "window_closed", LocalizedText(zh: "批次已截止，不能再通知补正", en: "the window has closed; no correction can be asked")) }
+            due = min(today.adding(days: 10), closes).description
+        }
+        let correctionDue = due
+        let reasonText = [reasonCode.map { $0.zh }, input.reason.flatMap { CertReason.parse($0) == nil ? $0.trimmed : nil }].compactMap { $0 }.joined(separator: "：")
+        let storedReason: String? = event == .scoreAbilityTest ? (passed == true ? nil : CertReason.abilityTestFailed.rawValue) : reasonCode?.rawValue
+        try await req.write { tx in
+            if event == .issueCertificate { try await Self.checkNoticeOver(a.id, today: today, on: tx) }
+            struct N: Decodable { let id: Int }
+            let scoresJSON = scores.isEmpty ? a.scores : String(decoding: try JSONEncoder().encode(scores), as: UTF8.self)
+            let decided: Double? = [.approved, .rejected, .forwarded].contains(next) ? now : a.decidedAt
+            let updated = try await tx.sql.raw("""
+                UPDATE cert_applications SET state = \(bind: next.rawValue), version = version + 1, updated_at = \(bind: now),
+                  reason_code = \(bind: storedReason ?? a.reasonCode), scores = \(bind: scoresJSON), correction_due = \(bind: correctionDue ?? a.correctionDue),
+                  submitted_at = \(bind: event == .submit ? now : a.submittedAt), decided_at = \(bind: decided)
+                WHERE id = \(bind: a.id) AND version = \(bind: a.version) AND state = \(bind: a.state) RETURNING id
+                """).all(decoding: N.self)
+            if updated.isEmpty { throw Self.stale }
+            let historyReason = event == .scoreAbilityTest ? "评分 \(scores.map { String(format: "%.1f", $0) }.joined(separator: "、"))，平均 \(String(format: "%.1f", mean ?? 0))（合格线 \(rules.abilityPassMark)）"
+                : (event == .requestCorrection ? "补正期限 \(correctionDue!)" + (reasonText.isEmpty ? "" : "：\(reasonText)") : reasonText)
+            try await tx.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
+                .values(SQLBind(a.id), SQLBind(a.state), SQLBind(next.rawValue), SQLBind(event!.rawValue), SQLBind(actorName), SQLBind(now), SQLBind(historyReason.isEmpty ? nil : historyReason)).run()
+            switch event! {
+            case .accept:
+                // 档案袋: opened with the acceptance, so folders and accepted applications match by construction.
+                let contents = "[\"申请表\",\"身份证\",\"学历证书\",\"普通话证书\",\"考试合格证明\",\"体检表\",\"照片\",\"承诺书\"]"
+                try await tx.sql.insert(into: "archive_folders").columns("application_id", "folder_no", "received_on", "contents")
+                    .values(SQLBind(a.id), SQLBind(String(format: "DA%04d-%06d", today.year, a.id)), SQLBind(today.description), SQLBind(contents)).run()
+            case .issueCertificate:
+                try await Self.issue(a, window: window, on: tx, today: today)
+            case .revoke:
+                let years = reasonCode?.barYears ?? 0
+                let until = years == Int.max ? "9999-12-31" : CivilDate(year: today.year + years, month: today.month, day: min(today.day, 28))!.description
+                if years > 0 {
+                    try await tx.sql.insert(into: "cert_bars").columns("resident_id", "until", "reason", "application_id", "created_at")
+                        .values(SQLBind(a.residentId), SQLBind(until), SQLBind(reasonCode!.rawValue), SQLBind(a.id), SQLBind(now)).run()
+                }
+                try await tx.sql.raw("UPDATE certificates SET revoked_on = \(bind: today.description) WHERE application_id = \(bind: a.id)").run()
+            default: break
+            }
+            try await Audit.record(on: tx, ctx, action: "cert.\(event!.rawValue)", entity: "cert_application", entityId: String(a.id),
+                                   summary: "\(a.state) → \(next.rawValue)" + (storedReason.map { " (\($0))" } ?? ""))
+        }
+        return try await Self.application(id, on: db)!
+    }
+
+    /// A certificate only after the notice period ended with no open objection.
+    static func checkNoticeOver(_ applicationId: Int, today: CivilDate, on db: any Database) async throws {
+        struct R: Decodable { let toOn: String; let open: Int }
+        guard let r = try await db.sql.raw("""
+            SELECT n.to_on, (SELECT COUNT(*) FROM cert_objections o WHERE o.notice_id = n.id AND o.status = 'open'
+                              AND (o.application_id IS NULL OR o.application_id = \(bind: applicationId))) AS open
+            FROM cert_notice_entries e JOIN cert_notices n ON n.id = e.notice_id WHERE e.application_id = \(bind: applicationId)
+            """).first(decoding: R.self, with: decoder) else {
+            throw DomainError(.invalid, code: "not_noticed", LocalizedText(zh: "尚未公示", en: "not on public notice"))
+        }
+        if let end = CivilDate(parsing: r.toOn), end >= today {
+            throw DomainError(.invalid, code: "notice_running", LocalizedText(zh: "公示期至\(r.toOn)，期满后才能发证", en: "the notice runs until \(r.toOn); certificates come after it"))
+        }
+        if r.open > 0 {
+            throw DomainError(.invalid, code: "objection_open", LocalizedText(zh: "有未处理的公示异议", en: "an objection is still open"))
+        }
+    }
+
+    /// Issues the certificate with the next serial of the deciding body and year. The serial row
+    /// is incremented inside the transaction: concurrent issues queue on it, and a rolled-back
+    /// issue gives its number back, so serials have no gaps.
+    static func issue(_ a: CertApplicationRow, window: CertWindow, on tx: any Database, today: CivilDate) async throws {
+        struct Body: Decodable { let id: Int; let code: String }
+        let level = a.certType.decidedByPrefecture ? "prefecture" : "county"
+        let body = try await tx.sql.raw("SELECT id, code FROM cert_bodies WHERE level = \(bind: level) ORDER BY id LIMIT 1").first(decoding: Body.self)
+            ?? Body(id: window.bodyId, code: window.bodyCode)
+        let year = today.year
+        struct Last: Decodable { let last: Int }
+        try await tx.sql.raw("INSERT INTO cert_serials (body_id, year, last) VALUES (\(bind: body.id), \(bind: year), 0) ON CONFLICT (body_id, year) DO NOTHING").run()
+        let serial = try await tx.sql.raw("UPDATE cert_serials SET last = last + 1 WHERE body_id = \(bind: body.id) AND year = \(bind: year) RETURNING last").first(decoding: Last.self)!.last
+        let number = CertificateNumber.make(year: year, bodyCode: body.code, type: a.certType, gender: Gender(rawValue: a.gender) ?? .female, serial: serial)
+        try await tx.sql.insert(into: "certificates").columns("number", "application_id", "body_id", "year", "serial", "name", "resident_id", "type", "subject", "issued_on")
+            .values(SQLBind(number), SQLBind(a.id), SQLBind(body.id), SQLBind(year), SQLBind(serial), SQLBind(a.name), SQLBind(a.residentId),
+                    SQLBind(a.type), SQLBind(a.subject), SQLBind(today.description)).run()
+    }
+}

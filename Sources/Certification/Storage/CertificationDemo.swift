@@ -1,0 +1,188 @@
+import Fluent
+import Foundation
+import SQLKit
+import XuequCore
+import XuequKit
+
+/// The certification part of the demo county: the county and prefecture bodies, a closed window
+/// whose outcome is the seed's year (82 applied, 42 certified: 12 primary, 22 junior, 3 senior,
+/// 5 vocational; most failures on Putonghua and the two exams) and an open window with
+/// applications in every stage, one of them applicant1's.
+public enum CertificationDemo {
+    public struct Windows: Sendable { public let county: Int; public let prefecture: Int; public let closed: Int; public let open: Int }
+
+    /// Bodies and two windows around `today`: one closed long enough ago to be decided, one open.
+    public static func bodiesAndWindows(on db: any Database, today: CivilDate) async throws -> Windows {
+        struct Id: Decodable { let id: Int }
+        func body(_ code: String, _ name: String, _ level: String) async throws -> Int {
+            try await db.sql.insert(into: "cert_bodies").columns("code", "name", "level").values(SQLBind(code), SQLBind(name), SQLBind(level)).returning("id").first(decoding: Id.self)!.id
+        }
+        let county = try await body("13481", "武安市教育局", "county")
+        let prefecture = try await body("13040", "邯郸市教育局", "prefecture")
+        let all = CertType.allCases.map(\.rawValue).joined(separator: ",")
+        func window(_ name: String, _ opens: CivilDate, _ closes: CivilDate) async throws -> Int {
+            try await db.sql.insert(into: "cert_windows").columns("body_id", "name", "opens_on", "closes_on", "types")
+                .values(SQLBind(county), SQLBind(name), SQLBind(opens.description), SQLBind(closes.description), SQLBind(all)).returning("id").first(decoding: Id.self)!.id
+        }
+        let closedOpens = today.adding(days: -200), openOpens = today.adding(days: -20)
+        let closed = try await window("\(closedOpens.year)年\(closedOpens.month <= 6 ? "春季" : "秋季")", closedOpens, today.adding(days: -170))
+        let open = try await window("\(openOpens.year)年\(openOpens.month <= 6 ? "春季" : "秋季")", openOpens, today.adding(days: 25))
+        return Windows(county: county, prefecture: prefecture, closed: closed, open: open)
+    }
+
+    public static func seed(on db: any Database, today: CivilDate, now: Double, applicantUserId: Int?) async throws {
+        let w = try await bodiesAndWindows(on: db, today: today)
+        var rng = SeededRandom(seed: 20_261_129)
+        var used = Set<String>()
+        let surnames = Array("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑")
+        let given = Array("雨涵欣怡梓萱诗琪佳怡思彤一诺子墨浩宇宇航晨曦嘉怡语桐明轩文博若兰静怡")
+        func person() -> (String, String) {
+            var head = ""
+            repeat {
+                head = String(format: "130481%04d%02d%02d%03d", rng.int(1992...2003), rng.int(1...12), rng.int(1...28), rng.int(0...999))
+            } while used.contains(head)
+            used.insert(head)
+            let name = String(surnames[rng.int(0...(surnames.count - 1))]) + String((0..<rng.int(1...2)).map { _ in given[rng.int(0...(given.count - 1))] })
+            return (name, head + String(ResidentID.checkCharacter(forFirst17: head)))
+        }
+        let closesClosed = today.adding(days: -170)
+        let day = 86400.0
+        let start = Double(closesClosed.adding(days: -25).daysSinceEpoch) * day
+        let decided = Double(closesClosed.adding(days: 20).daysSinceEpoch) * day
+        let issuedOn = closesClosed.adding(days: 35)
+        var serial: [Int: Int] = [:]
+
+        struct Outcome { let type: CertType; let route: CertRoute; let end: CertState; let reason: CertReason? }
+        var outcomes: [Outcome] = []
+        for (type, n) in [(CertType.primary, 12), (.junior, 22), (.senior, 3), (.vocational, 5)] {
+            for k in 0..<n { outcomes.append(Outcome(type: type, route: k % 3 == 0 ? .twoExams : .nationalExam, end: .certified, reason: nil)) }
+        }
+        for (reason, n, route) in [(CertReason.putonghuaBelowMinimum, 14, CertRoute.nationalExam), (.abilityTestFailed, 9, .twoExams), (.examMissing, 7, .twoExams),
+                                   (.educationBelowMinimum, 4, .nationalExam), (.physicalExamFailed, 2, .nationalExam)] {
+            for k in 0..<n { outcomes.append(Outcome(type: k % 2 == 0 ? .primary : .junior, route: route, end: .rejected, reason: reason)) }
+        }
+        for k in 0..<4 { outcomes.append(Outcome(type: k % 2 == 0 ? .primary : .kindergarten, route: .nationalExam, end: .withdrawn, reason: nil)) }
+
+        struct Id: Decodable { let id: Int }
+        var noticeIds: [Bool: Int] = [:]
+        for (prefectureDecides, body) in [(false, w.county), (true, w.prefecture)] {
+            _ = body
+            noticeIds[prefectureDecides] = try await db.sql.insert(into: "cert_notices").columns("window_id", "title", "from_on", "to_on", "created_by", "created_at")
+                .values(SQLBind(w.closed), SQLBind(prefectureDecides ? "高级中学、中职教师资格认定拟通过人员公示" : "教师资格认定拟通过人员公示"),
+                        SQLBind(closesClosed.adding(days: 22).description), SQLBind(closesClosed.adding(days: 28).description), SQLBind(prefectureDecides ? "prefecture" : "reviewer"), SQLBind(decided))
+                .returning("id").first(decoding: Id.self)!.id
+        }
+        for (i, o) in outcomes.enumerated() {
+            let (name, rid) = person()
+            let gender = (Int(String(rid[rid.index(rid.startIndex, offsetBy: 16)])) ?? 0) % 2 == 1 ? "male" : "female"
+            let subject: Subject = [.chinese, .math, .english, .music, .pe, .art, .physics][i % 7]
+            let putonghua: Putonghua = o.reason == .putonghuaBelowMinimum ? (subject == .chinese ? .l2B : .l3A) : (subject == .chinese ? .l2A : .l2B)
+            let education: Education = o.reason == .educationBelowMinimum ? .secondary : (o.type == .senior || o.type == .vocational ? .bachelor : .juniorCollege)
+            let educationFixed: Education = o.reason == .educationBelowMinimum ? (o.type == .junior ? .secondary : .highSchool) : education
+            let exam: String? = o.reason == .examMissing ? nil : closesClosed.adding(days: -300).description
+            let submitted = start + Double(i) * 3600
+            let id = try await db.sql.insert(into: "cert_applications")
+                .columns("window_id", "user_id", "name", "resident_id", "gender", "phone", "type", "subject", "education", "normal_graduate", "putonghua", "route",
+                         "exam_passed_on", "physical_exam", "township", "state", "version", "scores", "reason_code", "created_at", "updated_at", "submitted_at", "decided_at")
+                .values(SQLBind(w.closed), SQLBind(Int?.none), SQLBind(name), SQLBind(rid), SQLBind(gender), SQLBind("13\(rng.int(100_000_000...999_999_999))"),
+                        SQLBind(o.type.rawValue), SQLBind(subject.rawValue), SQLBind(educationFixed.rawValue), SQLBind(false), SQLBind(putonghua.rawValue), SQLBind(o.route.rawValue),
+                        SQLBind(exam), SQLBind(o.reason == .physicalExamFailed ? "fail" : "pass"), SQLBind(false), SQLBind(o.end.rawValue), SQLBind(5),
+                        SQLBind(o.route == .twoExams && o.reason != .examMissing ? (o.reason == .abilityTestFailed ? "[52,55,58]" : "[78,82,80]") : nil),
+                        SQLBind(o.reason?.rawValue), SQLBind(submitted), SQLBind(decided), SQLBind(submitted), SQLBind(o.end == .withdrawn ? nil : decided))
+                .returning("id").first(decoding: Id.self)!.id
+            // The path it took, as history rows.
+            var path: [(CertState, CertState, CertEvent, String)] = [(.draft, .submitted, .submit, "applicant")]
+            if o.end == .withdrawn {
+                path.append((.submitted, .withdrawn, .withdraw, "applicant"))
+            } else {
+                let afterAccept: CertState = o.route == .twoExams ? .abilityTest : .review
+                path.append((.submitted, afterAccept, .accept, "reviewer"))
+                var at = afterAccept
+                if o.route == .twoExams && o.reason != .examMissing {
+                    let next: CertState = o.reason == .abilityTestFailed ? .rejected : .review
+                    path.append((.abilityTest, next, .scoreAbilityTest, "reviewer"))
+                    at = next
+                }
+                if o.end == .rejected && at != .rejected { path.append((at, .rejected, .reject, "reviewer")) }
+                if o.end == .certified {
+                    if o.type.decidedByPrefecture {
+                        path.append((.review, .forwarded, .forward, "reviewer"))
+                        path.append((.forwarded, .approved, .approve, "prefecture"))
+                    } else {
+                        path.append((.review, .approved, .approve, "reviewer"))
+                    }
+                    path.append((.approved, .noticed, .approve, o.type.decidedByPrefecture ? "prefecture" : "reviewer"))
+                    path.append((.noticed, .certified, .issueCertificate, o.type.decidedByPrefecture ? "prefecture" : "reviewer"))
+                }
+            }
+            for (k, (from, to, event, actor)) in path.enumerated() {
+                let isNotice = from == .approved && to == .noticed
+                try await db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
+                    .values(SQLBind(id), SQLBind(from.rawValue), SQLBind(to.rawValue), SQLBind(isNotice ? "notice" : event.rawValue), SQLBind(actor),
+                            SQLBind(submitted + Double(k) * day * 4), SQLBind(to == .rejected ? o.reason?.zh : nil)).run()
+            }
+            if o.end != .withdrawn {
+                try await db.sql.insert(into: "archive_folders").columns("application_id", "folder_no", "received_on", "contents")
+                    .values(SQLBind(id), SQLBind(String(format: "DA%04d-%06d", closesClosed.year, id)), SQLBind(closesClosed.adding(days: -10).description),
+                            SQLBind("[\"申请表\",\"身份证\",\"学历证书\",\"普通话证书\",\"考试合格证明\",\"体检表\",\"照片\",\"承诺书\"]")).run()
+            }
+            if o.end == .certified {
+                let body = o.type.decidedByPrefecture ? w.prefecture : w.county
+                serial[body, default: 0] += 1
+                let code = o.type.decidedByPrefecture ? "13040" : "13481"
+                let number = CertificateNumber.make(year: issuedOn.year, bodyCode: code, type: o.type, gender: Gender(rawValue: gender) ?? .female, serial: serial[body]!)
+                try await db.sql.insert(into: "cert_notice_entries").columns("notice_id", "application_id").values(SQLBind(noticeIds[o.type.decidedByPrefecture]!), SQLBind(id)).run()
+                try await db.sql.insert(into: "certificates").columns("number", "application_id", "body_id", "year", "serial", "name", "resident_id", "type", "subject", "issued_on")
+                    .values(SQLBind(number), SQLBind(id), SQLBind(body), SQLBind(issuedOn.year), SQLBind(serial[body]!), SQLBind(name), SQLBind(rid),
+                            SQLBind(o.type.rawValue), SQLBind(subject.rawValue), SQLBind(issuedOn.description)).run()
+            }
+        }
+        for (body, last) in serial {
+            try await db.sql.insert(into: "cert_serials").columns("body_id", "year", "last").values(SQLBind(body), SQLBind(issuedOn.year), SQLBind(last)).run()
+        }
+
+        // The open window: applications at every stage, applicant1's among them.
+        let openStart = Double(today.adding(days: -18).daysSinceEpoch) * day
+        let stages: [(CertState, CertType, CertRoute)] = [
+            (.deficient, .primary, .nationalExam),                                   // applicant1: the physical examination is missing
+            (.submitted, .primary, .nationalExam), (.submitted, .junior, .nationalExam), (.submitted, .kindergarten, .nationalExam),
+            (.submitted, .senior, .nationalExam), (.submitted, .junior, .twoExams),
+            (.abilityTest, .primary, .twoExams), (.abilityTest, .junior, .twoExams),
+            (.review, .primary, .nationalExam), (.review, .junior, .nationalExam), (.review, .senior, .nationalExam), (.review, .vocational, .nationalExam),
+            (.forwarded, .senior, .nationalExam), (.approved, .junior, .nationalExam), (.approved, .primary, .nationalExam),
+        ]
+        for (i, (state, type, route)) in stages.enumerated() {
+            var (name, rid) = person()
+            if i == 0 { name = "申请人一" }
+            let gender = (Int(String(rid[rid.index(rid.startIndex, offsetBy: 16)])) ?? 0) % 2 == 1 ? "male" : "female"
+            let submitted = openStart + Double(i) * 7200
+            let id = try await db.sql.insert(into: "cert_applications")
+                .columns("window_id", "user_id", "name", "resident_id", "gender", "phone", "type", "subject", "education", "normal_graduate", "putonghua", "route",
+                         "exam_passed_on", "physical_exam", "township", "state", "version", "correction_due", "created_at", "updated_at", "submitted_at")
+                .values(SQLBind(w.open), SQLBind(i == 0 ? applicantUserId : nil), SQLBind(name), SQLBind(rid), SQLBind(gender), SQLBind("13\(rng.int(100_000_000...999_999_999))"),
+                        SQLBind(type.rawValue), SQLBind([Subject.math, .chinese, .english][i % 3].rawValue), SQLBind(type == .senior || type == .vocational ? "bachelor" : "junior_college"),
+                        SQLBind(false), SQLBind(i % 3 == 1 ? "2A" : "2B"), SQLBind(route.rawValue), SQLBind(today.adding(days: -400).description),
+                        SQLBind(i == 0 ? "pending" : "pass"), SQLBind(false), SQLBind(state.rawValue), SQLBind(3),
+                        SQLBind(i == 0 ? today.adding(days: 7).description : nil), SQLBind(submitted), SQLBind(submitted), SQLBind(submitted))
+                .returning("id").first(decoding: Id.self)!.id
+            try await db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
+                .values(SQLBind(id), SQLBind("draft"), SQLBind("submitted"), SQLBind("submit"), SQLBind(i == 0 ? "applicant1" : "applicant"), SQLBind(submitted), SQLBind(String?.none)).run()
+            if state != .submitted {
+                let (event, reason): (CertEvent, String?) = state == .deficient ? (.requestCorrection, "补正期限 \(today.adding(days: 7))：请补交指定医院的体检结论") : (.accept, nil)
+                try await db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
+                    .values(SQLBind(id), SQLBind("submitted"), SQLBind(state == .deficient ? "deficient" : (route == .twoExams ? "ability_test" : "review")), SQLBind(event.rawValue),
+                            SQLBind("reviewer"), SQLBind(submitted + day * 3), SQLBind(reason)).run()
+                if state != .deficient {
+                    try await db.sql.insert(into: "archive_folders").columns("application_id", "folder_no", "received_on", "contents")
+                        .values(SQLBind(id), SQLBind(String(format: "DA%04d-%06d", today.year, id)), SQLBind(today.adding(days: -15).description),
+                                SQLBind("[\"申请表\",\"身份证\",\"学历证书\",\"普通话证书\",\"考试合格证明\",\"体检表\",\"照片\",\"承诺书\"]")).run()
+                }
+                if state == .forwarded || state == .approved {
+                    try await db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
+                        .values(SQLBind(id), SQLBind("review"), SQLBind(state.rawValue), SQLBind(state == .forwarded ? "forward" : "approve"), SQLBind("reviewer"), SQLBind(submitted + day * 6), SQLBind(String?.none)).run()
+                }
+            }
+        }
+        try await Audit.record(on: db, AuditContext.system("seed"), action: "seed.certification", entity: "cert_application", entityId: "-", summary: "\(outcomes.count + stages.count) applications")
+    }
+}

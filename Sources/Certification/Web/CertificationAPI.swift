@@ -1,0 +1,136 @@
+import Foundation
+import Vapor
+import XuequCore
+import XuequKit
+
+extension NoticeView: Content {}
+extension NoticeEntry: Content {}
+
+/// `/api/v1/certification…` and `/api/v1/certificates…` (CONTRACT "Certification").
+public struct CertificationAPI: Sendable {
+    public init() {}
+
+    /// `open`: no sign-in needed (public notice, objections, certificate check); `authed`: signed in.
+    public func register(open: any RoutesBuilder, authed: any RoutesBuilder) {
+        open.get("certification", "notices", ":id", use: notice)
+        open.post("certification", "notices", ":id", "objections", use: object)
+        open.get("certificates", "verify", use: verify)
+        authed.get("certification", "windows", use: windows)
+        authed.post("certification", "applications", use: create)
+        authed.get("certification", "applications", ":id", use: application)
+        authed.post("certification", "applications", ":id", "events", use: event)
+        authed.post("certification", "notices", use: createNotice)
+        authed.post("certification", "objections", ":id", use: resolveObjection)
+        authed.get("certification", "statistics", use: statistics)
+        authed.get("certificates", use: certificates)
+    }
+
+    static func id(_ req: Request) throws -> Int {
+        guard let v = req.parameters.get("id", as: Int.self) else { throw DomainError.notFound(LocalizedText(zh: "对象", en: "object")) }
+        return v
+    }
+
+    struct DeficiencyDTO: Content { let code: String; let reason: String }
+    struct HistoryDTO: Content { let from: String; let to: String; let event: String; let actor: String; let at: String; let reason: String? }
+    struct ApplicationDTO: Content {
+        let id: Int; let state: String; let version: Int; let type: String; let windowId: Int; let route: String
+        let deficiencies: [DeficiencyDTO]; let history: [HistoryDTO]?; let correctionDue: String?; let reasonCode: String?
+    }
+
+    static func deficiencies(_ list: [Deficiency], _ req: Request) -> [DeficiencyDTO] {
+        list.map { DeficiencyDTO(code: $0.code.rawValue, reason: $0.reason(req.uiLocale)) }
+    }
+
+    func windows(req: Request) async throws -> Response {
+        struct W: Content { let id: Int; let name: String; let opensOn: String; let closesOn: String; let authority: String; let types: [String] }
+        struct L: Content { let items: [W]; let total: Int }
+        let items = try await CertificationService(req).windows().map { W(id: $0.id, name: $0.name, opensOn: $0.opensOn, closesOn: $0.closesOn, authority: $0.authority, types: $0.typeList.map(\.rawValue)) }
+        return try await L(items: items, total: items.count).encodeResponse(for: req)
+    }
+
+    func create(req: Request) async throws -> Response {
+        let draft = try req.content.decode(ApplicationDraft.self)
+        let (a, d) = try await CertificationService(req).create(draft)
+        return try await ApplicationDTO(id: a.id, state: a.state, version: a.version, type: a.type, windowId: a.windowId, route: a.route,
+                                        deficiencies: Self.deficiencies(d, req), history: nil, correctionDue: a.correctionDue, reasonCode: a.reasonCode)
+            .encodeResponse(status: .created, for: req)
+    }
+
+    func application(req: Request) async throws -> ApplicationDTO {
+        let (a, history, d) = try await CertificationService(req).application(id: try Self.id(req))
+        let iso = ISO8601DateFormatter()
+        return ApplicationDTO(id: a.id, state: a.state, version: a.version, type: a.type, windowId: a.windowId, route: a.route, deficiencies: Self.deficiencies(d, req),
+                              history: history.map { HistoryDTO(from: $0.fromState, to: $0.toState, event: $0.event, actor: $0.actor, at: iso.string(from: Date(timeIntervalSince1970: $0.at)), reason: $0.reason) },
+                              correctionDue: a.correctionDue, reasonCode: a.reasonCode)
+    }
+
+    struct EventBody: Content { let event: String?; let version: Int?; let reason: String?; let score: Double?; let scores: [Double]? }
+    struct StateDTO: Content { let state: String; let version: Int }
+
+    func event(req: Request) async throws -> StateDTO {
+        let b = try req.content.decode(EventBody.self)
+        let a = try await CertificationService(req).apply(id: try Self.id(req), .init(event: b.event, version: b.version, reason: b.reason, score: b.score, scores: b.scores))
+        return StateDTO(state: a.state, version: a.version)
+    }
+
+    struct NoticeBody: Content { let applicationIds: [Int]?; let days: Int? }
+
+    func createNotice(req: Request) async throws -> Response {
+        let b = try req.content.decode(NoticeBody.self)
+        let n = try await CertificationService(req).createNotice(applicationIds: b.applicationIds ?? [], days: b.days ?? 0)
+        return try await n.encodeResponse(status: .created, for: req)
+    }
+
+    func notice(req: Request) async throws -> NoticeView {
+        guard let n = try await CertificationService.notice(try Self.id(req), on: req.db) else { throw DomainError.notFound(CertificationService.noticeWord) }
+        return n
+    }
+
+    struct ObjectionBody: Content { let applicationId: Int?; let filedBy: String?; let contact: String?; let text: String? }
+
+    func object(req: Request) async throws -> Response {
+        let b = try req.content.decode(ObjectionBody.self)
+        let id = try await CertificationService(req).object(noticeId: try Self.id(req), applicationId: b.applicationId, filedBy: b.filedBy ?? "", contact: b.contact ?? "", text: b.text ?? "")
+        struct Created: Content { let id: Int; let status: String }
+        return try await Created(id: id, status: "open").encodeResponse(status: .created, for: req)
+    }
+
+    struct ResolveBody: Content { let status: String?; let resolution: String? }
+
+    func resolveObjection(req: Request) async throws -> HTTPStatus {
+        let b = try req.content.decode(ResolveBody.self)
+        guard let s = b.status, s == "upheld" || s == "dismissed" else { throw DomainError.validation(["status": LocalizedText(zh: "应为 upheld 或 dismissed", en: "must be upheld or dismissed")]) }
+        try await CertificationService(req).resolveObjection(id: try Self.id(req), upheld: s == "upheld", resolution: b.resolution ?? "")
+        return .ok
+    }
+
+    func verify(req: Request) async throws -> Response {
+        struct Valid: Content { let valid: Bool; let type: String; let subject: String; let issuedOn: String; let authority: String; let revokedOn: String? }
+        let q = (try? req.query.decode([String: String].self)) ?? [:]
+        guard let c = try await CertificationService.verify(number: q["number"] ?? "", name: q["name"] ?? "", on: req.db) else {
+            throw DomainError.notFound(LocalizedText(zh: "该编号与姓名的证书", en: "a certificate with this number and name"))
+        }
+        return try await Valid(valid: c.revokedOn == nil, type: c.type, subject: c.subject, issuedOn: c.issuedOn, authority: c.authority, revokedOn: c.revokedOn).encodeResponse(for: req)
+    }
+
+    func certificates(req: Request) async throws -> Response {
+        struct C: Content { let number: String; let name: String; let type: String; let subject: String; let issuedOn: String; let revokedOn: String? }
+        struct L: Content { let items: [C]; let total: Int }
+        let window = (try? req.query.decode([String: String].self))?["window"].flatMap { Int($0) }
+        let items = try await CertificationService(req).certificates(window: window).map { C(number: $0.number, name: $0.name, type: $0.type, subject: $0.subject, issuedOn: $0.issuedOn, revokedOn: $0.revokedOn) }
+        return try await L(items: items, total: items.count).encodeResponse(for: req)
+    }
+
+    func statistics(req: Request) async throws -> Response {
+        struct S: Content {
+            let applied: Int; let certified: Int; let byType: [String: Int]; let failureReasons: [String: Int]; let byState: [String: Int]
+            let meanDaysToDecision: Double?; let overdue: Int; let decisionDueOn: String
+        }
+        guard let window = (try? req.query.decode([String: String].self))?["window"].flatMap({ Int($0) }) else {
+            throw DomainError.validation(["window": LocalizedText(zh: "请指定认定批次", en: "window is required")])
+        }
+        let s = try await CertificationService(req).statistics(window: window)
+        return try await S(applied: s.applied, certified: s.certified, byType: s.byType, failureReasons: s.failureReasons, byState: s.byState,
+                           meanDaysToDecision: s.meanDaysToDecision, overdue: s.overdue, decisionDueOn: s.dueOn).encodeResponse(for: req)
+    }
+}

@@ -1,0 +1,296 @@
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+import XuequCore
+import XuequKit
+@testable import Certification
+@testable import XuequApp
+
+/// The certification contract on both databases: applying, each transition, notices, objections,
+/// certificates, verification, bars, and the concurrency cases.
+@Suite("Certification")
+struct CertificationTests {
+    static func windows(_ app: Application) async throws -> CertificationDemo.Windows {
+        try await CertificationDemo.bodiesAndWindows(on: app.db, today: CivilDate.today(app.clock.now()))
+    }
+
+    static func body(type: String = "primary", rid: String, route: String = "national_exam", physical: String = "pass", putonghua: String = "2B",
+                     education: String = "bachelor", subject: String = "math", exam: String? = "2025-06-01") -> [String: Any] {
+        var b: [String: Any] = ["name": "申请人甲", "residentId": rid, "type": type, "subject": subject, "education": education, "normalGraduate": false,
+                                "putonghua": putonghua, "route": route, "physicalExam": physical]
+        if let exam { b["examPassedOn"] = exam }
+        return b
+    }
+
+    static func post(_ app: Application, _ token: String, _ path: String, _ body: [String: Any]) async throws -> (HTTPStatus, [String: Any]) {
+        let (_, b) = try jsonBody(body)
+        var out: (HTTPStatus, [String: Any]) = (.internalServerError, [:])
+        try await app.check(.POST, path, headers: bearer(token, json: true), body: b) { res in out = (res.status, (try? res.json()) ?? [:]) }
+        return out
+    }
+
+    static func event(_ app: Application, _ token: String, _ id: Int, _ event: String, version: Int, extra: [String: Any] = [:]) async throws -> (HTTPStatus, [String: Any]) {
+        var b: [String: Any] = ["event": event, "version": version]
+        for (k, v) in extra { b[k] = v }
+        return try await post(app, token, "/api/v1/certification/applications/\(id)/events", b)
+    }
+
+    @Test("a primary application from draft to certificate, with the ability test, the notice and the public check", arguments: TestDB.all)
+    func fullPath(db: TestDB) async throws {
+        let clock = TestClock()
+        try await withApp(db, clock: clock) { app, _ in
+            _ = try await Self.windows(app)
+            var applicant = try await app.token("applicant"), reviewer = try await app.token("reviewer")
+            let rid = Fixture.residentID("19980305", 22)
+
+            // The checklist before submitting: the physical examination is missing.
+            let (created, app1) = try await Self.post(app, applicant, "/api/v1/certification/applications", Self.body(rid: rid, route: "two_exams", physical: "pending"))
+            #expect(created == .created)
+            #expect(app1["state"] as? String == "draft")
+            #expect((app1["deficiencies"] as? [[String: Any]])?.map { $0["code"] as? String } == ["physical_exam_missing"])
+            let id = app1["id"] as! Int
+            var v = app1["version"] as! Int
+
+            var (s, r) = try await Self.event(app, applicant, id, "submit", version: v)
+            #expect(s == .ok && r["state"] as? String == "submitted")
+            v = r["version"] as! Int
+            (s, r) = try await Self.event(app, reviewer, id, "request_correction", version: v, extra: ["reason": "请补交体检结论"])
+            #expect(r["state"] as? String == "deficient")
+            v = r["version"] as! Int
+            (s, r) = try await Self.event(app, applicant, id, "submit", version: v)
+            v = r["version"] as! Int
+            (s, r) = try await Self.event(app, reviewer, id, "accept", version: v)
+            #expect(r["state"] as? String == "ability_test")
+            v = r["version"] as! Int
+            (s, r) = try await Self.event(app, reviewer, id, "score_ability_test", version: v, extra: ["scores": [72, 80, 76]])
+            #expect(r["state"] as? String == "review")
+            v = r["version"] as! Int
+            (s, r) = try await Self.event(app, reviewer, id, "approve", version: v)
+            #expect(r["state"] as? String == "approved")
+            v = r["version"] as! Int
+            // Not yet on notice: no certificate.
+            (s, _) = try await Self.event(app, reviewer, id, "issue_certificate", version: v)
+            #expect(s == .unprocessableEntity)
+
+            let (ns, notice) = try await Self.post(app, reviewer, "/api/v1/certification/notices", ["applicationIds": [id], "days": 7])
+            #expect(ns == .created)
+            let noticeId = notice["id"] as! Int
+            try await app.check(.GET, "/api/v1/certification/notices/\(noticeId)") { res in
+                #expect(res.status == .ok)
+                let entry = ((try? res.json())?["entries"] as? [[String: Any]])?.first ?? [:]
+                #expect(entry["residentId"] as? String == Masking.residentID(rid))
+                #expect(entry["name"] as? String != "申请人甲")
+                #expect(!res.text.contains(rid))
+            }
+            let (_, detail) = try await Self.get(app, reviewer, "/api/v1/certification/applications/\(id)")
+            v = detail["version"] as! Int
+            #expect(detail["state"] as? String == "noticed")
+            (s, _) = try await Self.event(app, reviewer, id, "issue_certificate", version: v)
+            #expect(s == .unprocessableEntity, "the notice period is still running")
+            clock.advance(8 * 86400)
+            // A week later: new sign-ins (tokens last 12 hours).
+            reviewer = try await app.token("reviewer")
+            applicant = try await app.token("applicant")
+            (s, r) = try await Self.event(app, reviewer, id, "issue_certificate", version: v)
+            #expect(s == .ok && r["state"] as? String == "certified")
+
+            let (_, list) = try await Self.get(app, reviewer, "/api/v1/certificates")
+            let number = ((list["items"] as? [[String: Any]])?.first?["number"] as? String) ?? ""
+            #expect(number.count == 17 && number.hasSuffix("000001"))
+            try await app.check(.GET, "/api/v1/certificates/verify?number=\(number)&name=\("申请人甲".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)") { res in
+                #expect(res.status == .ok)
+                #expect((try? res.json())?["valid"] as? Bool == true)
+                #expect((try? res.json())?["authority"] as? String == "武安市教育局")
+            }
+            try await app.check(.GET, "/api/v1/certificates/verify?number=\(number)&name=x") { res in #expect(res.status == .notFound) }
+
+            // The full timeline.
+            let (_, done) = try await Self.get(app, applicant, "/api/v1/certification/applications/\(id)")
+            let events = (done["history"] as? [[String: Any]])?.compactMap { $0["event"] as? String }
+            #expect(events == ["submit", "request_correction", "submit", "accept", "score_ability_test", "approve", "notice", "issue_certificate"])
+            #expect((done["history"] as? [[String: Any]])?.allSatisfy { $0["actor"] is String && $0["at"] is String } == true)
+        }
+    }
+
+    static func get(_ app: Application, _ token: String, _ path: String) async throws -> (HTTPStatus, [String: Any]) {
+        var out: (HTTPStatus, [String: Any]) = (.internalServerError, [:])
+        try await app.check(.GET, path, headers: bearer(token)) { res in out = (res.status, (try? res.json()) ?? [:]) }
+        return out
+    }
+
+    /// Creates and submits an application as the applicant, then accepts it as the reviewer.
+    static func inReview(_ app: Application, type: String, rid: String) async throws -> (id: Int, version: Int) {
+        let applicant = try await app.token("applicant"), reviewer = try await app.token("reviewer")
+        let (_, a) = try await post(app, applicant, "/api/v1/certification/applications", body(type: type, rid: rid))
+        let id = a["id"] as! Int
+        var (_, r) = try await event(app, applicant, id, "submit", version: a["version"] as! Int)
+        (_, r) = try await event(app, reviewer, id, "accept", version: r["version"] as! Int)
+        return (id, r["version"] as! Int)
+    }
+
+    @Test("a senior application: the county forwards, the prefecture decides", arguments: TestDB.all)
+    func senior(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            _ = try await Self.windows(app)
+            let (id, v) = try await Self.inReview(app, type: "senior", rid: Fixture.residentID("19970101", 31))
+            let reviewer = try await app.token("reviewer"), prefecture = try await app.token("prefecture")
+            #expect(try await Self.event(app, reviewer, id, "approve", version: v).0 == .forbidden)
+            #expect(try await Self.event(app, prefecture, id, "approve", version: v).0 == .unprocessableEntity)
+            let (_, f) = try await Self.event(app, reviewer, id, "forward", version: v)
+            #expect(f["state"] as? String == "forwarded")
+            let (s, a) = try await Self.event(app, prefecture, id, "approve", version: f["version"] as! Int)
+            #expect(s == .ok && a["state"] as? String == "approved")
+            // Types 1–3 are not the prefecture's.
+            let (pid, pv) = try await Self.inReview(app, type: "primary", rid: Fixture.residentID("19970202", 32))
+            #expect(try await Self.event(app, prefecture, pid, "approve", version: pv).0 == .notFound)
+            // Rejections carry a coded reason.
+            let (rs, rb) = try await Self.event(app, reviewer, pid, "reject", version: pv)
+            #expect(rs == .unprocessableEntity && (rb["fields"] as? [String: Any])?["reason"] != nil)
+            #expect(try await Self.event(app, reviewer, pid, "reject", version: pv, extra: ["reason": "putonghua_below_minimum"]).0 == .ok)
+            // Someone else's application is not there for an applicant; a teacher has no business here.
+            let teacher = try await app.token("t1")
+            #expect(try await Self.get(app, teacher, "/api/v1/certification/applications/\(id)").0 == .notFound)
+            #expect(try await Self.post(app, teacher, "/api/v1/certification/applications", Self.body(rid: Fixture.residentID("19970303", 33))).0 == .forbidden)
+        }
+    }
+
+    @Test("bad input: field errors, a stale version, an event out of place", arguments: TestDB.all)
+    func errors(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            _ = try await Self.windows(app)
+            let applicant = try await app.token("applicant")
+            let (s, e) = try await Self.post(app, applicant, "/api/v1/certification/applications", ["residentId": "123", "type": "pilot"])
+            #expect(s == .unprocessableEntity)
+            let fields = e["fields"] as? [String: Any] ?? [:]
+            #expect(Set(fields.keys).isSuperset(of: ["name", "residentId", "type", "subject", "education", "putonghua", "route"]))
+            let rid = Fixture.residentID("19960404", 41)
+            let (_, a) = try await Self.post(app, applicant, "/api/v1/certification/applications", Self.body(rid: rid))
+            #expect(try await Self.post(app, applicant, "/api/v1/certification/applications", Self.body(rid: rid)).0 == .conflict)
+            let id = a["id"] as! Int
+            #expect(try await Self.event(app, applicant, id, "submit", version: 99).0 == .conflict)
+            #expect(try await Self.event(app, applicant, id, "approve", version: 1).0 == .forbidden)
+            #expect(try await Self.event(app, applicant, id, "issue_certificate", version: 1).0 == .forbidden)
+            #expect(try await Self.event(app, applicant, id, "submit", version: 1).0 == .ok)
+            #expect(try await Self.event(app, applicant, id, "submit", version: 2).0 == .unprocessableEntity)
+            #expect(try await Self.event(app, applicant, id, "fly", version: 1).0 == .unprocessableEntity)
+        }
+    }
+
+    @Test("two reviewers act at once: one succeeds, the other gets 409", arguments: TestDB.all)
+    func concurrentReviewers(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            _ = try await Self.windows(app)
+            let (id, v) = try await Self.inReview(app, type: "primary", rid: Fixture.residentID("19950505", 51))
+            let reviewer = try await app.token("reviewer"), admin = try await app.token("admin")
+            let results = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                group.addTask { try await Self.event(app, reviewer, id, "approve", version: v).0 }
+                group.addTask { try await Self.event(app, admin, id, "reject", version: v, extra: ["reason": "other"]).0 }
+                var out: [HTTPStatus] = []
+                for try await s in group { out.append(s) }
+                return out
+            }
+            #expect(results.sorted { $0.code < $1.code } == [.ok, .conflict])
+            let (_, detail) = try await Self.get(app, reviewer, "/api/v1/certification/applications/\(id)")
+            #expect((detail["history"] as? [[String: Any]])?.count == 3)
+        }
+    }
+
+    @Test("fifty certificates issued in parallel get fifty consecutive serials", arguments: TestDB.all)
+    func parallelCertificates(db: TestDB) async throws {
+        let clock = TestClock()
+        try await withApp(db, clock: clock) { app, _ in
+            let w = try await Self.windows(app)
+            // Fifty applications already on a notice that has ended.
+            let now = clock.now.timeIntervalSince1970
+            struct Id: Decodable { let id: Int }
+            let notice = try await app.db.sql.raw("INSERT INTO cert_notices (window_id, title, from_on, to_on, created_by, created_at) VALUES (\(bind: w.open), 'n', '2020-01-01', '2020-01-07', 'x', \(bind: now)) RETURNING id").first(decoding: Id.self)!.id
+            var ids: [Int] = []
+            for k in 0..<50 {
+                let rid = Fixture.residentID(String(format: "1990%02d%02d", 1 + k / 28, 1 + k % 28), 100 + k)
+                let id = try await app.db.sql.raw("""
+                    INSERT INTO cert_applications (window_id, name, resident_id, gender, type, subject, education, normal_graduate, putonghua, route, physical_exam, township, state, version, created_at, updated_at)
+                    VALUES (\(bind: w.open), \(bind: "人\(k)"), \(bind: rid), 'male', 'junior', 'math', 'bachelor', \(bind: false), '2B', 'national_exam', 'pass', \(bind: false), 'noticed', 1, \(bind: now), \(bind: now)) RETURNING id
+                    """).first(decoding: Id.self)!.id
+                try await app.db.sql.raw("INSERT INTO cert_notice_entries (notice_id, application_id) VALUES (\(bind: notice), \(bind: id))").run()
+                ids.append(id)
+            }
+            let reviewer = try await app.token("reviewer")
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for id in ids { group.addTask { try await Self.event(app, reviewer, id, "issue_certificate", version: 1).0 } }
+                var out: [HTTPStatus] = []
+                for try await s in group { out.append(s) }
+                return out
+            }
+            #expect(statuses.allSatisfy { $0 == .ok })
+            struct S: Decodable { let serial: Int; let number: String }
+            let rows = try await app.db.sql.raw("SELECT serial, number FROM certificates ORDER BY serial").all(decoding: S.self)
+            #expect(rows.map(\.serial) == Array(1...50))
+            #expect(Set(rows.map(\.number)).count == 50)
+        }
+    }
+
+    @Test("an open objection holds the certificate; a revocation for fraud bars new applications for 5 years", arguments: TestDB.all)
+    func objectionAndBar(db: TestDB) async throws {
+        let clock = TestClock()
+        try await withApp(db, clock: clock) { app, _ in
+            _ = try await Self.windows(app)
+            let rid = Fixture.residentID("19940606", 61)
+            let (id, v) = try await Self.inReview(app, type: "junior", rid: rid)
+            var reviewer = try await app.token("reviewer")
+            _ = try await Self.event(app, reviewer, id, "approve", version: v)
+            let (_, notice) = try await Self.post(app, reviewer, "/api/v1/certification/notices", ["applicationIds": [id], "days": 5])
+            let nid = notice["id"] as! Int
+            // The public files an objection, without signing in.
+            let (_, ob) = try jsonBody(["applicationId": id, "filedBy": "王某", "contact": "13800000000", "text": "该申请人的学历证书存疑，请核查。"])
+            var objection = 0
+            try await app.check(.POST, "/api/v1/certification/notices/\(nid)/objections", headers: ["Content-Type": "application/json"], body: ob) { res in
+                #expect(res.status == .created)
+                objection = (try? res.json())?["id"] as? Int ?? 0
+            }
+            clock.advance(6 * 86400)
+            reviewer = try await app.token("reviewer")
+            let (ds, d) = try await Self.get(app, reviewer, "/api/v1/certification/applications/\(id)")
+            #expect(ds == .ok, "\(d)")
+            let version = try #require(d["version"] as? Int)
+            let (blocked, body) = try await Self.event(app, reviewer, id, "issue_certificate", version: version)
+            #expect(blocked == .unprocessableEntity && body["code"] as? String == "objection_open")
+            #expect(try await Self.post(app, reviewer, "/api/v1/certification/objections/\(objection)", ["status": "dismissed", "resolution": "核查学历证书无误"]).0 == .ok)
+            let (ok, issued) = try await Self.event(app, reviewer, id, "issue_certificate", version: version)
+            #expect(ok == .ok)
+            let (_, revoked) = try await Self.event(app, reviewer, id, "revoke", version: issued["version"] as! Int, extra: ["reason": "fraud"])
+            #expect(revoked["state"] as? String == "revoked")
+            // Applying again: barred.
+            let applicant = try await app.token("applicant")
+            let (_, again) = try await Self.post(app, applicant, "/api/v1/certification/applications", Self.body(type: "primary", rid: rid))
+            #expect((again["deficiencies"] as? [[String: Any]])?.contains { $0["code"] as? String == "barred" } == true)
+            struct U: Decodable { let until: String }
+            let until = try await app.db.sql.raw("SELECT until FROM cert_bars").first(decoding: U.self)?.until ?? ""
+            #expect(until.hasPrefix(String(CivilDate.today(clock.now).year + 5)))
+        }
+    }
+
+    @Test("the demo county's closed window gives the seed's year: 82 applied, 42 certified (12/22/3/5)")
+    func demoStatistics() async throws {
+        try await withApp(.sqlite, fixture: false) { app, _ in
+            try await DemoCounty(today: CivilDate.today(app.clock.now())).seed(app: app)
+            let reviewer = try await app.token("reviewer", password: DemoCounty.password)
+            let (_, windows) = try await Self.get(app, reviewer, "/api/v1/certification/windows")
+            let closed = (windows["items"] as? [[String: Any]])?.first { ($0["closesOn"] as? String ?? "9") < CivilDate.today(app.clock.now()).description }?["id"] as? Int
+            let (_, s) = try await Self.get(app, reviewer, "/api/v1/certification/statistics?window=\(closed ?? -1)")
+            #expect(s["applied"] as? Int == 82)
+            #expect(s["certified"] as? Int == 42)
+            #expect(s["byType"] as? [String: Int] == ["primary": 12, "junior": 22, "senior": 3, "vocational": 5])
+            let reasons = s["failureReasons"] as? [String: Int] ?? [:]
+            #expect(reasons.max { $0.value < $1.value }?.key == "putonghua_below_minimum")
+            let (_, certs) = try await Self.get(app, reviewer, "/api/v1/certificates?window=\(closed ?? -1)")
+            #expect(certs["total"] as? Int == 42)
+            let applicant = try await app.token("applicant1", password: DemoCounty.password)
+            _ = applicant
+            struct N: Decodable { let n: Int }
+            let folders = try await app.db.sql.raw("SELECT COUNT(*) AS n FROM archive_folders f JOIN cert_applications a ON a.id = f.application_id WHERE a.window_id = \(bind: closed ?? -1)").first(decoding: N.self)?.n
+            #expect(folders == 78)
+        }
+    }
+}
