@@ -15,9 +15,13 @@ public struct AppConfig: Sendable {
     public var security: SecurityPolicy
     public var demo: Bool
     public var logQueries: Bool
+    /// PostgreSQL connections per event loop (one loop per core).
+    public var postgresConnectionsPerLoop: Int
 
-    public init(database: Database, dataDir: String, sqliteSynchronous: String = "FULL", security: SecurityPolicy = SecurityPolicy(), demo: Bool = false, logQueries: Bool = false) {
+    public init(database: Database, dataDir: String, sqliteSynchronous: String = "FULL", security: SecurityPolicy = SecurityPolicy(), demo: Bool = false, logQueries: Bool = false,
+                postgresConnectionsPerLoop: Int = 8) {
         self.database = database; self.dataDir = dataDir; self.sqliteSynchronous = sqliteSynchronous; self.security = security; self.demo = demo; self.logQueries = logQueries
+        self.postgresConnectionsPerLoop = postgresConnectionsPerLoop
     }
 
     public struct Invalid: Error, CustomStringConvertible {

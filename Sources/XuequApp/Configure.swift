@@ -57,7 +57,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     case .postgres(let url, let searchPath):
         var pg = try SQLPostgresConfiguration(url: url)
         if let searchPath { pg.searchPath = [searchPath] }
-        app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: 8, sqlLogLevel: config.logQueries ? .info : .debug), as: .psql)
+        app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: config.postgresConnectionsPerLoop, sqlLogLevel: config.logQueries ? .info : .debug), as: .psql)
         app.writeGate = WriteGate(flavor: .postgres)
     }
     if case .sqlite = config.database {

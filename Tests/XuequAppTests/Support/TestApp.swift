@@ -45,7 +45,9 @@ func withApp(_ db: TestDB, clock: TestClock = TestClock(), fixture: Bool = true,
             schema = s
             database = .postgres(url: ProcessInfo.processInfo.environment["TEST_DATABASE_URL"]!, searchPath: s)
         }
-        let config = AppConfig(database: database, dataDir: NSTemporaryDirectory(), security: security)
+        // Tests run in parallel, each with its own app: a small pool each keeps the server's
+        // max_connections (100 by default) enough for all of them.
+        let config = AppConfig(database: database, dataDir: NSTemporaryDirectory(), security: security, postgresConnectionsPerLoop: 3)
         try await configure(app, config)
         if let schema { try await app.db.sql.raw("CREATE SCHEMA \(ident: schema)").run() }
         app.clock = AppClock { clock.now }
