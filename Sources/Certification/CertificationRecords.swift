@@ -216,3 +216,35 @@ extension CertificationService {
         return (without, orphans)
     }
 }
+
+extension CertificationService {
+    /// The applications a caller may see: an applicant's own; a county reviewer's all; the
+    /// prefecture's types 4–6; filtered by window and state, newest first.
+    public func list(window: Int?, state: CertState?, page: PageSpec) async throws -> PageResult<CertApplicationRow> {
+        let actor = try req.requireActor()
+        var filter: SQLQueryString
+        switch actor.role {
+        case .applicant: filter = "a.user_id = \(bind: actor.userId)"
+        case .reviewer, .bureauAdmin: filter = "1 = 1"
+        case .prefectureReviewer: filter = "a.type IN ('senior', 'vocational', 'vocational_practice')"
+        default: throw DomainError.forbidden
+        }
+        if let window { filter = "\(filter) AND a.window_id = \(bind: window)" }
+        if let state { filter = "\(filter) AND a.state = \(bind: state.rawValue)" }
+        struct N: Decodable { let n: Int }
+        let total = try await db.sql.raw("SELECT COUNT(*) AS n FROM cert_applications a WHERE \(filter)").first(decoding: N.self)?.n ?? 0
+        let items = try await db.sql.raw("SELECT \(unsafeRaw: Self.columns) FROM cert_applications a WHERE \(filter) ORDER BY a.id DESC LIMIT \(bind: page.per) OFFSET \(bind: page.offset)")
+            .all(decoding: CertApplicationRow.self, with: Self.decoder)
+        return PageResult(items: items, total: total, request: page)
+    }
+
+    /// Objections filed against a notice (reviewers).
+    public func objections(window: Int?) async throws -> [(id: Int, noticeId: Int, applicationId: Int?, filedBy: String, contact: String, text: String, status: String)] {
+        let actor = try req.requireActor()
+        guard actor.role == .reviewer || actor.role == .prefectureReviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        struct O: Decodable { let id: Int; let noticeId: Int; let applicationId: Int?; let filedBy: String; let contact: String; let text: String; let status: String }
+        let filter: SQLQueryString = window.map { "WHERE o.notice_id IN (SELECT id FROM cert_notices WHERE window_id = \(bind: $0))" } ?? ""
+        return try await db.sql.raw("SELECT o.id, o.notice_id, o.application_id, o.filed_by, o.contact, o.text, o.status FROM cert_objections o \(filter) ORDER BY o.id DESC")
+            .all(decoding: O.self, with: Self.decoder).map { ($0.id, $0.noticeId, $0.applicationId, $0.filedBy, $0.contact, $0.text, $0.status) }
+    }
+}

@@ -112,6 +112,7 @@ enum Navigation {
         NavEntry(key: "nav.schools", path: "/schools") { $0.can(.registryRead) },
         NavEntry(key: "nav.teachers", path: "/teachers") { $0.can(.registryRead) },
         NavEntry(key: "nav.balance", path: "/balance") { $0.can(.balanceRead) },
+        NavEntry(key: "nav.certification", path: "/certification") { [.bureauAdmin, .reviewer, .prefectureReviewer, .applicant].contains($0.role) },
         NavEntry(key: "nav.imports", path: "/imports") { $0.can(.teachersImport) },
         NavEntry(key: "nav.users", path: "/admin/users") { $0.can(.usersManage) },
         NavEntry(key: "nav.audit", path: "/admin/audit") { $0.can(.auditRead) },

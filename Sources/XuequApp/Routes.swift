@@ -41,10 +41,12 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry) throws {
     // Browser pages: session cookie, CSRF on every form.
     let web = app.grouped(BrowserSessionMiddleware()).grouped(CSRFMiddleware())
     AccountPages().registerPublic(web)
+    CertificationPages().registerPublic(web)
     let authed = web.grouped(RequireActorMiddleware())
     AccountPages().register(authed)
     RegistryPages().register(authed)
     BalancePages().register(authed)
+    CertificationPages().register(authed)
     AdminPages().register(authed)
 }
 

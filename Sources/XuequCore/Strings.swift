@@ -5,7 +5,7 @@ public enum L10n {
         return locale == .en ? pair.1 : pair.0
     }
 
-    static let table: [String: (String, String)] = core.merging(balance) { a, _ in a }
+    static let table: [String: (String, String)] = core.merging(balance) { a, _ in a }.merging(certification) { a, _ in a }
 
     static let core: [String: (String, String)] = [
         "app.name": ("学区管理平台", "Xuequ school districts"),

@@ -1,0 +1,359 @@
+import Foundation
+import Vapor
+import XuequCore
+import XuequKit
+
+/// Browser pages of 教师资格认定: the applicant's and reviewers' pages (signed in), and the
+/// public notice, objection form and certificate check (no sign-in).
+public struct CertificationPages: Sendable {
+    public init() {}
+
+    public func registerPublic(_ r: any RoutesBuilder) {
+        r.get("notices", ":id", use: publicNotice)
+        r.post("notices", ":id", "objections", use: fileObjection)
+        r.get("verify", use: verify)
+    }
+
+    public func register(_ r: any RoutesBuilder) {
+        r.get("certification", use: home)
+        r.get("certification", "apply", use: applyForm)
+        r.post("certification", "apply", use: apply)
+        r.get("certification", "applications", ":id", use: detail)
+        r.post("certification", "applications", ":id", "events", use: event)
+        r.get("certification", "applications", ":id", "certificate", use: certificate)
+        r.post("certification", "notices", use: createNotice)
+        r.post("certification", "objections", ":id", use: resolveObjection)
+        r.get("certification", "statistics", use: statistics)
+        r.get("certification", "export", use: export)
+    }
+
+    static func id(_ req: Request) throws -> Int {
+        guard let v = req.parameters.get("id", as: Int.self) else { throw DomainError.notFound(LocalizedText(zh: "申请", en: "application")) }
+        return v
+    }
+
+    struct Row: Encodable, Sendable {
+        let id: Int; let name: String; let residentId: String; let type: String; let subject: String; let route: String
+        let state: String; let stateKey: String; let submitted: String; let selectable: Bool
+    }
+
+    static func row(_ a: CertApplicationRow, _ locale: UILocale, full: Bool) -> Row {
+        let submitted = a.submittedAt.map { CivilDate.today(Date(timeIntervalSince1970: $0)).description } ?? ""
+        return Row(id: a.id, name: full ? a.name : Masking.name(a.name), residentId: full ? a.residentId : Masking.residentID(a.residentId),
+                   type: a.certType.label(locale), subject: Subject(rawValue: a.subject)?.label(locale) ?? a.subject, route: a.certRoute.label(locale),
+                   state: a.certState.label(locale), stateKey: a.state, submitted: submitted, selectable: a.certState == .approved)
+    }
+
+    // MARK: signed-in home: the applicant's own, or the reviewers' queue
+
+    struct WindowView: Encodable, Sendable { let id: Int; let name: String; let opensOn: String; let closesOn: String; let authority: String; let dueOn: String; let overdue: Int }
+    struct HomePage: Encodable, Sendable {
+        let layout: Layout
+        let isApplicant: Bool
+        let canNotice: Bool
+        let windows: [SelectOption]
+        let states: [SelectOption]
+        let window: WindowView?
+        let rows: [Row]
+        let pager: Pager
+        let notices: [NoticeView]
+        let objections: [ObjectionView]
+        let hasOpenWindow: Bool
+    }
+    struct ObjectionView: Encodable, Sendable { let id: Int; let noticeId: Int; let applicationId: Int?; let filedBy: String; let contact: String; let text: String; let open: Bool }
+
+    func home(req: Request) async throws -> Response {
+        let actor = try req.requireActor()
+        let locale = req.uiLocale
+        let service = CertificationService(req)
+        let q = (try? req.query.decode([String: String].self)) ?? [:]
+        let windows = try await service.windows()
+        let today = service.today
+        let isApplicant = actor.role == .applicant
+        let windowId = q["window"].flatMap { Int($0) } ?? (isApplicant ? nil : windows.first?.id)
+        let state = q["state"].flatMap { CertState(rawValue: $0) }
+        let page = try await service.list(window: windowId, state: state, page: PageSpec(page: q["page"].flatMap { Int($0) }, per: 50))
+        var windowView: WindowView?
+        if let w = windows.first(where: { $0.id == windowId }), !isApplicant {
+            let s = try await service.statistics(window: w.id)
+            windowView = WindowView(id: w.id, name: w.name, opensOn: w.opensOn, closesOn: w.closesOn, authority: w.authority, dueOn: s.dueOn, overdue: s.overdue)
+        }
+        let open = windows.contains { w in (CivilDate(parsing: w.opensOn).map { $0 <= today } ?? false) && (CivilDate(parsing: w.closesOn).map { $0 >= today } ?? false) }
+        let objections = isApplicant ? [] : try await service.objections(window: windowId).map { ObjectionView(id: $0.id, noticeId: $0.noticeId, applicationId: $0.applicationId, filedBy: $0.filedBy, contact: $0.contact, text: $0.text, open: $0.status == "open") }
+        return try await req.page("cert/home", HomePage(
+            layout: req.layout("nav.certification", title: L10n.text(isApplicant ? "cert.mine" : "cert.queue", locale)),
+            isApplicant: isApplicant, canNotice: actor.role == .reviewer || actor.role == .prefectureReviewer || actor.role == .bureauAdmin,
+            windows: windows.map { SelectOption(value: String($0.id), label: "\($0.name)（\($0.opensOn)—\($0.closesOn)）", selected: $0.id == windowId) },
+            states: options(CertState.self, selected: state?.rawValue, locale: locale), window: windowView,
+            rows: page.items.map { Self.row($0, locale, full: true) }, pager: Pager(page, req: req),
+            notices: isApplicant ? [] : try await CertificationService.notices(on: req.db), objections: objections, hasOpenWindow: open))
+    }
+
+    // MARK: applying
+
+    struct ApplyPage: Encodable, Sendable {
+        let layout: Layout
+        let values: [String: String]
+        let errors: [String: String]
+        let types: [SelectOption]; let subjects: [SelectOption]; let educations: [SelectOption]; let putonghuas: [SelectOption]
+        let routes: [SelectOption]; let physicals: [SelectOption]
+        let isApplicant: Bool
+    }
+
+    func applyForm(req: Request) async throws -> Response {
+        let actor = try req.requireActor()
+        var values: [String: String] = [:]
+        if actor.role == .applicant { values["name"] = actor.displayName }
+        return try await applyPage(req, values: values, errors: [:])
+    }
+
+    func applyPage(_ req: Request, values: [String: String], errors: [String: String], status: HTTPStatus = .ok) async throws -> Response {
+        let actor = try req.requireActor()
+        guard actor.role == .applicant || actor.role == .reviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        let l = req.uiLocale
+        return try await req.page("cert/apply", ApplyPage(
+            layout: req.layout("nav.certification", title: L10n.text("cert.apply", l)), values: values, errors: errors,
+            types: options(CertType.self, selected: values["type"], locale: l), subjects: options(Subject.self, selected: values["subject"], locale: l),
+            educations: options(Education.self, selected: values["education"] ?? "bachelor", locale: l), putonghuas: options(Putonghua.self, selected: values["putonghua"] ?? "2B", locale: l),
+            routes: options(CertRoute.self, selected: values["route"], locale: l), physicals: options(PhysicalExam.self, selected: values["physicalExam"] ?? "pending", locale: l),
+            isApplicant: actor.role == .applicant), status: status)
+    }
+
+    func apply(req: Request) async throws -> Response {
+        var form = try req.content.decode([String: String].self)
+        form.removeValue(forKey: "_csrf")
+        var d = ApplicationDraft()
+        d.name = form["name"]; d.residentId = form["residentId"]; d.phone = form["phone"]; d.type = form["type"]; d.subject = form["subject"]
+        d.education = form["education"]; d.normalGraduate = form["normalGraduate"] == "on"; d.putonghua = form["putonghua"]; d.route = form["route"]
+        d.examPassedOn = form["examPassedOn"]; d.physicalExam = form["physicalExam"]; d.township = form["township"] == "on"
+        do {
+            let (a, _) = try await CertificationService(req).create(d)
+            return req.redirect(to: "/certification/applications/\(a.id)", flash: L10n.text("cert.created", req.uiLocale))
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            var m = e.fields.mapValues { $0(req.uiLocale) }
+            if m.isEmpty { m["_"] = e.message(req.uiLocale) }
+            return try await applyPage(req, values: form, errors: m, status: e.kind == .conflict ? .conflict : .unprocessableEntity)
+        }
+    }
+
+    // MARK: one application
+
+    struct HistoryLine: Encodable, Sendable { let at: String; let text: String; let actor: String; let reason: String? }
+    struct EventButton: Encodable, Sendable { let key: String; let label: String; let needsReason: Bool; let needsScores: Bool; let danger: Bool }
+    struct DetailPage: Encodable, Sendable {
+        let layout: Layout
+        let app: Row
+        let facts: [SelectOption]
+        let deficiencies: [String]
+        let correctionDue: String?
+        let history: [HistoryLine]
+        let events: [EventButton]
+        let version: Int
+        let reasons: [SelectOption]
+        let revokeReasons: [SelectOption]
+        let hasCertificate: Bool
+        let scores: String?
+    }
+
+    func detail(req: Request) async throws -> Response {
+        let locale = req.uiLocale
+        let service = CertificationService(req)
+        let (a, history, deficiencies) = try await service.application(id: try Self.id(req))
+        let who = try service.actorRole(for: a)
+        let f = a.facts
+        let facts = [
+            (L10n.text("cert.name", locale), a.name), (L10n.text("cert.residentId", locale), who == .applicant ? a.residentId : Masking.residentID(a.residentId)),
+            (L10n.text("cert.type", locale), f.type.label(locale)), (L10n.text("cert.subject", locale), f.subject.label(locale)),
+            (L10n.text("cert.education", locale), f.education.label(locale)), (L10n.text("cert.putonghua", locale), f.putonghua.label(locale)),
+            (L10n.text("cert.route", locale), f.route.label(locale)), (L10n.text("cert.exam", locale), a.examPassedOn ?? "—"),
+            (L10n.text("cert.physical", locale), f.physicalExam.label(locale)),
+        ].map { SelectOption(value: $0.1, label: $0.0, selected: false) }
+        let fmt = DateFormatter()
+        fmt.dateFormat = "yyyy-MM-dd HH:mm"
+        fmt.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+        let lines = history.map { h in
+            HistoryLine(at: fmt.string(from: Date(timeIntervalSince1970: h.at)),
+                        text: "\(CertState(rawValue: h.fromState)?.label(locale) ?? h.fromState) → \(CertState(rawValue: h.toState)?.label(locale) ?? h.toState)",
+                        actor: h.actor, reason: h.reason)
+        }
+        let buttons = CertWorkflow.events(from: a.certState, actor: who, type: f.type, route: f.route).map { e in
+            EventButton(key: e.rawValue, label: e.label(locale), needsReason: e == .reject || e == .revoke || e == .requestCorrection,
+                        needsScores: e == .scoreAbilityTest, danger: e == .reject || e == .revoke || e == .withdraw)
+        }
+        let hasCertificate = try await service.certificate(applicationId: a.id) != nil
+        return try await req.page("cert/detail", DetailPage(
+            layout: req.layout("nav.certification", title: "\(a.name) · \(f.type.label(locale))"), app: Self.row(a, locale, full: true), facts: facts,
+            deficiencies: deficiencies.map { $0.reason(locale) }, correctionDue: a.certState == .deficient ? a.correctionDue : nil, history: lines, events: buttons,
+            version: a.version,
+            reasons: CertReason.allCases.filter { $0.barYears == nil && $0 != .barred }.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: false) },
+            revokeReasons: [CertReason.fraud, .examCheating, .conviction].map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: false) },
+            hasCertificate: hasCertificate, scores: a.scores))
+    }
+
+    func event(req: Request) async throws -> Response {
+        let id = try Self.id(req)
+        let form = try req.content.decode([String: String].self)
+        let scores = (form["scores"] ?? "").split(whereSeparator: { $0 == "," || $0 == "，" || $0 == " " || $0 == "、" }).compactMap { Double($0) }
+        let reason = [form["reason"], form["note"]].compactMap { $0?.trimmed }.filter { !$0.isEmpty }
+        // A coded reason first; a free note after it is kept in the history.
+        let reasonText = form["event"] == "request_correction" ? reason.joined(separator: "：") : form["reason"]
+        do {
+            _ = try await CertificationService(req).apply(id: id, .init(event: form["event"], version: form["version"].flatMap { Int($0) }, reason: reasonText, scores: scores.isEmpty ? nil : scores))
+            return req.redirect(to: "/certification/applications/\(id)", flash: L10n.text("cert.done", req.uiLocale))
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            let text = e.fields.isEmpty ? e.message(req.uiLocale) : e.fields.values.map { $0(req.uiLocale) }.joined(separator: "；")
+            return req.redirect(to: "/certification/applications/\(id)", flash: text, error: true)
+        }
+    }
+
+    // MARK: certificate
+
+    struct CertificatePage: Encodable, Sendable {
+        let layout: Layout
+        let number: String; let name: String; let gender: String; let birth: String; let type: String; let subject: String; let issuedOn: String; let authority: String
+        let revokedOn: String?
+    }
+
+    func certificate(req: Request) async throws -> Response {
+        let service = CertificationService(req)
+        let id = try Self.id(req)
+        guard let c = try await service.certificate(applicationId: id), let a = try await CertificationService.application(id, on: req.db) else {
+            throw DomainError.notFound(LocalizedText(zh: "证书", en: "certificate"))
+        }
+        let l = req.uiLocale
+        let rid = try? ResidentID.parse(a.residentId).get()
+        return try await req.page("cert/certificate", CertificatePage(
+            layout: req.layout("nav.certification", title: L10n.text("cert.certificate", l)), number: c.number, name: c.name,
+            gender: Gender(rawValue: a.gender)?.label(l) ?? a.gender, birth: rid.map { "\($0.birthDate.year)年\($0.birthDate.month)月\($0.birthDate.day)日" } ?? "",
+            type: CertType(rawValue: c.type)?.label(l) ?? c.type, subject: Subject(rawValue: c.subject)?.label(l) ?? c.subject, issuedOn: c.issuedOn, authority: c.authority,
+            revokedOn: c.revokedOn))
+    }
+
+    // MARK: notices and objections
+
+    struct NoticeForm: Content { let days: String?; let ids: [Int]? }
+
+    func createNotice(req: Request) async throws -> Response {
+        let form = try req.content.decode(NoticeForm.self)
+        do {
+            let n = try await CertificationService(req).createNotice(applicationIds: form.ids ?? [], days: form.days.flatMap { Int($0) } ?? 7)
+            return req.redirect(to: "/notices/\(n.id)", flash: L10n.text("cert.noticeCreated", req.uiLocale))
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            let text = e.fields.isEmpty ? e.message(req.uiLocale) : e.fields.values.map { $0(req.uiLocale) }.joined(separator: "；")
+            return req.redirect(to: "/certification?state=approved", flash: text, error: true)
+        }
+    }
+
+    func resolveObjection(req: Request) async throws -> Response {
+        let form = try req.content.decode([String: String].self)
+        do {
+            try await CertificationService(req).resolveObjection(id: try Self.id(req), upheld: form["status"] == "upheld", resolution: form["resolution"] ?? "")
+            return req.redirect(to: "/certification", flash: L10n.text("cert.done", req.uiLocale))
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            return req.redirect(to: "/certification", flash: e.fields.values.first.map { $0(req.uiLocale) } ?? e.message(req.uiLocale), error: true)
+        }
+    }
+
+    struct PublicNoticePage: Encodable, Sendable {
+        let layout: Layout
+        let notice: NoticeView
+        let entries: [NoticeEntryView]
+        let open: Bool
+        let errors: [String: String]
+        let values: [String: String]
+        let filed: Bool
+    }
+    struct NoticeEntryView: Encodable, Sendable { let name: String; let residentId: String; let type: String; let subject: String }
+
+    func publicNotice(req: Request) async throws -> Response {
+        try await noticePage(req, errors: [:], values: [:], filed: (try? req.query.get(String.self, at: "filed")) == "1")
+    }
+
+    func noticePage(_ req: Request, errors: [String: String], values: [String: String], filed: Bool, status: HTTPStatus = .ok) async throws -> Response {
+        guard let n = try await CertificationService.notice(try Self.id(req), on: req.db) else { throw DomainError.notFound(CertificationService.noticeWord) }
+        let l = req.uiLocale
+        let today = CertificationService(req).today
+        return try await req.page("cert/notice", PublicNoticePage(
+            layout: req.layout("", title: n.title), notice: n,
+            entries: n.entries.map { NoticeEntryView(name: $0.name, residentId: $0.residentId, type: CertType(rawValue: $0.type)?.label(l) ?? $0.type, subject: Subject(rawValue: $0.subject)?.label(l) ?? $0.subject) },
+            open: (CivilDate(parsing: n.to).map { $0 >= today } ?? false), errors: errors, values: values, filed: filed), status: status)
+    }
+
+    func fileObjection(req: Request) async throws -> Response {
+        var form = try req.content.decode([String: String].self)
+        form.removeValue(forKey: "_csrf")
+        let id = try Self.id(req)
+        do {
+            _ = try await CertificationService(req).object(noticeId: id, applicationId: nil, filedBy: form["filedBy"] ?? "", contact: form["contact"] ?? "", text: form["text"] ?? "")
+            return req.redirect(to: "/notices/\(id)?filed=1")
+        } catch let e as DomainError where e.kind == .invalid {
+            var m = e.fields.mapValues { $0(req.uiLocale) }
+            if m.isEmpty { m["_"] = e.message(req.uiLocale) }
+            return try await noticePage(req, errors: m, values: form, filed: false, status: .unprocessableEntity)
+        }
+    }
+
+    struct VerifyPage: Encodable, Sendable {
+        let layout: Layout
+        let number: String; let name: String; let asked: Bool
+        let found: Bool; let valid: Bool; let type: String?; let subject: String?; let issuedOn: String?; let authority: String?; let revokedOn: String?
+    }
+
+    func verify(req: Request) async throws -> Response {
+        let q = (try? req.query.decode([String: String].self)) ?? [:]
+        let number = (q["number"] ?? "").trimmed, name = (q["name"] ?? "").trimmed
+        let asked = !number.isEmpty || !name.isEmpty
+        let c = asked ? try await CertificationService.verify(number: number, name: name, on: req.db) : nil
+        let l = req.uiLocale
+        return try await req.page("cert/verify", VerifyPage(
+            layout: req.layout("", title: L10n.text("cert.verify", l)), number: number, name: name, asked: asked, found: c != nil, valid: c?.revokedOn == nil,
+            type: c.flatMap { CertType(rawValue: $0.type)?.label(l) }, subject: c.flatMap { Subject(rawValue: $0.subject)?.label(l) }, issuedOn: c?.issuedOn,
+            authority: c?.authority, revokedOn: c?.revokedOn))
+    }
+
+    // MARK: statistics and export
+
+    struct Count: Encodable, Sendable { let label: String; let n: Int }
+    struct StatisticsPage: Encodable, Sendable {
+        let layout: Layout
+        let windows: [SelectOption]
+        let windowId: Int
+        let applied: Int; let certified: Int; let meanDays: String?; let overdue: Int; let dueOn: String
+        let byType: [Count]; let failures: [Count]; let byState: [Count]
+        let archiveOk: Bool; let missing: String; let orphans: String
+    }
+
+    func statistics(req: Request) async throws -> Response {
+        let service = CertificationService(req)
+        let l = req.uiLocale
+        let windows = try await service.windows()
+        guard let windowId = (try? req.query.get(Int.self, at: "window")) ?? windows.last?.id else { throw DomainError.notFound(LocalizedText(zh: "认定批次", en: "window")) }
+        let s = try await service.statistics(window: windowId)
+        let archive = try await service.archiveMismatch(window: windowId)
+        return try await req.page("cert/statistics", StatisticsPage(
+            layout: req.layout("nav.certification", title: L10n.text("cert.statistics", l)),
+            windows: windows.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == windowId) }, windowId: windowId,
+            applied: s.applied, certified: s.certified, meanDays: s.meanDaysToDecision.map { String(format: "%.1f", $0) }, overdue: s.overdue, dueOn: s.dueOn,
+            byType: CertType.allCases.compactMap { t in s.byType[t.rawValue].map { Count(label: t.label(l), n: $0) } },
+            failures: s.failureReasons.sorted { $0.value > $1.value }.map { Count(label: CertReason(rawValue: $0.key)?.label(l) ?? $0.key, n: $0.value) },
+            byState: CertState.allCases.compactMap { st in s.byState[st.rawValue].map { Count(label: st.label(l), n: $0) } },
+            archiveOk: archive.withoutFolder.isEmpty && archive.folderWithoutApplication.isEmpty,
+            missing: archive.withoutFolder.map(String.init).joined(separator: "、"), orphans: archive.folderWithoutApplication.joined(separator: "、")))
+    }
+
+    /// Certified records of a window for upload to the national system (xlsx).
+    func export(req: Request) async throws -> Response {
+        let service = CertificationService(req)
+        let window = try? req.query.get(Int.self, at: "window")
+        let rows = try await service.certificates(window: window)
+        var table = [["证书编号", "姓名", "身份证号", "资格种类", "任教学科", "发证日期", "认定机构", "状态"]]
+        for c in rows {
+            table.append([c.number, c.name, c.residentId, CertType(rawValue: c.type)?.zh ?? c.type, Subject(rawValue: c.subject)?.zh ?? c.subject, c.issuedOn, c.authority, c.revokedOn == nil ? "有效" : "已撤销"])
+        }
+        let data = try XLSXWriter.write(SheetTable(rows: table), sheetName: "认定通过名单")
+        let res = Response(status: .ok, body: .init(data: data))
+        res.headers.contentType = HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"certified.xlsx\"; filename*=UTF-8''\("教师资格认定通过名单.xlsx".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+        return res
+    }
+}
