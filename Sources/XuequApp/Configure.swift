@@ -57,7 +57,10 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     case .postgres(let url, let searchPath):
         var pg = try SQLPostgresConfiguration(url: url)
         if let searchPath { pg.searchPath = [searchPath] }
-        app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: config.postgresConnectionsPerLoop, sqlLogLevel: config.logQueries ? .info : .debug), as: .psql)
+        // Writers that queue on one row (a body's certificate serial) hold their connections while
+        // they wait; give a burst of them 30 s, not the default 10, before a request gives up.
+        app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: config.postgresConnectionsPerLoop, connectionPoolTimeout: .seconds(30),
+                                    sqlLogLevel: config.logQueries ? .info : .debug), as: .psql)
         app.writeGate = WriteGate(flavor: .postgres)
     }
     if case .sqlite = config.database {
