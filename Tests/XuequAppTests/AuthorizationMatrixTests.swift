@@ -55,6 +55,10 @@ struct AuthorizationMatrixTests {
             Case(method: .GET, path: "/api/v1/balance/summary?district=\(f.districts["D2"]!)", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .POST, path: "/api/v1/balance/whatif", body: { f, _ in ["facilities": [["schoolId": f.schools["T0003"]!, "facility": "books", "amount": 100]]] },
                  expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/certification/windows", body: nil, expect: [:], otherwise: 200),
+            Case(method: .GET, path: "/api/v1/certification/statistics?window=999", body: nil, expect: ["admin": 404, "reviewer": 404, "prefecture": 404], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/certificates", body: nil, expect: ["admin": 200, "reviewer": 200, "prefecture": 200], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/certification/applications", body: { _, _ in ["name": ""] }, expect: ["admin": 422, "reviewer": 422, "applicant": 422], otherwise: 403),
             Case(method: .GET, path: "/api/v1/me", body: nil, expect: Dictionary(uniqueKeysWithValues: roles.map { ($0, UInt(200)) }), otherwise: 200),
         ]
     }
@@ -93,6 +97,9 @@ struct AuthorizationMatrixTests {
             Case(method: .GET, path: "/balance/rules", body: nil, expect: balanceReaders, otherwise: 403),
             Case(method: .GET, path: "/balance/equity", body: nil, expect: balanceReaders, otherwise: 403),
             Case(method: .GET, path: "/balance/aid", body: nil, expect: balanceReaders, otherwise: 403),
+            Case(method: .GET, path: "/certification", body: nil, expect: ["admin": 200, "reviewer": 200, "prefecture": 200, "applicant": 200], otherwise: 403),
+            Case(method: .GET, path: "/certification/apply", body: nil, expect: ["admin": 200, "reviewer": 200, "applicant": 200], otherwise: 403),
+            Case(method: .GET, path: "/certification/export", body: nil, expect: ["admin": 200, "reviewer": 200, "prefecture": 200], otherwise: 403),
             Case(method: .GET, path: "/admin/users", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/admin/users/1", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/admin/audit", body: nil, expect: ["admin": 200], otherwise: 403),
