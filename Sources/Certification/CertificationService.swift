@@ -285,7 +285,7 @@ public struct CertificationService: Sendable {
         guard input.version == a.version else { throw Self.stale }
         let window = try await Self.window(a.windowId, on: db)!
         let today = self.today, now = self.now, ctx = req.auditContext
-        let actorName = try req.requireActor().username
+        let actorName = Masking.username(try req.requireActor().username)
         // The event's own checks, before anything is written.
         var due: String?
         if event == .requestCorrection {

@@ -160,7 +160,7 @@ struct AdminPages {
                     throw DomainError(.conflict, code: "duplicate_username", LocalizedText(zh: "用户名已存在", en: "username exists"), fields: ["username": LocalizedText(zh: "用户名已存在", en: "username exists")])
                 }
                 let id = try await Accounts.insertUser(.init(username: username, displayName: displayName, role: scope.role, districtId: scope.districtId, schoolId: scope.schoolId, teacherId: scope.teacherId), passwordHash: hash, on: tx, now: now)
-                try await Audit.record(on: tx, ctx, action: "user.create", entity: "user", entityId: String(id), summary: "\(username) as \(scope.role.rawValue)")
+                try await Audit.record(on: tx, ctx, action: "user.create", entity: "user", entityId: String(id), summary: "\(Masking.username(username)) as \(scope.role.rawValue)")
                 return id
             }
             return try await form(req: req, action: "/admin/users/\(id)", isNew: false, values: Self.values(b), errors: [:], newPassword: password, userId: id)

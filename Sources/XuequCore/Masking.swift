@@ -15,6 +15,14 @@ public enum Masking {
     }
 
     /// Surname kept, the given name starred: 张三 → 张*, 欧阳小明 → 欧阳**.
+    /// A sign-in name as logs may keep it: applicants sign in with their resident ID, which no log
+    /// keeps in full; a phone-number username is masked too; other usernames stay as they are.
+    public static func username(_ u: String) -> String {
+        if u.count == 18, u.prefix(17).allSatisfy(\.isNumber) { return residentID(u) }
+        if u.count == 11, u.allSatisfy(\.isNumber) { return phone(u) }
+        return u
+    }
+
     public static func name(_ name: String) -> String {
         let c = Array(name)
         guard c.count > 1 else { return name }

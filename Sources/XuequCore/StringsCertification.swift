@@ -30,6 +30,10 @@ extension L10n {
         "cert.archiveMissing": ("缺少档案袋的申请：{0}", "Applications without a folder: {0}"), "cert.archiveOrphans": ("没有对应申请的档案袋：{0}", "Folders without an application: {0}"),
         "cert.export": ("导出通过名单 Excel", "Export certified (.xlsx)"), "cert.public": ("公示与查验", "Notices and verification"),
         "cert.created": ("申请已保存为草稿，请核对自查结果后提交。", "Saved as a draft: check the list, then submit."),
+        "cert.register": ("申请人注册", "Register as an applicant"),
+        "cert.registerIntro": ("申请教师资格认定的人员在此注册账户：用户名为身份证号。已有账户请直接登录。", "People applying for a teacher qualification register here; the username is the resident ID. Already registered? Sign in."),
+        "cert.registered": ("注册成功，请用身份证号和密码登录", "Registered: sign in with your resident ID and password"),
+        "cert.password": ("密码（至少10个字符）", "Password (at least 10 characters)"), "cert.confirm": ("再次输入密码", "Repeat the password"),
         "cert.done": ("已办理", "Done"), "cert.noticeCreated": ("公示已发布", "Notice published"), "cert.noWindow": ("目前没有正在受理的批次。", "No window is open now."),
     ]
 }

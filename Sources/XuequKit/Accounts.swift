@@ -119,7 +119,7 @@ public enum Accounts {
             // Same work as for a real account, so timing does not tell which usernames exist.
             _ = try await verifyPassword(password, hash: "$2b$04$abcdefghijklmnopqrstuu5I1r2C6dVJ6WvC8QnV8nRZ0V9Q3X4h6", app: app)
             try await req.write { tx in
-                try await Audit.record(on: tx, AuditContext(actorId: nil, actorName: String(username.prefix(40)), requestId: req.requestID, address: req.clientAddress), action: "auth.login_failed", entity: "user", entityId: "-", summary: "unknown user or inactive")
+                try await Audit.record(on: tx, AuditContext(actorId: nil, actorName: Masking.username(String(username.prefix(40))), requestId: req.requestID, address: req.clientAddress), action: "auth.login_failed", entity: "user", entityId: "-", summary: "unknown user or inactive")
             }
             throw badCredentials
         }
@@ -128,7 +128,7 @@ public enum Accounts {
             throw DomainError(.locked, code: "account_locked", LocalizedText(zh: "连续登录失败次数过多，账户已锁定，请\(minutes)分钟后再试", en: "too many failed sign-ins: the account is locked, try again in \(minutes) min"))
         }
         let ok = try await verifyPassword(password, hash: user.passwordHash, app: app)
-        let ctx = AuditContext(actorId: user.id, actorName: user.username, requestId: req.requestID, address: req.clientAddress)
+        let ctx = AuditContext(actorId: user.id, actorName: Masking.username(user.username), requestId: req.requestID, address: req.clientAddress)
         if !ok {
             let failures = user.failedLogins + 1
             let lock = failures >= policy.maxFailedLogins
@@ -155,7 +155,7 @@ public enum Accounts {
         let token = randomToken()
         let csrf = randomToken(bytes: 24)
         let now = req.application.clock.now().timeIntervalSince1970
-        let ctx = AuditContext(actorId: user.id, actorName: user.username, requestId: req.requestID, address: req.clientAddress)
+        let ctx = AuditContext(actorId: user.id, actorName: Masking.username(user.username), requestId: req.requestID, address: req.clientAddress)
         try await req.write { tx in
             try await tx.sql.raw("INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen_at) VALUES (\(bind: tokenHash(token)), \(bind: user.id), \(bind: csrf), \(bind: now), \(bind: now))").run()
             try await tx.sql.raw("DELETE FROM sessions WHERE last_seen_at < \(bind: now - req.application.security.absoluteTimeout)").run()
@@ -177,7 +177,7 @@ public enum Accounts {
         let token = randomToken()
         let now = req.application.clock.now().timeIntervalSince1970
         let expires = now + req.application.security.tokenLifetime
-        let ctx = AuditContext(actorId: user.id, actorName: user.username, requestId: req.requestID, address: req.clientAddress)
+        let ctx = AuditContext(actorId: user.id, actorName: Masking.username(user.username), requestId: req.requestID, address: req.clientAddress)
         try await req.write { tx in
             try await tx.sql.raw("INSERT INTO api_tokens (id, user_id, created_at, expires_at) VALUES (\(bind: tokenHash(token)), \(bind: user.id), \(bind: now), \(bind: expires))").run()
             try await tx.sql.raw("DELETE FROM api_tokens WHERE expires_at < \(bind: now)").run()

@@ -53,7 +53,7 @@ extension Request {
 
     /// Who did it, for the audit log.
     public var auditContext: AuditContext {
-        AuditContext(actorId: actor?.userId, actorName: actor?.username ?? "-", requestId: requestID, address: clientAddress)
+        AuditContext(actorId: actor?.userId, actorName: actor.map { Masking.username($0.username) } ?? "-", requestId: requestID, address: clientAddress)
     }
 
     /// Runs one all-or-nothing write through the application's write gate.

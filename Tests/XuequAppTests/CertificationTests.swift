@@ -295,3 +295,61 @@ struct CertificationTests {
         }
     }
 }
+
+@Suite("Applicant registration")
+struct RegistrationTests {
+    @Test("an applicant registers with the resident ID, signs in and applies; bad input is named; one account per ID", arguments: TestDB.all)
+    func register(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            _ = try await CertificationTests.windows(app)
+            var cookies = HTTPCookies()
+            try await app.check(.GET, "/register") { res in
+                #expect(res.status == .ok)
+                cookies = res.headers.setCookie ?? HTTPCookies()
+            }
+            func post(_ fields: [String: String]) async throws -> TestingHTTPResponse {
+                var h = HTTPHeaders()
+                h.cookie = cookies
+                h.contentType = .urlEncodedForm
+                var all = fields
+                all["_csrf"] = cookies[CSRF.cookieName]?.string ?? ""
+                let body = all.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+                return try await app.testing().sendRequest(.POST, "/register", headers: h, body: ByteBuffer(string: body))
+            }
+            let rid = Fixture.residentID("19990909", 77)
+            let bad = try await post(["name": "", "residentId": "12345", "phone": "12", "password": "short", "confirm": "other"])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.text.contains("身份证号应为18位") && bad.text.contains("手机号应为11位数字") && bad.text.contains("两次输入的密码不一致"))
+            let good = ["name": "新申请人", "residentId": rid, "phone": "13912345678", "password": "long-enough-pw", "confirm": "long-enough-pw"]
+            #expect(try await post(good).status == .seeOther)
+            #expect(try await post(good).status == .conflict)
+            let token = try await app.token(rid, password: "long-enough-pw")
+            let (s, _) = try await CertificationTests.post(app, token, "/api/v1/certification/applications", CertificationTests.body(rid: rid))
+            #expect(s == .created)
+        }
+    }
+}
+
+extension RegistrationTests {
+    @Test("an applicant's resident ID never reaches the audit log or the history in full", arguments: TestDB.all)
+    func noFullIDInLogs(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            _ = try await CertificationTests.windows(app)
+            let rid = Fixture.residentID("19990808", 78)
+            let hash = try await Accounts.hashPassword("long-enough-pw", app: app)
+            _ = try await app.writeGate.transaction(on: app.db) { tx in
+                try await Accounts.insertUser(.init(username: rid, displayName: "某人", role: .applicant), passwordHash: hash, on: tx, now: app.clock.now())
+            }
+            let (_, wrong) = try jsonBody(["username": rid, "password": "wrong-password-x"])
+            try await app.check(.POST, "/api/v1/session", headers: ["Content-Type": "application/json"], body: wrong) { res in #expect(res.status == .unauthorized) }
+            let token = try await app.token(rid, password: "long-enough-pw")
+            let (_, a) = try await CertificationTests.post(app, token, "/api/v1/certification/applications", CertificationTests.body(rid: rid))
+            _ = try await CertificationTests.event(app, token, a["id"] as! Int, "submit", version: a["version"] as! Int)
+            struct T: Decodable { let t: String }
+            let audit = try await app.db.sql.raw("SELECT actor_name || ' ' || summary AS t FROM audit_log").all(decoding: T.self).map(\.t).joined(separator: "\n")
+            let history = try await app.db.sql.raw("SELECT actor AS t FROM cert_history").all(decoding: T.self).map(\.t).joined(separator: "\n")
+            #expect(!audit.contains(rid) && !history.contains(rid))
+            #expect(history.contains(Masking.residentID(rid)))
+        }
+    }
+}

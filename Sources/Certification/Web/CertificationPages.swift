@@ -12,6 +12,8 @@ public struct CertificationPages: Sendable {
         r.get("notices", ":id", use: publicNotice)
         r.post("notices", ":id", "objections", use: fileObjection)
         r.get("verify", use: verify)
+        r.get("register", use: registerForm)
+        r.post("register", use: register)
     }
 
     public func register(_ r: any RoutesBuilder) {
