@@ -141,11 +141,7 @@ public struct CertificationService: Sendable {
     }
 
     static func rules(on db: any Database, at date: CivilDate) async throws -> EligibilityRules {
-        struct R: Decodable { let rules: String }
-        guard let r = try await db.sql.raw("SELECT rules FROM cert_rules WHERE effective_from <= \(bind: date.description) ORDER BY effective_from DESC, id DESC LIMIT 1").first(decoding: R.self) else {
-            return .national
-        }
-        return (try? JSONDecoder().decode(EligibilityRules.self, from: Data(r.rules.utf8))) ?? .national
+        try await DatedRules.inForce(EligibilityRules.self, in: "cert_rules", on: date, db: db) ?? .national
     }
 
     static func barredUntil(_ residentId: String, on db: any Database) async throws -> CivilDate? {

@@ -10,15 +10,7 @@ public struct CreateBalance: AsyncMigration {
     public var name: String { "020_CreateBalance" }
 
     public func prepare(on database: any Database) async throws {
-        try await database.schema("balance_rules")
-            .field("id", .int, .identifier(auto: true))
-            .field("effective_from", .string, .required)
-            // The whole rule set as JSON: limits, standards, weights. Read as one value.
-            .field("rules", .string, .required)
-            .field("note", .string, .required)
-            .field("created_by", .string, .required)
-            .field("created_at", .double, .required)
-            .create()
+        try await DatedRules.createTable("balance_rules", on: database)
         try await database.schema("equity_figures")
             .field("id", .int, .identifier(auto: true))
             .field("year", .int, .required)

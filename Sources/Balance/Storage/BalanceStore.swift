@@ -72,31 +72,19 @@ public enum BalanceStore {
 
     // MARK: rules
 
-    struct RuleRow: Decodable { let id: Int; let rules: String; let note: String; let createdBy: String; let createdAt: Double }
-
-    static func decode(_ r: RuleRow) throws -> RuleVersion {
-        let rules = try JSONDecoder().decode(BalanceRules.self, from: Data(r.rules.utf8))
-        return RuleVersion(id: r.id, rules: rules, note: r.note, createdBy: r.createdBy, createdAt: r.createdAt)
-    }
-
     /// The rule set in force during `year`: the latest that took effect by the year's end.
     public static func rules(forYear year: Int, on db: any Database) async throws -> BalanceRules {
-        let rows = try await db.sql.raw("SELECT id, rules, note, created_by, created_at FROM balance_rules WHERE effective_from <= \(bind: "\(year)-12-31") ORDER BY effective_from DESC, id DESC LIMIT 1")
-            .all(decoding: RuleRow.self, with: decoder)
-        return try rows.first.map { try decode($0).rules } ?? .national
+        try await DatedRules.inForce(BalanceRules.self, in: "balance_rules", on: CivilDate(year: year, month: 12, day: 31)!, db: db) ?? .national
     }
 
     public static func ruleVersions(on db: any Database) async throws -> [RuleVersion] {
-        try await db.sql.raw("SELECT id, rules, note, created_by, created_at FROM balance_rules ORDER BY effective_from DESC, id DESC")
-            .all(decoding: RuleRow.self, with: decoder).map(decode)
+        try await DatedRules.versions(BalanceRules.self, in: "balance_rules", db: db).map {
+            RuleVersion(id: $0.id, rules: $0.rules, note: $0.note, createdBy: $0.createdBy, createdAt: $0.createdAt)
+        }
     }
 
     public static func insertRules(_ rules: BalanceRules, note: String, by: String, on db: any Database, now: Double) async throws {
-        let enc = JSONEncoder()
-        enc.outputFormatting = .sortedKeys
-        let json = String(decoding: try enc.encode(rules), as: UTF8.self)
-        try await db.sql.insert(into: "balance_rules").columns("effective_from", "rules", "note", "created_by", "created_at")
-            .values(SQLBind(rules.effectiveFrom.description), SQLBind(json), SQLBind(note), SQLBind(by), SQLBind(now)).run()
+        try await DatedRules.insert(rules, effectiveFrom: rules.effectiveFrom, note: note, by: by, into: "balance_rules", on: db, now: now)
     }
 
     // MARK: equity

@@ -26,14 +26,7 @@ public struct CreateCertification: AsyncMigration {
             .field("closes_on", .string, .required)
             .field("types", .string, .required)         // comma-separated type keys
             .create()
-        try await database.schema("cert_rules")
-            .field("id", .int, .identifier(auto: true))
-            .field("effective_from", .string, .required)
-            .field("rules", .string, .required)
-            .field("note", .string, .required)
-            .field("created_by", .string, .required)
-            .field("created_at", .double, .required)
-            .create()
+        try await DatedRules.createTable("cert_rules", on: database)
         try await database.schema("cert_applications")
             .field("id", .int, .identifier(auto: true))
             .field("window_id", .int, .required, .references("cert_windows", "id"))
@@ -144,11 +137,8 @@ public struct CreateCertification: AsyncMigration {
             "CREATE INDEX cert_bars_resident ON cert_bars (resident_id)",
             "CREATE INDEX certificates_number ON certificates (number, name)",
         ] { try await database.sql.raw("\(unsafeRaw: stmt)").run() }
-        let enc = JSONEncoder()
-        enc.outputFormatting = .sortedKeys
-        try await database.sql.insert(into: "cert_rules").columns("effective_from", "rules", "note", "created_by", "created_at")
-            .values(SQLBind(EligibilityRules.national.effectiveFrom.description), SQLBind(String(decoding: try enc.encode(EligibilityRules.national), as: UTF8.self)),
-                    SQLBind("国家规定(教师法第十一条、普通话等级要求)"), SQLBind("system"), SQLBind(0.0)).run()
+        try await DatedRules.insert(EligibilityRules.national, effectiveFrom: EligibilityRules.national.effectiveFrom, note: "国家规定(教师法第十一条、普通话等级要求)",
+                                    by: "system", into: "cert_rules", on: database, now: 0)
     }
 
     public func revert(on database: any Database) async throws {

@@ -1,0 +1,57 @@
+import Fluent
+import Foundation
+import SQLKit
+import XuequCore
+
+/// Rules that vary by place or year (ARCHITECTURE "Rules that vary…"), kept as versions with an
+/// effective date: each version is one Codable value stored as JSON in a module's own table.
+/// The version in force on a date is the latest that took effect by then.
+public enum DatedRules {
+    public struct Version<R: Sendable>: Sendable {
+        public let id: Int
+        public let effectiveFrom: String
+        public let rules: R
+        public let note: String
+        public let createdBy: String
+        public let createdAt: Double
+    }
+
+    /// Creates a rules table: id, effective_from, rules (JSON), note, created_by, created_at.
+    public static func createTable(_ table: String, on db: any Database) async throws {
+        try await db.schema(table)
+            .field("id", .int, .identifier(auto: true))
+            .field("effective_from", .string, .required)
+            .field("rules", .string, .required)
+            .field("note", .string, .required)
+            .field("created_by", .string, .required)
+            .field("created_at", .double, .required)
+            .create()
+    }
+
+    public static func insert<R: Encodable>(_ rules: R, effectiveFrom: CivilDate, note: String, by: String, into table: String, on db: any Database, now: Double) async throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = .sortedKeys
+        try await db.sql.insert(into: table).columns("effective_from", "rules", "note", "created_by", "created_at")
+            .values(SQLBind(effectiveFrom.description), SQLBind(String(decoding: try enc.encode(rules), as: UTF8.self)), SQLBind(note), SQLBind(by), SQLBind(now)).run()
+    }
+
+    struct Row: Decodable { let id: Int; let effectiveFrom: String; let rules: String; let note: String; let createdBy: String; let createdAt: Double }
+    static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+
+    static func decode<R: Decodable & Sendable>(_ r: Row, as: R.Type) throws -> Version<R> {
+        Version(id: r.id, effectiveFrom: r.effectiveFrom, rules: try JSONDecoder().decode(R.self, from: Data(r.rules.utf8)), note: r.note, createdBy: r.createdBy, createdAt: r.createdAt)
+    }
+
+    /// The version in force on `date`, or nil when none had taken effect.
+    public static func inForce<R: Decodable & Sendable>(_ type: R.Type, in table: String, on date: CivilDate, db: any Database) async throws -> R? {
+        let rows = try await db.sql.raw("SELECT id, effective_from, rules, note, created_by, created_at FROM \(ident: table) WHERE effective_from <= \(bind: date.description) ORDER BY effective_from DESC, id DESC LIMIT 1")
+            .all(decoding: Row.self, with: decoder)
+        return try rows.first.map { try decode($0, as: R.self).rules }
+    }
+
+    /// Every version, newest first.
+    public static func versions<R: Decodable & Sendable>(_ type: R.Type, in table: String, db: any Database) async throws -> [Version<R>] {
+        try await db.sql.raw("SELECT id, effective_from, rules, note, created_by, created_at FROM \(ident: table) ORDER BY effective_from DESC, id DESC")
+            .all(decoding: Row.self, with: decoder).map { try decode($0, as: R.self) }
+    }
+}
