@@ -25,6 +25,15 @@ def test_applicant_sees_what_is_missing(server, browser, shot):
     assert "体检" in browser.find_element(By.ID, "checklist").text
     assert browser.find_element(By.ID, "correction-due").text.startswith("请在")
     full_page(browser, shot, "cert_applicant")
+    # 补正: the hospital's result arrived; the checklist clears, and the application goes back in.
+    browser.find_element(By.ID, "edit-link").click()
+    Select(wait(browser, "#apply-form select[name=physicalExam]")).select_by_value("pass")
+    browser.find_element(By.CSS_SELECTOR, "#apply-form button[type=submit]").click()
+    wait(browser, ".flash.ok")
+    assert "各项条件均已满足" in browser.find_element(By.ID, "checklist").text
+    browser.find_element(By.ID, "event-submit").click()
+    wait(browser, ".flash.ok")
+    assert browser.find_element(By.ID, "app-state").text == "已提交"
 
 
 def test_reviewer_to_notice_and_public_pages(server, browser, shot):

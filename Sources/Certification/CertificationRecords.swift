@@ -248,3 +248,48 @@ extension CertificationService {
             .all(decoding: O.self, with: Self.decoder).map { ($0.id, $0.noticeId, $0.applicationId, $0.filedBy, $0.contact, $0.text, $0.status) }
     }
 }
+
+extension CertificationService {
+    /// 补正: the applicant (or a reviewer) corrects the application's facts while it is a draft or
+    /// deficient; the version must match, and the history keeps what changed.
+    public func correct(id: Int, version: Int?, _ d: ApplicationDraft) async throws -> (CertApplicationRow, [Deficiency]) {
+        guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
+        let who = try actorRole(for: a)
+        guard who == .applicant || who == .countyReviewer || who == .bureau else { throw DomainError.forbidden }
+        guard a.certState == .draft || a.certState == .deficient else {
+            throw DomainError(.invalid, code: "not_correctable", LocalizedText(zh: "只有草稿或待补正的申请可以修改", en: "only a draft or a deficient application can be corrected"))
+        }
+        guard let version else { throw DomainError.validation(["version": LocalizedText(zh: "缺少版本号", en: "version is required")]) }
+        let (name, rid, facts) = try validate(d)
+        guard rid.value == a.residentId else {
+            throw DomainError.validation(["residentId": LocalizedText(zh: "身份证号不能修改", en: "the resident ID cannot be changed")])
+        }
+        guard facts.type == a.certType else { throw DomainError.validation(["type": LocalizedText(zh: "资格种类不能修改，请撤回后重新申请", en: "the type cannot change; withdraw and apply again")]) }
+        let before = a.facts
+        var changed: [String] = []
+        if before.education != facts.education { changed.append("学历 \(before.education.zh)→\(facts.education.zh)") }
+        if before.putonghua != facts.putonghua { changed.append("普通话 \(before.putonghua.zh)→\(facts.putonghua.zh)") }
+        if before.route != facts.route { changed.append("途径 \(before.route.zh)→\(facts.route.zh)") }
+        if before.examPassedOn != facts.examPassedOn { changed.append("考试合格 \(before.examPassedOn?.description ?? "-")→\(facts.examPassedOn?.description ?? "-")") }
+        if before.physicalExam != facts.physicalExam { changed.append("体检 \(before.physicalExam.zh)→\(facts.physicalExam.zh)") }
+        if before.subject != facts.subject { changed.append("学科 \(before.subject.zh)→\(facts.subject.zh)") }
+        let now = self.now, ctx = req.auditContext, actorName = Masking.username(try req.requireActor().username)
+        let summary = changed.isEmpty ? "无变化" : changed.joined(separator: "；")
+        try await req.write { tx in
+            struct N: Decodable { let id: Int }
+            let done = try await tx.sql.raw("""
+                UPDATE cert_applications SET name = \(bind: name), subject = \(bind: facts.subject.rawValue), education = \(bind: facts.education.rawValue),
+                  normal_graduate = \(bind: facts.normalGraduate), putonghua = \(bind: facts.putonghua.rawValue), route = \(bind: facts.route.rawValue),
+                  exam_passed_on = \(bind: facts.examPassedOn?.description), physical_exam = \(bind: facts.physicalExam.rawValue), township = \(bind: facts.township),
+                  version = version + 1, updated_at = \(bind: now)
+                WHERE id = \(bind: id) AND version = \(bind: version) AND state = \(bind: a.state) RETURNING id
+                """).all(decoding: N.self)
+            if done.isEmpty { throw Self.stale }
+            try await tx.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
+                .values(SQLBind(id), SQLBind(a.state), SQLBind(a.state), SQLBind("correct"), SQLBind(actorName), SQLBind(now), SQLBind(summary)).run()
+            try await Audit.record(on: tx, ctx, action: "cert.correct", entity: "cert_application", entityId: String(id), summary: summary)
+        }
+        let row = try await Self.application(id, on: db)!
+        return (row, try await deficiencies(row.facts, residentId: row.residentId, on: db))
+    }
+}

@@ -34,6 +34,7 @@ extension L10n {
         "cert.registerIntro": ("申请教师资格认定的人员在此注册账户：用户名为身份证号。已有账户请直接登录。", "People applying for a teacher qualification register here; the username is the resident ID. Already registered? Sign in."),
         "cert.registered": ("注册成功，请用身份证号和密码登录", "Registered: sign in with your resident ID and password"),
         "cert.password": ("密码（至少10个字符）", "Password (at least 10 characters)"), "cert.confirm": ("再次输入密码", "Repeat the password"),
+        "cert.edit": ("修改申请信息", "Correct the application"),
         "cert.done": ("已办理", "Done"), "cert.noticeCreated": ("公示已发布", "Notice published"), "cert.noWindow": ("目前没有正在受理的批次。", "No window is open now."),
     ]
 }

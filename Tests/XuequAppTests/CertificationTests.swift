@@ -353,3 +353,43 @@ extension RegistrationTests {
         }
     }
 }
+
+extension CertificationTests {
+    @Test("补正: a deficient application is corrected by the applicant, then resubmitted; not after, not stale, not another person", arguments: TestDB.all)
+    func correction(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            _ = try await Self.windows(app)
+            let applicant = try await app.token("applicant"), reviewer = try await app.token("reviewer")
+            let rid = Fixture.residentID("19930303", 91)
+            let (_, a) = try await Self.post(app, applicant, "/api/v1/certification/applications", Self.body(rid: rid, physical: "pending"))
+            let id = a["id"] as! Int
+            var (_, r) = try await Self.event(app, applicant, id, "submit", version: a["version"] as! Int)
+            (_, r) = try await Self.event(app, reviewer, id, "request_correction", version: r["version"] as! Int, extra: ["reason": "补交体检结论"])
+            let v = r["version"] as! Int
+            func put(_ body: [String: Any], _ token: String) async throws -> (HTTPStatus, [String: Any]) {
+                let (_, b) = try jsonBody(body)
+                var out: (HTTPStatus, [String: Any]) = (.internalServerError, [:])
+                try await app.check(.PUT, "/api/v1/certification/applications/\(id)", headers: bearer(token, json: true), body: b) { res in out = (res.status, (try? res.json()) ?? [:]) }
+                return out
+            }
+            var fixed = Self.body(rid: rid, physical: "pass")
+            fixed["version"] = v + 5
+            #expect(try await put(fixed, applicant).0 == .conflict)
+            var other = Self.body(rid: Fixture.residentID("19930304", 92), physical: "pass")
+            other["version"] = v
+            #expect(try await put(other, applicant).0 == .unprocessableEntity)
+            fixed["version"] = v
+            let (s, corrected) = try await put(fixed, applicant)
+            #expect(s == .ok)
+            #expect((corrected["deficiencies"] as? [Any])?.isEmpty == true)
+            #expect(corrected["state"] as? String == "deficient")
+            let (rs, resubmitted) = try await Self.event(app, applicant, id, "submit", version: corrected["version"] as! Int)
+            #expect(rs == .ok && resubmitted["state"] as? String == "submitted")
+            fixed["version"] = resubmitted["version"] as! Int
+            #expect(try await put(fixed, applicant).0 == .unprocessableEntity)
+            let (_, detail) = try await Self.get(app, applicant, "/api/v1/certification/applications/\(id)")
+            let correction = (detail["history"] as? [[String: Any]])?.first { $0["event"] as? String == "correct" }
+            #expect((correction?["reason"] as? String)?.contains("体检 未体检→合格") == true)
+        }
+    }
+}

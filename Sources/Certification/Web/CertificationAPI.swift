@@ -18,6 +18,7 @@ public struct CertificationAPI: Sendable {
         authed.get("certification", "windows", use: windows)
         authed.post("certification", "applications", use: create)
         authed.get("certification", "applications", ":id", use: application)
+        authed.put("certification", "applications", ":id", use: correct)
         authed.post("certification", "applications", ":id", "events", use: event)
         authed.post("certification", "notices", use: createNotice)
         authed.post("certification", "objections", ":id", use: resolveObjection)
@@ -62,6 +63,23 @@ public struct CertificationAPI: Sendable {
         return ApplicationDTO(id: a.id, state: a.state, version: a.version, type: a.type, windowId: a.windowId, route: a.route, deficiencies: Self.deficiencies(d, req),
                               history: history.map { HistoryDTO(from: $0.fromState, to: $0.toState, event: $0.event, actor: $0.actor, at: iso.string(from: Date(timeIntervalSince1970: $0.at)), reason: $0.reason) },
                               correctionDue: a.correctionDue, reasonCode: a.reasonCode)
+    }
+
+    struct CorrectionBody: Content {
+        let name: String?; let residentId: String?; let type: String?; let subject: String?; let education: String?; let normalGraduate: Bool?
+        let putonghua: String?; let route: String?; let examPassedOn: String?; let physicalExam: String?; let township: Bool?; let version: Int?
+    }
+
+    /// `PUT /api/v1/certification/applications/{id}` with the application's fields and `version`:
+    /// corrects a draft or deficient application.
+    func correct(req: Request) async throws -> ApplicationDTO {
+        let b = try req.content.decode(CorrectionBody.self)
+        var d = ApplicationDraft()
+        d.name = b.name; d.residentId = b.residentId; d.type = b.type; d.subject = b.subject; d.education = b.education; d.normalGraduate = b.normalGraduate
+        d.putonghua = b.putonghua; d.route = b.route; d.examPassedOn = b.examPassedOn; d.physicalExam = b.physicalExam; d.township = b.township
+        let (a, deficiencies) = try await CertificationService(req).correct(id: try Self.id(req), version: b.version, d)
+        return ApplicationDTO(id: a.id, state: a.state, version: a.version, type: a.type, windowId: a.windowId, route: a.route,
+                              deficiencies: Self.deficiencies(deficiencies, req), history: nil, correctionDue: a.correctionDue, reasonCode: a.reasonCode)
     }
 
     struct EventBody: Content { let event: String?; let version: Int?; let reason: String?; let score: Double?; let scores: [Double]? }

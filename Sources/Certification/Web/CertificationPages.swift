@@ -23,6 +23,8 @@ public struct CertificationPages: Sendable {
         r.get("certification", "applications", ":id", use: detail)
         r.post("certification", "applications", ":id", "events", use: event)
         r.get("certification", "applications", ":id", "certificate", use: certificate)
+        r.get("certification", "applications", ":id", "edit", use: editForm)
+        r.post("certification", "applications", ":id", "edit", use: saveEdit)
         r.post("certification", "notices", use: createNotice)
         r.post("certification", "objections", ":id", use: resolveObjection)
         r.get("certification", "statistics", use: statistics)
@@ -100,6 +102,8 @@ public struct CertificationPages: Sendable {
         let types: [SelectOption]; let subjects: [SelectOption]; let educations: [SelectOption]; let putonghuas: [SelectOption]
         let routes: [SelectOption]; let physicals: [SelectOption]
         let isApplicant: Bool
+        var action = "/certification/apply"
+        var editing = false
     }
 
     func applyForm(req: Request) async throws -> Response {
@@ -109,16 +113,45 @@ public struct CertificationPages: Sendable {
         return try await applyPage(req, values: values, errors: [:])
     }
 
-    func applyPage(_ req: Request, values: [String: String], errors: [String: String], status: HTTPStatus = .ok) async throws -> Response {
+    func applyPage(_ req: Request, values: [String: String], errors: [String: String], status: HTTPStatus = .ok, editing: Int? = nil) async throws -> Response {
         let actor = try req.requireActor()
         guard actor.role == .applicant || actor.role == .reviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
         let l = req.uiLocale
-        return try await req.page("cert/apply", ApplyPage(
+        var page = ApplyPage(
             layout: req.layout("nav.certification", title: L10n.text("cert.apply", l)), values: values, errors: errors,
             types: options(CertType.self, selected: values["type"], locale: l), subjects: options(Subject.self, selected: values["subject"], locale: l),
             educations: options(Education.self, selected: values["education"] ?? "bachelor", locale: l), putonghuas: options(Putonghua.self, selected: values["putonghua"] ?? "2B", locale: l),
             routes: options(CertRoute.self, selected: values["route"], locale: l), physicals: options(PhysicalExam.self, selected: values["physicalExam"] ?? "pending", locale: l),
-            isApplicant: actor.role == .applicant), status: status)
+            isApplicant: actor.role == .applicant)
+        if let editing { page.action = "/certification/applications/\(editing)/edit"; page.editing = true }
+        return try await req.page("cert/apply", page, status: status)
+    }
+
+    func editForm(req: Request) async throws -> Response {
+        let id = try Self.id(req)
+        let (a, _, _) = try await CertificationService(req).application(id: id)
+        let values = ["name": a.name, "residentId": a.residentId, "type": a.type, "subject": a.subject, "education": a.education, "putonghua": a.putonghua,
+                      "route": a.route, "examPassedOn": a.examPassedOn ?? "", "physicalExam": a.physicalExam, "normalGraduate": a.normalGraduate ? "on" : "",
+                      "township": a.township ? "on" : "", "version": String(a.version)]
+        return try await applyPage(req, values: values, errors: [:], editing: id)
+    }
+
+    func saveEdit(req: Request) async throws -> Response {
+        let id = try Self.id(req)
+        var form = try req.content.decode([String: String].self)
+        form.removeValue(forKey: "_csrf")
+        var d = ApplicationDraft()
+        d.name = form["name"]; d.residentId = form["residentId"]; d.type = form["type"]; d.subject = form["subject"]; d.education = form["education"]
+        d.normalGraduate = form["normalGraduate"] == "on"; d.putonghua = form["putonghua"]; d.route = form["route"]; d.examPassedOn = form["examPassedOn"]
+        d.physicalExam = form["physicalExam"]; d.township = form["township"] == "on"
+        do {
+            _ = try await CertificationService(req).correct(id: id, version: form["version"].flatMap { Int($0) }, d)
+            return req.redirect(to: "/certification/applications/\(id)", flash: L10n.text("flash.saved", req.uiLocale))
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            var m = e.fields.mapValues { $0(req.uiLocale) }
+            if m.isEmpty { m["_"] = e.message(req.uiLocale) }
+            return try await applyPage(req, values: form, errors: m, status: e.kind == .conflict ? .conflict : .unprocessableEntity, editing: id)
+        }
     }
 
     func apply(req: Request) async throws -> Response {
@@ -155,6 +188,7 @@ public struct CertificationPages: Sendable {
         let revokeReasons: [SelectOption]
         let hasCertificate: Bool
         let scores: String?
+        let canEdit: Bool
     }
 
     func detail(req: Request) async throws -> Response {
@@ -189,7 +223,8 @@ public struct CertificationPages: Sendable {
             version: a.version,
             reasons: CertReason.allCases.filter { $0.barYears == nil && $0 != .barred }.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: false) },
             revokeReasons: [CertReason.fraud, .examCheating, .conviction].map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: false) },
-            hasCertificate: hasCertificate, scores: a.scores))
+            hasCertificate: hasCertificate, scores: a.scores,
+            canEdit: (a.certState == .draft || a.certState == .deficient) && (who == .applicant || who == .countyReviewer || who == .bureau)))
     }
 
     func event(req: Request) async throws -> Response {
