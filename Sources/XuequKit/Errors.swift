@@ -152,3 +152,20 @@ public struct RequestIDMiddleware: AsyncMiddleware {
         return res
     }
 }
+
+extension DomainError {
+    /// A form's messages by field, with the whole error under "_" when it names no field.
+    public func fieldMessages(_ locale: UILocale) -> [String: String] {
+        var m = fields.mapValues { $0(locale) }
+        if m.isEmpty { m["_"] = message(locale) }
+        return m
+    }
+
+    /// One line for a flash message: the field messages joined, or the error's own message.
+    public func summary(_ locale: UILocale) -> String {
+        fields.isEmpty ? message(locale) : fields.keys.sorted().map { fields[$0]!(locale) }.joined(separator: "；")
+    }
+
+    /// A form re-shown after this error: 409 for a conflict, 422 otherwise.
+    public var formStatus: HTTPStatus { kind == .conflict ? .conflict : .unprocessableEntity }
+}

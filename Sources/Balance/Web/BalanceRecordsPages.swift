@@ -213,7 +213,7 @@ extension BalancePages {
         } catch let err as DomainError where err.kind == .invalid {
             // Field names of the rules → the form's inputs.
             var messages: [String: String] = [:]
-            for (k, v) in RegistryPages.fieldMessages(err, req.uiLocale) {
+            for (k, v) in err.fieldMessages(req.uiLocale) {
                 let key = k.replacingOccurrences(of: "basicLimit.", with: "basic_").replacingOccurrences(of: "qualityLimit.", with: "quality_")
                     .replacingOccurrences(of: "standard.", with: "std_").replacingOccurrences(of: ".", with: "_")
                 messages[key] = v
@@ -232,7 +232,7 @@ extension BalancePages {
             try await BalanceService(req).recordTeachers(year: year)
             return req.redirect(to: "/balance/rules", flash: Fmt.t("rules.recorded", req.uiLocale, String(year)))
         } catch let e as DomainError where e.kind == .invalid {
-            return req.redirect(to: "/balance/rules", flash: e.fields.values.first.map { $0(req.uiLocale) } ?? e.message(req.uiLocale), error: true)
+            return req.redirect(to: "/balance/rules", flash: e.summary(req.uiLocale), error: true)
         }
     }
 
@@ -302,7 +302,7 @@ extension BalancePages {
             return req.redirect(to: "/balance/equity?year=\(year)", flash: L10n.text("eq.saved", req.uiLocale))
         } catch let err as DomainError where err.kind == .invalid {
             var messages: [String: String] = [:]
-            for (k, v) in RegistryPages.fieldMessages(err, req.uiLocale) { messages[k.split(separator: ".").first.map(String.init) ?? k] = v }
+            for (k, v) in err.fieldMessages(req.uiLocale) { messages[k.split(separator: ".").first.map(String.init) ?? k] = v }
             return try await equityPage(req, form: form, errors: messages, status: .unprocessableEntity)
         }
     }
@@ -387,7 +387,7 @@ extension BalancePages {
         } catch let err as DomainError where err.kind == .invalid {
             var values = form
             values.removeValue(forKey: "_csrf")
-            return try await aidPage(req, values: values, errors: RegistryPages.fieldMessages(err, req.uiLocale), status: .unprocessableEntity)
+            return try await aidPage(req, values: values, errors: err.fieldMessages(req.uiLocale), status: .unprocessableEntity)
         }
     }
 }

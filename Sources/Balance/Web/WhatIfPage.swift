@@ -91,7 +91,7 @@ extension BalancePages {
         do {
             scenario = try await service.scenario(moves: state.moves, facilities: state.facilities)
         } catch let e as DomainError {
-            error = e.fields.isEmpty ? e.message(locale) : e.fields.values.map { $0(locale) }.joined(separator: "；")
+            error = e.summary(locale)
         }
         let all = state.encodedChanges
         for (k, m) in state.moves.enumerated() {

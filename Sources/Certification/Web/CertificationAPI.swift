@@ -65,19 +65,14 @@ public struct CertificationAPI: Sendable {
                               correctionDue: a.correctionDue, reasonCode: a.reasonCode)
     }
 
-    struct CorrectionBody: Content {
-        let name: String?; let residentId: String?; let type: String?; let subject: String?; let education: String?; let normalGraduate: Bool?
-        let putonghua: String?; let route: String?; let examPassedOn: String?; let physicalExam: String?; let township: Bool?; let version: Int?
-    }
+    struct VersionField: Content { let version: Int? }
 
     /// `PUT /api/v1/certification/applications/{id}` with the application's fields and `version`:
     /// corrects a draft or deficient application.
     func correct(req: Request) async throws -> ApplicationDTO {
-        let b = try req.content.decode(CorrectionBody.self)
-        var d = ApplicationDraft()
-        d.name = b.name; d.residentId = b.residentId; d.type = b.type; d.subject = b.subject; d.education = b.education; d.normalGraduate = b.normalGraduate
-        d.putonghua = b.putonghua; d.route = b.route; d.examPassedOn = b.examPassedOn; d.physicalExam = b.physicalExam; d.township = b.township
-        let (a, deficiencies) = try await CertificationService(req).correct(id: try Self.id(req), version: b.version, d)
+        let d = try req.content.decode(ApplicationDraft.self)
+        let version = try req.content.decode(VersionField.self).version
+        let (a, deficiencies) = try await CertificationService(req).correct(id: try Self.id(req), version: version, d)
         return ApplicationDTO(id: a.id, state: a.state, version: a.version, type: a.type, windowId: a.windowId, route: a.route,
                               deficiencies: Self.deficiencies(deficiencies, req), history: nil, correctionDue: a.correctionDue, reasonCode: a.reasonCode)
     }

@@ -37,13 +37,13 @@ public struct CertificationPages: Sendable {
     }
 
     struct Row: Encodable, Sendable {
-        let id: Int; let name: String; let residentId: String; let type: String; let subject: String; let route: String
+        let id: Int; let name: String; let type: String; let subject: String; let route: String
         let state: String; let stateKey: String; let submitted: String; let selectable: Bool
     }
 
-    static func row(_ a: CertApplicationRow, _ locale: UILocale, full: Bool) -> Row {
+    static func row(_ a: CertApplicationRow, _ locale: UILocale) -> Row {
         let submitted = a.submittedAt.map { CivilDate.today(Date(timeIntervalSince1970: $0)).description } ?? ""
-        return Row(id: a.id, name: full ? a.name : Masking.name(a.name), residentId: full ? a.residentId : Masking.residentID(a.residentId),
+        return Row(id: a.id, name: a.name,
                    type: a.certType.label(locale), subject: Subject(rawValue: a.subject)?.label(locale) ?? a.subject, route: a.certRoute.label(locale),
                    state: a.certState.label(locale), stateKey: a.state, submitted: submitted, selectable: a.certState == .approved)
     }
@@ -89,7 +89,7 @@ public struct CertificationPages: Sendable {
             isApplicant: isApplicant, canNotice: actor.role == .reviewer || actor.role == .prefectureReviewer || actor.role == .bureauAdmin,
             windows: windows.map { SelectOption(value: String($0.id), label: "\($0.name)（\($0.opensOn)—\($0.closesOn)）", selected: $0.id == windowId) },
             states: options(CertState.self, selected: state?.rawValue, locale: locale), window: windowView,
-            rows: page.items.map { Self.row($0, locale, full: true) }, pager: Pager(page, req: req),
+            rows: page.items.map { Self.row($0, locale) }, pager: Pager(page, req: req),
             notices: isApplicant ? [] : try await CertificationService.notices(on: req.db), objections: objections, hasOpenWindow: open))
     }
 
@@ -127,6 +127,15 @@ public struct CertificationPages: Sendable {
         return try await req.page("cert/apply", page, status: status)
     }
 
+    /// The application form's fields (checkboxes send "on").
+    static func draft(_ form: [String: String]) -> ApplicationDraft {
+        var d = ApplicationDraft()
+        d.name = form["name"]; d.residentId = form["residentId"]; d.phone = form["phone"]; d.type = form["type"]; d.subject = form["subject"]
+        d.education = form["education"]; d.normalGraduate = form["normalGraduate"] == "on"; d.putonghua = form["putonghua"]; d.route = form["route"]
+        d.examPassedOn = form["examPassedOn"]; d.physicalExam = form["physicalExam"]; d.township = form["township"] == "on"
+        return d
+    }
+
     func editForm(req: Request) async throws -> Response {
         let id = try Self.id(req)
         let (a, _, _) = try await CertificationService(req).application(id: id)
@@ -140,34 +149,26 @@ public struct CertificationPages: Sendable {
         let id = try Self.id(req)
         var form = try req.content.decode([String: String].self)
         form.removeValue(forKey: "_csrf")
-        var d = ApplicationDraft()
-        d.name = form["name"]; d.residentId = form["residentId"]; d.type = form["type"]; d.subject = form["subject"]; d.education = form["education"]
-        d.normalGraduate = form["normalGraduate"] == "on"; d.putonghua = form["putonghua"]; d.route = form["route"]; d.examPassedOn = form["examPassedOn"]
-        d.physicalExam = form["physicalExam"]; d.township = form["township"] == "on"
+        let d = Self.draft(form)
         do {
             _ = try await CertificationService(req).correct(id: id, version: form["version"].flatMap { Int($0) }, d)
             return req.redirect(to: "/certification/applications/\(id)", flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            var m = e.fields.mapValues { $0(req.uiLocale) }
-            if m.isEmpty { m["_"] = e.message(req.uiLocale) }
-            return try await applyPage(req, values: form, errors: m, status: e.kind == .conflict ? .conflict : .unprocessableEntity, editing: id)
+            let m = e.fieldMessages(req.uiLocale)
+            return try await applyPage(req, values: form, errors: m, status: e.formStatus, editing: id)
         }
     }
 
     func apply(req: Request) async throws -> Response {
         var form = try req.content.decode([String: String].self)
         form.removeValue(forKey: "_csrf")
-        var d = ApplicationDraft()
-        d.name = form["name"]; d.residentId = form["residentId"]; d.phone = form["phone"]; d.type = form["type"]; d.subject = form["subject"]
-        d.education = form["education"]; d.normalGraduate = form["normalGraduate"] == "on"; d.putonghua = form["putonghua"]; d.route = form["route"]
-        d.examPassedOn = form["examPassedOn"]; d.physicalExam = form["physicalExam"]; d.township = form["township"] == "on"
+        let d = Self.draft(form)
         do {
             let (a, _) = try await CertificationService(req).create(d)
             return req.redirect(to: "/certification/applications/\(a.id)", flash: L10n.text("cert.created", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            var m = e.fields.mapValues { $0(req.uiLocale) }
-            if m.isEmpty { m["_"] = e.message(req.uiLocale) }
-            return try await applyPage(req, values: form, errors: m, status: e.kind == .conflict ? .conflict : .unprocessableEntity)
+            let m = e.fieldMessages(req.uiLocale)
+            return try await applyPage(req, values: form, errors: m, status: e.formStatus)
         }
     }
 
@@ -218,7 +219,7 @@ public struct CertificationPages: Sendable {
         }
         let hasCertificate = try await service.certificate(applicationId: a.id) != nil
         return try await req.page("cert/detail", DetailPage(
-            layout: req.layout("nav.certification", title: "\(a.name) · \(f.type.label(locale))"), app: Self.row(a, locale, full: true), facts: facts,
+            layout: req.layout("nav.certification", title: "\(a.name) · \(f.type.label(locale))"), app: Self.row(a, locale), facts: facts,
             deficiencies: deficiencies.map { $0.reason(locale) }, correctionDue: a.certState == .deficient ? a.correctionDue : nil, history: lines, events: buttons,
             version: a.version,
             reasons: CertReason.allCases.filter { $0.barYears == nil && $0 != .barred }.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: false) },
@@ -238,7 +239,7 @@ public struct CertificationPages: Sendable {
             _ = try await CertificationService(req).apply(id: id, .init(event: form["event"], version: form["version"].flatMap { Int($0) }, reason: reasonText, scores: scores.isEmpty ? nil : scores))
             return req.redirect(to: "/certification/applications/\(id)", flash: L10n.text("cert.done", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            let text = e.fields.isEmpty ? e.message(req.uiLocale) : e.fields.values.map { $0(req.uiLocale) }.joined(separator: "；")
+            let text = e.summary(req.uiLocale)
             return req.redirect(to: "/certification/applications/\(id)", flash: text, error: true)
         }
     }
@@ -276,7 +277,7 @@ public struct CertificationPages: Sendable {
             let n = try await CertificationService(req).createNotice(applicationIds: form.ids ?? [], days: form.days.flatMap { Int($0) } ?? 7)
             return req.redirect(to: "/notices/\(n.id)", flash: L10n.text("cert.noticeCreated", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            let text = e.fields.isEmpty ? e.message(req.uiLocale) : e.fields.values.map { $0(req.uiLocale) }.joined(separator: "；")
+            let text = e.summary(req.uiLocale)
             return req.redirect(to: "/certification?state=approved", flash: text, error: true)
         }
     }
@@ -287,7 +288,7 @@ public struct CertificationPages: Sendable {
             try await CertificationService(req).resolveObjection(id: try Self.id(req), upheld: form["status"] == "upheld", resolution: form["resolution"] ?? "")
             return req.redirect(to: "/certification", flash: L10n.text("cert.done", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return req.redirect(to: "/certification", flash: e.fields.values.first.map { $0(req.uiLocale) } ?? e.message(req.uiLocale), error: true)
+            return req.redirect(to: "/certification", flash: e.summary(req.uiLocale), error: true)
         }
     }
 
@@ -324,8 +325,7 @@ public struct CertificationPages: Sendable {
             _ = try await CertificationService(req).object(noticeId: id, applicationId: nil, filedBy: form["filedBy"] ?? "", contact: form["contact"] ?? "", text: form["text"] ?? "")
             return req.redirect(to: "/notices/\(id)?filed=1")
         } catch let e as DomainError where e.kind == .invalid {
-            var m = e.fields.mapValues { $0(req.uiLocale) }
-            if m.isEmpty { m["_"] = e.message(req.uiLocale) }
+            let m = e.fieldMessages(req.uiLocale)
             return try await noticePage(req, errors: m, values: form, filed: false, status: .unprocessableEntity)
         }
     }

@@ -38,25 +38,25 @@ extension CertificationPages {
         do {
             try e.throwIfAny()
             let username = rid!.value
-            if try await Accounts.user(username: username, on: req.db) != nil {
-                throw DomainError(.conflict, code: "registered", LocalizedText(zh: "该身份证号已注册，请直接登录", en: "this resident ID is registered already; sign in"),
-                                  fields: ["residentId": LocalizedText(zh: "已注册", en: "already registered")])
-            }
+            let taken = DomainError(.conflict, code: "registered", LocalizedText(zh: "该身份证号已注册，请直接登录", en: "this resident ID is registered already; sign in"),
+                                    fields: ["residentId": LocalizedText(zh: "已注册", en: "already registered")])
+            if try await Accounts.user(username: username, on: req.db) != nil { throw taken }
             let hash = try await Accounts.hashPassword(password, app: req.application)
             let now = req.application.clock.now()
             let ctx = req.auditContext
             let masked = rid!.masked
             try await req.write { tx in
+                // Checked again inside the write: two registrations of one ID at once give one account.
+                if try await Accounts.user(username: username, on: tx) != nil { throw taken }
                 let id = try await Accounts.insertUser(.init(username: username, displayName: name, role: .applicant), passwordHash: hash, on: tx, now: now)
                 try await Audit.record(on: tx, ctx, action: "user.register", entity: "user", entityId: String(id), summary: "applicant \(masked)")
             }
             return req.redirect(to: "/login", flash: L10n.text("cert.registered", locale))
         } catch let err as DomainError where err.kind == .invalid || err.kind == .conflict {
-            var m = err.fields.mapValues { $0(locale) }
-            if m.isEmpty { m["_"] = err.message(locale) }
+            let m = err.fieldMessages(locale)
             form.removeValue(forKey: "password"); form.removeValue(forKey: "confirm")
             return try await req.page("cert/register", RegisterPage(layout: req.layout("", title: L10n.text("cert.register", locale)), values: form, errors: m),
-                                      status: err.kind == .conflict ? .conflict : .unprocessableEntity)
+                                      status: err.formStatus)
         }
     }
 }

@@ -64,7 +64,7 @@ public struct CreateTeacherTallies: AsyncMigration {
 
     /// Counts every teacher afresh, grouped by school and part.
     static func recount(into table: String) -> String {
-        let sums = countExpressions("t").map { "SUM(\($0))" }.joined(separator: ", ")
+        let sums = TeacherTallies.named()
         return "INSERT INTO \(table) (school_id, part, \(countColumns.joined(separator: ", "))) SELECT t.school_id, COALESCE(t.stage_part, ''), \(sums) FROM teachers t GROUP BY t.school_id, COALESCE(t.stage_part, '')"
     }
 
@@ -138,7 +138,7 @@ public enum TeacherTallies {
         try await db.sql.raw("INSERT INTO teacher_tally_snapshots (year, \(unsafeRaw: selectColumns)) SELECT \(bind: year), \(unsafeRaw: selectColumns) FROM teacher_tallies WHERE total <> 0").run()
     }
 
-    /// `SUM(a), SUM(b)` → `SUM(a) AS total, SUM(b) AS edu_high_school, …`.
+    /// `SUM(…) AS total, SUM(…) AS edu_high_school, …` over teachers aliased `t`.
     static func named() -> String {
         CreateTeacherTallies.countExpressions("t").enumerated().map { "SUM(\($1)) AS \(CreateTeacherTallies.countColumns[$0])" }.joined(separator: ", ")
     }

@@ -77,8 +77,8 @@ extension RegistryPages {
         } catch let err as DomainError where err.kind == .invalid {
             // The service names nested fields `students.primary`; the form calls them `primary`.
             var messages: [String: String] = [:]
-            for (k, v) in Self.fieldMessages(err, req.uiLocale) { messages[k.replacingOccurrences(of: "students.", with: "")] = v }
-            return try await conditionsPage(req, s, values: values, errors: messages, status: Self.formStatus(err))
+            for (k, v) in err.fieldMessages(req.uiLocale) { messages[k.replacingOccurrences(of: "students.", with: "")] = v }
+            return try await conditionsPage(req, s, values: values, errors: messages, status: err.formStatus)
         }
     }
 }

@@ -227,13 +227,6 @@ public struct RegistryPages: Sendable {
     }
 
     /// A form sent back: 409 when someone else changed the record, else 422.
-    public static func formStatus(_ e: DomainError) -> HTTPStatus { e.kind == .conflict ? .conflict : .unprocessableEntity }
-
-    public static func fieldMessages(_ e: DomainError, _ locale: UILocale) -> [String: String] {
-        var m = e.fields.mapValues { $0(locale) }
-        if m.isEmpty { m["_"] = e.message(locale) }
-        return m
-    }
 
     func createSchool(req: Request) async throws -> Response {
         let b = try req.content.decode(SchoolFormBody.self)
@@ -241,7 +234,7 @@ public struct RegistryPages: Sendable {
             let s = try await RegistryService(req).createSchool(try Self.draft(b))
             return req.redirect(to: "/schools/\(s.id)", flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return try await schoolForm(req: req, action: "/schools/new", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: true, cancel: "/schools", status: Self.formStatus(e))
+            return try await schoolForm(req: req, action: "/schools/new", values: Self.values(b), errors: e.fieldMessages(req.uiLocale), isNew: true, cancel: "/schools", status: e.formStatus)
         }
     }
 
@@ -260,7 +253,7 @@ public struct RegistryPages: Sendable {
             _ = try await RegistryService(req).updateSchool(id: id, try Self.draft(b), version: b.version ?? -1)
             return req.redirect(to: "/schools/\(id)", flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return try await schoolForm(req: req, action: "/schools/\(id)/edit", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: false, cancel: "/schools/\(id)", status: Self.formStatus(e))
+            return try await schoolForm(req: req, action: "/schools/\(id)/edit", values: Self.values(b), errors: e.fieldMessages(req.uiLocale), isNew: false, cancel: "/schools/\(id)", status: e.formStatus)
         }
     }
 
@@ -304,7 +297,7 @@ public struct RegistryPages: Sendable {
             let m = try await RegistryService(req).merge(schoolId: id, into: into, on: date, note: b.note?.isEmpty == true ? nil : b.note)
             return req.redirect(to: "/schools/\(m.intoSchoolId)", flash: L10n.text("flash.merged", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid {
-            return try await mergeFormPage(req: req, id: id, errors: Self.fieldMessages(e, req.uiLocale), status: Self.formStatus(e))
+            return try await mergeFormPage(req: req, id: id, errors: e.fieldMessages(req.uiLocale), status: e.formStatus)
         }
     }
 
@@ -492,7 +485,7 @@ public struct RegistryPages: Sendable {
             let t = try await RegistryService(req).createTeacher(try Self.draft(b))
             return req.redirect(to: "/teachers/\(t.id)", flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return try await teacherForm(req: req, action: "/teachers/new", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: true, cancel: "/teachers", status: Self.formStatus(e))
+            return try await teacherForm(req: req, action: "/teachers/new", values: Self.values(b), errors: e.fieldMessages(req.uiLocale), isNew: true, cancel: "/teachers", status: e.formStatus)
         }
     }
 
@@ -511,7 +504,7 @@ public struct RegistryPages: Sendable {
             _ = try await RegistryService(req).updateTeacher(id: id, try Self.draft(b), version: b.version ?? -1)
             return req.redirect(to: "/teachers/\(id)", flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return try await teacherForm(req: req, action: "/teachers/\(id)/edit", values: Self.values(b), errors: Self.fieldMessages(e, req.uiLocale), isNew: false, cancel: "/teachers/\(id)", status: Self.formStatus(e))
+            return try await teacherForm(req: req, action: "/teachers/\(id)/edit", values: Self.values(b), errors: e.fieldMessages(req.uiLocale), isNew: false, cancel: "/teachers/\(id)", status: e.formStatus)
         }
     }
 
@@ -585,9 +578,9 @@ public struct RegistryPages: Sendable {
                                                                      message: nil, rows: [], vocab: Self.vocabHelp()))
         } catch let e as DomainError where e.kind == .invalid {
             let rows = e.rows.map { ErrorBody.Row(row: $0.row, column: $0.column, reason: $0.reason(locale)) }
-            let message = e.fields.isEmpty ? e.message(locale) : e.fields.values.map { $0(locale) }.joined(separator: "；")
+            let message = e.summary(locale)
             return try await req.page("registry/imports", ImportPage(layout: req.layout("nav.imports"), canSchools: actor.can(.schoolsWrite), kind: kind, imported: nil,
-                                                                     message: message, rows: rows, vocab: Self.vocabHelp()), status: Self.formStatus(e))
+                                                                     message: message, rows: rows, vocab: Self.vocabHelp()), status: e.formStatus)
         }
     }
 }
