@@ -35,6 +35,9 @@ public struct CertStatistics: Sendable {
     /// Applications still undecided after the due date (30 days after the window closed).
     public var overdue = 0
     public var dueOn: String = ""
+    /// Mean days spent in each state by the applications that were in it (the time so far for
+    /// those in it now).
+    public var daysInState: [String: Double] = [:]
 }
 
 /// Public notices (公示), objections (异议), certificates, verification and statistics.
@@ -74,7 +77,7 @@ extension CertificationService {
                 .returning("id").first(decoding: Id.self)!.id
             for a in chosen {
                 struct N: Decodable { let id: Int }
-                let updated = try await tx.sql.raw("UPDATE cert_applications SET state = 'noticed', version = version + 1, updated_at = \(bind: now) WHERE id = \(bind: a.id) AND version = \(bind: a.version) AND state = 'approved' RETURNING id").all(decoding: N.self)
+                let updated = try await tx.sql.raw("UPDATE cert_applications SET state = 'noticed', version = version + 1, updated_at = \(bind: now), \(CertStateTimes.leaving(.approved, now: now)) WHERE id = \(bind: a.id) AND version = \(bind: a.version) AND state = 'approved' RETURNING id").all(decoding: N.self)
                 if updated.isEmpty { throw Self.stale }
                 try await tx.sql.insert(into: "cert_notice_entries").columns("notice_id", "application_id").values(SQLBind(nid), SQLBind(a.id)).run()
                 try await tx.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
@@ -191,6 +194,17 @@ extension CertificationService {
         }
         struct M: Decodable { let d: Double? }
         s.meanDaysToDecision = try await db.sql.raw("SELECT AVG((decided_at - submitted_at) / 86400.0) AS d FROM cert_applications WHERE window_id = \(bind: window) AND decided_at IS NOT NULL AND submitted_at IS NOT NULL").first(decoding: M.self)?.d
+        // Time in each state: one pass over the window's rows (the times are kept per application).
+        let nowBind = self.now
+        let averages = CertStateTimes.tracked.map { st -> String in
+            let c = CertStateTimes.column(st)
+            return "AVG(CASE WHEN state = '\(st.rawValue)' THEN \(c) + (\(nowBind) - COALESCE(state_since, updated_at)) WHEN \(c) > 0 THEN \(c) END) AS \(c)"
+        }.joined(separator: ", ")
+        if let row = try await db.sql.raw("SELECT \(unsafeRaw: averages) FROM cert_applications WHERE window_id = \(bind: window)").first() {
+            for st in CertStateTimes.tracked {
+                if let v = try? row.decode(column: CertStateTimes.column(st), as: Double?.self) { s.daysInState[st.rawValue] = v / 86400 }
+            }
+        }
         let due = CivilDate(parsing: w.closesOn)!.adding(days: 30)
         s.dueOn = due.description
         if due < today {
@@ -290,6 +304,76 @@ extension CertificationService {
             try await Audit.record(on: tx, ctx, action: "cert.correct", entity: "cert_application", entityId: String(id), summary: summary)
         }
         let row = try await Self.application(id, on: db)!
-        return (row, try await deficiencies(row.facts, residentId: row.residentId, on: db))
+        return (row, try await deficiencies(row, on: db))
+    }
+}
+
+
+extension CertificationService {
+    /// Eligibility rule versions, newest first (reviewers and the bureau read them).
+    public func ruleVersions() async throws -> [DatedRules.Version<EligibilityRules>] {
+        let actor = try req.requireActor()
+        guard [.bureauAdmin, .reviewer, .prefectureReviewer].contains(actor.role) else { throw DomainError.forbidden }
+        return try await DatedRules.versions(EligibilityRules.self, in: "cert_rules", db: db)
+    }
+
+    public func rulesInForce() async throws -> EligibilityRules { try await Self.rules(on: db, at: today) }
+
+    /// A new version of the eligibility rules from a date (the bureau only); every problem at once.
+    public func addRules(_ rules: EligibilityRules, note: String) async throws {
+        let actor = try req.requireActor()
+        guard actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        try rules.validate()
+        let note = note.trimmed.isEmpty ? "由\(actor.displayName)修订" : String(note.trimmed.prefix(200))
+        let now = self.now, ctx = req.auditContext, by = actor.username
+        try await req.write { tx in
+            try await DatedRules.insert(rules, effectiveFrom: rules.effectiveFrom, note: note, by: by, into: "cert_rules", on: tx, now: now)
+            try await Audit.record(on: tx, ctx, action: "cert.rules", entity: "cert_rules", entityId: rules.effectiveFrom.description, summary: note)
+        }
+    }
+}
+
+/// A deadline for the home page: a window's decisions for reviewers, a correction for applicants.
+public struct CertDeadline: Sendable {
+    public let title: String
+    public let detail: String
+    public let href: String
+    public let urgent: Bool
+}
+
+extension CertificationService {
+    /// What is due: for reviewers, each window with undecided applications (decisions are due 30
+    /// days after the window closes); for an applicant, corrections asked of them.
+    public func deadlines() async throws -> [CertDeadline] {
+        let actor = try req.requireActor()
+        let l = req.uiLocale, today = self.today
+        struct N: Decodable { let windowId: Int; let n: Int }
+        switch actor.role {
+        case .applicant:
+            struct D: Decodable { let id: Int; let type: String; let correctionDue: String? }
+            let rows = try await db.sql.raw("SELECT id, type, correction_due FROM cert_applications WHERE user_id = \(bind: actor.userId) AND state = 'deficient'")
+                .all(decoding: D.self, with: Self.decoder)
+            return rows.map { r in
+                let due = r.correctionDue ?? ""
+                return CertDeadline(title: L10n.text("home.certCorrection", l, CertType(rawValue: r.type)?.label(l) ?? r.type, due), detail: L10n.text("cert.checklist", l),
+                                    href: "/certification/applications/\(r.id)", urgent: CivilDate(parsing: due).map { $0 <= today.adding(days: 3) } ?? true)
+            }
+        case .reviewer, .prefectureReviewer, .bureauAdmin:
+            let states: SQLQueryString = actor.role == .prefectureReviewer
+                ? "state = 'forwarded'" : "state IN ('submitted', 'deficient', 'accepted', 'ability_test', 'review', 'forwarded')"
+            let counts = try await db.sql.raw("SELECT window_id, COUNT(*) AS n FROM cert_applications WHERE \(states) GROUP BY window_id")
+                .all(decoding: N.self, with: Self.decoder)
+            let windows = try await Self.windows(on: db)
+            return counts.compactMap { c in
+                guard let w = windows.first(where: { $0.id == c.windowId }), let closes = CivilDate(parsing: w.closesOn) else { return nil }
+                let due = closes.adding(days: 30)
+                let left = due.daysSinceEpoch - today.daysSinceEpoch
+                let when = left >= 0 ? L10n.text("home.certDaysLeft", l, String(left)) : L10n.text("home.certOverdue", l, String(-left))
+                return CertDeadline(title: L10n.text("home.certDue", l, w.name, String(c.n), due.description, when), detail: w.authority,
+                                    href: "/certification?window=\(w.id)", urgent: left <= 7)
+            }.sorted { $0.urgent && !$1.urgent }
+        default:
+            return []
+        }
     }
 }

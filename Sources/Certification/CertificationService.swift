@@ -132,12 +132,19 @@ public struct CertificationService: Sendable {
         _ = try actorRole(for: a)
         let history = try await db.sql.raw("SELECT from_state, to_state, event, actor, at, reason FROM cert_history WHERE application_id = \(bind: id) ORDER BY id")
             .all(decoding: CertHistoryRow.self, with: Self.decoder)
-        return (a, history, try await deficiencies(a.facts, residentId: a.residentId, on: db))
+        return (a, history, try await deficiencies(a, on: db))
     }
 
-    func deficiencies(_ facts: ApplicantFacts, residentId: String, on db: any Database) async throws -> [Deficiency] {
+    /// The checklist: the rules' deficiencies, and the documents until the application is
+    /// accepted (from then on the paper file is in its archive folder).
+    func deficiencies(_ a: CertApplicationRow, on db: any Database) async throws -> [Deficiency] {
         let rules = try await Self.rules(on: db, at: today)
-        return rules.deficiencies(facts, today: today, barredUntil: try await Self.barredUntil(residentId, on: db))
+        var out = rules.deficiencies(a.facts, today: today, barredUntil: try await Self.barredUntil(a.residentId, on: db))
+        if [.draft, .submitted, .deficient].contains(a.certState) {
+            let uploaded = Set(try await Self.documents(a.id, on: db).compactMap { CertDocumentKind(rawValue: $0.kind) })
+            if let d = CertDocumentKind.deficiency(route: a.certRoute, uploaded: uploaded) { out.append(d) }
+        }
+        return out
     }
 
     static func rules(on db: any Database, at date: CivilDate) async throws -> EligibilityRules {
@@ -219,17 +226,17 @@ public struct CertificationService: Sendable {
             struct Id: Decodable { let id: Int }
             let id = try await tx.sql.insert(into: "cert_applications")
                 .columns("window_id", "user_id", "name", "resident_id", "gender", "phone", "type", "subject", "education", "normal_graduate", "putonghua", "route",
-                         "exam_passed_on", "physical_exam", "township", "state", "version", "created_at", "updated_at")
+                         "exam_passed_on", "physical_exam", "township", "state", "version", "created_at", "updated_at", "state_since")
                 .values(SQLBind(window.id), SQLBind(userId), SQLBind(name), SQLBind(rid.value), SQLBind(rid.gender.rawValue), SQLBind(phone), SQLBind(facts.type.rawValue),
                         SQLBind(facts.subject.rawValue), SQLBind(facts.education.rawValue), SQLBind(facts.normalGraduate), SQLBind(facts.putonghua.rawValue),
                         SQLBind(facts.route.rawValue), SQLBind(facts.examPassedOn?.description), SQLBind(facts.physicalExam.rawValue), SQLBind(facts.township),
-                        SQLBind(CertState.draft.rawValue), SQLBind(1), SQLBind(now), SQLBind(now))
+                        SQLBind(CertState.draft.rawValue), SQLBind(1), SQLBind(now), SQLBind(now), SQLBind(now))
                 .returning("id").first(decoding: Id.self)!.id
             try await Audit.record(on: tx, ctx, action: "cert.create", entity: "cert_application", entityId: String(id), summary: "\(facts.type.rawValue) \(rid.masked)")
             return id
         }
         let row = try await Self.application(id, on: db)!
-        return (row, try await deficiencies(facts, residentId: rid.value, on: db))
+        return (row, try await deficiencies(row, on: db))
     }
 
     // MARK: events
@@ -261,12 +268,19 @@ public struct CertificationService: Sendable {
             e.add("reason", "请选择原因：\(CertReason.allCases.map(\.rawValue).joined(separator: "、"))", "a coded reason is required: \(CertReason.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if event == .revoke, let r = reasonCode, r.barYears == nil, r != .other { e.add("reason", "撤销原因应为弄虚作假、考试作弊或刑事处罚", "revocation is for fraud, exam cheating or a conviction") }
-        let scores = input.scores ?? input.score.map { [$0] } ?? []
-        if event == .scoreAbilityTest {
-            if scores.isEmpty || scores.contains(where: { !($0 >= 0 && $0 <= 100) }) { e.add("score", "评分应为0到100之间的数", "scores are numbers from 0 to 100") }
-        }
+        var sheet = input.scores ?? input.score.map { [$0] } ?? []
+        if event == .scoreAbilityTest, sheet.contains(where: { !($0 >= 0 && $0 <= 100) }) { e.add("score", "评分应为0到100之间的数", "scores are numbers from 0 to 100") }
         try e.throwIfAny()
         let rules = try await Self.rules(on: db, at: today)
+        if event == .scoreAbilityTest, sheet.isEmpty {
+            // No sheet sent: close the test with the scores the panel's experts entered themselves.
+            sheet = try await abilityScores(id: a.id).map(\.score)
+            if sheet.count < rules.panelMinimum {
+                throw DomainError(.invalid, code: "panel_incomplete", LocalizedText(zh: "评委评分未齐：已有\(sheet.count)人，需\(rules.panelMinimum)人", en: "the panel has not finished: \(sheet.count) of \(rules.panelMinimum) experts have scored"),
+                                  fields: ["score": LocalizedText(zh: "评委评分未齐", en: "the panel has not finished scoring")])
+            }
+        }
+        let scores = sheet
         let mean = scores.isEmpty ? nil : scores.reduce(0, +) / Double(scores.count)
         let passed = mean.map { $0 >= rules.abilityPassMark }
         let next: CertState
@@ -298,7 +312,7 @@ public struct CertificationService: Sendable {
             let scoresJSON = scores.isEmpty ? a.scores : String(decoding: try JSONEncoder().encode(scores), as: UTF8.self)
             let decided: Double? = [.approved, .rejected, .forwarded].contains(next) ? now : a.decidedAt
             let updated = try await tx.sql.raw("""
-                UPDATE cert_applications SET state = \(bind: next.rawValue), version = version + 1, updated_at = \(bind: now),
+                UPDATE cert_applications SET state = \(bind: next.rawValue), version = version + 1, updated_at = \(bind: now), \(CertStateTimes.leaving(a.certState, now: now)),
                   reason_code = \(bind: storedReason ?? a.reasonCode), scores = \(bind: scoresJSON), correction_due = \(bind: correctionDue ?? a.correctionDue),
                   submitted_at = \(bind: event == .submit ? now : a.submittedAt), decided_at = \(bind: decided)
                 WHERE id = \(bind: a.id) AND version = \(bind: a.version) AND state = \(bind: a.state) RETURNING id

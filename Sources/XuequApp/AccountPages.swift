@@ -5,6 +5,7 @@ import SQLKit
 import Vapor
 import XuequCore
 import XuequKit
+import Certification
 
 /// Sign in and out, the home page, own password, interface language.
 struct AccountPages {
@@ -83,7 +84,10 @@ struct AccountPages {
 
     // MARK: home
 
-    struct Task: Encodable, Sendable { let title: String; let detail: String; let href: String }
+    struct Task: Encodable, Sendable {
+        let title: String; let detail: String; let href: String; var urgent = false
+        init(title: String, detail: String, href: String, urgent: Bool = false) { self.title = title; self.detail = detail; self.href = href; self.urgent = urgent }
+    }
     struct Stat: Encodable, Sendable { let label: String; let value: String; let href: String? }
     struct HomePage: Encodable, Sendable {
         let layout: Layout
@@ -101,11 +105,7 @@ struct AccountPages {
         var tasks: [Task] = []
         var scope = actor.role == .bureauAdmin ? L10n.text("home.scope.county", locale) : actor.role.label(locale)
         var recent: [AuditView] = []
-        func t(_ k: String, _ args: String...) -> String {
-            var s = L10n.text(k, locale)
-            for (i, a) in args.enumerated() { s = s.replacingOccurrences(of: "{\(i)}", with: a) }
-            return s
-        }
+        func t(_ k: String, _ args: String...) -> String { L10n.text(k, locale, args: args) }
         if actor.can(.registryRead) {
             let service = RegistryService(req)
             // Plain rows and one SUM: the per-district counts cost a scan of every teacher at province scale.
@@ -151,6 +151,9 @@ struct AccountPages {
                     tasks.append(Task(title: t("home.task.conditions", String(missing), String(today.year)), detail: t("home.task.conditions.detail"), href: href))
                 }
             }
+        }
+        for d in try await CertificationService(req).deadlines() {
+            tasks.append(Task(title: d.title, detail: d.detail, href: d.href, urgent: d.urgent))
         }
         if actor.can(.usersManage) {
             struct N: Decodable { let n: Int }

@@ -44,6 +44,7 @@ public enum MetricsRegistry {
 /// Sets up an application: database, migrations, templates, middleware, routes.
 public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.security = config.security
+    app.documents = DocumentStore(root: (config.dataDir as NSString).appendingPathComponent("documents"))
     let metrics = MetricsRegistry.shared()
 
     switch config.database {
@@ -75,6 +76,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.migrations.add(CreateTeacherTallies())
     app.migrations.add(CreateBalance())
     app.migrations.add(CreateCertification())
+    app.migrations.add(CreateCertificationDocuments())
 
     // Leaf reads templates from the views directory; point it at the bundle, not the working directory.
     app.directory.viewsDirectory = BundledResources.viewsDirectory

@@ -87,7 +87,7 @@ public struct DemoCounty: Sendable {
         if scale.counties == 1 {
             struct U: Decodable { let id: Int }
             let applicant = try await app.db.sql.raw("SELECT id FROM users WHERE username = 'applicant1'").first(decoding: U.self)?.id
-            try await app.writeGate.transaction(on: db) { tx in try await CertificationDemo.seed(on: tx, today: self.today, now: now, applicantUserId: applicant) }
+            try await app.writeGate.transaction(on: db) { tx in try await CertificationDemo.seed(on: tx, today: self.today, now: now, applicantUserId: applicant, documents: app.documents) }
         }
         return (total.schools, total.teachers)
     }
@@ -235,6 +235,9 @@ public struct DemoCounty: Sendable {
             .init(username: "school2", displayName: "学校二校长", role: .schoolAdmin, districtId: district2, schoolId: school2),
             .init(username: "teacher1", displayName: "教师一", role: .teacher, districtId: district1, schoolId: school1, teacherId: teacher1),
             .init(username: "reviewer", displayName: "县认定机构审核员", role: .reviewer),
+            // The ability test's panel: `reviewer` and two more experts of the county body.
+            .init(username: "expert1", displayName: "能力测试评委甲", role: .reviewer),
+            .init(username: "expert2", displayName: "能力测试评委乙", role: .reviewer),
             .init(username: "prefecture", displayName: "市认定机构审核员", role: .prefectureReviewer),
             .init(username: "supervisor", displayName: "高校带队教师", role: .supervisor),
             .init(username: "intern1", displayName: "实习生一", role: .intern),

@@ -5,6 +5,13 @@ public enum L10n {
         return locale == .en ? pair.1 : pair.0
     }
 
+    /// The string with `{0}`, `{1}`, … filled in.
+    public static func text(_ key: String, _ locale: UILocale, _ args: String...) -> String { text(key, locale, args: args) }
+
+    public static func text(_ key: String, _ locale: UILocale, args: [String]) -> String {
+        args.enumerated().reduce(text(key, locale)) { s, a in s.replacingOccurrences(of: "{\(a.offset)}", with: a.element) }
+    }
+
     static let table: [String: (String, String)] = core.merging(balance) { a, _ in a }.merging(certification) { a, _ in a }
 
     static let core: [String: (String, String)] = [

@@ -17,7 +17,7 @@ public enum SVGChart {
     static func fmt(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
 
     /// Horizontal bars against a limit: green within it, red beyond, a dashed line at the limit.
-    public static func bars(_ bars: [Bar], title: String, limitLabel: String) -> String {
+    public static func bars(_ bars: [Bar], title: String, limitLabel: String, digits: Int = 3) -> String {
         let rowH = 30.0, labelW = 150.0, plotW = 420.0, top = 24.0, width = labelW + plotW + 70
         let height = top + rowH * Double(bars.count) + 10
         let maxValue = max(bars.compactMap(\.value).max() ?? 0, bars.compactMap(\.limit).max() ?? 0, 0.01) * 1.12
@@ -32,8 +32,8 @@ public enum SVGChart {
                 continue
             }
             let over = b.limit.map { v > $0 } ?? false
-            s += "<rect x=\"\(fmt(labelW, 1))\" y=\"\(fmt(y + 6, 1))\" width=\"\(fmt(max(1, x(v) - labelW), 1))\" height=\"18\" rx=\"3\" class=\"\(over ? "bar-bad" : "bar-ok")\"><title>\(esc(b.label)): \(fmt(v))</title></rect>"
-            s += "<text x=\"\(fmt(x(v) + 5, 1))\" y=\"\(fmt(y + 19, 1))\" class=\"val\">\(fmt(v))</text>"
+            s += "<rect x=\"\(fmt(labelW, 1))\" y=\"\(fmt(y + 6, 1))\" width=\"\(fmt(max(1, x(v) - labelW), 1))\" height=\"18\" rx=\"3\" class=\"\(over ? "bar-bad" : "bar-ok")\"><title>\(esc(b.label)): \(fmt(v, digits))</title></rect>"
+            s += "<text x=\"\(fmt(x(v) + 5, 1))\" y=\"\(fmt(y + 19, 1))\" class=\"val\">\(fmt(v, digits))</text>"
         }
         if let limit = bars.compactMap(\.limit).first {
             let lx = x(limit)

@@ -24,9 +24,7 @@ enum Fmt {
     static func indicator(_ i: Indicator, _ locale: UILocale) -> String { locale == .en ? i.en : i.zh }
     static func short(_ i: Indicator, _ locale: UILocale) -> String { locale == .en ? i.shortEn : i.shortZh }
     static func t(_ key: String, _ locale: UILocale, _ args: String...) -> String {
-        var s = L10n.text(key, locale)
-        for (k, a) in args.enumerated() { s = s.replacingOccurrences(of: "{\(k)}", with: a) }
-        return s
+        L10n.text(key, locale, args: args)
     }
 
     /// "某某九年一贯制学校（小学部）" for split schools.

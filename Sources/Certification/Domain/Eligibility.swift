@@ -82,13 +82,15 @@ public struct EligibilityRules: Codable, Sendable, Equatable {
     public var exemptionAllowed: Bool
     /// The ability test's pass mark (mean of the panel's scores, out of 100).
     public var abilityPassMark: Double
+    /// How many experts score the ability test (nil in versions saved before it existed: 3).
+    public var abilityPanelMinimum: Int?
 
     public static let national = EligibilityRules(
         effectiveFrom: CivilDate(year: 2015, month: 1, day: 1)!,
         educationMinimum: [CertType.kindergarten.rawValue: .secondary, CertType.primary.rawValue: .secondary, CertType.junior.rawValue: .juniorCollege,
                            CertType.senior.rawValue: .bachelor, CertType.vocational.rawValue: .bachelor, CertType.vocationalPractice.rawValue: .secondary],
         putonghuaMinimum: .l2B, putonghuaMinimumChinese: .l2A, townshipPutonghua: nil,
-        examValidityYears: 3, exemptionAllowed: false, abilityPassMark: 60)
+        examValidityYears: 3, exemptionAllowed: false, abilityPassMark: 60, abilityPanelMinimum: 3)
 
     /// Every deficiency of an application on `today` (the checklist the applicant sees).
     public func deficiencies(_ a: ApplicantFacts, today: CivilDate, barredUntil: CivilDate?) -> [Deficiency] {
@@ -139,5 +141,67 @@ public enum CertificateNumber {
     public static func make(year: Int, bodyCode: String, type: CertType, gender: Gender, serial: Int, femaleDigit: Int = 2) -> String {
         let sex = gender == .male ? 1 : femaleDigit
         return String(format: "%04d", year) + bodyCode + String(type.digit) + String(sex) + String(format: "%06d", serial)
+    }
+}
+
+/// The documents an application carries (DOMAIN §5); the application form itself is the record.
+public enum CertDocumentKind: String, Vocabulary {
+    public static let lookup = makeLookup()
+    case idCard = "id_card"
+    case degree
+    case putonghua
+    case examPass = "exam_pass"
+    case physicalExam = "physical_exam"
+    case photo
+    case commitment
+    public var zh: String {
+        switch self {
+        case .idCard: "身份证"; case .degree: "学历证书"; case .putonghua: "普通话水平测试等级证书"; case .examPass: "考试合格证明"
+        case .physicalExam: "指定医院体检表"; case .photo: "近期免冠照片"; case .commitment: "个人承诺书"
+        }
+    }
+    public var en: String {
+        switch self {
+        case .idCard: "resident ID card"; case .degree: "degree certificate"; case .putonghua: "Putonghua certificate"; case .examPass: "exam pass"
+        case .physicalExam: "physical examination report"; case .photo: "photo"; case .commitment: "personal commitment"
+        }
+    }
+
+    /// What the route asks for: exemption rests on the (normal-school) degree, with no exam pass.
+    public static func required(for route: CertRoute) -> [CertDocumentKind] {
+        allCases.filter { $0 != .examPass || route != .exempt }
+    }
+
+    /// The photo must be an image; the rest may be scans (PDF) or pictures.
+    public var acceptsPDF: Bool { self != .photo }
+
+    /// `documents_missing` when a required document has not been uploaded.
+    public static func deficiency(route: CertRoute, uploaded: Set<CertDocumentKind>) -> Deficiency? {
+        let missing = required(for: route).filter { !uploaded.contains($0) }
+        guard !missing.isEmpty else { return nil }
+        return Deficiency(.documentsMissing, "缺少材料：\(missing.map(\.zh).joined(separator: "、"))", "documents missing: \(missing.map(\.en).joined(separator: ", "))")
+    }
+}
+
+extension EligibilityRules {
+    /// Experts who must have scored before the ability test is closed (older rule versions lack it).
+    public var panelMinimum: Int { abilityPanelMinimum ?? 3 }
+
+    /// Every problem of a rules version at once, by field.
+    public func validate() throws {
+        var e = FieldErrors()
+        if !(1...10).contains(examValidityYears) { e.add("examValidityYears", "考试合格证明有效期应为1到10年", "the exam pass is valid 1 to 10 years") }
+        if !(abilityPassMark > 0 && abilityPassMark <= 100) { e.add("abilityPassMark", "合格线应在0到100之间", "the pass mark is between 0 and 100") }
+        if !(1...15).contains(panelMinimum) { e.add("abilityPanelMinimum", "评委人数应为1到15人", "the panel has 1 to 15 experts") }
+        if putonghuaMinimumChinese.rank > putonghuaMinimum.rank {
+            e.add("putonghuaMinimumChinese", "语文教师的普通话要求不能低于一般要求", "Chinese teachers cannot need less Putonghua than others")
+        }
+        if let t = townshipPutonghua, t.rank < putonghuaMinimum.rank {
+            e.add("townshipPutonghua", "乡镇学校的放宽要求应低于一般要求", "the township exception must be below the general minimum")
+        }
+        for t in CertType.allCases where educationMinimum[t.rawValue] == nil {
+            e.add("education_\(t.rawValue)", "请选择\(t.zh)的学历要求", "choose the education minimum for \(t.en)")
+        }
+        try e.throwIfAny()
     }
 }

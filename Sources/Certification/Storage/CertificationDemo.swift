@@ -30,7 +30,22 @@ public enum CertificationDemo {
         return Windows(county: county, prefecture: prefecture, closed: closed, open: open)
     }
 
-    public static func seed(on db: any Database, today: CivilDate, now: Double, applicantUserId: Int?) async throws {
+    /// A scanned page (PDF) and a photo (PNG) for the demo's uploaded documents.
+    static let demoPDF = Data("""
+        %PDF-1.4
+        1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj
+        2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj
+        3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources <</Font <</F1 5 0 R>>>>>> endobj
+        4 0 obj <</Length 60>> stream
+        BT /F1 24 Tf 72 760 Td (Xuequ demo document scan) Tj ET
+        endstream endobj
+        5 0 obj <</Type /Font /Subtype /Type1 /BaseFont /Helvetica>> endobj
+        trailer <</Root 1 0 R>>
+        %%EOF
+        """.utf8)
+    static let demoPNG = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")!
+
+    public static func seed(on db: any Database, today: CivilDate, now: Double, applicantUserId: Int?, documents store: DocumentStore? = nil) async throws {
         let w = try await bodiesAndWindows(on: db, today: today)
         var rng = SeededRandom(seed: 20_261_129)
         var used = Set<String>()
@@ -167,6 +182,17 @@ public enum CertificationDemo {
                 .returning("id").first(decoding: Id.self)!.id
             try await db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
                 .values(SQLBind(id), SQLBind("draft"), SQLBind("submitted"), SQLBind("submit"), SQLBind(i == 0 ? "applicant1" : "applicant"), SQLBind(submitted), SQLBind(String?.none)).run()
+            // Uploaded documents: all of them, except applicant1's physical examination report.
+            if let store {
+                let pdf = try store.put(demoPDF), png = try store.put(demoPNG)
+                for kind in CertDocumentKind.required(for: route) where !(i == 0 && kind == .physicalExam) {
+                    let photo = kind == .photo
+                    try await db.sql.insert(into: "cert_documents").columns("application_id", "kind", "sha256", "media_type", "size", "filename", "uploaded_by", "uploaded_at")
+                        .values(SQLBind(id), SQLBind(kind.rawValue), SQLBind(photo ? png : pdf), SQLBind(photo ? "image/png" : "application/pdf"),
+                                SQLBind(photo ? demoPNG.count : demoPDF.count), SQLBind("\(kind.zh).\(photo ? "png" : "pdf")"), SQLBind(i == 0 ? "applicant1" : "applicant"),
+                                SQLBind(submitted - 600)).run()
+                }
+            }
             if state != .submitted {
                 let (event, reason): (CertEvent, String?) = state == .deficient ? (.requestCorrection, "补正期限 \(today.adding(days: 7))：请补交指定医院的体检结论") : (.accept, nil)
                 try await db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
@@ -183,6 +209,7 @@ public enum CertificationDemo {
                 }
             }
         }
+        try await CertStateTimes.rebuild(on: db)
         try await Audit.record(on: db, AuditContext.system("seed"), action: "seed.certification", entity: "cert_application", entityId: "-", summary: "\(outcomes.count + stages.count) applications")
     }
 }

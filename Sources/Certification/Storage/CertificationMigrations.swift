@@ -148,3 +148,85 @@ public struct CreateCertification: AsyncMigration {
         }
     }
 }
+
+/// Documents (by content hash), the panel's per-expert ability-test scores, and the time each
+/// application has spent in each state (kept at each transition, so statistics read one row per
+/// application instead of walking the history).
+public struct CreateCertificationDocuments: AsyncMigration {
+    public init() {}
+    public var name: String { "031_CertificationDocumentsScoresTimes" }
+
+    public func prepare(on database: any Database) async throws {
+        try await database.schema("cert_documents")
+            .field("id", .int, .identifier(auto: true))
+            .field("application_id", .int, .required, .references("cert_applications", "id"))
+            .field("kind", .string, .required)
+            .field("sha256", .string, .required)
+            .field("media_type", .string, .required)
+            .field("size", .int, .required)
+            .field("filename", .string, .required)
+            .field("uploaded_by", .string, .required)
+            .field("uploaded_at", .double, .required)
+            .unique(on: "application_id", "kind")
+            .create()
+        try await database.schema("cert_ability_scores")
+            .field("id", .int, .identifier(auto: true))
+            .field("application_id", .int, .required, .references("cert_applications", "id"))
+            .field("expert_id", .int, .required)
+            .field("expert", .string, .required)
+            .field("score", .double, .required)
+            .field("at", .double, .required)
+            .unique(on: "application_id", "expert_id")
+            .create()
+        try await database.sql.raw("ALTER TABLE cert_applications ADD COLUMN state_since DOUBLE PRECISION").run()
+        for s in CertStateTimes.tracked {
+            try await database.sql.raw("ALTER TABLE cert_applications ADD COLUMN \(unsafeRaw: CertStateTimes.column(s)) DOUBLE PRECISION NOT NULL DEFAULT 0").run()
+        }
+        try await CertStateTimes.rebuild(on: database)
+    }
+
+    public func revert(on database: any Database) async throws {
+        try await database.schema("cert_ability_scores").delete()
+        try await database.schema("cert_documents").delete()
+    }
+}
+
+/// Time in each state: a column per state an application waits in, added to at each transition.
+public enum CertStateTimes {
+    public static let tracked: [CertState] = [.submitted, .deficient, .accepted, .abilityTest, .review, .forwarded, .approved, .noticed]
+
+    /// The column for a tracked state (names come from the enum, never from input).
+    public static func column(_ s: CertState) -> String { "secs_" + s.rawValue }
+
+    /// `SET` fragment adding the time since `state_since` to the state being left (nothing for
+    /// draft and final states).
+    static func leaving(_ s: CertState, now: Double) -> SQLQueryString {
+        guard tracked.contains(s) else { return "state_since = \(bind: now)" }
+        return "\(unsafeRaw: column(s)) = \(unsafeRaw: column(s)) + (\(bind: now) - COALESCE(state_since, updated_at)), state_since = \(bind: now)"
+    }
+
+    /// Recomputes every application's times from its history (for rows written before the columns
+    /// existed, and for the demo, which writes history directly).
+    public static func rebuild(on db: any Database, window: Int? = nil) async throws {
+        struct H: Decodable { let applicationId: Int; let toState: String; let at: Double }
+        let filter: SQLQueryString = window.map { "WHERE h.application_id IN (SELECT id FROM cert_applications WHERE window_id = \(bind: $0))" } ?? ""
+        let rows = try await db.sql.raw("SELECT h.application_id, h.to_state, h.at FROM cert_history h \(filter) ORDER BY h.application_id, h.id")
+            .all(decoding: H.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+        var i = 0
+        while i < rows.count {
+            let id = rows[i].applicationId
+            var secs: [CertState: Double] = [:]
+            var j = i
+            while j < rows.count, rows[j].applicationId == id {
+                if j + 1 < rows.count, rows[j + 1].applicationId == id, let s = CertState(rawValue: rows[j].toState), tracked.contains(s) {
+                    secs[s, default: 0] += max(0, rows[j + 1].at - rows[j].at)
+                }
+                j += 1
+            }
+            var sets: [String] = ["state_since = \(rows[j - 1].at)"]
+            for s in tracked { sets.append("\(column(s)) = \(secs[s] ?? 0)") }
+            try await db.sql.raw("UPDATE cert_applications SET \(unsafeRaw: sets.joined(separator: ", ")) WHERE id = \(bind: id)").run()
+            i = j
+        }
+    }
+}

@@ -20,6 +20,10 @@ public struct CertificationAPI: Sendable {
         authed.get("certification", "applications", ":id", use: application)
         authed.put("certification", "applications", ":id", use: correct)
         authed.post("certification", "applications", ":id", "events", use: event)
+        authed.get("certification", "applications", ":id", "documents", use: documents)
+        authed.on(.POST, "certification", "applications", ":id", "documents", body: .collect(maxSize: "6mb"), use: upload)
+        authed.get("certification", "applications", ":id", "documents", ":kind", use: document)
+        authed.post("certification", "applications", ":id", "ability-scores", use: score)
         authed.post("certification", "notices", use: createNotice)
         authed.post("certification", "objections", ":id", use: resolveObjection)
         authed.get("certification", "statistics", use: statistics)
@@ -137,13 +141,83 @@ public struct CertificationAPI: Sendable {
     func statistics(req: Request) async throws -> Response {
         struct S: Content {
             let applied: Int; let certified: Int; let byType: [String: Int]; let failureReasons: [String: Int]; let byState: [String: Int]
-            let meanDaysToDecision: Double?; let overdue: Int; let decisionDueOn: String
+            let meanDaysToDecision: Double?; let overdue: Int; let decisionDueOn: String; let daysInState: [String: Double]
         }
         guard let window = (try? req.query.decode([String: String].self))?["window"].flatMap({ Int($0) }) else {
             throw DomainError.validation(["window": LocalizedText(zh: "请指定认定批次", en: "window is required")])
         }
         let s = try await CertificationService(req).statistics(window: window)
         return try await S(applied: s.applied, certified: s.certified, byType: s.byType, failureReasons: s.failureReasons, byState: s.byState,
-                           meanDaysToDecision: s.meanDaysToDecision, overdue: s.overdue, decisionDueOn: s.dueOn).encodeResponse(for: req)
+                           meanDaysToDecision: s.meanDaysToDecision, overdue: s.overdue, decisionDueOn: s.dueOn,
+                           daysInState: s.daysInState.mapValues { ($0 * 10).rounded() / 10 }).encodeResponse(for: req)
+    }
+
+    // MARK: documents and the panel
+
+    struct DocumentDTO: Content { let kind: String; let filename: String; let mediaType: String; let size: Int; let sha256: String; let uploadedAt: String }
+
+    static func dto(_ d: CertDocumentRow) -> DocumentDTO {
+        DocumentDTO(kind: d.kind, filename: d.filename, mediaType: d.mediaType, size: d.size, sha256: d.sha256,
+                    uploadedAt: ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: d.uploadedAt)))
+    }
+
+    func documents(req: Request) async throws -> Response {
+        struct L: Content { let items: [DocumentDTO]; let missing: [String] }
+        let id = try Self.id(req)
+        let service = CertificationService(req)
+        let docs = try await service.documents(id: id)
+        let (a, _, _) = try await service.application(id: id)
+        let have = Set(docs.map(\.kind))
+        return try await L(items: docs.map(Self.dto), missing: CertDocumentKind.required(for: a.certRoute).map(\.rawValue).filter { !have.contains($0) }).encodeResponse(for: req)
+    }
+
+    struct UploadForm: Content { let kind: String?; let file: File? }
+
+    /// `POST …/documents`: multipart with `kind` and `file`, or the raw bytes with `?kind=`.
+    func upload(req: Request) async throws -> Response {
+        let id = try Self.id(req)
+        let kind: String?, filename: String?, data: Data
+        if req.headers.contentType?.type == "multipart" {
+            let form = try? req.content.decode(UploadForm.self)
+            guard let file = form?.file else { throw DomainError.validation(["file": LocalizedText(zh: "请选择要上传的文件（字段名 file）", en: "attach the file in the form field “file”")]) }
+            kind = form?.kind; filename = file.filename; data = Data(buffer: file.data)
+        } else {
+            kind = try? req.query.get(String.self, at: "kind"); filename = try? req.query.get(String.self, at: "filename")
+            data = req.body.data.map { Data(buffer: $0) } ?? Data()
+        }
+        let d = try await CertificationService(req).upload(id: id, kind: kind, filename: filename, data: data)
+        return try await Self.dto(d).encodeResponse(status: .created, for: req)
+    }
+
+    func document(req: Request) async throws -> Response {
+        let (d, data) = try await CertificationService(req).document(id: try Self.id(req), kind: req.parameters.get("kind") ?? "")
+        return Self.documentResponse(d, data)
+    }
+
+    /// The stored bytes with their sniffed type; never rendered as anything else.
+    public static func documentResponse(_ d: CertDocumentRow, _ data: Data) -> Response {
+        let res = Response(status: .ok, body: .init(data: data))
+        res.headers.replaceOrAdd(name: .contentType, value: d.mediaType)
+        res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        res.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=3600")
+        let ascii = d.filename.unicodeScalars.allSatisfy { $0.isASCII && $0 != "\"" } ? d.filename : "document"
+        res.headers.replaceOrAdd(name: .contentDisposition,
+                                 value: "inline; filename=\"\(ascii)\"; filename*=UTF-8''\(d.filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "document")")
+        return res
+    }
+
+    struct ScoreBody: Content { let score: Double? }
+    struct PanelDTO: Content { let scores: [ExpertScore]; let mean: Double?; let passMark: Double; let panelMinimum: Int }
+    struct ExpertScore: Content { let expert: String; let score: Double }
+
+    /// `POST …/ability-scores {score}`: the calling expert's own score.
+    func score(req: Request) async throws -> Response {
+        let b = try req.content.decode(ScoreBody.self)
+        let service = CertificationService(req)
+        let scores = try await service.scoreAsExpert(id: try Self.id(req), score: b.score)
+        let rules = try await service.rulesInForce()
+        let mean = scores.isEmpty ? nil : scores.map(\.score).reduce(0, +) / Double(scores.count)
+        return try await PanelDTO(scores: scores.map { ExpertScore(expert: $0.expert, score: $0.score) }, mean: mean, passMark: rules.abilityPassMark, panelMinimum: rules.panelMinimum)
+            .encodeResponse(status: .created, for: req)
     }
 }

@@ -25,6 +25,11 @@ public struct CertificationPages: Sendable {
         r.get("certification", "applications", ":id", "certificate", use: certificate)
         r.get("certification", "applications", ":id", "edit", use: editForm)
         r.post("certification", "applications", ":id", "edit", use: saveEdit)
+        r.on(.POST, "certification", "applications", ":id", "documents", body: .collect(maxSize: "6mb"), use: uploadDocument)
+        r.get("certification", "applications", ":id", "documents", ":kind", use: document)
+        r.post("certification", "applications", ":id", "scores", use: score)
+        r.get("certification", "rules", use: rules)
+        r.post("certification", "rules", use: saveRules)
         r.post("certification", "notices", use: createNotice)
         r.post("certification", "objections", ":id", use: resolveObjection)
         r.get("certification", "statistics", use: statistics)
@@ -190,6 +195,15 @@ public struct CertificationPages: Sendable {
         let hasCertificate: Bool
         let scores: String?
         let canEdit: Bool
+        let documents: [DocumentLine]
+        let folder: String?
+        let panel: PanelView?
+    }
+    struct DocumentLine: Encodable, Sendable {
+        let key: String; let label: String; let required: Bool; let uploaded: Bool; let filename: String; let size: String; let url: String; let isImage: Bool; let accept: String
+    }
+    struct PanelView: Encodable, Sendable {
+        let intro: String; let lines: [SelectOption]; let mean: String?; let canScore: Bool; let myScore: String
     }
 
     func detail(req: Request) async throws -> Response {
@@ -218,14 +232,37 @@ public struct CertificationPages: Sendable {
                         needsScores: e == .scoreAbilityTest, danger: e == .reject || e == .revoke || e == .withdraw)
         }
         let hasCertificate = try await service.certificate(applicationId: a.id) != nil
+        let canEdit = (a.certState == .draft || a.certState == .deficient) && (who == .applicant || who == .countyReviewer || who == .bureau)
+        let uploaded = try await service.documents(id: a.id)
+        let required = CertDocumentKind.required(for: f.route)
+        let documents = CertDocumentKind.allCases.compactMap { k -> DocumentLine? in
+            let d = uploaded.first { $0.kind == k.rawValue }
+            if d == nil && !required.contains(k) { return nil }
+            return DocumentLine(key: k.rawValue, label: k.label(locale), required: required.contains(k), uploaded: d != nil, filename: d?.filename ?? "",
+                                size: d.map { $0.size >= 1_048_576 ? String(format: "%.1f MB", Double($0.size) / 1_048_576) : "\(max(1, $0.size / 1024)) KB" } ?? "",
+                                url: "/certification/applications/\(a.id)/documents/\(k.rawValue)", isImage: d?.mediaType.hasPrefix("image/") ?? false,
+                                accept: k.acceptsPDF ? ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png" : ".jpg,.jpeg,.png,image/jpeg,image/png")
+        }
+        struct Folder: Decodable { let folderNo: String }
+        let folder = try await req.db.sql.raw("SELECT folder_no FROM archive_folders WHERE application_id = \(bind: a.id)").first(decoding: Folder.self, with: CertificationService.decoder)?.folderNo
+        var panel: PanelView?
+        let experts = try await service.abilityScores(id: a.id)
+        if a.certState == .abilityTest || !experts.isEmpty {
+            let rules = try await service.rulesInForce()
+            let me = try req.requireActor()
+            let mean = experts.isEmpty ? nil : String(format: "%.1f", experts.map(\.score).reduce(0, +) / Double(experts.count))
+            panel = PanelView(intro: L10n.text("cert.panelIntro", locale, String(format: "%g", rules.abilityPassMark), String(rules.panelMinimum)),
+                              lines: experts.map { SelectOption(value: String(format: "%g", $0.score), label: $0.expert, selected: $0.expertId == me.userId) }, mean: mean,
+                              canScore: a.certState == .abilityTest && (who == .countyReviewer || who == .bureau),
+                              myScore: experts.first { $0.expertId == me.userId }.map { String(format: "%g", $0.score) } ?? "")
+        }
         return try await req.page("cert/detail", DetailPage(
             layout: req.layout("nav.certification", title: "\(a.name) · \(f.type.label(locale))"), app: Self.row(a, locale), facts: facts,
             deficiencies: deficiencies.map { $0.reason(locale) }, correctionDue: a.certState == .deficient ? a.correctionDue : nil, history: lines, events: buttons,
             version: a.version,
             reasons: CertReason.allCases.filter { $0.barYears == nil && $0 != .barred }.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: false) },
             revokeReasons: [CertReason.fraud, .examCheating, .conviction].map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: false) },
-            hasCertificate: hasCertificate, scores: a.scores,
-            canEdit: (a.certState == .draft || a.certState == .deficient) && (who == .applicant || who == .countyReviewer || who == .bureau)))
+            hasCertificate: hasCertificate, scores: a.scores, canEdit: canEdit, documents: documents, folder: folder, panel: panel))
     }
 
     func event(req: Request) async throws -> Response {
@@ -241,6 +278,43 @@ public struct CertificationPages: Sendable {
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
             let text = e.summary(req.uiLocale)
             return req.redirect(to: "/certification/applications/\(id)", flash: text, error: true)
+        }
+    }
+
+    // MARK: documents and scores
+
+    struct UploadForm: Content { let kind: String?; let file: File? }
+
+    func uploadDocument(req: Request) async throws -> Response {
+        let id = try Self.id(req)
+        let back = "/certification/applications/\(id)"
+        do {
+            let form = try? req.content.decode(UploadForm.self)
+            guard let file = form?.file, file.data.readableBytes > 0 else {
+                throw DomainError.validation(["file": LocalizedText(zh: "请选择要上传的文件", en: "choose a file to upload")])
+            }
+            _ = try await CertificationService(req).upload(id: id, kind: form?.kind, filename: file.filename, data: Data(buffer: file.data))
+            return req.redirect(to: back + "#documents", flash: L10n.text("cert.uploaded", req.uiLocale))
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict || e.kind == .tooLarge {
+            return req.redirect(to: back + "#documents", flash: e.summary(req.uiLocale), error: true)
+        }
+    }
+
+    func document(req: Request) async throws -> Response {
+        let (d, data) = try await CertificationService(req).document(id: try Self.id(req), kind: req.parameters.get("kind") ?? "")
+        return CertificationAPI.documentResponse(d, data)
+    }
+
+    func score(req: Request) async throws -> Response {
+        let id = try Self.id(req)
+        let form = try req.content.decode([String: String].self)
+        do {
+            let raw = (form["score"] ?? "").trimmed
+            guard let score = Double(raw) else { throw DomainError.validation(["score": LocalizedText(zh: "评分应为0到100之间的数", en: "the score is a number from 0 to 100")]) }
+            _ = try await CertificationService(req).scoreAsExpert(id: id, score: score)
+            return req.redirect(to: "/certification/applications/\(id)#panel", flash: L10n.text("cert.scored", req.uiLocale))
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            return req.redirect(to: "/certification/applications/\(id)#panel", flash: e.summary(req.uiLocale), error: true)
         }
     }
 
@@ -358,6 +432,7 @@ public struct CertificationPages: Sendable {
         let applied: Int; let certified: Int; let meanDays: String?; let overdue: Int; let dueOn: String
         let byType: [Count]; let failures: [Count]; let byState: [Count]
         let archiveOk: Bool; let missing: String; let orphans: String
+        let timeChart: String?
     }
 
     func statistics(req: Request) async throws -> Response {
@@ -375,7 +450,10 @@ public struct CertificationPages: Sendable {
             failures: s.failureReasons.sorted { $0.value > $1.value }.map { Count(label: CertReason(rawValue: $0.key)?.label(l) ?? $0.key, n: $0.value) },
             byState: CertState.allCases.compactMap { st in s.byState[st.rawValue].map { Count(label: st.label(l), n: $0) } },
             archiveOk: archive.withoutFolder.isEmpty && archive.folderWithoutApplication.isEmpty,
-            missing: archive.withoutFolder.map(String.init).joined(separator: "、"), orphans: archive.folderWithoutApplication.joined(separator: "、")))
+            missing: archive.withoutFolder.map(String.init).joined(separator: "、"), orphans: archive.folderWithoutApplication.joined(separator: "、"),
+            timeChart: s.daysInState.isEmpty ? nil : SVGChart.bars(CertStateTimes.tracked.compactMap { st in
+                s.daysInState[st.rawValue].map { SVGChart.Bar(label: st.label(l), value: $0, limit: nil) }
+            }, title: L10n.text("cert.timeInState", l), limitLabel: "", digits: 1)))
     }
 
     /// Certified records of a window for upload to the national system (xlsx).

@@ -1,0 +1,112 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+import XuequCore
+import XuequKit
+
+public struct CertDocumentRow: Decodable, Sendable {
+    public let kind: String
+    public let sha256: String
+    public let mediaType: String
+    public let size: Int
+    public let filename: String
+    public let uploadedBy: String
+    public let uploadedAt: Double
+}
+
+public struct AbilityScoreRow: Decodable, Sendable {
+    public let expertId: Int
+    public let expert: String
+    public let score: Double
+    public let at: Double
+}
+
+/// Documents (材料) and the panel's ability-test scores (能力测试评分).
+extension CertificationService {
+    static func documents(_ applicationId: Int, on db: any Database) async throws -> [CertDocumentRow] {
+        try await db.sql.raw("SELECT kind, sha256, media_type, size, filename, uploaded_by, uploaded_at FROM cert_documents WHERE application_id = \(bind: applicationId) ORDER BY id")
+            .all(decoding: CertDocumentRow.self, with: decoder)
+    }
+
+    public func documents(id: Int) async throws -> [CertDocumentRow] {
+        guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
+        _ = try actorRole(for: a)
+        return try await Self.documents(id, on: db)
+    }
+
+    /// Uploads (or replaces) one document while the application is a draft or being corrected:
+    /// the type is read from the bytes, the file stored by its hash, and the application's
+    /// version moves on (its checklist changed) with a history line.
+    public func upload(id: Int, kind rawKind: String?, filename: String?, data: Data) async throws -> CertDocumentRow {
+        guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
+        let who = try actorRole(for: a)
+        guard who == .applicant || who == .countyReviewer || who == .bureau else { throw DomainError.forbidden }
+        guard let kind = rawKind.flatMap(CertDocumentKind.parse) else {
+            throw DomainError.validation(["kind": LocalizedText(zh: "材料种类应为：\(CertDocumentKind.allCases.map(\.rawValue).joined(separator: "、"))",
+                                                                en: "kind must be one of \(CertDocumentKind.allCases.map(\.rawValue).joined(separator: ", "))")])
+        }
+        guard a.certState == .draft || a.certState == .deficient else {
+            throw DomainError(.invalid, code: "not_correctable", LocalizedText(zh: "只有草稿或待补正的申请可以上传材料", en: "documents can be uploaded to a draft or a deficient application only"))
+        }
+        let media = try DocumentStore.check(data, field: "file", allowed: kind.acceptsPDF ? DocumentStore.MediaKind.allCases : [.jpeg, .png])
+        let hash = try req.application.documents.put(data)
+        let name = String((filename ?? "").trimmed.prefix(120)).isEmpty ? "\(kind.rawValue).\(media.fileExtension)" : String((filename ?? "").trimmed.prefix(120))
+        let now = self.now, ctx = req.auditContext, actorName = Masking.username(try req.requireActor().username)
+        let note = "上传\(kind.zh)（\(media.rawValue.uppercased())，\(max(1, data.count / 1024)) KB）"
+        try await req.write { tx in
+            struct N: Decodable { let id: Int }
+            let bumped = try await tx.sql.raw("""
+                UPDATE cert_applications SET version = version + 1, updated_at = \(bind: now) WHERE id = \(bind: id) AND state IN ('draft', 'deficient') RETURNING id
+                """).all(decoding: N.self)
+            if bumped.isEmpty { throw Self.stale }
+            try await tx.sql.raw("DELETE FROM cert_documents WHERE application_id = \(bind: id) AND kind = \(bind: kind.rawValue)").run()
+            try await tx.sql.insert(into: "cert_documents").columns("application_id", "kind", "sha256", "media_type", "size", "filename", "uploaded_by", "uploaded_at")
+                .values(SQLBind(id), SQLBind(kind.rawValue), SQLBind(hash), SQLBind(media.contentType), SQLBind(data.count), SQLBind(name), SQLBind(actorName), SQLBind(now)).run()
+            try await tx.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
+                .values(SQLBind(id), SQLBind(a.state), SQLBind(a.state), SQLBind("upload"), SQLBind(actorName), SQLBind(now), SQLBind(note)).run()
+            try await Audit.record(on: tx, ctx, action: "cert.upload", entity: "cert_application", entityId: String(id), summary: "\(kind.rawValue) \(hash.prefix(12))")
+        }
+        return try await Self.documents(id, on: db).first { $0.kind == kind.rawValue }!
+    }
+
+    /// One document's bytes for those who may see the application.
+    public func document(id: Int, kind: String) async throws -> (CertDocumentRow, Data) {
+        let docs = try await documents(id: id)
+        guard let d = docs.first(where: { $0.kind == kind }), let data = req.application.documents.get(d.sha256) else {
+            throw DomainError.notFound(LocalizedText(zh: "材料", en: "document"))
+        }
+        return (d, data)
+    }
+
+    // MARK: the ability test's panel
+
+    public func abilityScores(id: Int) async throws -> [AbilityScoreRow] {
+        try await db.sql.raw("SELECT expert_id, expert, score, at FROM cert_ability_scores WHERE application_id = \(bind: id) ORDER BY id")
+            .all(decoding: AbilityScoreRow.self, with: Self.decoder)
+    }
+
+    /// An expert of the county's panel enters (or changes) their own score while the test is
+    /// open; the test is closed by `score_ability_test` with the panel's mean.
+    public func scoreAsExpert(id: Int, score: Double?) async throws -> [AbilityScoreRow] {
+        guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
+        let who = try actorRole(for: a)
+        guard who == .countyReviewer || who == .bureau else { throw DomainError.forbidden }
+        guard let score, score >= 0, score <= 100 else { throw DomainError.validation(["score": LocalizedText(zh: "评分应为0到100之间的数", en: "the score is a number from 0 to 100")]) }
+        guard a.certState == .abilityTest else {
+            throw DomainError(.invalid, code: "event_not_allowed", LocalizedText(zh: "该申请不在能力测试阶段", en: "the application is not at the ability test"))
+        }
+        let actor = try req.requireActor()
+        let now = self.now, ctx = req.auditContext, name = actor.displayName.isEmpty ? Masking.username(actor.username) : actor.displayName
+        try await req.write { tx in
+            struct S: Decodable { let state: String }
+            // Read the state inside the write: a test closed meanwhile takes no more scores.
+            guard try await tx.sql.raw("SELECT state FROM cert_applications WHERE id = \(bind: id)").first(decoding: S.self)?.state == CertState.abilityTest.rawValue else { throw Self.stale }
+            try await tx.sql.raw("DELETE FROM cert_ability_scores WHERE application_id = \(bind: id) AND expert_id = \(bind: actor.userId)").run()
+            try await tx.sql.insert(into: "cert_ability_scores").columns("application_id", "expert_id", "expert", "score", "at")
+                .values(SQLBind(id), SQLBind(actor.userId), SQLBind(name), SQLBind(score), SQLBind(now)).run()
+            try await Audit.record(on: tx, ctx, action: "cert.score", entity: "cert_application", entityId: String(id), summary: String(format: "%.1f", score))
+        }
+        return try await abilityScores(id: id)
+    }
+}

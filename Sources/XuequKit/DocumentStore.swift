@@ -1,0 +1,93 @@
+import Foundation
+import Vapor
+import XuequCore
+
+/// Uploaded documents (scans of certificates, photos, reports), kept as files under
+/// `<data dir>/documents`, each named by the SHA-256 of its bytes: the same file is stored once,
+/// and a stored file cannot change without its name changing. Rows in the database point at the
+/// hash. With several app processes the directory must be shared storage.
+public struct DocumentStore: Sendable {
+    public let root: String
+    public init(root: String) { self.root = root }
+
+    /// The types people may upload, told from the bytes, never from the name or the header.
+    public enum MediaKind: String, Sendable, CaseIterable {
+        case pdf, jpeg, png
+        public var contentType: String {
+            switch self { case .pdf: "application/pdf"; case .jpeg: "image/jpeg"; case .png: "image/png" }
+        }
+        public var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
+        public var isImage: Bool { self != .pdf }
+    }
+
+    public static let maxBytes = 5 * 1024 * 1024
+
+    public static func sniff(_ data: Data) -> MediaKind? {
+        let head = [UInt8](data.prefix(8))
+        if head.starts(with: Array("%PDF-".utf8)) { return .pdf }
+        if head.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
+        if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        return nil
+    }
+
+    /// Checks an upload: not empty, at most 5 MB, a PDF, JPEG or PNG by its bytes. `field` names
+    /// the form field in the error.
+    public static func check(_ data: Data, field: String, allowed: [MediaKind] = MediaKind.allCases) throws -> MediaKind {
+        if data.isEmpty { throw DomainError.validation([field: LocalizedText(zh: "文件是空的", en: "the file is empty")]) }
+        if data.count > maxBytes {
+            throw DomainError(.tooLarge, code: "too_large", LocalizedText(zh: "文件超过 5 MB（\(data.count / 1024) KB）", en: "the file is larger than 5 MB (\(data.count / 1024) KB)"),
+                              fields: [field: LocalizedText(zh: "文件超过 5 MB", en: "larger than 5 MB")])
+        }
+        guard let kind = sniff(data), allowed.contains(kind) else {
+            let names = allowed.map { $0.rawValue.uppercased() }.joined(separator: "、")
+            throw DomainError(.invalid, code: "unsupported_type", LocalizedText(zh: "只接受 \(names) 文件（按文件内容判断，不看扩展名）", en: "only \(names) files are accepted (judged by the content, not the name)"),
+                              fields: [field: LocalizedText(zh: "只接受 \(names) 文件", en: "only \(names) files")])
+        }
+        return kind
+    }
+
+    public static func hash(_ data: Data) -> String { SHA256.hash(data: data).hexString }
+
+    func path(_ hash: String) -> String {
+        (root as NSString).appendingPathComponent("\(hash.prefix(2))/\(hash)")
+    }
+
+    /// Stores the bytes (once) and returns their hash. Written to a temporary file, flushed, then
+    /// renamed into place, so a crash never leaves a half-written document under its hash.
+    @discardableResult
+    public func put(_ data: Data) throws -> String {
+        let hash = Self.hash(data)
+        let target = path(hash)
+        let fm = FileManager.default
+        if fm.fileExists(atPath: target) { return hash }
+        let dir = (target as NSString).deletingLastPathComponent
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let temp = dir + "/.\(hash).\(UUID().uuidString).tmp"
+        guard fm.createFile(atPath: temp, contents: nil) else { throw DomainError(.badRequest, code: "store_failed", LocalizedText(zh: "文件无法保存", en: "the file could not be stored")) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temp))
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+        try handle.close()
+        if rename(temp, target) != 0 {
+            try? fm.removeItem(atPath: temp)
+            throw DomainError(.badRequest, code: "store_failed", LocalizedText(zh: "文件无法保存", en: "the file could not be stored"))
+        }
+        return hash
+    }
+
+    /// The stored bytes, checked against their hash (nil when missing or damaged).
+    public func get(_ hash: String) -> Data? {
+        guard hash.count == 64, hash.allSatisfy(\.isHexDigit), let data = FileManager.default.contents(atPath: path(hash)) else { return nil }
+        return Self.hash(data) == hash ? data : nil
+    }
+}
+
+struct DocumentStoreKey: StorageKey { typealias Value = DocumentStore }
+
+extension Application {
+    /// Set by configure from the data directory.
+    public var documents: DocumentStore {
+        get { storage[DocumentStoreKey.self] ?? DocumentStore(root: NSTemporaryDirectory() + "xuequ-documents") }
+        set { storage[DocumentStoreKey.self] = newValue }
+    }
+}
