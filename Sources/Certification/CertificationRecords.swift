@@ -180,37 +180,49 @@ extension CertificationService {
         guard actor.role == .reviewer || actor.role == .prefectureReviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
         guard let w = try await Self.window(window, on: db) else { throw DomainError.notFound(LocalizedText(zh: "认定批次", en: "window")) }
         var s = CertStatistics()
-        struct G: Decodable { let k: String; let n: Int }
-        for g in try await db.sql.raw("SELECT state AS k, COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window) GROUP BY state").all(decoding: G.self) {
-            s.byState[g.k] = g.n
+        // Two scans of the covering index cert_applications_figures, in its order (no sorting):
+        // counts by state, type and reason; then per state the decision times and the time kept
+        // for each state. The state an application is in now adds its time so far.
+        struct G: Decodable { let state: String; let type: String; let reasonCode: String?; let n: Int }
+        for g in try await db.sql.raw("""
+            SELECT state, type, reason_code, COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window) GROUP BY state, type, reason_code
+            """).all(decoding: G.self, with: Self.decoder) {
+            s.byState[g.state, default: 0] += g.n
+            if g.state == CertState.certified.rawValue { s.byType[g.type, default: 0] += g.n }
+            if g.state == CertState.rejected.rawValue, let r = g.reasonCode { s.failureReasons[r, default: 0] += g.n }
         }
-        s.applied = s.byState.filter { $0.key != "draft" }.values.reduce(0, +)
-        s.certified = s.byState["certified"] ?? 0
-        for g in try await db.sql.raw("SELECT type AS k, COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window) AND state = 'certified' GROUP BY type").all(decoding: G.self) {
-            s.byType[g.k] = g.n
-        }
-        for g in try await db.sql.raw("SELECT reason_code AS k, COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window) AND state = 'rejected' AND reason_code IS NOT NULL GROUP BY reason_code").all(decoding: G.self) {
-            s.failureReasons[g.k] = g.n
-        }
-        struct M: Decodable { let d: Double? }
-        s.meanDaysToDecision = try await db.sql.raw("SELECT AVG((decided_at - submitted_at) / 86400.0) AS d FROM cert_applications WHERE window_id = \(bind: window) AND decided_at IS NOT NULL AND submitted_at IS NOT NULL").first(decoding: M.self)?.d
-        // Time in each state: one pass over the window's rows (the times are kept per application).
-        let nowBind = self.now
-        let averages = CertStateTimes.tracked.map { st -> String in
+        var columns = ["state", "COUNT(*) AS n", "SUM(COALESCE(state_since, updated_at)) AS since",
+                       "SUM(decided_at - submitted_at) AS dsum", "COUNT(decided_at - submitted_at) AS dn"]
+        for st in CertStateTimes.tracked {
             let c = CertStateTimes.column(st)
-            return "AVG(CASE WHEN state = '\(st.rawValue)' THEN \(c) + (\(nowBind) - COALESCE(state_since, updated_at)) WHEN \(c) > 0 THEN \(c) END) AS \(c)"
-        }.joined(separator: ", ")
-        if let row = try await db.sql.raw("SELECT \(unsafeRaw: averages) FROM cert_applications WHERE window_id = \(bind: window)").first() {
+            columns += ["SUM(\(c)) AS s_\(st.rawValue)", "COUNT(NULLIF(\(c), 0)) AS n_\(st.rawValue)", "COUNT(CASE WHEN \(c) = 0 THEN 1 END) AS z_\(st.rawValue)"]
+        }
+        let now = self.now
+        var dsum = 0.0, dn = 0
+        var stateSum: [String: Double] = [:], stateN: [String: Int] = [:]
+        for g in try await db.sql.raw("SELECT \(unsafeRaw: columns.joined(separator: ", ")) FROM cert_applications WHERE window_id = \(bind: window) GROUP BY state").all() {
+            let state = try g.decode(column: "state", as: String.self), n = try g.decode(column: "n", as: Int.self)
+            dsum += try g.decode(column: "dsum", as: Double?.self) ?? 0
+            dn += try g.decode(column: "dn", as: Int.self)
             for st in CertStateTimes.tracked {
-                if let v = try? row.decode(column: CertStateTimes.column(st), as: Double?.self) { s.daysInState[st.rawValue] = v / 86400 }
+                let k = st.rawValue
+                stateSum[k, default: 0] += try g.decode(column: "s_\(k)", as: Double?.self) ?? 0
+                stateN[k, default: 0] += try g.decode(column: "n_\(k)", as: Int.self)
+                if state == k {
+                    // In it now: the time so far; counted once even without earlier time in it.
+                    stateSum[k, default: 0] += Double(n) * now - (try g.decode(column: "since", as: Double?.self) ?? 0)
+                    stateN[k, default: 0] += try g.decode(column: "z_\(k)", as: Int.self)
+                }
             }
         }
+        let open = ["submitted", "deficient", "accepted", "ability_test", "review", "forwarded"].reduce(0) { $0 + (s.byState[$1] ?? 0) }
+        s.applied = s.byState.filter { $0.key != "draft" }.values.reduce(0, +)
+        s.certified = s.byState["certified"] ?? 0
+        s.meanDaysToDecision = dn > 0 ? dsum / Double(dn) / 86400 : nil
+        for (k, n) in stateN where n > 0 { s.daysInState[k] = (stateSum[k] ?? 0) / Double(n) / 86400 }
         let due = CivilDate(parsing: w.closesOn)!.adding(days: 30)
         s.dueOn = due.description
-        if due < today {
-            struct N: Decodable { let n: Int }
-            s.overdue = try await db.sql.raw("SELECT COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window) AND state IN ('submitted', 'deficient', 'accepted', 'ability_test', 'review', 'forwarded')").first(decoding: N.self)?.n ?? 0
-        }
+        if due < today { s.overdue = open }
         return s
     }
 

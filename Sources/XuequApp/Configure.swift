@@ -50,8 +50,9 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     switch config.database {
     case .sqlite(let path):
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
-        app.databases.use(.sqlite(.file(path), sqlLogLevel: config.logQueries ? .info : .debug), as: .sqlite)
-        app.writeGate = WriteGate(flavor: .sqlite)
+        // Readers run beside the writer in WAL mode: a few connections per loop, not one.
+        app.databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: 4, sqlLogLevel: config.logQueries ? .info : .debug), as: .sqlite)
+        app.writeGate = WriteGate(flavor: .sqlite, synchronous: config.sqliteSynchronous)
     case .sqliteMemory:
         app.databases.use(.sqlite(.memory, sqlLogLevel: config.logQueries ? .info : .debug), as: .sqlite)
         app.writeGate = WriteGate(flavor: .sqlite)

@@ -60,6 +60,8 @@ extension L10n {
         "home.certDue": ("{0}：{1} 份申请尚未作出决定，决定期限为 {2}（{3}）。", "{0}: {1} applications are undecided; decisions are due on {2} ({3})."),
         "home.certDaysLeft": ("还剩 {0} 天", "{0} days left"), "home.certOverdue": ("已超期 {0} 天", "{0} days overdue"),
         "home.certCorrection": ("您的申请（{0}）待补正，请在 {1} 前补正。", "Your application ({0}) needs correcting before {1}."),
+        "cert.history.upload": ("上传材料", "Document uploaded"), "cert.history.correct": ("修改申请信息", "Application corrected"),
+        "cert.sealed": ("已有 {0} 位评委评分；您评分后可以看到各评委的分数。", "{0} experts have scored; their scores show once you have scored."),
         "cert.done": ("已办理", "Done"), "cert.noticeCreated": ("公示已发布", "Notice published"), "cert.noWindow": ("目前没有正在受理的批次。", "No window is open now."),
     ]
 }

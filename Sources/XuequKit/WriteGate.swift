@@ -40,15 +40,21 @@ public enum DatabaseFlavor: String, Sendable {
 /// SQLite allows one writer; a deferred transaction that reads and then writes can fail with
 /// SQLITE_BUSY_SNAPSHOT when another connection committed in between. So on SQLite writers are
 /// queued in-process and each transaction starts with `BEGIN IMMEDIATE` (which also orders
-/// writers across processes, e.g. a CLI import next to the server). On PostgreSQL a plain
-/// transaction is used; optimistic version checks and advisory locks order what must be ordered.
+/// writers across processes, e.g. a CLI import next to the server). Writers that queue up while
+/// one transaction runs are committed together (group commit): one `BEGIN IMMEDIATE … COMMIT`,
+/// each writer inside its own `SAVEPOINT`, so each is still all-or-nothing, and every writer is
+/// answered only after the one `COMMIT` — one fsync for the group instead of one each. On
+/// PostgreSQL a plain transaction is used; optimistic version checks and row locks order what
+/// must be ordered.
 public struct WriteGate: Sendable {
     public let flavor: DatabaseFlavor
-    let mutex: AsyncMutex
+    let group: GroupCommit
 
-    public init(flavor: DatabaseFlavor) {
+    /// `synchronous`: the SQLite pragma value set on the connection before each write (the
+    /// connection a write lands on may be any of the pool's).
+    public init(flavor: DatabaseFlavor, synchronous: String? = nil) {
         self.flavor = flavor
-        self.mutex = AsyncMutex()
+        self.group = GroupCommit(synchronous: synchronous)
     }
 
     public func transaction<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
@@ -56,21 +62,93 @@ public struct WriteGate: Sendable {
         case .postgres:
             return try await db.transaction { tx in try await body(tx) }
         case .sqlite:
-            await mutex.acquire()
-            defer { mutex.release() }
-            return try await db.withConnection { conn in
+            return try await group.submit(on: db, body)
+        }
+    }
+}
+
+/// The SQLite writer queue with group commit (see `WriteGate`).
+final class GroupCommit: @unchecked Sendable {
+    struct Job {
+        let run: @Sendable (any Database) async throws -> any Sendable
+        let done: CheckedContinuation<any Sendable, any Error>
+    }
+    /// At most this many writers share one commit, so none waits long behind the others.
+    static let maxGroup = 64
+    private let lock = NIOLock()
+    private var queue: [Job] = []
+    private var draining = false
+    let synchronous: String?
+
+    init(synchronous: String?) { self.synchronous = synchronous }
+
+    func submit<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        let value = try await withCheckedThrowingContinuation { (c: CheckedContinuation<any Sendable, any Error>) in
+            let lead: Bool = lock.withLock {
+                queue.append(Job(run: { try await body($0) }, done: c))
+                if draining { return false }
+                draining = true
+                return true
+            }
+            // The first writer to find the queue idle drains it; later ones just wait their turn.
+            if lead { Task { await self.drain(db) } }
+        }
+        return value as! T
+    }
+
+    private func drain(_ db: any Database) async {
+        while true {
+            let group: [Job] = lock.withLock {
+                let g = Array(queue.prefix(Self.maxGroup))
+                queue.removeFirst(g.count)
+                if g.isEmpty { draining = false }
+                return g
+            }
+            if group.isEmpty { return }
+            await commit(group, on: db)
+        }
+    }
+
+    private func commit(_ group: [Job], on db: any Database) async {
+        let results: [Result<any Sendable, any Error>]
+        do {
+            results = try await db.withConnection { conn in
+                var results: [Result<any Sendable, any Error>] = []
                 let sql = conn as! any SQLDatabase
+                if let synchronous = self.synchronous { try await sql.raw("PRAGMA synchronous=\(unsafeRaw: synchronous)").run() }
                 try await sql.raw("BEGIN IMMEDIATE").run()
                 do {
-                    let result = try await body(conn)
+                    if group.count == 1 {
+                        // Alone: the transaction is the writer's; its failure rolls all of it back.
+                        results.append(.success(try await group[0].run(conn)))
+                    } else {
+                        for job in group {
+                            try await sql.raw("SAVEPOINT writer").run()
+                            do {
+                                let v = try await job.run(conn)
+                                try await sql.raw("RELEASE writer").run()
+                                results.append(.success(v))
+                            } catch {
+                                // This writer's changes go; the group's stay.
+                                try await sql.raw("ROLLBACK TO writer").run()
+                                try await sql.raw("RELEASE writer").run()
+                                results.append(.failure(error))
+                            }
+                        }
+                    }
                     try await sql.raw("COMMIT").run()
-                    return result
+                    return results
                 } catch {
                     try? await sql.raw("ROLLBACK").run()
                     throw error
                 }
             }
+        } catch {
+            // BEGIN, a savepoint, COMMIT, or the lone writer failed: nothing of the group is stored.
+            for job in group { job.done.resume(throwing: error) }
+            return
         }
+        for (job, r) in zip(group, results) { job.done.resume(with: r) }
     }
 }
 

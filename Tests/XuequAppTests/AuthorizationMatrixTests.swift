@@ -100,6 +100,8 @@ struct AuthorizationMatrixTests {
             Case(method: .GET, path: "/certification", body: nil, expect: ["admin": 200, "reviewer": 200, "prefecture": 200, "applicant": 200], otherwise: 403),
             Case(method: .GET, path: "/certification/apply", body: nil, expect: ["admin": 200, "reviewer": 200, "applicant": 200], otherwise: 403),
             Case(method: .GET, path: "/certification/export", body: nil, expect: ["admin": 200, "reviewer": 200, "prefecture": 200], otherwise: 403),
+            Case(method: .GET, path: "/certification/rules", body: nil, expect: ["admin": 200, "reviewer": 200, "prefecture": 200], otherwise: 403),
+            Case(method: .GET, path: "/certification/statistics", body: nil, expect: ["admin": 404, "reviewer": 404, "prefecture": 404], otherwise: 403),
             Case(method: .GET, path: "/admin/users", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/admin/users/1", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/admin/audit", body: nil, expect: ["admin": 200], otherwise: 403),

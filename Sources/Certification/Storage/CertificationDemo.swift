@@ -209,6 +209,39 @@ public enum CertificationDemo {
                 }
             }
         }
+        // Two approved in the open window whose notice ran out last week with no objection: their
+        // certificates are ready to issue (a primary by the county, a senior by the prefecture).
+        for (k, type) in [CertType.primary, .senior].enumerated() {
+            let (name, rid) = person()
+            let gender = (Int(String(rid[rid.index(rid.startIndex, offsetBy: 16)])) ?? 0) % 2 == 1 ? "male" : "female"
+            let submitted = openStart + Double(k) * 3600
+            let prefecture = type.decidedByPrefecture
+            let id = try await db.sql.insert(into: "cert_applications")
+                .columns("window_id", "user_id", "name", "resident_id", "gender", "phone", "type", "subject", "education", "normal_graduate", "putonghua", "route",
+                         "exam_passed_on", "physical_exam", "township", "state", "version", "created_at", "updated_at", "submitted_at", "decided_at")
+                .values(SQLBind(w.open), SQLBind(Int?.none), SQLBind(name), SQLBind(rid), SQLBind(gender), SQLBind("13\(rng.int(100_000_000...999_999_999))"),
+                        SQLBind(type.rawValue), SQLBind(Subject.math.rawValue), SQLBind("bachelor"), SQLBind(false), SQLBind("2A"), SQLBind("national_exam"),
+                        SQLBind(today.adding(days: -400).description), SQLBind("pass"), SQLBind(false), SQLBind("noticed"), SQLBind(6),
+                        SQLBind(submitted), SQLBind(submitted), SQLBind(submitted), SQLBind(submitted + day * 5))
+                .returning("id").first(decoding: Id.self)!.id
+            var path: [(String, String, String, String)] = [("draft", "submitted", "submit", "applicant"), ("submitted", "review", "accept", "reviewer")]
+            path += prefecture ? [("review", "forwarded", "forward", "reviewer"), ("forwarded", "approved", "approve", "prefecture")] : [("review", "approved", "approve", "reviewer")]
+            path.append(("approved", "noticed", "notice", prefecture ? "prefecture" : "reviewer"))
+            for (n, (from, to, event, actor)) in path.enumerated() {
+                try await db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
+                    .values(SQLBind(id), SQLBind(from), SQLBind(to), SQLBind(event), SQLBind(actor), SQLBind(submitted + Double(n) * day * 1.5),
+                            SQLBind(event == "notice" ? "公示 \(today.adding(days: -12)) 至 \(today.adding(days: -6))" : nil)).run()
+            }
+            try await db.sql.insert(into: "archive_folders").columns("application_id", "folder_no", "received_on", "contents")
+                .values(SQLBind(id), SQLBind(String(format: "DA%04d-%06d", today.year, id)), SQLBind(today.adding(days: -16).description),
+                        SQLBind("[\"申请表\",\"身份证\",\"学历证书\",\"普通话证书\",\"考试合格证明\",\"体检表\",\"照片\",\"承诺书\"]")).run()
+            let notice = try await db.sql.insert(into: "cert_notices").columns("window_id", "title", "from_on", "to_on", "created_by", "created_at")
+                .values(SQLBind(w.open), SQLBind(prefecture ? "高级中学教师资格认定拟通过人员公示" : "教师资格认定拟通过人员公示"),
+                        SQLBind(today.adding(days: -12).description), SQLBind(today.adding(days: -6).description), SQLBind(prefecture ? "prefecture" : "reviewer"),
+                        SQLBind(Double(today.adding(days: -12).daysSinceEpoch) * day))
+                .returning("id").first(decoding: Id.self)!.id
+            try await db.sql.insert(into: "cert_notice_entries").columns("notice_id", "application_id").values(SQLBind(notice), SQLBind(id)).run()
+        }
         try await CertStateTimes.rebuild(on: db)
         try await Audit.record(on: db, AuditContext.system("seed"), action: "seed.certification", entity: "cert_application", entityId: "-", summary: "\(outcomes.count + stages.count) applications")
     }

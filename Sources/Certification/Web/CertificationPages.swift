@@ -204,6 +204,8 @@ public struct CertificationPages: Sendable {
     }
     struct PanelView: Encodable, Sendable {
         let intro: String; let lines: [SelectOption]; let mean: String?; let canScore: Bool; let myScore: String
+        /// An expert who has not scored yet does not see the others' scores (independent scoring).
+        let sealed: String?
     }
 
     func detail(req: Request) async throws -> Response {
@@ -224,7 +226,8 @@ public struct CertificationPages: Sendable {
         fmt.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
         let lines = history.map { h in
             HistoryLine(at: fmt.string(from: Date(timeIntervalSince1970: h.at)),
-                        text: "\(CertState(rawValue: h.fromState)?.label(locale) ?? h.fromState) → \(CertState(rawValue: h.toState)?.label(locale) ?? h.toState)",
+                        text: h.fromState == h.toState ? L10n.text("cert.history.\(h.event)", locale)
+                            : "\(CertState(rawValue: h.fromState)?.label(locale) ?? h.fromState) → \(CertState(rawValue: h.toState)?.label(locale) ?? h.toState)",
                         actor: h.actor, reason: h.reason)
         }
         let buttons = CertWorkflow.events(from: a.certState, actor: who, type: f.type, route: f.route).map { e in
@@ -251,10 +254,13 @@ public struct CertificationPages: Sendable {
             let rules = try await service.rulesInForce()
             let me = try req.requireActor()
             let mean = experts.isEmpty ? nil : String(format: "%.1f", experts.map(\.score).reduce(0, +) / Double(experts.count))
+            let canScore = a.certState == .abilityTest && (who == .countyReviewer || who == .bureau)
+            let mine = experts.first { $0.expertId == me.userId }
+            let sealed = canScore && mine == nil && !experts.isEmpty
             panel = PanelView(intro: L10n.text("cert.panelIntro", locale, String(format: "%g", rules.abilityPassMark), String(rules.panelMinimum)),
-                              lines: experts.map { SelectOption(value: String(format: "%g", $0.score), label: $0.expert, selected: $0.expertId == me.userId) }, mean: mean,
-                              canScore: a.certState == .abilityTest && (who == .countyReviewer || who == .bureau),
-                              myScore: experts.first { $0.expertId == me.userId }.map { String(format: "%g", $0.score) } ?? "")
+                              lines: sealed ? [] : experts.map { SelectOption(value: String(format: "%g", $0.score), label: $0.expert, selected: $0.expertId == me.userId) },
+                              mean: sealed ? nil : mean, canScore: canScore, myScore: mine.map { String(format: "%g", $0.score) } ?? "",
+                              sealed: sealed ? L10n.text("cert.sealed", locale, String(experts.count)) : nil)
         }
         return try await req.page("cert/detail", DetailPage(
             layout: req.layout("nav.certification", title: "\(a.name) · \(f.type.label(locale))"), app: Self.row(a, locale), facts: facts,
@@ -436,6 +442,7 @@ public struct CertificationPages: Sendable {
     }
 
     func statistics(req: Request) async throws -> Response {
+        guard [.reviewer, .prefectureReviewer, .bureauAdmin].contains(try req.requireActor().role) else { throw DomainError.forbidden }
         let service = CertificationService(req)
         let l = req.uiLocale
         let windows = try await service.windows()

@@ -1,0 +1,57 @@
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import XuequKit
+@testable import XuequApp
+
+/// Group commit on SQLite: writers that queue up share one COMMIT, yet each stays all-or-nothing.
+@Suite("Write gate")
+struct WriteGateTests {
+    struct Failed: Error {}
+
+    @Test("fifty writers at once, every fifth failing after its insert: the forty others are stored, the ten leave nothing", arguments: TestDB.all)
+    func groupCommit(db: TestDB) async throws {
+        try await withApp(db, fixture: false) { app, _ in
+            try await app.db.sql.raw("CREATE TABLE gate_probe (k INTEGER NOT NULL, note TEXT NOT NULL)").run()
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for k in 0..<50 {
+                    group.addTask {
+                        do {
+                            try await app.writeGate.transaction(on: app.db) { tx in
+                                try await tx.sql.raw("INSERT INTO gate_probe (k, note) VALUES (\(bind: k), 'first')").run()
+                                try await tx.sql.raw("INSERT INTO gate_probe (k, note) VALUES (\(bind: k), 'second')").run()
+                                if k % 5 == 0 { throw Failed() }
+                            }
+                            return true
+                        } catch is Failed {
+                            return false
+                        }
+                    }
+                }
+                var all: [Bool] = []
+                for try await ok in group { all.append(ok) }
+                return all
+            }
+            #expect(outcomes.filter { $0 }.count == 40)
+            struct R: Decodable { let k: Int; let n: Int }
+            let rows = try await app.db.sql.raw("SELECT k, COUNT(*) AS n FROM gate_probe GROUP BY k ORDER BY k").all(decoding: R.self)
+            #expect(rows.map(\.k) == (0..<50).filter { $0 % 5 != 0 })
+            #expect(rows.allSatisfy { $0.n == 2 }, "each writer's two rows together")
+            // A writer after the burst still works, alone in its transaction.
+            let alone: Int = try await app.writeGate.transaction(on: app.db) { tx in
+                try await tx.sql.raw("INSERT INTO gate_probe (k, note) VALUES (99, 'alone')").run()
+                return 99
+            }
+            #expect(alone == 99)
+            await #expect(throws: Failed.self) {
+                try await app.writeGate.transaction(on: app.db) { tx in
+                    try await tx.sql.raw("INSERT INTO gate_probe (k, note) VALUES (100, 'rolled back')").run()
+                    throw Failed()
+                }
+            }
+            struct N: Decodable { let n: Int }
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM gate_probe WHERE k >= 99").first(decoding: N.self)?.n == 1)
+        }
+    }
+}
