@@ -48,6 +48,9 @@ end=$(date +%s.%N)
 after=$(count)
 grep -E "Requests/sec|50%|99%|Non-2xx|errors" "$WORK/wrk.txt" | sed 's/^/wrk /'
 RATE=$(python3 -c "print(round(($after-$before)/($end-$start)))")
+M=$(curl -s "http://127.0.0.1:$PORT/metrics")
+W=$(echo "$M" | awk '/^xuequ_sqlite_writers_total/ {print $2}'); C=$(echo "$M" | awk '/^xuequ_sqlite_commits_total/ {print $2}')
+echo "group commit: $W writers in $C commits = $(python3 -c "print(round($W/$C,1))") writers per commit (per fsync)"
 echo "xuequ: $((after-before)) applications stored in $(python3 -c "print(round($end-$start,1))") s = $RATE submissions/s = $(python3 -c "print(round($RATE/$RAW,2))") of raw autocommit"
 
 echo "== statistics of a $N-application window"

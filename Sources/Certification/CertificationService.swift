@@ -138,12 +138,16 @@ public struct CertificationService: Sendable {
     /// The checklist: the rules' deficiencies, and the documents until the application is
     /// accepted (from then on the paper file is in its archive folder).
     func deficiencies(_ a: CertApplicationRow, on db: any Database) async throws -> [Deficiency] {
+        let checksDocuments = [.draft, .submitted, .deficient].contains(a.certState)
+        let uploaded = checksDocuments ? Set(try await Self.documents(a.id, on: db).compactMap { CertDocumentKind(rawValue: $0.kind) }) : nil
+        return try await checklist(a.facts, residentId: a.residentId, uploaded: uploaded, on: db)
+    }
+
+    /// The rules' deficiencies, and `documents_missing` when `uploaded` is given.
+    func checklist(_ facts: ApplicantFacts, residentId: String, uploaded: Set<CertDocumentKind>?, on db: any Database) async throws -> [Deficiency] {
         let rules = try await Self.rules(on: db, at: today)
-        var out = rules.deficiencies(a.facts, today: today, barredUntil: try await Self.barredUntil(a.residentId, on: db))
-        if [.draft, .submitted, .deficient].contains(a.certState) {
-            let uploaded = Set(try await Self.documents(a.id, on: db).compactMap { CertDocumentKind(rawValue: $0.kind) })
-            if let d = CertDocumentKind.deficiency(route: a.certRoute, uploaded: uploaded) { out.append(d) }
-        }
+        var out = rules.deficiencies(facts, today: today, barredUntil: try await Self.barredUntil(residentId, on: db))
+        if let uploaded, let d = CertDocumentKind.deficiency(route: facts.route, uploaded: uploaded) { out.append(d) }
         return out
     }
 
@@ -235,8 +239,13 @@ public struct CertificationService: Sendable {
             try await Audit.record(on: tx, ctx, action: "cert.create", entity: "cert_application", entityId: String(id), summary: "\(facts.type.rawValue) \(rid.masked)")
             return id
         }
-        let row = try await Self.application(id, on: db)!
-        return (row, try await deficiencies(row, on: db))
+        // The row as written (not read back): a new draft has no documents yet.
+        let row = CertApplicationRow(
+            id: id, windowId: window.id, userId: userId, name: name, residentId: rid.value, gender: rid.gender.rawValue, type: facts.type.rawValue,
+            subject: facts.subject.rawValue, education: facts.education.rawValue, normalGraduate: facts.normalGraduate, putonghua: facts.putonghua.rawValue,
+            route: facts.route.rawValue, examPassedOn: facts.examPassedOn?.description, physicalExam: facts.physicalExam.rawValue, township: facts.township,
+            state: CertState.draft.rawValue, version: 1, scores: nil, reasonCode: nil, correctionDue: nil, submittedAt: nil, decidedAt: nil)
+        return (row, try await checklist(facts, residentId: rid.value, uploaded: [], on: db))
     }
 
     // MARK: events

@@ -62,6 +62,7 @@ extension L10n {
         "home.certCorrection": ("您的申请（{0}）待补正，请在 {1} 前补正。", "Your application ({0}) needs correcting before {1}."),
         "cert.history.upload": ("上传材料", "Document uploaded"), "cert.history.correct": ("修改申请信息", "Application corrected"),
         "cert.sealed": ("已有 {0} 位评委评分；您评分后可以看到各评委的分数。", "{0} experts have scored; their scores show once you have scored."),
+        "cert.overdueDue": ("已超期（决定期限 {0}）", "overdue (decisions due {0})"),
         "cert.done": ("已办理", "Done"), "cert.noticeCreated": ("公示已发布", "Notice published"), "cert.noWindow": ("目前没有正在受理的批次。", "No window is open now."),
     ]
 }

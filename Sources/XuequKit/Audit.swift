@@ -64,12 +64,7 @@ public enum Audit {
         return SHA256.hash(data: Data(canonical.utf8)).hexString
     }
 
-    static func timestamp(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: date)
-    }
+    static func timestamp(_ date: Date) -> String { ISOTime.string(date) }
 
     /// Appends one entry inside the caller's transaction. `summary` must carry no full ID or
     /// phone number: pass masked values.

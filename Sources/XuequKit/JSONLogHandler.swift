@@ -23,7 +23,7 @@ public struct JSONLogHandler: LogHandler {
     public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
         var fields: [String: String] = [:]
         for (k, v) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) { fields[k] = "\(v)" }
-        fields["ts"] = ISO8601DateFormatter().string(from: Date())
+        fields["ts"] = ISOTime.string(Date())
         fields["level"] = level.rawValue
         fields["label"] = label
         fields["msg"] = message.description

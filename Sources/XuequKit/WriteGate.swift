@@ -1,4 +1,5 @@
 import Fluent
+import Metrics
 import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
@@ -75,6 +76,9 @@ final class GroupCommit: @unchecked Sendable {
     }
     /// At most this many writers share one commit, so none waits long behind the others.
     static let maxGroup = 64
+    /// `/metrics`: writers ÷ commits is the number of writers per fsync.
+    static let commits = Counter(label: "xuequ_sqlite_commits_total")
+    static let writers = Counter(label: "xuequ_sqlite_writers_total")
     private let lock = NIOLock()
     private var queue: [Job] = []
     private var draining = false
@@ -148,6 +152,8 @@ final class GroupCommit: @unchecked Sendable {
             for job in group { job.done.resume(throwing: error) }
             return
         }
+        Self.commits.increment()
+        Self.writers.increment(by: group.count)
         for (job, r) in zip(group, results) { job.done.resume(with: r) }
     }
 }

@@ -72,11 +72,17 @@ public enum CertEvent: String, Vocabulary {
     case withdraw, revoke
     public var zh: String {
         switch self {
-        case .submit: "提交"; case .requestCorrection: "通知补正"; case .accept: "受理"; case .scoreAbilityTest: "能力测试评分"; case .approve: "通过"
+        case .submit: "提交"; case .requestCorrection: "通知补正"; case .accept: "受理"; case .scoreAbilityTest: "能力测试计分"; case .approve: "通过"
         case .reject: "不予认定"; case .forward: "报送市(州)"; case .issueCertificate: "颁发证书"; case .withdraw: "撤回"; case .revoke: "撤销"
         }
     }
-    public var en: String { rawValue.replacingOccurrences(of: "_", with: " ") }
+    public var en: String {
+        switch self {
+        case .submit: "Submit"; case .requestCorrection: "Ask for a correction"; case .accept: "Accept"; case .scoreAbilityTest: "Close the ability test"
+        case .approve: "Approve"; case .reject: "Reject"; case .forward: "Forward to the prefecture"; case .issueCertificate: "Issue the certificate"
+        case .withdraw: "Withdraw"; case .revoke: "Revoke"
+        }
+    }
 }
 
 /// Who is acting on an application, as the state machine sees it.

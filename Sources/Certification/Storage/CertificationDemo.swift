@@ -130,11 +130,15 @@ public enum CertificationDemo {
                     path.append((.noticed, .certified, .issueCertificate, o.type.decidedByPrefecture ? "prefecture" : "reviewer"))
                 }
             }
-            for (k, (from, to, event, actor)) in path.enumerated() {
+            // Days spent in each state before the next step, as a county's year goes.
+            let dwell: [CertState: Double] = [.submitted: 5, .abilityTest: 9, .review: 13, .forwarded: 6, .approved: 2, .noticed: 8]
+            var when = submitted
+            for (from, to, event, actor) in path {
+                when += (dwell[from] ?? 0) * day + Double(i % 5) * 3600 * 7
                 let isNotice = from == .approved && to == .noticed
                 try await db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
                     .values(SQLBind(id), SQLBind(from.rawValue), SQLBind(to.rawValue), SQLBind(isNotice ? "notice" : event.rawValue), SQLBind(actor),
-                            SQLBind(submitted + Double(k) * day * 4), SQLBind(to == .rejected ? o.reason?.zh : nil)).run()
+                            SQLBind(when), SQLBind(to == .rejected ? o.reason?.zh : nil)).run()
             }
             if o.end != .withdrawn {
                 try await db.sql.insert(into: "archive_folders").columns("application_id", "folder_no", "received_on", "contents")

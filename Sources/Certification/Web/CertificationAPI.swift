@@ -63,9 +63,8 @@ public struct CertificationAPI: Sendable {
 
     func application(req: Request) async throws -> ApplicationDTO {
         let (a, history, d) = try await CertificationService(req).application(id: try Self.id(req))
-        let iso = ISO8601DateFormatter()
         return ApplicationDTO(id: a.id, state: a.state, version: a.version, type: a.type, windowId: a.windowId, route: a.route, deficiencies: Self.deficiencies(d, req),
-                              history: history.map { HistoryDTO(from: $0.fromState, to: $0.toState, event: $0.event, actor: $0.actor, at: iso.string(from: Date(timeIntervalSince1970: $0.at)), reason: $0.reason) },
+                              history: history.map { HistoryDTO(from: $0.fromState, to: $0.toState, event: $0.event, actor: $0.actor, at: ISOTime.string(Date(timeIntervalSince1970: $0.at)), reason: $0.reason) },
                               correctionDue: a.correctionDue, reasonCode: a.reasonCode)
     }
 
@@ -158,7 +157,7 @@ public struct CertificationAPI: Sendable {
 
     static func dto(_ d: CertDocumentRow) -> DocumentDTO {
         DocumentDTO(kind: d.kind, filename: d.filename, mediaType: d.mediaType, size: d.size, sha256: d.sha256,
-                    uploadedAt: ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: d.uploadedAt)))
+                    uploadedAt: ISOTime.string(Date(timeIntervalSince1970: d.uploadedAt)))
     }
 
     func documents(req: Request) async throws -> Response {
