@@ -75,14 +75,26 @@ public enum Audit {
             try await sql.raw("SELECT pg_advisory_xact_lock(7402117)").run()
         }
         struct Head: Decodable { let hash: String }
-        let prev = try await sql.raw("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").first(decoding: Head.self)?.hash ?? genesis
+        let prev: String
+        if let known = groupHead?.hash {
+            // Inside a commit group the previous writer's entry is the head: no need to read it.
+            prev = known
+        } else {
+            prev = try await sql.raw("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").first(decoding: Head.self)?.hash ?? genesis
+        }
         let at = timestamp(date)
         let hash = digest(prev: prev, at: at, actorId: ctx.actorId, actorName: ctx.actorName, action: action, entity: entity, entityId: entityId, summary: summary, requestId: ctx.requestId, address: ctx.address)
         try await sql.insert(into: "audit_log")
             .columns("at", "actor_id", "actor_name", "action", "entity", "entity_id", "summary", "request_id", "address", "prev_hash", "hash")
             .values(SQLBind(at), SQLBind(ctx.actorId), SQLBind(ctx.actorName), SQLBind(action), SQLBind(entity), SQLBind(entityId), SQLBind(summary), SQLBind(ctx.requestId), SQLBind(ctx.address), SQLBind(prev), SQLBind(hash))
             .run()
+        groupHead?.hash = hash
     }
+
+    /// The chain's head while a SQLite commit group holds the write lock (nobody else can append);
+    /// the write gate restores it when a writer of the group rolls back to its savepoint.
+    final class ChainHead: @unchecked Sendable { var hash: String? }
+    @TaskLocal static var groupHead: ChainHead?
 
     public struct Problem: Sendable, CustomStringConvertible {
         public let id: Int

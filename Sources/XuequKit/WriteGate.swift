@@ -115,8 +115,11 @@ final class GroupCommit: @unchecked Sendable {
 
     private func commit(_ group: [Job], on db: any Database) async {
         let results: [Result<any Sendable, any Error>]
+        let head = Audit.ChainHead()
         do {
-            results = try await db.withConnection { conn in
+            // The task-local is bound inside the connection's closure: Fluent runs that closure in
+            // a task of its own, which would not inherit a binding made outside it.
+            results = try await db.withConnection { conn in try await Audit.$groupHead.withValue(head) {
                 var results: [Result<any Sendable, any Error>] = []
                 let sql = conn as! any SQLDatabase
                 if let synchronous = self.synchronous { try await sql.raw("PRAGMA synchronous=\(unsafeRaw: synchronous)").run() }
@@ -128,14 +131,16 @@ final class GroupCommit: @unchecked Sendable {
                     } else {
                         for job in group {
                             try await sql.raw("SAVEPOINT writer").run()
+                            let headBefore = head.hash
                             do {
                                 let v = try await job.run(conn)
                                 try await sql.raw("RELEASE writer").run()
                                 results.append(.success(v))
                             } catch {
-                                // This writer's changes go; the group's stay.
+                                // This writer's changes go (its audit entry too); the group's stay.
                                 try await sql.raw("ROLLBACK TO writer").run()
                                 try await sql.raw("RELEASE writer").run()
+                                head.hash = headBefore
                                 results.append(.failure(error))
                             }
                         }
@@ -146,7 +151,7 @@ final class GroupCommit: @unchecked Sendable {
                     try? await sql.raw("ROLLBACK").run()
                     throw error
                 }
-            }
+            } }
         } catch {
             // BEGIN, a savepoint, COMMIT, or the lone writer failed: nothing of the group is stored.
             for job in group { job.done.resume(throwing: error) }

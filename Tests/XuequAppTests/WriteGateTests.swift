@@ -3,6 +3,7 @@ import SQLKit
 import Testing
 import Vapor
 import XuequKit
+import XuequCore
 @testable import XuequApp
 
 /// Group commit on SQLite: writers that queue up share one COMMIT, yet each stays all-or-nothing.
@@ -21,6 +22,7 @@ struct WriteGateTests {
                             try await app.writeGate.transaction(on: app.db) { tx in
                                 try await tx.sql.raw("INSERT INTO gate_probe (k, note) VALUES (\(bind: k), 'first')").run()
                                 try await tx.sql.raw("INSERT INTO gate_probe (k, note) VALUES (\(bind: k), 'second')").run()
+                                try await Audit.record(on: tx, AuditContext.system("test"), action: "probe", entity: "gate_probe", entityId: String(k), summary: "writer \(k)")
                                 if k % 5 == 0 { throw Failed() }
                             }
                             return true
@@ -38,6 +40,12 @@ struct WriteGateTests {
             let rows = try await app.db.sql.raw("SELECT k, COUNT(*) AS n FROM gate_probe GROUP BY k ORDER BY k").all(decoding: R.self)
             #expect(rows.map(\.k) == (0..<50).filter { $0 % 5 != 0 })
             #expect(rows.allSatisfy { $0.n == 2 }, "each writer's two rows together")
+            // The audit chain: one entry per stored writer, none for the rolled-back ones, and every
+            // link intact although the writers of a group skip reading the head.
+            struct E: Decodable { let entityId: String }
+            let audited = try await app.db.sql.raw("SELECT entity_id FROM audit_log WHERE action = 'probe'").all(decoding: E.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            #expect(Set(audited.map(\.entityId)) == Set(rows.map { String($0.k) }) && audited.count == 40)
+            #expect(try await Audit.verify(on: app.db).problems.isEmpty)
             // A writer after the burst still works, alone in its transaction.
             let alone: Int = try await app.writeGate.transaction(on: app.db) { tx in
                 try await tx.sql.raw("INSERT INTO gate_probe (k, note) VALUES (99, 'alone')").run()
