@@ -51,7 +51,10 @@ extension CertificationService {
         }
         let media = try DocumentStore.check(data, field: "file", allowed: kind.acceptsPDF ? DocumentStore.MediaKind.allCases : [.jpeg, .png])
         let hash = try req.application.documents.put(data)
-        let name = String((filename ?? "").trimmed.prefix(120)).isEmpty ? "\(kind.rawValue).\(media.fileExtension)" : String((filename ?? "").trimmed.prefix(120))
+        // The name as the uploader gave it, without control characters or a path, at most 120 characters.
+        let given = String(String.UnicodeScalarView((filename ?? "").unicodeScalars.filter { $0.properties.generalCategory != .control }))
+        let base = String((given.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? "").trimmed.prefix(120))
+        let name = base.isEmpty ? "\(kind.rawValue).\(media.fileExtension)" : base
         let now = self.now, ctx = req.auditContext, actorName = Masking.username(try req.requireActor().username)
         let note = "上传\(kind.zh)（\(media.rawValue.uppercased())，\(max(1, data.count / 1024)) KB）"
         try await req.write { tx in

@@ -129,17 +129,17 @@ final class GroupCommit: @unchecked Sendable {
                         // Alone: the transaction is the writer's; its failure rolls all of it back.
                         results.append(.success(try await group[0].run(conn)))
                     } else {
+                        // Savepoints are not released one by one: each nests in the previous,
+                        // `ROLLBACK TO writer` undoes the newest of that name (this writer's
+                        // changes only), and COMMIT releases them all — a statement saved per writer.
                         for job in group {
                             try await sql.raw("SAVEPOINT writer").run()
                             let headBefore = head.hash
                             do {
-                                let v = try await job.run(conn)
-                                try await sql.raw("RELEASE writer").run()
-                                results.append(.success(v))
+                                results.append(.success(try await job.run(conn)))
                             } catch {
                                 // This writer's changes go (its audit entry too); the group's stay.
                                 try await sql.raw("ROLLBACK TO writer").run()
-                                try await sql.raw("RELEASE writer").run()
                                 head.hash = headBefore
                                 results.append(.failure(error))
                             }

@@ -72,10 +72,14 @@ struct CertificationDocumentsTests {
                 #expect(res.status == .created)
                 #expect((try? res.json())?["mediaType"] as? String == "image/jpeg")
             }
+            // A name with a path and a line break keeps only its last part, without the break.
+            let odd = "../../etc/passwd\r\n.pdf".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let (os, oddDoc) = try await Self.upload(app, applicant, id, "id_card", Self.pdf, name: odd)
+            #expect(os == .created && oddDoc["filename"] as? String == "passwd.pdf")
             try await Self.uploadAll(app, applicant, id)
             let (_, detail) = try await CertificationTests.get(app, applicant, "/api/v1/certification/applications/\(id)")
             #expect(Self.codes(detail).isEmpty)
-            #expect((detail["history"] as? [[String: Any]])?.filter { $0["event"] as? String == "upload" }.count == 8)
+            #expect((detail["history"] as? [[String: Any]])?.filter { $0["event"] as? String == "upload" }.count == 9)
 
             // Stored once per content, under its hash; served with its sniffed type to those who may see it.
             let hash = DocumentStore.hash(Self.pdf)

@@ -199,7 +199,8 @@ public struct CertificationAPI: Sendable {
         res.headers.replaceOrAdd(name: .contentType, value: d.mediaType)
         res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         res.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=3600")
-        let ascii = d.filename.unicodeScalars.allSatisfy { $0.isASCII && $0 != "\"" } ? d.filename : "document"
+        // Printable ASCII only in the plain parameter (no quote, backslash or line break to break out of it).
+        let ascii = d.filename.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) && $0 != "\"" && $0 != "\\" } ? d.filename : "document"
         res.headers.replaceOrAdd(name: .contentDisposition,
                                  value: "inline; filename=\"\(ascii)\"; filename*=UTF-8''\(d.filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "document")")
         return res
