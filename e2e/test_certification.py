@@ -316,3 +316,26 @@ def test_bureau_edits_the_rules(server, browser, shot):
     primary = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#rules-current tr") if "小学教师资格" in r.text]
     assert primary and "专科" in primary[0]
     full_page(browser, shot, "cert_rules")
+
+
+def test_bureau_opens_a_window(server, browser, shot):
+    sign_in(browser, server, "admin")
+    browser.get(server + "/certification")
+    wait(browser, "#windows-link").click()
+    form = wait(browser, "#window-form")
+    form.find_element(By.NAME, "name").send_keys("2027年春季")
+    form.find_element(By.NAME, "opensOn").send_keys("2027-03-01")
+    form.find_element(By.NAME, "closesOn").send_keys("2027-02-01")
+    browser.find_element(By.ID, "window-save").click()
+    assert "截止日期不能早于开始日期" in wait(browser, ".field-error").text
+    closes = browser.find_element(By.NAME, "closesOn")
+    closes.clear()
+    closes.send_keys("2027-04-15")
+    for box in browser.find_elements(By.CSS_SELECTOR, "#window-form input[type=checkbox]"):
+        if box.get_attribute("value") in ("senior", "vocational", "vocational_practice"):
+            box.click()
+    browser.find_element(By.ID, "window-save").click()
+    wait(browser, ".flash.ok")
+    row = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#window-list tbody tr") if "2027年春季" in r.text]
+    assert row and "未开始" in row[0] and "小学教师资格" in row[0] and "高级中学" not in row[0]
+    full_page(browser, shot, "cert_windows")

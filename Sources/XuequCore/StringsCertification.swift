@@ -63,6 +63,14 @@ extension L10n {
         "cert.history.upload": ("上传材料", "Document uploaded"), "cert.history.correct": ("修改申请信息", "Application corrected"),
         "cert.sealed": ("已有 {0} 位评委评分；您评分后可以看到各评委的分数。", "{0} experts have scored; their scores show once you have scored."),
         "cert.overdueDue": ("已超期（决定期限 {0}）", "overdue (decisions due {0})"),
+        "cert.windows": ("认定机构与受理批次", "Bodies and windows"), "cert.bodies": ("认定机构", "Certifying bodies"),
+        "cert.bodyCode": ("机构代码", "Code"), "cert.bodyName": ("机构名称", "Name"), "cert.level": ("层级", "Level"),
+        "cert.levelCounty": ("县级（认定1–3类，初审4–6类）", "county (decides types 1–3, reviews 4–6 first)"), "cert.levelPrefecture": ("市州级（认定4–6类）", "prefecture (decides types 4–6)"),
+        "cert.bodyNew": ("新增认定机构", "Add a certifying body"), "cert.windowNew": ("开设受理批次", "Open a window"),
+        "cert.windowName": ("批次名称", "Window name"), "cert.opensOn": ("开始受理", "Opens on"), "cert.closesOn": ("截止受理", "Closes on"),
+        "cert.windowTypes": ("受理的资格种类", "Types it takes"), "cert.windowStatus": ("状态", "Status"),
+        "cert.windowOpen": ("受理中", "open"), "cert.windowClosed": ("已截止", "closed"), "cert.windowUpcoming": ("未开始", "not open yet"),
+        "cert.noBodies": ("尚未设置认定机构，请先新增县级认定机构。", "No certifying body yet: add the county's first."),
         "cert.done": ("已办理", "Done"), "cert.noticeCreated": ("公示已发布", "Notice published"), "cert.noWindow": ("目前没有正在受理的批次。", "No window is open now."),
     ]
 }

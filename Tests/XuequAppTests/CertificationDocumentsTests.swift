@@ -294,3 +294,56 @@ struct CertificationDocumentsTests {
         }
     }
 }
+
+extension CertificationDocumentsTests {
+    @Test("bodies and windows: the bureau adds them (API and page), every bad field named, overlaps refused; others may not; an application lands in the new window", arguments: TestDB.all)
+    func bodiesAndWindows(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            let admin = try await app.token("admin"), reviewer = try await app.token("reviewer")
+            var (s, r) = try await CertificationTests.post(app, admin, "/api/v1/certification/bodies", ["code": "1348", "name": "", "level": "city"])
+            #expect(s == .unprocessableEntity && Set((r["fields"] as? [String: Any])?.keys.map { $0 } ?? []) == ["code", "name", "level"])
+            (s, r) = try await CertificationTests.post(app, reviewer, "/api/v1/certification/bodies", ["code": "13481", "name": "武安市教育局", "level": "county"])
+            #expect(s == .forbidden)
+            (s, r) = try await CertificationTests.post(app, admin, "/api/v1/certification/bodies", ["code": "13481", "name": "武安市教育局", "level": "county"])
+            #expect(s == .created)
+            let county = r["id"] as! Int
+            (s, _) = try await CertificationTests.post(app, admin, "/api/v1/certification/bodies", ["code": "13481", "name": "重复", "level": "county"])
+            #expect(s == .conflict)
+            (s, r) = try await CertificationTests.post(app, admin, "/api/v1/certification/bodies", ["code": "13040", "name": "邯郸市教育局", "level": "prefecture"])
+            let prefecture = r["id"] as! Int
+
+            let today = CivilDate.today(app.clock.now())
+            func window(_ body: Int, _ name: String, _ from: Int, _ to: Int, _ types: [String]) async throws -> (HTTPStatus, [String: Any]) {
+                try await CertificationTests.post(app, admin, "/api/v1/certification/windows",
+                                                  ["bodyId": body, "name": name, "opensOn": today.adding(days: from).description, "closesOn": today.adding(days: to).description, "types": types])
+            }
+            (s, r) = try await window(county, "", 5, -5, ["primary", "astronaut"])
+            #expect(s == .unprocessableEntity && Set((r["fields"] as? [String: Any])?.keys.map { $0 } ?? []) == ["name", "closesOn", "types"])
+            (s, r) = try await window(prefecture, "市级批次", -1, 10, ["senior"])
+            #expect(s == .unprocessableEntity && (r["fields"] as? [String: Any])?["bodyId"] != nil, "windows are the county's")
+            (s, r) = try await window(county, "2026年秋季", -3, 20, ["primary", "junior", "senior"])
+            #expect(s == .created && r["authority"] as? String == "武安市教育局" && r["types"] as? [String] == ["primary", "junior", "senior"])
+            (s, r) = try await window(county, "重叠批次", 10, 40, ["junior"])
+            #expect(s == .unprocessableEntity && (r["fields"] as? [String: Any])?["opensOn"] != nil)
+            (s, _) = try await window(county, "幼儿园专场", 10, 40, ["kindergarten"])
+            #expect(s == .created, "the same dates for other types")
+
+            let applicant = try await app.token("applicant")
+            let (cs, created) = try await CertificationTests.post(app, applicant, "/api/v1/certification/applications", CertificationTests.body(rid: Fixture.residentID("19920202", 81)))
+            #expect(cs == .created && created["state"] as? String == "draft")
+
+            // The page: the bureau sees both forms; a reviewer reads; a teacher may not.
+            var h = HTTPHeaders()
+            h.cookie = try await AuthTests.browserLogin(app, "admin")
+            try await app.check(.GET, "/certification/windows", headers: h) { res in
+                #expect(res.status == .ok && res.text.contains("id=\"window-form\"") && res.text.contains("id=\"body-form\"") && res.text.contains("2026年秋季"))
+            }
+            var rh = HTTPHeaders()
+            rh.cookie = try await AuthTests.browserLogin(app, "reviewer")
+            try await app.check(.GET, "/certification/windows", headers: rh) { res in #expect(res.status == .ok && !res.text.contains("id=\"window-form\"")) }
+            var th = HTTPHeaders()
+            th.cookie = try await AuthTests.browserLogin(app, "t1")
+            try await app.check(.GET, "/certification/windows", headers: th) { res in #expect(res.status == .forbidden) }
+        }
+    }
+}

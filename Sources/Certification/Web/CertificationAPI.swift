@@ -16,6 +16,9 @@ public struct CertificationAPI: Sendable {
         open.post("certification", "notices", ":id", "objections", use: object)
         open.get("certificates", "verify", use: verify)
         authed.get("certification", "windows", use: windows)
+        authed.post("certification", "windows", use: createWindow)
+        authed.get("certification", "bodies", use: bodies)
+        authed.post("certification", "bodies", use: createBody)
         authed.post("certification", "applications", use: create)
         authed.get("certification", "applications", ":id", use: application)
         authed.put("certification", "applications", ":id", use: correct)
@@ -218,6 +221,32 @@ public struct CertificationAPI: Sendable {
         let rules = try await service.rulesInForce()
         let mean = scores.isEmpty ? nil : scores.map(\.score).reduce(0, +) / Double(scores.count)
         return try await PanelDTO(scores: scores.map { ExpertScore(expert: $0.expert, score: $0.score) }, mean: mean, passMark: rules.abilityPassMark, panelMinimum: rules.panelMinimum)
+            .encodeResponse(status: .created, for: req)
+    }
+
+    // MARK: bodies and windows (the bureau)
+
+    struct BodyDTO: Content { let id: Int; let code: String; let name: String; let level: String }
+    struct BodyBody: Content { let code: String?; let name: String?; let level: String? }
+    struct WindowBody: Content { let bodyId: Int?; let name: String?; let opensOn: String?; let closesOn: String?; let types: [String]? }
+    struct WindowDTO: Content { let id: Int; let name: String; let opensOn: String; let closesOn: String; let authority: String; let types: [String] }
+
+    func bodies(req: Request) async throws -> Response {
+        struct L: Content { let items: [BodyDTO]; let total: Int }
+        let items = try await CertificationService(req).bodies().map { BodyDTO(id: $0.id, code: $0.code, name: $0.name, level: $0.level) }
+        return try await L(items: items, total: items.count).encodeResponse(for: req)
+    }
+
+    func createBody(req: Request) async throws -> Response {
+        let b = try req.content.decode(BodyBody.self)
+        let body = try await CertificationService(req).createBody(code: b.code, name: b.name, level: b.level)
+        return try await BodyDTO(id: body.id, code: body.code, name: body.name, level: body.level).encodeResponse(status: .created, for: req)
+    }
+
+    func createWindow(req: Request) async throws -> Response {
+        let b = try req.content.decode(WindowBody.self)
+        let w = try await CertificationService(req).createWindow(bodyId: b.bodyId, name: b.name, opensOn: b.opensOn, closesOn: b.closesOn, types: b.types)
+        return try await WindowDTO(id: w.id, name: w.name, opensOn: w.opensOn, closesOn: w.closesOn, authority: w.authority, types: w.typeList.map(\.rawValue))
             .encodeResponse(status: .created, for: req)
     }
 }

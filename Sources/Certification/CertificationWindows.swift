@@ -1,0 +1,96 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+import XuequCore
+import XuequKit
+
+public struct CertBody: Decodable, Sendable {
+    public let id: Int
+    public let code: String
+    public let name: String
+    public let level: String
+}
+
+/// Certifying bodies (认定机构) and their application windows (受理批次), kept by the bureau.
+extension CertificationService {
+    public static func bodies(on db: any Database) async throws -> [CertBody] {
+        try await db.sql.raw("SELECT id, code, name, level FROM cert_bodies ORDER BY level, code").all(decoding: CertBody.self, with: decoder)
+    }
+
+    public func bodies() async throws -> [CertBody] {
+        _ = try req.requireActor()
+        return try await Self.bodies(on: db)
+    }
+
+    func requireBureau() throws -> Actor {
+        let actor = try req.requireActor()
+        guard actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        return actor
+    }
+
+    /// A certifying body: its 5-digit code goes into certificate numbers, so it cannot repeat.
+    public func createBody(code: String?, name: String?, level: String?) async throws -> CertBody {
+        _ = try requireBureau()
+        var e = FieldErrors()
+        let code = (code ?? "").trimmed, name = (name ?? "").trimmed, level = (level ?? "").trimmed
+        if code.count != 5 || !code.allSatisfy(\.isASCII) || !code.allSatisfy(\.isNumber) {
+            e.add("code", "机构代码应为5位数字（省2位+机构3位）", "the code is 5 digits (province 2 + body 3)")
+        }
+        if name.isEmpty || name.count > 60 { e.add("name", "请填写机构名称（不超过60字）", "the name is required, at most 60 characters") }
+        if level != "county" && level != "prefecture" { e.add("level", "层级应为 county（县级）或 prefecture（市州级）", "level must be county or prefecture") }
+        try e.throwIfAny()
+        let ctx = req.auditContext
+        let id: Int = try await req.write { tx in
+            struct N: Decodable { let n: Int }
+            if (try await tx.sql.raw("SELECT COUNT(*) AS n FROM cert_bodies WHERE code = \(bind: code)").first(decoding: N.self)?.n ?? 0) > 0 {
+                throw DomainError(.conflict, code: "duplicate_code", LocalizedText(zh: "机构代码\(code)已存在", en: "the code \(code) exists already"),
+                                  fields: ["code": LocalizedText(zh: "已存在", en: "exists already")])
+            }
+            struct Id: Decodable { let id: Int }
+            let id = try await tx.sql.insert(into: "cert_bodies").columns("code", "name", "level").values(SQLBind(code), SQLBind(name), SQLBind(level))
+                .returning("id").first(decoding: Id.self)!.id
+            try await Audit.record(on: tx, ctx, action: "cert.body", entity: "cert_body", entityId: String(id), summary: "\(code) \(name)")
+            return id
+        }
+        return CertBody(id: id, code: code, name: name, level: level)
+    }
+
+    /// A window of a body: its dates and the types it takes. Windows of one body may not overlap
+    /// for the same type (an applicant's window must be unambiguous).
+    public func createWindow(bodyId: Int?, name: String?, opensOn: String?, closesOn: String?, types: [String]?) async throws -> CertWindow {
+        _ = try requireBureau()
+        var e = FieldErrors()
+        let bodies = try await Self.bodies(on: db)
+        let body = bodyId.flatMap { id in bodies.first { $0.id == id } }
+        if body == nil { e.add("bodyId", "请选择认定机构", "choose a certifying body") }
+        let name = (name ?? "").trimmed
+        if name.isEmpty || name.count > 60 { e.add("name", "请填写批次名称，如“2027年春季”", "name the window, e.g. “2027 spring”") }
+        let opens = CivilDate(parsing: (opensOn ?? "").trimmed), closes = CivilDate(parsing: (closesOn ?? "").trimmed)
+        if opens == nil { e.add("opensOn", "日期格式应为YYYY-MM-DD", "date must be YYYY-MM-DD") }
+        if closes == nil { e.add("closesOn", "日期格式应为YYYY-MM-DD", "date must be YYYY-MM-DD") }
+        if let o = opens, let c = closes, c < o { e.add("closesOn", "截止日期不能早于开始日期", "the window cannot close before it opens") }
+        let parsed = (types ?? []).compactMap(CertType.parse)
+        if parsed.isEmpty || parsed.count != (types ?? []).count { e.add("types", "请选择该批次受理的资格种类", "choose the types the window takes") }
+        if let b = body, b.level == "prefecture" { e.add("bodyId", "受理批次由县级认定机构开设；市州级机构审核县里报送的申请", "windows are opened by the county body; the prefecture decides what the county forwards") }
+        try e.throwIfAny()
+        let list = CertType.allCases.filter { parsed.contains($0) }.map(\.rawValue).joined(separator: ",")
+        let overlapping = try await Self.windows(on: db).filter { w in
+            w.bodyId == body!.id && !(CivilDate(parsing: w.closesOn).map { $0 < opens! } ?? true) && !(CivilDate(parsing: w.opensOn).map { $0 > closes! } ?? true)
+                && !Set(w.typeList).isDisjoint(with: parsed)
+        }
+        if let w = overlapping.first {
+            throw DomainError.validation(["opensOn": LocalizedText(zh: "与批次“\(w.name)”（\(w.opensOn)至\(w.closesOn)）的日期和资格种类重叠", en: "overlaps “\(w.name)” (\(w.opensOn) to \(w.closesOn)) for the same types")])
+        }
+        let ctx = req.auditContext
+        let id: Int = try await req.write { tx in
+            struct Id: Decodable { let id: Int }
+            let id = try await tx.sql.insert(into: "cert_windows").columns("body_id", "name", "opens_on", "closes_on", "types")
+                .values(SQLBind(body!.id), SQLBind(name), SQLBind(opens!.description), SQLBind(closes!.description), SQLBind(list))
+                .returning("id").first(decoding: Id.self)!.id
+            try await Audit.record(on: tx, ctx, action: "cert.window", entity: "cert_window", entityId: String(id), summary: "\(name) \(opens!)–\(closes!)")
+            return id
+        }
+        return try await Self.window(id, on: db)!
+    }
+}
