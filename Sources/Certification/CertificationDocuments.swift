@@ -29,10 +29,11 @@ extension CertificationService {
             .all(decoding: CertDocumentRow.self, with: decoder)
     }
 
-    public func documents(id: Int) async throws -> [CertDocumentRow] {
+    /// The application (for those who may see it) and its documents.
+    public func documents(id: Int) async throws -> (CertApplicationRow, [CertDocumentRow]) {
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
         _ = try actorRole(for: a)
-        return try await Self.documents(id, on: db)
+        return (a, try await Self.documents(id, on: db))
     }
 
     /// Uploads (or replaces) one document while the application is a draft or being corrected:
@@ -66,8 +67,7 @@ extension CertificationService {
             try await tx.sql.raw("DELETE FROM cert_documents WHERE application_id = \(bind: id) AND kind = \(bind: kind.rawValue)").run()
             try await tx.sql.insert(into: "cert_documents").columns("application_id", "kind", "sha256", "media_type", "size", "filename", "uploaded_by", "uploaded_at")
                 .values(SQLBind(id), SQLBind(kind.rawValue), SQLBind(hash), SQLBind(media.contentType), SQLBind(data.count), SQLBind(name), SQLBind(actorName), SQLBind(now)).run()
-            try await tx.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
-                .values(SQLBind(id), SQLBind(a.state), SQLBind(a.state), SQLBind("upload"), SQLBind(actorName), SQLBind(now), SQLBind(note)).run()
+            try await Self.history([id], from: a.certState, to: a.certState, event: "upload", actor: actorName, at: now, reason: note, on: tx)
             try await Audit.record(on: tx, ctx, action: "cert.upload", entity: "cert_application", entityId: String(id), summary: "\(kind.rawValue) \(hash.prefix(12))")
         }
         return try await Self.documents(id, on: db).first { $0.kind == kind.rawValue }!
@@ -75,7 +75,7 @@ extension CertificationService {
 
     /// One document's bytes for those who may see the application.
     public func document(id: Int, kind: String) async throws -> (CertDocumentRow, Data) {
-        let docs = try await documents(id: id)
+        let (_, docs) = try await documents(id: id)
         guard let d = docs.first(where: { $0.kind == kind }), let data = req.application.documents.get(d.sha256) else {
             throw DomainError.notFound(LocalizedText(zh: "材料", en: "document"))
         }
@@ -84,7 +84,8 @@ extension CertificationService {
 
     // MARK: the ability test's panel
 
-    public func abilityScores(id: Int) async throws -> [AbilityScoreRow] {
+    /// The panel's scores (callers have checked who may see the application).
+    static func abilityScores(_ id: Int, on db: any Database) async throws -> [AbilityScoreRow] {
         try await db.sql.raw("SELECT expert_id, expert, score, at FROM cert_ability_scores WHERE application_id = \(bind: id) ORDER BY id")
             .all(decoding: AbilityScoreRow.self, with: Self.decoder)
     }
@@ -110,6 +111,6 @@ extension CertificationService {
                 .values(SQLBind(id), SQLBind(actor.userId), SQLBind(name), SQLBind(score), SQLBind(now)).run()
             try await Audit.record(on: tx, ctx, action: "cert.score", entity: "cert_application", entityId: String(id), summary: String(format: "%.1f", score))
         }
-        return try await abilityScores(id: id)
+        return try await Self.abilityScores(id, on: db)
     }
 }

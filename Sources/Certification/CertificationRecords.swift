@@ -52,38 +52,45 @@ extension CertificationService {
         if applicationIds.isEmpty || applicationIds.count > 5000 { e.add("applicationIds", "请选择1到5000份已通过的申请", "choose 1 to 5000 approved applications") }
         if !(5...30).contains(days) { e.add("days", "公示期应为5到30天", "the notice runs 5 to 30 days") }
         try e.throwIfAny()
-        var rows: [CertApplicationRow] = []
-        for id in Set(applicationIds).sorted() {
-            guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
+        let ids = Set(applicationIds).sorted()
+        // The chosen applications in one read.
+        let rows = try await db.sql.raw("SELECT \(unsafeRaw: Self.columns) FROM cert_applications a WHERE a.id IN (\(binds: ids)) ORDER BY a.id")
+            .all(decoding: CertApplicationRow.self, with: Self.decoder)
+        if rows.count < ids.count { throw DomainError.notFound(Self.applicationWord) }
+        for a in rows {
             let who = try actorRole(for: a)
             // Only the deciding body publishes its decisions.
             let decider = a.certType.decidedByPrefecture ? who == .prefectureReviewer : (who == .countyReviewer || who == .bureau)
             guard decider else { throw DomainError.forbidden }
             guard a.certState == .approved else {
-                throw DomainError(.invalid, code: "not_approved", LocalizedText(zh: "申请\(id)不是“已通过”状态", en: "application \(id) is not approved"), fields: ["applicationIds": LocalizedText(zh: "含未通过的申请", en: "contains applications not approved")])
+                throw DomainError(.invalid, code: "not_approved", LocalizedText(zh: "申请\(a.id)不是“已通过”状态", en: "application \(a.id) is not approved"), fields: ["applicationIds": LocalizedText(zh: "含未通过的申请", en: "contains applications not approved")])
             }
-            rows.append(a)
         }
         guard Set(rows.map(\.windowId)).count == 1 else { throw DomainError.validation(["applicationIds": LocalizedText(zh: "一次公示只能包含同一批次的申请", en: "one notice covers one window")]) }
         let window = try await Self.window(rows[0].windowId, on: db)!
         let today = self.today, now = self.now, ctx = req.auditContext
         let to = today.adding(days: days - 1)
         let title = "\(window.name)教师资格认定拟通过人员公示"
-        let chosen = rows
         let noticeId: Int = try await req.write { tx in
             struct Id: Decodable { let id: Int }
             let nid = try await tx.sql.insert(into: "cert_notices").columns("window_id", "title", "from_on", "to_on", "created_by", "created_at")
                 .values(SQLBind(window.id), SQLBind(title), SQLBind(today.description), SQLBind(to.description), SQLBind(actor.username), SQLBind(now))
                 .returning("id").first(decoding: Id.self)!.id
-            for a in chosen {
+            // In chunks of 500 rows: a statement's bound values stay under SQLite's limit.
+            for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
                 struct N: Decodable { let id: Int }
-                let updated = try await tx.sql.raw("UPDATE cert_applications SET state = 'noticed', version = version + 1, updated_at = \(bind: now), \(CertStateTimes.leaving(.approved, now: now)) WHERE id = \(bind: a.id) AND version = \(bind: a.version) AND state = 'approved' RETURNING id").all(decoding: N.self)
-                if updated.isEmpty { throw Self.stale }
-                try await tx.sql.insert(into: "cert_notice_entries").columns("notice_id", "application_id").values(SQLBind(nid), SQLBind(a.id)).run()
-                try await tx.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
-                    .values(SQLBind(a.id), SQLBind("approved"), SQLBind("noticed"), SQLBind("notice"), SQLBind(actor.username), SQLBind(now), SQLBind("公示 \(today) 至 \(to)")).run()
+                let updated = try await tx.sql.raw("""
+                    UPDATE cert_applications SET state = 'noticed', version = version + 1, updated_at = \(bind: now), \(CertStateTimes.leaving(.approved, now: now))
+                    WHERE id IN (\(binds: chunk)) AND state = 'approved' RETURNING id
+                    """).all(decoding: N.self)
+                // Someone acted on one of them since it was read: nothing of the notice is kept.
+                if updated.count != chunk.count { throw Self.stale }
+                var entries = tx.sql.insert(into: "cert_notice_entries").columns("notice_id", "application_id")
+                for id in chunk { entries = entries.values(SQLBind(nid), SQLBind(id)) }
+                try await entries.run()
+                try await Self.history(chunk, from: .approved, to: .noticed, event: "notice", actor: actor.username, at: now, reason: "公示 \(today) 至 \(to)", on: tx)
             }
-            try await Audit.record(on: tx, ctx, action: "cert.notice", entity: "cert_notice", entityId: String(nid), summary: "\(chosen.count) applications, \(days) days")
+            try await Audit.record(on: tx, ctx, action: "cert.notice", entity: "cert_notice", entityId: String(nid), summary: "\(ids.count) applications, \(days) days")
             return nid
         }
         return try await Self.notice(noticeId, on: db)!
@@ -102,13 +109,14 @@ extension CertificationService {
                           entries: entries.map { NoticeEntry(name: Masking.name($0.name), residentId: Masking.residentID($0.residentId), type: $0.type, subject: $0.subject) })
     }
 
-    public static func notices(on db: any Database) async throws -> [NoticeView] {
-        struct I: Decodable { let id: Int }
-        var out: [NoticeView] = []
-        for i in try await db.sql.raw("SELECT id FROM cert_notices ORDER BY id DESC LIMIT 20").all(decoding: I.self) {
-            if let n = try await notice(i.id, on: db) { out.append(n) }
-        }
-        return out
+    public struct NoticeSummary: Codable, Sendable { public let id: Int; public let title: String; public let fromOn: String; public let toOn: String; public let entries: Int }
+
+    /// The latest 20 notices with their sizes, in one query.
+    public static func notices(on db: any Database) async throws -> [NoticeSummary] {
+        try await db.sql.raw("""
+            SELECT n.id, n.title, n.from_on, n.to_on, (SELECT COUNT(*) FROM cert_notice_entries e WHERE e.notice_id = n.id) AS entries
+            FROM cert_notices n ORDER BY n.id DESC LIMIT 20
+            """).all(decoding: NoticeSummary.self, with: decoder)
     }
 
     /// An objection from anyone (no sign-in), during the notice period.
@@ -215,12 +223,12 @@ extension CertificationService {
                 }
             }
         }
-        let open = ["submitted", "deficient", "accepted", "ability_test", "review", "forwarded"].reduce(0) { $0 + (s.byState[$1] ?? 0) }
+        let open = CertState.undecided.reduce(0) { $0 + (s.byState[$1.rawValue] ?? 0) }
         s.applied = s.byState.filter { $0.key != "draft" }.values.reduce(0, +)
         s.certified = s.byState["certified"] ?? 0
         s.meanDaysToDecision = dn > 0 ? dsum / Double(dn) / 86400 : nil
         for (k, n) in stateN where n > 0 { s.daysInState[k] = (stateSum[k] ?? 0) / Double(n) / 86400 }
-        let due = CivilDate(parsing: w.closesOn)!.adding(days: 30)
+        let due = w.decisionDue
         s.dueOn = due.description
         if due < today { s.overdue = open }
         return s
@@ -311,8 +319,7 @@ extension CertificationService {
                 WHERE id = \(bind: id) AND version = \(bind: version) AND state = \(bind: a.state) RETURNING id
                 """).all(decoding: N.self)
             if done.isEmpty { throw Self.stale }
-            try await tx.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
-                .values(SQLBind(id), SQLBind(a.state), SQLBind(a.state), SQLBind("correct"), SQLBind(actorName), SQLBind(now), SQLBind(summary)).run()
+            try await Self.history([id], from: a.certState, to: a.certState, event: "correct", actor: actorName, at: now, reason: summary, on: tx)
             try await Audit.record(on: tx, ctx, action: "cert.correct", entity: "cert_application", entityId: String(id), summary: summary)
         }
         let row = try await Self.application(id, on: db)!
@@ -372,13 +379,13 @@ extension CertificationService {
             }
         case .reviewer, .prefectureReviewer, .bureauAdmin:
             let states: SQLQueryString = actor.role == .prefectureReviewer
-                ? "state = 'forwarded'" : "state IN ('submitted', 'deficient', 'accepted', 'ability_test', 'review', 'forwarded')"
+                ? "state = 'forwarded'" : "state IN \(unsafeRaw: CertState.undecidedSQL)"
             let counts = try await db.sql.raw("SELECT window_id, COUNT(*) AS n FROM cert_applications WHERE \(states) GROUP BY window_id")
                 .all(decoding: N.self, with: Self.decoder)
             let windows = try await Self.windows(on: db)
             return counts.compactMap { c in
-                guard let w = windows.first(where: { $0.id == c.windowId }), let closes = CivilDate(parsing: w.closesOn) else { return nil }
-                let due = closes.adding(days: 30)
+                guard let w = windows.first(where: { $0.id == c.windowId }) else { return nil }
+                let due = w.decisionDue
                 let left = due.daysSinceEpoch - today.daysSinceEpoch
                 let when = left >= 0 ? L10n.text("home.certDaysLeft", l, String(left)) : L10n.text("home.certOverdue", l, String(-left))
                 return CertDeadline(title: L10n.text("home.certDue", l, w.name, String(c.n), due.description, when), detail: w.authority,
@@ -387,5 +394,18 @@ extension CertificationService {
         default:
             return []
         }
+    }
+}
+
+extension CertificationService {
+    /// A window's decision due date and how many applications are still undecided after it (one
+    /// count on the (window, state) index, for pages that need only this and not the statistics).
+    public func overdue(window w: CertWindow) async throws -> (dueOn: CivilDate, overdue: Int) {
+        let due = w.decisionDue
+        guard due < today else { return (due, 0) }
+        struct N: Decodable { let n: Int }
+        let n = try await db.sql.raw("SELECT COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: w.id) AND state IN \(unsafeRaw: CertState.undecidedSQL)")
+            .first(decoding: N.self)?.n ?? 0
+        return (due, n)
     }
 }

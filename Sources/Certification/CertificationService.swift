@@ -15,6 +15,8 @@ public struct CertWindow: Decodable, Sendable {
     public let authority: String
     public let bodyCode: String
     public var typeList: [CertType] { types.split(separator: ",").compactMap { CertType(rawValue: String($0)) } }
+    /// Decisions are due 30 days after the window closes (DOMAIN §5).
+    public var decisionDue: CivilDate { (CivilDate(parsing: closesOn) ?? CivilDate(year: 1970, month: 1, day: 1)!).adding(days: 30) }
 }
 
 public struct CertApplicationRow: Decodable, Sendable {
@@ -261,6 +263,21 @@ public struct CertificationService: Sendable {
         }
     }
 
+    /// One history row per application (the same step for all of them), in one statement.
+    static func history(_ ids: [Int], from: CertState, to: CertState, event: String, actor: String, at: Double, reason: String?, on db: any Database) async throws {
+        var rows = db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
+        for id in ids {
+            rows = rows.values(SQLBind(id), SQLBind(from.rawValue), SQLBind(to.rawValue), SQLBind(event), SQLBind(actor), SQLBind(at), SQLBind(reason))
+        }
+        try await rows.run()
+    }
+
+    /// An archive folder's contents checklist (JSON): the application form and the documents.
+    public static let folderContents: String = {
+        let items = ["申请表"] + CertDocumentKind.allCases.map(\.zh)
+        return String(decoding: try! JSONEncoder().encode(items), as: UTF8.self)
+    }()
+
     static let stale = DomainError(.conflict, code: "stale_version", LocalizedText(zh: "该申请已被他人处理，请刷新后重试", en: "someone else acted on this application; reload and try again"))
 
     /// Applies an event: checks who may, the version (409 when stale), the state (422), and writes
@@ -283,7 +300,7 @@ public struct CertificationService: Sendable {
         let rules = try await Self.rules(on: db, at: today)
         if event == .scoreAbilityTest, sheet.isEmpty {
             // No sheet sent: close the test with the scores the panel's experts entered themselves.
-            sheet = try await abilityScores(id: a.id).map(\.score)
+            sheet = try await Self.abilityScores(a.id, on: db).map(\.score)
             if sheet.count < rules.panelMinimum {
                 throw DomainError(.invalid, code: "panel_incomplete", LocalizedText(zh: "评委评分未齐：已有\(sheet.count)人，需\(rules.panelMinimum)人", en: "the panel has not finished: \(sheet.count) of \(rules.panelMinimum) experts have scored"),
                                   fields: ["score": LocalizedText(zh: "评委评分未齐", en: "the panel has not finished scoring")])
@@ -329,14 +346,12 @@ public struct CertificationService: Sendable {
             if updated.isEmpty { throw Self.stale }
             let historyReason = event == .scoreAbilityTest ? "评分 \(scores.map { String(format: "%.1f", $0) }.joined(separator: "、"))，平均 \(String(format: "%.1f", mean ?? 0))（合格线 \(rules.abilityPassMark)）"
                 : (event == .requestCorrection ? "补正期限 \(correctionDue!)" + (reasonText.isEmpty ? "" : "：\(reasonText)") : reasonText)
-            try await tx.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
-                .values(SQLBind(a.id), SQLBind(a.state), SQLBind(next.rawValue), SQLBind(event!.rawValue), SQLBind(actorName), SQLBind(now), SQLBind(historyReason.isEmpty ? nil : historyReason)).run()
+            try await Self.history([a.id], from: a.certState, to: next, event: event!.rawValue, actor: actorName, at: now, reason: historyReason.isEmpty ? nil : historyReason, on: tx)
             switch event! {
             case .accept:
                 // 档案袋: opened with the acceptance, so folders and accepted applications match by construction.
-                let contents = "[\"申请表\",\"身份证\",\"学历证书\",\"普通话证书\",\"考试合格证明\",\"体检表\",\"照片\",\"承诺书\"]"
                 try await tx.sql.insert(into: "archive_folders").columns("application_id", "folder_no", "received_on", "contents")
-                    .values(SQLBind(a.id), SQLBind(String(format: "DA%04d-%06d", today.year, a.id)), SQLBind(today.description), SQLBind(contents)).run()
+                    .values(SQLBind(a.id), SQLBind(String(format: "DA%04d-%06d", today.year, a.id)), SQLBind(today.description), SQLBind(Self.folderContents)).run()
             case .issueCertificate:
                 try await Self.issue(a, window: window, on: tx, today: today)
             case .revoke:

@@ -64,3 +64,11 @@ extension Request {
     /// The text of a message in the reader's language.
     public func t(_ text: LocalizedText) -> String { text(uiLocale) }
 }
+
+extension Request {
+    /// An integer route parameter (`:id`); anything else is a 404, as if the object did not exist.
+    public func intParameter(_ name: String = "id") throws -> Int {
+        guard let v = parameters.get(name, as: Int.self) else { throw DomainError.notFound(LocalizedText(zh: "对象", en: "object")) }
+        return v
+    }
+}

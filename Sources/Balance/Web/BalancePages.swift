@@ -91,11 +91,11 @@ public struct BalancePages: Sendable {
             groups[reason].map { ExcludedGroup(reason: locale == .en ? reason.en : reason.zh, count: $0.count, names: $0.prefix(60).map(\.name).joined(separator: locale == .en ? ", " : "、") + ($0.count > 60 ? "…" : "")) }
         }
         var notes = [L10n.text("bal.formula", locale),
-                     Fmt.t("bal.splitNote", locale, "\(r.rules.juniorWeight)", "\(r.rules.seniorWeight)"),
-                     q.standard == .basic ? Fmt.t("bal.basicRule", locale, "\(r.rules.basicLimit.primary)", "\(r.rules.basicLimit.junior)")
-                                          : Fmt.t("bal.qualityRule", locale, "\(r.rules.qualityLimit.primary)", "\(r.rules.qualityLimit.junior)", "\(r.rules.qualityMinimumMet)", "\(Int(r.rules.qualityFloorShare * 100))"),
+                     L10n.text("bal.splitNote", locale, "\(r.rules.juniorWeight)", "\(r.rules.seniorWeight)"),
+                     q.standard == .basic ? L10n.text("bal.basicRule", locale, "\(r.rules.basicLimit.primary)", "\(r.rules.basicLimit.junior)")
+                                          : L10n.text("bal.qualityRule", locale, "\(r.rules.qualityLimit.primary)", "\(r.rules.qualityLimit.junior)", "\(r.rules.qualityMinimumMet)", "\(Int(r.rules.qualityFloorShare * 100))"),
                      L10n.text(report.liveTeachers ? "bal.liveTeachers" : "bal.recordedTeachers", locale)]
-        if r.unassignedTeachers > 0.5 { notes.append(Fmt.t("bal.unassigned", locale, String(Int(r.unassignedTeachers.rounded())))) }
+        if r.unassignedTeachers > 0.5 { notes.append(L10n.text("bal.unassigned", locale, String(Int(r.unassignedTeachers.rounded())))) }
         let area = q.district.flatMap { districtNames[$0] } ?? L10n.text("bal.county", locale)
         let heading = locale == .en ? "\(report.year) · \(area) · \(q.part.en) · \(q.standard.en)" : "\(report.year)年 · \(area) · \(q.part.zh) · \(q.standard.zh)"
         let page = DashboardPage(
@@ -157,7 +157,7 @@ public struct BalancePages: Sendable {
 
     func school(req: Request) async throws -> Response {
         let locale = req.uiLocale
-        let s = try await RegistryService(req).school(id: try RegistryAPI.intParam(req, "id"))
+        let s = try await RegistryService(req).school(id: try req.intParameter("id"))
         let year = try RegistryAPI.Query(req).int("year")
         let service = BalanceService(req)
         let reports = try await service.reports(year: year, district: nil)
@@ -179,10 +179,10 @@ public struct BalancePages: Sendable {
         let today = service.today.year
         var years = Set(try await RegistryStore.conditionYears(on: req.db).filter { $0 <= today + 1 })
         years.insert(today)
-        let title = Fmt.t("bal.schoolView", locale, s.name)
+        let title = L10n.text("bal.schoolView", locale, s.name)
         return try await req.page("balance/school", SchoolPage(layout: req.layout("nav.balance", title: title), school: s, year: y,
                                                                years: years.sorted(by: >).map { SelectOption(value: String($0), label: String($0), selected: $0 == y) },
-                                                               parts: parts, noUnit: parts.isEmpty ? Fmt.t("bal.noUnit", locale, String(y)) : nil))
+                                                               parts: parts, noUnit: parts.isEmpty ? L10n.text("bal.noUnit", locale, String(y)) : nil))
     }
 
     static func schoolPart(_ part: BalancePart, _ sb: SchoolStanding?, _ basic: BalanceResult, _ sq: SchoolStanding, _ quality: BalanceResult, _ locale: UILocale) -> SchoolPart {

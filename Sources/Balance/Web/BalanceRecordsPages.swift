@@ -51,8 +51,8 @@ extension BalancePages {
         let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .county).map { ($0.id, $0.name) })
         let t = Self.sheetTable(Self.visibleOnly(report.result, BalanceService(req)), locale: locale, districts: districts)
         let area = q.district.flatMap { districts[$0] } ?? L10n.text("bal.county", locale)
-        let title = Fmt.t("bal.sheetTitle", locale, String(report.year), area + (locale == .en ? " \(q.part.en)" : q.part.zh), q.standard.label(locale))
-        let made = Fmt.t("bal.sheetMade", locale, try req.requireActor().displayName, CivilDate.today(req.application.clock.now()).description)
+        let title = L10n.text("bal.sheetTitle", locale, String(report.year), area + (locale == .en ? " \(q.part.en)" : q.part.zh), q.standard.label(locale))
+        let made = L10n.text("bal.sheetMade", locale, try req.requireActor().displayName, CivilDate.today(req.application.clock.now()).description)
         return try await req.page("balance/sheet", SheetPage(layout: req.layout("nav.balance", title: title), chrome: try await BalanceChrome.make(req, active: "/balance/sheet", q: q, year: report.year),
                                                              title: title, headers: t.headers, rows: t.rows, summary: t.summary, made: made,
                                                              exportLink: "/balance/sheet/export?\(q.string(year: report.year))"))
@@ -106,9 +106,9 @@ extension BalancePages {
         }
         let locale = req.uiLocale
         return try await req.page("balance/conditions", ConditionsPage(
-            layout: req.layout("nav.balance", title: Fmt.t("cond.overview", locale, String(year))),
+            layout: req.layout("nav.balance", title: L10n.text("cond.overview", locale, String(year))),
             chrome: try await BalanceChrome.make(req, active: "/balance/conditions", q: q, year: year), year: year,
-            heading: Fmt.t("cond.overview", locale, String(year)), entered: rows.filter(\.hasConditions).count, missing: rows.filter { !$0.hasConditions }.count,
+            heading: L10n.text("cond.overview", locale, String(year)), entered: rows.filter(\.hasConditions).count, missing: rows.filter { !$0.hasConditions }.count,
             rows: Array(shown), truncated: sorted.count > shown.count, canWrite: actor.can(.conditionsWrite)))
     }
 
@@ -178,7 +178,7 @@ extension BalancePages {
             },
             educations: options(Education.self, selected: v["eduPrimary"], locale: locale),
             educationsJunior: options(Education.self, selected: v["eduJunior"], locale: locale),
-            recordIntro: Fmt.t("rules.recordIntro", locale, recorded.isEmpty ? L10n.text("bal.none", locale) : recorded),
+            recordIntro: L10n.text("rules.recordIntro", locale, recorded.isEmpty ? L10n.text("bal.none", locale) : recorded),
             today: String(today.year)), status: status)
     }
 
@@ -230,7 +230,7 @@ extension BalancePages {
         let year = try req.content.decode(RecordForm.self).year.flatMap { Int($0.trimmed) } ?? 0
         do {
             try await BalanceService(req).recordTeachers(year: year)
-            return req.redirect(to: "/balance/rules", flash: Fmt.t("rules.recorded", req.uiLocale, String(year)))
+            return req.redirect(to: "/balance/rules", flash: L10n.text("rules.recorded", req.uiLocale, String(year)))
         } catch let e as DomainError where e.kind == .invalid {
             return req.redirect(to: "/balance/rules", flash: e.summary(req.uiLocale), error: true)
         }
@@ -274,14 +274,14 @@ extension BalancePages {
                              denominatorLabel: locale == .en ? i.denominatorEn : i.denominatorZh,
                              numerator: form?["\(i.rawValue)_numerator"] ?? f.map { String($0.numerator) } ?? "",
                              denominator: form?["\(i.rawValue)_denominator"] ?? f.map { String($0.denominator) } ?? "",
-                             rate: f?.rate.map { Fmt.percent($0, 2) }, target: i.ceiling.map { Fmt.t("eq.target", locale, Fmt.percent($0, 0)) },
+                             rate: f?.rate.map { Fmt.percent($0, 2) }, target: i.ceiling.map { L10n.text("eq.target", locale, Fmt.percent($0, 0)) },
                              ok: i.ceiling.flatMap { c in f?.rate.map { $0 < c } }, error: errors[i.rawValue])
         }
         return try await req.page("balance/equity", EquityPage(
             layout: req.layout("nav.balance", title: L10n.text("eq.title", locale)),
             chrome: try await BalanceChrome.make(req, active: "/balance/equity", q: q, year: year), year: year,
             years: years.sorted(by: >).map { SelectOption(value: String($0), label: String($0), selected: $0 == year) },
-            rows: rows, canEdit: actor.can(.equityWrite), errors: errors, heading: Fmt.t("eq.edit", locale, String(year))), status: status)
+            rows: rows, canEdit: actor.can(.equityWrite), errors: errors, heading: L10n.text("eq.edit", locale, String(year))), status: status)
     }
 
     func saveEquity(req: Request) async throws -> Response {

@@ -23,9 +23,6 @@ enum Fmt {
 
     static func indicator(_ i: Indicator, _ locale: UILocale) -> String { locale == .en ? i.en : i.zh }
     static func short(_ i: Indicator, _ locale: UILocale) -> String { locale == .en ? i.shortEn : i.shortZh }
-    static func t(_ key: String, _ locale: UILocale, _ args: String...) -> String {
-        L10n.text(key, locale, args: args)
-    }
 
     /// "某某九年一贯制学校（小学部）" for split schools.
     static func unitName(_ u: BalanceUnit, _ locale: UILocale) -> String {

@@ -96,12 +96,12 @@ extension BalancePages {
         let all = state.encodedChanges
         for (k, m) in state.moves.enumerated() {
             let t = try? await registry.teacher(id: m.teacherId)
-            let text = Fmt.t("wi.moveLine", locale, t?.name ?? "#\(m.teacherId)", t.flatMap { names[$0.schoolId] ?? $0.schoolName } ?? "?", (names[m.toSchoolId] ?? "#\(m.toSchoolId)") + (m.toPart.flatMap(StagePart.parse).map { "（\($0.label(locale))）" } ?? ""))
+            let text = L10n.text("wi.moveLine", locale, t?.name ?? "#\(m.teacherId)", t.flatMap { names[$0.schoolId] ?? $0.schoolName } ?? "?", (names[m.toSchoolId] ?? "#\(m.toSchoolId)") + (m.toPart.flatMap(StagePart.parse).map { "（\($0.label(locale))）" } ?? ""))
             lines.append(ChangeLine(text: text, remove: ([base] + all.enumerated().filter { $0.offset != k }.map(\.element)).joined(separator: "&")))
         }
         for (k, f) in state.facilities.enumerated() {
             let unit = locale == .en ? f.facility.unitEn : f.facility.unitZh
-            let text = Fmt.t("wi.facilityLine", locale, names[f.schoolId] ?? "#\(f.schoolId)", f.facility.label(locale), (f.amount > 0 ? "+" : "") + Fmt.n(f.amount, f.amount == f.amount.rounded() ? 0 : 2), unit)
+            let text = L10n.text("wi.facilityLine", locale, names[f.schoolId] ?? "#\(f.schoolId)", f.facility.label(locale), (f.amount > 0 ? "+" : "") + Fmt.n(f.amount, f.amount == f.amount.rounded() ? 0 : 2), unit)
             let index = state.moves.count + k
             lines.append(ChangeLine(text: text, remove: ([base] + all.enumerated().filter { $0.offset != index }.map(\.element)).joined(separator: "&")))
         }

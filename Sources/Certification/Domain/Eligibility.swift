@@ -96,7 +96,7 @@ public struct EligibilityRules: Codable, Sendable, Equatable {
     public func deficiencies(_ a: ApplicantFacts, today: CivilDate, barredUntil: CivilDate?) -> [Deficiency] {
         var out: [Deficiency] = []
         let minimum = educationMinimum[a.type.rawValue] ?? .bachelor
-        if Education.allCases.firstIndex(of: a.education)! < Education.allCases.firstIndex(of: minimum)! {
+        if a.education.rank < minimum.rank {
             out.append(Deficiency(.educationBelowMinimum, "\(a.type.zh)要求\(minimum.zh)及以上学历，申请人为\(a.education.zh)",
                                   "\(a.type.en) needs \(minimum.en) or higher; the applicant has \(a.education.en)"))
         }

@@ -143,7 +143,7 @@ public enum CertificationDemo {
             if o.end != .withdrawn {
                 try await db.sql.insert(into: "archive_folders").columns("application_id", "folder_no", "received_on", "contents")
                     .values(SQLBind(id), SQLBind(String(format: "DA%04d-%06d", closesClosed.year, id)), SQLBind(closesClosed.adding(days: -10).description),
-                            SQLBind("[\"申请表\",\"身份证\",\"学历证书\",\"普通话证书\",\"考试合格证明\",\"体检表\",\"照片\",\"承诺书\"]")).run()
+                            SQLBind(CertificationService.folderContents)).run()
             }
             if o.end == .certified {
                 let body = o.type.decidedByPrefecture ? w.prefecture : w.county
@@ -205,7 +205,7 @@ public enum CertificationDemo {
                 if state != .deficient {
                     try await db.sql.insert(into: "archive_folders").columns("application_id", "folder_no", "received_on", "contents")
                         .values(SQLBind(id), SQLBind(String(format: "DA%04d-%06d", today.year, id)), SQLBind(today.adding(days: -15).description),
-                                SQLBind("[\"申请表\",\"身份证\",\"学历证书\",\"普通话证书\",\"考试合格证明\",\"体检表\",\"照片\",\"承诺书\"]")).run()
+                                SQLBind(CertificationService.folderContents)).run()
                 }
                 if state == .forwarded || state == .approved {
                     try await db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
@@ -238,7 +238,7 @@ public enum CertificationDemo {
             }
             try await db.sql.insert(into: "archive_folders").columns("application_id", "folder_no", "received_on", "contents")
                 .values(SQLBind(id), SQLBind(String(format: "DA%04d-%06d", today.year, id)), SQLBind(today.adding(days: -16).description),
-                        SQLBind("[\"申请表\",\"身份证\",\"学历证书\",\"普通话证书\",\"考试合格证明\",\"体检表\",\"照片\",\"承诺书\"]")).run()
+                        SQLBind(CertificationService.folderContents)).run()
             let notice = try await db.sql.insert(into: "cert_notices").columns("window_id", "title", "from_on", "to_on", "created_by", "created_at")
                 .values(SQLBind(w.open), SQLBind(prefecture ? "高级中学教师资格认定拟通过人员公示" : "教师资格认定拟通过人员公示"),
                         SQLBind(today.adding(days: -12).description), SQLBind(today.adding(days: -6).description), SQLBind(prefecture ? "prefecture" : "reviewer"),

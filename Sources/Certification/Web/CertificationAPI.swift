@@ -33,11 +33,6 @@ public struct CertificationAPI: Sendable {
         authed.get("certificates", use: certificates)
     }
 
-    static func id(_ req: Request) throws -> Int {
-        guard let v = req.parameters.get("id", as: Int.self) else { throw DomainError.notFound(LocalizedText(zh: "对象", en: "object")) }
-        return v
-    }
-
     struct DeficiencyDTO: Content { let code: String; let reason: String }
     struct HistoryDTO: Content { let from: String; let to: String; let event: String; let actor: String; let at: String; let reason: String? }
     struct ApplicationDTO: Content {
@@ -65,7 +60,7 @@ public struct CertificationAPI: Sendable {
     }
 
     func application(req: Request) async throws -> ApplicationDTO {
-        let (a, history, d) = try await CertificationService(req).application(id: try Self.id(req))
+        let (a, history, d) = try await CertificationService(req).application(id: try req.intParameter())
         return ApplicationDTO(id: a.id, state: a.state, version: a.version, type: a.type, windowId: a.windowId, route: a.route, deficiencies: Self.deficiencies(d, req),
                               history: history.map { HistoryDTO(from: $0.fromState, to: $0.toState, event: $0.event, actor: $0.actor, at: ISOTime.string(Date(timeIntervalSince1970: $0.at)), reason: $0.reason) },
                               correctionDue: a.correctionDue, reasonCode: a.reasonCode)
@@ -78,7 +73,7 @@ public struct CertificationAPI: Sendable {
     func correct(req: Request) async throws -> ApplicationDTO {
         let d = try req.content.decode(ApplicationDraft.self)
         let version = try req.content.decode(VersionField.self).version
-        let (a, deficiencies) = try await CertificationService(req).correct(id: try Self.id(req), version: version, d)
+        let (a, deficiencies) = try await CertificationService(req).correct(id: try req.intParameter(), version: version, d)
         return ApplicationDTO(id: a.id, state: a.state, version: a.version, type: a.type, windowId: a.windowId, route: a.route,
                               deficiencies: Self.deficiencies(deficiencies, req), history: nil, correctionDue: a.correctionDue, reasonCode: a.reasonCode)
     }
@@ -88,7 +83,7 @@ public struct CertificationAPI: Sendable {
 
     func event(req: Request) async throws -> StateDTO {
         let b = try req.content.decode(EventBody.self)
-        let a = try await CertificationService(req).apply(id: try Self.id(req), .init(event: b.event, version: b.version, reason: b.reason, score: b.score, scores: b.scores))
+        let a = try await CertificationService(req).apply(id: try req.intParameter(), .init(event: b.event, version: b.version, reason: b.reason, score: b.score, scores: b.scores))
         return StateDTO(state: a.state, version: a.version)
     }
 
@@ -101,7 +96,7 @@ public struct CertificationAPI: Sendable {
     }
 
     func notice(req: Request) async throws -> NoticeView {
-        guard let n = try await CertificationService.notice(try Self.id(req), on: req.db) else { throw DomainError.notFound(CertificationService.noticeWord) }
+        guard let n = try await CertificationService.notice(try req.intParameter(), on: req.db) else { throw DomainError.notFound(CertificationService.noticeWord) }
         return n
     }
 
@@ -109,7 +104,7 @@ public struct CertificationAPI: Sendable {
 
     func object(req: Request) async throws -> Response {
         let b = try req.content.decode(ObjectionBody.self)
-        let id = try await CertificationService(req).object(noticeId: try Self.id(req), applicationId: b.applicationId, filedBy: b.filedBy ?? "", contact: b.contact ?? "", text: b.text ?? "")
+        let id = try await CertificationService(req).object(noticeId: try req.intParameter(), applicationId: b.applicationId, filedBy: b.filedBy ?? "", contact: b.contact ?? "", text: b.text ?? "")
         struct Created: Content { let id: Int; let status: String }
         return try await Created(id: id, status: "open").encodeResponse(status: .created, for: req)
     }
@@ -119,7 +114,7 @@ public struct CertificationAPI: Sendable {
     func resolveObjection(req: Request) async throws -> HTTPStatus {
         let b = try req.content.decode(ResolveBody.self)
         guard let s = b.status, s == "upheld" || s == "dismissed" else { throw DomainError.validation(["status": LocalizedText(zh: "应为 upheld 或 dismissed", en: "must be upheld or dismissed")]) }
-        try await CertificationService(req).resolveObjection(id: try Self.id(req), upheld: s == "upheld", resolution: b.resolution ?? "")
+        try await CertificationService(req).resolveObjection(id: try req.intParameter(), upheld: s == "upheld", resolution: b.resolution ?? "")
         return .ok
     }
 
@@ -165,10 +160,9 @@ public struct CertificationAPI: Sendable {
 
     func documents(req: Request) async throws -> Response {
         struct L: Content { let items: [DocumentDTO]; let missing: [String] }
-        let id = try Self.id(req)
+        let id = try req.intParameter()
         let service = CertificationService(req)
-        let docs = try await service.documents(id: id)
-        let (a, _, _) = try await service.application(id: id)
+        let (a, docs) = try await service.documents(id: id)
         let have = Set(docs.map(\.kind))
         return try await L(items: docs.map(Self.dto), missing: CertDocumentKind.required(for: a.certRoute).map(\.rawValue).filter { !have.contains($0) }).encodeResponse(for: req)
     }
@@ -177,7 +171,7 @@ public struct CertificationAPI: Sendable {
 
     /// `POST …/documents`: multipart with `kind` and `file`, or the raw bytes with `?kind=`.
     func upload(req: Request) async throws -> Response {
-        let id = try Self.id(req)
+        let id = try req.intParameter()
         let kind: String?, filename: String?, data: Data
         if req.headers.contentType?.type == "multipart" {
             let form = try? req.content.decode(UploadForm.self)
@@ -192,7 +186,7 @@ public struct CertificationAPI: Sendable {
     }
 
     func document(req: Request) async throws -> Response {
-        let (d, data) = try await CertificationService(req).document(id: try Self.id(req), kind: req.parameters.get("kind") ?? "")
+        let (d, data) = try await CertificationService(req).document(id: try req.intParameter(), kind: req.parameters.get("kind") ?? "")
         return Self.documentResponse(d, data)
     }
 
@@ -217,7 +211,7 @@ public struct CertificationAPI: Sendable {
     func score(req: Request) async throws -> Response {
         let b = try req.content.decode(ScoreBody.self)
         let service = CertificationService(req)
-        let scores = try await service.scoreAsExpert(id: try Self.id(req), score: b.score)
+        let scores = try await service.scoreAsExpert(id: try req.intParameter(), score: b.score)
         let rules = try await service.rulesInForce()
         let mean = scores.isEmpty ? nil : scores.map(\.score).reduce(0, +) / Double(scores.count)
         return try await PanelDTO(scores: scores.map { ExpertScore(expert: $0.expert, score: $0.score) }, mean: mean, passMark: rules.abilityPassMark, panelMinimum: rules.panelMinimum)

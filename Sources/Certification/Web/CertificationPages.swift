@@ -39,11 +39,6 @@ public struct CertificationPages: Sendable {
         r.get("certification", "export", use: export)
     }
 
-    static func id(_ req: Request) throws -> Int {
-        guard let v = req.parameters.get("id", as: Int.self) else { throw DomainError.notFound(LocalizedText(zh: "申请", en: "application")) }
-        return v
-    }
-
     struct Row: Encodable, Sendable {
         let id: Int; let name: String; let type: String; let subject: String; let route: String
         let state: String; let stateKey: String; let submitted: String; let selectable: Bool
@@ -68,7 +63,7 @@ public struct CertificationPages: Sendable {
         let window: WindowView?
         let rows: [Row]
         let pager: Pager
-        let notices: [NoticeView]
+        let notices: [CertificationService.NoticeSummary]
         let objections: [ObjectionView]
         let hasOpenWindow: Bool
     }
@@ -87,8 +82,9 @@ public struct CertificationPages: Sendable {
         let page = try await service.list(window: windowId, state: state, page: PageSpec(page: q["page"].flatMap { Int($0) }, per: 50))
         var windowView: WindowView?
         if let w = windows.first(where: { $0.id == windowId }), !isApplicant {
-            let s = try await service.statistics(window: w.id)
-            windowView = WindowView(id: w.id, name: w.name, opensOn: w.opensOn, closesOn: w.closesOn, authority: w.authority, dueOn: s.dueOn, overdue: s.overdue)
+            // Only the due date and the overdue count: the full statistics are a scan of the window.
+            let (due, overdue) = try await service.overdue(window: w)
+            windowView = WindowView(id: w.id, name: w.name, opensOn: w.opensOn, closesOn: w.closesOn, authority: w.authority, dueOn: due.description, overdue: overdue)
         }
         let open = windows.contains { w in (CivilDate(parsing: w.opensOn).map { $0 <= today } ?? false) && (CivilDate(parsing: w.closesOn).map { $0 >= today } ?? false) }
         let objections = isApplicant ? [] : try await service.objections(window: windowId).map { ObjectionView(id: $0.id, noticeId: $0.noticeId, applicationId: $0.applicationId, filedBy: $0.filedBy, contact: $0.contact, text: $0.text, open: $0.status == "open") }
@@ -145,7 +141,7 @@ public struct CertificationPages: Sendable {
     }
 
     func editForm(req: Request) async throws -> Response {
-        let id = try Self.id(req)
+        let id = try req.intParameter()
         let (a, _, _) = try await CertificationService(req).application(id: id)
         let values = ["name": a.name, "residentId": a.residentId, "type": a.type, "subject": a.subject, "education": a.education, "putonghua": a.putonghua,
                       "route": a.route, "examPassedOn": a.examPassedOn ?? "", "physicalExam": a.physicalExam, "normalGraduate": a.normalGraduate ? "on" : "",
@@ -154,7 +150,7 @@ public struct CertificationPages: Sendable {
     }
 
     func saveEdit(req: Request) async throws -> Response {
-        let id = try Self.id(req)
+        let id = try req.intParameter()
         var form = try req.content.decode([String: String].self)
         form.removeValue(forKey: "_csrf")
         let d = Self.draft(form)
@@ -214,7 +210,7 @@ public struct CertificationPages: Sendable {
     func detail(req: Request) async throws -> Response {
         let locale = req.uiLocale
         let service = CertificationService(req)
-        let (a, history, deficiencies) = try await service.application(id: try Self.id(req))
+        let (a, history, deficiencies) = try await service.application(id: try req.intParameter())
         let who = try service.actorRole(for: a)
         let f = a.facts
         let facts = [
@@ -239,7 +235,7 @@ public struct CertificationPages: Sendable {
         }
         let hasCertificate = try await service.certificate(applicationId: a.id) != nil
         let canEdit = (a.certState == .draft || a.certState == .deficient) && (who == .applicant || who == .countyReviewer || who == .bureau)
-        let uploaded = try await service.documents(id: a.id)
+        let uploaded = try await CertificationService.documents(a.id, on: req.db)
         let required = CertDocumentKind.required(for: f.route)
         let documents = CertDocumentKind.allCases.compactMap { k -> DocumentLine? in
             let d = uploaded.first { $0.kind == k.rawValue }
@@ -252,7 +248,7 @@ public struct CertificationPages: Sendable {
         struct Folder: Decodable { let folderNo: String }
         let folder = try await req.db.sql.raw("SELECT folder_no FROM archive_folders WHERE application_id = \(bind: a.id)").first(decoding: Folder.self, with: CertificationService.decoder)?.folderNo
         var panel: PanelView?
-        let experts = try await service.abilityScores(id: a.id)
+        let experts = try await CertificationService.abilityScores(a.id, on: req.db)
         if a.certState == .abilityTest || !experts.isEmpty {
             let rules = try await service.rulesInForce()
             let me = try req.requireActor()
@@ -275,7 +271,7 @@ public struct CertificationPages: Sendable {
     }
 
     func event(req: Request) async throws -> Response {
-        let id = try Self.id(req)
+        let id = try req.intParameter()
         let form = try req.content.decode([String: String].self)
         let scores = (form["scores"] ?? "").split(whereSeparator: { $0 == "," || $0 == "，" || $0 == " " || $0 == "、" }).compactMap { Double($0) }
         let reason = [form["reason"], form["note"]].compactMap { $0?.trimmed }.filter { !$0.isEmpty }
@@ -292,13 +288,11 @@ public struct CertificationPages: Sendable {
 
     // MARK: documents and scores
 
-    struct UploadForm: Content { let kind: String?; let file: File? }
-
     func uploadDocument(req: Request) async throws -> Response {
-        let id = try Self.id(req)
+        let id = try req.intParameter()
         let back = "/certification/applications/\(id)"
         do {
-            let form = try? req.content.decode(UploadForm.self)
+            let form = try? req.content.decode(CertificationAPI.UploadForm.self)
             guard let file = form?.file, file.data.readableBytes > 0 else {
                 throw DomainError.validation(["file": LocalizedText(zh: "请选择要上传的文件", en: "choose a file to upload")])
             }
@@ -310,12 +304,12 @@ public struct CertificationPages: Sendable {
     }
 
     func document(req: Request) async throws -> Response {
-        let (d, data) = try await CertificationService(req).document(id: try Self.id(req), kind: req.parameters.get("kind") ?? "")
+        let (d, data) = try await CertificationService(req).document(id: try req.intParameter(), kind: req.parameters.get("kind") ?? "")
         return CertificationAPI.documentResponse(d, data)
     }
 
     func score(req: Request) async throws -> Response {
-        let id = try Self.id(req)
+        let id = try req.intParameter()
         let form = try req.content.decode([String: String].self)
         do {
             let raw = (form["score"] ?? "").trimmed
@@ -337,7 +331,7 @@ public struct CertificationPages: Sendable {
 
     func certificate(req: Request) async throws -> Response {
         let service = CertificationService(req)
-        let id = try Self.id(req)
+        let id = try req.intParameter()
         guard let c = try await service.certificate(applicationId: id), let a = try await CertificationService.application(id, on: req.db) else {
             throw DomainError.notFound(LocalizedText(zh: "证书", en: "certificate"))
         }
@@ -368,7 +362,7 @@ public struct CertificationPages: Sendable {
     func resolveObjection(req: Request) async throws -> Response {
         let form = try req.content.decode([String: String].self)
         do {
-            try await CertificationService(req).resolveObjection(id: try Self.id(req), upheld: form["status"] == "upheld", resolution: form["resolution"] ?? "")
+            try await CertificationService(req).resolveObjection(id: try req.intParameter(), upheld: form["status"] == "upheld", resolution: form["resolution"] ?? "")
             return req.redirect(to: "/certification", flash: L10n.text("cert.done", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
             return req.redirect(to: "/certification", flash: e.summary(req.uiLocale), error: true)
@@ -391,7 +385,7 @@ public struct CertificationPages: Sendable {
     }
 
     func noticePage(_ req: Request, errors: [String: String], values: [String: String], filed: Bool, status: HTTPStatus = .ok) async throws -> Response {
-        guard let n = try await CertificationService.notice(try Self.id(req), on: req.db) else { throw DomainError.notFound(CertificationService.noticeWord) }
+        guard let n = try await CertificationService.notice(try req.intParameter(), on: req.db) else { throw DomainError.notFound(CertificationService.noticeWord) }
         let l = req.uiLocale
         let today = CertificationService(req).today
         return try await req.page("cert/notice", PublicNoticePage(
@@ -403,7 +397,7 @@ public struct CertificationPages: Sendable {
     func fileObjection(req: Request) async throws -> Response {
         var form = try req.content.decode([String: String].self)
         form.removeValue(forKey: "_csrf")
-        let id = try Self.id(req)
+        let id = try req.intParameter()
         do {
             _ = try await CertificationService(req).object(noticeId: id, applicationId: nil, filedBy: form["filedBy"] ?? "", contact: form["contact"] ?? "", text: form["text"] ?? "")
             return req.redirect(to: "/notices/\(id)?filed=1")

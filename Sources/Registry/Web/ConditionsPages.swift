@@ -28,7 +28,7 @@ extension RegistryPages {
     func conditionsForm(req: Request) async throws -> Response {
         try req.requireActor().require(.conditionsWrite)
         let service = RegistryService(req)
-        let s = try await service.school(id: try RegistryAPI.intParam(req, "id"))
+        let s = try await service.school(id: try req.intParameter("id"))
         let today = CivilDate.today(req.application.clock.now())
         let year = try RegistryAPI.Query(req).int("year") ?? today.year
         let history = try await service.conditions(schoolId: s.id)
@@ -48,7 +48,7 @@ extension RegistryPages {
 
     func saveConditions(req: Request) async throws -> Response {
         let service = RegistryService(req)
-        let s = try await service.school(id: try RegistryAPI.intParam(req, "id"))
+        let s = try await service.school(id: try req.intParameter("id"))
         let b = try req.content.decode(ConditionsBody.self)
         let raw: [String: String?] = ["year": b.year, "primary": b.primary, "junior": b.junior, "senior": b.senior, "floorArea": b.floorArea, "sportsArea": b.sportsArea,
                                       "equipmentValue": b.equipmentValue, "computers": b.computers, "books": b.books, "multimediaRooms": b.multimediaRooms]

@@ -72,11 +72,6 @@ public struct RegistryAPI: Sendable {
         api.on(.POST, "imports", "conditions", body: .collect(maxSize: "20mb"), use: importConditions)
     }
 
-    public static func intParam(_ req: Request, _ name: String) throws -> Int {
-        guard let v = req.parameters.get(name, as: Int.self) else { throw DomainError.notFound(LocalizedText(zh: "对象", en: "object")) }
-        return v
-    }
-
     /// The query string, decoded once per request (each `req.query[...]` parses it again).
     public struct Query: Sendable {
         public let values: [String: String]
@@ -135,7 +130,7 @@ public struct RegistryAPI: Sendable {
     }
 
     func school(req: Request) async throws -> SchoolDTO {
-        Self.dto(try await RegistryService(req).school(id: try Self.intParam(req, "id")))
+        Self.dto(try await RegistryService(req).school(id: try req.intParameter("id")))
     }
 
     struct NewSchool: Content {
@@ -153,13 +148,13 @@ public struct RegistryAPI: Sendable {
 
     func putConditions(req: Request) async throws -> SchoolConditions {
         let body = try req.content.decode(SchoolConditions.self)
-        let id = try Self.intParam(req, "id")
+        let id = try req.intParameter("id")
         try await RegistryService(req).putConditions(schoolId: id, body)
         return body
     }
 
     func getConditions(req: Request) async throws -> ListBody<SchoolConditions> {
-        let items = try await RegistryService(req).conditions(schoolId: try Self.intParam(req, "id"))
+        let items = try await RegistryService(req).conditions(schoolId: try req.intParameter("id"))
         return ListBody(items: items, total: items.count)
     }
 
@@ -168,7 +163,7 @@ public struct RegistryAPI: Sendable {
     func merge(req: Request) async throws -> MergerRow {
         let b = try req.content.decode(MergeBody.self)
         guard let date = CivilDate(parsing: b.mergedOn) else { throw DomainError.validation(["mergedOn": LocalizedText(zh: "日期格式应为 YYYY-MM-DD", en: "expected YYYY-MM-DD")]) }
-        return try await RegistryService(req).merge(schoolId: try Self.intParam(req, "id"), into: b.intoSchoolId, on: date, note: b.note)
+        return try await RegistryService(req).merge(schoolId: try req.intParameter("id"), into: b.intoSchoolId, on: date, note: b.note)
     }
 
     static func teacherFilter(_ req: Request) throws -> TeacherFilter {
@@ -188,7 +183,7 @@ public struct RegistryAPI: Sendable {
 
     func teacher(req: Request) async throws -> TeacherDTO {
         let service = RegistryService(req)
-        let t = try await service.teacher(id: try Self.intParam(req, "id"))
+        let t = try await service.teacher(id: try req.intParameter("id"))
         return TeacherDTO(t, full: service.seesFull(t))
     }
 
@@ -214,7 +209,7 @@ public struct RegistryAPI: Sendable {
         let b = try req.content.decode(TeacherBody.self)
         guard let version = b.version else { throw DomainError.validation(["version": LocalizedText(zh: "缺少版本号", en: "version is required")]) }
         let service = RegistryService(req)
-        let t = try await service.updateTeacher(id: try Self.intParam(req, "id"), try b.draft(), version: version)
+        let t = try await service.updateTeacher(id: try req.intParameter("id"), try b.draft(), version: version)
         return TeacherDTO(t, full: service.seesFull(t))
     }
 

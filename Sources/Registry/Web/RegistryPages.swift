@@ -59,7 +59,7 @@ public struct RegistryPages: Sendable {
     struct StageCount: Encodable, Sendable { let stage: String; let count: Int }
 
     func district(req: Request) async throws -> Response {
-        let id = try RegistryAPI.intParam(req, "id")
+        let id = try req.intParameter("id")
         let service = RegistryService(req)
         let d = try await service.district(id: id)
         let summary = try await service.districtSummary(id: d.id)
@@ -146,7 +146,7 @@ public struct RegistryPages: Sendable {
 
     func school(req: Request) async throws -> Response {
         let service = RegistryService(req)
-        let s = try await service.school(id: try RegistryAPI.intParam(req, "id"))
+        let s = try await service.school(id: try req.intParameter("id"))
         let actor = try req.requireActor()
         let teachers = try await service.teachers(filter: TeacherFilter(school: s.id, sort: "name"), page: PageSpec(page: 1, per: 20))
         let district = try await RegistryStore.district(id: s.districtId, on: req.db)
@@ -240,14 +240,14 @@ public struct RegistryPages: Sendable {
 
     func editSchool(req: Request) async throws -> Response {
         try req.requireActor().require(.schoolsWrite)
-        let s = try await RegistryService(req).school(id: try RegistryAPI.intParam(req, "id"))
+        let s = try await RegistryService(req).school(id: try req.intParameter("id"))
         let values = ["code": s.code, "name": s.name, "districtId": String(s.districtId), "stage": s.stage, "locality": s.locality, "students": String(s.students),
                       "boarding": s.boarding ? "on" : "", "central": s.central ? "on" : "", "standardised": s.standardised ? "on" : "", "address": s.address ?? "", "version": String(s.version)]
         return try await schoolForm(req: req, action: "/schools/\(s.id)/edit", values: values, errors: [:], isNew: false, cancel: "/schools/\(s.id)")
     }
 
     func updateSchool(req: Request) async throws -> Response {
-        let id = try RegistryAPI.intParam(req, "id")
+        let id = try req.intParameter("id")
         let b = try req.content.decode(SchoolFormBody.self)
         do {
             _ = try await RegistryService(req).updateSchool(id: id, try Self.draft(b), version: b.version ?? -1)
@@ -279,7 +279,7 @@ public struct RegistryPages: Sendable {
     }
 
     func mergeForm(req: Request) async throws -> Response {
-        try await mergeFormPage(req: req, id: try RegistryAPI.intParam(req, "id"), errors: [:])
+        try await mergeFormPage(req: req, id: try req.intParameter("id"), errors: [:])
     }
 
     struct MergeBody: Content {
@@ -289,7 +289,7 @@ public struct RegistryPages: Sendable {
     }
 
     func merge(req: Request) async throws -> Response {
-        let id = try RegistryAPI.intParam(req, "id")
+        let id = try req.intParameter("id")
         let b = try req.content.decode(MergeBody.self)
         do {
             guard let into = b.intoSchoolId else { throw DomainError.validation(["intoSchoolId": LocalizedText(zh: "请选择并入的学校", en: "choose the school to merge into")]) }
@@ -393,7 +393,7 @@ public struct RegistryPages: Sendable {
 
     func teacher(req: Request) async throws -> Response {
         let service = RegistryService(req)
-        let t = try await service.teacher(id: try RegistryAPI.intParam(req, "id"))
+        let t = try await service.teacher(id: try req.intParameter("id"))
         let actor = try req.requireActor()
         let full = service.seesFull(t)
         let today = CivilDate.today(req.application.clock.now())
@@ -491,14 +491,14 @@ public struct RegistryPages: Sendable {
 
     func editTeacher(req: Request) async throws -> Response {
         try req.requireActor().require(.teachersWrite)
-        let t = try await RegistryService(req).teacher(id: try RegistryAPI.intParam(req, "id"))
+        let t = try await RegistryService(req).teacher(id: try req.intParameter("id"))
         let values = ["name": t.name, "residentId": t.residentId, "schoolId": String(t.schoolId), "subjects": t.subjects, "education": t.education, "putonghua": t.putonghua,
                       "title": t.title, "backbone": t.backbone, "schoolSince": t.schoolSince, "stagePart": t.stagePart ?? "", "phone": t.phone ?? "", "version": String(t.version)]
         return try await teacherForm(req: req, action: "/teachers/\(t.id)/edit", values: values, errors: [:], isNew: false, cancel: "/teachers/\(t.id)")
     }
 
     func updateTeacher(req: Request) async throws -> Response {
-        let id = try RegistryAPI.intParam(req, "id")
+        let id = try req.intParameter("id")
         let b = try req.content.decode(TeacherFormBody.self)
         do {
             _ = try await RegistryService(req).updateTeacher(id: id, try Self.draft(b), version: b.version ?? -1)
