@@ -48,7 +48,9 @@ public struct XuequErrorMiddleware: AsyncMiddleware {
             case .notFound:
                 return DomainError(.notFound, code: "not_found", LocalizedText(zh: "页面或对象不存在", en: "no such page or object"))
             case .payloadTooLarge:
-                return Spreadsheet.tooLarge
+                // The route's own limit refused the body (20 MB for sheets, 6 MB around a 5 MB document):
+                // no number here, each kind of upload names its limit where it checks it.
+                return DomainError(.tooLarge, code: "too_large", LocalizedText(zh: "上传的内容太大，超过了此处允许的大小", en: "the upload is larger than this place allows"))
             case .unauthorized:
                 return .unauthorized
             case .forbidden:

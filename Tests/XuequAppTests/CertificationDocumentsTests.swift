@@ -57,8 +57,10 @@ struct CertificationDocumentsTests {
             #expect(s == .unprocessableEntity && (r["fields"] as? [String: Any])?["kind"] != nil)
             (s, _) = try await Self.upload(app, applicant, id, "degree", Data())
             #expect(s == .unprocessableEntity)
-            (s, _) = try await Self.upload(app, applicant, id, "degree", Self.pdf + Data(count: DocumentStore.maxBytes))
-            #expect(s == .payloadTooLarge)
+            (s, r) = try await Self.upload(app, applicant, id, "degree", Self.pdf + Data(count: DocumentStore.maxBytes))
+            #expect(s == .payloadTooLarge && (r["reason"] as? String)?.contains("5 MB") == true)
+            (s, r) = try await Self.upload(app, applicant, id, "degree", Self.pdf + Data(count: 7 * 1024 * 1024))
+            #expect(s == .payloadTooLarge && (r["reason"] as? String)?.contains("20 MB") == false, "refused by the route's body limit, without the sheets' number")
             (s, _) = try await Self.upload(app, teacher, id, "degree", Self.pdf)
             #expect(s == .notFound, "someone else's application")
             struct N: Decodable { let n: Int }

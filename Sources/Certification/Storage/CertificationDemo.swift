@@ -51,14 +51,23 @@ public enum CertificationDemo {
         var used = Set<String>()
         let surnames = Array("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑")
         let given = Array("雨涵欣怡梓萱诗琪佳怡思彤一诺子墨浩宇宇航晨曦嘉怡语桐明轩文博若兰静怡")
-        func person() -> (String, String) {
+        /// A name, a valid resident ID and the sex it encodes (odd sequence digit: male).
+        func person() -> (String, String, String) {
             var head = ""
             repeat {
                 head = String(format: "130481%04d%02d%02d%03d", rng.int(1992...2003), rng.int(1...12), rng.int(1...28), rng.int(0...999))
             } while used.contains(head)
             used.insert(head)
             let name = String(surnames[rng.int(0...(surnames.count - 1))]) + String((0..<rng.int(1...2)).map { _ in given[rng.int(0...(given.count - 1))] })
-            return (name, head + String(ResidentID.checkCharacter(forFirst17: head)))
+            let gender = Int(String(head.last!))! % 2 == 1 ? "male" : "female"
+            return (name, head + String(ResidentID.checkCharacter(forFirst17: head)), gender)
+        }
+        func history(_ id: Int, _ from: CertState, _ to: CertState, _ event: String, _ actor: String, _ at: Double, _ reason: String? = nil) async throws {
+            try await CertificationService.history([id], from: from, to: to, event: event, actor: actor, at: at, reason: reason, on: db)
+        }
+        func folder(_ id: Int, year: Int, receivedOn: CivilDate) async throws {
+            try await db.sql.insert(into: "archive_folders").columns("application_id", "folder_no", "received_on", "contents")
+                .values(SQLBind(id), SQLBind(String(format: "DA%04d-%06d", year, id)), SQLBind(receivedOn.description), SQLBind(CertificationService.folderContents)).run()
         }
         let closesClosed = today.adding(days: -170)
         let day = 86400.0
@@ -88,8 +97,7 @@ public enum CertificationDemo {
                 .returning("id").first(decoding: Id.self)!.id
         }
         for (i, o) in outcomes.enumerated() {
-            let (name, rid) = person()
-            let gender = (Int(String(rid[rid.index(rid.startIndex, offsetBy: 16)])) ?? 0) % 2 == 1 ? "male" : "female"
+            let (name, rid, gender) = person()
             let subject: Subject = [.chinese, .math, .english, .music, .pe, .art, .physics][i % 7]
             let putonghua: Putonghua = o.reason == .putonghuaBelowMinimum ? (subject == .chinese ? .l2B : .l3A) : (subject == .chinese ? .l2A : .l2B)
             let education: Education = o.reason == .educationBelowMinimum ? .secondary : (o.type == .senior || o.type == .vocational ? .bachelor : .juniorCollege)
@@ -136,15 +144,9 @@ public enum CertificationDemo {
             for (from, to, event, actor) in path {
                 when += (dwell[from] ?? 0) * day + Double(i % 5) * 3600 * 7
                 let isNotice = from == .approved && to == .noticed
-                try await db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
-                    .values(SQLBind(id), SQLBind(from.rawValue), SQLBind(to.rawValue), SQLBind(isNotice ? "notice" : event.rawValue), SQLBind(actor),
-                            SQLBind(when), SQLBind(to == .rejected ? o.reason?.zh : nil)).run()
+                try await history(id, from, to, isNotice ? "notice" : event.rawValue, actor, when, to == .rejected ? o.reason?.zh : nil)
             }
-            if o.end != .withdrawn {
-                try await db.sql.insert(into: "archive_folders").columns("application_id", "folder_no", "received_on", "contents")
-                    .values(SQLBind(id), SQLBind(String(format: "DA%04d-%06d", closesClosed.year, id)), SQLBind(closesClosed.adding(days: -10).description),
-                            SQLBind(CertificationService.folderContents)).run()
-            }
+            if o.end != .withdrawn { try await folder(id, year: closesClosed.year, receivedOn: closesClosed.adding(days: -10)) }
             if o.end == .certified {
                 let body = o.type.decidedByPrefecture ? w.prefecture : w.county
                 serial[body, default: 0] += 1
@@ -171,9 +173,8 @@ public enum CertificationDemo {
             (.forwarded, .senior, .nationalExam), (.approved, .junior, .nationalExam), (.approved, .primary, .nationalExam),
         ]
         for (i, (state, type, route)) in stages.enumerated() {
-            var (name, rid) = person()
+            var (name, rid, gender) = person()
             if i == 0 { name = "申请人一" }
-            let gender = (Int(String(rid[rid.index(rid.startIndex, offsetBy: 16)])) ?? 0) % 2 == 1 ? "male" : "female"
             let submitted = openStart + Double(i) * 7200
             let id = try await db.sql.insert(into: "cert_applications")
                 .columns("window_id", "user_id", "name", "resident_id", "gender", "phone", "type", "subject", "education", "normal_graduate", "putonghua", "route",
@@ -184,8 +185,7 @@ public enum CertificationDemo {
                         SQLBind(i == 0 ? "pending" : "pass"), SQLBind(false), SQLBind(state.rawValue), SQLBind(3),
                         SQLBind(i == 0 ? today.adding(days: 7).description : nil), SQLBind(submitted), SQLBind(submitted), SQLBind(submitted))
                 .returning("id").first(decoding: Id.self)!.id
-            try await db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
-                .values(SQLBind(id), SQLBind("draft"), SQLBind("submitted"), SQLBind("submit"), SQLBind(i == 0 ? "applicant1" : "applicant"), SQLBind(submitted), SQLBind(String?.none)).run()
+            try await history(id, .draft, .submitted, "submit", i == 0 ? "applicant1" : "applicant", submitted)
             // Uploaded documents: all of them, except applicant1's physical examination report.
             if let store {
                 let pdf = try store.put(demoPDF), png = try store.put(demoPNG)
@@ -199,25 +199,17 @@ public enum CertificationDemo {
             }
             if state != .submitted {
                 let (event, reason): (CertEvent, String?) = state == .deficient ? (.requestCorrection, "补正期限 \(today.adding(days: 7))：请补交指定医院的体检结论") : (.accept, nil)
-                try await db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
-                    .values(SQLBind(id), SQLBind("submitted"), SQLBind(state == .deficient ? "deficient" : (route == .twoExams ? "ability_test" : "review")), SQLBind(event.rawValue),
-                            SQLBind("reviewer"), SQLBind(submitted + day * 3), SQLBind(reason)).run()
-                if state != .deficient {
-                    try await db.sql.insert(into: "archive_folders").columns("application_id", "folder_no", "received_on", "contents")
-                        .values(SQLBind(id), SQLBind(String(format: "DA%04d-%06d", today.year, id)), SQLBind(today.adding(days: -15).description),
-                                SQLBind(CertificationService.folderContents)).run()
-                }
+                try await history(id, .submitted, state == .deficient ? .deficient : (route == .twoExams ? .abilityTest : .review), event.rawValue, "reviewer", submitted + day * 3, reason)
+                if state != .deficient { try await folder(id, year: today.year, receivedOn: today.adding(days: -15)) }
                 if state == .forwarded || state == .approved {
-                    try await db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
-                        .values(SQLBind(id), SQLBind("review"), SQLBind(state.rawValue), SQLBind(state == .forwarded ? "forward" : "approve"), SQLBind("reviewer"), SQLBind(submitted + day * 6), SQLBind(String?.none)).run()
+                    try await history(id, .review, state, state == .forwarded ? "forward" : "approve", "reviewer", submitted + day * 6)
                 }
             }
         }
         // Two approved in the open window whose notice ran out last week with no objection: their
         // certificates are ready to issue (a primary by the county, a senior by the prefecture).
         for (k, type) in [CertType.primary, .senior].enumerated() {
-            let (name, rid) = person()
-            let gender = (Int(String(rid[rid.index(rid.startIndex, offsetBy: 16)])) ?? 0) % 2 == 1 ? "male" : "female"
+            let (name, rid, gender) = person()
             let submitted = openStart + Double(k) * 3600
             let prefecture = type.decidedByPrefecture
             let id = try await db.sql.insert(into: "cert_applications")
@@ -228,17 +220,13 @@ public enum CertificationDemo {
                         SQLBind(today.adding(days: -400).description), SQLBind("pass"), SQLBind(false), SQLBind("noticed"), SQLBind(6),
                         SQLBind(submitted), SQLBind(submitted), SQLBind(submitted), SQLBind(submitted + day * 5))
                 .returning("id").first(decoding: Id.self)!.id
-            var path: [(String, String, String, String)] = [("draft", "submitted", "submit", "applicant"), ("submitted", "review", "accept", "reviewer")]
-            path += prefecture ? [("review", "forwarded", "forward", "reviewer"), ("forwarded", "approved", "approve", "prefecture")] : [("review", "approved", "approve", "reviewer")]
-            path.append(("approved", "noticed", "notice", prefecture ? "prefecture" : "reviewer"))
+            var path: [(CertState, CertState, String, String)] = [(.draft, .submitted, "submit", "applicant"), (.submitted, .review, "accept", "reviewer")]
+            path += prefecture ? [(.review, .forwarded, "forward", "reviewer"), (.forwarded, .approved, "approve", "prefecture")] : [(.review, .approved, "approve", "reviewer")]
+            path.append((.approved, .noticed, "notice", prefecture ? "prefecture" : "reviewer"))
             for (n, (from, to, event, actor)) in path.enumerated() {
-                try await db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
-                    .values(SQLBind(id), SQLBind(from), SQLBind(to), SQLBind(event), SQLBind(actor), SQLBind(submitted + Double(n) * day * 1.5),
-                            SQLBind(event == "notice" ? "公示 \(today.adding(days: -12)) 至 \(today.adding(days: -6))" : nil)).run()
+                try await history(id, from, to, event, actor, submitted + Double(n) * day * 1.5, event == "notice" ? "公示 \(today.adding(days: -12)) 至 \(today.adding(days: -6))" : nil)
             }
-            try await db.sql.insert(into: "archive_folders").columns("application_id", "folder_no", "received_on", "contents")
-                .values(SQLBind(id), SQLBind(String(format: "DA%04d-%06d", today.year, id)), SQLBind(today.adding(days: -16).description),
-                        SQLBind(CertificationService.folderContents)).run()
+            try await folder(id, year: today.year, receivedOn: today.adding(days: -16))
             let notice = try await db.sql.insert(into: "cert_notices").columns("window_id", "title", "from_on", "to_on", "created_by", "created_at")
                 .values(SQLBind(w.open), SQLBind(prefecture ? "高级中学教师资格认定拟通过人员公示" : "教师资格认定拟通过人员公示"),
                         SQLBind(today.adding(days: -12).description), SQLBind(today.adding(days: -6).description), SQLBind(prefecture ? "prefecture" : "reviewer"),
