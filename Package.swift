@@ -55,6 +55,7 @@ let package = Package(
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
+            resources: [.copy("Views")],
             swiftSettings: swiftSettings
         ),
         // 义务教育均衡: difference coefficients, school checks, what-if, equity and student aid.
@@ -68,6 +69,7 @@ let package = Package(
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
+            resources: [.copy("Views")],
             swiftSettings: swiftSettings
         ),
         // 教师资格认定: applications, eligibility rules, the workflow, notices, certificates.
@@ -80,6 +82,7 @@ let package = Package(
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
+            resources: [.copy("Views")],
             swiftSettings: swiftSettings
         ),
         // Configuration, auth, middleware, layout, commands.
@@ -118,6 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "XuequAppTests",
+            exclude: ["Snapshots", "Fixtures/make_fixtures.py"],
             dependencies: [
                 "XuequApp",
                 "XuequKit",

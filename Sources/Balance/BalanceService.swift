@@ -17,19 +17,21 @@ public struct BalanceReport: Sendable {
 
 /// The balance module's use cases: each checks permission and scope first.
 public struct BalanceService: Sendable {
-    let req: Request
-    public init(_ req: Request) { self.req = req }
+    let ctx: ServiceContext
+    /// A service acting for whoever the context names: a request's actor, a report's or a command's.
+    public init(_ ctx: ServiceContext) { self.ctx = ctx }
+    public init(_ req: Request) { self.init(req.context) }
 
-    var db: any Database { req.db }
-    var now: Double { req.application.clock.now().timeIntervalSince1970 }
-    public var today: CivilDate { CivilDate.today(req.application.clock.now()) }
+    var db: any Database { ctx.db }
+    var now: Double { ctx.now }
+    public var today: CivilDate { ctx.today }
 
     static let districtWord = LocalizedText(zh: "学区", en: "district")
 
     /// Checks the year and the area; `nil` district is the whole county, which every balance
     /// reader may see in aggregate (the school lists are narrowed to the reader's scope).
     public func area(year: Int?, district: Int?) async throws -> (year: Int, district: Int?) {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.balanceRead)
         let y = year ?? today.year
         if y < 2000 || y > today.year + 1 {
@@ -67,7 +69,7 @@ public struct BalanceService: Sendable {
             return done.sorted { $0.0 < $1.0 }.map(\.1)
         }
         let out = results.map { BalanceReport(year: y, districtId: d, result: $0, liveTeachers: live) }
-        req.logger.debug("balance: \(facts.count) schools read in \(Int(read.timeIntervalSince(started) * 1000)) ms, \(out.count) computations in \(Int(Date().timeIntervalSince(read) * 1000)) ms")
+        ctx.logger.debug("balance: \(facts.count) schools read in \(Int(read.timeIntervalSince(started) * 1000)) ms, \(out.count) computations in \(Int(Date().timeIntervalSince(read) * 1000)) ms")
         return out
     }
 
@@ -83,7 +85,7 @@ public struct BalanceService: Sendable {
 
     /// Whether a school part may be listed by name to this reader (the actor is read once, not per school).
     public var visible: @Sendable (BalanceUnit) -> Bool {
-        let actor = req.actor
+        let actor = ctx.actor
         return { u in actor?.covers(schoolId: u.schoolId, districtId: u.districtId) ?? false }
     }
 
@@ -99,7 +101,7 @@ public struct BalanceService: Sendable {
 
     /// Builds a scenario from requests, checking that every teacher and school is in the caller's scope.
     public func scenario(moves: [MoveRequest], facilities: [Scenario.FacilityChange]) async throws -> Scenario {
-        let registry = RegistryService(req)
+        let registry = RegistryService(ctx)
         var out = Scenario()
         var e = FieldErrors()
         if moves.count + facilities.count > 200 { e.add("changes", "一次最多试算200项变化", "at most 200 changes at a time") }
@@ -130,59 +132,59 @@ public struct BalanceService: Sendable {
     // MARK: rules
 
     public func ruleVersions() async throws -> [RuleVersion] {
-        try req.requireActor().require(.balanceRead)
+        try ctx.requireActor().require(.balanceRead)
         return try await BalanceStore.ruleVersions(on: db)
     }
 
     public func rules(forYear year: Int) async throws -> BalanceRules {
-        try req.requireActor().require(.balanceRead)
+        try ctx.requireActor().require(.balanceRead)
         return try await BalanceStore.rules(forYear: year, on: db)
     }
 
     public func addRules(_ rules: BalanceRules, note: String) async throws {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.balanceRulesWrite)
         try rules.validate()
         let note = note.trimmed
         if note.count > 200 { throw DomainError.validation(["note": LocalizedText(zh: "说明不超过200字", en: "note is at most 200 characters")]) }
-        let ctx = req.auditContext, now = self.now
-        try await req.write { tx in
+        let audit = ctx.audit, now = self.now
+        try await ctx.write { tx in
             try await BalanceStore.insertRules(rules, note: note, by: actor.username, on: tx, now: now)
-            try await Audit.record(on: tx, ctx, action: "balance.rules", entity: "balance_rules", entityId: rules.effectiveFrom.description, summary: note)
+            try await Audit.record(on: tx, audit, action: "balance.rules", entity: "balance_rules", entityId: rules.effectiveFrom.description, summary: note)
         }
     }
 
     /// Records today's teacher figures as `year`'s, so that year's coefficients stay as they were.
     public func recordTeachers(year: Int) async throws {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.balanceRulesWrite)
         if year < 2000 || year > today.year { throw DomainError.validation(["year": LocalizedText(zh: "只能记录今年或以前的年度", en: "only this year or earlier can be recorded")]) }
-        let ctx = req.auditContext
-        try await req.write { tx in
+        let audit = ctx.audit
+        try await ctx.write { tx in
             try await TeacherTallies.record(year: year, on: tx)
-            try await Audit.record(on: tx, ctx, action: "balance.record_teachers", entity: "teacher_tally_snapshots", entityId: String(year), summary: "year \(year)")
+            try await Audit.record(on: tx, audit, action: "balance.record_teachers", entity: "teacher_tally_snapshots", entityId: String(year), summary: "year \(year)")
         }
     }
 
     public func recordedYears() async throws -> [Int] {
-        try req.requireActor().require(.balanceRead)
+        try ctx.requireActor().require(.balanceRead)
         return try await TeacherTallies.recordedYears(on: db)
     }
 
     // MARK: equity
 
     public func equity(year: Int) async throws -> [EquityFigure] {
-        try req.requireActor().require(.balanceRead)
+        try ctx.requireActor().require(.balanceRead)
         return try await BalanceStore.equity(year: year, on: db)
     }
 
     public func equityYears() async throws -> [Int] {
-        try req.requireActor().require(.balanceRead)
+        try ctx.requireActor().require(.balanceRead)
         return try await BalanceStore.equityYears(on: db)
     }
 
     public func putEquity(year: Int, _ figures: [EquityFigure], note: String) async throws {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.equityWrite)
         var e = FieldErrors()
         if year < 2000 || year > today.year { e.add("year", "年度应在2000到\(today.year)之间", "year must be between 2000 and \(today.year)") }
@@ -190,10 +192,10 @@ public struct BalanceService: Sendable {
             do { try f.validate() } catch let err as DomainError { for (k, v) in err.fields { e.add(k, v) } }
         }
         try e.throwIfAny()
-        let ctx = req.auditContext, now = self.now
-        try await req.write { tx in
+        let audit = ctx.audit, now = self.now
+        try await ctx.write { tx in
             try await BalanceStore.putEquity(year: year, figures, note: note.trimmed, by: actor.username, on: tx, now: now)
-            try await Audit.record(on: tx, ctx, action: "balance.equity", entity: "equity_figures", entityId: String(year),
+            try await Audit.record(on: tx, audit, action: "balance.equity", entity: "equity_figures", entityId: String(year),
                                    summary: figures.map { "\($0.indicator.rawValue)=\($0.numerator)/\($0.denominator)" }.joined(separator: " "))
         }
     }
@@ -201,32 +203,32 @@ public struct BalanceService: Sendable {
     // MARK: student aid
 
     public func aid(year: Int?, stage: AidStage?, page: PageSpec) async throws -> PageResult<AidRow> {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.aidRead)
         return try await BalanceStore.aid(scope: actor.registryScope, year: year, stage: stage, page: page, on: db)
     }
 
     public func aidTotals() async throws -> [AidTotal] {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.aidRead)
         return try await BalanceStore.aidTotals(scope: actor.registryScope, on: db)
     }
 
     /// Whether the reader sees an aided student's name and ID in full: only inside the school.
     public func seesFull(_ row: AidRow) -> Bool {
-        guard let a = req.actor else { return false }
-        return a.role == .schoolAdmin && a.schoolId == row.schoolId
+        guard case .school(let school, _)? = ctx.actor?.scope else { return false }
+        return school == row.schoolId
     }
 
     public func addAid(_ draft: AidDraft) async throws -> Int {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.aidWrite)
         let v = try draft.validate(today: today)
-        let school = try await RegistryService(req).school(id: v.schoolId)
-        let ctx = req.auditContext, now = self.now
-        return try await req.write { tx in
+        let school = try await RegistryService(ctx).school(id: v.schoolId)
+        let audit = ctx.audit, now = self.now
+        return try await ctx.write { tx in
             let id = try await BalanceStore.insertAid(v, districtId: school.districtId, by: actor.username, on: tx, now: now)
-            try await Audit.record(on: tx, ctx, action: "aid.create", entity: "student_aid", entityId: String(id),
+            try await Audit.record(on: tx, audit, action: "aid.create", entity: "student_aid", entityId: String(id),
                                    summary: "\(v.year) \(Masking.name(v.studentName)) \(v.residentId.masked) \(v.aidType.rawValue) \(v.amountFen)")
             return id
         }

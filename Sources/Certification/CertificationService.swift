@@ -83,8 +83,10 @@ public struct ApplicationDraft: Content, Sendable {
 /// 教师资格认定 use cases: each checks the actor, validates, writes one transaction with its
 /// history row and audit entry.
 public struct CertificationService: Sendable {
-    let req: Request
-    public init(_ req: Request) { self.req = req }
+    /// What the service acts with: a request's context, or a command's or report's.
+    let req: ServiceContext
+    public init(_ ctx: ServiceContext) { self.req = ctx }
+    public init(_ req: Request) { self.init(req.context) }
     var db: any Database { req.db }
     var now: Double { req.application.clock.now().timeIntervalSince1970 }
     public var today: CivilDate { CivilDate.today(req.application.clock.now()) }

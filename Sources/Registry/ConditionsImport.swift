@@ -20,7 +20,7 @@ extension RegistryService {
     /// Imports school conditions all-or-nothing: a row replaces that school's figures for that
     /// year. Schools must be in the caller's scope.
     public func importConditions(_ table: SheetTable) async throws -> Int {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.conditionsWrite)
         var index: [String: Int] = [:]
         for (k, i) in RegistrySheets.headerIndex(table.header) { index[RegistrySheets.bare(k)] = index[RegistrySheets.bare(k)] ?? i }
@@ -80,10 +80,10 @@ extension RegistryService {
             valid.append((n, code, c))
         }
         if valid.isEmpty && errors.isEmpty { throw DomainError(.invalid, code: "no_rows", LocalizedText(zh: "表格中没有数据行", en: "the sheet has no data rows")) }
-        let ctx = req.auditContext, now = self.now
+        let audit = ctx.audit, now = self.now
         let checked = valid, earlier = errors
         // Unknown or out-of-scope schools are reported together with the rows' own errors.
-        return try await req.write { tx -> Int in
+        return try await ctx.write { tx -> Int in
             var rowErrors = earlier
             let schools = try await RegistryStore.schools(codes: Array(Set(checked.map(\.code))), on: tx)
             for (n, code, _) in checked {
@@ -100,7 +100,7 @@ extension RegistryService {
             for (_, code, c) in checked {
                 try await Self.storeConditions(c, schoolId: schools[code]!.id, on: tx, now: now)
             }
-            try await Audit.record(on: tx, ctx, action: "school.conditions.import", entity: "school", entityId: "-", summary: "\(checked.count) rows imported")
+            try await Audit.record(on: tx, audit, action: "school.conditions.import", entity: "school", entityId: "-", summary: "\(checked.count) rows imported")
             return checked.count
         }
     }

@@ -44,7 +44,7 @@ public enum RegistrySheets {
 extension RegistryService {
     /// Imports teachers all-or-nothing: every row is checked first; one bad row imports nothing.
     public func importTeachers(_ table: SheetTable) async throws -> Int {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.teachersImport)
         let index = RegistrySheets.headerIndex(table.header)
         if let e = RegistrySheets.missingHeaders(RegistrySheets.teacherRequired.map(\.header), in: index) { throw e }
@@ -80,10 +80,10 @@ extension RegistryService {
             throw DomainError(.invalid, code: "no_rows", LocalizedText(zh: "表格中没有数据行", en: "the sheet has no data rows"))
         }
         let codes = Array(Set(valid.map(\.code)))
-        let ctx = req.auditContext, now = self.now
+        let audit = ctx.audit, now = self.now
         let checked = valid, earlier = errors
         let validated = Date()
-        let count = try await req.write { tx -> Int in
+        let count = try await ctx.write { tx -> Int in
             let schools = try await RegistryStore.schools(codes: codes, on: tx)
             let existing = try await RegistryStore.existingResidentIDs(checked.map(\.teacher.residentId.value), on: tx)
             var rowErrors = earlier
@@ -115,8 +115,8 @@ extension RegistryService {
             if !rowErrors.isEmpty { throw Self.importFailed(rowErrors) }
             let checkedAgainstRegistry = Date()
             try await RegistryStore.insertTeachers(inserts, on: tx, now: now)
-            try await Audit.record(on: tx, ctx, action: "teacher.import", entity: "teacher", entityId: "-", summary: "\(inserts.count) teachers imported")
-            let logger = self.req.logger
+            try await Audit.record(on: tx, audit, action: "teacher.import", entity: "teacher", entityId: "-", summary: "\(inserts.count) teachers imported")
+            let logger = self.ctx.logger
             logger.info("teacher import: \(inserts.count) rows; validate \(String(format: "%.2f", validated.timeIntervalSince(started))) s, check against the registry \(String(format: "%.2f", checkedAgainstRegistry.timeIntervalSince(validated))) s, store \(String(format: "%.2f", Date().timeIntervalSince(checkedAgainstRegistry))) s")
             return inserts.count
         }
@@ -133,7 +133,7 @@ extension RegistryService {
 
     /// Imports schools all-or-nothing (bureau admins anywhere, district admins in their district).
     public func importSchools(_ table: SheetTable) async throws -> Int {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.schoolsWrite)
         let index = RegistrySheets.headerIndex(table.header)
         if let e = RegistrySheets.missingHeaders(RegistrySheets.schoolRequired, in: index) { throw e }
@@ -178,9 +178,9 @@ extension RegistryService {
             }
         }
         if valid.isEmpty && errors.isEmpty { throw DomainError(.invalid, code: "no_rows", LocalizedText(zh: "表格中没有数据行", en: "the sheet has no data rows")) }
-        let ctx = req.auditContext, now = self.now
+        let audit = ctx.audit, now = self.now
         let checked = valid, earlier = errors
-        return try await req.write { tx -> Int in
+        return try await ctx.write { tx -> Int in
             var rowErrors = earlier
             let existing = try await RegistryStore.schools(codes: checked.map(\.1.code), on: tx)
             var districts: [String: DistrictRow?] = [:]
@@ -203,7 +203,7 @@ extension RegistryService {
                 let id = try await RegistryStore.insertSchool(s, districtId: did, on: tx, now: now)
                 if s.central { try await tx.sql.raw("UPDATE districts SET central_school_id = \(bind: id) WHERE id = \(bind: did) AND central_school_id IS NULL").run() }
             }
-            try await Audit.record(on: tx, ctx, action: "school.import", entity: "school", entityId: "-", summary: "\(toInsert.count) schools imported")
+            try await Audit.record(on: tx, audit, action: "school.import", entity: "school", entityId: "-", summary: "\(toInsert.count) schools imported")
             return toInsert.count
         }
     }
@@ -211,7 +211,7 @@ extension RegistryService {
     /// A teacher list as a sheet in the import layout (so an export can be edited and imported
     /// elsewhere), plus district, school name, sex and birth date. IDs are masked outside scope.
     public func exportTeachers(filter: TeacherFilter) async throws -> SheetTable {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.registryExport)
         var rows: [[String]] = [(RegistrySheets.teacherRequired + RegistrySheets.teacherOptional).map(\.header) + ["学校名称", "性别", "出生日期"]]
         var chunk = filter
@@ -236,7 +236,7 @@ extension RegistryService {
     }
 
     public func exportSchools(filter: SchoolFilter) async throws -> SheetTable {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.registryExport)
         var rows: [[String]] = [RegistrySheets.schoolHeaders + ["学区", "状态", "教师数"]]
         let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districts(on: db, scope: .county).map { ($0.id, $0) })

@@ -8,13 +8,15 @@ import XuequKit
 /// The registry's use cases: each checks permission and scope, validates, writes in one
 /// transaction and records the audit entry.
 public struct RegistryService: Sendable {
-    let req: Request
+    let ctx: ServiceContext
 
-    public init(_ req: Request) { self.req = req }
+    /// A service acting for whoever the context names: a request's actor, or a command's.
+    public init(_ ctx: ServiceContext) { self.ctx = ctx }
+    public init(_ req: Request) { self.init(req.context) }
 
-    var db: any Database { req.db }
-    var now: Double { req.application.clock.now().timeIntervalSince1970 }
-    var today: CivilDate { CivilDate.today(req.application.clock.now()) }
+    var db: any Database { ctx.db }
+    var now: Double { ctx.now }
+    var today: CivilDate { ctx.today }
 
     static let schoolWord = LocalizedText(zh: "学校", en: "school")
     static let teacherWord = LocalizedText(zh: "教师", en: "teacher")
@@ -24,7 +26,7 @@ public struct RegistryService: Sendable {
 
     /// A page of districts with their counts, and the totals of the caller's scope.
     public func districts(page: PageSpec) async throws -> (page: PageResult<DistrictSummary>, totals: (districts: Int, schools: Int, students: Int, teachers: Int)) {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.registryRead)
         let totals = try await RegistryStore.totals(on: db, scope: actor.registryScope)
         let items = try await RegistryStore.districts(on: db, scope: actor.registryScope, page: page)
@@ -38,7 +40,7 @@ public struct RegistryService: Sendable {
     }
 
     public func district(id: Int) async throws -> DistrictRow {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.registryRead)
         guard let d = try await RegistryStore.district(id: id, on: db) else { throw DomainError.notFound(Self.districtWord) }
         guard actor.covers(districtId: d.id) else { throw DomainError.forbidden }
@@ -46,20 +48,20 @@ public struct RegistryService: Sendable {
     }
 
     public func createDistrict(code: String, name: String) async throws -> DistrictRow {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.districtsWrite)
         var e = FieldErrors()
         let code = code.trimmingCharacters(in: .whitespaces), name = name.trimmingCharacters(in: .whitespaces)
         if code.isEmpty || code.count > 20 { e.add("code", "学区代码不能为空，最长20位", "code is required, at most 20 characters") }
         if name.isEmpty || name.count > 60 { e.add("name", "学区名称不能为空，最长60字", "name is required, at most 60 characters") }
         try e.throwIfAny()
-        let ctx = req.auditContext, now = self.now
-        let id: Int = try await req.write { tx in
+        let audit = ctx.audit, now = self.now
+        let id: Int = try await ctx.write { tx in
             if try await RegistryStore.district(code: code, on: tx) != nil {
                 throw DomainError(.conflict, code: "duplicate_code", LocalizedText(zh: "学区代码\(code)已存在", en: "district code \(code) exists"), fields: ["code": LocalizedText(zh: "已存在", en: "already exists")])
             }
             let id = try await RegistryStore.insertDistrict(code: code, name: name, on: tx, now: now)
-            try await Audit.record(on: tx, ctx, action: "district.create", entity: "district", entityId: String(id), summary: "\(code) \(name)")
+            try await Audit.record(on: tx, audit, action: "district.create", entity: "district", entityId: String(id), summary: "\(code) \(name)")
             return id
         }
         return DistrictRow(id: id, code: code, name: name, centralSchoolId: nil)
@@ -68,13 +70,13 @@ public struct RegistryService: Sendable {
     // MARK: schools
 
     public func schools(filter: SchoolFilter, page: PageSpec) async throws -> PageResult<SchoolListRow> {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.registryRead)
         return try await RegistryStore.schools(on: db, scope: actor.registryScope, filter: filter, page: page)
     }
 
     public func school(id: Int) async throws -> SchoolRow {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.registryRead)
         guard let s = try await RegistryStore.school(id: id, on: db) else { throw DomainError.notFound(Self.schoolWord) }
         guard actor.covers(schoolId: s.id, districtId: s.districtId) else { throw DomainError.forbidden }
@@ -92,7 +94,7 @@ public struct RegistryService: Sendable {
     }
 
     public func createSchool(_ draft: SchoolDraft) async throws -> SchoolRow {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.schoolsWrite)
         let v: ValidSchool
         switch SchoolRules.validate(draft) {
@@ -101,21 +103,21 @@ public struct RegistryService: Sendable {
         }
         let district = try await resolveDistrict(v.districtRef, on: db)
         guard actor.covers(districtId: district.id) else { throw DomainError.forbidden }
-        let ctx = req.auditContext, now = self.now
-        let id: Int = try await req.write { tx in
+        let audit = ctx.audit, now = self.now
+        let id: Int = try await ctx.write { tx in
             if !(try await RegistryStore.schools(codes: [v.code], on: tx)).isEmpty {
                 throw DomainError(.conflict, code: "duplicate_code", LocalizedText(zh: "学校代码\(v.code)已存在", en: "school code \(v.code) exists"), fields: ["code": LocalizedText(zh: "已存在", en: "already exists")])
             }
             let id = try await RegistryStore.insertSchool(v, districtId: district.id, on: tx, now: now)
             if v.central { try await tx.sql.raw("UPDATE districts SET central_school_id = \(bind: id) WHERE id = \(bind: district.id) AND central_school_id IS NULL").run() }
-            try await Audit.record(on: tx, ctx, action: "school.create", entity: "school", entityId: String(id), summary: "\(v.code) \(v.name) \(v.stage.rawValue)")
+            try await Audit.record(on: tx, audit, action: "school.create", entity: "school", entityId: String(id), summary: "\(v.code) \(v.name) \(v.stage.rawValue)")
             return id
         }
         return try await RegistryStore.school(id: id, on: db)!
     }
 
     public func updateSchool(id: Int, _ draft: SchoolDraft, version: Int) async throws -> SchoolRow {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.schoolsWrite)
         let before = try await school(id: id)
         let v: ValidSchool
@@ -125,8 +127,8 @@ public struct RegistryService: Sendable {
         }
         let district = try await resolveDistrict(v.districtRef, on: db)
         guard actor.covers(districtId: district.id) else { throw DomainError.forbidden }
-        let ctx = req.auditContext, now = self.now
-        try await req.write { tx in
+        let audit = ctx.audit, now = self.now
+        try await ctx.write { tx in
             if v.code != before.code, !(try await RegistryStore.schools(codes: [v.code], on: tx)).isEmpty {
                 throw DomainError(.conflict, code: "duplicate_code", LocalizedText(zh: "学校代码\(v.code)已存在", en: "school code \(v.code) exists"), fields: ["code": LocalizedText(zh: "已存在", en: "already exists")])
             }
@@ -141,7 +143,7 @@ public struct RegistryService: Sendable {
             if district.id != before.districtId {
                 try await tx.sql.raw("UPDATE teachers SET district_id = \(bind: district.id) WHERE school_id = \(bind: id)").run()
             }
-            try await Audit.record(on: tx, ctx, action: "school.update", entity: "school", entityId: String(id),
+            try await Audit.record(on: tx, audit, action: "school.update", entity: "school", entityId: String(id),
                                    summary: Self.diff(["code": (before.code, v.code), "name": (before.name, v.name), "district": (String(before.districtId), String(district.id)),
                                                        "stage": (before.stage, v.stage.rawValue), "locality": (before.locality, v.locality.rawValue), "students": (String(before.students), String(v.students)),
                                                        "boarding": (String(before.boarding), String(v.boarding)), "standardised": (String(before.standardised), String(v.standardised))]))
@@ -163,7 +165,7 @@ public struct RegistryService: Sendable {
     /// 撤并: the school is merged into another on a date; its teachers and students move, it
     /// becomes `merged`, and both schools keep the record.
     public func merge(schoolId: Int, into targetId: Int, on date: CivilDate, note: String?) async throws -> MergerRow {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.schoolsMerge)
         let source = try await school(id: schoolId)
         let target = try await school(id: targetId)
@@ -174,8 +176,8 @@ public struct RegistryService: Sendable {
         if date > today { e.add("mergedOn", "撤并日期不能晚于今天", "the merge date cannot be in the future") }
         if let n = note, n.count > 500 { e.add("note", "说明不能超过500字", "note is longer than 500 characters") }
         try e.throwIfAny()
-        let ctx = req.auditContext, now = self.now, actorName = actor.username
-        try await req.write { tx in
+        let audit = ctx.audit, now = self.now, actorName = actor.username
+        try await ctx.write { tx in
             struct N: Decodable { let n: Int }
             let moved = try await tx.sql.raw("SELECT COUNT(*) AS n FROM teachers WHERE school_id = \(bind: source.id)").first(decoding: N.self)?.n ?? 0
             try await tx.sql.raw("""
@@ -197,7 +199,7 @@ public struct RegistryService: Sendable {
                 .columns("school_id", "into_school_id", "merged_on", "teachers_moved", "students_moved", "note", "created_by", "created_at")
                 .values(SQLBind(source.id), SQLBind(target.id), SQLBind(date.description), SQLBind(moved), SQLBind(source.students), SQLBind(note), SQLBind(actorName), SQLBind(now))
                 .run()
-            try await Audit.record(on: tx, ctx, action: "school.merge", entity: "school", entityId: String(source.id),
+            try await Audit.record(on: tx, audit, action: "school.merge", entity: "school", entityId: String(source.id),
                                    summary: "\(source.code) → \(target.code) on \(date): \(moved) teachers, \(source.students) students")
         }
         return try await RegistryStore.mergers(of: source.id, on: db).first { $0.schoolId == source.id }!
@@ -211,37 +213,59 @@ public struct RegistryService: Sendable {
     // MARK: teachers
 
     public func teachers(filter: TeacherFilter, page: PageSpec, withSchool: Bool = false) async throws -> PageResult<TeacherRow> {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.registryRead)
+        let filter = try await withRules(filter)
         return try await RegistryStore.teachers(on: db, scope: actor.registryScope, filter: filter, page: page, withSchool: withSchool)
     }
 
     /// The API's teacher list as JSON built by the database (see `RegistryStore.teachersJSON`).
     public func teachersJSON(filter: TeacherFilter, page: PageSpec) async throws -> (items: String, total: Int) {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.registryRead)
         // The list is already cut to the scope; inside it, everyone but a teacher sees IDs in full.
-        let full: RegistryStore.FullData = actor.role == .teacher ? .onlyTeacher(actor.teacherId) : .everyone
+        let full: RegistryStore.FullData = actor.teacherId.map { .onlyTeacher($0) } ?? .everyone
+        let filter = try await withRules(filter)
         return try await RegistryStore.teachersJSON(on: db, scope: actor.registryScope, filter: filter, page: page, full: full)
+    }
+
+    /// The filter with the rotation rules in force today, when it asks who is due.
+    func withRules(_ filter: TeacherFilter) async throws -> TeacherFilter {
+        guard filter.dueOn != nil else { return filter }
+        var f = filter
+        f.rotation = try await rotationRules()
+        return f
+    }
+
+    /// The rotation rules in force today (交流轮岗, a dated rule).
+    public func rotationRules() async throws -> RotationRules {
+        try await RotationRulesStore.inForce(on: today, db: db)
+    }
+
+    /// Active schools in the caller's scope without their conditions for `year`.
+    public func schoolsMissingConditions(year: Int) async throws -> Int {
+        let actor = try ctx.requireActor()
+        try actor.require(.registryRead)
+        return try await RegistryStore.schoolsMissingConditions(year: year, scope: actor.registryScope, on: db)
     }
 
     /// Students of the active schools in the caller's scope.
     public func activeStudents() async throws -> Int {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.registryRead)
         return try await RegistryStore.activeStudents(on: db, scope: actor.registryScope)
     }
 
     /// Districts without their counts, for the API.
     public func districtRows() async throws -> [DistrictRow] {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.registryRead)
         return try await RegistryStore.districtRows(on: db, scope: actor.registryScope)
     }
 
     /// A teacher outside the caller's scope answers 404: whether a person is on record is itself personal.
     public func teacher(id: Int) async throws -> TeacherRow {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.registryRead)
         guard let t = try await RegistryStore.teacher(id: id, on: db), actor.covers(schoolId: t.schoolId, districtId: t.districtId) else {
             throw DomainError.notFound(Self.teacherWord)
@@ -278,7 +302,7 @@ public struct RegistryService: Sendable {
     }
 
     public func createTeacher(_ draft: TeacherDraft) async throws -> TeacherRow {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.teachersWrite)
         let v: ValidTeacher
         switch TeacherRules.validate(draft, today: today) {
@@ -286,21 +310,21 @@ public struct RegistryService: Sendable {
         case .failure(let e): throw Self.fieldErrors(e.fields)
         }
         let school = try await checkPlacement(v, actor: actor, on: db)
-        let ctx = req.auditContext, now = self.now
-        try await req.write { tx in
+        let audit = ctx.audit, now = self.now
+        try await ctx.write { tx in
             if !(try await RegistryStore.existingResidentIDs([v.residentId.value], on: tx)).isEmpty {
                 throw DomainError(.conflict, code: "duplicate_resident_id", LocalizedText(zh: "该身份证号的教师已在册（全县每人只登记一次）", en: "a teacher with this resident ID is already registered (one record per person county-wide)"),
                                   fields: ["residentId": LocalizedText(zh: "已在册", en: "already registered")])
             }
             try await RegistryStore.insertTeachers([(v, school.id, school.districtId)], on: tx, now: now)
-            try await Audit.record(on: tx, ctx, action: "teacher.create", entity: "teacher", entityId: v.residentId.masked, summary: "\(Masking.name(v.name)) \(v.residentId.masked) at \(school.code)")
+            try await Audit.record(on: tx, audit, action: "teacher.create", entity: "teacher", entityId: v.residentId.masked, summary: "\(Masking.name(v.name)) \(v.residentId.masked) at \(school.code)")
         }
         let id = try await RegistryStore.existingResidentIDs([v.residentId.value], on: db)[v.residentId.value]!
         return try await RegistryStore.teacher(id: id, on: db)!
     }
 
     public func updateTeacher(id: Int, _ draft: TeacherDraft, version: Int) async throws -> TeacherRow {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.teachersWrite)
         let before = try await teacher(id: id)
         let v: ValidTeacher
@@ -309,8 +333,8 @@ public struct RegistryService: Sendable {
         case .failure(let e): throw Self.fieldErrors(e.fields)
         }
         let school = try await checkPlacement(v, actor: actor, on: db)
-        let ctx = req.auditContext, now = self.now, today = self.today
-        try await req.write { tx in
+        let audit = ctx.audit, now = self.now, today = self.today
+        try await ctx.write { tx in
             if v.residentId.value != before.residentId, !(try await RegistryStore.existingResidentIDs([v.residentId.value], on: tx)).isEmpty {
                 throw DomainError(.conflict, code: "duplicate_resident_id", LocalizedText(zh: "该身份证号的教师已在册", en: "a teacher with this resident ID is already registered"),
                                   fields: ["residentId": LocalizedText(zh: "已在册", en: "already registered")])
@@ -328,7 +352,7 @@ public struct RegistryService: Sendable {
             if school.id != before.schoolId {
                 try await tx.sql.raw("INSERT INTO teacher_transfers (teacher_id, from_school_id, to_school_id, on_date, reason, created_at) VALUES (\(bind: id), \(bind: before.schoolId), \(bind: school.id), \(bind: today.description), 'edit', \(bind: now))").run()
             }
-            try await Audit.record(on: tx, ctx, action: "teacher.update", entity: "teacher", entityId: String(id),
+            try await Audit.record(on: tx, audit, action: "teacher.update", entity: "teacher", entityId: String(id),
                                    summary: Self.diff(["name": (Masking.name(before.name), Masking.name(v.name)), "residentId": (Masking.residentID(before.residentId), v.residentId.masked),
                                                        "school": (String(before.schoolId), String(school.id)), "subjects": (before.subjects, v.subjectsColumn),
                                                        "education": (before.education, v.education.rawValue), "putonghua": (before.putonghua, v.putonghua.rawValue),
@@ -346,14 +370,14 @@ public struct RegistryService: Sendable {
     // MARK: conditions
 
     public func putConditions(schoolId: Int, _ c: SchoolConditions) async throws {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.conditionsWrite)
         let s = try await school(id: schoolId)
         try c.validate(today: today)
-        let ctx = req.auditContext, now = self.now
-        try await req.write { tx in
+        let audit = ctx.audit, now = self.now
+        try await ctx.write { tx in
             try await Self.storeConditions(c, schoolId: s.id, on: tx, now: now)
-            try await Audit.record(on: tx, ctx, action: "school.conditions", entity: "school", entityId: String(s.id), summary: "year \(c.year)")
+            try await Audit.record(on: tx, audit, action: "school.conditions", entity: "school", entityId: String(s.id), summary: "year \(c.year)")
         }
     }
 
@@ -364,6 +388,6 @@ public struct RegistryService: Sendable {
 
     /// Whether the caller may see this teacher's personal data in full.
     public func seesFull(_ t: TeacherRow) -> Bool {
-        req.actor?.seesPersonalData(ofTeacher: t.id, schoolId: t.schoolId, districtId: t.districtId) ?? false
+        ctx.actor?.seesPersonalData(ofTeacher: t.id, schoolId: t.schoolId, districtId: t.districtId) ?? false
     }
 }

@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import Registry
 import SQLKit
 import Vapor
 import XuequCore
@@ -9,13 +8,13 @@ import XuequKit
 /// The bureau admin's pages: accounts (create, role and scope, reset, unlock) and the audit log.
 struct AdminPages {
     func register(_ r: any RoutesBuilder) {
-        r.get("admin", "users", use: users)
-        r.get("admin", "users", "new", use: newUser)
-        r.post("admin", "users", "new", use: createUser)
-        r.get("admin", "users", ":id", use: editUser)
-        r.post("admin", "users", ":id", use: updateUser)
-        r.post("admin", "users", ":id", "reset", use: resetPassword)
-        r.get("admin", "audit", use: audit)
+        r.get(PlatformRoute.users, use: users)
+        r.get(PlatformRoute.userNew, use: newUser)
+        r.post(PlatformRoute.userNew, use: createUser)
+        r.get(PlatformRoute.user, use: editUser)
+        r.post(PlatformRoute.user, use: updateUser)
+        r.post(PlatformRoute.userReset, use: resetPassword)
+        r.get(PlatformRoute.audit, use: audit)
     }
 
     struct UserItem: Encodable, Sendable {
@@ -31,15 +30,10 @@ struct AdminPages {
         let lockedOnly: Bool
     }
 
-    struct ScopeNames: Decodable { let id: Int; let name: String }
-
-    func scopeLabel(_ u: UserRow, districts: [Int: String], schools: [Int: String]) -> String {
-        switch u.roleValue {
-        case .districtAdmin: return u.districtId.flatMap { districts[$0] } ?? "-"
-        case .schoolAdmin, .teacher: return u.schoolId.flatMap { schools[$0] } ?? "-"
-        case .bureauAdmin: return "全县"
-        default: return "-"
-        }
+    /// The account list's scope column: the county, or the name a module gives the scope.
+    func scopeLabel(_ u: UserRow, names: [AccountScope: String], locale: UILocale) -> String {
+        if u.roleValue.scopeKind == .county { return L10n.text("home.scope.county", locale) }
+        return names[AccountScope(districtId: u.districtId, schoolId: u.schoolId, teacherId: u.teacherId)] ?? "-"
     }
 
     func users(req: Request) async throws -> Response {
@@ -59,16 +53,13 @@ struct AdminPages {
         let total = try await req.db.sql.raw("SELECT COUNT(*) AS n FROM users " + whereSQL).first(decoding: N.self)?.n ?? 0
         let rows = try await req.db.sql.raw("SELECT id, username, password_hash, display_name, role, district_id, school_id, teacher_id, locale, active, failed_logins, locked_until, created_at FROM users " + whereSQL + " ORDER BY id LIMIT \(bind: page.per) OFFSET \(bind: page.offset)")
             .all(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
-        let districts = Dictionary(uniqueKeysWithValues: try await req.db.sql.raw("SELECT id, name FROM districts").all(decoding: ScopeNames.self).map { ($0.id, $0.name) })
-        let schoolIds = Array(Set(rows.compactMap(\.schoolId)))
-        var schools: [Int: String] = [:]
-        if !schoolIds.isEmpty {
-            for s in try await req.db.sql.select().columns("id", "name").from("schools").where("id", .in, schoolIds).all(decoding: ScopeNames.self) { schools[s.id] = s.name }
-        }
+        let scopes = Array(Set(rows.map { AccountScope(districtId: $0.districtId, schoolId: $0.schoolId, teacherId: $0.teacherId) }))
+        var names: [AccountScope: String] = [:]
+        for m in req.application.modules { names.merge(try await m.accountScopeNames(scopes, on: req.db)) { a, _ in a } }
         let locale = req.uiLocale
         let items = rows.map { u in
             UserItem(id: u.id, username: u.username, displayName: u.displayName, role: u.roleValue.label(locale),
-                     scope: scopeLabel(u, districts: districts, schools: schools), active: u.active, locked: (u.lockedUntil ?? 0) > now)
+                     scope: scopeLabel(u, names: names, locale: locale), active: u.active, locked: (u.lockedUntil ?? 0) > now)
         }
         let result = PageResult(items: items, total: total, request: page)
         return try await req.page("admin/users", UsersPage(layout: req.layout("nav.users"), users: items, pager: Pager(result, req: req), q: q,
@@ -98,39 +89,31 @@ struct AdminPages {
 
     func form(req: Request, action: String, isNew: Bool, values: [String: String], errors: [String: String], newPassword: String? = nil, userId: Int? = nil, locked: Bool = false, status: HTTPStatus = .ok) async throws -> Response {
         let locale = req.uiLocale
-        let districts = try await req.db.sql.raw("SELECT id, name FROM districts ORDER BY code").all(decoding: ScopeNames.self)
+        var options: [String: [SelectOption]] = [:]
+        for m in req.application.modules { options.merge(try await m.accountScopeOptions(on: req.db)) { a, _ in a } }
         return try await req.page("admin/user_form", UserForm(
             layout: req.layout(isNew ? "user.new" : "user.edit"), action: action, isNew: isNew, values: values, errors: errors,
             roles: Role.allCases.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: $0.rawValue == values["role"]) },
-            districts: districts.map { SelectOption(value: String($0.id), label: $0.name, selected: String($0.id) == values["districtId"]) },
+            districts: (options["districtId"] ?? []).map { SelectOption(value: $0.value, label: $0.label, selected: $0.value == values["districtId"]) },
             newPassword: newPassword, userId: userId, locked: locked), status: status)
     }
 
     func newUser(req: Request) async throws -> Response {
         try req.requireActor().require(.usersManage)
-        return try await form(req: req, action: "/admin/users/new", isNew: true, values: ["role": "school_admin", "active": "on"], errors: [:])
+        return try await form(req: req, action: PlatformRoute.userNew.path(), isNew: true, values: ["role": "school_admin", "active": "on"], errors: [:])
     }
 
-    /// Resolves role + scope inputs to scope ids; every role gets exactly the scope it needs.
-    func resolveScope(_ b: UserBody, on db: any Database) async throws -> (role: Role, districtId: Int?, schoolId: Int?, teacherId: Int?) {
-        var e = FieldErrors()
+    /// Resolves role + scope inputs to scope ids through the module that owns the role's scope;
+    /// every role gets exactly the scope it needs.
+    func resolveScope(_ b: UserBody, req: Request) async throws -> (role: Role, districtId: Int?, schoolId: Int?, teacherId: Int?) {
         guard let role = b.role.flatMap(Role.init(rawValue:)) else { throw DomainError.validation(["role": LocalizedText(zh: "请选择角色", en: "choose a role")]) }
-        var districtId: Int?, schoolId: Int?, teacherId: Int?
-        if role.needsDistrict {
-            if let d = b.districtId, try await RegistryStore.district(id: d, on: db) != nil { districtId = d } else { e.add("districtId", "请选择学区", "choose a district") }
-        }
-        if role == .schoolAdmin {
-            let code = (b.schoolCode ?? "").trimmingCharacters(in: .whitespaces)
-            if let s = try await RegistryStore.schools(codes: [code], on: db)[code] { schoolId = s.id; districtId = s.districtId } else { e.add("schoolCode", "学校代码不存在", "no school with this code") }
-        }
-        if role == .teacher {
-            let rid = (b.teacherResidentId ?? "").trimmingCharacters(in: .whitespaces).uppercased()
-            if let tid = try await RegistryStore.existingResidentIDs([rid], on: db)[rid], let t = try await RegistryStore.teacher(id: tid, on: db) {
-                teacherId = t.id; schoolId = t.schoolId; districtId = t.districtId
-            } else { e.add("teacherResidentId", "未找到该身份证号的在册教师", "no registered teacher with this resident ID") }
+        var e = FieldErrors()
+        var scope = AccountScope()
+        for m in req.application.modules {
+            if let s = try await m.accountScope(for: role, fields: Self.values(b), errors: &e, on: req.db) { scope = s; break }
         }
         try e.throwIfAny()
-        return (role, districtId, schoolId, teacherId)
+        return (role, scope.districtId, scope.schoolId, scope.teacherId)
     }
 
     static func values(_ b: UserBody) -> [String: String] {
@@ -151,7 +134,7 @@ struct AdminPages {
             }
             if displayName.isEmpty || displayName.count > 40 { e.add("displayName", "姓名不能为空，最长40字", "name is required, at most 40 characters") }
             try e.throwIfAny()
-            let scope = try await resolveScope(b, on: req.db)
+            let scope = try await resolveScope(b, req: req)
             let password = Accounts.randomPassword()
             let hash = try await Accounts.hashPassword(password, app: req.application)
             let ctx = req.auditContext, now = req.application.clock.now()
@@ -163,9 +146,9 @@ struct AdminPages {
                 try await Audit.record(on: tx, ctx, action: "user.create", entity: "user", entityId: String(id), summary: "\(Masking.username(username)) as \(scope.role.rawValue)")
                 return id
             }
-            return try await form(req: req, action: "/admin/users/\(id)", isNew: false, values: Self.values(b), errors: [:], newPassword: password, userId: id)
+            return try await form(req: req, action: PlatformRoute.user.path(id), isNew: false, values: Self.values(b), errors: [:], newPassword: password, userId: id)
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return try await form(req: req, action: "/admin/users/new", isNew: true, values: Self.values(b), errors: e.fields.mapValues { $0(locale) }, status: .unprocessableEntity)
+            return try await form(req: req, action: PlatformRoute.userNew.path(), isNew: true, values: Self.values(b), errors: e.fields.mapValues { $0(locale) }, status: .unprocessableEntity)
         }
     }
 
@@ -177,18 +160,17 @@ struct AdminPages {
         return u
     }
 
-    func userValues(_ u: UserRow, on db: any Database) async throws -> [String: String] {
-        var schoolCode = "", rid = ""
-        if let s = u.schoolId, let school = try await RegistryStore.school(id: s, on: db) { schoolCode = school.code }
-        if let t = u.teacherId, let teacher = try await RegistryStore.teacher(id: t, on: db) { rid = teacher.residentId }
-        return ["username": u.username, "displayName": u.displayName, "role": u.role, "districtId": u.districtId.map(String.init) ?? "",
-                "schoolCode": schoolCode, "teacherResidentId": rid, "active": u.active ? "on" : ""]
+    func userValues(_ u: UserRow, req: Request) async throws -> [String: String] {
+        var out = ["username": u.username, "displayName": u.displayName, "role": u.role, "active": u.active ? "on" : ""]
+        let scope = AccountScope(districtId: u.districtId, schoolId: u.schoolId, teacherId: u.teacherId)
+        for m in req.application.modules { out.merge(try await m.accountScopeFields(scope, on: req.db)) { a, _ in a } }
+        return out
     }
 
     func editUser(req: Request) async throws -> Response {
         let u = try await loadUser(req)
         let locked = (u.lockedUntil ?? 0) > req.application.clock.now().timeIntervalSince1970
-        return try await form(req: req, action: "/admin/users/\(u.id)", isNew: false, values: try await userValues(u, on: req.db), errors: [:], userId: u.id, locked: locked)
+        return try await form(req: req, action: PlatformRoute.user.path(u.id), isNew: false, values: try await userValues(u, req: req), errors: [:], userId: u.id, locked: locked)
     }
 
     func updateUser(req: Request) async throws -> Response {
@@ -198,9 +180,9 @@ struct AdminPages {
         do {
             let displayName = (b.displayName ?? "").trimmingCharacters(in: .whitespaces)
             if displayName.isEmpty || displayName.count > 40 { throw DomainError.validation(["displayName": LocalizedText(zh: "姓名不能为空，最长40字", en: "name is required, at most 40 characters")]) }
-            let scope = try await resolveScope(b, on: req.db)
+            let scope = try await resolveScope(b, req: req)
             let active = b.active == "on"
-            if u.id == actor.userId && (!active || scope.role != .bureauAdmin) {
+            if u.id == actor.userId && (!active || !req.application.grants.permissions(of: scope.role).contains(.usersManage)) {
                 throw DomainError.validation(["role": LocalizedText(zh: "不能停用自己的账户或取消自己的管理员角色", en: "you cannot deactivate yourself or drop your own admin role")])
             }
             let ctx = req.auditContext
@@ -217,9 +199,9 @@ struct AdminPages {
                 try await Audit.record(on: tx, ctx, action: "user.update", entity: "user", entityId: String(u.id),
                                        summary: "role \(u.role) → \(scope.role.rawValue), active \(u.active) → \(active)")
             }
-            return req.redirect(to: "/admin/users", flash: L10n.text("flash.saved", req.uiLocale))
+            return req.redirect(to: PlatformRoute.users.path(), flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid {
-            return try await form(req: req, action: "/admin/users/\(u.id)", isNew: false, values: Self.values(b), errors: e.fields.mapValues { $0(req.uiLocale) }, userId: u.id, status: .unprocessableEntity)
+            return try await form(req: req, action: PlatformRoute.user.path(u.id), isNew: false, values: Self.values(b), errors: e.fields.mapValues { $0(req.uiLocale) }, userId: u.id, status: .unprocessableEntity)
         }
     }
 
@@ -233,7 +215,7 @@ struct AdminPages {
             try await Accounts.setPassword(userId: u.id, hash: hash, on: tx)
             try await Audit.record(on: tx, ctx, action: "user.password_reset", entity: "user", entityId: String(u.id), summary: "password reset by admin")
         }
-        return try await form(req: req, action: "/admin/users/\(u.id)", isNew: false, values: try await userValues(u, on: req.db), errors: [:], newPassword: password, userId: u.id)
+        return try await form(req: req, action: PlatformRoute.user.path(u.id), isNew: false, values: try await userValues(u, req: req), errors: [:], newPassword: password, userId: u.id)
     }
 
     struct AuditPage: Encodable, Sendable {

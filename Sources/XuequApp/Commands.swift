@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import Registry
 import SQLKit
 import Vapor
 import XuequCore

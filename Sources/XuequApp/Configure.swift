@@ -7,9 +7,6 @@ import LeafKit
 import Metrics
 import NIOConcurrencyHelpers
 import Prometheus
-import Balance
-import Certification
-import Registry
 import SQLKit
 import Vapor
 import XuequCore
@@ -71,24 +68,30 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
         try await applyConnectionPragmas(app, synchronous: config.sqliteSynchronous)
     }
 
-    app.migrations.add(CreateAuditLog())
-    app.migrations.add(CreateAccounts())
-    app.migrations.add(CreateRegistry())
-    app.migrations.add(CreateTeacherTallies())
-    app.migrations.add(CreateBalance())
-    app.migrations.add(CreateCertification())
-    app.migrations.add(CreateCertificationDocuments())
+    let modules = Xuequ.modules(metrics: metrics)
+    app.modules = modules
+    for m in modules {
+        for migration in m.migrations { app.migrations.add(migration) }
+        L10n.register(m.strings)
+        Vocab.register(m.vocabularies)
+        for r in m.routeNames { r.registerLinks() }
+    }
 
-    // Leaf reads templates from the views directory; point it at the bundle, not the working directory.
+    // Leaf reads templates from the bundles, not the working directory: the platform's frame and
+    // each module's own folder. A bundle may sit under a hidden folder (`.build/`): allow that,
+    // keep the sandbox and `.leaf` only.
     app.directory.viewsDirectory = BundledResources.viewsDirectory
     app.directory.publicDirectory = BundledResources.publicDirectory
     app.views.use(.leaf)
-    // The bundle may sit under a hidden folder (`.build/`): allow that, keep the sandbox and `.leaf` only.
-    let views = BundledResources.viewsDirectory
-    app.leaf.sources = .singleSource(NIOLeafFiles(fileio: app.fileio, limits: [.toSandbox, .onlyLeafExtensions, .requireExtensions],
-                                                  sandboxDirectory: views, viewDirectory: views))
+    let sources = LeafSources()
+    for (key, dir) in [("platform", BundledResources.viewsDirectory)] + modules.compactMap({ m in m.viewsDirectory.map { (m.name, $0 + "/") } }) {
+        try sources.register(source: key, using: NIOLeafFiles(fileio: app.fileio, limits: [.toSandbox, .onlyLeafExtensions, .requireExtensions],
+                                                               sandboxDirectory: dir, viewDirectory: dir))
+    }
+    app.leaf.sources = sources
     app.leaf.tags["t"] = TranslateTag()
     app.leaf.tags["label"] = LabelTag()
+    app.leaf.tags["url"] = URLTag()
 
     app.routes.defaultMaxBodySize = "1mb"
     app.middleware = Middlewares()
@@ -97,8 +100,9 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: BundledResources.publicDirectory, defaultFile: nil))
 
-    app.navigation = Navigation.entries
-    try routes(app, metrics: metrics)
+    // A stable sort: entries of the same order keep the modules' order.
+    app.navigation = modules.flatMap(\.navigation).enumerated().sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }.map(\.element)
+    routes(app)
 }
 
 /// `synchronous` and `busy_timeout` are per connection. The SQLite driver keeps one connection
@@ -108,19 +112,4 @@ func applyConnectionPragmas(_ app: Application, synchronous: String) async throw
         let db = app.databases.database(.sqlite, logger: app.logger, on: loop)! as! any SQLDatabase
         try await db.raw("PRAGMA synchronous=\(unsafeRaw: synchronous)").run()
     }
-}
-
-/// The navigation: a module appears once it works.
-enum Navigation {
-    static let entries: [NavEntry] = [
-        NavEntry(key: "nav.home", path: "/") { _ in true },
-        NavEntry(key: "nav.districts", path: "/districts") { $0.can(.registryRead) && $0.role != .teacher },
-        NavEntry(key: "nav.schools", path: "/schools") { $0.can(.registryRead) },
-        NavEntry(key: "nav.teachers", path: "/teachers") { $0.can(.registryRead) },
-        NavEntry(key: "nav.balance", path: "/balance") { $0.can(.balanceRead) },
-        NavEntry(key: "nav.certification", path: "/certification") { [.bureauAdmin, .reviewer, .prefectureReviewer, .applicant].contains($0.role) },
-        NavEntry(key: "nav.imports", path: "/imports") { $0.can(.teachersImport) },
-        NavEntry(key: "nav.users", path: "/admin/users") { $0.can(.usersManage) },
-        NavEntry(key: "nav.audit", path: "/admin/audit") { $0.can(.auditRead) },
-    ]
 }

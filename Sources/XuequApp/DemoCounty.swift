@@ -1,29 +1,19 @@
-import Balance
-import Certification
-import Fluent
 import Foundation
-import Registry
-import SQLKit
 import Vapor
 import XuequCore
 import XuequKit
 
-/// The demo county (CONTRACT "Demo county"), modelled on the seed's 武安: 12 districts,
-/// 348 schools (343 compulsory, 4 senior, 1 vocational), about 6,000 teachers, the demo accounts.
-/// Deterministic: a fixed random seed and a fixed reference date give the same data every run.
-/// `scale` multiplies it into a province for benchmarks (`xuequ seed --scale province`).
+/// The demo county (CONTRACT "Demo county"): every module seeds its part, in the modules' order,
+/// each reading the ids the ones before it recorded (`district1`, `school1`, `applicant1`…).
+/// Deterministic: a fixed date and fixed random seeds give the same data every run.
 public struct DemoCounty: Sendable {
-    public static let password = "xuequ-demo"
-    public static let areaCode = "130481"
+    public static let password = DemoContext.password
 
-    public struct Scale: Sendable {
-        public let counties: Int
-        public let districtsPerCounty: Int
-        /// Teachers per student, relative to the demo county.
-        public let teacherFactor: Double
-        public static let county = Scale(counties: 1, districtsPerCounty: 12, teacherFactor: 1)
-        /// ≈ 30,000 schools and 900,000 teachers.
-        public static let province = Scale(counties: 86, districtsPerCounty: 12, teacherFactor: 1.75)
+    public enum Scale: Sendable {
+        case county
+        /// ≈ 30,000 schools and 900,000 teachers, for benchmarks: the registry only.
+        case province
+        var counties: Int { self == .county ? 1 : 86 }
     }
 
     let scale: Scale
@@ -34,223 +24,11 @@ public struct DemoCounty: Sendable {
         self.scale = scale; self.today = today; self.progress = progress
     }
 
-    static let townships = ["武安", "午汲", "骈山", "清化", "大同", "管陶", "冶陶", "阳邑", "康二城", "北安庄", "石洞", "邑城", "磁山", "矿山", "西寺庄", "活水", "贺进", "淑村", "徘徊", "马家庄", "上团城", "北安乐"]
-    static let villages = ["东关", "西关", "南街", "北街", "柏林", "店子", "杨家庄", "王家庄", "李家寨", "刘庄", "赵庄", "孙庄", "周村", "吴村", "郑家湾", "石门", "河东", "河西", "井峪", "白沙", "青龙", "黄岩", "红石", "长岭", "马岭", "槐树", "桃园", "杏花", "梨林", "枣园", "新村", "后街", "前街", "上庄", "下庄", "中庄", "东沟", "西沟", "南岭", "北岭"]
-    static let surnames: [(String, Int)] = [("王", 14), ("李", 14), ("张", 13), ("刘", 10), ("陈", 7), ("杨", 6), ("赵", 6), ("黄", 4), ("周", 4), ("吴", 4), ("徐", 3), ("孙", 4), ("胡", 3), ("朱", 3), ("高", 3), ("林", 2), ("何", 2), ("郭", 4), ("马", 3), ("罗", 2), ("梁", 2), ("宋", 2), ("郑", 2), ("谢", 1), ("韩", 2), ("唐", 1), ("冯", 2), ("于", 1), ("董", 2), ("萧", 1), ("程", 1), ("曹", 1), ("袁", 1), ("邓", 1), ("许", 1), ("傅", 1), ("沈", 1), ("曾", 1), ("彭", 1), ("吕", 1), ("苏", 1), ("卢", 1), ("蒋", 1), ("蔡", 1), ("贾", 1), ("丁", 1), ("魏", 1), ("薛", 1), ("叶", 1), ("阎", 1), ("欧阳", 1), ("司马", 1)]
-    static let givenChars = Array("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂兰志红玉华建国文斌新宇浩然子涵欣怡梓萱晨阳佳琪雨辰思远立华春梅海燕晓东淑珍凤英永胜卫东学军彦波丽娟晓燕")
-
-    struct SchoolPlan { let code: String; let name: String; let stage: Stage; let locality: Locality; let students: Int; let boarding: Bool; let central: Bool; let standardised: Bool }
-
-    /// Stages for one county's 348 schools: 343 compulsory (primary, junior, nine-year, teaching points), 4 senior, 1 vocational.
-    static func countyStages() -> [Stage] {
-        Array(repeating: Stage.primary, count: 250) + Array(repeating: .junior, count: 45) + Array(repeating: .nineYear, count: 26)
-            + Array(repeating: .teachingPoint, count: 22) + Array(repeating: .senior, count: 4) + [.vocational]
-    }
-
-    struct CountyResult: Sendable {
-        var schools = 0
-        var teachers = 0
-        var firstSchoolOfDistrict: [Int: Int] = [:]
-        var firstTeacherResident: String?
-    }
-
-    /// Seeds everything on an empty database. Returns (schools, teachers).
+    /// Seeds an empty database; returns (schools, teachers).
     @discardableResult
     public func seed(app: Application, accounts: Bool = true) async throws -> (Int, Int) {
-        var rng = SeededRandom(seed: 20_260_901)
-        let db = app.db
-        let now = Double(today.daysSinceEpoch) * 86400
-        var total = CountyResult()
-        for county in 0..<scale.counties {
-            let start = rng
-            // One transaction per county: all of it or none of it, and memory stays bounded.
-            let (result, next) = try await app.writeGate.transaction(on: db) { tx -> (CountyResult, SeededRandom) in
-                var r = start
-                let result = try await self.seedCounty(county, rng: &r, tx: tx, now: now)
-                return (result, r)
-            }
-            rng = next
-            total.schools += result.schools
-            total.teachers += result.teachers
-            total.firstSchoolOfDistrict.merge(result.firstSchoolOfDistrict) { a, _ in a }
-            if county == 0 { total.firstTeacherResident = result.firstTeacherResident }
-        }
-        if scale.counties == 1 {
-            try await app.writeGate.transaction(on: db) { tx in try await BalanceDemo.seed(on: tx, today: self.today, now: now) }
-        }
-        if accounts {
-            let teacherOneId = try await total.firstTeacherResident.asyncMap { rid in try await RegistryStore.existingResidentIDs([rid], on: db)[rid] } ?? nil
-            let d1 = try await RegistryStore.district(id: 1, on: db)?.id ?? 1
-            let d2 = try await RegistryStore.district(id: 2, on: db)?.id ?? 2
-            try await seedAccounts(app: app, district1: d1, district2: d2, school1: total.firstSchoolOfDistrict[0], school2: total.firstSchoolOfDistrict[1], teacher1: teacherOneId, now: now)
-        }
-        if scale.counties == 1 {
-            struct U: Decodable { let id: Int }
-            let applicant = try await app.db.sql.raw("SELECT id FROM users WHERE username = 'applicant1'").first(decoding: U.self)?.id
-            try await app.writeGate.transaction(on: db) { tx in try await CertificationDemo.seed(on: tx, today: self.today, now: now, applicantUserId: applicant, documents: app.documents) }
-        }
-        return (total.schools, total.teachers)
-    }
-
-    func seedCounty(_ county: Int, rng: inout SeededRandom, tx: any Database, now: Double) async throws -> CountyResult {
-        var out = CountyResult()
-        let countyArea = scale.counties == 1 ? Self.areaCode : String(format: "13%02d%02d", 1 + county / 20, 1 + county % 20)
-        // Spread this county's schools over its districts; each district's central school comes first.
-        var stages = Self.countyStages()
-        stages.shuffle(using: &rng)
-        let seniorAndVocational = stages.filter { $0 == .senior || $0 == .vocational }
-        let compulsory = stages.filter { $0 != .senior && $0 != .vocational }
-        var perDistrict: [[Stage]] = Array(repeating: [], count: scale.districtsPerCounty)
-        for (i, s) in compulsory.enumerated() { perDistrict[i % scale.districtsPerCounty].append(s) }
-        for (i, s) in seniorAndVocational.enumerated() { perDistrict[i % scale.districtsPerCounty].append(s) }
-        let totalDistricts = scale.counties * scale.districtsPerCounty
-        var teacherRows: [(ValidTeacher, schoolId: Int, districtId: Int)] = []
-        var usedIDs = Set<String>()
-        for d in 0..<scale.districtsPerCounty {
-            let dIndex = county * scale.districtsPerCounty + d
-            let town = Self.townships[(d + county) % Self.townships.count]
-            let districtCode = scale.counties == 1 ? String(format: "XQ%02d", d + 1) : String(format: "P%03dXQ%02d", county + 1, d + 1)
-            let districtName = scale.counties == 1 ? "\(town)学区" : "\(county + 1)县\(town)学区"
-            let districtId = try await RegistryStore.insertDistrict(code: districtCode, name: districtName, on: tx, now: now)
-            var plan = perDistrict[d]
-            if let i = plan.firstIndex(of: .primary) { plan.swapAt(0, i) }
-            for (k, stage) in plan.enumerated() {
-                let central = k == 0
-                let locality: Locality = central ? .town : (stage == .senior || stage == .vocational ? .urban : rng.weighted([(.rural, 6), (.town, 3), (.urban, 1)]))
-                let village = Self.villages[rng.int(0...(Self.villages.count - 1))]
-                let name: String
-                switch stage {
-                case .primary: name = central ? "\(town)中心小学" : "\(town)\(village)小学"
-                case .junior: name = "\(town)\(village)初级中学"
-                case .nineYear: name = "\(town)\(village)九年一贯制学校"
-                case .teachingPoint: name = "\(town)\(village)教学点"
-                case .senior: name = "\(town)第\(["一", "二", "三", "四"][k % 4])高级中学"
-                default: name = "\(town)职业技术教育中心"
-                }
-                let students: Int
-                switch stage {
-                case .teachingPoint: students = rng.int(12...60)
-                case .primary: students = central ? rng.int(600...1400) : rng.int(80...700)
-                case .junior: students = rng.int(300...1500)
-                case .nineYear: students = rng.int(300...1200)
-                case .senior: students = rng.int(1500...3500)
-                default: students = rng.int(800...2000)
-                }
-                let code = scale.counties == 1 ? String(format: "1304%02d%03d", d + 1, k + 1) : String(format: "P%03d%02d%03d", county + 1, d + 1, k + 1)
-                let v = ValidSchool(code: code, name: name, districtRef: .id(districtId), stage: stage, locality: locality,
-                                    boarding: stage == .nineYear || (stage == .junior && rng.int(0...2) == 0) || stage == .senior,
-                                    central: central, standardised: rng.int(0...9) < 7, students: students, address: "\(town)镇\(village)村")
-                let schoolId = try await RegistryStore.insertSchool(v, districtId: districtId, on: tx, now: now)
-                out.schools += 1
-                if central {
-                    try await tx.sql.raw("UPDATE districts SET central_school_id = \(bind: schoolId) WHERE id = \(bind: districtId)").run()
-                    out.firstSchoolOfDistrict[dIndex] = schoolId
-                }
-                try await seedConditions(schoolId: schoolId, stage: stage, students: students, rng: &rng, tx: tx, now: now)
-                // Teachers: about one per 29 enrolled (the demo's schools are large), at least two.
-                let n = max(2, Int(Double(students) / 29 * scale.teacherFactor) + rng.int(0...2))
-                for _ in 0..<n {
-                    teacherRows.append((makeTeacher(area: countyArea, used: &usedIDs, stage: stage, rng: &rng), schoolId, districtId))
-                }
-            }
-            progress?("districts", dIndex + 1, totalDistricts)
-        }
-        try await RegistryStore.insertTeachers(teacherRows, on: tx, now: now)
-        out.teachers = teacherRows.count
-        out.firstTeacherResident = teacherRows.first?.0.residentId.value
-        try await Audit.record(on: tx, AuditContext.system("seed"), action: "seed.county", entity: "county", entityId: String(county + 1), summary: "\(out.schools) schools, \(teacherRows.count) teachers")
-        return out
-    }
-
-    func seedConditions(schoolId: Int, stage: Stage, students: Int, rng: inout SeededRandom, tx: any Database, now: Double) async throws {
-        guard stage != .kindergarten else { return }
-        var primary = 0, junior = 0, senior = 0
-        switch stage {
-        case .primary, .teachingPoint: primary = students
-        case .junior: junior = students
-        case .nineYear: primary = students * 2 / 3; junior = students - primary
-        case .completeSecondary: junior = students / 2; senior = students - junior
-        case .twelveYear: primary = students / 2; junior = students / 4; senior = students - primary - junior
-        default: senior = students
-        }
-        let perStudentFloor = Double(rng.int(35...80)) / 10
-        let c = SchoolConditions(year: today.year, students: .init(primary: primary, junior: junior, senior: senior),
-                                 floorArea: Decimal(Int(Double(students) * perStudentFloor)), sportsArea: Decimal(students * rng.int(5...14)),
-                                 equipmentValue: Decimal(students * rng.int(1200...3200)), computers: max(1, students * rng.int(5...16) / 100),
-                                 books: students * rng.int(15...40), multimediaRooms: max(1, students * rng.int(15...35) / 1000))
-        try await RegistryStore.upsertConditions(c, schoolId: schoolId, on: tx, now: now)
-    }
-
-    func makeTeacher(area: String, used: inout Set<String>, stage: Stage, rng: inout SeededRandom) -> ValidTeacher {
-        let year = rng.int(1966...2001)
-        let month = rng.int(1...12)
-        let day = rng.int(1...CivilDate.daysIn(year: year, month: month))
-        let male = rng.int(0...9) < 4
-        // Sequence digits: odd for men; stepped past any already given, so IDs are unique by construction.
-        var seq3 = rng.int(0...499) * 2 + (male ? 1 : 0)
-        var head = String(format: "%@%04d%02d%02d%03d", area, year, month, day, seq3)
-        while used.contains(head) {
-            seq3 = (seq3 + 2) % 1000
-            head = String(format: "%@%04d%02d%02d%03d", area, year, month, day, seq3)
-        }
-        used.insert(head)
-        let rid = head + String(ResidentID.checkCharacter(forFirst17: head))
-        let resident = try! ResidentID.parse(rid).get()
-        let surname = rng.weighted(Self.surnames)
-        let given = String((0..<(rng.int(0...3) == 0 ? 1 : 2)).map { _ in Self.givenChars[rng.int(0...(Self.givenChars.count - 1))] })
-        let subjects: [Subject]
-        switch stage {
-        case .primary, .teachingPoint:
-            subjects = [rng.weighted([(.chinese, 30), (.math, 28), (.english, 10), (.science, 6), (.pe, 6), (.music, 5), (.art, 5), (.it, 3), (.politics, 4), (.other, 3)])]
-        case .junior, .nineYear:
-            subjects = [rng.weighted([(.chinese, 16), (.math, 16), (.english, 14), (.physics, 7), (.chemistry, 5), (.biology, 5), (.politics, 6), (.history, 6), (.geography, 5), (.pe, 6), (.music, 4), (.art, 4), (.it, 3)])]
-        default:
-            subjects = [rng.weighted([(.chinese, 14), (.math, 14), (.english, 13), (.physics, 9), (.chemistry, 8), (.biology, 8), (.politics, 7), (.history, 7), (.geography, 6), (.pe, 5), (.it, 4), (.other, 5)])]
-        }
-        let age = today.year - year
-        let education: Education = stage == .senior || stage == .vocational
-            ? rng.weighted([(.bachelor, 80), (.master, 15), (.juniorCollege, 5)])
-            : rng.weighted([(.secondary, age > 45 ? 20 : 2), (.juniorCollege, 30), (.bachelor, 60), (.master, 3)])
-        let title: Title = age < 28 ? rng.weighted([(.none, 3), (.junior, 7)]) : rng.weighted([(.junior, 35), (.intermediate, 45), (.senior, 18), (.professor, 1)])
-        let backbone: Backbone = rng.weighted([(.none, 78), (.school, 10), (.county, 8), (.city, 3), (.province, 1)])
-        let putonghua: Putonghua = subjects.contains(.chinese) ? rng.weighted([(.l1B, 5), (.l2A, 80), (.l2B, 15)]) : rng.weighted([(.l1B, 2), (.l2A, 38), (.l2B, 55), (.l3A, 5)])
-        // Years at the school: many recent, a long tail, so some are due to rotate.
-        let startYear = max(year + 21, today.year - rng.weighted([(rng.int(0...5), 72), (rng.int(6...12), 22), (rng.int(13...25), 6)]))
-        let since = CivilDate(year: min(startYear, today.year), month: 9, day: 1)!
-        let sinceClamped = since > today ? CivilDate(year: today.year - 1, month: 9, day: 1)! : since
-        let part: StagePart? = stage == .nineYear ? (subjects.contains(where: { [.physics, .chemistry, .biology, .history, .geography].contains($0) }) || rng.int(0...2) == 0 ? .junior : .primary) : nil
-        return ValidTeacher(name: surname + given, residentId: resident, schoolRef: .id(0), subjects: subjects, education: education, putonghua: putonghua,
-                            title: title, backbone: backbone, schoolSince: sinceClamped, stagePart: part, phone: "13\(rng.int(0...9))\(String(format: "%08d", rng.int(0...99_999_999)))")
-    }
-
-    /// The demo accounts of CONTRACT "Demo county", all with the password `xuequ-demo`.
-    func seedAccounts(app: Application, district1: Int, district2: Int, school1: Int?, school2: Int?, teacher1: Int?, now: Double) async throws {
-        let hash = try await Accounts.hashPassword(Self.password, app: app)
-        let date = Date(timeIntervalSince1970: now)
-        let users: [Accounts.NewUser] = [
-            .init(username: "admin", displayName: "县教育局管理员", role: .bureauAdmin),
-            .init(username: "district1", displayName: "学区一管理员", role: .districtAdmin, districtId: district1),
-            .init(username: "district2", displayName: "学区二管理员", role: .districtAdmin, districtId: district2),
-            .init(username: "school1", displayName: "学校一校长", role: .schoolAdmin, districtId: district1, schoolId: school1),
-            .init(username: "school2", displayName: "学校二校长", role: .schoolAdmin, districtId: district2, schoolId: school2),
-            .init(username: "teacher1", displayName: "教师一", role: .teacher, districtId: district1, schoolId: school1, teacherId: teacher1),
-            .init(username: "reviewer", displayName: "县认定机构审核员", role: .reviewer),
-            // The ability test's panel: `reviewer` and two more experts of the county body.
-            .init(username: "expert1", displayName: "能力测试评委甲", role: .reviewer),
-            .init(username: "expert2", displayName: "能力测试评委乙", role: .reviewer),
-            .init(username: "prefecture", displayName: "市认定机构审核员", role: .prefectureReviewer),
-            .init(username: "supervisor", displayName: "高校带队教师", role: .supervisor),
-            .init(username: "intern1", displayName: "实习生一", role: .intern),
-            .init(username: "applicant1", displayName: "申请人一", role: .applicant),
-        ]
-        let ctx = AuditContext.system("seed")
-        try await app.writeGate.transaction(on: app.db) { tx in
-            for u in users { try await Accounts.insertUser(u, passwordHash: hash, on: tx, now: date) }
-            if let teacher1 {
-                // teacher1's display name is the teacher's own.
-                try await tx.sql.raw("UPDATE users SET display_name = (SELECT name FROM teachers WHERE id = \(bind: teacher1)) WHERE username = 'teacher1'").run()
-            }
-            try await Audit.record(on: tx, ctx, action: "seed.accounts", entity: "user", entityId: "-", summary: "\(users.count) demo accounts")
-        }
+        let demo = DemoContext(app: app, today: today, counties: scale.counties, withAccounts: accounts, progress: progress)
+        for m in app.modules { try await m.seedDemo(demo) }
+        return (demo["schools"] ?? 0, demo["teachers"] ?? 0)
     }
 }

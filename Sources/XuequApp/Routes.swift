@@ -1,61 +1,91 @@
 import Fluent
 import Foundation
 import Prometheus
-import Balance
-import Certification
-import Registry
 import SQLKit
 import Vapor
 import XuequCore
 import XuequKit
 
-func routes(_ app: Application, metrics: PrometheusCollectorRegistry) throws {
-    // Public, no session.
-    app.get("healthz") { req async throws -> Response in
-        struct Health: Content { let status: String; let database: String }
-        let flavor = req.application.databaseFlavor
-        do {
-            _ = try await req.db.sql.raw("SELECT 1 AS ok").all()
-            return try await Health(status: "ok", database: flavor.rawValue).encodeResponse(for: req)
-        } catch {
-            req.logger.error("health check failed: \(String(reflecting: error))")
-            let res = try await Health(status: "database_unavailable", database: flavor.rawValue).encodeResponse(for: req)
-            res.status = .serviceUnavailable
+/// Prepares the route groups (tokens for the API, sessions and CSRF for pages) and hands them
+/// to every module.
+func routes(_ app: Application) {
+    let openAPI = app.grouped("api", "v1").grouped(BearerTokenMiddleware())
+    let web = app.grouped(BrowserSessionMiddleware()).grouped(CSRFMiddleware())
+    let groups = ModuleRoutes(root: app.routes, openAPI: openAPI, api: openAPI.grouped(RequireActorMiddleware()),
+                              publicPages: web, pages: web.grouped(RequireActorMiddleware()))
+    for m in app.modules { m.routes(groups) }
+}
+
+/// The platform itself as a module: health and metrics, sign-in, the home page, accounts and
+/// the audit log, with their migrations and the bureau's keys.
+struct PlatformModule: XuequModule {
+    let metrics: PrometheusCollectorRegistry
+    let name = "platform"
+
+    var migrations: [any Migration] { [CreateAuditLog(), CreateAccounts()] }
+    var grants: Grants { Grants([.bureauAdmin: [.usersManage, .auditRead]]) }
+    var routeNames: [any RouteName.Type] { [PlatformRoute.self, PlatformAPIRoute.self] }
+    var navigation: [NavEntry] {
+        [
+            NavEntry(key: "nav.home", route: PlatformRoute.home, order: 0) { _ in true },
+            // Administration comes last in the menu, after every module's entries.
+            NavEntry(key: "nav.users", route: PlatformRoute.users, order: 100) { $0.can(.usersManage) },
+            NavEntry(key: "nav.audit", route: PlatformRoute.audit, order: 100) { $0.can(.auditRead) },
+        ]
+    }
+
+    func routes(_ r: ModuleRoutes) {
+        let metrics = self.metrics
+        // Public, no session.
+        r.root.get(PlatformRoute.health) { req async throws -> Response in
+            struct Health: Content { let status: String; let database: String }
+            let flavor = req.application.databaseFlavor
+            do {
+                _ = try await req.db.sql.raw("SELECT 1 AS ok").all()
+                return try await Health(status: "ok", database: flavor.rawValue).encodeResponse(for: req)
+            } catch {
+                req.logger.error("health check failed: \(String(reflecting: error))")
+                let res = try await Health(status: "database_unavailable", database: flavor.rawValue).encodeResponse(for: req)
+                res.status = .serviceUnavailable
+                return res
+            }
+        }
+        r.root.get(PlatformRoute.metrics) { _ -> Response in
+            let res = Response(status: .ok, body: .init(string: metrics.emitToString()))
+            res.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
             return res
         }
-    }
-    app.get("metrics") { _ -> Response in
-        let res = Response(status: .ok, body: .init(string: metrics.emitToString()))
-        res.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
-        return res
+        SessionAPI().register(r.openAPI)
+        AccountPages().registerPublic(r.publicPages)
+        AccountPages().register(r.pages)
+        AdminPages().register(r.pages)
     }
 
-    // JSON API: bearer tokens.
-    let api = app.grouped("api", "v1").grouped(BearerTokenMiddleware())
-    SessionAPI().register(api)
-    let authedAPI = api.grouped(RequireActorMiddleware())
-    RegistryAPI().register(authedAPI)
-    BalanceAPI().register(authedAPI)
-    CertificationAPI().register(open: api, authed: authedAPI)
+    func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution {
+        guard actor.can(.usersManage) else { return HomeContribution() }
+        struct N: Decodable { let n: Int }
+        let locked = try await context.db.sql.raw("SELECT COUNT(*) AS n FROM users WHERE locked_until > \(bind: context.now)").first(decoding: N.self)?.n ?? 0
+        guard locked > 0 else { return HomeContribution() }
+        let l = context.locale
+        return HomeContribution(tasks: [HomeTask(title: L10n.text("home.task.locked", l, String(locked)), detail: L10n.text("home.task.locked.detail", l),
+                                                 href: PlatformRoute.users.path() + "?locked=1")])
+    }
 
-    // Browser pages: session cookie, CSRF on every form.
-    let web = app.grouped(BrowserSessionMiddleware()).grouped(CSRFMiddleware())
-    AccountPages().registerPublic(web)
-    CertificationPages().registerPublic(web)
-    let authed = web.grouped(RequireActorMiddleware())
-    AccountPages().register(authed)
-    RegistryPages().register(authed)
-    BalancePages().register(authed)
-    CertificationPages().register(authed)
-    AdminPages().register(authed)
+    func seedDemo(_ demo: DemoContext) async throws {
+        try await demo.addAccounts([
+            .init(username: "admin", displayName: "县教育局管理员", role: .bureauAdmin),
+            .init(username: "supervisor", displayName: "高校带队教师", role: .supervisor),
+            .init(username: "intern1", displayName: "实习生一", role: .intern),
+        ])
+    }
 }
 
 /// `POST /api/v1/session` → token; `DELETE /api/v1/session` revokes it.
 struct SessionAPI {
     func register(_ api: any RoutesBuilder) {
-        api.post("session", use: login)
-        api.grouped(RequireActorMiddleware()).delete("session", use: logout)
-        api.grouped(RequireActorMiddleware()).get("me", use: me)
+        api.post(PlatformAPIRoute.session, use: login)
+        api.grouped(RequireActorMiddleware()).delete(PlatformAPIRoute.session, use: logout)
+        api.grouped(RequireActorMiddleware()).get(PlatformAPIRoute.me, use: me)
     }
 
     struct Credentials: Content { let username: String?; let password: String? }

@@ -96,14 +96,3 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         try c.encode(description)
     }
 }
-
-/// 交流轮岗: a teacher with 6 years or more at one school on 1 September of a rotation round is due to rotate.
-public enum RotationRule {
-    public static let yearsAtSchool = 6
-
-    /// The 1 September the next rotation round starts on (today's, if it has not passed yet).
-    public static func nextRound(after today: CivilDate) -> CivilDate {
-        let thisYear = CivilDate(year: today.year, month: 9, day: 1)!
-        return today <= thisYear ? thisYear : CivilDate(year: today.year + 1, month: 9, day: 1)!
-    }
-}

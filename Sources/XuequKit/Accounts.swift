@@ -21,9 +21,6 @@ public struct UserRow: Codable, Sendable {
     public let createdAt: Double
 
     public var roleValue: Role { Role(rawValue: role) ?? .applicant }
-    public var actor: Actor {
-        Actor(userId: id, username: username, displayName: displayName, role: roleValue, districtId: districtId, schoolId: schoolId, teacherId: teacherId)
-    }
 }
 
 /// Security settings read once at boot.

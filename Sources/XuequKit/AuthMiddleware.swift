@@ -12,7 +12,7 @@ public struct BrowserSessionMiddleware: AsyncMiddleware {
     public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let cookie = request.cookies[SessionCookie.name]?.string, !cookie.isEmpty,
            let (user, info) = try await Accounts.resumeSession(cookie: cookie, req: request) {
-            request.actor = user.actor
+            request.actor = try await request.application.actor(for: user, on: request.db)
             request.sessionInfo = info
             request.uiLocale = UILocale(rawValue: user.locale) ?? .zh
         } else if let lang = request.cookies[SessionCookie.langCookie]?.string {
@@ -30,7 +30,7 @@ public struct BearerTokenMiddleware: AsyncMiddleware {
         if let lang = request.headers.first(name: .acceptLanguage) { request.uiLocale = UILocale(header: lang) }
         if let bearer = request.headers.bearerAuthorization,
            let user = try await Accounts.resumeToken(bearer.token, req: request) {
-            request.actor = user.actor
+            request.actor = try await request.application.actor(for: user, on: request.db)
         }
         return try await next.respond(to: request)
     }

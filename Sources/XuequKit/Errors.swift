@@ -107,7 +107,7 @@ public struct XuequErrorMiddleware: AsyncMiddleware {
         }
         if d.kind == .unauthorized && request.method == .GET {
             let back = request.url.path + (request.url.query.map { "?" + $0 } ?? "")
-            return request.redirect(to: "/login?next=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+            return request.redirect(to: PlatformRoute.login.path() + "?next=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
         }
         let page = ErrorPage(layout: request.layout("error.title"), status: Int(status.code), message: d.message(locale),
                              fields: d.fields.keys.sorted().map { "\($0)：\(d.fields[$0]!(locale))" }, rows: rows,

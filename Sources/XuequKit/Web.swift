@@ -29,35 +29,61 @@ public struct LabelTag: LeafTag {
     }
 }
 
+/// Vocabulary labels for `#label(kind, raw)`: the shared vocabularies of the kernel, plus the
+/// kinds each module registers (`XuequModule.vocabularies`).
 public enum Vocab {
+    public typealias Labeler = @Sendable (String, UILocale) -> String
+
     public static func label(kind: String, raw: String, locale: UILocale) -> String {
-        func l<V: Vocabulary>(_ t: V.Type) -> String { V(rawValue: raw)?.label(locale) ?? raw }
-        switch kind {
-        case "stage": return l(Stage.self)
-        case "locality": return l(Locality.self)
-        case "status": return l(SchoolStatus.self)
-        case "education": return l(Education.self)
-        case "putonghua": return l(Putonghua.self)
-        case "subject": return raw.split(separator: ",").map { Subject(rawValue: String($0))?.label(locale) ?? String($0) }.joined(separator: locale == .en ? ", " : "、")
-        case "title": return l(Title.self)
-        case "backbone": return l(Backbone.self)
-        case "role": return l(Role.self)
-        case "gender": return l(Gender.self)
-        case "stagePart": return l(StagePart.self)
-        case "transfer": return L10n.text("transfer.reason.\(raw)", locale)
-        default: return raw
-        }
+        if let f = shared[kind] ?? registered(kind) { return f(raw, locale) }
+        return raw
     }
 
+    /// A labeler for one vocabulary type.
+    public static func of<V: Vocabulary>(_ t: V.Type) -> Labeler {
+        { raw, locale in V(rawValue: raw)?.label(locale) ?? raw }
+    }
+
+    public static func register(_ kinds: [String: Labeler]) {
+        lock.lock(); defer { lock.unlock() }
+        extra.merge(kinds) { a, _ in a }
+    }
+
+    private static func registered(_ kind: String) -> Labeler? {
+        lock.lock(); defer { lock.unlock() }
+        return extra[kind]
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var extra: [String: Labeler] = [:]
+
+    private static let shared: [String: Labeler] = [
+        "stage": of(Stage.self),
+        "locality": of(Locality.self),
+        "status": of(SchoolStatus.self),
+        "education": of(Education.self),
+        "putonghua": of(Putonghua.self),
+        "subject": { raw, locale in
+            raw.split(separator: ",").map { Subject(rawValue: String($0))?.label(locale) ?? String($0) }
+                .joined(separator: locale == .en ? ", " : "、")
+        },
+        "title": of(Title.self),
+        "backbone": of(Backbone.self),
+        "role": of(Role.self),
+        "gender": of(Gender.self),
+        "stagePart": of(StagePart.self),
+    ]
 }
 
-/// One entry of the main navigation; a module adds its entries when it works.
+/// One entry of the main navigation, pointing at a typed route; shown to the actors `visible` admits.
 public struct NavEntry: Sendable {
     public let key: String
     public let path: String
+    /// Where it stands in the menu: lower first; modules' entries keep the modules' order.
+    public let order: Int
     public let visible: @Sendable (Actor) -> Bool
-    public init(key: String, path: String, visible: @escaping @Sendable (Actor) -> Bool) {
-        self.key = key; self.path = path; self.visible = visible
+    public init<R: RouteName>(key: String, route: R, order: Int = 50, visible: @escaping @Sendable (Actor) -> Bool) {
+        self.key = key; self.path = route.path(); self.order = order; self.visible = visible
     }
 }
 

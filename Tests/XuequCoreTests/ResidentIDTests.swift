@@ -127,9 +127,11 @@ struct VocabularyTests {
 
 @Suite("Roles and scopes")
 struct AccessTests {
-    let district = Actor(userId: 1, username: "d", displayName: "d", role: .districtAdmin, districtId: 1, schoolId: nil, teacherId: nil)
-    let school = Actor(userId: 2, username: "s", displayName: "s", role: .schoolAdmin, districtId: 1, schoolId: 10, teacherId: nil)
-    let teacher = Actor(userId: 3, username: "t", displayName: "t", role: .teacher, districtId: 1, schoolId: 10, teacherId: 100)
+    static let read: Permission = "test:read"
+    let district = Actor(userId: 1, username: "d", displayName: "d", role: .districtAdmin, scope: .district(1), permissions: [read])
+    let school = Actor(userId: 2, username: "s", displayName: "s", role: .schoolAdmin, scope: .school(id: 10, district: 1), permissions: [read])
+    let teacher = Actor(userId: 3, username: "t", displayName: "t", role: .teacher, scope: .teacher(id: 100, school: 10, district: 1), permissions: [])
+    let applicant = Actor(userId: 4, username: "a", displayName: "a", role: .applicant, scope: .own(.applicant, userId: 4), permissions: [])
 
     @Test func scopes() {
         #expect(district.covers(schoolId: 10, districtId: 1))
@@ -138,14 +140,27 @@ struct AccessTests {
         #expect(!school.covers(schoolId: 11, districtId: 1))
         #expect(teacher.seesPersonalData(ofTeacher: 100, schoolId: 10, districtId: 1))
         #expect(!teacher.seesPersonalData(ofTeacher: 101, schoolId: 10, districtId: 1))
+        #expect(!applicant.covers(districtId: 1))
+        #expect(applicant.registryScope == .nothing)
+        #expect(school.registryScope == .school(10))
+    }
+
+    @Test("each role's stored columns become its scope; a missing column is no scope at all")
+    func scopeFromColumns() {
+        #expect(Actor.scope(for: .districtAdmin, userId: 1, districtId: 3, schoolId: nil, teacherId: nil) == .district(3))
+        #expect(Actor.scope(for: .districtAdmin, userId: 1, districtId: nil, schoolId: nil, teacherId: nil) == .nothing)
+        #expect(Actor.scope(for: .teacher, userId: 1, districtId: 3, schoolId: 5, teacherId: 7) == .teacher(id: 7, school: 5, district: 3))
+        #expect(Actor.scope(for: .supervisor, userId: 9, districtId: nil, schoolId: nil, teacherId: nil) == .own(.supervisor, userId: 9))
+        #expect(Actor.scope(for: .reviewer, userId: 9, districtId: 1, schoolId: nil, teacherId: nil) == .certifyingBody)
     }
 
     @Test func permissions() {
-        #expect(!teacher.can(.teachersWrite))
-        #expect(school.can(.teachersImport))
-        #expect(!school.can(.schoolsWrite))
-        #expect(!district.can(.usersManage))
-        for role in [Role.reviewer, .applicant, .intern, .supervisor, .prefectureReviewer] { #expect(!role.permissions.contains(.registryRead)) }
+        #expect(district.can(Self.read))
+        #expect(!teacher.can(Self.read))
+        let merged = Grants([.teacher: [Self.read]]).merging(Grants([.teacher: ["test:write"], .intern: ["test:log"]]))
+        #expect(merged.permissions(of: .teacher) == [Self.read, "test:write"])
+        #expect(merged.permissions(of: .reviewer).isEmpty)
+        #expect(merged.allKeys.count == 3)
     }
 }
 

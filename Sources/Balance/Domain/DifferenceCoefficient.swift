@@ -1,4 +1,5 @@
 import Foundation
+import Registry
 import XuequCore
 
 /// One school's data for a year, as the balance engine reads it.

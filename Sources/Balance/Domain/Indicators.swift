@@ -1,3 +1,4 @@
+import Registry
 import XuequCore
 
 /// The two state standards of 义务教育均衡 (DOMAIN §2).

@@ -1,3 +1,4 @@
+import Registry
 import XuequCore
 
 /// A set of changes to try before anyone makes them (what-if, 模拟测算): teachers moved between

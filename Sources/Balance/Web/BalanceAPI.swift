@@ -115,9 +115,9 @@ public struct BalanceAPI: Sendable {
     public init() {}
 
     public func register(_ api: any RoutesBuilder) {
-        api.get("balance", use: balance)
-        api.get("balance", "summary", use: summary)
-        api.post("balance", "whatif", use: whatIf)
+        api.get(BalanceAPIRoute.balance, use: balance)
+        api.get(BalanceAPIRoute.summary, use: summary)
+        api.post(BalanceAPIRoute.whatIf, use: whatIf)
     }
 
     static func required<V: Vocabulary>(_ q: RegistryAPI.Query, _ name: String, _ t: V.Type) throws -> V {

@@ -9,19 +9,20 @@ public struct BalancePages: Sendable {
     public init() {}
 
     public func register(_ r: any RoutesBuilder) {
-        r.get("balance", use: dashboard)
-        r.get("balance", "schools", ":id", use: school)
-        r.get("balance", "whatif", use: whatIf)
-        r.get("balance", "sheet", use: sheet)
-        r.get("balance", "sheet", "export", use: exportSheet)
-        r.get("balance", "conditions", use: conditions)
-        r.get("balance", "rules", use: rules)
-        r.post("balance", "rules", use: saveRules)
-        r.post("balance", "rules", "record", use: recordTeachers)
-        r.get("balance", "equity", use: equity)
-        r.post("balance", "equity", use: saveEquity)
-        r.get("balance", "aid", use: aid)
-        r.post("balance", "aid", use: addAid)
+        typealias R = BalanceRoute
+        r.get(R.dashboard, use: dashboard)
+        r.get(R.school, use: school)
+        r.get(R.whatIf, use: whatIf)
+        r.get(R.sheet, use: sheet)
+        r.get(R.sheetExport, use: exportSheet)
+        r.get(R.conditions, use: conditions)
+        r.get(R.rules, use: rules)
+        r.post(R.rules, use: saveRules)
+        r.post(R.recordTeachers, use: recordTeachers)
+        r.get(R.equity, use: equity)
+        r.post(R.equity, use: saveEquity)
+        r.get(R.aid, use: aid)
+        r.post(R.aid, use: addAid)
     }
 
     // MARK: dashboard
@@ -63,7 +64,7 @@ public struct BalancePages: Sendable {
         let report = try await service.report(standard: q.standard, part: q.part, year: q.year, district: q.district)
         let r = report.result
         let locale = req.uiLocale
-        let chrome = try await BalanceChrome.make(req, active: "/balance", q: q, year: report.year)
+        let chrome = try await BalanceChrome.make(req, active: BalanceRoute.dashboard, q: q, year: report.year)
         let districtNames = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .county).map { ($0.id, $0.name) })
         let limit = r.rules.limit(q.standard, q.part)
 
@@ -108,7 +109,7 @@ public struct BalancePages: Sendable {
                         cv: c.value.map { Fmt.n($0) } ?? "—", limit: Fmt.n(c.limit, 2), pass: c.pass)
             },
             ranking: ranking, rankingTotal: visible.count,
-            showAll: !q.all && visible.count > shown.count ? "/balance?\(q.string(year: report.year))&all=1#ranking" : nil,
+            showAll: !q.all && visible.count > shown.count ? BalanceRoute.dashboard.path() + "?\(q.string(year: report.year))&all=1#ranking" : nil,
             excluded: excluded, excludedTotal: r.excluded.count, notes: notes)
         return try await req.page("balance/dashboard", page)
     }

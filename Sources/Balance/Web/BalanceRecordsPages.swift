@@ -53,9 +53,9 @@ extension BalancePages {
         let area = q.district.flatMap { districts[$0] } ?? L10n.text("bal.county", locale)
         let title = L10n.text("bal.sheetTitle", locale, String(report.year), area + (locale == .en ? " \(q.part.en)" : q.part.zh), q.standard.label(locale))
         let made = L10n.text("bal.sheetMade", locale, try req.requireActor().displayName, CivilDate.today(req.application.clock.now()).description)
-        return try await req.page("balance/sheet", SheetPage(layout: req.layout("nav.balance", title: title), chrome: try await BalanceChrome.make(req, active: "/balance/sheet", q: q, year: report.year),
+        return try await req.page("balance/sheet", SheetPage(layout: req.layout("nav.balance", title: title), chrome: try await BalanceChrome.make(req, active: BalanceRoute.sheet, q: q, year: report.year),
                                                              title: title, headers: t.headers, rows: t.rows, summary: t.summary, made: made,
-                                                             exportLink: "/balance/sheet/export?\(q.string(year: report.year))"))
+                                                             exportLink: BalanceRoute.sheetExport.path() + "?\(q.string(year: report.year))"))
     }
 
     /// A reader outside the county level sees the county's summary rows, but only the own schools' rows.
@@ -107,7 +107,7 @@ extension BalancePages {
         let locale = req.uiLocale
         return try await req.page("balance/conditions", ConditionsPage(
             layout: req.layout("nav.balance", title: L10n.text("cond.overview", locale, String(year))),
-            chrome: try await BalanceChrome.make(req, active: "/balance/conditions", q: q, year: year), year: year,
+            chrome: try await BalanceChrome.make(req, active: BalanceRoute.conditions, q: q, year: year), year: year,
             heading: L10n.text("cond.overview", locale, String(year)), entered: rows.filter(\.hasConditions).count, missing: rows.filter { !$0.hasConditions }.count,
             rows: Array(shown), truncated: sorted.count > shown.count, canWrite: actor.can(.conditionsWrite)))
     }
@@ -170,7 +170,7 @@ extension BalancePages {
         let recorded = try await service.recordedYears().map(String.init).joined(separator: "、")
         return try await req.page("balance/rules", RulesPage(
             layout: req.layout("nav.balance", title: L10n.text("rules.title", locale)),
-            chrome: try await BalanceChrome.make(req, active: "/balance/rules", q: q, year: year), year: year, lines: lines, versions: versions,
+            chrome: try await BalanceChrome.make(req, active: BalanceRoute.rules, q: q, year: year), year: year, lines: lines, versions: versions,
             canEdit: actor.can(.balanceRulesWrite), values: v, errors: errors, errorList: errors.filter { $0.key != "_" && $0.key != "effectiveFrom" }.sorted { $0.key < $1.key }.map(\.value),
             standardFields: Indicator.quality.map { i in
                 StandardField(label: Fmt.indicator(i, locale), primaryKey: "std_\(i.rawValue)_primary", juniorKey: "std_\(i.rawValue)_junior",
@@ -209,7 +209,7 @@ extension BalancePages {
         do {
             try e.throwIfAny()
             try await BalanceService(req).addRules(rules, note: form["note"] ?? "")
-            return req.redirect(to: "/balance/rules", flash: L10n.text("rules.saved", req.uiLocale))
+            return req.redirect(to: BalanceRoute.rules.path(), flash: L10n.text("rules.saved", req.uiLocale))
         } catch let err as DomainError where err.kind == .invalid {
             // Field names of the rules → the form's inputs.
             var messages: [String: String] = [:]
@@ -230,9 +230,9 @@ extension BalancePages {
         let year = try req.content.decode(RecordForm.self).year.flatMap { Int($0.trimmed) } ?? 0
         do {
             try await BalanceService(req).recordTeachers(year: year)
-            return req.redirect(to: "/balance/rules", flash: L10n.text("rules.recorded", req.uiLocale, String(year)))
+            return req.redirect(to: BalanceRoute.rules.path(), flash: L10n.text("rules.recorded", req.uiLocale, String(year)))
         } catch let e as DomainError where e.kind == .invalid {
-            return req.redirect(to: "/balance/rules", flash: e.summary(req.uiLocale), error: true)
+            return req.redirect(to: BalanceRoute.rules.path(), flash: e.summary(req.uiLocale), error: true)
         }
     }
 
@@ -279,7 +279,7 @@ extension BalancePages {
         }
         return try await req.page("balance/equity", EquityPage(
             layout: req.layout("nav.balance", title: L10n.text("eq.title", locale)),
-            chrome: try await BalanceChrome.make(req, active: "/balance/equity", q: q, year: year), year: year,
+            chrome: try await BalanceChrome.make(req, active: BalanceRoute.equity, q: q, year: year), year: year,
             years: years.sorted(by: >).map { SelectOption(value: String($0), label: String($0), selected: $0 == year) },
             rows: rows, canEdit: actor.can(.equityWrite), errors: errors, heading: L10n.text("eq.edit", locale, String(year))), status: status)
     }
@@ -299,7 +299,7 @@ extension BalancePages {
         do {
             try e.throwIfAny()
             try await BalanceService(req).putEquity(year: year, figures, note: form["note"] ?? "")
-            return req.redirect(to: "/balance/equity?year=\(year)", flash: L10n.text("eq.saved", req.uiLocale))
+            return req.redirect(to: BalanceRoute.equity.path() + "?year=\(year)", flash: L10n.text("eq.saved", req.uiLocale))
         } catch let err as DomainError where err.kind == .invalid {
             var messages: [String: String] = [:]
             for (k, v) in err.fieldMessages(req.uiLocale) { messages[k.split(separator: ".").first.map(String.init) ?? k] = v }
@@ -356,14 +356,14 @@ extension BalancePages {
         let totals = try await service.aidTotals().map { AidTotalLine(year: $0.year, stage: AidStage(rawValue: $0.stage)?.label(locale) ?? $0.stage, students: $0.students, amount: Self.yuan($0.amountFen)) }
         // Every school of the scope for the picker (a datalist: typing a code or name filters it).
         let schools = actor.can(.aidWrite)
-            ? try await RegistryStore.schoolYear(service.today.year, stages: Stage.allCases, district: actor.role == .bureauAdmin ? nil : actor.districtId, on: req.db)
+            ? try await RegistryStore.schoolYear(service.today.year, stages: Stage.allCases, district: actor.districtId, on: req.db)
                 .filter { actor.covers(schoolId: $0.id, districtId: $0.districtId) }.prefix(3000).map { $0 }
             : []
         var q = try BalanceQuery(req)
         q.year = nil
         return try await req.page("balance/aid", AidPage(
             layout: req.layout("nav.balance", title: L10n.text("aid.title", locale)),
-            chrome: try await BalanceChrome.make(req, active: "/balance/aid", q: q, year: service.today.year), totals: totals, lines: lines, pager: Pager(page, req: req),
+            chrome: try await BalanceChrome.make(req, active: BalanceRoute.aid, q: q, year: service.today.year), totals: totals, lines: lines, pager: Pager(page, req: req),
             canWrite: actor.can(.aidWrite),
             schools: schools.map { SelectOption(value: $0.code, label: $0.name, selected: false) },
             stages: options(AidStage.self, selected: values["stage"], locale: locale), types: options(AidType.self, selected: values["aidType"], locale: locale),
@@ -383,7 +383,7 @@ extension BalancePages {
         d.amount = form["amount"]; d.note = form["note"]
         do {
             _ = try await BalanceService(req).addAid(d)
-            return req.redirect(to: "/balance/aid", flash: L10n.text("aid.saved", req.uiLocale))
+            return req.redirect(to: BalanceRoute.aid.path(), flash: L10n.text("aid.saved", req.uiLocale))
         } catch let err as DomainError where err.kind == .invalid {
             var values = form
             values.removeValue(forKey: "_csrf")

@@ -50,8 +50,8 @@ struct BalanceQuery: Sendable {
         part = try q.vocab("stage", BalancePart.self) ?? .primary
         let d = try q.int("district")
         if let d { district = d == 0 ? nil : d } else {
-            let a = req.actor
-            district = a?.role == .districtAdmin || a?.role == .schoolAdmin ? a?.districtId : nil
+            // A district or school administrator starts in their own district.
+            district = req.actor.flatMap { a in if case .county = a.scope { nil } else { a.districtId } }
         }
         all = q.string("all") == "1"
     }
@@ -75,25 +75,27 @@ struct BalanceChrome: Encodable, Sendable {
     /// Where the filter form submits: the page itself.
     let action: String
 
-    static func make(_ req: Request, active: String, q: BalanceQuery, year: Int) async throws -> BalanceChrome {
+    static func make(_ req: Request, active: BalanceRoute, q: BalanceQuery, year: Int) async throws -> BalanceChrome {
         let locale = req.uiLocale
         let actor = try req.requireActor()
-        var tabs: [(String, String)] = [("bal.tab.dashboard", "/balance"), ("bal.tab.whatif", "/balance/whatif"), ("bal.tab.sheet", "/balance/sheet"),
-                                        ("bal.tab.conditions", "/balance/conditions"), ("bal.tab.equity", "/balance/equity")]
-        if actor.can(.aidRead) { tabs.append(("bal.tab.aid", "/balance/aid")) }
-        tabs.append(("bal.tab.rules", "/balance/rules"))
+        var tabs: [(String, BalanceRoute)] = [("bal.tab.dashboard", .dashboard), ("bal.tab.whatif", .whatIf), ("bal.tab.sheet", .sheet),
+                                              ("bal.tab.conditions", .conditions), ("bal.tab.equity", .equity)]
+        if actor.can(.aidRead) { tabs.append(("bal.tab.aid", .aid)) }
+        tabs.append(("bal.tab.rules", .rules))
         let today = CivilDate.today(req.application.clock.now()).year
         var years = Set(try await RegistryStore.conditionYears(on: req.db).filter { $0 <= today + 1 })
         years.insert(today)
-        let districts = try await RegistryStore.districtRows(on: req.db, scope: actor.role == .bureauAdmin ? .county : .district(actor.districtId ?? -1))
+        // Everyone but the bureau chooses among their own district only.
+        let districts = try await RegistryStore.districtRows(on: req.db, scope: actor.districtId.map { .district($0) } ?? .county)
         let query = q.string(year: year)
         return BalanceChrome(
-            tabs: tabs.map { Tab(label: L10n.text($0.0, locale), path: $0.1 == "/balance/aid" || $0.1 == "/balance/rules" ? $0.1 : "\($0.1)?\(query)", active: $0.1 == active) },
+            tabs: tabs.map { Tab(label: L10n.text($0.0, locale), path: $0.1 == .aid || $0.1 == .rules ? $0.1.path() : "\($0.1.path())?\(query)",
+                                 active: $0.1 == active) },
             years: years.sorted(by: >).map { SelectOption(value: String($0), label: String($0), selected: $0 == year) },
             standards: options(BalanceStandard.self, selected: q.standard.rawValue, locale: locale),
             stages: options(BalancePart.self, selected: q.part.rawValue, locale: locale),
             districts: [SelectOption(value: "0", label: L10n.text("bal.county", locale), selected: q.district == nil)]
                 + districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == q.district) },
-            query: query, action: active)
+            query: query, action: active.path())
     }
 }

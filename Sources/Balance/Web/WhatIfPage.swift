@@ -74,7 +74,7 @@ extension BalancePages {
             } else if add == "facility", let s = state.value("fschool"), let f = state.value("facility"), let a = state.value("amount").flatMap({ Double($0.trimmed) }), a != 0, a.isFinite {
                 extra.append("f=\(s):\(f):\(a)")
             }
-            let path = "/balance/whatif?" + ([q.string(year: year)] + state.encodedChanges + extra).joined(separator: "&")
+            let path = BalanceRoute.whatIf.path() + "?" + ([q.string(year: year)] + state.encodedChanges + extra).joined(separator: "&")
             return req.redirect(to: path)
         }
 
@@ -83,7 +83,7 @@ extension BalancePages {
         let inScope = rows.filter { actor.covers(schoolId: $0.id, districtId: $0.districtId) }
         let tooMany = inScope.count > 1500
         let names = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0.name) })
-        let base = "/balance/whatif?" + q.string(year: year)
+        let base = BalanceRoute.whatIf.path() + "?" + q.string(year: year)
 
         var error: String?
         var scenario = Scenario()
@@ -133,7 +133,7 @@ extension BalancePages {
         keep += all.map { c in let kv = c.split(separator: "=", maxSplits: 1).map(String.init); return KeyValue(key: kv[0], value: kv[1]) }
         let page = WhatIfPage(
             layout: req.layout("nav.balance", title: L10n.text("wi.title", locale)),
-            chrome: try await BalanceChrome.make(req, active: "/balance/whatif", q: q, year: year),
+            chrome: try await BalanceChrome.make(req, active: BalanceRoute.whatIf, q: q, year: year),
             base: base, keep: keep, changes: lines, clear: base,
             schools: schoolOptions,
             fromSchools: tooMany ? [] : inScope.map { SelectOption(value: String($0.id), label: "\($0.name)（\($0.code)）", selected: $0.id == from) },

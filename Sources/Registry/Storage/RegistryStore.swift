@@ -28,6 +28,8 @@ public struct TeacherFilter: Sendable {
     public var backbone: Backbone?
     /// Six years or more at the school on this date (the rotation rule).
     public var dueOn: CivilDate?
+    /// The rotation rules `dueOn` is counted by (the service sets the ones in force).
+    public var rotation: RotationRules = .national
     public var sort: String?
     /// Only ids above this one (keyset paging for exports).
     public var afterId: Int?
@@ -39,6 +41,21 @@ public struct TeacherFilter: Sendable {
 
 /// SQL for the registry's tables. Lists and imports use SQLKit directly: they run over many rows.
 public enum RegistryStore {
+    /// Active schools (not kindergartens) in a scope with no conditions row for `year`.
+    public static func schoolsMissingConditions(year: Int, scope: RegistryScope, on db: any Database) async throws -> Int {
+        struct N: Decodable { let n: Int }
+        let scopeSQL: SQLQueryString = switch scope {
+        case .county: ""
+        case .district(let d): "AND s.district_id = \(bind: d)"
+        case .school(let s): "AND s.id = \(bind: s)"
+        case .nothing: "AND 1 = 0"
+        }
+        return try await db.sql.raw("""
+            SELECT COUNT(*) AS n FROM schools s WHERE s.status = 'active' AND s.stage <> 'kindergarten' \(scopeSQL)
+            AND NOT EXISTS (SELECT 1 FROM school_conditions c WHERE c.school_id = s.id AND c.year = \(bind: year))
+            """).first(decoding: N.self)?.n ?? 0
+    }
+
     struct Count: Decodable { let n: Int }
     static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
 
@@ -237,8 +254,7 @@ public enum RegistryStore {
         if let v = filter.backbone { conds.append(SQLBinaryExpression(SQLColumn("backbone", table: "t"), .equal, SQLBind(v.rawValue))) }
         if let after = filter.afterId { conds.append(SQLBinaryExpression(SQLColumn("id", table: "t"), .greaterThan, SQLBind(after))) }
         if let due = filter.dueOn {
-            let back = RotationRule.yearsAtSchool
-            let cutoff = CivilDate(year: due.year - back, month: due.month, day: min(due.day, CivilDate.daysIn(year: due.year - back, month: due.month)))!
+            let cutoff = filter.rotation.dueCutoff(on: due)
             conds.append(SQLBinaryExpression(SQLColumn("school_since", table: "t"), .lessThanOrEqual, SQLBind(cutoff.description)))
         }
         return conjunction(conds)

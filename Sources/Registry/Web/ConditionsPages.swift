@@ -73,7 +73,7 @@ extension RegistryPages {
         do {
             try e.throwIfAny()
             try await service.putConditions(schoolId: s.id, c)
-            return req.redirect(to: "/schools/\(s.id)", flash: L10n.text("cond.saved", req.uiLocale))
+            return req.redirect(to: RegistryRoute.school.path(s.id), flash: L10n.text("cond.saved", req.uiLocale))
         } catch let err as DomainError where err.kind == .invalid {
             // The service names nested fields `students.primary`; the form calls them `primary`.
             var messages: [String: String] = [:]

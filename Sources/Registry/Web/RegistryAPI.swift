@@ -55,21 +55,22 @@ public struct RegistryAPI: Sendable {
     public init() {}
 
     public func register(_ api: any RoutesBuilder) {
-        api.get("districts", use: districts)
-        api.post("districts", use: createDistrict)
-        api.get("schools", use: schools)
-        api.post("schools", use: createSchool)
-        api.get("schools", ":id", use: school)
-        api.put("schools", ":id", "conditions", use: putConditions)
-        api.get("schools", ":id", "conditions", use: getConditions)
-        api.post("schools", ":id", "merge", use: merge)
-        api.get("teachers", use: teachers)
-        api.post("teachers", use: createTeacher)
-        api.get("teachers", ":id", use: teacher)
-        api.put("teachers", ":id", use: updateTeacher)
-        api.on(.POST, "imports", "teachers", body: .collect(maxSize: "20mb"), use: importTeachers)
-        api.on(.POST, "imports", "schools", body: .collect(maxSize: "20mb"), use: importSchools)
-        api.on(.POST, "imports", "conditions", body: .collect(maxSize: "20mb"), use: importConditions)
+        typealias R = RegistryAPIRoute
+        api.get(R.districts, use: districts)
+        api.post(R.districts, use: createDistrict)
+        api.get(R.schools, use: schools)
+        api.post(R.schools, use: createSchool)
+        api.get(R.school, use: school)
+        api.put(R.schoolConditions, use: putConditions)
+        api.get(R.schoolConditions, use: getConditions)
+        api.post(R.schoolMerge, use: merge)
+        api.get(R.teachers, use: teachers)
+        api.post(R.teachers, use: createTeacher)
+        api.get(R.teacher, use: teacher)
+        api.put(R.teacher, use: updateTeacher)
+        api.on(.POST, R.importTeachers, body: .collect(maxSize: "20mb"), use: importTeachers)
+        api.on(.POST, R.importSchools, body: .collect(maxSize: "20mb"), use: importSchools)
+        api.on(.POST, R.importConditions, body: .collect(maxSize: "20mb"), use: importConditions)
     }
 
     /// The query string, decoded once per request (each `req.query[...]` parses it again).

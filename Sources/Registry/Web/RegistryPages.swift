@@ -8,30 +8,35 @@ public struct RegistryPages: Sendable {
     public init() {}
 
     public func register(_ r: any RoutesBuilder) {
-        r.get("districts", use: districts)
-        r.get("districts", ":id", use: district)
-        r.get("schools", use: schools)
-        r.get("schools", "export", use: exportSchools)
-        r.get("schools", "new", use: newSchool)
-        r.post("schools", "new", use: createSchool)
-        r.get("schools", ":id", use: school)
-        r.get("schools", ":id", "edit", use: editSchool)
-        r.post("schools", ":id", "edit", use: updateSchool)
-        r.get("schools", ":id", "merge", use: mergeForm)
-        r.get("schools", ":id", "conditions", use: conditionsForm)
-        r.post("schools", ":id", "conditions", use: saveConditions)
-        r.post("schools", ":id", "merge", use: merge)
-        r.get("teachers", use: teachers)
-        r.get("teachers", "export", use: exportTeachers)
-        r.get("teachers", "new", use: newTeacher)
-        r.post("teachers", "new", use: createTeacher)
-        r.get("teachers", ":id", use: teacher)
-        r.get("teachers", ":id", "edit", use: editTeacher)
-        r.post("teachers", ":id", "edit", use: updateTeacher)
-        r.get("imports", use: imports)
-        r.get("imports", "template", ":kind", use: template)
-        r.on(.POST, "imports", ":kind", body: .collect(maxSize: "20mb"), use: runImport)
+        typealias R = RegistryRoute
+        r.get(R.districts, use: districts)
+        r.get(R.district, use: district)
+        r.get(R.schools, use: schools)
+        r.get(R.schoolsExport, use: exportSchools)
+        r.get(R.schoolNew, use: newSchool)
+        r.post(R.schoolNew, use: createSchool)
+        r.get(R.school, use: school)
+        r.get(R.schoolEdit, use: editSchool)
+        r.post(R.schoolEdit, use: updateSchool)
+        r.get(R.schoolMerge, use: mergeForm)
+        r.post(R.schoolMerge, use: merge)
+        r.get(R.schoolConditions, use: conditionsForm)
+        r.post(R.schoolConditions, use: saveConditions)
+        r.get(R.teachers, use: teachers)
+        r.get(R.teachersExport, use: exportTeachers)
+        r.get(R.teacherNew, use: newTeacher)
+        r.post(R.teacherNew, use: createTeacher)
+        r.get(R.teacher, use: teacher)
+        r.get(R.teacherEdit, use: editTeacher)
+        r.post(R.teacherEdit, use: updateTeacher)
+        r.get(R.imports, use: imports)
+        r.get(R.importTemplate, use: template)
+        r.on(.POST, R.importRun, body: .collect(maxSize: "20mb"), use: runImport)
     }
+
+    /// The balance module's read key: the school page links to the school's balance view for
+    /// those who hold it (the registry cannot import balance, which builds on it).
+    static let balanceRead: Permission = "balance:read"
 
     // MARK: districts
 
@@ -105,8 +110,8 @@ public struct RegistryPages: Sendable {
             localities: options(Locality.self, selected: filter.locality?.rawValue, locale: locale),
             statuses: options(SchoolStatus.self, selected: filter.status?.rawValue, locale: locale),
             canCreate: actor.can(.schoolsWrite), canExport: actor.can(.registryExport),
-            exportXLSX: Pager.url(req, path: "/schools/export", replacing: ["format": "xlsx", "page": nil]),
-            exportCSV: Pager.url(req, path: "/schools/export", replacing: ["format": "csv", "page": nil]),
+            exportXLSX: Pager.url(req, path: RegistryRoute.schoolsExport.path(), replacing: ["format": "xlsx", "page": nil]),
+            exportCSV: Pager.url(req, path: RegistryRoute.schoolsExport.path(), replacing: ["format": "csv", "page": nil]),
             sortCode: Pager.url(req, replacing: ["sort": nil, "page": nil]), sortName: Pager.url(req, replacing: ["sort": "name", "page": nil]),
             sortStudents: Pager.url(req, replacing: ["sort": filter.sort == "students" ? "-students" : "students", "page": nil]))
         return try await req.page("registry/schools", page)
@@ -155,7 +160,7 @@ public struct RegistryPages: Sendable {
                                     teachers: teachers.items, teacherTotal: teachers.total, mergers: try await service.mergers(schoolId: s.id),
                                     conditions: try await RegistryStore.conditions(schoolId: s.id, on: req.db).map(ConditionsView.init),
                                     canEdit: actor.can(.schoolsWrite), canMerge: actor.can(.schoolsMerge) && s.status == "active", isActive: s.status == "active",
-                                    canConditions: actor.can(.conditionsWrite) && s.status == "active", canBalance: actor.can(.balanceRead))
+                                    canConditions: actor.can(.conditionsWrite) && s.status == "active", canBalance: actor.can(Self.balanceRead))
         return try await req.page("registry/school", page)
     }
 
@@ -206,7 +211,7 @@ public struct RegistryPages: Sendable {
     func newSchool(req: Request) async throws -> Response {
         try req.requireActor().require(.schoolsWrite)
         let d = req.actor?.districtId.map(String.init) ?? ""
-        return try await schoolForm(req: req, action: "/schools/new", values: ["districtId": d, "stage": "primary", "locality": "rural"], errors: [:], isNew: true, cancel: "/schools")
+        return try await schoolForm(req: req, action: RegistryRoute.schoolNew.path(), values: ["districtId": d, "stage": "primary", "locality": "rural"], errors: [:], isNew: true, cancel: RegistryRoute.schools.path())
     }
 
     static func values(_ b: SchoolFormBody) -> [String: String] {
@@ -232,9 +237,9 @@ public struct RegistryPages: Sendable {
         let b = try req.content.decode(SchoolFormBody.self)
         do {
             let s = try await RegistryService(req).createSchool(try Self.draft(b))
-            return req.redirect(to: "/schools/\(s.id)", flash: L10n.text("flash.saved", req.uiLocale))
+            return req.redirect(to: RegistryRoute.school.path(s.id), flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return try await schoolForm(req: req, action: "/schools/new", values: Self.values(b), errors: e.fieldMessages(req.uiLocale), isNew: true, cancel: "/schools", status: e.formStatus)
+            return try await schoolForm(req: req, action: RegistryRoute.schoolNew.path(), values: Self.values(b), errors: e.fieldMessages(req.uiLocale), isNew: true, cancel: RegistryRoute.schools.path(), status: e.formStatus)
         }
     }
 
@@ -243,7 +248,7 @@ public struct RegistryPages: Sendable {
         let s = try await RegistryService(req).school(id: try req.intParameter("id"))
         let values = ["code": s.code, "name": s.name, "districtId": String(s.districtId), "stage": s.stage, "locality": s.locality, "students": String(s.students),
                       "boarding": s.boarding ? "on" : "", "central": s.central ? "on" : "", "standardised": s.standardised ? "on" : "", "address": s.address ?? "", "version": String(s.version)]
-        return try await schoolForm(req: req, action: "/schools/\(s.id)/edit", values: values, errors: [:], isNew: false, cancel: "/schools/\(s.id)")
+        return try await schoolForm(req: req, action: RegistryRoute.schoolEdit.path(s.id), values: values, errors: [:], isNew: false, cancel: RegistryRoute.school.path(s.id))
     }
 
     func updateSchool(req: Request) async throws -> Response {
@@ -251,9 +256,9 @@ public struct RegistryPages: Sendable {
         let b = try req.content.decode(SchoolFormBody.self)
         do {
             _ = try await RegistryService(req).updateSchool(id: id, try Self.draft(b), version: b.version ?? -1)
-            return req.redirect(to: "/schools/\(id)", flash: L10n.text("flash.saved", req.uiLocale))
+            return req.redirect(to: RegistryRoute.school.path(id), flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return try await schoolForm(req: req, action: "/schools/\(id)/edit", values: Self.values(b), errors: e.fieldMessages(req.uiLocale), isNew: false, cancel: "/schools/\(id)", status: e.formStatus)
+            return try await schoolForm(req: req, action: RegistryRoute.schoolEdit.path(id), values: Self.values(b), errors: e.fieldMessages(req.uiLocale), isNew: false, cancel: RegistryRoute.school.path(id), status: e.formStatus)
         }
     }
 
@@ -295,7 +300,7 @@ public struct RegistryPages: Sendable {
             guard let into = b.intoSchoolId else { throw DomainError.validation(["intoSchoolId": LocalizedText(zh: "请选择并入的学校", en: "choose the school to merge into")]) }
             guard let date = CivilDate(parsing: b.mergedOn ?? "") else { throw DomainError.validation(["mergedOn": LocalizedText(zh: "日期格式应为 YYYY-MM-DD", en: "expected YYYY-MM-DD")]) }
             let m = try await RegistryService(req).merge(schoolId: id, into: into, on: date, note: b.note?.isEmpty == true ? nil : b.note)
-            return req.redirect(to: "/schools/\(m.intoSchoolId)", flash: L10n.text("flash.merged", req.uiLocale))
+            return req.redirect(to: RegistryRoute.school.path(m.intoSchoolId), flash: L10n.text("flash.merged", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid {
             return try await mergeFormPage(req: req, id: id, errors: e.fieldMessages(req.uiLocale), status: e.formStatus)
         }
@@ -308,13 +313,13 @@ public struct RegistryPages: Sendable {
         let education: String; let putonghua: String; let title: String; let backbone: String; let schoolSince: String; let years: Int; let due: Bool
     }
 
-    static func item(_ t: TeacherRow, service: RegistryService, today: CivilDate) -> TeacherItem {
+    static func item(_ t: TeacherRow, service: RegistryService, today: CivilDate, rules: RotationRules) -> TeacherItem {
         let full = service.seesFull(t)
-        let round = RotationRule.nextRound(after: today)
+        let round = RotationRules.nextRound(after: today)
         let years = t.yearsAtSchool(on: today)
         return TeacherItem(id: t.id, name: t.name, gender: t.gender, residentId: full ? t.residentId : Masking.residentID(t.residentId), schoolId: t.schoolId,
                            schoolName: t.schoolName ?? "", subjects: t.subjects, education: t.education, putonghua: t.putonghua, title: t.title, backbone: t.backbone,
-                           schoolSince: t.schoolSince, years: years, due: t.yearsAtSchool(on: round) >= RotationRule.yearsAtSchool)
+                           schoolSince: t.schoolSince, years: years, due: t.yearsAtSchool(on: round) >= rules.yearsAtSchool)
     }
 
     struct TeachersPage: Encodable, Sendable {
@@ -343,14 +348,15 @@ public struct RegistryPages: Sendable {
         var filter = try RegistryAPI.teacherFilter(req)
         let today = CivilDate.today(req.application.clock.now())
         let dueChecked = req.query[String.self, at: "due"] == "1"
-        if dueChecked { filter.dueOn = RotationRule.nextRound(after: today) }
+        if dueChecked { filter.dueOn = RotationRules.nextRound(after: today) }
         if filter.sort == nil { filter.sort = "default" }
         let result = try await service.teachers(filter: filter, page: try RegistryAPI.page(req), withSchool: true)
+        let rules = try await service.rotationRules()
         let actor = try req.requireActor()
         let locale = req.uiLocale
         let districts = try await service.districtRows()
         var schoolOptions: [SelectOption] = []
-        if actor.role != .teacher && actor.role != .schoolAdmin {
+        if actor.schoolId == nil {
             let schoolFilter = SchoolFilter(district: filter.district ?? (districts.count == 1 ? districts[0].id : nil), status: .active)
             if schoolFilter.district != nil {
                 schoolOptions = try await service.schools(filter: schoolFilter, page: PageSpec(page: 1, per: 200)).items
@@ -358,14 +364,14 @@ public struct RegistryPages: Sendable {
             }
         }
         let page = TeachersPage(
-            layout: req.layout("nav.teachers"), teachers: result.items.map { Self.item($0, service: service, today: today) }, pager: Pager(result, req: req),
+            layout: req.layout("nav.teachers"), teachers: result.items.map { Self.item($0, service: service, today: today, rules: rules) }, pager: Pager(result, req: req),
             q: filter.q ?? "", districts: districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) },
             schools: schoolOptions, subjects: options(Subject.self, selected: filter.subject?.rawValue, locale: locale),
             titles: options(Title.self, selected: filter.title?.rawValue, locale: locale), educations: options(Education.self, selected: filter.education?.rawValue, locale: locale),
             backbones: options(Backbone.self, selected: filter.backbone?.rawValue, locale: locale), dueChecked: dueChecked,
             canCreate: actor.can(.teachersWrite), canExport: actor.can(.registryExport),
-            exportXLSX: Pager.url(req, path: "/teachers/export", replacing: ["format": "xlsx", "page": nil]),
-            exportCSV: Pager.url(req, path: "/teachers/export", replacing: ["format": "csv", "page": nil]),
+            exportXLSX: Pager.url(req, path: RegistryRoute.teachersExport.path(), replacing: ["format": "xlsx", "page": nil]),
+            exportCSV: Pager.url(req, path: RegistryRoute.teachersExport.path(), replacing: ["format": "csv", "page": nil]),
             sortName: Pager.url(req, replacing: ["sort": "name", "page": nil]), sortSince: Pager.url(req, replacing: ["sort": "since", "page": nil]),
             sortDefault: Pager.url(req, replacing: ["sort": nil, "page": nil]))
         return try await req.page("registry/teachers", page)
@@ -374,7 +380,7 @@ public struct RegistryPages: Sendable {
     func exportTeachers(req: Request) async throws -> Response {
         var filter = try RegistryAPI.teacherFilter(req)
         if req.query[String.self, at: "due"] == "1" {
-            filter.dueOn = RotationRule.nextRound(after: CivilDate.today(req.application.clock.now()))
+            filter.dueOn = RotationRules.nextRound(after: CivilDate.today(req.application.clock.now()))
         }
         let table = try await RegistryService(req).exportTeachers(filter: filter)
         return try Self.download(table, name: "教师名册", req: req)
@@ -397,7 +403,7 @@ public struct RegistryPages: Sendable {
         let actor = try req.requireActor()
         let full = service.seesFull(t)
         let today = CivilDate.today(req.application.clock.now())
-        let page = TeacherDetailPage(layout: req.layout("", title: full ? t.name : Masking.name(t.name)), teacher: Self.item(t, service: service, today: today), raw: t,
+        let page = TeacherDetailPage(layout: req.layout("", title: full ? t.name : Masking.name(t.name)), teacher: Self.item(t, service: service, today: today, rules: try await service.rotationRules()), raw: t,
                                      birthDate: full ? t.birthDate : String(t.birthDate.prefix(4)), phone: full ? (t.phone ?? "") : (t.phone.map(Masking.phone) ?? ""),
                                      stagePart: t.stagePart ?? "", transfers: try await service.transfers(teacherId: t.id),
                                      canEdit: actor.can(.teachersWrite) && actor.covers(schoolId: t.schoolId, districtId: t.districtId))
@@ -476,16 +482,16 @@ public struct RegistryPages: Sendable {
         let actor = try req.requireActor()
         try actor.require(.teachersWrite)
         let values = ["schoolId": actor.schoolId.map(String.init) ?? (req.query[String.self, at: "school"] ?? ""), "title": "none", "backbone": "none", "putonghua": "2B", "education": "bachelor"]
-        return try await teacherForm(req: req, action: "/teachers/new", values: values, errors: [:], isNew: true, cancel: "/teachers")
+        return try await teacherForm(req: req, action: RegistryRoute.teacherNew.path(), values: values, errors: [:], isNew: true, cancel: RegistryRoute.teachers.path())
     }
 
     func createTeacher(req: Request) async throws -> Response {
         let b = try req.content.decode(TeacherFormBody.self)
         do {
             let t = try await RegistryService(req).createTeacher(try Self.draft(b))
-            return req.redirect(to: "/teachers/\(t.id)", flash: L10n.text("flash.saved", req.uiLocale))
+            return req.redirect(to: RegistryRoute.teacher.path(t.id), flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return try await teacherForm(req: req, action: "/teachers/new", values: Self.values(b), errors: e.fieldMessages(req.uiLocale), isNew: true, cancel: "/teachers", status: e.formStatus)
+            return try await teacherForm(req: req, action: RegistryRoute.teacherNew.path(), values: Self.values(b), errors: e.fieldMessages(req.uiLocale), isNew: true, cancel: RegistryRoute.teachers.path(), status: e.formStatus)
         }
     }
 
@@ -494,7 +500,7 @@ public struct RegistryPages: Sendable {
         let t = try await RegistryService(req).teacher(id: try req.intParameter("id"))
         let values = ["name": t.name, "residentId": t.residentId, "schoolId": String(t.schoolId), "subjects": t.subjects, "education": t.education, "putonghua": t.putonghua,
                       "title": t.title, "backbone": t.backbone, "schoolSince": t.schoolSince, "stagePart": t.stagePart ?? "", "phone": t.phone ?? "", "version": String(t.version)]
-        return try await teacherForm(req: req, action: "/teachers/\(t.id)/edit", values: values, errors: [:], isNew: false, cancel: "/teachers/\(t.id)")
+        return try await teacherForm(req: req, action: RegistryRoute.teacherEdit.path(t.id), values: values, errors: [:], isNew: false, cancel: RegistryRoute.teacher.path(t.id))
     }
 
     func updateTeacher(req: Request) async throws -> Response {
@@ -502,9 +508,9 @@ public struct RegistryPages: Sendable {
         let b = try req.content.decode(TeacherFormBody.self)
         do {
             _ = try await RegistryService(req).updateTeacher(id: id, try Self.draft(b), version: b.version ?? -1)
-            return req.redirect(to: "/teachers/\(id)", flash: L10n.text("flash.saved", req.uiLocale))
+            return req.redirect(to: RegistryRoute.teacher.path(id), flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return try await teacherForm(req: req, action: "/teachers/\(id)/edit", values: Self.values(b), errors: e.fieldMessages(req.uiLocale), isNew: false, cancel: "/teachers/\(id)", status: e.formStatus)
+            return try await teacherForm(req: req, action: RegistryRoute.teacherEdit.path(id), values: Self.values(b), errors: e.fieldMessages(req.uiLocale), isNew: false, cancel: RegistryRoute.teacher.path(id), status: e.formStatus)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Registry
 import XuequCore
 import XuequKit
 @testable import Balance

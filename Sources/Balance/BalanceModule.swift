@@ -1,0 +1,47 @@
+import Fluent
+import Foundation
+import XuequCore
+import XuequKit
+
+extension Permission {
+    public static let balanceRead: Permission = "balance:read"
+    /// Balance rules, and recording a year's teacher figures.
+    public static let balanceRulesWrite: Permission = "balance:rules:write"
+    public static let equityWrite: Permission = "balance:equity:write"
+    public static let aidRead: Permission = "balance:aid:read"
+    public static let aidWrite: Permission = "balance:aid:write"
+}
+
+/// 义务教育均衡: difference coefficients, school checks, what-if, equity and student aid.
+public struct BalanceModule: XuequModule {
+    public init() {}
+    public let name = "balance"
+
+    public var migrations: [any Migration] { [CreateBalance()] }
+
+    public var grants: Grants {
+        Grants([
+            .bureauAdmin: [.balanceRead, .balanceRulesWrite, .equityWrite, .aidRead, .aidWrite],
+            .districtAdmin: [.balanceRead, .aidRead, .aidWrite],
+            .schoolAdmin: [.balanceRead, .aidRead, .aidWrite],
+        ])
+    }
+
+    public var strings: [String: (String, String)] { BalanceStrings.table }
+    public var routeNames: [any RouteName.Type] { [BalanceRoute.self, BalanceAPIRoute.self] }
+    public var viewsDirectory: String? { Bundle.module.url(forResource: "Views", withExtension: nil)?.path }
+
+    public var navigation: [NavEntry] {
+        [NavEntry(key: "nav.balance", route: BalanceRoute.dashboard) { $0.can(.balanceRead) }]
+    }
+
+    public func routes(_ r: ModuleRoutes) {
+        BalanceAPI().register(r.api)
+        BalancePages().register(r.pages)
+    }
+
+    public func seedDemo(_ demo: DemoContext) async throws {
+        guard demo.isCounty else { return }
+        try await demo.gate.transaction(on: demo.db) { tx in try await BalanceDemo.seed(on: tx, today: demo.today, now: demo.now) }
+    }
+}

@@ -1,0 +1,188 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+import XuequCore
+import XuequKit
+
+extension Permission {
+    public static let registryRead: Permission = "registry:read"
+    public static let districtsWrite: Permission = "registry:districts:write"
+    public static let schoolsWrite: Permission = "registry:schools:write"
+    public static let schoolsMerge: Permission = "registry:schools:merge"
+    public static let schoolsImport: Permission = "registry:schools:import"
+    public static let teachersWrite: Permission = "registry:teachers:write"
+    public static let teachersImport: Permission = "registry:teachers:import"
+    public static let conditionsWrite: Permission = "registry:conditions:write"
+    public static let registryExport: Permission = "registry:export"
+    /// The list of districts as a page (a teacher reads their own school, not the county's map).
+    public static let districtsBrowse: Permission = "registry:districts:browse"
+}
+
+/// 学区、学校、教师: the registry every other module builds on.
+public struct RegistryModule: XuequModule {
+    public init() {}
+    public let name = "registry"
+
+    public var migrations: [any Migration] { [CreateRegistry(), CreateTeacherTallies(), CreateRotationRules()] }
+
+    public var grants: Grants {
+        let all: Set<Permission> = [.registryRead, .districtsBrowse, .districtsWrite, .schoolsWrite, .schoolsMerge, .schoolsImport,
+                                    .teachersWrite, .teachersImport, .conditionsWrite, .registryExport]
+        return Grants([
+            .bureauAdmin: all,
+            .districtAdmin: [.registryRead, .districtsBrowse, .schoolsWrite, .teachersWrite, .teachersImport, .schoolsMerge,
+                             .conditionsWrite, .registryExport],
+            .schoolAdmin: [.registryRead, .districtsBrowse, .teachersWrite, .teachersImport, .conditionsWrite, .registryExport],
+            .teacher: [.registryRead],
+        ])
+    }
+
+    public var strings: [String: (String, String)] { RegistryStrings.table }
+    public var vocabularies: [String: Vocab.Labeler] {
+        ["transfer": { raw, locale in L10n.text("transfer.reason.\(raw)", locale) }]
+    }
+    public var routeNames: [any RouteName.Type] { [RegistryRoute.self, RegistryAPIRoute.self] }
+    public var viewsDirectory: String? { Bundle.module.url(forResource: "Views", withExtension: nil)?.path }
+
+    public var navigation: [NavEntry] {
+        [
+            NavEntry(key: "nav.districts", route: RegistryRoute.districts) { $0.can(.districtsBrowse) },
+            NavEntry(key: "nav.schools", route: RegistryRoute.schools) { $0.can(.registryRead) },
+            NavEntry(key: "nav.teachers", route: RegistryRoute.teachers) { $0.can(.registryRead) },
+            NavEntry(key: "nav.imports", route: RegistryRoute.imports) { $0.can(.teachersImport) },
+        ]
+    }
+
+    public func routes(_ r: ModuleRoutes) {
+        RegistryAPI().register(r.api)
+        RegistryPages().register(r.pages)
+    }
+
+    /// A teacher's scope follows the teacher's record (moved, or moved by a merger); a school
+    /// administrator's district follows the school's.
+    public func resolve(scope: Scope, role: Role, on db: any Database) async throws -> Scope {
+        switch scope {
+        case .teacher(let t, _, _):
+            guard let row = try await RegistryStore.teacher(id: t, on: db) else { return .nothing }
+            return .teacher(id: t, school: row.schoolId, district: row.districtId)
+        case .school(let s, _):
+            guard let row = try await RegistryStore.school(id: s, on: db) else { return .nothing }
+            return .school(id: s, district: row.districtId)
+        default:
+            return scope
+        }
+    }
+
+    /// District administrators name a district; school administrators a school by its code;
+    /// teachers their own record by resident ID.
+    public func accountScope(for role: Role, fields: [String: String], errors e: inout FieldErrors, on db: any Database) async throws -> AccountScope? {
+        switch role.scopeKind {
+        case .district:
+            if let d = fields["districtId"].flatMap({ Int($0) }), try await RegistryStore.district(id: d, on: db) != nil { return AccountScope(districtId: d) }
+            e.add("districtId", "请选择学区", "choose a district")
+        case .school:
+            let code = (fields["schoolCode"] ?? "").trimmingCharacters(in: .whitespaces)
+            if let s = try await RegistryStore.schools(codes: [code], on: db)[code] { return AccountScope(districtId: s.districtId, schoolId: s.id) }
+            e.add("schoolCode", "学校代码不存在", "no school with this code")
+        case .teacher:
+            let rid = (fields["teacherResidentId"] ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+            if let tid = try await RegistryStore.existingResidentIDs([rid], on: db)[rid], let t = try await RegistryStore.teacher(id: tid, on: db) {
+                return AccountScope(districtId: t.districtId, schoolId: t.schoolId, teacherId: t.id)
+            }
+            e.add("teacherResidentId", "未找到该身份证号的在册教师", "no registered teacher with this resident ID")
+        default:
+            return nil
+        }
+        return AccountScope()
+    }
+
+    public func accountScopeFields(_ scope: AccountScope, on db: any Database) async throws -> [String: String] {
+        var out: [String: String] = [:]
+        if let d = scope.districtId { out["districtId"] = String(d) }
+        if let s = scope.schoolId, let school = try await RegistryStore.school(id: s, on: db) { out["schoolCode"] = school.code }
+        if let t = scope.teacherId, let teacher = try await RegistryStore.teacher(id: t, on: db) { out["teacherResidentId"] = teacher.residentId }
+        return out
+    }
+
+    public func accountScopeNames(_ scopes: [AccountScope], on db: any Database) async throws -> [AccountScope: String] {
+        let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: db, scope: .county).map { ($0.id, $0.name) })
+        var out: [AccountScope: String] = [:]
+        for s in scopes {
+            if let id = s.schoolId { out[s] = try await RegistryStore.school(id: id, on: db)?.name }
+            else if let d = s.districtId { out[s] = districts[d] }
+        }
+        return out
+    }
+
+    public func accountScopeOptions(on db: any Database) async throws -> [String: [SelectOption]] {
+        ["districtId": try await RegistryStore.districtRows(on: db, scope: .county).map { SelectOption(value: String($0.id), label: $0.name, selected: false) }]
+    }
+
+    public func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution {
+        guard actor.can(.registryRead) else { return HomeContribution() }
+        return try await RegistryHome(RegistryService(context), actor: actor, locale: context.locale).contribution()
+    }
+
+    public func seedDemo(_ demo: DemoContext) async throws {
+        try await RegistryDemo(scale: RegistryDemo.scale(counties: demo.counties), today: demo.today, progress: demo.progress).seed(demo)
+    }
+}
+
+/// The registry's figures and tasks on the home page.
+struct RegistryHome {
+    let service: RegistryService
+    let actor: Actor
+    let locale: UILocale
+    init(_ service: RegistryService, actor: Actor, locale: UILocale) { self.service = service; self.actor = actor; self.locale = locale }
+
+    func t(_ k: String, _ args: String...) -> String { L10n.text(k, locale, args: args) }
+
+    func contribution() async throws -> HomeContribution {
+        var out = HomeContribution()
+        let today = service.today
+        // Plain rows and one SUM: the per-district counts cost a scan of every teacher at province scale.
+        let districts = try await service.districtRows()
+        if case .district = actor.scope, let d = districts.first { out.scopeName = d.name }
+        let ownSchool = try await actor.schoolId.asyncMap { try? await service.school(id: $0) } ?? nil
+        if let s = ownSchool { out.scopeName = s.name }
+        let rules = try await RotationRulesStore.inForce(on: today, db: service.db)
+        let round = RotationRules.nextRound(after: today)
+        if let tid = actor.teacherId {
+            // A teacher's home is their own record.
+            guard let me = try? await service.teacher(id: tid) else { return out }
+            out.tasks.append(HomeTask(title: t("home.task.record"), detail: t("home.task.record.detail", me.schoolName ?? "", me.schoolSince),
+                                      href: RegistryRoute.teacher.path(tid)))
+            let years = me.yearsAtSchool(on: round)
+            if years >= rules.yearsAtSchool {
+                out.tasks.append(HomeTask(title: t("home.task.selfdue", String(rules.yearsAtSchool)),
+                                          detail: t("home.task.selfdue.detail", String(years), round.description), href: RegistryRoute.teacher.path(tid)))
+            }
+            return out
+        }
+        let schools = try await service.schools(filter: SchoolFilter(status: .active), page: PageSpec(page: 1, per: 1))
+        let teachers = try await service.teachers(filter: TeacherFilter(), page: PageSpec(page: 1, per: 1))
+        if let s = ownSchool {
+            out.stats.append(HomeStat(label: t("home.stat.teachers"), value: String(teachers.total), href: RegistryRoute.teachers.path()))
+            out.stats.append(HomeStat(label: t("home.stat.students"), value: String(s.students), href: RegistryRoute.school.path(s.id)))
+        } else {
+            if case .county = actor.scope {
+                out.stats.append(HomeStat(label: t("home.stat.districts"), value: String(districts.count), href: RegistryRoute.districts.path()))
+            }
+            out.stats.append(HomeStat(label: t("home.stat.schools"), value: String(schools.total), href: RegistryRoute.schools.path() + "?status=active"))
+            out.stats.append(HomeStat(label: t("home.stat.teachers"), value: String(teachers.total), href: RegistryRoute.teachers.path()))
+            out.stats.append(HomeStat(label: t("home.stat.students"), value: String(try await service.activeStudents()), href: nil))
+        }
+        let due = try await service.teachers(filter: TeacherFilter(dueOn: round), page: PageSpec(page: 1, per: 1)).total
+        if due > 0 {
+            out.tasks.append(HomeTask(title: t("home.task.due", String(due), String(rules.yearsAtSchool)), detail: t("home.task.due.detail", round.description),
+                                      href: RegistryRoute.teachers.path() + "?due=1"))
+        }
+        let missing = try await service.schoolsMissingConditions(year: today.year)
+        if missing > 0 {
+            let href = ownSchool.map { RegistryRoute.school.path($0.id) } ?? RegistryRoute.schools.path() + "?status=active"
+            out.tasks.append(HomeTask(title: t("home.task.conditions", String(missing), String(today.year)), detail: t("home.task.conditions.detail"), href: href))
+        }
+        return out
+    }
+}

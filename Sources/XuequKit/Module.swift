@@ -1,0 +1,274 @@
+import Fluent
+import Foundation
+import Leaf
+import Logging
+import NIOConcurrencyHelpers
+import SQLKit
+import Vapor
+import XuequCore
+
+/// One module of Xuequ (registry, balance, certification, …), plugged in at one place: the
+/// application holds a list of modules and asks each for what it brings. Nothing in XuequApp is
+/// module-specific.
+///
+/// ```swift
+/// public struct Exchange: XuequModule {
+///     public init() {}
+///     public let name = "exchange"
+///     public var migrations: [any Migration] { [CreateExchange()] }
+///     public var grants: Grants { Grants([.districtAdmin: [.exchangePlan]]) }
+///     public var strings: [String: (String, String)] { ExchangeStrings.table }
+///     public var routeNames: [any RouteName.Type] { [ExchangeRoute.self] }
+///     public var navigation: [NavEntry] { [NavEntry(key: "nav.exchange", route: ExchangeRoute.plans) { $0.can(.exchangePlan) }] }
+///     public func routes(_ r: ModuleRoutes) { ExchangePages().register(r.pages); ExchangeAPI().register(r.api) }
+/// }
+/// ```
+public protocol XuequModule: Sendable {
+    /// The module's name, as its route names are prefixed in templates (`#url("registry.school", id)`).
+    var name: String { get }
+    /// Its migrations, in order. A migration that has landed never changes.
+    var migrations: [any Migration] { get }
+    /// Which roles hold the module's permission keys.
+    var grants: Grants { get }
+    /// Its interface strings, Chinese and English.
+    var strings: [String: (String, String)] { get }
+    /// Its vocabularies for `#label(kind, raw)` beyond the kernel's.
+    var vocabularies: [String: Vocab.Labeler] { get }
+    /// Its typed routes: each registers the module's routes and builds its links.
+    var routeNames: [any RouteName.Type] { get }
+    /// Main navigation entries, each shown to actors its predicate admits.
+    var navigation: [NavEntry] { get }
+    /// The folder holding the module's Leaf templates (its bundle's `Views`).
+    var viewsDirectory: String? { get }
+    /// Registers the module's routes on the groups the platform prepared.
+    func routes(_ r: ModuleRoutes)
+    /// What the home page shows this actor from the module: figures and tasks.
+    func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution
+    /// Refines an actor's scope from the module's records when a session resumes (the registry
+    /// moves a teacher's scope with the teacher).
+    func resolve(scope: Scope, role: Role, on db: any Database) async throws -> Scope
+    /// The module's part of the demo county.
+    func seedDemo(_ demo: DemoContext) async throws
+    /// For roles whose scope names this module's records (a district, a school, a teacher): the
+    /// account's scope columns from the account form's fields, or nil when the role is not the
+    /// module's. Bad fields are added to `errors`.
+    func accountScope(for role: Role, fields: [String: String], errors: inout FieldErrors, on db: any Database) async throws -> AccountScope?
+    /// The account form's fields for stored scope columns (a school's code, a teacher's resident ID).
+    func accountScopeFields(_ scope: AccountScope, on db: any Database) async throws -> [String: String]
+    /// Short names of stored scopes, for the account list.
+    func accountScopeNames(_ scopes: [AccountScope], on db: any Database) async throws -> [AccountScope: String]
+    /// Choices the account form offers for the module's scope fields (`districtId` → districts).
+    func accountScopeOptions(on db: any Database) async throws -> [String: [SelectOption]]
+}
+
+/// An account's stored scope columns.
+public struct AccountScope: Sendable, Hashable {
+    public var districtId: Int?
+    public var schoolId: Int?
+    public var teacherId: Int?
+    public init(districtId: Int? = nil, schoolId: Int? = nil, teacherId: Int? = nil) {
+        self.districtId = districtId; self.schoolId = schoolId; self.teacherId = teacherId
+    }
+}
+
+extension XuequModule {
+    public var migrations: [any Migration] { [] }
+    public var grants: Grants { Grants() }
+    public var strings: [String: (String, String)] { [:] }
+    public var vocabularies: [String: Vocab.Labeler] { [:] }
+    public var routeNames: [any RouteName.Type] { [] }
+    public var navigation: [NavEntry] { [] }
+    public var viewsDirectory: String? { nil }
+    public func routes(_ r: ModuleRoutes) {}
+    public func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution { HomeContribution() }
+    public func resolve(scope: Scope, role: Role, on db: any Database) async throws -> Scope { scope }
+    public func seedDemo(_ demo: DemoContext) async throws {}
+    public func accountScope(for role: Role, fields: [String: String], errors: inout FieldErrors, on db: any Database) async throws -> AccountScope? { nil }
+    public func accountScopeFields(_ scope: AccountScope, on db: any Database) async throws -> [String: String] { [:] }
+    public func accountScopeNames(_ scopes: [AccountScope], on db: any Database) async throws -> [AccountScope: String] { [:] }
+    public func accountScopeOptions(on db: any Database) async throws -> [String: [SelectOption]] { [:] }
+}
+
+/// The route groups a module registers on: authentication and CSRF are already in place.
+public struct ModuleRoutes {
+    /// The root, without sessions: health checks and the like.
+    public let root: any RoutesBuilder
+    /// `/api/v1`, bearer token optional: the module's public endpoints.
+    public let openAPI: any RoutesBuilder
+    /// `/api/v1`, a signed-in actor required.
+    public let api: any RoutesBuilder
+    /// Browser pages open to everyone (public notices, certificate checks, registration).
+    public let publicPages: any RoutesBuilder
+    /// Browser pages for signed-in actors.
+    public let pages: any RoutesBuilder
+    public init(root: any RoutesBuilder, openAPI: any RoutesBuilder, api: any RoutesBuilder, publicPages: any RoutesBuilder, pages: any RoutesBuilder) {
+        self.root = root; self.openAPI = openAPI; self.api = api; self.publicPages = publicPages; self.pages = pages
+    }
+}
+
+/// What one module adds to an actor's home page.
+public struct HomeContribution: Sendable {
+    /// Replaces the generic scope line ("学区管理员") with the place's name.
+    public var scopeName: String?
+    public var stats: [HomeStat]
+    public var tasks: [HomeTask]
+    public init(scopeName: String? = nil, stats: [HomeStat] = [], tasks: [HomeTask] = []) {
+        self.scopeName = scopeName; self.stats = stats; self.tasks = tasks
+    }
+}
+
+public struct HomeStat: Encodable, Sendable {
+    public let label: String
+    public let value: String
+    public let href: String?
+    public init(label: String, value: String, href: String?) { self.label = label; self.value = value; self.href = href }
+}
+
+public struct HomeTask: Encodable, Sendable {
+    public let title: String
+    public let detail: String
+    public let href: String
+    public let urgent: Bool
+    public init(title: String, detail: String, href: String, urgent: Bool = false) {
+        self.title = title; self.detail = detail; self.href = href; self.urgent = urgent
+    }
+}
+
+// MARK: - services without a request
+
+/// What a module's service uses, without a request: database, write gate, clock, actor, logger,
+/// the audit context and the document store. A page or API handler makes one from its request
+/// (`req.context`); a command, a report or another module makes one from the application
+/// (`app.context(actor:)`).
+public struct ServiceContext: Sendable {
+    public let db: any Database
+    public let gate: WriteGate
+    public let clock: AppClock
+    public let actor: Actor?
+    public let logger: Logger
+    public let audit: AuditContext
+    public let documents: DocumentStore
+    public let locale: UILocale
+
+    public init(db: any Database, gate: WriteGate, clock: AppClock, actor: Actor?, logger: Logger, audit: AuditContext,
+                documents: DocumentStore, locale: UILocale = .zh) {
+        self.db = db; self.gate = gate; self.clock = clock; self.actor = actor; self.logger = logger; self.audit = audit
+        self.documents = documents; self.locale = locale
+    }
+
+    /// The actor, or 401.
+    public func requireActor() throws -> Actor {
+        guard let a = actor else { throw DomainError.unauthorized }
+        return a
+    }
+
+    /// Runs one all-or-nothing write through the write gate.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        try await gate.transaction(on: db, body)
+    }
+
+    public var now: Double { clock.now().timeIntervalSince1970 }
+    public var today: CivilDate { CivilDate.today(clock.now()) }
+}
+
+extension Request {
+    /// The request as a service context.
+    public var context: ServiceContext {
+        ServiceContext(db: db, gate: application.writeGate, clock: application.clock, actor: actor, logger: logger,
+                       audit: auditContext, documents: application.documents, locale: uiLocale)
+    }
+}
+
+extension Application {
+    /// A service context outside any request: for commands, reports and jobs.
+    public func context(actor: Actor?, name: String = "system") -> ServiceContext {
+        ServiceContext(db: db, gate: writeGate, clock: clock, actor: actor, logger: logger,
+                       audit: actor.map { AuditContext(actorId: $0.userId, actorName: Masking.username($0.username), requestId: "cli", address: "localhost") }
+                           ?? .system(name),
+                       documents: documents)
+    }
+}
+
+// MARK: - the modules of an application
+
+struct ModulesKey: StorageKey { typealias Value = [any XuequModule] }
+struct GrantsKey: StorageKey { typealias Value = Grants }
+
+extension Application {
+    /// The modules this application was configured with, in order.
+    public var modules: [any XuequModule] {
+        get { storage[ModulesKey.self] ?? [] }
+        set {
+            storage[ModulesKey.self] = newValue
+            storage[GrantsKey.self] = newValue.reduce(Grants()) { $0.merging($1.grants) }
+        }
+    }
+
+    /// Every module's grants, merged.
+    public var grants: Grants { storage[GrantsKey.self] ?? Grants() }
+
+    /// The actor an account acts as now: the role's keys, and the scope its columns name as the
+    /// modules resolve it today.
+    public func actor(for user: UserRow, on db: any Database) async throws -> Actor {
+        let role = user.roleValue
+        var scope = Actor.scope(for: role, userId: user.id, districtId: user.districtId, schoolId: user.schoolId, teacherId: user.teacherId)
+        for m in modules { scope = try await m.resolve(scope: scope, role: role, on: db) }
+        return Actor(userId: user.id, username: user.username, displayName: user.displayName, role: role, scope: scope,
+                     permissions: grants.permissions(of: role))
+    }
+}
+
+// MARK: - demo county
+
+/// What a module's demo seeding gets: the database and gate, a fixed date, the scale, and the
+/// accounts and facts earlier modules left for later ones (`district1`, `school1`, …).
+public final class DemoContext: @unchecked Sendable {
+    public static let password = "xuequ-demo"
+    public let app: Application
+    public let today: CivilDate
+    /// Counties to seed: 1 for the demo county, more for the province benchmark set.
+    public let counties: Int
+    /// Whether the demo accounts are to be created (not when a database already has users).
+    public let withAccounts: Bool
+    public let progress: (@Sendable (String, Int, Int) -> Void)?
+    private let lock = NIOLock()
+    private var ids: [String: Int] = [:]
+    private var hash: String?
+
+    public init(app: Application, today: CivilDate, counties: Int = 1, withAccounts: Bool = true,
+                progress: (@Sendable (String, Int, Int) -> Void)? = nil) {
+        self.app = app; self.today = today; self.counties = counties; self.withAccounts = withAccounts; self.progress = progress
+    }
+
+    public var db: any Database { app.db }
+    public var gate: WriteGate { app.writeGate }
+    /// Seeding happens "at" midnight of the fixed date, so two runs give the same rows.
+    public var now: Double { Double(today.daysSinceEpoch) * 86400 }
+    /// Only the demo county gets the modules' histories; the province set is registry only.
+    public var isCounty: Bool { counties == 1 }
+
+    /// A fact an earlier module recorded (an id), e.g. `school1`.
+    public subscript(_ key: String) -> Int? {
+        get { lock.withLock { ids[key] } }
+        set { lock.withLock { ids[key] = newValue } }
+    }
+
+    /// Creates demo accounts with the demo password; each id is recorded under its username.
+    public func addAccounts(_ users: [Accounts.NewUser]) async throws {
+        guard withAccounts else { return }
+        let existing = lock.withLock { hash }
+        let h: String
+        if let existing { h = existing } else {
+            h = try await Accounts.hashPassword(Self.password, app: app)
+            lock.withLock { hash = h }
+        }
+        let date = Date(timeIntervalSince1970: now)
+        let made = try await gate.transaction(on: db) { tx -> [String: Int] in
+            var out: [String: Int] = [:]
+            for u in users { out[u.username] = try await Accounts.insertUser(u, passwordHash: h, on: tx, now: date) }
+            try await Audit.record(on: tx, .system("seed"), action: "seed.accounts", entity: "user", entityId: "-", summary: "\(users.count) demo accounts")
+            return out
+        }
+        lock.withLock { ids.merge(made) { _, b in b } }
+    }
+}

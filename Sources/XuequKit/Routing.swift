@@ -1,0 +1,114 @@
+import Foundation
+import Leaf
+import Vapor
+import XuequCore
+
+/// A module's typed routes: one enum whose raw values are path patterns (`"schools/:id/edit"`).
+/// The same case registers the route (`r.get(RegistryRoute.school, use: …)`) and builds its links
+/// (`RegistryRoute.school.path(id)`, or `#url("registry.school", id)` in a template), so no path is
+/// written twice.
+public protocol RouteName: RawRepresentable, CaseIterable, Sendable where RawValue == String {
+    /// The name templates use before the case name: `registry` in `#url("registry.school", 3)`.
+    static var module: String { get }
+    /// What the routes hang under: "" for pages, "api/v1" for the JSON API.
+    static var prefix: String { get }
+}
+
+extension RouteName {
+    public static var prefix: String { "" }
+
+    /// The full pattern from the root, without the leading slash.
+    public var pattern: String { Self.prefix.isEmpty ? rawValue : rawValue.isEmpty ? Self.prefix : Self.prefix + "/" + rawValue }
+
+    /// The name a template uses: `module.case`.
+    public var linkName: String { Self.module + "." + String(describing: self) }
+
+    /// Path components for registering, relative to the group the module was handed.
+    public var components: [PathComponent] {
+        rawValue.split(separator: "/").map { $0.hasPrefix(":") ? .parameter(String($0.dropFirst())) : .constant(String($0)) }
+    }
+
+    /// Makes the routes' names known to `#url` in templates.
+    public static func registerLinks() { Links.register(Self.self) }
+
+    /// The link, with the pattern's parameters filled in order.
+    public func path(_ arguments: any CustomStringConvertible...) -> String {
+        Links.fill(pattern, arguments.map { $0.description })
+    }
+}
+
+extension RoutesBuilder {
+    @discardableResult
+    public func get<R: RouteName, Out: AsyncResponseEncodable>(_ route: R, use closure: @escaping @Sendable (Request) async throws -> Out) -> Route {
+        on(.GET, route.components, use: closure)
+    }
+    @discardableResult
+    public func post<R: RouteName, Out: AsyncResponseEncodable>(_ route: R, use closure: @escaping @Sendable (Request) async throws -> Out) -> Route {
+        on(.POST, route.components, use: closure)
+    }
+    @discardableResult
+    public func put<R: RouteName, Out: AsyncResponseEncodable>(_ route: R, use closure: @escaping @Sendable (Request) async throws -> Out) -> Route {
+        on(.PUT, route.components, use: closure)
+    }
+    @discardableResult
+    public func delete<R: RouteName, Out: AsyncResponseEncodable>(_ route: R, use closure: @escaping @Sendable (Request) async throws -> Out) -> Route {
+        on(.DELETE, route.components, use: closure)
+    }
+    @discardableResult
+    public func on<R: RouteName, Out: AsyncResponseEncodable>(_ method: HTTPMethod, _ route: R, body: HTTPBodyStreamStrategy = .collect,
+                                                              use closure: @escaping @Sendable (Request) async throws -> Out) -> Route {
+        on(method, route.components, body: body, use: closure)
+    }
+}
+
+/// Every module's route names, for `#url` in templates.
+public enum Links {
+    /// Adds a module's routes (idempotent: every test builds its own application).
+    public static func register<R: RouteName>(_ type: R.Type) {
+        let entries = R.allCases.map { ($0.linkName, $0.pattern) }
+        lock.lock(); defer { lock.unlock() }
+        for (k, v) in entries { table[k] = v }
+    }
+
+    /// The pattern of a route name, if there is one.
+    public static func pattern(_ name: String) -> String? {
+        lock.lock(); defer { lock.unlock() }
+        return table[name]
+    }
+
+    /// `/schools/:id/edit` with `["3"]` → `/schools/3/edit`. Arguments are percent-encoded as path
+    /// segments.
+    static func fill(_ pattern: String, _ arguments: [String]) -> String {
+        var args = arguments.makeIterator()
+        let parts = pattern.split(separator: "/", omittingEmptySubsequences: false).map { part -> String in
+            guard part.hasPrefix(":") else { return String(part) }
+            let v = args.next() ?? ""
+            return v.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? v
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var table: [String: String] = [:]
+}
+
+/// `#url("registry.school", s.id)` in templates: the link of a typed route. An unknown name is a
+/// rendering error, so a broken link fails the page's test instead of reaching a user.
+public struct URLTag: LeafTag {
+    public init() {}
+    public func render(_ ctx: LeafContext) throws -> LeafData {
+        guard let name = ctx.parameters.first?.string else { throw LinkError(message: "#url needs a route name") }
+        guard let pattern = Links.pattern(name) else { throw LinkError(message: "#url: no route named \(name)") }
+        let args = ctx.parameters.dropFirst().map { p -> String in
+            if let i = p.int { return String(i) }
+            return p.string ?? ""
+        }
+        return .string(Links.fill(pattern, args))
+    }
+}
+
+/// A template asked for a link that does not exist.
+public struct LinkError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

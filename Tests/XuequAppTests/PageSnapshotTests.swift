@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+@testable import XuequApp
+
+/// The main pages as a person sees them, as committed HTML (`Snapshots/pages/…`). A change to a
+/// template or a page model shows up as a diff to review; record the new pages with
+/// `XUEQU_RECORD_SNAPSHOTS=1 swift test --filter PageSnapshot` and commit them with the change.
+@Suite("Page snapshots")
+struct PageSnapshotTests {
+    struct Page: Sendable, CustomStringConvertible {
+        let name: String
+        let user: String?
+        let path: @Sendable (Fixture) -> String
+        var description: String { name }
+    }
+
+    static let pages: [Page] = [
+        Page(name: "login", user: nil) { _ in "/login" },
+        Page(name: "home-bureau", user: "admin") { _ in "/" },
+        Page(name: "home-district", user: "d1") { _ in "/" },
+        Page(name: "home-teacher", user: "t1") { _ in "/" },
+        Page(name: "districts", user: "admin") { _ in "/districts" },
+        Page(name: "schools", user: "admin") { _ in "/schools" },
+        Page(name: "school", user: "d1") { f in "/schools/\(f.schools["T0002"]!)" },
+        Page(name: "teachers-school", user: "s1") { _ in "/teachers" },
+        Page(name: "teacher-self", user: "t1") { f in "/teachers/\(f.teachers["甲"]!)" },
+        Page(name: "balance", user: "admin") { _ in "/balance" },
+        Page(name: "certification-reviewer", user: "reviewer") { _ in "/certification" },
+        Page(name: "certification-applicant", user: "applicant") { _ in "/certification" },
+        Page(name: "users", user: "admin") { _ in "/admin/users" },
+    ]
+
+    @Test("renders as committed", arguments: pages)
+    func page(_ page: Page) async throws {
+        try await withApp(.sqlite) { app, f in
+            var h = HTTPHeaders()
+            if let user = page.user { h.cookie = try await AuthTests.browserLogin(app, user) }
+            let res = try await app.testing().sendRequest(.GET, page.path(f), headers: h)
+            #expect(res.status == .ok)
+            let html = Self.normalised(res.text)
+            let file = Snapshot.url("pages/\(page.name).html")
+            if Snapshot.recording {
+                try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try html.write(to: file, atomically: true, encoding: .utf8)
+                return
+            }
+            let committed = try String(contentsOf: file, encoding: .utf8)
+            #expect(html == committed, "\(page.name) differs from its snapshot: \(Snapshot.firstDifference(html, committed))")
+        }
+    }
+
+    /// Drops what differs between runs: CSRF tokens.
+    static func normalised(_ html: String) -> String {
+        html.replacingOccurrences(of: #"name="_csrf" value="[^"]*""#, with: #"name="_csrf" value="…""#, options: .regularExpression)
+            .replacingOccurrences(of: #"<meta name="csrf-token" content="[^"]*">"#, with: #"<meta name="csrf-token" content="…">"#, options: .regularExpression)
+    }
+}
