@@ -121,7 +121,6 @@ let package = Package(
         ),
         .testTarget(
             name: "XuequAppTests",
-            exclude: ["Snapshots", "Fixtures/make_fixtures.py"],
             dependencies: [
                 "XuequApp",
                 "XuequKit",
@@ -131,6 +130,7 @@ let package = Package(
                 "XuequCore",
                 .product(name: "VaporTesting", package: "vapor"),
             ],
+            exclude: ["Snapshots", "Fixtures/make_fixtures.py"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -35,6 +35,13 @@ public enum DatedRules {
             .values(SQLBind(effectiveFrom.description), SQLBind(String(decoding: try enc.encode(rules), as: UTF8.self)), SQLBind(note), SQLBind(by), SQLBind(now)).run()
     }
 
+    /// Inserts a version as the literal JSON a migration landed with: a migration's seed must
+    /// not follow today's types.
+    public static func insertFrozen(json: String, effectiveFrom: String, note: String, by: String, into table: String, on db: any Database, now: Double) async throws {
+        try await db.sql.insert(into: table).columns("effective_from", "rules", "note", "created_by", "created_at")
+            .values(SQLBind(effectiveFrom), SQLBind(json), SQLBind(note), SQLBind(by), SQLBind(now)).run()
+    }
+
     struct Row: Decodable { let id: Int; let effectiveFrom: String; let rules: String; let note: String; let createdBy: String; let createdAt: Double }
     static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
 

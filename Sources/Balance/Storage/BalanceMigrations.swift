@@ -40,9 +40,13 @@ public struct CreateBalance: AsyncMigration {
         try await database.sql.raw("CREATE INDEX student_aid_school ON student_aid (school_id, year)").run()
         try await database.sql.raw("CREATE INDEX student_aid_district ON student_aid (district_id, year)").run()
         try await database.sql.raw("CREATE INDEX student_aid_year ON student_aid (year, stage)").run()
-        // The state's defaults, so a new county computes from the first day.
-        try await BalanceStore.insertRules(.national, note: "国家标准(2012基本均衡、2017优质均衡)", by: "system", on: database, now: 0)
+        // The state's defaults, so a new county computes from the first day: `BalanceRules.national`
+        // as it was encoded when this migration landed.
+        try await DatedRules.insertFrozen(json: Self.nationalRules, effectiveFrom: "2017-04-26", note: "国家标准(2012基本均衡、2017优质均衡)",
+                                          by: "system", into: "balance_rules", on: database, now: 0)
     }
+
+    static let nationalRules = #"{"basicLimit":{"junior":0.55,"primary":0.65},"effectiveFrom":"2017-04-26","juniorWeight":1.1,"qualityFloorShare":0.85,"qualityLimit":{"junior":0.45,"primary":0.5},"qualityMinimumMet":6,"qualityStandards":{"above_required_education_per_100":{"junior":5.3,"primary":4.2},"backbone_per_100":{"junior":1,"primary":1},"equipment_value":{"junior":2500,"primary":2000},"floor_area":{"junior":5.8,"primary":4.5},"multimedia_per_100":{"junior":2.4,"primary":2.3},"pe_art_per_100":{"junior":0.9,"primary":0.9},"sports_area":{"junior":10.2,"primary":7.5}},"qualityTeachingPointMinimum":50,"requiredEducationJunior":"bachelor","requiredEducationPrimary":"junior_college","seniorWeight":1.2,"twelveYearWeights":[1,1.1,1.32]}"#
 
     public func revert(on database: any Database) async throws {
         for t in ["student_aid", "equity_figures", "balance_rules"] { try await database.schema(t).delete() }

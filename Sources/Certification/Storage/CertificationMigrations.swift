@@ -137,9 +137,12 @@ public struct CreateCertification: AsyncMigration {
             "CREATE INDEX cert_bars_resident ON cert_bars (resident_id)",
             "CREATE INDEX certificates_number ON certificates (number, name)",
         ] { try await database.sql.raw("\(unsafeRaw: stmt)").run() }
-        try await DatedRules.insert(EligibilityRules.national, effectiveFrom: EligibilityRules.national.effectiveFrom, note: "国家规定(教师法第十一条、普通话等级要求)",
-                                    by: "system", into: "cert_rules", on: database, now: 0)
+        // `EligibilityRules.national` as it was encoded when this migration landed.
+        try await DatedRules.insertFrozen(json: Self.nationalRules, effectiveFrom: "2015-01-01", note: "国家规定(教师法第十一条、普通话等级要求)",
+                                          by: "system", into: "cert_rules", on: database, now: 0)
     }
+
+    static let nationalRules = #"{"abilityPanelMinimum":3,"abilityPassMark":60,"educationMinimum":{"junior":"junior_college","kindergarten":"secondary","primary":"secondary","senior":"bachelor","vocational":"bachelor","vocational_practice":"secondary"},"effectiveFrom":"2015-01-01","examValidityYears":3,"exemptionAllowed":false,"putonghuaMinimum":"2B","putonghuaMinimumChinese":"2A"}"#
 
     public func revert(on database: any Database) async throws {
         for t in ["cert_bars", "certificates", "cert_serials", "cert_objections", "cert_notice_entries", "cert_notices", "archive_folders",
@@ -179,17 +182,21 @@ public struct CreateCertificationDocuments: AsyncMigration {
             .unique(on: "application_id", "expert_id")
             .create()
         try await database.sql.raw("ALTER TABLE cert_applications ADD COLUMN state_since DOUBLE PRECISION").run()
-        for s in CertStateTimes.tracked {
-            try await database.sql.raw("ALTER TABLE cert_applications ADD COLUMN \(unsafeRaw: CertStateTimes.column(s)) DOUBLE PRECISION NOT NULL DEFAULT 0").run()
+        // The tracked states when this migration landed (`CertStateTimes.tracked` then), frozen.
+        for column in Self.stateColumns {
+            try await database.sql.raw("ALTER TABLE cert_applications ADD COLUMN \(unsafeRaw: column) DOUBLE PRECISION NOT NULL DEFAULT 0").run()
         }
         // The statistics read only these columns: a covering index lets them scan the index, not
         // the table's wide rows (300,000 applications in well under a second).
         try await database.sql.raw("""
             CREATE INDEX cert_applications_figures ON cert_applications (window_id, state, type, reason_code, submitted_at, decided_at, state_since, updated_at, \
-            \(unsafeRaw: CertStateTimes.tracked.map(CertStateTimes.column).joined(separator: ", ")))
+            \(unsafeRaw: Self.stateColumns.joined(separator: ", ")))
             """).run()
-        try await CertStateTimes.rebuild(on: database)
+        try await CertStateTimes.rebuild(on: database, states: Self.stateColumns.map { String($0.dropFirst("secs_".count)) })
     }
+
+    static let stateColumns = ["secs_submitted", "secs_deficient", "secs_accepted", "secs_ability_test", "secs_review", "secs_forwarded",
+                               "secs_approved", "secs_noticed"]
 
     public func revert(on database: any Database) async throws {
         try await database.schema("cert_ability_scores").delete()
@@ -213,7 +220,8 @@ public enum CertStateTimes {
 
     /// Recomputes every application's times from its history (for rows written before the columns
     /// existed, and for the demo, which writes history directly).
-    public static func rebuild(on db: any Database, window: Int? = nil) async throws {
+    /// `states` are the tracked states' raw values (a migration passes the ones it landed with).
+    public static func rebuild(on db: any Database, window: Int? = nil, states: [String] = tracked.map(\.rawValue)) async throws {
         struct H: Decodable { let applicationId: Int; let toState: String; let at: Double }
         let filter: SQLQueryString = window.map { "WHERE h.application_id IN (SELECT id FROM cert_applications WHERE window_id = \(bind: $0))" } ?? ""
         let rows = try await db.sql.raw("SELECT h.application_id, h.to_state, h.at FROM cert_history h \(filter) ORDER BY h.application_id, h.id")
@@ -221,16 +229,16 @@ public enum CertStateTimes {
         var i = 0
         while i < rows.count {
             let id = rows[i].applicationId
-            var secs: [CertState: Double] = [:]
+            var secs: [String: Double] = [:]
             var j = i
             while j < rows.count, rows[j].applicationId == id {
-                if j + 1 < rows.count, rows[j + 1].applicationId == id, let s = CertState(rawValue: rows[j].toState), tracked.contains(s) {
-                    secs[s, default: 0] += max(0, rows[j + 1].at - rows[j].at)
+                if j + 1 < rows.count, rows[j + 1].applicationId == id, states.contains(rows[j].toState) {
+                    secs[rows[j].toState, default: 0] += max(0, rows[j + 1].at - rows[j].at)
                 }
                 j += 1
             }
             var sets: [String] = ["state_since = \(rows[j - 1].at)"]
-            for s in tracked { sets.append("\(column(s)) = \(secs[s] ?? 0)") }
+            for s in states { sets.append("secs_\(s) = \(secs[s] ?? 0)") }
             try await db.sql.raw("UPDATE cert_applications SET \(unsafeRaw: sets.joined(separator: ", ")) WHERE id = \(bind: id)").run()
             i = j
         }

@@ -12,6 +12,8 @@ public struct CreateTeacherTallies: AsyncMigration {
     public init() {}
     public var name: String { "011_CreateTeacherTallies" }
 
+    /// The count columns, as the runtime queries name them. They match the frozen table below;
+    /// a new education level needs a migration that adds its column.
     static let countColumns = ["total"] + Education.allCases.map { "edu_\($0.rawValue)" } + ["intermediate_plus", "backbone_county_plus", "pe_art"]
 
     /// The count expressions of one teacher row (`NEW`, `OLD` or a table alias), in `countColumns` order.
@@ -24,48 +26,104 @@ public struct CreateTeacherTallies: AsyncMigration {
                peArt]
     }
 
-    static func upsert(_ row: String, sign: String) -> String {
-        let cols = countColumns.joined(separator: ", ")
-        let values = countExpressions(row).map { "\(sign)(\($0))" }.joined(separator: ", ")
-        let sets = countColumns.map { "\($0) = teacher_tallies.\($0) + excluded.\($0)" }.joined(separator: ", ")
-        return "INSERT INTO teacher_tallies (school_id, part, \(cols)) VALUES (\(row).school_id, COALESCE(\(row).stage_part, ''), \(values)) ON CONFLICT (school_id, part) DO UPDATE SET \(sets)"
-    }
-
-    static func table(_ name: String, year: Bool) -> String {
-        let cols = countColumns.map { "\($0) INTEGER NOT NULL" }.joined(separator: ", ")
-        return "CREATE TABLE \(name) (\(year ? "year INTEGER NOT NULL, " : "")school_id INTEGER NOT NULL, part TEXT NOT NULL, \(cols), PRIMARY KEY (\(year ? "year, " : "")school_id, part))"
-    }
+    // The statements this migration ran when it landed, frozen as the literals they were (they
+    // were generated from `Education.allCases` and the count expressions; a new education level
+    // or count is a new migration, not a change here).
+    static let tallyTable = """
+        CREATE TABLE teacher_tallies (school_id INTEGER NOT NULL, part TEXT NOT NULL, total INTEGER NOT \
+        NULL, edu_high_school INTEGER NOT NULL, edu_secondary INTEGER NOT NULL, edu_junior_college INTEGER \
+        NOT NULL, edu_bachelor INTEGER NOT NULL, edu_master INTEGER NOT NULL, edu_doctor INTEGER NOT NULL, \
+        intermediate_plus INTEGER NOT NULL, backbone_county_plus INTEGER NOT NULL, pe_art INTEGER NOT NULL, \
+        PRIMARY KEY (school_id, part))
+        """
+    static let snapshotTable = """
+        CREATE TABLE teacher_tally_snapshots (year INTEGER NOT NULL, school_id INTEGER NOT NULL, part TEXT \
+        NOT NULL, total INTEGER NOT NULL, edu_high_school INTEGER NOT NULL, edu_secondary INTEGER NOT NULL, \
+        edu_junior_college INTEGER NOT NULL, edu_bachelor INTEGER NOT NULL, edu_master INTEGER NOT NULL, \
+        edu_doctor INTEGER NOT NULL, intermediate_plus INTEGER NOT NULL, backbone_county_plus INTEGER NOT \
+        NULL, pe_art INTEGER NOT NULL, PRIMARY KEY (year, school_id, part))
+        """
+    static let addNew = """
+        INSERT INTO teacher_tallies (school_id, part, total, edu_high_school, edu_secondary, \
+        edu_junior_college, edu_bachelor, edu_master, edu_doctor, intermediate_plus, backbone_county_plus, \
+        pe_art) VALUES (NEW.school_id, COALESCE(NEW.stage_part, ''), +(1), +(CASE WHEN NEW.education = \
+        'high_school' THEN 1 ELSE 0 END), +(CASE WHEN NEW.education = 'secondary' THEN 1 ELSE 0 END), +(CASE \
+        WHEN NEW.education = 'junior_college' THEN 1 ELSE 0 END), +(CASE WHEN NEW.education = 'bachelor' \
+        THEN 1 ELSE 0 END), +(CASE WHEN NEW.education = 'master' THEN 1 ELSE 0 END), +(CASE WHEN \
+        NEW.education = 'doctor' THEN 1 ELSE 0 END), +(CASE WHEN NEW.title IN ('intermediate', 'senior', \
+        'professor') THEN 1 ELSE 0 END), +(CASE WHEN NEW.backbone IN ('county', 'city', 'province') THEN 1 \
+        ELSE 0 END), +(CASE WHEN NEW.subjects <> '' AND replace(replace(replace(',' || NEW.subjects || ',', \
+        ',pe,', ','), ',music,', ','), ',art,', ',') = ',' THEN 1 ELSE 0 END)) ON CONFLICT (school_id, part) \
+        DO UPDATE SET total = teacher_tallies.total + excluded.total, edu_high_school = \
+        teacher_tallies.edu_high_school + excluded.edu_high_school, edu_secondary = \
+        teacher_tallies.edu_secondary + excluded.edu_secondary, edu_junior_college = \
+        teacher_tallies.edu_junior_college + excluded.edu_junior_college, edu_bachelor = \
+        teacher_tallies.edu_bachelor + excluded.edu_bachelor, edu_master = teacher_tallies.edu_master + \
+        excluded.edu_master, edu_doctor = teacher_tallies.edu_doctor + excluded.edu_doctor, \
+        intermediate_plus = teacher_tallies.intermediate_plus + excluded.intermediate_plus, \
+        backbone_county_plus = teacher_tallies.backbone_county_plus + excluded.backbone_county_plus, pe_art \
+        = teacher_tallies.pe_art + excluded.pe_art
+        """
+    static let subtractOld = """
+        INSERT INTO teacher_tallies (school_id, part, total, edu_high_school, edu_secondary, \
+        edu_junior_college, edu_bachelor, edu_master, edu_doctor, intermediate_plus, backbone_county_plus, \
+        pe_art) VALUES (OLD.school_id, COALESCE(OLD.stage_part, ''), -(1), -(CASE WHEN OLD.education = \
+        'high_school' THEN 1 ELSE 0 END), -(CASE WHEN OLD.education = 'secondary' THEN 1 ELSE 0 END), -(CASE \
+        WHEN OLD.education = 'junior_college' THEN 1 ELSE 0 END), -(CASE WHEN OLD.education = 'bachelor' \
+        THEN 1 ELSE 0 END), -(CASE WHEN OLD.education = 'master' THEN 1 ELSE 0 END), -(CASE WHEN \
+        OLD.education = 'doctor' THEN 1 ELSE 0 END), -(CASE WHEN OLD.title IN ('intermediate', 'senior', \
+        'professor') THEN 1 ELSE 0 END), -(CASE WHEN OLD.backbone IN ('county', 'city', 'province') THEN 1 \
+        ELSE 0 END), -(CASE WHEN OLD.subjects <> '' AND replace(replace(replace(',' || OLD.subjects || ',', \
+        ',pe,', ','), ',music,', ','), ',art,', ',') = ',' THEN 1 ELSE 0 END)) ON CONFLICT (school_id, part) \
+        DO UPDATE SET total = teacher_tallies.total + excluded.total, edu_high_school = \
+        teacher_tallies.edu_high_school + excluded.edu_high_school, edu_secondary = \
+        teacher_tallies.edu_secondary + excluded.edu_secondary, edu_junior_college = \
+        teacher_tallies.edu_junior_college + excluded.edu_junior_college, edu_bachelor = \
+        teacher_tallies.edu_bachelor + excluded.edu_bachelor, edu_master = teacher_tallies.edu_master + \
+        excluded.edu_master, edu_doctor = teacher_tallies.edu_doctor + excluded.edu_doctor, \
+        intermediate_plus = teacher_tallies.intermediate_plus + excluded.intermediate_plus, \
+        backbone_county_plus = teacher_tallies.backbone_county_plus + excluded.backbone_county_plus, pe_art \
+        = teacher_tallies.pe_art + excluded.pe_art
+        """
+    static let recountAll = """
+        INSERT INTO teacher_tallies (school_id, part, total, edu_high_school, edu_secondary, \
+        edu_junior_college, edu_bachelor, edu_master, edu_doctor, intermediate_plus, backbone_county_plus, \
+        pe_art) SELECT t.school_id, COALESCE(t.stage_part, ''), SUM(1) AS total, SUM(CASE WHEN t.education = \
+        'high_school' THEN 1 ELSE 0 END) AS edu_high_school, SUM(CASE WHEN t.education = 'secondary' THEN 1 \
+        ELSE 0 END) AS edu_secondary, SUM(CASE WHEN t.education = 'junior_college' THEN 1 ELSE 0 END) AS \
+        edu_junior_college, SUM(CASE WHEN t.education = 'bachelor' THEN 1 ELSE 0 END) AS edu_bachelor, \
+        SUM(CASE WHEN t.education = 'master' THEN 1 ELSE 0 END) AS edu_master, SUM(CASE WHEN t.education = \
+        'doctor' THEN 1 ELSE 0 END) AS edu_doctor, SUM(CASE WHEN t.title IN ('intermediate', 'senior', \
+        'professor') THEN 1 ELSE 0 END) AS intermediate_plus, SUM(CASE WHEN t.backbone IN ('county', 'city', \
+        'province') THEN 1 ELSE 0 END) AS backbone_county_plus, SUM(CASE WHEN t.subjects <> '' AND \
+        replace(replace(replace(',' || t.subjects || ',', ',pe,', ','), ',music,', ','), ',art,', ',') = ',' \
+        THEN 1 ELSE 0 END) AS pe_art FROM teachers t GROUP BY t.school_id, COALESCE(t.stage_part, '')
+        """
 
     public func prepare(on database: any Database) async throws {
         let sql = database.sql
-        try await sql.raw("\(unsafeRaw: Self.table("teacher_tallies", year: false))").run()
-        try await sql.raw("\(unsafeRaw: Self.table("teacher_tally_snapshots", year: true))").run()
+        try await sql.raw("\(unsafeRaw: Self.tallyTable)").run()
+        try await sql.raw("\(unsafeRaw: Self.snapshotTable)").run()
         let watched = "school_id, stage_part, education, title, backbone, subjects"
         if sql.dialect.name == "postgresql" {
             try await sql.raw("""
                 \(unsafeRaw: """
                 CREATE FUNCTION teacher_tally_apply() RETURNS trigger AS $$
                 BEGIN
-                  IF TG_OP <> 'INSERT' THEN \(Self.upsert("OLD", sign: "-")); END IF;
-                  IF TG_OP <> 'DELETE' THEN \(Self.upsert("NEW", sign: "+")); END IF;
+                  IF TG_OP <> 'INSERT' THEN \(Self.subtractOld); END IF;
+                  IF TG_OP <> 'DELETE' THEN \(Self.addNew); END IF;
                   RETURN NULL;
                 END; $$ LANGUAGE plpgsql
                 """)
                 """).run()
             try await sql.raw("CREATE TRIGGER teachers_tally AFTER INSERT OR DELETE OR UPDATE OF \(unsafeRaw: watched) ON teachers FOR EACH ROW EXECUTE FUNCTION teacher_tally_apply()").run()
         } else {
-            try await sql.raw("CREATE TRIGGER teachers_tally_insert AFTER INSERT ON teachers BEGIN \(unsafeRaw: Self.upsert("NEW", sign: "+")); END").run()
-            try await sql.raw("CREATE TRIGGER teachers_tally_delete AFTER DELETE ON teachers BEGIN \(unsafeRaw: Self.upsert("OLD", sign: "-")); END").run()
-            try await sql.raw("CREATE TRIGGER teachers_tally_update AFTER UPDATE OF \(unsafeRaw: watched) ON teachers BEGIN \(unsafeRaw: Self.upsert("OLD", sign: "-")); \(unsafeRaw: Self.upsert("NEW", sign: "+")); END").run()
+            try await sql.raw("CREATE TRIGGER teachers_tally_insert AFTER INSERT ON teachers BEGIN \(unsafeRaw: Self.addNew); END").run()
+            try await sql.raw("CREATE TRIGGER teachers_tally_delete AFTER DELETE ON teachers BEGIN \(unsafeRaw: Self.subtractOld); END").run()
+            try await sql.raw("CREATE TRIGGER teachers_tally_update AFTER UPDATE OF \(unsafeRaw: watched) ON teachers BEGIN \(unsafeRaw: Self.subtractOld); \(unsafeRaw: Self.addNew); END").run()
         }
         // Teachers written before this migration.
-        try await sql.raw("\(unsafeRaw: Self.recount(into: "teacher_tallies"))").run()
-    }
-
-    /// Counts every teacher afresh, grouped by school and part.
-    static func recount(into table: String) -> String {
-        let sums = TeacherTallies.named()
-        return "INSERT INTO \(table) (school_id, part, \(countColumns.joined(separator: ", "))) SELECT t.school_id, COALESCE(t.stage_part, ''), \(sums) FROM teachers t GROUP BY t.school_id, COALESCE(t.stage_part, '')"
+        try await sql.raw("\(unsafeRaw: Self.recountAll)").run()
     }
 
     public func revert(on database: any Database) async throws {
