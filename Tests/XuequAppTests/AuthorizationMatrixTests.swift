@@ -20,6 +20,14 @@ struct AuthorizationMatrixTests {
         /// Status per role; roles not listed expect `otherwise`.
         let expect: [String: UInt]
         let otherwise: UInt
+        /// For routes open without sign-in: what an anonymous caller gets (nil: 401 for the API,
+        /// a redirect to the sign-in page for pages).
+        var anonymous: UInt? = nil
+    }
+
+    /// A page form: url-encoded fields (never empty: a browser always sends at least one).
+    static func form(_ fields: [String: String] = [:]) -> @Sendable (Fixture, String) -> [String: Any] {
+        { _, _ in fields.isEmpty ? ["note": ""] : fields }
     }
 
     static func apiCases(_ f: Fixture) -> [Case] {
@@ -63,7 +71,7 @@ struct AuthorizationMatrixTests {
             Case(method: .GET, path: "/api/v1/certificates", body: nil, expect: ["admin": 200, "reviewer": 200, "prefecture": 200], otherwise: 403),
             Case(method: .POST, path: "/api/v1/certification/applications", body: { _, _ in ["name": ""] }, expect: ["admin": 422, "reviewer": 422, "applicant": 422], otherwise: 403),
             Case(method: .GET, path: "/api/v1/me", body: nil, expect: Dictionary(uniqueKeysWithValues: roles.map { ($0, UInt(200)) }), otherwise: 200),
-        ]
+        ] + registryAPICases(f) + certificationAPICases(f) + platformAPICases(f)
     }
 
     static func pageCases(_ f: Fixture) -> [Case] {
@@ -109,7 +117,7 @@ struct AuthorizationMatrixTests {
             Case(method: .GET, path: "/admin/users", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/admin/users/1", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/admin/audit", body: nil, expect: ["admin": 200], otherwise: 403),
-        ]
+        ] + registryPageCases(f) + balancePageCases(f) + certificationPageCases(f) + platformPageCases(f)
     }
 
     @Test("API routes", arguments: TestDB.all)
@@ -127,8 +135,10 @@ struct AuthorizationMatrixTests {
             }
             // Without a token: 401 everywhere.
             for c in Self.apiCases(f) {
-                let res = try await app.testing().sendRequest(c.method, c.path)
-                if res.status.code != 401 { failures.append("anonymous \(c.method) \(c.path): \(res.status.code)") }
+                let body = try c.body.map { try jsonBody($0(f, "anonymous")).1 }
+                let res = try await app.testing().sendRequest(c.method, c.path, headers: body == nil ? [:] : HTTPHeaders([("Content-Type", "application/json")]), body: body)
+                let want = c.anonymous ?? 401
+                if res.status.code != want { failures.append("anonymous \(c.method) \(c.path): \(res.status.code), expected \(want)") }
             }
             #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
         }
@@ -141,17 +151,49 @@ struct AuthorizationMatrixTests {
             for role in Self.roles {
                 var h = HTTPHeaders()
                 h.cookie = try await AuthTests.browserLogin(app, role)
+                h.replaceOrAdd(name: "X-CSRF-Token", value: try await AuthTests.csrfToken(app, cookies: h.cookie!))
                 for c in Self.pageCases(f) {
-                    let res = try await app.testing().sendRequest(c.method, c.path, headers: h)
+                    var headers = h
+                    var body: ByteBuffer?
+                    if let fields = c.body?(f, role) {
+                        headers.contentType = .urlEncodedForm
+                        body = ByteBuffer(string: fields.map { "\($0.key)=\(String(describing: $0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+                            .joined(separator: "&"))
+                    }
+                    let res = try await app.testing().sendRequest(c.method, c.path, headers: headers, body: body)
                     let want = c.expect[role] ?? c.otherwise
                     if res.status.code != want { failures.append("\(role) \(c.method) \(c.path): \(res.status.code), expected \(want)") }
                 }
             }
-            for c in Self.pageCases(f) {
+            for c in Self.pageCases(f) where c.method == .GET {
                 let res = try await app.testing().sendRequest(c.method, c.path)
-                if res.status != .seeOther { failures.append("anonymous \(c.path): \(res.status.code), expected a redirect to /login") }
+                if let want = c.anonymous {
+                    if res.status.code != want { failures.append("anonymous \(c.path): \(res.status.code), expected \(want)") }
+                } else if res.status != .seeOther { failures.append("anonymous \(c.path): \(res.status.code), expected a redirect to /login") }
             }
             #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+        }
+    }
+
+    /// Every route the application registered has a case above, so a new route cannot escape
+    /// the matrix.
+    @Test("every registered route has a case")
+    func everyRouteIsCovered() async throws {
+        try await withApp(.sqlite) { app, f in
+            let cases = Self.apiCases(f) + Self.pageCases(f)
+            func matches(_ pattern: [String], _ path: String) -> Bool {
+                let segments = (path.split(separator: "?").first.map(String.init) ?? path).split(separator: "/").map(String.init)
+                guard segments.count == pattern.count else { return false }
+                return zip(pattern, segments).allSatisfy { p, s in p.hasPrefix(":") || p == s }
+            }
+            var missing: [String] = []
+            for route in app.routes.all {
+                let pattern = route.path.map(\.description)
+                let covered = cases.contains { c in c.method == route.method && matches(pattern, c.path) }
+                if !covered { missing.append("\(route.method) /\(pattern.joined(separator: "/"))") }
+            }
+            #expect(app.routes.all.count > 100)
+            #expect(missing.isEmpty, "routes without a case in the authorization matrix:\n\(missing.joined(separator: "\n"))")
         }
     }
 }

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import Vapor
+@testable import XuequApp
+
+/// Each module's rows of the authorization matrix, beyond the first ones in
+/// `AuthorizationMatrixTests`. Objects are in someone else's scope (district D2) or do not exist
+/// (id 999): callers who may not use the route get 403 before anything is looked up; callers who
+/// may get 404 or 422, and nothing is written.
+extension AuthorizationMatrixTests {
+    static let registryWriters: [String: UInt] = ["admin": 422, "d1": 422, "s1": 422]
+
+    static func registryAPICases(_ f: Fixture) -> [Case] {
+        let otherSchool = f.schools["T0003"]!
+        return [
+            Case(method: .GET, path: "/api/v1/schools/\(otherSchool)/conditions", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/imports/teachers", body: { _, _ in [:] }, expect: registryWriters, otherwise: 403),
+            Case(method: .POST, path: "/api/v1/imports/schools", body: { _, _ in [:] }, expect: ["admin": 422], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/imports/conditions", body: { _, _ in [:] }, expect: registryWriters, otherwise: 403),
+        ]
+    }
+
+    static func certificationAPICases(_ f: Fixture) -> [Case] {
+        let reviewers: [String: UInt] = ["admin": 404, "reviewer": 404, "prefecture": 404]
+        let county: [String: UInt] = ["admin": 404, "reviewer": 404]
+        let own: [String: UInt] = ["admin": 404, "reviewer": 404, "prefecture": 404, "applicant": 404]
+        return [
+            Case(method: .GET, path: "/api/v1/certification/applications/999", body: nil, expect: own, otherwise: 403),
+            Case(method: .PUT, path: "/api/v1/certification/applications/999", body: { _, _ in ["version": 1] }, expect: own, otherwise: 403),
+            Case(method: .POST, path: "/api/v1/certification/applications/999/events", body: { _, _ in ["event": "submit", "version": 1] }, expect: own, otherwise: 403),
+            Case(method: .GET, path: "/api/v1/certification/applications/999/documents", body: nil, expect: own, otherwise: 403),
+            Case(method: .POST, path: "/api/v1/certification/applications/999/documents?kind=photo", body: { _, _ in [:] }, expect: own, otherwise: 403),
+            Case(method: .GET, path: "/api/v1/certification/applications/999/documents/photo", body: nil, expect: own, otherwise: 403),
+            Case(method: .POST, path: "/api/v1/certification/applications/999/ability-scores", body: { _, _ in ["score": 80] }, expect: county, otherwise: 403),
+            Case(method: .POST, path: "/api/v1/certification/notices", body: { _, _ in ["applicationIds": [999], "days": 7] }, expect: reviewers, otherwise: 403),
+            Case(method: .POST, path: "/api/v1/certification/objections/999", body: { _, _ in ["resolution": "dismissed"] }, expect: reviewers, otherwise: 403),
+            // Public: the notice, objections to it, the certificate check.
+            Case(method: .GET, path: "/api/v1/certification/notices/999", body: nil, expect: [:], otherwise: 404, anonymous: 404),
+            Case(method: .POST, path: "/api/v1/certification/notices/999/objections", body: { _, _ in ["applicationId": 1, "reason": "材料造假", "contact": "13800001234"] },
+                 expect: [:], otherwise: 404, anonymous: 404),
+            Case(method: .GET, path: "/api/v1/certificates/verify?number=20261348121000001&name=张三", body: nil, expect: [:], otherwise: 404, anonymous: 404),
+        ]
+    }
+
+    static func platformAPICases(_ f: Fixture) -> [Case] {
+        [
+            // Signing in: a wrong password is 401 for everyone (whoever is already signed in).
+            Case(method: .POST, path: "/api/v1/session", body: { _, _ in ["username": "nobody", "password": "wrong-password"] }, expect: [:], otherwise: 401, anonymous: 401),
+            // Signing out ends the token, so it comes last.
+            Case(method: .DELETE, path: "/api/v1/session", body: nil, expect: [:], otherwise: 204),
+        ]
+    }
+
+    static func registryPageCases(_ f: Fixture) -> [Case] {
+        let otherSchool = f.schools["T0003"]!, otherTeacher = f.teachers["丁"]!
+        return [
+            Case(method: .POST, path: "/schools/new", body: form(), expect: ["admin": 422, "d1": 422], otherwise: 403),
+            Case(method: .POST, path: "/schools/\(otherSchool)/edit", body: form(), expect: ["admin": 422], otherwise: 403),
+            Case(method: .POST, path: "/schools/\(otherSchool)/merge", body: form(["intoSchoolId": String(f.schools["T0001"]!), "mergedOn": "2999-01-01"]),
+                 expect: ["admin": 422], otherwise: 403),
+            Case(method: .POST, path: "/schools/\(otherSchool)/conditions", body: form(["year": "x"]), expect: ["admin": 422], otherwise: 403),
+            Case(method: .POST, path: "/teachers/new", body: form(), expect: registryWriters, otherwise: 403),
+            Case(method: .POST, path: "/teachers/\(otherTeacher)/edit", body: form(), expect: ["admin": 422, "d1": 404, "s1": 404], otherwise: 403),
+            Case(method: .POST, path: "/imports/teachers", body: form(), expect: registryWriters, otherwise: 403),
+        ]
+    }
+
+    static func balancePageCases(_ f: Fixture) -> [Case] {
+        [
+            Case(method: .POST, path: "/balance/rules", body: form(), expect: ["admin": 422], otherwise: 403),
+            Case(method: .POST, path: "/balance/rules/record", body: form(["year": "x"]), expect: ["admin": 303], otherwise: 403),
+            Case(method: .POST, path: "/balance/equity", body: form(), expect: ["admin": 422], otherwise: 403),
+            Case(method: .POST, path: "/balance/aid", body: form(), expect: ["admin": 422, "d1": 422, "s1": 422], otherwise: 403),
+        ]
+    }
+
+    static func certificationPageCases(_ f: Fixture) -> [Case] {
+        let own: [String: UInt] = ["admin": 404, "reviewer": 404, "prefecture": 404, "applicant": 404]
+        let reviewers: [String: UInt] = ["admin": 303, "reviewer": 303, "prefecture": 303]
+        return [
+            Case(method: .POST, path: "/certification/apply", body: form(), expect: ["admin": 422, "reviewer": 422, "applicant": 422], otherwise: 403),
+            Case(method: .GET, path: "/certification/applications/999", body: nil, expect: own, otherwise: 403),
+            Case(method: .POST, path: "/certification/applications/999/events", body: form(["event": "submit", "version": "1"]), expect: own, otherwise: 403),
+            Case(method: .GET, path: "/certification/applications/999/certificate", body: nil, expect: own, otherwise: 403),
+            Case(method: .GET, path: "/certification/applications/999/edit", body: nil, expect: own, otherwise: 403),
+            Case(method: .POST, path: "/certification/applications/999/edit", body: form(), expect: own, otherwise: 403),
+            Case(method: .POST, path: "/certification/applications/999/documents", body: form(["kind": "photo"]), expect: own, otherwise: 403),
+            Case(method: .GET, path: "/certification/applications/999/documents/photo", body: nil, expect: own, otherwise: 403),
+            Case(method: .POST, path: "/certification/applications/999/scores", body: form(["score": "80"]), expect: ["admin": 404, "reviewer": 404], otherwise: 403),
+            Case(method: .POST, path: "/certification/windows", body: form(), expect: ["admin": 422], otherwise: 403),
+            Case(method: .POST, path: "/certification/bodies", body: form(), expect: ["admin": 422], otherwise: 403),
+            Case(method: .POST, path: "/certification/rules", body: form(), expect: ["admin": 422], otherwise: 403),
+            Case(method: .POST, path: "/certification/notices", body: form(["days": "7"]), expect: reviewers, otherwise: 403),
+            Case(method: .POST, path: "/certification/objections/999", body: form(["resolution": "dismissed"]), expect: reviewers, otherwise: 403),
+            // Public pages: the notice, objections to it, the certificate check, registration.
+            Case(method: .GET, path: "/notices/999", body: nil, expect: [:], otherwise: 404, anonymous: 404),
+            Case(method: .POST, path: "/notices/999/objections", body: form(["reason": "x"]), expect: [:], otherwise: 404),
+            Case(method: .GET, path: "/verify", body: nil, expect: [:], otherwise: 200, anonymous: 200),
+            Case(method: .GET, path: "/register", body: nil, expect: [:], otherwise: 200, anonymous: 200),
+            Case(method: .POST, path: "/register", body: form(), expect: [:], otherwise: 422),
+        ]
+    }
+
+    /// Sign-in, language and sign-out come last: they change the session the rows above use.
+    static func platformPageCases(_ f: Fixture) -> [Case] {
+        let d2 = f.users["d2"]!
+        return [
+            Case(method: .GET, path: "/healthz", body: nil, expect: [:], otherwise: 200, anonymous: 200),
+            Case(method: .GET, path: "/metrics", body: nil, expect: [:], otherwise: 200, anonymous: 200),
+            Case(method: .GET, path: "/admin/users/new", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .POST, path: "/admin/users/new", body: form(), expect: ["admin": 422], otherwise: 403),
+            Case(method: .POST, path: "/admin/users/\(d2)", body: form(), expect: ["admin": 422], otherwise: 403),
+            Case(method: .POST, path: "/admin/users/\(d2)/reset", body: form(), expect: ["admin": 200], otherwise: 403),
+            Case(method: .POST, path: "/account/password", body: form(), expect: [:], otherwise: 422),
+            Case(method: .GET, path: "/login", body: nil, expect: [:], otherwise: 303, anonymous: 200),
+            Case(method: .POST, path: "/login", body: form(["username": "nobody", "password": "wrong-password"]), expect: [:], otherwise: 401),
+            Case(method: .POST, path: "/lang", body: form(["lang": "zh", "back": "/"]), expect: [:], otherwise: 303),
+            Case(method: .POST, path: "/logout", body: form(), expect: [:], otherwise: 303),
+        ]
+    }
+}
