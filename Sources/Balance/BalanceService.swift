@@ -99,16 +99,26 @@ public struct BalanceService: Sendable {
         public init(teacherId: Int, toSchoolId: Int, toPart: String?) { self.teacherId = teacherId; self.toSchoolId = toSchoolId; self.toPart = toPart }
     }
 
-    /// Builds a scenario from requests, checking that every teacher and school is in the caller's scope.
+    /// Builds a scenario from requests of any size in one read of the teachers and one of the
+    /// schools, checking that every teacher and school is in the caller's scope (a teacher
+    /// outside it is 404, as everywhere; a school outside it is 403).
     public func scenario(moves: [MoveRequest], facilities: [Scenario.FacilityChange]) async throws -> Scenario {
-        let registry = RegistryService(ctx)
+        let actor = try ctx.requireActor()
+        try actor.require(.registryRead)
+        let teachers = try await RegistryStore.teachers(ids: moves.map(\.teacherId), on: db)
+        let schools = try await RegistryStore.schools(ids: moves.map(\.toSchoolId) + facilities.map(\.schoolId), on: db)
+        func school(_ id: Int) throws -> SchoolRow {
+            guard let s = schools[id] else { throw DomainError.notFound(RegistryService.schoolWord) }
+            guard actor.covers(schoolId: s.id, districtId: s.districtId) else { throw DomainError.forbidden }
+            return s
+        }
         var out = Scenario()
         var e = FieldErrors()
-        if moves.count + facilities.count > 200 { e.add("changes", "一次最多试算200项变化", "at most 200 changes at a time") }
-        try e.throwIfAny()
         for (i, m) in moves.enumerated() {
-            let t = try await registry.teacher(id: m.teacherId)
-            let to = try await registry.school(id: m.toSchoolId)
+            guard let t = teachers[m.teacherId], actor.covers(schoolId: t.schoolId, districtId: t.districtId) else {
+                throw DomainError.notFound(RegistryService.teacherWord)
+            }
+            let to = try school(m.toSchoolId)
             if to.id == t.schoolId { e.add("moves[\(i)].toSchoolId", "调入学校与原学校相同", "the teacher is already at that school") }
             var toPart: StagePart?
             if let raw = m.toPart, !raw.isEmpty {
@@ -121,7 +131,7 @@ public struct BalanceService: Sendable {
                                    toSchoolId: to.id, toPart: toPart ?? t.stagePart.flatMap(StagePart.init(rawValue:))))
         }
         for (i, f) in facilities.enumerated() {
-            _ = try await registry.school(id: f.schoolId)
+            _ = try school(f.schoolId)
             if !f.amount.isFinite || abs(f.amount) > 1e10 || f.amount == 0 { e.add("facilities[\(i)].amount", "请输入非零的数量", "enter a non-zero amount") }
         }
         try e.throwIfAny()

@@ -18,8 +18,8 @@ public struct RegistryService: Sendable {
     var now: Double { ctx.now }
     var today: CivilDate { ctx.today }
 
-    static let schoolWord = LocalizedText(zh: "学校", en: "school")
-    static let teacherWord = LocalizedText(zh: "教师", en: "teacher")
+    public static let schoolWord = LocalizedText(zh: "学校", en: "school")
+    public static let teacherWord = LocalizedText(zh: "教师", en: "teacher")
     static let districtWord = LocalizedText(zh: "学区", en: "district")
 
     // MARK: districts

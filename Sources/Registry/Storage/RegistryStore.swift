@@ -139,6 +139,17 @@ public enum RegistryStore {
             .first(decoding: SchoolRow.self, with: decoder)
     }
 
+    /// Schools by id, in batches of 500 (one statement each): for plans that touch many schools.
+    public static func schools(ids: [Int], on db: any Database) async throws -> [Int: SchoolRow] {
+        var out: [Int: SchoolRow] = [:]
+        let ids = Array(Set(ids))
+        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+            for r in try await db.sql.select().columns(schoolColumns.map { SQLColumn($0) }).from("schools").where("id", .in, chunk)
+                .all(decoding: SchoolRow.self, with: decoder) { out[r.id] = r }
+        }
+        return out
+    }
+
     public static func schools(codes: [String], on db: any Database) async throws -> [String: SchoolRow] {
         var out: [String: SchoolRow] = [:]
         for chunk in stride(from: 0, to: codes.count, by: 500).map({ Array(codes[$0..<min($0 + 500, codes.count)]) }) {
@@ -225,6 +236,22 @@ public enum RegistryStore {
     // MARK: teachers
 
     static let teacherColumns = ["id", "name", "resident_id", "birth_date", "gender", "school_id", "district_id", "subjects", "education", "putonghua", "title", "backbone", "school_since", "stage_part", "phone", "version"]
+
+    /// Teachers by id with their school's name, in batches of 500: for plans that move many.
+    public static func teachers(ids: [Int], on db: any Database) async throws -> [Int: TeacherRow] {
+        var out: [Int: TeacherRow] = [:]
+        let ids = Array(Set(ids))
+        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+            let rows = try await db.sql.select().columns(teacherColumns.map { SQLColumn($0, table: "t") })
+                .column(SQLColumn("name", table: "s"), as: "school_name").column(SQLColumn("code", table: "s"), as: "school_code")
+                .from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t")))
+                .join(SQLAlias(SQLIdentifier("schools"), as: SQLIdentifier("s")), method: SQLJoinMethod.inner, on: SQLColumn("school_id", table: "t"), .equal, SQLColumn("id", table: "s"))
+                .where(SQLColumn("id", table: "t"), .in, SQLBind.group(chunk))
+                .all(decoding: TeacherRow.self, with: decoder)
+            for r in rows { out[r.id] = r }
+        }
+        return out
+    }
 
     public static func teacher(id: Int, on db: any Database) async throws -> TeacherRow? {
         try await db.sql.select().columns(teacherColumns.map { SQLColumn($0, table: "t") })

@@ -168,6 +168,25 @@ struct BalanceAPITests {
         }
     }
 
+    @Test("a what-if of any size is read at once: 300 moves in one trial", arguments: TestDB.all)
+    func largeWhatIf(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            try await Self.putConditions(app, f)
+            let admin = try await app.token("admin")
+            // Three hundred moves of the same two teachers back and forth is nonsense as a plan but
+            // a fine load: every one is checked, and the answer still comes from one read.
+            var moves: [[String: Any]] = []
+            for i in 0..<300 {
+                moves.append(["teacherId": f.teachers[i % 2 == 0 ? "甲" : "丙"]!, "toSchoolId": f.schools["T0003"]!])
+            }
+            let (_, b) = try jsonBody(["year": 2026, "moves": moves])
+            try await app.check(.POST, "/api/v1/balance/whatif", headers: bearer(admin, json: true), body: b) { res in
+                #expect(res.status == .ok)
+                #expect(((try? res.json())?["after"] as? [Any])?.count == 4)
+            }
+        }
+    }
+
     @Test("what-if answers before and after and saves nothing", arguments: TestDB.all)
     func whatIf(db: TestDB) async throws {
         try await withApp(db) { app, f in
