@@ -5,6 +5,16 @@ let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
 ]
 
+let testDependencies: [Target.Dependency] = [
+    "XuequApp",
+    "XuequKit",
+    "Registry",
+    "Balance",
+    "Certification",
+    "XuequCore",
+    .product(name: "VaporTesting", package: "vapor"),
+]
+
 let package = Package(
     name: "xuequ",
     platforms: [.macOS(.v14)],
@@ -119,18 +129,25 @@ let package = Package(
             dependencies: ["XuequCore"],
             swiftSettings: swiftSettings
         ),
+        // What every module's tests share: a fresh database per test on both dialects, the
+        // fixture county, signing in as a browser, request builders, spreadsheet fixtures.
+        .target(
+            name: "XuequTestSupport",
+            dependencies: testDependencies,
+            path: "Tests/XuequTestSupport",
+            // Fixtures are read from the source tree (`fixtureData`), not bundled.
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "RegistryTests", dependencies: testDependencies + ["XuequTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BalanceTests", dependencies: testDependencies + ["XuequTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CertificationTests", dependencies: testDependencies + ["XuequTestSupport"], swiftSettings: swiftSettings),
+        // The platform and the whole application: auth, admin, audit, the write gate and the
+        // workflow kit, the authorization matrix over every route, schema and page snapshots.
         .testTarget(
             name: "XuequAppTests",
-            dependencies: [
-                "XuequApp",
-                "XuequKit",
-                "Registry",
-                "Balance",
-                "Certification",
-                "XuequCore",
-                .product(name: "VaporTesting", package: "vapor"),
-            ],
-            exclude: ["Snapshots", "Fixtures/make_fixtures.py"],
+            dependencies: testDependencies + ["XuequTestSupport"],
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
     ]

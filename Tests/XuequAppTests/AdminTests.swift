@@ -1,6 +1,7 @@
 import Foundation
 import SQLKit
 import Testing
+import XuequTestSupport
 import Vapor
 import VaporTesting
 import XuequCore
@@ -9,17 +10,6 @@ import XuequCore
 
 @Suite("Account administration")
 struct AdminTests {
-    static func form(_ app: Application, _ cookies: HTTPCookies, _ path: String, _ fields: [String: String]) async throws -> TestingHTTPResponse {
-        let csrf = try await AuthTests.csrfToken(app, cookies: cookies)
-        var h = HTTPHeaders()
-        h.cookie = cookies
-        h.contentType = .urlEncodedForm
-        var all = fields
-        all["_csrf"] = csrf
-        let body = all.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
-        return try await app.testing().sendRequest(.POST, path, headers: h, body: ByteBuffer(string: body))
-    }
-
     static func shownPassword(_ html: String) -> String? {
         guard let r = html.range(of: "id=\"new-password\"") else { return nil }
         let after = html[r.upperBound...]
@@ -30,13 +20,13 @@ struct AdminTests {
     @Test("the admin creates a scoped account whose password is shown once; resets it; scope changes end sessions", arguments: TestDB.all)
     func createAndReset(db: TestDB) async throws {
         try await withApp(db) { app, f in
-            let admin = try await AuthTests.browserLogin(app, "admin")
+            let admin = try await Browser.login(app, "admin")
             // A school admin needs a real school code.
-            var res = try await Self.form(app, admin, "/admin/users/new", ["username": "newhead", "displayName": "新校长", "role": "school_admin", "schoolCode": "NOPE"])
+            var res = try await Browser.form(app, admin, "/admin/users/new", ["username": "newhead", "displayName": "新校长", "role": "school_admin", "schoolCode": "NOPE"])
             #expect(res.status == .unprocessableEntity)
             #expect(res.text.contains("学校代码不存在"))
             // The browser sends the hidden district select too, empty.
-            res = try await Self.form(app, admin, "/admin/users/new", ["username": "newhead", "displayName": "新校长", "role": "school_admin", "schoolCode": "T0003", "districtId": "", "teacherResidentId": ""])
+            res = try await Browser.form(app, admin, "/admin/users/new", ["username": "newhead", "displayName": "新校长", "role": "school_admin", "schoolCode": "T0003", "districtId": "", "teacherResidentId": ""])
             #expect(res.status == .ok)
             let password = try #require(Self.shownPassword(res.text))
             #expect(password.count >= 10)
@@ -47,17 +37,17 @@ struct AdminTests {
             }
             let user = try #require(try await Accounts.user(username: "newhead", on: app.db))
             // Moving the account to another district ends its token at once.
-            res = try await Self.form(app, admin, "/admin/users/\(user.id)", ["displayName": "新校长", "role": "district_admin", "districtId": String(f.districts["D1"]!), "active": "on"])
+            res = try await Browser.form(app, admin, "/admin/users/\(user.id)", ["displayName": "新校长", "role": "district_admin", "districtId": String(f.districts["D1"]!), "active": "on"])
             #expect(res.status == .seeOther)
             try await app.check(.GET, "/api/v1/schools", headers: bearer(token)) { r in #expect(r.status == .unauthorized) }
-            res = try await Self.form(app, admin, "/admin/users/\(user.id)/reset", [:])
+            res = try await Browser.form(app, admin, "/admin/users/\(user.id)/reset", [:])
             let fresh = try #require(Self.shownPassword(res.text))
             #expect(fresh != password)
             _ = try await app.token("newhead", password: fresh)
             // Duplicate usernames are refused; the admin cannot lock themself out.
-            res = try await Self.form(app, admin, "/admin/users/new", ["username": "newhead", "displayName": "x", "role": "bureau_admin"])
+            res = try await Browser.form(app, admin, "/admin/users/new", ["username": "newhead", "displayName": "x", "role": "bureau_admin"])
             #expect(res.status == .unprocessableEntity)
-            res = try await Self.form(app, admin, "/admin/users/\(f.users["admin"]!)", ["displayName": "局管理员", "role": "bureau_admin"])
+            res = try await Browser.form(app, admin, "/admin/users/\(f.users["admin"]!)", ["displayName": "局管理员", "role": "bureau_admin"])
             #expect(res.status == .unprocessableEntity)
         }
     }
@@ -65,8 +55,8 @@ struct AdminTests {
     @Test("a teacher account is bound to the teacher record by resident ID", arguments: TestDB.all)
     func teacherAccount(db: TestDB) async throws {
         try await withApp(db) { app, f in
-            let admin = try await AuthTests.browserLogin(app, "admin")
-            let res = try await Self.form(app, admin, "/admin/users/new", ["username": "ding", "displayName": "丁老师", "role": "teacher", "teacherResidentId": Fixture.residentID("19870404", 4)])
+            let admin = try await Browser.login(app, "admin")
+            let res = try await Browser.form(app, admin, "/admin/users/new", ["username": "ding", "displayName": "丁老师", "role": "teacher", "teacherResidentId": Fixture.residentID("19870404", 4)])
             let password = try #require(Self.shownPassword(res.text))
             let token = try await app.token("ding", password: password)
             try await app.check(.GET, "/api/v1/teachers/\(f.teachers["丁"]!)", headers: bearer(token)) { r in

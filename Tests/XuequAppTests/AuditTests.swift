@@ -1,6 +1,7 @@
 import Foundation
 import SQLKit
 import Testing
+import XuequTestSupport
 import Vapor
 import VaporTesting
 import XuequCore
@@ -14,7 +15,7 @@ struct AuditTests {
         try await withApp(db) { app, f in
             let t = try await app.token("s1")
             let rid = Fixture.residentID("19900215", 11)
-            let (_, b) = try jsonBody(RegistryTests.teacherBody(f, rid: rid))
+            let (_, b) = try jsonBody(Bodies.teacher(f, rid: rid))
             try await app.check(.POST, "/api/v1/teachers", headers: bearer(t, json: true), body: b)
             let page = try await Audit.list(on: app.db, filter: .init(action: "teacher."), page: PageSpec(page: 1, per: 10))
             let entry = try #require(page.items.first)
@@ -57,13 +58,13 @@ struct AuditTests {
     func browse(db: TestDB) async throws {
         try await withApp(db) { app, _ in
             var h = HTTPHeaders()
-            h.cookie = try await AuthTests.browserLogin(app, "admin")
+            h.cookie = try await Browser.login(app, "admin")
             try await app.check(.GET, "/admin/audit?action=auth.", headers: h) { res in
                 #expect(res.status == .ok)
                 #expect(res.text.contains("auth.login"))
             }
             var d = HTTPHeaders()
-            d.cookie = try await AuthTests.browserLogin(app, "d1")
+            d.cookie = try await Browser.login(app, "d1")
             try await app.check(.GET, "/admin/audit", headers: d) { res in #expect(res.status == .forbidden) }
         }
     }

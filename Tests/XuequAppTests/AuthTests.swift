@@ -1,6 +1,7 @@
 import Foundation
 import SQLKit
 import Testing
+import XuequTestSupport
 import Vapor
 import VaporTesting
 import XuequCore
@@ -75,40 +76,6 @@ struct AuthTests {
     }
 
     /// Signs in through the login form; returns the cookies a browser would keep.
-    static func browserLogin(_ app: Application, _ user: String, password: String = Fixture.password) async throws -> HTTPCookies {
-        var cookies = HTTPCookies()
-        try await app.check(.GET, "/login") { res in
-            #expect(res.status == .ok)
-            cookies = res.headers.setCookie ?? HTTPCookies()
-        }
-        let csrf = cookies[CSRF.cookieName]?.string ?? ""
-        var h = HTTPHeaders()
-        h.cookie = cookies
-        h.contentType = .urlEncodedForm
-        let body = "username=\(user)&password=\(password)&_csrf=\(csrf)&next=/"
-        try await app.check(.POST, "/login", headers: h, body: ByteBuffer(string: body)) { res in
-            #expect(res.status == .seeOther)
-            if let s = res.headers.setCookie?[SessionCookie.name] { cookies[SessionCookie.name] = s }
-            let c = res.headers.setCookie?[SessionCookie.name]
-            #expect(c?.isHTTPOnly == true)
-            #expect(c?.sameSite == .lax)
-        }
-        return cookies
-    }
-
-    static func csrfToken(_ app: Application, cookies: HTTPCookies, page: String = "/account/password") async throws -> String {
-        var token = ""
-        var h = HTTPHeaders()
-        h.cookie = cookies
-        try await app.check(.GET, page, headers: h) { res in
-            let html = res.text
-            if let r = html.range(of: "name=\"_csrf\" value=\"") {
-                token = String(html[r.upperBound...].prefix { $0 != "\"" })
-            }
-        }
-        return token
-    }
-
     @Test("browser: sign in, see the home page, forms need the CSRF token, sign out", arguments: TestDB.all)
     func browserSession(db: TestDB) async throws {
         try await withApp(db) { app, _ in
@@ -116,7 +83,7 @@ struct AuthTests {
                 #expect(res.status == .seeOther)
                 #expect(res.headers.first(name: .location)?.hasPrefix("/login") == true)
             }
-            let cookies = try await Self.browserLogin(app, "admin")
+            let cookies = try await Browser.login(app, "admin")
             var h = HTTPHeaders()
             h.cookie = cookies
             try await app.check(.GET, "/", headers: h) { res in
@@ -127,7 +94,7 @@ struct AuthTests {
             var post = h
             post.contentType = .urlEncodedForm
             try await app.check(.POST, "/logout", headers: post, body: ByteBuffer(string: "")) { res in #expect(res.status == .forbidden) }
-            let csrf = try await Self.csrfToken(app, cookies: cookies)
+            let csrf = try await Browser.csrfToken(app, cookies: cookies)
             try await app.check(.POST, "/logout", headers: post, body: ByteBuffer(string: "_csrf=\(csrf)")) { res in #expect(res.status == .seeOther) }
             try await app.check(.GET, "/", headers: h) { res in #expect(res.status == .seeOther) }
         }
@@ -138,7 +105,7 @@ struct AuthTests {
         let clock = TestClock()
         try await withApp(db, clock: clock) { app, _ in
             var h = HTTPHeaders()
-            h.cookie = try await Self.browserLogin(app, "admin")
+            h.cookie = try await Browser.login(app, "admin")
             clock.advance(29 * 60)
             try await app.check(.GET, "/", headers: h) { res in #expect(res.status == .ok) }
             clock.advance(29 * 60)
@@ -146,7 +113,7 @@ struct AuthTests {
             clock.advance(31 * 60)
             try await app.check(.GET, "/", headers: h) { res in #expect(res.status == .seeOther, "idle 31 minutes") }
 
-            h.cookie = try await Self.browserLogin(app, "admin")
+            h.cookie = try await Browser.login(app, "admin")
             for _ in 0..<25 {
                 clock.advance(29 * 60)
                 try await app.check(.GET, "/", headers: h) { _ in }
@@ -158,13 +125,13 @@ struct AuthTests {
     @Test("changing the password needs the current one and at least 10 characters", arguments: TestDB.all)
     func changePassword(db: TestDB) async throws {
         try await withApp(db) { app, _ in
-            let cookies = try await Self.browserLogin(app, "s1")
-            var res = try await AdminTests.form(app, cookies, "/account/password", ["current": Fixture.password, "new": "short", "confirm": "short"])
+            let cookies = try await Browser.login(app, "s1")
+            var res = try await Browser.form(app, cookies, "/account/password", ["current": Fixture.password, "new": "short", "confirm": "short"])
             #expect(res.status == .unprocessableEntity)
             #expect(res.text.contains("10"))
-            res = try await AdminTests.form(app, cookies, "/account/password", ["current": "wrong-one-xx", "new": "a-much-better-one", "confirm": "a-much-better-one"])
+            res = try await Browser.form(app, cookies, "/account/password", ["current": "wrong-one-xx", "new": "a-much-better-one", "confirm": "a-much-better-one"])
             #expect(res.status == .unprocessableEntity)
-            res = try await AdminTests.form(app, cookies, "/account/password", ["current": Fixture.password, "new": "a-much-better-one", "confirm": "a-much-better-one"])
+            res = try await Browser.form(app, cookies, "/account/password", ["current": Fixture.password, "new": "a-much-better-one", "confirm": "a-much-better-one"])
             #expect(res.status == .seeOther)
             _ = try await app.token("s1", password: "a-much-better-one")
         }
@@ -173,11 +140,11 @@ struct AuthTests {
     @Test("the language switch is remembered for the user", arguments: TestDB.all)
     func language(db: TestDB) async throws {
         try await withApp(db) { app, _ in
-            let cookies = try await Self.browserLogin(app, "admin")
-            let res = try await AdminTests.form(app, cookies, "/lang", ["lang": "en", "back": "/"])
+            let cookies = try await Browser.login(app, "admin")
+            let res = try await Browser.form(app, cookies, "/lang", ["lang": "en", "back": "/"])
             #expect(res.status == .seeOther)
             var fresh = HTTPHeaders()
-            fresh.cookie = try await Self.browserLogin(app, "admin")
+            fresh.cookie = try await Browser.login(app, "admin")
             fresh.cookie?[SessionCookie.langCookie] = nil
             try await app.check(.GET, "/schools", headers: fresh) { res in
                 #expect(res.text.contains("Schools"))

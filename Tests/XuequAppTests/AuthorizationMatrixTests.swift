@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import XuequTestSupport
 import Vapor
 import VaporTesting
 import XuequCore
@@ -52,10 +53,10 @@ struct AuthorizationMatrixTests {
                  expect: ["admin": 422], otherwise: 403),
             Case(method: .GET, path: "/api/v1/teachers", body: nil, expect: readers, otherwise: 403),
             Case(method: .GET, path: "/api/v1/teachers/\(otherTeacher)", body: nil, expect: ["admin": 200, "d1": 404, "s1": 404, "t1": 404], otherwise: 403),
-            Case(method: .POST, path: "/api/v1/teachers", body: { f, role in RegistryTests.teacherBody(f, rid: uniqueRID(role), school: "T0003") },
+            Case(method: .POST, path: "/api/v1/teachers", body: { f, role in Bodies.teacher(f, rid: uniqueRID(role), school: "T0003") },
                  expect: ["admin": 201], otherwise: 403),
             Case(method: .PUT, path: "/api/v1/teachers/\(otherTeacher)", body: { f, _ in
-                var b = RegistryTests.teacherBody(f, name: "丁老师", rid: Fixture.residentID("19870404", 4), school: "T0003"); b["version"] = 1; return b
+                var b = Bodies.teacher(f, name: "丁老师", rid: Fixture.residentID("19870404", 4), school: "T0003"); b["version"] = 1; return b
             }, expect: ["admin": 200, "d1": 404, "s1": 404], otherwise: 403),
             Case(method: .GET, path: "/api/v1/balance?standard=basic&stage=primary", body: nil, expect: balanceReaders, otherwise: 403),
             Case(method: .GET, path: "/api/v1/balance?standard=quality&stage=junior&district=\(f.districts["D2"]!)", body: nil, expect: ["admin": 200], otherwise: 403),
@@ -150,8 +151,8 @@ struct AuthorizationMatrixTests {
             var failures: [String] = []
             for role in Self.roles {
                 var h = HTTPHeaders()
-                h.cookie = try await AuthTests.browserLogin(app, role)
-                h.replaceOrAdd(name: "X-CSRF-Token", value: try await AuthTests.csrfToken(app, cookies: h.cookie!))
+                h.cookie = try await Browser.login(app, role)
+                h.replaceOrAdd(name: "X-CSRF-Token", value: try await Browser.csrfToken(app, cookies: h.cookie!))
                 for c in Self.pageCases(f) {
                     var headers = h
                     var body: ByteBuffer?

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import XuequTestSupport
 import Vapor
 import VaporTesting
 @testable import XuequApp
@@ -36,7 +37,7 @@ struct PageSnapshotTests {
     func page(_ page: Page) async throws {
         try await withApp(.sqlite) { app, f in
             var h = HTTPHeaders()
-            if let user = page.user { h.cookie = try await AuthTests.browserLogin(app, user) }
+            if let user = page.user { h.cookie = try await Browser.login(app, user) }
             let res = try await app.testing().sendRequest(.GET, page.path(f), headers: h)
             #expect(res.status == .ok)
             let html = Self.normalised(res.text)
@@ -51,9 +52,10 @@ struct PageSnapshotTests {
         }
     }
 
-    /// Drops what differs between runs: CSRF tokens.
+    /// Drops what differs between runs: CSRF tokens, and the audit log's wall-clock times.
     static func normalised(_ html: String) -> String {
-        html.replacingOccurrences(of: #"name="_csrf" value="[^"]*""#, with: #"name="_csrf" value="…""#, options: .regularExpression)
+        html.replacingOccurrences(of: #"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"#, with: "YYYY-MM-DD hh:mm:ss", options: .regularExpression)
+            .replacingOccurrences(of: #"name="_csrf" value="[^"]*""#, with: #"name="_csrf" value="…""#, options: .regularExpression)
             .replacingOccurrences(of: #"<meta name="csrf-token" content="[^"]*">"#, with: #"<meta name="csrf-token" content="…">"#, options: .regularExpression)
     }
 }

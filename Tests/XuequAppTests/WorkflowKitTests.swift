@@ -1,6 +1,7 @@
 import Foundation
 import SQLKit
 import Testing
+import XuequTestSupport
 import Vapor
 import XuequCore
 import XuequKit

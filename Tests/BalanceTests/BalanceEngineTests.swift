@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import XuequTestSupport
 import Registry
 import XuequCore
 @testable import Balance

@@ -2,6 +2,7 @@ import Foundation
 import Registry
 import SQLKit
 import Testing
+import XuequTestSupport
 import Vapor
 import VaporTesting
 import XuequCore
@@ -144,14 +145,14 @@ struct BalanceAPITests {
             }
             try await same()
             // A music teacher with 专科 at T0003.
-            let (_, b) = try jsonBody(RegistryTests.teacherBody(f, name: "音乐老师", rid: Fixture.residentID("19900505", 5), school: "T0003",
+            let (_, b) = try jsonBody(Bodies.teacher(f, name: "音乐老师", rid: Fixture.residentID("19900505", 5), school: "T0003",
                                                                  extra: ["subjects": ["music"], "education": "junior_college"]))
             try await app.check(.POST, "/api/v1/teachers", headers: bearer(admin, json: true), body: b) { res in #expect(res.status == .created) }
             try await same()
             let t3 = try await TeacherTallies.load(year: nil, district: nil, on: app.db)?[f.schools["T0003"]!]?[""]
             #expect(t3?.total == 2 && t3?.peArt == 1 && t3?.byEducation[2] == 1)
             // 甲 moves to T0003 and becomes a senior teacher.
-            var edit = RegistryTests.teacherBody(f, name: "甲老师", rid: Fixture.residentID("19800101", 1), school: "T0003", extra: ["title": "senior", "version": 1])
+            var edit = Bodies.teacher(f, name: "甲老师", rid: Fixture.residentID("19800101", 1), school: "T0003", extra: ["title": "senior", "version": 1])
             edit["schoolSince"] = "2010-09-01"
             let (_, e) = try jsonBody(edit)
             try await app.check(.PUT, "/api/v1/teachers/\(f.teachers["甲"]!)", headers: bearer(admin, json: true), body: e) { res in #expect(res.status == .ok) }
@@ -227,7 +228,7 @@ struct BalanceAPITests {
             let admin = try await app.token("admin")
             // Two more teachers at T0003 after the record.
             for (i, birth) in ["19910101", "19920202"].enumerated() {
-                let (_, b) = try jsonBody(RegistryTests.teacherBody(f, name: "新\(i)", rid: Fixture.residentID(birth, 11 + i), school: "T0003"))
+                let (_, b) = try jsonBody(Bodies.teacher(f, name: "新\(i)", rid: Fixture.residentID(birth, 11 + i), school: "T0003"))
                 try await app.check(.POST, "/api/v1/teachers", headers: bearer(admin, json: true), body: b) { res in #expect(res.status == .created) }
             }
             let (_, past) = try await Self.get(app, admin, "standard=basic&stage=primary&year=2025")

@@ -1,6 +1,7 @@
 import Foundation
 import SQLKit
 import Testing
+import XuequTestSupport
 import Vapor
 import VaporTesting
 import XuequCore
@@ -139,7 +140,7 @@ struct ImportTests {
     func exportRoundTrip(db: TestDB) async throws {
         try await withApp(db) { app, f in
             var h = HTTPHeaders()
-            h.cookie = try await AuthTests.browserLogin(app, "admin")
+            h.cookie = try await Browser.login(app, "admin")
             var xlsx = Data()
             try await app.check(.GET, "/teachers/export?format=xlsx&district=\(f.districts["D1"]!)", headers: h) { res in
                 #expect(res.status == .ok)
@@ -156,10 +157,10 @@ struct ImportTests {
             #expect(((try? res.json())?["errors"] as? [[String: Any]])?.count == 3)
 
             var teacherH = HTTPHeaders()
-            teacherH.cookie = try await AuthTests.browserLogin(app, "t1")
+            teacherH.cookie = try await Browser.login(app, "t1")
             try await app.check(.GET, "/teachers/export?format=csv", headers: teacherH) { res in #expect(res.status == .forbidden) }
             var schoolH = HTTPHeaders()
-            schoolH.cookie = try await AuthTests.browserLogin(app, "s1")
+            schoolH.cookie = try await Browser.login(app, "s1")
             try await app.check(.GET, "/teachers/export?format=csv", headers: schoolH) { res in
                 let csv = try Spreadsheet.read(Data(buffer: res.body))
                 #expect(csv.rows.count == 3)
@@ -172,7 +173,7 @@ struct ImportTests {
     func template() async throws {
         try await withApp(.sqlite) { app, _ in
             var h = HTTPHeaders()
-            h.cookie = try await AuthTests.browserLogin(app, "s1")
+            h.cookie = try await Browser.login(app, "s1")
             try await app.check(.GET, "/imports/template/teachers.xlsx", headers: h) { res in
                 let t = try Spreadsheet.read(Data(buffer: res.body))
                 #expect(t.header.prefix(9) == ["姓名", "身份证号", "学校代码", "任教学科", "学历", "普通话等级", "职称", "骨干级别", "本校任教起始日期"])
@@ -195,7 +196,7 @@ struct LongExportTests {
             let unique = Dictionary(rows.map { ($0.0.residentId.value, $0) }, uniquingKeysWith: { a, _ in a }).values.map { $0 }
             try await app.writeGate.transaction(on: app.db) { tx in try await RegistryStore.insertTeachers(unique, on: tx, now: 0) }
             var h = HTTPHeaders()
-            h.cookie = try await AuthTests.browserLogin(app, "s1")
+            h.cookie = try await Browser.login(app, "s1")
             try await app.check(.GET, "/teachers/export?format=csv&sort=name", headers: h) { res in
                 let table = try Spreadsheet.read(Data(buffer: res.body))
                 let ids = table.rows.dropFirst().map { $0[1] }

@@ -2,6 +2,7 @@ import Foundation
 import Registry
 import SQLKit
 import Testing
+import XuequTestSupport
 import Vapor
 import VaporTesting
 import XuequCore
@@ -64,7 +65,7 @@ struct BalancePagesTests {
     @Test("conditions form: saves a year, names bad fields, keeps what was typed", arguments: TestDB.all)
     func conditionsForm(db: TestDB) async throws {
         try await withApp(db) { app, f in
-            let cookies = try await AuthTests.browserLogin(app, "s1")
+            let cookies = try await Browser.login(app, "s1")
             let school = f.schools["T0001"]!
             #expect(try await Self.get(app, cookies, "/schools/\(school)/conditions").status == .ok)
             let fields = ["year": "2026", "primary": "250", "junior": "", "senior": "", "floorArea": "1125.5", "sportsArea": "2000", "equipmentValue": "600000",
@@ -72,18 +73,18 @@ struct BalancePagesTests {
             var bad = fields
             bad["books"] = "很多"
             bad["primary"] = "-3"
-            let res = try await AdminTests.form(app, cookies, "/schools/\(school)/conditions", bad)
+            let res = try await Browser.form(app, cookies, "/schools/\(school)/conditions", bad)
             #expect(res.status == .unprocessableEntity)
             #expect(res.text.contains("应为整数"))
             #expect(res.text.contains("value=\"很多\""))
             #expect(try await RegistryStore.conditions(schoolId: school, on: app.db).isEmpty)
-            let ok = try await AdminTests.form(app, cookies, "/schools/\(school)/conditions", fields)
+            let ok = try await Browser.form(app, cookies, "/schools/\(school)/conditions", fields)
             #expect(ok.status == .seeOther)
             let saved = try await RegistryStore.conditions(schoolId: school, on: app.db)
             #expect(saved.first?.floorArea == Decimal(string: "1125.5"))
             #expect(saved.first?.students.primary == 250)
             // Someone else's school.
-            #expect(try await AdminTests.form(app, cookies, "/schools/\(f.schools["T0003"]!)/conditions", fields).status == .forbidden)
+            #expect(try await Browser.form(app, cookies, "/schools/\(f.schools["T0003"]!)/conditions", fields).status == .forbidden)
         }
     }
 
@@ -92,29 +93,29 @@ struct BalancePagesTests {
         try await withApp(db) { app, f in
             try await BalanceAPITests.putConditions(app, f, year: 2025)
             try await BalanceAPITests.putConditions(app, f, year: 2026)
-            let cookies = try await AuthTests.browserLogin(app, "admin")
+            let cookies = try await Browser.login(app, "admin")
             var fields = BalancePages.ruleValues(.national, effective: "2026-01-01")
             fields["basic_primary"] = "0.4"
             fields["note"] = "省定标准"
             var wrong = fields
             wrong["basic_primary"] = "-1"
             wrong["w2"] = "abc"
-            let refused = try await AdminTests.form(app, cookies, "/balance/rules", wrong)
+            let refused = try await Browser.form(app, cookies, "/balance/rules", wrong)
             #expect(refused.status == .unprocessableEntity)
             #expect(refused.text.contains("差异系数限值应在0到5之间"))
             #expect(try await BalanceStore.ruleVersions(on: app.db).count == 1)
 
-            #expect(try await AdminTests.form(app, cookies, "/balance/rules", fields).status == .seeOther)
+            #expect(try await Browser.form(app, cookies, "/balance/rules", fields).status == .seeOther)
             let admin = try await app.token("admin")
             let (_, now) = try await BalanceAPITests.get(app, admin, "standard=basic&stage=primary&year=2026")
             let (_, before) = try await BalanceAPITests.get(app, admin, "standard=basic&stage=primary&year=2025")
             #expect(BalanceAPITests.coefficient(now, "books")?["limit"] as? Double == 0.4)
             #expect(BalanceAPITests.coefficient(before, "books")?["limit"] as? Double == 0.65)
             // Only the bureau sets rules.
-            let d1 = try await AuthTests.browserLogin(app, "d1")
-            #expect(try await AdminTests.form(app, d1, "/balance/rules", fields).status == .forbidden)
-            #expect(try await AdminTests.form(app, d1, "/balance/rules/record", ["year": "2026"]).status == .forbidden)
-            #expect(try await AdminTests.form(app, cookies, "/balance/rules/record", ["year": "2026"]).status == .seeOther)
+            let d1 = try await Browser.login(app, "d1")
+            #expect(try await Browser.form(app, d1, "/balance/rules", fields).status == .forbidden)
+            #expect(try await Browser.form(app, d1, "/balance/rules/record", ["year": "2026"]).status == .forbidden)
+            #expect(try await Browser.form(app, cookies, "/balance/rules/record", ["year": "2026"]).status == .seeOther)
             #expect(try await TeacherTallies.recordedYears(on: app.db) == [2026])
         }
     }
@@ -122,49 +123,49 @@ struct BalancePagesTests {
     @Test("equity: counts in, rates out; a numerator above its denominator is refused", arguments: TestDB.all)
     func equity(db: TestDB) async throws {
         try await withApp(db) { app, _ in
-            let cookies = try await AuthTests.browserLogin(app, "admin")
+            let cookies = try await Browser.login(app, "admin")
             let wrong = ["year": "2025", "disability_enrolment_numerator": "300", "disability_enrolment_denominator": "259"]
-            let refused = try await AdminTests.form(app, cookies, "/balance/equity", wrong)
+            let refused = try await Browser.form(app, cookies, "/balance/equity", wrong)
             #expect(refused.status == .unprocessableEntity)
             #expect(refused.text.contains("分子不能大于分母"))
             let fields = ["year": "2025", "preschool_gross_numerator": "11046", "preschool_gross_denominator": "12000",
                           "disability_enrolment_numerator": "243", "disability_enrolment_denominator": "259", "note": "年报"]
-            #expect(try await AdminTests.form(app, cookies, "/balance/equity", fields).status == .seeOther)
+            #expect(try await Browser.form(app, cookies, "/balance/equity", fields).status == .seeOther)
             let page = try await Self.get(app, cookies, "/balance/equity?year=2025")
             #expect(page.text.contains("92.05%"))
             #expect(page.text.contains("93.82%"))
-            let d1 = try await AuthTests.browserLogin(app, "d1")
+            let d1 = try await Browser.login(app, "d1")
             #expect(try await Self.get(app, d1, "/balance/equity?year=2025").text.contains("92.05%"))
-            #expect(try await AdminTests.form(app, d1, "/balance/equity", fields).status == .forbidden)
+            #expect(try await Browser.form(app, d1, "/balance/equity", fields).status == .forbidden)
         }
     }
 
     @Test("student aid: recorded in scope, totals by year and stage, names and IDs masked outside the school", arguments: TestDB.all)
     func aid(db: TestDB) async throws {
         try await withApp(db) { app, f in
-            let s1 = try await AuthTests.browserLogin(app, "s1")
+            let s1 = try await Browser.login(app, "s1")
             let rid = Fixture.residentID("20150601", 123)
             let fields = ["year": "2026", "schoolCode": "T0001", "studentName": "张小明", "residentId": rid, "stage": "primary", "aidType": "boarding_allowance", "amount": "1000"]
             var bad = fields
             bad["residentId"] = "123"
             bad["amount"] = "-5"
-            let refused = try await AdminTests.form(app, s1, "/balance/aid", bad)
+            let refused = try await Browser.form(app, s1, "/balance/aid", bad)
             #expect(refused.status == .unprocessableEntity)
             #expect(refused.text.contains("身份证号应为18位"))
             #expect(refused.text.contains("金额应为大于0"))
-            #expect(try await AdminTests.form(app, s1, "/balance/aid", fields).status == .seeOther)
+            #expect(try await Browser.form(app, s1, "/balance/aid", fields).status == .seeOther)
             var other = fields
             other["schoolCode"] = "T0003"
-            #expect(try await AdminTests.form(app, s1, "/balance/aid", other).status == .forbidden)
+            #expect(try await Browser.form(app, s1, "/balance/aid", other).status == .forbidden)
 
             let own = try await Self.get(app, s1, "/balance/aid").text
             #expect(own.contains("张小明") && own.contains(rid))
-            let admin = try await AuthTests.browserLogin(app, "admin")
+            let admin = try await Browser.login(app, "admin")
             let county = try await Self.get(app, admin, "/balance/aid").text
             #expect(!county.contains("张小明") && !county.contains(rid))
             #expect(county.contains("张*") && county.contains(Masking.residentID(rid)))
             #expect(county.contains("1,000"))
-            let s3 = try await AuthTests.browserLogin(app, "s3")
+            let s3 = try await Browser.login(app, "s3")
             #expect(!(try await Self.get(app, s3, "/balance/aid").text.contains(Masking.residentID(rid))))
             // The audit log keeps no full ID.
             let audit = try await Audit.list(on: app.db, filter: .init(), page: PageSpec(page: 1, per: 10)).items.map(\.summary).joined()
@@ -177,7 +178,7 @@ struct BalancePagesTests {
     func sheet(db: TestDB) async throws {
         try await withApp(db) { app, f in
             try await BalanceAPITests.putConditions(app, f)
-            let cookies = try await AuthTests.browserLogin(app, "admin")
+            let cookies = try await Browser.login(app, "admin")
             let html = try await Self.get(app, cookies, "/balance/sheet?year=2026&standard=basic&stage=primary&district=0").text
             #expect(html.contains("一九年制学校（小学部）"))
             #expect(html.contains("差异系数 CV"))
@@ -201,7 +202,7 @@ struct BalancePagesTests {
         try await withApp(db) { app, f in
             try await BalanceAPITests.putConditions(app, f)
             for user in ["admin", "d1"] {
-                let cookies = try await AuthTests.browserLogin(app, user)
+                let cookies = try await Browser.login(app, user)
                 for path in ["/balance", "/balance?standard=quality&stage=junior", "/balance?all=1", "/balance/schools/\(f.schools["T0002"]!)", "/balance/whatif",
                              "/balance/whatif?from=\(f.schools["T0001"]!)", "/balance/whatif?m=\(f.teachers["甲"]!):\(f.schools["T0002"]!):primary&f=\(f.schools["T0001"]!):books:500",
                              "/balance/sheet", "/balance/conditions", "/balance/rules", "/balance/equity", "/balance/aid"] {
@@ -212,7 +213,7 @@ struct BalancePagesTests {
                 }
             }
             // What-if through the page: a move and a facility, folded into the URL.
-            let cookies = try await AuthTests.browserLogin(app, "admin")
+            let cookies = try await Browser.login(app, "admin")
             let add = try await Self.get(app, cookies, "/balance/whatif?year=2026&standard=basic&stage=primary&district=0&add=move&teacher=\(f.teachers["甲"]!)&to=\(f.schools["T0003"]!)&toPart=")
             #expect(add.status == .seeOther)
             let location = add.headers.first(name: .location) ?? ""

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import XuequTestSupport
 import Vapor
 import VaporTesting
 @testable import XuequApp
@@ -14,7 +15,7 @@ struct ScopeTests {
         try await withApp(db) { app, f in
             let t1 = try await app.token("t1"), admin = try await app.token("admin")
             let me = f.teachers["甲"]!, oldSchool = f.schools["T0001"]!, newSchool = f.schools["T0003"]!
-            var b = RegistryTests.teacherBody(f, name: "甲老师", rid: Fixture.residentID("19800101", 1), school: "T0003")
+            var b = Bodies.teacher(f, name: "甲老师", rid: Fixture.residentID("19800101", 1), school: "T0003")
             b["version"] = 1
             b["schoolSince"] = "2010-09-01"
             let (_, body) = try jsonBody(b)
@@ -49,7 +50,7 @@ struct ScopeTests {
             try await app.check(.GET, "/api/v1/me", headers: bearer(t1)) { res in #expect((try? res.json())?["schoolId"] as? Int == into) }
             // The page session follows too.
             var h = HTTPHeaders()
-            h.cookie = try await AuthTests.browserLogin(app, "t1")
+            h.cookie = try await Browser.login(app, "t1")
             try await app.check(.GET, "/schools/\(into)", headers: h) { res in #expect(res.status == .ok) }
             try await app.check(.GET, "/schools/\(f.schools["T0003"]!)", headers: h) { res in #expect(res.status == .forbidden) }
         }

@@ -13,20 +13,20 @@ import XuequKit
 ///   D1: T0001 (primary, central), T0002 (nine-year)      D2: T0003 (primary)
 ///   accounts: admin, d1 (D1), d2 (D2), s1 (T0001), s3 (T0003), t1 (teacher at T0001),
 ///             reviewer, prefecture, supervisor, intern, applicant
-struct Fixture: Sendable {
-    var districts: [String: Int] = [:]
-    var schools: [String: Int] = [:]
-    var teachers: [String: Int] = [:]
-    var users: [String: Int] = [:]
-    static let password = "fixture-password"
-    static let empty = Fixture()
+public struct Fixture: Sendable {
+    public var districts: [String: Int] = [:]
+    public var schools: [String: Int] = [:]
+    public var teachers: [String: Int] = [:]
+    public var users: [String: Int] = [:]
+    public static let password = "fixture-password"
+    public static let empty = Fixture()
 
-    static func residentID(_ birth: String, _ seq: Int, area: String = "130481") -> String {
+    public static func residentID(_ birth: String, _ seq: Int, area: String = "130481") -> String {
         let head = area + birth + String(format: "%03d", seq)
         return head + String(ResidentID.checkCharacter(forFirst17: head))
     }
 
-    static func make(_ app: Application) async throws -> Fixture {
+    public static func make(_ app: Application) async throws -> Fixture {
         var f = Fixture()
         let now = app.clock.now().timeIntervalSince1970
         let hash = try await Accounts.hashPassword(password, app: app)
@@ -84,7 +84,7 @@ struct Fixture: Sendable {
 
 extension Application {
     /// Signs in through the API and returns the bearer token.
-    func token(_ username: String, password: String = Fixture.password) async throws -> String {
+    public func token(_ username: String, password: String = Fixture.password) async throws -> String {
         var token = ""
         let (h, b) = try jsonBody(["username": username, "password": password])
         try await testing().test(.POST, "/api/v1/session", headers: h, body: b) { res in
@@ -95,7 +95,7 @@ extension Application {
     }
 }
 
-func bearer(_ token: String, json: Bool = false) -> HTTPHeaders {
+public func bearer(_ token: String, json: Bool = false) -> HTTPHeaders {
     var h = HTTPHeaders()
     h.bearerAuthorization = BearerAuthorization(token: token)
     if json { h.contentType = .json }

@@ -2,6 +2,7 @@ import Foundation
 import Registry
 import SQLKit
 import Testing
+import XuequTestSupport
 import Vapor
 import VaporTesting
 import XuequCore
@@ -10,13 +11,6 @@ import XuequCore
 
 @Suite("Registry")
 struct RegistryTests {
-    static func teacherBody(_ f: Fixture, name: String = "新教师", rid: String, school: String = "T0001", extra: [String: Any] = [:]) -> [String: Any] {
-        var b: [String: Any] = ["name": name, "residentId": rid, "schoolId": f.schools[school]!, "subjects": ["chinese"], "education": "bachelor",
-                                "putonghua": "2A", "title": "none", "backbone": "none", "schoolSince": "2020-09-01"]
-        for (k, v) in extra { b[k] = v }
-        return b
-    }
-
     @Test("creating districts is for the bureau admin; lists follow the caller's scope", arguments: TestDB.all)
     func districtsAndScope(db: TestDB) async throws {
         try await withApp(db) { app, f in
@@ -75,7 +69,7 @@ struct RegistryTests {
         try await withApp(db) { app, f in
             let s1 = try await app.token("s1")
             let rid = Fixture.residentID("19900215", 11)
-            let (_, b) = try jsonBody(Self.teacherBody(f, rid: rid))
+            let (_, b) = try jsonBody(Bodies.teacher(f, rid: rid))
             try await app.check(.POST, "/api/v1/teachers", headers: bearer(s1, json: true), body: b) { res in
                 #expect(res.status == .created)
                 let j = try? res.json()
@@ -85,24 +79,24 @@ struct RegistryTests {
                 #expect(j?.keys.contains("stagePart") == true)
             }
             try await app.check(.POST, "/api/v1/teachers", headers: bearer(s1, json: true), body: b) { res in #expect(res.status == .conflict) }
-            let (_, bad) = try jsonBody(Self.teacherBody(f, rid: "110105194912310021"))
+            let (_, bad) = try jsonBody(Bodies.teacher(f, rid: "110105194912310021"))
             try await app.check(.POST, "/api/v1/teachers", headers: bearer(s1, json: true), body: bad) { res in
                 #expect(res.status == .unprocessableEntity)
                 #expect(((try? res.json())?["fields"] as? [String: String])?["residentId"] != nil)
             }
-            let (_, other) = try jsonBody(Self.teacherBody(f, rid: Fixture.residentID("19900216", 12), school: "T0003"))
+            let (_, other) = try jsonBody(Bodies.teacher(f, rid: Fixture.residentID("19900216", 12), school: "T0003"))
             try await app.check(.POST, "/api/v1/teachers", headers: bearer(s1, json: true), body: other) { res in #expect(res.status == .forbidden) }
-            let (_, future) = try jsonBody(Self.teacherBody(f, rid: Fixture.residentID("19900217", 13), extra: ["schoolSince": "2999-09-01"]))
+            let (_, future) = try jsonBody(Bodies.teacher(f, rid: Fixture.residentID("19900217", 13), extra: ["schoolSince": "2999-09-01"]))
             try await app.check(.POST, "/api/v1/teachers", headers: bearer(s1, json: true), body: future) { res in
                 #expect(((try? res.json())?["fields"] as? [String: String])?["schoolSince"] != nil)
             }
-            let (_, part) = try jsonBody(Self.teacherBody(f, rid: Fixture.residentID("19900218", 14), extra: ["stagePart": "junior"]))
+            let (_, part) = try jsonBody(Bodies.teacher(f, rid: Fixture.residentID("19900218", 14), extra: ["stagePart": "junior"]))
             try await app.check(.POST, "/api/v1/teachers", headers: bearer(s1, json: true), body: part) { res in
                 #expect(((try? res.json())?["fields"] as? [String: String])?["stagePart"] != nil, "a primary school has no junior part")
             }
             try await app.check(.POST, "/api/v1/teachers", headers: bearer(s1, json: true), body: ByteBuffer(string: "{not json")) { res in #expect(res.status == .badRequest) }
             let t1 = try await app.token("t1")
-            let (_, mine) = try jsonBody(Self.teacherBody(f, rid: Fixture.residentID("19900219", 15)))
+            let (_, mine) = try jsonBody(Bodies.teacher(f, rid: Fixture.residentID("19900219", 15)))
             try await app.check(.POST, "/api/v1/teachers", headers: bearer(t1, json: true), body: mine) { res in #expect(res.status == .forbidden) }
         }
     }
@@ -112,14 +106,14 @@ struct RegistryTests {
         try await withApp(db) { app, f in
             let admin = try await app.token("admin")
             let name = "<script>alert(1)</script>"
-            let (_, b) = try jsonBody(Self.teacherBody(f, name: name, rid: Fixture.residentID("19900215", 21)))
+            let (_, b) = try jsonBody(Bodies.teacher(f, name: name, rid: Fixture.residentID("19900215", 21)))
             var id = 0
             try await app.check(.POST, "/api/v1/teachers", headers: bearer(admin, json: true), body: b) { res in
                 #expect((try? res.json())?["name"] as? String == name)
                 id = (try? res.json())?["id"] as? Int ?? 0
             }
             var h = HTTPHeaders()
-            h.cookie = try await AuthTests.browserLogin(app, "admin")
+            h.cookie = try await Browser.login(app, "admin")
             try await app.check(.GET, "/teachers/\(id)", headers: h) { res in
                 #expect(res.status == .ok)
                 #expect(!res.text.contains(name))
@@ -196,7 +190,7 @@ struct RegistryTests {
             try await app.check(.GET, "/api/v1/schools/\(into)", headers: bearer(d1)) { res in #expect((try? res.json())?["students"] as? Int == 600) }
             // Both pages show it.
             var h = HTTPHeaders()
-            h.cookie = try await AuthTests.browserLogin(app, "d1")
+            h.cookie = try await Browser.login(app, "d1")
             try await app.check(.GET, "/schools/\(from)", headers: h) { res in #expect(res.text.contains("merged-note") && res.text.contains("一中心小学")) }
             try await app.check(.GET, "/schools/\(into)", headers: h) { res in #expect(res.text.contains("一九年制学校") && res.text.contains("2026-08-31")) }
             // Merging again, into itself, across districts: refused.
@@ -211,7 +205,7 @@ struct RegistryTests {
         try await withApp(db) { app, f in
             let admin = try await app.token("admin")
             let id = f.teachers["甲"]!
-            var body = Self.teacherBody(f, name: "甲老师改", rid: Fixture.residentID("19800101", 1))
+            var body = Bodies.teacher(f, name: "甲老师改", rid: Fixture.residentID("19800101", 1))
             body["version"] = 1
             let (_, b) = try jsonBody(body)
             try await app.check(.PUT, "/api/v1/teachers/\(id)", headers: bearer(admin, json: true), body: b) { res in
@@ -228,27 +222,27 @@ struct RegistryFormTests {
     @Test("a teacher is created and edited through the forms; a bad ID comes back on the form", arguments: TestDB.all)
     func teacherForms(db: TestDB) async throws {
         try await withApp(db) { app, f in
-            let cookies = try await AuthTests.browserLogin(app, "s1")
+            let cookies = try await Browser.login(app, "s1")
             let rid = Fixture.residentID("19930303", 33)
             var fields = ["name": "表单教师", "residentId": "130481199303030330", "schoolId": String(f.schools["T0001"]!), "subjects[]": "english",
                           "education": "bachelor", "putonghua": "2B", "title": "junior", "backbone": "none", "schoolSince": "2021-09-01"]
             // An empty select arrives as "": a field error, not a 400.
             var empty = fields
             empty["schoolId"] = ""
-            var res = try await AdminTests.form(app, cookies, "/teachers/new", empty)
+            var res = try await Browser.form(app, cookies, "/teachers/new", empty)
             #expect(res.status == .unprocessableEntity)
             #expect(res.text.contains("请选择学校"))
-            res = try await AdminTests.form(app, cookies, "/teachers/new", fields)
+            res = try await Browser.form(app, cookies, "/teachers/new", fields)
             #expect(res.status == .unprocessableEntity)
             #expect(res.text.contains("err-residentId") && res.text.contains("表单教师"), "the form comes back with the error and the typed values")
             fields["residentId"] = rid
-            res = try await AdminTests.form(app, cookies, "/teachers/new", fields)
+            res = try await Browser.form(app, cookies, "/teachers/new", fields)
             #expect(res.status == .seeOther)
             let location = try #require(res.headers.first(name: .location))
             let id = try #require(Int(location.split(separator: "/").last ?? ""))
             fields["title"] = "intermediate"
             fields["version"] = "1"
-            res = try await AdminTests.form(app, cookies, "/teachers/\(id)/edit", fields)
+            res = try await Browser.form(app, cookies, "/teachers/\(id)/edit", fields)
             #expect(res.status == .seeOther)
             let token = try await app.token("s1")
             try await app.check(.GET, "/api/v1/teachers/\(id)", headers: bearer(token)) { r in
@@ -256,7 +250,7 @@ struct RegistryFormTests {
                 #expect((try? r.json())?["subjects"] as? [String] == ["english"])
             }
             // The same form sent again with the old version: refused, nothing lost.
-            res = try await AdminTests.form(app, cookies, "/teachers/\(id)/edit", fields)
+            res = try await Browser.form(app, cookies, "/teachers/\(id)/edit", fields)
             #expect(res.status == .conflict)
             #expect(res.text.contains("已被他人修改"))
         }
@@ -265,11 +259,11 @@ struct RegistryFormTests {
     @Test("a school is created through the form by its district admin", arguments: TestDB.all)
     func schoolForm(db: TestDB) async throws {
         try await withApp(db) { app, f in
-            let cookies = try await AuthTests.browserLogin(app, "d1")
-            let res = try await AdminTests.form(app, cookies, "/schools/new", ["code": "F001", "name": "表单小学", "districtId": String(f.districts["D1"]!),
+            let cookies = try await Browser.login(app, "d1")
+            let res = try await Browser.form(app, cookies, "/schools/new", ["code": "F001", "name": "表单小学", "districtId": String(f.districts["D1"]!),
                                                                              "stage": "primary", "locality": "rural", "students": "120", "boarding": "on"])
             #expect(res.status == .seeOther)
-            let other = try await AdminTests.form(app, cookies, "/schools/new", ["code": "F002", "name": "越权小学", "districtId": String(f.districts["D2"]!),
+            let other = try await Browser.form(app, cookies, "/schools/new", ["code": "F002", "name": "越权小学", "districtId": String(f.districts["D2"]!),
                                                                                "stage": "primary", "locality": "rural"])
             #expect(other.status == .forbidden)
         }
@@ -282,7 +276,7 @@ struct DistrictPageTests {
     func totals(db: TestDB) async throws {
         try await withApp(db) { app, f in
             var h = HTTPHeaders()
-            h.cookie = try await AuthTests.browserLogin(app, "admin")
+            h.cookie = try await Browser.login(app, "admin")
             try await app.check(.GET, "/districts", headers: h) { res in
                 #expect(res.text.contains("2 个学区，3 所在办学校，4 名教师，900 名在校生"))
             }
@@ -290,7 +284,7 @@ struct DistrictPageTests {
                 #expect(res.text.contains("一中心小学") && res.text.contains("一九年制学校") && !res.text.contains("二小学"))
             }
             var d2 = HTTPHeaders()
-            d2.cookie = try await AuthTests.browserLogin(app, "d2")
+            d2.cookie = try await Browser.login(app, "d2")
             try await app.check(.GET, "/districts", headers: d2) { res in
                 #expect(res.text.contains("1 个学区，1 所在办学校，1 名教师，300 名在校生"))
             }

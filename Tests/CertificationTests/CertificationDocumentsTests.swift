@@ -1,6 +1,7 @@
 import Foundation
 import SQLKit
 import Testing
+import XuequTestSupport
 import Vapor
 import VaporTesting
 import XuequCore
@@ -170,8 +171,8 @@ struct CertificationDocumentsTests {
         try await withApp(db, clock: clock) { app, _ in
             _ = try await CertificationTests.windows(app)
             let today = CivilDate.today(app.clock.now())
-            let cookies = try await AuthTests.browserLogin(app, "admin")
-            let csrf = try await AuthTests.csrfToken(app, cookies: cookies, page: "/certification/rules")
+            let cookies = try await Browser.login(app, "admin")
+            let csrf = try await Browser.csrfToken(app, cookies: cookies, page: "/certification/rules")
             var h = HTTPHeaders()
             h.cookie = cookies
             h.contentType = .urlEncodedForm
@@ -192,14 +193,14 @@ struct CertificationDocumentsTests {
             try await app.check(.POST, "/certification/rules", headers: h, body: form([:])) { res in #expect(res.status == .seeOther) }
 
             // A reviewer reads the rules but may not publish.
-            let rc = try await AuthTests.browserLogin(app, "reviewer")
+            let rc = try await Browser.login(app, "reviewer")
             var rh = HTTPHeaders()
             rh.cookie = rc
             try await app.check(.GET, "/certification/rules", headers: rh) { res in
                 #expect(res.status == .ok && res.text.contains("本省自明日起小学要求专科") && !res.text.contains("id=\"rules-form\""))
             }
             rh.contentType = .urlEncodedForm
-            let rcsrf = try await AuthTests.csrfToken(app, cookies: rc, page: "/certification/rules")
+            let rcsrf = try await Browser.csrfToken(app, cookies: rc, page: "/certification/rules")
             try await app.check(.POST, "/certification/rules", headers: rh, body: ByteBuffer(string: "_csrf=\(rcsrf)&effectiveFrom=2030-01-01")) { res in #expect(res.status == .forbidden) }
 
             // A primary applicant with 中师 (secondary): fine today, below the minimum from tomorrow.
@@ -225,7 +226,7 @@ struct CertificationDocumentsTests {
             reviewer = try await app.token("reviewer")   // tokens last 12 hours
             (_, r) = try await CertificationTests.event(app, reviewer, id, "request_correction", version: r["version"] as! Int, extra: ["reason": "补交材料"])
 
-            let home = try await AuthTests.browserLogin(app, "applicant")
+            let home = try await Browser.login(app, "applicant")
             var h = HTTPHeaders()
             h.cookie = home
             try await app.check(.GET, "/", headers: h) { res in #expect(res.text.contains("待补正，请在")) }
@@ -250,7 +251,7 @@ struct CertificationDocumentsTests {
             let (_, b) = try await CertificationTests.post(app, applicant, "/api/v1/certification/applications", CertificationTests.body(rid: Fixture.residentID("19940405", 62)))
             _ = try await CertificationTests.event(app, applicant, b["id"] as! Int, "submit", version: b["version"] as! Int)
             var rh = HTTPHeaders()
-            rh.cookie = try await AuthTests.browserLogin(app, "reviewer")
+            rh.cookie = try await Browser.login(app, "reviewer")
             try await app.check(.GET, "/", headers: rh) { res in
                 #expect(res.text.contains("1 份申请尚未作出决定"))
                 #expect(res.text.contains("/certification?window=\(w.open)"))
@@ -336,15 +337,15 @@ extension CertificationDocumentsTests {
 
             // The page: the bureau sees both forms; a reviewer reads; a teacher may not.
             var h = HTTPHeaders()
-            h.cookie = try await AuthTests.browserLogin(app, "admin")
+            h.cookie = try await Browser.login(app, "admin")
             try await app.check(.GET, "/certification/windows", headers: h) { res in
                 #expect(res.status == .ok && res.text.contains("id=\"window-form\"") && res.text.contains("id=\"body-form\"") && res.text.contains("2026年秋季"))
             }
             var rh = HTTPHeaders()
-            rh.cookie = try await AuthTests.browserLogin(app, "reviewer")
+            rh.cookie = try await Browser.login(app, "reviewer")
             try await app.check(.GET, "/certification/windows", headers: rh) { res in #expect(res.status == .ok && !res.text.contains("id=\"window-form\"")) }
             var th = HTTPHeaders()
-            th.cookie = try await AuthTests.browserLogin(app, "t1")
+            th.cookie = try await Browser.login(app, "t1")
             try await app.check(.GET, "/certification/windows", headers: th) { res in #expect(res.status == .forbidden) }
         }
     }

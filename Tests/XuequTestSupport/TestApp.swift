@@ -10,26 +10,26 @@ import XuequKit
 
 /// The databases every integration test runs on: in-memory SQLite always, PostgreSQL when
 /// `TEST_DATABASE_URL` is set. Each test gets its own database (SQLite) or schema (PostgreSQL).
-enum TestDB: String, CaseIterable, CustomStringConvertible, Sendable {
+public enum TestDB: String, CaseIterable, CustomStringConvertible, Sendable {
     case sqlite, postgres
-    var description: String { rawValue }
+    public var description: String { rawValue }
 
-    static var all: [TestDB] {
+    public static var all: [TestDB] {
         ProcessInfo.processInfo.environment["TEST_DATABASE_URL"].map { _ in [.sqlite, .postgres] } ?? [.sqlite]
     }
 }
 
 /// A clock tests can move.
-final class TestClock: @unchecked Sendable {
+public final class TestClock: @unchecked Sendable {
     private let lock = NIOLock()
     private var current: Date
-    init(_ start: Date = Date(timeIntervalSince1970: 1_790_000_000)) { current = start }
-    var now: Date { lock.withLock { current } }
-    func advance(_ seconds: TimeInterval) { lock.withLock { current += seconds } }
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_790_000_000)) { current = start }
+    public var now: Date { lock.withLock { current } }
+    public func advance(_ seconds: TimeInterval) { lock.withLock { current += seconds } }
 }
 
 /// Builds an app on a fresh database, runs `body`, tears everything down.
-func withApp(_ db: TestDB, clock: TestClock = TestClock(), fixture: Bool = true, postgresConnections: Int = 3, _ body: (Application, Fixture) async throws -> Void) async throws {
+public func withApp(_ db: TestDB, clock: TestClock = TestClock(), fixture: Bool = true, postgresConnections: Int = 3, _ body: (Application, Fixture) async throws -> Void) async throws {
     let app = try await Application.make(.testing)
     app.logger.logLevel = .warning
     var schema: String?
@@ -64,14 +64,14 @@ func withApp(_ db: TestDB, clock: TestClock = TestClock(), fixture: Bool = true,
 }
 
 extension TestingHTTPResponse {
-    func json() throws -> [String: Any] {
+    public func json() throws -> [String: Any] {
         (try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
     }
-    var text: String { body.getString(at: body.readerIndex, length: body.readableBytes) ?? "" }
+    public var text: String { body.getString(at: body.readerIndex, length: body.readableBytes) ?? "" }
 }
 
 /// `multipart/form-data` with one file field (and optional plain fields).
-func multipart(file data: Data, filename: String, field: String = "file", extra: [String: String] = [:]) -> (HTTPHeaders, ByteBuffer) {
+public func multipart(file data: Data, filename: String, field: String = "file", extra: [String: String] = [:]) -> (HTTPHeaders, ByteBuffer) {
     let boundary = "xq" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
     var body = Data()
     for (k, v) in extra {
@@ -85,13 +85,13 @@ func multipart(file data: Data, filename: String, field: String = "file", extra:
     return (headers, ByteBuffer(data: body))
 }
 
-func fixtureData(_ name: String) throws -> Data {
-    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures").appendingPathComponent(name)
+public func fixtureData(_ name: String) throws -> Data {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").appendingPathComponent(name)
     return try Data(contentsOf: url)
 }
 
 /// A JSON body for requests.
-func jsonBody(_ object: [String: Any]) throws -> (HTTPHeaders, ByteBuffer) {
+public func jsonBody(_ object: [String: Any]) throws -> (HTTPHeaders, ByteBuffer) {
     var h = HTTPHeaders()
     h.contentType = .json
     return (h, ByteBuffer(data: try JSONSerialization.data(withJSONObject: object)))
@@ -99,7 +99,7 @@ func jsonBody(_ object: [String: Any]) throws -> (HTTPHeaders, ByteBuffer) {
 
 extension Application {
     /// Sends one request through the in-memory tester and hands the response to `check`.
-    func check(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], body: ByteBuffer? = nil,
+    public func check(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], body: ByteBuffer? = nil,
                sourceLocation: SourceLocation = #_sourceLocation, _ check: (TestingHTTPResponse) async throws -> Void = { _ in }) async throws {
         let res = try await testing().sendRequest(method, path, headers: headers, body: body)
         try await check(res)
