@@ -31,6 +31,7 @@ extension CertificationService {
 
     /// The application (for those who may see it) and its documents.
     public func documents(id: Int) async throws -> (CertApplicationRow, [CertDocumentRow]) {
+        _ = try requireParticipant()
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
         _ = try actorRole(for: a)
         return (a, try await Self.documents(id, on: db))
@@ -40,6 +41,7 @@ extension CertificationService {
     /// the type is read from the bytes, the file stored by its hash, and the application's
     /// version moves on (its checklist changed) with a history line.
     public func upload(id: Int, kind rawKind: String?, filename: String?, data: Data) async throws -> CertDocumentRow {
+        _ = try requireParticipant()
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
         let who = try actorRole(for: a)
         guard who == .applicant || who == .countyReviewer || who == .bureau else { throw DomainError.forbidden }
@@ -93,6 +95,8 @@ extension CertificationService {
     /// An expert of the county's panel enters (or changes) their own score while the test is
     /// open; the test is closed by `score_ability_test` with the panel's mean.
     public func scoreAsExpert(id: Int, score: Double?) async throws -> [AbilityScoreRow] {
+        // Only the county body's panel scores: everyone else is refused before any lookup.
+        guard CertificationPolicy.isCountyBody(try req.requireActor()) else { throw DomainError.forbidden }
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
         let who = try actorRole(for: a)
         guard who == .countyReviewer || who == .bureau else { throw DomainError.forbidden }

@@ -47,7 +47,7 @@ extension CertificationService {
     /// Puts approved applications on public notice for `days` days, starting today.
     public func createNotice(applicationIds: [Int], days: Int) async throws -> NoticeView {
         let actor = try req.requireActor()
-        guard actor.role == .reviewer || actor.role == .prefectureReviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        try actor.require(.certRecords)
         var e = FieldErrors()
         if applicationIds.isEmpty || applicationIds.count > 5000 { e.add("applicationIds", "请选择1到5000份已通过的申请", "choose 1 to 5000 approved applications") }
         if !(5...30).contains(days) { e.add("days", "公示期应为5到30天", "the notice runs 5 to 30 days") }
@@ -60,8 +60,7 @@ extension CertificationService {
         for a in rows {
             let who = try actorRole(for: a)
             // Only the deciding body publishes its decisions.
-            let decider = a.certType.decidedByPrefecture ? who == .prefectureReviewer : (who == .countyReviewer || who == .bureau)
-            guard decider else { throw DomainError.forbidden }
+            guard CertificationPolicy.decides(who, a.certType) else { throw DomainError.forbidden }
             guard a.certState == .approved else {
                 throw DomainError(.invalid, code: "not_approved", LocalizedText(zh: "申请\(a.id)不是“已通过”状态", en: "application \(a.id) is not approved"), fields: ["applicationIds": LocalizedText(zh: "含未通过的申请", en: "contains applications not approved")])
             }
@@ -142,7 +141,7 @@ extension CertificationService {
     /// A reviewer closes an objection: upheld (then reject the application) or dismissed.
     public func resolveObjection(id: Int, upheld: Bool, resolution: String) async throws {
         let actor = try req.requireActor()
-        guard actor.role == .reviewer || actor.role == .prefectureReviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        try actor.require(.certRecords)
         if resolution.trimmed.isEmpty { throw DomainError.validation(["resolution": LocalizedText(zh: "请写明处理意见", en: "write the resolution")]) }
         let ctx = req.auditContext
         try await req.write { tx in
@@ -169,12 +168,13 @@ extension CertificationService {
 
     public func certificates(window: Int?) async throws -> [CertificateRow] {
         let actor = try req.requireActor()
-        guard actor.role == .reviewer || actor.role == .prefectureReviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        try actor.require(.certRecords)
         let filter: SQLQueryString = window.map { "WHERE c.application_id IN (SELECT id FROM cert_applications WHERE window_id = \(bind: $0))" } ?? ""
         return try await db.sql.raw("\(unsafeRaw: Self.certificateSelect) \(filter) ORDER BY c.number").all(decoding: CertificateRow.self, with: Self.decoder)
     }
 
     public func certificate(applicationId: Int) async throws -> CertificateRow? {
+        _ = try requireParticipant()
         guard let a = try await Self.application(applicationId, on: db) else { throw DomainError.notFound(Self.applicationWord) }
         _ = try actorRole(for: a)
         return try await db.sql.raw("\(unsafeRaw: Self.certificateSelect) WHERE c.application_id = \(bind: applicationId)").first(decoding: CertificateRow.self, with: Self.decoder)
@@ -185,7 +185,7 @@ extension CertificationService {
     /// One window's figures, computed by the database in a few grouped queries.
     public func statistics(window: Int) async throws -> CertStatistics {
         let actor = try req.requireActor()
-        guard actor.role == .reviewer || actor.role == .prefectureReviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        try actor.require(.certRecords)
         guard let w = try await Self.window(window, on: db) else { throw DomainError.notFound(LocalizedText(zh: "认定批次", en: "window")) }
         var s = CertStatistics()
         // Two scans of the covering index cert_applications_figures, in its order (no sorting):
@@ -237,7 +237,7 @@ extension CertificationService {
     /// 档案袋 reconciliation: accepted-or-later applications without a folder, folders without an application.
     public func archiveMismatch(window: Int) async throws -> (withoutFolder: [Int], folderWithoutApplication: [String]) {
         let actor = try req.requireActor()
-        guard actor.role == .reviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        guard CertificationPolicy.isCountyBody(actor) else { throw DomainError.forbidden }
         struct I: Decodable { let id: Int }
         struct F: Decodable { let folderNo: String }
         let without = try await db.sql.raw("""
@@ -257,12 +257,10 @@ extension CertificationService {
     public func list(window: Int?, state: CertState?, page: PageSpec) async throws -> PageResult<CertApplicationRow> {
         let actor = try req.requireActor()
         var filter: SQLQueryString
-        switch actor.role {
-        case .applicant: filter = "a.user_id = \(bind: actor.userId)"
-        case .reviewer, .bureauAdmin: filter = "1 = 1"
-        case .prefectureReviewer: filter = "a.type IN ('senior', 'vocational', 'vocational_practice')"
-        default: throw DomainError.forbidden
-        }
+        if CertificationPolicy.isApplicant(actor) { filter = "a.user_id = \(bind: actor.userId)" }
+        else if CertificationPolicy.isCountyBody(actor) { filter = "1 = 1" }
+        else if CertificationPolicy.isPrefectureBody(actor) { filter = "a.type IN ('senior', 'vocational', 'vocational_practice')" }
+        else { throw DomainError.forbidden }
         if let window { filter = "\(filter) AND a.window_id = \(bind: window)" }
         if let state { filter = "\(filter) AND a.state = \(bind: state.rawValue)" }
         struct N: Decodable { let n: Int }
@@ -275,7 +273,7 @@ extension CertificationService {
     /// Objections filed against a notice (reviewers).
     public func objections(window: Int?) async throws -> [(id: Int, noticeId: Int, applicationId: Int?, filedBy: String, contact: String, text: String, status: String)] {
         let actor = try req.requireActor()
-        guard actor.role == .reviewer || actor.role == .prefectureReviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        try actor.require(.certRecords)
         struct O: Decodable { let id: Int; let noticeId: Int; let applicationId: Int?; let filedBy: String; let contact: String; let text: String; let status: String }
         let filter: SQLQueryString = window.map { "WHERE o.notice_id IN (SELECT id FROM cert_notices WHERE window_id = \(bind: $0))" } ?? ""
         return try await db.sql.raw("SELECT o.id, o.notice_id, o.application_id, o.filed_by, o.contact, o.text, o.status FROM cert_objections o \(filter) ORDER BY o.id DESC")
@@ -287,6 +285,7 @@ extension CertificationService {
     /// 补正: the applicant (or a reviewer) corrects the application's facts while it is a draft or
     /// deficient; the version must match, and the history keeps what changed.
     public func correct(id: Int, version: Int?, _ d: ApplicationDraft) async throws -> (CertApplicationRow, [Deficiency]) {
+        _ = try requireParticipant()
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
         let who = try actorRole(for: a)
         guard who == .applicant || who == .countyReviewer || who == .bureau else { throw DomainError.forbidden }
@@ -332,7 +331,7 @@ extension CertificationService {
     /// Eligibility rule versions, newest first (reviewers and the bureau read them).
     public func ruleVersions() async throws -> [DatedRules.Version<EligibilityRules>] {
         let actor = try req.requireActor()
-        guard [.bureauAdmin, .reviewer, .prefectureReviewer].contains(actor.role) else { throw DomainError.forbidden }
+        try actor.require(.certRecords)
         return try await DatedRules.versions(EligibilityRules.self, in: "cert_rules", db: db)
     }
 
@@ -341,7 +340,7 @@ extension CertificationService {
     /// A new version of the eligibility rules from a date (the bureau only); every problem at once.
     public func addRules(_ rules: EligibilityRules, note: String) async throws {
         let actor = try req.requireActor()
-        guard actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        try actor.require(.certAdmin)
         try rules.validate()
         let note = note.trimmed.isEmpty ? "由\(actor.displayName)修订" : String(note.trimmed.prefix(200))
         let now = self.now, ctx = req.auditContext, by = actor.username
@@ -367,33 +366,32 @@ extension CertificationService {
         let actor = try req.requireActor()
         let l = req.uiLocale, today = self.today
         struct N: Decodable { let windowId: Int; let n: Int }
-        switch actor.role {
-        case .applicant:
+        if CertificationPolicy.isApplicant(actor) {
             struct D: Decodable { let id: Int; let type: String; let correctionDue: String? }
             let rows = try await db.sql.raw("SELECT id, type, correction_due FROM cert_applications WHERE user_id = \(bind: actor.userId) AND state = 'deficient'")
                 .all(decoding: D.self, with: Self.decoder)
             return rows.map { r in
                 let due = r.correctionDue ?? ""
                 return CertDeadline(title: L10n.text("home.certCorrection", l, CertType(rawValue: r.type)?.label(l) ?? r.type, due), detail: L10n.text("cert.checklist", l),
-                                    href: "/certification/applications/\(r.id)", urgent: CivilDate(parsing: due).map { $0 <= today.adding(days: 3) } ?? true)
+                                    href: CertificationRoute.application.path(r.id), urgent: CivilDate(parsing: due).map { $0 <= today.adding(days: 3) } ?? true)
             }
-        case .reviewer, .prefectureReviewer, .bureauAdmin:
-            let states: SQLQueryString = actor.role == .prefectureReviewer
-                ? "state = 'forwarded'" : "state IN \(unsafeRaw: CertState.undecidedSQL)"
-            let counts = try await db.sql.raw("SELECT window_id, COUNT(*) AS n FROM cert_applications WHERE \(states) GROUP BY window_id")
-                .all(decoding: N.self, with: Self.decoder)
-            let windows = try await Self.windows(on: db)
-            return counts.compactMap { c in
-                guard let w = windows.first(where: { $0.id == c.windowId }) else { return nil }
-                let due = w.decisionDue
-                let left = due.daysSinceEpoch - today.daysSinceEpoch
-                let when = left >= 0 ? L10n.text("home.certDaysLeft", l, String(left)) : L10n.text("home.certOverdue", l, String(-left))
-                return CertDeadline(title: L10n.text("home.certDue", l, w.name, String(c.n), due.description, when), detail: w.authority,
-                                    href: "/certification?window=\(w.id)", urgent: left <= 7)
-            }.sorted { $0.urgent && !$1.urgent }
-        default:
-            return []
         }
+        guard actor.can(.certRecords) else { return [] }
+        // The prefecture waits for what the county forwarded; the county for everything undecided.
+        let states: SQLQueryString = CertificationPolicy.isCountyBody(actor)
+            ? "state IN \(unsafeRaw: CertState.undecidedSQL)" : "state = 'forwarded'"
+        let counts = try await db.sql.raw("SELECT window_id, COUNT(*) AS n FROM cert_applications WHERE \(states) GROUP BY window_id")
+            .all(decoding: N.self, with: Self.decoder)
+        let windows = try await Self.windows(on: db)
+        return counts.compactMap { c in
+            guard let w = windows.first(where: { $0.id == c.windowId }) else { return nil }
+            let due = w.decisionDue
+            let left = due.daysSinceEpoch - today.daysSinceEpoch
+            let when = left >= 0 ? L10n.text("home.certDaysLeft", l, String(left)) : L10n.text("home.certOverdue", l, String(-left))
+            return CertDeadline(title: L10n.text("home.certDue", l, w.name, String(c.n), due.description, when), detail: w.authority,
+                                href: CertificationRoute.home.path() + "?window=\(w.id)", urgent: left <= 7)
+        }.sorted { $0.urgent && !$1.urgent }
+
     }
 }
 

@@ -121,17 +121,19 @@ public struct CertificationService: Sendable {
 
     /// How the caller acts on this application; 404 when it may not see it at all.
     func actorRole(for a: CertApplicationRow) throws -> CertActor {
+        guard let who = CertificationPolicy.actorKind(try req.requireActor(), for: a) else { throw DomainError.notFound(Self.applicationWord) }
+        return who
+    }
+
+    /// 403 before anything is looked up for actors who take no part in certification.
+    func requireParticipant() throws -> Actor {
         let actor = try req.requireActor()
-        switch actor.role {
-        case .applicant where a.userId == actor.userId: return .applicant
-        case .reviewer: return .countyReviewer
-        case .prefectureReviewer where a.certType.decidedByPrefecture: return .prefectureReviewer
-        case .bureauAdmin: return .bureau
-        default: throw DomainError.notFound(Self.applicationWord)
-        }
+        guard CertificationPolicy.participates(actor) else { throw DomainError.forbidden }
+        return actor
     }
 
     public func application(id: Int) async throws -> (CertApplicationRow, [CertHistoryRow], [Deficiency]) {
+        _ = try requireParticipant()
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
         _ = try actorRole(for: a)
         let history = try await db.sql.raw("SELECT from_state, to_state, event, actor, at, reason FROM cert_history WHERE application_id = \(bind: id) ORDER BY id")
@@ -199,7 +201,7 @@ public struct CertificationService: Sendable {
     /// Creates an application in `draft`: an applicant for self, a reviewer on someone's behalf.
     public func create(_ d: ApplicationDraft) async throws -> (CertApplicationRow, [Deficiency]) {
         let actor = try req.requireActor()
-        guard actor.role == .applicant || actor.role == .reviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        guard actor.can(.certApplySelf) || actor.can(.certApplyBehalf) else { throw DomainError.forbidden }
         let (name, rid, facts) = try validate(d)
         let today = self.today
         let windows = try await Self.windows(on: db)
@@ -219,7 +221,7 @@ public struct CertificationService: Sendable {
         }
         guard window.typeList.contains(facts.type) else { throw DomainError.validation(["type": LocalizedText(zh: "该批次不受理\(facts.type.zh)", en: "this window does not take \(facts.type.en)")]) }
         let ctx = req.auditContext, now = self.now
-        let userId = actor.role == .applicant ? actor.userId : nil
+        let userId = CertificationPolicy.isApplicant(actor) ? actor.userId : nil
         let phone = d.phone?.trimmed
         let id: Int = try await req.write { tx in
             struct N: Decodable { let n: Int }
@@ -285,6 +287,7 @@ public struct CertificationService: Sendable {
     /// Applies an event: checks who may, the version (409 when stale), the state (422), and writes
     /// the new state, the history row, and the event's own effect, all in one transaction.
     public func apply(id: Int, _ input: EventInput) async throws -> CertApplicationRow {
+        _ = try requireParticipant()
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
         let who = try actorRole(for: a)
         var e = FieldErrors()

@@ -25,7 +25,7 @@ extension CertificationService {
 
     func requireBureau() throws -> Actor {
         let actor = try req.requireActor()
-        guard actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        try actor.require(.certAdmin)
         return actor
     }
 

@@ -63,7 +63,7 @@ struct CertificationDocumentsTests {
             (s, r) = try await Self.upload(app, applicant, id, "degree", Self.pdf + Data(count: 7 * 1024 * 1024))
             #expect(s == .payloadTooLarge && (r["reason"] as? String)?.contains("20 MB") == false, "refused by the route's body limit, without the sheets' number")
             (s, _) = try await Self.upload(app, teacher, id, "degree", Self.pdf)
-            #expect(s == .notFound, "someone else's application")
+            #expect(s == .forbidden, "a teacher takes no part in certification")
             struct N: Decodable { let n: Int }
             #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM cert_documents").first(decoding: N.self)?.n == 0)
 
@@ -94,7 +94,7 @@ struct CertificationDocumentsTests {
                 #expect(res.headers.first(name: "X-Content-Type-Options") == "nosniff")
                 #expect(Data(buffer: res.body) == Self.png)
             }
-            try await app.check(.GET, "/api/v1/certification/applications/\(id)/documents/photo", headers: bearer(teacher)) { res in #expect(res.status == .notFound) }
+            try await app.check(.GET, "/api/v1/certification/applications/\(id)/documents/photo", headers: bearer(teacher)) { res in #expect(res.status == .forbidden) }
             try await app.check(.GET, "/api/v1/certification/applications/\(id)/documents", headers: bearer(applicant)) { res in
                 #expect((try? res.json())?["missing"] as? [String] == [])
             }
@@ -139,7 +139,7 @@ struct CertificationDocumentsTests {
             #expect(try await score(reviewer, id, 70).0 == .created)
             #expect(try await score(e1, id, 150).0 == .unprocessableEntity)
             #expect(try await score(applicant, id, 99).0 == .forbidden)
-            #expect(try await score(prefecture, id, 99).0 == .notFound, "a primary application is not the prefecture's")
+            #expect(try await score(prefecture, id, 99).0 == .forbidden, "only the county body's panel scores")
             #expect(try await score(e1, id, 40).0 == .created)
             // Two of three: the test cannot be closed yet.
             var (s, r) = try await CertificationTests.event(app, reviewer, id, "score_ability_test", version: v)

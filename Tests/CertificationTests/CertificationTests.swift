@@ -151,9 +151,9 @@ struct CertificationTests {
             let (rs, rb) = try await Self.event(app, reviewer, pid, "reject", version: pv)
             #expect(rs == .unprocessableEntity && (rb["fields"] as? [String: Any])?["reason"] != nil)
             #expect(try await Self.event(app, reviewer, pid, "reject", version: pv, extra: ["reason": "putonghua_below_minimum"]).0 == .ok)
-            // Someone else's application is not there for an applicant; a teacher has no business here.
+            // A teacher has no business here: refused by role before the application is looked up.
             let teacher = try await app.token("t1")
-            #expect(try await Self.get(app, teacher, "/api/v1/certification/applications/\(id)").0 == .notFound)
+            #expect(try await Self.get(app, teacher, "/api/v1/certification/applications/\(id)").0 == .forbidden)
             #expect(try await Self.post(app, teacher, "/api/v1/certification/applications", Self.body(rid: Fixture.residentID("19970303", 33))).0 == .forbidden)
         }
     }

@@ -9,34 +9,36 @@ public struct CertificationPages: Sendable {
     public init() {}
 
     public func registerPublic(_ r: any RoutesBuilder) {
-        r.get("notices", ":id", use: publicNotice)
-        r.post("notices", ":id", "objections", use: fileObjection)
-        r.get("verify", use: verify)
-        r.get("register", use: registerForm)
-        r.post("register", use: register)
+        typealias R = CertificationRoute
+        r.get(R.publicNotice, use: publicNotice)
+        r.post(R.publicObjection, use: fileObjection)
+        r.get(R.verify, use: verify)
+        r.get(R.register, use: registerForm)
+        r.post(R.register, use: register)
     }
 
     public func register(_ r: any RoutesBuilder) {
-        r.get("certification", use: home)
-        r.get("certification", "apply", use: applyForm)
-        r.post("certification", "apply", use: apply)
-        r.get("certification", "applications", ":id", use: detail)
-        r.post("certification", "applications", ":id", "events", use: event)
-        r.get("certification", "applications", ":id", "certificate", use: certificate)
-        r.get("certification", "applications", ":id", "edit", use: editForm)
-        r.post("certification", "applications", ":id", "edit", use: saveEdit)
-        r.on(.POST, "certification", "applications", ":id", "documents", body: .collect(maxSize: "6mb"), use: uploadDocument)
-        r.get("certification", "applications", ":id", "documents", ":kind", use: document)
-        r.post("certification", "applications", ":id", "scores", use: score)
-        r.get("certification", "windows", use: windowsPage)
-        r.post("certification", "windows", use: createWindow)
-        r.post("certification", "bodies", use: createBody)
-        r.get("certification", "rules", use: rules)
-        r.post("certification", "rules", use: saveRules)
-        r.post("certification", "notices", use: createNotice)
-        r.post("certification", "objections", ":id", use: resolveObjection)
-        r.get("certification", "statistics", use: statistics)
-        r.get("certification", "export", use: export)
+        typealias R = CertificationRoute
+        r.get(R.home, use: home)
+        r.get(R.apply, use: applyForm)
+        r.post(R.apply, use: apply)
+        r.get(R.application, use: detail)
+        r.post(R.applicationEvent, use: event)
+        r.get(R.certificate, use: certificate)
+        r.get(R.applicationEdit, use: editForm)
+        r.post(R.applicationEdit, use: saveEdit)
+        r.on(.POST, R.documents, body: .collect(maxSize: "6mb"), use: uploadDocument)
+        r.get(R.document, use: document)
+        r.post(R.scores, use: score)
+        r.get(R.windows, use: windowsPage)
+        r.post(R.windows, use: createWindow)
+        r.post(R.bodies, use: createBody)
+        r.get(R.rules, use: rules)
+        r.post(R.rules, use: saveRules)
+        r.post(R.notices, use: createNotice)
+        r.post(R.objection, use: resolveObjection)
+        r.get(R.statistics, use: statistics)
+        r.get(R.export, use: export)
     }
 
     struct Row: Encodable, Sendable {
@@ -76,7 +78,7 @@ public struct CertificationPages: Sendable {
         let q = (try? req.query.decode([String: String].self)) ?? [:]
         let windows = try await service.windows()
         let today = service.today
-        let isApplicant = actor.role == .applicant
+        let isApplicant = CertificationPolicy.isApplicant(actor)
         let windowId = q["window"].flatMap { Int($0) } ?? (isApplicant ? nil : windows.first?.id)
         let state = q["state"].flatMap { CertState(rawValue: $0) }
         let page = try await service.list(window: windowId, state: state, page: PageSpec(page: q["page"].flatMap { Int($0) }, per: 50))
@@ -90,7 +92,7 @@ public struct CertificationPages: Sendable {
         let objections = isApplicant ? [] : try await service.objections(window: windowId).map { ObjectionView(id: $0.id, noticeId: $0.noticeId, applicationId: $0.applicationId, filedBy: $0.filedBy, contact: $0.contact, text: $0.text, open: $0.status == "open") }
         return try await req.page("cert/home", HomePage(
             layout: req.layout("nav.certification", title: L10n.text(isApplicant ? "cert.mine" : "cert.queue", locale)),
-            isApplicant: isApplicant, canNotice: actor.role == .reviewer || actor.role == .prefectureReviewer || actor.role == .bureauAdmin,
+            isApplicant: isApplicant, canNotice: actor.can(.certRecords),
             windows: windows.map { SelectOption(value: String($0.id), label: "\($0.name)（\($0.opensOn)—\($0.closesOn)）", selected: $0.id == windowId) },
             states: options(CertState.self, selected: state?.rawValue, locale: locale), window: windowView,
             rows: page.items.map { Self.row($0, locale) }, pager: Pager(page, req: req),
@@ -106,28 +108,28 @@ public struct CertificationPages: Sendable {
         let types: [SelectOption]; let subjects: [SelectOption]; let educations: [SelectOption]; let putonghuas: [SelectOption]
         let routes: [SelectOption]; let physicals: [SelectOption]
         let isApplicant: Bool
-        var action = "/certification/apply"
+        var action = CertificationRoute.apply.path()
         var editing = false
     }
 
     func applyForm(req: Request) async throws -> Response {
         let actor = try req.requireActor()
         var values: [String: String] = [:]
-        if actor.role == .applicant { values["name"] = actor.displayName }
+        if CertificationPolicy.isApplicant(actor) { values["name"] = actor.displayName }
         return try await applyPage(req, values: values, errors: [:])
     }
 
     func applyPage(_ req: Request, values: [String: String], errors: [String: String], status: HTTPStatus = .ok, editing: Int? = nil) async throws -> Response {
         let actor = try req.requireActor()
-        guard actor.role == .applicant || actor.role == .reviewer || actor.role == .bureauAdmin else { throw DomainError.forbidden }
+        guard actor.can(.certApplySelf) || actor.can(.certApplyBehalf) else { throw DomainError.forbidden }
         let l = req.uiLocale
         var page = ApplyPage(
             layout: req.layout("nav.certification", title: L10n.text("cert.apply", l)), values: values, errors: errors,
             types: options(CertType.self, selected: values["type"], locale: l), subjects: options(Subject.self, selected: values["subject"], locale: l),
             educations: options(Education.self, selected: values["education"] ?? "bachelor", locale: l), putonghuas: options(Putonghua.self, selected: values["putonghua"] ?? "2B", locale: l),
             routes: options(CertRoute.self, selected: values["route"], locale: l), physicals: options(PhysicalExam.self, selected: values["physicalExam"] ?? "pending", locale: l),
-            isApplicant: actor.role == .applicant)
-        if let editing { page.action = "/certification/applications/\(editing)/edit"; page.editing = true }
+            isApplicant: CertificationPolicy.isApplicant(actor))
+        if let editing { page.action = CertificationRoute.applicationEdit.path(editing); page.editing = true }
         return try await req.page("cert/apply", page, status: status)
     }
 
@@ -156,7 +158,7 @@ public struct CertificationPages: Sendable {
         let d = Self.draft(form)
         do {
             _ = try await CertificationService(req).correct(id: id, version: form["version"].flatMap { Int($0) }, d)
-            return req.redirect(to: "/certification/applications/\(id)", flash: L10n.text("flash.saved", req.uiLocale))
+            return req.redirect(to: CertificationRoute.application.path(id), flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
             let m = e.fieldMessages(req.uiLocale)
             return try await applyPage(req, values: form, errors: m, status: e.formStatus, editing: id)
@@ -169,7 +171,7 @@ public struct CertificationPages: Sendable {
         let d = Self.draft(form)
         do {
             let (a, _) = try await CertificationService(req).create(d)
-            return req.redirect(to: "/certification/applications/\(a.id)", flash: L10n.text("cert.created", req.uiLocale))
+            return req.redirect(to: CertificationRoute.application.path(a.id), flash: L10n.text("cert.created", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
             let m = e.fieldMessages(req.uiLocale)
             return try await applyPage(req, values: form, errors: m, status: e.formStatus)
@@ -242,7 +244,7 @@ public struct CertificationPages: Sendable {
             if d == nil && !required.contains(k) { return nil }
             return DocumentLine(key: k.rawValue, label: k.label(locale), required: required.contains(k), uploaded: d != nil, filename: d?.filename ?? "",
                                 size: d.map { $0.size >= 1_048_576 ? String(format: "%.1f MB", Double($0.size) / 1_048_576) : "\(max(1, $0.size / 1024)) KB" } ?? "",
-                                url: "/certification/applications/\(a.id)/documents/\(k.rawValue)", isImage: d?.mediaType.hasPrefix("image/") ?? false,
+                                url: CertificationRoute.document.path(a.id, k.rawValue), isImage: d?.mediaType.hasPrefix("image/") ?? false,
                                 accept: k.acceptsPDF ? ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png" : ".jpg,.jpeg,.png,image/jpeg,image/png")
         }
         struct Folder: Decodable { let folderNo: String }
@@ -279,10 +281,10 @@ public struct CertificationPages: Sendable {
         let reasonText = form["event"] == "request_correction" ? reason.joined(separator: "：") : form["reason"]
         do {
             _ = try await CertificationService(req).apply(id: id, .init(event: form["event"], version: form["version"].flatMap { Int($0) }, reason: reasonText, scores: scores.isEmpty ? nil : scores))
-            return req.redirect(to: "/certification/applications/\(id)", flash: L10n.text("cert.done", req.uiLocale))
+            return req.redirect(to: CertificationRoute.application.path(id), flash: L10n.text("cert.done", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
             let text = e.summary(req.uiLocale)
-            return req.redirect(to: "/certification/applications/\(id)", flash: text, error: true)
+            return req.redirect(to: CertificationRoute.application.path(id), flash: text, error: true)
         }
     }
 
@@ -290,7 +292,9 @@ public struct CertificationPages: Sendable {
 
     func uploadDocument(req: Request) async throws -> Response {
         let id = try req.intParameter()
-        let back = "/certification/applications/\(id)"
+        let back = CertificationRoute.application.path(id)
+        // Who may upload, and whether the application is theirs, before the form is read.
+        _ = try await CertificationService(req).application(id: id)
         do {
             let form = try? req.content.decode(CertificationAPI.UploadForm.self)
             guard let file = form?.file, file.data.readableBytes > 0 else {
@@ -315,9 +319,9 @@ public struct CertificationPages: Sendable {
             let raw = (form["score"] ?? "").trimmed
             guard let score = Double(raw) else { throw DomainError.validation(["score": LocalizedText(zh: "评分应为0到100之间的数", en: "the score is a number from 0 to 100")]) }
             _ = try await CertificationService(req).scoreAsExpert(id: id, score: score)
-            return req.redirect(to: "/certification/applications/\(id)#panel", flash: L10n.text("cert.scored", req.uiLocale))
+            return req.redirect(to: CertificationRoute.application.path(id) + "#panel", flash: L10n.text("cert.scored", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return req.redirect(to: "/certification/applications/\(id)#panel", flash: e.summary(req.uiLocale), error: true)
+            return req.redirect(to: CertificationRoute.application.path(id) + "#panel", flash: e.summary(req.uiLocale), error: true)
         }
     }
 
@@ -352,10 +356,10 @@ public struct CertificationPages: Sendable {
         let form = try req.content.decode(NoticeForm.self)
         do {
             let n = try await CertificationService(req).createNotice(applicationIds: form.ids ?? [], days: form.days.flatMap { Int($0) } ?? 7)
-            return req.redirect(to: "/notices/\(n.id)", flash: L10n.text("cert.noticeCreated", req.uiLocale))
+            return req.redirect(to: CertificationRoute.publicNotice.path(n.id), flash: L10n.text("cert.noticeCreated", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
             let text = e.summary(req.uiLocale)
-            return req.redirect(to: "/certification?state=approved", flash: text, error: true)
+            return req.redirect(to: CertificationRoute.home.path() + "?state=approved", flash: text, error: true)
         }
     }
 
@@ -363,9 +367,9 @@ public struct CertificationPages: Sendable {
         let form = try req.content.decode([String: String].self)
         do {
             try await CertificationService(req).resolveObjection(id: try req.intParameter(), upheld: form["status"] == "upheld", resolution: form["resolution"] ?? "")
-            return req.redirect(to: "/certification", flash: L10n.text("cert.done", req.uiLocale))
+            return req.redirect(to: CertificationRoute.home.path(), flash: L10n.text("cert.done", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return req.redirect(to: "/certification", flash: e.summary(req.uiLocale), error: true)
+            return req.redirect(to: CertificationRoute.home.path(), flash: e.summary(req.uiLocale), error: true)
         }
     }
 
@@ -400,7 +404,7 @@ public struct CertificationPages: Sendable {
         let id = try req.intParameter()
         do {
             _ = try await CertificationService(req).object(noticeId: id, applicationId: nil, filedBy: form["filedBy"] ?? "", contact: form["contact"] ?? "", text: form["text"] ?? "")
-            return req.redirect(to: "/notices/\(id)?filed=1")
+            return req.redirect(to: CertificationRoute.publicNotice.path(id) + "?filed=1")
         } catch let e as DomainError where e.kind == .invalid {
             let m = e.fieldMessages(req.uiLocale)
             return try await noticePage(req, errors: m, values: form, filed: false, status: .unprocessableEntity)
@@ -439,7 +443,7 @@ public struct CertificationPages: Sendable {
     }
 
     func statistics(req: Request) async throws -> Response {
-        guard [.reviewer, .prefectureReviewer, .bureauAdmin].contains(try req.requireActor().role) else { throw DomainError.forbidden }
+        try req.requireActor().require(.certRecords)
         let service = CertificationService(req)
         let l = req.uiLocale
         let windows = try await service.windows()

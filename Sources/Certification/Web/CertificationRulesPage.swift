@@ -58,7 +58,7 @@ extension CertificationPages {
             layout: req.layout("nav.certification", title: L10n.text("cert.rules", l)),
             inForce: L10n.text("cert.rulesInForce", l, current.effectiveFrom.description), lines: lines,
             versions: versions.map { SelectOption(value: "\($0.effectiveFrom) · \($0.createdBy)", label: $0.note, selected: $0.rules == current) },
-            canEdit: actor.role == .bureauAdmin, values: v, errors: errors,
+            canEdit: actor.can(.certAdmin), values: v, errors: errors,
             educationFields: CertType.allCases.map { t in
                 EducationField(key: "education_\(t.rawValue)", label: t.label(l), options: options(Education.self, selected: v["education_\(t.rawValue)"], locale: l))
             },
@@ -67,7 +67,7 @@ extension CertificationPages {
     }
 
     func saveRules(req: Request) async throws -> Response {
-        guard try req.requireActor().role == .bureauAdmin else { throw DomainError.forbidden }
+        try req.requireActor().require(.certAdmin)
         var form = try req.content.decode([String: String].self)
         form.removeValue(forKey: "_csrf")
         var e = FieldErrors()
@@ -97,7 +97,7 @@ extension CertificationPages {
         do {
             try e.throwIfAny()
             try await CertificationService(req).addRules(rules, note: form["note"] ?? "")
-            return req.redirect(to: "/certification/rules", flash: L10n.text("cert.rulesSaved", req.uiLocale))
+            return req.redirect(to: CertificationRoute.rules.path(), flash: L10n.text("cert.rulesSaved", req.uiLocale))
         } catch let err as DomainError where err.kind == .invalid {
             return try await rulesPage(req, values: form, errors: err.fieldMessages(req.uiLocale), status: .unprocessableEntity)
         }

@@ -25,7 +25,7 @@ extension CertificationPages {
 
     func windowsPage(_ req: Request, values: [String: String], errors: [String: String], chosenTypes: Set<String>? = nil, status: HTTPStatus = .ok) async throws -> Response {
         let actor = try req.requireActor()
-        guard [.bureauAdmin, .reviewer, .prefectureReviewer].contains(actor.role) else { throw DomainError.forbidden }
+        try actor.require(.certRecords)
         let l = req.uiLocale
         let service = CertificationService(req)
         let today = service.today
@@ -40,7 +40,7 @@ extension CertificationPages {
         return try await req.page("cert/windows", WindowsPage(
             layout: req.layout("nav.certification", title: L10n.text("cert.windows", l)),
             bodies: bodies.map { BodyLine(code: $0.code, name: $0.name, level: levelLabel[$0.level] ?? $0.level) }, windows: windows,
-            canEdit: actor.role == .bureauAdmin,
+            canEdit: actor.can(.certAdmin),
             countyBodies: bodies.filter { $0.level == "county" }.map { SelectOption(value: String($0.id), label: "\($0.name)（\($0.code)）", selected: values["bodyId"] == String($0.id)) },
             types: CertType.allCases.map { SelectOption(value: $0.rawValue, label: $0.label(l), selected: chosenTypes?.contains($0.rawValue) ?? true) },
             levels: ["county", "prefecture"].map { SelectOption(value: $0, label: levelLabel[$0]!, selected: values["level"] == $0) },
@@ -50,11 +50,11 @@ extension CertificationPages {
     struct WindowForm: Content { let bodyId: String?; let name: String?; let opensOn: String?; let closesOn: String?; let types: [String]? }
 
     func createWindow(req: Request) async throws -> Response {
-        guard try req.requireActor().role == .bureauAdmin else { throw DomainError.forbidden }
+        try req.requireActor().require(.certAdmin)
         let f = try req.content.decode(WindowForm.self)
         do {
             _ = try await CertificationService(req).createWindow(bodyId: f.bodyId.flatMap { Int($0) }, name: f.name, opensOn: f.opensOn, closesOn: f.closesOn, types: f.types ?? [])
-            return req.redirect(to: "/certification/windows", flash: L10n.text("flash.saved", req.uiLocale))
+            return req.redirect(to: CertificationRoute.windows.path(), flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid {
             let values = ["bodyId": f.bodyId ?? "", "name": f.name ?? "", "opensOn": f.opensOn ?? "", "closesOn": f.closesOn ?? ""]
             return try await windowsPage(req, values: values, errors: e.fieldMessages(req.uiLocale), chosenTypes: Set(f.types ?? []), status: .unprocessableEntity)
@@ -64,11 +64,11 @@ extension CertificationPages {
     struct BodyForm: Content { let code: String?; let bodyName: String?; let level: String? }
 
     func createBody(req: Request) async throws -> Response {
-        guard try req.requireActor().role == .bureauAdmin else { throw DomainError.forbidden }
+        try req.requireActor().require(.certAdmin)
         let f = try req.content.decode(BodyForm.self)
         do {
             _ = try await CertificationService(req).createBody(code: f.code, name: f.bodyName, level: f.level)
-            return req.redirect(to: "/certification/windows", flash: L10n.text("flash.saved", req.uiLocale))
+            return req.redirect(to: CertificationRoute.windows.path(), flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
             var m = e.fieldMessages(req.uiLocale)
             if let n = m.removeValue(forKey: "name") { m["bodyName"] = n }

@@ -51,7 +51,7 @@ extension CertificationPages {
                 let id = try await Accounts.insertUser(.init(username: username, displayName: name, role: .applicant), passwordHash: hash, on: tx, now: now)
                 try await Audit.record(on: tx, ctx, action: "user.register", entity: "user", entityId: String(id), summary: "applicant \(masked)")
             }
-            return req.redirect(to: "/login", flash: L10n.text("cert.registered", locale))
+            return req.redirect(to: PlatformRoute.login.path(), flash: L10n.text("cert.registered", locale))
         } catch let err as DomainError where err.kind == .invalid || err.kind == .conflict {
             let m = err.fieldMessages(locale)
             form.removeValue(forKey: "password"); form.removeValue(forKey: "confirm")
