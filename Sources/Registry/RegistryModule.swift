@@ -10,7 +10,6 @@ extension Permission {
     public static let districtsWrite: Permission = "registry:districts:write"
     public static let schoolsWrite: Permission = "registry:schools:write"
     public static let schoolsMerge: Permission = "registry:schools:merge"
-    public static let schoolsImport: Permission = "registry:schools:import"
     public static let teachersWrite: Permission = "registry:teachers:write"
     public static let teachersImport: Permission = "registry:teachers:import"
     public static let conditionsWrite: Permission = "registry:conditions:write"
@@ -27,7 +26,7 @@ public struct RegistryModule: XuequModule {
     public var migrations: [any Migration] { [CreateRegistry(), CreateTeacherTallies(), CreateRotationRules()] }
 
     public var grants: Grants {
-        let all: Set<Permission> = [.registryRead, .districtsBrowse, .districtsWrite, .schoolsWrite, .schoolsMerge, .schoolsImport,
+        let all: Set<Permission> = [.registryRead, .districtsBrowse, .districtsWrite, .schoolsWrite, .schoolsMerge,
                                     .teachersWrite, .teachersImport, .conditionsWrite, .registryExport]
         return Grants([
             .bureauAdmin: all,

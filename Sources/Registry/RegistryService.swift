@@ -386,6 +386,17 @@ public struct RegistryService: Sendable {
         return try await RegistryStore.conditions(schoolId: schoolId, on: db)
     }
 
+    /// The key an import of this kind needs, checked before the upload is read (a reader without
+    /// it gets 403, not the file's 422).
+    public static func importPermission(_ kind: String) -> Permission? {
+        switch kind {
+        case "teachers": .teachersImport
+        case "schools": .schoolsWrite
+        case "conditions": .conditionsWrite
+        default: nil
+        }
+    }
+
     /// Whether the caller may see this teacher's personal data in full.
     public func seesFull(_ t: TeacherRow) -> Bool {
         ctx.actor?.seesPersonalData(ofTeacher: t.id, schoolId: t.schoolId, districtId: t.districtId) ?? false

@@ -234,14 +234,17 @@ public struct RegistryAPI: Sendable {
     }
 
     func importTeachers(req: Request) async throws -> Imported {
-        Imported(imported: try await RegistryService(req).importTeachers(try Self.uploadedTable(req)))
+        try req.requireActor().require(RegistryService.importPermission("teachers")!)
+        return Imported(imported: try await RegistryService(req).importTeachers(try Self.uploadedTable(req)))
     }
 
     func importConditions(req: Request) async throws -> Imported {
-        Imported(imported: try await RegistryService(req).importConditions(try Self.uploadedTable(req)))
+        try req.requireActor().require(RegistryService.importPermission("conditions")!)
+        return Imported(imported: try await RegistryService(req).importConditions(try Self.uploadedTable(req)))
     }
 
     func importSchools(req: Request) async throws -> Imported {
-        Imported(imported: try await RegistryService(req).importSchools(try Self.uploadedTable(req)))
+        try req.requireActor().require(RegistryService.importPermission("schools")!)
+        return Imported(imported: try await RegistryService(req).importSchools(try Self.uploadedTable(req)))
     }
 }

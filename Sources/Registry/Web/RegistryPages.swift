@@ -234,6 +234,8 @@ public struct RegistryPages: Sendable {
     /// A form sent back: 409 when someone else changed the record, else 422.
 
     func createSchool(req: Request) async throws -> Response {
+        // Permission before the form is judged: 403, not the form's 422, to those without it.
+        try req.requireActor().require(.schoolsWrite)
         let b = try req.content.decode(SchoolFormBody.self)
         do {
             let s = try await RegistryService(req).createSchool(try Self.draft(b))
@@ -253,6 +255,8 @@ public struct RegistryPages: Sendable {
 
     func updateSchool(req: Request) async throws -> Response {
         let id = try req.intParameter("id")
+        try req.requireActor().require(.schoolsWrite)
+        _ = try await RegistryService(req).school(id: id)
         let b = try req.content.decode(SchoolFormBody.self)
         do {
             _ = try await RegistryService(req).updateSchool(id: id, try Self.draft(b), version: b.version ?? -1)
@@ -486,6 +490,7 @@ public struct RegistryPages: Sendable {
     }
 
     func createTeacher(req: Request) async throws -> Response {
+        try req.requireActor().require(.teachersWrite)
         let b = try req.content.decode(TeacherFormBody.self)
         do {
             let t = try await RegistryService(req).createTeacher(try Self.draft(b))
@@ -505,6 +510,8 @@ public struct RegistryPages: Sendable {
 
     func updateTeacher(req: Request) async throws -> Response {
         let id = try req.intParameter("id")
+        try req.requireActor().require(.teachersWrite)
+        _ = try await RegistryService(req).teacher(id: id)
         let b = try req.content.decode(TeacherFormBody.self)
         do {
             _ = try await RegistryService(req).updateTeacher(id: id, try Self.draft(b), version: b.version ?? -1)
@@ -565,7 +572,8 @@ public struct RegistryPages: Sendable {
     func runImport(req: Request) async throws -> Response {
         let actor = try req.requireActor()
         let kind = req.parameters.get("kind") ?? ""
-        guard ["teachers", "schools", "conditions"].contains(kind) else { throw DomainError.notFound(LocalizedText(zh: "导入类型", en: "import kind")) }
+        guard let key = RegistryService.importPermission(kind) else { throw DomainError.notFound(LocalizedText(zh: "导入类型", en: "import kind")) }
+        try actor.require(key)
         let locale = req.uiLocale
         do {
             try RegistryAPI.checkUploadSize(req)
