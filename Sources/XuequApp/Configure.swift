@@ -44,6 +44,7 @@ public enum MetricsRegistry {
 /// Sets up an application: database, migrations, templates, middleware, routes.
 public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.security = config.security
+    app.workPools = WorkPools()
     app.documents = DocumentStore(root: (config.dataDir as NSString).appendingPathComponent("documents"))
     let metrics = MetricsRegistry.shared()
 
