@@ -33,6 +33,8 @@ public struct GlobalOptions: Sendable {
 /// one `admin` account with a random password, printed once.
 public func prepareForServing(_ app: Application, _ config: AppConfig) async throws {
     try await app.autoMigrate()
+    // Made now, not on the first sign-in with an unknown name.
+    _ = try await Accounts.dummyHash(app)
     guard try await Accounts.countUsers(on: app.db) == 0 else { return }
     if config.demo {
         app.logger.notice("empty database: seeding the demo county")

@@ -228,3 +228,91 @@ struct SecuritySheetTests {
         #expect("短".clipped() == "短")
     }
 }
+
+@Suite("Security: sign-in floods and the lockout")
+struct SecurityLoginTests {
+    static func login(_ app: Application, _ user: String, _ password: String) async throws -> (UInt, String?) {
+        let (h, b) = try jsonBody(["username": user, "password": password])
+        var out: (UInt, String?) = (0, nil)
+        try await app.check(.POST, "/api/v1/session", headers: h, body: b) { res in out = (res.status.code, res.headers.first(name: .retryAfter)) }
+        return out
+    }
+
+    @Test("40 parallel wrong passwords: 401, 423 or 429 with Retry-After, never a 500; a signed-in user keeps being answered", arguments: TestDB.all)
+    func flood(db: TestDB) async throws {
+        try await withApp(db, settings: { $0.security.bcryptCost = 8 }) { app, _ in
+            let token = try await app.token("admin")
+            let statuses = try await withThrowingTaskGroup(of: (UInt, String?).self) { group in
+                for _ in 0..<40 { group.addTask { try await Self.login(app, "d1", "wrong-password-1") } }
+                // Meanwhile a signed-in user reads.
+                let started = ContinuousClock.now
+                try await app.check(.GET, "/api/v1/districts", headers: bearer(token)) { res in #expect(res.status == .ok) }
+                // Not behind the flood (it once waited out the pool's 10 s and got a 500); the margin
+                // is for the rest of the test suite running on the same two cores.
+                #expect(ContinuousClock.now - started < .seconds(8))
+                var out: [(UInt, String?)] = []
+                for try await s in group { out.append(s) }
+                return out
+            }
+            #expect(statuses.allSatisfy { [401, 423, 429].contains($0.0) }, "\(statuses.map(\.0))")
+            #expect(statuses.contains { $0.0 == 429 && Int($0.1 ?? "") != nil })
+            // Only a few of the forty cost a password check: the rest were turned away first.
+            let checked = try await Audit.list(on: app.db, filter: .init(action: "auth."), page: PageSpec(page: 1, per: 100)).items
+                .filter { $0.action == "auth.login_failed" || $0.action == "auth.locked" }
+            #expect(checked.count <= 10, "\(checked.count) password checks")
+        }
+    }
+
+    @Test("an address that keeps trying is told when to come back", arguments: TestDB.all)
+    func perAddress(db: TestDB) async throws {
+        try await withApp(db, settings: { $0.security.loginPerAddress = .init(limit: 5, window: 60) }) { app, _ in
+            for user in ["s1", "s3", "t1", "reviewer", "nobody"] { _ = try await Self.login(app, user, "wrong-password-1") }
+            let (status, retry) = try await Self.login(app, "admin", Fixture.password)
+            #expect(status == 429)
+            #expect((Int(retry ?? "") ?? 0) >= 1)
+        }
+    }
+
+    @Test("failed sign-ins in parallel are all counted (one atomic UPDATE)", arguments: TestDB.all)
+    func atomicCount(db: TestDB) async throws {
+        try await withApp(db, postgresConnections: 8, settings: {
+            $0.security.maxFailedLogins = 1000
+            $0.security.loginPerAddress = .init(limit: 1000, window: 60)
+            $0.security.loginPerAccount = .init(limit: 1000, window: 60)
+            $0.security.loginInFlightPerAccount = 100
+        }) { app, f in
+            let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
+                for _ in 0..<20 { group.addTask { try await Self.login(app, "d1", "wrong-password-1").0 } }
+                var out: [UInt] = []
+                for try await s in group { out.append(s) }
+                return out
+            }
+            #expect(statuses.allSatisfy { $0 == 401 }, "\(statuses)")
+            let user = try #require(try await Accounts.user(id: f.users["d1"]!, on: app.db))
+            #expect(user.failedLogins == 20)
+        }
+    }
+
+    @Test("an unknown username costs the same bcrypt work as a known one")
+    func equalWork() async throws {
+        try await withApp(.sqlite, settings: {
+            // Cost 8 here (12 in production): the old dummy hash had cost 4, 16 times less work.
+            $0.security.bcryptCost = 8
+            $0.security.loginPerAddress = .init(limit: 1000, window: 60)
+        }) { app, _ in
+            #expect(try await Accounts.dummyHash(app).hasPrefix("$2b$08$"))
+            func median(_ user: String) async throws -> Duration {
+                var times: [Duration] = []
+                for _ in 0..<3 {
+                    let started = ContinuousClock.now
+                    _ = try await Self.login(app, user, "wrong-password-1")
+                    times.append(ContinuousClock.now - started)
+                }
+                return times.sorted()[1]
+            }
+            _ = try await median("warm-up")
+            let unknown = try await median("no-such-user"), known = try await median("s1")
+            #expect(unknown * 2 > known, "unknown \(unknown), known \(known)")
+        }
+    }
+}
