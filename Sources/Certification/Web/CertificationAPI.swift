@@ -113,8 +113,9 @@ public struct CertificationAPI: Sendable {
 
     func resolveObjection(req: Request) async throws -> HTTPStatus {
         let b = try req.content.decode(ResolveBody.self)
-        guard let s = b.status, s == "upheld" || s == "dismissed" else { throw DomainError.validation(["status": LocalizedText(zh: "应为 upheld 或 dismissed", en: "must be upheld or dismissed")]) }
-        try await CertificationService(req).resolveObjection(id: try req.intParameter(), upheld: s == "upheld", resolution: b.resolution ?? "")
+        // The service checks who may before it judges the status.
+        let upheld: Bool? = b.status == "upheld" ? true : (b.status == "dismissed" ? false : nil)
+        try await CertificationService(req).resolveObjection(id: try req.intParameter(), upheld: upheld, resolution: b.resolution ?? "")
         return .ok
     }
 
@@ -195,7 +196,8 @@ public struct CertificationAPI: Sendable {
         let res = Response(status: .ok, body: .init(data: data))
         res.headers.replaceOrAdd(name: .contentType, value: d.mediaType)
         res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
-        res.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=3600")
+        // ID-card scans and certificates: kept by no cache, the browser's included.
+        res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         // Printable ASCII only in the plain parameter (no quote, backslash or line break to break out of it).
         let ascii = d.filename.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) && $0 != "\"" && $0 != "\\" } ? d.filename : "document"
         res.headers.replaceOrAdd(name: .contentDisposition,

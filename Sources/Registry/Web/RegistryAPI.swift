@@ -161,6 +161,7 @@ public struct RegistryAPI: Sendable {
     struct MergeBody: Content { let intoSchoolId: Int; let mergedOn: String; let note: String? }
 
     func merge(req: Request) async throws -> MergerRow {
+        try req.requireActor().require(.schoolsMerge)
         let b = try req.content.decode(MergeBody.self)
         guard let date = CivilDate(parsing: b.mergedOn) else { throw DomainError.validation(["mergedOn": LocalizedText(zh: "日期格式应为 YYYY-MM-DD", en: "expected YYYY-MM-DD")]) }
         return try await RegistryService(req).merge(schoolId: try req.intParameter("id"), into: b.intoSchoolId, on: date, note: b.note)

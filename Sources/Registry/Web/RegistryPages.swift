@@ -289,6 +289,7 @@ public struct RegistryPages: Sendable {
     }
 
     func merge(req: Request) async throws -> Response {
+        try req.requireActor().require(.schoolsMerge)
         let id = try req.intParameter("id")
         let b = try req.content.decode(MergeBody.self)
         do {
