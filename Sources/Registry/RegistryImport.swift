@@ -84,6 +84,7 @@ extension RegistryService {
         let checked = valid, earlier = errors
         let validated = Date()
         let count = try await req.write { tx -> Int in
+            try await RegistryStore.lockResidentIDs(on: tx)
             let schools = try await RegistryStore.schools(codes: codes, on: tx)
             let existing = try await RegistryStore.existingResidentIDs(checked.map(\.teacher.residentId.value), on: tx)
             var rowErrors = earlier

@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import Vapor
 import XuequCore
@@ -67,6 +68,10 @@ public struct XuequErrorMiddleware: AsyncMiddleware {
                 }
                 return internalError
             }
+        case let db as any DatabaseError where db.isConstraintFailure:
+            // Two writers raced past a check and the database's own constraint stopped the
+            // second (PostgreSQL, read committed): a conflict, as the check would have said.
+            return DomainError(.conflict, code: "conflict", LocalizedText(zh: "与已有记录冲突（可能是同时提交了两次），请刷新后重试", en: "this conflicts with an existing record (perhaps sent twice at once); reload and try again"))
         case let d as DecodingError:
             return DomainError(.badRequest, code: "bad_request", LocalizedText(zh: "请求内容无法解析：\(describe(d))", en: "the request body could not be read: \(describe(d))"))
         default:
@@ -91,7 +96,8 @@ public struct XuequErrorMiddleware: AsyncMiddleware {
         let isInternal = d.code == "internal_error"
         let status: HTTPStatus = isInternal ? .internalServerError : HTTPStatus(statusCode: d.kind.status)
         if isInternal {
-            request.logger.error("unhandled error: \(String(reflecting: error))", metadata: ["request-id": .string(request.requestID)])
+            // Driver errors quote the values they met: masked before they reach the log.
+            request.logger.error("unhandled error: \(Masking.scrub(String(reflecting: error)))", metadata: ["request-id": .string(request.requestID)])
         } else if status.code >= 400 {
             request.logger.info("\(status.code) \(d.code)")
         }

@@ -446,6 +446,53 @@ struct SecurityDataTests {
         }
     }
 
+    @Test("twenty parallel creates of one resident ID: one 201, the rest 409, none 500", arguments: TestDB.all)
+    func uniqueRace(db: TestDB) async throws {
+        try await withApp(db, postgresConnections: 8) { app, f in
+            let token = try await app.token("admin")
+            let rid = Fixture.residentID("19930909", 91)
+            let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        let (_, b) = try jsonBody(RegistryTests.teacherBody(f, rid: rid))
+                        var s: UInt = 0
+                        try await app.check(.POST, "/api/v1/teachers", headers: bearer(token, json: true), body: b) { res in s = res.status.code }
+                        return s
+                    }
+                }
+                var out: [UInt] = []
+                for try await s in group { out.append(s) }
+                return out
+            }
+            #expect(statuses.filter { $0 == 201 }.count == 1)
+            #expect(statuses.filter { $0 == 409 }.count == 19, "\(statuses)")
+        }
+    }
+
+    @Test("no log line keeps a full resident ID or phone number")
+    func scrubbedLogs() {
+        final class Capture: @unchecked Sendable { var lines: [String] = [] }
+        struct Handler: LogHandler {
+            let capture: Capture
+            var metadata: Logger.Metadata = [:]
+            var logLevel: Logger.Level = .trace
+            subscript(metadataKey key: String) -> Logger.Metadata.Value? { get { metadata[key] } set { metadata[key] = newValue } }
+            func log(event: LogEvent) {
+                capture.lines.append(event.message.description + " " + (event.metadata?.description ?? ""))
+            }
+        }
+        let capture = Capture()
+        let logger = Logger(label: "t") { _ in ScrubbingLogHandler(Handler(capture: capture)) }
+        let rid = Fixture.residentID("19800101", 1)
+        logger.error("duplicate key value violates unique constraint: Key (resident_id)=(\(rid)) already exists", metadata: ["phone": "13812345678"])
+        logger.info("13048119800101001X and 130481198001010013 in one line, row 12345")
+        #expect(!capture.lines.joined().contains(rid))
+        #expect(!capture.lines.joined().contains("13812345678"))
+        #expect(!capture.lines.joined().contains("13048119800101001X"))
+        #expect(capture.lines[0].contains(Masking.residentID(rid)))
+        #expect(capture.lines[1].contains("row 12345"))
+    }
+
     @Test("ID-card scans are never cached", arguments: TestDB.all)
     func noStore(db: TestDB) async throws {
         try await withApp(db) { app, _ in
