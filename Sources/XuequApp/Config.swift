@@ -17,6 +17,11 @@ public struct AppConfig: Sendable {
     public var logQueries: Bool
     /// PostgreSQL connections per event loop (one loop per core).
     public var postgresConnectionsPerLoop: Int
+    /// Proxies whose `X-Forwarded-For` is believed (`XUEQU_TRUSTED_PROXIES`).
+    public var trustedProxies: TrustedProxies = .none
+    /// `Authorization: Bearer …` that `/metrics` asks for (`XUEQU_METRICS_TOKEN`); without it
+    /// `/metrics` answers only direct requests from the machine itself.
+    public var metricsToken: String?
 
     public init(database: Database, dataDir: String, sqliteSynchronous: String = "FULL", security: SecurityPolicy = SecurityPolicy(), demo: Bool = false, logQueries: Bool = false,
                 postgresConnectionsPerLoop: Int = 8) {
@@ -29,8 +34,9 @@ public struct AppConfig: Sendable {
         public var description: String { "configuration problems:\n" + problems.map { "  - \($0)" }.joined(separator: "\n") }
     }
 
-    /// Reads `DATABASE_URL`, `XUEQU_SQLITE_SYNCHRONOUS`, `XUEQU_HTTPS`, `XUEQU_BCRYPT_COST` and the
-    /// `--data-dir` option; stops with every problem listed at once.
+    /// Reads `DATABASE_URL`, `XUEQU_SQLITE_SYNCHRONOUS`, `XUEQU_HTTPS`, `XUEQU_BCRYPT_COST`,
+    /// `XUEQU_TRUSTED_PROXIES`, `XUEQU_METRICS_TOKEN` and the `--data-dir` option;
+    /// stops with every problem listed at once.
     public static func load(environment env: [String: String], dataDir: String?, demo: Bool) throws -> AppConfig {
         var problems: [String] = []
         let dir = dataDir ?? env["XUEQU_DATA_DIR"] ?? "./data"
@@ -48,7 +54,21 @@ public struct AppConfig: Sendable {
         } else {
             database = .sqlite(path: (dir as NSString).appendingPathComponent("xuequ.sqlite"))
         }
+        var trusted = TrustedProxies.none
+        if let list = env["XUEQU_TRUSTED_PROXIES"] {
+            let (parsed, invalid) = TrustedProxies.parse(list)
+            if !invalid.isEmpty { problems.append("XUEQU_TRUSTED_PROXIES has entries that are not addresses or networks: \(invalid.joined(separator: ", "))") }
+            trusted = parsed
+        }
+        var metricsToken: String?
+        if let t = env["XUEQU_METRICS_TOKEN"], !t.isEmpty {
+            if t.count < 16 { problems.append("XUEQU_METRICS_TOKEN must have at least 16 characters") }
+            metricsToken = t
+        }
         if !problems.isEmpty { throw Invalid(problems: problems) }
-        return AppConfig(database: database, dataDir: dir, sqliteSynchronous: sync, security: security, demo: demo, logQueries: env["XUEQU_LOG_SQL"] == "1")
+        var config = AppConfig(database: database, dataDir: dir, sqliteSynchronous: sync, security: security, demo: demo, logQueries: env["XUEQU_LOG_SQL"] == "1")
+        config.trustedProxies = trusted
+        config.metricsToken = metricsToken
+        return config
     }
 }

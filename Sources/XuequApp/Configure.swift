@@ -45,6 +45,7 @@ public enum MetricsRegistry {
 public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.security = config.security
     app.workPools = WorkPools()
+    app.trustedProxies = config.trustedProxies
     app.documents = DocumentStore(root: (config.dataDir as NSString).appendingPathComponent("documents"))
     let metrics = MetricsRegistry.shared()
 
@@ -99,7 +100,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.middleware.use(FileMiddleware(publicDirectory: BundledResources.publicDirectory, defaultFile: nil))
 
     app.navigation = Navigation.entries
-    try routes(app, metrics: metrics)
+    try routes(app, metrics: metrics, metricsToken: config.metricsToken)
 }
 
 /// `synchronous` and `busy_timeout` are per connection. The SQLite driver keeps one connection

@@ -9,7 +9,7 @@ import Vapor
 import XuequCore
 import XuequKit
 
-func routes(_ app: Application, metrics: PrometheusCollectorRegistry) throws {
+func routes(_ app: Application, metrics: PrometheusCollectorRegistry, metricsToken: String? = nil) throws {
     // Public, no session.
     app.get("healthz") { req async throws -> Response in
         struct Health: Content { let status: String; let database: String }
@@ -24,7 +24,8 @@ func routes(_ app: Application, metrics: PrometheusCollectorRegistry) throws {
             return res
         }
     }
-    app.get("metrics") { _ -> Response in
+    app.get("metrics") { req -> Response in
+        guard MetricsAccess.allows(req, token: metricsToken) else { throw DomainError.forbidden }
         let res = Response(status: .ok, body: .init(string: metrics.emitToString()))
         res.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
         return res
@@ -83,5 +84,22 @@ struct SessionAPI {
     func me(req: Request) async throws -> Me {
         let a = try req.requireActor()
         return Me(id: a.userId, username: a.username, displayName: a.displayName, role: a.role.rawValue, districtId: a.districtId, schoolId: a.schoolId, teacherId: a.teacherId)
+    }
+}
+
+/// Who may read `/metrics`: with `XUEQU_METRICS_TOKEN` set, whoever sends it as a bearer
+/// token; without it, only a direct request from the machine itself (loopback, and no
+/// forwarding header — a proxy on the same machine would otherwise make everyone local).
+enum MetricsAccess {
+    static func allows(_ req: Request, token: String?) -> Bool {
+        if let token {
+            guard let given = req.headers.bearerAuthorization?.token else { return false }
+            // Compared in constant time.
+            let a = Array(given.utf8), b = Array(token.utf8)
+            guard a.count == b.count else { return false }
+            return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        }
+        guard let remote = req.remoteAddress?.ipAddress, TrustedProxies.isLoopback(remote) else { return false }
+        return req.headers[.xForwardedFor].isEmpty && req.headers["Forwarded"].isEmpty
     }
 }

@@ -509,6 +509,53 @@ struct SecurityDataTests {
     }
 }
 
+@Suite("Security: addresses and metrics")
+struct SecurityAddressTests {
+    @Test("X-Forwarded-For counts only from a configured proxy")
+    func forwardedFor() {
+        let (proxies, bad) = TrustedProxies.parse("10.0.0.5, 192.168.1.0/24, ::1, nonsense")
+        #expect(bad == ["nonsense"])
+        #expect(TrustedProxies.none.client(remote: "203.0.113.9", forwardedFor: ["6.6.6.6"]) == "203.0.113.9")
+        #expect(proxies.client(remote: "203.0.113.9", forwardedFor: ["6.6.6.6"]) == "203.0.113.9")
+        #expect(proxies.client(remote: "10.0.0.5", forwardedFor: ["6.6.6.6"]) == "6.6.6.6")
+        // The client cannot push a forged hop in front: the nearest untrusted hop counts.
+        #expect(proxies.client(remote: "192.168.1.7", forwardedFor: ["6.6.6.6, 198.51.100.4, 10.0.0.5"]) == "198.51.100.4")
+        #expect(proxies.client(remote: "::1", forwardedFor: ["not-an-address"]) == "::1")
+        #expect(proxies.client(remote: nil, forwardedFor: ["6.6.6.6"]) == "-")
+    }
+
+    @Test("the audit log records the connection's address, not a forged header", arguments: TestDB.all)
+    func auditAddress(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            let (h, b) = try jsonBody(["username": "admin", "password": Fixture.password])
+            var headers = h
+            headers.replaceOrAdd(name: .xForwardedFor, value: "6.6.6.6")
+            try await app.check(.POST, "/api/v1/session", headers: headers, body: b) { res in #expect(res.status == .ok) }
+            let entry = try #require(try await Audit.list(on: app.db, filter: .init(action: "auth.token"), page: PageSpec(page: 1, per: 1)).items.first)
+            #expect(entry.address != "6.6.6.6")
+        }
+    }
+
+    @Test("/metrics: the token when one is set, otherwise the machine itself only")
+    func metrics() async throws {
+        try await withApp(.sqlite, fixture: false, settings: { $0.metricsToken = "metrics-token-0123456789" }) { app, _ in
+            try await app.check(.GET, "/metrics") { res in #expect(res.status == .forbidden) }
+            try await app.check(.GET, "/metrics", headers: bearer("wrong-token-000000000000")) { res in #expect(res.status == .forbidden) }
+            try await app.check(.GET, "/metrics", headers: bearer("metrics-token-0123456789")) { res in
+                #expect(res.status == .ok && res.text.contains("http_requests_total"))
+            }
+        }
+        try await withApp(.sqlite, fixture: false) { app, _ in
+            // In memory there is no connection at all: not the machine itself.
+            try await app.check(.GET, "/metrics") { res in #expect(res.status == .forbidden) }
+            // Over a real socket from 127.0.0.1: allowed, unless it came through a proxy.
+            let tester = try app.testing(method: .running(port: 0))
+            try await tester.test(.GET, "/metrics") { res in #expect(res.status == .ok) }
+            try await tester.test(.GET, "/metrics", headers: ["X-Forwarded-For": "6.6.6.6"]) { res in #expect(res.status == .forbidden) }
+        }
+    }
+}
+
 @Suite("Security: statuses in the right order")
 struct SecurityStatusTests {
     typealias C = CertificationTests
