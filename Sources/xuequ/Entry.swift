@@ -31,6 +31,7 @@ enum Entry {
                 // A restore swaps the database file: it must not be opened first.
                 registerCommands(app, config)
             } else {
+                try await configure(app, config, openDatabase: commandOpensDatabase(args))
                 registerCommands(app, config)
                 if command == "serve" { try await prepareForServing(app, config) }
             }

@@ -597,3 +597,175 @@ struct SecurityStatusTests {
         }
     }
 }
+
+@Suite("Security: commands, backups and the audit chain")
+struct SecurityOperationsTests {
+    static func dir() -> String { NSTemporaryDirectory() + "xq-sec-" + UUID().uuidString }
+
+    static func open(_ dir: String, key: AuditKey? = nil) async throws -> Application {
+        let app = try await Application.make(.testing)
+        app.logger.logLevel = .warning
+        var security = SecurityPolicy(); security.bcryptCost = 4
+        var config = AppConfig(database: .sqlite(path: dir + "/xuequ.sqlite"), dataDir: dir, security: security)
+        config.auditKey = key
+        try await configure(app, config)
+        try await app.autoMigrate()
+        return app
+    }
+
+    static func record(_ app: Application, _ n: Int, from: Int = 0) async throws {
+        for i in from..<(from + n) {
+            try await app.writeGate.transaction(on: app.db) { tx in
+                try await Audit.record(on: tx, .system("test"), action: "test.\(i)", entity: "x", entityId: String(i), summary: "entry \(i)")
+            }
+        }
+    }
+
+    static func dropGuards(_ app: Application) async throws {
+        try await app.db.sql.raw("DROP TRIGGER audit_log_no_update").run()
+        try await app.db.sql.raw("DROP TRIGGER audit_log_no_delete").run()
+    }
+
+    @Test("`xuequ routes` opens no database and makes no ./data/xuequ.sqlite")
+    func routesMakeNoDatabase() async throws {
+        let dir = Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(commandOpensDatabase(["xuequ", "routes"]) == false)
+        #expect(commandOpensDatabase(["xuequ", "migrate", "--help"]) == false)
+        #expect(commandOpensDatabase(["xuequ", "serve"]) && commandOpensDatabase(["xuequ"]))
+        let app = try await Application.make(Environment(name: "testing", arguments: ["xuequ", "routes"]))
+        app.logger.logLevel = .warning
+        try await configure(app, AppConfig(database: .sqlite(path: dir + "/xuequ.sqlite"), dataDir: dir), openDatabase: commandOpensDatabase(["xuequ", "routes"]))
+        registerCommands(app, AppConfig(database: .sqlite(path: dir + "/xuequ.sqlite"), dataDir: dir))
+        try await app.execute()
+        try await app.asyncShutdown()
+        #expect(!FileManager.default.fileExists(atPath: dir), "nothing was made in the data directory")
+    }
+
+    @Test("a chain recomputed after an edit, and rows deleted from its end, are found")
+    func keyedAndAnchored() async throws {
+        let dir = Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let app = try await Self.open(dir)
+        let key = try #require(app.auditKey)
+        try await Self.record(app, 6)
+        // The key file sits in the data directory, readable by its owner only.
+        let mode = try FileManager.default.attributesOfItem(atPath: dir + "/audit.key")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        // A backup anchors the head.
+        let anchor = try #require(try await Backup.sqliteBackup(app: app, to: dir + "/b1.sqlite"))
+        try await Self.record(app, 3, from: 6)
+        #expect(try await Audit.verify(on: app.db, key: key).problems.isEmpty)
+
+        // Someone with the database edits a row and recomputes every link after it, as the old
+        // plain chain allowed.
+        try await Self.dropGuards(app)
+        try await app.db.sql.raw("UPDATE audit_log SET summary = 'nothing happened' WHERE action = 'test.7'").run()
+        let rows = try await app.db.sql.raw("SELECT * FROM audit_log ORDER BY id").all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase)
+        var prev = Audit.genesis
+        for e in rows {
+            let h = Audit.plainDigest(prev: prev, at: e.at, actorId: e.actorId, actorName: e.actorName, action: e.action, entity: e.entity, entityId: e.entityId, summary: e.summary, requestId: e.requestId, address: e.address)
+            try await app.db.sql.raw("UPDATE audit_log SET prev_hash = \(bind: prev), hash = \(bind: h) WHERE id = \(bind: e.id)").run()
+            prev = h
+        }
+        #expect(!(try await Audit.verify(on: app.db, key: key).problems.isEmpty), "recomputed without the key")
+        try await app.asyncShutdown()
+
+        // Another database: the newest rows deleted, the anchor with them.
+        let dir2 = Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: dir2) }
+        let app2 = try await Self.open(dir2)
+        let key2 = try #require(app2.auditKey)
+        try await Self.record(app2, 5)
+        let anchor2 = try #require(try await Backup.sqliteBackup(app: app2, to: dir2 + "/b.sqlite"))
+        try await Self.dropGuards(app2)
+        try await app2.db.sql.raw("DELETE FROM audit_log WHERE id >= \(bind: anchor2.headId - 1)").run()
+        var problems = try await Audit.verify(on: app2.db, key: key2).problems
+        #expect(problems.contains { $0.reason.contains("deleted from its end") }, "\(problems)")
+        // …and the anchors too: the one printed in the log still finds it.
+        try await app2.db.sql.raw("DELETE FROM audit_anchors").run()
+        #expect(try await Audit.verify(on: app2.db, key: key2).problems.isEmpty)
+        problems = try await Audit.verify(on: app2.db, key: key2, anchors: [anchor2]).problems
+        #expect(problems.contains { $0.reason.contains("deleted from its end") })
+        #expect(Audit.Anchor(anchor2.description) == anchor2 && anchor.headId > 0)
+        try await app2.asyncShutdown()
+    }
+
+    @Test("rows chained before the key are verified the old way, then re-keyed by the migration")
+    func rekeyMigration() async throws {
+        let dir = Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A database as the previous version left it: plain SHA-256 links.
+        var app = try await Self.open(dir)
+        try await Self.record(app, 4)
+        try await app.db.sql.raw("DELETE FROM _fluent_migrations WHERE name = '003_KeyAuditChain'").run()
+        try await app.db.sql.raw("DROP TABLE audit_anchors").run()
+        try await KeyAuditChain.relink(app.db, with: nil)
+        #expect(try await Audit.verify(on: app.db, key: nil).problems.isEmpty)
+        try await app.asyncShutdown()
+        // The next start re-keys it and says how the old chain stood.
+        app = try await Self.open(dir)
+        let (rows, problems, _) = try await Audit.verify(on: app.db, key: app.auditKey)
+        // The four entries and one `audit.rekey` entry per run of the migration.
+        #expect(problems.isEmpty && rows == 6)
+        let last = try #require(try await Audit.list(on: app.db, filter: .init(action: "audit.rekey"), page: PageSpec(page: 1, per: 1)).items.first)
+        #expect(last.summary.contains("verified intact"))
+        try await app.asyncShutdown()
+    }
+
+    @Test("restore: a truncated backup is refused, a running server refuses it, a good one replaces the database and keeps the old file")
+    func restore() async throws {
+        let dir = Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dbPath = dir + "/xuequ.sqlite"
+        var app = try await Self.open(dir)
+        let key = try #require(app.auditKey)
+        _ = try await Fixture.make(app)
+        try await Backup.sqliteBackup(app: app, to: dir + "/good.sqlite")
+        try await app.writeGate.transaction(on: app.db) { tx in try await tx.sql.raw("UPDATE schools SET name = 'changed'").run() }
+
+        let restorer = try await Application.make(.testing)
+        restorer.logger.logLevel = .warning
+        do {
+        // While the server has the database open: refused, nothing touched.
+        await #expect { _ = try await Backup.sqliteRestore(from: dir + "/good.sqlite", to: dbPath, key: key, app: restorer) } throws: {
+            ($0 as? Backup.RestoreError)?.description.contains("in use") == true
+        }
+        try await app.asyncShutdown()
+
+        // A truncated backup: refused, the database is as it was.
+        let good = try Data(contentsOf: URL(fileURLWithPath: dir + "/good.sqlite"))
+        try good.prefix(good.count / 2).write(to: URL(fileURLWithPath: dir + "/truncated.sqlite"))
+        await #expect { _ = try await Backup.sqliteRestore(from: dir + "/truncated.sqlite", to: dbPath, key: key, app: restorer) } throws: {
+            ($0 as? Backup.RestoreError)?.description.contains("damaged") == true
+        }
+        // A backup whose audit log was edited: refused.
+        try FileManager.default.copyItem(atPath: dir + "/good.sqlite", toPath: dir + "/edited.sqlite")
+        let editor = try await Application.make(.testing)
+        editor.databases.use(.sqlite(.file(dir + "/edited.sqlite")), as: .sqlite)
+        try await editor.db.sql.raw("DROP TRIGGER audit_log_no_update").run()
+        try await editor.db.sql.raw("UPDATE audit_log SET summary = 'x' WHERE id = 1").run()
+        try await editor.asyncShutdown()
+        await #expect { _ = try await Backup.sqliteRestore(from: dir + "/edited.sqlite", to: dbPath, key: key, app: restorer) } throws: {
+            ($0 as? Backup.RestoreError)?.description.contains("audit chain") == true
+        }
+        app = try await Self.open(dir)
+        struct Name: Decodable { let name: String }
+        #expect(try await app.db.sql.raw("SELECT name FROM schools").all(decoding: Name.self).allSatisfy { $0.name == "changed" })
+        try await app.asyncShutdown()
+
+        // The good one: in place, checked, the old database kept beside it.
+        let r = try await Backup.sqliteRestore(from: dir + "/good.sqlite", to: dbPath, key: key, app: restorer)
+        let kept = try #require(r.keptAs)
+        #expect(FileManager.default.fileExists(atPath: kept))
+        app = try await Self.open(dir)
+        #expect(try await app.db.sql.raw("SELECT name FROM schools ORDER BY id").all(decoding: Name.self).map(\.name) == ["一中心小学", "一九年制学校", "二小学"])
+        #expect(try await Audit.verify(on: app.db, key: key).problems.isEmpty)
+        try await app.asyncShutdown()
+        } catch {
+            try? await restorer.asyncShutdown()
+            throw error
+        }
+        try await restorer.asyncShutdown()
+    }
+}
