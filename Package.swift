@@ -13,6 +13,7 @@ let testDependencies: [Target.Dependency] = [
     "Certification",
     "XuequCore",
     .product(name: "VaporTesting", package: "vapor"),
+    .product(name: "ZIPFoundation", package: "ZIPFoundation"),
 ]
 
 let package = Package(

@@ -89,6 +89,13 @@ public struct BalanceService: Sendable {
         return { u in actor?.covers(schoolId: u.schoolId, districtId: u.districtId) ?? false }
     }
 
+    /// The same for a school left out of the computation: a district's reader sees the
+    /// county's coefficients, not the county's list of schools.
+    public var visibleExclusion: @Sendable (Exclusion) -> Bool {
+        let actor = ctx.actor
+        return { e in actor?.covers(schoolId: e.schoolId, districtId: e.districtId) ?? false }
+    }
+
     // MARK: what-if
 
     /// A teacher to move, a school to move to, and the part there (split schools).

@@ -118,10 +118,38 @@ extension CertificationService {
             """).all(decoding: NoticeSummary.self, with: decoder)
     }
 
-    /// An objection from anyone (no sign-in), during the notice period.
+    /// Types 4–6, decided by the prefecture (values from the enum, never from input).
+    static let prefectureTypesSQL = "(" + CertType.allCases.filter(\.decidedByPrefecture).map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+
+    /// Whether a notice publishes the prefecture's decisions (a notice holds one body's: see
+    /// `createNotice`); nil when there is no such notice.
+    static func noticeIsPrefecture(_ noticeId: Int, on db: any Database) async throws -> Bool? {
+        struct N: Decodable { let entries: Int; let prefecture: Int }
+        guard let n = try await db.sql.raw("""
+            SELECT COUNT(*) AS entries, COUNT(CASE WHEN a.type IN \(unsafeRaw: prefectureTypesSQL) THEN 1 END) AS prefecture
+            FROM cert_notices n LEFT JOIN cert_notice_entries e ON e.notice_id = n.id LEFT JOIN cert_applications a ON a.id = e.application_id
+            WHERE n.id = \(bind: noticeId) GROUP BY n.id
+            """).first(decoding: N.self) else { return nil }
+        return n.prefecture > 0
+    }
+
+    /// Whether the actor's body decides what a notice publishes: the county's reviewers and the
+    /// bureau for the county's decisions, the prefecture for its own.
+    static func decides(_ actor: Actor, prefecture: Bool) -> Bool {
+        prefecture ? CertificationPolicy.isPrefectureBody(actor) : CertificationPolicy.isCountyBody(actor)
+    }
+
+    /// An objection from anyone (no sign-in), during the notice period. It concerns the whole
+    /// notice, or one application that is on it; an address files a few an hour.
     public func object(noticeId: Int, applicationId: Int?, filedBy: String, contact: String, text: String) async throws -> Int {
         guard let n = try await Self.notice(noticeId, on: db) else { throw DomainError.notFound(Self.noticeWord) }
         var e = FieldErrors()
+        if let applicationId {
+            struct N: Decodable { let n: Int }
+            let onNotice = try await db.sql.raw("SELECT COUNT(*) AS n FROM cert_notice_entries WHERE notice_id = \(bind: noticeId) AND application_id = \(bind: applicationId)")
+                .first(decoding: N.self)?.n ?? 0
+            if onNotice == 0 { e.add("applicationId", "该申请不在此公示名单中", "that application is not on this notice") }
+        }
         if filedBy.trimmed.isEmpty || filedBy.count > 40 { e.add("filedBy", "请填写异议人姓名", "your name is required") }
         if contact.trimmed.isEmpty || contact.count > 60 { e.add("contact", "请填写联系方式", "a way to reach you is required") }
         if text.trimmed.count < 5 || text.count > 2000 { e.add("text", "请写明异议的事实和理由（5到2000字）", "state the facts and reasons (5 to 2000 characters)") }
@@ -139,9 +167,18 @@ extension CertificationService {
     }
 
     /// A reviewer closes an objection: upheld (then reject the application) or dismissed.
-    public func resolveObjection(id: Int, upheld: Bool, resolution: String) async throws {
+    /// Only the body that decided the notice's applications resolves its objections (the
+    /// prefecture cannot clear an objection to the county's notice, and so unblock a certificate).
+    public func resolveObjection(id: Int, upheld: Bool?, resolution: String) async throws {
         let actor = try req.requireActor()
         try actor.require(.certRecords)
+        struct O: Decodable { let noticeId: Int }
+        guard let o = try await db.sql.raw("SELECT notice_id FROM cert_objections WHERE id = \(bind: id)").first(decoding: O.self, with: Self.decoder),
+              let prefecture = try await Self.noticeIsPrefecture(o.noticeId, on: db) else {
+            throw DomainError.notFound(LocalizedText(zh: "异议", en: "objection"))
+        }
+        guard Self.decides(actor, prefecture: prefecture) else { throw DomainError.forbidden }
+        guard let upheld else { throw DomainError.validation(["status": LocalizedText(zh: "应为 upheld 或 dismissed", en: "must be upheld or dismissed")]) }
         if resolution.trimmed.isEmpty { throw DomainError.validation(["resolution": LocalizedText(zh: "请写明处理意见", en: "write the resolution")]) }
         let ctx = req.auditContext
         try await req.write { tx in
@@ -166,10 +203,14 @@ extension CertificationService {
         return try await db.sql.raw("\(unsafeRaw: certificateSelect) WHERE c.number = \(bind: n) AND c.name = \(bind: nm)").first(decoding: CertificateRow.self, with: decoder)
     }
 
+    /// Certificates with full IDs, for the body's own records and the national upload: the
+    /// county (its reviewers and the bureau) sees the applications it handled, the prefecture
+    /// only the types it decides — as with applications (`list`).
     public func certificates(window: Int?) async throws -> [CertificateRow] {
         let actor = try req.requireActor()
         try actor.require(.certRecords)
-        let filter: SQLQueryString = window.map { "WHERE c.application_id IN (SELECT id FROM cert_applications WHERE window_id = \(bind: $0))" } ?? ""
+        var filter: SQLQueryString = !CertificationPolicy.isCountyBody(actor) ? "WHERE c.type IN \(unsafeRaw: Self.prefectureTypesSQL)" : "WHERE 1 = 1"
+        if let window { filter = "\(filter) AND c.application_id IN (SELECT id FROM cert_applications WHERE window_id = \(bind: window))" }
         return try await db.sql.raw("\(unsafeRaw: Self.certificateSelect) \(filter) ORDER BY c.number").all(decoding: CertificateRow.self, with: Self.decoder)
     }
 
@@ -187,13 +228,15 @@ extension CertificationService {
         let actor = try req.requireActor()
         try actor.require(.certRecords)
         guard let w = try await Self.window(window, on: db) else { throw DomainError.notFound(LocalizedText(zh: "认定批次", en: "window")) }
+        // Each body its own figures: the prefecture counts the types it decides.
+        let own: SQLQueryString = actor.role == .prefectureReviewer ? "AND type IN \(unsafeRaw: Self.prefectureTypesSQL)" : ""
         var s = CertStatistics()
         // Two scans of the covering index cert_applications_figures, in its order (no sorting):
         // counts by state, type and reason; then per state the decision times and the time kept
         // for each state. The state an application is in now adds its time so far.
         struct G: Decodable { let state: String; let type: String; let reasonCode: String?; let n: Int }
         for g in try await db.sql.raw("""
-            SELECT state, type, reason_code, COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window) GROUP BY state, type, reason_code
+            SELECT state, type, reason_code, COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window) \(own) GROUP BY state, type, reason_code
             """).all(decoding: G.self, with: Self.decoder) {
             s.byState[g.state, default: 0] += g.n
             if g.state == CertState.certified.rawValue { s.byType[g.type, default: 0] += g.n }
@@ -208,7 +251,7 @@ extension CertificationService {
         let now = self.now
         var dsum = 0.0, dn = 0
         var stateSum: [String: Double] = [:], stateN: [String: Int] = [:]
-        for g in try await db.sql.raw("SELECT \(unsafeRaw: columns.joined(separator: ", ")) FROM cert_applications WHERE window_id = \(bind: window) GROUP BY state").all() {
+        for g in try await db.sql.raw("SELECT \(unsafeRaw: columns.joined(separator: ", ")) FROM cert_applications WHERE window_id = \(bind: window) \(own) GROUP BY state").all() {
             let state = try g.decode(column: "state", as: String.self), n = try g.decode(column: "n", as: Int.self)
             dsum += try g.decode(column: "dsum", as: Double?.self) ?? 0
             dn += try g.decode(column: "dn", as: Int.self)
@@ -275,7 +318,13 @@ extension CertificationService {
         let actor = try req.requireActor()
         try actor.require(.certRecords)
         struct O: Decodable { let id: Int; let noticeId: Int; let applicationId: Int?; let filedBy: String; let contact: String; let text: String; let status: String }
-        let filter: SQLQueryString = window.map { "WHERE o.notice_id IN (SELECT id FROM cert_notices WHERE window_id = \(bind: $0))" } ?? ""
+        // Objections, with the objectors' contact details, go to the body that decides the
+        // notice only.
+        let prefectureNotices: SQLQueryString = """
+            (SELECT e.notice_id FROM cert_notice_entries e JOIN cert_applications a ON a.id = e.application_id WHERE a.type IN \(unsafeRaw: Self.prefectureTypesSQL))
+            """
+        var filter: SQLQueryString = actor.role == .prefectureReviewer ? "WHERE o.notice_id IN \(prefectureNotices)" : "WHERE o.notice_id NOT IN \(prefectureNotices)"
+        if let window { filter = "\(filter) AND o.notice_id IN (SELECT id FROM cert_notices WHERE window_id = \(bind: window))" }
         return try await db.sql.raw("SELECT o.id, o.notice_id, o.application_id, o.filed_by, o.contact, o.text, o.status FROM cert_objections o \(filter) ORDER BY o.id DESC")
             .all(decoding: O.self, with: Self.decoder).map { ($0.id, $0.noticeId, $0.applicationId, $0.filedBy, $0.contact, $0.text, $0.status) }
     }

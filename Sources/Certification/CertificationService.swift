@@ -220,11 +220,17 @@ public struct CertificationService: Sendable {
             window = w
         }
         guard window.typeList.contains(facts.type) else { throw DomainError.validation(["type": LocalizedText(zh: "该批次不受理\(facts.type.zh)", en: "this window does not take \(facts.type.en)")]) }
+        if actor.role == .applicant { try await requireOwnResidentID(actor, rid) }
         let ctx = req.auditContext, now = self.now
         let userId = CertificationPolicy.isApplicant(actor) ? actor.userId : nil
         let phone = d.phone?.trimmed
         let id: Int = try await req.write { tx in
             struct N: Decodable { let n: Int }
+            if tx.sql.dialect.name == "postgresql" {
+                // No unique index can say "one open application per ID and window": parallel
+                // creates for one ID queue here instead, so the check below sees the first.
+                try await tx.sql.raw("SELECT pg_advisory_xact_lock(7402118, hashtext(\(bind: rid.value)))").run()
+            }
             let existing = try await tx.sql.raw("""
                 SELECT COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window.id) AND resident_id = \(bind: rid.value)
                 AND state NOT IN ('rejected', 'withdrawn', 'revoked')
@@ -252,6 +258,33 @@ public struct CertificationService: Sendable {
             route: facts.route.rawValue, examPassedOn: facts.examPassedOn?.description, physicalExam: facts.physicalExam.rawValue, township: facts.township,
             state: CertState.draft.rawValue, version: 1, scores: nil, reasonCode: nil, correctionDue: nil, submittedAt: nil, decidedAt: nil)
         return (row, try await checklist(facts, residentId: rid.value, uploaded: [], on: db))
+    }
+
+    static let notOwnResidentID = DomainError(.forbidden, code: "not_own_resident_id",
+        LocalizedText(zh: "申请人只能以本人的身份证号申请；为他人申请请由认定机构代为办理", en: "an applicant applies under their own resident ID only; a certifying body files for someone else"),
+        fields: ["residentId": LocalizedText(zh: "不是本人的身份证号", en: "not your own resident ID")])
+
+    /// An applicant applies for themself only: under the resident ID they registered with (the
+    /// username), or, for an account the bureau made, the one its first application used —
+    /// never an ID that another account registered or applied under.
+    func requireOwnResidentID(_ actor: Actor, _ rid: ResidentID) async throws {
+        if case .success(let own) = ResidentID.parse(actor.username) {
+            guard own.value == rid.value else { throw Self.notOwnResidentID }
+            return
+        }
+        struct R: Decodable { let residentId: String }
+        let used = try await db.sql.raw("SELECT DISTINCT resident_id FROM cert_applications WHERE user_id = \(bind: actor.userId)")
+            .all(decoding: R.self, with: Self.decoder).map(\.residentId)
+        if !used.isEmpty {
+            guard used.contains(rid.value) else { throw Self.notOwnResidentID }
+            return
+        }
+        struct N: Decodable { let n: Int }
+        let taken = try await db.sql.raw("""
+            SELECT (SELECT COUNT(*) FROM users WHERE username = \(bind: rid.value) AND id <> \(bind: actor.userId))
+                 + (SELECT COUNT(*) FROM cert_applications WHERE resident_id = \(bind: rid.value) AND user_id IS NOT NULL AND user_id <> \(bind: actor.userId)) AS n
+            """).first(decoding: N.self)?.n ?? 0
+        if taken > 0 { throw Self.notOwnResidentID }
     }
 
     // MARK: events
@@ -290,8 +323,11 @@ public struct CertificationService: Sendable {
         _ = try requireParticipant()
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
         let who = try actorRole(for: a)
-        var e = FieldErrors()
         let event = input.event.flatMap(CertEvent.parse)
+        // Who may send the event at all is settled before the form is judged: a 403 is not
+        // hidden behind a 422 for a missing field.
+        if let event, !CertWorkflow.mayEverSend(who, event) { throw DomainError.forbidden }
+        var e = FieldErrors()
         if event == nil { e.add("event", "应为：\(CertEvent.allCases.map(\.rawValue).joined(separator: "、"))", "must be one of \(CertEvent.allCases.map(\.rawValue).joined(separator: ", "))") }
         if input.version == nil { e.add("version", "缺少版本号", "version is required") }
         let reasonCode = input.reason.flatMap(CertReason.parse)
@@ -302,6 +338,18 @@ public struct CertificationService: Sendable {
         var sheet = input.scores ?? input.score.map { [$0] } ?? []
         if event == .scoreAbilityTest, sheet.contains(where: { !($0 >= 0 && $0 <= 100) }) { e.add("score", "评分应为0到100之间的数", "scores are numbers from 0 to 100") }
         try e.throwIfAny()
+        // Then in this order: the right to act here (403), the version (409: a stale request is a
+        // conflict whatever state the application has moved to), the state (422).
+        do {
+            _ = try CertWorkflow.transition(from: a.certState, event: event!, actor: who, type: a.certType, route: a.certRoute, passed: true)
+        } catch CertTransitionError.forbidden {
+            throw DomainError.forbidden
+        } catch {
+            guard input.version == a.version else { throw Self.stale }
+            throw DomainError(.invalid, code: "event_not_allowed",
+                              LocalizedText(zh: "“\(a.certState.zh)”状态下不能“\(event!.zh)”", en: "\(event!.rawValue) is not allowed when the application is \(a.certState.rawValue)"))
+        }
+        guard input.version == a.version else { throw Self.stale }
         let rules = try await Self.rules(on: db, at: today)
         if event == .scoreAbilityTest, sheet.isEmpty {
             // No sheet sent: close the test with the scores the panel's experts entered themselves.
@@ -314,16 +362,8 @@ public struct CertificationService: Sendable {
         let scores = sheet
         let mean = scores.isEmpty ? nil : scores.reduce(0, +) / Double(scores.count)
         let passed = mean.map { $0 >= rules.abilityPassMark }
-        let next: CertState
-        do {
-            next = try CertWorkflow.transition(from: a.certState, event: event!, actor: who, type: a.certType, route: a.certRoute, passed: passed)
-        } catch CertTransitionError.forbidden {
-            throw DomainError.forbidden
-        } catch {
-            throw DomainError(.invalid, code: "event_not_allowed",
-                              LocalizedText(zh: "“\(a.certState.zh)”状态下不能“\(event!.zh)”", en: "\(event!.rawValue) is not allowed when the application is \(a.certState.rawValue)"))
-        }
-        guard input.version == a.version else { throw Self.stale }
+        // Allowed above; `passed` only picks the way out of the ability test.
+        let next = try CertWorkflow.transition(from: a.certState, event: event!, actor: who, type: a.certType, route: a.certRoute, passed: passed)
         let window = try await Self.window(a.windowId, on: db)!
         let today = self.today, now = self.now, ctx = req.auditContext
         let actorName = Masking.username(try req.requireActor().username)

@@ -31,7 +31,7 @@ extension RegistryService {
             return row[i].trimmed
         }
         let today = self.today
-        var errors: [DomainError.RowError] = []
+        var errors = RowErrorList()
         var valid: [(row: Int, code: String, conditions: SchoolConditions)] = []
         var seen: [String: Int] = [:]
         // Field names of `SchoolConditions.validate` → the sheet's columns.
@@ -47,14 +47,14 @@ extension RegistryService {
                 if s.isEmpty { return 0 }
                 // Excel stores whole numbers as 300 or 300.0.
                 if let v = Int(s) ?? Double(s).flatMap({ $0 == $0.rounded() && abs($0) < 1e12 ? Int($0) : nil }) { return v }
-                errors.append(.init(row: n, column: h, reason: LocalizedText(zh: "应为整数，实际为“\(s)”", en: "must be a whole number, got “\(s)”"))); rowOK = false
+                errors.append(.init(row: n, column: h, reason: LocalizedText(zh: "应为整数，实际为“\(s.clipped())”", en: "must be a whole number, got “\(s.clipped())”"))); rowOK = false
                 return 0
             }
             func decimal(_ h: String) -> Decimal {
                 let s = cell(row, h).replacingOccurrences(of: ",", with: "")
                 if s.isEmpty { return 0 }
                 if let d = Decimal(string: s), Double(s) != nil { return d }
-                errors.append(.init(row: n, column: h, reason: LocalizedText(zh: "应为数字，实际为“\(s)”", en: "must be a number, got “\(s)”"))); rowOK = false
+                errors.append(.init(row: n, column: h, reason: LocalizedText(zh: "应为数字，实际为“\(s.clipped())”", en: "must be a number, got “\(s.clipped())”"))); rowOK = false
                 return 0
             }
             let code = cell(row, "学校代码")

@@ -52,7 +52,7 @@ extension RegistryService {
             guard let i = index[f.header], i < row.count else { return "" }
             return row[i].trimmed
         }
-        var errors: [DomainError.RowError] = []
+        var errors = RowErrorList()
         var valid: [(row: Int, teacher: ValidTeacher, code: String)] = []
         var seen: [String: Int] = [:]
         let today = self.today
@@ -84,6 +84,7 @@ extension RegistryService {
         let checked = valid, earlier = errors
         let validated = Date()
         let count = try await ctx.write { tx -> Int in
+            try await RegistryStore.lockResidentIDs(on: tx)
             let schools = try await RegistryStore.schools(codes: codes, on: tx)
             let existing = try await RegistryStore.existingResidentIDs(checked.map(\.teacher.residentId.value), on: tx)
             var rowErrors = earlier
@@ -123,12 +124,16 @@ extension RegistryService {
         return count
     }
 
-    static func importFailed(_ rows: [DomainError.RowError]) -> DomainError {
-        let sorted = rows.sorted { ($0.row, $0.column) < ($1.row, $1.column) }
-        let rowCount = Set(sorted.map(\.row)).count
+    /// The first problems by row, with how many there are in all (never the whole list of a
+    /// sheet that is wrong everywhere).
+    static func importFailed(_ list: RowErrorList) -> DomainError {
+        let rowCount = list.rowsWithErrors.count
+        let listed = RowErrorList.listed
+        let more = list.count > listed
         return DomainError(.invalid, code: "import_failed",
-                           LocalizedText(zh: "有\(rowCount)行数据有误，未导入任何数据。请修改后重新上传", en: "\(rowCount) rows have errors; nothing was imported. Fix them and upload again"),
-                           rows: sorted)
+                           LocalizedText(zh: "有\(rowCount)行数据有误（共\(list.count)处），未导入任何数据。" + (more ? "下面列出前\(listed)处。" : "") + "请修改后重新上传",
+                                         en: "\(rowCount) rows have errors (\(list.count) in all); nothing was imported." + (more ? " The first \(listed) are listed." : "") + " Fix them and upload again"),
+                           rows: list.first, rowTotal: list.count)
     }
 
     /// Imports schools all-or-nothing (bureau admins anywhere, district admins in their district).
@@ -145,7 +150,7 @@ extension RegistryService {
             switch s { case "是", "Y", "y", "yes", "1", "TRUE", "true", "√": return true; case "否", "N", "n", "no", "0", "FALSE", "false", "": return false; default: return nil }
         }
         let headerForField = ["code": "学校代码", "name": "学校名称", "stage": "办学类型", "locality": "城乡类型", "students": "在校生数"]
-        var errors: [DomainError.RowError] = []
+        var errors = RowErrorList()
         var valid: [(Int, ValidSchool, String)] = []
         var seen: [String: Int] = [:]
         for (offset, row) in table.body.enumerated() {

@@ -311,13 +311,19 @@ public struct RegistryService: Sendable {
         }
         let school = try await checkPlacement(v, actor: actor, on: db)
         let audit = ctx.audit, now = self.now
-        try await ctx.write { tx in
-            if !(try await RegistryStore.existingResidentIDs([v.residentId.value], on: tx)).isEmpty {
-                throw DomainError(.conflict, code: "duplicate_resident_id", LocalizedText(zh: "该身份证号的教师已在册（全县每人只登记一次）", en: "a teacher with this resident ID is already registered (one record per person county-wide)"),
-                                  fields: ["residentId": LocalizedText(zh: "已在册", en: "already registered")])
+        let duplicate = DomainError(.conflict, code: "duplicate_resident_id", LocalizedText(zh: "该身份证号的教师已在册（全县每人只登记一次）", en: "a teacher with this resident ID is already registered (one record per person county-wide)"),
+                                    fields: ["residentId": LocalizedText(zh: "已在册", en: "already registered")])
+        do {
+            try await ctx.write { tx in
+                try await RegistryStore.lockResidentIDs(on: tx)
+                if !(try await RegistryStore.existingResidentIDs([v.residentId.value], on: tx)).isEmpty { throw duplicate }
+                try await RegistryStore.insertTeachers([(v, school.id, school.districtId)], on: tx, now: now)
+                try await Audit.record(on: tx, audit, action: "teacher.create", entity: "teacher", entityId: v.residentId.masked, summary: "\(Masking.name(v.name)) \(v.residentId.masked) at \(school.code)")
             }
-            try await RegistryStore.insertTeachers([(v, school.id, school.districtId)], on: tx, now: now)
-            try await Audit.record(on: tx, audit, action: "teacher.create", entity: "teacher", entityId: v.residentId.masked, summary: "\(Masking.name(v.name)) \(v.residentId.masked) at \(school.code)")
+        } catch let e as any DatabaseError where e.isConstraintFailure {
+            // On PostgreSQL two creates of one ID can both pass the check; the unique index stops
+            // the second, which gets the answer the check gives on SQLite.
+            throw duplicate
         }
         let id = try await RegistryStore.existingResidentIDs([v.residentId.value], on: db)[v.residentId.value]!
         return try await RegistryStore.teacher(id: id, on: db)!
@@ -335,6 +341,7 @@ public struct RegistryService: Sendable {
         let school = try await checkPlacement(v, actor: actor, on: db)
         let audit = ctx.audit, now = self.now, today = self.today
         try await ctx.write { tx in
+            if v.residentId.value != before.residentId { try await RegistryStore.lockResidentIDs(on: tx) }
             if v.residentId.value != before.residentId, !(try await RegistryStore.existingResidentIDs([v.residentId.value], on: tx)).isEmpty {
                 throw DomainError(.conflict, code: "duplicate_resident_id", LocalizedText(zh: "该身份证号的教师已在册", en: "a teacher with this resident ID is already registered"),
                                   fields: ["residentId": LocalizedText(zh: "已在册", en: "already registered")])

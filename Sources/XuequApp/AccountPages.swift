@@ -51,9 +51,11 @@ struct AccountPages {
             let res = req.redirect(to: next)
             res.cookies[SessionCookie.name] = HTTPCookies.Value(string: token, path: "/", isSecure: req.application.security.secureCookies, isHTTPOnly: true, sameSite: .lax)
             return res
-        } catch let e as DomainError where e.kind == .unauthorized || e.kind == .locked {
+        } catch let e as DomainError where e.kind == .unauthorized || e.kind == .locked || e.kind == .tooManyRequests {
             let page = LoginPage(layout: req.layout("login.title"), username: form.username ?? "", error: e.message(req.uiLocale), next: next)
-            return try await req.page("login", page, status: e.kind == .locked ? HTTPStatus(statusCode: 423) : .unauthorized)
+            let res = try await req.page("login", page, status: HTTPStatus(statusCode: e.kind.status))
+            if let retry = e.retryAfter { res.headers.replaceOrAdd(name: .retryAfter, value: String(retry)) }
+            return res
         }
     }
 

@@ -32,6 +32,10 @@ public struct GlobalOptions: Sendable {
 /// one `admin` account with a random password, printed once.
 public func prepareForServing(_ app: Application, _ config: AppConfig) async throws {
     try await app.autoMigrate()
+    // The head at start, in the log: an anchor outside the database for `audit verify --anchor`.
+    if let head = try await Audit.head(on: app.db.sql) { app.logger.notice("audit head: \(head)") }
+    // Made now, not on the first sign-in with an unknown name.
+    _ = try await Accounts.dummyHash(app)
     guard try await Accounts.countUsers(on: app.db) == 0 else { return }
     if config.demo {
         app.logger.notice("empty database: seeding the demo county")
@@ -125,7 +129,7 @@ struct BackupCommand: AsyncCommand {
         var file: String
         init() {}
     }
-    var help: String { "Writes a consistent copy of the SQLite database while the server runs (VACUUM INTO). On PostgreSQL use pg_dump." }
+    var help: String { "Writes a consistent copy of the SQLite database while the server runs (VACUUM INTO), with the audit chain's head anchored in it. On PostgreSQL use pg_dump." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
@@ -138,20 +142,45 @@ struct BackupCommand: AsyncCommand {
             context.console.error("\(path) exists; choose a new file name")
             throw ExitCode(1)
         }
-        try await Backup.sqliteBackup(app: app, to: path)
+        let anchor = try await Backup.sqliteBackup(app: app, to: path)
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         context.console.print("backup written to \(path) (\(size / 1024) KiB)")
+        if let anchor { context.console.print("audit head anchored in the backup: \(anchor) (keep this line: `xuequ audit verify --anchor \(anchor)` finds rows deleted later)") }
     }
 }
 
 public enum Backup {
-    /// `VACUUM INTO` reads one snapshot: writers carry on, the copy is consistent.
-    public static func sqliteBackup(app: Application, to path: String) async throws {
+    /// Anchors the audit chain's head (in the log and in `audit_anchors`), then copies the
+    /// database with `VACUUM INTO`, which reads one snapshot: writers carry on, the copy is
+    /// consistent and holds the anchor.
+    @discardableResult
+    public static func sqliteBackup(app: Application, to path: String) async throws -> Audit.Anchor? {
+        let anchor = try await app.writeGate.transaction(on: app.db) { tx in
+            try await Audit.anchor(on: tx, reason: "backup " + (path as NSString).lastPathComponent)
+        }
+        if let anchor { app.logger.notice("audit head anchored: \(anchor) (backup \(path))") }
         try await app.db.sql.raw("VACUUM INTO \(bind: path)").run()
+        return anchor
     }
 
-    /// Puts a backup in place of the database file. The server must be stopped: it keeps the old file open.
-    public static func sqliteRestore(from backup: String, to databasePath: String) throws {
+    /// What a restore checked and where it put the database it replaced.
+    public struct Restored: Sendable {
+        public let rows: Int
+        public let head: Audit.Anchor?
+        public let keptAs: String?
+    }
+
+    /// Puts a backup in place of the database file, only after it has been checked, and keeps
+    /// the file it replaces:
+    /// 1. takes `<database>.lock` exclusively: refused while a server (or any xuequ process)
+    ///    has the database open, so no live WAL is lost;
+    /// 2. copies the backup next to the database and checks the copy: SQLite's
+    ///    `PRAGMA integrity_check`, and the audit chain with its anchors (the key must be the
+    ///    one the backup was written with: the data directory's `audit.key` or `XUEQU_AUDIT_KEY`);
+    /// 3. renames the current database (with its `-wal` and `-shm`) to
+    ///    `<database>.before-restore-<time>`, then the checked copy into place.
+    /// Any failure leaves the current database as it was.
+    public static func sqliteRestore(from backup: String, to databasePath: String, key: AuditKey?, app: Application) async throws -> Restored {
         let fm = FileManager.default
         guard fm.fileExists(atPath: backup) else { throw RestoreError("no such file: \(backup)") }
         guard let handle = FileHandle(forReadingAtPath: backup) else { throw RestoreError("cannot read \(backup)") }
@@ -160,12 +189,75 @@ public enum Backup {
         guard magic == Data("SQLite format 3\0".utf8) else { throw RestoreError("\(backup) is not an SQLite database") }
         let dir = (databasePath as NSString).deletingLastPathComponent
         try fm.createDirectory(atPath: dir.isEmpty ? "." : dir, withIntermediateDirectories: true)
+        let lock: DatabaseLock
+        do { lock = try DatabaseLock.exclusive(databasePath) } catch let e as DatabaseLock.Busy { throw RestoreError(e.description) }
+        defer { lock.release() }
+
         let temp = databasePath + ".restoring"
-        try? fm.removeItem(atPath: temp)
+        for suffix in ["", "-wal", "-shm", "-journal"] { try? fm.removeItem(atPath: temp + suffix) }
         try fm.copyItem(atPath: backup, toPath: temp)
-        for suffix in ["-wal", "-shm"] { try? fm.removeItem(atPath: databasePath + suffix) }
-        // rename(2) replaces the old file in one step: there is never a moment without a database.
-        guard rename(temp, databasePath) == 0 else { throw RestoreError("cannot move the copy into place (errno \(errno))") }
+        var installed = false
+        defer { if !installed { for suffix in ["", "-wal", "-shm", "-journal"] { try? fm.removeItem(atPath: temp + suffix) } } }
+        let checked = try await check(temp, key: key, app: app)
+
+        var keptAs: String?
+        if fm.fileExists(atPath: databasePath) {
+            let stamp = ISOTime.string(Date()).replacingOccurrences(of: ":", with: "").prefix(17)
+            let keep = databasePath + ".before-restore-" + stamp
+            // The database moves with its WAL and shared memory, so nothing acknowledged is lost.
+            for suffix in ["", "-wal", "-shm"] where fm.fileExists(atPath: databasePath + suffix) {
+                guard rename(databasePath + suffix, keep + suffix) == 0 else {
+                    for back in ["", "-wal", "-shm"] where fm.fileExists(atPath: keep + back) { _ = rename(keep + back, databasePath + back) }
+                    throw RestoreError("cannot move the current database aside (errno \(errno)); nothing was changed")
+                }
+            }
+            keptAs = keep
+        }
+        // rename(2) puts the checked copy in place in one step.
+        guard rename(temp, databasePath) == 0 else {
+            if let keep = keptAs { for s in ["", "-wal", "-shm"] where fm.fileExists(atPath: keep + s) { _ = rename(keep + s, databasePath + s) } }
+            throw RestoreError("cannot move the copy into place (errno \(errno)); the current database is back where it was")
+        }
+        installed = true
+        return Restored(rows: checked.rows, head: checked.head, keptAs: keptAs)
+    }
+
+    /// Opens a copy on its own, checks SQLite's integrity and the audit chain, closes it.
+    static func check(_ path: String, key: AuditKey?, app: Application) async throws -> (rows: Int, head: Audit.Anchor?) {
+        // Databases of its own: the application's (a server's, in tests) are left alone.
+        let databases = Databases(threadPool: app.threadPool, on: app.eventLoopGroup)
+        databases.use(.sqlite(.file(path)), as: .sqlite)
+        let outcome: Result<(Int, Audit.Anchor?), any Error>
+        do {
+            guard let db = databases.database(.sqlite, logger: app.logger, on: app.eventLoopGroup.any()) else { throw RestoreError("cannot open the copy") }
+            struct Check: Decodable { let integrityCheck: String }
+            let rows: [Check]
+            do {
+                rows = try await db.sql.raw("PRAGMA integrity_check").all(decoding: Check.self, keyDecodingStrategy: .convertFromSnakeCase)
+            } catch {
+                throw RestoreError("the backup is damaged: SQLite cannot read it (\(String(describing: error).prefix(200)))")
+            }
+            guard rows.map(\.integrityCheck) == ["ok"] else {
+                throw RestoreError("the backup is damaged: PRAGMA integrity_check says " + rows.prefix(5).map(\.integrityCheck).joined(separator: "; "))
+            }
+            struct T: Decodable { let name: String }
+            let tables = Set(try await db.sql.raw("SELECT name FROM sqlite_master WHERE type = 'table'").all(decoding: T.self).map(\.name))
+            guard tables.contains("audit_log") else { throw RestoreError("the backup has no audit log: it is not a Xuequ database") }
+            // A backup from before the chain was keyed has plain links; the next start re-keys it.
+            let keyed = tables.contains("audit_anchors")
+            if keyed && key == nil { throw RestoreError("no audit key: restore the data directory's audit.key with the backup, or set XUEQU_AUDIT_KEY") }
+            let (n, problems, head) = try await Audit.verify(on: db, key: keyed ? key : nil)
+            if !problems.isEmpty {
+                throw RestoreError("the backup's audit chain does not verify (\(problems.count) problems; with another audit key every row fails):\n  "
+                                   + problems.prefix(10).map(\.description).joined(separator: "\n  "))
+            }
+            outcome = .success((n, head))
+        } catch {
+            outcome = .failure(error)
+        }
+        // Closed before the file moves.
+        await databases.shutdownAsync()
+        return try outcome.get()
     }
 
     public struct RestoreError: Error, CustomStringConvertible {
@@ -181,7 +273,7 @@ struct RestoreCommand: AsyncCommand {
         var file: String
         init() {}
     }
-    var help: String { "Replaces the SQLite database with a backup. Stop the server first. On PostgreSQL use pg_restore." }
+    var help: String { "Replaces the SQLite database with a checked backup (integrity and audit chain), keeping the old file. Refused while a server runs. On PostgreSQL use pg_restore." }
     let config: AppConfig
 
     func run(using context: CommandContext, signature: Signature) async throws {
@@ -190,37 +282,64 @@ struct RestoreCommand: AsyncCommand {
             throw ExitCode(2)
         }
         do {
-            try Backup.sqliteRestore(from: signature.file, to: path)
+            // The key is read, never made: a new key would not verify the backup.
+            let key = try config.auditKey ?? AuditKey.load(dataDir: config.dataDir)
+            let r = try await Backup.sqliteRestore(from: signature.file, to: path, key: key, app: context.application)
+            context.console.print("restored \(signature.file) into \(path): integrity ok, audit chain of \(r.rows) rows verified"
+                                  + (r.head.map { ", head \($0)" } ?? ""))
+            if let kept = r.keptAs { context.console.print("the database it replaced is kept as \(kept)") }
         } catch let e as Backup.RestoreError {
-            context.console.error(e.description)
+            context.console.error("restore refused: \(e.description)")
+            throw ExitCode(1)
+        } catch let e as AuditKey.Problem {
+            context.console.error("restore refused: \(e.description)")
             throw ExitCode(1)
         }
-        context.console.print("restored \(signature.file) into \(path); run `xuequ audit verify` to check the audit chain")
     }
 }
 
 struct AuditCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Argument(name: "action", help: "verify: walk the hash chain and report edited or deleted rows")
+        @Argument(name: "action", help: "verify: walk the keyed hash chain and report edited, deleted or recomputed rows")
         var action: String
+        @Option(name: "anchor", help: "ID:HASH of a head printed earlier (log, backup): rows deleted since are found")
+        var anchor: String?
         init() {}
     }
-    var help: String { "Checks the audit log's hash chain (`xuequ audit verify`)." }
+    var help: String { "Checks the audit log's keyed hash chain and its anchors (`xuequ audit verify [--anchor ID:HASH]`)." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         guard signature.action == "verify" else {
             context.console.error("unknown action \(signature.action); use: xuequ audit verify")
             throw ExitCode(2)
         }
-        let (rows, problems) = try await Audit.verify(on: context.application.db)
+        var anchors: [Audit.Anchor] = []
+        if let raw = signature.anchor {
+            guard let a = Audit.Anchor(raw) else {
+                context.console.error("--anchor must be ID:HASH (a row id, a colon, 64 hex characters)")
+                throw ExitCode(2)
+            }
+            anchors.append(a)
+        }
+        let app = context.application
+        try await app.autoMigrate()
+        let (rows, problems, head) = try await Audit.verify(on: app.db, key: app.auditKey, anchors: anchors)
         if problems.isEmpty {
-            context.console.print("audit log intact: \(rows) rows, chain verified")
+            context.console.print("audit log intact: \(rows) rows, chain verified" + (head.map { "; head \($0)" } ?? ""))
         } else {
             for p in problems { context.console.error(p.description) }
             context.console.error("audit log BROKEN: \(problems.count) problems in \(rows) rows")
             throw ExitCode(1)
         }
     }
+}
+
+/// Whether a command opens the database: `routes`, `--help` and the like open none (and so
+/// make no `./data/xuequ.sqlite`); `restore` opens it itself, after its checks.
+public func commandOpensDatabase(_ arguments: [String]) -> Bool {
+    let command = arguments.dropFirst().first ?? "serve"
+    if arguments.contains("--help") || arguments.contains("-h") { return false }
+    return ["serve", "migrate", "seed", "backup", "audit"].contains(command)
 }
 
 public func registerCommands(_ app: Application, _ config: AppConfig) {

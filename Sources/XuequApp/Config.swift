@@ -17,6 +17,14 @@ public struct AppConfig: Sendable {
     public var logQueries: Bool
     /// PostgreSQL connections per event loop (one loop per core).
     public var postgresConnectionsPerLoop: Int
+    /// Proxies whose `X-Forwarded-For` is believed (`XUEQU_TRUSTED_PROXIES`).
+    public var trustedProxies: TrustedProxies = .none
+    /// `Authorization: Bearer …` that `/metrics` asks for (`XUEQU_METRICS_TOKEN`); without it
+    /// `/metrics` answers only direct requests from the machine itself.
+    public var metricsToken: String?
+    /// The audit chain's HMAC key (`XUEQU_AUDIT_KEY`); without it a key file in the data
+    /// directory, made on first use.
+    public var auditKey: AuditKey?
 
     public init(database: Database, dataDir: String, sqliteSynchronous: String = "FULL", security: SecurityPolicy = SecurityPolicy(), demo: Bool = false, logQueries: Bool = false,
                 postgresConnectionsPerLoop: Int = 8) {
@@ -29,8 +37,9 @@ public struct AppConfig: Sendable {
         public var description: String { "configuration problems:\n" + problems.map { "  - \($0)" }.joined(separator: "\n") }
     }
 
-    /// Reads `DATABASE_URL`, `XUEQU_SQLITE_SYNCHRONOUS`, `XUEQU_HTTPS`, `XUEQU_BCRYPT_COST` and the
-    /// `--data-dir` option; stops with every problem listed at once.
+    /// Reads `DATABASE_URL`, `XUEQU_SQLITE_SYNCHRONOUS`, `XUEQU_HTTPS`, `XUEQU_BCRYPT_COST`,
+    /// `XUEQU_TRUSTED_PROXIES`, `XUEQU_METRICS_TOKEN`, `XUEQU_AUDIT_KEY` and the `--data-dir`
+    /// option; stops with every problem listed at once.
     public static func load(environment env: [String: String], dataDir: String?, demo: Bool) throws -> AppConfig {
         var problems: [String] = []
         let dir = dataDir ?? env["XUEQU_DATA_DIR"] ?? "./data"
@@ -48,7 +57,26 @@ public struct AppConfig: Sendable {
         } else {
             database = .sqlite(path: (dir as NSString).appendingPathComponent("xuequ.sqlite"))
         }
+        var trusted = TrustedProxies.none
+        if let list = env["XUEQU_TRUSTED_PROXIES"] {
+            let (parsed, invalid) = TrustedProxies.parse(list)
+            if !invalid.isEmpty { problems.append("XUEQU_TRUSTED_PROXIES has entries that are not addresses or networks: \(invalid.joined(separator: ", "))") }
+            trusted = parsed
+        }
+        var metricsToken: String?
+        if let t = env["XUEQU_METRICS_TOKEN"], !t.isEmpty {
+            if t.count < 16 { problems.append("XUEQU_METRICS_TOKEN must have at least 16 characters") }
+            metricsToken = t
+        }
+        var auditKey: AuditKey?
+        if let k = env["XUEQU_AUDIT_KEY"], !k.isEmpty {
+            if let key = AuditKey(text: k) { auditKey = key } else { problems.append("XUEQU_AUDIT_KEY must be at least 32 bytes as hex (64 characters) or base64") }
+        }
         if !problems.isEmpty { throw Invalid(problems: problems) }
-        return AppConfig(database: database, dataDir: dir, sqliteSynchronous: sync, security: security, demo: demo, logQueries: env["XUEQU_LOG_SQL"] == "1")
+        var config = AppConfig(database: database, dataDir: dir, sqliteSynchronous: sync, security: security, demo: demo, logQueries: env["XUEQU_LOG_SQL"] == "1")
+        config.trustedProxies = trusted
+        config.metricsToken = metricsToken
+        config.auditKey = auditKey
+        return config
     }
 }

@@ -39,20 +39,34 @@ public enum MetricsRegistry {
 }
 
 /// Sets up an application: database, migrations, templates, middleware, routes.
-public func configure(_ app: Application, _ config: AppConfig) async throws {
+///
+/// `openDatabase: false` (commands that need no database, such as `routes`) registers the
+/// database without touching it: no data directory, no SQLite file, no audit key are made.
+public func configure(_ app: Application, _ config: AppConfig, openDatabase: Bool = true) async throws {
     app.security = config.security
+    app.workPools = WorkPools()
+    app.trustedProxies = config.trustedProxies
     app.documents = DocumentStore(root: (config.dataDir as NSString).appendingPathComponent("documents"))
     let metrics = MetricsRegistry.shared()
 
+    var auditKey: AuditKey?
+    if openDatabase {
+        if case .sqlite(let path) = config.database {
+            try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
+            // Shared with every other process that opens the file; a restore needs it exclusively.
+            try app.holdDatabaseLock(path)
+        }
+        auditKey = try config.auditKey ?? AuditKey.loadOrCreate(dataDir: config.dataDir)
+        app.auditKey = auditKey
+    }
     switch config.database {
     case .sqlite(let path):
-        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         // Readers run beside the writer in WAL mode: a few connections per loop, not one.
         app.databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: 4, sqlLogLevel: config.logQueries ? .info : .debug), as: .sqlite)
-        app.writeGate = WriteGate(flavor: .sqlite, synchronous: config.sqliteSynchronous)
+        app.writeGate = WriteGate(flavor: .sqlite, synchronous: config.sqliteSynchronous, auditKey: auditKey)
     case .sqliteMemory:
         app.databases.use(.sqlite(.memory, sqlLogLevel: config.logQueries ? .info : .debug), as: .sqlite)
-        app.writeGate = WriteGate(flavor: .sqlite)
+        app.writeGate = WriteGate(flavor: .sqlite, auditKey: auditKey)
     case .postgres(let url, let searchPath):
         var pg = try SQLPostgresConfiguration(url: url)
         if let searchPath { pg.searchPath = [searchPath] }
@@ -60,15 +74,15 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
         // they wait; give a burst of them 30 s, not the default 10, before a request gives up.
         app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: config.postgresConnectionsPerLoop, connectionPoolTimeout: .seconds(30),
                                     sqlLogLevel: config.logQueries ? .info : .debug), as: .psql)
-        app.writeGate = WriteGate(flavor: .postgres)
+        app.writeGate = WriteGate(flavor: .postgres, auditKey: auditKey)
     }
-    if case .sqlite = config.database {
+    if openDatabase, case .sqlite = config.database {
         // WAL lets readers run while one writer commits; it is a property of the file.
         try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
         try await applyConnectionPragmas(app, synchronous: config.sqliteSynchronous)
     }
 
-    let modules = Xuequ.modules(metrics: metrics)
+    let modules = Xuequ.modules(platform: PlatformModule(metrics: metrics, metricsToken: config.metricsToken, auditKey: auditKey))
     app.modules = modules
     for m in modules {
         for migration in m.migrations { app.migrations.add(migration) }

@@ -20,9 +20,13 @@ func routes(_ app: Application) {
 /// the audit log, with their migrations and the bureau's keys.
 struct PlatformModule: XuequModule {
     let metrics: PrometheusCollectorRegistry
+    /// `/metrics` answers callers with this token, or the machine itself (see `MetricsAccess`).
+    let metricsToken: String?
+    /// The key of the audit chain (nil for commands that open no database).
+    let auditKey: AuditKey?
     let name = "platform"
 
-    var migrations: [any Migration] { [CreateAuditLog(), CreateAccounts()] }
+    var migrations: [any Migration] { [CreateAuditLog(), CreateAccounts(), KeyAuditChain(key: auditKey)] }
     var grants: Grants { Grants([.bureauAdmin: [.usersManage, .auditRead]]) }
     var routeNames: [any RouteName.Type] { [PlatformRoute.self, PlatformAPIRoute.self] }
     var navigation: [NavEntry] {
@@ -35,7 +39,7 @@ struct PlatformModule: XuequModule {
     }
 
     func routes(_ r: ModuleRoutes) {
-        let metrics = self.metrics
+        let metrics = self.metrics, metricsToken = self.metricsToken
         // Public, no session.
         r.root.get(PlatformRoute.health) { req async throws -> Response in
             struct Health: Content { let status: String; let database: String }
@@ -50,7 +54,8 @@ struct PlatformModule: XuequModule {
                 return res
             }
         }
-        r.root.get(PlatformRoute.metrics) { _ -> Response in
+        r.root.get(PlatformRoute.metrics) { req -> Response in
+            guard MetricsAccess.allows(req, token: metricsToken) else { throw DomainError.forbidden }
             let res = Response(status: .ok, body: .init(string: metrics.emitToString()))
             res.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
             return res
@@ -113,5 +118,22 @@ struct SessionAPI {
     func me(req: Request) async throws -> Me {
         let a = try req.requireActor()
         return Me(id: a.userId, username: a.username, displayName: a.displayName, role: a.role.rawValue, districtId: a.districtId, schoolId: a.schoolId, teacherId: a.teacherId)
+    }
+}
+
+/// Who may read `/metrics`: with `XUEQU_METRICS_TOKEN` set, whoever sends it as a bearer
+/// token; without it, only a direct request from the machine itself (loopback, and no
+/// forwarding header — a proxy on the same machine would otherwise make everyone local).
+enum MetricsAccess {
+    static func allows(_ req: Request, token: String?) -> Bool {
+        if let token {
+            guard let given = req.headers.bearerAuthorization?.token else { return false }
+            // Compared in constant time.
+            let a = Array(given.utf8), b = Array(token.utf8)
+            guard a.count == b.count else { return false }
+            return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        }
+        guard let remote = req.remoteAddress?.ipAddress, TrustedProxies.isLoopback(remote) else { return false }
+        return req.headers[.xForwardedFor].isEmpty && req.headers["Forwarded"].isEmpty
     }
 }

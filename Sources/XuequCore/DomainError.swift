@@ -2,11 +2,11 @@
 /// renders `message` in the reader's language (HTML page or JSON).
 public struct DomainError: Error, Sendable {
     public enum Kind: Sendable {
-        case badRequest, unauthorized, forbidden, notFound, conflict, invalid, tooLarge, locked
+        case badRequest, unauthorized, forbidden, notFound, conflict, invalid, tooLarge, locked, tooManyRequests
         public var status: Int {
             switch self {
             case .badRequest: 400; case .unauthorized: 401; case .forbidden: 403; case .notFound: 404
-            case .conflict: 409; case .invalid: 422; case .tooLarge: 413; case .locked: 423
+            case .conflict: 409; case .invalid: 422; case .tooLarge: 413; case .locked: 423; case .tooManyRequests: 429
             }
         }
     }
@@ -23,10 +23,22 @@ public struct DomainError: Error, Sendable {
     public let code: String
     public let message: LocalizedText
     public var fields: [String: LocalizedText]
+    /// The first `RowErrorList.listed` row problems; `rowTotal` counts them all.
     public var rows: [RowError]
+    public var rowTotal: Int
+    /// Seconds, for a 429: sent as `Retry-After`.
+    public var retryAfter: Int?
 
-    public init(_ kind: Kind, code: String, _ message: LocalizedText, fields: [String: LocalizedText] = [:], rows: [RowError] = []) {
-        self.kind = kind; self.code = code; self.message = message; self.fields = fields; self.rows = rows
+    public init(_ kind: Kind, code: String, _ message: LocalizedText, fields: [String: LocalizedText] = [:], rows: [RowError] = [], rowTotal: Int? = nil,
+                retryAfter: Int? = nil) {
+        self.kind = kind; self.code = code; self.message = message; self.fields = fields
+        self.rows = Array(rows.prefix(RowErrorList.listed)); self.rowTotal = max(rowTotal ?? rows.count, rows.count)
+        self.retryAfter = retryAfter
+    }
+
+    /// A 429 naming what was too often and when to come back.
+    public static func tooManyRequests(_ code: String, _ message: LocalizedText, retryAfter seconds: Int) -> DomainError {
+        DomainError(.tooManyRequests, code: code, message, retryAfter: max(1, seconds))
     }
 
     public static let forbidden = DomainError(.forbidden, code: "forbidden", LocalizedText(zh: "您没有权限进行此操作", en: "you are not allowed to do this"))
@@ -52,4 +64,45 @@ public struct FieldErrors: Sendable {
     public mutating func add(_ field: String, _ text: LocalizedText) { if fields[field] == nil { fields[field] = text } }
     public var isEmpty: Bool { fields.isEmpty }
     public func throwIfAny() throws { if !fields.isEmpty { throw DomainError.validation(fields) } }
+}
+
+/// Row problems of an import, kept within bounds: 200,000 bad rows must not become 200,000
+/// objects in memory or 15 MB of JSON. The rows with the lowest numbers are kept (the ones a
+/// person fixes first), every problem is counted, and so is every row that has one.
+public struct RowErrorList: Sendable {
+    /// How many problems an answer lists.
+    public static let listed = 200
+    public private(set) var kept: [DomainError.RowError] = []
+    public private(set) var count = 0
+    public private(set) var rowsWithErrors = Set<Int>()
+    public init() {}
+
+    public var isEmpty: Bool { count == 0 }
+
+    public mutating func append(_ e: DomainError.RowError) {
+        count += 1
+        rowsWithErrors.insert(e.row)
+        kept.append(e)
+        if kept.count >= 4 * Self.listed { trim() }
+    }
+
+    mutating func trim() {
+        kept.sort { ($0.row, $0.column) < ($1.row, $1.column) }
+        kept.removeLast(max(0, kept.count - Self.listed))
+    }
+
+    /// The first problems by row and column.
+    public var first: [DomainError.RowError] {
+        Array(kept.sorted { ($0.row, $0.column) < ($1.row, $1.column) }.prefix(Self.listed))
+    }
+}
+
+extension String {
+    /// At most `limit` characters of what someone typed, for quoting it back in a message.
+    public func clipped(_ limit: Int = 30) -> String {
+        var n = 0
+        var end = startIndex
+        while end < endIndex, n < limit { end = index(after: end); n += 1 }
+        return end == endIndex ? self : String(self[..<end]) + "…"
+    }
 }

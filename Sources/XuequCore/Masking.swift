@@ -14,6 +14,37 @@ public enum Masking {
         return String(c.prefix(3)) + String(repeating: "*", count: c.count - 7) + String(c.suffix(4))
     }
 
+    /// Any text bound for a log with the resident IDs (17 digits and a check character) and
+    /// mobile numbers (11 digits from 1) in it masked, wherever they stand: a database error
+    /// quoting `Key (resident_id)=(…)` keeps no full ID in the log.
+    public static func scrub(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+        // Fast path: most lines carry no run of 11 digits.
+        var run = 0, longest = 0
+        for b in bytes { run = isDigit(b) ? run + 1 : 0; longest = max(longest, run) }
+        guard longest >= 11 else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            guard isDigit(bytes[i]), i == 0 || !isDigit(bytes[i - 1]) else { out.append(bytes[i]); i += 1; continue }
+            var j = i
+            while j < bytes.count, isDigit(bytes[j]) { j += 1 }
+            var end = j
+            // A resident ID may end in X.
+            if j - i == 17, j < bytes.count, bytes[j] == UInt8(ascii: "X") || bytes[j] == UInt8(ascii: "x") { end = j + 1 }
+            let digits = String(decoding: bytes[i..<end], as: UTF8.self)
+            switch end - i {
+            case 18...: out += Array(residentID(digits).utf8)
+            case 11 where bytes[i] == UInt8(ascii: "1"): out += Array(phone(digits).utf8)
+            default: out += bytes[i..<end]
+            }
+            i = end
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Surname kept, the given name starred: 张三 → 张*, 欧阳小明 → 欧阳**.
     /// A sign-in name as logs may keep it: applicants sign in with their resident ID, which no log
     /// keeps in full; a phone-number username is masked too; other usernames stay as they are.

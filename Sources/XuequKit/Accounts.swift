@@ -33,6 +33,15 @@ public struct SecurityPolicy: Sendable {
     public var minPasswordLength = 10
     public var bcryptCost = 12
     public var secureCookies = false
+    /// Sign-in attempts (right or wrong) one address may make, and one username may receive;
+    /// counted before any password is checked, so a flood costs no bcrypt work.
+    public var loginPerAddress = RateLimiter.Rule(limit: 30, window: 60)
+    public var loginPerAccount = RateLimiter.Rule(limit: 10, window: 60)
+    /// Password checks running at once for one username (a flood in parallel waits for none).
+    public var loginInFlightPerAccount = 2
+    /// Registrations and public objections one address may send.
+    public var registrationsPerAddress = RateLimiter.Rule(limit: 20, window: 3600)
+    public var objectionsPerAddress = RateLimiter.Rule(limit: 5, window: 3600)
     public init() {}
 }
 
@@ -88,13 +97,27 @@ public enum Accounts {
         }
     }
 
+    /// bcrypt runs on the password threads (`WorkPools`), never on an event loop or the threads
+    /// the SQLite driver needs, and never while a database connection is held.
     public static func hashPassword(_ password: String, app: Application) async throws -> String {
         let cost = app.security.bcryptCost
-        return try await app.threadPool.runIfActive { try Bcrypt.hash(password, cost: cost) }
+        return try await app.workPools.password { try Bcrypt.hash(password, cost: cost) }
     }
 
     static func verifyPassword(_ password: String, hash: String, app: Application) async throws -> Bool {
-        try await app.threadPool.runIfActive { (try? Bcrypt.verify(password, created: hash)) ?? false }
+        try await app.workPools.password { (try? Bcrypt.verify(password, created: hash)) ?? false }
+    }
+
+    /// A hash at the configured cost to check unknown usernames against, made once per process:
+    /// a sign-in as nobody costs what a wrong password for somebody costs, so the time taken
+    /// does not tell which usernames exist.
+    public static func dummyHash(_ app: Application) async throws -> String {
+        if let h = app.workPools.dummyHash.withLockedValue({ $0 }) { return h }
+        let h = try await hashPassword(randomToken(), app: app)
+        return app.workPools.dummyHash.withLockedValue { stored in
+            if stored == nil { stored = h }
+            return stored!
+        }
     }
 
     public static func user(id: Int, on db: any Database) async throws -> UserRow? {
@@ -107,16 +130,33 @@ public enum Accounts {
 
     static let badCredentials = DomainError(.unauthorized, code: "invalid_credentials", LocalizedText(zh: "用户名或密码错误", en: "wrong username or password"))
 
-    /// Checks a password with lockout: after `maxFailedLogins` failures the account is closed for `lockout`.
+    static func tooManyAttempts(_ seconds: Int) -> DomainError {
+        DomainError.tooManyRequests("too_many_attempts", LocalizedText(zh: "登录尝试过于频繁，请\(seconds)秒后再试", en: "too many sign-in attempts; try again in \(seconds) s"),
+                                    retryAfter: seconds)
+    }
+
+    /// Checks a password with lockout: after `maxFailedLogins` failures the account is closed for
+    /// `lockout`. Attempts are limited per address and per username before any hashing, failures
+    /// are counted in one atomic UPDATE (parallel attempts cannot overwrite each other's count),
+    /// and an unknown username costs the same bcrypt work as a known one.
     public static func authenticate(username: String, password: String, req: Request) async throws -> UserRow {
         let app = req.application
         let now = app.clock.now().timeIntervalSince1970
         let policy = app.security
-        guard let user = try await user(username: username.trimmingCharacters(in: .whitespaces), on: req.db), user.active else {
+        let name = username.trimmingCharacters(in: .whitespaces)
+        try req.throttle("login", rule: policy.loginPerAddress) { wait in
+            LocalizedText(zh: "来自您的地址的登录尝试过于频繁，请\(wait)秒后再试", en: "too many sign-in attempts from your address; try again in \(wait) s")
+        }
+        let accountKey = "login|account|" + String(name.lowercased().prefix(64))
+        if let wait = app.rateLimiter.hit(accountKey, rule: policy.loginPerAccount, now: now) { throw tooManyAttempts(wait) }
+        guard app.rateLimiter.enter(accountKey, limit: policy.loginInFlightPerAccount) else { throw tooManyAttempts(1) }
+        defer { app.rateLimiter.leave(accountKey) }
+
+        guard let user = try await user(username: name, on: req.db), user.active else {
             // Same work as for a real account, so timing does not tell which usernames exist.
-            _ = try await verifyPassword(password, hash: "$2b$04$abcdefghijklmnopqrstuu5I1r2C6dVJ6WvC8QnV8nRZ0V9Q3X4h6", app: app)
+            _ = try await verifyPassword(password, hash: try await dummyHash(app), app: app)
             try await req.write { tx in
-                try await Audit.record(on: tx, AuditContext(actorId: nil, actorName: Masking.username(String(username.prefix(40))), requestId: req.requestID, address: req.clientAddress), action: "auth.login_failed", entity: "user", entityId: "-", summary: "unknown user or inactive")
+                try await Audit.record(on: tx, AuditContext(actorId: nil, actorName: Masking.username(String(name.prefix(40))), requestId: req.requestID, address: req.clientAddress), action: "auth.login_failed", entity: "user", entityId: "-", summary: "unknown user or inactive")
             }
             throw badCredentials
         }
@@ -127,15 +167,19 @@ public enum Accounts {
         let ok = try await verifyPassword(password, hash: user.passwordHash, app: app)
         let ctx = AuditContext(actorId: user.id, actorName: Masking.username(user.username), requestId: req.requestID, address: req.clientAddress)
         if !ok {
-            let failures = user.failedLogins + 1
-            let lock = failures >= policy.maxFailedLogins
+            let maxFailures = policy.maxFailedLogins, lockUntil = now + policy.lockout
             try await req.write { tx in
-                if lock {
-                    try await tx.sql.raw("UPDATE users SET failed_logins = 0, locked_until = \(bind: now + policy.lockout) WHERE id = \(bind: user.id)").run()
-                } else {
-                    try await tx.sql.raw("UPDATE users SET failed_logins = \(bind: failures) WHERE id = \(bind: user.id)").run()
-                }
-                try await Audit.record(on: tx, ctx, action: lock ? "auth.locked" : "auth.login_failed", entity: "user", entityId: String(user.id), summary: "failed sign-in \(failures)/\(policy.maxFailedLogins)")
+                struct Counted: Decodable { let failedLogins: Int }
+                // Counted by the database: the old value is read and written in one statement.
+                let row = try await tx.sql.raw("""
+                    UPDATE users SET
+                      locked_until = CASE WHEN failed_logins + 1 >= \(bind: maxFailures) THEN \(bind: lockUntil) ELSE locked_until END,
+                      failed_logins = CASE WHEN failed_logins + 1 >= \(bind: maxFailures) THEN 0 ELSE failed_logins + 1 END
+                    WHERE id = \(bind: user.id) RETURNING failed_logins
+                    """).first(decoding: Counted.self, keyDecodingStrategy: .convertFromSnakeCase)
+                let failures = row.map { $0.failedLogins == 0 ? maxFailures : $0.failedLogins } ?? maxFailures
+                let lock = failures >= maxFailures
+                try await Audit.record(on: tx, ctx, action: lock ? "auth.locked" : "auth.login_failed", entity: "user", entityId: String(user.id), summary: "failed sign-in \(failures)/\(maxFailures)")
             }
             throw badCredentials
         }

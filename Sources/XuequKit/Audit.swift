@@ -54,14 +54,108 @@ public struct AuditView: Encodable, Sendable {
     }
 }
 
+/// The secret that keys the audit chain (HMAC-SHA256). It lives outside the database — in
+/// `XUEQU_AUDIT_KEY`, or in `audit.key` in the data directory, made on first use with mode
+/// 0600 — so someone who can write the database cannot recompute the chain after an edit.
+public struct AuditKey: Sendable, Equatable {
+    let bytes: [UInt8]
+
+    public init?(bytes: [UInt8]) {
+        guard bytes.count >= 32 else { return nil }
+        self.bytes = bytes
+    }
+
+    /// Hex (64 characters or more) or base64 of at least 32 bytes.
+    public init?(text: String) {
+        let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if t.count >= 64, t.count % 2 == 0, t.allSatisfy(\.isHexDigit) {
+            var out: [UInt8] = []
+            var i = t.startIndex
+            while i < t.endIndex {
+                let j = t.index(i, offsetBy: 2)
+                out.append(UInt8(t[i..<j], radix: 16)!)
+                i = j
+            }
+            self.init(bytes: out)
+        } else if let d = Data(base64Encoded: t) {
+            self.init(bytes: [UInt8](d))
+        } else {
+            return nil
+        }
+    }
+
+    var symmetric: SymmetricKey { SymmetricKey(data: bytes) }
+
+    public static func fileURL(dataDir: String) -> URL { URL(fileURLWithPath: dataDir).appendingPathComponent("audit.key") }
+
+    /// The key file of a data directory, or nil when there is none yet.
+    public static func load(dataDir: String) throws -> AuditKey? {
+        let url = fileURL(dataDir: dataDir)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
+        guard let key = AuditKey(text: text) else { throw Problem("\(url.path) does not hold an audit key (64 hex characters)") }
+        return key
+    }
+
+    /// The key file of a data directory, made now (32 random bytes, mode 0600) when there is none.
+    /// Made under a temporary name and linked into place, so two processes starting at once agree.
+    public static func loadOrCreate(dataDir: String) throws -> AuditKey {
+        if let k = try load(dataDir: dataDir) { return k }
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        let url = fileURL(dataDir: dataDir)
+        let temp = url.path + ".\(UUID().uuidString)"
+        var g = SystemRandomNumberGenerator()
+        let hex = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw Problem("cannot create \(temp) (errno \(errno))") }
+        let bytes = Array((hex + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        fsync(fd)
+        close(fd)
+        defer { unlink(temp) }
+        guard written == bytes.count else { throw Problem("cannot write \(temp)") }
+        if link(temp, url.path) != 0 && errno != EEXIST { throw Problem("cannot create \(url.path) (errno \(errno))") }
+        guard let k = try load(dataDir: dataDir) else { throw Problem("cannot read \(url.path)") }
+        return k
+    }
+
+    public struct Problem: Error, CustomStringConvertible {
+        public let description: String
+        init(_ d: String) { description = d }
+    }
+}
+
 public enum Audit {
     public static let genesis = String(repeating: "0", count: 64)
 
-    static func digest(prev: String, at: String, actorId: Int?, actorName: String, action: String, entity: String, entityId: String, summary: String, requestId: String, address: String) -> String {
+    static func canonical(prev: String, at: String, actorId: Int?, actorName: String, action: String, entity: String, entityId: String, summary: String, requestId: String, address: String) -> Data {
         let fields = [prev, at, actorId.map(String.init) ?? "", actorName, action, entity, entityId, summary, requestId, address]
         // Unit separator: no field can fake a boundary.
-        let canonical = fields.joined(separator: "\u{1F}")
-        return SHA256.hash(data: Data(canonical.utf8)).hexString
+        return Data(fields.joined(separator: "\u{1F}").utf8)
+    }
+
+    /// A row's link: HMAC-SHA256 under the audit key of the previous link and the row's fields.
+    static func digest(key: AuditKey, prev: String, at: String, actorId: Int?, actorName: String, action: String, entity: String, entityId: String, summary: String, requestId: String, address: String) -> String {
+        let data = canonical(prev: prev, at: at, actorId: actorId, actorName: actorName, action: action, entity: entity, entityId: entityId, summary: summary, requestId: requestId, address: address)
+        return Data(HMAC<SHA256>.authenticationCode(for: data, using: key.symmetric)).hexString
+    }
+
+    /// The chain as it was before `003_KeyAuditChain`: plain SHA-256, which anyone can recompute.
+    static func plainDigest(prev: String, at: String, actorId: Int?, actorName: String, action: String, entity: String, entityId: String, summary: String, requestId: String, address: String) -> String {
+        SHA256.hash(data: canonical(prev: prev, at: at, actorId: actorId, actorName: actorName, action: action, entity: entity, entityId: entityId, summary: summary, requestId: requestId, address: address)).hexString
+    }
+
+    static func digest(_ e: AuditEntry, prev: String, key: AuditKey?) -> String {
+        if let key {
+            return digest(key: key, prev: prev, at: e.at, actorId: e.actorId, actorName: e.actorName, action: e.action, entity: e.entity, entityId: e.entityId, summary: e.summary, requestId: e.requestId, address: e.address)
+        }
+        return plainDigest(prev: prev, at: e.at, actorId: e.actorId, actorName: e.actorName, action: e.action, entity: e.entity, entityId: e.entityId, summary: e.summary, requestId: e.requestId, address: e.address)
+    }
+
+    /// The key for writes, bound by the write gate around each transaction.
+    @TaskLocal public static var key: AuditKey?
+
+    public struct KeyMissing: Error, CustomStringConvertible {
+        public var description: String { "no audit key is bound: audit entries are written through the write gate" }
     }
 
     static func timestamp(_ date: Date) -> String { ISOTime.string(date) }
@@ -82,8 +176,9 @@ public enum Audit {
         } else {
             prev = try await sql.raw("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").first(decoding: Head.self)?.hash ?? genesis
         }
+        guard let key else { throw KeyMissing() }
         let at = timestamp(date)
-        let hash = digest(prev: prev, at: at, actorId: ctx.actorId, actorName: ctx.actorName, action: action, entity: entity, entityId: entityId, summary: summary, requestId: ctx.requestId, address: ctx.address)
+        let hash = digest(key: key, prev: prev, at: at, actorId: ctx.actorId, actorName: ctx.actorName, action: action, entity: entity, entityId: entityId, summary: summary, requestId: ctx.requestId, address: ctx.address)
         try await sql.insert(into: "audit_log")
             .columns("at", "actor_id", "actor_name", "action", "entity", "entity_id", "summary", "request_id", "address", "prev_hash", "hash")
             .values(SQLBind(at), SQLBind(ctx.actorId), SQLBind(ctx.actorName), SQLBind(action), SQLBind(entity), SQLBind(entityId), SQLBind(summary), SQLBind(ctx.requestId), SQLBind(ctx.address), SQLBind(prev), SQLBind(hash))
@@ -96,36 +191,102 @@ public enum Audit {
     final class ChainHead: @unchecked Sendable { var hash: String? }
     @TaskLocal static var groupHead: ChainHead?
 
+    /// A record of the chain's head at one moment — row `headId` had link `headHash` — kept
+    /// where a truncation cannot reach it: printed to the log, written into each backup. A chain
+    /// that no longer holds that row with that link lost rows from its end, or was rewritten.
+    public struct Anchor: Sendable, Equatable, CustomStringConvertible {
+        public let headId: Int
+        public let headHash: String
+        public init(headId: Int, headHash: String) { self.headId = headId; self.headHash = headHash }
+        /// `ID:HASH`, as printed in the log and taken by `xuequ audit verify --anchor`.
+        public var description: String { "\(headId):\(headHash)" }
+        public init?(_ text: String) {
+            let p = text.split(separator: ":", maxSplits: 1)
+            guard p.count == 2, let id = Int(p[0]), p[1].count == 64, p[1].allSatisfy(\.isHexDigit) else { return nil }
+            self.init(headId: id, headHash: String(p[1]).lowercased())
+        }
+    }
+
+    static func anchorMAC(key: AuditKey, _ a: Anchor, at: String, reason: String) -> String {
+        let data = Data(["anchor", String(a.headId), a.headHash, at, reason].joined(separator: "\u{1F}").utf8)
+        return Data(HMAC<SHA256>.authenticationCode(for: data, using: key.symmetric)).hexString
+    }
+
+    /// The newest row's id and link, nil for an empty log.
+    public static func head(on db: any SQLDatabase) async throws -> Anchor? {
+        struct H: Decodable { let id: Int; let hash: String }
+        return try await db.raw("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").first(decoding: H.self).map { Anchor(headId: $0.id, headHash: $0.hash) }
+    }
+
+    /// Records the head in `audit_anchors` inside the caller's write (the key is the write
+    /// gate's). Backups are taken after it, so each backup carries the anchor of its moment.
+    @discardableResult
+    public static func anchor(on db: any Database, reason: String, at date: Date = Date()) async throws -> Anchor? {
+        guard let key else { throw KeyMissing() }
+        guard let head = try await head(on: db.sql) else { return nil }
+        let at = timestamp(date)
+        try await db.sql.insert(into: "audit_anchors").columns("at", "head_id", "head_hash", "reason", "mac")
+            .values(SQLBind(at), SQLBind(head.headId), SQLBind(head.headHash), SQLBind(reason), SQLBind(anchorMAC(key: key, head, at: at, reason: reason))).run()
+        return head
+    }
+
     public struct Problem: Sendable, CustomStringConvertible {
         public let id: Int
         public let reason: String
         public var description: String { "row \(id): \(reason)" }
     }
 
-    /// Walks the chain from the start; returns every broken link (empty = intact) and the row count.
-    public static func verify(on db: any Database) async throws -> (rows: Int, problems: [Problem]) {
+    /// Walks the chain from the start with `key` (plain SHA-256 when nil: a database from
+    /// before the chain was keyed) and checks every anchor recorded in the database and every
+    /// one given (from a log line or a backup). Returns every problem (empty = intact), the row
+    /// count and the head.
+    public static func verify(on db: any Database, key: AuditKey?, anchors extra: [Anchor] = []) async throws -> (rows: Int, problems: [Problem], head: Anchor?) {
+        try await verify(sql: db.sql, key: key, anchors: extra)
+    }
+
+    public static func verify(sql: any SQLDatabase, key: AuditKey?, anchors extra: [Anchor] = []) async throws -> (rows: Int, problems: [Problem], head: Anchor?) {
         var problems: [Problem] = []
         var prev = genesis
         var lastId = 0
         var rows = 0
         let batch = 5000
+        // The links the anchors name, filled in as the walk passes their rows.
+        var anchors: [(anchor: Anchor, label: String)] = extra.map { ($0, "given anchor \($0.headId)") }
+        if key != nil {
+            struct A: Decodable { let id: Int; let at: String; let headId: Int; let headHash: String; let reason: String; let mac: String }
+            for a in try await sql.raw("SELECT id, at, head_id, head_hash, reason, mac FROM audit_anchors ORDER BY id").all(decoding: A.self, keyDecodingStrategy: .convertFromSnakeCase) {
+                let anchor = Anchor(headId: a.headId, headHash: a.headHash)
+                if anchorMAC(key: key!, anchor, at: a.at, reason: a.reason) != a.mac {
+                    problems.append(Problem(id: a.headId, reason: "anchor \(a.id) (\(a.reason), \(a.at)) does not match its MAC (the anchor was edited)"))
+                } else {
+                    anchors.append((anchor, "anchor of \(a.at) (\(a.reason))"))
+                }
+            }
+        }
+        var seen: [Int: String] = [:]
+        let wanted = Set(anchors.map(\.anchor.headId))
         while true {
-            let entries = try await db.sql.raw("SELECT * FROM audit_log WHERE id > \(bind: lastId) ORDER BY id LIMIT \(unsafeRaw: String(batch))").all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase)
+            let entries = try await sql.raw("SELECT * FROM audit_log WHERE id > \(bind: lastId) ORDER BY id LIMIT \(unsafeRaw: String(batch))").all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase)
             for e in entries {
                 rows += 1
                 if e.prevHash != prev {
                     problems.append(Problem(id: e.id, reason: "does not follow the row before it (a row before was edited or deleted)"))
                 }
-                let recomputed = digest(prev: e.prevHash, at: e.at, actorId: e.actorId, actorName: e.actorName, action: e.action, entity: e.entity, entityId: e.entityId, summary: e.summary, requestId: e.requestId, address: e.address)
-                if recomputed != e.hash {
-                    problems.append(Problem(id: e.id, reason: "content does not match its hash (the row was edited)"))
+                if digest(e, prev: e.prevHash, key: key) != e.hash {
+                    problems.append(Problem(id: e.id, reason: "content does not match its hash (the row was edited, or the chain recomputed without the key)"))
                 }
+                if wanted.contains(e.id) { seen[e.id] = e.hash }
                 prev = e.hash
                 lastId = e.id
             }
             if entries.count < batch { break }
         }
-        return (rows, problems)
+        for (a, label) in anchors where seen[a.headId] != a.headHash {
+            let what = seen[a.headId] == nil ? "the log has no row \(a.headId) (rows were deleted from its end)" : "row \(a.headId) has another link (the chain was rewritten)"
+            problems.append(Problem(id: a.headId, reason: "\(label) names row \(a.headId) with link \(a.headHash.prefix(16))…; \(what)"))
+        }
+        let head = lastId == 0 ? nil : Anchor(headId: lastId, headHash: prev)
+        return (rows, problems, head)
     }
 
     public struct Filter: Sendable {
@@ -198,5 +359,88 @@ public struct CreateAuditLog: AsyncMigration {
         let sql = database.sql
         try await sql.raw("DROP TABLE audit_log").run()
         if sql.dialect.name == "postgresql" { try await sql.raw("DROP FUNCTION IF EXISTS audit_log_append_only()").run() }
+    }
+}
+
+/// Keys the audit chain (HMAC-SHA256 with the key kept outside the database) and adds
+/// `audit_anchors`. Rows written before it carry plain SHA-256 links that anyone could
+/// recompute; this migration first verifies that old chain, then re-links every row under the
+/// key (the append-only triggers are lifted for this one transaction and put back), and
+/// appends an `audit.rekey` entry saying how the old chain stood. From here on one rule holds for
+/// every row: its link is the keyed one.
+public struct KeyAuditChain: AsyncMigration {
+    let key: AuditKey?
+    public init(key: AuditKey?) { self.key = key }
+    public var name: String { "003_KeyAuditChain" }
+
+    public func prepare(on database: any Database) async throws {
+        guard let key else { throw Audit.KeyMissing() }
+        let idType = database.sql.dialect.name == "postgresql" ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"
+        try await database.sql.raw("""
+            CREATE TABLE audit_anchors (
+              id \(unsafeRaw: idType),
+              at TEXT NOT NULL,
+              head_id BIGINT NOT NULL,
+              head_hash TEXT NOT NULL,
+              reason TEXT NOT NULL,
+              mac TEXT NOT NULL
+            )
+            """).run()
+        let old = try await Audit.verify(on: database, key: AuditKey?.none)
+        let outcome = old.problems.isEmpty
+            ? "the plain SHA-256 chain of \(old.rows) rows verified intact before re-keying"
+            : "the plain SHA-256 chain of \(old.rows) rows was BROKEN before re-keying: " + old.problems.prefix(20).map { $0.description }.joined(separator: "; ")
+        database.logger.notice("audit chain: \(outcome)")
+        try await database.transaction { tx in
+            try await Self.relink(tx, with: key)
+            try await Audit.$key.withValue(key) {
+                try await Audit.record(on: tx, .system("migrate"), action: "audit.rekey", entity: "audit_log", entityId: "-", summary: String(outcome.prefix(2000)))
+            }
+        }
+    }
+
+    public func revert(on database: any Database) async throws {
+        try await database.transaction { tx in try await Self.relink(tx, with: nil) }
+        try await database.sql.raw("DROP TABLE audit_anchors").run()
+    }
+
+    /// Recomputes every link with `key` (plain SHA-256 when nil), triggers lifted meanwhile.
+    static func relink(_ tx: any Database, with key: AuditKey?) async throws {
+        let sql = tx.sql
+        let pg = sql.dialect.name == "postgresql"
+        if pg {
+            try await sql.raw("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change").run()
+        } else {
+            try await sql.raw("DROP TRIGGER audit_log_no_update").run()
+            try await sql.raw("DROP TRIGGER audit_log_no_delete").run()
+        }
+        var prev = Audit.genesis
+        var lastId = 0
+        while true {
+            let entries = try await sql.raw("SELECT * FROM audit_log WHERE id > \(bind: lastId) ORDER BY id LIMIT 5000").all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase)
+            for e in entries {
+                let hash = Audit.digest(e, prev: prev, key: key)
+                try await sql.raw("UPDATE audit_log SET prev_hash = \(bind: prev), hash = \(bind: hash) WHERE id = \(bind: e.id)").run()
+                prev = hash
+                lastId = e.id
+            }
+            if entries.count < 5000 { break }
+        }
+        if pg {
+            try await sql.raw("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change").run()
+        } else {
+            try await sql.raw("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END").run()
+            try await sql.raw("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END").run()
+        }
+    }
+}
+
+struct AuditKeyStorageKey: StorageKey { typealias Value = AuditKey }
+
+extension Application {
+    /// The audit key, loaded when the database is opened.
+    public var auditKey: AuditKey? {
+        get { storage[AuditKeyStorageKey.self] }
+        set { storage[AuditKeyStorageKey.self] = newValue }
     }
 }

@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import Vapor
 import XuequCore
@@ -15,6 +16,8 @@ public struct ErrorBody: Content {
     public let requestId: String
     public let fields: [String: String]?
     public let errors: [Row]?
+    /// How many row problems there are in all when `errors` lists only the first of them.
+    public let errorsTotal: Int?
 }
 
 struct ErrorPage: Encodable, Sendable {
@@ -65,6 +68,10 @@ public struct XuequErrorMiddleware: AsyncMiddleware {
                 }
                 return internalError
             }
+        case let db as any DatabaseError where db.isConstraintFailure:
+            // Two writers raced past a check and the database's own constraint stopped the
+            // second (PostgreSQL, read committed): a conflict, as the check would have said.
+            return DomainError(.conflict, code: "conflict", LocalizedText(zh: "与已有记录冲突（可能是同时提交了两次），请刷新后重试", en: "this conflicts with an existing record (perhaps sent twice at once); reload and try again"))
         case let d as DecodingError:
             return DomainError(.badRequest, code: "bad_request", LocalizedText(zh: "请求内容无法解析：\(describe(d))", en: "the request body could not be read: \(describe(d))"))
         default:
@@ -89,31 +96,36 @@ public struct XuequErrorMiddleware: AsyncMiddleware {
         let isInternal = d.code == "internal_error"
         let status: HTTPStatus = isInternal ? .internalServerError : HTTPStatus(statusCode: d.kind.status)
         if isInternal {
-            request.logger.error("unhandled error: \(String(reflecting: error))", metadata: ["request-id": .string(request.requestID)])
+            // Driver errors quote the values they met: masked before they reach the log.
+            request.logger.error("unhandled error: \(Masking.scrub(String(reflecting: error)))", metadata: ["request-id": .string(request.requestID)])
         } else if status.code >= 400 {
             request.logger.info("\(status.code) \(d.code)")
         }
         let locale = request.uiLocale
-        let rows = d.rows.map { ErrorBody.Row(row: $0.row, column: $0.column, reason: $0.reason(locale)) }
+        // Messages quote what was sent at most in part: a 19 MB cell is not echoed back.
+        let rows = d.rows.map { ErrorBody.Row(row: $0.row, column: $0.column.clipped(60), reason: $0.reason(locale).clipped(300)) }
         let firstAccept = request.headers.accept.first?.mediaType
         let wantsJSON = request.isAPI || (firstAccept?.type == "application" && firstAccept?.subType == "json")
         if wantsJSON {
-            let body = ErrorBody(error: true, reason: d.message(locale), code: d.code, requestId: request.requestID,
-                                 fields: d.fields.isEmpty ? nil : d.fields.mapValues { $0(locale) },
-                                 errors: rows.isEmpty ? nil : rows)
+            let body = ErrorBody(error: true, reason: d.message(locale).clipped(1000), code: d.code, requestId: request.requestID,
+                                 fields: d.fields.isEmpty ? nil : d.fields.mapValues { $0(locale).clipped(300) },
+                                 errors: rows.isEmpty ? nil : rows, errorsTotal: rows.isEmpty ? nil : d.rowTotal)
             let res = Response(status: status)
             try? res.content.encode(body, as: .json)
+            if let retry = d.retryAfter { res.headers.replaceOrAdd(name: .retryAfter, value: String(retry)) }
             return res
         }
         if d.kind == .unauthorized && request.method == .GET {
             let back = request.url.path + (request.url.query.map { "?" + $0 } ?? "")
             return request.redirect(to: PlatformRoute.login.path() + "?next=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
         }
-        let page = ErrorPage(layout: request.layout("error.title"), status: Int(status.code), message: d.message(locale),
-                             fields: d.fields.keys.sorted().map { "\($0)：\(d.fields[$0]!(locale))" }, rows: rows,
+        let page = ErrorPage(layout: request.layout("error.title"), status: Int(status.code), message: d.message(locale).clipped(1000),
+                             fields: d.fields.keys.sorted().map { "\($0)：\(d.fields[$0]!(locale).clipped(300))" }, rows: rows,
                              requestId: request.requestID, signIn: d.kind == .unauthorized)
         do {
-            return try await request.page("error", page, status: status)
+            let res = try await request.page("error", page, status: status)
+            if let retry = d.retryAfter { res.headers.replaceOrAdd(name: .retryAfter, value: String(retry)) }
+            return res
         } catch {
             let res = Response(status: status, body: .init(string: "<!doctype html><meta charset=utf-8><title>\(status.code)</title><p>\(d.message(locale).htmlEscaped())</p><p>\(request.requestID)</p>"))
             res.headers.contentType = .html

@@ -44,11 +44,10 @@ extension Request {
     /// True for `/api/…` requests: they answer JSON, authenticate by bearer token.
     public var isAPI: Bool { url.path.hasPrefix("/api/") }
 
+    /// The address the request came from; `X-Forwarded-For` counts only when the connection
+    /// comes from a proxy listed in `XUEQU_TRUSTED_PROXIES`.
     public var clientAddress: String {
-        if let fwd = headers.first(name: "X-Forwarded-For")?.split(separator: ",").first {
-            return String(fwd).trimmingCharacters(in: .whitespaces)
-        }
-        return remoteAddress?.ipAddress ?? "-"
+        application.trustedProxies.client(remote: remoteAddress?.ipAddress, forwardedFor: headers[.xForwardedFor])
     }
 
     /// Who did it, for the audit log.

@@ -50,18 +50,22 @@ public enum DatabaseFlavor: String, Sendable {
 public struct WriteGate: Sendable {
     public let flavor: DatabaseFlavor
     let group: GroupCommit
+    /// Keys the audit entries written inside each transaction (`Audit.key`).
+    public let auditKey: AuditKey?
 
     /// `synchronous`: the SQLite pragma value set on the connection before each write (the
     /// connection a write lands on may be any of the pool's).
-    public init(flavor: DatabaseFlavor, synchronous: String? = nil) {
+    public init(flavor: DatabaseFlavor, synchronous: String? = nil, auditKey: AuditKey? = nil) {
         self.flavor = flavor
-        self.group = GroupCommit(synchronous: synchronous)
+        self.group = GroupCommit(synchronous: synchronous, auditKey: auditKey)
+        self.auditKey = auditKey
     }
 
     public func transaction<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         switch flavor {
         case .postgres:
-            return try await db.transaction { tx in try await body(tx) }
+            let key = auditKey
+            return try await db.transaction { tx in try await Audit.$key.withValue(key) { try await body(tx) } }
         case .sqlite:
             return try await group.submit(on: db, body)
         }
@@ -83,8 +87,9 @@ final class GroupCommit: @unchecked Sendable {
     private var queue: [Job] = []
     private var draining = false
     let synchronous: String?
+    let auditKey: AuditKey?
 
-    init(synchronous: String?) { self.synchronous = synchronous }
+    init(synchronous: String?, auditKey: AuditKey?) { self.synchronous = synchronous; self.auditKey = auditKey }
 
     func submit<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         let value = try await withCheckedThrowingContinuation { (c: CheckedContinuation<any Sendable, any Error>) in
@@ -119,7 +124,7 @@ final class GroupCommit: @unchecked Sendable {
         do {
             // The task-local is bound inside the connection's closure: Fluent runs that closure in
             // a task of its own, which would not inherit a binding made outside it.
-            results = try await db.withConnection { conn in try await Audit.$groupHead.withValue(head) {
+            results = try await db.withConnection { conn in try await Audit.$groupHead.withValue(head) { try await Audit.$key.withValue(self.auditKey) {
                 var results: [Result<any Sendable, any Error>] = []
                 let sql = conn as! any SQLDatabase
                 if let synchronous = self.synchronous { try await sql.raw("PRAGMA synchronous=\(unsafeRaw: synchronous)").run() }
@@ -151,7 +156,7 @@ final class GroupCommit: @unchecked Sendable {
                     try? await sql.raw("ROLLBACK").run()
                     throw error
                 }
-            } }
+            } } }
         } catch {
             // BEGIN, a savepoint, COMMIT, or the lone writer failed: nothing of the group is stored.
             for job in group { job.done.resume(throwing: error) }

@@ -13,11 +13,15 @@ enum Entry {
         let options = GlobalOptions.extract(&args)
         if args.count == 1 { args.append("serve") }
         var env = try Environment.detect(arguments: args)
+        // Every log line goes through ScrubbingLogHandler: no full resident ID or phone number.
         if ProcessInfo.processInfo.environment["XUEQU_LOG_FORMAT"] == "json" {
             let level = Logger.Level(rawValue: ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info") ?? .info
-            LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+            LoggingSystem.bootstrap { ScrubbingLogHandler(JSONLogHandler(label: $0, level: level)) }
         } else {
-            try LoggingSystem.bootstrap(from: &env)
+            try LoggingSystem.bootstrap(from: &env) { level in
+                let console = Terminal()
+                return { label in ScrubbingLogHandler(ConsoleLogger(label: label, console: console, level: level)) }
+            }
         }
         let app = try await Application.make(env)
         let command = args.dropFirst().first ?? "serve"
@@ -27,7 +31,7 @@ enum Entry {
                 // A restore swaps the database file: it must not be opened first.
                 registerCommands(app, config)
             } else {
-                try await configure(app, config)
+                try await configure(app, config, openDatabase: commandOpensDatabase(args))
                 registerCommands(app, config)
                 if command == "serve" { try await prepareForServing(app, config) }
             }

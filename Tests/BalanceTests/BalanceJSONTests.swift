@@ -42,8 +42,8 @@ struct BalanceJSONTests {
         ]
         let result = BalanceEngine.evaluate(facts, standard: standard, part: .primary, rules: .national)
         let report = BalanceReport(year: 2026, districtId: nil, result: result, liveTeachers: true)
-        let dto = BalanceDTO(report, visible: { $0.schoolId != 2 })
-        let hand = try JSONSerialization.jsonObject(with: Data(BalanceDTO.json(report, visible: { $0.schoolId != 2 }).utf8)) as? NSDictionary
+        let dto = BalanceDTO(report, visible: { $0.schoolId != 2 }, visibleExclusion: { $0.districtId == 1 })
+        let hand = try JSONSerialization.jsonObject(with: Data(BalanceDTO.json(report, visible: { $0.schoolId != 2 }, visibleExclusion: { $0.districtId == 1 }).utf8)) as? NSDictionary
         let coded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(dto)) as? NSDictionary
         #expect(hand != nil)
         #expect(hand == coded)

@@ -120,9 +120,10 @@ struct CertificationDocumentsTests {
                     _ = try await Accounts.insertUser(.init(username: u, displayName: "评委\(u.suffix(1))", role: .reviewer), passwordHash: hash, on: tx, now: app.clock.now())
                 }
             }
-            let applicant = try await app.token("applicant"), reviewer = try await app.token("reviewer")
+            let reviewer = try await app.token("reviewer")
             let e1 = try await app.token("expert1"), e2 = try await app.token("expert2"), prefecture = try await app.token("prefecture")
             func start(_ rid: String) async throws -> (Int, Int) {
+                let applicant = try await CertificationTests.applicant(app, for: rid)
                 let (_, a) = try await CertificationTests.post(app, applicant, "/api/v1/certification/applications", CertificationTests.body(rid: rid, route: "two_exams"))
                 let id = a["id"] as! Int
                 try await Self.uploadAll(app, applicant, id, route: .twoExams)
@@ -138,7 +139,7 @@ struct CertificationDocumentsTests {
             let (id, v) = try await start(Fixture.residentID("19960101", 41))
             #expect(try await score(reviewer, id, 70).0 == .created)
             #expect(try await score(e1, id, 150).0 == .unprocessableEntity)
-            #expect(try await score(applicant, id, 99).0 == .forbidden)
+            #expect(try await score(try await CertificationTests.applicant(app, for: Fixture.residentID("19960101", 41)), id, 99).0 == .forbidden)
             #expect(try await score(prefecture, id, 99).0 == .forbidden, "only the county body's panel scores")
             #expect(try await score(e1, id, 40).0 == .created)
             // Two of three: the test cannot be closed yet.
@@ -247,7 +248,7 @@ struct CertificationDocumentsTests {
             #expect(days["ability_test"] == nil, "never in that state")
 
             // The reviewer's home: the open window has nothing undecided now; a new submission shows the deadline.
-            applicant = try await app.token("applicant")
+            applicant = try await CertificationTests.applicant(app, for: Fixture.residentID("19940405", 62))
             let (_, b) = try await CertificationTests.post(app, applicant, "/api/v1/certification/applications", CertificationTests.body(rid: Fixture.residentID("19940405", 62)))
             _ = try await CertificationTests.event(app, applicant, b["id"] as! Int, "submit", version: b["version"] as! Int)
             var rh = HTTPHeaders()

@@ -122,9 +122,22 @@ struct CertificationTests {
         return out
     }
 
+    /// The token of an applicant registered with `rid` (the username is the resident ID, as
+    /// `/register` makes it): an applicant applies for themself only.
+    static func applicant(_ app: Application, for rid: String) async throws -> String {
+        if try await Accounts.user(username: rid, on: app.db) == nil {
+            let hash = try await Accounts.hashPassword(Fixture.password, app: app)
+            let now = app.clock.now()
+            try await app.writeGate.transaction(on: app.db) { tx in
+                _ = try await Accounts.insertUser(.init(username: rid, displayName: "申请人", role: .applicant), passwordHash: hash, on: tx, now: now)
+            }
+        }
+        return try await app.token(rid)
+    }
+
     /// Creates and submits an application as the applicant, then accepts it as the reviewer.
     static func inReview(_ app: Application, type: String, rid: String) async throws -> (id: Int, version: Int) {
-        let applicant = try await app.token("applicant"), reviewer = try await app.token("reviewer")
+        let applicant = try await applicant(app, for: rid), reviewer = try await app.token("reviewer")
         let (_, a) = try await post(app, applicant, "/api/v1/certification/applications", body(type: type, rid: rid))
         let id = a["id"] as! Int
         var (_, r) = try await event(app, applicant, id, "submit", version: a["version"] as! Int)
@@ -265,7 +278,7 @@ struct CertificationTests {
             let (_, revoked) = try await Self.event(app, reviewer, id, "revoke", version: issued["version"] as! Int, extra: ["reason": "fraud"])
             #expect(revoked["state"] as? String == "revoked")
             // Applying again: barred.
-            let applicant = try await app.token("applicant")
+            let applicant = try await Self.applicant(app, for: rid)
             let (_, again) = try await Self.post(app, applicant, "/api/v1/certification/applications", Self.body(type: "primary", rid: rid))
             #expect((again["deficiencies"] as? [[String: Any]])?.contains { $0["code"] as? String == "barred" } == true)
             struct U: Decodable { let until: String }

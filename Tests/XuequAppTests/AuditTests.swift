@@ -22,7 +22,7 @@ struct AuditTests {
             #expect(entry.actorName == "s1")
             #expect(!entry.requestId.isEmpty)
             #expect(!entry.summary.contains(rid) && !entry.entityId.contains(rid), "no full ID in the log")
-            let (rows, problems) = try await Audit.verify(on: app.db)
+            let (rows, problems, _) = try await Audit.verify(on: app.db, key: app.auditKey)
             #expect(rows >= 2 && problems.isEmpty)
         }
     }
@@ -45,11 +45,11 @@ struct AuditTests {
                 try await app.db.sql.raw("DROP TRIGGER audit_log_no_delete").run()
             }
             try await app.db.sql.raw("UPDATE audit_log SET summary = 'nothing happened' WHERE action = 'test.1'").run()
-            var problems = try await Audit.verify(on: app.db).problems
+            var problems = try await Audit.verify(on: app.db, key: app.auditKey).problems
             #expect(problems.count == 1 && problems[0].reason.contains("edited"))
             // …or deletes one.
             try await app.db.sql.raw("DELETE FROM audit_log WHERE action = 'test.3'").run()
-            problems = try await Audit.verify(on: app.db).problems
+            problems = try await Audit.verify(on: app.db, key: app.auditKey).problems
             #expect(problems.contains { $0.reason.contains("deleted") })
         }
     }
@@ -90,13 +90,15 @@ struct AuditTests {
         try await app.writeGate.transaction(on: app.db) { tx in try await tx.sql.raw("DELETE FROM teacher_transfers").run(); try await tx.sql.raw("UPDATE schools SET name = 'changed'").run() }
         try await app.asyncShutdown()
         // …is gone after the restore.
-        try Backup.sqliteRestore(from: backup, to: dbPath)
+        let restorer = try await Application.make(.testing)
+        _ = try await Backup.sqliteRestore(from: backup, to: dbPath, key: try AuditKey.load(dataDir: dir), app: restorer)
         app = try await open()
         struct Name: Decodable { let name: String }
         let names = try await app.db.sql.raw("SELECT name FROM schools ORDER BY id").all(decoding: Name.self).map(\.name)
         #expect(names == ["一中心小学", "一九年制学校", "二小学"])
-        #expect(try await Audit.verify(on: app.db).problems.isEmpty)
+        #expect(try await Audit.verify(on: app.db, key: app.auditKey).problems.isEmpty)
         try await app.asyncShutdown()
-        #expect(throws: Backup.RestoreError.self) { try Backup.sqliteRestore(from: dir + "/nothing", to: dbPath) }
+        await #expect(throws: Backup.RestoreError.self) { _ = try await Backup.sqliteRestore(from: dir + "/nothing", to: dbPath, key: nil, app: restorer) }
+        try await restorer.asyncShutdown()
     }
 }

@@ -78,6 +78,7 @@ extension AuthorizationMatrixTests {
     static func certificationPageCases(_ f: Fixture) -> [Case] {
         let own: [String: UInt] = ["admin": 404, "reviewer": 404, "prefecture": 404, "applicant": 404]
         let reviewers: [String: UInt] = ["admin": 303, "reviewer": 303, "prefecture": 303]
+        let noObjection: [String: UInt] = ["admin": 404, "reviewer": 404, "prefecture": 404]
         return [
             Case(method: .POST, path: "/certification/apply", body: form(), expect: ["admin": 422, "reviewer": 422, "applicant": 422], otherwise: 403),
             Case(method: .GET, path: "/certification/applications/999", body: nil, expect: own, otherwise: 403),
@@ -92,7 +93,7 @@ extension AuthorizationMatrixTests {
             Case(method: .POST, path: "/certification/bodies", body: form(), expect: ["admin": 422], otherwise: 403),
             Case(method: .POST, path: "/certification/rules", body: form(), expect: ["admin": 422], otherwise: 403),
             Case(method: .POST, path: "/certification/notices", body: form(["days": "7"]), expect: reviewers, otherwise: 403),
-            Case(method: .POST, path: "/certification/objections/999", body: form(["resolution": "dismissed"]), expect: reviewers, otherwise: 403),
+            Case(method: .POST, path: "/certification/objections/999", body: form(["resolution": "dismissed"]), expect: noObjection, otherwise: 403),
             // Public pages: the notice, objections to it, the certificate check, registration.
             Case(method: .GET, path: "/notices/999", body: nil, expect: [:], otherwise: 404, anonymous: 404),
             Case(method: .POST, path: "/notices/999/objections", body: form(["reason": "x"]), expect: [:], otherwise: 404),
@@ -107,7 +108,8 @@ extension AuthorizationMatrixTests {
         let d2 = f.users["d2"]!
         return [
             Case(method: .GET, path: "/healthz", body: nil, expect: [:], otherwise: 200, anonymous: 200),
-            Case(method: .GET, path: "/metrics", body: nil, expect: [:], otherwise: 200, anonymous: 200),
+            // Metrics need the configured token or a loopback caller; the in-memory tester is neither.
+            Case(method: .GET, path: "/metrics", body: nil, expect: [:], otherwise: 403, anonymous: 403),
             Case(method: .GET, path: "/admin/users/new", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .POST, path: "/admin/users/new", body: form(), expect: ["admin": 422], otherwise: 403),
             Case(method: .POST, path: "/admin/users/\(d2)", body: form(), expect: ["admin": 422], otherwise: 403),

@@ -26,6 +26,10 @@ struct AuthorizationMatrixTests {
         var anonymous: UInt? = nil
     }
 
+    /// Every role files an objection from the same test address: lift the per-address limit
+    /// (its own tests are in the security suites).
+    static func unthrottled(_ c: inout AppConfig) { c.security.objectionsPerAddress = .init(limit: 1000, window: 3600) }
+
     /// A page form: url-encoded fields (never empty: a browser always sends at least one).
     static func form(_ fields: [String: String] = [:]) -> @Sendable (Fixture, String) -> [String: Any] {
         { _, _ in fields.isEmpty ? ["note": ""] : fields }
@@ -123,7 +127,7 @@ struct AuthorizationMatrixTests {
 
     @Test("API routes", arguments: TestDB.all)
     func api(db: TestDB) async throws {
-        try await withApp(db) { app, f in
+        try await withApp(db, settings: Self.unthrottled) { app, f in
             var failures: [String] = []
             for role in Self.roles {
                 let token = try await app.token(role)
@@ -147,7 +151,7 @@ struct AuthorizationMatrixTests {
 
     @Test("pages", arguments: TestDB.all)
     func pages(db: TestDB) async throws {
-        try await withApp(db) { app, f in
+        try await withApp(db, settings: Self.unthrottled) { app, f in
             var failures: [String] = []
             for role in Self.roles {
                 var h = HTTPHeaders()

@@ -46,7 +46,7 @@ struct WriteGateTests {
             struct E: Decodable { let entityId: String }
             let audited = try await app.db.sql.raw("SELECT entity_id FROM audit_log WHERE action = 'probe'").all(decoding: E.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
             #expect(Set(audited.map(\.entityId)) == Set(rows.map { String($0.k) }) && audited.count == 40)
-            #expect(try await Audit.verify(on: app.db).problems.isEmpty)
+            #expect(try await Audit.verify(on: app.db, key: app.auditKey).problems.isEmpty)
             // A writer after the burst still works, alone in its transaction.
             let alone: Int = try await app.writeGate.transaction(on: app.db) { tx in
                 try await tx.sql.raw("INSERT INTO gate_probe (k, note) VALUES (99, 'alone')").run()

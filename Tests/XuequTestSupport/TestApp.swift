@@ -29,7 +29,8 @@ public final class TestClock: @unchecked Sendable {
 }
 
 /// Builds an app on a fresh database, runs `body`, tears everything down.
-public func withApp(_ db: TestDB, clock: TestClock = TestClock(), fixture: Bool = true, postgresConnections: Int = 3, _ body: (Application, Fixture) async throws -> Void) async throws {
+public func withApp(_ db: TestDB, clock: TestClock = TestClock(), fixture: Bool = true, postgresConnections: Int = 3,
+             settings: (inout AppConfig) -> Void = { _ in }, _ body: (Application, Fixture) async throws -> Void) async throws {
     let app = try await Application.make(.testing)
     app.logger.logLevel = .warning
     var schema: String?
@@ -47,7 +48,8 @@ public func withApp(_ db: TestDB, clock: TestClock = TestClock(), fixture: Bool 
         }
         // Tests run in parallel, each with its own app: a small pool each (3 per loop unless a
         // test asks for more) keeps the server's max_connections enough for all of them.
-        let config = AppConfig(database: database, dataDir: NSTemporaryDirectory(), security: security, postgresConnectionsPerLoop: postgresConnections)
+        var config = AppConfig(database: database, dataDir: NSTemporaryDirectory(), security: security, postgresConnectionsPerLoop: postgresConnections)
+        settings(&config)
         try await configure(app, config)
         if let schema { try await app.db.sql.raw("CREATE SCHEMA \(ident: schema)").run() }
         app.clock = AppClock { clock.now }

@@ -65,6 +65,8 @@ public struct Exclusion: Sendable, Codable, Equatable {
     public let schoolId: Int
     public let name: String
     public let reason: ExclusionReason
+    /// For narrowing the list to a reader's scope.
+    public let districtId: Int
 }
 
 /// One school part in a computation (测算单位): its students and indicator values.
@@ -191,12 +193,12 @@ public enum BalanceEngine {
         let education = rules.requiredEducation(part)
         for f in facts where f.parts.contains(part.stagePart) {
             if f.stage == .teachingPoint {
-                if standard == .basic { excluded.append(Exclusion(schoolId: f.id, name: f.name, reason: .teachingPoint)); continue }
-                if f.students.primary < rules.qualityTeachingPointMinimum { excluded.append(Exclusion(schoolId: f.id, name: f.name, reason: .smallTeachingPoint)); continue }
+                if standard == .basic { excluded.append(Exclusion(schoolId: f.id, name: f.name, reason: .teachingPoint, districtId: f.districtId)); continue }
+                if f.students.primary < rules.qualityTeachingPointMinimum { excluded.append(Exclusion(schoolId: f.id, name: f.name, reason: .smallTeachingPoint, districtId: f.districtId)); continue }
             }
-            guard f.facilities != nil else { excluded.append(Exclusion(schoolId: f.id, name: f.name, reason: .noConditions)); continue }
+            guard f.facilities != nil else { excluded.append(Exclusion(schoolId: f.id, name: f.name, reason: .noConditions, districtId: f.districtId)); continue }
             let p = f.students[part.stagePart]
-            guard p > 0 else { excluded.append(Exclusion(schoolId: f.id, name: f.name, reason: .noStudents)); continue }
+            guard p > 0 else { excluded.append(Exclusion(schoolId: f.id, name: f.name, reason: .noStudents, districtId: f.districtId)); continue }
             let (amounts, loose) = amounts(of: part.stagePart, in: f, rules: rules)
             unassigned += loose
             let values = indicators.map { $0.amount(amounts, requiredEducation: education) / Double(p) * $0.perStudents }

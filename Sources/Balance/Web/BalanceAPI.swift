@@ -51,7 +51,7 @@ struct BalanceDTO: Content {
     /// The same document as `BalanceDTO(report).encode(to:)`, written straight from the report:
     /// a province's quality answer lists some 20,000 schools below the standard, and building the
     /// DTO and running JSONEncoder over it took a third of the request.
-    static func json(_ r: BalanceReport, visible: @Sendable (BalanceUnit) -> Bool) -> String {
+    static func json(_ r: BalanceReport, visible: @Sendable (BalanceUnit) -> Bool, visibleExclusion: @Sendable (Exclusion) -> Bool) -> String {
         let res = r.result
         func num(_ d: Double?) -> String { d.map { $0.isFinite ? "\($0)" : "null" } ?? "null" }
         let quoted = Dictionary(uniqueKeysWithValues: Indicator.allCases.map { ($0, "\"\($0.rawValue)\"") })
@@ -81,12 +81,12 @@ struct BalanceDTO: Content {
             }
             out += "]"
         }
-        out += ",\"excluded\":[" + res.excluded.map { "{\"schoolId\":\($0.schoolId),\"reason\":\"\($0.reason.rawValue)\"}" }.joined(separator: ",") + "]"
+        out += ",\"excluded\":[" + res.excluded.filter(visibleExclusion).map { "{\"schoolId\":\($0.schoolId),\"reason\":\"\($0.reason.rawValue)\"}" }.joined(separator: ",") + "]"
         out += ",\"teachers\":\"\(r.liveTeachers ? "live" : "recorded")\",\"unassignedTeachers\":\(num(round3(res.unassignedTeachers)))}"
         return out
     }
 
-    init(_ r: BalanceReport, visible: (BalanceUnit) -> Bool) {
+    init(_ r: BalanceReport, visible: (BalanceUnit) -> Bool, visibleExclusion: (Exclusion) -> Bool) {
         let res = r.result
         standard = res.standard.rawValue
         stage = res.part.rawValue
@@ -104,7 +104,7 @@ struct BalanceDTO: Content {
                 BelowDTO(schoolId: s.unit.schoolId, met: s.check!.met, failing: s.check!.failing.map(\.rawValue), belowFloor: s.check!.belowFloor.map(\.rawValue))
             }
             : nil
-        excluded = res.excluded.map { ExcludedDTO(schoolId: $0.schoolId, reason: $0.reason.rawValue) }
+        excluded = res.excluded.filter(visibleExclusion).map { ExcludedDTO(schoolId: $0.schoolId, reason: $0.reason.rawValue) }
         teachers = r.liveTeachers ? "live" : "recorded"
         unassignedTeachers = round3(res.unassignedTeachers)
     }
@@ -133,7 +133,7 @@ public struct BalanceAPI: Sendable {
         let part = try Self.required(q, "stage", BalancePart.self)
         let service = BalanceService(req)
         let r = try await service.report(standard: standard, part: part, year: try q.int("year"), district: try q.int("district"))
-        let res = Response(status: .ok, body: .init(string: BalanceDTO.json(r, visible: service.visible)))
+        let res = Response(status: .ok, body: .init(string: BalanceDTO.json(r, visible: service.visible, visibleExclusion: service.visibleExclusion)))
         res.headers.contentType = .json
         return res
     }
@@ -144,10 +144,10 @@ public struct BalanceAPI: Sendable {
         let q = RegistryAPI.Query(req)
         let service = BalanceService(req)
         let reports = try await service.reports(year: try q.int("year"), district: try q.int("district"))
-        let visible = service.visible
+        let visible = service.visible, visibleExclusion = service.visibleExclusion
         let first = reports[0]
         let parts = await withTaskGroup(of: (Int, String).self) { group in
-            for (k, r) in reports.enumerated() { group.addTask { (k, BalanceDTO.json(r, visible: visible)) } }
+            for (k, r) in reports.enumerated() { group.addTask { (k, BalanceDTO.json(r, visible: visible, visibleExclusion: visibleExclusion)) } }
             var done: [(Int, String)] = []
             for await p in group { done.append(p) }
             return done.sorted { $0.0 < $1.0 }.map(\.1)
@@ -191,6 +191,7 @@ public struct BalanceAPI: Sendable {
         let scenario = try await service.scenario(moves: moves, facilities: changes)
         let before = try await service.reports(year: body.year, district: body.district)
         let after = try await service.reports(year: body.year, district: body.district, scenario: scenario)
-        return WhatIfDTO(before: before.map { BalanceDTO($0, visible: service.visible) }, after: after.map { BalanceDTO($0, visible: service.visible) })
+        return WhatIfDTO(before: before.map { BalanceDTO($0, visible: service.visible, visibleExclusion: service.visibleExclusion) },
+                         after: after.map { BalanceDTO($0, visible: service.visible, visibleExclusion: service.visibleExclusion) })
     }
 }

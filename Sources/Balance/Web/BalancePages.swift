@@ -87,7 +87,8 @@ public struct BalancePages: Sendable {
             Self.rankRow(i + 1, s, r, districtNames, locale)
         }
         var groups: [ExclusionReason: [Exclusion]] = [:]
-        for e in r.excluded { groups[e.reason, default: []].append(e) }
+        let excludedHere = r.excluded.filter(service.visibleExclusion)
+        for e in excludedHere { groups[e.reason, default: []].append(e) }
         let excluded = ExclusionReason.allCases.compactMap { reason in
             groups[reason].map { ExcludedGroup(reason: locale == .en ? reason.en : reason.zh, count: $0.count, names: $0.prefix(60).map(\.name).joined(separator: locale == .en ? ", " : "、") + ($0.count > 60 ? "…" : "")) }
         }
@@ -110,7 +111,7 @@ public struct BalancePages: Sendable {
             },
             ranking: ranking, rankingTotal: visible.count,
             showAll: !q.all && visible.count > shown.count ? BalanceRoute.dashboard.path() + "?\(q.string(year: report.year))&all=1#ranking" : nil,
-            excluded: excluded, excludedTotal: r.excluded.count, notes: notes)
+            excluded: excluded, excludedTotal: excludedHere.count, notes: notes)
         return try await req.page("balance/dashboard", page)
     }
 

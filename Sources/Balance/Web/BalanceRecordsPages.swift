@@ -61,7 +61,7 @@ extension BalancePages {
     /// A reader outside the county level sees the county's summary rows, but only the own schools' rows.
     static func visibleOnly(_ r: BalanceResult, _ service: BalanceService) -> BalanceResult {
         BalanceResult(standard: r.standard, part: r.part, indicators: r.indicators, coefficients: r.coefficients, composite: r.composite, pass: r.pass,
-                      standings: r.standings.filter { service.visible($0.unit) }, excluded: r.excluded, unassignedTeachers: r.unassignedTeachers, rules: r.rules)
+                      standings: r.standings.filter { service.visible($0.unit) }, excluded: r.excluded.filter(service.visibleExclusion), unassignedTeachers: r.unassignedTeachers, rules: r.rules)
     }
 
     func exportSheet(req: Request) async throws -> Response {
@@ -183,6 +183,8 @@ extension BalancePages {
     }
 
     func saveRules(req: Request) async throws -> Response {
+        // Permission before the form is judged: a reader without it gets 403, not the form's 422.
+        try req.requireActor().require(.balanceRulesWrite)
         let form = try req.content.decode([String: String].self)
         var e = FieldErrors()
         func number(_ k: String, _ field: String) -> Double {
@@ -285,6 +287,7 @@ extension BalancePages {
     }
 
     func saveEquity(req: Request) async throws -> Response {
+        try req.requireActor().require(.equityWrite)
         let form = try req.content.decode([String: String].self)
         let year = form["year"].flatMap { Int($0.trimmed) } ?? 0
         var e = FieldErrors()

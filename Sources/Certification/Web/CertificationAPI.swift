@@ -105,6 +105,7 @@ public struct CertificationAPI: Sendable {
 
     func object(req: Request) async throws -> Response {
         let b = try req.content.decode(ObjectionBody.self)
+        try req.throttleObjections()
         let id = try await CertificationService(req).object(noticeId: try req.intParameter(), applicationId: b.applicationId, filedBy: b.filedBy ?? "", contact: b.contact ?? "", text: b.text ?? "")
         struct Created: Content { let id: Int; let status: String }
         return try await Created(id: id, status: "open").encodeResponse(status: .created, for: req)
@@ -114,8 +115,9 @@ public struct CertificationAPI: Sendable {
 
     func resolveObjection(req: Request) async throws -> HTTPStatus {
         let b = try req.content.decode(ResolveBody.self)
-        guard let s = b.status, s == "upheld" || s == "dismissed" else { throw DomainError.validation(["status": LocalizedText(zh: "应为 upheld 或 dismissed", en: "must be upheld or dismissed")]) }
-        try await CertificationService(req).resolveObjection(id: try req.intParameter(), upheld: s == "upheld", resolution: b.resolution ?? "")
+        // The service checks who may before it judges the status.
+        let upheld: Bool? = b.status == "upheld" ? true : (b.status == "dismissed" ? false : nil)
+        try await CertificationService(req).resolveObjection(id: try req.intParameter(), upheld: upheld, resolution: b.resolution ?? "")
         return .ok
     }
 
@@ -196,7 +198,8 @@ public struct CertificationAPI: Sendable {
         let res = Response(status: .ok, body: .init(data: data))
         res.headers.replaceOrAdd(name: .contentType, value: d.mediaType)
         res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
-        res.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=3600")
+        // ID-card scans and certificates: kept by no cache, the browser's included.
+        res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         // Printable ASCII only in the plain parameter (no quote, backslash or line break to break out of it).
         let ascii = d.filename.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) && $0 != "\"" && $0 != "\\" } ? d.filename : "document"
         res.headers.replaceOrAdd(name: .contentDisposition,
@@ -243,5 +246,14 @@ public struct CertificationAPI: Sendable {
         let w = try await CertificationService(req).createWindow(bodyId: b.bodyId, name: b.name, opensOn: b.opensOn, closesOn: b.closesOn, types: b.types)
         return try await WindowDTO(id: w.id, name: w.name, opensOn: w.opensOn, closesOn: w.closesOn, authority: w.authority, types: w.typeList.map(\.rawValue))
             .encodeResponse(status: .created, for: req)
+    }
+}
+
+extension Request {
+    /// Anonymous objections are limited per address (an HTTP concern, so here and not in the service).
+    func throttleObjections() throws {
+        try throttle("objection", rule: application.security.objectionsPerAddress) { wait in
+            LocalizedText(zh: "来自您的地址的异议提交过于频繁，请\(wait / 60 + 1)分钟后再试", en: "too many objections from your address; try again in \(wait / 60 + 1) min")
+        }
     }
 }

@@ -172,9 +172,9 @@ public struct CertificationPages: Sendable {
         do {
             let (a, _) = try await CertificationService(req).create(d)
             return req.redirect(to: CertificationRoute.application.path(a.id), flash: L10n.text("cert.created", req.uiLocale))
-        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict || e.code == "not_own_resident_id" {
             let m = e.fieldMessages(req.uiLocale)
-            return try await applyPage(req, values: form, errors: m, status: e.formStatus)
+            return try await applyPage(req, values: form, errors: m, status: e.kind == .forbidden ? .forbidden : e.formStatus)
         }
     }
 
@@ -316,8 +316,8 @@ public struct CertificationPages: Sendable {
         let id = try req.intParameter()
         let form = try req.content.decode([String: String].self)
         do {
-            let raw = (form["score"] ?? "").trimmed
-            guard let score = Double(raw) else { throw DomainError.validation(["score": LocalizedText(zh: "评分应为0到100之间的数", en: "the score is a number from 0 to 100")]) }
+            // An unreadable score goes to the service as none: it checks who may score first.
+            let score = Double((form["score"] ?? "").trimmed)
             _ = try await CertificationService(req).scoreAsExpert(id: id, score: score)
             return req.redirect(to: CertificationRoute.application.path(id) + "#panel", flash: L10n.text("cert.scored", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
@@ -403,6 +403,7 @@ public struct CertificationPages: Sendable {
         form.removeValue(forKey: "_csrf")
         let id = try req.intParameter()
         do {
+            try req.throttleObjections()
             _ = try await CertificationService(req).object(noticeId: id, applicationId: nil, filedBy: form["filedBy"] ?? "", contact: form["contact"] ?? "", text: form["text"] ?? "")
             return req.redirect(to: CertificationRoute.publicNotice.path(id) + "?filed=1")
         } catch let e as DomainError where e.kind == .invalid {
@@ -449,7 +450,8 @@ public struct CertificationPages: Sendable {
         let windows = try await service.windows()
         guard let windowId = (try? req.query.get(Int.self, at: "window")) ?? windows.last?.id else { throw DomainError.notFound(LocalizedText(zh: "认定批次", en: "window")) }
         let s = try await service.statistics(window: windowId)
-        let archive = try await service.archiveMismatch(window: windowId)
+        // The archive folders are the county's; the prefecture sees its own figures without them.
+        let archive = try req.requireActor().role == .prefectureReviewer ? (withoutFolder: [], folderWithoutApplication: []) : try await service.archiveMismatch(window: windowId)
         return try await req.page("cert/statistics", StatisticsPage(
             layout: req.layout("nav.certification", title: L10n.text("cert.statistics", l)),
             windows: windows.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == windowId) }, windowId: windowId,

@@ -17,6 +17,10 @@ extension CertificationPages {
     }
 
     func register(req: Request) async throws -> Response {
+        // Each registration costs a bcrypt hash: an address gets a few an hour.
+        try req.throttle("register", rule: req.application.security.registrationsPerAddress) { wait in
+            LocalizedText(zh: "来自您的地址的注册过于频繁，请\(wait / 60 + 1)分钟后再试", en: "too many registrations from your address; try again in \(wait / 60 + 1) min")
+        }
         var form = try req.content.decode([String: String].self)
         form.removeValue(forKey: "_csrf")
         let locale = req.uiLocale

@@ -91,7 +91,7 @@ public enum TeacherRules {
         if rawSubjects.isEmpty { errors[.subjects] = LocalizedText(zh: "任教学科不能为空", en: "at least one subject is required") }
         for s in rawSubjects {
             guard let v = Subject.parse(s) else {
-                errors[.subjects] = LocalizedText(zh: "未知学科“\(s)”，可填：\(Subject.allowedList)", en: "unknown subject “\(s)”; allowed: \(Subject.allCases.map(\.rawValue).joined(separator: ", "))")
+                errors[.subjects] = LocalizedText(zh: "未知学科“\(s.clipped())”，可填：\(Subject.allowedList)", en: "unknown subject “\(s.clipped())”; allowed: \(Subject.allCases.map(\.rawValue).joined(separator: ", "))")
                 break
             }
             if !subjects.contains(v) { subjects.append(v) }
@@ -102,7 +102,7 @@ public enum TeacherRules {
                 errors[field] = LocalizedText(zh: "\(zhName)不能为空", en: "\(field.rawValue) is required"); return nil
             }
             guard let v = V.parse(raw) else {
-                errors[field] = LocalizedText(zh: "无法识别的\(zhName)“\(raw)”，可填：\(V.allowedList)", en: "unknown \(field.rawValue) “\(raw)”; allowed: \(V.allCases.map(\.rawValue).joined(separator: ", "))")
+                errors[field] = LocalizedText(zh: "无法识别的\(zhName)“\(raw.clipped())”，可填：\(V.allowedList)", en: "unknown \(field.rawValue) “\(raw.clipped())”; allowed: \(V.allCases.map(\.rawValue).joined(separator: ", "))")
                 return nil
             }
             return v
@@ -122,13 +122,13 @@ public enum TeacherRules {
                 errors[.schoolSince] = LocalizedText(zh: "本校任教起始日期早于本人满16岁", en: "schoolSince is before the teacher turned 16")
             } else { since = date }
         } else {
-            errors[.schoolSince] = LocalizedText(zh: "日期格式应为 YYYY-MM-DD，实际为“\(rawSince)”", en: "expected a date YYYY-MM-DD, got “\(rawSince)”")
+            errors[.schoolSince] = LocalizedText(zh: "日期格式应为 YYYY-MM-DD，实际为“\(rawSince.clipped())”", en: "expected a date YYYY-MM-DD, got “\(rawSince.clipped())”")
         }
 
         var part: StagePart?
         if let raw = d.stagePart?.trimmed, !raw.isEmpty, raw != "null" {
             if let p = StagePart.parse(raw) { part = p } else {
-                errors[.stagePart] = LocalizedText(zh: "任教学段应为小学、初中或高中，实际为“\(raw)”", en: "stagePart must be primary, junior or senior, got “\(raw)”")
+                errors[.stagePart] = LocalizedText(zh: "任教学段应为小学、初中或高中，实际为“\(raw.clipped())”", en: "stagePart must be primary, junior or senior, got “\(raw.clipped())”")
             }
         }
         var phone: String?
@@ -204,9 +204,9 @@ public enum SchoolRules {
         if name.isEmpty { e["name"] = LocalizedText(zh: "学校名称不能为空", en: "name is required") }
         else if name.count > 80 { e["name"] = LocalizedText(zh: "学校名称不能超过80个字符", en: "name is longer than 80 characters") }
         let stage = Stage.parse(d.stage)
-        if stage == nil { e["stage"] = LocalizedText(zh: "无法识别的办学类型“\(d.stage)”，可填：\(Stage.allowedList)", en: "unknown stage “\(d.stage)”") }
+        if stage == nil { e["stage"] = LocalizedText(zh: "无法识别的办学类型“\(d.stage.clipped())”，可填：\(Stage.allowedList)", en: "unknown stage “\(d.stage.clipped())”") }
         let locality = Locality.parse(d.locality)
-        if locality == nil { e["locality"] = LocalizedText(zh: "无法识别的城乡类型“\(d.locality)”，可填：\(Locality.allowedList)", en: "unknown locality “\(d.locality)”") }
+        if locality == nil { e["locality"] = LocalizedText(zh: "无法识别的城乡类型“\(d.locality.clipped())”，可填：\(Locality.allowedList)", en: "unknown locality “\(d.locality.clipped())”") }
         if let s = d.students, s < 0 || s > 100_000 { e["students"] = LocalizedText(zh: "在校生数应在0到100000之间", en: "students must be between 0 and 100000") }
         guard e.isEmpty, let stage, let locality else { return .failure(FieldProblems(fields: e)) }
         return .success(ValidSchool(code: code, name: name, districtRef: d.districtRef, stage: stage, locality: locality, boarding: d.boarding,

@@ -378,6 +378,15 @@ public enum RegistryStore {
         return PageResult(items: items, total: total, request: page)
     }
 
+    /// On PostgreSQL, orders the writers that add or change teachers' resident IDs (one at a
+    /// time, as SQLite's single writer does): each one's check for an existing ID then sees the
+    /// others' rows, so two creates of one ID give one 201 and one 409 from the check, and the
+    /// unique index never fails — its error would put the full ID into PostgreSQL's own log.
+    public static func lockResidentIDs(on tx: any Database) async throws {
+        guard tx.sql.dialect.name == "postgresql" else { return }
+        try await tx.sql.raw("SELECT pg_advisory_xact_lock(7402119)").run()
+    }
+
     /// Resident IDs among `ids` already in the registry, with the teacher holding each.
     /// The IDs travel as one JSON array per 10,000 (one bind, not one per ID).
     public static func existingResidentIDs(_ ids: [String], on db: any Database) async throws -> [String: Int] {

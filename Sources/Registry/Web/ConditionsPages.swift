@@ -47,6 +47,8 @@ extension RegistryPages {
     }
 
     func saveConditions(req: Request) async throws -> Response {
+        // A teacher may read the school but not write its conditions: 403 before the form's 422.
+        try req.requireActor().require(.conditionsWrite)
         let service = RegistryService(req)
         let s = try await service.school(id: try req.intParameter("id"))
         let b = try req.content.decode(ConditionsBody.self)

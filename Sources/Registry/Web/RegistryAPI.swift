@@ -90,7 +90,7 @@ public struct RegistryAPI: Sendable {
         }
         public func vocab<V: Vocabulary>(_ name: String, _ t: V.Type) throws -> V? {
             guard let raw = string(name) else { return nil }
-            guard let v = V.parse(raw) else { throw DomainError.validation([name: LocalizedText(zh: "取值无效“\(raw)”", en: "invalid value “\(raw)”")]) }
+            guard let v = V.parse(raw) else { throw DomainError.validation([name: LocalizedText(zh: "取值无效“\(raw.clipped())”", en: "invalid value “\(raw.clipped())”")]) }
             return v
         }
         public var page: PageSpec { get throws { PageSpec(page: try int("page"), per: try int("per")) } }
@@ -162,6 +162,7 @@ public struct RegistryAPI: Sendable {
     struct MergeBody: Content { let intoSchoolId: Int; let mergedOn: String; let note: String? }
 
     func merge(req: Request) async throws -> MergerRow {
+        try req.requireActor().require(.schoolsMerge)
         let b = try req.content.decode(MergeBody.self)
         guard let date = CivilDate(parsing: b.mergedOn) else { throw DomainError.validation(["mergedOn": LocalizedText(zh: "日期格式应为 YYYY-MM-DD", en: "expected YYYY-MM-DD")]) }
         return try await RegistryService(req).merge(schoolId: try req.intParameter("id"), into: b.intoSchoolId, on: date, note: b.note)
@@ -222,29 +223,29 @@ public struct RegistryAPI: Sendable {
         if (req.body.data?.readableBytes ?? 0) > Spreadsheet.maxUploadBytes + 64 * 1024 { throw Spreadsheet.tooLarge }
     }
 
-    static func uploadedTable(_ req: Request) throws -> SheetTable {
+    static func uploadedTable(_ req: Request) async throws -> SheetTable {
         try checkUploadSize(req)
         guard let upload = try? req.content.decode(Upload.self) else {
             throw DomainError.validation(["file": LocalizedText(zh: "请选择要上传的文件（字段名 file）", en: "attach the file in the form field “file”")])
         }
         let started = Date()
-        let table = try Spreadsheet.read(Data(buffer: upload.file.data), filename: upload.file.filename)
+        let table = try await Spreadsheet.read(Data(buffer: upload.file.data), filename: upload.file.filename, on: req.application)
         req.logger.info("read \(upload.file.filename): \(table.rows.count) rows in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
         return table
     }
 
     func importTeachers(req: Request) async throws -> Imported {
         try req.requireActor().require(RegistryService.importPermission("teachers")!)
-        return Imported(imported: try await RegistryService(req).importTeachers(try Self.uploadedTable(req)))
+        return Imported(imported: try await RegistryService(req).importTeachers(try await Self.uploadedTable(req)))
     }
 
     func importConditions(req: Request) async throws -> Imported {
         try req.requireActor().require(RegistryService.importPermission("conditions")!)
-        return Imported(imported: try await RegistryService(req).importConditions(try Self.uploadedTable(req)))
+        return Imported(imported: try await RegistryService(req).importConditions(try await Self.uploadedTable(req)))
     }
 
     func importSchools(req: Request) async throws -> Imported {
         try req.requireActor().require(RegistryService.importPermission("schools")!)
-        return Imported(imported: try await RegistryService(req).importSchools(try Self.uploadedTable(req)))
+        return Imported(imported: try await RegistryService(req).importSchools(try await Self.uploadedTable(req)))
     }
 }

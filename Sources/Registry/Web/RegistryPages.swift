@@ -298,6 +298,7 @@ public struct RegistryPages: Sendable {
     }
 
     func merge(req: Request) async throws -> Response {
+        try req.requireActor().require(.schoolsMerge)
         let id = try req.intParameter("id")
         let b = try req.content.decode(MergeBody.self)
         do {
@@ -580,7 +581,7 @@ public struct RegistryPages: Sendable {
             guard let file = try? req.content.decode(UploadForm.self).file, file.data.readableBytes > 0 || !(file.filename.isEmpty) else {
                 throw DomainError.validation(["file": LocalizedText(zh: "请选择要上传的文件", en: "choose a file to upload")])
             }
-            let table = try Spreadsheet.read(Data(buffer: file.data), filename: file.filename)
+            let table = try await Spreadsheet.read(Data(buffer: file.data), filename: file.filename, on: req.application)
             let service = RegistryService(req)
             let n: Int
             switch kind {
