@@ -53,14 +53,14 @@ extension CertificationService {
             throw DomainError(.invalid, code: "not_correctable", LocalizedText(zh: "只有草稿或待补正的申请可以上传材料", en: "documents can be uploaded to a draft or a deficient application only"))
         }
         let media = try DocumentStore.check(data, field: "file", allowed: kind.acceptsPDF ? DocumentStore.MediaKind.allCases : [.jpeg, .png])
-        let hash = try req.application.documents.put(data)
+        let hash = try ctx.documents.put(data)
         // The name as the uploader gave it, without control characters or a path, at most 120 characters.
         let given = String(String.UnicodeScalarView((filename ?? "").unicodeScalars.filter { $0.properties.generalCategory != .control }))
         let base = String((given.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? "").trimmed.prefix(120))
         let name = base.isEmpty ? "\(kind.rawValue).\(media.fileExtension)" : base
-        let now = self.now, ctx = req.auditContext, actorName = Masking.username(try req.requireActor().username)
+        let now = self.now, audit = ctx.audit, actorName = Masking.username(try ctx.requireActor().username)
         let note = "上传\(kind.zh)（\(media.rawValue.uppercased())，\(max(1, data.count / 1024)) KB）"
-        try await req.write { tx in
+        try await ctx.write { tx in
             struct N: Decodable { let id: Int }
             let bumped = try await tx.sql.raw("""
                 UPDATE cert_applications SET version = version + 1, updated_at = \(bind: now) WHERE id = \(bind: id) AND state IN ('draft', 'deficient') RETURNING id
@@ -70,7 +70,7 @@ extension CertificationService {
             try await tx.sql.insert(into: "cert_documents").columns("application_id", "kind", "sha256", "media_type", "size", "filename", "uploaded_by", "uploaded_at")
                 .values(SQLBind(id), SQLBind(kind.rawValue), SQLBind(hash), SQLBind(media.contentType), SQLBind(data.count), SQLBind(name), SQLBind(actorName), SQLBind(now)).run()
             try await Self.history([id], from: a.certState, to: a.certState, event: "upload", actor: actorName, at: now, reason: note, on: tx)
-            try await Audit.record(on: tx, ctx, action: "cert.upload", entity: "cert_application", entityId: String(id), summary: "\(kind.rawValue) \(hash.prefix(12))")
+            try await Audit.record(on: tx, audit, action: "cert.upload", entity: "cert_application", entityId: String(id), summary: "\(kind.rawValue) \(hash.prefix(12))")
         }
         return try await Self.documents(id, on: db).first { $0.kind == kind.rawValue }!
     }
@@ -78,7 +78,7 @@ extension CertificationService {
     /// One document's bytes for those who may see the application.
     public func document(id: Int, kind: String) async throws -> (CertDocumentRow, Data) {
         let (_, docs) = try await documents(id: id)
-        guard let d = docs.first(where: { $0.kind == kind }), let data = req.application.documents.get(d.sha256) else {
+        guard let d = docs.first(where: { $0.kind == kind }), let data = ctx.documents.get(d.sha256) else {
             throw DomainError.notFound(LocalizedText(zh: "材料", en: "document"))
         }
         return (d, data)
@@ -96,7 +96,7 @@ extension CertificationService {
     /// open; the test is closed by `score_ability_test` with the panel's mean.
     public func scoreAsExpert(id: Int, score: Double?) async throws -> [AbilityScoreRow] {
         // Only the county body's panel scores: everyone else is refused before any lookup.
-        guard CertificationPolicy.isCountyBody(try req.requireActor()) else { throw DomainError.forbidden }
+        guard CertificationPolicy.isCountyBody(try ctx.requireActor()) else { throw DomainError.forbidden }
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
         let who = try actorRole(for: a)
         guard who == .countyReviewer || who == .bureau else { throw DomainError.forbidden }
@@ -104,16 +104,16 @@ extension CertificationService {
         guard a.certState == .abilityTest else {
             throw DomainError(.invalid, code: "event_not_allowed", LocalizedText(zh: "该申请不在能力测试阶段", en: "the application is not at the ability test"))
         }
-        let actor = try req.requireActor()
-        let now = self.now, ctx = req.auditContext, name = actor.displayName.isEmpty ? Masking.username(actor.username) : actor.displayName
-        try await req.write { tx in
+        let actor = try ctx.requireActor()
+        let now = self.now, audit = ctx.audit, name = actor.displayName.isEmpty ? Masking.username(actor.username) : actor.displayName
+        try await ctx.write { tx in
             struct S: Decodable { let state: String }
             // Read the state inside the write: a test closed meanwhile takes no more scores.
             guard try await tx.sql.raw("SELECT state FROM cert_applications WHERE id = \(bind: id)").first(decoding: S.self)?.state == CertState.abilityTest.rawValue else { throw Self.stale }
             try await tx.sql.raw("DELETE FROM cert_ability_scores WHERE application_id = \(bind: id) AND expert_id = \(bind: actor.userId)").run()
             try await tx.sql.insert(into: "cert_ability_scores").columns("application_id", "expert_id", "expert", "score", "at")
                 .values(SQLBind(id), SQLBind(actor.userId), SQLBind(name), SQLBind(score), SQLBind(now)).run()
-            try await Audit.record(on: tx, ctx, action: "cert.score", entity: "cert_application", entityId: String(id), summary: String(format: "%.1f", score))
+            try await Audit.record(on: tx, audit, action: "cert.score", entity: "cert_application", entityId: String(id), summary: String(format: "%.1f", score))
         }
         return try await Self.abilityScores(id, on: db)
     }

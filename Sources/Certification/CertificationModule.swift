@@ -72,10 +72,3 @@ public struct CertificationModule: XuequModule {
         }
     }
 }
-
-/// The names the certification services used when they held a request.
-extension ServiceContext {
-    var auditContext: AuditContext { audit }
-    var uiLocale: UILocale { locale }
-    var application: ServiceContext { self }
-}

@@ -46,7 +46,7 @@ extension CertificationService {
 
     /// Puts approved applications on public notice for `days` days, starting today.
     public func createNotice(applicationIds: [Int], days: Int) async throws -> NoticeView {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.certRecords)
         var e = FieldErrors()
         if applicationIds.isEmpty || applicationIds.count > 5000 { e.add("applicationIds", "请选择1到5000份已通过的申请", "choose 1 to 5000 approved applications") }
@@ -67,10 +67,10 @@ extension CertificationService {
         }
         guard Set(rows.map(\.windowId)).count == 1 else { throw DomainError.validation(["applicationIds": LocalizedText(zh: "一次公示只能包含同一批次的申请", en: "one notice covers one window")]) }
         let window = try await Self.window(rows[0].windowId, on: db)!
-        let today = self.today, now = self.now, ctx = req.auditContext
+        let today = self.today, now = self.now, audit = ctx.audit
         let to = today.adding(days: days - 1)
         let title = "\(window.name)教师资格认定拟通过人员公示"
-        let noticeId: Int = try await req.write { tx in
+        let noticeId: Int = try await ctx.write { tx in
             struct Id: Decodable { let id: Int }
             let nid = try await tx.sql.insert(into: "cert_notices").columns("window_id", "title", "from_on", "to_on", "created_by", "created_at")
                 .values(SQLBind(window.id), SQLBind(title), SQLBind(today.description), SQLBind(to.description), SQLBind(actor.username), SQLBind(now))
@@ -89,7 +89,7 @@ extension CertificationService {
                 try await entries.run()
                 try await Self.history(chunk, from: .approved, to: .noticed, event: "notice", actor: actor.username, at: now, reason: "公示 \(today) 至 \(to)", on: tx)
             }
-            try await Audit.record(on: tx, ctx, action: "cert.notice", entity: "cert_notice", entityId: String(nid), summary: "\(ids.count) applications, \(days) days")
+            try await Audit.record(on: tx, audit, action: "cert.notice", entity: "cert_notice", entityId: String(nid), summary: "\(ids.count) applications, \(days) days")
             return nid
         }
         return try await Self.notice(noticeId, on: db)!
@@ -155,13 +155,13 @@ extension CertificationService {
         if text.trimmed.count < 5 || text.count > 2000 { e.add("text", "请写明异议的事实和理由（5到2000字）", "state the facts and reasons (5 to 2000 characters)") }
         if let to = CivilDate(parsing: n.to), to < today { e.add("_", "公示期已结束", "the notice period has ended") }
         try e.throwIfAny()
-        let now = self.now, ctx = req.auditContext
-        return try await req.write { tx in
+        let now = self.now, audit = ctx.audit
+        return try await ctx.write { tx in
             struct Id: Decodable { let id: Int }
             let id = try await tx.sql.insert(into: "cert_objections").columns("notice_id", "application_id", "filed_by", "contact", "text", "status", "created_at")
                 .values(SQLBind(noticeId), SQLBind(applicationId), SQLBind(filedBy.trimmed), SQLBind(contact.trimmed), SQLBind(text.trimmed), SQLBind("open"), SQLBind(now))
                 .returning("id").first(decoding: Id.self)!.id
-            try await Audit.record(on: tx, ctx, action: "cert.objection", entity: "cert_objection", entityId: String(id), summary: "notice \(noticeId)")
+            try await Audit.record(on: tx, audit, action: "cert.objection", entity: "cert_objection", entityId: String(id), summary: "notice \(noticeId)")
             return id
         }
     }
@@ -170,7 +170,7 @@ extension CertificationService {
     /// Only the body that decided the notice's applications resolves its objections (the
     /// prefecture cannot clear an objection to the county's notice, and so unblock a certificate).
     public func resolveObjection(id: Int, upheld: Bool?, resolution: String) async throws {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.certRecords)
         struct O: Decodable { let noticeId: Int }
         guard let o = try await db.sql.raw("SELECT notice_id FROM cert_objections WHERE id = \(bind: id)").first(decoding: O.self, with: Self.decoder),
@@ -180,12 +180,12 @@ extension CertificationService {
         guard Self.decides(actor, prefecture: prefecture) else { throw DomainError.forbidden }
         guard let upheld else { throw DomainError.validation(["status": LocalizedText(zh: "应为 upheld 或 dismissed", en: "must be upheld or dismissed")]) }
         if resolution.trimmed.isEmpty { throw DomainError.validation(["resolution": LocalizedText(zh: "请写明处理意见", en: "write the resolution")]) }
-        let ctx = req.auditContext
-        try await req.write { tx in
+        let audit = ctx.audit
+        try await ctx.write { tx in
             struct N: Decodable { let id: Int }
             let done = try await tx.sql.raw("UPDATE cert_objections SET status = \(bind: upheld ? "upheld" : "dismissed"), resolution = \(bind: resolution.trimmed) WHERE id = \(bind: id) AND status = 'open' RETURNING id").all(decoding: N.self)
             if done.isEmpty { throw DomainError(.conflict, code: "objection_closed", LocalizedText(zh: "该异议已处理", en: "the objection is already closed")) }
-            try await Audit.record(on: tx, ctx, action: "cert.objection.resolve", entity: "cert_objection", entityId: String(id), summary: upheld ? "upheld" : "dismissed")
+            try await Audit.record(on: tx, audit, action: "cert.objection.resolve", entity: "cert_objection", entityId: String(id), summary: upheld ? "upheld" : "dismissed")
         }
     }
 
@@ -207,7 +207,7 @@ extension CertificationService {
     /// county (its reviewers and the bureau) sees the applications it handled, the prefecture
     /// only the types it decides — as with applications (`list`).
     public func certificates(window: Int?) async throws -> [CertificateRow] {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.certRecords)
         var filter: SQLQueryString = !CertificationPolicy.isCountyBody(actor) ? "WHERE c.type IN \(unsafeRaw: Self.prefectureTypesSQL)" : "WHERE 1 = 1"
         if let window { filter = "\(filter) AND c.application_id IN (SELECT id FROM cert_applications WHERE window_id = \(bind: window))" }
@@ -225,11 +225,11 @@ extension CertificationService {
 
     /// One window's figures, computed by the database in a few grouped queries.
     public func statistics(window: Int) async throws -> CertStatistics {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.certRecords)
         guard let w = try await Self.window(window, on: db) else { throw DomainError.notFound(LocalizedText(zh: "认定批次", en: "window")) }
         // Each body its own figures: the prefecture counts the types it decides.
-        let own: SQLQueryString = actor.role == .prefectureReviewer ? "AND type IN \(unsafeRaw: Self.prefectureTypesSQL)" : ""
+        let own: SQLQueryString = !CertificationPolicy.isCountyBody(actor) ? "AND type IN \(unsafeRaw: Self.prefectureTypesSQL)" : ""
         var s = CertStatistics()
         // Two scans of the covering index cert_applications_figures, in its order (no sorting):
         // counts by state, type and reason; then per state the decision times and the time kept
@@ -279,7 +279,7 @@ extension CertificationService {
 
     /// 档案袋 reconciliation: accepted-or-later applications without a folder, folders without an application.
     public func archiveMismatch(window: Int) async throws -> (withoutFolder: [Int], folderWithoutApplication: [String]) {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         guard CertificationPolicy.isCountyBody(actor) else { throw DomainError.forbidden }
         struct I: Decodable { let id: Int }
         struct F: Decodable { let folderNo: String }
@@ -298,7 +298,7 @@ extension CertificationService {
     /// The applications a caller may see: an applicant's own; a county reviewer's all; the
     /// prefecture's types 4–6; filtered by window and state, newest first.
     public func list(window: Int?, state: CertState?, page: PageSpec) async throws -> PageResult<CertApplicationRow> {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         var filter: SQLQueryString
         if CertificationPolicy.isApplicant(actor) { filter = "a.user_id = \(bind: actor.userId)" }
         else if CertificationPolicy.isCountyBody(actor) { filter = "1 = 1" }
@@ -315,7 +315,7 @@ extension CertificationService {
 
     /// Objections filed against a notice (reviewers).
     public func objections(window: Int?) async throws -> [(id: Int, noticeId: Int, applicationId: Int?, filedBy: String, contact: String, text: String, status: String)] {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.certRecords)
         struct O: Decodable { let id: Int; let noticeId: Int; let applicationId: Int?; let filedBy: String; let contact: String; let text: String; let status: String }
         // Objections, with the objectors' contact details, go to the body that decides the
@@ -323,7 +323,7 @@ extension CertificationService {
         let prefectureNotices: SQLQueryString = """
             (SELECT e.notice_id FROM cert_notice_entries e JOIN cert_applications a ON a.id = e.application_id WHERE a.type IN \(unsafeRaw: Self.prefectureTypesSQL))
             """
-        var filter: SQLQueryString = actor.role == .prefectureReviewer ? "WHERE o.notice_id IN \(prefectureNotices)" : "WHERE o.notice_id NOT IN \(prefectureNotices)"
+        var filter: SQLQueryString = !CertificationPolicy.isCountyBody(actor) ? "WHERE o.notice_id IN \(prefectureNotices)" : "WHERE o.notice_id NOT IN \(prefectureNotices)"
         if let window { filter = "\(filter) AND o.notice_id IN (SELECT id FROM cert_notices WHERE window_id = \(bind: window))" }
         return try await db.sql.raw("SELECT o.id, o.notice_id, o.application_id, o.filed_by, o.contact, o.text, o.status FROM cert_objections o \(filter) ORDER BY o.id DESC")
             .all(decoding: O.self, with: Self.decoder).map { ($0.id, $0.noticeId, $0.applicationId, $0.filedBy, $0.contact, $0.text, $0.status) }
@@ -355,9 +355,9 @@ extension CertificationService {
         if before.examPassedOn != facts.examPassedOn { changed.append("考试合格 \(before.examPassedOn?.description ?? "-")→\(facts.examPassedOn?.description ?? "-")") }
         if before.physicalExam != facts.physicalExam { changed.append("体检 \(before.physicalExam.zh)→\(facts.physicalExam.zh)") }
         if before.subject != facts.subject { changed.append("学科 \(before.subject.zh)→\(facts.subject.zh)") }
-        let now = self.now, ctx = req.auditContext, actorName = Masking.username(try req.requireActor().username)
+        let now = self.now, audit = ctx.audit, actorName = Masking.username(try ctx.requireActor().username)
         let summary = changed.isEmpty ? "无变化" : changed.joined(separator: "；")
-        try await req.write { tx in
+        try await ctx.write { tx in
             struct N: Decodable { let id: Int }
             let done = try await tx.sql.raw("""
                 UPDATE cert_applications SET name = \(bind: name), subject = \(bind: facts.subject.rawValue), education = \(bind: facts.education.rawValue),
@@ -368,7 +368,7 @@ extension CertificationService {
                 """).all(decoding: N.self)
             if done.isEmpty { throw Self.stale }
             try await Self.history([id], from: a.certState, to: a.certState, event: "correct", actor: actorName, at: now, reason: summary, on: tx)
-            try await Audit.record(on: tx, ctx, action: "cert.correct", entity: "cert_application", entityId: String(id), summary: summary)
+            try await Audit.record(on: tx, audit, action: "cert.correct", entity: "cert_application", entityId: String(id), summary: summary)
         }
         let row = try await Self.application(id, on: db)!
         return (row, try await deficiencies(row, on: db))
@@ -379,7 +379,7 @@ extension CertificationService {
 extension CertificationService {
     /// Eligibility rule versions, newest first (reviewers and the bureau read them).
     public func ruleVersions() async throws -> [DatedRules.Version<EligibilityRules>] {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.certRecords)
         return try await DatedRules.versions(EligibilityRules.self, in: "cert_rules", db: db)
     }
@@ -388,14 +388,14 @@ extension CertificationService {
 
     /// A new version of the eligibility rules from a date (the bureau only); every problem at once.
     public func addRules(_ rules: EligibilityRules, note: String) async throws {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.certAdmin)
         try rules.validate()
         let note = note.trimmed.isEmpty ? "由\(actor.displayName)修订" : String(note.trimmed.prefix(200))
-        let now = self.now, ctx = req.auditContext, by = actor.username
-        try await req.write { tx in
+        let now = self.now, audit = ctx.audit, by = actor.username
+        try await ctx.write { tx in
             try await DatedRules.insert(rules, effectiveFrom: rules.effectiveFrom, note: note, by: by, into: "cert_rules", on: tx, now: now)
-            try await Audit.record(on: tx, ctx, action: "cert.rules", entity: "cert_rules", entityId: rules.effectiveFrom.description, summary: note)
+            try await Audit.record(on: tx, audit, action: "cert.rules", entity: "cert_rules", entityId: rules.effectiveFrom.description, summary: note)
         }
     }
 }
@@ -412,8 +412,8 @@ extension CertificationService {
     /// What is due: for reviewers, each window with undecided applications (decisions are due 30
     /// days after the window closes); for an applicant, corrections asked of them.
     public func deadlines() async throws -> [CertDeadline] {
-        let actor = try req.requireActor()
-        let l = req.uiLocale, today = self.today
+        let actor = try ctx.requireActor()
+        let l = ctx.locale, today = self.today
         struct N: Decodable { let windowId: Int; let n: Int }
         if CertificationPolicy.isApplicant(actor) {
             struct D: Decodable { let id: Int; let type: String; let correctionDue: String? }

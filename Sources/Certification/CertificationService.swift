@@ -84,12 +84,12 @@ public struct ApplicationDraft: Content, Sendable {
 /// history row and audit entry.
 public struct CertificationService: Sendable {
     /// What the service acts with: a request's context, or a command's or report's.
-    let req: ServiceContext
-    public init(_ ctx: ServiceContext) { self.req = ctx }
+    let ctx: ServiceContext
+    public init(_ ctx: ServiceContext) { self.ctx = ctx }
     public init(_ req: Request) { self.init(req.context) }
-    var db: any Database { req.db }
-    var now: Double { req.application.clock.now().timeIntervalSince1970 }
-    public var today: CivilDate { CivilDate.today(req.application.clock.now()) }
+    var db: any Database { ctx.db }
+    var now: Double { ctx.clock.now().timeIntervalSince1970 }
+    public var today: CivilDate { CivilDate.today(ctx.clock.now()) }
     static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
     static let applicationWord = LocalizedText(zh: "申请", en: "application")
     static let columns = """
@@ -100,7 +100,7 @@ public struct CertificationService: Sendable {
     // MARK: reading
 
     public func windows() async throws -> [CertWindow] {
-        _ = try req.requireActor()
+        _ = try ctx.requireActor()
         return try await Self.windows(on: db)
     }
 
@@ -121,13 +121,13 @@ public struct CertificationService: Sendable {
 
     /// How the caller acts on this application; 404 when it may not see it at all.
     func actorRole(for a: CertApplicationRow) throws -> CertActor {
-        guard let who = CertificationPolicy.actorKind(try req.requireActor(), for: a) else { throw DomainError.notFound(Self.applicationWord) }
+        guard let who = CertificationPolicy.actorKind(try ctx.requireActor(), for: a) else { throw DomainError.notFound(Self.applicationWord) }
         return who
     }
 
     /// 403 before anything is looked up for actors who take no part in certification.
     func requireParticipant() throws -> Actor {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         guard CertificationPolicy.participates(actor) else { throw DomainError.forbidden }
         return actor
     }
@@ -200,7 +200,7 @@ public struct CertificationService: Sendable {
 
     /// Creates an application in `draft`: an applicant for self, a reviewer on someone's behalf.
     public func create(_ d: ApplicationDraft) async throws -> (CertApplicationRow, [Deficiency]) {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         guard actor.can(.certApplySelf) || actor.can(.certApplyBehalf) else { throw DomainError.forbidden }
         let (name, rid, facts) = try validate(d)
         let today = self.today
@@ -220,11 +220,11 @@ public struct CertificationService: Sendable {
             window = w
         }
         guard window.typeList.contains(facts.type) else { throw DomainError.validation(["type": LocalizedText(zh: "该批次不受理\(facts.type.zh)", en: "this window does not take \(facts.type.en)")]) }
-        if actor.role == .applicant { try await requireOwnResidentID(actor, rid) }
-        let ctx = req.auditContext, now = self.now
+        if CertificationPolicy.isApplicant(actor) { try await requireOwnResidentID(actor, rid) }
+        let audit = ctx.audit, now = self.now
         let userId = CertificationPolicy.isApplicant(actor) ? actor.userId : nil
         let phone = d.phone?.trimmed
-        let id: Int = try await req.write { tx in
+        let id: Int = try await ctx.write { tx in
             struct N: Decodable { let n: Int }
             if tx.sql.dialect.name == "postgresql" {
                 // No unique index can say "one open application per ID and window": parallel
@@ -248,7 +248,7 @@ public struct CertificationService: Sendable {
                         SQLBind(facts.route.rawValue), SQLBind(facts.examPassedOn?.description), SQLBind(facts.physicalExam.rawValue), SQLBind(facts.township),
                         SQLBind(CertState.draft.rawValue), SQLBind(1), SQLBind(now), SQLBind(now), SQLBind(now))
                 .returning("id").first(decoding: Id.self)!.id
-            try await Audit.record(on: tx, ctx, action: "cert.create", entity: "cert_application", entityId: String(id), summary: "\(facts.type.rawValue) \(rid.masked)")
+            try await Audit.record(on: tx, audit, action: "cert.create", entity: "cert_application", entityId: String(id), summary: "\(facts.type.rawValue) \(rid.masked)")
             return id
         }
         // The row as written (not read back): a new draft has no documents yet.
@@ -301,12 +301,13 @@ public struct CertificationService: Sendable {
     }
 
     /// One history row per application (the same step for all of them), in one statement.
+    /// The applications' workflow tables, written through the shared kit: history rows, the
+    /// version- and state-checked update, time in each state.
+    static let workflow = WorkflowStore(table: "cert_applications", historyTable: "cert_history", foreignKey: "application_id",
+                                        tracked: CertStateTimes.tracked.map(\.rawValue), stale: stale)
+
     static func history(_ ids: [Int], from: CertState, to: CertState, event: String, actor: String, at: Double, reason: String?, on db: any Database) async throws {
-        var rows = db.sql.insert(into: "cert_history").columns("application_id", "from_state", "to_state", "event", "actor", "at", "reason")
-        for id in ids {
-            rows = rows.values(SQLBind(id), SQLBind(from.rawValue), SQLBind(to.rawValue), SQLBind(event), SQLBind(actor), SQLBind(at), SQLBind(reason))
-        }
-        try await rows.run()
+        try await workflow.history(ids, from: from.rawValue, to: to.rawValue, event: event, actor: actor, at: at, reason: reason, on: db)
     }
 
     /// An archive folder's contents checklist (JSON): the application form and the documents.
@@ -365,8 +366,8 @@ public struct CertificationService: Sendable {
         // Allowed above; `passed` only picks the way out of the ability test.
         let next = try CertWorkflow.transition(from: a.certState, event: event!, actor: who, type: a.certType, route: a.certRoute, passed: passed)
         let window = try await Self.window(a.windowId, on: db)!
-        let today = self.today, now = self.now, ctx = req.auditContext
-        let actorName = Masking.username(try req.requireActor().username)
+        let today = self.today, now = self.now, audit = ctx.audit
+        let actorName = Masking.username(try ctx.requireActor().username)
         // The event's own checks, before anything is written.
         var due: String?
         if event == .requestCorrection {
@@ -377,18 +378,15 @@ public struct CertificationService: Sendable {
         let correctionDue = due
         let reasonText = [reasonCode.map { $0.zh }, input.reason.flatMap { CertReason.parse($0) == nil ? $0.trimmed : nil }].compactMap { $0 }.joined(separator: "：")
         let storedReason: String? = event == .scoreAbilityTest ? (passed == true ? nil : CertReason.abilityTestFailed.rawValue) : reasonCode?.rawValue
-        try await req.write { tx in
+        try await ctx.write { tx in
             if event == .issueCertificate { try await Self.checkNoticeOver(a.id, today: today, on: tx) }
-            struct N: Decodable { let id: Int }
             let scoresJSON = scores.isEmpty ? a.scores : String(decoding: try JSONEncoder().encode(scores), as: UTF8.self)
             let decided: Double? = [.approved, .rejected, .forwarded].contains(next) ? now : a.decidedAt
-            let updated = try await tx.sql.raw("""
-                UPDATE cert_applications SET state = \(bind: next.rawValue), version = version + 1, updated_at = \(bind: now), \(CertStateTimes.leaving(a.certState, now: now)),
-                  reason_code = \(bind: storedReason ?? a.reasonCode), scores = \(bind: scoresJSON), correction_due = \(bind: correctionDue ?? a.correctionDue),
-                  submitted_at = \(bind: event == .submit ? now : a.submittedAt), decided_at = \(bind: decided)
-                WHERE id = \(bind: a.id) AND version = \(bind: a.version) AND state = \(bind: a.state) RETURNING id
-                """).all(decoding: N.self)
-            if updated.isEmpty { throw Self.stale }
+            try await Self.workflow.advance(id: a.id, from: a.state, version: a.version, to: next.rawValue, set: [
+                "reason_code = \(bind: storedReason ?? a.reasonCode)", "scores = \(bind: scoresJSON)",
+                "correction_due = \(bind: correctionDue ?? a.correctionDue)", "submitted_at = \(bind: event == .submit ? now : a.submittedAt)",
+                "decided_at = \(bind: decided)",
+            ], now: now, on: tx)
             let historyReason = event == .scoreAbilityTest ? "评分 \(scores.map { String(format: "%.1f", $0) }.joined(separator: "、"))，平均 \(String(format: "%.1f", mean ?? 0))（合格线 \(rules.abilityPassMark)）"
                 : (event == .requestCorrection ? "补正期限 \(correctionDue!)" + (reasonText.isEmpty ? "" : "：\(reasonText)") : reasonText)
             try await Self.history([a.id], from: a.certState, to: next, event: event!.rawValue, actor: actorName, at: now, reason: historyReason.isEmpty ? nil : historyReason, on: tx)
@@ -409,7 +407,7 @@ public struct CertificationService: Sendable {
                 try await tx.sql.raw("UPDATE certificates SET revoked_on = \(bind: today.description) WHERE application_id = \(bind: a.id)").run()
             default: break
             }
-            try await Audit.record(on: tx, ctx, action: "cert.\(event!.rawValue)", entity: "cert_application", entityId: String(a.id),
+            try await Audit.record(on: tx, audit, action: "cert.\(event!.rawValue)", entity: "cert_application", entityId: String(a.id),
                                    summary: "\(a.state) → \(next.rawValue)" + (storedReason.map { " (\($0))" } ?? ""))
         }
         return try await Self.application(id, on: db)!

@@ -19,12 +19,12 @@ extension CertificationService {
     }
 
     public func bodies() async throws -> [CertBody] {
-        _ = try req.requireActor()
+        _ = try ctx.requireActor()
         return try await Self.bodies(on: db)
     }
 
     func requireBureau() throws -> Actor {
-        let actor = try req.requireActor()
+        let actor = try ctx.requireActor()
         try actor.require(.certAdmin)
         return actor
     }
@@ -40,8 +40,8 @@ extension CertificationService {
         if name.isEmpty || name.count > 60 { e.add("name", "请填写机构名称（不超过60字）", "the name is required, at most 60 characters") }
         if level != "county" && level != "prefecture" { e.add("level", "层级应为 county（县级）或 prefecture（市州级）", "level must be county or prefecture") }
         try e.throwIfAny()
-        let ctx = req.auditContext
-        let id: Int = try await req.write { tx in
+        let audit = ctx.audit
+        let id: Int = try await ctx.write { tx in
             struct N: Decodable { let n: Int }
             if (try await tx.sql.raw("SELECT COUNT(*) AS n FROM cert_bodies WHERE code = \(bind: code)").first(decoding: N.self)?.n ?? 0) > 0 {
                 throw DomainError(.conflict, code: "duplicate_code", LocalizedText(zh: "机构代码\(code)已存在", en: "the code \(code) exists already"),
@@ -50,7 +50,7 @@ extension CertificationService {
             struct Id: Decodable { let id: Int }
             let id = try await tx.sql.insert(into: "cert_bodies").columns("code", "name", "level").values(SQLBind(code), SQLBind(name), SQLBind(level))
                 .returning("id").first(decoding: Id.self)!.id
-            try await Audit.record(on: tx, ctx, action: "cert.body", entity: "cert_body", entityId: String(id), summary: "\(code) \(name)")
+            try await Audit.record(on: tx, audit, action: "cert.body", entity: "cert_body", entityId: String(id), summary: "\(code) \(name)")
             return id
         }
         return CertBody(id: id, code: code, name: name, level: level)
@@ -82,13 +82,13 @@ extension CertificationService {
         if let w = overlapping.first {
             throw DomainError.validation(["opensOn": LocalizedText(zh: "与批次“\(w.name)”（\(w.opensOn)至\(w.closesOn)）的日期和资格种类重叠", en: "overlaps “\(w.name)” (\(w.opensOn) to \(w.closesOn)) for the same types")])
         }
-        let ctx = req.auditContext
-        let id: Int = try await req.write { tx in
+        let audit = ctx.audit
+        let id: Int = try await ctx.write { tx in
             struct Id: Decodable { let id: Int }
             let id = try await tx.sql.insert(into: "cert_windows").columns("body_id", "name", "opens_on", "closes_on", "types")
                 .values(SQLBind(body!.id), SQLBind(name), SQLBind(opens!.description), SQLBind(closes!.description), SQLBind(list))
                 .returning("id").first(decoding: Id.self)!.id
-            try await Audit.record(on: tx, ctx, action: "cert.window", entity: "cert_window", entityId: String(id), summary: "\(name) \(opens!)–\(closes!)")
+            try await Audit.record(on: tx, audit, action: "cert.window", entity: "cert_window", entityId: String(id), summary: "\(name) \(opens!)–\(closes!)")
             return id
         }
         return try await Self.window(id, on: db)!

@@ -214,33 +214,15 @@ public enum CertStateTimes {
     /// `SET` fragment adding the time since `state_since` to the state being left (nothing for
     /// draft and final states).
     static func leaving(_ s: CertState, now: Double) -> SQLQueryString {
-        guard tracked.contains(s) else { return "state_since = \(bind: now)" }
-        return "\(unsafeRaw: column(s)) = \(unsafeRaw: column(s)) + (\(bind: now) - COALESCE(state_since, updated_at)), state_since = \(bind: now)"
+        CertificationService.workflow.leaving(s.rawValue, now: now)
     }
 
     /// Recomputes every application's times from its history (for rows written before the columns
-    /// existed, and for the demo, which writes history directly).
-    /// `states` are the tracked states' raw values (a migration passes the ones it landed with).
-    public static func rebuild(on db: any Database, window: Int? = nil, states: [String] = tracked.map(\.rawValue)) async throws {
-        struct H: Decodable { let applicationId: Int; let toState: String; let at: Double }
-        let filter: SQLQueryString = window.map { "WHERE h.application_id IN (SELECT id FROM cert_applications WHERE window_id = \(bind: $0))" } ?? ""
-        let rows = try await db.sql.raw("SELECT h.application_id, h.to_state, h.at FROM cert_history h \(filter) ORDER BY h.application_id, h.id")
-            .all(decoding: H.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
-        var i = 0
-        while i < rows.count {
-            let id = rows[i].applicationId
-            var secs: [String: Double] = [:]
-            var j = i
-            while j < rows.count, rows[j].applicationId == id {
-                if j + 1 < rows.count, rows[j + 1].applicationId == id, states.contains(rows[j].toState) {
-                    secs[rows[j].toState, default: 0] += max(0, rows[j + 1].at - rows[j].at)
-                }
-                j += 1
-            }
-            var sets: [String] = ["state_since = \(rows[j - 1].at)"]
-            for s in states { sets.append("secs_\(s) = \(secs[s] ?? 0)") }
-            try await db.sql.raw("UPDATE cert_applications SET \(unsafeRaw: sets.joined(separator: ", ")) WHERE id = \(bind: id)").run()
-            i = j
-        }
+    /// existed, and for the demo, which writes history directly). `states` are the tracked
+    /// states' raw values (a migration passes the ones it landed with).
+    public static func rebuild(on db: any Database, states: [String] = tracked.map(\.rawValue)) async throws {
+        let store = WorkflowStore(table: "cert_applications", historyTable: "cert_history", foreignKey: "application_id", tracked: states,
+                                  stale: CertificationService.stale)
+        try await store.rebuildTimes(on: db)
     }
 }

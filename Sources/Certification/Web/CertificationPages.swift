@@ -451,7 +451,7 @@ public struct CertificationPages: Sendable {
         guard let windowId = (try? req.query.get(Int.self, at: "window")) ?? windows.last?.id else { throw DomainError.notFound(LocalizedText(zh: "认定批次", en: "window")) }
         let s = try await service.statistics(window: windowId)
         // The archive folders are the county's; the prefecture sees its own figures without them.
-        let archive = try req.requireActor().role == .prefectureReviewer ? (withoutFolder: [], folderWithoutApplication: []) : try await service.archiveMismatch(window: windowId)
+        let archive = !CertificationPolicy.isCountyBody(try req.requireActor()) ? (withoutFolder: [], folderWithoutApplication: []) : try await service.archiveMismatch(window: windowId)
         return try await req.page("cert/statistics", StatisticsPage(
             layout: req.layout("nav.certification", title: L10n.text("cert.statistics", l)),
             windows: windows.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == windowId) }, windowId: windowId,
