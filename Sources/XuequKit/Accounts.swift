@@ -33,8 +33,9 @@ public struct SecurityPolicy: Sendable {
     public var minPasswordLength = 10
     public var bcryptCost = 12
     public var secureCookies = false
-    /// Sign-in attempts (right or wrong) one address may make, and one username may receive;
-    /// counted before any password is checked, so a flood costs no bcrypt work.
+    /// Failed sign-ins one address may make, and one username may receive, in the window; once
+    /// used up, attempts are refused before any password is checked, so a flood costs no bcrypt
+    /// work. Right passwords are not counted: a school's staff share one address.
     public var loginPerAddress = RateLimiter.Rule(limit: 30, window: 60)
     public var loginPerAccount = RateLimiter.Rule(limit: 10, window: 60)
     /// Password checks running at once for one username (a flood in parallel waits for none).
@@ -144,17 +145,27 @@ public enum Accounts {
         let now = app.clock.now().timeIntervalSince1970
         let policy = app.security
         let name = username.trimmingCharacters(in: .whitespaces)
-        try req.throttle("login", rule: policy.loginPerAddress) { wait in
-            LocalizedText(zh: "来自您的地址的登录尝试过于频繁，请\(wait)秒后再试", en: "too many sign-in attempts from your address; try again in \(wait) s")
-        }
+        // Failed attempts are what is limited, per address and per username, before any hashing:
+        // a school's staff behind one address all signing in at eight are not a flood.
+        let addressKey = "login|addr|" + req.clientAddress
         let accountKey = "login|account|" + String(name.lowercased().prefix(64))
-        if let wait = app.rateLimiter.hit(accountKey, rule: policy.loginPerAccount, now: now) { throw tooManyAttempts(wait) }
+        if let wait = app.rateLimiter.blocked(addressKey, rule: policy.loginPerAddress, now: now) {
+            throw DomainError.tooManyRequests("too_many_requests", LocalizedText(zh: "来自您的地址的登录失败过多，请\(wait)秒后再试",
+                                                                                 en: "too many failed sign-ins from your address; try again in \(wait) s"),
+                                              retryAfter: wait)
+        }
+        if let wait = app.rateLimiter.blocked(accountKey, rule: policy.loginPerAccount, now: now) { throw tooManyAttempts(wait) }
+        let failed: @Sendable () -> Void = {
+            app.rateLimiter.record(addressKey, now: now, window: policy.loginPerAddress.window)
+            app.rateLimiter.record(accountKey, now: now, window: policy.loginPerAccount.window)
+        }
         guard app.rateLimiter.enter(accountKey, limit: policy.loginInFlightPerAccount) else { throw tooManyAttempts(1) }
         defer { app.rateLimiter.leave(accountKey) }
 
         guard let user = try await user(username: name, on: req.db), user.active else {
             // Same work as for a real account, so timing does not tell which usernames exist.
             _ = try await verifyPassword(password, hash: try await dummyHash(app), app: app)
+            failed()
             try await req.write { tx in
                 try await Audit.record(on: tx, AuditContext(actorId: nil, actorName: Masking.username(String(name.prefix(40))), requestId: req.requestID, address: req.clientAddress), action: "auth.login_failed", entity: "user", entityId: "-", summary: "unknown user or inactive")
             }
@@ -167,6 +178,7 @@ public enum Accounts {
         let ok = try await verifyPassword(password, hash: user.passwordHash, app: app)
         let ctx = AuditContext(actorId: user.id, actorName: Masking.username(user.username), requestId: req.requestID, address: req.clientAddress)
         if !ok {
+            failed()
             let maxFailures = policy.maxFailedLogins, lockUntil = now + policy.lockout
             try await req.write { tx in
                 struct Counted: Decodable { let failedLogins: Int }

@@ -38,6 +38,26 @@ public final class RateLimiter: @unchecked Sendable {
     }
 
     /// Takes one of `limit` places for work running under `key`; false when all are taken.
+    /// Whether `key` has used up `rule` (seconds to wait), without counting this look as a hit.
+    public func blocked(_ key: String, rule: Rule, now: Double) -> Int? {
+        lock.withLock {
+            let times = (hits[key] ?? []).filter { $0 > now - rule.window }
+            guard times.count >= rule.limit else { return nil }
+            return max(1, Int((times[0] + rule.window - now).rounded(.up)))
+        }
+    }
+
+    /// Counts one event of `key` (a failure), for `blocked` to weigh.
+    public func record(_ key: String, now: Double, window: TimeInterval) {
+        lock.withLock {
+            sweep(now: now, window: window)
+            var times = hits[key, default: []]
+            times.removeAll { $0 <= now - window }
+            times.append(now)
+            hits[key] = times
+        }
+    }
+
     public func enter(_ key: String, limit: Int) -> Bool {
         lock.withLock {
             let n = inFlight[key, default: 0]

@@ -274,6 +274,20 @@ struct SecurityLoginTests {
         }
     }
 
+    @Test("right passwords are not what is limited: a school's staff behind one address all sign in", arguments: TestDB.all)
+    func successesAreNotThrottled(db: TestDB) async throws {
+        try await withApp(db, settings: { $0.security.loginPerAddress = .init(limit: 5, window: 60); $0.security.loginPerAccount = .init(limit: 3, window: 60) }) { app, _ in
+            // Twenty sign-ins from one address, eight of them the same account: all answered 200.
+            for user in Array(repeating: ["admin", "s1", "t1", "reviewer"], count: 2).flatMap({ $0 }) + Array(repeating: "d1", count: 12) {
+                let (status, _) = try await Self.login(app, user, Fixture.password)
+                #expect(status == 200, "\(user)")
+            }
+            // Failures still count: the account's limit, then the address's.
+            for _ in 0..<3 { _ = try await Self.login(app, "d1", "wrong-password-1") }
+            #expect(try await Self.login(app, "d1", Fixture.password).0 == 429)
+        }
+    }
+
     @Test("failed sign-ins in parallel are all counted (one atomic UPDATE)", arguments: TestDB.all)
     func atomicCount(db: TestDB) async throws {
         try await withApp(db, postgresConnections: 8, settings: {

@@ -14,7 +14,9 @@ struct WriteGateTests {
 
     @Test("fifty writers at once, every fifth failing after its insert: the forty others are stored, the ten leave nothing", arguments: TestDB.all)
     func groupCommit(db: TestDB) async throws {
-        try await withApp(db, fixture: false) { app, _ in
+        // Fifty writers queue for the pool while the suites run beside them: a production-sized
+        // pool, as the parallel-certificates test has, so the wait is the gate's, not the pool's.
+        try await withApp(db, fixture: false, postgresConnections: 10) { app, _ in
             try await app.db.sql.raw("CREATE TABLE gate_probe (k INTEGER NOT NULL, note TEXT NOT NULL)").run()
             let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for k in 0..<50 {
