@@ -36,8 +36,9 @@ public struct SecurityPolicy: Sendable {
     public var minPasswordLength = 10
     public var bcryptCost = 12
     public var secureCookies = false
-    /// Sign-in attempts (right or wrong) one address may make, and one username may receive;
-    /// counted before any password is checked, so a flood costs no bcrypt work.
+    /// Failed sign-ins one address may make, and one username may receive, in a window; past
+    /// them every attempt is refused before any password is checked, so a flood costs no bcrypt
+    /// work (right passwords do not count: a school behind one address signs in at 8:00).
     public var loginPerAddress = RateLimiter.Rule(limit: 30, window: 60)
     public var loginPerAccount = RateLimiter.Rule(limit: 10, window: 60)
     /// Password checks running at once for one username (a flood in parallel waits for none).
@@ -139,7 +140,7 @@ public enum Accounts {
     }
 
     /// Checks a password with lockout: after `maxFailedLogins` failures the account is closed for
-    /// `lockout`. Attempts are limited per address and per username before any hashing, failures
+    /// `lockout`. Failures are limited per address and per username before any hashing, failures
     /// are counted in one atomic UPDATE (parallel attempts cannot overwrite each other's count),
     /// and an unknown username costs the same bcrypt work as a known one.
     public static func authenticate(username: String, password: String, req: Request) async throws -> UserRow {
@@ -147,17 +148,25 @@ public enum Accounts {
         let now = app.clock.now().timeIntervalSince1970
         let policy = app.security
         let name = username.trimmingCharacters(in: .whitespaces)
-        try req.throttle("login", rule: policy.loginPerAddress) { wait in
-            LocalizedText(zh: "来自您的地址的登录尝试过于频繁，请\(wait)秒后再试", en: "too many sign-in attempts from your address; try again in \(wait) s")
-        }
+        let limiter = app.rateLimiter
+        let addressKey = "login|address|" + req.clientAddress
         let accountKey = "login|account|" + String(name.lowercased().prefix(64))
-        if let wait = app.rateLimiter.hit(accountKey, rule: policy.loginPerAccount, now: now) { throw tooManyAttempts(wait) }
-        guard app.rateLimiter.enter(accountKey, limit: policy.loginInFlightPerAccount) else { throw tooManyAttempts(1) }
-        defer { app.rateLimiter.leave(accountKey) }
+        if let wait = limiter.wait(addressKey, rule: policy.loginPerAddress, now: now) {
+            throw DomainError.tooManyRequests("too_many_attempts", LocalizedText(zh: "来自您的地址的登录失败次数过多，请\(wait)秒后再试",
+                                                                                 en: "too many failed sign-ins from your address; try again in \(wait) s"), retryAfter: wait)
+        }
+        if let wait = limiter.wait(accountKey, rule: policy.loginPerAccount, now: now) { throw tooManyAttempts(wait) }
+        guard limiter.enter(accountKey, limit: policy.loginInFlightPerAccount) else { throw tooManyAttempts(1) }
+        defer { limiter.leave(accountKey) }
+        func failed() {
+            limiter.record(addressKey, rule: policy.loginPerAddress, now: now)
+            limiter.record(accountKey, rule: policy.loginPerAccount, now: now)
+        }
 
         guard let user = try await user(username: name, on: req.db), user.active else {
             // Same work as for a real account, so timing does not tell which usernames exist.
             _ = try await verifyPassword(password, hash: try await dummyHash(app), app: app)
+            failed()
             try await req.write { tx in
                 try await Audit.record(on: tx, AuditContext(actorId: nil, actorName: Masking.username(String(name.prefix(40))), requestId: req.requestID, address: req.clientAddress), action: "auth.login_failed", entity: "user", entityId: "-", summary: "unknown user or inactive")
             }
@@ -170,6 +179,7 @@ public enum Accounts {
         let ok = try await verifyPassword(password, hash: user.passwordHash, app: app)
         let ctx = AuditContext(actorId: user.id, actorName: Masking.username(user.username), requestId: req.requestID, address: req.clientAddress)
         if !ok {
+            failed()
             let maxFailures = policy.maxFailedLogins, lockUntil = now + policy.lockout
             try await req.write { tx in
                 struct Counted: Decodable { let failedLogins: Int }
