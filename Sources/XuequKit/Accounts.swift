@@ -149,15 +149,15 @@ public enum Accounts {
         // a school's staff behind one address all signing in at eight are not a flood.
         let addressKey = "login|addr|" + req.clientAddress
         let accountKey = "login|account|" + String(name.lowercased().prefix(64))
-        if let wait = app.rateLimiter.blocked(addressKey, rule: policy.loginPerAddress, now: now) {
+        if let wait = app.rateLimiter.wait(addressKey, rule: policy.loginPerAddress, now: now) {
             throw DomainError.tooManyRequests("too_many_requests", LocalizedText(zh: "来自您的地址的登录失败过多，请\(wait)秒后再试",
                                                                                  en: "too many failed sign-ins from your address; try again in \(wait) s"),
                                               retryAfter: wait)
         }
-        if let wait = app.rateLimiter.blocked(accountKey, rule: policy.loginPerAccount, now: now) { throw tooManyAttempts(wait) }
+        if let wait = app.rateLimiter.wait(accountKey, rule: policy.loginPerAccount, now: now) { throw tooManyAttempts(wait) }
         let failed: @Sendable () -> Void = {
-            app.rateLimiter.record(addressKey, now: now, window: policy.loginPerAddress.window)
-            app.rateLimiter.record(accountKey, now: now, window: policy.loginPerAccount.window)
+            app.rateLimiter.record(addressKey, rule: policy.loginPerAddress, now: now)
+            app.rateLimiter.record(accountKey, rule: policy.loginPerAccount, now: now)
         }
         guard app.rateLimiter.enter(accountKey, limit: policy.loginInFlightPerAccount) else { throw tooManyAttempts(1) }
         defer { app.rateLimiter.leave(accountKey) }

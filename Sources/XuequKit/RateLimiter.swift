@@ -37,27 +37,30 @@ public final class RateLimiter: @unchecked Sendable {
         }
     }
 
-    /// Takes one of `limit` places for work running under `key`; false when all are taken.
-    /// Whether `key` has used up `rule` (seconds to wait), without counting this look as a hit.
-    public func blocked(_ key: String, rule: Rule, now: Double) -> Int? {
+    /// The seconds to wait before `key` may try again, or nil when it has not used up `rule`;
+    /// records nothing (`record` does, once the attempt has failed).
+    public func wait(_ key: String, rule: Rule, now: Double) -> Int? {
         lock.withLock {
-            let times = (hits[key] ?? []).filter { $0 > now - rule.window }
+            guard var times = hits[key] else { return nil }
+            times.removeAll { $0 <= now - rule.window }
+            hits[key] = times.isEmpty ? nil : times
             guard times.count >= rule.limit else { return nil }
-            return max(1, Int((times[0] + rule.window - now).rounded(.up)))
+            return max(1, Int((times[times.count - rule.limit] + rule.window - now).rounded(.up)))
         }
     }
 
-    /// Counts one event of `key` (a failure), for `blocked` to weigh.
-    public func record(_ key: String, now: Double, window: TimeInterval) {
+    /// Records one failed attempt under `key`.
+    public func record(_ key: String, rule: Rule, now: Double) {
         lock.withLock {
-            sweep(now: now, window: window)
+            sweep(now: now, window: rule.window)
             var times = hits[key, default: []]
-            times.removeAll { $0 <= now - window }
+            times.removeAll { $0 <= now - rule.window }
             times.append(now)
             hits[key] = times
         }
     }
 
+    /// Takes one of `limit` places for work running under `key`; false when all are taken.
     public func enter(_ key: String, limit: Int) -> Bool {
         lock.withLock {
             let n = inFlight[key, default: 0]
