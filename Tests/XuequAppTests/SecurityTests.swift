@@ -95,6 +95,26 @@ enum HostileSheets {
         return try xlsx(sheet: sheet("<row r=\"2\"><c r=\"A2\" t=\"s\"><v>0</v></c></row>"), shared: shared)
     }
 
+    /// `data` with every size field of the zip entry `path` set to `claimed` bytes: what a bomb's
+    /// headers say is not what it inflates to.
+    static func lying(_ data: Data, path: String, claimed: UInt32) -> Data {
+        var b = [UInt8](data)
+        let name = Array(path.utf8)
+        func u16(_ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 }
+        func put32(_ i: Int, _ v: UInt32) { for k in 0..<4 { b[i + k] = UInt8((v >> (8 * UInt32(k))) & 0xFF) } }
+        var i = 0
+        while i + 46 < b.count {
+            if b[i] == 0x50, b[i + 1] == 0x4B, b[i + 2] == 0x03, b[i + 3] == 0x04, Array(b[(i + 30)..<(i + 30 + u16(i + 26))]) == name {
+                put32(i + 22, claimed)                       // local header: uncompressed size
+            }
+            if b[i] == 0x50, b[i + 1] == 0x4B, b[i + 2] == 0x01, b[i + 3] == 0x02, Array(b[(i + 46)..<(i + 46 + u16(i + 28))]) == name {
+                put32(i + 24, claimed)                       // central directory: uncompressed size
+            }
+            i += 1
+        }
+        return Data(b)
+    }
+
     /// A sheet part that unzips to `bytes` of whitespace inside a cell's text.
     static func unzipsTo(bytes: Int) throws -> Data {
         try xlsx(sheet: Stream("<?xml version=\"1.0\"?><worksheet><sheetData>" + teacherHeader + "<row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>",
@@ -154,6 +174,10 @@ struct SecuritySheetTests {
         small.maxUnzippedBytes = 4 * 1024 * 1024
         let blank = try HostileSheets.unzipsTo(bytes: 16 * 1024 * 1024)
         #expect(Self.code { _ = try Spreadsheet.read(blank, limits: small) } == "sheet_unzipped_too_large")
+        // Its headers claiming 1 KB: only what is inflated counts, and the reading stops there.
+        let lying = HostileSheets.lying(blank, path: "xl/worksheets/sheet1.xml", claimed: 1024)
+        #expect(lying != blank)
+        #expect(Self.code { _ = try Spreadsheet.read(lying, limits: small) } == "sheet_unzipped_too_large")
     }
 
     @Test("a 19 MB single-cell CSV is refused at Excel's cell limit, quickly")
