@@ -16,10 +16,12 @@ public enum Masking {
 
     /// Any text bound for a log with the resident IDs (17 digits and a check character) and
     /// mobile numbers (11 digits from 1) in it masked, wherever they stand: a database error
-    /// quoting `Key (resident_id)=(…)` keeps no full ID in the log.
+    /// quoting `Key (resident_id)=(…)` keeps no full ID in the log. A run of digits inside a
+    /// word (a hex hash, `id130…`) is left alone: an ID stands apart from letters.
     public static func scrub(_ text: String) -> String {
         let bytes = Array(text.utf8)
         func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+        func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
         // Fast path: most lines carry no run of 11 digits.
         var run = 0, longest = 0
         for b in bytes { run = isDigit(b) ? run + 1 : 0; longest = max(longest, run) }
@@ -35,7 +37,8 @@ public enum Masking {
             // A resident ID may end in X.
             if j - i == 17, j < bytes.count, bytes[j] == UInt8(ascii: "X") || bytes[j] == UInt8(ascii: "x") { end = j + 1 }
             let digits = String(decoding: bytes[i..<end], as: UTF8.self)
-            switch end - i {
+            let inWord = (i > 0 && isLetter(bytes[i - 1])) || (end < bytes.count && (isLetter(bytes[end]) || isDigit(bytes[end])))
+            switch inWord ? 0 : end - i {
             case 18...: out += Array(residentID(digits).utf8)
             case 11 where bytes[i] == UInt8(ascii: "1"): out += Array(phone(digits).utf8)
             default: out += bytes[i..<end]
