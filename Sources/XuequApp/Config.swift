@@ -17,6 +17,9 @@ public struct AppConfig: Sendable {
     public var logQueries: Bool
     /// PostgreSQL connections per event loop (one loop per core).
     public var postgresConnectionsPerLoop: Int
+    /// How long a request waits for a PostgreSQL connection before giving up (seconds). Writers
+    /// that queue on one row (a body's certificate serial) hold their connections while they wait.
+    public var postgresPoolTimeout: Int64 = 30
     /// Proxies whose `X-Forwarded-For` is believed (`XUEQU_TRUSTED_PROXIES`).
     public var trustedProxies: TrustedProxies = .none
     /// `Authorization: Bearer …` that `/metrics` asks for (`XUEQU_METRICS_TOKEN`); without it

@@ -72,7 +72,7 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
         if let searchPath { pg.searchPath = [searchPath] }
         // Writers that queue on one row (a body's certificate serial) hold their connections while
         // they wait; give a burst of them 30 s, not the default 10, before a request gives up.
-        app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: config.postgresConnectionsPerLoop, connectionPoolTimeout: .seconds(30),
+        app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: config.postgresConnectionsPerLoop, connectionPoolTimeout: .seconds(config.postgresPoolTimeout),
                                     sqlLogLevel: config.logQueries ? .info : .debug), as: .psql)
         app.writeGate = WriteGate(flavor: .postgres, auditKey: auditKey)
     }

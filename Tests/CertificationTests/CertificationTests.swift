@@ -215,7 +215,9 @@ struct CertificationTests {
     @Test("fifty certificates issued in parallel get fifty consecutive serials", arguments: TestDB.all)
     func parallelCertificates(db: TestDB) async throws {
         let clock = TestClock()
-        // A production-sized pool: fifty requests at once must not wait out the pool's timeout.
+        // A production-sized pool: fifty writers queue on one serial row while every other suite
+        // runs beside them (the support's pool timeout is generous for that); what is checked is
+        // the serials.
         try await withApp(db, clock: clock, postgresConnections: 8) { app, _ in
             let w = try await Self.windows(app)
             // Fifty applications already on a notice that has ended.

@@ -49,6 +49,9 @@ public func withApp(_ db: TestDB, clock: TestClock = TestClock(), fixture: Bool 
         // Tests run in parallel, each with its own app: a small pool each (3 per loop unless a
         // test asks for more) keeps the server's max_connections enough for all of them.
         var config = AppConfig(database: database, dataDir: NSTemporaryDirectory(), security: security, postgresConnectionsPerLoop: postgresConnections)
+        // A hundred tests share two cores: a writer may wait for a pooled connection far longer
+        // than in production. The tests check outcomes, not that wait.
+        config.postgresPoolTimeout = 180
         settings(&config)
         try await configure(app, config)
         if let schema { try await app.db.sql.raw("CREATE SCHEMA \(ident: schema)").run() }
