@@ -11,6 +11,7 @@ let testDependencies: [Target.Dependency] = [
     "Registry",
     "Balance",
     "Certification",
+    "Exchange",
     "XuequCore",
     .product(name: "VaporTesting", package: "vapor"),
     .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -96,6 +97,23 @@ let package = Package(
             resources: [.copy("Views")],
             swiftSettings: swiftSettings
         ),
+        // 交流轮岗: eligibility, rotation plans checked against the rules and the balance, the
+        // optimiser, 支教 assessment and return, alliances, itinerant timetables.
+        .target(
+            name: "Exchange",
+            dependencies: [
+                "XuequCore",
+                "XuequKit",
+                "Registry",
+                "Balance",
+                "Certification",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            resources: [.copy("Views")],
+            swiftSettings: swiftSettings
+        ),
         // Configuration, auth, middleware, layout, commands.
         .target(
             name: "XuequApp",
@@ -105,6 +123,7 @@ let package = Package(
                 "Registry",
                 "Balance",
                 "Certification",
+                "Exchange",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -143,6 +162,7 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: testDependencies + ["XuequTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BalanceTests", dependencies: testDependencies + ["XuequTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CertificationTests", dependencies: testDependencies + ["XuequTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExchangeTests", dependencies: testDependencies + ["XuequTestSupport"], swiftSettings: swiftSettings),
         // The platform and the whole application: auth, admin, audit, the write gate and the
         // workflow kit, the authorization matrix over every route, schema and page snapshots.
         .testTarget(

@@ -98,6 +98,22 @@ public struct BalanceService: Sendable {
 
     // MARK: what-if
 
+    /// One read of an area's facts, evaluated as often as a caller likes: the exchange module's
+    /// optimiser scores thousands of candidate plans against it without touching the database.
+    public func evaluator(year: Int?, district: Int?) async throws -> BalanceEvaluator {
+        let (y, d) = try await area(year: year, district: district)
+        let rules = try await BalanceStore.rules(forYear: y, on: db)
+        let (facts, live) = try await BalanceStore.facts(year: y, district: d, currentYear: today.year, on: db)
+        return BalanceEvaluator(year: y, districtId: d, facts: facts, rules: rules, liveTeachers: live)
+    }
+
+    /// The contract's balance answer (`GET /api/v1/balance`) of an evaluated result, as JSON,
+    /// with the school lists narrowed to this reader's scope.
+    public func json(_ result: BalanceResult, of evaluator: BalanceEvaluator) -> String {
+        BalanceDTO.json(BalanceReport(year: evaluator.year, districtId: evaluator.districtId, result: result, liveTeachers: evaluator.liveTeachers),
+                        visible: visible, visibleExclusion: visibleExclusion)
+    }
+
     /// A teacher to move, a school to move to, and the part there (split schools).
     public struct MoveRequest: Sendable, Codable {
         public var teacherId: Int

@@ -8,7 +8,7 @@ import XuequKit
 /// Spreadsheet layouts of the registry (CONTRACT "Registry": the teacher import).
 public enum RegistrySheets {
     public static let teacherRequired: [TeacherField] = [.name, .residentId, .schoolId, .subjects, .education, .putonghua, .title, .backbone, .schoolSince]
-    public static let teacherOptional: [TeacherField] = [.stagePart, .phone]
+    public static let teacherOptional: [TeacherField] = [.stagePart, .phone, .qualificationType, .qualificationNumber, .principalSince]
 
     public static let schoolHeaders = ["学校代码", "学校名称", "学区代码", "办学类型", "城乡类型", "在校生数", "寄宿制", "中心校", "标准化"]
     public static let schoolRequired = Array(schoolHeaders.prefix(5))
@@ -61,9 +61,11 @@ extension RegistryService {
             let rowNumber = offset + 2
             if RegistrySheets.isBlank(row) { continue }
             let code = cell(row, .schoolId)
-            let draft = TeacherDraft(name: cell(row, .name), residentId: cell(row, .residentId), schoolRef: .code(code), subjects: [cell(row, .subjects)],
+            var draft = TeacherDraft(name: cell(row, .name), residentId: cell(row, .residentId), schoolRef: .code(code), subjects: [cell(row, .subjects)],
                                      education: cell(row, .education), putonghua: cell(row, .putonghua), title: cell(row, .title), backbone: cell(row, .backbone),
                                      schoolSince: cell(row, .schoolSince), stagePart: cell(row, .stagePart), phone: cell(row, .phone))
+            draft.qualificationType = cell(row, .qualificationType); draft.qualificationNumber = cell(row, .qualificationNumber)
+            draft.principalSince = cell(row, .principalSince)
             switch TeacherRules.validate(draft, today: today) {
             case .failure(let e):
                 for f in TeacherField.allCases { if let r = e.fields[f] { errors.append(.init(row: rowNumber, column: f.header, reason: r)) } }
@@ -231,6 +233,7 @@ extension RegistryService {
                     Education(rawValue: t.education)?.zh ?? t.education, Putonghua(rawValue: t.putonghua)?.zh ?? t.putonghua,
                     Title(rawValue: t.title)?.zh ?? t.title, Backbone(rawValue: t.backbone)?.zh ?? t.backbone, t.schoolSince,
                     t.stagePart.flatMap { StagePart(rawValue: $0)?.zh } ?? "", full ? (t.phone ?? "") : (t.phone.map(Masking.phone) ?? ""),
+                    t.qualificationType.flatMap { QualificationType(rawValue: $0)?.zh } ?? "", full ? (t.qualificationNumber ?? "") : "", t.principalSince ?? "",
                     t.schoolName ?? "", Gender(rawValue: t.gender)?.zh ?? t.gender, full ? t.birthDate : String(t.birthDate.prefix(4)),
                 ])
             }

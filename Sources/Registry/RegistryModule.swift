@@ -23,7 +23,7 @@ public struct RegistryModule: XuequModule {
     public init() {}
     public let name = "registry"
 
-    public var migrations: [any Migration] { [CreateRegistry(), CreateTeacherTallies(), CreateRotationRules()] }
+    public var migrations: [any Migration] { [CreateRegistry(), CreateTeacherTallies(), CreateRotationRules(), AddTeacherQualification()] }
 
     public var grants: Grants {
         let all: Set<Permission> = [.registryRead, .districtsBrowse, .districtsWrite, .schoolsWrite, .schoolsMerge,

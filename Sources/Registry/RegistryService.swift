@@ -352,7 +352,9 @@ public struct RegistryService: Sendable {
                   gender = \(bind: v.residentId.gender.rawValue), school_id = \(bind: school.id), district_id = \(bind: school.districtId),
                   subjects = \(bind: v.subjectsColumn), education = \(bind: v.education.rawValue), putonghua = \(bind: v.putonghua.rawValue),
                   title = \(bind: v.title.rawValue), backbone = \(bind: v.backbone.rawValue), school_since = \(bind: v.schoolSince.description),
-                  stage_part = \(bind: v.stagePart?.rawValue), phone = \(bind: v.phone), updated_at = \(bind: now), version = version + 1
+                  stage_part = \(bind: v.stagePart?.rawValue), phone = \(bind: v.phone), qualification_type = \(bind: v.qualificationType?.rawValue),
+                  qualification_number = \(bind: v.qualificationNumber), principal_since = \(bind: v.principalSince?.description),
+                  updated_at = \(bind: now), version = version + 1
                 WHERE id = \(bind: id) AND version = \(bind: version) RETURNING id
                 """).all(decoding: N.self)
             if updated.isEmpty { throw Self.staleVersion }
@@ -364,7 +366,9 @@ public struct RegistryService: Sendable {
                                                        "school": (String(before.schoolId), String(school.id)), "subjects": (before.subjects, v.subjectsColumn),
                                                        "education": (before.education, v.education.rawValue), "putonghua": (before.putonghua, v.putonghua.rawValue),
                                                        "title": (before.title, v.title.rawValue), "backbone": (before.backbone, v.backbone.rawValue),
-                                                       "schoolSince": (before.schoolSince, v.schoolSince.description), "stagePart": (before.stagePart ?? "-", v.stagePart?.rawValue ?? "-")]))
+                                                       "schoolSince": (before.schoolSince, v.schoolSince.description), "stagePart": (before.stagePart ?? "-", v.stagePart?.rawValue ?? "-"),
+                                                       "qualification": ((before.qualificationType ?? "-") + " " + (before.qualificationNumber ?? "-"), (v.qualificationType?.rawValue ?? "-") + " " + (v.qualificationNumber ?? "-")),
+                                                       "principalSince": (before.principalSince ?? "-", v.principalSince?.description ?? "-")]))
         }
         return try await RegistryStore.teacher(id: id, on: db)!
     }

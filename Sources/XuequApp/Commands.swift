@@ -36,6 +36,13 @@ public func prepareForServing(_ app: Application, _ config: AppConfig) async thr
     if let head = try await Audit.head(on: app.db.sql) { app.logger.notice("audit head: \(head)") }
     // Made now, not on the first sign-in with an unknown name.
     _ = try await Accounts.dummyHash(app)
+    try await seedIfEmpty(app, config)
+    // After the seed: a demo county's last-year plan takes effect on start like any other.
+    await app.startScheduledJobs()
+}
+
+/// On an empty database: the demo county, or the one admin account with a random password.
+func seedIfEmpty(_ app: Application, _ config: AppConfig) async throws {
     guard try await Accounts.countUsers(on: app.db) == 0 else { return }
     if config.demo {
         app.logger.notice("empty database: seeding the demo county")

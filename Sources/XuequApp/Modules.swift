@@ -1,5 +1,6 @@
 import Balance
 import Certification
+import Exchange
 import Registry
 import XuequKit
 
@@ -12,6 +13,7 @@ enum Xuequ {
             RegistryModule(),
             BalanceModule(),
             CertificationModule(),
+            ExchangeModule(),
         ]
     }
 }

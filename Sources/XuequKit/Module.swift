@@ -49,6 +49,9 @@ public protocol XuequModule: Sendable {
     func resolve(scope: Scope, role: Role, on db: any Database) async throws -> Scope
     /// The module's part of the demo county.
     func seedDemo(_ demo: DemoContext) async throws
+    /// Steps that run when the server starts and then on a period (a rotation taking effect on
+    /// its date). Each must be idempotent: several processes may run it at once.
+    var jobs: [ScheduledJob] { get }
     /// For roles whose scope names this module's records (a district, a school, a teacher): the
     /// account's scope columns from the account form's fields, or nil when the role is not the
     /// module's. Bad fields are added to `errors`.
@@ -83,6 +86,7 @@ extension XuequModule {
     public func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution { HomeContribution() }
     public func resolve(scope: Scope, role: Role, on db: any Database) async throws -> Scope { scope }
     public func seedDemo(_ demo: DemoContext) async throws {}
+    public var jobs: [ScheduledJob] { [] }
     public func accountScope(for role: Role, fields: [String: String], errors: inout FieldErrors, on db: any Database) async throws -> AccountScope? { nil }
     public func accountScopeFields(_ scope: AccountScope, on db: any Database) async throws -> [String: String] { [:] }
     public func accountScopeNames(_ scopes: [AccountScope], on db: any Database) async throws -> [AccountScope: String] { [:] }
@@ -131,6 +135,52 @@ public struct HomeTask: Encodable, Sendable {
     public let urgent: Bool
     public init(title: String, detail: String, href: String, urgent: Bool = false) {
         self.title = title; self.detail = detail; self.href = href; self.urgent = urgent
+    }
+}
+
+/// A module's periodic step, run with the system as its actor.
+public struct ScheduledJob: Sendable {
+    public let name: String
+    public let everySeconds: Int64
+    public let run: @Sendable (ServiceContext) async throws -> Void
+    public init(name: String, everySeconds: Int64, run: @escaping @Sendable (ServiceContext) async throws -> Void) {
+        self.name = name; self.everySeconds = everySeconds; self.run = run
+    }
+}
+
+struct ScheduledJobsKey: StorageKey { typealias Value = [Task<Void, Never>] }
+
+struct ScheduledJobsShutdown: LifecycleHandler {
+    func shutdown(_ application: Application) {
+        for t in application.storage[ScheduledJobsKey.self] ?? [] { t.cancel() }
+    }
+}
+
+extension Application {
+    /// Runs every module's jobs once now (on start), then each on its period until shutdown.
+    /// A failing run is logged and tried again at the next period.
+    public func startScheduledJobs() async {
+        let jobs = modules.flatMap(\.jobs)
+        for job in jobs {
+            do { try await job.run(context(actor: nil, name: "job:" + job.name)) } catch {
+                logger.error("job \(job.name) failed on start: \(String(reflecting: error))")
+            }
+        }
+        var tasks: [Task<Void, Never>] = []
+        for job in jobs {
+            let app = self
+            tasks.append(Task.detached {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(job.everySeconds))
+                    if Task.isCancelled { return }
+                    do { try await job.run(app.context(actor: nil, name: "job:" + job.name)) } catch {
+                        app.logger.error("job \(job.name) failed: \(String(reflecting: error))")
+                    }
+                }
+            })
+        }
+        storage[ScheduledJobsKey.self] = tasks
+        lifecycle.use(ScheduledJobsShutdown())
     }
 }
 

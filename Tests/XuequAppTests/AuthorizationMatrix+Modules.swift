@@ -43,6 +43,56 @@ extension AuthorizationMatrixTests {
         ]
     }
 
+    static let exchangeReaders: [String: UInt] = ["admin": 200, "d1": 200, "d2": 200, "s1": 200, "s3": 200]
+
+    static func exchangeAPICases(_ f: Fixture) -> [Case] {
+        let d2 = f.districts["D2"]!
+        let readers404: [String: UInt] = ["admin": 404, "d1": 404, "d2": 404, "s1": 404, "s3": 404]
+        return [
+            Case(method: .GET, path: "/api/v1/exchange/eligible?district=\(d2)", body: nil, expect: ["admin": 200, "d2": 200, "s3": 200], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/exchange/plans/suggest", body: { _, _ in ["year": 2027, "district": d2] }, expect: ["admin": 200, "d2": 200], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/exchange/plans", body: nil, expect: exchangeReaders, otherwise: 403),
+            Case(method: .POST, path: "/api/v1/exchange/plans", body: { _, _ in ["year": 2027, "district": d2, "moves": [["teacherId": 999, "toSchoolId": 999]]] },
+                 expect: ["admin": 422, "d2": 422], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/exchange/plans/999", body: nil, expect: readers404, otherwise: 403),
+            Case(method: .PUT, path: "/api/v1/exchange/plans/999", body: { _, _ in ["version": 1, "moves": []] }, expect: readers404, otherwise: 403),
+            Case(method: .POST, path: "/api/v1/exchange/plans/999/events", body: { _, _ in ["event": "submit", "version": 1] }, expect: readers404, otherwise: 403),
+            Case(method: .POST, path: "/api/v1/exchange/moves/999/assessments", body: { _, _ in ["rating": "competent", "comments": "好"] },
+                 expect: ["admin": 404, "s1": 404, "s3": 404], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/exchange/moves/999/extend", body: { _, _ in ["returnsOn": "2028-07-15"] }, expect: ["admin": 404, "d1": 404, "d2": 404], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/exchange/itinerant/timetable?district=\(d2)", body: nil, expect: ["admin": 200, "d2": 200, "s3": 200], otherwise: 403),
+        ]
+    }
+
+    static func exchangePageCases(_ f: Fixture) -> [Case] {
+        let d2 = f.districts["D2"]!
+        let readers404: [String: UInt] = ["admin": 404, "d1": 404, "d2": 404, "s1": 404, "s3": 404]
+        return [
+            Case(method: .GET, path: "/exchange", body: nil, expect: exchangeReaders, otherwise: 403),
+            Case(method: .GET, path: "/exchange/eligible?district=\(d2)", body: nil, expect: ["admin": 200, "d2": 200, "s3": 200], otherwise: 403),
+            Case(method: .GET, path: "/exchange/teachers/\(f.teachers["丁"]!)", body: nil, expect: ["admin": 200, "d2": 200, "s3": 200, "d1": 404, "s1": 404], otherwise: 403),
+            Case(method: .GET, path: "/exchange/me", body: nil, expect: ["t1": 200], otherwise: 403),
+            Case(method: .GET, path: "/exchange/plans/new?district=\(d2)", body: nil, expect: ["admin": 200, "d2": 200], otherwise: 403),
+            Case(method: .POST, path: "/exchange/plans/new", body: form(["district": String(d2), "year": "2027"]), expect: ["admin": 422, "d2": 422], otherwise: 403),
+            Case(method: .GET, path: "/exchange/plans/999", body: nil, expect: readers404, otherwise: 403),
+            Case(method: .GET, path: "/exchange/plans/999/edit", body: nil, expect: readers404, otherwise: 403),
+            Case(method: .POST, path: "/exchange/plans/999/edit", body: form(), expect: ["admin": 404, "d1": 404, "d2": 404], otherwise: 403),
+            Case(method: .POST, path: "/exchange/plans/999/events", body: form(["event": "submit", "version": "1"]), expect: readers404, otherwise: 403),
+            Case(method: .GET, path: "/exchange/moves/999", body: nil, expect: readers404.merging(["t1": 404]) { a, _ in a }, otherwise: 403),
+            Case(method: .POST, path: "/exchange/moves/999/assessment", body: form(["rating": "competent"]), expect: ["admin": 404, "s1": 404, "s3": 404], otherwise: 403),
+            Case(method: .POST, path: "/exchange/moves/999/extend", body: form(["returnsOn": "2028-07-15"]), expect: ["admin": 404, "d1": 404, "d2": 404], otherwise: 403),
+            Case(method: .GET, path: "/exchange/alliances", body: nil, expect: exchangeReaders, otherwise: 403),
+            Case(method: .POST, path: "/exchange/alliances", body: form(), expect: ["admin": 422], otherwise: 403),
+            Case(method: .GET, path: "/exchange/alliances/999", body: nil, expect: readers404, otherwise: 403),
+            Case(method: .POST, path: "/exchange/alliances/999/terms", body: form(["term": "2026秋"]), expect: readers404, otherwise: 403),
+            Case(method: .POST, path: "/exchange/alliances/999/scores", body: form(["year": "2026"]), expect: ["admin": 404], otherwise: 403),
+            Case(method: .GET, path: "/exchange/itinerant?district=\(d2)", body: nil, expect: ["admin": 200, "d2": 200, "s3": 200], otherwise: 403),
+            Case(method: .POST, path: "/exchange/itinerant/teachers?district=\(d2)", body: form(), expect: ["admin": 422, "d2": 422], otherwise: 403),
+            Case(method: .POST, path: "/exchange/itinerant/demand?district=\(d2)", body: form(["d_999:music": "3"]), expect: ["admin": 422, "d2": 422], otherwise: 403),
+            Case(method: .POST, path: "/exchange/itinerant/travel?district=\(d2)", body: form(), expect: ["admin": 303, "d2": 303], otherwise: 403),
+        ]
+    }
+
     static func platformAPICases(_ f: Fixture) -> [Case] {
         [
             // Signing in: a wrong password is 401 for everyone (whoever is already signed in).

@@ -57,3 +57,33 @@ public struct Scenario: Sendable, Equatable, Codable {
         return out
     }
 }
+
+/// An area's facts and rules for a year, read once; `evaluate` is pure and cheap (a county's
+/// 350 schools in well under a millisecond), so a search can try many scenarios.
+public struct BalanceEvaluator: Sendable {
+    public let year: Int
+    public let districtId: Int?
+    public let facts: [SchoolFacts]
+    public let rules: BalanceRules
+    public let liveTeachers: Bool
+
+    public init(year: Int, districtId: Int?, facts: [SchoolFacts], rules: BalanceRules, liveTeachers: Bool) {
+        self.year = year; self.districtId = districtId; self.facts = facts; self.rules = rules; self.liveTeachers = liveTeachers
+    }
+
+    public func evaluate(_ scenario: Scenario? = nil, standard: BalanceStandard = .quality, part: BalancePart) -> BalanceResult {
+        BalanceEngine.evaluate(scenario.map { $0.applied(to: facts) } ?? facts, standard: standard, part: part, rules: rules)
+    }
+
+    /// Σ over the compulsory parts and the standard's indicators of coefficient ÷ limit: one
+    /// number a search lowers (a coefficient at its limit counts 1).
+    public func score(_ scenario: Scenario? = nil, standard: BalanceStandard = .quality) -> Double {
+        let applied = scenario.map { $0.applied(to: facts) } ?? facts
+        var total = 0.0
+        for part in BalancePart.allCases {
+            let r = BalanceEngine.evaluate(applied, standard: standard, part: part, rules: rules)
+            for c in r.coefficients { if let v = c.value, c.limit > 0 { total += v / c.limit } }
+        }
+        return total
+    }
+}

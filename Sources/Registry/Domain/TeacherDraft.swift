@@ -13,6 +13,11 @@ public struct TeacherDraft: Sendable {
     public var schoolSince: String
     public var stagePart: String?
     public var phone: String?
+    /// 教师资格 held (certified elsewhere; optional), its certificate number, and for a
+    /// principal the start of the headship at this school.
+    public var qualificationType: String? = nil
+    public var qualificationNumber: String? = nil
+    public var principalSince: String? = nil
 
     public enum SchoolRef: Sendable, Hashable { case id(Int), code(String) }
 
@@ -40,10 +45,15 @@ public struct ValidTeacher: Sendable, Hashable {
     public let schoolSince: CivilDate
     public let stagePart: StagePart?
     public let phone: String?
+    public let qualificationType: QualificationType?
+    public let qualificationNumber: String?
+    public let principalSince: CivilDate?
 
-    public init(name: String, residentId: ResidentID, schoolRef: TeacherDraft.SchoolRef, subjects: [Subject], education: Education, putonghua: Putonghua, title: Title, backbone: Backbone, schoolSince: CivilDate, stagePart: StagePart?, phone: String?) {
+    public init(name: String, residentId: ResidentID, schoolRef: TeacherDraft.SchoolRef, subjects: [Subject], education: Education, putonghua: Putonghua, title: Title, backbone: Backbone, schoolSince: CivilDate, stagePart: StagePart?, phone: String?,
+                qualificationType: QualificationType? = nil, qualificationNumber: String? = nil, principalSince: CivilDate? = nil) {
         self.name = name; self.residentId = residentId; self.schoolRef = schoolRef; self.subjects = subjects; self.education = education; self.putonghua = putonghua
         self.title = title; self.backbone = backbone; self.schoolSince = schoolSince; self.stagePart = stagePart; self.phone = phone
+        self.qualificationType = qualificationType; self.qualificationNumber = qualificationNumber; self.principalSince = principalSince
     }
 
     public var subjectsColumn: String { subjects.map(\.rawValue).joined(separator: ",") }
@@ -52,6 +62,7 @@ public struct ValidTeacher: Sendable, Hashable {
 /// The teacher fields' names as the API, the forms and the spreadsheet know them.
 public enum TeacherField: String, CaseIterable, Sendable {
     case name, residentId, schoolId, subjects, education, putonghua, title, backbone, schoolSince, stagePart, phone
+    case qualificationType, qualificationNumber, principalSince
 
     /// Column header in the import template (CONTRACT "Registry").
     public var header: String {
@@ -59,6 +70,7 @@ public enum TeacherField: String, CaseIterable, Sendable {
         case .name: "姓名"; case .residentId: "身份证号"; case .schoolId: "学校代码"; case .subjects: "任教学科"; case .education: "学历"
         case .putonghua: "普通话等级"; case .title: "职称"; case .backbone: "骨干级别"; case .schoolSince: "本校任教起始日期"
         case .stagePart: "任教学段"; case .phone: "手机号"
+        case .qualificationType: "教师资格种类"; case .qualificationNumber: "教师资格证书编号"; case .principalSince: "任校长起始日期"
         }
     }
 }
@@ -138,9 +150,37 @@ public enum TeacherRules {
             }
         }
 
+        var qualification: QualificationType?
+        if let raw = d.qualificationType?.trimmed, !raw.isEmpty, raw != "null" {
+            if let q = QualificationType.parse(raw) { qualification = q } else {
+                errors[.qualificationType] = LocalizedText(zh: "无法识别的教师资格种类“\(raw.clipped())”，可填：\(QualificationType.allowedList)",
+                                                           en: "unknown qualificationType “\(raw.clipped())”; allowed: \(QualificationType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        var number: String?
+        if let raw = d.qualificationNumber?.trimmed, !raw.isEmpty {
+            if raw.count <= 30, raw.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) { number = raw } else {
+                errors[.qualificationNumber] = LocalizedText(zh: "证书编号应为不超过30位的字母或数字", en: "a certificate number has at most 30 letters or digits")
+            }
+            if qualification == nil, errors[.qualificationType] == nil {
+                errors[.qualificationType] = LocalizedText(zh: "填写证书编号时须选择资格种类", en: "choose the qualification type of the certificate number")
+            }
+        }
+        var principal: CivilDate?
+        if let raw = d.principalSince?.trimmed, !raw.isEmpty {
+            if let date = CivilDate(parsing: raw) ?? Double(raw).flatMap({ CivilDate(excelSerial: $0) }) {
+                if date > today { errors[.principalSince] = LocalizedText(zh: "任校长起始日期不能晚于今天", en: "principalSince is in the future") }
+                else if let since, date < since { errors[.principalSince] = LocalizedText(zh: "任校长起始日期早于本校任教起始日期", en: "principalSince is before schoolSince") }
+                else { principal = date }
+            } else {
+                errors[.principalSince] = LocalizedText(zh: "日期格式应为 YYYY-MM-DD，实际为“\(raw.clipped())”", en: "expected a date YYYY-MM-DD, got “\(raw.clipped())”")
+            }
+        }
+
         guard errors.isEmpty, let rid, let education, let putonghua, let title, let backbone, let since else { return .failure(FieldProblems(fields: errors)) }
         return .success(ValidTeacher(name: name, residentId: rid, schoolRef: d.schoolRef, subjects: subjects, education: education, putonghua: putonghua,
-                                     title: title, backbone: backbone, schoolSince: since, stagePart: part, phone: phone))
+                                     title: title, backbone: backbone, schoolSince: since, stagePart: part, phone: phone,
+                                     qualificationType: qualification, qualificationNumber: number, principalSince: principal))
     }
 
     /// Whether the part fits the school's stage (a 小学 has no 初中部).

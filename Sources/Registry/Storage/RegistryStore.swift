@@ -235,7 +235,8 @@ public enum RegistryStore {
 
     // MARK: teachers
 
-    static let teacherColumns = ["id", "name", "resident_id", "birth_date", "gender", "school_id", "district_id", "subjects", "education", "putonghua", "title", "backbone", "school_since", "stage_part", "phone", "version"]
+    static let teacherColumns = ["id", "name", "resident_id", "birth_date", "gender", "school_id", "district_id", "subjects", "education", "putonghua", "title", "backbone", "school_since", "stage_part", "phone", "version",
+                                 "qualification_type", "qualification_number", "principal_since"]
 
     /// Teachers by id with their school's name, in batches of 500: for plans that move many.
     public static func teachers(ids: [Int], on db: any Database) async throws -> [Int: TeacherRow] {
@@ -406,7 +407,8 @@ public enum RegistryStore {
 
     /// Inserts many teachers with multi-row statements (the import's hot path).
     public static func insertTeachers(_ rows: [(ValidTeacher, schoolId: Int, districtId: Int)], on db: any Database, now: Double) async throws {
-        let columns = ["name", "resident_id", "birth_date", "gender", "school_id", "district_id", "subjects", "education", "putonghua", "title", "backbone", "school_since", "stage_part", "phone", "created_at", "updated_at", "version"]
+        let columns = ["name", "resident_id", "birth_date", "gender", "school_id", "district_id", "subjects", "education", "putonghua", "title", "backbone", "school_since", "stage_part", "phone", "created_at", "updated_at", "version",
+                       "qualification_type", "qualification_number", "principal_since"]
         if db.sql.dialect.name == "sqlite" {
             // SQLite: 5,000 rows travel as one JSON array bound once and are unpacked by json_each,
             // instead of 85,000 binds each encoded through Codable. Column affinity turns the
@@ -418,7 +420,8 @@ public enum RegistryStore {
                 let chunk = rows[start..<min(start + 5000, rows.count)].map { (t, schoolId, districtId) -> [String?] in
                     [t.name, t.residentId.value, t.residentId.birthDate.description, t.residentId.gender.rawValue, String(schoolId), String(districtId),
                      t.subjectsColumn, t.education.rawValue, t.putonghua.rawValue, t.title.rawValue, t.backbone.rawValue, t.schoolSince.description,
-                     t.stagePart?.rawValue, t.phone, nowText, nowText, "1"]
+                     t.stagePart?.rawValue, t.phone, nowText, nowText, "1",
+                     t.qualificationType?.rawValue, t.qualificationNumber, t.principalSince?.description]
                 }
                 let json = String(decoding: try JSONEncoder().encode(chunk), as: UTF8.self)
                 try await db.sql.raw("INSERT INTO teachers (\(unsafeRaw: list)) SELECT \(unsafeRaw: unpack) FROM json_each(\(bind: json))").run()
@@ -434,6 +437,7 @@ public enum RegistryStore {
                     SQLBind(schoolId), SQLBind(districtId), SQLBind(t.subjectsColumn), SQLBind(t.education.rawValue), SQLBind(t.putonghua.rawValue),
                     SQLBind(t.title.rawValue), SQLBind(t.backbone.rawValue), SQLBind(t.schoolSince.description), SQLBind(t.stagePart?.rawValue),
                     SQLBind(t.phone), SQLBind(now), SQLBind(now), SQLBind(1),
+                    SQLBind(t.qualificationType?.rawValue), SQLBind(t.qualificationNumber), SQLBind(t.principalSince?.description),
                 ])
             }
             try await insert.run()

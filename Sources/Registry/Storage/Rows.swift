@@ -73,6 +73,11 @@ public struct TeacherRow: Codable, Sendable {
     public let version: Int
     public let schoolName: String?
     public let schoolCode: String?
+    /// A certificate type (`QualificationType`) recorded on the teacher, when known.
+    public var qualificationType: String? = nil
+    public var qualificationNumber: String? = nil
+    /// For a principal: when the headship at this school began.
+    public var principalSince: String? = nil
 
     public var subjectList: [String] { subjects.split(separator: ",").map(String.init) }
 

@@ -29,8 +29,12 @@ struct SchoolDTO: Content {
 struct TeacherDTO: Content {
     let id: Int; let name: String; let gender: String; let birthDate: String; let schoolId: Int; let subjects: [String]; let education: String
     let putonghua: String; let title: String; let backbone: String; let schoolSince: String; let stagePart: String?; let residentId: String; let version: Int
+    var qualificationType: String? = nil; var qualificationNumber: String? = nil; var principalSince: String? = nil
 
-    enum CodingKeys: String, CodingKey { case id, name, gender, birthDate, schoolId, subjects, education, putonghua, title, backbone, schoolSince, stagePart, residentId, version }
+    enum CodingKeys: String, CodingKey {
+        case id, name, gender, birthDate, schoolId, subjects, education, putonghua, title, backbone, schoolSince, stagePart, residentId, version
+        case qualificationType, qualificationNumber, principalSince
+    }
     /// `stagePart` is always present, `null` for a teacher of a school with one part (CONTRACT).
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -39,6 +43,8 @@ struct TeacherDTO: Content {
         try c.encode(putonghua, forKey: .putonghua); try c.encode(title, forKey: .title); try c.encode(backbone, forKey: .backbone)
         try c.encode(schoolSince, forKey: .schoolSince); try c.encode(stagePart, forKey: .stagePart); try c.encode(residentId, forKey: .residentId)
         try c.encode(version, forKey: .version)
+        try c.encode(qualificationType, forKey: .qualificationType); try c.encode(qualificationNumber, forKey: .qualificationNumber)
+        try c.encode(principalSince, forKey: .principalSince)
     }
 }
 
@@ -46,7 +52,8 @@ extension TeacherDTO {
     init(_ t: TeacherRow, full: Bool) {
         self.init(id: t.id, name: t.name, gender: t.gender, birthDate: full ? t.birthDate : String(t.birthDate.prefix(4)), schoolId: t.schoolId, subjects: t.subjectList,
                   education: t.education, putonghua: t.putonghua, title: t.title, backbone: t.backbone, schoolSince: t.schoolSince,
-                  stagePart: t.stagePart, residentId: full ? t.residentId : Masking.residentID(t.residentId), version: t.version)
+                  stagePart: t.stagePart, residentId: full ? t.residentId : Masking.residentID(t.residentId), version: t.version,
+                  qualificationType: t.qualificationType, qualificationNumber: full ? t.qualificationNumber : nil, principalSince: t.principalSince)
     }
 }
 
@@ -192,11 +199,14 @@ public struct RegistryAPI: Sendable {
     struct TeacherBody: Content {
         let name: String?; let residentId: String?; let schoolId: Int?; let subjects: [String]?; let education: String?; let putonghua: String?
         let title: String?; let backbone: String?; let schoolSince: String?; let stagePart: String?; let phone: String?; let version: Int?
+        let qualificationType: String?; let qualificationNumber: String?; let principalSince: String?
 
         func draft() throws -> TeacherDraft {
             guard let schoolId else { throw DomainError.validation(["schoolId": LocalizedText(zh: "学校不能为空", en: "schoolId is required")]) }
-            return TeacherDraft(name: name ?? "", residentId: residentId ?? "", schoolRef: .id(schoolId), subjects: subjects ?? [], education: education ?? "",
-                                putonghua: putonghua ?? "", title: title ?? "", backbone: backbone ?? "", schoolSince: schoolSince ?? "", stagePart: stagePart, phone: phone)
+            var d = TeacherDraft(name: name ?? "", residentId: residentId ?? "", schoolRef: .id(schoolId), subjects: subjects ?? [], education: education ?? "",
+                                 putonghua: putonghua ?? "", title: title ?? "", backbone: backbone ?? "", schoolSince: schoolSince ?? "", stagePart: stagePart, phone: phone)
+            d.qualificationType = qualificationType; d.qualificationNumber = qualificationNumber; d.principalSince = principalSince
+            return d
         }
     }
 

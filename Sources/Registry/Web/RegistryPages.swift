@@ -427,6 +427,7 @@ public struct RegistryPages: Sendable {
         let titles: [SelectOption]
         let backbones: [SelectOption]
         let parts: [SelectOption]
+        let qualifications: [SelectOption]
         let isNew: Bool
         let cancel: String
         /// Above a few hundred schools a select box is unusable: type the school code instead.
@@ -437,8 +438,10 @@ public struct RegistryPages: Sendable {
         let schoolCode: String?
         let name: String?; let residentId: String?; let schoolIdText: String?; let subjects: [String]?; let education: String?; let putonghua: String?
         let title: String?; let backbone: String?; let schoolSince: String?; let stagePart: String?; let phone: String?; let versionText: String?
+        let qualificationType: String?; let qualificationNumber: String?; let principalSince: String?
         enum CodingKeys: String, CodingKey {
             case schoolCode, name, residentId, subjects, education, putonghua, title, backbone, schoolSince, stagePart, phone
+            case qualificationType, qualificationNumber, principalSince
             case schoolIdText = "schoolId", versionText = "version"
         }
         var schoolId: Int? { schoolIdText.flatMap { Int($0) } }
@@ -464,14 +467,16 @@ public struct RegistryPages: Sendable {
             subjects: Subject.allCases.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: chosenSubjects.contains($0.rawValue)) },
             educations: options(Education.self, selected: values["education"], locale: locale), putonghuas: options(Putonghua.self, selected: values["putonghua"], locale: locale),
             titles: options(Title.self, selected: values["title"], locale: locale), backbones: options(Backbone.self, selected: values["backbone"], locale: locale),
-            parts: options(StagePart.self, selected: values["stagePart"], locale: locale), isNew: isNew, cancel: cancel, schoolCodeInput: codeInput)
+            parts: options(StagePart.self, selected: values["stagePart"], locale: locale),
+            qualifications: options(QualificationType.self, selected: values["qualificationType"], locale: locale), isNew: isNew, cancel: cancel, schoolCodeInput: codeInput)
         return try await req.page("registry/teacher_form", form, status: status)
     }
 
     static func values(_ b: TeacherFormBody) -> [String: String] {
         ["name": b.name ?? "", "residentId": b.residentId ?? "", "schoolId": b.schoolId.map(String.init) ?? "", "schoolCode": b.schoolCode ?? "", "subjects": (b.subjects ?? []).joined(separator: ","),
          "education": b.education ?? "", "putonghua": b.putonghua ?? "", "title": b.title ?? "", "backbone": b.backbone ?? "", "schoolSince": b.schoolSince ?? "",
-         "stagePart": b.stagePart ?? "", "phone": b.phone ?? "", "version": b.version.map(String.init) ?? ""]
+         "stagePart": b.stagePart ?? "", "phone": b.phone ?? "", "version": b.version.map(String.init) ?? "",
+         "qualificationType": b.qualificationType ?? "", "qualificationNumber": b.qualificationNumber ?? "", "principalSince": b.principalSince ?? ""]
     }
 
     static func draft(_ b: TeacherFormBody) throws -> TeacherDraft {
@@ -479,8 +484,10 @@ public struct RegistryPages: Sendable {
         if let sid = b.schoolId { ref = .id(sid) }
         else if let code = b.schoolCode?.trimmed, !code.isEmpty { ref = .code(code) }
         else { throw DomainError.validation(["schoolId": LocalizedText(zh: "请选择学校", en: "choose a school")]) }
-        return TeacherDraft(name: b.name ?? "", residentId: b.residentId ?? "", schoolRef: ref, subjects: b.subjects ?? [], education: b.education ?? "",
-                            putonghua: b.putonghua ?? "", title: b.title ?? "", backbone: b.backbone ?? "", schoolSince: b.schoolSince ?? "", stagePart: b.stagePart, phone: b.phone)
+        var d = TeacherDraft(name: b.name ?? "", residentId: b.residentId ?? "", schoolRef: ref, subjects: b.subjects ?? [], education: b.education ?? "",
+                             putonghua: b.putonghua ?? "", title: b.title ?? "", backbone: b.backbone ?? "", schoolSince: b.schoolSince ?? "", stagePart: b.stagePart, phone: b.phone)
+        d.qualificationType = b.qualificationType; d.qualificationNumber = b.qualificationNumber; d.principalSince = b.principalSince
+        return d
     }
 
     func newTeacher(req: Request) async throws -> Response {
@@ -505,7 +512,8 @@ public struct RegistryPages: Sendable {
         try req.requireActor().require(.teachersWrite)
         let t = try await RegistryService(req).teacher(id: try req.intParameter("id"))
         let values = ["name": t.name, "residentId": t.residentId, "schoolId": String(t.schoolId), "subjects": t.subjects, "education": t.education, "putonghua": t.putonghua,
-                      "title": t.title, "backbone": t.backbone, "schoolSince": t.schoolSince, "stagePart": t.stagePart ?? "", "phone": t.phone ?? "", "version": String(t.version)]
+                      "title": t.title, "backbone": t.backbone, "schoolSince": t.schoolSince, "stagePart": t.stagePart ?? "", "phone": t.phone ?? "", "version": String(t.version),
+                      "qualificationType": t.qualificationType ?? "", "qualificationNumber": t.qualificationNumber ?? "", "principalSince": t.principalSince ?? ""]
         return try await teacherForm(req: req, action: RegistryRoute.teacherEdit.path(t.id), values: values, errors: [:], isNew: false, cancel: RegistryRoute.teacher.path(t.id))
     }
 

@@ -1,0 +1,142 @@
+import Fluent
+import Foundation
+import Registry
+import SQLKit
+import Vapor
+import XuequCore
+import XuequKit
+
+extension Permission {
+    /// Eligibility lists, plans, moves, alliances and timetables in the reader's scope.
+    public static let exchangeRead: Permission = "exchange:read"
+    /// Draw up, change and submit rotation plans (a district its own, the bureau any).
+    public static let exchangePlan: Permission = "exchange:plan"
+    /// Approve or send back submitted plans (the bureau).
+    public static let exchangeApprove: Permission = "exchange:approve"
+    /// The host school's yearly assessment of 支教 and 挂职 teachers.
+    public static let exchangeAssess: Permission = "exchange:assess"
+    /// A teacher's own eligibility, planned move and assessments.
+    public static let exchangeSelf: Permission = "exchange:self"
+    /// Create alliances and record their yearly scores (the bureau).
+    public static let exchangeAlliances: Permission = "exchange:alliances:write"
+    /// Tick the term's four unifications of an alliance one belongs to.
+    public static let exchangeChecklist: Permission = "exchange:alliances:checklist"
+    /// Itinerant teachers, the periods schools need and travel times (district and bureau).
+    public static let exchangeItinerant: Permission = "exchange:itinerant:write"
+}
+
+/// 交流轮岗: eligibility, rotation plans, the optimiser, 支教, alliances and itinerant teaching.
+public struct ExchangeModule: XuequModule {
+    public init() {}
+    public let name = "exchange"
+
+    public var migrations: [any Migration] { [CreateExchange()] }
+
+    public var grants: Grants {
+        Grants([
+            .bureauAdmin: [.exchangeRead, .exchangePlan, .exchangeApprove, .exchangeAssess, .exchangeAlliances, .exchangeChecklist, .exchangeItinerant],
+            .districtAdmin: [.exchangeRead, .exchangePlan, .exchangeChecklist, .exchangeItinerant],
+            .schoolAdmin: [.exchangeRead, .exchangeAssess, .exchangeChecklist],
+            .teacher: [.exchangeSelf],
+        ])
+    }
+
+    public var strings: [String: (String, String)] { ExchangeStrings.table }
+    public var vocabularies: [String: Vocab.Labeler] {
+        ["moveForm": Vocab.of(MoveForm.self), "planState": Vocab.of(PlanState.self), "moveState": Vocab.of(MoveState.self),
+         "moveWarning": Vocab.of(MoveWarning.self), "rating": Vocab.of(AssessmentRating.self), "allianceKind": Vocab.of(AllianceKind.self)]
+    }
+    public var routeNames: [any RouteName.Type] { [ExchangeRoute.self, ExchangeAPIRoute.self] }
+    public var viewsDirectory: String? { Bundle.module.url(forResource: "Views", withExtension: nil)?.path }
+
+    public var navigation: [NavEntry] {
+        [
+            NavEntry(key: "nav.exchange", route: ExchangeRoute.home) { $0.can(.exchangeRead) },
+            NavEntry(key: "nav.exchange.mine", route: ExchangeRoute.mine) { $0.can(.exchangeSelf) },
+        ]
+    }
+
+    public func routes(_ r: ModuleRoutes) {
+        ExchangeAPI().register(r.api)
+        ExchangePages().register(r.pages)
+    }
+
+    public var jobs: [ScheduledJob] {
+        [ScheduledJob(name: "exchange.due", everySeconds: 3600) { ctx in _ = try await ExchangeJobs.runDue(ExchangeService(ctx), on: ctx.today) }]
+    }
+
+    public func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution {
+        try await ExchangeHome(ExchangeService(context), actor: actor, locale: context.locale).contribution()
+    }
+
+    public func seedDemo(_ demo: DemoContext) async throws {
+        guard demo.isCounty else { return }
+        try await ExchangeDemo.seed(demo)
+    }
+}
+
+/// The module's figures and tasks on the home page.
+struct ExchangeHome {
+    let service: ExchangeService
+    let actor: Actor
+    let locale: UILocale
+    init(_ service: ExchangeService, actor: Actor, locale: UILocale) { self.service = service; self.actor = actor; self.locale = locale }
+    func t(_ k: String, _ args: String...) -> String { L10n.text(k, locale, args: args) }
+
+    func contribution() async throws -> HomeContribution {
+        var out = HomeContribution()
+        let db = service.db
+        if actor.can(.exchangeSelf), let tid = actor.teacherId {
+            struct M: Decodable { let id: Int; let toSchoolId: Int; let form: String; let startsOn: String; let state: String }
+            let moves = try await db.sql.raw("""
+                SELECT m.id, m.to_school_id, m.form, m.starts_on, m.state FROM exchange_moves m JOIN exchange_plans p ON p.id = m.plan_id
+                WHERE m.teacher_id = \(bind: tid) AND p.state <> 'draft' AND m.state <> 'returned' ORDER BY m.starts_on DESC
+                """).all(decoding: M.self, with: ExchangeStore.decoder)
+            if let m = moves.first {
+                let school = try await ExchangeStore.schools(ids: [m.toSchoolId], on: db)[m.toSchoolId]?.name ?? ""
+                let form = MoveForm(rawValue: m.form)?.label(locale) ?? m.form
+                out.tasks.append(HomeTask(title: t(m.state == MoveState.planned.rawValue ? "ex.home.planned" : "ex.home.active", form, school),
+                                          detail: t("ex.home.startsOn", m.startsOn), href: ExchangeRoute.mine.path()))
+            }
+            return out
+        }
+        guard actor.can(.exchangeRead) else { return out }
+        let year = RotationRules.nextRound(after: service.today).year
+        switch actor.registryScope {
+        case .county:
+            struct N: Decodable { let n: Int }
+            let waiting = try await db.sql.raw("SELECT COUNT(*) AS n FROM exchange_plans WHERE state = 'submitted'").first(decoding: N.self)?.n ?? 0
+            if waiting > 0 {
+                out.tasks.append(HomeTask(title: t("ex.home.toApprove", String(waiting)), detail: t("ex.home.toApprove.detail"), href: ExchangeRoute.home.path(), urgent: true))
+            }
+            let support = try await db.sql.raw("""
+                SELECT COUNT(*) AS n FROM exchange_moves m JOIN exchange_plans p ON p.id = m.plan_id
+                WHERE p.year = \(bind: year) AND p.state IN ('approved', 'in_effect') AND m.form = 'support'
+                """).first(decoding: N.self)?.n ?? 0
+            out.stats.append(HomeStat(label: t("ex.home.support", String(year)), value: "\(support) / \(ExchangeService.supportTarget)", href: ExchangeRoute.home.path()))
+        case .district(let d):
+            let plans = try await ExchangeStore.plans(year: year, scope: .district(d), on: db)
+            if let p = plans.first {
+                if p.stateValue == .draft {
+                    out.tasks.append(HomeTask(title: t("ex.home.draft", String(year)), detail: p.note.map { t("ex.home.sentBack", $0) } ?? t("ex.home.draft.detail"),
+                                              href: ExchangeRoute.plan.path(p.id), urgent: p.note != nil))
+                }
+            } else {
+                out.tasks.append(HomeTask(title: t("ex.home.noPlan", String(year)), detail: t("ex.home.noPlan.detail"), href: ExchangeRoute.planNew.path() + "?year=\(year)"))
+            }
+        case .school(let s):
+            // 支教 teachers hosted here without this year's assessment.
+            struct M: Decodable { let id: Int }
+            let pending = try await db.sql.raw("""
+                SELECT m.id FROM exchange_moves m WHERE m.to_school_id = \(bind: s) AND m.state = 'active' AND m.form IN ('support', 'secondment')
+                  AND NOT EXISTS (SELECT 1 FROM exchange_assessments a WHERE a.move_id = m.id AND a.year = \(bind: service.today.year))
+                """).all(decoding: M.self, with: ExchangeStore.decoder)
+            if let first = pending.first {
+                out.tasks.append(HomeTask(title: t("ex.home.assess", String(pending.count)), detail: t("ex.home.assess.detail", String(service.today.year)),
+                                          href: ExchangeRoute.move.path(first.id), urgent: service.today.month >= 11))
+            }
+        case .nothing: break
+        }
+        return out
+    }
+}

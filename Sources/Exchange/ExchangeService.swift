@@ -1,0 +1,730 @@
+import Balance
+import Fluent
+import Foundation
+import Registry
+import SQLKit
+import Vapor
+import XuequCore
+import XuequKit
+
+/// A move as the planner enters it (CONTRACT "Exchange").
+public struct MoveInput: Sendable, Codable {
+    public var teacherId: Int?
+    public var toSchoolId: Int?
+    public var toPart: String?
+    public var form: String?
+    public var startsOn: String?
+    public var returnsOn: String?
+    public var reason: String?
+    public init(teacherId: Int?, toSchoolId: Int?, toPart: String? = nil, form: String?, startsOn: String?, returnsOn: String? = nil, reason: String? = nil) {
+        self.teacherId = teacherId; self.toSchoolId = toSchoolId; self.toPart = toPart; self.form = form; self.startsOn = startsOn
+        self.returnsOn = returnsOn; self.reason = reason
+    }
+}
+
+/// A move after the checks.
+public struct CheckedMove: Sendable {
+    public let teacher: Candidate
+    public let from: PlanSchool
+    public let to: PlanSchool
+    public let toPart: StagePart?
+    public let form: MoveForm
+    public let startsOn: CivilDate
+    public let returnsOn: CivilDate?
+    public let reason: String?
+    public let warnings: [MoveWarning]
+}
+
+/// Everything the planner sees about a set of moves: per-move warnings, the quota, the balance
+/// before and after, and the receiving schools' shortages.
+public struct PlanCheck: Sendable {
+    public let year: Int
+    public let districtId: Int?
+    public let moves: [CheckedMove]
+    public let quota: Quota
+    public let evaluator: BalanceEvaluator
+    public let before: [BalanceResult]
+    public let after: [BalanceResult]
+    /// Receiving schools' shortages (subject, teachers short) after the moves.
+    public let shortagesAfter: [Int: [(Subject, Int)]]
+    public let schools: [Int: PlanSchool]
+}
+
+/// Everything an area's planning reads once: teachers, schools, staffing, balance.
+struct PlanningArea: Sendable {
+    let year: Int
+    let districtId: Int?
+    let rules: RotationRules
+    let candidates: [Candidate]
+    let byId: [Int: Candidate]
+    let schools: [Int: PlanSchool]
+    let staffing: [Int: [StagePart: Staffing]]
+    let density: [Int: Double]
+    let weak: Set<Int>
+    let evaluator: BalanceEvaluator
+    let baseline: [BalanceResult]
+}
+
+/// The exchange module's use cases; each checks permission and scope first.
+public struct ExchangeService: Sendable {
+    let ctx: ServiceContext
+    public init(_ ctx: ServiceContext) { self.ctx = ctx }
+    public init(_ req: Request) { self.init(req.context) }
+
+    var db: any Database { ctx.db }
+    public var today: CivilDate { ctx.today }
+
+    static let planWord = LocalizedText(zh: "交流方案", en: "rotation plan")
+    static let moveWord = LocalizedText(zh: "交流记录", en: "move")
+    /// The round under way: the latest 1 September on or before today.
+    public static func currentRound(_ today: CivilDate) -> Int { today >= Eligibility.round(year: today.year) ? today.year : today.year - 1 }
+
+    /// The county's yearly target of teachers sent to rural schools (支教), from the seed.
+    public static let supportTarget = 200
+
+    // MARK: area
+
+    /// The year and area a caller may plan or read: a district admin is held to the district; a
+    /// county-wide area is the bureau's.
+    func area(year: Int?, district: Int?, permission: Permission) async throws -> (year: Int, district: Int?) {
+        let actor = try ctx.requireActor()
+        try actor.require(permission)
+        let y = year ?? RotationRules.nextRound(after: today).year
+        if y < 2000 || y > today.year + 1 {
+            throw DomainError.validation(["year": LocalizedText(zh: "年度应在2000到\(today.year + 1)之间", en: "year must be between 2000 and \(today.year + 1)")])
+        }
+        var d = district
+        if d == nil, case .district(let own) = actor.registryScope { d = own }
+        if let d {
+            guard try await RegistryStore.district(id: d, on: db) != nil else { throw DomainError.notFound(LocalizedText(zh: "学区", en: "district")) }
+            guard actor.covers(districtId: d) else { throw DomainError.forbidden }
+            if case .school = actor.registryScope, permission != .exchangeRead { throw DomainError.forbidden }
+        } else if actor.registryScope != .county {
+            throw DomainError.forbidden
+        }
+        return (y, d)
+    }
+
+    func load(year: Int, district: Int?) async throws -> PlanningArea {
+        let rules = try await RotationRulesStore.inForce(on: Eligibility.round(year: year), db: db)
+        async let candidatesRead = ExchangeStore.candidates(district: district, on: db)
+        async let schoolsRead = ExchangeStore.schools(district: district, on: db)
+        // The balance of the year the plan takes effect in, as recorded or live.
+        let evaluator = try await BalanceService(ctx).evaluator(year: min(year, today.year), district: district)
+        let candidates = try await candidatesRead
+        let schools = try await schoolsRead
+        let baseline = BalancePart.allCases.map { evaluator.evaluate(part: $0) }
+        var weak = Set<Int>()
+        for r in baseline { for s in r.standings where s.check.map({ !$0.pass }) ?? false { weak.insert(s.unit.schoolId) } }
+        var staffing: [Int: [StagePart: Staffing]] = [:]
+        var students: [Int: Int] = [:]
+        for f in evaluator.facts {
+            var parts: [StagePart: Staffing] = [:]
+            for p in f.parts { parts[p] = Staffing(needed: SubjectNeed.needed(part: p, students: f.students[p])) }
+            staffing[f.id] = parts
+            students[f.id] = f.students.primary + f.students.junior + f.students.senior
+        }
+        var count: [Int: Int] = [:]
+        for c in candidates {
+            count[c.schoolId, default: 0] += 1
+            guard let p = c.part ?? schools[c.schoolId]?.parts.first else { continue }
+            let share = 1.0 / Double(max(c.subjects.count, 1))
+            for s in c.subjects { staffing[c.schoolId, default: [:]][p, default: Staffing()].held[s, default: 0] += share }
+        }
+        var density: [Int: Double] = [:]
+        for (id, n) in students where n > 0 { density[id] = Double(count[id] ?? 0) * 100 / Double(n) }
+        return PlanningArea(year: year, districtId: district, rules: rules, candidates: candidates, byId: Dictionary(uniqueKeysWithValues: candidates.map { ($0.id, $0) }),
+                            schools: schools, staffing: staffing, density: density, weak: weak, evaluator: evaluator, baseline: baseline)
+    }
+
+    // MARK: eligibility
+
+    public struct EligibleTeacher: Sendable {
+        public let teacher: Candidate
+        public let schoolName: String
+        public let years: Int
+        public let principal: Bool
+        public let ruralYears: Double
+        /// An intermediate-title teacher (the next title is senior) without a year of rural service.
+        public let lacksRural: Bool
+    }
+
+    /// Teachers due to rotate in `year` in an area the caller may read (a school admin: the school).
+    public func eligible(year: Int?, district: Int?, school: Int? = nil) async throws -> (year: Int, rules: RotationRules, items: [EligibleTeacher]) {
+        let actor = try ctx.requireActor()
+        var districtId = district
+        var schoolId = school
+        if case .school(let s) = actor.registryScope {
+            if let school, school != s { throw DomainError.forbidden }
+            if let district, district != actor.districtId { throw DomainError.forbidden }
+            schoolId = s; districtId = actor.districtId
+        }
+        if let schoolId, districtId == nil {
+            guard let s = try await RegistryStore.school(id: schoolId, on: db) else { throw DomainError.notFound(RegistryService.schoolWord) }
+            districtId = s.districtId
+        }
+        let (y, d) = try await area(year: year, district: districtId, permission: .exchangeRead)
+        let rules = try await RotationRulesStore.inForce(on: Eligibility.round(year: y), db: db)
+        var candidates = try await ExchangeStore.candidates(district: d, on: db).filter { Eligibility.isDue($0, year: y, rules: rules) }
+        if let schoolId {
+            guard actor.covers(schoolId: schoolId, districtId: d ?? -1) || actor.registryScope == .county else { throw DomainError.forbidden }
+            candidates = candidates.filter { $0.schoolId == schoolId }
+        }
+        let schools = try await ExchangeStore.schools(district: d, on: db)
+        let rural = try await ExchangeStore.ruralYears(candidates, schools: schools, today: today, on: db)
+        let round = Eligibility.round(year: y)
+        let items = candidates.map { c in
+            let principal = c.principalSince.map { $0.wholeYears(until: round) >= rules.principalTerms * rules.principalTermYears } ?? false
+            let r = rural[c.id] ?? 0
+            return EligibleTeacher(teacher: c, schoolName: schools[c.schoolId]?.name ?? "", years: Eligibility.years(c, year: y), principal: principal,
+                                   ruralYears: r, lacksRural: c.title == .intermediate && r < 1)
+        }.sorted { ($0.teacher.schoolId, -$0.years, $0.teacher.id) < ($1.teacher.schoolId, -$1.years, $1.teacher.id) }
+        return (y, rules, items)
+    }
+
+    // MARK: suggestion
+
+    public struct SuggestionResult: Sendable {
+        public let year: Int
+        public let districtId: Int?
+        public let suggestion: Suggestion
+        public let evaluator: BalanceEvaluator
+        public let before: [BalanceResult]
+        public let after: [BalanceResult]
+        public let schools: [Int: PlanSchool]
+        public let teachers: [Int: Candidate]
+        /// Time of one what-if evaluation of the area, for the optimiser's cost in evaluations.
+        public let evaluationMicros: Int
+    }
+
+    /// The suggested plan for an area; nothing is saved.
+    public func suggest(year: Int?, district: Int?, evaluationBudget: Int = RotationOptimiser.defaultEvaluations) async throws -> SuggestionResult {
+        let (y, d) = try await area(year: year, district: district, permission: .exchangePlan)
+        let a = try await load(year: y, district: d)
+        let evaluator = a.evaluator
+        var optimiser = RotationOptimiser(year: y, rules: a.rules, candidates: a.candidates, schools: a.schools, staffing: a.staffing,
+                                          density: a.density, weak: a.weak) { evaluator.score($0) }
+        optimiser.evaluationBudget = evaluationBudget
+        let started = Date()
+        _ = evaluator.score(nil)
+        let micros = Int(Date().timeIntervalSince(started) * 1_000_000)
+        let s = optimiser.run()
+        let scenario = Scenario(moves: s.moves.compactMap { m in
+            a.byId[m.teacherId].map { Scenario.TeacherMove(teacherId: $0.id, teacher: $0.tally, fromSchoolId: m.fromSchoolId, fromPart: $0.part, toSchoolId: m.toSchoolId, toPart: m.toPart) }
+        })
+        let after = BalancePart.allCases.map { evaluator.evaluate(scenario, part: $0) }
+        ctx.logger.info("exchange suggestion: \(a.candidates.count) teachers, \(s.moves.count) moves, \(s.evaluations) evaluations in \(s.milliseconds) ms")
+        return SuggestionResult(year: y, districtId: d, suggestion: s, evaluator: evaluator, before: a.baseline, after: after, schools: a.schools,
+                                teachers: a.byId, evaluationMicros: micros)
+    }
+
+    public func balanceJSON(_ r: BalanceResult, _ e: BalanceEvaluator) -> String { BalanceService(ctx).json(r, of: e) }
+
+    // MARK: checking a plan
+
+    /// Checks moves against the rules; throws 422 naming the move for what cannot be saved,
+    /// returns warnings for what the planner should see.
+    func check(year: Int, district: Int?, moves input: [MoveInput], planId: Int?) async throws -> PlanCheck {
+        let actor = try ctx.requireActor()
+        let a = try await load(year: year, district: district)
+        var e = FieldErrors()
+        if input.count > 5000 { e.add("moves", "一个方案最多5000条交流记录", "a plan has at most 5,000 moves") }
+        try e.throwIfAny()
+        let others = try await ExchangeStore.teachersInOtherPlans(year: year, except: planId, on: db)
+        let outside = try await ExchangeStore.schools(ids: input.compactMap(\.toSchoolId).filter { a.schools[$0] == nil }, on: db)
+        var seen: [Int: Int] = [:]
+        var checked: [CheckedMove] = []
+        for (i, m) in input.enumerated() {
+            let key = "moves[\(i)]"
+            let n = i + 1
+            guard let tid = m.teacherId, let t = a.byId[tid], actor.covers(schoolId: t.schoolId, districtId: t.districtId) else {
+                e.add("\(key).teacherId", "第\(n)条：教师不存在或不在本方案范围内", "move \(n): no such teacher in this plan's area"); continue
+            }
+            if let first = seen[tid] {
+                e.add("\(key).teacherId", "第\(n)条：\(t.name)已在第\(first)条中交流，一个方案中每位教师只能交流一次", "move \(n): \(t.name) is already moved by move \(first); a teacher moves once in a plan")
+                continue
+            }
+            seen[tid] = n
+            guard let toId = m.toSchoolId, let to = a.schools[toId] ?? outside[toId] else {
+                e.add("\(key).toSchoolId", "第\(n)条：调入学校不存在", "move \(n): no such receiving school"); continue
+            }
+            if a.schools[toId] == nil || !actor.covers(schoolId: to.id, districtId: to.districtId) {
+                e.add("\(key).toSchoolId", "第\(n)条：调入学校\(to.name)不在您的管理范围或本方案学区内", "move \(n): the receiving school \(to.name) is outside your scope or this plan's district"); continue
+            }
+            if !to.active { e.add("\(key).toSchoolId", "第\(n)条：调入学校\(to.name)已撤并或停办", "move \(n): the receiving school \(to.name) has been merged or closed"); continue }
+            if to.id == t.schoolId { e.add("\(key).toSchoolId", "第\(n)条：调入学校与现任学校相同", "move \(n): the teacher already works at \(to.name)"); continue }
+            guard let from = a.schools[t.schoolId] else { continue }
+            var part: StagePart?
+            if let raw = m.toPart?.trimmed, !raw.isEmpty {
+                part = StagePart.parse(raw)
+                if part == nil || !to.parts.contains(part!) { e.add("\(key).toPart", "第\(n)条：\(to.name)没有该学段", "move \(n): \(to.name) has no such part"); continue }
+            } else {
+                part = receivingPart(of: t, at: to, from: from) ?? to.parts.first
+            }
+            guard let form = MoveForm.parse(m.form ?? "transfer") else {
+                e.add("\(key).form", "第\(n)条：交流形式应为交流、支教或挂职", "move \(n): form must be transfer, support or secondment"); continue
+            }
+            guard let starts = m.startsOn.flatMap({ CivilDate(parsing: $0.trimmed) }) else {
+                e.add("\(key).startsOn", "第\(n)条：请填写开始日期（YYYY-MM-DD）", "move \(n): enter a start date (YYYY-MM-DD)"); continue
+            }
+            if starts.year < year || starts.year > year + 1 {
+                e.add("\(key).startsOn", "第\(n)条：开始日期应在\(year)至\(year + 1)年内", "move \(n): the start date must fall in \(year) or \(year + 1)"); continue
+            }
+            var returns: CivilDate?
+            if let raw = m.returnsOn?.trimmed, !raw.isEmpty {
+                guard let r = CivilDate(parsing: raw) else { e.add("\(key).returnsOn", "第\(n)条：返回日期格式应为 YYYY-MM-DD", "move \(n): the return date must be YYYY-MM-DD"); continue }
+                returns = r
+            }
+            if form.returns {
+                guard let r = returns else { e.add("\(key).returnsOn", "第\(n)条：\(form.zh)须填写返回日期", "move \(n): a \(form.en) needs a return date"); continue }
+                if r <= starts { e.add("\(key).returnsOn", "第\(n)条：返回日期\(r)早于开始日期\(starts)", "move \(n): the return date \(r) is before the start \(starts)"); continue }
+                if form == .support, r.daysSinceEpoch - starts.daysSinceEpoch < 300 || r > starts.addingYears(3) {
+                    e.add("\(key).returnsOn", "第\(n)条：支教期限为一至三年", "move \(n): support teaching lasts one to three years"); continue
+                }
+                if r > starts.addingYears(3) { e.add("\(key).returnsOn", "第\(n)条：挂职不超过三年", "move \(n): a secondment lasts at most three years"); continue }
+            } else if returns != nil {
+                e.add("\(key).returnsOn", "第\(n)条：交流（调动）不设返回日期", "move \(n): a transfer has no return date"); continue
+            }
+            let reason = m.reason?.trimmed.isEmpty == false ? String(m.reason!.trimmed.prefix(300)) : nil
+            var warnings: [MoveWarning] = []
+            if !Eligibility.isDue(t, year: year, rules: a.rules) { warnings.append(.notEligible) }
+            if let q = t.qualification {
+                if !q.covers(part: to.parts.count > 1 ? part : nil, stage: to.stage) { warnings.append(.qualificationNotCoveringStage) }
+            } else { warnings.append(.qualificationUnknown) }
+            if from.isRural && !to.isRural { warnings.append(.towardTown) }
+            if a.weak.contains(from.id) && !a.weak.contains(to.id) { warnings.append(.towardStronger) }
+            let staff = a.staffing[to.id]?[part ?? to.parts.first ?? .primary]
+            if !t.subjects.contains(where: { (staff?.short($0) ?? 0) > 0 }) && form != .secondment { warnings.append(.noShortage) }
+            if others.contains(t.id) { warnings.append(.inOtherPlan) }
+            if form == .secondment && t.principalSince == nil { warnings.append(.secondmentNotPrincipal) }
+            checked.append(CheckedMove(teacher: t, from: from, to: to, toPart: part, form: form, startsOn: starts, returnsOn: returns, reason: reason, warnings: warnings))
+        }
+        try e.throwIfAny()
+        let eligible = a.candidates.filter { Eligibility.isDue($0, year: year, rules: a.rules) }.count
+        let movers = checked.filter { !$0.warnings.contains(.notEligible) }
+        let quota = Quota(eligible: eligible, moved: movers.count, backboneMoved: movers.filter { $0.teacher.backbone.isCountyOrHigher }.count, rules: a.rules)
+        let scenario = Scenario(moves: checked.map { c in
+            Scenario.TeacherMove(teacherId: c.teacher.id, teacher: c.teacher.tally, fromSchoolId: c.from.id, fromPart: c.teacher.part, toSchoolId: c.to.id, toPart: c.toPart)
+        })
+        let after = BalancePart.allCases.map { a.evaluator.evaluate(scenario, part: $0) }
+        var staffing = a.staffing
+        for c in checked {
+            let share = 1.0 / Double(max(c.teacher.subjects.count, 1))
+            if let p = c.teacher.part ?? c.from.parts.first { for s in c.teacher.subjects { staffing[c.from.id]?[p]?.held[s, default: 0] -= share } }
+            if let p = c.toPart { for s in c.teacher.subjects { staffing[c.to.id, default: [:]][p, default: Staffing()].held[s, default: 0] += share } }
+        }
+        var shortages: [Int: [(Subject, Int)]] = [:]
+        for id in Set(checked.map(\.to.id)) {
+            shortages[id] = (staffing[id] ?? [:]).values.flatMap(\.shortages)
+        }
+        return PlanCheck(year: year, districtId: district, moves: checked, quota: quota, evaluator: a.evaluator, before: a.baseline, after: after,
+                         shortagesAfter: shortages, schools: a.schools.merging(outside) { x, _ in x })
+    }
+
+    /// Checks moves without saving (the plan editor's "check" button).
+    public func preview(year: Int?, district: Int?, moves: [MoveInput]) async throws -> PlanCheck {
+        let (y, d) = try await area(year: year, district: district, permission: .exchangePlan)
+        return try await check(year: y, district: d, moves: moves, planId: nil)
+    }
+
+    // MARK: plans
+
+    public func createPlan(year: Int?, district: Int?, title: String?, moves: [MoveInput]) async throws -> (PlanRow, PlanCheck) {
+        let actor = try ctx.requireActor()
+        let (y, d) = try await area(year: year, district: district, permission: .exchangePlan)
+        if moves.isEmpty { throw DomainError.validation(["moves": LocalizedText(zh: "方案中至少要有一条交流记录", en: "a plan needs at least one move")]) }
+        let c = try await check(year: y, district: d, moves: moves, planId: nil)
+        var districtName: String?
+        if let d { districtName = try await RegistryStore.district(id: d, on: db)?.name }
+        let name = title?.trimmed.isEmpty == false ? String(title!.trimmed.prefix(80)) : "\(y)年\(districtName ?? "全县")教师交流轮岗方案"
+        let audit = ctx.audit, now = ctx.now
+        let id = try await ctx.write { tx -> Int in
+            struct Id: Decodable { let id: Int }
+            let row = try await tx.sql.raw("""
+                INSERT INTO exchange_plans (year, district_id, title, state, version, created_by, created_at, updated_at, state_since, secs_draft, secs_submitted, secs_approved)
+                VALUES (\(bind: y), \(bind: d), \(bind: name), 'draft', 1, \(bind: actor.username), \(bind: now), \(bind: now), \(bind: now), 0, 0, 0) RETURNING id
+                """).first(decoding: Id.self)!
+            try await Self.insertMoves(c.moves, planId: row.id, on: tx)
+            try await ExchangeStore.workflow.history([row.id], from: "", to: PlanState.draft.rawValue, event: "create", actor: actor.username, at: now, reason: nil, on: tx)
+            try await Audit.record(on: tx, audit, action: "exchange.plan.create", entity: "exchange_plan", entityId: String(row.id),
+                                   summary: "\(y) \(d.map { "district \($0)" } ?? "county"): \(c.moves.count) moves")
+            return row.id
+        }
+        return (try await ExchangeStore.plan(id: id, on: db)!, c)
+    }
+
+    static func insertMoves(_ moves: [CheckedMove], planId: Int, on tx: any Database) async throws {
+        for start in stride(from: 0, to: moves.count, by: 300) {
+            var insert = tx.sql.insert(into: "exchange_moves").columns("plan_id", "teacher_id", "from_school_id", "from_part", "to_school_id", "to_part", "form",
+                                                                      "starts_on", "returns_on", "reason", "warnings", "state", "version")
+            for m in moves[start..<min(start + 300, moves.count)] {
+                insert = insert.values(SQLBind(planId), SQLBind(m.teacher.id), SQLBind(m.from.id), SQLBind(m.teacher.part?.rawValue), SQLBind(m.to.id),
+                                       SQLBind(m.toPart?.rawValue), SQLBind(m.form.rawValue), SQLBind(m.startsOn.description), SQLBind(m.returnsOn?.description),
+                                       SQLBind(m.reason), SQLBind(m.warnings.map(\.rawValue).joined(separator: ",")), SQLBind(MoveState.planned.rawValue), SQLBind(1))
+            }
+            try await insert.run()
+        }
+    }
+
+    /// A plan the caller may read: the bureau any, a district its own, a school those touching it.
+    public func plan(id: Int) async throws -> PlanRow {
+        let actor = try ctx.requireActor()
+        try actor.require(.exchangeRead)
+        guard let p = try await ExchangeStore.plan(id: id, on: db) else { throw DomainError.notFound(Self.planWord) }
+        switch actor.registryScope {
+        case .county: return p
+        case .district(let d): if p.districtId == d { return p }
+        case .school(let s):
+            let moves = try await ExchangeStore.moves(planId: id, on: db)
+            if moves.contains(where: { $0.fromSchoolId == s || $0.toSchoolId == s }) { return p }
+        case .nothing: break
+        }
+        throw DomainError.notFound(Self.planWord)
+    }
+
+    public func plans(year: Int?) async throws -> [PlanRow] {
+        let actor = try ctx.requireActor()
+        try actor.require(.exchangeRead)
+        return try await ExchangeStore.plans(year: year, scope: actor.registryScope, on: db)
+    }
+
+    public func moves(planId: Int) async throws -> [MoveRow] {
+        _ = try await plan(id: planId)
+        return try await ExchangeStore.moves(planId: planId, on: db)
+    }
+
+    /// The saved plan checked again as it stands (quota, balance, warnings).
+    public func checkSaved(_ p: PlanRow) async throws -> PlanCheck {
+        let moves = try await ExchangeStore.moves(planId: p.id, on: db)
+        if p.stateValue == .inEffect || moves.contains(where: { $0.state != MoveState.planned.rawValue }) {
+            // Moves in effect have changed the registry; the saved check is what was approved.
+            return try await checkStored(p, moves)
+        }
+        return try await check(year: p.year, district: p.districtId, moves: moves.map(Self.input), planId: p.id)
+    }
+
+    static func input(_ m: MoveRow) -> MoveInput {
+        MoveInput(teacherId: m.teacherId, toSchoolId: m.toSchoolId, toPart: m.toPart, form: m.form, startsOn: m.startsOn, returnsOn: m.returnsOn, reason: m.reason)
+    }
+
+    /// A plan whose moves already took effect: quota and balance from the stored moves (their
+    /// teachers are now at the receiving schools, so "before" is the plan undone).
+    func checkStored(_ p: PlanRow, _ moves: [MoveRow]) async throws -> PlanCheck {
+        let a = try await load(year: p.year, district: p.districtId)
+        let teachers = try await RegistryStore.teachers(ids: moves.map(\.teacherId), on: db)
+        var checked: [CheckedMove] = []
+        var undo: [Scenario.TeacherMove] = []
+        let extraIds = moves.flatMap { [$0.fromSchoolId, $0.toSchoolId] }.filter { a.schools[$0] == nil }
+        let extra = try await ExchangeStore.schools(ids: extraIds, on: db)
+        let schools = a.schools.merging(extra) { x, _ in x }
+        for m in moves {
+            guard let t = teachers[m.teacherId], let from = schools[m.fromSchoolId], let to = schools[m.toSchoolId] else { continue }
+            let c = Candidate(id: t.id, name: t.name, schoolId: t.schoolId, districtId: t.districtId, subjects: t.subjectList.compactMap(Subject.init(rawValue:)),
+                              title: Title(rawValue: t.title) ?? .none, backbone: Backbone(rawValue: t.backbone) ?? .none, education: Education(rawValue: t.education) ?? .bachelor,
+                              schoolSince: CivilDate(parsing: t.schoolSince) ?? today, part: t.stagePart.flatMap(StagePart.init(rawValue:)),
+                              principalSince: t.principalSince.flatMap { CivilDate(parsing: $0) }, qualification: t.qualificationType.flatMap(QualificationType.init(rawValue:)))
+            checked.append(CheckedMove(teacher: c, from: from, to: to, toPart: m.toPart.flatMap(StagePart.init(rawValue:)), form: m.formValue,
+                                       startsOn: CivilDate(parsing: m.startsOn) ?? today, returnsOn: m.returnsOn.flatMap { CivilDate(parsing: $0) }, reason: m.reason,
+                                       warnings: m.warningList))
+            if m.state == MoveState.active.rawValue {
+                undo.append(.init(teacherId: t.id, teacher: c.tally, fromSchoolId: m.toSchoolId, fromPart: m.toPart.flatMap(StagePart.init(rawValue:)),
+                                  toSchoolId: m.fromSchoolId, toPart: m.fromPart.flatMap(StagePart.init(rawValue:))))
+            }
+        }
+        let movers = checked.filter { !$0.warnings.contains(.notEligible) }
+        let eligibleNow = a.candidates.filter { Eligibility.isDue($0, year: p.year, rules: a.rules) }.count
+        let quota = Quota(eligible: max(eligibleNow, movers.count), moved: movers.count, backboneMoved: movers.filter { $0.teacher.backbone.isCountyOrHigher }.count, rules: a.rules)
+        let before = BalancePart.allCases.map { a.evaluator.evaluate(Scenario(moves: undo), part: $0) }
+        return PlanCheck(year: p.year, districtId: p.districtId, moves: checked, quota: quota, evaluator: a.evaluator, before: before, after: a.baseline,
+                         shortagesAfter: [:], schools: schools)
+    }
+
+    func requirePlanner(_ p: PlanRow) throws -> Actor {
+        let actor = try ctx.requireActor()
+        try actor.require(.exchangePlan)
+        switch (actor.registryScope, p.districtId) {
+        case (.county, _): return actor
+        case (.district(let d), let pd?) where d == pd: return actor
+        default: throw DomainError.forbidden
+        }
+    }
+
+    /// Replaces a draft's moves (the planner's edits), checked as a new plan would be.
+    public func updatePlan(id: Int, version: Int, title: String?, moves: [MoveInput]) async throws -> (PlanRow, PlanCheck) {
+        let p = try await plan(id: id)
+        let actor = try requirePlanner(p)
+        guard p.stateValue == .draft else {
+            throw DomainError(.conflict, code: "not_draft", LocalizedText(zh: "只有草稿状态的方案可以修改（当前：\(p.stateValue.zh)）", en: "only a draft can be changed (now: \(p.stateValue.en))"))
+        }
+        let c = try await check(year: p.year, district: p.districtId, moves: moves, planId: p.id)
+        let name = title?.trimmed.isEmpty == false ? String(title!.trimmed.prefix(80)) : p.title
+        let audit = ctx.audit, now = ctx.now
+        try await ctx.write { tx in
+            try await ExchangeStore.workflow.touch(id: id, version: version, inStates: [PlanState.draft.rawValue], set: ["title = \(bind: name)"], now: now, on: tx)
+            try await tx.sql.raw("DELETE FROM exchange_moves WHERE plan_id = \(bind: id)").run()
+            try await Self.insertMoves(c.moves, planId: id, on: tx)
+            try await Audit.record(on: tx, audit, action: "exchange.plan.update", entity: "exchange_plan", entityId: String(id), summary: "\(c.moves.count) moves by \(Masking.username(actor.username))")
+        }
+        return (try await ExchangeStore.plan(id: id, on: db)!, c)
+    }
+
+    /// submit (district or bureau), approve or send back (bureau).
+    public func act(planId: Int, event: PlanEvent, version: Int, reason: String?) async throws -> PlanRow {
+        let p = try await plan(id: planId)
+        let actor: Actor
+        switch event {
+        case .submit: actor = try requirePlanner(p)
+        case .approve, .sendBack:
+            actor = try ctx.requireActor()
+            try actor.require(.exchangeApprove)
+        }
+        guard let to = PlanWorkflow.next(from: p.stateValue, event: event) else {
+            throw DomainError(.conflict, code: "invalid_transition", LocalizedText(zh: "方案当前为“\(p.stateValue.zh)”，不能进行此操作", en: "the plan is \(p.stateValue.en); this step is not possible now"))
+        }
+        let note = reason?.trimmed ?? ""
+        if event == .sendBack && note.isEmpty { throw DomainError.validation(["reason": LocalizedText(zh: "退回须说明理由", en: "give a reason for sending it back")]) }
+        if note.count > 500 { throw DomainError.validation(["reason": LocalizedText(zh: "理由不超过500字", en: "at most 500 characters")]) }
+        if event == .submit || event == .approve {
+            let moves = try await ExchangeStore.moves(planId: p.id, on: db)
+            if moves.isEmpty { throw DomainError.validation(["moves": LocalizedText(zh: "方案中没有交流记录", en: "the plan has no moves")]) }
+            if event == .approve {
+                // The plan is checked again as it stands: a teacher moved or a school merged since
+                // the district submitted it stops the approval with the move named.
+                let c = try await check(year: p.year, district: p.districtId, moves: moves.map(Self.input), planId: p.id)
+                if let bad = c.moves.firstIndex(where: { $0.warnings.contains(.qualificationNotCoveringStage) }) {
+                    throw DomainError.validation(["moves[\(bad)]": LocalizedText(zh: "第\(bad + 1)条：\(c.moves[bad].teacher.name)的教师资格不覆盖\(c.moves[bad].to.name)的学段，请退回修改",
+                                                                                 en: "move \(bad + 1): \(c.moves[bad].teacher.name)'s qualification does not cover the stage at \(c.moves[bad].to.name); send the plan back")])
+                }
+            }
+        }
+        let extra: [SQLQueryString] = switch event {
+        case .submit: ["submitted_by = \(bind: actor.username), note = NULL"]
+        case .approve: ["approved_by = \(bind: actor.username)"]
+        case .sendBack: ["note = \(bind: note)"]
+        }
+        let audit = ctx.audit, now = ctx.now
+        try await ctx.write { tx in
+            try await ExchangeStore.workflow.advance(id: planId, from: p.state, version: version, to: to.rawValue, set: extra, now: now, on: tx)
+            try await ExchangeStore.workflow.history([planId], from: p.state, to: to.rawValue, event: event.rawValue, actor: actor.username, at: now, reason: note.isEmpty ? nil : note, on: tx)
+            try await Audit.record(on: tx, audit, action: "exchange.plan.\(event.rawValue)", entity: "exchange_plan", entityId: String(planId), summary: "\(p.state) → \(to.rawValue)")
+        }
+        if event == .approve {
+            // Moves whose date has come take effect at once.
+            _ = try await ExchangeJobs.runDue(ExchangeService(ctx), on: today)
+        }
+        return try await ExchangeStore.plan(id: planId, on: db)!
+    }
+
+    public func history(planId: Int) async throws -> [ExchangeStore.HistoryRow] {
+        _ = try await plan(id: planId)
+        return try await ExchangeStore.history(planId: planId, on: db)
+    }
+
+    // MARK: support teaching: assessment, extension
+
+    public func move(id: Int) async throws -> (MoveRow, PlanRow) {
+        let actor = try ctx.requireActor()
+        guard actor.can(.exchangeRead) || actor.can(.exchangeSelf) else { throw DomainError.forbidden }
+        guard let m = try await ExchangeStore.move(id: id, on: db) else { throw DomainError.notFound(Self.moveWord) }
+        if actor.can(.exchangeRead) {
+            let p = try await plan(id: m.planId)
+            return (m, p)
+        }
+        if actor.can(.exchangeSelf), actor.teacherId == m.teacherId, let p = try await ExchangeStore.plan(id: m.planId, on: db) { return (m, p) }
+        throw DomainError.notFound(Self.moveWord)
+    }
+
+    /// The host school's yearly assessment of a 支教 or 挂职 teacher (支教校考核).
+    public func assess(moveId: Int, year: Int?, rating raw: String?, comments raw2: String?) async throws -> AssessmentRow {
+        let actor = try ctx.requireActor()
+        try actor.require(.exchangeAssess)
+        let (m, _) = try await move(id: moveId)
+        // The host school's admin, or the bureau.
+        switch actor.registryScope {
+        case .county: break
+        case .school(let s) where s == m.toSchoolId: break
+        default: throw DomainError.forbidden
+        }
+        guard m.formValue.returns else {
+            throw DomainError(.conflict, code: "not_support", LocalizedText(zh: "只有支教、挂职人员由接收学校考核", en: "only support teachers and secondees are assessed by the host school"))
+        }
+        guard m.state != MoveState.planned.rawValue else {
+            throw DomainError(.conflict, code: "not_started", LocalizedText(zh: "该教师尚未到岗，不能考核", en: "the teacher has not started at the host school yet"))
+        }
+        var e = FieldErrors()
+        let y = year ?? today.year
+        let start = CivilDate(parsing: m.startsOn)?.year ?? y
+        let end = (m.returnedOn ?? m.returnsOn).flatMap { CivilDate(parsing: $0)?.year } ?? today.year
+        if y < start || y > min(end, today.year) { e.add("year", "考核年度应在\(start)到\(min(end, today.year))之间", "the year must be between \(start) and \(min(end, today.year))") }
+        let rating = raw.flatMap(AssessmentRating.parse)
+        if rating == nil { e.add("rating", "请选择考核等次：\(AssessmentRating.allowedList)", "choose a rating: excellent, competent, basic or incompetent") }
+        let comments = raw2?.trimmed ?? ""
+        if comments.isEmpty { e.add("comments", "请填写考核评语", "write the assessment comments") }
+        if comments.count > 1000 { e.add("comments", "评语不超过1000字", "at most 1,000 characters") }
+        try e.throwIfAny()
+        let audit = ctx.audit, now = ctx.now
+        try await ctx.write { tx in
+            try await tx.sql.raw("DELETE FROM exchange_assessments WHERE move_id = \(bind: moveId) AND year = \(bind: y)").run()
+            try await tx.sql.raw("""
+                INSERT INTO exchange_assessments (move_id, year, rating, comments, assessed_by, assessed_at)
+                VALUES (\(bind: moveId), \(bind: y), \(bind: rating!.rawValue), \(bind: comments), \(bind: actor.username), \(bind: now))
+                """).run()
+            try await Audit.record(on: tx, audit, action: "exchange.assess", entity: "exchange_move", entityId: String(moveId), summary: "\(y) \(rating!.rawValue)")
+        }
+        return try await ExchangeStore.assessments(moveIds: [moveId], on: db)[moveId]!.first { $0.year == y }!
+    }
+
+    /// Extends a 支教 or 挂职 move that has started to a later return date (three years at most).
+    public func extend(moveId: Int, returnsOn raw: String?, version: Int?) async throws -> MoveRow {
+        try ctx.requireActor().require(.exchangePlan)
+        let (m, p) = try await move(id: moveId)
+        _ = try requirePlanner(p)
+        guard m.formValue.returns, m.state != MoveState.returned.rawValue else {
+            throw DomainError(.conflict, code: "not_extendable", LocalizedText(zh: "只有未返回的支教、挂职可以延期", en: "only a support or secondment move that has not ended can be extended"))
+        }
+        guard let date = raw.flatMap({ CivilDate(parsing: $0.trimmed) }) else {
+            throw DomainError.validation(["returnsOn": LocalizedText(zh: "请填写新的返回日期（YYYY-MM-DD）", en: "enter the new return date (YYYY-MM-DD)")])
+        }
+        let starts = CivilDate(parsing: m.startsOn)!
+        if let old = m.returnsOn.flatMap({ CivilDate(parsing: $0) }), date <= old {
+            throw DomainError.validation(["returnsOn": LocalizedText(zh: "新的返回日期应晚于\(old)", en: "the new return date must be after \(old)")])
+        }
+        if date > starts.addingYears(3) {
+            throw DomainError.validation(["returnsOn": LocalizedText(zh: "支教、挂职累计不超过三年（至\(starts.addingYears(3))）", en: "at most three years in all (until \(starts.addingYears(3)))")])
+        }
+        let audit = ctx.audit
+        try await ctx.write { tx in
+            struct Id: Decodable { let id: Int }
+            let done = try await tx.sql.raw("""
+                UPDATE exchange_moves SET returns_on = \(bind: date.description), version = version + 1
+                WHERE id = \(bind: moveId) AND version = \(bind: version ?? m.version) AND state <> 'returned' RETURNING id
+                """).all(decoding: Id.self)
+            if done.isEmpty { throw ExchangeStore.workflow.stale }
+            try await Audit.record(on: tx, audit, action: "exchange.extend", entity: "exchange_move", entityId: String(moveId), summary: "\(m.returnsOn ?? "-") → \(date)")
+        }
+        return try await ExchangeStore.move(id: moveId, on: db)!
+    }
+
+    public func assessments(moveIds: [Int]) async throws -> [Int: [AssessmentRow]] {
+        _ = try ctx.requireActor()
+        return try await ExchangeStore.assessments(moveIds: moveIds, on: db)
+    }
+
+    // MARK: a teacher's own
+
+    public struct Mine: Sendable {
+        public let teacher: TeacherRow
+        public let year: Int
+        public let years: Int
+        public let due: Bool
+        public let rules: RotationRules
+        public let moves: [MoveRow]
+        public let plans: [Int: PlanRow]
+        public let assessments: [Int: [AssessmentRow]]
+        public let transfers: [TransferRow]
+        public let ruralYears: Double
+        public let schools: [Int: PlanSchool]
+    }
+
+    /// A teacher's own eligibility, planned and past moves, assessments and postings; a school,
+    /// district or bureau reader may open any teacher in scope the same way.
+    public func teacherRecord(teacherId: Int?) async throws -> Mine {
+        let actor = try ctx.requireActor()
+        let id: Int
+        if let teacherId {
+            id = teacherId
+            if actor.teacherId != id { try actor.require(.exchangeRead) } else { try actor.require(.exchangeSelf) }
+        } else {
+            try actor.require(.exchangeSelf)
+            guard let own = actor.teacherId else { throw DomainError.forbidden }
+            id = own
+        }
+        guard let t = try await RegistryStore.teacher(id: id, on: db), actor.teacherId == id || actor.covers(schoolId: t.schoolId, districtId: t.districtId) else {
+            throw DomainError.notFound(RegistryService.teacherWord)
+        }
+        let year = RotationRules.nextRound(after: today).year
+        let rules = try await RotationRulesStore.inForce(on: Eligibility.round(year: year), db: db)
+        var moves = try await ExchangeStore.moves(ofTeacher: id, on: db)
+        var plans: [Int: PlanRow] = [:]
+        for pid in Set(moves.map(\.planId)) { plans[pid] = try await ExchangeStore.plan(id: pid, on: db) }
+        // A teacher sees a move once the district has submitted it, not the district's drafts.
+        if actor.teacherId == id { moves = moves.filter { plans[$0.planId]?.stateValue != .draft } }
+        let transfers = try await RegistryStore.transfers(of: id, on: db)
+        let schools = try await ExchangeStore.schools(ids: [t.schoolId] + moves.flatMap { [$0.fromSchoolId, $0.toSchoolId] } + transfers.flatMap { [$0.fromSchoolId, $0.toSchoolId] }, on: db)
+        let since = CivilDate(parsing: t.schoolSince) ?? today
+        let c = Candidate(id: t.id, name: t.name, schoolId: t.schoolId, districtId: t.districtId, subjects: [], title: .none, backbone: .none, education: .bachelor,
+                          schoolSince: since, part: nil, principalSince: t.principalSince.flatMap { CivilDate(parsing: $0) }, qualification: nil)
+        let rural = try await ExchangeStore.ruralYears([c], schools: schools, today: today, on: db)[id] ?? 0
+        return Mine(teacher: t, year: year, years: Eligibility.years(c, year: year), due: Eligibility.isDue(c, year: year, rules: rules), rules: rules,
+                    moves: moves, plans: plans, assessments: try await ExchangeStore.assessments(moveIds: moves.map(\.id), on: db), transfers: transfers,
+                    ruralYears: rural, schools: schools)
+    }
+
+    // MARK: reports
+
+    public struct YearReport: Sendable {
+        public struct Row: Sendable { public let label: String; public let transfer: Int; public let support: Int; public let secondment: Int; public var total: Int { transfer + support + secondment } }
+        public let year: Int
+        public let byDistrict: [Row]
+        public let bySubject: [Row]
+        public let byDirection: [Row]
+        public let supportToRural: Int
+        public let quotas: [(district: String, quota: Quota)]
+    }
+
+    /// Moves of a year in approved or effective plans, by district, subject and direction, and
+    /// the 支教 count against the county's 200.
+    public func report(year: Int?) async throws -> YearReport {
+        let actor = try ctx.requireActor()
+        try actor.require(.exchangeRead)
+        let y = year ?? RotationRules.nextRound(after: today).year
+        let scope = actor.registryScope
+        if case .school = scope { throw DomainError.forbidden }
+        struct R: Decodable { let form: String; let fromSchoolId: Int; let toSchoolId: Int; let subjects: String; let districtId: Int? }
+        let filter: SQLQueryString = { if case .district(let d) = scope { return "AND p.district_id = \(bind: d)" }; return "" }()
+        let rows = try await db.sql.raw("""
+            SELECT m.form, m.from_school_id, m.to_school_id, t.subjects, p.district_id FROM exchange_moves m
+            JOIN exchange_plans p ON p.id = m.plan_id JOIN teachers t ON t.id = m.teacher_id
+            WHERE p.year = \(bind: y) AND p.state IN ('approved', 'in_effect') \(filter)
+            """).all(decoding: R.self, with: ExchangeStore.decoder)
+        let schools = try await ExchangeStore.schools(ids: rows.flatMap { [$0.fromSchoolId, $0.toSchoolId] }, on: db)
+        let districts = try await RegistryStore.districtRows(on: db, scope: scope == .county ? .county : scope)
+        let districtNames = Dictionary(uniqueKeysWithValues: districts.map { ($0.id, $0.name) })
+        func tally(_ key: (R) -> [String]) -> [YearReport.Row] {
+            var counts: [String: [MoveForm: Int]] = [:]
+            for r in rows { for k in key(r) { counts[k, default: [:]][MoveForm(rawValue: r.form) ?? .transfer, default: 0] += 1 } }
+            return counts.keys.sorted().map { k in YearReport.Row(label: k, transfer: counts[k]?[.transfer] ?? 0, support: counts[k]?[.support] ?? 0, secondment: counts[k]?[.secondment] ?? 0) }
+        }
+        let loc = ctx.locale
+        let byDistrict = tally { r in [r.districtId.flatMap { districtNames[$0] } ?? (loc == .en ? "county-wide" : "全县")] }
+        let bySubject = tally { r in r.subjects.split(separator: ",").compactMap { Subject(rawValue: String($0))?.label(loc) } }
+        let byDirection = tally { r in
+            guard let a = schools[r.fromSchoolId], let b = schools[r.toSchoolId] else { return [] }
+            return ["\(a.locality.label(loc)) → \(b.locality.label(loc))"]
+        }
+        let supportToRural = rows.filter { $0.form == MoveForm.support.rawValue && (schools[$0.toSchoolId]?.isRural ?? false) }.count
+        var quotas: [(String, Quota)] = []
+        let rules = try await RotationRulesStore.inForce(on: Eligibility.round(year: y), db: db)
+        for d in districts {
+            let eligible = try await ExchangeStore.candidates(district: d.id, on: db).filter { Eligibility.isDue($0, year: y, rules: rules) }
+            let inPlans = try await db.sql.raw("""
+                SELECT m.form, m.from_school_id, m.to_school_id, t.subjects, p.district_id FROM exchange_moves m JOIN exchange_plans p ON p.id = m.plan_id
+                JOIN teachers t ON t.id = m.teacher_id WHERE p.year = \(bind: y) AND p.state IN ('approved', 'in_effect') AND m.from_school_id IN (SELECT id FROM schools WHERE district_id = \(bind: d.id))
+                """).all(decoding: R.self, with: ExchangeStore.decoder).count
+            let backbone = try await db.sql.raw("""
+                SELECT m.form, m.from_school_id, m.to_school_id, t.subjects, p.district_id FROM exchange_moves m JOIN exchange_plans p ON p.id = m.plan_id
+                JOIN teachers t ON t.id = m.teacher_id WHERE p.year = \(bind: y) AND p.state IN ('approved', 'in_effect') AND t.backbone IN ('county', 'city', 'province')
+                  AND m.from_school_id IN (SELECT id FROM schools WHERE district_id = \(bind: d.id))
+                """).all(decoding: R.self, with: ExchangeStore.decoder).count
+            quotas.append((d.name, Quota(eligible: eligible.count, moved: inPlans, backboneMoved: backbone, rules: rules)))
+        }
+        return YearReport(year: y, byDistrict: byDistrict, bySubject: bySubject, byDirection: byDirection, supportToRural: supportToRural,
+                          quotas: quotas.map { (district: $0.0, quota: $0.1) })
+    }
+}
+
+extension CivilDate {
+    func addingYears(_ n: Int) -> CivilDate {
+        CivilDate(year: year + n, month: month, day: min(day, CivilDate.daysIn(year: year + n, month: month)))!
+    }
+}
