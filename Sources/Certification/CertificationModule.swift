@@ -66,7 +66,7 @@ public struct CertificationModule: XuequModule {
             .init(username: "applicant1", displayName: "申请人一", role: .applicant),
         ])
         guard demo.isCounty else { return }
-        let applicant = demo["applicant1"]
+        let applicant = demo.user("applicant1")
         try await demo.gate.transaction(on: demo.db) { tx in
             try await CertificationDemo.seed(on: tx, today: demo.today, now: demo.now, applicantUserId: applicant, documents: demo.app.documents)
         }

@@ -304,6 +304,9 @@ public final class DemoContext: @unchecked Sendable {
     }
 
     /// Creates demo accounts with the demo password; each id is recorded under its username.
+    /// The id of a demo account added by `addAccounts`.
+    public func user(_ username: String) -> Int? { self["user:" + username] }
+
     public func addAccounts(_ users: [Accounts.NewUser]) async throws {
         guard withAccounts else { return }
         let existing = lock.withLock { hash }
@@ -319,6 +322,8 @@ public final class DemoContext: @unchecked Sendable {
             try await Audit.record(on: tx, .system("seed"), action: "seed.accounts", entity: "user", entityId: "-", summary: "\(users.count) demo accounts")
             return out
         }
-        lock.withLock { ids.merge(made) { _, b in b } }
+        // Accounts under their own keys: `district1` the account and `district1` the district
+        // (recorded by the registry) are different numbers.
+        lock.withLock { for (name, id) in made { ids["user:" + name] = id } }
     }
 }

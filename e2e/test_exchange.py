@@ -1,0 +1,103 @@
+"""Teacher exchange in the browser: a district admin builds a plan, checks it and submits it; the
+bureau approves it; the moves take effect on their date (today), the teachers' schools change
+and the balance dashboard moves; then the suggestion, the alliance page and the itinerant
+timetable, printed."""
+import datetime
+import re
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from test_balance import api, full_page, sign_in
+from test_registry import wait
+
+
+@pytest.fixture(autouse=True)
+def signed_out_after(browser):
+    yield
+    browser.delete_all_cookies()
+
+
+def current_round(today):
+    return today.year if today >= datetime.date(today.year, 9, 1) else today.year - 1
+
+
+def coefficients(server):
+    # The basic standard counts every teacher (teachers per student): any move shows.
+    body = api(server, "admin", "/api/v1/balance?standard=basic&stage=primary")
+    return [c["value"] for c in body["coefficients"]]
+
+
+def test_plan_from_district_to_effect(browser, server, shot):
+    today = datetime.date.today()
+    year = current_round(today)
+    sign_in(browser, server, "district1")
+    browser.get(server + "/exchange")
+    wait(browser, "#new-plan").click()
+    wait(browser, "#plan-editor")
+    # Three primary teachers of the district, each to another primary school of it, from today.
+    teachers = [t for t in browser.execute_script("return Array.from(document.querySelectorAll('#teacher-list option')).map(o => o.value)") if t.endswith("小学）")]
+    schools = [s for s in browser.execute_script("return Array.from(document.querySelectorAll('#school-list option')).map(o => o.value)") if s.endswith("小学")]
+    assert len(teachers) > 100 and len(schools) > 5
+    chosen = []
+    rows = browser.find_elements(By.CSS_SELECTOR, "#moves tbody tr:not(.section-row)")
+    for k in range(3):
+        teacher = teachers[k * 23]
+        school_name = re.search(r"（(.*)）", teacher).group(1)
+        target = next(s for s in schools[k * 3:] if not s.endswith(" " + school_name))
+        row = rows[k]
+        row.find_element(By.NAME, "teacher[]").send_keys(teacher)
+        row.find_element(By.NAME, "to[]").send_keys(target)
+        browser.execute_script("arguments[0].value = arguments[1]", row.find_element(By.NAME, "startsOn[]"), today.isoformat())
+        chosen.append((int(teacher.split(" ")[0]), target.split(" ")[0]))
+    browser.execute_script("document.querySelector('input[name=year]').value = arguments[0]", str(year))
+    browser.find_element(By.ID, "check-plan").click()
+    quota = wait(browser, "#quota")
+    assert "应交流" in quota.text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#balance table")) == 2
+    full_page(browser, shot, "exchange-editor-checked")
+    browser.find_element(By.ID, "save-plan").click()
+    state = wait(browser, "#plan-state")
+    assert state.text == "草稿"
+    plan_url = browser.current_url
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#plan-moves tbody tr")) == 3
+    browser.find_element(By.ID, "submit-plan").click()
+    browser.switch_to.alert.accept()
+    assert wait(browser, "#plan-state").text == "已报局审批"
+    assert "已报局审批" in browser.find_element(By.CSS_SELECTOR, ".flash").text
+
+    before = coefficients(server)
+    sign_in(browser, server, "admin")
+    browser.get(plan_url)
+    browser.find_element(By.ID, "approve-plan").click()
+    browser.switch_to.alert.accept()
+    # Its date is today: approval puts it in effect at once.
+    assert wait(browser, "#plan-state").text == "已生效"
+    full_page(browser, shot, "exchange-plan-in-effect")
+    for teacher_id, code in chosen:
+        t = api(server, "admin", "/api/v1/teachers/%d" % teacher_id)
+        school = api(server, "admin", "/api/v1/schools/%d" % t["schoolId"])
+        assert school["code"] == code
+        assert t["schoolSince"] == today.isoformat()
+    assert coefficients(server) != before, "the balance moved"
+    browser.get(server + "/exchange/teachers/%d" % chosen[0][0])
+    assert "交流轮岗" in wait(browser, "#postings").text
+
+
+def test_suggestion_alliance_and_timetable(browser, server, shot):
+    sign_in(browser, server, "admin")
+    browser.get(server + "/exchange/plans/new?suggest=1&district=%d" % api(server, "admin", "/api/v1/districts")["items"][0]["id"])
+    assert "建议方案" in wait(browser, "#suggested").text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#moves input[name='teacher[]']")) > 3
+    full_page(browser, shot, "exchange-suggestion")
+    browser.get(server + "/exchange/alliances")
+    wait(browser, "#alliances a").click()
+    assert wait(browser, "#alliance-chart svg")
+    full_page(browser, shot, "exchange-alliance")
+    browser.get(server + "/exchange/itinerant")
+    assert wait(browser, "#by-teacher .timetable")
+    cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#by-teacher .timetable td") if c.text.strip()]
+    assert len(cells) > 10
+    full_page(browser, shot, "exchange-itinerant")
+    pdf = browser.print_page()
+    assert len(pdf) > 1000
