@@ -12,6 +12,7 @@ let testDependencies: [Target.Dependency] = [
     "Balance",
     "Certification",
     "Exchange",
+    "Internship",
     "XuequCore",
     .product(name: "VaporTesting", package: "vapor"),
     .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -114,6 +115,20 @@ let package = Package(
             resources: [.copy("Views")],
             swiftSettings: swiftSettings
         ),
+        // 教育实习: placement, two mentors, gated lesson plans, records, appraisal and grade.
+        .target(
+            name: "Internship",
+            dependencies: [
+                "XuequCore",
+                "XuequKit",
+                "Registry",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            resources: [.copy("Views")],
+            swiftSettings: swiftSettings
+        ),
         // Configuration, auth, middleware, layout, commands.
         .target(
             name: "XuequApp",
@@ -124,6 +139,7 @@ let package = Package(
                 "Balance",
                 "Certification",
                 "Exchange",
+                "Internship",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -163,6 +179,7 @@ let package = Package(
         .testTarget(name: "BalanceTests", dependencies: testDependencies + ["XuequTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CertificationTests", dependencies: testDependencies + ["XuequTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ExchangeTests", dependencies: testDependencies + ["XuequTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "InternshipTests", dependencies: testDependencies + ["XuequTestSupport"], swiftSettings: swiftSettings),
         // The platform and the whole application: auth, admin, audit, the write gate and the
         // workflow kit, the authorization matrix over every route, schema and page snapshots.
         .testTarget(

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 WORK=${BENCH_DIR:-/tmp/xuequ-bench}/cert
 BIN=.build/release/xuequ
 export XUEQU_BCRYPT_COST=10
-swift build -c release 2>&1 | tail -1
+swift build -c release --product xuequ 2>&1 | tail -1
 rm -rf "$WORK" && mkdir -p "$WORK/run"
 
 "$BIN" serve --demo --data-dir "$WORK/run" --port $PORT > "$WORK/server.log" 2>&1 &

@@ -5,7 +5,7 @@ WORK=${BENCH_DIR:-/tmp/xuequ-bench}
 BIN=.build/release/xuequ
 export XUEQU_BCRYPT_COST=10
 
-swift build -c release 2>&1 | tail -1
+swift build -c release --product xuequ 2>&1 | tail -1
 mkdir -p "$WORK"
 if [ ! -f "$WORK/province/xuequ.sqlite" ]; then
   echo "== seeding the province (once; kept in $WORK/province)"

@@ -198,13 +198,22 @@ public struct ExchangeService: Sendable {
     }
 
     /// The suggested plan for an area; nothing is saved.
-    public func suggest(year: Int?, district: Int?, evaluationBudget: Int = RotationOptimiser.defaultEvaluations) async throws -> SuggestionResult {
+    public func suggest(year: Int?, district: Int?, evaluationBudget: Int? = nil) async throws -> SuggestionResult {
         let (y, d) = try await area(year: year, district: district, permission: .exchangePlan)
+        if d == nil {
+            // A province's bureau plans district by district: a suggestion over 900,000 teachers
+            // would take minutes and move nobody a planner could check.
+            struct N: Decodable { let n: Int }
+            let teachers = try await db.sql.raw("SELECT COUNT(*) AS n FROM teachers").first(decoding: N.self)?.n ?? 0
+            if teachers > 60_000 {
+                throw DomainError.validation(["district": LocalizedText(zh: "全域教师超过6万人，请按学区生成建议方案", en: "over 60,000 teachers: suggest a plan per district")])
+            }
+        }
         let a = try await load(year: y, district: d)
         let evaluator = a.evaluator
         var optimiser = RotationOptimiser(year: y, rules: a.rules, candidates: a.candidates, schools: a.schools, staffing: a.staffing,
                                           density: a.density, weak: a.weak) { evaluator.score($0) }
-        optimiser.evaluationBudget = evaluationBudget
+        optimiser.evaluationBudget = evaluationBudget ?? RotationOptimiser.evaluations(forSchools: a.schools.values.filter(\.active).count)
         let started = Date()
         _ = evaluator.score(nil)
         let micros = Int(Date().timeIntervalSince(started) * 1_000_000)
@@ -491,6 +500,12 @@ public struct ExchangeService: Sendable {
                 // The plan is checked again as it stands: a teacher moved or a school merged since
                 // the district submitted it stops the approval with the move named.
                 let c = try await check(year: p.year, district: p.districtId, moves: moves.map(Self.input), planId: p.id)
+                // A teacher already moved by another approved plan of the year is not moved twice.
+                let taken = try await ExchangeStore.teachersInApprovedPlans(year: p.year, except: p.id, on: db)
+                if let twice = c.moves.firstIndex(where: { taken.contains($0.teacher.id) }) {
+                    throw DomainError.validation(["moves[\(twice)]": LocalizedText(zh: "第\(twice + 1)条：\(c.moves[twice].teacher.name)已在本年度另一个已批准的方案中交流，请退回修改",
+                                                                                   en: "move \(twice + 1): \(c.moves[twice].teacher.name) is already moved by another approved plan this year; send the plan back")])
+                }
                 if let bad = c.moves.firstIndex(where: { $0.warnings.contains(.qualificationNotCoveringStage) }) {
                     throw DomainError.validation(["moves[\(bad)]": LocalizedText(zh: "第\(bad + 1)条：\(c.moves[bad].teacher.name)的教师资格不覆盖\(c.moves[bad].to.name)的学段，请退回修改",
                                                                                  en: "move \(bad + 1): \(c.moves[bad].teacher.name)'s qualification does not cover the stage at \(c.moves[bad].to.name); send the plan back")])
@@ -563,7 +578,7 @@ public struct ExchangeService: Sendable {
         if comments.count > 1000 { e.add("comments", "评语不超过1000字", "at most 1,000 characters") }
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now
-        try await ctx.write { tx in
+        try await ctx.writeUnique { tx in
             try await tx.sql.raw("DELETE FROM exchange_assessments WHERE move_id = \(bind: moveId) AND year = \(bind: y)").run()
             try await tx.sql.raw("""
                 INSERT INTO exchange_assessments (move_id, year, rating, comments, assessed_by, assessed_at)
@@ -720,6 +735,17 @@ public struct ExchangeService: Sendable {
         }
         return YearReport(year: y, byDistrict: byDistrict, bySubject: bySubject, byDirection: byDirection, supportToRural: supportToRural,
                           quotas: quotas.map { (district: $0.0, quota: $0.1) })
+    }
+}
+
+extension ServiceContext {
+    /// A write whose rows are unique per key (an assessment per move and year, a checklist per
+    /// term): two people saving at once on PostgreSQL both pass the delete, one insert meets the
+    /// unique index; that one is told to reload (409), not 500.
+    func writeUnique<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        do { return try await write(body) } catch let e as any DatabaseError where e.isConstraintFailure {
+            throw DomainError(.conflict, code: "concurrent_save", LocalizedText(zh: "其他人同时保存了同一记录，请刷新后重试", en: "someone saved the same record at the same moment; reload and try again"))
+        }
     }
 }
 

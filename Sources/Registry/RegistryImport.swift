@@ -128,7 +128,7 @@ extension RegistryService {
 
     /// The first problems by row, with how many there are in all (never the whole list of a
     /// sheet that is wrong everywhere).
-    static func importFailed(_ list: RowErrorList) -> DomainError {
+    public static func importFailed(_ list: RowErrorList) -> DomainError {
         let rowCount = list.rowsWithErrors.count
         let listed = RowErrorList.listed
         let more = list.count > listed

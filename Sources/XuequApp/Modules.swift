@@ -1,6 +1,7 @@
 import Balance
 import Certification
 import Exchange
+import Internship
 import Registry
 import XuequKit
 
@@ -14,6 +15,7 @@ enum Xuequ {
             BalanceModule(),
             CertificationModule(),
             ExchangeModule(),
+            InternshipModule(),
         ]
     }
 }

@@ -171,6 +171,14 @@ struct ExchangeAPITests {
             #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM teacher_transfers WHERE reason = 'exchange_transfer' AND teacher_id = \(jia)") == 1)
             #expect(try await Self.call(app, .GET, "/api/v1/exchange/plans/\(id)", d1).1["state"] as? String == "in_effect")
             #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'exchange.move.start'") == 1)
+
+            // A second plan of the year moving 甲 again is not approved: the move is named.
+            let (_, again) = try await Self.call(app, .POST, "/api/v1/exchange/plans", admin, ["year": 2027, "district": f.districts["D1"]!, "moves": [Self.move(jia, to: f.schools["T0001"]!)]])
+            let second = try #require(again["id"] as? Int)
+            _ = try await Self.call(app, .POST, "/api/v1/exchange/plans/\(second)/events", admin, ["event": "submit", "version": 1])
+            let (refused, why) = try await Self.call(app, .POST, "/api/v1/exchange/plans/\(second)/events", admin, ["event": "approve", "version": 2])
+            #expect(refused == .unprocessableEntity)
+            #expect(((why["fields"] as? [String: Any])?["moves[0]"] as? String)?.contains("另一个已批准的方案") == true)
         }
     }
 
@@ -199,6 +207,13 @@ struct ExchangeAPITests {
             let (bad, err) = try await Self.call(app, .POST, "/api/v1/exchange/moves/\(moveId)/assessments", s1, ["year": 2026, "rating": "great", "comments": ""])
             #expect(bad == .unprocessableEntity && (err["fields"] as? [String: Any])?.keys.sorted() == ["comments", "rating"])
             #expect(try await Self.call(app, .POST, "/api/v1/exchange/moves/\(moveId)/assessments", s1, ["year": 2029, "rating": "competent", "comments": "x"]).0 == .unprocessableEntity)
+            // Twenty saves at once: each is saved or told to reload, never a 500; one row remains.
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for k in 0..<20 { group.addTask { try await Self.call(app, .POST, "/api/v1/exchange/moves/\(moveId)/assessments", s1, ["year": 2026, "rating": k % 2 == 0 ? "excellent" : "competent", "comments": "第\(k)次"]).0 } }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .created || $0 == .conflict } && statuses.contains(.created), "\(statuses)")
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM exchange_assessments") == 1)
 
             #expect(try await Self.call(app, .POST, "/api/v1/exchange/moves/\(moveId)/extend", try await app.token("d2"), ["returnsOn": "2028-07-15"]).0 == .notFound)
             #expect(try await Self.call(app, .POST, "/api/v1/exchange/moves/\(moveId)/extend", try await app.token("s1"), ["returnsOn": "2028-07-15"]).0 == .forbidden)

@@ -93,6 +93,50 @@ extension AuthorizationMatrixTests {
         ]
     }
 
+    /// Everyone with an internship key: the bureau, the supervisor, a mentor (teacher), host schools, the intern.
+    static let internshipRoles404: [String: UInt] = ["admin": 404, "supervisor": 404, "t1": 404, "s1": 404, "s3": 404, "intern": 404]
+
+    static func internshipAPICases(_ f: Fixture) -> [Case] {
+        // The fixture's intern account is in no batch: its own writes answer 409 "not enrolled".
+        [
+            Case(method: .POST, path: "/api/v1/internship/lesson-plans", body: { _, _ in ["title": ""] }, expect: ["intern": 409], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/internship/lesson-plans/999", body: nil, expect: internshipRoles404, otherwise: 403),
+            Case(method: .PUT, path: "/api/v1/internship/lesson-plans/999", body: { _, _ in ["content": "x", "version": 1] }, expect: ["intern": 409], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/internship/lesson-plans/999/approve", body: nil, expect: internshipRoles404, otherwise: 403),
+            Case(method: .POST, path: "/api/v1/internship/trial-lectures", body: { _, _ in ["lessonPlanId": 999, "passed": true] }, expect: ["supervisor": 404], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/internship/teaching-records", body: { _, _ in ["lessonPlanId": 999, "date": "2026-09-16"] }, expect: ["intern": 409], otherwise: 403),
+        ]
+    }
+
+    static func internshipPageCases(_ f: Fixture) -> [Case] {
+        let roles200: [String: UInt] = ["admin": 200, "supervisor": 200, "t1": 200, "s1": 200, "s3": 200, "intern": 200]
+        return [
+            Case(method: .GET, path: "/internship", body: nil, expect: roles200, otherwise: 403),
+            Case(method: .GET, path: "/internship/setup", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .POST, path: "/internship/universities", body: form(), expect: ["admin": 303], otherwise: 403),
+            Case(method: .POST, path: "/internship/batches", body: form(), expect: ["admin": 303], otherwise: 403),
+            Case(method: .GET, path: "/internship/batches/999", body: nil, expect: ["admin": 404], otherwise: 403),
+            Case(method: .POST, path: "/internship/batches/999/groups", body: form(), expect: ["admin": 404], otherwise: 403),
+            Case(method: .POST, path: "/internship/batches/999/capacity", body: form(), expect: ["admin": 404], otherwise: 403),
+            Case(method: .POST, path: "/internship/batches/999/import", body: form(), expect: ["admin": 303], otherwise: 403),
+            Case(method: .POST, path: "/internship/batches/999/assign", body: form(), expect: ["admin": 404], otherwise: 403),
+            Case(method: .GET, path: "/internship/batches/999/export", body: nil, expect: ["admin": 404], otherwise: 403),
+            Case(method: .GET, path: "/internship/interns/999", body: nil, expect: internshipRoles404, otherwise: 403),
+            Case(method: .POST, path: "/internship/interns/999/place", body: form(), expect: internshipRoles404, otherwise: 403),
+            Case(method: .POST, path: "/internship/interns/999/appraise", body: form(["field": "summary", "text": "x"]), expect: internshipRoles404, otherwise: 403),
+            Case(method: .POST, path: "/internship/interns/999/grade", body: form(), expect: ["supervisor": 404], otherwise: 403),
+            Case(method: .GET, path: "/internship/interns/999/appraisal", body: nil, expect: internshipRoles404, otherwise: 403),
+            Case(method: .POST, path: "/internship/records", body: form(["kind": "observation", "date": "2026-09-16", "topic": "x"]), expect: ["intern": 303], otherwise: 403),
+            Case(method: .POST, path: "/internship/plans", body: form(), expect: ["intern": 409], otherwise: 403),
+            Case(method: .GET, path: "/internship/plans/999", body: nil, expect: internshipRoles404, otherwise: 403),
+            Case(method: .POST, path: "/internship/plans/999/revise", body: form(), expect: ["intern": 303], otherwise: 403),
+            Case(method: .POST, path: "/internship/plans/999/approve", body: form(), expect: internshipRoles404, otherwise: 403),
+            Case(method: .POST, path: "/internship/plans/999/comments", body: form(["text": "x"]), expect: internshipRoles404, otherwise: 403),
+            Case(method: .POST, path: "/internship/plans/999/trial", body: form(["passed": "1"]), expect: ["supervisor": 404], otherwise: 403),
+            Case(method: .POST, path: "/internship/groups/999/summary", body: form(["text": "x"]), expect: ["supervisor": 404], otherwise: 403),
+        ]
+    }
+
     static func platformAPICases(_ f: Fixture) -> [Case] {
         [
             // Signing in: a wrong password is 401 for everyone (whoever is already signed in).

@@ -115,13 +115,24 @@ public struct RotationOptimiser: Sendable {
     /// The search stops after this many what-if evaluations (so the same data gives the same
     /// plan on any machine), or after `timeBudget` seconds as a safety valve on a slow one.
     public static let defaultEvaluations = 1500
+
+    /// The budget for an area: 1,500 evaluations for a district; fewer for a county-wide plan,
+    /// where one evaluation covers ten times the schools (≈ 250,000 school-evaluations in all,
+    /// never under 400), so the suggestion stays near a second either way.
+    public static func evaluations(forSchools n: Int) -> Int { min(defaultEvaluations, max(400, 250_000 / max(n, 1))) }
     public var evaluationBudget = defaultEvaluations
     public var timeBudget = 10.0
+
+    /// The active schools in a fixed order, and the largest density: both read by every option.
+    let schoolList: [PlanSchool]
+    let maxDensity: Double
 
     public init(year: Int, rules: RotationRules, candidates: [Candidate], schools: [Int: PlanSchool], staffing: [Int: [StagePart: Staffing]],
                 density: [Int: Double], weak: Set<Int>, score: @escaping @Sendable (Scenario) -> Double) {
         self.year = year; self.rules = rules; self.candidates = candidates; self.schools = schools; self.staffing = staffing
         self.density = density; self.weak = weak; self.score = score
+        self.schoolList = schools.values.filter(\.active).sorted { $0.id < $1.id }
+        self.maxDensity = max(density.values.max() ?? 1, 1)
     }
 
     struct Option { let school: Int; let part: StagePart?; let gain: Double; let subject: Subject? }
@@ -129,37 +140,43 @@ public struct RotationOptimiser: Sendable {
     /// The receiving schools worth considering for one teacher, best first (at most `k`).
     func options(for c: Candidate, held: [Int: [StagePart: Staffing]], k: Int) -> [Option] {
         guard let origin = schools[c.schoolId] else { return [] }
-        let maxDensity = max(density.values.max() ?? 1, 1)
+        let maxDensity = self.maxDensity
+        // Taking the teacher away must not open a shortage at the sending school (the same for
+        // every receiving school, so counted once).
+        var leavingPenalty = 0.0
+        if let from = held[origin.id]?[c.part ?? origin.parts.first ?? .primary] {
+            var after = from
+            for subj in c.subjects { after.held[subj, default: 0] -= 1.0 / Double(max(c.subjects.count, 1)) }
+            for subj in c.subjects where after.short(subj) > from.short(subj) { leavingPenalty += 2 }
+        }
+        let originDensity = density[origin.id] ?? 0
+        let originWeak = weak.contains(origin.id)
         var out: [Option] = []
-        for s in schools.values where s.active && s.id != c.schoolId {
-            guard let part = receivingPart(of: c, at: s, from: origin) else { continue }
-            if let q = c.qualification, !q.covers(part: s.parts.count > 1 ? part : nil, stage: s.stage) { continue }
-            var gain = 0.0
-            var best: Subject?
-            let staff = held[s.id]?[part]
-            for subj in c.subjects {
-                let short = staff?.short(subj) ?? 0
-                if short > 0, best == nil || short > (staff?.short(best!) ?? 0) { best = subj }
-            }
-            if let best { gain += 3 + Double(min(staff?.short(best) ?? 0, 3)) * 0.5 }
+        out.reserveCapacity(schoolList.count)
+        for s in schoolList where s.id != c.schoolId {
             // The main directions are town → rural and strong → weak: a suggestion never sends a
             // rural teacher to town (a planner may, with the warning).
             if origin.isRural && !s.isRural { continue }
-            if !origin.isRural && s.isRural { gain += 2 }
-            if !weak.contains(origin.id) && weak.contains(s.id) { gain += 1.5 + (c.backbone.isCountyOrHigher ? 1 : 0) }
-            if weak.contains(origin.id) && !weak.contains(s.id) { gain -= 1.5 }
-            gain += ((density[origin.id] ?? 0) - (density[s.id] ?? 0)) / maxDensity * 2
-            // Taking the teacher away must not open a shortage at the sending school.
-            if let from = held[origin.id]?[c.part ?? origin.parts.first ?? .primary] {
+            guard let part = receivingPart(of: c, at: s, from: origin) else { continue }
+            if let q = c.qualification, !q.covers(part: s.parts.count > 1 ? part : nil, stage: s.stage) { continue }
+            var gain = -leavingPenalty
+            var best: Subject?
+            var bestShort = 0
+            if let staff = held[s.id]?[part] {
                 for subj in c.subjects {
-                    var after = from
-                    after.held[subj, default: 0] -= 1.0 / Double(max(c.subjects.count, 1))
-                    if after.short(subj) > from.short(subj) { gain -= 2 }
+                    let short = staff.short(subj)
+                    if short > bestShort { best = subj; bestShort = short }
                 }
             }
+            if best != nil { gain += 3 + Double(min(bestShort, 3)) * 0.5 }
+            if !origin.isRural && s.isRural { gain += 2 }
+            if !originWeak && weak.contains(s.id) { gain += 1.5 + (c.backbone.isCountyOrHigher ? 1 : 0) }
+            if originWeak && !weak.contains(s.id) { gain -= 1.5 }
+            gain += (originDensity - (density[s.id] ?? 0)) / maxDensity * 2
             if c.qualification == nil { gain -= 0.5 }
             out.append(Option(school: s.id, part: part, gain: gain, subject: best))
         }
+        if k == 1 { return out.max { ($0.gain, -$0.school) < ($1.gain, -$1.school) }.map { [$0] } ?? [] }
         return Array(out.sorted { ($0.gain, -$0.school) > ($1.gain, -$1.school) }.prefix(k))
     }
 

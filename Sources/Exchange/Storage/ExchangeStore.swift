@@ -158,6 +158,15 @@ public enum ExchangeStore {
             """).all(decoding: R.self, with: decoder).map(\.teacherId))
     }
 
+    /// Teachers already in an approved (or effective) plan of the year, other than `except`.
+    static func teachersInApprovedPlans(year: Int, except: Int, on db: any Database) async throws -> Set<Int> {
+        struct R: Decodable { let teacherId: Int }
+        return Set(try await db.sql.raw("""
+            SELECT m.teacher_id FROM exchange_moves m JOIN exchange_plans p ON p.id = m.plan_id
+            WHERE p.year = \(bind: year) AND p.id <> \(bind: except) AND p.state IN ('approved', 'in_effect')
+            """).all(decoding: R.self, with: decoder).map(\.teacherId))
+    }
+
     static func assessments(moveIds: [Int], on db: any Database) async throws -> [Int: [AssessmentRow]] {
         guard !moveIds.isEmpty else { return [:] }
         let rows = try await db.sql.select().columns("id", "move_id", "year", "rating", "comments", "assessed_by", "assessed_at").from("exchange_assessments")

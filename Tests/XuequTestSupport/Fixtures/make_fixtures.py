@@ -104,3 +104,22 @@ ws.append(["T0001", 2026, 200, 0, 0, "九百", 1600, 500000, 20, 1000, 4])  # sa
 ws.append(["T9999", 2026, 200, 0, 0, 900, 1600, 500000, 20, 1000, 4])     # unknown school
 ws.append(["T0003", 1990, 200, 0, 0, 900, 1600, 500000, 20, 1000, 4])     # year out of range
 wb.save("conditions_bad.xlsx")
+
+# The university's intern list (internship import): one good sheet, one with every kind of error.
+INTERN_HEAD = ["学号", "姓名", "专业", "实习学科", "手机号", "志愿1", "志愿2", "志愿3", "小组"]
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = "实习生名单"
+ws.append(INTERN_HEAD)
+ws.append(["20230101", "李思雨", "数学与应用数学", "数学", "13800001111", "T0001", "T0002", None, "第一组"])
+ws.append(["20230102", "王浩然", "数学与应用数学", "数学", None, "T0001", None, None, "第一组"])
+ws.append(["20230103", "张欣怡", "汉语言文学", "语文", None, "T0002", "T0001", None, None])
+wb.save("interns_good.xlsx")
+
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.append(INTERN_HEAD)
+ws.append(["20230201", "赵一", "数学与应用数学", "数学", "12345", "T0001", None, None, None])
+ws.append(["20230201", "钱二", "汉语言文学", "书法", None, "T9999", None, None, "第九组"])
+ws.append(["2023-0203", "", "", "语文", None, None, None, None, None])
+wb.save("interns_bad.xlsx")

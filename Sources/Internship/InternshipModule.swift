@@ -1,0 +1,67 @@
+import Fluent
+import Foundation
+import Registry
+import SQLKit
+import Vapor
+import XuequCore
+import XuequKit
+
+/// 教育实习: universities' student teachers at the county's schools, with two mentors and gates.
+public struct InternshipModule: XuequModule {
+    public init() {}
+    public let name = "internship"
+
+    public var migrations: [any Migration] { [CreateInternship()] }
+
+    public var grants: Grants {
+        Grants([
+            .bureauAdmin: [.internshipAdmin],
+            .supervisor: [.internshipSupervise],
+            .teacher: [.internshipMentor],
+            .schoolAdmin: [.internshipHost],
+            .intern: [.internshipSelf],
+        ])
+    }
+
+    public var strings: [String: (String, String)] { InternshipStrings.table }
+    public var vocabularies: [String: Vocab.Labeler] {
+        ["phase": Vocab.of(Phase.self), "trial": Vocab.of(TrialLecture.self), "internGrade": Vocab.of(InternGrade.self), "recordKind": Vocab.of(RecordKind.self)]
+    }
+    public var routeNames: [any RouteName.Type] { [InternshipRoute.self, InternshipAPIRoute.self] }
+    public var viewsDirectory: String? { Bundle.module.url(forResource: "Views", withExtension: nil)?.path }
+
+    public var navigation: [NavEntry] {
+        [NavEntry(key: "nav.internship", route: InternshipRoute.home) { a in
+            a.can(.internshipAdmin) || a.can(.internshipSupervise) || a.can(.internshipHost) || a.can(.internshipSelf) || a.can(.internshipMentor)
+        }]
+    }
+
+    public func routes(_ r: ModuleRoutes) {
+        InternshipAPI().register(r.api)
+        InternshipPages().register(r.pages)
+    }
+
+    public func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution {
+        let service = InternshipService(context)
+        var out = HomeContribution()
+        let t = { (k: String, args: [String]) in L10n.text(k, context.locale, args: args) }
+        if actor.can(.internshipMentor) || actor.can(.internshipSupervise) {
+            let queue = try await service.queue()
+            if !queue.isEmpty {
+                out.tasks.append(HomeTask(title: t("in.home.queue", [String(queue.count)]), detail: t("in.home.queue.detail", []), href: InternshipRoute.home.path(), urgent: true))
+            }
+        }
+        if actor.can(.internshipSelf), let me = try? await service.ownIntern(), let b = try await InternshipStore.batch(id: me.batchId, on: context.db) {
+            let cal = b.calendar
+            if let w = cal.week(of: context.today), let phase = cal.phase(on: context.today) {
+                out.tasks.append(HomeTask(title: t("in.home.week", [String(w), phase.label(context.locale)]), detail: b.name, href: InternshipRoute.intern.path(me.id)))
+            }
+        }
+        return out
+    }
+
+    public func seedDemo(_ demo: DemoContext) async throws {
+        guard demo.isCounty else { return }
+        try await InternshipDemo.seed(demo)
+    }
+}
