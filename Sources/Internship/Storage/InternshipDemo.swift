@@ -22,6 +22,13 @@ enum InternshipDemo {
         let others = try await RegistryStore.schools(on: db, scope: .district(district1), filter: SchoolFilter(status: .active), page: PageSpec(page: 1, per: 50)).items
             .filter { $0.id != school1 && $0.stage == Stage.primary.rawValue }.prefix(2).map(\.id)
         let now = demo.now
+        // The lesson the plans are about, in the mentor's subject.
+        let lesson: (String, String) = switch subject {
+        case "chinese": ("《秋天的雨》", "三年级")
+        case "math": ("《分数的初步认识》", "三年级")
+        case "english": ("Unit 3 Look at me", "三年级")
+        default: ("\(Subject(rawValue: subject)?.zh ?? "")：认识新课", "四年级")
+        }
         try await demo.gate.transaction(on: db) { tx in
             struct Id: Decodable { let id: Int }
             let university = try await tx.sql.raw("INSERT INTO intern_universities (code, name) VALUES ('10102', '邯郸学院') RETURNING id").first(decoding: Id.self)!.id
@@ -52,20 +59,20 @@ enum InternshipDemo {
             func day(_ d: Int) -> String { start.adding(days: d).description }
             let approved = try await tx.sql.raw("""
                 INSERT INTO intern_lesson_plans (intern_id, title, subject, grade, content, version, mentor_approved_by, mentor_approved_at, supervisor_approved_by, supervisor_approved_at, trial, created_at, updated_at)
-                VALUES (\(bind: me), '《秋天的雨》第一课时', \(bind: subject), '三年级', \(bind: "课题：秋天的雨\n教学目标：1. 认识生字，正确流利地朗读课文；2. 体会秋天的美。\n重点难点：理解比喻句。\n教学过程：一、谈话导入；二、初读课文；三、精读第二自然段；四、小结。\n板书设计：秋天的雨——钥匙、颜料、香味、喇叭\n作业：摘抄好词好句。"),
+                VALUES (\(bind: me), \(bind: lesson.0 + "第一课时"), \(bind: subject), \(bind: lesson.1), \(bind: "课题：\(lesson.0)第一课时\n教学目标：1. 掌握本课的基本概念和方法；2. 能用所学解决简单问题。\n重点难点：概念的形成。\n教学准备：课件、学具。\n教学过程：一、情境导入；二、探究新知；三、巩固练习；四、小结。\n板书设计：课题与要点\n作业：课后练习1—3题。"),
                         2, 'teacher1', \(bind: now), 'supervisor', \(bind: now), 'passed', \(bind: now), \(bind: now)) RETURNING id
                 """).first(decoding: Id.self)!.id
-            try await tx.sql.raw("INSERT INTO intern_plan_versions (plan_id, version, title, content, saved_at) VALUES (\(bind: approved), 1, '《秋天的雨》', '初稿', \(bind: now)), (\(bind: approved), 2, '《秋天的雨》第一课时', '修改稿', \(bind: now))").run()
+            try await tx.sql.raw("INSERT INTO intern_plan_versions (plan_id, version, title, content, saved_at) VALUES (\(bind: approved), 1, \(bind: lesson.0), '初稿', \(bind: now)), (\(bind: approved), 2, \(bind: lesson.0 + "第一课时"), '修改稿', \(bind: now))").run()
             try await tx.sql.raw("INSERT INTO intern_plan_comments (plan_id, version, author, role, text, at) VALUES (\(bind: approved), 1, 'teacher1', 'mentor', '教学目标写得太大，分成两个课时。', \(bind: now))").run()
             try await tx.sql.raw("INSERT INTO intern_trials (plan_id, passed, notes, by, at) VALUES (\(bind: approved), true, '小组试讲，节奏合适', 'supervisor', \(bind: now))").run()
             let waiting = try await tx.sql.raw("""
                 INSERT INTO intern_lesson_plans (intern_id, title, subject, grade, content, version, trial, created_at, updated_at)
-                VALUES (\(bind: me), '《秋天的雨》第二课时', \(bind: subject), '三年级', '教学目标：有感情地朗读课文，仿写一段话。', 1, 'none', \(bind: now), \(bind: now)) RETURNING id
+                VALUES (\(bind: me), \(bind: lesson.0 + "第二课时"), \(bind: subject), \(bind: lesson.1), '教学目标：巩固新知，完成分层练习。', 1, 'none', \(bind: now), \(bind: now)) RETURNING id
                 """).first(decoding: Id.self)!.id
-            try await tx.sql.raw("INSERT INTO intern_plan_versions (plan_id, version, title, content, saved_at) VALUES (\(bind: waiting), 1, '《秋天的雨》第二课时', '教学目标：有感情地朗读课文，仿写一段话。', \(bind: now))").run()
+            try await tx.sql.raw("INSERT INTO intern_plan_versions (plan_id, version, title, content, saved_at) VALUES (\(bind: waiting), 1, \(bind: lesson.0 + "第二课时"), '教学目标：巩固新知，完成分层练习。', \(bind: now))").run()
             var rows: [(String, Int, Int?, String?, String, Int?, Int?, String?, String?, String)] = []
-            for d in [0, 1, 2, 3, 7, 8, 9, 10, 14, 15, 16, 17, 21, 22, 23, 24] { rows.append(("observation", d, nil, "三年级2班", "听指导教师语文课", nil, nil, nil, "记录了导入和提问的方式", "intern1")) }
-            for d in [8, 10, 15] { rows.append(("teaching", d, approved, "三年级1班", "秋天的雨", 1, nil, nil, nil, "intern1")) }
+            for d in [0, 1, 2, 3, 7, 8, 9, 10, 14, 15, 16, 17, 21, 22, 23, 24, 28, 29] { rows.append(("observation", d, nil, "三年级2班", "听指导教师的课", nil, nil, nil, "记录了导入和提问的方式", "intern1")) }
+            for d in [8, 10, 15] { rows.append(("teaching", d, approved, "三年级1班", lesson.0, 1, nil, nil, nil, "intern1")) }
             rows.append(("evaluation", 16, nil, nil, "听王浩然《分数的初步认识》", nil, ids[1], "{\"board\":4,\"content\":4,\"interaction\":3,\"method\":4,\"objectives\":5}", "提问可以再开放一些", "intern1"))
             for (d, what) in [(9, "午间值日，组织学生就餐"), (14, "主题班会：我爱读书"), (18, "家访：了解学生学习习惯")] { rows.append(("class_log", d, nil, nil, what, nil, nil, nil, nil, "intern1")) }
             rows.append(("activity", 19, nil, nil, "指导学生参加校园朗诵比赛", nil, nil, nil, nil, "intern1"))
