@@ -6,6 +6,16 @@ import Vapor
 import XuequCore
 import XuequKit
 
+extension ServiceContext {
+    /// A write that meets a unique index when someone saved the same thing at the same moment
+    /// (two imports of one list, two entries of one school's places on PostgreSQL): 409, not 500.
+    func writeOnce<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        do { return try await write(body) } catch let e as any DatabaseError where e.isConstraintFailure {
+            throw DomainError(.conflict, code: "concurrent_save", LocalizedText(zh: "其他人同时保存了相同的记录，请刷新后查看", en: "someone saved the same records at the same moment; reload and look"))
+        }
+    }
+}
+
 extension Permission {
     /// Universities, batches, groups, host places, the intern list, placement, statistics (the bureau).
     public static let internshipAdmin: Permission = "internship:admin"
@@ -198,7 +208,7 @@ public struct InternshipService: Sendable {
         if n < 0 || n > 100 { e.add("places", "名额应在0到100之间", "places must be between 0 and 100") }
         try e.throwIfAny()
         let audit = ctx.audit
-        try await ctx.write { tx in
+        try await ctx.writeOnce { tx in
             try await tx.sql.raw("DELETE FROM intern_capacity WHERE batch_id = \(bind: batchId) AND school_id = \(bind: school!.id) AND subject = \(bind: subject!.rawValue)").run()
             if n > 0 {
                 try await tx.sql.raw("INSERT INTO intern_capacity (batch_id, school_id, subject, places) VALUES (\(bind: batchId), \(bind: school!.id), \(bind: subject!.rawValue), \(bind: n))").run()
@@ -272,7 +282,7 @@ public struct InternshipService: Sendable {
         }
         let audit = ctx.audit, now = ctx.now
         let rows = valid
-        try await ctx.write { tx in
+        try await ctx.writeOnce { tx in
             for (k, v) in rows.enumerated() {
                 var userId: Int?
                 if let h = hashes[k] {
@@ -523,6 +533,12 @@ public struct InternshipService: Sendable {
                               fields: ["date": LocalizedText(zh: "不在实习期内", en: "outside the batch")])
         }
         if date > today { e.add("date", "不能记录未来的日期", "the date is in the future") }
+        // The observation week is for observing and drafting plans; class-teacher work,
+        // activities and peer evaluations belong to the teaching weeks (lessons have their gate).
+        if [.evaluation, .classLog, .activity].contains(d.kind), let phase = batch.calendar.phase(on: date), phase != .teaching {
+            throw DomainError(.invalid, code: "not_in_teaching_phase", LocalizedText(zh: "该日期处于\(phase.zh)，\(d.kind.zh)从教学周开始记录", en: "that date is in the \(phase.en) week; \(d.kind.en) is recorded from the teaching weeks"),
+                              fields: ["date": LocalizedText(zh: "不在教学周", en: "not a teaching week")])
+        }
         let topic = d.topic?.trimmed ?? ""
         if topic.isEmpty || topic.count > 120 { e.add("topic", "请填写课题或事项（不超过120字）", "enter the topic (at most 120 characters)") }
         let notes = d.notes?.trimmed

@@ -164,6 +164,11 @@ struct InternshipAPITests {
             let intern = try await Browser.login(app, "intern")
             var res = try await Browser.form(app, intern, "/internship/records", ["kind": "observation", "date": "2026-09-08", "topic": "听课", "internId": String(s.intern)])
             #expect(res.status == .seeOther)
+            // Class-teacher work is for the teaching weeks, not the observation week.
+            res = try await Browser.form(app, intern, "/internship/records", ["kind": "class_log", "date": "2026-09-08", "topic": "值日", "internId": String(s.intern)])
+            #expect(res.headers.setCookie?[FlashCookie.name]?.string.removingPercentEncoding?.contains("见习周") == true, "\(res.headers.setCookie?[FlashCookie.name]?.string.removingPercentEncoding ?? "-")")
+            res = try await Browser.form(app, intern, "/internship/records", ["kind": "class_log", "date": "2026-09-15", "topic": "值日", "internId": String(s.intern)])
+            #expect(res.headers.setCookie?[FlashCookie.name]?.string.removingPercentEncoding?.contains("已记录") == true)
             res = try await Browser.form(app, intern, "/internship/records", ["kind": "evaluation", "date": "2026-09-15", "topic": "评课", "internId": String(s.intern), "ofInternId": String(s.other),
                                                                             "objectives": "5", "content": "4", "method": "4", "interaction": "3", "board": "9"])
             #expect(res.headers.setCookie?[FlashCookie.name]?.string.removingPercentEncoding?.contains("请评1到5分") == true)

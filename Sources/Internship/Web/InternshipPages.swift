@@ -44,9 +44,11 @@ public struct InternshipPages: Sendable {
             try await body()
             return req.redirect(to: back, flash: ok)
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            let fields = e.fieldMessages(req.uiLocale).sorted { $0.key < $1.key }.map(\.value)
-            let rows = e.rows.prefix(10).map { "第\($0.row)行 \($0.column)：\($0.reason(req.uiLocale))" }
-            return req.redirect(to: back, flash: ([e.summary(req.uiLocale)] + fields + rows).joined(separator: "；"), error: true)
+            // The error's own sentence, then what each field or row says (each once).
+            var parts = [e.message(req.uiLocale)]
+            for m in e.fields.sorted(by: { $0.key < $1.key }).map({ $0.value(req.uiLocale) }) where !parts.contains(m) { parts.append(m) }
+            parts += e.rows.prefix(10).map { "第\($0.row)行 \($0.column)：\($0.reason(req.uiLocale))" }
+            return req.redirect(to: back, flash: parts.joined(separator: "；"), error: true)
         }
     }
 
@@ -61,6 +63,15 @@ public struct InternshipPages: Sendable {
     struct GroupItem: Encodable { let id: Int; let name: String; let summary: String; let action: String }
     struct HomePage: Encodable {
         let layout: Layout; let rows: [WeekRow]; let queue: [QueueRow]; let batches: [BatchItem]; let isAdmin: Bool; let groups: [GroupItem]
+        let stats: [String]
+    }
+
+    /// The batch's figures as lines (the bureau on the batch page, a supervisor on the home page).
+    static func statLines(_ req: Request, _ stats: InternshipService.BatchStats) -> [String] {
+        let locale = req.uiLocale
+        return [stats.batch.name + "：" + t(req, "in.stats.interns", String(stats.interns), String(stats.placed)), t(req, "in.stats.periods", String(stats.periodsTaught)),
+                t(req, "in.stats.classes", stats.averageClassSize.map { String(format: "%.0f", $0) } ?? "—", String(stats.largeClasses)),
+                t(req, "in.stats.grades") + InternGrade.allCases.map { "\($0.label(locale)) \(stats.grades[$0] ?? 0)" }.joined(separator: "，")]
     }
 
     static func schoolNames(_ req: Request, _ ids: [Int]) async throws -> [Int: String] {
@@ -73,7 +84,10 @@ public struct InternshipPages: Sendable {
         if actor.can(.internshipSelf), !actor.can(.internshipAdmin), let me = try? await service.ownIntern() {
             return req.redirect(to: InternshipRoute.intern.path(me.id))
         }
-        let overview = try await service.overview(batchId: try RegistryAPI.Query(req).int("batch"))
+        let batchId = try RegistryAPI.Query(req).int("batch")
+        let overview = try await service.overview(batchId: batchId)
+        var stats: [String] = []
+        if let batchId, actor.can(.internshipSupervise) || actor.can(.internshipAdmin) { stats = Self.statLines(req, try await service.stats(batchId: batchId)) }
         let names = try await Self.schoolNames(req, overview.compactMap(\.intern.schoolId))
         let locale = req.uiLocale
         let rows = overview.map { w in
@@ -94,7 +108,7 @@ public struct InternshipPages: Sendable {
         }
         return try await req.page("internship/home", HomePage(layout: req.layout("in.title"), rows: rows, queue: queue,
                                                                batches: actor.can(.internshipAdmin) || actor.can(.internshipSupervise) ? batches : [],
-                                                               isAdmin: actor.can(.internshipAdmin), groups: groups))
+                                                               isAdmin: actor.can(.internshipAdmin), groups: groups, stats: stats))
     }
 
     // MARK: set-up (the bureau)
@@ -170,9 +184,7 @@ public struct InternshipPages: Sendable {
                               mentor: i.mentorTeacherId.flatMap { mentors[$0]?.name } ?? "—", classSize: i.classSize.map(String.init) ?? "—", large: (i.classSize ?? 0) >= 80)
             },
             subjects: Subject.allCases.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: false) },
-            stats: [Self.t(req, "in.stats.interns", String(stats.interns), String(stats.placed)), Self.t(req, "in.stats.periods", String(stats.periodsTaught)),
-                    Self.t(req, "in.stats.classes", stats.averageClassSize.map { String(format: "%.0f", $0) } ?? "—", String(stats.largeClasses)),
-                    Self.t(req, "in.stats.grades") + InternGrade.allCases.map { "\($0.label(locale)) \(stats.grades[$0] ?? 0)" }.joined(separator: "，")],
+            stats: Self.statLines(req, stats),
             importHeaders: InternshipService.importHeaders.joined(separator: "、"),
             groupsAction: InternshipRoute.groups.path(b.id), capacityAction: InternshipRoute.capacity.path(b.id), importAction: InternshipRoute.importInterns.path(b.id),
             assignAction: InternshipRoute.assign.path(b.id), export: InternshipRoute.export.path(b.id), passwords: [])
