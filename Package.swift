@@ -13,6 +13,7 @@ let testDependencies: [Target.Dependency] = [
     "Certification",
     "Exchange",
     "Internship",
+    "Teaching",
     "XuequCore",
     .product(name: "VaporTesting", package: "vapor"),
     .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -129,6 +130,20 @@ let package = Package(
             resources: [.copy("Views")],
             swiftSettings: swiftSettings
         ),
+        // 教研: research groups and shared lesson plans (通案 → 个案), searched by character bigrams.
+        .target(
+            name: "Teaching",
+            dependencies: [
+                "XuequCore",
+                "XuequKit",
+                "Registry",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            resources: [.copy("Views")],
+            swiftSettings: swiftSettings
+        ),
         // Configuration, auth, middleware, layout, commands.
         .target(
             name: "XuequApp",
@@ -140,6 +155,7 @@ let package = Package(
                 "Certification",
                 "Exchange",
                 "Internship",
+                "Teaching",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -180,6 +196,7 @@ let package = Package(
         .testTarget(name: "CertificationTests", dependencies: testDependencies + ["XuequTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ExchangeTests", dependencies: testDependencies + ["XuequTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "InternshipTests", dependencies: testDependencies + ["XuequTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TeachingTests", dependencies: testDependencies + ["XuequTestSupport"], swiftSettings: swiftSettings),
         // The platform and the whole application: auth, admin, audit, the write gate and the
         // workflow kit, the authorization matrix over every route, schema and page snapshots.
         .testTarget(

@@ -2,6 +2,7 @@ import Balance
 import Certification
 import Exchange
 import Internship
+import Teaching
 import Registry
 import XuequKit
 
@@ -16,6 +17,7 @@ enum Xuequ {
             CertificationModule(),
             ExchangeModule(),
             InternshipModule(),
+            TeachingModule(),
         ]
     }
 }

@@ -137,6 +137,36 @@ extension AuthorizationMatrixTests {
         ]
     }
 
+    static let teachingReaders: [String: UInt] = ["admin": 200, "d1": 200, "d2": 200, "s1": 200, "s3": 200, "t1": 200]
+    static let teachingReaders404: [String: UInt] = ["admin": 404, "d1": 404, "d2": 404, "s1": 404, "s3": 404, "t1": 404]
+
+    static func teachingAPICases(_ f: Fixture) -> [Case] {
+        [
+            Case(method: .GET, path: "/api/v1/lesson-plans", body: nil, expect: teachingReaders, otherwise: 403),
+            Case(method: .POST, path: "/api/v1/lesson-plans", body: { _, _ in ["kind": "personal", "title": ""] }, expect: ["t1": 422], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/lesson-plans/999", body: nil, expect: teachingReaders404, otherwise: 403),
+            Case(method: .PUT, path: "/api/v1/lesson-plans/999", body: { _, _ in ["sections": [:], "version": 1] }, expect: ["t1": 404], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/lesson-plans/999/derive", body: nil, expect: ["t1": 404], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/lesson-plans/999/diff", body: nil, expect: teachingReaders404, otherwise: 403),
+            Case(method: .POST, path: "/api/v1/lesson-plans/999/events", body: { _, _ in ["event": "submit"] }, expect: teachingReaders404, otherwise: 403),
+        ]
+    }
+
+    static func teachingPageCases(_ f: Fixture) -> [Case] {
+        [
+            Case(method: .GET, path: "/teaching", body: nil, expect: teachingReaders, otherwise: 403),
+            Case(method: .POST, path: "/teaching/plans", body: form(), expect: ["t1": 303], otherwise: 403),
+            Case(method: .GET, path: "/teaching/plans/999", body: nil, expect: teachingReaders404, otherwise: 403),
+            Case(method: .GET, path: "/teaching/plans/999/edit", body: nil, expect: teachingReaders404, otherwise: 403),
+            Case(method: .POST, path: "/teaching/plans/999/edit", body: form(), expect: ["t1": 404], otherwise: 403),
+            Case(method: .POST, path: "/teaching/plans/999/derive", body: form(), expect: ["t1": 404], otherwise: 403),
+            Case(method: .POST, path: "/teaching/plans/999/events", body: form(["event": "submit"]), expect: teachingReaders404, otherwise: 403),
+            Case(method: .POST, path: "/teaching/plans/999/restore", body: form(["to": "1"]), expect: ["t1": 404], otherwise: 403),
+            Case(method: .GET, path: "/teaching/groups", body: nil, expect: teachingReaders, otherwise: 403),
+            Case(method: .POST, path: "/teaching/groups", body: form(), expect: ["admin": 303, "d1": 303, "d2": 303, "s1": 303, "s3": 303], otherwise: 403),
+        ]
+    }
+
     static func platformAPICases(_ f: Fixture) -> [Case] {
         [
             // Signing in: a wrong password is 401 for everyone (whoever is already signed in).

@@ -76,7 +76,7 @@ struct AuthorizationMatrixTests {
             Case(method: .GET, path: "/api/v1/certificates", body: nil, expect: ["admin": 200, "reviewer": 200, "prefecture": 200], otherwise: 403),
             Case(method: .POST, path: "/api/v1/certification/applications", body: { _, _ in ["name": ""] }, expect: ["admin": 422, "reviewer": 422, "applicant": 422], otherwise: 403),
             Case(method: .GET, path: "/api/v1/me", body: nil, expect: Dictionary(uniqueKeysWithValues: roles.map { ($0, UInt(200)) }), otherwise: 200),
-        ] + registryAPICases(f) + certificationAPICases(f) + exchangeAPICases(f) + internshipAPICases(f) + platformAPICases(f)
+        ] + registryAPICases(f) + certificationAPICases(f) + exchangeAPICases(f) + internshipAPICases(f) + teachingAPICases(f) + platformAPICases(f)
     }
 
     static func pageCases(_ f: Fixture) -> [Case] {
@@ -122,7 +122,7 @@ struct AuthorizationMatrixTests {
             Case(method: .GET, path: "/admin/users", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/admin/users/1", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/admin/audit", body: nil, expect: ["admin": 200], otherwise: 403),
-        ] + registryPageCases(f) + balancePageCases(f) + certificationPageCases(f) + exchangePageCases(f) + internshipPageCases(f) + platformPageCases(f)
+        ] + registryPageCases(f) + balancePageCases(f) + certificationPageCases(f) + exchangePageCases(f) + internshipPageCases(f) + teachingPageCases(f) + platformPageCases(f)
     }
 
     @Test("API routes", arguments: TestDB.all)

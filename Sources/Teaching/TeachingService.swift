@@ -1,0 +1,458 @@
+import Fluent
+import Foundation
+import Registry
+import SQLKit
+import Vapor
+import XuequCore
+import XuequKit
+
+extension Permission {
+    /// Lesson plans and research groups in the reader's scope.
+    public static let teachingRead: Permission = "teaching:read"
+    /// Write one's own 个案, and 通案 as a member of a research group (teachers).
+    public static let teachingWrite: Permission = "teaching:write"
+    /// Research groups of one's area (school, district, county) and the review levels above a group's leader.
+    public static let teachingManage: Permission = "teaching:manage"
+}
+
+public struct GroupRow: Codable, Sendable {
+    public let id: Int; public let name: String; public let level: String; public let districtId: Int?; public let schoolId: Int?
+    public let subject: String; public let leaderTeacherId: Int; public let reviewLevels: Int
+}
+
+public struct LessonPlanRow: Codable, Sendable {
+    public let id: Int; public let kind: String; public let level: String; public let groupId: Int?; public let parentId: Int?
+    public let ownerTeacherId: Int; public let districtId: Int; public let schoolId: Int
+    public let title: String; public let subject: String; public let grade: String; public let edition: String?; public let unit: String?
+    public let sections: String; public let state: String; public let reviewLevel: Int; public let releaseOn: String?; public let version: Int
+    public let updatedAt: Double
+    public var sectionMap: [String: String] { (try? JSONDecoder().decode([String: String].self, from: Data(sections.utf8))) ?? [:] }
+    public var kindValue: PlanKind { PlanKind(rawValue: kind) ?? .personal }
+}
+
+public struct PlanDraft: Sendable {
+    public var kind: String?; public var title: String?; public var subject: String?; public var grade: String?
+    public var edition: String?; public var unit: String?; public var sections: [String: String]?; public var groupId: Int?
+    public init(kind: String?, title: String?, subject: String?, grade: String?, edition: String? = nil, unit: String? = nil, sections: [String: String]?, groupId: Int? = nil) {
+        self.kind = kind; self.title = title; self.subject = subject; self.grade = grade; self.edition = edition; self.unit = unit; self.sections = sections; self.groupId = groupId
+    }
+}
+
+/// 教研: research groups, lesson plans (通案 → 个案) with versions, review, release, lineage and
+/// the character-level comparison with the parent, searched by character bigrams.
+public struct TeachingService: Sendable {
+    let ctx: ServiceContext
+    public init(_ ctx: ServiceContext) { self.ctx = ctx }
+    public init(_ req: Request) { self.init(req.context) }
+    var db: any Database { ctx.db }
+    static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+    static let planWord = LocalizedText(zh: "教案", en: "lesson plan")
+    static let groupWord = LocalizedText(zh: "教研组", en: "research group")
+    static let planColumns = "id, kind, level, group_id, parent_id, owner_teacher_id, district_id, school_id, title, subject, grade, edition, unit, sections, state, review_level, release_on, version, updated_at"
+    static let workflow = WorkflowStore(table: "lesson_plans", historyTable: "lesson_plan_history", foreignKey: "plan_id", tracked: ["draft", "in_review", "approved"],
+                                        stale: DomainError(.conflict, code: "stale_version", LocalizedText(zh: "该教案已被他人修改，请刷新后再改（您的修改未保存）", en: "someone else changed this plan; reload and edit again (your change was not saved)")))
+
+    // MARK: groups
+
+    public func groups() async throws -> [GroupRow] {
+        let a = try ctx.requireActor()
+        try a.require(.teachingRead)
+        let rows = try await db.sql.raw("SELECT id, name, level, district_id, school_id, subject, leader_teacher_id, review_levels FROM teaching_groups ORDER BY level, id")
+            .all(decoding: GroupRow.self, with: Self.decoder)
+        return rows.filter { visible($0, a) }
+    }
+
+    func visible(_ g: GroupRow, _ a: Actor) -> Bool {
+        switch ResearchLevel(rawValue: g.level) {
+        case .county: return true
+        case .district: return g.districtId.map { a.covers(districtId: $0) } ?? false
+        default: return g.schoolId.map { s in a.covers(schoolId: s, districtId: g.districtId ?? -1) || a.schoolId == s } ?? false
+        }
+    }
+
+    func group(_ id: Int) async throws -> GroupRow? {
+        try await db.sql.raw("SELECT id, name, level, district_id, school_id, subject, leader_teacher_id, review_levels FROM teaching_groups WHERE id = \(bind: id)")
+            .first(decoding: GroupRow.self, with: Self.decoder)
+    }
+
+    func members(_ groupId: Int) async throws -> Set<Int> {
+        struct M: Decodable { let teacherId: Int }
+        return Set(try await db.sql.raw("SELECT teacher_id FROM teaching_group_members WHERE group_id = \(bind: groupId)").all(decoding: M.self, with: Self.decoder).map(\.teacherId))
+    }
+
+    /// A group of the caller's area: the bureau a county group (or any), a district admin one of
+    /// the district or its schools, a school admin one of the school. The leader is a member.
+    public func createGroup(name raw: String?, level rawLevel: String?, subject rawSubject: String?, leader: Int?, members: [Int], reviewLevels: Int?) async throws -> Int {
+        let a = try ctx.requireActor()
+        try a.require(.teachingManage)
+        var e = FieldErrors()
+        let name = raw?.trimmed ?? ""
+        if name.isEmpty || name.count > 60 { e.add("name", "请填写教研组名称", "enter the group's name") }
+        let level = rawLevel.flatMap(ResearchLevel.parse)
+        if level == nil { e.add("level", "请选择层级：县级、学区级或校级", "choose the level") }
+        let subject = rawSubject.flatMap(Subject.parse)
+        if subject == nil { e.add("subject", "请选择学科", "choose a subject") }
+        let levels = reviewLevels ?? 1
+        if !(1...3).contains(levels) { e.add("reviewLevels", "审核级数为1到3", "one to three review levels") }
+        let leaderRow = try await leader.asyncMap { try await RegistryStore.teacher(id: $0, on: db) } ?? nil
+        if leaderRow == nil { e.add("leader", "请选择组长（在册教师）", "choose the leader (a registered teacher)") }
+        try e.throwIfAny()
+        var districtId: Int?, schoolId: Int?
+        switch (level!, a.registryScope) {
+        case (.county, .county): break
+        case (.district, .county), (.district, .district):
+            districtId = leaderRow!.districtId
+        case (.school, .county), (.school, .district), (.school, .school):
+            districtId = leaderRow!.districtId; schoolId = leaderRow!.schoolId
+        default: throw DomainError.forbidden
+        }
+        guard a.covers(schoolId: leaderRow!.schoolId, districtId: leaderRow!.districtId) else {
+            throw DomainError.validation(["leader": LocalizedText(zh: "组长不在您的管理范围内", en: "the leader is outside your scope")])
+        }
+        let all = Array(Set(members + [leaderRow!.id]))
+        let teachers = try await RegistryStore.teachers(ids: all, on: db)
+        for id in all where teachers[id] == nil || !a.covers(schoolId: teachers[id]!.schoolId, districtId: teachers[id]!.districtId) {
+            e.add("members", "成员\(id)不存在或不在您的管理范围内", "member \(id) is not a teacher in your scope")
+        }
+        try e.throwIfAny()
+        let audit = ctx.audit, now = ctx.now, districtValue = districtId, schoolValue = schoolId
+        return try await ctx.write { tx in
+            struct Id: Decodable { let id: Int }
+            let id = try await tx.sql.raw("""
+                INSERT INTO teaching_groups (name, level, district_id, school_id, subject, leader_teacher_id, review_levels, created_at)
+                VALUES (\(bind: name), \(bind: level!.rawValue), \(bind: districtValue), \(bind: schoolValue), \(bind: subject!.rawValue), \(bind: leaderRow!.id), \(bind: levels), \(bind: now)) RETURNING id
+                """).first(decoding: Id.self)!.id
+            for t in all { try await tx.sql.raw("INSERT INTO teaching_group_members (group_id, teacher_id) VALUES (\(bind: id), \(bind: t))").run() }
+            try await Audit.record(on: tx, audit, action: "teaching.group", entity: "teaching_group", entityId: String(id), summary: "\(name) \(level!.rawValue) \(all.count) members")
+            return id
+        }
+    }
+
+    // MARK: plans
+
+    func teacher(_ a: Actor) async throws -> TeacherRow {
+        guard let id = a.teacherId, let t = try await RegistryStore.teacher(id: id, on: db) else {
+            throw DomainError(.conflict, code: "not_a_teacher", LocalizedText(zh: "只有在册教师可以编写教案", en: "only a registered teacher writes lesson plans"))
+        }
+        return t
+    }
+
+    /// Who may read a plan: the owner; for a 个案 also the school's, district's and county's
+    /// teaching office; for a 通案 the group's members and the offices of its area, and once it
+    /// is released every teacher of its area.
+    func canRead(_ p: LessonPlanRow, _ a: Actor) async throws -> Bool {
+        if a.teacherId == p.ownerTeacherId { return true }
+        if a.can(.teachingManage) && a.covers(schoolId: p.schoolId, districtId: p.districtId) { return true }
+        guard p.kindValue == .common else { return false }
+        if let g = p.groupId, let t = a.teacherId, try await members(g).contains(t) { return true }
+        guard p.state == CommonPlanState.released.rawValue, a.can(.teachingRead) else { return false }
+        switch ResearchLevel(rawValue: p.level) {
+        case .county: return true
+        case .district: return a.covers(districtId: p.districtId)
+        default: return a.covers(schoolId: p.schoolId, districtId: p.districtId)
+        }
+    }
+
+    public func plan(id: Int) async throws -> LessonPlanRow {
+        let a = try ctx.requireActor()
+        try a.require(.teachingRead)
+        guard let p = try await db.sql.raw("SELECT \(unsafeRaw: Self.planColumns) FROM lesson_plans WHERE id = \(bind: id)").first(decoding: LessonPlanRow.self, with: Self.decoder),
+              try await canRead(p, a) else { throw DomainError.notFound(Self.planWord) }
+        return p
+    }
+
+    static func checkSections(_ raw: [String: String]?, into e: inout FieldErrors) -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in raw ?? [:] {
+            guard PlanSection.names.contains(k) else { e.add("sections.\(k)", "未知的栏目“\(k.clipped())”，可用：\(PlanSection.names.joined(separator: "、"))", "unknown section"); continue }
+            let t = v.trimmingCharacters(in: .whitespacesAndNewlines)
+            if t.count > 20_000 { e.add("sections.\(k)", "\(k)不超过2万字", "at most 20,000 characters") }
+            if !t.isEmpty { out[k] = t }
+        }
+        return out
+    }
+
+    static func json(_ sections: [String: String]) -> String {
+        let enc = JSONEncoder(); enc.outputFormatting = .sortedKeys
+        return String(decoding: (try? enc.encode(sections)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    static func searchDocument(title: String, sections: [String: String]) -> String {
+        Bigrams.document([title] + PlanSection.names.compactMap { sections[$0] })
+    }
+
+    static func index(_ id: Int, title: String, sections: [String: String], on tx: any Database) async throws {
+        let doc = searchDocument(title: title, sections: sections)
+        if tx.sql.dialect.name == "postgresql" {
+            try await tx.sql.raw("DELETE FROM lesson_plan_search WHERE plan_id = \(bind: id)").run()
+            try await tx.sql.raw("INSERT INTO lesson_plan_search (plan_id, grams) VALUES (\(bind: id), to_tsvector('simple', \(bind: doc)))").run()
+        } else {
+            try await tx.sql.raw("DELETE FROM lesson_plan_search WHERE rowid = \(bind: id)").run()
+            try await tx.sql.raw("INSERT INTO lesson_plan_search (rowid, grams) VALUES (\(bind: id), \(bind: doc))").run()
+        }
+    }
+
+    /// A 通案 by a member of a research group of its subject (the plan's level is the group's),
+    /// or a 个案 by a teacher.
+    public func create(_ d: PlanDraft, parent: LessonPlanRow? = nil) async throws -> LessonPlanRow {
+        let a = try ctx.requireActor()
+        try a.require(.teachingWrite)
+        let t = try await teacher(a)
+        var e = FieldErrors()
+        let kind = d.kind.flatMap(PlanKind.parse)
+        if kind == nil { e.add("kind", "类型应为 common（通案）或 personal（个案）", "kind is common or personal") }
+        let title = d.title?.trimmed ?? ""
+        if title.isEmpty || title.count > 100 { e.add("title", "请填写课题（不超过100字）", "enter the title (at most 100 characters)") }
+        let subject = d.subject.flatMap(Subject.parse)
+        if subject == nil { e.add("subject", "请选择学科", "choose a subject") }
+        let grade = d.grade?.trimmed ?? ""
+        if grade.isEmpty || grade.count > 20 { e.add("grade", "请填写年级", "enter the grade") }
+        let sections = Self.checkSections(d.sections, into: &e)
+        var group: GroupRow?
+        if kind == .common {
+            let mine = try await db.sql.raw("""
+                SELECT g.id, g.name, g.level, g.district_id, g.school_id, g.subject, g.leader_teacher_id, g.review_levels FROM teaching_groups g
+                JOIN teaching_group_members m ON m.group_id = g.id WHERE m.teacher_id = \(bind: t.id) ORDER BY g.id
+                """).all(decoding: GroupRow.self, with: Self.decoder)
+            group = d.groupId.flatMap { id in mine.first { $0.id == id } } ?? mine.first { $0.subject == subject?.rawValue }
+            if group == nil || group?.subject != subject?.rawValue {
+                throw DomainError(.forbidden, code: "not_in_group", LocalizedText(zh: "通案由该学科教研组的成员编写，您不在\(subject?.zh ?? "")教研组中", en: "a common plan is written by a member of the subject's research group"))
+            }
+        }
+        try e.throwIfAny()
+        let level = kind == .common ? group!.level : "personal"
+        let audit = ctx.audit, now = ctx.now, actorName = a.username, groupValue = group
+        let id = try await ctx.write { tx -> Int in
+            struct Id: Decodable { let id: Int }
+            let id = try await tx.sql.raw("""
+                INSERT INTO lesson_plans (kind, level, group_id, parent_id, owner_teacher_id, district_id, school_id, title, subject, grade, edition, unit, sections, state,
+                  review_level, release_on, version, created_at, updated_at, state_since, secs_draft, secs_in_review, secs_approved)
+                VALUES (\(bind: kind!.rawValue), \(bind: level), \(bind: groupValue?.id), \(bind: parent?.id), \(bind: t.id), \(bind: t.districtId), \(bind: t.schoolId), \(bind: title),
+                        \(bind: subject!.rawValue), \(bind: grade), \(bind: d.edition?.trimmed), \(bind: d.unit?.trimmed), \(bind: Self.json(sections)), 'draft', 0, NULL, 1,
+                        \(bind: now), \(bind: now), \(bind: now), 0, 0, 0) RETURNING id
+                """).first(decoding: Id.self)!.id
+            try await tx.sql.raw("INSERT INTO lesson_plan_versions (plan_id, version, title, sections, saved_by, saved_at) VALUES (\(bind: id), 1, \(bind: title), \(bind: Self.json(sections)), \(bind: actorName), \(bind: now))").run()
+            try await Self.index(id, title: title, sections: sections, on: tx)
+            try await Audit.record(on: tx, audit, action: parent == nil ? "teaching.plan.create" : "teaching.plan.derive", entity: "lesson_plan", entityId: String(id),
+                                   summary: "\(kind!.rawValue) \(title)" + (parent.map { " from \($0.id)" } ?? ""))
+            return id
+        }
+        return try await plan(id: id)
+    }
+
+    /// The owner saves the sections: a new version (stale version → 409, nothing saved). A
+    /// 通案 in review or released is not edited (its reflection aside, a 个案 always is).
+    public func update(id: Int, sections raw: [String: String]?, title: String?, version: Int?) async throws -> LessonPlanRow {
+        let a = try ctx.requireActor()
+        try a.require(.teachingWrite)
+        let p = try await plan(id: id)
+        guard a.teacherId == p.ownerTeacherId else { throw DomainError.forbidden }
+        if p.kindValue == .common && p.state != CommonPlanState.draft.rawValue {
+            throw DomainError(.conflict, code: "not_draft", LocalizedText(zh: "通案在审核中或已发布，不能修改", en: "a common plan in review or released is not changed"))
+        }
+        var e = FieldErrors()
+        var sections = p.sectionMap
+        for (k, v) in Self.checkSections(raw, into: &e) { sections[k] = v }
+        for (k, v) in raw ?? [:] where v.trimmed.isEmpty && PlanSection.names.contains(k) { sections[k] = nil }
+        let newTitle = title?.trimmed.isEmpty == false ? String(title!.trimmed.prefix(100)) : p.title
+        try e.throwIfAny()
+        let audit = ctx.audit, now = ctx.now, actorName = a.username, v = version ?? p.version, sectionsValue = sections
+        try await ctx.write { tx in
+            try await Self.workflow.touch(id: id, version: v, inStates: [p.state], set: ["sections = \(bind: Self.json(sectionsValue)), title = \(bind: newTitle)"], now: now, on: tx)
+            try await tx.sql.raw("INSERT INTO lesson_plan_versions (plan_id, version, title, sections, saved_by, saved_at) VALUES (\(bind: id), \(bind: v + 1), \(bind: newTitle), \(bind: Self.json(sectionsValue)), \(bind: actorName), \(bind: now))").run()
+            try await Self.index(id, title: newTitle, sections: sectionsValue, on: tx)
+            try await Audit.record(on: tx, audit, action: "teaching.plan.update", entity: "lesson_plan", entityId: String(id), summary: "v\(v + 1)")
+        }
+        return try await plan(id: id)
+    }
+
+    public struct VersionRow: Codable, Sendable { public let version: Int; public let title: String; public let sections: String; public let savedBy: String; public let savedAt: Double }
+
+    public func versions(id: Int) async throws -> [VersionRow] {
+        _ = try await plan(id: id)
+        return try await db.sql.raw("SELECT version, title, sections, saved_by, saved_at FROM lesson_plan_versions WHERE plan_id = \(bind: id) ORDER BY version DESC")
+            .all(decoding: VersionRow.self, with: Self.decoder)
+    }
+
+    /// Restores an earlier version as a new one (history is never rewritten).
+    public func restore(id: Int, toVersion: Int, version: Int?) async throws -> LessonPlanRow {
+        let old = try await versions(id: id).first { $0.version == toVersion }
+        guard let old else { throw DomainError.notFound(LocalizedText(zh: "版本", en: "version")) }
+        let sections = (try? JSONDecoder().decode([String: String].self, from: Data(old.sections.utf8))) ?? [:]
+        var all: [String: String] = Dictionary(uniqueKeysWithValues: PlanSection.names.map { ($0, "") })
+        for (k, v) in sections { all[k] = v }
+        return try await update(id: id, sections: all, title: old.title, version: version)
+    }
+
+    /// A new plan from a visible one, owned by the caller: a 个案 from a 通案 (any teacher), or a
+    /// district or school version of a 通案 (a member of a group of that subject: kind common).
+    public func derive(id: Int, kind rawKind: String?) async throws -> LessonPlanRow {
+        try ctx.requireActor().require(.teachingWrite)
+        let parent = try await plan(id: id)
+        guard parent.kindValue == .common else {
+            throw DomainError(.conflict, code: "not_common", LocalizedText(zh: "只能由通案派生", en: "only a common plan is derived from"))
+        }
+        let kind = rawKind.flatMap(PlanKind.parse) ?? .personal
+        var sections = parent.sectionMap
+        sections[PlanSection.reflection] = nil
+        return try await create(PlanDraft(kind: kind.rawValue, title: parent.title, subject: parent.subject, grade: parent.grade, edition: parent.edition, unit: parent.unit,
+                                          sections: sections), parent: parent)
+    }
+
+    public func diff(id: Int) async throws -> (LessonPlanRow, LessonPlanRow?, PlanDiff?) {
+        let p = try await plan(id: id)
+        guard let pid = p.parentId else { return (p, nil, nil) }
+        let parent = try await db.sql.raw("SELECT \(unsafeRaw: Self.planColumns) FROM lesson_plans WHERE id = \(bind: pid)").first(decoding: LessonPlanRow.self, with: Self.decoder)
+        guard let parent else { return (p, nil, nil) }
+        return (p, parent, PlanDiff(parent: parent.sectionMap, child: p.sectionMap))
+    }
+
+    // MARK: review and release of 通案
+
+    public enum Event: String, Sendable { case submit, approve, sendBack = "send_back", release }
+
+    /// submit (owner) → each review level approves (1: the group's leader; 2: the teaching office
+    /// of the area; 3: the bureau) → approved → released on a date (the leader or the office).
+    public func act(id: Int, event: Event, version: Int?, reason: String?, releaseOn: String?) async throws -> LessonPlanRow {
+        let a = try ctx.requireActor()
+        let p = try await plan(id: id)
+        guard p.kindValue == .common, let gid = p.groupId, let g = try await group(gid) else {
+            throw DomainError(.conflict, code: "not_common", LocalizedText(zh: "只有通案需要审核发布", en: "only common plans are reviewed and released"))
+        }
+        let isLeader = a.teacherId == g.leaderTeacherId
+        func office(level: Int) -> Bool {
+            guard a.can(.teachingManage) else { return false }
+            if level >= 3 { return a.registryScope == .county }
+            return a.covers(schoolId: p.schoolId, districtId: p.districtId) && a.teacherId == nil
+        }
+        var sets: [SQLQueryString] = []
+        let from = CommonPlanState(rawValue: p.state) ?? .draft
+        let to: CommonPlanState
+        switch (event, from) {
+        case (.submit, .draft):
+            guard a.teacherId == p.ownerTeacherId else { throw DomainError.forbidden }
+            to = .inReview; sets = ["review_level = 1"]
+        case (.approve, .inReview):
+            let level = p.reviewLevel
+            guard level == 1 ? isLeader : office(level: level) else { throw DomainError.forbidden }
+            if level >= g.reviewLevels { to = .approved } else { to = .inReview; sets = ["review_level = \(bind: level + 1)"] }
+        case (.sendBack, .inReview):
+            guard (p.reviewLevel == 1 && isLeader) || office(level: p.reviewLevel) else { throw DomainError.forbidden }
+            if (reason?.trimmed ?? "").isEmpty { throw DomainError.validation(["reason": LocalizedText(zh: "退回须说明理由", en: "give a reason")]) }
+            to = .draft; sets = ["review_level = 0"]
+        case (.release, .approved):
+            guard isLeader || office(level: 2) else { throw DomainError.forbidden }
+            guard let date = releaseOn.flatMap({ CivilDate(parsing: $0.trimmed) }) else {
+                throw DomainError.validation(["releaseOn": LocalizedText(zh: "请填写发布日期（学期初）", en: "enter the release date (the start of the term)")])
+            }
+            to = .released; sets = ["release_on = \(bind: date.description)"]
+        default:
+            throw DomainError(.conflict, code: "invalid_transition", LocalizedText(zh: "教案当前为“\(from.zh)”，不能进行此操作", en: "the plan is \(from.en); not possible now"))
+        }
+        let audit = ctx.audit, now = ctx.now, v = version ?? p.version, setsValue = sets
+        try await ctx.write { tx in
+            if to == from {
+                try await Self.workflow.touch(id: id, version: v, inStates: [from.rawValue], set: setsValue, now: now, on: tx)
+            } else {
+                try await Self.workflow.advance(id: id, from: from.rawValue, version: v, to: to.rawValue, set: setsValue, now: now, on: tx)
+            }
+            try await Self.workflow.history([id], from: from.rawValue, to: to.rawValue, event: event.rawValue, actor: a.username, at: now, reason: reason?.trimmed, on: tx)
+            try await Audit.record(on: tx, audit, action: "teaching.plan.\(event.rawValue)", entity: "lesson_plan", entityId: String(id), summary: "\(from.rawValue) → \(to.rawValue)")
+        }
+        return try await plan(id: id)
+    }
+
+    // MARK: lists and search
+
+    public struct ListItem: Sendable { public let plan: LessonPlanRow; public let snippet: String? }
+
+    /// Plans visible to the caller, filtered; with `q` (two or more characters) a bigram phrase
+    /// search over titles and sections, best matches first, each with a snippet.
+    public func list(kind: PlanKind?, subject: String?, grade: String?, q: String?, limit: Int = 200) async throws -> [ListItem] {
+        let a = try ctx.requireActor()
+        try a.require(.teachingRead)
+        var conditions: [SQLQueryString] = []
+        if let kind { conditions.append("p.kind = \(bind: kind.rawValue)") }
+        if let s = subject.flatMap(Subject.parse) { conditions.append("p.subject = \(bind: s.rawValue)") }
+        if let g = grade?.trimmed, !g.isEmpty { conditions.append("p.grade = \(bind: g)") }
+        // Scope in the query: own plans, the office's area, groups one belongs to, released 通案 of one's area.
+        var scope: [SQLQueryString] = []
+        if let t = a.teacherId {
+            scope.append("p.owner_teacher_id = \(bind: t)")
+            scope.append("p.group_id IN (SELECT group_id FROM teaching_group_members WHERE teacher_id = \(bind: t))")
+        }
+        if a.can(.teachingManage) {
+            switch a.registryScope {
+            case .county: scope.append("1 = 1")
+            case .district(let d): scope.append("p.district_id = \(bind: d)")
+            case .school(let s): if a.teacherId == nil { scope.append("p.school_id = \(bind: s)") }
+            case .nothing: break
+            }
+        }
+        var released: SQLQueryString = "p.kind = 'common' AND p.state = 'released' AND (p.level = 'county'"
+        if let d = a.districtId { released = released + " OR (p.level = 'district' AND p.district_id = \(bind: d))" }
+        if let s = a.schoolId { released = released + " OR (p.level = 'school' AND p.school_id = \(bind: s))" }
+        if a.registryScope == .county { released = released + " OR 1 = 1" }
+        scope.append(released + ")")
+        conditions.append("(" + scope.joined(separator: " OR ") + ")")
+        let whereClause: SQLQueryString = "WHERE " + conditions.joined(separator: " AND ")
+        let columns = Self.planColumns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+        let query = q?.trimmed ?? ""
+        if !query.isEmpty {
+            let grams = Bigrams.of(query)
+            guard query.count >= 2, !grams.isEmpty else {
+                throw DomainError.validation(["q": LocalizedText(zh: "检索词至少两个字", en: "search for two or more characters")])
+            }
+            let phrase = grams.joined(separator: " ")
+            let rows: [LessonPlanRow]
+            if db.sql.dialect.name == "postgresql" {
+                rows = try await db.sql.raw("""
+                    SELECT \(unsafeRaw: columns) FROM lesson_plans p JOIN lesson_plan_search s ON s.plan_id = p.id
+                    \(whereClause) AND s.grams @@ phraseto_tsquery('simple', \(bind: phrase))
+                    ORDER BY ts_rank(s.grams, phraseto_tsquery('simple', \(bind: phrase))) DESC, p.id DESC LIMIT \(bind: limit)
+                    """).all(decoding: LessonPlanRow.self, with: Self.decoder)
+            } else {
+                let match = "\"" + phrase.replacingOccurrences(of: "\"", with: "") + "\""
+                rows = try await db.sql.raw("""
+                    SELECT \(unsafeRaw: columns) FROM lesson_plan_search s JOIN lesson_plans p ON p.id = s.rowid
+                    \(whereClause) AND lesson_plan_search MATCH \(bind: match)
+                    ORDER BY bm25(lesson_plan_search), p.id DESC LIMIT \(bind: limit)
+                    """).all(decoding: LessonPlanRow.self, with: Self.decoder)
+            }
+            return rows.map { ListItem(plan: $0, snippet: Self.snippet(query, title: $0.title, sections: $0.sectionMap)) }
+        }
+        let rows = try await db.sql.raw("SELECT \(unsafeRaw: columns) FROM lesson_plans p \(whereClause) ORDER BY p.updated_at DESC, p.id DESC LIMIT \(bind: limit)")
+            .all(decoding: LessonPlanRow.self, with: Self.decoder)
+        return rows.map { ListItem(plan: $0, snippet: nil) }
+    }
+
+    /// Up to 20 characters either side of the first place the words occur (title first).
+    static func snippet(_ q: String, title: String, sections: [String: String]) -> String? {
+        for (name, text) in [("课题", title)] + PlanSection.names.compactMap({ n in sections[n].map { (n, $0) } }) {
+            guard let r = text.range(of: q, options: .caseInsensitive) else { continue }
+            let start = text.index(r.lowerBound, offsetBy: -20, limitedBy: text.startIndex) ?? text.startIndex
+            let end = text.index(r.upperBound, offsetBy: 20, limitedBy: text.endIndex) ?? text.endIndex
+            return "\(name)：" + (start > text.startIndex ? "…" : "") + text[start..<end] + (end < text.endIndex ? "…" : "")
+        }
+        return nil
+    }
+
+    /// 个案 barely changed from their 通案 (a copied plan), for the teaching office.
+    public func copied() async throws -> [(LessonPlanRow, Double)] {
+        let a = try ctx.requireActor()
+        try a.require(.teachingManage)
+        let items = try await list(kind: .personal, subject: nil, grade: nil, q: nil, limit: 1000).map(\.plan).filter { $0.parentId != nil }
+        var out: [(LessonPlanRow, Double)] = []
+        var parents: [Int: LessonPlanRow] = [:]
+        for p in items {
+            guard let pid = p.parentId else { continue }
+            if parents[pid] == nil {
+                parents[pid] = try await db.sql.raw("SELECT \(unsafeRaw: Self.planColumns) FROM lesson_plans WHERE id = \(bind: pid)").first(decoding: LessonPlanRow.self, with: Self.decoder)
+            }
+            guard let parent = parents[pid] else { continue }
+            let d = PlanDiff(parent: parent.sectionMap, child: p.sectionMap)
+            if d.changedRatio < PlanDiff.nearlyUnchanged { out.append((p, d.changedRatio)) }
+        }
+        return out
+    }
+}

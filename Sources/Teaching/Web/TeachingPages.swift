@@ -1,0 +1,208 @@
+import Foundation
+import Registry
+import Vapor
+import XuequCore
+import XuequKit
+
+struct TeachingPages: Sendable {
+    func register(_ r: any RoutesBuilder) {
+        typealias R = TeachingRoute
+        r.get(R.home, use: home)
+        r.post(R.create, use: create)
+        r.get(R.plan, use: plan)
+        r.get(R.edit, use: edit)
+        r.post(R.edit, use: save)
+        r.post(R.derive, use: derive)
+        r.post(R.events, use: event)
+        r.post(R.restore, use: restore)
+        r.get(R.groups, use: groups)
+        r.post(R.groups, use: createGroup)
+    }
+
+    static func t(_ req: Request, _ k: String, _ a: String...) -> String { L10n.text(k, req.uiLocale, args: a) }
+
+    static func form(_ req: Request, back: String, ok: String, _ body: () async throws -> String?) async throws -> Response {
+        do {
+            let to = try await body()
+            return req.redirect(to: to ?? back, flash: ok)
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            var parts = [e.message(req.uiLocale)]
+            for m in e.fields.sorted(by: { $0.key < $1.key }).map({ $0.value(req.uiLocale) }) where !parts.contains(m) { parts.append(m) }
+            return req.redirect(to: back, flash: parts.joined(separator: "；"), error: true)
+        }
+    }
+
+    struct Item: Encodable { let id: Int; let kind: String; let title: String; let subject: String; let grade: String; let state: String; let snippet: String?; let derived: Bool }
+    struct Copied: Encodable { let id: Int; let title: String; let ratio: String }
+    struct HomePage: Encodable {
+        let layout: Layout; let items: [Item]; let q: String; let kinds: [SelectOption]; let subjects: [SelectOption]; let grade: String
+        let canWrite: Bool; let sectionNames: [String]; let copied: [Copied]; let canManage: Bool
+    }
+
+    func home(req: Request) async throws -> Response {
+        let actor = try req.requireActor()
+        try actor.require(.teachingRead)
+        let q = (try? req.query.decode([String: String].self)) ?? [:]
+        let locale = req.uiLocale
+        let service = TeachingService(req)
+        let kind = q["kind"].flatMap(PlanKind.parse)
+        var items: [TeachingService.ListItem] = []
+        var flash: String?
+        do { items = try await service.list(kind: kind, subject: q["subject"], grade: q["grade"], q: q["q"]) } catch let e as DomainError where e.kind == .invalid {
+            flash = e.summary(locale)
+        }
+        let copied = actor.can(.teachingManage) ? try await service.copied().map { Copied(id: $0.0.id, title: $0.0.title, ratio: String(format: "%.1f%%", $0.1 * 100)) } : []
+        var layout = req.layout("te.title")
+        if let flash { layout = req.layout("te.title", title: nil); _ = flash }
+        let page = HomePage(
+            layout: layout,
+            items: items.map { i in Item(id: i.plan.id, kind: i.plan.kindValue.label(locale), title: i.plan.title, subject: Subject(rawValue: i.plan.subject)?.label(locale) ?? i.plan.subject,
+                                         grade: i.plan.grade, state: i.plan.kindValue == .common ? (CommonPlanState(rawValue: i.plan.state)?.label(locale) ?? i.plan.state) : "",
+                                         snippet: i.snippet, derived: i.plan.parentId != nil) },
+            q: q["q"] ?? "", kinds: [SelectOption(value: "", label: Self.t(req, "te.allKinds"), selected: kind == nil)] + options(PlanKind.self, selected: kind?.rawValue, locale: locale),
+            subjects: [SelectOption(value: "", label: Self.t(req, "te.allSubjects"), selected: q["subject"] == nil)] + options(Subject.self, selected: q["subject"], locale: locale),
+            grade: q["grade"] ?? "", canWrite: actor.can(.teachingWrite), sectionNames: PlanSection.names, copied: copied, canManage: actor.can(.teachingManage))
+        return try await req.page("teaching/home", page)
+    }
+
+    struct CreateForm: Content { let kind: String?; let title: String?; let subject: String?; let grade: String?; let edition: String?; let unit: String? }
+    func create(req: Request) async throws -> Response {
+        try req.requireActor().require(.teachingWrite)
+        let b = try req.content.decode(CreateForm.self)
+        return try await Self.form(req, back: TeachingRoute.home.path(), ok: Self.t(req, "te.saved")) {
+            let p = try await TeachingService(req).create(PlanDraft(kind: b.kind, title: b.title, subject: b.subject, grade: b.grade, edition: b.edition, unit: b.unit, sections: [:]))
+            return TeachingRoute.edit.path(p.id)
+        }
+    }
+
+    struct SectionView: Encodable { let name: String; let text: String; let changed: Bool; let pieces: [PieceView] }
+    struct PieceView: Encodable { let kind: String; let text: String }
+    struct VersionView: Encodable { let version: Int; let by: String; let at: String }
+    struct PlanPage: Encodable {
+        let layout: Layout; let id: Int; let kind: String; let level: String; let state: String; let title: String; let subject: String; let grade: String; let version: Int
+        let parent: Item?; let children: [Item]; let sections: [SectionView]; let ratio: String?; let copied: Bool; let versions: [VersionView]
+        let own: Bool; let canDerive: Bool; let isCommon: Bool; let stateKey: String; let reviewLevel: Int; let editHref: String; let deriveAction: String; let eventsAction: String; let restoreAction: String
+    }
+
+    func plan(req: Request) async throws -> Response {
+        let actor = try req.requireActor()
+        let service = TeachingService(req)
+        let (p, parent, diff) = try await service.diff(id: try req.intParameter("id"))
+        let locale = req.uiLocale
+        let children = try await service.list(kind: nil, subject: p.subject, grade: nil, q: nil, limit: 500).map(\.plan).filter { $0.parentId == p.id }
+        func item(_ x: LessonPlanRow) -> Item { Item(id: x.id, kind: x.kindValue.label(locale), title: x.title, subject: "", grade: x.grade, state: "", snippet: nil, derived: false) }
+        let sections = PlanSection.names.map { name -> SectionView in
+            let d = diff?.sections.first { $0.name == name }
+            return SectionView(name: name, text: p.sectionMap[name] ?? "", changed: d?.changed ?? false,
+                               pieces: (d?.pieces ?? []).map { piece in
+                                   switch piece { case .same(let s): PieceView(kind: "same", text: s); case .removed(let s): PieceView(kind: "del", text: s); case .added(let s): PieceView(kind: "ins", text: s) }
+                               })
+        }
+        let versions = try await service.versions(id: p.id).map { VersionView(version: $0.version, by: Masking.username($0.savedBy), at: Date(timeIntervalSince1970: $0.savedAt).formatted(.iso8601.year().month().day())) }
+        let page = PlanPage(
+            layout: req.layout("te.plan", title: p.title), id: p.id, kind: p.kindValue.label(locale), level: ResearchLevel(rawValue: p.level)?.label(locale) ?? "",
+            state: p.kindValue == .common ? (CommonPlanState(rawValue: p.state)?.label(locale) ?? p.state) : "", title: p.title,
+            subject: Subject(rawValue: p.subject)?.label(locale) ?? p.subject, grade: p.grade, version: p.version,
+            parent: parent.map(item), children: children.map(item), sections: sections, ratio: diff.map { String(format: "%.1f%%", $0.changedRatio * 100) },
+            copied: p.kindValue == .personal && (diff?.changedRatio ?? 1) < PlanDiff.nearlyUnchanged, versions: versions,
+            own: actor.teacherId == p.ownerTeacherId, canDerive: actor.can(.teachingWrite) && p.kindValue == .common, isCommon: p.kindValue == .common, stateKey: p.state,
+            reviewLevel: p.reviewLevel, editHref: TeachingRoute.edit.path(p.id), deriveAction: TeachingRoute.derive.path(p.id), eventsAction: TeachingRoute.events.path(p.id),
+            restoreAction: TeachingRoute.restore.path(p.id))
+        return try await req.page("teaching/plan", page)
+    }
+
+    struct EditPage: Encodable { struct F: Encodable { let name: String; let label: String; let text: String }; let layout: Layout; let id: Int; let title: String; let version: Int; let fields: [F]; let action: String; let cancel: String }
+    func edit(req: Request) async throws -> Response {
+        let p = try await TeachingService(req).plan(id: try req.intParameter("id"))
+        guard req.actor?.teacherId == p.ownerTeacherId else { throw DomainError.forbidden }
+        return try await req.page("teaching/edit", EditPage(layout: req.layout("te.edit", title: p.title), id: p.id, title: p.title, version: p.version,
+                                                           fields: PlanSection.names.enumerated().map { .init(name: "s\($0.offset)", label: $0.element, text: p.sectionMap[$0.element] ?? "") },
+                                                           action: TeachingRoute.edit.path(p.id), cancel: TeachingRoute.plan.path(p.id)))
+    }
+
+    func save(req: Request) async throws -> Response {
+        let id = try req.intParameter("id")
+        try req.requireActor().require(.teachingWrite)
+        let f = (try? req.content.decode([String: String].self)) ?? [:]
+        var sections: [String: String] = [:]
+        for (k, name) in PlanSection.names.enumerated() { if let v = f["s\(k)"] { sections[name] = v } }
+        return try await Self.form(req, back: TeachingRoute.edit.path(id), ok: Self.t(req, "te.saved")) {
+            _ = try await TeachingService(req).update(id: id, sections: sections, title: f["title"], version: Int(f["version"] ?? ""))
+            return TeachingRoute.plan.path(id)
+        }
+    }
+
+    func derive(req: Request) async throws -> Response {
+        let id = try req.intParameter("id")
+        try req.requireActor().require(.teachingWrite)
+        let f = (try? req.content.decode([String: String].self)) ?? [:]
+        return try await Self.form(req, back: TeachingRoute.plan.path(id), ok: Self.t(req, "te.derived")) {
+            TeachingRoute.edit.path(try await TeachingService(req).derive(id: id, kind: f["kind"]).id)
+        }
+    }
+
+    func event(req: Request) async throws -> Response {
+        let id = try req.intParameter("id")
+        try req.requireActor().require(.teachingRead)
+        let f = (try? req.content.decode([String: String].self)) ?? [:]
+        guard let e = f["event"].flatMap(TeachingService.Event.init(rawValue:)) else { throw DomainError.validation(["event": LocalizedText(zh: "未知的操作", en: "unknown step")]) }
+        return try await Self.form(req, back: TeachingRoute.plan.path(id), ok: Self.t(req, "te.done")) {
+            _ = try await TeachingService(req).act(id: id, event: e, version: Int(f["version"] ?? ""), reason: f["reason"], releaseOn: f["releaseOn"]); return nil
+        }
+    }
+
+    func restore(req: Request) async throws -> Response {
+        let id = try req.intParameter("id")
+        try req.requireActor().require(.teachingWrite)
+        let f = (try? req.content.decode([String: String].self)) ?? [:]
+        return try await Self.form(req, back: TeachingRoute.plan.path(id), ok: Self.t(req, "te.restored", f["to"] ?? "")) {
+            _ = try await TeachingService(req).restore(id: id, toVersion: Int(f["to"] ?? "") ?? -1, version: Int(f["version"] ?? "")); return nil
+        }
+    }
+
+    struct GroupItem: Encodable { let name: String; let level: String; let subject: String; let leader: String; let reviewLevels: Int }
+    struct GroupsPage: Encodable { let layout: Layout; let groups: [GroupItem]; let canManage: Bool; let levels: [SelectOption]; let subjects: [SelectOption] }
+    func groups(req: Request) async throws -> Response {
+        let actor = try req.requireActor()
+        let groups = try await TeachingService(req).groups()
+        let leaders = try await RegistryStore.teachers(ids: groups.map(\.leaderTeacherId), on: req.db)
+        let locale = req.uiLocale
+        return try await req.page("teaching/groups", GroupsPage(
+            layout: req.layout("te.groups"),
+            groups: groups.map { GroupItem(name: $0.name, level: ResearchLevel(rawValue: $0.level)?.label(locale) ?? $0.level, subject: Subject(rawValue: $0.subject)?.label(locale) ?? $0.subject,
+                                           leader: leaders[$0.leaderTeacherId]?.name ?? "", reviewLevels: $0.reviewLevels) },
+            canManage: actor.can(.teachingManage), levels: options(ResearchLevel.self, selected: "district", locale: locale), subjects: options(Subject.self, selected: nil, locale: locale)))
+    }
+
+    struct GroupForm: Content { let name: String?; let level: String?; let subject: String?; let leader: String?; let members: String?; let reviewLevels: String? }
+    func createGroup(req: Request) async throws -> Response {
+        try req.requireActor().require(.teachingManage)
+        let b = try req.content.decode(GroupForm.self)
+        let ids = (b.members ?? "").split(whereSeparator: { ", ，、".contains($0) }).compactMap { Int($0) }
+        return try await Self.form(req, back: TeachingRoute.groups.path(), ok: Self.t(req, "te.saved")) {
+            _ = try await TeachingService(req).createGroup(name: b.name, level: b.level, subject: b.subject, leader: Int(b.leader ?? ""), members: ids, reviewLevels: Int(b.reviewLevels ?? "")); return nil
+        }
+    }
+}
+
+enum TeachingStrings {
+    static let table: [String: (String, String)] = [
+        "nav.teaching": ("教研备课", "Lesson plans"), "te.title": ("教研与集体备课", "Teaching research and lesson plans"), "te.plan": ("教案", "Lesson plan"),
+        "te.edit": ("编辑教案", "Edit the plan"), "te.groups": ("教研组", "Research groups"), "te.saved": ("已保存", "Saved"), "te.derived": ("已派生，请在此基础上二次备课", "Derived: now adapt it"),
+        "te.done": ("已办理", "Done"), "te.restored": ("已恢复为第 {0} 版（另存为新版本）", "Version {0} restored as a new version"),
+        "te.allKinds": ("全部类型", "all kinds"), "te.allSubjects": ("全部学科", "all subjects"), "te.search": ("检索（两个字以上）", "Search (two or more characters)"),
+        "te.grade": ("年级", "Grade"), "te.kind": ("类型", "Kind"), "te.subject": ("学科", "Subject"), "te.titleCol": ("课题", "Title"), "te.state": ("状态", "State"),
+        "te.show": ("查找", "Find"), "te.none": ("没有教案。", "No plans."), "te.new": ("新建教案", "New plan"), "te.create": ("创建并编辑", "Create and edit"),
+        "te.edition": ("教材版本", "Textbook edition"), "te.unit": ("单元/课", "Unit / lesson"),
+        "te.copied": ("与通案几乎相同的个案（改动不足5%）", "Personal plans nearly identical to their common plan (< 5% changed)"),
+        "te.parent": ("来源", "Derived from"), "te.children": ("由此派生", "Derived plans"), "te.changed": ("与来源相比改动 {0}", "{0} changed from its source"),
+        "te.copiedFlag": ("几乎未改动", "nearly unchanged"), "te.versions": ("历次版本", "Versions"), "te.restore": ("恢复此版本", "Restore"),
+        "te.deriveMine": ("派生我的个案（二次备课）", "Derive my personal plan"), "te.deriveCommon": ("派生本级通案", "Derive a common plan for my level"),
+        "te.submit": ("提交审核", "Submit for review"), "te.approve": ("审核通过（第 {0} 级）", "Approve (level {0})"), "te.sendBack": ("退回", "Send back"),
+        "te.release": ("发布", "Release"), "te.releaseOn": ("发布日期（学期初）", "Release date (start of term)"), "te.reason": ("理由", "Reason"),
+        "te.save": ("保存（新版本）", "Save (a new version)"), "te.cancel": ("取消", "Cancel"),
+        "te.level": ("层级", "Level"), "te.leader": ("组长（教师编号）", "Leader (teacher number)"), "te.members": ("成员（教师编号，逗号分隔）", "Members (teacher numbers)"),
+        "te.reviewLevels": ("审核级数", "Review levels"), "te.addGroup": ("新建教研组", "New group"),
+        "te.home.review": ("{0} 份通案待您审核", "{0} common plans to review"), "te.home.review.detail": ("教研组长第一级审核", "first review level: the group's leader"),
+    ]
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Registry
+import SQLKit
+import Testing
+import XuequTestSupport
+import Vapor
+import VaporTesting
+import XuequCore
+import XuequKit
+@testable import Teaching
+@testable import XuequApp
+
+@Suite("Lesson plans, pure")
+struct LessonPlanDomainTests {
+    @Test("character diff: what was kept, removed and added, and the changed share")
+    func diff() {
+        #expect(CharDiff.pieces("认识几分之一", "认识几分之几") == [.same("认识几分之"), .removed("一"), .added("几")])
+        #expect(CharDiff.changedRatio("abc", "abc") == (0, 3))
+        let d = PlanDiff(parent: ["教学目标": "认识几分之一。", "教后反思": "旧"], child: ["教学目标": "认识几分之一。", "教后反思": "学生掌握得很好"])
+        #expect(d.changedRatio == 0, "the reflection does not count")
+        #expect(d.sections.first { $0.name == "教后反思" }?.changed == true)
+    }
+
+    @Test("bigrams find two or more consecutive characters")
+    func bigrams() {
+        #expect(Bigrams.of("分数的初步") == ["分数", "数的", "的初", "初步"])
+        #expect(Bigrams.of("AB 分") == ["ab", "分"])
+    }
+}
+
+/// The fixture's 甲 (t1, T0001, math) leads a D1 math group with 丙 as a member.
+@Suite("Lesson plans")
+struct LessonPlanAPITests {
+    static func call(_ app: Application, _ method: HTTPMethod, _ path: String, _ token: String, _ body: [String: Any]? = nil) async throws -> (HTTPStatus, [String: Any]) {
+        var out: (HTTPStatus, [String: Any]) = (.internalServerError, [:])
+        let b = try body.map { try jsonBody($0).1 }
+        try await app.check(method, path, headers: bearer(token, json: b != nil), body: b) { res in out = (res.status, (try? res.json()) ?? [:]) }
+        return out
+    }
+
+    static func group(_ app: Application, _ f: Fixture, levels: Int = 2) async throws {
+        try await app.db.sql.raw("""
+            INSERT INTO teaching_groups (name, level, district_id, school_id, subject, leader_teacher_id, review_levels, created_at)
+            VALUES ('一学区数学中心组', 'district', \(bind: f.districts["D1"]!), NULL, 'math', \(bind: f.teachers["甲"]!), \(bind: levels), 0)
+            """).run()
+        for t in ["甲", "丙"] { try await app.db.sql.raw("INSERT INTO teaching_group_members (group_id, teacher_id) VALUES (1, \(bind: f.teachers[t]!))").run() }
+    }
+
+    @Test("通案 → review → release → 个案: versions, 409, lineage, diff, search", arguments: TestDB.all)
+    func flow(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            try await Self.group(app, f)
+            // 丁 (D2) has no account; accounts: t1 = 甲 (leader). A teacher account for 丙 for the derive.
+            let t1 = try await app.token("t1")
+            let body: [String: Any] = ["kind": "common", "title": "分数的初步认识", "subject": "math", "grade": "三年级",
+                                       "sections": ["教学目标": "认识几分之一，会读写分数。", "教学过程": "一、分蛋糕导入；二、折纸认识二分之一；三、练习。"]]
+            let (s, plan) = try await Self.call(app, .POST, "/api/v1/lesson-plans", t1, body)
+            #expect(s == .created && plan["kind"] as? String == "common" && plan["state"] as? String == "draft")
+            let id = try #require(plan["id"] as? Int)
+            // A personal plan for anyone; a common plan only for a group member.
+            #expect(try await Self.call(app, .POST, "/api/v1/lesson-plans", try await app.token("s1"), body).0 == .forbidden)
+            // Edits: a new version each; a stale one is 409 and saves nothing.
+            let (u, v2) = try await Self.call(app, .PUT, "/api/v1/lesson-plans/\(id)", t1, ["sections": ["作业": "练习一"], "version": 1])
+            #expect(u == .ok && v2["version"] as? Int == 2 && (v2["sections"] as? [String: String])?["作业"] == "练习一")
+            #expect(try await Self.call(app, .PUT, "/api/v1/lesson-plans/\(id)", t1, ["sections": ["作业": "别的"], "version": 1]).0 == .conflict)
+            #expect(try await Self.call(app, .PUT, "/api/v1/lesson-plans/\(id)", t1, ["sections": ["心得": "x"], "version": 2]).0 == .unprocessableEntity)
+            // Two review levels: the leader, then the district's teaching office; then release.
+            func event(_ e: String, _ token: String, _ extra: [String: Any] = [:]) async throws -> (HTTPStatus, [String: Any]) {
+                try await Self.call(app, .POST, "/api/v1/lesson-plans/\(id)/events", token, ["event": e].merging(extra) { a, _ in a })
+            }
+            #expect(try await event("submit", t1).1["state"] as? String == "in_review")
+            #expect(try await event("approve", try await app.token("d2")).0 == .notFound)
+            #expect(try await event("approve", t1).1["state"] as? String == "in_review", "level 1 of 2")
+            #expect(try await event("approve", t1).0 == .forbidden, "level 2 is the office's")
+            #expect(try await event("approve", try await app.token("d1")).1["state"] as? String == "approved")
+            #expect(try await event("release", t1).0 == .unprocessableEntity, "a release date")
+            #expect(try await event("release", t1, ["releaseOn": "2026-09-01"]).1["state"] as? String == "released")
+            // Released: teachers of the district see it; D2's school does not.
+            #expect(try await Self.call(app, .GET, "/api/v1/lesson-plans/\(id)", try await app.token("s1")).0 == .ok)
+            #expect(try await Self.call(app, .GET, "/api/v1/lesson-plans/\(id)", try await app.token("s3")).0 == .notFound)
+            // A 个案 from it, first unchanged (flagged), then adapted.
+            let (d, mine) = try await Self.call(app, .POST, "/api/v1/lesson-plans/\(id)/derive", t1, ["kind": "personal"])
+            #expect(d == .created && mine["parentId"] as? Int == id && mine["kind"] as? String == "personal")
+            let child = try #require(mine["id"] as? Int)
+            let (_, same) = try await Self.call(app, .GET, "/api/v1/lesson-plans/\(child)/diff", t1)
+            #expect(same["changedRatio"] as? Double == 0 && same["nearlyUnchanged"] as? Bool == true)
+            _ = try await Self.call(app, .PUT, "/api/v1/lesson-plans/\(child)", t1, ["sections": ["教学过程": "一、分月饼导入；二、折纸认识二分之一和四分之一；三、分层练习。"], "version": 1])
+            let (_, changed) = try await Self.call(app, .GET, "/api/v1/lesson-plans/\(child)/diff", t1)
+            let sections = changed["sections"] as? [[String: Any]] ?? []
+            #expect(sections.first { $0["name"] as? String == "教学过程" }?["changed"] as? Bool == true)
+            #expect(sections.first { $0["name"] as? String == "教学目标" }?["changed"] as? Bool == false)
+            #expect((changed["changedRatio"] as? Double ?? 0) > 0.05 && changed["nearlyUnchanged"] as? Bool == false)
+            // Search: two characters find both; best first; a snippet; a one-character query is refused.
+            let (q, found) = try await Self.call(app, .GET, "/api/v1/lesson-plans?q=\("月饼".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)", t1)
+            #expect(q == .ok && (found["items"] as? [[String: Any]])?.map { $0["id"] as? Int } == [child])
+            #expect(((found["items"] as? [[String: Any]])?.first?["snippet"] as? String)?.contains("月饼") == true)
+            let (_, both) = try await Self.call(app, .GET, "/api/v1/lesson-plans?q=\("折纸".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&kind=personal", t1)
+            #expect((both["items"] as? [[String: Any]])?.count == 1)
+            #expect(try await Self.call(app, .GET, "/api/v1/lesson-plans?q=\("分".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)", t1).0 == .unprocessableEntity)
+            // Another teacher's 个案 is not listed or readable by s3.
+            #expect(try await Self.call(app, .GET, "/api/v1/lesson-plans/\(child)", try await app.token("s3")).0 == .notFound)
+        }
+    }
+}
