@@ -25,6 +25,7 @@ public struct TeachingModule: XuequModule {
     public func routes(_ r: ModuleRoutes) {
         TeachingAPI().register(r.api)
         TeachingPages().register(r.pages)
+        r.publicPages.get(TeachingRoute.publicModels, use: TeachingPages().publicModels)
     }
     public func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution {
         // Plans waiting for this leader's review.
@@ -51,6 +52,10 @@ public enum TeachingRoute: String, RouteName {
     case events = "teaching/plans/:id/events"
     case restore = "teaching/plans/:id/restore"
     case groups = "teaching/groups"
+    case modelLessons = "teaching/model-lessons"
+    case modelSelect = "teaching/model-lessons/:id/select"
+    /// The county's list of model lessons, public.
+    case publicModels = "model-lessons"
 }
 
 /// CONTRACT "Lesson plans".

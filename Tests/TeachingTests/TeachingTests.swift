@@ -102,3 +102,40 @@ struct LessonPlanAPITests {
         }
     }
 }
+
+@Suite("Model lessons")
+struct ModelLessonTests {
+    @Test("uploaded 14 days ahead or flagged; sent up school → district → county within quotas; the county's list is public", arguments: TestDB.all)
+    func modelLessons(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let t1 = try await app.token("t1")
+            var plans: [Int] = []
+            for k in 0..<5 {
+                let (_, p) = try await LessonPlanAPITests.call(app, .POST, "/api/v1/lesson-plans", t1, ["kind": "personal", "title": "优课\(k)", "subject": "math", "grade": "三年级", "sections": ["教学目标": "目标\(k)"]])
+                plans.append(try #require(p["id"] as? Int))
+            }
+            let teacher = try await Browser.login(app, "t1")
+            func flash(_ res: TestingHTTPResponse) -> String { res.headers.setCookie?[FlashCookie.name]?.string.removingPercentEncoding ?? "" }
+            // The clock is 2026-09-21: 2026-10-05 is 14 days ahead (on time), 2026-09-30 is not.
+            #expect(!flash(try await Browser.form(app, teacher, "/teaching/model-lessons", ["planId": String(plans[0]), "teachingOn": "2026-10-05"])).hasPrefix("!"))
+            #expect(flash(try await Browser.form(app, teacher, "/teaching/model-lessons", ["planId": String(plans[1]), "teachingOn": "2026-09-30"])).contains("迟交"))
+            #expect(flash(try await Browser.form(app, teacher, "/teaching/model-lessons", ["planId": String(plans[0]), "teachingOn": "2026-10-06"])).contains("已作为优课上传"))
+            #expect(flash(try await Browser.form(app, teacher, "/teaching/model-lessons", ["planId": String(plans[2]), "teachingOn": "2026-09-01"])).contains("不能早于今天"))
+            for k in 2..<5 { _ = try await Browser.form(app, teacher, "/teaching/model-lessons", ["planId": String(plans[k]), "teachingOn": "2026-11-0\(k)"]) }
+            struct L: Decodable { let id: Int; let late: Bool }
+            let lessons = try await app.db.sql.raw("SELECT id, late FROM teaching_model_lessons ORDER BY id").all(decoding: L.self)
+            #expect(lessons.map(\.late) == [false, true, false, false, false])
+            // The school sends three up; the fourth is over its quota; another school's admin cannot.
+            let school = try await Browser.login(app, "s1")
+            for l in lessons.prefix(3) { #expect(!flash(try await Browser.form(app, school, "/teaching/model-lessons/\(l.id)/select", [:])).hasPrefix("!")) }
+            #expect(flash(try await Browser.form(app, school, "/teaching/model-lessons/\(lessons[3].id)/select", [:])).contains("名额"))
+            #expect(try await Browser.form(app, try await Browser.login(app, "s3"), "/teaching/model-lessons/\(lessons[3].id)/select", [:]).status == .notFound)
+            // The district sends two of them to the county; the county's list is public, names masked.
+            let district = try await Browser.login(app, "d1")
+            for l in lessons.prefix(2) { _ = try await Browser.form(app, district, "/teaching/model-lessons/\(l.id)/select", [:]) }
+            #expect(flash(try await Browser.form(app, district, "/teaching/model-lessons/\(lessons[2].id)/select", [:])).contains("名额"))
+            let page = try await app.testing().sendRequest(.GET, "/model-lessons")
+            #expect(page.status == .ok && page.text.contains("优课0") && page.text.contains("优课1") && !page.text.contains("优课2") && !page.text.contains("甲老师"))
+        }
+    }
+}

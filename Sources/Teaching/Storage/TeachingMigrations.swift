@@ -70,6 +70,23 @@ public struct CreateTeaching: AsyncMigration {
             .field("at", .double, .required)
             .field("reason", .string)
             .create()
+        // 优课: a model lesson uploaded before it is taught (late when under 14 days), and how far
+        // up it has been selected (school → district → county).
+        try await database.schema("teaching_model_lessons")
+            .field("id", .int, .identifier(auto: true))
+            .field("plan_id", .int, .required, .references("lesson_plans", "id"))
+            .field("teacher_id", .int, .required)
+            .field("school_id", .int, .required)
+            .field("district_id", .int, .required)
+            .field("title", .string, .required)
+            .field("teaching_on", .string, .required)
+            .field("uploaded_on", .string, .required)
+            .field("late", .bool, .required)
+            .field("level", .string, .required)
+            .field("selected_by", .string)
+            .field("created_at", .double, .required)
+            .unique(on: "plan_id")
+            .create()
         let statements: [String]
         if database.sql.dialect.name == "postgresql" {
             statements = [
@@ -90,7 +107,7 @@ public struct CreateTeaching: AsyncMigration {
 
     public func revert(on database: any Database) async throws {
         try await database.sql.raw("DROP TABLE lesson_plan_search").run()
-        for t in ["lesson_plan_history", "lesson_plan_versions", "lesson_plans", "teaching_group_members", "teaching_groups"] {
+        for t in ["teaching_model_lessons", "lesson_plan_history", "lesson_plan_versions", "lesson_plans", "teaching_group_members", "teaching_groups"] {
             try await database.schema(t).delete()
         }
     }

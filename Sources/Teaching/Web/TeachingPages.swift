@@ -17,6 +17,77 @@ struct TeachingPages: Sendable {
         r.post(R.restore, use: restore)
         r.get(R.groups, use: groups)
         r.post(R.groups, use: createGroup)
+        r.get(R.modelLessons, use: modelLessons)
+        r.post(R.modelLessons, use: uploadModel)
+        r.post(R.modelSelect, use: selectModel)
+    }
+
+    struct LessonItem: Encodable { let id: Int; let title: String; let teacher: String; let school: String; let teachingOn: String; let uploadedOn: String; let late: Bool; let level: String; let canSelect: Bool; let planId: Int }
+    struct BoardRow: Encodable { let name: String; let total: Int; let late: Int; let onTime: String }
+    struct ModelPage: Encodable {
+        let layout: Layout; let lessons: [LessonItem]; let schools: [BoardRow]; let districts: [BoardRow]; let myPlans: [SelectOption]; let canUpload: Bool; let today: String
+        let rule: String
+    }
+
+    static func board(_ lessons: [ModelLessonRow], key: (ModelLessonRow) -> Int, names: [Int: String]) -> [BoardRow] {
+        Dictionary(grouping: lessons, by: key).map { id, list in
+            let late = list.filter(\.late).count
+            return BoardRow(name: names[id] ?? "#\(id)", total: list.count, late: late, onTime: String(format: "%.0f%%", Double(list.count - late) * 100 / Double(max(list.count, 1))))
+        }.sorted { ($0.onTime, $0.name) < ($1.onTime, $1.name) }
+    }
+
+    func modelLessons(req: Request) async throws -> Response {
+        let actor = try req.requireActor()
+        let service = TeachingService(req)
+        let lessons = try await service.modelLessons()
+        let schools = try await RegistryStore.schools(ids: lessons.map(\.schoolId), on: req.db)
+        let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .county).map { ($0.id, $0.name) })
+        let teachers = try await RegistryStore.teachers(ids: lessons.map(\.teacherId), on: req.db)
+        let levelName = ["school": Self.t(req, "te.ml.school"), "district": Self.t(req, "te.ml.district"), "county": Self.t(req, "te.ml.county")]
+        func canSelect(_ m: ModelLessonRow) -> Bool {
+            guard actor.can(.teachingManage), actor.teacherId == nil, actor.covers(schoolId: m.schoolId, districtId: m.districtId) else { return false }
+            switch (m.level, actor.registryScope) { case ("school", .school), ("school", .county), ("district", .district), ("district", .county): return true; default: return false }
+        }
+        var mine: [SelectOption] = []
+        if actor.can(.teachingWrite), let t = actor.teacherId {
+            mine = try await service.list(kind: nil, subject: nil, grade: nil, q: nil, limit: 500).map(\.plan).filter { $0.ownerTeacherId == t }
+                .map { SelectOption(value: String($0.id), label: "\($0.title)（\($0.kindValue.label(req.uiLocale))）", selected: false) }
+        }
+        let page = ModelPage(
+            layout: req.layout("te.ml.title"),
+            lessons: lessons.map { m in LessonItem(id: m.id, title: m.title, teacher: teachers[m.teacherId]?.name ?? "", school: schools[m.schoolId]?.name ?? "", teachingOn: m.teachingOn,
+                                                   uploadedOn: m.uploadedOn, late: m.late, level: levelName[m.level] ?? m.level, canSelect: canSelect(m), planId: m.planId) },
+            schools: Self.board(lessons, key: \.schoolId, names: schools.mapValues(\.name)), districts: Self.board(lessons, key: \.districtId, names: districts),
+            myPlans: mine, canUpload: actor.can(.teachingWrite), today: req.context.today.adding(days: ModelLessonRules.daysBefore).description,
+            rule: Self.t(req, "te.ml.rule", String(ModelLessonRules.daysBefore), String(ModelLessonRules.schoolQuota), String(ModelLessonRules.districtQuota)))
+        return try await req.page("teaching/models", page)
+    }
+
+    struct UploadForm: Content { let planId: String?; let teachingOn: String? }
+    func uploadModel(req: Request) async throws -> Response {
+        try req.requireActor().require(.teachingWrite)
+        let b = try req.content.decode(UploadForm.self)
+        var late = false
+        let res = try await Self.form(req, back: TeachingRoute.modelLessons.path(), ok: Self.t(req, "te.ml.uploaded")) {
+            late = try await TeachingService(req).uploadModelLesson(planId: Int(b.planId ?? ""), teachingOn: b.teachingOn).late; return nil
+        }
+        return late ? req.redirect(to: TeachingRoute.modelLessons.path(), flash: Self.t(req, "te.ml.late", String(ModelLessonRules.daysBefore)), error: true) : res
+    }
+
+    func selectModel(req: Request) async throws -> Response {
+        let id = try req.intParameter("id")
+        try req.requireActor().require(.teachingManage)
+        return try await Self.form(req, back: TeachingRoute.modelLessons.path(), ok: Self.t(req, "te.ml.selected")) { _ = try await TeachingService(req).selectModelLesson(id: id); return nil }
+    }
+
+    struct PublicPage: Encodable { struct L: Encodable { let title: String; let teacher: String; let school: String; let teachingOn: String }; let layout: Layout; let lessons: [L] }
+    func publicModels(req: Request) async throws -> Response {
+        let lessons = try await TeachingService.publicModelLessons(on: req.db)
+        let schools = try await RegistryStore.schools(ids: lessons.map(\.schoolId), on: req.db)
+        let teachers = try await RegistryStore.teachers(ids: lessons.map(\.teacherId), on: req.db)
+        return try await req.page("teaching/public", PublicPage(layout: req.layout("te.ml.public"), lessons: lessons.map {
+            .init(title: $0.title, teacher: teachers[$0.teacherId].map { Masking.name($0.name) } ?? "", school: schools[$0.schoolId]?.name ?? "", teachingOn: $0.teachingOn)
+        }))
     }
 
     static func t(_ req: Request, _ k: String, _ a: String...) -> String { L10n.text(k, req.uiLocale, args: a) }
@@ -203,6 +274,14 @@ enum TeachingStrings {
         "te.save": ("保存（新版本）", "Save (a new version)"), "te.cancel": ("取消", "Cancel"),
         "te.level": ("层级", "Level"), "te.leader": ("组长（教师编号）", "Leader (teacher number)"), "te.members": ("成员（教师编号，逗号分隔）", "Members (teacher numbers)"),
         "te.reviewLevels": ("审核级数", "Review levels"), "te.addGroup": ("新建教研组", "New group"),
-        "te.home.review": ("{0} 份通案待您审核", "{0} common plans to review"), "te.home.review.detail": ("教研组长第一级审核", "first review level: the group's leader"),
+        "te.home.review": ("{0} 份通案待您审核", "{0} common plans to review"),
+        "te.ml.title": ("优课", "Model lessons"), "te.ml.public": ("县级优课名单", "The county's model lessons"), "te.ml.uploaded": ("已上传优课", "Model lesson uploaded"),
+        "te.ml.late": ("已上传，但距上课不足{0}天，已标记为迟交", "Uploaded, but less than {0} days before the lesson: marked late"), "te.ml.selected": ("已推荐到上一级", "Sent up a level"),
+        "te.ml.rule": ("优课须在上课前至少{0}天上传，迟交的标记出来；学校每年向学区推荐{1}节，学区向县推荐{2}节。", "Upload at least {0} days before the lesson (later ones are marked); a school sends {1} a year to its district, a district {2} to the county."),
+        "te.ml.school": ("校级", "school"), "te.ml.district": ("学区级", "district"), "te.ml.county": ("县级", "county"),
+        "te.ml.upload": ("上传优课", "Upload a model lesson"), "te.ml.plan": ("教案", "Plan"), "te.ml.teachingOn": ("上课日期", "Teaching date"),
+        "te.ml.board": ("按时上传情况", "On-time uploads"), "te.ml.total": ("上传", "Uploaded"), "te.ml.lateCol": ("迟交", "Late"), "te.ml.onTime": ("按时率", "On time"),
+        "te.ml.teacher": ("教师", "Teacher"), "te.ml.schoolCol": ("学校", "School"), "te.ml.level": ("级别", "Level"), "te.ml.select": ("推荐到上一级", "Send up"),
+        "te.ml.lateFlag": ("迟交", "late"), "te.ml.none": ("暂无优课。", "No model lessons yet."), "te.ml.districtCol": ("学区", "District"), "te.home.review.detail": ("教研组长第一级审核", "first review level: the group's leader"),
     ]
 }
