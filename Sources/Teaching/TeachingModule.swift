@@ -28,7 +28,14 @@ public struct TeachingModule: XuequModule {
         r.publicPages.get(TeachingRoute.publicModels, use: TeachingPages().publicModels)
     }
     public func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution {
-        // Plans waiting for this leader's review.
+        // A school's teachers short of the year's training hours; plans waiting for a leader's review.
+        if case .school = actor.registryScope, actor.teacherId == nil, actor.can(.teachingManage) {
+            let year = context.today.year
+            let short = try await TeachingService(context).hours(year: year).filter { $0.shortfall > 0 }.count
+            guard short > 0 else { return HomeContribution() }
+            return HomeContribution(tasks: [HomeTask(title: L10n.text("te.home.hours", context.locale, args: [String(short), String(year)]), detail: L10n.text("te.home.hours.detail", context.locale),
+                                                     href: TeachingRoute.hours.path() + "?year=\(year)")])
+        }
         guard let t = actor.teacherId else { return HomeContribution() }
         struct N: Decodable { let n: Int }
         let n = try await context.db.sql.raw("""
@@ -56,6 +63,10 @@ public enum TeachingRoute: String, RouteName {
     case modelSelect = "teaching/model-lessons/:id/select"
     /// The county's list of model lessons, public.
     case publicModels = "model-lessons"
+    case training = "teaching/training"
+    case enrol = "teaching/training/:id/enrol"
+    case attendance = "teaching/training/:id/attendance"
+    case hours = "teaching/training/hours"
 }
 
 /// CONTRACT "Lesson plans".

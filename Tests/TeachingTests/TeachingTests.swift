@@ -139,3 +139,39 @@ struct ModelLessonTests {
         }
     }
 }
+
+@Suite("Training hours")
+struct TrainingTests {
+    @Test("programmes, enrolment by school, attendance, hours against the rule, the shortfall and the sheet", arguments: TestDB.all)
+    func hours(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let admin = try await Browser.login(app, "admin")
+            func flash(_ res: TestingHTTPResponse) -> String { res.headers.setCookie?[FlashCookie.name]?.string.removingPercentEncoding ?? "" }
+            #expect(try await Browser.form(app, try await Browser.login(app, "d1"), "/teaching/training", ["name": "x"]).status == .forbidden)
+            for (name, kind, start, end) in [("2026年暑期全员培训", "summer", "2026-07-10", "2026-07-20"), ("2026年寒假全员培训", "winter", "2026-01-20", "2026-01-25")] {
+                #expect(!flash(try await Browser.form(app, admin, "/teaching/training", ["name": name, "kind": kind, "startsOn": start, "endsOn": end, "hours": "40"])).hasPrefix("!"))
+            }
+            #expect(flash(try await Browser.form(app, admin, "/teaching/training", ["name": "坏", "kind": "summer", "startsOn": "2026-07-10", "endsOn": "2026-07-01", "hours": "-1"])).contains("结束日期早于开始日期"))
+            #expect(flash(try await Browser.form(app, admin, "/teaching/training/1/enrol", ["schools": "T0001, T9999"])).contains("T9999"))
+            struct N: Decodable { let n: Int }
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM training_enrolments").first(decoding: N.self)?.n == 0, "nothing enrolled")
+            #expect(flash(try await Browser.form(app, admin, "/teaching/training/1/enrol", ["schools": "T0001"])).contains("2"))
+            _ = try await Browser.form(app, admin, "/teaching/training/2/enrol", ["schools": "T0001"])
+            // 乙 missed the summer; 甲 attended both: 80 hours against 72; 乙 40.
+            _ = try await Browser.form(app, admin, "/teaching/training/1/attendance", ["absent": String(f.teachers["乙"]!)])
+            _ = try await Browser.form(app, admin, "/teaching/training/2/attendance", ["absent": ""])
+            let bureau = Actor(userId: 0, username: "t", displayName: "", role: .bureauAdmin, scope: .county, permissions: app.grants.permissions(of: .bureauAdmin))
+            let rows = try await TeachingService(app.context(actor: bureau)).hours(year: 2026)
+            #expect(rows.first { $0.teacher.id == f.teachers["甲"] }?.hours == 80)
+            #expect(rows.first { $0.teacher.id == f.teachers["乙"] }?.shortfall == 32)
+            #expect(rows.first { $0.teacher.id == f.teachers["丁"] }?.shortfall == 72)
+            // The school admin's home page and sheet: its two teachers, one short.
+            var h = HTTPHeaders(); h.cookie = try await Browser.login(app, "s1")
+            let home = try await app.testing().sendRequest(.GET, "/", headers: h)
+            #expect(home.text.contains("1 名教师 2026 年培训学时不足"))
+            let sheet = try await app.testing().sendRequest(.GET, "/teaching/training/hours?year=2026&format=xlsx", headers: h)
+            let table = try Spreadsheet.read(Data(buffer: sheet.body))
+            #expect(table.body.count == 2 && table.body.contains { $0[1] == "乙老师" && $0[6] == "32" })
+        }
+    }
+}

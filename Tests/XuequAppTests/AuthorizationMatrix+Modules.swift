@@ -168,6 +168,11 @@ extension AuthorizationMatrixTests {
             Case(method: .POST, path: "/teaching/model-lessons", body: form(["planId": "999", "teachingOn": "2026-12-01"]), expect: ["t1": 404], otherwise: 403),
             Case(method: .POST, path: "/teaching/model-lessons/999/select", body: form(), expect: ["admin": 404, "d1": 404, "d2": 404, "s1": 404, "s3": 404], otherwise: 403),
             Case(method: .GET, path: "/model-lessons", body: nil, expect: [:], otherwise: 200, anonymous: 200),
+            Case(method: .GET, path: "/teaching/training", body: nil, expect: teachingReaders, otherwise: 403),
+            Case(method: .POST, path: "/teaching/training", body: form(), expect: ["admin": 303], otherwise: 403),
+            Case(method: .POST, path: "/teaching/training/999/enrol", body: form(["schools": "T0001"]), expect: ["admin": 404], otherwise: 403),
+            Case(method: .POST, path: "/teaching/training/999/attendance", body: form(), expect: ["admin": 404], otherwise: 403),
+            Case(method: .GET, path: "/teaching/training/hours", body: nil, expect: teachingReaders, otherwise: 403),
         ]
     }
 

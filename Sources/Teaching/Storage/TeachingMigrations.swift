@@ -1,5 +1,6 @@
 import Fluent
 import SQLKit
+import XuequKit
 
 /// Research groups (学科中心组) with members and a leader; lesson plans (通案 and 个案) with
 /// their sections, lineage, review state and versions; and the search index: each plan's
@@ -87,6 +88,30 @@ public struct CreateTeaching: AsyncMigration {
             .field("created_at", .double, .required)
             .unique(on: "plan_id")
             .create()
+        // 研训: programmes, who is enrolled, who attended and the hours credited; the required
+        // continuing-education hours are a dated rule (national 2011: 360 hours in five years,
+        // provinces commonly 72 a year).
+        try await database.schema("training_programmes")
+            .field("id", .int, .identifier(auto: true))
+            .field("name", .string, .required)
+            .field("kind", .string, .required)
+            .field("starts_on", .string, .required)
+            .field("ends_on", .string, .required)
+            .field("hours", .double, .required)
+            .field("created_at", .double, .required)
+            .create()
+        try await database.schema("training_enrolments")
+            .field("programme_id", .int, .required, .references("training_programmes", "id"))
+            .field("teacher_id", .int, .required, .references("teachers", "id"))
+            .field("attended", .bool, .required)
+            .field("hours", .double, .required)
+            .unique(on: "programme_id", "teacher_id")
+            .create()
+        try await DatedRules.createTable("training_rules", on: database)
+        try await database.sql.raw("""
+            INSERT INTO training_rules (effective_from, rules, note, created_by, created_at) VALUES ('2011-01-01',
+            '{"hoursPerYear":72}', '中小学教师继续教育规定：五年不少于360学时', 'system', 0)
+            """).run()
         let statements: [String]
         if database.sql.dialect.name == "postgresql" {
             statements = [
@@ -107,7 +132,7 @@ public struct CreateTeaching: AsyncMigration {
 
     public func revert(on database: any Database) async throws {
         try await database.sql.raw("DROP TABLE lesson_plan_search").run()
-        for t in ["teaching_model_lessons", "lesson_plan_history", "lesson_plan_versions", "lesson_plans", "teaching_group_members", "teaching_groups"] {
+        for t in ["training_rules", "training_enrolments", "training_programmes", "teaching_model_lessons", "lesson_plan_history", "lesson_plan_versions", "lesson_plans", "teaching_group_members", "teaching_groups"] {
             try await database.schema(t).delete()
         }
     }

@@ -20,6 +20,83 @@ struct TeachingPages: Sendable {
         r.get(R.modelLessons, use: modelLessons)
         r.post(R.modelLessons, use: uploadModel)
         r.post(R.modelSelect, use: selectModel)
+        r.get(R.training, use: training)
+        r.post(R.training, use: createProgramme)
+        r.post(R.enrol, use: enrol)
+        r.post(R.attendance, use: attendance)
+        r.get(R.hours, use: hours)
+    }
+
+    struct ProgrammeItem: Encodable { let id: Int; let name: String; let kind: String; let dates: String; let hours: String; let enrolled: Int; let attended: Int; let enrolAction: String; let attendanceAction: String }
+    struct TrainingPage: Encodable { let layout: Layout; let programmes: [ProgrammeItem]; let isBureau: Bool; let kinds: [SelectOption]; let rule: String; let hoursHref: String }
+    func training(req: Request) async throws -> Response {
+        let actor = try req.requireActor()
+        let service = TeachingService(req)
+        let list = try await service.programmes()
+        struct C: Decodable { let programmeId: Int; let enrolled: Int; let attended: Int }
+        let counts = Dictionary(uniqueKeysWithValues: try await req.db.sql.raw("SELECT programme_id, COUNT(*) AS enrolled, SUM(CASE WHEN attended THEN 1 ELSE 0 END) AS attended FROM training_enrolments GROUP BY programme_id")
+            .all(decoding: C.self, with: TeachingService.decoder).map { ($0.programmeId, $0) })
+        let year = req.context.today.year
+        let page = TrainingPage(
+            layout: req.layout("te.tr.title"),
+            programmes: list.map { p in ProgrammeItem(id: p.id, name: p.name, kind: ProgrammeKind(rawValue: p.kind)?.label(req.uiLocale) ?? p.kind, dates: "\(p.startsOn)—\(p.endsOn)",
+                                                      hours: String(format: "%g", p.hours), enrolled: counts[p.id]?.enrolled ?? 0, attended: counts[p.id]?.attended ?? 0,
+                                                      enrolAction: TeachingRoute.enrol.path(p.id), attendanceAction: TeachingRoute.attendance.path(p.id)) },
+            isBureau: actor.can(.teachingManage) && actor.registryScope == .county, kinds: options(ProgrammeKind.self, selected: "summer", locale: req.uiLocale),
+            rule: Self.t(req, "te.tr.rule", String(format: "%g", try await service.rules(year: year).hoursPerYear), String(year)), hoursHref: TeachingRoute.hours.path() + "?year=\(year)")
+        return try await req.page("teaching/training", page)
+    }
+
+    struct ProgrammeForm: Content { let name: String?; let kind: String?; let startsOn: String?; let endsOn: String?; let hours: String? }
+    func createProgramme(req: Request) async throws -> Response {
+        try req.requireActor().require(.teachingManage)
+        let b = try req.content.decode(ProgrammeForm.self)
+        return try await Self.form(req, back: TeachingRoute.training.path(), ok: Self.t(req, "te.saved")) {
+            _ = try await TeachingService(req).createProgramme(name: b.name, kind: b.kind, startsOn: b.startsOn, endsOn: b.endsOn, hours: Double(b.hours ?? "")); return nil
+        }
+    }
+
+    func enrol(req: Request) async throws -> Response {
+        let id = try req.intParameter("id")
+        try req.requireActor().require(.teachingManage)
+        let f = (try? req.content.decode([String: String].self)) ?? [:]
+        let codes = (f["schools"] ?? "").split(whereSeparator: { ", ，、\n".contains($0) }).map(String.init)
+        var n = 0
+        let res = try await Self.form(req, back: TeachingRoute.training.path(), ok: "") { n = try await TeachingService(req).enrol(programmeId: id, schoolCodes: codes); return nil }
+        if res.cookies[FlashCookie.name]?.string.hasPrefix("%21") == true { return res }
+        return req.redirect(to: TeachingRoute.training.path(), flash: Self.t(req, "te.tr.enrolled", String(n)))
+    }
+
+    /// Absent teachers' numbers; every other enrolled teacher attended.
+    func attendance(req: Request) async throws -> Response {
+        let id = try req.intParameter("id")
+        try req.requireActor().require(.teachingManage)
+        let f = (try? req.content.decode([String: String].self)) ?? [:]
+        let absent = Set((f["absent"] ?? "").split(whereSeparator: { ", ，、\n".contains($0) }).compactMap { Int($0) })
+        struct T: Decodable { let teacherId: Int }
+        let enrolled = try await req.db.sql.raw("SELECT teacher_id FROM training_enrolments WHERE programme_id = \(bind: id)").all(decoding: T.self, with: TeachingService.decoder).map(\.teacherId)
+        return try await Self.form(req, back: TeachingRoute.training.path(), ok: Self.t(req, "te.saved")) {
+            try await TeachingService(req).attendance(programmeId: id, attended: enrolled.filter { !absent.contains($0) }); return nil
+        }
+    }
+
+    struct HoursItem: Encodable { let name: String; let school: String; let hours: String; let required: String; let shortfall: String; let short: Bool }
+    struct HoursPage: Encodable { let layout: Layout; let year: Int; let rows: [HoursItem]; let shortCount: Int; let total: Int; let export: String }
+    func hours(req: Request) async throws -> Response {
+        try req.requireActor().require(.teachingRead)
+        let year = (try? req.query.get(Int.self, at: "year")) ?? req.context.today.year
+        guard (2000...(req.context.today.year + 1)).contains(year) else { throw DomainError.validation(["year": LocalizedText(zh: "年度无效", en: "invalid year")]) }
+        let rows = try await TeachingService(req).hours(year: year).sorted { ($0.shortfall, $0.teacher.id) > ($1.shortfall, $1.teacher.id) }
+        if req.query[String.self, at: "format"] != nil {
+            var table: [[String]] = [["教师编号", "姓名", "学校", "年度", "已修学时", "应修学时", "差额"]]
+            for r in rows { table.append([String(r.teacher.id), r.teacher.name, r.teacher.schoolName ?? "", String(year), String(format: "%g", r.hours), String(format: "%g", r.required), String(format: "%g", r.shortfall)]) }
+            return try RegistryPages.download(SheetTable(rows: table), name: "\(year)年教师培训学时", req: req, numericColumns: [0, 3, 4, 5, 6])
+        }
+        return try await req.page("teaching/hours", HoursPage(
+            layout: req.layout("te.tr.hours"), year: year,
+            rows: rows.prefix(1000).map { HoursItem(name: $0.teacher.name, school: $0.teacher.schoolName ?? "", hours: String(format: "%g", $0.hours), required: String(format: "%g", $0.required),
+                                                   shortfall: String(format: "%g", $0.shortfall), short: $0.shortfall > 0) },
+            shortCount: rows.filter { $0.shortfall > 0 }.count, total: rows.count, export: TeachingRoute.hours.path() + "?year=\(year)&format=xlsx"))
     }
 
     struct LessonItem: Encodable { let id: Int; let title: String; let teacher: String; let school: String; let teachingOn: String; let uploadedOn: String; let late: Bool; let level: String; let canSelect: Bool; let planId: Int }
@@ -275,6 +352,16 @@ enum TeachingStrings {
         "te.level": ("层级", "Level"), "te.leader": ("组长（教师编号）", "Leader (teacher number)"), "te.members": ("成员（教师编号，逗号分隔）", "Members (teacher numbers)"),
         "te.reviewLevels": ("审核级数", "Review levels"), "te.addGroup": ("新建教研组", "New group"),
         "te.home.review": ("{0} 份通案待您审核", "{0} common plans to review"),
+        "te.tr.title": ("研训", "Training"), "te.tr.hours": ("教师培训学时", "Training hours"),
+        "te.tr.rule": ("继续教育规定：每年不少于 {0} 学时（{1}年在用的规定）", "Continuing education: at least {0} hours a year (the rule for {1})"),
+        "te.tr.enrolled": ("已报名 {0} 名教师", "{0} teachers enrolled"), "te.tr.new": ("新建培训项目", "New programme"), "te.tr.name": ("名称", "Name"),
+        "te.tr.kind": ("类型", "Kind"), "te.tr.starts": ("开始", "Starts"), "te.tr.ends": ("结束", "Ends"), "te.tr.hoursCol": ("学时", "Hours"),
+        "te.tr.enrolledCol": ("报名", "Enrolled"), "te.tr.attendedCol": ("出勤", "Attended"), "te.tr.enrol": ("按学校报名", "Enrol schools"),
+        "te.tr.schools": ("学校代码（逗号分隔）", "School codes"), "te.tr.absent": ("缺勤教师编号（逗号分隔，其余为出勤）", "Absent teachers' numbers (the rest attended)"),
+        "te.tr.attendance": ("登记出勤", "Record attendance"), "te.tr.export": ("导出学时（.xlsx）", "Hours (.xlsx)"),
+        "te.tr.short": ("{0} / {1} 名教师学时不足", "{0} of {1} teachers short of hours"), "te.tr.teacher": ("教师", "Teacher"), "te.tr.required": ("应修", "Required"),
+        "te.tr.shortfall": ("差额", "Short"), "te.tr.none": ("暂无培训项目。", "No programmes yet."),
+        "te.home.hours": ("{0} 名教师 {1} 年培训学时不足", "{0} teachers short of training hours in {1}"), "te.home.hours.detail": ("继续教育学时按规定统计", "continuing-education hours against the rule"),
         "te.ml.title": ("优课", "Model lessons"), "te.ml.public": ("县级优课名单", "The county's model lessons"), "te.ml.uploaded": ("已上传优课", "Model lesson uploaded"),
         "te.ml.late": ("已上传，但距上课不足{0}天，已标记为迟交", "Uploaded, but less than {0} days before the lesson: marked late"), "te.ml.selected": ("已推荐到上一级", "Sent up a level"),
         "te.ml.rule": ("优课须在上课前至少{0}天上传，迟交的标记出来；学校每年向学区推荐{1}节，学区向县推荐{2}节。", "Upload at least {0} days before the lesson (later ones are marked); a school sends {1} a year to its district, a district {2} to the county."),

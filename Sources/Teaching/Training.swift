@@ -1,0 +1,137 @@
+import Fluent
+import Foundation
+import Registry
+import SQLKit
+import Vapor
+import XuequCore
+import XuequKit
+
+/// The required continuing-education hours, a dated rule.
+public struct TrainingRules: Codable, Sendable, Equatable {
+    public var hoursPerYear: Double
+}
+
+public enum ProgrammeKind: String, Vocabulary {
+    public static let lookup = makeLookup()
+    case winter, summer, university, other
+    public var zh: String { switch self { case .winter: "寒假全员培训"; case .summer: "暑假全员培训"; case .university: "高校研修"; case .other: "其他培训" } }
+    public var en: String { switch self { case .winter: "winter training"; case .summer: "summer training"; case .university: "university placement"; case .other: "other" } }
+}
+
+public struct ProgrammeRow: Codable, Sendable { public let id: Int; public let name: String; public let kind: String; public let startsOn: String; public let endsOn: String; public let hours: Double }
+
+/// 研训: programmes, enrolment and attendance (the bureau), each teacher's hours per year against
+/// the rule, the shortfall per school, and an `.xlsx` of hours per teacher.
+extension TeachingService {
+    public func rules(year: Int) async throws -> TrainingRules {
+        try await DatedRules.inForce(TrainingRules.self, in: "training_rules", on: CivilDate(year: year, month: 12, day: 31)!, db: db) ?? TrainingRules(hoursPerYear: 72)
+    }
+
+    public func programmes() async throws -> [ProgrammeRow] {
+        try ctx.requireActor().require(.teachingRead)
+        return try await db.sql.raw("SELECT id, name, kind, starts_on, ends_on, hours FROM training_programmes ORDER BY starts_on DESC, id DESC").all(decoding: ProgrammeRow.self, with: Self.decoder)
+    }
+
+    public func createProgramme(name raw: String?, kind rawKind: String?, startsOn: String?, endsOn: String?, hours: Double?) async throws -> Int {
+        let a = try ctx.requireActor()
+        try a.require(.teachingManage)
+        guard a.registryScope == .county else { throw DomainError.forbidden }
+        var e = FieldErrors()
+        let name = raw?.trimmed ?? ""
+        if name.isEmpty || name.count > 80 { e.add("name", "请填写培训名称", "enter the programme's name") }
+        let kind = rawKind.flatMap(ProgrammeKind.parse)
+        if kind == nil { e.add("kind", "请选择培训类型", "choose the kind") }
+        let s = startsOn.flatMap { CivilDate(parsing: $0.trimmed) }, t = endsOn.flatMap { CivilDate(parsing: $0.trimmed) }
+        if s == nil { e.add("startsOn", "开始日期格式应为 YYYY-MM-DD", "the start must be YYYY-MM-DD") }
+        if t == nil { e.add("endsOn", "结束日期格式应为 YYYY-MM-DD", "the end must be YYYY-MM-DD") }
+        if let s, let t, t < s { e.add("endsOn", "结束日期早于开始日期", "the end is before the start") }
+        if hours == nil || !hours!.isFinite || hours! <= 0 || hours! > 500 { e.add("hours", "学时应在0到500之间", "hours must be between 0 and 500") }
+        try e.throwIfAny()
+        let audit = ctx.audit, now = ctx.now
+        return try await ctx.write { tx in
+            struct Id: Decodable { let id: Int }
+            let id = try await tx.sql.raw("INSERT INTO training_programmes (name, kind, starts_on, ends_on, hours, created_at) VALUES (\(bind: name), \(bind: kind!.rawValue), \(bind: s!.description), \(bind: t!.description), \(bind: hours!), \(bind: now)) RETURNING id")
+                .first(decoding: Id.self)!.id
+            try await Audit.record(on: tx, audit, action: "teaching.training.programme", entity: "training_programme", entityId: String(id), summary: "\(name) \(hours!)h")
+            return id
+        }
+    }
+
+    /// Enrols every teacher of the given schools (codes), or records attendance: `attended`
+    /// teachers get the programme's hours credited. All-or-nothing: an unknown code is named.
+    public func enrol(programmeId: Int, schoolCodes: [String]) async throws -> Int {
+        let a = try ctx.requireActor()
+        try a.require(.teachingManage)
+        guard a.registryScope == .county else { throw DomainError.forbidden }
+        guard try await db.sql.raw("SELECT id, name, kind, starts_on, ends_on, hours FROM training_programmes WHERE id = \(bind: programmeId)").first(decoding: ProgrammeRow.self, with: Self.decoder) != nil else {
+            throw DomainError.notFound(LocalizedText(zh: "培训项目", en: "programme"))
+        }
+        let codes = schoolCodes.map { $0.trimmed }.filter { !$0.isEmpty }
+        if codes.isEmpty { throw DomainError.validation(["schools": LocalizedText(zh: "请填写学校代码", en: "enter school codes")]) }
+        let schools = try await RegistryStore.schools(codes: codes, on: db)
+        let missing = codes.filter { schools[$0] == nil }
+        if !missing.isEmpty { throw DomainError.validation(["schools": LocalizedText(zh: "学校代码不存在：" + missing.joined(separator: "、"), en: "unknown school codes: " + missing.joined(separator: ", "))]) }
+        let ids = schools.values.map(\.id)
+        let audit = ctx.audit
+        return try await ctx.write { tx in
+            struct N: Decodable { let n: Int }
+            let before = try await tx.sql.raw("SELECT COUNT(*) AS n FROM training_enrolments WHERE programme_id = \(bind: programmeId)").first(decoding: N.self)?.n ?? 0
+            try await tx.sql.raw("""
+                INSERT INTO training_enrolments (programme_id, teacher_id, attended, hours)
+                SELECT \(bind: programmeId), t.id, false, 0 FROM teachers t WHERE t.school_id IN (\(binds: ids))
+                  AND NOT EXISTS (SELECT 1 FROM training_enrolments e WHERE e.programme_id = \(bind: programmeId) AND e.teacher_id = t.id)
+                """).run()
+            let after = try await tx.sql.raw("SELECT COUNT(*) AS n FROM training_enrolments WHERE programme_id = \(bind: programmeId)").first(decoding: N.self)?.n ?? 0
+            try await Audit.record(on: tx, audit, action: "teaching.training.enrol", entity: "training_programme", entityId: String(programmeId), summary: "\(after - before) teachers from \(codes.count) schools")
+            return after - before
+        }
+    }
+
+    /// Attendance: the listed teachers attended (credited the programme's hours), the rest of the enrolled did not.
+    public func attendance(programmeId: Int, attended teacherIds: [Int]) async throws {
+        let a = try ctx.requireActor()
+        try a.require(.teachingManage)
+        guard a.registryScope == .county else { throw DomainError.forbidden }
+        guard let p = try await db.sql.raw("SELECT id, name, kind, starts_on, ends_on, hours FROM training_programmes WHERE id = \(bind: programmeId)").first(decoding: ProgrammeRow.self, with: Self.decoder) else {
+            throw DomainError.notFound(LocalizedText(zh: "培训项目", en: "programme"))
+        }
+        let audit = ctx.audit
+        try await ctx.write { tx in
+            try await tx.sql.raw("UPDATE training_enrolments SET attended = false, hours = 0 WHERE programme_id = \(bind: programmeId)").run()
+            if !teacherIds.isEmpty {
+                try await tx.sql.raw("UPDATE training_enrolments SET attended = true, hours = \(bind: p.hours) WHERE programme_id = \(bind: programmeId) AND teacher_id IN (\(binds: teacherIds))").run()
+            }
+            try await Audit.record(on: tx, audit, action: "teaching.training.attendance", entity: "training_programme", entityId: String(programmeId), summary: "\(teacherIds.count) attended")
+        }
+    }
+
+    public struct HoursRow: Sendable { public let teacher: TeacherRow; public let hours: Double; public let required: Double; public var shortfall: Double { max(0, required - hours) } }
+
+    /// Each teacher in the caller's scope: hours credited in programmes that ended in `year`,
+    /// against the rule in force that year.
+    public func hours(year: Int) async throws -> [HoursRow] {
+        let a = try ctx.requireActor()
+        try a.require(.teachingRead)
+        let rules = try await rules(year: year)
+        var teachers: [TeacherRow] = []
+        var page = 1
+        while true {
+            let r = try await RegistryStore.teachers(on: db, scope: a.teacherId != nil ? .nothing : a.registryScope, filter: TeacherFilter(), page: PageSpec(page: page, per: 500), withSchool: true)
+            teachers += r.items
+            if r.items.count < 500 { break }
+            page += 1
+        }
+        if let t = a.teacherId, let me = try await RegistryStore.teacher(id: t, on: db) { teachers = [me] }
+        struct H: Decodable { let teacherId: Int; let total: Double }
+        let ids = teachers.map(\.id)
+        var totals: [Int: Double] = [:]
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            for r in try await db.sql.raw("""
+                SELECT e.teacher_id, SUM(e.hours) AS total FROM training_enrolments e JOIN training_programmes p ON p.id = e.programme_id
+                WHERE e.attended AND substr(p.ends_on, 1, 4) = \(bind: String(year)) AND e.teacher_id IN (\(binds: chunk)) GROUP BY e.teacher_id
+                """).all(decoding: H.self, with: Self.decoder) { totals[r.teacherId] = r.total }
+        }
+        return teachers.map { HoursRow(teacher: $0, hours: totals[$0.id] ?? 0, required: rules.hoursPerYear) }
+    }
+}
