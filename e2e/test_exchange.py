@@ -18,6 +18,15 @@ def signed_out_after(browser):
     browser.delete_all_cookies()
 
 
+def wait_text(browser, css, text):
+    """Waits until the element (looked up afresh each time: the page may be navigating) holds the text."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
+        lambda d: text in d.find_element(By.CSS_SELECTOR, css).text)
+    return browser.find_element(By.CSS_SELECTOR, css).text
+
+
 def current_round(today):
     return today.year if today >= datetime.date(today.year, 9, 1) else today.year - 1
 
@@ -52,18 +61,16 @@ def test_plan_from_district_to_effect(browser, server, shot):
         chosen.append((int(teacher.split(" ")[0]), target.split(" ")[0]))
     browser.execute_script("document.querySelector('input[name=year]').value = arguments[0]", str(year))
     browser.find_element(By.ID, "check-plan").click()
-    quota = wait(browser, "#quota")
-    assert "应交流" in quota.text
+    wait_text(browser, "#quota", "应交流")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#balance table")) == 2
     full_page(browser, shot, "exchange-editor-checked")
     browser.find_element(By.ID, "save-plan").click()
-    state = wait(browser, "#plan-state")
-    assert state.text == "草稿"
+    wait_text(browser, "#plan-state", "草稿")
     plan_url = browser.current_url
     assert len(browser.find_elements(By.CSS_SELECTOR, "#plan-moves tbody tr")) == 3
     browser.find_element(By.ID, "submit-plan").click()
     browser.switch_to.alert.accept()
-    assert wait(browser, "#plan-state").text == "已报局审批"
+    wait_text(browser, "#plan-state", "已报局审批")
     assert "已报局审批" in browser.find_element(By.CSS_SELECTOR, ".flash").text
 
     before = coefficients(server)
@@ -72,7 +79,7 @@ def test_plan_from_district_to_effect(browser, server, shot):
     browser.find_element(By.ID, "approve-plan").click()
     browser.switch_to.alert.accept()
     # Its date is today: approval puts it in effect at once.
-    assert wait(browser, "#plan-state").text == "已生效"
+    wait_text(browser, "#plan-state", "已生效")
     full_page(browser, shot, "exchange-plan-in-effect")
     for teacher_id, code in chosen:
         t = api(server, "admin", "/api/v1/teachers/%d" % teacher_id)

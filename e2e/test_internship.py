@@ -22,6 +22,15 @@ def restore(browser):
 def flash(browser):
     return wait(browser, ".flash").text
 
+def wait_text(browser, css, text):
+    """Waits until the element (looked up afresh each time: the page may be navigating) holds the text."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
+        lambda d: text in d.find_element(By.CSS_SELECTOR, css).text)
+    return browser.find_element(By.CSS_SELECTOR, css).text
+
+
 
 def test_plan_approved_by_both_then_taught(browser, server, shot):
     browser.set_window_size(412, 900)
@@ -37,7 +46,8 @@ def test_plan_approved_by_both_then_taught(browser, server, shot):
     form.find_element(By.NAME, "grade").send_keys("三年级")
     form.find_element(By.NAME, "content").send_keys("教学目标：认识几分之一。\n教学过程：导入、新授、练习。")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    plan_url = wait(browser, "#mentor-approval") and browser.current_url
+    wait_text(browser, "h1", "浏览器测试课")
+    plan_url = browser.current_url
     assert "/internship/plans/" in plan_url
     assert "✓" not in browser.find_element(By.ID, "mentor-approval").text
     shot("internship-plan-phone")
@@ -52,14 +62,14 @@ def test_plan_approved_by_both_then_taught(browser, server, shot):
     wait(browser, "#queue")
     browser.find_element(By.PARTIAL_LINK_TEXT, "浏览器测试课").click()
     wait(browser, "#approve").click()
-    assert "✓" in wait(browser, "#mentor-approval").text
+    wait_text(browser, "#mentor-approval", "✓")
 
     sign_in(browser, server, "supervisor")
     browser.get(plan_url)
     wait(browser, "#approve").click()
-    assert "✓" in wait(browser, "#supervisor-approval").text
+    wait_text(browser, "#supervisor-approval", "✓")
     wait(browser, "#trial-pass").click()
-    assert wait(browser, "#trial-state").text == "试讲通过"
+    wait_text(browser, "#trial-state", "试讲通过")
 
     browser.set_window_size(412, 900)
     sign_in(browser, server, "intern1")
@@ -69,7 +79,7 @@ def test_plan_approved_by_both_then_taught(browser, server, shot):
     form.find_element(By.NAME, "className").send_keys("三年级1班")
     form.find_element(By.NAME, "topic").send_keys("认识几分之一")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    assert "已记录" in flash(browser)
+    wait_text(browser, ".flash", "已记录")
     assert "认识几分之一" in browser.find_element(By.ID, "records").text
     full_page(browser, shot, "internship-intern-phone")
 
