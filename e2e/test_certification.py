@@ -6,8 +6,10 @@ import re
 import tempfile
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from test_balance import api, full_page, sign_in
 from test_registry import wait
@@ -62,9 +64,14 @@ def act(browser, event, **fields):
         else:
             el.send_keys(value)
     confirm = form.get_attribute("data-confirm")
+    # Mark this page: the answer is read only once a new page (without the mark) has loaded,
+    # since the old one may carry a flash of its own.
+    browser.execute_script("document.documentElement.dataset.before = '1'")
     browser.find_element(By.ID, "event-" + event).click()
     if confirm:
         browser.switch_to.alert.accept()
+    WebDriverWait(browser, 20, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return document.readyState === 'complete' && !document.documentElement.dataset.before"))
     wait(browser, ".flash.ok")
     return browser.find_element(By.ID, "app-state").text
 

@@ -145,7 +145,8 @@ public struct TeachingService: Sendable {
         if a.can(.teachingManage) && a.covers(schoolId: p.schoolId, districtId: p.districtId) { return true }
         guard p.kindValue == .common else { return false }
         if let g = p.groupId, let t = a.teacherId, try await members(g).contains(t) { return true }
-        guard p.state == CommonPlanState.released.rawValue, a.can(.teachingRead) else { return false }
+        // Released plans reach the teachers of the area on their release date (the start of term).
+        guard p.state == CommonPlanState.released.rawValue, a.can(.teachingRead), (p.releaseOn ?? "") <= ctx.today.description else { return false }
         switch ResearchLevel(rawValue: p.level) {
         case .county: return true
         case .district: return a.covers(districtId: p.districtId)
@@ -389,7 +390,7 @@ public struct TeachingService: Sendable {
             case .nothing: break
             }
         }
-        var released: SQLQueryString = "p.kind = 'common' AND p.state = 'released' AND (p.level = 'county'"
+        var released: SQLQueryString = "p.kind = 'common' AND p.state = 'released' AND p.release_on <= \(bind: ctx.today.description) AND (p.level = 'county'"
         if let d = a.districtId { released = released + " OR (p.level = 'district' AND p.district_id = \(bind: d))" }
         if let s = a.schoolId { released = released + " OR (p.level = 'school' AND p.school_id = \(bind: s))" }
         if a.registryScope == .county { released = released + " OR 1 = 1" }

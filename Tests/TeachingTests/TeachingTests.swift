@@ -74,7 +74,19 @@ struct LessonPlanAPITests {
             #expect(try await event("approve", t1).0 == .forbidden, "level 2 is the office's")
             #expect(try await event("approve", try await app.token("d1")).1["state"] as? String == "approved")
             #expect(try await event("release", t1).0 == .unprocessableEntity, "a release date")
-            #expect(try await event("release", t1, ["releaseOn": "2026-09-01"]).1["state"] as? String == "released")
+            // Released for a date after today (the clock is 2026-09-21): not yet visible to the district's teachers.
+            #expect(try await event("release", t1, ["releaseOn": "2026-10-08"]).1["state"] as? String == "released")
+            // 乙 teaches at T0001 and is not in the group.
+            let hash = try await Accounts.hashPassword(Fixture.password, app: app)
+            _ = try await app.writeGate.transaction(on: app.db) { tx in
+                try await Accounts.insertUser(.init(username: "t2", displayName: "乙老师", role: .teacher, districtId: f.districts["D1"], schoolId: f.schools["T0001"], teacherId: f.teachers["乙"]),
+                                              passwordHash: hash, on: tx, now: app.clock.now())
+            }
+            let t2 = try await app.token("t2")
+            #expect(try await Self.call(app, .GET, "/api/v1/lesson-plans/\(id)", t2).0 == .notFound)
+            #expect(try await Self.call(app, .GET, "/api/v1/lesson-plans?kind=common", t2).1["total"] as? Int == 0)
+            try await app.db.sql.raw("UPDATE lesson_plans SET release_on = '2026-09-01' WHERE id = \(bind: id)").run()
+            #expect(try await Self.call(app, .GET, "/api/v1/lesson-plans/\(id)", t2).0 == .ok)
             // Released: teachers of the district see it; D2's school does not.
             #expect(try await Self.call(app, .GET, "/api/v1/lesson-plans/\(id)", try await app.token("s1")).0 == .ok)
             #expect(try await Self.call(app, .GET, "/api/v1/lesson-plans/\(id)", try await app.token("s3")).0 == .notFound)
