@@ -56,7 +56,18 @@ enum TeachingDemo {
                 next["课题"] = "第三单元 第二课时"
                 _ = try await plan(kind: "common", level: "district", owner: author, parent: nil, state: "in_review", review: 1, sections: next, title: "第三单元第二课时（学区通案）")
             }
-            try await Audit.record(on: tx, .system("seed"), action: "seed.teaching", entity: "teaching_group", entityId: String(group), summary: "a group and four plans")
+            // This year's county-wide training: the winter and the summer programme, 40 hours each,
+            // every teacher enrolled; about one in ten missed each (so some are short of 72 hours).
+            let year = demo.today.year
+            for (k, (name, kind, start, end)) in [("\(year)年寒假全员培训", "winter", "\(year)-01-20", "\(year)-01-26"), ("\(year)年暑期全员培训", "summer", "\(year)-07-12", "\(year)-07-20")].enumerated() {
+                let p = try await tx.sql.raw("INSERT INTO training_programmes (name, kind, starts_on, ends_on, hours, created_at) VALUES (\(bind: name), \(bind: kind), \(bind: start), \(bind: end), 40, \(bind: now)) RETURNING id")
+                    .first(decoding: Id.self)!.id
+                try await tx.sql.raw("""
+                    INSERT INTO training_enrolments (programme_id, teacher_id, attended, hours)
+                    SELECT \(bind: p), id, CASE WHEN (id + \(bind: k * 5)) % 11 = 0 THEN false ELSE true END, CASE WHEN (id + \(bind: k * 5)) % 11 = 0 THEN 0 ELSE 40 END FROM teachers
+                    """).run()
+            }
+            try await Audit.record(on: tx, .system("seed"), action: "seed.teaching", entity: "teaching_group", entityId: String(group), summary: "a group, four plans, two training programmes")
         }
     }
 }
