@@ -9,22 +9,13 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from test_balance import api, full_page, sign_in
-from test_registry import wait
+from test_registry import wait, wait_text
 
 
 @pytest.fixture(autouse=True)
 def signed_out_after(browser):
     yield
     browser.delete_all_cookies()
-
-
-def wait_text(browser, css, text):
-    """Waits until the element (looked up afresh each time: the page may be navigating) holds the text."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    from selenium.webdriver.support.ui import WebDriverWait
-    WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
-        lambda d: text in d.find_element(By.CSS_SELECTOR, css).text)
-    return browser.find_element(By.CSS_SELECTOR, css).text
 
 
 def current_round(today):

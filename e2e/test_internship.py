@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from test_balance import full_page, sign_in
-from test_registry import wait
+from test_registry import wait, wait_text
 from conftest import SHOTS
 
 
@@ -17,19 +17,6 @@ def restore(browser):
     yield
     browser.set_window_size(1280, 900)
     browser.delete_all_cookies()
-
-
-def flash(browser):
-    return wait(browser, ".flash").text
-
-def wait_text(browser, css, text):
-    """Waits until the element (looked up afresh each time: the page may be navigating) holds the text."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    from selenium.webdriver.support.ui import WebDriverWait
-    WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
-        lambda d: text in d.find_element(By.CSS_SELECTOR, css).text)
-    return browser.find_element(By.CSS_SELECTOR, css).text
-
 
 
 def test_plan_approved_by_both_then_taught(browser, server, shot):

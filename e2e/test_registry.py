@@ -31,6 +31,14 @@ def wait(browser, css):
     return WebDriverWait(browser, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def wait_text(browser, css, text):
+    """Waits until the element (looked up afresh each time: the page may be navigating) holds the text."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
+        lambda d: text in d.find_element(By.CSS_SELECTOR, css).text)
+    return browser.find_element(By.CSS_SELECTOR, css).text
+
+
 def login(browser, server, user, password="xuequ-demo"):
     browser.get(server + "/login")
     browser.find_element(By.ID, "username").send_keys(user)

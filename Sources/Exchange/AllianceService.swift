@@ -84,7 +84,7 @@ public struct AllianceService: Sendable {
         }
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now, members = ids
-        return try await ctx.writeUnique { tx in
+        return try await ctx.writeOnce { tx in
             struct Id: Decodable { let id: Int }
             let row = try await tx.sql.raw("""
                 INSERT INTO exchange_alliances (name, kind, lead_school_id, created_by, created_at) VALUES (\(bind: name), \(bind: kind!.rawValue), \(bind: leadSchoolId!), \(bind: actor.username), \(bind: now)) RETURNING id
@@ -139,7 +139,7 @@ public struct AllianceService: Sendable {
         if !ok { e.add("term", "学期应写成“2026春”或“2026秋”", "a term is written like 2026春 (spring) or 2026秋 (autumn)") }
         try e.throwIfAny()
         let audit = ctx.audit
-        try await ctx.writeUnique { tx in
+        try await ctx.writeOnce { tx in
             try await tx.sql.raw("DELETE FROM exchange_alliance_terms WHERE alliance_id = \(bind: id) AND term = \(bind: term)").run()
             try await tx.sql.raw("""
                 INSERT INTO exchange_alliance_terms (alliance_id, term, teaching_plan, research, rules, assessment, updated_by)
@@ -167,7 +167,7 @@ public struct AllianceService: Sendable {
         }
         try e.throwIfAny()
         let audit = ctx.audit, values = parsed
-        try await ctx.writeUnique { tx in
+        try await ctx.writeOnce { tx in
             try await tx.sql.raw("DELETE FROM exchange_alliance_scores WHERE alliance_id = \(bind: id) AND year = \(bind: y)").run()
             for (sid, v) in values {
                 try await tx.sql.raw("INSERT INTO exchange_alliance_scores (alliance_id, school_id, year, score) VALUES (\(bind: id), \(bind: sid), \(bind: y), \(bind: v))").run()

@@ -578,7 +578,7 @@ public struct ExchangeService: Sendable {
         if comments.count > 1000 { e.add("comments", "评语不超过1000字", "at most 1,000 characters") }
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now
-        try await ctx.writeUnique { tx in
+        try await ctx.writeOnce { tx in
             try await tx.sql.raw("DELETE FROM exchange_assessments WHERE move_id = \(bind: moveId) AND year = \(bind: y)").run()
             try await tx.sql.raw("""
                 INSERT INTO exchange_assessments (move_id, year, rating, comments, assessed_by, assessed_at)
@@ -718,34 +718,31 @@ public struct ExchangeService: Sendable {
             return ["\(a.locality.label(loc)) → \(b.locality.label(loc))"]
         }
         let supportToRural = rows.filter { $0.form == MoveForm.support.rawValue && (schools[$0.toSchoolId]?.isRural ?? false) }.count
-        var quotas: [(String, Quota)] = []
+        // Each district against the quota, in two grouped queries (not a read of every teacher
+        // per district): due teachers by the rule's cut-off dates, movers by the sending district.
         let rules = try await RotationRulesStore.inForce(on: Eligibility.round(year: y), db: db)
-        for d in districts {
-            let eligible = try await ExchangeStore.candidates(district: d.id, on: db).filter { Eligibility.isDue($0, year: y, rules: rules) }
-            let inPlans = try await db.sql.raw("""
-                SELECT m.form, m.from_school_id, m.to_school_id, t.subjects, p.district_id FROM exchange_moves m JOIN exchange_plans p ON p.id = m.plan_id
-                JOIN teachers t ON t.id = m.teacher_id WHERE p.year = \(bind: y) AND p.state IN ('approved', 'in_effect') AND m.from_school_id IN (SELECT id FROM schools WHERE district_id = \(bind: d.id))
-                """).all(decoding: R.self, with: ExchangeStore.decoder).count
-            let backbone = try await db.sql.raw("""
-                SELECT m.form, m.from_school_id, m.to_school_id, t.subjects, p.district_id FROM exchange_moves m JOIN exchange_plans p ON p.id = m.plan_id
-                JOIN teachers t ON t.id = m.teacher_id WHERE p.year = \(bind: y) AND p.state IN ('approved', 'in_effect') AND t.backbone IN ('county', 'city', 'province')
-                  AND m.from_school_id IN (SELECT id FROM schools WHERE district_id = \(bind: d.id))
-                """).all(decoding: R.self, with: ExchangeStore.decoder).count
-            quotas.append((d.name, Quota(eligible: eligible.count, moved: inPlans, backboneMoved: backbone, rules: rules)))
+        let round = Eligibility.round(year: y)
+        let teacherCutoff = rules.dueCutoff(on: round)
+        var principalRule = rules
+        principalRule.yearsAtSchool = rules.principalTerms * rules.principalTermYears
+        let principalCutoff = principalRule.dueCutoff(on: round)
+        struct Due: Decodable { let districtId: Int; let n: Int }
+        let due = Dictionary(uniqueKeysWithValues: try await db.sql.raw("""
+            SELECT t.district_id, COUNT(*) AS n FROM teachers t JOIN schools s ON s.id = t.school_id
+            WHERE s.status = 'active' AND (t.school_since <= \(bind: teacherCutoff.description) OR t.principal_since <= \(bind: principalCutoff.description))
+            GROUP BY t.district_id
+            """).all(decoding: Due.self, with: ExchangeStore.decoder).map { ($0.districtId, $0.n) })
+        struct Moved: Decodable { let districtId: Int; let moved: Int; let backbone: Int }
+        let moved = Dictionary(uniqueKeysWithValues: try await db.sql.raw("""
+            SELECT s.district_id, COUNT(*) AS moved, SUM(CASE WHEN t.backbone IN ('county', 'city', 'province') THEN 1 ELSE 0 END) AS backbone
+            FROM exchange_moves m JOIN exchange_plans p ON p.id = m.plan_id JOIN teachers t ON t.id = m.teacher_id JOIN schools s ON s.id = m.from_school_id
+            WHERE p.year = \(bind: y) AND p.state IN ('approved', 'in_effect') GROUP BY s.district_id
+            """).all(decoding: Moved.self, with: ExchangeStore.decoder).map { ($0.districtId, $0) })
+        let quotas = districts.map { d in
+            (d.name, Quota(eligible: due[d.id] ?? 0, moved: moved[d.id]?.moved ?? 0, backboneMoved: moved[d.id]?.backbone ?? 0, rules: rules))
         }
         return YearReport(year: y, byDistrict: byDistrict, bySubject: bySubject, byDirection: byDirection, supportToRural: supportToRural,
                           quotas: quotas.map { (district: $0.0, quota: $0.1) })
-    }
-}
-
-extension ServiceContext {
-    /// A write whose rows are unique per key (an assessment per move and year, a checklist per
-    /// term): two people saving at once on PostgreSQL both pass the delete, one insert meets the
-    /// unique index; that one is told to reload (409), not 500.
-    func writeUnique<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        do { return try await write(body) } catch let e as any DatabaseError where e.isConstraintFailure {
-            throw DomainError(.conflict, code: "concurrent_save", LocalizedText(zh: "其他人同时保存了同一记录，请刷新后重试", en: "someone saved the same record at the same moment; reload and try again"))
-        }
     }
 }
 

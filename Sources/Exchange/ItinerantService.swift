@@ -89,7 +89,7 @@ public struct ItinerantService: Sendable {
         }
         try e.throwIfAny()
         let audit = ctx.audit
-        try await ctx.writeUnique { tx in
+        try await ctx.writeOnce { tx in
             try await tx.sql.raw("DELETE FROM exchange_itinerant_teachers WHERE teacher_id = \(bind: tid)").run()
             try await tx.sql.raw("INSERT INTO exchange_itinerant_teachers (district_id, teacher_id, subject, max_periods) VALUES (\(bind: d), \(bind: tid), \(bind: subject!.rawValue), \(bind: max))").run()
             try await Audit.record(on: tx, audit, action: "exchange.itinerant.teacher", entity: "teacher", entityId: String(tid), summary: "\(subject!.rawValue) \(max)/week")
@@ -99,7 +99,7 @@ public struct ItinerantService: Sendable {
     public func removeTeacher(district requested: Int?, teacherId: Int) async throws {
         let d = try await district(requested, write: true)
         let audit = ctx.audit
-        try await ctx.writeUnique { tx in
+        try await ctx.writeOnce { tx in
             try await tx.sql.raw("DELETE FROM exchange_itinerant_teachers WHERE teacher_id = \(bind: teacherId) AND district_id = \(bind: d)").run()
             try await Audit.record(on: tx, audit, action: "exchange.itinerant.remove", entity: "teacher", entityId: String(teacherId), summary: "district \(d)")
         }
@@ -126,7 +126,7 @@ public struct ItinerantService: Sendable {
         }
         try e.throwIfAny()
         let audit = ctx.audit, rows = parsed
-        try await ctx.writeUnique { tx in
+        try await ctx.writeOnce { tx in
             try await tx.sql.raw("DELETE FROM exchange_itinerant_demand WHERE district_id = \(bind: d)").run()
             for r in rows {
                 try await tx.sql.raw("INSERT INTO exchange_itinerant_demand (district_id, school_id, subject, periods) VALUES (\(bind: d), \(bind: r.schoolId), \(bind: r.subject.rawValue), \(bind: r.periods))").run()
@@ -156,7 +156,7 @@ public struct ItinerantService: Sendable {
         }
         try e.throwIfAny()
         let audit = ctx.audit, values = parsed
-        try await ctx.writeUnique { tx in
+        try await ctx.writeOnce { tx in
             try await tx.sql.raw("DELETE FROM exchange_travel WHERE district_id = \(bind: d)").run()
             for chunk in Array(values).chunked(200) {
                 var insert = tx.sql.insert(into: "exchange_travel").columns("district_id", "from_school_id", "to_school_id", "minutes")

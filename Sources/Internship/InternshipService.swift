@@ -6,16 +6,6 @@ import Vapor
 import XuequCore
 import XuequKit
 
-extension ServiceContext {
-    /// A write that meets a unique index when someone saved the same thing at the same moment
-    /// (two imports of one list, two entries of one school's places on PostgreSQL): 409, not 500.
-    func writeOnce<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        do { return try await write(body) } catch let e as any DatabaseError where e.isConstraintFailure {
-            throw DomainError(.conflict, code: "concurrent_save", LocalizedText(zh: "其他人同时保存了相同的记录，请刷新后查看", en: "someone saved the same records at the same moment; reload and look"))
-        }
-    }
-}
-
 extension Permission {
     /// Universities, batches, groups, host places, the intern list, placement, statistics (the bureau).
     public static let internshipAdmin: Permission = "internship:admin"
@@ -687,9 +677,11 @@ public struct InternshipService: Sendable {
         let interns = try await interns()
         var out: [(PlanRow, InternRow)] = []
         let byId = Dictionary(uniqueKeysWithValues: interns.map { ($0.id, $0) })
+        // The standing to each intern once (it reads the intern's group), not once per plan.
+        var standing: [Int: InternAccess] = [:]
+        for i in interns { standing[i.id] = try await access(i, a) }
         for p in try await InternshipStore.plans(internIds: interns.map(\.id), on: db) {
-            guard let i = byId[p.internId] else { continue }
-            let how = try await access(i, a)
+            guard let i = byId[p.internId], let how = standing[i.id] else { continue }
             if how.contains(.mentor) && !p.mentorApproved { out.append((p, i)) } else if how.contains(.supervisor) && !p.supervisorApproved { out.append((p, i)) }
         }
         return out

@@ -180,6 +180,15 @@ extension DomainError {
         fields.isEmpty ? message(locale) : fields.keys.sorted().map { fields[$0]!(locale) }.joined(separator: "；")
     }
 
+    /// One line for a redirect's flash: the error's sentence, then each field's message once,
+    /// then the first rows of an import (row, column, reason).
+    public func flashText(_ locale: UILocale) -> String {
+        var parts = [message(locale)]
+        for m in fields.sorted(by: { $0.key < $1.key }).map({ $0.value(locale) }) where !parts.contains(m) { parts.append(m) }
+        parts += rows.prefix(10).map { locale == .en ? "row \($0.row) \($0.column): \($0.reason(locale))" : "第\($0.row)行 \($0.column)：\($0.reason(locale))" }
+        return parts.joined(separator: "；")
+    }
+
     /// A form re-shown after this error: 409 for a conflict, 422 otherwise.
     public var formStatus: HTTPStatus { kind == .conflict ? .conflict : .unprocessableEntity }
 }

@@ -217,6 +217,15 @@ public struct ServiceContext: Sendable {
         try await gate.transaction(on: db, body)
     }
 
+    /// A write whose rows are unique per key (an assessment per move and year, places per school
+    /// and subject): two people saving at once on PostgreSQL both pass the check, one insert meets
+    /// the unique index and is told to reload (409), not 500. SQLite's single writer never races.
+    public func writeOnce<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        do { return try await write(body) } catch let e as any DatabaseError where e.isConstraintFailure {
+            throw DomainError(.conflict, code: "concurrent_save", LocalizedText(zh: "其他人同时保存了同一记录，请刷新后重试", en: "someone saved the same record at the same moment; reload and try again"))
+        }
+    }
+
     public var now: Double { clock.now().timeIntervalSince1970 }
     public var today: CivilDate { CivilDate.today(clock.now()) }
 }

@@ -75,9 +75,14 @@ public struct ExchangePages: Sendable {
         let rules = try await RotationRulesStore.inForce(on: Eligibility.round(year: year), db: req.db)
         let plans = try await service.plans(year: year)
         let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .county).map { ($0.id, $0.name) })
+        // One grouped count for the list, not a read of each plan's moves.
+        struct Count: Decodable { let planId: Int; let n: Int }
+        let counts = plans.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await req.db.sql.raw(
+            "SELECT plan_id, COUNT(*) AS n FROM exchange_moves WHERE plan_id IN (\(binds: plans.map(\.id))) GROUP BY plan_id")
+            .all(decoding: Count.self, with: ExchangeStore.decoder).map { ($0.planId, $0.n) })
         var items: [PlanItem] = []
         for p in plans {
-            let n = try await ExchangeStore.moves(planId: p.id, on: req.db).count
+            let n = counts[p.id] ?? 0
             items.append(PlanItem(id: p.id, title: p.title, year: p.year, area: p.districtId.flatMap { districts[$0] } ?? Self.t(req, "ex.county"), state: p.state,
                                   stateLabel: p.stateValue.label(req.uiLocale), moves: n, note: p.note))
         }
@@ -418,7 +423,7 @@ public struct ExchangePages: Sendable {
             let p = try await ExchangeService(req).act(planId: id, event: event, version: Int(b.version ?? "") ?? -1, reason: b.reason)
             return req.redirect(to: ExchangeRoute.plan.path(id), flash: Self.t(req, "ex.flash.\(event.rawValue)", p.title))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return req.redirect(to: ExchangeRoute.plan.path(id), flash: e.summary(req.uiLocale) + " " + e.fieldMessages(req.uiLocale).values.sorted().joined(separator: "；"), error: true)
+            return req.redirect(to: ExchangeRoute.plan.path(id), flash: e.flashText(req.uiLocale), error: true)
         }
     }
 

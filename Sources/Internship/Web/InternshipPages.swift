@@ -44,11 +44,7 @@ public struct InternshipPages: Sendable {
             try await body()
             return req.redirect(to: back, flash: ok)
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            // The error's own sentence, then what each field or row says (each once).
-            var parts = [e.message(req.uiLocale)]
-            for m in e.fields.sorted(by: { $0.key < $1.key }).map({ $0.value(req.uiLocale) }) where !parts.contains(m) { parts.append(m) }
-            parts += e.rows.prefix(10).map { "第\($0.row)行 \($0.column)：\($0.reason(req.uiLocale))" }
-            return req.redirect(to: back, flash: parts.joined(separator: "；"), error: true)
+            return req.redirect(to: back, flash: e.flashText(req.uiLocale), error: true)
         }
     }
 

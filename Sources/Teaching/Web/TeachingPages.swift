@@ -174,9 +174,7 @@ struct TeachingPages: Sendable {
             let to = try await body()
             return req.redirect(to: to ?? back, flash: ok)
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            var parts = [e.message(req.uiLocale)]
-            for m in e.fields.sorted(by: { $0.key < $1.key }).map({ $0.value(req.uiLocale) }) where !parts.contains(m) { parts.append(m) }
-            return req.redirect(to: back, flash: parts.joined(separator: "；"), error: true)
+            return req.redirect(to: back, flash: e.flashText(req.uiLocale), error: true)
         }
     }
 
