@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from test_libreoffice import SOFFICE, browser_session, convert, token
-from test_registry import wait
+from test_registry import switch_language, wait
 
 
 @pytest.fixture(autouse=True)
@@ -130,12 +130,15 @@ def test_district_view_equity_and_aid(server, browser, shot):
     full_page(browser, shot, "balance_aid")
 
     # English on request.
-    browser.find_element(By.CSS_SELECTOR, "form.lang button").click()
-    browser.get(server + "/balance")
-    wait(browser, "#coefficients")
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Balance monitoring"
-    shot("balance_en")
-    browser.find_element(By.CSS_SELECTOR, "form.lang button").click()
+    switch_language(browser, "en")
+    try:
+        browser.get(server + "/balance")
+        wait(browser, "#coefficients")
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Balance monitoring"
+        shot("balance_en")
+    finally:
+        # The language is kept on the account: put it back for the tests that follow.
+        switch_language(browser, "zh-CN")
 
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed (CI installs libreoffice-calc-nogui)")

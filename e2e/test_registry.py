@@ -39,7 +39,17 @@ def wait_text(browser, css, text):
     return browser.find_element(By.CSS_SELECTOR, css).text
 
 
+def switch_language(browser, lang):
+    """Clicks the language switch and waits for the page it leads to (html lang="en" / "zh-CN"):
+    the next step must not race the form's POST, or the account keeps the other language."""
+    browser.find_element(By.CSS_SELECTOR, "form.lang button").click()
+    wait(browser, "html[lang='%s'] #logout" % lang)
+
+
 def login(browser, server, user, password="xuequ-demo"):
+    # Signed out first, so that one failed test does not leave the next one signed in as someone else.
+    browser.get(server + "/login")
+    browser.delete_all_cookies()
     browser.get(server + "/login")
     browser.find_element(By.ID, "username").send_keys(user)
     browser.find_element(By.ID, "password").send_keys(password)
@@ -125,12 +135,10 @@ def test_scopes_and_english(server, browser, shot):
     browser.get(server + "/schools")
     rows = wait(browser, "#school-list").find_elements(By.CSS_SELECTOR, "tbody tr")
     assert len(rows) == 1
-    browser.find_element(By.CSS_SELECTOR, "form.lang button").click()
-    wait(browser, "#logout")
+    switch_language(browser, "en")
     assert "Schools" in browser.page_source
     shot("10-school-admin-english")
-    browser.find_element(By.CSS_SELECTOR, "form.lang button").click()
-    wait(browser, "#logout")
+    switch_language(browser, "zh-CN")
     browser.find_element(By.ID, "logout").click()
     wait(browser, "#login-submit")
 
