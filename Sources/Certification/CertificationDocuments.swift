@@ -52,7 +52,7 @@ extension CertificationService {
         guard a.certState == .draft || a.certState == .deficient else {
             throw DomainError(.invalid, code: "not_correctable", LocalizedText(zh: "只有草稿或待补正的申请可以上传材料", en: "documents can be uploaded to a draft or a deficient application only"))
         }
-        let media = try DocumentStore.check(data, field: "file", allowed: kind.acceptsPDF ? DocumentStore.MediaKind.allCases : [.jpeg, .png])
+        let media = try DocumentStore.check(data, field: "file", allowed: kind.acceptsPDF ? DocumentStore.MediaKind.scans : [.jpeg, .png])
         let hash = try ctx.documents.put(data)
         // The name as the uploader gave it, without control characters or a path, at most 120 characters.
         let given = String(String.UnicodeScalarView((filename ?? "").unicodeScalars.filter { $0.properties.generalCategory != .control }))

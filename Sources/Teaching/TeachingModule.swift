@@ -9,7 +9,7 @@ import XuequKit
 public struct TeachingModule: XuequModule {
     public init() {}
     public let name = "teaching"
-    public var migrations: [any Migration] { [CreateTeaching()] }
+    public var migrations: [any Migration] { [CreateTeaching(), CreateResearch()] }
     public var grants: Grants {
         Grants([
             .bureauAdmin: [.teachingRead, .teachingManage],
@@ -18,14 +18,16 @@ public struct TeachingModule: XuequModule {
             .teacher: [.teachingRead, .teachingWrite],
         ])
     }
-    public var strings: [String: (String, String)] { TeachingStrings.table }
+    public var strings: [String: (String, String)] { TeachingStrings.table.merging(ResearchStrings.table) { a, _ in a } }
     public var routeNames: [any RouteName.Type] { [TeachingRoute.self, TeachingAPIRoute.self] }
     public var viewsDirectory: String? { Bundle.module.url(forResource: "Views", withExtension: nil)?.path }
     public var navigation: [NavEntry] { [NavEntry(key: "nav.teaching", route: TeachingRoute.home) { $0.can(.teachingRead) }] }
     public func routes(_ r: ModuleRoutes) {
         TeachingAPI().register(r.api)
         TeachingPages().register(r.pages)
+        ResearchPages().register(r.pages)
         r.publicPages.get(TeachingRoute.publicModels, use: TeachingPages().publicModels)
+        r.publicPages.get(TeachingRoute.publicFeed, use: ResearchPages().publicFeed)
     }
     public func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution {
         // A school's teachers short of the year's training hours; plans waiting for a leader's review.
@@ -38,13 +40,38 @@ public struct TeachingModule: XuequModule {
         }
         guard let t = actor.teacherId else { return HomeContribution() }
         struct N: Decodable { let n: Int }
+        var tasks: [HomeTask] = []
         let n = try await context.db.sql.raw("""
             SELECT COUNT(*) AS n FROM lesson_plans p JOIN teaching_groups g ON g.id = p.group_id
             WHERE p.state = 'in_review' AND p.review_level = 1 AND g.leader_teacher_id = \(bind: t)
             """).first(decoding: N.self)?.n ?? 0
-        guard n > 0 else { return HomeContribution() }
-        return HomeContribution(tasks: [HomeTask(title: L10n.text("te.home.review", context.locale, args: [String(n)]), detail: L10n.text("te.home.review.detail", context.locale),
-                                                 href: TeachingRoute.home.path() + "?kind=common")])
+        if n > 0 {
+            tasks.append(HomeTask(title: L10n.text("te.home.review", context.locale, args: [String(n)]), detail: L10n.text("te.home.review.detail", context.locale),
+                                  href: TeachingRoute.home.path() + "?kind=common"))
+        }
+        // A researcher: 通案 of the district (or county) waiting at level 2.
+        if let office = try await TeachingService(context).office(actor) {
+            let area: SQLQueryString
+            switch office {
+            case .district(let d): area = "p.district_id = \(bind: d) AND p.level <> 'county'"
+            case .county: area = "1 = 1"
+            default: area = "1 = 0"
+            }
+            let m = try await context.db.sql.raw("SELECT COUNT(*) AS n FROM lesson_plans p WHERE p.state = 'in_review' AND p.review_level >= 2 AND \(area)").first(decoding: N.self)?.n ?? 0
+            if m > 0 { tasks.append(HomeTask(title: L10n.text("te.home.review2", context.locale, args: [String(m)]), detail: "", href: TeachingRoute.home.path() + "?kind=common")) }
+        }
+        // Activities in the coming week that the teacher is invited to or teaches.
+        let now = LocalDateTime.now(context.now)
+        let soon = LocalDateTime(date: now.date.adding(days: 7), minutes: now.minutes)
+        let k = try await context.db.sql.raw("""
+            SELECT COUNT(*) AS n FROM research_activities x WHERE x.starts_at >= \(bind: now.description) AND x.starts_at < \(bind: soon.description)
+            AND (x.host_teacher_id = \(bind: t) OR x.id IN (SELECT activity_id FROM research_attendees WHERE teacher_id = \(bind: t)))
+            """).first(decoding: N.self)?.n ?? 0
+        if k > 0 {
+            tasks.append(HomeTask(title: L10n.text("te.home.activities", context.locale, args: [String(k)]), detail: L10n.text("te.home.activities.detail", context.locale),
+                                  href: TeachingRoute.calendar.path()))
+        }
+        return HomeContribution(tasks: tasks)
     }
     public func seedDemo(_ demo: DemoContext) async throws { try await TeachingDemo.seed(demo) }
 }
@@ -67,6 +94,22 @@ public enum TeachingRoute: String, RouteName {
     case enrol = "teaching/training/:id/enrol"
     case attendance = "teaching/training/:id/attendance"
     case hours = "teaching/training/hours"
+    case research = "teaching/research"
+    case researchers = "teaching/research/:id/staff"
+    case researcherRemove = "teaching/research/:id/staff/:teacher/remove"
+    case activities = "teaching/activities"
+    case activity = "teaching/activities/:id"
+    case activityRecord = "teaching/activities/:id/record"
+    case observe = "teaching/activities/:id/observe"
+    case activityAttachments = "teaching/activities/:id/attachments"
+    case planAttachments = "teaching/plans/:id/attachments"
+    case attachment = "teaching/attachments/:id"
+    case attachmentRemove = "teaching/attachments/:id/remove"
+    case compare = "teaching/plans/:id/compare"
+    case calendar = "teaching/calendar"
+    case calendarFeed = "teaching/calendar/feed"
+    /// A teacher's calendar as iCalendar, behind a secret address (no session).
+    case publicFeed = "calendar/:token"
 }
 
 /// CONTRACT "Lesson plans".
@@ -137,8 +180,14 @@ struct TeachingAPI: Sendable {
         return try await LessonPlanDTO(try await TeachingService(req).derive(id: try req.intParameter("id"), kind: b.kind)).encodeResponse(status: .created, for: req)
     }
     struct DiffDTO: Content { struct S: Content { let name: String; let changed: Bool }; let parentId: Int?; let sections: [S]; let changedRatio: Double; let nearlyUnchanged: Bool }
+    /// Against the source plan; with `?from=&to=` between two saved versions of this plan.
     func diff(req: Request) async throws -> DiffDTO {
-        let (p, _, d) = try await TeachingService(req).diff(id: try req.intParameter("id"))
+        let id = try req.intParameter("id")
+        if let from = try? req.query.get(Int.self, at: "from"), let to = try? req.query.get(Int.self, at: "to") {
+            let (_, _, d) = try await TeachingService(req).compare(id: id, from: from, to: to)
+            return DiffDTO(parentId: nil, sections: d.sections.map { .init(name: $0.name, changed: $0.changed) }, changedRatio: d.changedRatio, nearlyUnchanged: false)
+        }
+        let (p, _, d) = try await TeachingService(req).diff(id: id)
         guard let d else { return DiffDTO(parentId: nil, sections: [], changedRatio: 0, nearlyUnchanged: false) }
         return DiffDTO(parentId: p.parentId, sections: d.sections.map { .init(name: $0.name, changed: $0.changed) }, changedRatio: d.changedRatio,
                        nearlyUnchanged: p.kindValue == .personal && d.changedRatio < PlanDiff.nearlyUnchanged)

@@ -142,7 +142,7 @@ public struct TeachingService: Sendable {
     /// is released every teacher of its area.
     func canRead(_ p: LessonPlanRow, _ a: Actor) async throws -> Bool {
         if a.teacherId == p.ownerTeacherId { return true }
-        if a.can(.teachingManage) && a.covers(schoolId: p.schoolId, districtId: p.districtId) { return true }
+        if Self.covers(try await office(a), schoolId: p.schoolId, districtId: p.districtId) { return true }
         guard p.kindValue == .common else { return false }
         if let g = p.groupId, let t = a.teacherId, try await members(g).contains(t) { return true }
         // Released plans reach the teachers of the area on their release date (the start of term).
@@ -321,10 +321,16 @@ public struct TeachingService: Sendable {
             throw DomainError(.conflict, code: "not_common", LocalizedText(zh: "只有通案需要审核发布", en: "only common plans are reviewed and released"))
         }
         let isLeader = a.teacherId == g.leaderTeacherId
-        func office(level: Int) -> Bool {
-            guard a.can(.teachingManage) else { return false }
-            if level >= 3 { return a.registryScope == .county }
-            return a.covers(schoolId: p.schoolId, districtId: p.districtId) && a.teacherId == nil
+        let o = try await self.office(a)
+        // Level 2 is the teaching office of the group's area (a district group: the district's
+        // office or centre, not the author's school); level 3 the county's.
+        func reviews(level: Int) -> Bool {
+            if level >= 3 { return o == .county }
+            switch ResearchLevel(rawValue: p.level) {
+            case .county: return o == .county
+            case .district: return o == .county || o == .district(p.districtId)
+            default: return Self.covers(o, schoolId: p.schoolId, districtId: p.districtId) || o == .district(p.districtId)
+            }
         }
         var sets: [SQLQueryString] = []
         let from = CommonPlanState(rawValue: p.state) ?? .draft
@@ -335,14 +341,14 @@ public struct TeachingService: Sendable {
             to = .inReview; sets = ["review_level = 1"]
         case (.approve, .inReview):
             let level = p.reviewLevel
-            guard level == 1 ? isLeader : office(level: level) else { throw DomainError.forbidden }
+            guard level == 1 ? isLeader : reviews(level: level) else { throw DomainError.forbidden }
             if level >= g.reviewLevels { to = .approved } else { to = .inReview; sets = ["review_level = \(bind: level + 1)"] }
         case (.sendBack, .inReview):
-            guard (p.reviewLevel == 1 && isLeader) || office(level: p.reviewLevel) else { throw DomainError.forbidden }
+            guard (p.reviewLevel == 1 && isLeader) || reviews(level: p.reviewLevel) else { throw DomainError.forbidden }
             if (reason?.trimmed ?? "").isEmpty { throw DomainError.validation(["reason": LocalizedText(zh: "退回须说明理由", en: "give a reason")]) }
             to = .draft; sets = ["review_level = 0"]
         case (.release, .approved):
-            guard isLeader || office(level: 2) else { throw DomainError.forbidden }
+            guard isLeader || reviews(level: 2) else { throw DomainError.forbidden }
             guard let date = releaseOn.flatMap({ CivilDate(parsing: $0.trimmed) }) else {
                 throw DomainError.validation(["releaseOn": LocalizedText(zh: "请填写发布日期（学期初）", en: "enter the release date (the start of the term)")])
             }
@@ -382,13 +388,12 @@ public struct TeachingService: Sendable {
             scope.append("p.owner_teacher_id = \(bind: t)")
             scope.append("p.group_id IN (SELECT group_id FROM teaching_group_members WHERE teacher_id = \(bind: t))")
         }
-        if a.can(.teachingManage) {
-            switch a.registryScope {
-            case .county: scope.append("1 = 1")
-            case .district(let d): scope.append("p.district_id = \(bind: d)")
-            case .school(let s): if a.teacherId == nil { scope.append("p.school_id = \(bind: s)") }
-            case .nothing: break
-            }
+        // The teaching office (an administrator, or a researcher of the district's centre) reads its area.
+        switch try await office(a) {
+        case .county?: scope.append("1 = 1")
+        case .district(let d)?: scope.append("p.district_id = \(bind: d)")
+        case .school(let s)?: scope.append("p.school_id = \(bind: s)")
+        default: break
         }
         var released: SQLQueryString = "p.kind = 'common' AND p.state = 'released' AND p.release_on <= \(bind: ctx.today.description) AND (p.level = 'county'"
         if let d = a.districtId { released = released + " OR (p.level = 'district' AND p.district_id = \(bind: d))" }
@@ -401,8 +406,8 @@ public struct TeachingService: Sendable {
         let query = q?.trimmed ?? ""
         if !query.isEmpty {
             let grams = Bigrams.of(query)
-            guard query.count >= 2, !grams.isEmpty else {
-                throw DomainError.validation(["q": LocalizedText(zh: "检索词至少两个字", en: "search for two or more characters")])
+            guard query.count >= 2, query.count <= 100, !grams.isEmpty else {
+                throw DomainError.validation(["q": LocalizedText(zh: "检索词为2到100个字", en: "search for 2 to 100 characters")])
             }
             let phrase = grams.joined(separator: " ")
             let rows: [LessonPlanRow]
@@ -441,7 +446,7 @@ public struct TeachingService: Sendable {
     /// 个案 barely changed from their 通案 (a copied plan), for the teaching office.
     public func copied() async throws -> [(LessonPlanRow, Double)] {
         let a = try ctx.requireActor()
-        try a.require(.teachingManage)
+        guard try await office(a) != nil else { throw DomainError.forbidden }
         let items = try await list(kind: .personal, subject: nil, grade: nil, q: nil, limit: 1000).map(\.plan).filter { $0.parentId != nil }
         var out: [(LessonPlanRow, Double)] = []
         var parents: [Int: LessonPlanRow] = [:]

@@ -13,11 +13,20 @@ public struct DocumentStore: Sendable {
     /// The types people may upload, told from the bytes, never from the name or the header.
     public enum MediaKind: String, Sendable, CaseIterable {
         case pdf, jpeg, png
+        /// Office Open XML documents (lesson slides, handouts, sheets): a ZIP whose entries say which.
+        case docx, pptx, xlsx
         public var contentType: String {
-            switch self { case .pdf: "application/pdf"; case .jpeg: "image/jpeg"; case .png: "image/png" }
+            switch self {
+            case .pdf: "application/pdf"; case .jpeg: "image/jpeg"; case .png: "image/png"
+            case .docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            case .pptx: "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+            case .xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
         }
         public var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
-        public var isImage: Bool { self != .pdf }
+        public var isImage: Bool { self == .jpeg || self == .png }
+        /// Scans and photos: what certificates and applications accept.
+        public static let scans: [MediaKind] = [.pdf, .jpeg, .png]
     }
 
     public static let maxBytes = 5 * 1024 * 1024
@@ -27,16 +36,24 @@ public struct DocumentStore: Sendable {
         if head.starts(with: Array("%PDF-".utf8)) { return .pdf }
         if head.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
         if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        // A ZIP with the OOXML content-types part; the main part's name tells the kind (the
+        // central directory at the end lists every entry's name in plain bytes).
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]), data.range(of: Data("[Content_Types].xml".utf8)) != nil {
+            if data.range(of: Data("word/document.xml".utf8)) != nil { return .docx }
+            if data.range(of: Data("ppt/presentation.xml".utf8)) != nil { return .pptx }
+            if data.range(of: Data("xl/workbook.xml".utf8)) != nil { return .xlsx }
+        }
         return nil
     }
 
-    /// Checks an upload: not empty, at most 5 MB, a PDF, JPEG or PNG by its bytes. `field` names
-    /// the form field in the error.
-    public static func check(_ data: Data, field: String, allowed: [MediaKind] = MediaKind.allCases) throws -> MediaKind {
+    /// Checks an upload: not empty, at most `limit` bytes (5 MB unless said), of an allowed kind
+    /// by its bytes (PDF, JPEG or PNG unless said). `field` names the form field in the error.
+    public static func check(_ data: Data, field: String, allowed: [MediaKind] = MediaKind.scans, limit: Int = maxBytes) throws -> MediaKind {
         if data.isEmpty { throw DomainError.validation([field: LocalizedText(zh: "文件是空的", en: "the file is empty")]) }
-        if data.count > maxBytes {
-            throw DomainError(.tooLarge, code: "too_large", LocalizedText(zh: "文件超过 5 MB（\(data.count / 1024) KB）", en: "the file is larger than 5 MB (\(data.count / 1024) KB)"),
-                              fields: [field: LocalizedText(zh: "文件超过 5 MB", en: "larger than 5 MB")])
+        if data.count > limit {
+            let mb = limit / (1024 * 1024)
+            throw DomainError(.tooLarge, code: "too_large", LocalizedText(zh: "文件超过 \(mb) MB（\(data.count / 1024) KB）", en: "the file is larger than \(mb) MB (\(data.count / 1024) KB)"),
+                              fields: [field: LocalizedText(zh: "文件超过 \(mb) MB", en: "larger than \(mb) MB")])
         }
         guard let kind = sniff(data), allowed.contains(kind) else {
             let names = allowed.map { $0.rawValue.uppercased() }.joined(separator: "、")

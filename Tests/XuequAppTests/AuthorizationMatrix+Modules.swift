@@ -139,6 +139,7 @@ extension AuthorizationMatrixTests {
 
     static let teachingReaders: [String: UInt] = ["admin": 200, "d1": 200, "d2": 200, "s1": 200, "s3": 200, "t1": 200]
     static let teachingReaders404: [String: UInt] = ["admin": 404, "d1": 404, "d2": 404, "s1": 404, "s3": 404, "t1": 404]
+    static let teachingOffices404: [String: UInt] = ["admin": 404, "d1": 404, "d2": 404, "s1": 404, "s3": 404]
 
     static func teachingAPICases(_ f: Fixture) -> [Case] {
         [
@@ -173,6 +174,25 @@ extension AuthorizationMatrixTests {
             Case(method: .POST, path: "/teaching/training/999/enrol", body: form(["schools": "T0001"]), expect: ["admin": 404], otherwise: 403),
             Case(method: .POST, path: "/teaching/training/999/attendance", body: form(), expect: ["admin": 404], otherwise: 403),
             Case(method: .GET, path: "/teaching/training/hours", body: nil, expect: teachingReaders, otherwise: 403),
+            Case(method: .GET, path: "/teaching/research", body: nil, expect: teachingReaders, otherwise: 403),
+            Case(method: .POST, path: "/teaching/research", body: form(), expect: ["admin": 303], otherwise: 403),
+            Case(method: .POST, path: "/teaching/research/999/staff", body: form(["teacherId": "1"]), expect: teachingOffices404, otherwise: 403),
+            Case(method: .POST, path: "/teaching/research/999/staff/1/remove", body: form(), expect: teachingOffices404, otherwise: 403),
+            Case(method: .GET, path: "/teaching/activities", body: nil, expect: teachingReaders, otherwise: 403),
+            Case(method: .POST, path: "/teaching/activities", body: form(), expect: ["admin": 303, "d1": 303, "d2": 303, "s1": 303, "s3": 303], otherwise: 403),
+            Case(method: .GET, path: "/teaching/activities/999", body: nil, expect: teachingReaders404, otherwise: 403),
+            Case(method: .POST, path: "/teaching/activities/999/record", body: form(), expect: teachingReaders404, otherwise: 403),
+            Case(method: .GET, path: "/teaching/activities/999/observe", body: nil, expect: teachingReaders404, otherwise: 403),
+            Case(method: .POST, path: "/teaching/activities/999/observe", body: form(), expect: teachingReaders404, otherwise: 403),
+            Case(method: .POST, path: "/teaching/activities/999/attachments", body: form(), expect: teachingReaders404, otherwise: 403),
+            Case(method: .POST, path: "/teaching/plans/999/attachments", body: form(), expect: teachingReaders404, otherwise: 403),
+            Case(method: .GET, path: "/teaching/attachments/999", body: nil, expect: teachingReaders404, otherwise: 403),
+            Case(method: .POST, path: "/teaching/attachments/999/remove", body: form(), expect: teachingReaders404, otherwise: 403),
+            Case(method: .GET, path: "/teaching/plans/999/compare", body: nil, expect: teachingReaders404, otherwise: 403),
+            Case(method: .GET, path: "/teaching/calendar", body: nil, expect: teachingReaders, otherwise: 403),
+            Case(method: .POST, path: "/teaching/calendar/feed", body: form(), expect: ["admin": 303, "d1": 303, "d2": 303, "s1": 303, "s3": 303, "t1": 303], otherwise: 403),
+            // The feed's secret address is its only key: an unknown one is 404 for everyone.
+            Case(method: .GET, path: "/calendar/not-a-valid-feed-token.ics", body: nil, expect: [:], otherwise: 404, anonymous: 404),
         ]
     }
 

@@ -28,7 +28,7 @@ struct TeachingPages: Sendable {
     }
 
     struct ProgrammeItem: Encodable { let id: Int; let name: String; let kind: String; let dates: String; let hours: String; let enrolled: Int; let attended: Int; let enrolAction: String; let attendanceAction: String }
-    struct TrainingPage: Encodable { let layout: Layout; let programmes: [ProgrammeItem]; let isBureau: Bool; let kinds: [SelectOption]; let rule: String; let hoursHref: String }
+    struct TrainingPage: Encodable { let tab = "training"; let layout: Layout; let programmes: [ProgrammeItem]; let isBureau: Bool; let kinds: [SelectOption]; let rule: String; let hoursHref: String }
     func training(req: Request) async throws -> Response {
         let actor = try req.requireActor()
         let service = TeachingService(req)
@@ -102,6 +102,7 @@ struct TeachingPages: Sendable {
     struct LessonItem: Encodable { let id: Int; let title: String; let teacher: String; let school: String; let teachingOn: String; let uploadedOn: String; let late: Bool; let level: String; let canSelect: Bool; let planId: Int }
     struct BoardRow: Encodable { let name: String; let total: Int; let late: Int; let onTime: String }
     struct ModelPage: Encodable {
+        let tab = "models"
         let layout: Layout; let lessons: [LessonItem]; let schools: [BoardRow]; let districts: [BoardRow]; let myPlans: [SelectOption]; let canUpload: Bool; let today: String
         let rule: String
     }
@@ -181,7 +182,8 @@ struct TeachingPages: Sendable {
     struct Item: Encodable { let id: Int; let kind: String; let title: String; let subject: String; let grade: String; let state: String; let snippet: String?; let derived: Bool }
     struct Copied: Encodable { let id: Int; let title: String; let ratio: String }
     struct HomePage: Encodable {
-        let layout: Layout; let items: [Item]; let q: String; let kinds: [SelectOption]; let subjects: [SelectOption]; let grade: String
+        let tab = "plans"
+        let layout: Layout; let searchError: String?; let items: [Item]; let q: String; let kinds: [SelectOption]; let subjects: [SelectOption]; let grade: String
         let canWrite: Bool; let sectionNames: [String]; let copied: [Copied]; let canManage: Bool
     }
 
@@ -193,21 +195,20 @@ struct TeachingPages: Sendable {
         let service = TeachingService(req)
         let kind = q["kind"].flatMap(PlanKind.parse)
         var items: [TeachingService.ListItem] = []
-        var flash: String?
+        var searchError: String?
         do { items = try await service.list(kind: kind, subject: q["subject"], grade: q["grade"], q: q["q"]) } catch let e as DomainError where e.kind == .invalid {
-            flash = e.summary(locale)
+            searchError = e.flashText(locale)
         }
-        let copied = actor.can(.teachingManage) ? try await service.copied().map { Copied(id: $0.0.id, title: $0.0.title, ratio: String(format: "%.1f%%", $0.1 * 100)) } : []
-        var layout = req.layout("te.title")
-        if let flash { layout = req.layout("te.title", title: nil); _ = flash }
+        let isOffice = try await service.office(actor) != nil
+        let copied = isOffice ? try await service.copied().map { Copied(id: $0.0.id, title: $0.0.title, ratio: String(format: "%.1f%%", $0.1 * 100)) } : []
         let page = HomePage(
-            layout: layout,
+            layout: req.layout("te.title"), searchError: searchError,
             items: items.map { i in Item(id: i.plan.id, kind: i.plan.kindValue.label(locale), title: i.plan.title, subject: Subject(rawValue: i.plan.subject)?.label(locale) ?? i.plan.subject,
                                          grade: i.plan.grade, state: i.plan.kindValue == .common ? (CommonPlanState(rawValue: i.plan.state)?.label(locale) ?? i.plan.state) : "",
                                          snippet: i.snippet, derived: i.plan.parentId != nil) },
             q: q["q"] ?? "", kinds: [SelectOption(value: "", label: Self.t(req, "te.allKinds"), selected: kind == nil)] + options(PlanKind.self, selected: kind?.rawValue, locale: locale),
             subjects: [SelectOption(value: "", label: Self.t(req, "te.allSubjects"), selected: q["subject"] == nil)] + options(Subject.self, selected: q["subject"], locale: locale),
-            grade: q["grade"] ?? "", canWrite: actor.can(.teachingWrite), sectionNames: PlanSection.names, copied: copied, canManage: actor.can(.teachingManage))
+            grade: q["grade"] ?? "", canWrite: actor.can(.teachingWrite), sectionNames: PlanSection.names, copied: copied, canManage: isOffice)
         return try await req.page("teaching/home", page)
     }
 
@@ -223,10 +224,17 @@ struct TeachingPages: Sendable {
 
     struct SectionView: Encodable { let name: String; let text: String; let changed: Bool; let pieces: [PieceView] }
     struct PieceView: Encodable { let kind: String; let text: String }
+    static func pieces(_ list: [CharDiff.Piece]) -> [PieceView] {
+        list.map { piece in
+            switch piece { case .same(let s): PieceView(kind: "same", text: s); case .removed(let s): PieceView(kind: "del", text: s); case .added(let s): PieceView(kind: "ins", text: s) }
+        }
+    }
+    struct TreeNode: Encodable { let id: Int; let title: String; let kind: String; let level: String; let owner: String; let depth: Int; let indent: Int; let readable: Bool; let current: Bool; let hidden: Int; let state: String }
     struct VersionView: Encodable { let version: Int; let by: String; let at: String }
     struct PlanPage: Encodable {
         let layout: Layout; let id: Int; let kind: String; let level: String; let state: String; let title: String; let subject: String; let grade: String; let version: Int
         let parent: Item?; let children: [Item]; let sections: [SectionView]; let ratio: String?; let copied: Bool; let versions: [VersionView]
+        let tree: [TreeNode]; let attachments: [ResearchPages.AttachmentItem]; let attachAction: String; let compareHref: String
         let own: Bool; let canDerive: Bool; let isCommon: Bool; let stateKey: String; let reviewLevel: Int; let editHref: String; let deriveAction: String; let eventsAction: String; let restoreAction: String
     }
 
@@ -240,9 +248,17 @@ struct TeachingPages: Sendable {
         let sections = PlanSection.names.map { name -> SectionView in
             let d = diff?.sections.first { $0.name == name }
             return SectionView(name: name, text: p.sectionMap[name] ?? "", changed: d?.changed ?? false,
-                               pieces: (d?.pieces ?? []).map { piece in
-                                   switch piece { case .same(let s): PieceView(kind: "same", text: s); case .removed(let s): PieceView(kind: "del", text: s); case .added(let s): PieceView(kind: "ins", text: s) }
-                               })
+                               pieces: Self.pieces(d?.pieces ?? []))
+        }
+        let lineage = try await service.lineage(id: p.id)
+        let owners = try await RegistryStore.teachers(ids: lineage.map(\.plan.ownerTeacherId), on: req.db)
+        let tree = lineage.map { n in
+            TreeNode(id: n.plan.id, title: n.plan.title, kind: n.plan.kindValue.label(locale), level: ResearchLevel(rawValue: n.plan.level)?.label(locale) ?? "",
+                     owner: n.readable ? (owners[n.plan.ownerTeacherId]?.name ?? "") : "", depth: n.depth, indent: min(n.depth, 5), readable: n.readable, current: n.plan.id == p.id, hidden: n.hidden,
+                     state: n.plan.kindValue == .common ? (CommonPlanState(rawValue: n.plan.state)?.label(locale) ?? "") : "")
+        }
+        let attachments = try await service.attachments(.plan, p.id).map {
+            ResearchPages.AttachmentItem(id: $0.id, name: $0.filename, size: ResearchPages.size($0.size), href: TeachingRoute.attachment.path($0.id), removeAction: TeachingRoute.attachmentRemove.path($0.id))
         }
         let versions = try await service.versions(id: p.id).map { VersionView(version: $0.version, by: Masking.username($0.savedBy), at: Date(timeIntervalSince1970: $0.savedAt).formatted(.iso8601.year().month().day())) }
         let page = PlanPage(
@@ -251,6 +267,7 @@ struct TeachingPages: Sendable {
             subject: Subject(rawValue: p.subject)?.label(locale) ?? p.subject, grade: p.grade, version: p.version,
             parent: parent.map(item), children: children.map(item), sections: sections, ratio: diff.map { String(format: "%.1f%%", $0.changedRatio * 100) },
             copied: p.kindValue == .personal && (diff?.changedRatio ?? 1) < PlanDiff.nearlyUnchanged, versions: versions,
+            tree: tree.count > 1 ? tree : [], attachments: attachments, attachAction: TeachingRoute.planAttachments.path(p.id), compareHref: TeachingRoute.compare.path(p.id),
             own: actor.teacherId == p.ownerTeacherId, canDerive: actor.can(.teachingWrite) && p.kindValue == .common, isCommon: p.kindValue == .common, stateKey: p.state,
             reviewLevel: p.reviewLevel, editHref: TeachingRoute.edit.path(p.id), deriveAction: TeachingRoute.derive.path(p.id), eventsAction: TeachingRoute.events.path(p.id),
             restoreAction: TeachingRoute.restore.path(p.id))
@@ -307,7 +324,7 @@ struct TeachingPages: Sendable {
     }
 
     struct GroupItem: Encodable { let name: String; let level: String; let subject: String; let leader: String; let reviewLevels: Int }
-    struct GroupsPage: Encodable { let layout: Layout; let groups: [GroupItem]; let canManage: Bool; let levels: [SelectOption]; let subjects: [SelectOption] }
+    struct GroupsPage: Encodable { let tab = "groups"; let layout: Layout; let groups: [GroupItem]; let canManage: Bool; let levels: [SelectOption]; let subjects: [SelectOption] }
     func groups(req: Request) async throws -> Response {
         let actor = try req.requireActor()
         let groups = try await TeachingService(req).groups()

@@ -1,0 +1,461 @@
+import Fluent
+import Foundation
+import Registry
+import SQLKit
+import Vapor
+import XuequCore
+import XuequKit
+
+public struct ResearchUnitRow: Codable, Sendable { public let id: Int; public let level: String; public let districtId: Int?; public let name: String }
+public struct ResearcherRow: Codable, Sendable { public let unitId: Int; public let teacherId: Int; public let subject: String?; public let since: String }
+
+public struct ActivityRow: Codable, Sendable {
+    public let id: Int; public let kind: String; public let level: String; public let districtId: Int?; public let schoolId: Int?
+    public let subject: String; public let grade: String?; public let title: String; public let startsAt: String; public let endsAt: String
+    public let place: String?; public let onlineLink: String?; public let agenda: String?; public let minutes: String?
+    public let hostTeacherId: Int?; public let planId: Int?; public let organiser: String; public let version: Int
+    public var kindValue: ActivityKind { ActivityKind(rawValue: kind) ?? .activity }
+    public var start: LocalDateTime? { LocalDateTime(parsing: startsAt) }
+    public var end: LocalDateTime? { LocalDateTime(parsing: endsAt) }
+}
+
+public struct ActivityDraft: Sendable {
+    public var kind: String?; public var subject: String?; public var grade: String?; public var title: String?
+    public var startsAt: String?; public var endsAt: String?; public var place: String?; public var onlineLink: String?; public var agenda: String?
+    public var hostTeacherId: Int?; public var planId: Int?; public var groupId: Int?; public var invite: [Int]; public var inviteSubject: Bool
+    public init(kind: String?, subject: String?, grade: String? = nil, title: String?, startsAt: String?, endsAt: String?, place: String? = nil, onlineLink: String? = nil,
+                agenda: String? = nil, hostTeacherId: Int? = nil, planId: Int? = nil, groupId: Int? = nil, invite: [Int] = [], inviteSubject: Bool = false) {
+        self.kind = kind; self.subject = subject; self.grade = grade; self.title = title; self.startsAt = startsAt; self.endsAt = endsAt; self.place = place
+        self.onlineLink = onlineLink; self.agenda = agenda; self.hostTeacherId = hostTeacherId; self.planId = planId; self.groupId = groupId; self.invite = invite; self.inviteSubject = inviteSubject
+    }
+}
+
+public struct AttendeeRow: Codable, Sendable { public let teacherId: Int; public let attended: Bool? }
+public struct ObservationRow: Codable, Sendable {
+    public let observerTeacherId: Int; public let scores: String; public let total: Int; public let comment: String?
+    public var scoreList: [Int] { (try? JSONDecoder().decode([Int].self, from: Data(scores.utf8))) ?? [] }
+}
+public struct AttachmentRow: Codable, Sendable {
+    public let id: Int; public let owner: String; public let ownerId: Int; public let filename: String; public let mediaType: String; public let sha256: String
+    public let size: Int; public let uploadedBy: String; public let createdAt: Double
+}
+
+/// One node of a plan's lineage (the root 通案 and everything derived from it), in drawing order.
+public struct LineageNode: Sendable { public let plan: LessonPlanRow; public let depth: Int; public let readable: Bool; public let hidden: Int }
+
+/// The research network (教研室 → 教研中心 → 教研员), research activities and open classes, the
+/// observers' rubric, attachments, each teacher's calendar and its .ics feed.
+extension TeachingService {
+    static let activityWord = LocalizedText(zh: "教研活动", en: "research activity")
+    static let activityColumns = "id, kind, level, district_id, school_id, subject, grade, title, starts_at, ends_at, place, online_link, agenda, minutes, host_teacher_id, plan_id, organiser, version"
+
+    // MARK: the teaching office a caller works for
+
+    /// Where the caller acts as the teaching office: an administrator with teaching:manage over
+    /// their area, or a researcher (教研员) over their unit's (the county office: the county; a
+    /// district centre: the district). Nil for everyone else.
+    public func office(_ a: Actor) async throws -> RegistryScope? {
+        if a.can(.teachingManage), a.teacherId == nil { return a.registryScope == .nothing ? nil : a.registryScope }
+        guard let t = a.teacherId, a.can(.teachingRead) else { return nil }
+        struct U: Decodable { let level: String; let districtId: Int? }
+        guard let u = try await db.sql.raw("SELECT u.level, u.district_id FROM research_staff s JOIN research_units u ON u.id = s.unit_id WHERE s.teacher_id = \(bind: t)")
+            .first(decoding: U.self, with: Self.decoder) else { return nil }
+        if u.level == ResearchLevel.county.rawValue { return .county }
+        return u.districtId.map(RegistryScope.district)
+    }
+
+    static func covers(_ o: RegistryScope?, schoolId: Int?, districtId: Int?) -> Bool {
+        switch o {
+        case .county: return true
+        case .district(let d): return districtId == d
+        case .school(let s): return schoolId == s
+        default: return false
+        }
+    }
+
+    // MARK: research units and researchers
+
+    public func units() async throws -> [(ResearchUnitRow, [ResearcherRow])] {
+        try ctx.requireActor().require(.teachingRead)
+        let units = try await db.sql.raw("SELECT id, level, district_id, name FROM research_units ORDER BY CASE level WHEN 'county' THEN 0 ELSE 1 END, district_id, id")
+            .all(decoding: ResearchUnitRow.self, with: Self.decoder)
+        let staff = try await db.sql.raw("SELECT unit_id, teacher_id, subject, since FROM research_staff ORDER BY unit_id, teacher_id").all(decoding: ResearcherRow.self, with: Self.decoder)
+        let byUnit = Dictionary(grouping: staff, by: \.unitId)
+        return units.map { ($0, byUnit[$0.id] ?? []) }
+    }
+
+    /// The bureau sets up the county office and the districts' centres (one each).
+    public func createUnit(level rawLevel: String?, districtId: Int?, name raw: String?) async throws -> Int {
+        let a = try ctx.requireActor()
+        guard a.can(.teachingManage), a.teacherId == nil, a.registryScope == .county else { throw DomainError.forbidden }
+        var e = FieldErrors()
+        let level = rawLevel.flatMap(ResearchLevel.parse)
+        if level == nil || level == .school { e.add("level", "层级应为县级（教研室）或学区级（教研中心）", "the county office or a district centre") }
+        let name = raw?.trimmed ?? ""
+        if name.isEmpty || name.count > 60 { e.add("name", "请填写名称（不超过60字）", "enter the name (at most 60 characters)") }
+        if level == .district {
+            if let d = districtId, try await RegistryStore.districtRows(on: db, scope: .county).contains(where: { $0.id == d }) {} else { e.add("districtId", "请选择学区", "choose the district") }
+        }
+        try e.throwIfAny()
+        let district = level == .district ? districtId : nil
+        struct N: Decodable { let n: Int }
+        let existing = try await db.sql.raw("SELECT COUNT(*) AS n FROM research_units WHERE level = \(bind: level!.rawValue) AND (district_id = \(bind: district) OR (district_id IS NULL AND \(bind: district) IS NULL))")
+            .first(decoding: N.self)?.n ?? 0
+        if existing > 0 { throw DomainError(.conflict, code: "unit_exists", LocalizedText(zh: level == .county ? "县教研室已设立" : "该学区已有教研中心", en: "this office exists already")) }
+        let audit = ctx.audit, now = ctx.now
+        return try await ctx.write { tx in
+            struct Id: Decodable { let id: Int }
+            let id = try await tx.sql.raw("INSERT INTO research_units (level, district_id, name, created_at) VALUES (\(bind: level!.rawValue), \(bind: district), \(bind: name), \(bind: now)) RETURNING id")
+                .first(decoding: Id.self)!.id
+            try await Audit.record(on: tx, audit, action: "teaching.unit", entity: "research_unit", entityId: String(id), summary: name)
+            return id
+        }
+    }
+
+    /// A researcher (教研员, a registered teacher) joins a unit: the bureau for any unit, a
+    /// district admin for their district's centre; the teacher must work in the unit's area.
+    public func addResearcher(unitId: Int, teacherId: Int?, subject rawSubject: String?) async throws {
+        let a = try ctx.requireActor()
+        guard a.can(.teachingManage), a.teacherId == nil else { throw DomainError.forbidden }
+        guard let unit = try await units().map(\.0).first(where: { $0.id == unitId }) else { throw DomainError.notFound(LocalizedText(zh: "教研机构", en: "research office")) }
+        guard a.registryScope == .county || (unit.districtId.map { a.registryScope == .district($0) } ?? false) else { throw DomainError.forbidden }
+        guard let tid = teacherId, let t = try await RegistryStore.teacher(id: tid, on: db) else {
+            throw DomainError.validation(["teacherId": LocalizedText(zh: "请填写在册教师的编号", en: "enter a registered teacher's number")])
+        }
+        if let d = unit.districtId, t.districtId != d {
+            throw DomainError.validation(["teacherId": LocalizedText(zh: "\(t.name)不在该学区任教", en: "this teacher does not work in the district")])
+        }
+        var subject: String?
+        if let s = rawSubject?.trimmed, !s.isEmpty {
+            guard let v = Subject.parse(s) else { throw DomainError.validation(["subject": LocalizedText(zh: "未知的学科", en: "unknown subject")]) }
+            subject = v.rawValue
+        }
+        let audit = ctx.audit, today = ctx.today.description, subjectValue = subject
+        do {
+            try await ctx.write { tx in
+                try await tx.sql.raw("INSERT INTO research_staff (unit_id, teacher_id, subject, since) VALUES (\(bind: unitId), \(bind: tid), \(bind: subjectValue), \(bind: today))").run()
+                try await Audit.record(on: tx, audit, action: "teaching.researcher", entity: "research_unit", entityId: String(unitId), summary: "teacher \(tid)")
+            }
+        } catch let e as any DatabaseError where e.isConstraintFailure {
+            throw DomainError(.conflict, code: "already_researcher", LocalizedText(zh: "\(t.name)已是教研员", en: "this teacher is a researcher already"))
+        }
+    }
+
+    public func removeResearcher(unitId: Int, teacherId: Int) async throws {
+        let a = try ctx.requireActor()
+        guard a.can(.teachingManage), a.teacherId == nil else { throw DomainError.forbidden }
+        guard let unit = try await units().map(\.0).first(where: { $0.id == unitId }) else { throw DomainError.notFound(LocalizedText(zh: "教研机构", en: "research office")) }
+        guard a.registryScope == .county || (unit.districtId.map { a.registryScope == .district($0) } ?? false) else { throw DomainError.forbidden }
+        let audit = ctx.audit
+        try await ctx.write { tx in
+            try await tx.sql.raw("DELETE FROM research_staff WHERE unit_id = \(bind: unitId) AND teacher_id = \(bind: teacherId)").run()
+            try await Audit.record(on: tx, audit, action: "teaching.researcher.remove", entity: "research_unit", entityId: String(unitId), summary: "teacher \(teacherId)")
+        }
+    }
+
+    // MARK: activities and open classes
+
+    /// The area an activity belongs to, from the office that runs it.
+    static func area(_ o: RegistryScope, teacher: TeacherRow?) -> (level: ResearchLevel, districtId: Int?, schoolId: Int?) {
+        switch o {
+        case .county: return (.county, nil, nil)
+        case .district(let d): return (.district, d, nil)
+        case .school(let s): return (.school, teacher?.districtId, s)
+        case .nothing: return (.school, nil, nil)
+        }
+    }
+
+    static func inArea(_ level: String, districtId: Int?, schoolId: Int?, teacher t: TeacherRow) -> Bool {
+        switch ResearchLevel(rawValue: level) {
+        case .county: return true
+        case .district: return t.districtId == districtId
+        default: return t.schoolId == schoolId
+        }
+    }
+
+    /// Whether the caller sees an activity: the teachers and offices of its area, and the county.
+    func canSee(_ x: ActivityRow, _ a: Actor, office o: RegistryScope?) -> Bool {
+        if Self.covers(o, schoolId: x.schoolId, districtId: x.districtId) || o == .county { return true }
+        if case .district(let d) = o, x.districtId == d { return true }
+        switch ResearchLevel(rawValue: x.level) {
+        case .county: return a.can(.teachingRead)
+        case .district: return x.districtId.map { a.covers(districtId: $0) } ?? false
+        default: return x.schoolId == a.schoolId || (x.schoolId != nil && a.registryScope == .county)
+        }
+    }
+
+    /// The office that may run it: the county office runs county activities; a district office
+    /// its district's (and its schools'); a school admin the school's.
+    func runs(_ x: ActivityRow, office o: RegistryScope?) -> Bool {
+        switch (ResearchLevel(rawValue: x.level), o) {
+        case (_, .county): return true
+        case (.district, .district(let d)), (.school, .district(let d)): return x.districtId == d
+        case (.school, .school(let s)): return x.schoolId == s
+        default: return false
+        }
+    }
+
+    public func activity(id: Int) async throws -> ActivityRow {
+        let a = try ctx.requireActor()
+        try a.require(.teachingRead)
+        guard let x = try await db.sql.raw("SELECT \(unsafeRaw: Self.activityColumns) FROM research_activities WHERE id = \(bind: id)").first(decoding: ActivityRow.self, with: Self.decoder),
+              canSee(x, a, office: try await office(a)) else { throw DomainError.notFound(Self.activityWord) }
+        return x
+    }
+
+    static func activityDocument(_ x: (title: String, agenda: String?, minutes: String?)) -> String { Bigrams.document([x.title, x.agenda ?? "", x.minutes ?? ""]) }
+
+    static func indexActivity(_ id: Int, title: String, agenda: String?, minutes: String?, on tx: any Database) async throws {
+        let doc = activityDocument((title, agenda, minutes))
+        if tx.sql.dialect.name == "postgresql" {
+            try await tx.sql.raw("DELETE FROM research_activity_search WHERE activity_id = \(bind: id)").run()
+            try await tx.sql.raw("INSERT INTO research_activity_search (activity_id, grams) VALUES (\(bind: id), to_tsvector('simple', \(bind: doc)))").run()
+        } else {
+            try await tx.sql.raw("DELETE FROM research_activity_search WHERE rowid = \(bind: id)").run()
+            try await tx.sql.raw("INSERT INTO research_activity_search (rowid, grams) VALUES (\(bind: id), \(bind: doc))").run()
+        }
+    }
+
+    static func checkLink(_ raw: String?, into e: inout FieldErrors) -> String? {
+        guard let s = raw?.trimmed, !s.isEmpty else { return nil }
+        guard s.count <= 300, let u = URL(string: s), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host != nil else {
+            e.add("onlineLink", "线上链接应以 http:// 或 https:// 开头", "the online link starts with http:// or https://"); return nil
+        }
+        return s
+    }
+
+    /// An office schedules an activity or an open class in its area and invites teachers: a
+    /// group's members, teachers by number, or every teacher of the subject in the area.
+    public func createActivity(_ d: ActivityDraft) async throws -> ActivityRow {
+        let a = try ctx.requireActor()
+        guard let o = try await office(a) else { throw DomainError.forbidden }
+        var e = FieldErrors()
+        let kind = d.kind.flatMap(ActivityKind.parse) ?? .activity
+        let title = d.title?.trimmed ?? ""
+        if title.isEmpty || title.count > 100 { e.add("title", "请填写主题（不超过100字）", "enter the topic (at most 100 characters)") }
+        let subject = d.subject.flatMap(Subject.parse)
+        if subject == nil { e.add("subject", "请选择学科", "choose a subject") }
+        let grade = d.grade?.trimmed ?? ""
+        if grade.count > 20 { e.add("grade", "年级不超过20字", "at most 20 characters") }
+        let start = d.startsAt.flatMap(LocalDateTime.init(parsing:)), end = d.endsAt.flatMap(LocalDateTime.init(parsing:))
+        if start == nil { e.add("startsAt", "请填写开始时间（YYYY-MM-DD HH:MM）", "enter the start (YYYY-MM-DD HH:MM)") }
+        if end == nil { e.add("endsAt", "请填写结束时间（YYYY-MM-DD HH:MM）", "enter the end (YYYY-MM-DD HH:MM)") }
+        if let s = start, let t = end {
+            if t <= s { e.add("endsAt", "结束时间应晚于开始时间", "the end is after the start") }
+            if t.date.daysSinceEpoch - s.date.daysSinceEpoch > 7 { e.add("endsAt", "一次活动不超过7天", "an activity lasts at most 7 days") }
+            let today = ctx.today
+            if s.date < today.adding(days: -366) || s.date > today.adding(days: 366) { e.add("startsAt", "活动时间应在前后一年之内", "within a year of today") }
+        }
+        let place = d.place?.trimmed ?? ""
+        if place.count > 100 { e.add("place", "地点不超过100字", "at most 100 characters") }
+        let link = Self.checkLink(d.onlineLink, into: &e)
+        if place.isEmpty && link == nil && e.fields["onlineLink"] == nil { e.add("place", "请填写地点或线上链接", "enter the place or an online link") }
+        let agenda = d.agenda?.trimmed ?? ""
+        if agenda.count > 5000 { e.add("agenda", "议程不超过5000字", "at most 5,000 characters") }
+        // The area follows the office; a school admin's activity is the school's.
+        var host: TeacherRow?
+        if let h = d.hostTeacherId { host = try await RegistryStore.teacher(id: h, on: db) }
+        var schoolTeacher: TeacherRow?
+        if case .school = o, let s = a.schoolId { schoolTeacher = try await RegistryStore.teachers(on: db, scope: .school(s), filter: TeacherFilter(), page: PageSpec(page: 1, per: 1), withSchool: false).items.first }
+        let area = Self.area(o, teacher: schoolTeacher)
+        let districtId = area.districtId ?? (a.districtId)
+        if kind == .openClass {
+            if let h = host {
+                if !Self.inArea(area.level.rawValue, districtId: districtId, schoolId: area.schoolId, teacher: h) { e.add("hostTeacherId", "授课教师\(h.name)不在本活动范围内", "the teacher is outside this activity's area") }
+            } else { e.add("hostTeacherId", "公开课请填写授课教师编号", "enter the teacher who teaches the open class") }
+        }
+        if let pid = d.planId {
+            let p = try? await plan(id: pid)
+            if p == nil || (host != nil && p?.ownerTeacherId != host?.id) { e.add("planId", "教案\(pid)不存在、不可见或不是授课教师的", "plan \(pid) is not the teacher's or not visible") }
+        }
+        try e.throwIfAny()
+        // Invitations: all named teachers must work in the area; unknown numbers are named.
+        var invited = Set(d.invite)
+        if let g = d.groupId {
+            guard let group = try await groups().first(where: { $0.id == g }) else { throw DomainError.validation(["groupId": LocalizedText(zh: "教研组不存在或不可见", en: "no such group")]) }
+            invited.formUnion(try await members(group.id))
+        }
+        if d.inviteSubject, let subject {
+            struct T: Decodable { let id: Int; let subjects: String }
+            let cond: SQLQueryString
+            switch area.level {
+            case .county: cond = "1 = 1"
+            case .district: cond = "district_id = \(bind: districtId ?? -1)"
+            case .school: cond = "school_id = \(bind: area.schoolId ?? -1)"
+            }
+            let all = try await db.sql.raw("SELECT id, subjects FROM teachers WHERE \(cond)").all(decoding: T.self)
+            invited.formUnion(all.filter { $0.subjects.split(separator: ",").contains { $0 == subject.rawValue } }.map(\.id))
+        }
+        if let h = host { invited.remove(h.id) }
+        if invited.count > 5000 { throw DomainError.validation(["invite": LocalizedText(zh: "一次最多邀请5000名教师", en: "at most 5,000 teachers")]) }
+        let teachers = try await RegistryStore.teachers(ids: Array(invited), on: db)
+        for id in invited.sorted() {
+            guard let t = teachers[id] else { e.add("invite", "教师编号\(id)不存在", "no teacher \(id)"); continue }
+            if !Self.inArea(area.level.rawValue, districtId: districtId, schoolId: area.schoolId, teacher: t) { e.add("invite", "\(t.name)（\(id)）不在本活动范围内", "teacher \(id) is outside this activity's area") }
+        }
+        try e.throwIfAny()
+        let audit = ctx.audit, now = ctx.now, organiser = a.username, inviteList = invited.sorted(), hostId = host?.id
+        let id = try await ctx.write { tx -> Int in
+            struct Id: Decodable { let id: Int }
+            let id = try await tx.sql.raw("""
+                INSERT INTO research_activities (kind, level, district_id, school_id, subject, grade, title, starts_at, ends_at, place, online_link, agenda, minutes, host_teacher_id, plan_id,
+                  organiser, version, created_at, updated_at)
+                VALUES (\(bind: kind.rawValue), \(bind: area.level.rawValue), \(bind: area.level == .county ? nil : districtId), \(bind: area.schoolId), \(bind: subject!.rawValue),
+                        \(bind: grade.isEmpty ? nil : grade), \(bind: title), \(bind: start!.description), \(bind: end!.description), \(bind: place.isEmpty ? nil : place), \(bind: link),
+                        \(bind: agenda.isEmpty ? nil : agenda), NULL, \(bind: hostId), \(bind: d.planId), \(bind: organiser), 1, \(bind: now), \(bind: now)) RETURNING id
+                """).first(decoding: Id.self)!.id
+            for chunk in stride(from: 0, to: inviteList.count, by: 500) {
+                let part = inviteList[chunk..<min(chunk + 500, inviteList.count)]
+                try await tx.sql.raw("INSERT INTO research_attendees (activity_id, teacher_id, attended) VALUES \(unsafeRaw: part.map { "(\(id), \($0), NULL)" }.joined(separator: ", "))").run()
+            }
+            try await Self.indexActivity(id, title: title, agenda: agenda, minutes: nil, on: tx)
+            try await Audit.record(on: tx, audit, action: "teaching.activity", entity: "research_activity", entityId: String(id), summary: "\(kind.rawValue) \(title) \(inviteList.count) invited")
+            return id
+        }
+        return try await activity(id: id)
+    }
+
+    /// Activities the caller sees, soonest upcoming first then the most recent past; with `q`
+    /// (two or more characters) a bigram search over topic, agenda and minutes.
+    public func activities(kind: ActivityKind? = nil, subject: String? = nil, q: String? = nil, from: String? = nil, limit: Int = 200) async throws -> [ActivityRow] {
+        let a = try ctx.requireActor()
+        try a.require(.teachingRead)
+        let o = try await office(a)
+        var conds: [SQLQueryString] = []
+        if let kind { conds.append("x.kind = \(bind: kind.rawValue)") }
+        if let s = subject.flatMap(Subject.parse) { conds.append("x.subject = \(bind: s.rawValue)") }
+        if let f = from { conds.append("x.ends_at >= \(bind: f)") }
+        // The caller's area, in the query.
+        var scope: [SQLQueryString] = ["x.level = 'county'"]
+        if o == .county || a.registryScope == .county { scope = ["1 = 1"] }
+        if case .district(let d)? = o { scope.append("x.district_id = \(bind: d)") }
+        if case .school(let s)? = o { scope.append("x.school_id = \(bind: s)") }
+        if let d = a.districtId { scope.append("(x.level = 'district' AND x.district_id = \(bind: d))") }
+        if let s = a.schoolId { scope.append("(x.level = 'school' AND x.school_id = \(bind: s))") }
+        conds.append("(" + scope.joined(separator: " OR ") + ")")
+        let columns = Self.activityColumns.split(separator: ",").map { "x." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+        let whereClause: SQLQueryString = "WHERE " + conds.joined(separator: " AND ")
+        let query = q?.trimmed ?? ""
+        if !query.isEmpty {
+            let grams = Bigrams.of(query)
+            guard query.count >= 2, query.count <= 100, !grams.isEmpty else {
+                throw DomainError.validation(["q": LocalizedText(zh: "检索词为2到100个字", en: "search for 2 to 100 characters")])
+            }
+            let phrase = grams.joined(separator: " ")
+            if db.sql.dialect.name == "postgresql" {
+                return try await db.sql.raw("""
+                    SELECT \(unsafeRaw: columns) FROM research_activities x JOIN research_activity_search s ON s.activity_id = x.id
+                    \(whereClause) AND s.grams @@ phraseto_tsquery('simple', \(bind: phrase))
+                    ORDER BY ts_rank(s.grams, phraseto_tsquery('simple', \(bind: phrase))) DESC, x.starts_at DESC LIMIT \(bind: limit)
+                    """).all(decoding: ActivityRow.self, with: Self.decoder)
+            }
+            let match = "\"" + phrase.replacingOccurrences(of: "\"", with: "") + "\""
+            return try await db.sql.raw("""
+                SELECT \(unsafeRaw: columns) FROM research_activity_search s JOIN research_activities x ON x.id = s.rowid
+                \(whereClause) AND research_activity_search MATCH \(bind: match)
+                ORDER BY bm25(research_activity_search), x.starts_at DESC LIMIT \(bind: limit)
+                """).all(decoding: ActivityRow.self, with: Self.decoder)
+        }
+        return try await db.sql.raw("SELECT \(unsafeRaw: columns) FROM research_activities x \(whereClause) ORDER BY x.starts_at DESC, x.id DESC LIMIT \(bind: limit)")
+            .all(decoding: ActivityRow.self, with: Self.decoder)
+    }
+
+    public func attendees(activityId: Int) async throws -> [AttendeeRow] {
+        _ = try await activity(id: activityId)
+        return try await db.sql.raw("SELECT teacher_id, attended FROM research_attendees WHERE activity_id = \(bind: activityId) ORDER BY teacher_id").all(decoding: AttendeeRow.self, with: Self.decoder)
+    }
+
+    var nowLocal: LocalDateTime { LocalDateTime.now(ctx.now) }
+
+    /// The running office records who came (the rest of the invited did not) and the minutes,
+    /// once the activity has begun; a stale version is 409 and saves nothing.
+    public func recordActivity(id: Int, attended: [Int]?, minutes raw: String?, version: Int?) async throws -> ActivityRow {
+        let a = try ctx.requireActor()
+        let x = try await activity(id: id)
+        guard runs(x, office: try await office(a)) else { throw DomainError.forbidden }
+        if let s = x.start, nowLocal < s {
+            throw DomainError(.conflict, code: "not_started", LocalizedText(zh: "活动尚未开始，开始后才能登记出勤和纪要", en: "the activity has not begun; attendance and minutes come after"))
+        }
+        let minutes = raw?.trimmed
+        if (minutes?.count ?? 0) > 20_000 { throw DomainError.validation(["minutes": LocalizedText(zh: "纪要不超过2万字", en: "at most 20,000 characters")]) }
+        let invited = Set(try await attendees(activityId: id).map(\.teacherId))
+        if let attended {
+            let strangers = attended.filter { !invited.contains($0) }
+            if !strangers.isEmpty {
+                throw DomainError.validation(["attended": LocalizedText(zh: "教师编号\(strangers.map(String.init).joined(separator: "、"))不在受邀名单中", en: "not invited: \(strangers.map(String.init).joined(separator: ", "))")])
+            }
+        }
+        let audit = ctx.audit, now = ctx.now, v = version ?? x.version
+        try await ctx.write { tx in
+            struct N: Decodable { let id: Int }
+            var set: SQLQueryString = "version = version + 1, updated_at = \(bind: now)"
+            if let minutes { set = set + ", minutes = \(bind: minutes.isEmpty ? nil : minutes)" }
+            let bumped = try await tx.sql.raw("UPDATE research_activities SET \(set) WHERE id = \(bind: id) AND version = \(bind: v) RETURNING id").all(decoding: N.self)
+            if bumped.isEmpty { throw Self.staleActivity }
+            if let attended {
+                try await tx.sql.raw("UPDATE research_attendees SET attended = false WHERE activity_id = \(bind: id)").run()
+                for chunk in stride(from: 0, to: attended.count, by: 500) {
+                    let part = Array(attended[chunk..<min(chunk + 500, attended.count)])
+                    try await tx.sql.raw("UPDATE research_attendees SET attended = true WHERE activity_id = \(bind: id) AND teacher_id IN (\(unsafeRaw: part.map(String.init).joined(separator: ", ")))").run()
+                }
+            }
+            if minutes != nil { try await Self.indexActivity(id, title: x.title, agenda: x.agenda, minutes: minutes, on: tx) }
+            try await Audit.record(on: tx, audit, action: "teaching.activity.record", entity: "research_activity", entityId: String(id),
+                                   summary: (attended.map { "\($0.count) attended" } ?? "") + (minutes == nil ? "" : " minutes"))
+        }
+        return try await activity(id: id)
+    }
+
+    static let staleActivity = DomainError(.conflict, code: "stale_version", LocalizedText(zh: "该活动已被他人修改，请刷新后再登记（您的修改未保存）", en: "someone else changed this activity; reload and try again (nothing was saved)"))
+
+    // MARK: the observers' rubric
+
+    /// An invited teacher (not the one teaching) scores an open class once it has begun; sending
+    /// it again replaces their own rubric.
+    public func observe(activityId: Int, scores raw: [String: Int], comment rawComment: String?) async throws {
+        let a = try ctx.requireActor()
+        let x = try await activity(id: activityId)
+        guard x.kindValue == .openClass else { throw DomainError(.conflict, code: "not_open_class", LocalizedText(zh: "只有公开课填写观察量表", en: "only open classes are observed with the rubric")) }
+        guard let t = a.teacherId else { throw DomainError(.conflict, code: "not_a_teacher", LocalizedText(zh: "观课量表由听课教师填写", en: "observers are teachers")) }
+        if t == x.hostTeacherId { throw DomainError(.conflict, code: "own_lesson", LocalizedText(zh: "授课教师不给自己的课打分", en: "the teacher does not score their own lesson")) }
+        let invited = try await db.sql.raw("SELECT teacher_id, attended FROM research_attendees WHERE activity_id = \(bind: activityId) AND teacher_id = \(bind: t)").first(decoding: AttendeeRow.self, with: Self.decoder)
+        let o = try await office(a)
+        let researcher = Self.covers(o, schoolId: x.schoolId, districtId: x.districtId) || o == .county
+        guard invited != nil || researcher else { throw DomainError(.forbidden, code: "not_invited", LocalizedText(zh: "您不在本节公开课的听课名单中", en: "you are not an invited observer of this lesson")) }
+        if let s = x.start, nowLocal < s {
+            throw DomainError(.conflict, code: "not_started", LocalizedText(zh: "公开课尚未开始，听课后再填写", en: "the lesson has not begun yet"))
+        }
+        var e = FieldErrors()
+        let (list, bad) = ObservationRubric.check(raw)
+        for k in bad { let item = ObservationRubric.items.first { $0.key == k }!; e.add("scores.\(k)", "请为“\(item.zh)”打1到5分", "score \(item.en) from 1 to 5") }
+        let comment = rawComment?.trimmed ?? ""
+        if comment.count > 2000 { e.add("comment", "评语不超过2000字", "at most 2,000 characters") }
+        try e.throwIfAny()
+        let audit = ctx.audit, now = ctx.now, json = "[" + list.map(String.init).joined(separator: ",") + "]", total = list.reduce(0, +)
+        try await ctx.writeOnce { tx in
+            try await tx.sql.raw("DELETE FROM research_observations WHERE activity_id = \(bind: activityId) AND observer_teacher_id = \(bind: t)").run()
+            try await tx.sql.raw("""
+                INSERT INTO research_observations (activity_id, observer_teacher_id, scores, total, comment, created_at, updated_at)
+                VALUES (\(bind: activityId), \(bind: t), \(bind: json), \(bind: total), \(bind: comment.isEmpty ? nil : comment), \(bind: now), \(bind: now))
+                """).run()
+            try await Audit.record(on: tx, audit, action: "teaching.observe", entity: "research_activity", entityId: String(activityId), summary: "total \(total)")
+        }
+    }
+
+    /// The rubrics of an open class: the caller's own, and all of them for the teacher who taught
+    /// and the offices that run it.
+    public func observations(activityId: Int) async throws -> (all: [ObservationRow], mine: ObservationRow?, seesAll: Bool) {
+        let a = try ctx.requireActor()
+        let x = try await activity(id: activityId)
+        let rows = try await db.sql.raw("SELECT observer_teacher_id, scores, total, comment FROM research_observations WHERE activity_id = \(bind: activityId) ORDER BY id")
+            .all(decoding: ObservationRow.self, with: Self.decoder)
+        let sees = runs(x, office: try await office(a)) || (a.teacherId != nil && a.teacherId == x.hostTeacherId)
+        return (sees ? rows : [], rows.first { $0.observerTeacherId == a.teacherId }, sees)
+    }
+
+    /// Mean score per rubric item (nil without observations).
+    public static func means(_ rows: [ObservationRow]) -> [Double]? {
+        guard !rows.isEmpty else { return nil }
+        return ObservationRubric.items.indices.map { i in Double(rows.map { $0.scoreList.count > i ? $0.scoreList[i] : 0 }.reduce(0, +)) / Double(rows.count) }
+    }
+}
