@@ -184,7 +184,7 @@ struct TeachingPages: Sendable {
     struct HomePage: Encodable {
         let tab = "plans"
         let layout: Layout; let searchError: String?; let items: [Item]; let q: String; let kinds: [SelectOption]; let subjects: [SelectOption]; let grade: String
-        let canWrite: Bool; let sectionNames: [String]; let copied: [Copied]; let canManage: Bool
+        let canWrite: Bool; let sectionNames: [String]; let copied: [Copied]; let canManage: Bool; let newSubjects: [SelectOption]
     }
 
     func home(req: Request) async throws -> Response {
@@ -200,6 +200,9 @@ struct TeachingPages: Sendable {
             searchError = e.flashText(locale)
         }
         let isOffice = try await service.office(actor) != nil
+        // A teacher's new plan starts in their own subject.
+        var mySubject: String?
+        if let t = actor.teacherId { mySubject = try await RegistryStore.teacher(id: t, on: req.db)?.subjectList.first }
         let copied = isOffice ? try await service.copied().map { Copied(id: $0.0.id, title: $0.0.title, ratio: String(format: "%.1f%%", $0.1 * 100)) } : []
         let page = HomePage(
             layout: req.layout("te.title"), searchError: searchError,
@@ -208,7 +211,8 @@ struct TeachingPages: Sendable {
                                          snippet: i.snippet, derived: i.plan.parentId != nil) },
             q: q["q"] ?? "", kinds: [SelectOption(value: "", label: Self.t(req, "te.allKinds"), selected: kind == nil)] + options(PlanKind.self, selected: kind?.rawValue, locale: locale),
             subjects: [SelectOption(value: "", label: Self.t(req, "te.allSubjects"), selected: q["subject"] == nil)] + options(Subject.self, selected: q["subject"], locale: locale),
-            grade: q["grade"] ?? "", canWrite: actor.can(.teachingWrite), sectionNames: PlanSection.names, copied: copied, canManage: isOffice)
+            grade: q["grade"] ?? "", canWrite: actor.can(.teachingWrite), sectionNames: PlanSection.names, copied: copied, canManage: isOffice,
+            newSubjects: options(Subject.self, selected: mySubject, locale: locale))
         return try await req.page("teaching/home", page)
     }
 
