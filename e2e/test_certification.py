@@ -37,6 +37,8 @@ def upload(browser, kind, path):
     row = browser.find_element(By.ID, "doc-" + kind)
     row.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(path)
     row.find_element(By.ID, "upload-" + kind).click()
+    # The old page (with the previous upload's flash) must be gone before the flash is read.
+    WebDriverWait(browser, 20).until(EC.staleness_of(row))
     wait(browser, ".flash.ok")
 
 
