@@ -43,7 +43,7 @@ enum TeachingDemo {
                             \(bind: state == "released" ? "\(demo.today.year)-09-01" : nil), 1, \(bind: now), \(bind: now), \(bind: now), 0, 0, 0) RETURNING id
                     """).first(decoding: Id.self)!.id
                 try await tx.sql.raw("INSERT INTO lesson_plan_versions (plan_id, version, title, sections, saved_by, saved_at) VALUES (\(bind: id), 1, \(bind: title), \(bind: json), 'seed', \(bind: now))").run()
-                try await TeachingService.index(id, title: title, sections: sections, on: tx)
+                try await TeachingService.index(id, on: tx)
                 return id
             }
             let released = try await plan(kind: "common", level: "district", owner: t1, parent: nil, state: "released", review: 2, sections: common, title: "第三单元第一课时（学区通案）")
@@ -124,7 +124,7 @@ enum TeachingDemo {
                             \(bind: state == "released" ? "\(today.year)-09-01" : nil), 1, \(bind: now), \(bind: now), \(bind: now), 0, 0, 0) RETURNING id
                     """).first(decoding: Id.self)!.id
                 try await tx.sql.raw("INSERT INTO lesson_plan_versions (plan_id, version, title, sections, saved_by, saved_at) VALUES (\(bind: id), 1, \(bind: title), \(bind: json), 'seed', \(bind: now))").run()
-                try await TeachingService.index(id, title: title, sections: sections, on: tx)
+                try await TeachingService.index(id, on: tx)
                 return id
             }
             let countyPlan = try await plan(kind: "common", level: "county", owner: countyLeader, parent: nil, state: "released", sections: sections, title: sections["课题"]! + "（县通案）", groupId: group)

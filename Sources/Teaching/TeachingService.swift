@@ -182,8 +182,39 @@ public struct TeachingService: Sendable {
         Bigrams.document([title] + PlanSection.names.compactMap { sections[$0] })
     }
 
-    static func index(_ id: Int, title: String, sections: [String: String], on tx: any Database) async throws {
-        let doc = searchDocument(title: title, sections: sections)
+    /// Who may find a plan, as index tokens beside its bigrams (four or more characters, so never
+    /// a bigram): owner, group, district, school, and once released the area it reaches. A search
+    /// asks for the caller's tokens in the same full-text query, so the index narrows to the
+    /// caller's scope before ranking; the exact scope is still applied in SQL.
+    static func scopeTokens(kind: String, state: String, level: String, owner: Int, group: Int?, district: Int, school: Int) -> [String] {
+        var t = ["xqo\(owner)", "xqd\(district)", "xqs\(school)"]
+        if let group { t.append("xqg\(group)") }
+        if kind == PlanKind.common.rawValue && state == CommonPlanState.released.rawValue {
+            switch ResearchLevel(rawValue: level) {
+            case .county: t.append("xqrc")
+            case .district: t.append("xqrd\(district)")
+            default: t.append("xqrs\(school)")
+            }
+        }
+        return t
+    }
+
+    /// The caller's tokens (nil: no narrowing, the county sees everything).
+    func scopeTokens(_ a: Actor, office o: RegistryScope?) async throws -> [String]? {
+        if o == .county || a.registryScope == .county { return nil }
+        var t = ["xqrc"]
+        if let id = a.teacherId { t.append("xqo\(id)"); t += try await myGroups(a).sorted().map { "xqg\($0)" } }
+        switch o { case .district(let d)?: t.append("xqd\(d)"); case .school(let s)?: t.append("xqs\(s)"); default: break }
+        if let d = a.districtId { t.append("xqrd\(d)") }
+        if let s = a.schoolId { t.append("xqrs\(s)") }
+        return t
+    }
+
+    /// (Re)writes a plan's search row from the stored plan: its bigrams and its scope tokens.
+    static func index(_ id: Int, on tx: any Database) async throws {
+        guard let p = try await tx.sql.raw("SELECT \(unsafeRaw: planColumns) FROM lesson_plans WHERE id = \(bind: id)").first(decoding: LessonPlanRow.self, with: decoder) else { return }
+        let tokens = scopeTokens(kind: p.kind, state: p.state, level: p.level, owner: p.ownerTeacherId, group: p.groupId, district: p.districtId, school: p.schoolId)
+        let doc = searchDocument(title: p.title, sections: p.sectionMap) + " " + tokens.joined(separator: " ")
         if tx.sql.dialect.name == "postgresql" {
             try await tx.sql.raw("DELETE FROM lesson_plan_search WHERE plan_id = \(bind: id)").run()
             try await tx.sql.raw("INSERT INTO lesson_plan_search (plan_id, grams) VALUES (\(bind: id), to_tsvector('simple', \(bind: doc)))").run()
@@ -233,7 +264,7 @@ public struct TeachingService: Sendable {
                         \(bind: now), \(bind: now), \(bind: now), 0, 0, 0) RETURNING id
                 """).first(decoding: Id.self)!.id
             try await tx.sql.raw("INSERT INTO lesson_plan_versions (plan_id, version, title, sections, saved_by, saved_at) VALUES (\(bind: id), 1, \(bind: title), \(bind: Self.json(sections)), \(bind: actorName), \(bind: now))").run()
-            try await Self.index(id, title: title, sections: sections, on: tx)
+            try await Self.index(id, on: tx)
             try await Audit.record(on: tx, audit, action: parent == nil ? "teaching.plan.create" : "teaching.plan.derive", entity: "lesson_plan", entityId: String(id),
                                    summary: "\(kind!.rawValue) \(title)" + (parent.map { " from \($0.id)" } ?? ""))
             return id
@@ -261,7 +292,7 @@ public struct TeachingService: Sendable {
         try await ctx.write { tx in
             try await Self.workflow.touch(id: id, version: v, inStates: [p.state], set: ["sections = \(bind: Self.json(sectionsValue)), title = \(bind: newTitle)"], now: now, on: tx)
             try await tx.sql.raw("INSERT INTO lesson_plan_versions (plan_id, version, title, sections, saved_by, saved_at) VALUES (\(bind: id), \(bind: v + 1), \(bind: newTitle), \(bind: Self.json(sectionsValue)), \(bind: actorName), \(bind: now))").run()
-            try await Self.index(id, title: newTitle, sections: sectionsValue, on: tx)
+            try await Self.index(id, on: tx)
             try await Audit.record(on: tx, audit, action: "teaching.plan.update", entity: "lesson_plan", entityId: String(id), summary: "v\(v + 1)")
         }
         return try await plan(id: id)
@@ -364,12 +395,17 @@ public struct TeachingService: Sendable {
                 try await Self.workflow.advance(id: id, from: from.rawValue, version: v, to: to.rawValue, set: setsValue, now: now, on: tx)
             }
             try await Self.workflow.history([id], from: from.rawValue, to: to.rawValue, event: event.rawValue, actor: a.username, at: now, reason: reason?.trimmed, on: tx)
+            // Released: the area it reaches becomes a search token.
+            if to == .released { try await Self.index(id, on: tx) }
             try await Audit.record(on: tx, audit, action: "teaching.plan.\(event.rawValue)", entity: "lesson_plan", entityId: String(id), summary: "\(from.rawValue) → \(to.rawValue)")
         }
         return try await plan(id: id)
     }
 
     // MARK: lists and search
+
+    /// How many of the newest matches a search ranks.
+    static let rankWindow = 5000
 
     public struct ListItem: Sendable { public let plan: LessonPlanRow; public let snippet: String? }
 
@@ -410,19 +446,25 @@ public struct TeachingService: Sendable {
                 throw DomainError.validation(["q": LocalizedText(zh: "检索词为2到100个字", en: "search for 2 to 100 characters")])
             }
             let phrase = grams.joined(separator: " ")
+            let tokens = try await scopeTokens(a, office: try await office(a))
+            // Ranked among the newest matches in the caller's scope (at most `rankWindow`): a phrase
+            // found in most of a province's plans is not ranked across all of them per request.
             let rows: [LessonPlanRow]
             if db.sql.dialect.name == "postgresql" {
+                let scopeQuery = tokens.map { $0.joined(separator: " | ") } ?? ""
+                let tsq: SQLQueryString = tokens == nil ? "phraseto_tsquery('simple', \(bind: phrase))" : "(phraseto_tsquery('simple', \(bind: phrase)) && to_tsquery('simple', \(bind: scopeQuery)))"
                 rows = try await db.sql.raw("""
-                    SELECT \(unsafeRaw: columns) FROM lesson_plans p JOIN lesson_plan_search s ON s.plan_id = p.id
-                    \(whereClause) AND s.grams @@ phraseto_tsquery('simple', \(bind: phrase))
-                    ORDER BY ts_rank(s.grams, phraseto_tsquery('simple', \(bind: phrase))) DESC, p.id DESC LIMIT \(bind: limit)
+                    SELECT \(unsafeRaw: columns) FROM (SELECT plan_id FROM lesson_plan_search WHERE grams @@ \(tsq) ORDER BY plan_id DESC LIMIT \(bind: Self.rankWindow)) m
+                    JOIN lesson_plan_search s ON s.plan_id = m.plan_id JOIN lesson_plans p ON p.id = m.plan_id
+                    \(whereClause) ORDER BY ts_rank(s.grams, \(tsq)) DESC, p.id DESC LIMIT \(bind: limit)
                     """).all(decoding: LessonPlanRow.self, with: Self.decoder)
             } else {
-                let match = "\"" + phrase.replacingOccurrences(of: "\"", with: "") + "\""
+                let match = "\"" + phrase.replacingOccurrences(of: "\"", with: "") + "\"" + (tokens.map { " AND (" + $0.joined(separator: " OR ") + ")" } ?? "")
                 rows = try await db.sql.raw("""
-                    SELECT \(unsafeRaw: columns) FROM lesson_plan_search s JOIN lesson_plans p ON p.id = s.rowid
-                    \(whereClause) AND lesson_plan_search MATCH \(bind: match)
-                    ORDER BY bm25(lesson_plan_search), p.id DESC LIMIT \(bind: limit)
+                    SELECT \(unsafeRaw: columns) FROM (SELECT rowid AS id, bm25(lesson_plan_search) AS score FROM lesson_plan_search WHERE lesson_plan_search MATCH \(bind: match)
+                      ORDER BY rowid DESC LIMIT \(bind: Self.rankWindow)) m
+                    JOIN lesson_plans p ON p.id = m.id
+                    \(whereClause) ORDER BY m.score, p.id DESC LIMIT \(bind: limit)
                     """).all(decoding: LessonPlanRow.self, with: Self.decoder)
             }
             return rows.map { ListItem(plan: $0, snippet: Self.snippet(query, title: $0.title, sections: $0.sectionMap)) }

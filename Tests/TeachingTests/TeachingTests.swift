@@ -21,6 +21,28 @@ struct LessonPlanDomainTests {
         #expect(d.sections.first { $0.name == "教后反思" }?.changed == true)
     }
 
+    @Test("the diff rebuilds both texts and keeps a longest common subsequence (random texts against a plain LCS)")
+    func diffIsAnLCS() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("分数的初步认识练习。")
+        func lcs(_ a: [Character], _ b: [Character]) -> Int {
+            var t = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+            for i in 0..<a.count { for j in 0..<b.count { t[i + 1][j + 1] = a[i] == b[j] ? t[i][j] + 1 : max(t[i][j + 1], t[i + 1][j]) } }
+            return t[a.count][b.count]
+        }
+        for _ in 0..<200 {
+            let a = String((0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            let b = String((0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            let pieces = CharDiff.pieces(a, b)
+            var left = "", right = "", kept = 0
+            for p in pieces {
+                switch p { case .same(let s): left += s; right += s; kept += s.count; case .removed(let s): left += s; case .added(let s): right += s }
+            }
+            #expect(left == a && right == b)
+            #expect(kept == lcs(Array(a), Array(b)), "\(a) → \(b)")
+        }
+    }
+
     @Test("bigrams find two or more consecutive characters")
     func bigrams() {
         #expect(Bigrams.of("分数的初步") == ["分数", "数的", "的初", "初步"])
@@ -109,6 +131,12 @@ struct LessonPlanAPITests {
             let (_, both) = try await Self.call(app, .GET, "/api/v1/lesson-plans?q=\("折纸".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&kind=personal", t1)
             #expect((both["items"] as? [[String: Any]])?.count == 1)
             #expect(try await Self.call(app, .GET, "/api/v1/lesson-plans?q=\("分".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)", t1).0 == .unprocessableEntity)
+            // The index narrows to the caller's scope: 乙 (a D1 teacher outside the group) finds the
+            // released district 通案, not 甲's 个案; D2's school admin finds neither; the bureau both.
+            let zhezhi = "折纸".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!
+            #expect((try await Self.call(app, .GET, "/api/v1/lesson-plans?q=\(zhezhi)", t2).1["items"] as? [[String: Any]])?.map { $0["id"] as? Int } == [id])
+            #expect((try await Self.call(app, .GET, "/api/v1/lesson-plans?q=\(zhezhi)", try await app.token("s3")).1["items"] as? [[String: Any]])?.isEmpty == true)
+            #expect(Set((try await Self.call(app, .GET, "/api/v1/lesson-plans?q=\(zhezhi)", try await app.token("admin")).1["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }) == [id, child])
             // Another teacher's 个案 is not listed or readable by s3.
             #expect(try await Self.call(app, .GET, "/api/v1/lesson-plans/\(child)", try await app.token("s3")).0 == .notFound)
         }

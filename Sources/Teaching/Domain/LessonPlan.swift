@@ -54,28 +54,49 @@ public enum CharDiff {
             if !mx.isEmpty { out.append(.removed(String(mx))) }
             if !my.isEmpty { out.append(.added(String(my))) }
         } else if !mx.isEmpty || !my.isEmpty {
-            let n = mx.count, m = my.count
-            var table = Array(repeating: Array(repeating: 0, count: m + 1), count: n + 1)
-            if n > 0 && m > 0 {
-                for i in stride(from: n - 1, through: 0, by: -1) {
-                    for j in stride(from: m - 1, through: 0, by: -1) {
-                        table[i][j] = mx[i] == my[j] ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
+            // Characters as small integers (equal characters, equal codes), the table flat and
+            // 16-bit (the common part is at most min(n, m) ≤ 4,000), runs kept as index ranges and
+            // turned into strings once: a 1,500-character section rewritten compares in a few ms.
+            var codes: [Character: Int32] = [:]
+            func code(_ c: Character) -> Int32 { if let v = codes[c] { return v }; let v = Int32(codes.count); codes[c] = v; return v }
+            let cx = mx.map(code), cy = my.map(code)
+            let n = cx.count, m = cy.count, w = m + 1
+            var table = [UInt16](repeating: 0, count: (n + 1) * w)
+            table.withUnsafeMutableBufferPointer { t in
+                cx.withUnsafeBufferPointer { a in
+                    cy.withUnsafeBufferPointer { b in
+                        var i = n - 1
+                        while i >= 0 {
+                            let row = i * w, next = (i + 1) * w, ai = a[i]
+                            var j = m - 1
+                            while j >= 0 {
+                                t[row + j] = ai == b[j] ? t[next + j + 1] &+ 1 : max(t[next + j], t[row + j + 1])
+                                j -= 1
+                            }
+                            i -= 1
+                        }
                     }
                 }
             }
-            var i = 0, j = 0
-            func push(_ p: Piece) {
-                switch (out.last, p) {
-                case (.same(let s)?, .same(let t)): out[out.count - 1] = .same(s + t)
-                case (.removed(let s)?, .removed(let t)): out[out.count - 1] = .removed(s + t)
-                case (.added(let s)?, .added(let t)): out[out.count - 1] = .added(s + t)
-                default: out.append(p)
-                }
+            enum Kind { case same, removed, added }
+            var runs: [(Kind, [Character])] = []
+            func push(_ k: Kind, _ c: Character) {
+                if let last = runs.last, last.0 == k { runs[runs.count - 1].1.append(c) } else { runs.append((k, [c])) }
             }
+            var i = 0, j = 0
             while i < n || j < m {
-                if i < n, j < m, mx[i] == my[j] { push(.same(String(mx[i]))); i += 1; j += 1 }
-                else if i < n, j == m || table[i + 1][j] >= table[i][j + 1] { push(.removed(String(mx[i]))); i += 1 }
-                else { push(.added(String(my[j]))); j += 1 }
+                if i < n, j < m, cx[i] == cy[j] { push(.same, mx[i]); i += 1; j += 1 }
+                else if i < n, j == m || table[(i + 1) * w + j] >= table[i * w + j + 1] { push(.removed, mx[i]); i += 1 }
+                else { push(.added, my[j]); j += 1 }
+            }
+            for (k, chars) in runs {
+                let text = String(chars)
+                switch (k, out.last) {
+                case (.same, .same(let s)?): out[out.count - 1] = .same(s + text)
+                case (.same, _): out.append(.same(text))
+                case (.removed, _): out.append(.removed(text))
+                case (.added, _): out.append(.added(text))
+                }
             }
         }
         if endX < x.count {
@@ -86,8 +107,10 @@ public enum CharDiff {
     }
 
     /// Characters changed (removed + added) against the larger of the two texts, 0…1.
-    public static func changedRatio(_ a: String, _ b: String) -> (changed: Int, total: Int) {
-        let p = pieces(a, b)
+    public static func changedRatio(_ a: String, _ b: String) -> (changed: Int, total: Int) { changedRatio(a, b, pieces: pieces(a, b)) }
+
+    /// The same from pieces already computed.
+    public static func changedRatio(_ a: String, _ b: String, pieces p: [Piece]) -> (changed: Int, total: Int) {
         let changed = p.reduce(0) { n, piece in
             switch piece { case .same: n; case .removed(let s), .added(let s): n + s.count }
         }
@@ -112,7 +135,7 @@ public struct PlanDiff: Sendable {
             let pieces = CharDiff.pieces(a, b)
             out.append(Section(name: name, changed: a != b, pieces: pieces))
             if name != PlanSection.reflection {
-                let r = CharDiff.changedRatio(a, b)
+                let r = CharDiff.changedRatio(a, b, pieces: pieces)
                 changed += r.changed; total += r.total
             }
         }
