@@ -19,6 +19,12 @@ public struct BalanceModule: XuequModule {
 
     public var migrations: [any Migration] { [CreateBalance()] }
 
+    public var auditArea: AuditArea? {
+        AuditArea(key: "balance", label: LocalizedText(zh: "均衡监测", en: "Balance monitoring"), prefixes: ["balance", "aid"], phrases: [
+            "balance.equity": ("填报了普及与资助指标", "entered equity figures"), "balance.record_teachers": ("留存了教师统计快照", "kept a snapshot of teacher counts"),
+            "balance.rules": ("修改了均衡评估标准", "changed the balance standards"), "aid.create": ("登记了学生资助", "recorded student aid"),
+        ])
+    }
     public var grants: Grants {
         Grants([
             .bureauAdmin: [.balanceRead, .balanceRulesWrite, .equityWrite, .aidRead, .aidWrite],

@@ -26,6 +26,19 @@ public struct CertificationModule: XuequModule {
 
     public var migrations: [any Migration] { [CreateCertification(), CreateCertificationDocuments()] }
 
+    public var auditArea: AuditArea? {
+        AuditArea(key: "certification", label: LocalizedText(zh: "教师资格认定", en: "Teacher certification"), prefixes: ["cert"], phrases: [
+            "cert.create": ("填写了认定申请", "started an application"), "cert.upload": ("上传了申请材料", "uploaded a document"), "cert.correct": ("补正了申请", "corrected an application"),
+            "cert.submit": ("提交了认定申请", "submitted an application"), "cert.request_correction": ("通知申请人补正材料", "asked for corrections"), "cert.accept": ("受理了认定申请", "accepted an application"),
+            "cert.score": ("登记了教育教学能力测试评分", "entered an ability-test score"), "cert.score_ability_test": ("完成了教育教学能力测试计分", "closed the ability test's scoring"),
+            "cert.approve": ("审核通过了认定申请", "approved an application"), "cert.reject": ("作出不予认定决定", "refused an application"),
+            "cert.forward": ("将申请报送市(州)认定机构", "forwarded an application to the prefecture"), "cert.issue_certificate": ("颁发了教师资格证书", "issued a certificate"),
+            "cert.withdraw": ("撤回了认定申请", "withdrew an application"), "cert.revoke": ("撤销了教师资格", "revoked a certificate"),
+            "cert.notice": ("发布了认定公示", "published a public notice"), "cert.objection": ("登记了公示异议", "recorded an objection"),
+            "cert.objection.resolve": ("处理了公示异议", "resolved an objection"), "cert.window": ("设置了认定受理期", "set an application window"),
+            "cert.body": ("设置了认定机构", "set a certifying body"), "cert.rules": ("修改了认定规则", "changed the certification rules"),
+        ])
+    }
     public var grants: Grants {
         Grants([
             .bureauAdmin: [.certApplyBehalf, .certReviewCounty, .certRecords, .certAdmin],
@@ -50,8 +63,16 @@ public struct CertificationModule: XuequModule {
     }
 
     public func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution {
-        let tasks = try await CertificationService(context).deadlines().map {
+        var tasks = try await CertificationService(context).deadlines().map {
             HomeTask(title: $0.title, detail: $0.detail, href: $0.href, urgent: $0.urgent)
+        }
+        // Open objections to a public notice, for the body that decides them.
+        if actor.can(.certRecords) {
+            let open = try await CertificationService(context).objections(window: nil).filter { $0.status == "open" }
+            if !open.isEmpty {
+                tasks.insert(HomeTask(title: L10n.text("cert.home.objections", context.locale, args: [String(open.count)]), detail: L10n.text("cert.home.objections.detail", context.locale),
+                                      href: CertificationRoute.home.path() + "#objections", urgent: true), at: 0)
+            }
         }
         return HomeContribution(tasks: tasks)
     }

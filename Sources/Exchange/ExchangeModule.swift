@@ -32,6 +32,19 @@ public struct ExchangeModule: XuequModule {
 
     public var migrations: [any Migration] { [CreateExchange()] }
 
+    public var auditArea: AuditArea? {
+        AuditArea(key: "exchange", label: LocalizedText(zh: "交流轮岗", en: "Teacher exchange"), prefixes: ["exchange"], phrases: [
+            "exchange.plan.create": ("编制了交流轮岗方案", "drew up a rotation plan"), "exchange.plan.update": ("修改了交流轮岗方案", "changed a rotation plan"),
+            "exchange.plan.submit": ("将交流方案报局审批", "submitted a rotation plan"), "exchange.plan.approve": ("批准了交流轮岗方案", "approved a rotation plan"),
+            "exchange.plan.send_back": ("退回了交流轮岗方案", "sent a rotation plan back"), "exchange.plan.effect": ("交流方案生效", "put a rotation plan into effect"),
+            "exchange.move.start": ("教师到岗交流", "started a teacher's move"), "exchange.move.return": ("交流教师返回原校", "returned a teacher to their school"),
+            "exchange.assess": ("填写了支教考核", "assessed a support teacher"), "exchange.extend": ("延长了支教期限", "extended a support term"),
+            "exchange.alliance.create": ("组建了学校联盟", "formed a school alliance"), "exchange.alliance.scores": ("登记了联盟学校评分", "entered alliance scores"),
+            "exchange.alliance.term": ("设置了联盟学期", "set an alliance term"), "exchange.itinerant.teacher": ("设置了走教教师", "set an itinerant teacher"),
+            "exchange.itinerant.demand": ("登记了走教课时需求", "entered itinerant demand"), "exchange.itinerant.travel": ("登记了走教路程", "entered travel times"),
+            "exchange.itinerant.remove": ("移除了走教安排", "removed an itinerant entry"),
+        ])
+    }
     public var grants: Grants {
         Grants([
             .bureauAdmin: [.exchangeRead, .exchangePlan, .exchangeApprove, .exchangeAssess, .exchangeAlliances, .exchangeChecklist, .exchangeItinerant],

@@ -13,6 +13,18 @@ public struct InternshipModule: XuequModule {
 
     public var migrations: [any Migration] { [CreateInternship()] }
 
+    public var auditArea: AuditArea? {
+        AuditArea(key: "internship", label: LocalizedText(zh: "教育实习", en: "Internships"), prefixes: ["internship"], phrases: [
+            "internship.university": ("登记了合作高校", "added a partner university"), "internship.batch": ("设置了实习批次", "set up an internship batch"),
+            "internship.group": ("组建了实习小组", "formed an internship group"), "internship.capacity": ("填报了接收名额", "declared host places"),
+            "internship.import": ("导入了实习生名单", "imported interns"), "internship.place": ("自动分配了实习学校", "placed interns"), "internship.assign": ("调整了实习生安排", "assigned an intern"),
+            "internship.plan.create": ("提交了实习教案", "wrote an intern lesson plan"), "internship.plan.revise": ("修改了实习教案", "revised an intern lesson plan"),
+            "internship.plan.comment": ("批注了实习教案", "commented on an intern lesson plan"), "internship.plan.approve": ("审核通过了实习教案", "approved an intern lesson plan"),
+            "internship.trial": ("登记了试讲结果", "recorded a trial lecture"), "internship.record": ("登记了实习记录", "recorded internship work"),
+            "internship.appraise": ("填写了实习鉴定", "wrote an appraisal"), "internship.grade": ("评定了实习成绩", "graded an intern"),
+            "internship.group.summary": ("提交了小组实习总结", "wrote the group summary"),
+        ])
+    }
     public var grants: Grants {
         Grants([
             .bureauAdmin: [.internshipAdmin],

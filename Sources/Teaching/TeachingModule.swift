@@ -10,6 +10,20 @@ public struct TeachingModule: XuequModule {
     public init() {}
     public let name = "teaching"
     public var migrations: [any Migration] { [CreateTeaching(), CreateResearch()] }
+    public var auditArea: AuditArea? {
+        AuditArea(key: "teaching", label: LocalizedText(zh: "教研备课", en: "Teaching research"), prefixes: ["teaching"], phrases: [
+            "teaching.group": ("组建了教研组", "formed a research group"), "teaching.plan.create": ("新建了教案", "wrote a lesson plan"), "teaching.plan.derive": ("派生了教案（二次备课）", "derived a lesson plan"),
+            "teaching.plan.update": ("保存了教案新版本", "saved a lesson plan"), "teaching.plan.submit": ("提交通案审核", "submitted a common plan for review"),
+            "teaching.plan.approve": ("审核通过了通案", "approved a common plan"), "teaching.plan.send_back": ("退回了通案", "sent a common plan back"), "teaching.plan.release": ("发布了通案", "released a common plan"),
+            "teaching.model_lesson": ("上传了优课", "put up a model lesson"), "teaching.model_lesson.select": ("推荐了优课", "sent a model lesson up"),
+            "teaching.training.programme": ("新建了培训项目", "created a training programme"), "teaching.training.enrol": ("办理了培训报名", "enrolled schools in training"),
+            "teaching.training.attendance": ("登记了培训出勤", "recorded training attendance"), "teaching.unit": ("设立了教研机构", "set up a research office"),
+            "teaching.researcher": ("聘任了教研员", "appointed a researcher"), "teaching.researcher.remove": ("免去了教研员", "removed a researcher"),
+            "teaching.activity": ("安排了教研活动", "scheduled a research activity"), "teaching.activity.record": ("登记了活动出勤与纪要", "recorded attendance and minutes"),
+            "teaching.observe": ("填写了观课量表", "filled in an observation rubric"), "teaching.attach": ("上传了附件", "attached a file"), "teaching.attach.remove": ("删除了附件", "removed an attachment"),
+            "teaching.calendar.feed": ("生成了日历订阅地址", "made a calendar feed address"),
+        ])
+    }
     public var grants: Grants {
         Grants([
             .bureauAdmin: [.teachingRead, .teachingManage],

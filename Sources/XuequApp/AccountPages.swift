@@ -89,7 +89,7 @@ struct AccountPages {
         let scope: String
         let stats: [HomeStat]
         let tasks: [HomeTask]
-        let recent: [AuditView]
+        let recent: [AdminPages.AuditRow]
     }
 
     /// Every module's figures and tasks for this actor, then the latest audit entries for those
@@ -108,7 +108,7 @@ struct AccountPages {
             tasks += c.tasks
         }
         let recent = actor.can(.auditRead)
-            ? try await Audit.list(on: req.db, filter: Audit.Filter(), page: PageSpec(page: 1, per: 8)).items.map(AuditView.init) : []
+            ? try await Audit.list(on: req.db, filter: Audit.Filter(), page: PageSpec(page: 1, per: 8)).items.map { AdminPages.row($0, areas: req.application.auditAreas, locale: locale) } : []
         return try await req.page("home", HomePage(layout: req.layout("home.title"), scope: scope, stats: stats, tasks: tasks, recent: recent))
     }
 

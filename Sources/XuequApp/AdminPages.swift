@@ -218,20 +218,72 @@ struct AdminPages {
         return try await form(req: req, action: PlatformRoute.user.path(u.id), isNew: false, values: try await userValues(u, req: req), errors: [:], newPassword: password, userId: u.id)
     }
 
+    struct AuditRow: Encodable, Sendable { let id: Int; let time: String; let sentence: String; let detail: String; let area: String; let address: String; let requestId: String }
+    struct ActionGroup: Encodable, Sendable { let label: String; let options: [SelectOption] }
     struct AuditPage: Encodable, Sendable {
         let layout: Layout
-        let entries: [AuditView]
+        let entries: [AuditRow]
         let pager: Pager
-        let filter: [String: String]
+        let actors: [SelectOption]
+        let areas: [SelectOption]
+        let actions: [ActionGroup]
+        let from: String
+        let to: String
+        let export: String
+        let total: Int
+    }
+
+    /// One audit row in the reader's words.
+    static func row(_ e: AuditEntry, areas: [AuditArea], locale: UILocale) -> AuditRow {
+        let v = AuditView(e)
+        return AuditRow(id: e.id, time: v.localTime, sentence: AuditWords.sentence(e, areas: areas, locale: locale), detail: e.summary,
+                        area: AuditWords.area(of: e.action, areas: areas).map { locale == .en ? $0.label.en : $0.label.zh } ?? "", address: e.address, requestId: e.requestId)
     }
 
     func audit(req: Request) async throws -> Response {
         try req.requireActor().require(.auditRead)
-        let f = Audit.Filter(actor: req.query[String.self, at: "actor"], action: req.query[String.self, at: "action"], entity: req.query[String.self, at: "entity"],
-                             from: req.query[String.self, at: "from"], to: req.query[String.self, at: "to"])
-        let page = PageSpec(page: req.query[Int?.self, at: "page"] ?? nil, per: 50)
+        let q = (try? req.query.decode([String: String].self)) ?? [:]
+        let areas = req.application.auditAreas
+        let locale = req.uiLocale
+        for key in ["from", "to"] where !(q[key] ?? "").isEmpty && CivilDate(parsing: q[key]!) == nil {
+            throw DomainError.validation([key: LocalizedText(zh: "日期格式为 YYYY-MM-DD", en: "dates are YYYY-MM-DD")])
+        }
+        let area = areas.first { $0.key == q["area"] }
+        let f = Audit.Filter(actor: q["actor"], action: q["action"], entity: q["entity"], from: q["from"], to: q["to"], prefixes: area?.prefixes)
+        if q["format"] == "xlsx" {
+            var table: [[String]] = [[L10n.text("audit.atLocal", locale), L10n.text("audit.actor", locale), L10n.text("audit.what", locale), L10n.text("audit.area", locale),
+                                      L10n.text("audit.summary", locale), L10n.text("audit.address", locale), L10n.text("error.requestId", locale)]]
+            var page = 1
+            while table.count <= 10_000 {
+                let result = try await Audit.list(on: req.db, filter: f, page: PageSpec(page: page, per: PageSpec.maxPer))
+                for e in result.items {
+                    let r = Self.row(e, areas: areas, locale: locale)
+                    table.append([r.time, e.actorName, r.sentence, r.area, r.detail, r.address, r.requestId])
+                }
+                if result.items.count < PageSpec.maxPer { break }
+                page += 1
+            }
+            let data = try Spreadsheet.write(SheetTable(rows: table), format: .xlsx, sheetName: locale == .en ? "Audit log" : "操作记录")
+            let res = Response(status: .ok, body: .init(data: data))
+            res.headers.contentType = HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"audit.xlsx\"; filename*=UTF-8''\("操作记录.xlsx".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+            return res
+        }
+        let page = PageSpec(page: Int(q["page"] ?? ""), per: 50)
         let result = try await Audit.list(on: req.db, filter: f, page: page)
-        return try await req.page("admin/audit", AuditPage(layout: req.layout("nav.audit"), entries: result.items.map(AuditView.init), pager: Pager(result, req: req),
-                                                          filter: ["actor": f.actor ?? "", "action": f.action ?? "", "entity": f.entity ?? "", "from": f.from ?? "", "to": f.to ?? ""]))
+        let all = L10n.text("audit.all", locale)
+        let actors = [SelectOption(value: "", label: all, selected: (q["actor"] ?? "").isEmpty)]
+            + (try await Audit.actorNames(on: req.db)).map { SelectOption(value: $0, label: $0, selected: $0 == q["actor"]) }
+        let areaOptions = [SelectOption(value: "", label: all, selected: area == nil)] + areas.map { SelectOption(value: $0.key, label: locale == .en ? $0.label.en : $0.label.zh, selected: $0.key == area?.key) }
+        let actionGroups = areas.map { a in
+            ActionGroup(label: locale == .en ? a.label.en : a.label.zh,
+                        options: a.phrases.sorted { $0.key < $1.key }.map { SelectOption(value: $0.key, label: locale == .en ? $0.value.en : $0.value.zh, selected: $0.key == q["action"]) })
+        }
+        var query = q; query["page"] = nil; query["format"] = "xlsx"
+        let export = PlatformRoute.audit.path() + "?" + query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        return try await req.page("admin/audit", AuditPage(
+            layout: req.layout("nav.audit"), entries: result.items.map { Self.row($0, areas: areas, locale: locale) }, pager: Pager(result, req: req),
+            actors: actors, areas: areaOptions, actions: [ActionGroup(label: "", options: [SelectOption(value: "", label: all, selected: (q["action"] ?? "").isEmpty)])] + actionGroups,
+            from: q["from"] ?? "", to: q["to"] ?? "", export: export, total: result.total))
     }
 }

@@ -84,6 +84,7 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
 
     let modules = Xuequ.modules(platform: PlatformModule(metrics: metrics, metricsToken: config.metricsToken, auditKey: auditKey))
     app.modules = modules
+    app.auditAreas = modules.compactMap(\.auditArea)
     for m in modules {
         for migration in m.migrations { app.migrations.add(migration) }
         L10n.register(m.strings)

@@ -27,6 +27,15 @@ struct PlatformModule: XuequModule {
     let name = "platform"
 
     var migrations: [any Migration] { [CreateAuditLog(), CreateAccounts(), KeyAuditChain(key: auditKey)] }
+    var auditArea: AuditArea? {
+        AuditArea(key: "platform", label: LocalizedText(zh: "账号与登录", en: "Accounts and sign-in"), prefixes: ["auth", "user", "audit", "seed"], phrases: [
+            "auth.login": ("登录", "signed in"), "auth.login_failed": ("登录失败（密码错误）", "failed to sign in (wrong password)"), "auth.locked": ("因多次密码错误被暂时锁定", "was locked out after wrong passwords"),
+            "auth.logout": ("退出登录", "signed out"), "auth.token_issued": ("获取了接口令牌", "obtained an API token"), "auth.token_revoked": ("注销了接口令牌", "revoked an API token"),
+            "user.create": ("新建了账号", "created an account"), "user.update": ("修改了账号", "changed an account"), "user.register": ("注册了申请人账号", "registered as an applicant"),
+            "user.password_changed": ("修改了自己的密码", "changed their password"), "user.password_reset": ("重置了账号密码", "reset an account's password"),
+            "audit.rekey": ("为审计链更换了密钥", "re-keyed the audit chain"), "seed": ("生成了演示数据", "seeded demo data"),
+        ])
+    }
     var grants: Grants { Grants([.bureauAdmin: [.usersManage, .auditRead]]) }
     var routeNames: [any RouteName.Type] { [PlatformRoute.self, PlatformAPIRoute.self] }
     var navigation: [NavEntry] {

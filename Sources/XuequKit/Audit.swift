@@ -291,20 +291,34 @@ public enum Audit {
 
     public struct Filter: Sendable {
         public var actor: String?
+        /// An action code: that action and the ones under it (`internship.record` → `internship.record.lesson`).
         public var action: String?
         public var entity: String?
         public var from: String?
         public var to: String?
-        public init(actor: String? = nil, action: String? = nil, entity: String? = nil, from: String? = nil, to: String? = nil) {
-            self.actor = actor; self.action = action; self.entity = entity; self.from = from; self.to = to
+        /// An area's first segments (`teacher`, `school`): any of its actions.
+        public var prefixes: [String]?
+        public init(actor: String? = nil, action: String? = nil, entity: String? = nil, from: String? = nil, to: String? = nil, prefixes: [String]? = nil) {
+            self.actor = actor; self.action = action; self.entity = entity; self.from = from; self.to = to; self.prefixes = prefixes
         }
+    }
+
+    /// The names of everyone who appears in the log (for the filter's list), at most `limit`.
+    public static func actorNames(on db: any Database, limit: Int = 500) async throws -> [String] {
+        struct N: Decodable { let actorName: String }
+        return try await db.sql.raw("SELECT DISTINCT actor_name FROM audit_log ORDER BY actor_name LIMIT \(bind: limit)").all(decoding: N.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)).map(\.actorName)
     }
 
     /// Newest first, filtered, paged.
     public static func list(on db: any Database, filter: Filter, page: PageSpec) async throws -> PageResult<AuditEntry> {
         var conds: [any SQLExpression] = []
         if let a = filter.actor, !a.isEmpty { conds.append(SQLBinaryExpression(SQLColumn("actor_name"), .equal, SQLBind(a))) }
-        if let a = filter.action, !a.isEmpty { conds.append(SQLBinaryExpression(SQLColumn("action"), .like, SQLBind(a + "%"))) }
+        if let a = filter.action, !a.isEmpty {
+            conds.append(SQLGroupExpression(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("action"), .equal, SQLBind(a)), .or, SQLBinaryExpression(SQLColumn("action"), .like, SQLBind(a + ".%")))))
+        }
+        if let ps = filter.prefixes, !ps.isEmpty {
+            conds.append(SQLGroupExpression(SQLList(ps.map { SQLBinaryExpression(SQLColumn("action"), .like, SQLBind($0 + ".%")) as any SQLExpression }, separator: SQLRaw(" OR "))))
+        }
         if let e = filter.entity, !e.isEmpty { conds.append(SQLBinaryExpression(SQLColumn("entity"), .equal, SQLBind(e))) }
         if let f = filter.from, !f.isEmpty { conds.append(SQLBinaryExpression(SQLColumn("at"), .greaterThanOrEqual, SQLBind(f))) }
         if let t = filter.to, !t.isEmpty { conds.append(SQLBinaryExpression(SQLColumn("at"), .lessThan, SQLBind(t + "T99"))) }

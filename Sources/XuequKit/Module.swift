@@ -32,6 +32,8 @@ public protocol XuequModule: Sendable {
     var grants: Grants { get }
     /// Its interface strings, Chinese and English.
     var strings: [String: (String, String)] { get }
+    /// What its audit actions did, in words (the audit log's sentences and filters).
+    var auditArea: AuditArea? { get }
     /// Its vocabularies for `#label(kind, raw)` beyond the kernel's.
     var vocabularies: [String: Vocab.Labeler] { get }
     /// Its typed routes: each registers the module's routes and builds its links.
@@ -87,6 +89,7 @@ extension XuequModule {
     public func resolve(scope: Scope, role: Role, on db: any Database) async throws -> Scope { scope }
     public func seedDemo(_ demo: DemoContext) async throws {}
     public var jobs: [ScheduledJob] { [] }
+    public var auditArea: AuditArea? { nil }
     public func accountScope(for role: Role, fields: [String: String], errors: inout FieldErrors, on db: any Database) async throws -> AccountScope? { nil }
     public func accountScopeFields(_ scope: AccountScope, on db: any Database) async throws -> [String: String] { [:] }
     public func accountScopeNames(_ scopes: [AccountScope], on db: any Database) async throws -> [AccountScope: String] { [:] }

@@ -17,7 +17,7 @@ struct AuditTests {
             let rid = Fixture.residentID("19900215", 11)
             let (_, b) = try jsonBody(Bodies.teacher(f, rid: rid))
             try await app.check(.POST, "/api/v1/teachers", headers: bearer(t, json: true), body: b)
-            let page = try await Audit.list(on: app.db, filter: .init(action: "teacher."), page: PageSpec(page: 1, per: 10))
+            let page = try await Audit.list(on: app.db, filter: .init(action: "teacher.create"), page: PageSpec(page: 1, per: 10))
             let entry = try #require(page.items.first)
             #expect(entry.actorName == "s1")
             #expect(!entry.requestId.isEmpty)
@@ -54,18 +54,59 @@ struct AuditTests {
         }
     }
 
-    @Test("the admin browses and filters the log; nobody else may", arguments: TestDB.all)
+    @Test("the admin reads the log in sentences, filters it from lists and exports it; nobody else may", arguments: TestDB.all)
     func browse(db: TestDB) async throws {
         try await withApp(db) { app, _ in
             var h = HTTPHeaders()
             h.cookie = try await Browser.login(app, "admin")
-            try await app.check(.GET, "/admin/audit?action=auth.", headers: h) { res in
+            _ = try await Browser.login(app, "d1")
+            try await app.check(.GET, "/admin/audit?area=platform", headers: h) { res in
                 #expect(res.status == .ok)
-                #expect(res.text.contains("auth.login"))
+                #expect(res.text.contains(" 登录</td>") && !res.text.contains(">auth.login<"), "a sentence, not a code")
+                #expect(!res.text.contains("xuequ audit"), "no command-line hint on a bureau page")
+                #expect(res.text.contains("<optgroup label=\"教师资格认定\">"), "actions are chosen from a list, grouped by area")
             }
+            // One person, one action: only d1's sign-in.
+            let d1Name = try await app.db.sql.raw("SELECT actor_name FROM audit_log WHERE action = 'auth.login' ORDER BY id DESC LIMIT 1").first(decoding: [String: String].self)?["actor_name"] ?? ""
+            try await app.check(.GET, "/admin/audit?action=auth.login&actor=\(d1Name.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", headers: h) { res in
+                #expect(res.text.contains("共 1 条"))
+            }
+            try await app.check(.GET, "/admin/audit?from=yesterday", headers: h) { res in #expect(res.status == .unprocessableEntity) }
+            // The same rows as a workbook.
+            try await app.check(.GET, "/admin/audit?area=platform&format=xlsx", headers: h) { res in
+                #expect(res.status == .ok)
+                let table = try Spreadsheet.read(Data(buffer: res.body), filename: "audit.xlsx")
+                #expect(table.rows.first?.first == "时间（北京时间）")
+                #expect(table.rows.dropFirst().contains { $0.count > 2 && $0[2].hasSuffix(" 登录") })
+            }
+            // The home page's recent actions read the same way.
+            try await app.check(.GET, "/", headers: h) { res in #expect(res.text.contains(" 登录") && !res.text.contains("<code>auth.login</code>")) }
             var d = HTTPHeaders()
             d.cookie = try await Browser.login(app, "d1")
             try await app.check(.GET, "/admin/audit", headers: d) { res in #expect(res.status == .forbidden) }
+        }
+    }
+
+    @Test("every audit action the code records has words in its module's area")
+    func everyActionHasWords() async throws {
+        var areas: [AuditArea] = []
+        try await withApp(.sqlite, fixture: false) { app, _ in areas = app.auditAreas }
+        // The literal codes in Sources (`action: "teacher.import"`); dynamic ones end in an event and read by their prefix.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources")
+        var codes: Set<String> = []
+        let pattern = try NSRegularExpression(pattern: #"action: "([a-z_.]+)(\\\()?"#)
+        for case let url as URL in FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)! where url.pathExtension == "swift" {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            for m in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                var code = String(text[Range(m.range(at: 1), in: text)!])
+                if m.range(at: 2).location != NSNotFound { code = String(code.dropLast()) }  // "cert.\(event)" → "cert"
+                codes.insert(code)
+            }
+        }
+        #expect(codes.count > 60)
+        for code in codes where !code.hasPrefix("test") {
+            #expect(AuditWords.phrase(code, areas: areas, locale: .zh) != nil || areas.contains { a in a.phrases.keys.contains { $0.hasPrefix(code + ".") } }, "no words for \(code)")
+            #expect(AuditWords.area(of: code, areas: areas) != nil, "no area for \(code)")
         }
     }
 

@@ -69,7 +69,27 @@ public struct CertificationPages: Sendable {
         let objections: [ObjectionView]
         let hasOpenWindow: Bool
     }
-    struct ObjectionView: Encodable, Sendable { let id: Int; let noticeId: Int; let applicationId: Int?; let filedBy: String; let contact: String; let text: String; let open: Bool }
+    struct ObjectionView: Encodable, Sendable {
+        let id: Int; let noticeId: Int; let applicationId: Int?; let filedBy: String; let contact: String; let text: String; let open: Bool
+        let applicant: String; let status: String; let href: String?
+    }
+    /// Objections with the applicant they name (from the notice entry) and their state in words.
+    static func objectionViews(_ rows: [(id: Int, noticeId: Int, applicationId: Int?, filedBy: String, contact: String, text: String, status: String)], req: Request) async throws -> [ObjectionView] {
+        struct A: Decodable { let id: Int; let name: String; let type: String }
+        let ids = rows.compactMap(\.applicationId)
+        var names: [Int: A] = [:]
+        if !ids.isEmpty {
+            for a in try await req.db.sql.raw("SELECT id, name, type FROM cert_applications WHERE id IN (\(unsafeRaw: ids.map(String.init).joined(separator: ",")))").all(decoding: A.self) { names[a.id] = a }
+        }
+        let locale = req.uiLocale
+        return rows.map { o in
+            let a = o.applicationId.flatMap { names[$0] }
+            let status = L10n.text("cert.objection.state." + o.status, locale)
+            return ObjectionView(id: o.id, noticeId: o.noticeId, applicationId: o.applicationId, filedBy: o.filedBy, contact: o.contact, text: o.text, open: o.status == "open",
+                                 applicant: a.map { "\($0.name) \(CertType(rawValue: $0.type)?.label(locale) ?? "")" } ?? L10n.text("cert.objection.noApplicant", locale),
+                                 status: status, href: o.applicationId.map { CertificationRoute.application.path($0) })
+        }
+    }
 
     func home(req: Request) async throws -> Response {
         let actor = try req.requireActor()
@@ -89,7 +109,7 @@ public struct CertificationPages: Sendable {
             windowView = WindowView(id: w.id, name: w.name, opensOn: w.opensOn, closesOn: w.closesOn, authority: w.authority, dueOn: due.description, overdue: overdue)
         }
         let open = windows.contains { w in (CivilDate(parsing: w.opensOn).map { $0 <= today } ?? false) && (CivilDate(parsing: w.closesOn).map { $0 >= today } ?? false) }
-        let objections = isApplicant ? [] : try await service.objections(window: windowId).map { ObjectionView(id: $0.id, noticeId: $0.noticeId, applicationId: $0.applicationId, filedBy: $0.filedBy, contact: $0.contact, text: $0.text, open: $0.status == "open") }
+        let objections = isApplicant ? [] : try await Self.objectionViews(try await service.objections(window: windowId), req: req)
         return try await req.page("cert/home", HomePage(
             layout: req.layout("nav.certification", title: L10n.text(isApplicant ? "cert.mine" : "cert.queue", locale)),
             isApplicant: isApplicant, canNotice: actor.can(.certRecords),
