@@ -2,7 +2,7 @@
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from test_registry import login, wait
+from test_registry import login, wait, wait_text
 
 
 def test_create_account_and_see_it_in_the_audit_log(server, browser, shot):
@@ -26,9 +26,16 @@ def test_create_account_and_see_it_in_the_audit_log(server, browser, shot):
     assert len(password) >= 10
     shot("16-user-created")
 
-    browser.get(server + "/admin/audit?action=user.")
-    assert "zhangxz as school_admin" in wait(browser, "#audit-list").text
+    # The log reads in sentences; the filters are lists.
+    browser.get(server + "/admin/audit")
+    Select(wait(browser, "#audit-filter select[name=action]")).select_by_value("user.create")
+    browser.find_element(By.CSS_SELECTOR, "#audit-filter button[type=submit]").click()
+    text = wait_text(browser, "#audit-list", "新建了账号")
+    assert "zhangxz as school_admin" in text and "user.create" not in text
+    assert "xuequ audit" not in browser.find_element(By.TAG_NAME, "main").text
     shot("17-audit")
+    browser.get(server + "/")
+    assert "新建了账号" in wait(browser, "main").text
 
     browser.get(server + "/teachers/1")
     wait(browser, "dl.facts")

@@ -149,6 +149,7 @@ def test_reviewer_to_notice_and_public_pages(server, browser, shot):
     form.find_element(By.NAME, "filedBy").send_keys("李某")
     form.find_element(By.NAME, "contact").send_keys("13900000000")
     form.find_element(By.NAME, "text").send_keys("名单中有人学历证书存疑，请核查。")
+    Select(form.find_element(By.NAME, "entry")).select_by_index(1)
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait(browser, "#objection-filed")
 

@@ -108,6 +108,15 @@ extension CertificationService {
                           entries: entries.map { NoticeEntry(name: Masking.name($0.name), residentId: Masking.residentID($0.residentId), type: $0.type, subject: $0.subject) })
     }
 
+    /// The applications on a notice, in the order its public list shows them (row 1 first): the
+    /// public names a row by its number, never by an internal id.
+    public static func noticeApplicationIds(_ id: Int, on db: any Database) async throws -> [Int] {
+        struct E: Decodable { let id: Int }
+        return try await db.sql.raw("""
+            SELECT a.id FROM cert_notice_entries e JOIN cert_applications a ON a.id = e.application_id WHERE e.notice_id = \(bind: id) ORDER BY a.type, a.id
+            """).all(decoding: E.self).map(\.id)
+    }
+
     public struct NoticeSummary: Codable, Sendable { public let id: Int; public let title: String; public let fromOn: String; public let toOn: String; public let entries: Int }
 
     /// The latest 20 notices with their sizes, in one query.

@@ -90,6 +90,37 @@ struct SecurityDataTests {
         }
     }
 
+    @Test("the public objection form names a person on the list; the reviewer sees it tied to that applicant, in Chinese, and as a home task", arguments: TestDB.all)
+    func objectionForm(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            _ = try await C.windows(app)
+            let (id, v) = try await C.inReview(app, type: "junior", rid: Fixture.residentID("19940707", 63))
+            let reviewer = try await app.token("reviewer")
+            _ = try await C.event(app, reviewer, id, "approve", version: v)
+            let (_, notice) = try await C.post(app, reviewer, "/api/v1/certification/notices", ["applicationIds": [id], "days": 5])
+            let nid = notice["id"] as! Int
+            var cookies = HTTPCookies()
+            try await app.check(.GET, "/notices/\(nid)") { res in cookies = res.headers.setCookie ?? HTTPCookies() }
+            func file(_ fields: [String: String]) async throws -> TestingHTTPResponse {
+                var h = HTTPHeaders(); h.cookie = cookies; h.contentType = .urlEncodedForm
+                var all = fields; all["_csrf"] = cookies[CSRF.cookieName]?.string ?? ""
+                let body = all.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" }.joined(separator: "&")
+                return try await app.testing().sendRequest(.POST, "/notices/\(nid)/objections", headers: h, body: ByteBuffer(string: body))
+            }
+            let base = ["filedBy": "李某", "contact": "13900000000", "text": "学历证书存疑，请核查。"]
+            let missing = try await file(base)
+            #expect(missing.status == .unprocessableEntity && missing.body.string.contains("请选择异议针对的人员"))
+            #expect(try await file(base.merging(["entry": "2"]) { a, _ in a }).status == .unprocessableEntity, "no row 2 on a one-person notice")
+            #expect(try await file(base.merging(["entry": "1"]) { a, _ in a }).status == .seeOther)
+            var h = HTTPHeaders(); h.cookie = try await Browser.login(app, "reviewer")
+            try await app.check(.GET, "/certification", headers: h) { res in
+                #expect(res.text.contains("被异议人") && res.text.contains("待处理") && res.text.contains("/certification/applications/\(id)"))
+                #expect(res.text.contains("异议不成立") && !res.text.contains(">dismissed<"))
+            }
+            try await app.check(.GET, "/", headers: h) { res in #expect(res.text.contains("1 条公示异议待处理")) }
+        }
+    }
+
     @Test("objections: on the notice's applications only, throttled per address, resolved and read by the deciding body only", arguments: TestDB.all)
     func objections(db: TestDB) async throws {
         try await withApp(db, settings: { $0.security.objectionsPerAddress = .init(limit: 3, window: 3600) }) { app, _ in

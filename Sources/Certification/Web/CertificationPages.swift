@@ -424,7 +424,12 @@ public struct CertificationPages: Sendable {
         let id = try req.intParameter()
         do {
             try req.throttleObjections()
-            _ = try await CertificationService(req).object(noticeId: id, applicationId: nil, filedBy: form["filedBy"] ?? "", contact: form["contact"] ?? "", text: form["text"] ?? "")
+            // The objection names one applicant on the list, by their row number.
+            let ids = try await CertificationService.noticeApplicationIds(id, on: req.db)
+            guard let row = Int(form["entry"] ?? ""), (1...max(1, ids.count)).contains(row), row <= ids.count else {
+                throw DomainError.validation(["entry": LocalizedText(zh: "请选择异议针对的人员", en: "choose the person the objection concerns")])
+            }
+            _ = try await CertificationService(req).object(noticeId: id, applicationId: ids[row - 1], filedBy: form["filedBy"] ?? "", contact: form["contact"] ?? "", text: form["text"] ?? "")
             return req.redirect(to: CertificationRoute.publicNotice.path(id) + "?filed=1")
         } catch let e as DomainError where e.kind == .invalid {
             let m = e.fieldMessages(req.uiLocale)
