@@ -11,6 +11,29 @@ struct AccountPages {
         r.get(PlatformRoute.login, use: loginPage)
         r.post(PlatformRoute.login, use: login)
         r.post(PlatformRoute.language, use: setLanguage)
+        r.get(PlatformRoute.printCSS, use: printCSS)
+    }
+
+    /// `@page` margin boxes for every printed page: the printing date (the county's today) on the
+    /// left, "第 N 页，共 M 页" on the right. A stylesheet from this server, so the page's
+    /// content-security policy allows it; it changes with the day and the language.
+    func printCSS(req: Request) async throws -> Response {
+        let locale = req.uiLocale
+        let today = req.context.today.description
+        func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "").replacingOccurrences(of: "\"", with: "") + "\"" }
+        let date = quoted(L10n.text("print.date", locale, args: [today]))
+        let pages = locale == .en ? "\"Page \" counter(page) \" of \" counter(pages)" : "\"第 \" counter(page) \" 页，共 \" counter(pages) \" 页\""
+        let box = "font-size: 8pt; color: #555;"
+        let css = """
+            @page { @bottom-left { content: \(date); \(box) } @bottom-right { content: \(pages); \(box) } }
+            @page landscape { size: A4 landscape; @bottom-left { content: \(date); \(box) } @bottom-right { content: \(pages); \(box) } }
+
+            """
+        let res = Response(status: .ok, body: .init(string: css))
+        res.headers.contentType = HTTPMediaType(type: "text", subType: "css", parameters: ["charset": "utf-8"])
+        res.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=600")
+        res.headers.replaceOrAdd(name: .vary, value: "Cookie, Accept-Language")
+        return res
     }
 
     func register(_ r: any RoutesBuilder) {

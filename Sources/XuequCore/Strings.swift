@@ -104,6 +104,8 @@ public enum L10n {
         "user.reset": ("重置密码", "Reset password"),
         "user.resetConfirm": ("确定为该账户生成新密码？原密码和所有登录将失效。", "Generate a new password? The old one and all sessions stop working."),
         "audit.intro": ("系统中每一次写操作的记录：只增不改，前后相连，任何事后改动都能被发现。", "Every change made in the system: kept in order, never edited, and linked so that a later edit shows."),
+        "print.date": ("打印日期：{0}", "Printed {0}"), "print.unit": ("单位（盖章）", "Issuing body (seal)"), "print.clerk": ("经办人", "Officer"), "print.signDate": ("日期", "Date"),
+        "print.yearMonthDay": ("　　年　　月　　日", ""),
         "audit.what": ("操作记录", "What happened"), "audit.area": ("业务", "Area"), "audit.all": ("全部", "all"),
         "audit.export": ("导出（.xlsx）", "Export (.xlsx)"), "audit.count": ("共 {0} 条", "{0} entries"),
         "audit.atLocal": ("时间（北京时间）", "Time (UTC+8)"),

@@ -13,6 +13,8 @@ public enum PlatformRoute: String, RouteName {
     case audit = "admin/audit"
     case health = "healthz"
     case metrics = "metrics"
+    /// The printed page's running footer: the printing date and page numbers, in the reader's language.
+    case printCSS = "print.css"
 }
 
 /// The platform's JSON API under `/api/v1`.

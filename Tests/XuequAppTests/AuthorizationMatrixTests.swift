@@ -122,6 +122,8 @@ struct AuthorizationMatrixTests {
             Case(method: .GET, path: "/admin/users", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/admin/users/1", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/admin/audit", body: nil, expect: ["admin": 200], otherwise: 403),
+            // The print stylesheet (dates and page numbers) is for everyone, signed in or not.
+            Case(method: .GET, path: "/print.css", body: nil, expect: [:], otherwise: 200, anonymous: 200),
         ] + registryPageCases(f) + balancePageCases(f) + certificationPageCases(f) + exchangePageCases(f) + internshipPageCases(f) + teachingPageCases(f) + platformPageCases(f)
     }
 
