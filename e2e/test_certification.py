@@ -1,10 +1,12 @@
 """Teacher certification in the browser: the applicant's checklist, a reviewer taking an application
 through to the public notice, the public notice without full IDs, and the certificate check."""
 import base64
+import io
 import os
 import re
 import tempfile
 
+import pypdf
 import pytest
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
@@ -36,9 +38,11 @@ def png_file(browser, name):
 def upload(browser, kind, path):
     row = browser.find_element(By.ID, "doc-" + kind)
     row.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(path)
-    row.find_element(By.ID, "upload-" + kind).click()
     # The old page (with the previous upload's flash) must be gone before the flash is read.
-    WebDriverWait(browser, 20).until(EC.staleness_of(row))
+    browser.execute_script("document.documentElement.dataset.before = '1'")
+    row.find_element(By.ID, "upload-" + kind).click()
+    WebDriverWait(browser, 20, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return document.readyState === 'complete' && !document.documentElement.dataset.before"))
     wait(browser, ".flash.ok")
 
 
@@ -117,12 +121,8 @@ def test_reviewer_to_notice_and_public_pages(server, browser, shot):
     # A primary application: accept, then approve.
     row = next(r for r in browser.find_elements(By.CSS_SELECTOR, "#cert-list tbody tr") if "小学教师资格" in r.text)
     row.find_element(By.TAG_NAME, "a").click()
-    wait(browser, "#event-accept").click()
-    wait(browser, ".flash.ok")
-    assert browser.find_element(By.ID, "app-state").text == "审核中"
-    browser.find_element(By.ID, "event-approve").click()
-    wait(browser, ".flash.ok")
-    assert browser.find_element(By.ID, "app-state").text == "已通过"
+    assert act(browser, "accept") == "审核中"
+    assert act(browser, "approve") == "已通过"
     timeline = browser.find_element(By.ID, "timeline").text
     assert "已提交 → 审核中" in timeline and "审核中 → 已通过" in timeline
     full_page(browser, shot, "cert_detail")
@@ -293,10 +293,23 @@ def test_each_type_through_the_browser(server, browser, shot):
         number = wait(browser, "#certificate-number").text
         holder = browser.find_element(By.ID, "certificate-name").text
         assert re.fullmatch(r"\d{17}", number)
+        # The national form's fields, one date style, the photo box, and a QR code of the check's address.
+        card = browser.find_element(By.ID, "certificate").text
+        for field in ["身份证件类型", "身份证件号码", "出生日期", "资格种类", "任教学科", "证书号码", "发证机关", "颁发日期"]:
+            assert field in card, field
+        assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", browser.find_element(By.ID, "certificate-date").text)
+        assert browser.find_elements(By.CSS_SELECTOR, "#certificate-qr svg.qr path")
+        verify_url = browser.find_element(By.CSS_SELECTOR, ".cert-note .code").text
+        assert verify_url.endswith("/verify?number=" + number)
         shot("cert_certificate_" + user)
+        pdf = pypdf.PdfReader(io.BytesIO(base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True})["data"])))
+        assert len(pdf.pages) == 1, "the certificate is one sheet"
+        assert number in pdf.pages[0].extract_text()
+        # Scanning the code opens the check with the number filled in; the holder's name completes it.
         browser.delete_all_cookies()
-        browser.get(server + "/verify")
-        browser.find_element(By.NAME, "number").send_keys(number)
+        browser.get(verify_url)
+        assert browser.find_element(By.NAME, "number").get_attribute("value") == number
+        assert not browser.find_elements(By.ID, "verify-result"), "no answer on the number alone"
         browser.find_element(By.NAME, "name").send_keys(holder)
         browser.find_element(By.CSS_SELECTOR, "#verify-form button").click()
         assert "证书有效" in wait(browser, "#verify-result").text

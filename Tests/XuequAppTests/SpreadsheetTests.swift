@@ -75,3 +75,37 @@ struct LargeSpreadsheetTests {
         #expect(back.rows.last == rows.last)
     }
 }
+
+@Suite("QR codes")
+struct QRCodeTests {
+    @Test("the encoder draws the same modules as the qrcode package for the same text, level and mask")
+    func matchesReference() throws {
+        let text = String(decoding: try fixtureData("qr_expected.txt"), as: UTF8.self)
+        var cases = 0
+        for record in text.components(separatedBy: "\n\n") where record.hasPrefix("text ") {
+            let lines = record.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            let input = String(lines[0].dropFirst(5))
+            let header = lines[1].split(separator: " ")
+            let version = Int(header[1])!, mask = Int(header[3])!
+            let rows = Array(lines.dropFirst(2))
+            let qr = try QRCode.encode(input, mask: mask)
+            #expect(qr.version == version, "\(input.prefix(20)): version")
+            #expect(qr.size == rows.count)
+            for (y, row) in rows.enumerated() {
+                let mine = String((0..<qr.size).map { qr[x: $0, y: y] ? "1" : "0" })
+                #expect(mine == row, "\(input.prefix(20)) mask \(mask) row \(y)")
+            }
+            cases += 1
+        }
+        #expect(cases == 6)
+    }
+
+    @Test("the chosen mask is one of eight, the SVG draws the code, and an overlong text is refused")
+    func svgAndLimits() throws {
+        let qr = try QRCode.encode("http://127.0.0.1:8080/verify?number=20261304020001")
+        #expect((0..<8).contains(qr.mask) && qr.size == 33)
+        let svg = qr.svg(label: "查验\"<")
+        #expect(svg.hasPrefix("<svg") && svg.contains("viewBox=\"0 0 41 41\"") && svg.contains("查验&quot;&lt;"))
+        #expect(throws: DomainError.self) { try QRCode.encode(String(repeating: "x", count: QRCode.maxBytes + 1)) }
+    }
+}

@@ -350,9 +350,18 @@ public struct CertificationPages: Sendable {
     struct CertificatePage: Encodable, Sendable {
         let layout: Layout
         let number: String; let name: String; let gender: String; let birth: String; let type: String; let subject: String; let issuedOn: String; let authority: String
+        let idType: String; let idNumber: String; let photo: String?; let qr: String; let verifyURL: String
         let revokedOn: String?
     }
 
+    /// One date style on the certificate: 2026年11月25日.
+    static func chineseDate(_ iso: String) -> String {
+        guard let d = CivilDate(parsing: String(iso.prefix(10))) else { return iso }
+        return "\(d.year)年\(d.month)月\(d.day)日"
+    }
+
+    /// The certificate in the fields of the national form, with the holder's photo and a QR code
+    /// that opens the public verification with the number filled in.
     func certificate(req: Request) async throws -> Response {
         let service = CertificationService(req)
         let id = try req.intParameter()
@@ -361,11 +370,17 @@ public struct CertificationPages: Sendable {
         }
         let l = req.uiLocale
         let rid = try? ResidentID.parse(a.residentId).get()
+        let hasPhoto = (try? await service.documents(id: id))?.1.contains { $0.kind == "photo" } ?? false
+        // The address as this office's browsers reach the server (an intranet name or address).
+        let host = req.headers.first(name: .host) ?? "localhost"
+        let verifyURL = "http://\(host)" + CertificationRoute.verify.path() + "?number=" + (c.number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? c.number)
+        let qr = try QRCode.encode(verifyURL).svg(label: L10n.text("cert.qrLabel", l))
         return try await req.page("cert/certificate", CertificatePage(
             layout: req.layout("nav.certification", title: L10n.text("cert.certificate", l)), number: c.number, name: c.name,
             gender: Gender(rawValue: a.gender)?.label(l) ?? a.gender, birth: rid.map { "\($0.birthDate.year)年\($0.birthDate.month)月\($0.birthDate.day)日" } ?? "",
-            type: CertType(rawValue: c.type)?.label(l) ?? c.type, subject: Subject(rawValue: c.subject)?.label(l) ?? c.subject, issuedOn: c.issuedOn, authority: c.authority,
-            revokedOn: c.revokedOn))
+            type: CertType(rawValue: c.type)?.label(l) ?? c.type, subject: Subject(rawValue: c.subject)?.label(l) ?? c.subject, issuedOn: Self.chineseDate(c.issuedOn), authority: c.authority,
+            idType: "居民身份证", idNumber: a.residentId, photo: hasPhoto ? CertificationRoute.document.path(id, "photo") : nil, qr: qr, verifyURL: verifyURL,
+            revokedOn: c.revokedOn.map(Self.chineseDate)))
     }
 
     // MARK: notices and objections
@@ -446,7 +461,8 @@ public struct CertificationPages: Sendable {
     func verify(req: Request) async throws -> Response {
         let q = (try? req.query.decode([String: String].self)) ?? [:]
         let number = (q["number"] ?? "").trimmed, name = (q["name"] ?? "").trimmed
-        let asked = !number.isEmpty || !name.isEmpty
+        // A scanned certificate brings the number only: the form asks for the name (no lookup by number alone).
+        let asked = !number.isEmpty && !name.isEmpty
         let c = asked ? try await CertificationService.verify(number: number, name: name, on: req.db) : nil
         let l = req.uiLocale
         return try await req.page("cert/verify", VerifyPage(
