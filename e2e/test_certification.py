@@ -122,6 +122,7 @@ def test_reviewer_to_notice_and_public_pages(server, browser, shot):
     row = next(r for r in browser.find_elements(By.CSS_SELECTOR, "#cert-list tbody tr") if "小学教师资格" in r.text)
     row.find_element(By.TAG_NAME, "a").click()
     assert act(browser, "accept") == "审核中"
+    assert re.match(r"受理：\S+ 小学教师资格", browser.find_element(By.CSS_SELECTOR, ".flash.ok").text), "the flash says what happened to whom"
     assert act(browser, "approve") == "已通过"
     timeline = browser.find_element(By.ID, "timeline").text
     assert "已提交 → 审核中" in timeline and "审核中 → 已通过" in timeline
@@ -274,9 +275,9 @@ def test_each_type_through_the_browser(server, browser, shot):
 
     # Before the period ends, no certificate: the rule is enforced on the page too.
     browser.get(server + "/certification/applications/%d" % ids["primary"])
-    browser.find_element(By.ID, "event-issue_certificate").click()
-    assert "公示期至" in wait(browser, ".flash.err").text
     assert browser.find_element(By.ID, "app-state").text == "公示中"
+    assert not browser.find_elements(By.ID, "event-issue_certificate"), "no certificate button while the notice runs"
+    assert "公示期至" in browser.find_element(By.TAG_NAME, "main").text
 
     # Applications whose notice ran out last week (demo data): the county and the prefecture issue.
     for user, type_label in [("reviewer", "小学教师资格"), ("prefecture", "高级中学教师资格")]:

@@ -201,7 +201,7 @@ public struct CertificationPages: Sendable {
     // MARK: one application
 
     struct HistoryLine: Encodable, Sendable { let at: String; let text: String; let actor: String; let reason: String? }
-    struct EventButton: Encodable, Sendable { let key: String; let label: String; let needsReason: Bool; let needsScores: Bool; let danger: Bool }
+    struct EventButton: Encodable, Sendable { let key: String; let label: String; let needsReason: Bool; let needsScores: Bool; let danger: Bool; let confirm: String? }
     struct DetailPage: Encodable, Sendable {
         let layout: Layout
         let app: Row
@@ -219,6 +219,7 @@ public struct CertificationPages: Sendable {
         let documents: [DocumentLine]
         let folder: String?
         let panel: PanelView?
+        let waiting: String?
     }
     struct DocumentLine: Encodable, Sendable {
         let key: String; let label: String; let required: Bool; let uploaded: Bool; let filename: String; let size: String; let url: String; let isImage: Bool; let accept: String
@@ -251,9 +252,20 @@ public struct CertificationPages: Sendable {
                             : "\(CertState(rawValue: h.fromState)?.label(locale) ?? h.fromState) → \(CertState(rawValue: h.toState)?.label(locale) ?? h.toState)",
                         actor: h.actor, reason: h.reason)
         }
-        let buttons = CertWorkflow.events(from: a.certState, actor: who, type: f.type, route: f.route).map { e in
+        // A certificate is not offered while the notice runs or an objection is open: the page says when it can be.
+        var waiting: String?
+        var events = CertWorkflow.events(from: a.certState, actor: who, type: f.type, route: f.route)
+        if events.contains(.issueCertificate) {
+            do { try await CertificationService.checkNoticeOver(a.id, today: service.today, on: req.db) } catch let e as DomainError {
+                waiting = e.summary(locale); events.removeAll { $0 == .issueCertificate }
+            }
+        }
+        let who_ = "\(a.name) \(f.type.label(locale))"
+        let buttons = events.map { e in
             EventButton(key: e.rawValue, label: e.label(locale), needsReason: e == .reject || e == .revoke || e == .requestCorrection,
-                        needsScores: e == .scoreAbilityTest, danger: e == .reject || e == .revoke || e == .withdraw)
+                        needsScores: e == .scoreAbilityTest, danger: e == .reject || e == .revoke || e == .withdraw,
+                        confirm: [.accept, .approve, .issueCertificate, .reject, .revoke, .withdraw, .forward].contains(e)
+                            ? L10n.text("cert.confirmEvent", locale, args: [e.label(locale), who_]) : nil)
         }
         let hasCertificate = try await service.certificate(applicationId: a.id) != nil
         let canEdit = (a.certState == .draft || a.certState == .deficient) && (who == .applicant || who == .countyReviewer || who == .bureau)
@@ -289,7 +301,7 @@ public struct CertificationPages: Sendable {
             version: a.version,
             reasons: CertReason.allCases.filter { $0.barYears == nil && $0 != .barred }.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: false) },
             revokeReasons: [CertReason.fraud, .examCheating, .conviction].map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: false) },
-            hasCertificate: hasCertificate, scores: a.scores, canEdit: canEdit, documents: documents, folder: folder, panel: panel))
+            hasCertificate: hasCertificate, scores: a.scores, canEdit: canEdit, documents: documents, folder: folder, panel: panel, waiting: waiting))
     }
 
     func event(req: Request) async throws -> Response {
@@ -300,8 +312,11 @@ public struct CertificationPages: Sendable {
         // A coded reason first; a free note after it is kept in the history.
         let reasonText = form["event"] == "request_correction" ? reason.joined(separator: "：") : form["reason"]
         do {
-            _ = try await CertificationService(req).apply(id: id, .init(event: form["event"], version: form["version"].flatMap { Int($0) }, reason: reasonText, scores: scores.isEmpty ? nil : scores))
-            return req.redirect(to: CertificationRoute.application.path(id), flash: L10n.text("cert.done", req.uiLocale))
+            let a = try await CertificationService(req).apply(id: id, .init(event: form["event"], version: form["version"].flatMap { Int($0) }, reason: reasonText, scores: scores.isEmpty ? nil : scores))
+            // What happened to whom: "已受理：张三 小学教师资格".
+            let l = req.uiLocale
+            let done = form["event"].flatMap(CertEvent.init(rawValue:)).map { "\($0.label(l))：\(a.name) \(a.certType.label(l))" } ?? L10n.text("cert.done", l)
+            return req.redirect(to: CertificationRoute.application.path(id), flash: done)
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
             let text = e.summary(req.uiLocale)
             return req.redirect(to: CertificationRoute.application.path(id), flash: text, error: true)

@@ -17,7 +17,7 @@ enum CertificationStrings {
         "cert.objection.confirm": ("处理后不能更改，确定吗？", "This cannot be undone. Go ahead?"), "cert.objection.dismiss": ("异议不成立", "Dismiss"), "cert.objection.uphold": ("异议成立（不予认定）", "Uphold (refuse the application)"),
         "cert.objection.against": ("被异议人", "Concerning"), "cert.objection.by": ("异议人", "Filed by"), "cert.objection.noApplicant": ("（未指明申请人）", "(no applicant named)"),
         "cert.home.objections": ("{0} 条公示异议待处理", "{0} objections to handle"), "cert.home.objections.detail": ("公示期内收到的异议须核实处理", "objections received during the notice period"),
-        "cert.qrLabel": ("教师资格证书查验二维码", "QR code to verify the certificate"), "cert.note": ("说明", "Note"), "cert.send": ("确定", "Confirm"), "cert.none": ("暂无申请。", "No applications."),
+        "cert.confirmEvent": ("确定{0}：{1}？此操作不能撤回。", "{0}: {1}? This cannot be undone."), "cert.qrLabel": ("教师资格证书查验二维码", "QR code to verify the certificate"), "cert.note": ("说明", "Note"), "cert.send": ("确定", "Confirm"), "cert.none": ("暂无申请。", "No applications."),
         "cert.noticeNew": ("将选中的已通过申请公示", "Put the selected approved applications on notice"), "cert.days": ("公示天数", "Days"),
         "cert.notices": ("公示", "Public notices"), "cert.noticePeriod": ("公示期：{0} 至 {1}", "Notice period: {0} to {1}"),
         "cert.objection": ("提出异议", "File an objection"), "cert.objectionIntro": ("对公示名单有异议的，请在公示期内写明事实和理由，并留下联系方式。", "If you object to anyone on this list, state the facts and reasons within the notice period and leave a way to reach you."),
