@@ -240,6 +240,10 @@ def test_each_type_through_the_browser(server, browser, shot):
         box.send_keys(score)
         browser.find_element(By.ID, "score-submit").click()
         wait(browser, ".flash.ok")
+        if user == "reviewer":
+            # One of three has scored: no mean yet, only how many have.
+            assert not browser.find_elements(By.ID, "panel-mean")
+            assert "满 3 人后显示平均分" in browser.find_element(By.ID, "panel-progress").text
     assert browser.find_element(By.ID, "panel-mean").text == "81.7"
     assert len(browser.find_elements(By.CSS_SELECTOR, "#panel-scores tbody tr")) == 3
     full_page(browser, shot, "cert_panel")

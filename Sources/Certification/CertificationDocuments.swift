@@ -70,7 +70,7 @@ extension CertificationService {
             try await tx.sql.insert(into: "cert_documents").columns("application_id", "kind", "sha256", "media_type", "size", "filename", "uploaded_by", "uploaded_at")
                 .values(SQLBind(id), SQLBind(kind.rawValue), SQLBind(hash), SQLBind(media.contentType), SQLBind(data.count), SQLBind(name), SQLBind(actorName), SQLBind(now)).run()
             try await Self.history([id], from: a.certState, to: a.certState, event: "upload", actor: actorName, at: now, reason: note, on: tx)
-            try await Audit.record(on: tx, audit, action: "cert.upload", entity: "cert_application", entityId: String(id), summary: "\(kind.rawValue) \(hash.prefix(12))")
+            try await Audit.record(on: tx, audit, action: "cert.upload", entity: "cert_application", entityId: String(id), summary: "\(kind.zh)，校验码 \(hash.prefix(12))")
         }
         return try await Self.documents(id, on: db).first { $0.kind == kind.rawValue }!
     }
@@ -113,7 +113,7 @@ extension CertificationService {
             try await tx.sql.raw("DELETE FROM cert_ability_scores WHERE application_id = \(bind: id) AND expert_id = \(bind: actor.userId)").run()
             try await tx.sql.insert(into: "cert_ability_scores").columns("application_id", "expert_id", "expert", "score", "at")
                 .values(SQLBind(id), SQLBind(actor.userId), SQLBind(name), SQLBind(score), SQLBind(now)).run()
-            try await Audit.record(on: tx, audit, action: "cert.score", entity: "cert_application", entityId: String(id), summary: String(format: "%.1f", score))
+            try await Audit.record(on: tx, audit, action: "cert.score", entity: "cert_application", entityId: String(id), summary: String(format: "评分 %.1f", score))
         }
         return try await Self.abilityScores(id, on: db)
     }

@@ -89,7 +89,7 @@ extension CertificationService {
                 try await entries.run()
                 try await Self.history(chunk, from: .approved, to: .noticed, event: "notice", actor: actor.username, at: now, reason: "公示 \(today) 至 \(to)", on: tx)
             }
-            try await Audit.record(on: tx, audit, action: "cert.notice", entity: "cert_notice", entityId: String(nid), summary: "\(ids.count) applications, \(days) days")
+            try await Audit.record(on: tx, audit, action: "cert.notice", entity: "cert_notice", entityId: String(nid), summary: "公示 \(ids.count) 人，\(days) 天")
             return nid
         }
         return try await Self.notice(noticeId, on: db)!
@@ -170,7 +170,7 @@ extension CertificationService {
             let id = try await tx.sql.insert(into: "cert_objections").columns("notice_id", "application_id", "filed_by", "contact", "text", "status", "created_at")
                 .values(SQLBind(noticeId), SQLBind(applicationId), SQLBind(filedBy.trimmed), SQLBind(contact.trimmed), SQLBind(text.trimmed), SQLBind("open"), SQLBind(now))
                 .returning("id").first(decoding: Id.self)!.id
-            try await Audit.record(on: tx, audit, action: "cert.objection", entity: "cert_objection", entityId: String(id), summary: "notice \(noticeId)")
+            try await Audit.record(on: tx, audit, action: "cert.objection", entity: "cert_objection", entityId: String(id), summary: "针对第 \(noticeId) 号公示")
             return id
         }
     }
@@ -194,7 +194,7 @@ extension CertificationService {
             struct N: Decodable { let id: Int }
             let done = try await tx.sql.raw("UPDATE cert_objections SET status = \(bind: upheld ? "upheld" : "dismissed"), resolution = \(bind: resolution.trimmed) WHERE id = \(bind: id) AND status = 'open' RETURNING id").all(decoding: N.self)
             if done.isEmpty { throw DomainError(.conflict, code: "objection_closed", LocalizedText(zh: "该异议已处理", en: "the objection is already closed")) }
-            try await Audit.record(on: tx, audit, action: "cert.objection.resolve", entity: "cert_objection", entityId: String(id), summary: upheld ? "upheld" : "dismissed")
+            try await Audit.record(on: tx, audit, action: "cert.objection.resolve", entity: "cert_objection", entityId: String(id), summary: upheld ? "异议成立" : "异议不成立")
         }
     }
 
@@ -463,5 +463,82 @@ extension CertificationService {
         let n = try await db.sql.raw("SELECT COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: w.id) AND state IN \(unsafeRaw: CertState.undecidedSQL)")
             .first(decoding: N.self)?.n ?? 0
         return (due, n)
+    }
+}
+
+/// The reviewers' queue by what has to happen next to an application, for the body looking at it.
+public enum QueueStep: String, CaseIterable, Sendable {
+    case accept, correction, score, decide, elsewhere, publish, notice, certify, closed
+    public func label(_ l: UILocale, prefecture: Bool) -> String {
+        switch self {
+        case .accept: l == .en ? "To accept" : "待受理"
+        case .correction: l == .en ? "Awaiting the applicant's correction" : "待申请人补正"
+        case .score: l == .en ? "Ability test to score" : "待能力测试计分"
+        case .decide: l == .en ? "To decide" : "待审核决定"
+        case .elsewhere: prefecture ? (l == .en ? "County pre-review" : "县级初审中") : (l == .en ? "With the prefecture" : "已报市(州)审核")
+        case .publish: l == .en ? "To put on notice" : "待公示"
+        case .notice: l == .en ? "On notice" : "公示中"
+        case .certify: l == .en ? "Ready to certify" : "公示期满待发证"
+        case .closed: l == .en ? "Closed" : "已办结"
+        }
+    }
+    /// Steps where the body looking at the queue has work to do.
+    public var isWork: Bool { [.accept, .score, .decide, .publish, .certify].contains(self) }
+}
+
+public struct QueueItem: Sendable {
+    public let application: CertApplicationRow
+    public let step: QueueStep
+    /// The notice's last day, for applications on notice.
+    public let noticeTo: String?
+}
+
+extension CertificationService {
+    /// The step expression: an application's next step as seen by the county or the prefecture.
+    func stepSQL(prefecture: Bool) -> SQLQueryString {
+        let today = self.today.description
+        return """
+            CASE WHEN a.state = 'submitted' THEN 'accept' WHEN a.state = 'deficient' THEN 'correction' WHEN a.state = 'ability_test' THEN 'score'
+                 WHEN a.state IN ('accepted', 'review') THEN '\(unsafeRaw: prefecture ? "elsewhere" : "decide")'
+                 WHEN a.state = 'forwarded' THEN '\(unsafeRaw: prefecture ? "decide" : "elsewhere")'
+                 WHEN a.state = 'approved' THEN 'publish'
+                 WHEN a.state = 'noticed' THEN (CASE WHEN EXISTS (SELECT 1 FROM cert_notice_entries e JOIN cert_notices n ON n.id = e.notice_id
+                        WHERE e.application_id = a.id AND n.to_on < \(bind: today)
+                          AND NOT EXISTS (SELECT 1 FROM cert_objections o WHERE o.notice_id = n.id AND o.status = 'open' AND (o.application_id IS NULL OR o.application_id = a.id)))
+                      THEN 'certify' ELSE 'notice' END)
+                 ELSE 'closed' END
+            """
+    }
+
+    /// The reviewers' queue: one window's applications at one step (or all), with counts per step.
+    /// Work at a step is listed oldest first; the whole list newest first.
+    public func queue(window: Int?, step: QueueStep?, page: PageSpec) async throws -> (items: PageResult<QueueItem>, counts: [QueueStep: Int]) {
+        let actor = try ctx.requireActor()
+        let prefecture: Bool
+        var filter: SQLQueryString
+        if CertificationPolicy.isCountyBody(actor) { filter = "1 = 1"; prefecture = false }
+        else if CertificationPolicy.isPrefectureBody(actor) { filter = "a.type IN \(unsafeRaw: Self.prefectureTypesSQL)"; prefecture = true }
+        else { throw DomainError.forbidden }
+        if let window { filter = "\(filter) AND a.window_id = \(bind: window)" }
+        let stepExpr = stepSQL(prefecture: prefecture)
+        struct C: Decodable { let step: String; let n: Int }
+        var counts: [QueueStep: Int] = [:]
+        for c in try await db.sql.raw("SELECT s.step, COUNT(*) AS n FROM (SELECT \(stepExpr) AS step FROM cert_applications a WHERE \(filter)) s GROUP BY s.step").all(decoding: C.self) {
+            if let s = QueueStep(rawValue: c.step) { counts[s] = c.n }
+        }
+        var where_ = filter
+        if let step { where_ = "\(filter) AND (\(stepExpr)) = \(bind: step.rawValue)" }
+        let total = step.map { counts[$0] ?? 0 } ?? counts.values.reduce(0, +)
+        struct Extra: Decodable { let step: String; let noticeTo: String? }
+        let rows = try await db.sql.raw("""
+            SELECT \(unsafeRaw: Self.columns), \(stepExpr) AS step,
+                   (SELECT MAX(n.to_on) FROM cert_notice_entries e JOIN cert_notices n ON n.id = e.notice_id WHERE e.application_id = a.id) AS notice_to
+            FROM cert_applications a WHERE \(where_) ORDER BY a.id \(unsafeRaw: step == nil ? "DESC" : "ASC") LIMIT \(bind: page.per) OFFSET \(bind: page.offset)
+            """).all()
+        let items = try rows.map { r in
+            let x = try r.decode(model: Extra.self, with: Self.decoder)
+            return QueueItem(application: try r.decode(model: CertApplicationRow.self, with: Self.decoder), step: QueueStep(rawValue: x.step) ?? .closed, noticeTo: x.noticeTo)
+        }
+        return (PageResult(items: items, total: total, request: page), counts)
     }
 }

@@ -248,7 +248,7 @@ public struct CertificationService: Sendable {
                         SQLBind(facts.route.rawValue), SQLBind(facts.examPassedOn?.description), SQLBind(facts.physicalExam.rawValue), SQLBind(facts.township),
                         SQLBind(CertState.draft.rawValue), SQLBind(1), SQLBind(now), SQLBind(now), SQLBind(now))
                 .returning("id").first(decoding: Id.self)!.id
-            try await Audit.record(on: tx, audit, action: "cert.create", entity: "cert_application", entityId: String(id), summary: "\(facts.type.rawValue) \(rid.masked)")
+            try await Audit.record(on: tx, audit, action: "cert.create", entity: "cert_application", entityId: String(id), summary: "\(facts.type.zh) \(rid.masked)")
             return id
         }
         // The row as written (not read back): a new draft has no documents yet.
@@ -408,7 +408,7 @@ public struct CertificationService: Sendable {
             default: break
             }
             try await Audit.record(on: tx, audit, action: "cert.\(event!.rawValue)", entity: "cert_application", entityId: String(a.id),
-                                   summary: "\(a.state) → \(next.rawValue)" + (storedReason.map { " (\($0))" } ?? ""))
+                                   summary: "\(a.certState.zh) → \(next.zh)" + (storedReason.map { "（\(CertReason(rawValue: $0)?.zh ?? $0)）" } ?? ""))
         }
         return try await Self.application(id, on: db)!
     }

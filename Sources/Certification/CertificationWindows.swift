@@ -88,7 +88,7 @@ extension CertificationService {
             let id = try await tx.sql.insert(into: "cert_windows").columns("body_id", "name", "opens_on", "closes_on", "types")
                 .values(SQLBind(body!.id), SQLBind(name), SQLBind(opens!.description), SQLBind(closes!.description), SQLBind(list))
                 .returning("id").first(decoding: Id.self)!.id
-            try await Audit.record(on: tx, audit, action: "cert.window", entity: "cert_window", entityId: String(id), summary: "\(name) \(opens!)–\(closes!)")
+            try await Audit.record(on: tx, audit, action: "cert.window", entity: "cert_window", entityId: String(id), summary: "\(name)，\(opens!) 至 \(closes!)")
             return id
         }
         return try await Self.window(id, on: db)!

@@ -289,6 +289,104 @@ struct CertificationTests {
         }
     }
 
+    /// The next step the reviewers' queue shows for an application, read off the queue page.
+    static func queueStep(_ app: Application, _ user: String, application id: Int) async throws -> String? {
+        struct W: Decodable { let windowId: Int }
+        let w = try await app.db.sql.raw("SELECT window_id FROM cert_applications WHERE id = \(bind: id)").first(decoding: W.self, with: CertificationService.decoder)!.windowId
+        var h = HTTPHeaders()
+        h.cookie = try await Browser.login(app, user)
+        var step: String?
+        try await app.check(.GET, "/certification?window=\(w)", headers: h) { res in
+            #expect(res.status == .ok)
+            let html = res.text
+            guard let start = html.range(of: "href=\"/certification/applications/\(id)\"") else { return }
+            let row = html[start.upperBound...]
+            guard let end = row.range(of: "</tr>"), let mark = row[..<end.lowerBound].range(of: "data-step=\"") else { return }
+            step = String(row[mark.upperBound...].prefix { $0 != "\"" })
+        }
+        return step
+    }
+
+    @Test("the reviewers' queue by next step: to decide, on notice, held by an objection, ready to certify, closed; the prefecture sees its own steps", arguments: TestDB.all)
+    func queueSteps(db: TestDB) async throws {
+        let clock = TestClock()
+        try await withApp(db, clock: clock) { app, _ in
+            _ = try await Self.windows(app)
+            let rid = Fixture.residentID("19940707", 63)
+            let (id, v) = try await Self.inReview(app, type: "junior", rid: rid)
+            #expect(try await Self.queueStep(app, "reviewer", application: id) == "decide")
+            let reviewer = try await app.token("reviewer")
+            _ = try await Self.event(app, reviewer, id, "approve", version: v)
+            #expect(try await Self.queueStep(app, "reviewer", application: id) == "publish")
+            let (_, notice) = try await Self.post(app, reviewer, "/api/v1/certification/notices", ["applicationIds": [id], "days": 5])
+            let nid = notice["id"] as! Int
+            #expect(try await Self.queueStep(app, "reviewer", application: id) == "notice")
+            let (_, ob) = try jsonBody(["applicationId": id, "filedBy": "王某", "contact": "13800000000", "text": "请核查该申请人的学历。"])
+            var objection = 0
+            try await app.check(.POST, "/api/v1/certification/notices/\(nid)/objections", headers: ["Content-Type": "application/json"], body: ob) { res in
+                objection = (try? res.json())?["id"] as? Int ?? 0
+            }
+            clock.advance(6 * 86400)
+            // The notice is over but an objection is open: still not ready.
+            #expect(try await Self.queueStep(app, "reviewer", application: id) == "notice")
+            let fresh = try await app.token("reviewer")
+            #expect(try await Self.post(app, fresh, "/api/v1/certification/objections/\(objection)", ["status": "dismissed", "resolution": "核查无误"]).0 == .ok)
+            #expect(try await Self.queueStep(app, "reviewer", application: id) == "certify")
+            // The step filter lists it, and no other step does.
+            var h = HTTPHeaders()
+            h.cookie = try await Browser.login(app, "reviewer")
+            // (Only the list counts: the objections below it link to the applicant too.)
+            func listed(_ html: String) -> Bool {
+                guard let start = html.range(of: "id=\"cert-list\"") else { return false }
+                let table = html[start.upperBound...]
+                let end = table.range(of: "</table>")?.lowerBound ?? table.endIndex
+                return table[..<end].contains("/certification/applications/\(id)\"")
+            }
+            try await app.check(.GET, "/certification?step=certify", headers: h) { res in #expect(listed(res.text)) }
+            try await app.check(.GET, "/certification?step=accept", headers: h) { res in #expect(!listed(res.text)) }
+            let d = try await Self.get(app, fresh, "/api/v1/certification/applications/\(id)").1
+            _ = try await Self.event(app, fresh, id, "issue_certificate", version: d["version"] as! Int)
+            #expect(try await Self.queueStep(app, "reviewer", application: id) == "closed")
+
+            // A senior application forwarded by the county is the prefecture's to decide.
+            let (sid, sv) = try await Self.inReview(app, type: "senior", rid: Fixture.residentID("19930808", 64))
+            _ = try await Self.event(app, try await app.token("reviewer"), sid, "forward", version: sv)
+            #expect(try await Self.queueStep(app, "reviewer", application: sid) == "elsewhere")
+            #expect(try await Self.queueStep(app, "prefecture", application: sid) == "decide")
+            // The prefecture's queue holds no county types.
+            #expect(try await Self.queueStep(app, "prefecture", application: id) == nil)
+        }
+    }
+
+    @Test("the printed application form: the applicant's facts in full for the applicant and the reviewer, the bodies' opinions; nobody else's", arguments: TestDB.all)
+    func applicationForm(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            _ = try await Self.windows(app)
+            let rid = Fixture.residentID("19960909", 65)
+            let (id, v) = try await Self.inReview(app, type: "primary", rid: rid)
+            _ = try await Self.event(app, try await app.token("reviewer"), id, "approve", version: v)
+            for user in [rid, "reviewer"] {
+                var h = HTTPHeaders()
+                h.cookie = try await Browser.login(app, user)
+                try await app.check(.GET, "/certification/applications/\(id)/form", headers: h) { res in
+                    #expect(res.status == .ok)
+                    #expect(res.text.contains("教师资格认定申请表") && res.text.contains(rid) && res.text.contains("小学教师资格"))
+                    #expect(res.text.contains("材料齐全，予以受理") && res.text.contains("同意认定"))
+                }
+            }
+            // Another applicant, and the prefecture for a county type, get nothing.
+            _ = try await Self.applicant(app, for: Fixture.residentID("19970101", 66))
+            for user in [Fixture.residentID("19970101", 66), "prefecture"] {
+                var h = HTTPHeaders()
+                h.cookie = try await Browser.login(app, user)
+                try await app.check(.GET, "/certification/applications/\(id)/form", headers: h) { res in
+                    #expect(res.status == .forbidden || res.status == .notFound)
+                    #expect(!res.text.contains(rid))
+                }
+            }
+        }
+    }
+
     @Test("the demo county's closed window gives the seed's year: 82 applied, 42 certified (12/22/3/5)")
     func demoStatistics() async throws {
         try await withApp(.sqlite, fixture: false) { app, _ in

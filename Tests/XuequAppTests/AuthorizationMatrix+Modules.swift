@@ -237,6 +237,7 @@ extension AuthorizationMatrixTests {
             Case(method: .GET, path: "/certification/applications/999", body: nil, expect: own, otherwise: 403),
             Case(method: .POST, path: "/certification/applications/999/events", body: form(["event": "submit", "version": "1"]), expect: own, otherwise: 403),
             Case(method: .GET, path: "/certification/applications/999/certificate", body: nil, expect: own, otherwise: 403),
+            Case(method: .GET, path: "/certification/applications/999/form", body: nil, expect: own, otherwise: 403),
             Case(method: .GET, path: "/certification/applications/999/edit", body: nil, expect: own, otherwise: 403),
             Case(method: .POST, path: "/certification/applications/999/edit", body: form(), expect: own, otherwise: 403),
             Case(method: .POST, path: "/certification/applications/999/documents", body: form(["kind": "photo"]), expect: own, otherwise: 403),

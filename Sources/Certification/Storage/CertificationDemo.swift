@@ -235,6 +235,6 @@ public enum CertificationDemo {
             try await db.sql.insert(into: "cert_notice_entries").columns("notice_id", "application_id").values(SQLBind(notice), SQLBind(id)).run()
         }
         try await CertStateTimes.rebuild(on: db)
-        try await Audit.record(on: db, AuditContext.system("seed"), action: "seed.certification", entity: "cert_application", entityId: "-", summary: "\(outcomes.count + stages.count) applications")
+        try await Audit.record(on: db, AuditContext.system("seed"), action: "seed.certification", entity: "cert_application", entityId: "-", summary: "示范认定申请 \(outcomes.count + stages.count) 份")
     }
 }

@@ -38,12 +38,34 @@ public struct CertificationPages: Sendable {
         r.post(R.notices, use: createNotice)
         r.post(R.objection, use: resolveObjection)
         r.get(R.statistics, use: statistics)
+        r.get(R.form, use: applicationForm)
         r.get(R.export, use: export)
     }
 
     struct Row: Encodable, Sendable {
         let id: Int; let name: String; let type: String; let subject: String; let route: String
         let state: String; let stateKey: String; let submitted: String; let selectable: Bool
+        var next: String? = nil; var nextKey: String? = nil; var due: String? = nil; var late = false
+    }
+    struct StepTab: Encodable, Sendable { let key: String; let label: String; let count: Int; let href: String; let selected: Bool; let work: Bool }
+
+    /// A queue row with its next step and the date that step is due: the correction deadline, the
+    /// notice's last day, or the window's decision date.
+    static func queueRow(_ q: QueueItem, windows: [CertWindow], today: CivilDate, prefecture: Bool, _ locale: UILocale) -> Row {
+        var r = row(q.application, locale)
+        r.next = q.step.label(locale, prefecture: prefecture); r.nextKey = q.step.rawValue
+        let due: CivilDate?
+        switch q.step {
+        case .correction: due = q.application.correctionDue.flatMap(CivilDate.init(parsing:))
+        case .notice, .certify: due = q.noticeTo.flatMap(CivilDate.init(parsing:)).map { $0.adding(days: 1) }
+        case .closed, .elsewhere: due = nil
+        default: due = windows.first { $0.id == q.application.windowId }?.decisionDue
+        }
+        if let due {
+            r.due = q.step == .notice || q.step == .certify ? L10n.text("cert.certifyFrom", locale, due.description) : due.description
+            r.late = q.step != .notice && q.step != .certify && due < today
+        }
+        return r
     }
 
     static func row(_ a: CertApplicationRow, _ locale: UILocale) -> Row {
@@ -60,11 +82,15 @@ public struct CertificationPages: Sendable {
         let layout: Layout
         let isApplicant: Bool
         let canNotice: Bool
+        /// Only the county applies on someone's behalf: the prefecture gets no link that would answer 403.
+        let canApplyBehalf: Bool
         let windows: [SelectOption]
         let states: [SelectOption]
         let window: WindowView?
         let rows: [Row]
         let pager: Pager
+        let tabs: [StepTab]
+        let step: String?
         let notices: [CertificationService.NoticeSummary]
         let objections: [ObjectionView]
         let hasOpenWindow: Bool
@@ -101,21 +127,42 @@ public struct CertificationPages: Sendable {
         let isApplicant = CertificationPolicy.isApplicant(actor)
         let windowId = q["window"].flatMap { Int($0) } ?? (isApplicant ? nil : windows.first?.id)
         let state = q["state"].flatMap { CertState(rawValue: $0) }
-        let page = try await service.list(window: windowId, state: state, page: PageSpec(page: q["page"].flatMap { Int($0) }, per: 50))
+        let step = q["step"].flatMap { QueueStep(rawValue: $0) }
+        let page: PageResult<Row>
+        var tabs: [StepTab] = []
+        if isApplicant || state != nil {
+            let p = try await service.list(window: windowId, state: state, page: PageSpec(page: q["page"].flatMap { Int($0) }, per: 50))
+            page = PageResult(items: p.items.map { Self.row($0, locale) }, total: p.total, request: p.request)
+        } else {
+            // The reviewers' queue, grouped by the next step: a tab per step with its count.
+            let prefecture = !CertificationPolicy.isCountyBody(actor)
+            let (p, counts) = try await service.queue(window: windowId, step: step, page: PageSpec(page: q["page"].flatMap { Int($0) }, per: 50))
+            page = PageResult(items: p.items.map { Self.queueRow($0, windows: windows, today: today, prefecture: prefecture, locale) }, total: p.total, request: p.request)
+            let base = CertificationRoute.home.path() + (windowId.map { "?window=\($0)&" } ?? "?")
+            tabs = [StepTab(key: "", label: L10n.text("list.all", locale), count: counts.values.reduce(0, +), href: base.dropLast().description, selected: step == nil, work: false)]
+                + QueueStep.allCases.filter { (counts[$0] ?? 0) > 0 || $0.isWork }.map { s in
+                    StepTab(key: s.rawValue, label: s.label(locale, prefecture: prefecture), count: counts[s] ?? 0, href: base + "step=" + s.rawValue, selected: s == step, work: s.isWork)
+                }
+        }
         var windowView: WindowView?
         if let w = windows.first(where: { $0.id == windowId }), !isApplicant {
             // Only the due date and the overdue count: the full statistics are a scan of the window.
             let (due, overdue) = try await service.overdue(window: w)
-            windowView = WindowView(id: w.id, name: w.name, opensOn: w.opensOn, closesOn: w.closesOn, authority: w.authority, dueOn: due.description, overdue: overdue)
+            // The prefecture reads its own body's name: it decides types 4–6 of the county's window.
+            var authority = w.authority
+            if !CertificationPolicy.isCountyBody(actor), let own = try await CertificationService.bodies(on: req.db).first(where: { $0.level == "prefecture" }) {
+                authority = own.name + L10n.text("cert.prefectureTypes", locale)
+            }
+            windowView = WindowView(id: w.id, name: w.name, opensOn: w.opensOn, closesOn: w.closesOn, authority: authority, dueOn: due.description, overdue: overdue)
         }
         let open = windows.contains { w in (CivilDate(parsing: w.opensOn).map { $0 <= today } ?? false) && (CivilDate(parsing: w.closesOn).map { $0 >= today } ?? false) }
         let objections = isApplicant ? [] : try await Self.objectionViews(try await service.objections(window: windowId), req: req)
         return try await req.page("cert/home", HomePage(
             layout: req.layout("nav.certification", title: L10n.text(isApplicant ? "cert.mine" : "cert.queue", locale)),
-            isApplicant: isApplicant, canNotice: actor.can(.certRecords),
+            isApplicant: isApplicant, canNotice: actor.can(.certRecords), canApplyBehalf: actor.can(.certApplyBehalf),
             windows: windows.map { SelectOption(value: String($0.id), label: "\($0.name)（\($0.opensOn)—\($0.closesOn)）", selected: $0.id == windowId) },
             states: options(CertState.self, selected: state?.rawValue, locale: locale), window: windowView,
-            rows: page.items.map { Self.row($0, locale) }, pager: Pager(page, req: req),
+            rows: page.items, pager: Pager(page, req: req), tabs: tabs, step: step?.rawValue,
             notices: isApplicant ? [] : try await CertificationService.notices(on: req.db), objections: objections, hasOpenWindow: open))
     }
 
@@ -225,7 +272,7 @@ public struct CertificationPages: Sendable {
         let key: String; let label: String; let required: Bool; let uploaded: Bool; let filename: String; let size: String; let url: String; let isImage: Bool; let accept: String
     }
     struct PanelView: Encodable, Sendable {
-        let intro: String; let lines: [SelectOption]; let mean: String?; let canScore: Bool; let myScore: String
+        let intro: String; let lines: [SelectOption]; let mean: String?; let progress: String?; let canScore: Bool; let myScore: String
         /// An expert who has not scored yet does not see the others' scores (independent scoring).
         let sealed: String?
     }
@@ -237,7 +284,7 @@ public struct CertificationPages: Sendable {
         let who = try service.actorRole(for: a)
         let f = a.facts
         let facts = [
-            (L10n.text("cert.name", locale), a.name), (L10n.text("cert.residentId", locale), who == .applicant ? a.residentId : Masking.residentID(a.residentId)),
+            (L10n.text("cert.name", locale), a.name), (L10n.text("cert.residentId", locale), a.residentId),
             (L10n.text("cert.type", locale), f.type.label(locale)), (L10n.text("cert.subject", locale), f.subject.label(locale)),
             (L10n.text("cert.education", locale), f.education.label(locale)), (L10n.text("cert.putonghua", locale), f.putonghua.label(locale)),
             (L10n.text("cert.route", locale), f.route.label(locale)), (L10n.text("cert.exam", locale), a.examPassedOn ?? "—"),
@@ -286,13 +333,17 @@ public struct CertificationPages: Sendable {
         if a.certState == .abilityTest || !experts.isEmpty {
             let rules = try await service.rulesInForce()
             let me = try req.requireActor()
-            let mean = experts.isEmpty ? nil : String(format: "%.1f", experts.map(\.score).reduce(0, +) / Double(experts.count))
+            // The mean only once the panel is complete (or the test is closed): a partial mean would
+            // steer the experts still to score.
+            let complete = experts.count >= rules.panelMinimum || a.certState != .abilityTest
+            let mean = experts.isEmpty || !complete ? nil : String(format: "%.1f", experts.map(\.score).reduce(0, +) / Double(experts.count))
             let canScore = a.certState == .abilityTest && (who == .countyReviewer || who == .bureau)
             let mine = experts.first { $0.expertId == me.userId }
             let sealed = canScore && mine == nil && !experts.isEmpty
             panel = PanelView(intro: L10n.text("cert.panelIntro", locale, String(format: "%g", rules.abilityPassMark), String(rules.panelMinimum)),
                               lines: sealed ? [] : experts.map { SelectOption(value: String(format: "%g", $0.score), label: $0.expert, selected: $0.expertId == me.userId) },
-                              mean: sealed ? nil : mean, canScore: canScore, myScore: mine.map { String(format: "%g", $0.score) } ?? "",
+                              mean: sealed ? nil : mean,
+                              progress: complete ? nil : L10n.text("cert.panelProgress", locale, String(experts.count), String(rules.panelMinimum)), canScore: canScore, myScore: mine.map { String(format: "%g", $0.score) } ?? "",
                               sealed: sealed ? L10n.text("cert.sealed", locale, String(experts.count)) : nil)
         }
         return try await req.page("cert/detail", DetailPage(
@@ -396,6 +447,49 @@ public struct CertificationPages: Sendable {
             type: CertType(rawValue: c.type)?.label(l) ?? c.type, subject: Subject(rawValue: c.subject)?.label(l) ?? c.subject, issuedOn: Self.chineseDate(c.issuedOn), authority: c.authority,
             idType: "居民身份证", idNumber: a.residentId, photo: hasPhoto ? CertificationRoute.document.path(id, "photo") : nil, qr: qr, verifyURL: verifyURL,
             revokedOn: c.revokedOn.map(Self.chineseDate)))
+    }
+
+    // MARK: the application form (申请表), printed for the archive folder
+
+    struct FormPage: Encodable, Sendable {
+        let layout: Layout
+        let id: Int; let name: String; let gender: String; let birth: String; let idNumber: String
+        let education: String; let normalGraduate: String; let putonghua: String; let type: String; let subject: String
+        let route: String; let examPassedOn: String; let physical: String; let township: String; let window: String; let authority: String
+        let submitted: String; let photo: String?; let folder: String?
+        let accepted: String?; let acceptedBy: String?; let scores: String?; let decision: String?; let decidedOn: String?; let decidedBy: String?
+        let certificate: String?
+    }
+
+    /// The national 教师资格认定申请表 filled from the application: the applicant's facts, the
+    /// commitment to sign, and the bodies' opinions with the dates the history records.
+    func applicationForm(req: Request) async throws -> Response {
+        let l = req.uiLocale
+        let service = CertificationService(req)
+        let (a, history, _) = try await service.application(id: try req.intParameter())
+        let f = a.facts
+        let rid = try? ResidentID.parse(a.residentId).get()
+        let day: (Double) -> String = { Self.chineseDate(CivilDate.today(Date(timeIntervalSince1970: $0)).description) }
+        let windows = try await service.windows()
+        let w = windows.first { $0.id == a.windowId }
+        let accept = history.first { $0.event == CertEvent.accept.rawValue }
+        let decided = history.last { [CertEvent.approve.rawValue, CertEvent.reject.rawValue].contains($0.event) }
+        let hasPhoto = (try? await service.documents(id: a.id))?.1.contains { $0.kind == "photo" } ?? false
+        struct Folder: Decodable { let folderNo: String }
+        let folder = try await req.db.sql.raw("SELECT folder_no FROM archive_folders WHERE application_id = \(bind: a.id)").first(decoding: Folder.self, with: CertificationService.decoder)?.folderNo
+        let cert = try await service.certificate(applicationId: a.id)
+        let yes = L10n.text("form.yes", l), no = L10n.text("form.no", l)
+        return try await req.page("cert/form", FormPage(
+            layout: req.layout("nav.certification", title: L10n.text("cert.applicationForm", l)),
+            id: a.id, name: a.name, gender: Gender(rawValue: a.gender)?.label(l) ?? a.gender,
+            birth: rid.map { "\($0.birthDate.year)年\($0.birthDate.month)月\($0.birthDate.day)日" } ?? "", idNumber: a.residentId,
+            education: f.education.label(l), normalGraduate: a.normalGraduate ? yes : no, putonghua: f.putonghua.label(l),
+            type: f.type.label(l), subject: f.subject.label(l), route: f.route.label(l), examPassedOn: a.examPassedOn.map(Self.chineseDate) ?? "—",
+            physical: f.physicalExam.label(l), township: a.township ? yes : no, window: w?.name ?? "", authority: w?.authority ?? "",
+            submitted: a.submittedAt.map(day) ?? "", photo: hasPhoto ? CertificationRoute.document.path(a.id, "photo") : nil, folder: folder,
+            accepted: accept.map { day($0.at) }, acceptedBy: accept?.actor, scores: a.scores,
+            decision: decided.map { $0.event == CertEvent.approve.rawValue ? L10n.text("cert.form.approved", l) : L10n.text("cert.form.rejected", l) + ($0.reason.map { "（\($0)）" } ?? "") },
+            decidedOn: decided.map { day($0.at) }, decidedBy: decided?.actor, certificate: cert?.number))
     }
 
     // MARK: notices and objections

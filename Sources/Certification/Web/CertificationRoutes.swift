@@ -14,6 +14,7 @@ public enum CertificationRoute: String, RouteName {
     case application = "certification/applications/:id"
     case applicationEvent = "certification/applications/:id/events"
     case certificate = "certification/applications/:id/certificate"
+    case form = "certification/applications/:id/form"
     case applicationEdit = "certification/applications/:id/edit"
     case documents = "certification/applications/:id/documents"
     case document = "certification/applications/:id/documents/:kind"

@@ -53,7 +53,7 @@ extension CertificationPages {
                 // Checked again inside the write: two registrations of one ID at once give one account.
                 if try await Accounts.user(username: username, on: tx) != nil { throw taken }
                 let id = try await Accounts.insertUser(.init(username: username, displayName: name, role: .applicant), passwordHash: hash, on: tx, now: now)
-                try await Audit.record(on: tx, ctx, action: "user.register", entity: "user", entityId: String(id), summary: "applicant \(masked)")
+                try await Audit.record(on: tx, ctx, action: "user.register", entity: "user", entityId: String(id), summary: "申请人 \(masked)")
             }
             return req.redirect(to: PlatformRoute.login.path(), flash: L10n.text("cert.registered", locale))
         } catch let err as DomainError where err.kind == .invalid || err.kind == .conflict {
