@@ -195,7 +195,7 @@ public struct BalanceService: Sendable {
         let audit = ctx.audit
         try await ctx.write { tx in
             try await TeacherTallies.record(year: year, on: tx)
-            try await Audit.record(on: tx, audit, action: "balance.record_teachers", entity: "teacher_tally_snapshots", entityId: String(year), summary: "year \(year)")
+            try await Audit.record(on: tx, audit, action: "balance.record_teachers", entity: "teacher_tally_snapshots", entityId: String(year), summary: "\(year) 年教师数据存档")
         }
     }
 
@@ -229,7 +229,7 @@ public struct BalanceService: Sendable {
         try await ctx.write { tx in
             try await BalanceStore.putEquity(year: year, figures, note: note.trimmed, by: actor.username, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "balance.equity", entity: "equity_figures", entityId: String(year),
-                                   summary: figures.map { "\($0.indicator.rawValue)=\($0.numerator)/\($0.denominator)" }.joined(separator: " "))
+                                   summary: figures.map { "\($0.indicator.zh) \($0.numerator)/\($0.denominator)" }.joined(separator: "；"))
         }
     }
 
@@ -262,7 +262,7 @@ public struct BalanceService: Sendable {
         return try await ctx.write { tx in
             let id = try await BalanceStore.insertAid(v, districtId: school.districtId, by: actor.username, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "aid.create", entity: "student_aid", entityId: String(id),
-                                   summary: "\(v.year) \(Masking.name(v.studentName)) \(v.residentId.masked) \(v.aidType.rawValue) \(v.amountFen)")
+                                   summary: "\(v.year) \(Masking.name(v.studentName)) \(v.residentId.masked) \(v.aidType.zh) \(String(format: "%.2f", Double(v.amountFen) / 100)) 元")
             return id
         }
     }

@@ -200,4 +200,18 @@ struct BalanceEngineTests {
         #expect(facts[0].facilities![.floorArea] == 400)
         #expect(Scenario().applied(to: facts) == facts)
     }
+
+    @Test("values read as people say them: 师生比 1:19, areas in m², money in 元 with thousands, rooms and computers with their units")
+    func valuesWithUnits() {
+        #expect(Fmt.value(1.0 / 19, .teacherRatio, .zh) == "1:19")
+        #expect(Fmt.value(1.0 / 18.5, .teacherRatio, .zh) == "1:18.5")
+        #expect(Fmt.value(0, .teacherRatio, .zh) == "—")
+        #expect(Fmt.value(5.234, .floorArea, .zh) == "5.23 m²")
+        #expect(Fmt.value(2310.4, .equipmentValue, .zh) == "2,310 元")
+        #expect(Fmt.value(2310.4, .equipmentValue, .en) == "2,310 yuan")
+        #expect(Fmt.value(12.5, .computersPer100, .zh) == "12.50 台")
+        #expect(Fmt.value(4.2, .backbonePer100, .zh) == "4.20 名")
+        #expect(Fmt.value(4.2, .backbonePer100, .en) == "4.20")
+        #expect(Fmt.value(1.2, .multimediaPer100, .zh) == "1.20 间")
+    }
 }

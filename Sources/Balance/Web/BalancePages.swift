@@ -40,6 +40,8 @@ public struct BalancePages: Sendable {
         let layout: Layout
         let chrome: BalanceChrome
         let heading: String
+        /// 学区均值 in a district's view, 县均值 in the county's.
+        let meanLabel: String
         let isQuality: Bool
         let schools: Int
         let composite: String?
@@ -101,12 +103,13 @@ public struct BalancePages: Sendable {
         let area = q.district.flatMap { districtNames[$0] } ?? L10n.text("bal.county", locale)
         let heading = locale == .en ? "\(report.year) · \(area) · \(q.part.en) · \(q.standard.en)" : "\(report.year)年 · \(area) · \(q.part.zh) · \(q.standard.zh)"
         let page = DashboardPage(
-            layout: req.layout("nav.balance", title: L10n.text("bal.title", locale)), chrome: chrome, heading: heading, isQuality: q.standard == .quality,
+            layout: req.layout("nav.balance", title: L10n.text("bal.title", locale)), chrome: chrome, heading: heading,
+            meanLabel: L10n.text(q.district == nil ? "bal.mean" : "bal.meanDistrict", locale), isQuality: q.standard == .quality,
             schools: r.schools, composite: r.composite.map { Fmt.n($0) }, pass: r.pass, limit: Fmt.n(limit, 2),
             worst: r.coefficients.compactMap(\.value).max().map { Fmt.n($0) }, belowCount: q.standard == .quality ? r.schoolsBelowStandard.count : nil,
             chart: chart, trend: trend,
             coefficients: r.coefficients.map { c in
-                CoefRow(key: c.indicator.rawValue, label: Fmt.indicator(c.indicator, locale), mean: Fmt.n(c.mean), sd: Fmt.n(c.standardDeviation),
+                CoefRow(key: c.indicator.rawValue, label: Fmt.indicator(c.indicator, locale), mean: Fmt.value(c.mean, c.indicator, locale), sd: Fmt.n(c.standardDeviation),
                         cv: c.value.map { Fmt.n($0) } ?? "—", limit: Fmt.n(c.limit, 2), pass: c.pass)
             },
             ranking: ranking, rankingTotal: visible.count,
@@ -190,14 +193,14 @@ public struct BalancePages: Sendable {
     static func schoolPart(_ part: BalancePart, _ sb: SchoolStanding?, _ basic: BalanceResult, _ sq: SchoolStanding, _ quality: BalanceResult, _ locale: UILocale) -> SchoolPart {
         let basicRows = sb.map { sb in
             basic.indicators.enumerated().map { k, i in
-                SchoolIndicatorRow(label: Fmt.indicator(i, locale), value: Fmt.n(sb.unit.values[k]), mean: Fmt.n(basic.coefficients[k].mean), standard: nil, met: nil,
+                SchoolIndicatorRow(label: Fmt.indicator(i, locale), value: Fmt.value(sb.unit.values[k], i, locale), mean: Fmt.value(basic.coefficients[k].mean, i, locale), standard: nil, met: nil,
                                    gap: sb.gaps[k] > 0 ? Fmt.amount(sb.gaps[k], i, locale) : nil, share: Fmt.percent(sb.shares[k], 1))
             }
         } ?? []
         let qualityRows = quality.indicators.enumerated().map { k, i in
             let standard = quality.rules.standard(i, part) ?? 0
-            return SchoolIndicatorRow(label: Fmt.indicator(i, locale), value: Fmt.n(sq.unit.values[k]), mean: Fmt.n(quality.coefficients[k].mean),
-                                      standard: Fmt.n(standard, 2), met: sq.unit.values[k] >= standard,
+            return SchoolIndicatorRow(label: Fmt.indicator(i, locale), value: Fmt.value(sq.unit.values[k], i, locale), mean: Fmt.value(quality.coefficients[k].mean, i, locale),
+                                      standard: Fmt.value(standard, i, locale), met: sq.unit.values[k] >= standard,
                                       gap: sq.gaps[k] > 0 ? Fmt.amount(sq.gaps[k], i, locale) : nil, share: Fmt.percent(sq.shares[k], 1))
         }
         return SchoolPart(title: Fmt.unitName(sq.unit, locale), students: sq.unit.students, basic: basicRows, quality: qualityRows,

@@ -20,7 +20,7 @@ extension BalancePages {
     }
 
     /// The sheet as inspectors lay it out: one row per school part, then X̄, S and CV per indicator.
-    static func sheetTable(_ r: BalanceResult, locale: UILocale, districts: [Int: String]) -> (headers: [String], rows: [[String]], summary: [[String]]) {
+    static func sheetTable(_ r: BalanceResult, locale: UILocale, districts: [Int: String], district: Bool = false) -> (headers: [String], rows: [[String]], summary: [[String]]) {
         var headers = locale == .en ? ["No.", "School code", "School", "District", "Students"] : ["序号", "学校代码", "学校名称", "学区", "在校生数"]
         headers += r.indicators.map { Fmt.indicator($0, locale) }
         if r.standard == .quality { headers.append(locale == .en ? "Indicators met" : "达标项数") }
@@ -35,7 +35,7 @@ extension BalancePages {
         }
         let pad = ["", "", "", "", String(units.reduce(0) { $0 + $1.students })]
         func line(_ label: String, _ values: [String]) -> [String] { ["", "", label, "", ""] + values + (r.standard == .quality ? [""] : []) }
-        var summary = [line(L10n.text("bal.sheetRows", locale), r.coefficients.map { Fmt.n($0.mean) }),
+        var summary = [line(L10n.text(district ? "bal.sheetRowsDistrict" : "bal.sheetRows", locale), r.coefficients.map { Fmt.n($0.mean) }),
                        line(L10n.text("bal.sheetSd", locale), r.coefficients.map { Fmt.n($0.standardDeviation) }),
                        line(L10n.text("bal.sheetCv", locale), r.coefficients.map { $0.value.map { Fmt.n($0) } ?? "" }),
                        line(L10n.text("bal.limit", locale), r.coefficients.map { Fmt.n($0.limit, 2) })]
@@ -49,7 +49,7 @@ extension BalancePages {
         let locale = req.uiLocale
         let report = try await BalanceService(req).report(standard: q.standard, part: q.part, year: q.year, district: q.district)
         let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .county).map { ($0.id, $0.name) })
-        let t = Self.sheetTable(Self.visibleOnly(report.result, BalanceService(req)), locale: locale, districts: districts)
+        let t = Self.sheetTable(Self.visibleOnly(report.result, BalanceService(req)), locale: locale, districts: districts, district: q.district != nil)
         let area = q.district.flatMap { districts[$0] } ?? L10n.text("bal.county", locale)
         let title = L10n.text("bal.sheetTitle", locale, String(report.year), area + (locale == .en ? " \(q.part.en)" : q.part.zh), q.standard.label(locale))
         let made = L10n.text("bal.sheetMade", locale, try req.requireActor().displayName, CivilDate.today(req.application.clock.now()).description)
@@ -69,7 +69,7 @@ extension BalancePages {
         let locale = req.uiLocale
         let report = try await BalanceService(req).report(standard: q.standard, part: q.part, year: q.year, district: q.district)
         let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .county).map { ($0.id, $0.name) })
-        let t = Self.sheetTable(Self.visibleOnly(report.result, BalanceService(req)), locale: locale, districts: districts)
+        let t = Self.sheetTable(Self.visibleOnly(report.result, BalanceService(req)), locale: locale, districts: districts, district: q.district != nil)
         let numeric = Set([0, 4] + Array(5..<(t.headers.count)))
         let table = SheetTable(rows: [t.headers] + t.rows + [Array(repeating: "", count: t.headers.count)] + t.summary)
         let name = "\(report.year)\(q.part.zh)\(q.standard.zh)差异系数测算表"

@@ -12,7 +12,7 @@ enum BalanceStrings {
         "bal.worst": ("最高差异系数", "highest coefficient"), "bal.belowCount": ("未达标学校", "schools below standard"),
         "bal.coefficients": ("各项指标差异系数", "Coefficient per indicator"), "bal.trend": ("历年变化", "Over the years"),
         "bal.trendNone": ("只有一个年度的数据，尚无变化趋势。", "Only one year of data: no trend yet."),
-        "bal.indicator": ("指标", "Indicator"), "bal.mean": ("县均值", "mean"), "bal.sd": ("标准差", "std. dev."), "bal.cv": ("差异系数", "coefficient"),
+        "bal.indicator": ("指标", "Indicator"), "bal.mean": ("县均值", "county mean"), "bal.meanDistrict": ("学区均值", "district mean"), "bal.sheetRowsDistrict": ("学区均值 X̄", "District mean X̄"), "bal.sd": ("标准差", "std. dev."), "bal.cv": ("差异系数", "coefficient"),
         "bal.ranking": ("拉大差异的学校", "Schools that widen the gap"),
         "bal.rankingNote": ("按学校对差异系数的贡献排序：贡献 = 该校在 Σ(Pᵢ/P)(Xᵢ−X̄)² 中所占份额，各指标取平均。高于或低于均值都会拉大差异。", "Ranked by each school's share of Σ(Pᵢ/P)(Xᵢ−X̄)², averaged over the indicators. Being far above the mean widens the gap as much as being far below it."),
         "bal.share": ("贡献", "share"), "bal.students": ("学生数", "students"), "bal.lacks": ("主要短板", "what it lacks"), "bal.met": ("达标项", "met"),

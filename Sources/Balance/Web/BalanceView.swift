@@ -21,6 +21,23 @@ enum Fmt {
         }
     }
 
+    /// A value as people say it, with its unit: 师生比 1:19 (teachers to students), 5.23 m²,
+    /// 2,310 元, 12.50 台 (per 100 students, as the indicator's name says).
+    static func value(_ x: Double, _ i: Indicator, _ locale: UILocale) -> String {
+        switch i {
+        case .teacherRatio:
+            return x > 0 ? "1:\(n(1 / x, 1).replacingOccurrences(of: ".0", with: ""))" : "—"
+        case .equipmentValue:
+            return "\(Int(x.rounded()).formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))) \(locale == .en ? "yuan" : "元")"
+        case .aboveRequiredEducation, .intermediateTitle:
+            return n(x, 3) + (locale == .en ? "" : " 名")
+        default:
+            let unit = i.facility.map { locale == .en ? ($0 == .floorArea || $0 == .sportsArea ? "m²" : "") : ($0 == .floorArea || $0 == .sportsArea ? "m²" : $0.unitZh) }
+                ?? (locale == .en ? "" : "名")
+            return unit.isEmpty ? n(x, 2) : "\(n(x, 2)) \(unit)"
+        }
+    }
+
     static func indicator(_ i: Indicator, _ locale: UILocale) -> String { locale == .en ? i.en : i.zh }
     static func short(_ i: Indicator, _ locale: UILocale) -> String { locale == .en ? i.shortEn : i.shortZh }
 
