@@ -125,6 +125,29 @@ struct InternshipAPITests {
         }
     }
 
+    @Test("before anything is set up, each role's internship page says plainly why it is empty; once set up, the supervisor sees what to do today", arguments: TestDB.all)
+    func emptyPagesSayWhy(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            func page(_ user: String) async throws -> String {
+                var h = HTTPHeaders()
+                h.cookie = try await Browser.login(app, user)
+                let res = try await app.testing().sendRequest(.GET, "/internship", headers: h)
+                #expect(res.status == .ok, "\(user)")
+                return res.body.string
+            }
+            #expect(try await page("admin").contains("还没有实习批次"))
+            #expect(try await page("intern").contains("您的账户还没有加入实习批次"))
+            #expect(try await page("supervisor").contains("您还没有带领实习小组"))
+            #expect(try await page("t1").contains("您目前没有指导的实习生"))
+            #expect(try await page("s1").contains("本校目前没有实习生"))
+            // Set up: the intern goes to their own page, the supervisor's page has work and no empty-page notice.
+            _ = try await Self.setUp(app, f)
+            let supervisor = try await page("supervisor")
+            #expect(!supervisor.contains("还没有带领实习小组") && supervisor.contains("id=\"overview\""))
+            #expect(!(try await page("t1")).contains("没有指导的实习生"))
+        }
+    }
+
     @Test("set-up, the university's list imported all-or-nothing, placement, records, grade and the batch summary", arguments: TestDB.all)
     func lifecycle(db: TestDB) async throws {
         try await withApp(db) { app, f in

@@ -60,6 +60,10 @@ public struct InternshipPages: Sendable {
     struct HomePage: Encodable {
         let layout: Layout; let rows: [WeekRow]; let queue: [QueueRow]; let batches: [BatchItem]; let isAdmin: Bool; let groups: [GroupItem]
         let stats: [String]
+        /// Why the page is empty for this role, in plain words, when it is.
+        let notice: String?
+        /// What this person has to do today (supervisors and mentors).
+        let today: [String]
     }
 
     /// The batch's figures as lines (the bureau on the batch page, a supervisor on the home page).
@@ -77,7 +81,8 @@ public struct InternshipPages: Sendable {
     func home(req: Request) async throws -> Response {
         let actor = try req.requireActor()
         let service = InternshipService(req)
-        if actor.can(.internshipSelf), !actor.can(.internshipAdmin), let me = try? await service.ownIntern() {
+        let isIntern = actor.can(.internshipSelf) && !actor.can(.internshipAdmin)
+        if isIntern, let me = try? await service.ownIntern() {
             return req.redirect(to: InternshipRoute.intern.path(me.id))
         }
         let batchId = try RegistryAPI.Query(req).int("batch")
@@ -102,9 +107,26 @@ public struct InternshipPages: Sendable {
                 }
             }
         }
+        // Plain words when there is nothing here for this person yet, and what to do today when there is.
+        var notice: String?
+        var today: [String] = []
+        if actor.can(.internshipAdmin) {
+            if batches.isEmpty { notice = L10n.text("in.notice.noBatches", locale) }
+        } else if isIntern {
+            notice = L10n.text("in.notice.notEnrolled", locale)
+        } else if actor.can(.internshipSupervise) && groups.isEmpty {
+            notice = L10n.text("in.notice.noGroups", locale)
+        } else if !actor.can(.internshipSupervise) && rows.isEmpty {
+            notice = L10n.text(actor.can(.internshipHost) ? "in.notice.noHosted" : "in.notice.noMentees", locale)
+        }
+        if !queue.isEmpty { today.append(L10n.text("in.today.plans", locale, String(queue.count))) }
+        let behind = rows.filter(\.behind).count
+        if behind > 0 { today.append(L10n.text("in.today.behind", locale, String(behind))) }
+        let large = rows.filter(\.large).count
+        if large > 0 { today.append(L10n.text("in.today.large", locale, String(large))) }
         return try await req.page("internship/home", HomePage(layout: req.layout("in.title"), rows: rows, queue: queue,
                                                                batches: actor.can(.internshipAdmin) || actor.can(.internshipSupervise) ? batches : [],
-                                                               isAdmin: actor.can(.internshipAdmin), groups: groups, stats: stats))
+                                                               isAdmin: actor.can(.internshipAdmin), groups: groups, stats: stats, notice: notice, today: today))
     }
 
     // MARK: set-up (the bureau)
