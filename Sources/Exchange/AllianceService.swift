@@ -90,7 +90,7 @@ public struct AllianceService: Sendable {
                 INSERT INTO exchange_alliances (name, kind, lead_school_id, created_by, created_at) VALUES (\(bind: name), \(bind: kind!.rawValue), \(bind: leadSchoolId!), \(bind: actor.username), \(bind: now)) RETURNING id
                 """).first(decoding: Id.self)!
             for id in members { try await tx.sql.raw("INSERT INTO exchange_alliance_members (alliance_id, school_id) VALUES (\(bind: row.id), \(bind: id))").run() }
-            try await Audit.record(on: tx, audit, action: "exchange.alliance.create", entity: "exchange_alliance", entityId: String(row.id), summary: "\(name): \(members.count) schools")
+            try await Audit.record(on: tx, audit, action: "exchange.alliance.create", entity: "exchange_alliance", entityId: String(row.id), summary: "\(name)：\(members.count) 所学校")
             return row.id
         }
     }
@@ -145,7 +145,7 @@ public struct AllianceService: Sendable {
                 INSERT INTO exchange_alliance_terms (alliance_id, term, teaching_plan, research, rules, assessment, updated_by)
                 VALUES (\(bind: id), \(bind: term), \(bind: done.contains(.teachingPlan)), \(bind: done.contains(.research)), \(bind: done.contains(.rules)), \(bind: done.contains(.assessment)), \(bind: actor.username))
                 """).run()
-            try await Audit.record(on: tx, audit, action: "exchange.alliance.term", entity: "exchange_alliance", entityId: String(id), summary: "\(d.alliance.name) \(term): \(done.count)/4")
+            try await Audit.record(on: tx, audit, action: "exchange.alliance.term", entity: "exchange_alliance", entityId: String(id), summary: "\(d.alliance.name) \(term)：四统一完成 \(done.count)/4")
         }
     }
 
@@ -172,7 +172,7 @@ public struct AllianceService: Sendable {
             for (sid, v) in values {
                 try await tx.sql.raw("INSERT INTO exchange_alliance_scores (alliance_id, school_id, year, score) VALUES (\(bind: id), \(bind: sid), \(bind: y), \(bind: v))").run()
             }
-            try await Audit.record(on: tx, audit, action: "exchange.alliance.scores", entity: "exchange_alliance", entityId: String(id), summary: "\(y): \(values.count) schools")
+            try await Audit.record(on: tx, audit, action: "exchange.alliance.scores", entity: "exchange_alliance", entityId: String(id), summary: "\(y) 年：\(values.count) 所学校评分")
         }
     }
 

@@ -57,7 +57,7 @@ public enum ExchangeJobs {
                         VALUES (\(bind: m.teacherId), \(bind: current?.schoolId ?? m.fromSchoolId), \(bind: m.toSchoolId), \(bind: m.startsOn), \(bind: "exchange_" + m.form), \(bind: now))
                         """).run()
                     try await Audit.record(on: tx, audit, action: "exchange.move.start", entity: "exchange_move", entityId: String(m.id),
-                                           summary: "teacher \(m.teacherId): school \(current?.schoolId ?? m.fromSchoolId) → \(m.toSchoolId) (\(m.form)) on \(m.startsOn)")
+                                           summary: "教师编号 \(m.teacherId)：学校编号 \(current?.schoolId ?? m.fromSchoolId) → \(m.toSchoolId)（\(MoveForm(rawValue: m.form)?.zh ?? m.form)），\(m.startsOn) 起")
                     n += 1
                 }
                 return n
@@ -74,7 +74,7 @@ public enum ExchangeJobs {
                 try await ctx.write { tx in
                     try await ExchangeStore.workflow.advance(id: p.id, from: PlanState.approved.rawValue, version: p.version, to: PlanState.inEffect.rawValue, now: now, on: tx)
                     try await ExchangeStore.workflow.history([p.id], from: PlanState.approved.rawValue, to: PlanState.inEffect.rawValue, event: "effect", actor: "system", at: now, reason: nil, on: tx)
-                    try await Audit.record(on: tx, audit, action: "exchange.plan.effect", entity: "exchange_plan", entityId: String(p.id), summary: "approved → in_effect")
+                    try await Audit.record(on: tx, audit, action: "exchange.plan.effect", entity: "exchange_plan", entityId: String(p.id), summary: "\(PlanState.approved.zh) → \(PlanState.inEffect.zh)")
                 }
                 out.plansInEffect += 1
             } catch let e as DomainError where e.kind == .conflict {
@@ -109,7 +109,7 @@ public enum ExchangeJobs {
                     VALUES (\(bind: m.teacherId), \(bind: current?.schoolId ?? m.toSchoolId), \(bind: target), \(bind: back), 'exchange_return', \(bind: now))
                     """).run()
                 try await Audit.record(on: tx, audit, action: "exchange.move.return", entity: "exchange_move", entityId: String(m.id),
-                                       summary: "teacher \(m.teacherId): back to school \(target) on \(back)")
+                                       summary: "教师编号 \(m.teacherId)：\(back) 回到学校编号 \(target)")
                 return 1
             }
         }

@@ -356,7 +356,7 @@ public struct ExchangeService: Sendable {
             try await Self.insertMoves(c.moves, planId: row.id, on: tx)
             try await ExchangeStore.workflow.history([row.id], from: "", to: PlanState.draft.rawValue, event: "create", actor: actor.username, at: now, reason: nil, on: tx)
             try await Audit.record(on: tx, audit, action: "exchange.plan.create", entity: "exchange_plan", entityId: String(row.id),
-                                   summary: "\(y) \(d.map { "district \($0)" } ?? "county"): \(c.moves.count) moves")
+                                   summary: "\(y) 年\(d.map { "学区编号 \($0)" } ?? "全县")：\(c.moves.count) 人次交流")
             return row.id
         }
         return (try await ExchangeStore.plan(id: id, on: db)!, c)
@@ -472,7 +472,7 @@ public struct ExchangeService: Sendable {
             try await ExchangeStore.workflow.touch(id: id, version: version, inStates: [PlanState.draft.rawValue], set: ["title = \(bind: name)"], now: now, on: tx)
             try await tx.sql.raw("DELETE FROM exchange_moves WHERE plan_id = \(bind: id)").run()
             try await Self.insertMoves(c.moves, planId: id, on: tx)
-            try await Audit.record(on: tx, audit, action: "exchange.plan.update", entity: "exchange_plan", entityId: String(id), summary: "\(c.moves.count) moves by \(Masking.username(actor.username))")
+            try await Audit.record(on: tx, audit, action: "exchange.plan.update", entity: "exchange_plan", entityId: String(id), summary: "修改为 \(c.moves.count) 人次交流")
         }
         return (try await ExchangeStore.plan(id: id, on: db)!, c)
     }
@@ -521,7 +521,7 @@ public struct ExchangeService: Sendable {
         try await ctx.write { tx in
             try await ExchangeStore.workflow.advance(id: planId, from: p.state, version: version, to: to.rawValue, set: extra, now: now, on: tx)
             try await ExchangeStore.workflow.history([planId], from: p.state, to: to.rawValue, event: event.rawValue, actor: actor.username, at: now, reason: note.isEmpty ? nil : note, on: tx)
-            try await Audit.record(on: tx, audit, action: "exchange.plan.\(event.rawValue)", entity: "exchange_plan", entityId: String(planId), summary: "\(p.state) → \(to.rawValue)")
+            try await Audit.record(on: tx, audit, action: "exchange.plan.\(event.rawValue)", entity: "exchange_plan", entityId: String(planId), summary: "\(PlanState(rawValue: p.state)?.zh ?? p.state) → \(to.zh)")
         }
         if event == .approve {
             // Moves whose date has come take effect at once.
@@ -584,7 +584,7 @@ public struct ExchangeService: Sendable {
                 INSERT INTO exchange_assessments (move_id, year, rating, comments, assessed_by, assessed_at)
                 VALUES (\(bind: moveId), \(bind: y), \(bind: rating!.rawValue), \(bind: comments), \(bind: actor.username), \(bind: now))
                 """).run()
-            try await Audit.record(on: tx, audit, action: "exchange.assess", entity: "exchange_move", entityId: String(moveId), summary: "\(y) \(rating!.rawValue)")
+            try await Audit.record(on: tx, audit, action: "exchange.assess", entity: "exchange_move", entityId: String(moveId), summary: "\(y) 年考核：\(rating!.zh)")
         }
         return try await ExchangeStore.assessments(moveIds: [moveId], on: db)[moveId]!.first { $0.year == y }!
     }
@@ -615,7 +615,7 @@ public struct ExchangeService: Sendable {
                 WHERE id = \(bind: moveId) AND version = \(bind: version ?? m.version) AND state <> 'returned' RETURNING id
                 """).all(decoding: Id.self)
             if done.isEmpty { throw ExchangeStore.workflow.stale }
-            try await Audit.record(on: tx, audit, action: "exchange.extend", entity: "exchange_move", entityId: String(moveId), summary: "\(m.returnsOn ?? "-") → \(date)")
+            try await Audit.record(on: tx, audit, action: "exchange.extend", entity: "exchange_move", entityId: String(moveId), summary: "期满日期 \(m.returnsOn ?? "—") → \(date)")
         }
         return try await ExchangeStore.move(id: moveId, on: db)!
     }

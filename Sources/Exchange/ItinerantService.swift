@@ -92,7 +92,7 @@ public struct ItinerantService: Sendable {
         try await ctx.writeOnce { tx in
             try await tx.sql.raw("DELETE FROM exchange_itinerant_teachers WHERE teacher_id = \(bind: tid)").run()
             try await tx.sql.raw("INSERT INTO exchange_itinerant_teachers (district_id, teacher_id, subject, max_periods) VALUES (\(bind: d), \(bind: tid), \(bind: subject!.rawValue), \(bind: max))").run()
-            try await Audit.record(on: tx, audit, action: "exchange.itinerant.teacher", entity: "teacher", entityId: String(tid), summary: "\(subject!.rawValue) \(max)/week")
+            try await Audit.record(on: tx, audit, action: "exchange.itinerant.teacher", entity: "teacher", entityId: String(tid), summary: "\(subject!.zh)，每周至多 \(max) 节")
         }
     }
 
@@ -101,7 +101,7 @@ public struct ItinerantService: Sendable {
         let audit = ctx.audit
         try await ctx.writeOnce { tx in
             try await tx.sql.raw("DELETE FROM exchange_itinerant_teachers WHERE teacher_id = \(bind: teacherId) AND district_id = \(bind: d)").run()
-            try await Audit.record(on: tx, audit, action: "exchange.itinerant.remove", entity: "teacher", entityId: String(teacherId), summary: "district \(d)")
+            try await Audit.record(on: tx, audit, action: "exchange.itinerant.remove", entity: "teacher", entityId: String(teacherId), summary: "学区编号 \(d)")
         }
     }
 
@@ -131,7 +131,7 @@ public struct ItinerantService: Sendable {
             for r in rows {
                 try await tx.sql.raw("INSERT INTO exchange_itinerant_demand (district_id, school_id, subject, periods) VALUES (\(bind: d), \(bind: r.schoolId), \(bind: r.subject.rawValue), \(bind: r.periods))").run()
             }
-            try await Audit.record(on: tx, audit, action: "exchange.itinerant.demand", entity: "district", entityId: String(d), summary: "\(rows.count) school-subjects, \(rows.reduce(0) { $0 + $1.periods }) periods")
+            try await Audit.record(on: tx, audit, action: "exchange.itinerant.demand", entity: "district", entityId: String(d), summary: "\(rows.count) 项学校学科需求，共 \(rows.reduce(0) { $0 + $1.periods }) 节")
         }
     }
 
@@ -163,7 +163,7 @@ public struct ItinerantService: Sendable {
                 for (k, m) in chunk { insert = insert.values(SQLBind(d), SQLBind(k.a), SQLBind(k.b), SQLBind(m)) }
                 try await insert.run()
             }
-            try await Audit.record(on: tx, audit, action: "exchange.itinerant.travel", entity: "district", entityId: String(d), summary: "\(values.count) pairs")
+            try await Audit.record(on: tx, audit, action: "exchange.itinerant.travel", entity: "district", entityId: String(d), summary: "\(values.count) 对学校间路程")
         }
     }
 }

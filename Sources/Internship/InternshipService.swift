@@ -161,7 +161,7 @@ public struct InternshipService: Sendable {
                 VALUES (\(bind: d.universityId!), \(bind: name), \(bind: starts!.description), \(bind: weekList.map(\.rawValue).joined(separator: ",")), \(bind: per),
                         \(bind: d.weights.teaching), \(bind: d.weights.classTeacher), \(bind: d.weights.other), \(bind: now)) RETURNING id
                 """).first(decoding: Id.self)!.id
-            try await Audit.record(on: tx, audit, action: "internship.batch", entity: "intern_batch", entityId: String(id), summary: "\(name) from \(starts!) \(weekList.count) weeks")
+            try await Audit.record(on: tx, audit, action: "internship.batch", entity: "intern_batch", entityId: String(id), summary: "\(name)，\(starts!) 起共 \(weekList.count) 周")
             return id
         }
     }
@@ -180,7 +180,7 @@ public struct InternshipService: Sendable {
         return try await ctx.write { tx in
             struct Id: Decodable { let id: Int }
             let id = try await tx.sql.raw("INSERT INTO intern_groups (batch_id, name, supervisor_user_id) VALUES (\(bind: batchId), \(bind: name), \(bind: user!.id)) RETURNING id").first(decoding: Id.self)!.id
-            try await Audit.record(on: tx, audit, action: "internship.group", entity: "intern_group", entityId: String(id), summary: "\(name), supervisor \(Masking.username(user!.username))")
+            try await Audit.record(on: tx, audit, action: "internship.group", entity: "intern_group", entityId: String(id), summary: "\(name)，带队教师 \(Masking.username(user!.username))")
             return id
         }
     }
@@ -203,7 +203,7 @@ public struct InternshipService: Sendable {
             if n > 0 {
                 try await tx.sql.raw("INSERT INTO intern_capacity (batch_id, school_id, subject, places) VALUES (\(bind: batchId), \(bind: school!.id), \(bind: subject!.rawValue), \(bind: n))").run()
             }
-            try await Audit.record(on: tx, audit, action: "internship.capacity", entity: "intern_batch", entityId: String(batchId), summary: "\(school!.code) \(subject!.rawValue) \(n)")
+            try await Audit.record(on: tx, audit, action: "internship.capacity", entity: "intern_batch", entityId: String(batchId), summary: "\(school!.code) \(subject!.zh) 可接收 \(n) 名")
         }
     }
 
@@ -286,7 +286,7 @@ public struct InternshipService: Sendable {
                             \(bind: v.prefs.map(String.init).joined(separator: ",")), 1)
                     """).run()
             }
-            try await Audit.record(on: tx, audit, action: "internship.import", entity: "intern_batch", entityId: String(batchId), summary: "\(rows.count) interns")
+            try await Audit.record(on: tx, audit, action: "internship.import", entity: "intern_batch", entityId: String(batchId), summary: "导入 \(rows.count) 名实习生")
         }
         return valid.enumerated().compactMap { k, v in passwords[k].isEmpty ? nil : (v.no, v.name, passwords[k]) }
     }
@@ -309,7 +309,7 @@ public struct InternshipService: Sendable {
             for (intern, school) in result {
                 try await tx.sql.raw("UPDATE interns SET school_id = \(bind: school), version = version + 1 WHERE id = \(bind: intern) AND school_id IS NULL").run()
             }
-            try await Audit.record(on: tx, audit, action: "internship.assign", entity: "intern_batch", entityId: String(batchId), summary: "\(result.count) placed, \(open.count - result.count) without a place")
+            try await Audit.record(on: tx, audit, action: "internship.assign", entity: "intern_batch", entityId: String(batchId), summary: "安排 \(result.count) 名，\(open.count - result.count) 名暂无实习学校")
         }
         return (result.count, open.count - result.count)
     }
@@ -348,7 +348,7 @@ public struct InternshipService: Sendable {
                 """).all(decoding: Id.self)
             if done.isEmpty { throw Self.stale }
             try await Audit.record(on: tx, audit, action: "internship.place", entity: "intern", entityId: String(i.id),
-                                   summary: "school \(i.schoolId.map(String.init) ?? "-") → \(school?.id ?? i.schoolId ?? 0), mentor \(mentorTeacherId.map(String.init) ?? "-"), class size \(classSize.map(String.init) ?? "-")")
+                                   summary: "实习学校编号 \(i.schoolId.map(String.init) ?? "—") → \((school?.id ?? i.schoolId).map(String.init) ?? "—")，指导教师编号 \(mentorTeacherId.map(String.init) ?? "—")，班额 \(classSize.map(String.init) ?? "—")")
         }
         return try await InternshipStore.intern(id: i.id, on: db)!
     }
@@ -414,7 +414,7 @@ public struct InternshipService: Sendable {
                 """).all(decoding: Id.self)
             if done.isEmpty { throw Self.stale }
             try await tx.sql.raw("INSERT INTO intern_plan_versions (plan_id, version, title, content, saved_at) VALUES (\(bind: id), \(bind: (version ?? p.version) + 1), \(bind: t), \(bind: c), \(bind: now))").run()
-            try await Audit.record(on: tx, audit, action: "internship.plan.revise", entity: "intern_plan", entityId: String(id), summary: "v\((version ?? p.version) + 1)")
+            try await Audit.record(on: tx, audit, action: "internship.plan.revise", entity: "intern_plan", entityId: String(id), summary: "第 \((version ?? p.version) + 1) 版")
         }
         return try await InternshipStore.plan(id: id, on: db)!
     }
@@ -439,7 +439,7 @@ public struct InternshipService: Sendable {
                 UPDATE intern_lesson_plans SET \(unsafeRaw: column)_approved_by = \(bind: a.username), \(unsafeRaw: column)_approved_at = \(bind: now)
                 WHERE id = \(bind: planId) AND version = \(bind: p.version)
                 """).run()
-            try await Audit.record(on: tx, audit, action: "internship.plan.approve", entity: "intern_plan", entityId: String(planId), summary: "\(column) v\(p.version)")
+            try await Audit.record(on: tx, audit, action: "internship.plan.approve", entity: "intern_plan", entityId: String(planId), summary: "\(column == "mentor" ? "指导教师" : "带队教师")审批通过第 \(p.version) 版")
         }
         return try await InternshipStore.plan(id: planId, on: db)!
     }
@@ -454,7 +454,7 @@ public struct InternshipService: Sendable {
         let audit = ctx.audit, now = ctx.now
         try await ctx.write { tx in
             try await tx.sql.raw("INSERT INTO intern_plan_comments (plan_id, version, author, role, text, at) VALUES (\(bind: planId), \(bind: p.version), \(bind: a.username), \(bind: role), \(bind: text), \(bind: now))").run()
-            try await Audit.record(on: tx, audit, action: "internship.plan.comment", entity: "intern_plan", entityId: String(planId), summary: role)
+            try await Audit.record(on: tx, audit, action: "internship.plan.comment", entity: "intern_plan", entityId: String(planId), summary: role == "mentor" ? "指导教师意见" : role == "supervisor" ? "带队教师意见" : role)
         }
     }
 
@@ -474,7 +474,7 @@ public struct InternshipService: Sendable {
         try await ctx.write { tx in
             try await tx.sql.raw("INSERT INTO intern_trials (plan_id, passed, notes, by, at) VALUES (\(bind: planId), \(bind: passed), \(bind: notes?.trimmed), \(bind: a.username), \(bind: now))").run()
             try await tx.sql.raw("UPDATE intern_lesson_plans SET trial = \(bind: passed ? "passed" : "failed") WHERE id = \(bind: planId)").run()
-            try await Audit.record(on: tx, audit, action: "internship.trial", entity: "intern_plan", entityId: String(planId), summary: passed ? "passed" : "failed")
+            try await Audit.record(on: tx, audit, action: "internship.trial", entity: "intern_plan", entityId: String(planId), summary: passed ? "试讲通过" : "试讲未通过")
         }
         return try await InternshipStore.plan(id: planId, on: db)!
     }
@@ -595,7 +595,7 @@ public struct InternshipService: Sendable {
         let audit = ctx.audit
         try await ctx.write { tx in
             try await InternshipStore.setAppraisal(internId: i.id, sets, on: tx)
-            try await Audit.record(on: tx, audit, action: "internship.appraise.\(field)", entity: "intern", entityId: String(i.id), summary: "\(text.count) characters")
+            try await Audit.record(on: tx, audit, action: "internship.appraise.\(field)", entity: "intern", entityId: String(i.id), summary: "\(text.count) 字")
         }
     }
 
@@ -616,7 +616,7 @@ public struct InternshipService: Sendable {
         let audit = ctx.audit
         try await ctx.write { tx in
             try await InternshipStore.setAppraisal(internId: i.id, "score_teaching = \(bind: teaching!), score_class = \(bind: classTeacher!), score_other = \(bind: other!), final_score = \(bind: score), grade = \(bind: grade.rawValue), graded_by = \(bind: a.username)", on: tx)
-            try await Audit.record(on: tx, audit, action: "internship.grade", entity: "intern", entityId: String(i.id), summary: "\(score) \(grade.rawValue)")
+            try await Audit.record(on: tx, audit, action: "internship.grade", entity: "intern", entityId: String(i.id), summary: "\(score) 分，\(grade.zh)")
         }
         return try await InternshipStore.appraisal(internId: i.id, on: db)!
     }
@@ -630,7 +630,7 @@ public struct InternshipService: Sendable {
         let audit = ctx.audit
         try await ctx.write { tx in
             try await tx.sql.raw("UPDATE intern_groups SET summary = \(bind: text) WHERE id = \(bind: groupId)").run()
-            try await Audit.record(on: tx, audit, action: "internship.group.summary", entity: "intern_group", entityId: String(groupId), summary: "\(text.count) characters")
+            try await Audit.record(on: tx, audit, action: "internship.group.summary", entity: "intern_group", entityId: String(groupId), summary: "\(text.count) 字")
         }
     }
 

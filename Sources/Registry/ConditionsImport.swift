@@ -100,7 +100,7 @@ extension RegistryService {
             for (_, code, c) in checked {
                 try await Self.storeConditions(c, schoolId: schools[code]!.id, on: tx, now: now)
             }
-            try await Audit.record(on: tx, audit, action: "school.conditions.import", entity: "school", entityId: "-", summary: "\(checked.count) rows imported")
+            try await Audit.record(on: tx, audit, action: "school.conditions.import", entity: "school", entityId: "-", summary: "导入 \(checked.count) 行办学条件")
             return checked.count
         }
     }

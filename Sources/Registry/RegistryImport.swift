@@ -118,7 +118,7 @@ extension RegistryService {
             if !rowErrors.isEmpty { throw Self.importFailed(rowErrors) }
             let checkedAgainstRegistry = Date()
             try await RegistryStore.insertTeachers(inserts, on: tx, now: now)
-            try await Audit.record(on: tx, audit, action: "teacher.import", entity: "teacher", entityId: "-", summary: "\(inserts.count) teachers imported")
+            try await Audit.record(on: tx, audit, action: "teacher.import", entity: "teacher", entityId: "-", summary: "导入 \(inserts.count) 名教师")
             let logger = self.ctx.logger
             logger.info("teacher import: \(inserts.count) rows; validate \(String(format: "%.2f", validated.timeIntervalSince(started))) s, check against the registry \(String(format: "%.2f", checkedAgainstRegistry.timeIntervalSince(validated))) s, store \(String(format: "%.2f", Date().timeIntervalSince(checkedAgainstRegistry))) s")
             return inserts.count
@@ -210,7 +210,7 @@ extension RegistryService {
                 let id = try await RegistryStore.insertSchool(s, districtId: did, on: tx, now: now)
                 if s.central { try await tx.sql.raw("UPDATE districts SET central_school_id = \(bind: id) WHERE id = \(bind: did) AND central_school_id IS NULL").run() }
             }
-            try await Audit.record(on: tx, audit, action: "school.import", entity: "school", entityId: "-", summary: "\(toInsert.count) schools imported")
+            try await Audit.record(on: tx, audit, action: "school.import", entity: "school", entityId: "-", summary: "导入 \(toInsert.count) 所学校")
             return toInsert.count
         }
     }

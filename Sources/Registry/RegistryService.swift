@@ -110,7 +110,7 @@ public struct RegistryService: Sendable {
             }
             let id = try await RegistryStore.insertSchool(v, districtId: district.id, on: tx, now: now)
             if v.central { try await tx.sql.raw("UPDATE districts SET central_school_id = \(bind: id) WHERE id = \(bind: district.id) AND central_school_id IS NULL").run() }
-            try await Audit.record(on: tx, audit, action: "school.create", entity: "school", entityId: String(id), summary: "\(v.code) \(v.name) \(v.stage.rawValue)")
+            try await Audit.record(on: tx, audit, action: "school.create", entity: "school", entityId: String(id), summary: "\(v.code) \(v.name)（\(v.stage.zh)）")
             return id
         }
         return try await RegistryStore.school(id: id, on: db)!
@@ -154,12 +154,19 @@ public struct RegistryService: Sendable {
     static let staleVersion = DomainError(.conflict, code: "stale_version", LocalizedText(zh: "该记录已被他人修改，请刷新后重试", en: "someone else changed this record; reload and try again"))
 
     /// `field: before → after` for the fields that changed.
+    /// The fields of a change log in the words of the forms.
+    static let fieldWords: [String: String] = [
+        "code": "代码", "name": "名称", "district": "学区", "stage": "学段", "locality": "城乡", "students": "在校生", "boarding": "寄宿", "standardised": "标准化",
+        "residentId": "身份证号", "school": "学校", "subjects": "任教学科", "education": "学历", "putonghua": "普通话", "title": "职称", "backbone": "骨干",
+        "gender": "性别", "phone": "电话", "schoolSince": "本校任教起始", "teachingSince": "任教起始", "stagePart": "任教学段", "qualificationType": "资格种类",
+        "qualificationNumber": "资格证号", "principalSince": "任校长起始", "status": "状态", "birthDate": "出生日期", "hiredOn": "参加工作",
+    ]
     static func diff(_ pairs: [String: (String, String)]) -> String {
         let changed = pairs.keys.sorted().compactMap { k -> String? in
             let (a, b) = pairs[k]!
-            return a == b ? nil : "\(k): \(a) → \(b)"
+            return a == b ? nil : "\(Self.fieldWords[k] ?? k)：\(a) → \(b)"
         }
-        return changed.isEmpty ? "no change" : changed.joined(separator: "; ")
+        return changed.isEmpty ? "无变化" : changed.joined(separator: "；")
     }
 
     /// 撤并: the school is merged into another on a date; its teachers and students move, it
@@ -200,7 +207,7 @@ public struct RegistryService: Sendable {
                 .values(SQLBind(source.id), SQLBind(target.id), SQLBind(date.description), SQLBind(moved), SQLBind(source.students), SQLBind(note), SQLBind(actorName), SQLBind(now))
                 .run()
             try await Audit.record(on: tx, audit, action: "school.merge", entity: "school", entityId: String(source.id),
-                                   summary: "\(source.code) → \(target.code) on \(date): \(moved) teachers, \(source.students) students")
+                                   summary: "\(source.code) \(source.name) → \(target.code) \(target.name)，\(date) 起，转入教师 \(moved) 名、学生 \(source.students) 名")
         }
         return try await RegistryStore.mergers(of: source.id, on: db).first { $0.schoolId == source.id }!
     }
@@ -318,7 +325,7 @@ public struct RegistryService: Sendable {
                 try await RegistryStore.lockResidentIDs(on: tx)
                 if !(try await RegistryStore.existingResidentIDs([v.residentId.value], on: tx)).isEmpty { throw duplicate }
                 try await RegistryStore.insertTeachers([(v, school.id, school.districtId)], on: tx, now: now)
-                try await Audit.record(on: tx, audit, action: "teacher.create", entity: "teacher", entityId: v.residentId.masked, summary: "\(Masking.name(v.name)) \(v.residentId.masked) at \(school.code)")
+                try await Audit.record(on: tx, audit, action: "teacher.create", entity: "teacher", entityId: v.residentId.masked, summary: "\(Masking.name(v.name)) \(v.residentId.masked)，任教于 \(school.code) \(school.name)")
             }
         } catch let e as any DatabaseError where e.isConstraintFailure {
             // On PostgreSQL two creates of one ID can both pass the check; the unique index stops
@@ -388,7 +395,7 @@ public struct RegistryService: Sendable {
         let audit = ctx.audit, now = self.now
         try await ctx.write { tx in
             try await Self.storeConditions(c, schoolId: s.id, on: tx, now: now)
-            try await Audit.record(on: tx, audit, action: "school.conditions", entity: "school", entityId: String(s.id), summary: "year \(c.year)")
+            try await Audit.record(on: tx, audit, action: "school.conditions", entity: "school", entityId: String(s.id), summary: "\(c.year) 年办学条件")
         }
     }
 

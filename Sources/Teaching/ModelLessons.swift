@@ -47,7 +47,7 @@ extension TeachingService {
                     VALUES (\(bind: p.id), \(bind: p.ownerTeacherId), \(bind: p.schoolId), \(bind: p.districtId), \(bind: p.title), \(bind: date.description), \(bind: today.description),
                             \(bind: late), 'school', \(bind: now))
                     """).run()
-                try await Audit.record(on: tx, audit, action: "teaching.model_lesson", entity: "lesson_plan", entityId: String(p.id), summary: "\(date)\(late ? " late" : "")")
+                try await Audit.record(on: tx, audit, action: "teaching.model_lesson", entity: "lesson_plan", entityId: String(p.id), summary: "授课日期 \(date)\(late ? "，迟交" : "")")
             }
         } catch let e as any DatabaseError where e.isConstraintFailure {
             throw DomainError(.conflict, code: "already_uploaded", LocalizedText(zh: "该教案已作为优课上传", en: "this plan is already a model lesson"))
@@ -96,7 +96,7 @@ extension TeachingService {
             struct Id: Decodable { let id: Int }
             let done = try await tx.sql.raw("UPDATE teaching_model_lessons SET level = \(bind: next), selected_by = \(bind: a.username) WHERE id = \(bind: id) AND level = \(bind: m.level) RETURNING id").all(decoding: Id.self)
             if done.isEmpty { throw Self.workflow.stale }
-            try await Audit.record(on: tx, audit, action: "teaching.model_lesson.select", entity: "model_lesson", entityId: String(id), summary: "\(m.level) → \(next)")
+            try await Audit.record(on: tx, audit, action: "teaching.model_lesson.select", entity: "model_lesson", entityId: String(id), summary: "\(ResearchLevel(rawValue: m.level)?.zh ?? m.level) → \(ResearchLevel(rawValue: next)?.zh ?? next)")
         }
         return try await db.sql.raw("SELECT \(unsafeRaw: Self.lessonColumns) FROM teaching_model_lessons WHERE id = \(bind: id)").first(decoding: ModelLessonRow.self, with: Self.decoder)!
     }

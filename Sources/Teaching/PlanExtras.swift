@@ -57,7 +57,7 @@ extension TeachingService {
                 INSERT INTO teaching_attachments (owner, owner_id, filename, media_type, sha256, size, uploaded_by, created_at)
                 VALUES (\(bind: owner.rawValue), \(bind: id), \(bind: name), \(bind: media.contentType), \(bind: hash), \(bind: data.count), \(bind: by), \(bind: now)) RETURNING id
                 """).first(decoding: Id.self)!.id
-            try await Audit.record(on: tx, audit, action: "teaching.attach", entity: owner == .plan ? "lesson_plan" : "research_activity", entityId: String(id), summary: "\(name) \(hash.prefix(12))")
+            try await Audit.record(on: tx, audit, action: "teaching.attach", entity: owner == .plan ? "lesson_plan" : "research_activity", entityId: String(id), summary: "\(name)，校验码 \(hash.prefix(12))")
             return n
         }
         return try await attachments(owner, id).first { $0.id == newId }!
@@ -228,7 +228,7 @@ extension TeachingService {
         try await ctx.writeOnce { tx in
             try await tx.sql.raw("DELETE FROM teaching_calendar_feeds WHERE teacher_id = \(bind: t)").run()
             try await tx.sql.raw("INSERT INTO teaching_calendar_feeds (teacher_id, token_hash, created_at) VALUES (\(bind: t), \(bind: hash), \(bind: now))").run()
-            try await Audit.record(on: tx, audit, action: "teaching.calendar.feed", entity: "teacher", entityId: String(t), summary: "new feed address")
+            try await Audit.record(on: tx, audit, action: "teaching.calendar.feed", entity: "teacher", entityId: String(t), summary: "生成新的日历订阅地址")
         }
         return token
     }

@@ -134,7 +134,7 @@ extension TeachingService {
         do {
             try await ctx.write { tx in
                 try await tx.sql.raw("INSERT INTO research_staff (unit_id, teacher_id, subject, since) VALUES (\(bind: unitId), \(bind: tid), \(bind: subjectValue), \(bind: today))").run()
-                try await Audit.record(on: tx, audit, action: "teaching.researcher", entity: "research_unit", entityId: String(unitId), summary: "teacher \(tid)")
+                try await Audit.record(on: tx, audit, action: "teaching.researcher", entity: "research_unit", entityId: String(unitId), summary: "教研员（教师编号 \(tid)）")
             }
         } catch let e as any DatabaseError where e.isConstraintFailure {
             throw DomainError(.conflict, code: "already_researcher", LocalizedText(zh: "\(t.name)已是教研员", en: "this teacher is a researcher already"))
@@ -149,7 +149,7 @@ extension TeachingService {
         let audit = ctx.audit
         try await ctx.write { tx in
             try await tx.sql.raw("DELETE FROM research_staff WHERE unit_id = \(bind: unitId) AND teacher_id = \(bind: teacherId)").run()
-            try await Audit.record(on: tx, audit, action: "teaching.researcher.remove", entity: "research_unit", entityId: String(unitId), summary: "teacher \(teacherId)")
+            try await Audit.record(on: tx, audit, action: "teaching.researcher.remove", entity: "research_unit", entityId: String(unitId), summary: "移除教研员（教师编号 \(teacherId)）")
         }
     }
 
@@ -309,7 +309,7 @@ extension TeachingService {
                 try await tx.sql.raw("INSERT INTO research_attendees (activity_id, teacher_id, attended) VALUES \(unsafeRaw: part.map { "(\(id), \($0), NULL)" }.joined(separator: ", "))").run()
             }
             try await Self.indexActivity(id, title: title, agenda: agenda, minutes: nil, on: tx)
-            try await Audit.record(on: tx, audit, action: "teaching.activity", entity: "research_activity", entityId: String(id), summary: "\(kind.rawValue) \(title) \(inviteList.count) invited")
+            try await Audit.record(on: tx, audit, action: "teaching.activity", entity: "research_activity", entityId: String(id), summary: "\(kind.zh)《\(title)》，邀请 \(inviteList.count) 人")
             return id
         }
         return try await activity(id: id)
@@ -401,7 +401,7 @@ extension TeachingService {
             }
             if minutes != nil { try await Self.indexActivity(id, title: x.title, agenda: x.agenda, minutes: minutes, on: tx) }
             try await Audit.record(on: tx, audit, action: "teaching.activity.record", entity: "research_activity", entityId: String(id),
-                                   summary: (attended.map { "\($0.count) attended" } ?? "") + (minutes == nil ? "" : " minutes"))
+                                   summary: [attended.map { "出勤 \($0.count) 人" }, minutes == nil ? nil : "记录纪要"].compactMap { $0 }.joined(separator: "，"))
         }
         return try await activity(id: id)
     }
@@ -438,7 +438,7 @@ extension TeachingService {
                 INSERT INTO research_observations (activity_id, observer_teacher_id, scores, total, comment, created_at, updated_at)
                 VALUES (\(bind: activityId), \(bind: t), \(bind: json), \(bind: total), \(bind: comment.isEmpty ? nil : comment), \(bind: now), \(bind: now))
                 """).run()
-            try await Audit.record(on: tx, audit, action: "teaching.observe", entity: "research_activity", entityId: String(activityId), summary: "total \(total)")
+            try await Audit.record(on: tx, audit, action: "teaching.observe", entity: "research_activity", entityId: String(activityId), summary: "评价总分 \(total)")
         }
     }
 

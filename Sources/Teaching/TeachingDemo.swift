@@ -67,7 +67,7 @@ enum TeachingDemo {
                     SELECT \(bind: p), id, CASE WHEN (id + \(bind: k * 5)) % 11 = 0 THEN false ELSE true END, CASE WHEN (id + \(bind: k * 5)) % 11 = 0 THEN 0 ELSE 40 END FROM teachers
                     """).run()
             }
-            try await Audit.record(on: tx, .system("seed"), action: "seed.teaching", entity: "teaching_group", entityId: String(group), summary: "a group, four plans, two training programmes")
+            try await Audit.record(on: tx, .system("seed"), action: "seed.teaching", entity: "teaching_group", entityId: String(group), summary: "示范：一个备课组、四份教案、两个培训项目")
         }
         try await seedResearch(demo, subject: subject, teacher1: t1, district1: d1, colleagues: Array(colleagues))
     }
@@ -197,7 +197,7 @@ enum TeachingDemo {
             _ = try await activity(kind: "activity", level: "county", district: nil, subject: second, title: "县\(Subject(rawValue: second)?.zh ?? "")通案使用线上研讨", starts: at(10, 19, 0), ends: at(10, 20, 30),
                                    place: nil, link: "https://meeting.example.edu.cn/room/2026", agenda: "1. 县通案编写说明\n2. 各学区二次备课交流", minutes: nil, host: nil,
                                    invite: [countyLeader.id] + county.prefix(20).map(\.id), attended: nil)
-            try await Audit.record(on: tx, .system("seed"), action: "seed.teaching.research", entity: "research_unit", entityId: String(centre), summary: "offices, a county plan, activities and rubrics")
+            try await Audit.record(on: tx, .system("seed"), action: "seed.teaching.research", entity: "research_unit", entityId: String(centre), summary: "示范：教研机构、县级通案、教研活动和听课评价")
         }
         try await demo.addAccounts([
             .init(username: "researcher1", displayName: researcher.name, role: .teacher, districtId: researcher.districtId, schoolId: researcher.schoolId, teacherId: researcher.id),

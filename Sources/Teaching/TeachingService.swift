@@ -123,7 +123,7 @@ public struct TeachingService: Sendable {
                 VALUES (\(bind: name), \(bind: level!.rawValue), \(bind: districtValue), \(bind: schoolValue), \(bind: subject!.rawValue), \(bind: leaderRow!.id), \(bind: levels), \(bind: now)) RETURNING id
                 """).first(decoding: Id.self)!.id
             for t in all { try await tx.sql.raw("INSERT INTO teaching_group_members (group_id, teacher_id) VALUES (\(bind: id), \(bind: t))").run() }
-            try await Audit.record(on: tx, audit, action: "teaching.group", entity: "teaching_group", entityId: String(id), summary: "\(name) \(level!.rawValue) \(all.count) members")
+            try await Audit.record(on: tx, audit, action: "teaching.group", entity: "teaching_group", entityId: String(id), summary: "\(name)（\(level!.zh)），\(all.count) 名成员")
             return id
         }
     }
@@ -266,7 +266,7 @@ public struct TeachingService: Sendable {
             try await tx.sql.raw("INSERT INTO lesson_plan_versions (plan_id, version, title, sections, saved_by, saved_at) VALUES (\(bind: id), 1, \(bind: title), \(bind: Self.json(sections)), \(bind: actorName), \(bind: now))").run()
             try await Self.index(id, on: tx)
             try await Audit.record(on: tx, audit, action: parent == nil ? "teaching.plan.create" : "teaching.plan.derive", entity: "lesson_plan", entityId: String(id),
-                                   summary: "\(kind!.rawValue) \(title)" + (parent.map { " from \($0.id)" } ?? ""))
+                                   summary: "\(kind!.zh)《\(title)》" + (parent.map { "，源自 \($0.id) 号教案" } ?? ""))
             return id
         }
         return try await plan(id: id)
@@ -293,7 +293,7 @@ public struct TeachingService: Sendable {
             try await Self.workflow.touch(id: id, version: v, inStates: [p.state], set: ["sections = \(bind: Self.json(sectionsValue)), title = \(bind: newTitle)"], now: now, on: tx)
             try await tx.sql.raw("INSERT INTO lesson_plan_versions (plan_id, version, title, sections, saved_by, saved_at) VALUES (\(bind: id), \(bind: v + 1), \(bind: newTitle), \(bind: Self.json(sectionsValue)), \(bind: actorName), \(bind: now))").run()
             try await Self.index(id, on: tx)
-            try await Audit.record(on: tx, audit, action: "teaching.plan.update", entity: "lesson_plan", entityId: String(id), summary: "v\(v + 1)")
+            try await Audit.record(on: tx, audit, action: "teaching.plan.update", entity: "lesson_plan", entityId: String(id), summary: "保存为第 \(v + 1) 版")
         }
         return try await plan(id: id)
     }
@@ -397,7 +397,7 @@ public struct TeachingService: Sendable {
             try await Self.workflow.history([id], from: from.rawValue, to: to.rawValue, event: event.rawValue, actor: a.username, at: now, reason: reason?.trimmed, on: tx)
             // Released: the area it reaches becomes a search token.
             if to == .released { try await Self.index(id, on: tx) }
-            try await Audit.record(on: tx, audit, action: "teaching.plan.\(event.rawValue)", entity: "lesson_plan", entityId: String(id), summary: "\(from.rawValue) → \(to.rawValue)")
+            try await Audit.record(on: tx, audit, action: "teaching.plan.\(event.rawValue)", entity: "lesson_plan", entityId: String(id), summary: "\(from.zh) → \(to.zh)")
         }
         return try await plan(id: id)
     }

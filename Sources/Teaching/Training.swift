@@ -52,7 +52,7 @@ extension TeachingService {
             struct Id: Decodable { let id: Int }
             let id = try await tx.sql.raw("INSERT INTO training_programmes (name, kind, starts_on, ends_on, hours, created_at) VALUES (\(bind: name), \(bind: kind!.rawValue), \(bind: s!.description), \(bind: t!.description), \(bind: hours!), \(bind: now)) RETURNING id")
                 .first(decoding: Id.self)!.id
-            try await Audit.record(on: tx, audit, action: "teaching.training.programme", entity: "training_programme", entityId: String(id), summary: "\(name) \(hours!)h")
+            try await Audit.record(on: tx, audit, action: "teaching.training.programme", entity: "training_programme", entityId: String(id), summary: "\(name)，\(hours!) 学时")
             return id
         }
     }
@@ -82,7 +82,7 @@ extension TeachingService {
                   AND NOT EXISTS (SELECT 1 FROM training_enrolments e WHERE e.programme_id = \(bind: programmeId) AND e.teacher_id = t.id)
                 """).run()
             let after = try await tx.sql.raw("SELECT COUNT(*) AS n FROM training_enrolments WHERE programme_id = \(bind: programmeId)").first(decoding: N.self)?.n ?? 0
-            try await Audit.record(on: tx, audit, action: "teaching.training.enrol", entity: "training_programme", entityId: String(programmeId), summary: "\(after - before) teachers from \(codes.count) schools")
+            try await Audit.record(on: tx, audit, action: "teaching.training.enrol", entity: "training_programme", entityId: String(programmeId), summary: "\(codes.count) 所学校 \(after - before) 名教师报名")
             return after - before
         }
     }
@@ -101,7 +101,7 @@ extension TeachingService {
             if !teacherIds.isEmpty {
                 try await tx.sql.raw("UPDATE training_enrolments SET attended = true, hours = \(bind: p.hours) WHERE programme_id = \(bind: programmeId) AND teacher_id IN (\(binds: teacherIds))").run()
             }
-            try await Audit.record(on: tx, audit, action: "teaching.training.attendance", entity: "training_programme", entityId: String(programmeId), summary: "\(teacherIds.count) attended")
+            try await Audit.record(on: tx, audit, action: "teaching.training.attendance", entity: "training_programme", entityId: String(programmeId), summary: "\(teacherIds.count) 人出勤")
         }
     }
 

@@ -167,7 +167,7 @@ struct AccountPages {
         let ctx = req.auditContext
         try await req.write { tx in
             try await Accounts.setPassword(userId: actor.userId, hash: hash, on: tx)
-            try await Audit.record(on: tx, ctx, action: "user.password_changed", entity: "user", entityId: String(actor.userId), summary: "own password changed")
+            try await Audit.record(on: tx, ctx, action: "user.password_changed", entity: "user", entityId: String(actor.userId), summary: "修改了自己的密码")
         }
         // Every session ended with the old password; open a fresh one for this browser.
         guard let user = try await Accounts.user(id: actor.userId, on: req.db) else { throw DomainError.unauthorized }

@@ -143,7 +143,7 @@ struct AdminPages {
                     throw DomainError(.conflict, code: "duplicate_username", LocalizedText(zh: "用户名已存在", en: "username exists"), fields: ["username": LocalizedText(zh: "用户名已存在", en: "username exists")])
                 }
                 let id = try await Accounts.insertUser(.init(username: username, displayName: displayName, role: scope.role, districtId: scope.districtId, schoolId: scope.schoolId, teacherId: scope.teacherId), passwordHash: hash, on: tx, now: now)
-                try await Audit.record(on: tx, ctx, action: "user.create", entity: "user", entityId: String(id), summary: "\(Masking.username(username)) as \(scope.role.rawValue)")
+                try await Audit.record(on: tx, ctx, action: "user.create", entity: "user", entityId: String(id), summary: "\(Masking.username(username))，角色 \(scope.role.zh)")
                 return id
             }
             return try await form(req: req, action: PlatformRoute.user.path(id), isNew: false, values: Self.values(b), errors: [:], newPassword: password, userId: id)
@@ -197,7 +197,7 @@ struct AdminPages {
                     try await tx.sql.raw("DELETE FROM api_tokens WHERE user_id = \(bind: u.id)").run()
                 }
                 try await Audit.record(on: tx, ctx, action: "user.update", entity: "user", entityId: String(u.id),
-                                       summary: "role \(u.role) → \(scope.role.rawValue), active \(u.active) → \(active)")
+                                       summary: "角色 \(Role(rawValue: u.role)?.zh ?? u.role) → \(scope.role.zh)，\(u.active ? "启用" : "停用") → \(active ? "启用" : "停用")")
             }
             return req.redirect(to: PlatformRoute.users.path(), flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid {
@@ -213,7 +213,7 @@ struct AdminPages {
         let ctx = req.auditContext
         try await req.write { tx in
             try await Accounts.setPassword(userId: u.id, hash: hash, on: tx)
-            try await Audit.record(on: tx, ctx, action: "user.password_reset", entity: "user", entityId: String(u.id), summary: "password reset by admin")
+            try await Audit.record(on: tx, ctx, action: "user.password_reset", entity: "user", entityId: String(u.id), summary: "管理员重置了密码")
         }
         return try await form(req: req, action: PlatformRoute.user.path(u.id), isNew: false, values: try await userValues(u, req: req), errors: [:], newPassword: password, userId: u.id)
     }

@@ -54,7 +54,7 @@ func seedIfEmpty(_ app: Application, _ config: AppConfig) async throws {
         let now = app.clock.now()
         try await app.writeGate.transaction(on: app.db) { tx in
             let id = try await Accounts.insertUser(.init(username: "admin", displayName: "管理员", role: .bureauAdmin), passwordHash: hash, on: tx, now: now)
-            try await Audit.record(on: tx, .system("serve"), action: "user.create", entity: "user", entityId: String(id), summary: "first admin account")
+            try await Audit.record(on: tx, .system("serve"), action: "user.create", entity: "user", entityId: String(id), summary: "首个管理员账户")
         }
         print("""
 

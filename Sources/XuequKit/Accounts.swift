@@ -167,7 +167,7 @@ public enum Accounts {
             _ = try await verifyPassword(password, hash: try await dummyHash(app), app: app)
             failed()
             try await req.write { tx in
-                try await Audit.record(on: tx, AuditContext(actorId: nil, actorName: Masking.username(String(name.prefix(40))), requestId: req.requestID, address: req.clientAddress), action: "auth.login_failed", entity: "user", entityId: "-", summary: "unknown user or inactive")
+                try await Audit.record(on: tx, AuditContext(actorId: nil, actorName: Masking.username(String(name.prefix(40))), requestId: req.requestID, address: req.clientAddress), action: "auth.login_failed", entity: "user", entityId: "-", summary: "用户名不存在或账户已停用")
             }
             throw badCredentials
         }

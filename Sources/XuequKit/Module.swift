@@ -331,7 +331,7 @@ public final class DemoContext: @unchecked Sendable {
         let made = try await gate.transaction(on: db) { tx -> [String: Int] in
             var out: [String: Int] = [:]
             for u in users { out[u.username] = try await Accounts.insertUser(u, passwordHash: h, on: tx, now: date) }
-            try await Audit.record(on: tx, .system("seed"), action: "seed.accounts", entity: "user", entityId: "-", summary: "\(users.count) demo accounts")
+            try await Audit.record(on: tx, .system("seed"), action: "seed.accounts", entity: "user", entityId: "-", summary: "示范账户 \(users.count) 个")
             return out
         }
         // Accounts under their own keys: `district1` the account and `district1` the district

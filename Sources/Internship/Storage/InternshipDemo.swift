@@ -84,7 +84,7 @@ enum InternshipDemo {
                     """).run()
             }
             try await tx.sql.raw("INSERT INTO intern_appraisals (intern_id, score_teaching, score_class, score_other, final_score, grade, graded_by) VALUES (\(bind: ids[3]), 88, 85, 90, 87.5, 'good', 'supervisor')").run()
-            try await Audit.record(on: tx, .system("seed"), action: "seed.internship", entity: "intern_batch", entityId: String(batch), summary: "\(names.count) interns")
+            try await Audit.record(on: tx, .system("seed"), action: "seed.internship", entity: "intern_batch", entityId: String(batch), summary: "示范批次：\(names.count) 名实习生")
         }
     }
 }

@@ -169,7 +169,7 @@ public struct RegistryDemo: Sendable {
         try await RegistryStore.insertTeachers(teacherRows, on: tx, now: now)
         out.teachers = teacherRows.count
         out.firstTeacherResident = teacherRows.first?.0.residentId.value
-        try await Audit.record(on: tx, AuditContext.system("seed"), action: "seed.county", entity: "county", entityId: String(county + 1), summary: "\(out.schools) schools, \(teacherRows.count) teachers")
+        try await Audit.record(on: tx, AuditContext.system("seed"), action: "seed.county", entity: "county", entityId: String(county + 1), summary: "示范县：\(out.schools) 所学校、\(teacherRows.count) 名教师")
         return out
     }
 
