@@ -23,14 +23,14 @@ public struct RegistryModule: XuequModule {
     public init() {}
     public let name = "registry"
 
-    public var migrations: [any Migration] { [CreateRegistry(), CreateTeacherTallies(), CreateRotationRules(), AddTeacherQualification()] }
+    public var migrations: [any Migration] { [CreateRegistry(), CreateTeacherTallies(), CreateRotationRules(), AddTeacherQualification(), AddTransferNote()] }
 
     public var auditArea: AuditArea? {
         AuditArea(key: "registry", label: LocalizedText(zh: "学区、学校与教师", en: "Districts, schools and teachers"), prefixes: ["district", "school", "teacher"], phrases: [
             "district.create": ("新建了学区", "created a district"), "school.create": ("新建了学校", "created a school"), "school.update": ("修改了学校信息", "changed a school"),
             "school.import": ("导入了学校名册", "imported schools"), "school.merge": ("办理了学校撤并", "merged a school into another"),
             "school.conditions": ("填报了学校办学条件", "entered a school's conditions"), "school.conditions.import": ("导入了办学条件", "imported school conditions"),
-            "teacher.create": ("新建了教师档案", "created a teacher"), "teacher.update": ("修改了教师档案", "changed a teacher"), "teacher.import": ("导入了教师名册", "imported teachers"),
+            "teacher.create": ("新建了教师档案", "created a teacher"), "teacher.update": ("修改了教师档案", "changed a teacher"), "teacher.transfer": ("调动了一名教师", "transferred a teacher"), "teacher.import": ("导入了教师名册", "imported teachers"),
         ])
     }
     public var grants: Grants {

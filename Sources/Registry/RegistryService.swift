@@ -346,6 +346,11 @@ public struct RegistryService: Sendable {
         case .failure(let e): throw Self.fieldErrors(e.fields)
         }
         let school = try await checkPlacement(v, actor: actor, on: db)
+        // A move is a transfer, with its date and reason and a new start at the school: not an edit.
+        if school.id != before.schoolId {
+            throw DomainError(.invalid, code: "use_transfer", LocalizedText(zh: "更换学校请使用“调动”，并填写调动日期和原因", en: "to move a teacher to another school, use Transfer with its date and reason"),
+                              fields: ["schoolId": LocalizedText(zh: "请使用“调动”", en: "use Transfer")])
+        }
         let audit = ctx.audit, now = self.now, today = self.today
         try await ctx.write { tx in
             if v.residentId.value != before.residentId { try await RegistryStore.lockResidentIDs(on: tx) }
@@ -378,6 +383,56 @@ public struct RegistryService: Sendable {
                                                        "principalSince": (before.principalSince ?? "-", v.principalSince?.description ?? "-")]))
         }
         return try await RegistryStore.teacher(id: id, on: db)!
+    }
+
+    /// 调动: a teacher moves to another school on a date, for a reason. The teacher's school,
+    /// district and part change, 本校任教起始 becomes the transfer date (the rotation clock starts
+    /// again), and the transfer is recorded with its reason and author, all in one transaction.
+    /// Future moves belong to an exchange plan, so the date is today or earlier.
+    public func transfer(teacherId: Int, toSchoolId: Int?, on rawDate: String?, reason rawReason: String?, stagePart rawPart: String?, version: Int?) async throws -> TeacherRow {
+        let actor = try ctx.requireActor()
+        try actor.require(.teachersWrite)
+        let t = try await teacher(id: teacherId)
+        var e = FieldErrors()
+        let date = rawDate.flatMap { CivilDate(parsing: $0.trimmed) }
+        let reason = rawReason?.trimmed ?? ""
+        let part: StagePart? = rawPart.flatMap { $0.trimmed.isEmpty ? nil : StagePart.parse($0.trimmed) }
+        if toSchoolId == nil { e.add("toSchoolId", "请选择调入学校", "choose the school the teacher moves to") }
+        if let d = date {
+            if d > today { e.add("onDate", "调动日期不能晚于今天（以后的调动请列入交流轮岗方案）", "the date cannot be after today (future moves belong to a rotation plan)") }
+            if let since = CivilDate(parsing: t.schoolSince), d < since { e.add("onDate", "调动日期不能早于本校任教起始（\(t.schoolSince)）", "the date cannot be before the current start at this school (\(t.schoolSince))") }
+        } else { e.add("onDate", "请填写调动日期（如 2026-09-01）", "enter the date of the move (e.g. 2026-09-01)") }
+        if reason.isEmpty || reason.count > 200 { e.add("reason", "请填写调动原因（不超过200字）", "give the reason (at most 200 characters)") }
+        if let raw = rawPart?.trimmed, !raw.isEmpty, part == nil { e.add("stagePart", "任教学段不正确", "unknown part") }
+        if version == nil { e.add("version", "缺少版本号", "version is required") }
+        if !e.isEmpty { throw DomainError.validation(e.fields) }
+        guard let school = try await RegistryStore.school(id: toSchoolId!, on: db) else {
+            throw DomainError.validation(["toSchoolId": LocalizedText(zh: "学校不存在", en: "no such school")])
+        }
+        guard actor.covers(schoolId: school.id, districtId: school.districtId) else { throw DomainError.forbidden }
+        if school.id == t.schoolId { throw DomainError.validation(["toSchoolId": LocalizedText(zh: "调入学校与现任学校相同", en: "the teacher is already at this school")]) }
+        if school.status != SchoolStatus.active.rawValue {
+            throw DomainError.validation(["toSchoolId": LocalizedText(zh: "该校已撤并或停办", en: "the school is no longer active")])
+        }
+        if let p = TeacherRules.check(part: part, stage: Stage(rawValue: school.stage) ?? .primary) { throw DomainError.validation(["stagePart": p]) }
+        let audit = ctx.audit, now = self.now, author = actor.username
+        let from = try await RegistryStore.school(id: t.schoolId, on: db)
+        try await ctx.write { tx in
+            struct N: Decodable { let id: Int }
+            let done = try await tx.sql.raw("""
+                UPDATE teachers SET school_id = \(bind: school.id), district_id = \(bind: school.districtId), stage_part = \(bind: part?.rawValue),
+                  school_since = \(bind: date!.description), updated_at = \(bind: now), version = version + 1
+                WHERE id = \(bind: t.id) AND version = \(bind: version!) RETURNING id
+                """).all(decoding: N.self)
+            if done.isEmpty { throw Self.staleVersion }
+            try await tx.sql.raw("""
+                INSERT INTO teacher_transfers (teacher_id, from_school_id, to_school_id, on_date, reason, note, created_by, created_at)
+                VALUES (\(bind: t.id), \(bind: t.schoolId), \(bind: school.id), \(bind: date!.description), 'transfer', \(bind: reason), \(bind: author), \(bind: now))
+                """).run()
+            try await Audit.record(on: tx, audit, action: "teacher.transfer", entity: "teacher", entityId: String(t.id),
+                                   summary: "\(Masking.name(t.name))：\(from.map { "\($0.code) \($0.name)" } ?? "—") → \(school.code) \(school.name)，\(date!.description) 起；原因：\(reason)")
+        }
+        return try await RegistryStore.teacher(id: t.id, on: db)!
     }
 
     public func transfers(teacherId: Int) async throws -> [TransferRow] {

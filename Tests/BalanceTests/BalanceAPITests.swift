@@ -151,9 +151,12 @@ struct BalanceAPITests {
             try await same()
             let t3 = try await TeacherTallies.load(year: nil, district: nil, on: app.db)?[f.schools["T0003"]!]?[""]
             #expect(t3?.total == 2 && t3?.peArt == 1 && t3?.byEducation[2] == 1)
-            // 甲 moves to T0003 and becomes a senior teacher.
-            var edit = Bodies.teacher(f, name: "甲老师", rid: Fixture.residentID("19800101", 1), school: "T0003", extra: ["title": "senior", "version": 1])
-            edit["schoolSince"] = "2010-09-01"
+            // 甲 moves to T0003 (a transfer) and becomes a senior teacher (an edit).
+            let (_, move) = try jsonBody(["toSchoolId": f.schools["T0003"]!, "onDate": "2024-09-01", "reason": "工作需要", "version": 1])
+            try await app.check(.POST, "/api/v1/teachers/\(f.teachers["甲"]!)/transfers", headers: bearer(admin, json: true), body: move) { res in #expect(res.status == .ok) }
+            try await same()
+            var edit = Bodies.teacher(f, name: "甲老师", rid: Fixture.residentID("19800101", 1), school: "T0003", extra: ["title": "senior", "version": 2])
+            edit["schoolSince"] = "2024-09-01"
             let (_, e) = try jsonBody(edit)
             try await app.check(.PUT, "/api/v1/teachers/\(f.teachers["甲"]!)", headers: bearer(admin, json: true), body: e) { res in #expect(res.status == .ok) }
             try await same()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SQLKit
 import XuequTestSupport
 import Vapor
 import VaporTesting
@@ -15,11 +16,36 @@ struct ScopeTests {
         try await withApp(db) { app, f in
             let t1 = try await app.token("t1"), admin = try await app.token("admin")
             let me = f.teachers["甲"]!, oldSchool = f.schools["T0001"]!, newSchool = f.schools["T0003"]!
+            // A move through the edit is refused: it is a transfer, with its date and reason.
             var b = Bodies.teacher(f, name: "甲老师", rid: Fixture.residentID("19800101", 1), school: "T0003")
             b["version"] = 1
             b["schoolSince"] = "2010-09-01"
-            let (_, body) = try jsonBody(b)
-            try await app.check(.PUT, "/api/v1/teachers/\(me)", headers: bearer(admin, json: true), body: body) { res in #expect(res.status == .ok) }
+            let (_, edit) = try jsonBody(b)
+            try await app.check(.PUT, "/api/v1/teachers/\(me)", headers: bearer(admin, json: true), body: edit) { res in
+                #expect(res.status == .unprocessableEntity && res.text.contains("use_transfer"))
+            }
+            // Bad transfers: nothing moves.
+            for (bad, field) in [(["toSchoolId": newSchool, "onDate": "2099-01-01", "reason": "工作需要", "version": 1] as [String: Any], "onDate"),
+                                 (["toSchoolId": newSchool, "onDate": "2000-01-01", "reason": "工作需要", "version": 1], "onDate"),
+                                 (["toSchoolId": newSchool, "onDate": "2024-09-01", "reason": " ", "version": 1], "reason"),
+                                 (["toSchoolId": oldSchool, "onDate": "2024-09-01", "reason": "工作需要", "version": 1], "toSchoolId")] {
+                let (_, body) = try jsonBody(bad)
+                try await app.check(.POST, "/api/v1/teachers/\(me)/transfers", headers: bearer(admin, json: true), body: body) { res in
+                    #expect(res.status == .unprocessableEntity && res.text.contains(field), "\(bad)")
+                }
+            }
+            // A district admin cannot move a teacher into another district.
+            let (_, other) = try jsonBody(["toSchoolId": newSchool, "onDate": "2024-09-01", "reason": "工作需要", "version": 1])
+            try await app.check(.POST, "/api/v1/teachers/\(me)/transfers", headers: bearer(try await app.token("d1"), json: true), body: other) { res in #expect(res.status == .forbidden) }
+            try await app.check(.POST, "/api/v1/teachers/\(me)/transfers", headers: bearer(admin, json: true), body: other) { res in
+                #expect(res.status == .ok)
+                #expect((try? res.json())?["schoolSince"] as? String == "2024-09-01", "the rotation clock starts again on the transfer date")
+            }
+            // The same transfer again is stale: one move, one record.
+            try await app.check(.POST, "/api/v1/teachers/\(me)/transfers", headers: bearer(admin, json: true), body: other) { res in #expect(res.status == .conflict || res.status == .unprocessableEntity) }
+            struct X: Decodable { let reason: String; let note: String?; let createdBy: String? }
+            let xs = try await app.db.sql.raw("SELECT reason, note, created_by FROM teacher_transfers WHERE teacher_id = \(bind: me)").all(decoding: X.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            #expect(xs.count == 1 && xs.first?.reason == "transfer" && xs.first?.note == "工作需要" && xs.first?.createdBy == "admin")
 
             try await app.check(.GET, "/api/v1/teachers/\(me)", headers: bearer(t1)) { res in
                 #expect(res.status == .ok)

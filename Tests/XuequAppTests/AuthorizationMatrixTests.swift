@@ -62,6 +62,7 @@ struct AuthorizationMatrixTests {
             Case(method: .PUT, path: "/api/v1/teachers/\(otherTeacher)", body: { f, _ in
                 var b = Bodies.teacher(f, name: "丁老师", rid: Fixture.residentID("19870404", 4), school: "T0003"); b["version"] = 1; return b
             }, expect: ["admin": 200, "d1": 404, "s1": 404], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/teachers/\(otherTeacher)/transfers", body: { _, _ in [:] }, expect: ["admin": 422, "d1": 404, "s1": 404], otherwise: 403),
             Case(method: .GET, path: "/api/v1/balance?standard=basic&stage=primary", body: nil, expect: balanceReaders, otherwise: 403),
             Case(method: .GET, path: "/api/v1/balance?standard=quality&stage=junior&district=\(f.districts["D2"]!)", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/api/v1/balance/summary", body: nil, expect: balanceReaders, otherwise: 403),
@@ -96,6 +97,8 @@ struct AuthorizationMatrixTests {
             Case(method: .GET, path: "/teachers", body: nil, expect: readers, otherwise: 403),
             Case(method: .GET, path: "/teachers/\(otherTeacher)", body: nil, expect: ["admin": 200, "d1": 404, "s1": 404, "t1": 404], otherwise: 403),
             Case(method: .GET, path: "/teachers/\(otherTeacher)/edit", body: nil, expect: ["admin": 200, "d1": 404, "s1": 404], otherwise: 403),
+            Case(method: .GET, path: "/teachers/\(otherTeacher)/transfer", body: nil, expect: ["admin": 200, "d1": 404, "s1": 404], otherwise: 403),
+            Case(method: .POST, path: "/teachers/\(otherTeacher)/transfer", body: form(), expect: ["admin": 422, "d1": 404, "s1": 404], otherwise: 403),
             Case(method: .GET, path: "/teachers/new", body: nil, expect: writers, otherwise: 403),
             Case(method: .GET, path: "/teachers/export?format=csv", body: nil, expect: writers, otherwise: 403),
             Case(method: .GET, path: "/schools/export?format=csv", body: nil, expect: writers, otherwise: 403),

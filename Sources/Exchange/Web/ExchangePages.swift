@@ -186,10 +186,11 @@ public struct ExchangePages: Sendable {
         return try await req.page("exchange/record", page)
     }
 
+    /// The registry's words for why a teacher moved (one table for both modules).
     static func transferReason(_ raw: String, _ locale: UILocale) -> String {
-        let zh: [String: String] = ["edit": "人事调动", "merge": "学校撤并", "exchange_transfer": "交流轮岗", "exchange_support": "支教", "exchange_secondment": "挂职", "exchange_return": "支教/挂职期满返回"]
-        let en: [String: String] = ["edit": "transfer", "merge": "school merged", "exchange_transfer": "rotation", "exchange_support": "support teaching", "exchange_secondment": "secondment", "exchange_return": "back from support or secondment"]
-        return (locale == .en ? en : zh)[raw] ?? raw
+        let key = "transfer.reason." + raw
+        let text = L10n.text(key, locale)
+        return text == key ? raw : text
     }
 
     func teacher(req: Request) async throws -> Response { try await record(req, teacherId: try req.intParameter("id")) }

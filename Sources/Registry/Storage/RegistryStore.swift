@@ -446,7 +446,7 @@ public enum RegistryStore {
 
     public static func transfers(of teacherId: Int, on db: any Database) async throws -> [TransferRow] {
         try await db.sql.raw("""
-            SELECT x.from_school_id, a.name AS from_school_name, x.to_school_id, b.name AS to_school_name, x.on_date, x.reason
+            SELECT x.from_school_id, a.name AS from_school_name, x.to_school_id, b.name AS to_school_name, x.on_date, x.reason, x.note, x.created_by
             FROM teacher_transfers x LEFT JOIN schools a ON a.id = x.from_school_id LEFT JOIN schools b ON b.id = x.to_school_id
             WHERE x.teacher_id = \(bind: teacherId) ORDER BY x.on_date DESC, x.id DESC
             """).all(decoding: TransferRow.self, with: decoder)

@@ -108,6 +108,9 @@ public struct TransferRow: Codable, Sendable {
     public let toSchoolName: String?
     public let onDate: String
     public let reason: String
+    /// Why, in words, and who recorded it (transfers made on the transfer page).
+    public let note: String?
+    public let createdBy: String?
 }
 
 /// 办学条件 for one school and year, in display units.

@@ -75,6 +75,7 @@ public struct RegistryAPI: Sendable {
         api.post(R.teachers, use: createTeacher)
         api.get(R.teacher, use: teacher)
         api.put(R.teacher, use: updateTeacher)
+        api.post(R.teacherTransfers, use: transferTeacher)
         api.on(.POST, R.importTeachers, body: .collect(maxSize: "20mb"), use: importTeachers)
         api.on(.POST, R.importSchools, body: .collect(maxSize: "20mb"), use: importSchools)
         api.on(.POST, R.importConditions, body: .collect(maxSize: "20mb"), use: importConditions)
@@ -222,6 +223,16 @@ public struct RegistryAPI: Sendable {
         guard let version = b.version else { throw DomainError.validation(["version": LocalizedText(zh: "缺少版本号", en: "version is required")]) }
         let service = RegistryService(req)
         let t = try await service.updateTeacher(id: try req.intParameter("id"), try b.draft(), version: version)
+        return TeacherDTO(t, full: service.seesFull(t))
+    }
+
+    struct TransferBody: Content { let toSchoolId: Int?; let onDate: String?; let reason: String?; let stagePart: String?; let version: Int? }
+
+    /// POST /api/v1/teachers/{id}/transfers — 调动 with its date and reason.
+    func transferTeacher(req: Request) async throws -> TeacherDTO {
+        let b = try req.content.decode(TransferBody.self)
+        let service = RegistryService(req)
+        let t = try await service.transfer(teacherId: try req.intParameter("id"), toSchoolId: b.toSchoolId, on: b.onDate, reason: b.reason, stagePart: b.stagePart, version: b.version)
         return TeacherDTO(t, full: service.seesFull(t))
     }
 

@@ -29,6 +29,8 @@ public struct RegistryPages: Sendable {
         r.get(R.teacher, use: teacher)
         r.get(R.teacherEdit, use: editTeacher)
         r.post(R.teacherEdit, use: updateTeacher)
+        r.get(R.teacherTransfer, use: transferForm)
+        r.post(R.teacherTransfer, use: transfer)
         r.get(R.imports, use: imports)
         r.get(R.importTemplate, use: template)
         r.on(.POST, R.importRun, body: .collect(maxSize: "20mb"), use: runImport)
@@ -365,7 +367,7 @@ public struct RegistryPages: Sendable {
             let schoolFilter = SchoolFilter(district: filter.district ?? (districts.count == 1 ? districts[0].id : nil), status: .active)
             if schoolFilter.district != nil {
                 schoolOptions = try await service.schools(filter: schoolFilter, page: PageSpec(page: 1, per: 200)).items
-                    .map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.school) }
+                    .map { SelectOption(value: String($0.id), label: "\($0.code) \($0.name)", selected: $0.id == filter.school) }
             }
         }
         let page = TeachersPage(
@@ -394,7 +396,6 @@ public struct RegistryPages: Sendable {
     struct TeacherDetailPage: Encodable, Sendable {
         let layout: Layout
         let teacher: TeacherItem
-        let raw: TeacherRow
         let birthDate: String
         let phone: String
         let stagePart: String
@@ -408,7 +409,7 @@ public struct RegistryPages: Sendable {
         let actor = try req.requireActor()
         let full = service.seesFull(t)
         let today = CivilDate.today(req.application.clock.now())
-        let page = TeacherDetailPage(layout: req.layout("", title: full ? t.name : Masking.name(t.name)), teacher: Self.item(t, service: service, today: today, rules: try await service.rotationRules()), raw: t,
+        let page = TeacherDetailPage(layout: req.layout("", title: t.name), teacher: Self.item(t, service: service, today: today, rules: try await service.rotationRules()),
                                      birthDate: full ? t.birthDate : String(t.birthDate.prefix(4)), phone: full ? (t.phone ?? "") : (t.phone.map(Masking.phone) ?? ""),
                                      stagePart: t.stagePart ?? "", transfers: try await service.transfers(teacherId: t.id),
                                      canEdit: actor.can(.teachersWrite) && actor.covers(schoolId: t.schoolId, districtId: t.districtId))
@@ -430,6 +431,9 @@ public struct RegistryPages: Sendable {
         let qualifications: [SelectOption]
         let isNew: Bool
         let cancel: String
+        /// When editing: the school, which only a transfer changes.
+        var currentSchool: String? = nil
+        var transferHref: String? = nil
         /// Above a few hundred schools a select box is unusable: type the school code instead.
         let schoolCodeInput: Bool
     }
@@ -463,12 +467,14 @@ public struct RegistryPages: Sendable {
         let chosenSubjects = Set((values["subjects"] ?? "").split(separator: ",").map(String.init))
         let form = TeacherForm(
             layout: req.layout(isNew ? "teacher.new" : "teacher.edit"), action: action, values: values, errors: errors,
-            schools: allSchools.map { SelectOption(value: String($0.id), label: "\($0.districtName) · \($0.name)", selected: String($0.id) == values["schoolId"]) },
+            schools: allSchools.map { SelectOption(value: String($0.id), label: "\($0.code) \($0.name)（\($0.districtName)）", selected: String($0.id) == values["schoolId"]) },
             subjects: Subject.allCases.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: chosenSubjects.contains($0.rawValue)) },
             educations: options(Education.self, selected: values["education"], locale: locale), putonghuas: options(Putonghua.self, selected: values["putonghua"], locale: locale),
             titles: options(Title.self, selected: values["title"], locale: locale), backbones: options(Backbone.self, selected: values["backbone"], locale: locale),
             parts: options(StagePart.self, selected: values["stagePart"], locale: locale),
-            qualifications: options(QualificationType.self, selected: values["qualificationType"], locale: locale), isNew: isNew, cancel: cancel, schoolCodeInput: codeInput)
+            qualifications: options(QualificationType.self, selected: values["qualificationType"], locale: locale), isNew: isNew, cancel: cancel,
+            currentSchool: isNew ? nil : allSchools.first { String($0.id) == values["schoolId"] }.map { "\($0.code) \($0.name)（\($0.districtName)）" } ?? values["schoolName"],
+            transferHref: isNew ? nil : values["teacherId"].flatMap { Int($0) }.map { RegistryRoute.teacherTransfer.path($0) }, schoolCodeInput: codeInput)
         return try await req.page("registry/teacher_form", form, status: status)
     }
 
@@ -511,7 +517,7 @@ public struct RegistryPages: Sendable {
     func editTeacher(req: Request) async throws -> Response {
         try req.requireActor().require(.teachersWrite)
         let t = try await RegistryService(req).teacher(id: try req.intParameter("id"))
-        let values = ["name": t.name, "residentId": t.residentId, "schoolId": String(t.schoolId), "subjects": t.subjects, "education": t.education, "putonghua": t.putonghua,
+        let values = ["teacherId": String(t.id), "schoolName": t.schoolName ?? "", "name": t.name, "residentId": t.residentId, "schoolId": String(t.schoolId), "subjects": t.subjects, "education": t.education, "putonghua": t.putonghua,
                       "title": t.title, "backbone": t.backbone, "schoolSince": t.schoolSince, "stagePart": t.stagePart ?? "", "phone": t.phone ?? "", "version": String(t.version),
                       "qualificationType": t.qualificationType ?? "", "qualificationNumber": t.qualificationNumber ?? "", "principalSince": t.principalSince ?? ""]
         return try await teacherForm(req: req, action: RegistryRoute.teacherEdit.path(t.id), values: values, errors: [:], isNew: false, cancel: RegistryRoute.teacher.path(t.id))
@@ -526,7 +532,67 @@ public struct RegistryPages: Sendable {
             _ = try await RegistryService(req).updateTeacher(id: id, try Self.draft(b), version: b.version ?? -1)
             return req.redirect(to: RegistryRoute.teacher.path(id), flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return try await teacherForm(req: req, action: RegistryRoute.teacherEdit.path(id), values: Self.values(b), errors: e.fieldMessages(req.uiLocale), isNew: false, cancel: RegistryRoute.teacher.path(id), status: e.formStatus)
+            var values = Self.values(b)
+            values["teacherId"] = String(id)
+            return try await teacherForm(req: req, action: RegistryRoute.teacherEdit.path(id), values: values, errors: e.fieldMessages(req.uiLocale), isNew: false, cancel: RegistryRoute.teacher.path(id), status: e.formStatus)
+        }
+    }
+
+    // MARK: 调动 (transfer)
+
+    struct TransferPage: Encodable, Sendable {
+        let layout: Layout
+        let teacherId: Int; let teacherName: String; let currentSchool: String; let since: String
+        let schools: [SelectOption]; let parts: [SelectOption]
+        let codeInput: Bool
+        let values: [String: String]; let errors: [String: String]
+    }
+    struct TransferFormBody: Content {
+        let toSchoolId: String?; let toSchoolCode: String?; let onDate: String?; let reason: String?; let stagePart: String?; let version: String?
+    }
+
+    func transferPage(_ req: Request, _ t: TeacherRow, values: [String: String], errors: [String: String], status: HTTPStatus = .ok) async throws -> Response {
+        let locale = req.uiLocale
+        let service = RegistryService(req)
+        let filter = SchoolFilter(status: .active, sort: "district")
+        let first = try await service.schools(filter: filter, page: PageSpec(page: 1, per: 200))
+        var all = first.items
+        let codeInput = first.total > 600
+        if first.total > 200 && !codeInput {
+            for p in 2...((first.total + 199) / 200) { all += try await service.schools(filter: filter, page: PageSpec(page: p, per: 200)).items }
+        }
+        // Code first, then the name and district: two schools of one name are told apart.
+        let choices = all.filter { $0.id != t.schoolId }.map { SelectOption(value: String($0.id), label: "\($0.code) \($0.name)（\($0.districtName)）", selected: String($0.id) == values["toSchoolId"]) }
+        return try await req.page("registry/transfer", TransferPage(
+            layout: req.layout("", title: L10n.text("teacher.transferTitle", locale, t.name)), teacherId: t.id, teacherName: t.name,
+            currentSchool: t.schoolName ?? "", since: t.schoolSince, schools: choices,
+            parts: options(StagePart.self, selected: values["stagePart"], locale: locale), codeInput: codeInput, values: values, errors: errors), status: status)
+    }
+
+    func transferForm(req: Request) async throws -> Response {
+        try req.requireActor().require(.teachersWrite)
+        let t = try await RegistryService(req).teacher(id: try req.intParameter("id"))
+        return try await transferPage(req, t, values: ["onDate": CivilDate.today(req.application.clock.now()).description, "version": String(t.version)], errors: [:])
+    }
+
+    func transfer(req: Request) async throws -> Response {
+        try req.requireActor().require(.teachersWrite)
+        let service = RegistryService(req)
+        let t = try await service.teacher(id: try req.intParameter("id"))
+        let b = try req.content.decode(TransferFormBody.self)
+        let values = ["toSchoolId": b.toSchoolId ?? "", "toSchoolCode": b.toSchoolCode ?? "", "onDate": b.onDate ?? "", "reason": b.reason ?? "", "stagePart": b.stagePart ?? "", "version": b.version ?? ""]
+        do {
+            var target = b.toSchoolId.flatMap { Int($0.trimmed) }
+            if target == nil, let code = b.toSchoolCode?.trimmed, !code.isEmpty {
+                guard let s = try await RegistryStore.schools(codes: [code], on: req.db)[code] else {
+                    throw DomainError.validation(["toSchoolId": LocalizedText(zh: "没有代码为 \(code) 的学校", en: "no school has the code \(code)")])
+                }
+                target = s.id
+            }
+            let moved = try await service.transfer(teacherId: t.id, toSchoolId: target, on: b.onDate, reason: b.reason, stagePart: b.stagePart, version: b.version.flatMap { Int($0) })
+            return req.redirect(to: RegistryRoute.teacher.path(t.id), flash: L10n.text("teacher.transferred", req.uiLocale, t.schoolName ?? "", moved.schoolName ?? ""))
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            return try await transferPage(req, t, values: values, errors: e.fieldMessages(req.uiLocale), status: e.formStatus)
         }
     }
 

@@ -29,4 +29,27 @@
     role.addEventListener("change", sync);
     sync();
   }
+  // Long pickers (select[data-filter], or any select of more than 30 options): a search box above
+  // the list keeps the options whose text holds what is typed (code, name or district), and picks
+  // the only one left. Without the script the select works as it is.
+  document.querySelectorAll("select[data-filter], select:not([data-autosubmit]):not([multiple])").forEach(function (sel) {
+    if (!sel.hasAttribute("data-filter") && sel.options.length <= 30) { return; }
+    var all = Array.prototype.map.call(sel.options, function (o) { return o; });
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "select-filter";
+    box.setAttribute("aria-label", document.documentElement.lang === "en" ? "Search the list" : "搜索列表");
+    box.placeholder = document.documentElement.lang === "en" ? "Type a code or a name…" : "输入代码或名称筛选…";
+    sel.parentNode.insertBefore(box, sel);
+    box.addEventListener("input", function () {
+      var q = box.value.trim().toLowerCase();
+      var chosen = sel.value;
+      sel.innerHTML = "";
+      var shown = all.filter(function (o) { return !o.value || !q || o.text.toLowerCase().indexOf(q) >= 0; });
+      shown.forEach(function (o) { sel.appendChild(o); });
+      var real = shown.filter(function (o) { return o.value; });
+      if (real.length === 1) { sel.value = real[0].value; }
+      else if (shown.some(function (o) { return o.value === chosen; })) { sel.value = chosen; }
+    });
+  });
 })();
