@@ -42,7 +42,8 @@ def texts(pdf):
 
 
 def check_running_footer(pages):
-    today = datetime.date.today().isoformat()
+    # The county's today (Beijing time), as the server prints it: after 16:00 UTC it is tomorrow.
+    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date().isoformat()
     for i, t in enumerate(pages, start=1):
         assert normal("第 %d 页，共 %d 页" % (i, len(pages))) in t, "page %d has no page number" % i
         assert today in t, "page %d has no printing date" % i

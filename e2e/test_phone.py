@@ -79,4 +79,6 @@ def test_every_role_on_a_phone_in_both_languages(server, browser, shot):
         browser.get(server + "/")
         if browser.execute_script("return document.documentElement.lang") == "en" and browser.find_elements(By.ID, "logout"):
             switch_language(browser, "zh-CN")
+        # Signed out, as the next tests expect to find the browser.
+        browser.delete_all_cookies()
     assert not problems, "\n".join(problems)
