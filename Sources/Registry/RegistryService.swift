@@ -298,14 +298,20 @@ public struct RegistryService: Sendable {
         guard let school = try await resolveSchool(v.schoolRef, on: db) else {
             throw DomainError.validation(["schoolId": LocalizedText(zh: "学校不存在", en: "no such school")])
         }
+        try Self.checkTarget(school, part: v.stagePart, actor: actor, field: "schoolId")
+        return school
+    }
+
+    /// A school a teacher may be placed at (created, edited or transferred): in the actor's
+    /// scope, still active, and holding the teacher's part.
+    static func checkTarget(_ school: SchoolRow, part: StagePart?, actor: Actor, field: String) throws {
         guard actor.covers(schoolId: school.id, districtId: school.districtId) else { throw DomainError.forbidden }
         if school.status != SchoolStatus.active.rawValue {
-            throw DomainError.validation(["schoolId": LocalizedText(zh: "该校已撤并或停办", en: "the school is no longer active")])
+            throw DomainError.validation([field: LocalizedText(zh: "该校已撤并或停办", en: "the school is no longer active")])
         }
-        if let p = TeacherRules.check(part: v.stagePart, stage: Stage(rawValue: school.stage) ?? .primary) {
+        if let p = TeacherRules.check(part: part, stage: Stage(rawValue: school.stage) ?? .primary) {
             throw DomainError.validation(["stagePart": p])
         }
-        return school
     }
 
     public func createTeacher(_ draft: TeacherDraft) async throws -> TeacherRow {
@@ -409,12 +415,8 @@ public struct RegistryService: Sendable {
         guard let school = try await RegistryStore.school(id: toSchoolId!, on: db) else {
             throw DomainError.validation(["toSchoolId": LocalizedText(zh: "学校不存在", en: "no such school")])
         }
-        guard actor.covers(schoolId: school.id, districtId: school.districtId) else { throw DomainError.forbidden }
+        try Self.checkTarget(school, part: part, actor: actor, field: "toSchoolId")
         if school.id == t.schoolId { throw DomainError.validation(["toSchoolId": LocalizedText(zh: "调入学校与现任学校相同", en: "the teacher is already at this school")]) }
-        if school.status != SchoolStatus.active.rawValue {
-            throw DomainError.validation(["toSchoolId": LocalizedText(zh: "该校已撤并或停办", en: "the school is no longer active")])
-        }
-        if let p = TeacherRules.check(part: part, stage: Stage(rawValue: school.stage) ?? .primary) { throw DomainError.validation(["stagePart": p]) }
         let audit = ctx.audit, now = self.now, author = actor.username
         let from = try await RegistryStore.school(id: t.schoolId, on: db)
         try await ctx.write { tx in

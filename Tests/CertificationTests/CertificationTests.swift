@@ -261,12 +261,7 @@ struct CertificationTests {
             let (_, notice) = try await Self.post(app, reviewer, "/api/v1/certification/notices", ["applicationIds": [id], "days": 5])
             let nid = notice["id"] as! Int
             // The public files an objection, without signing in.
-            let (_, ob) = try jsonBody(["applicationId": id, "filedBy": "王某", "contact": "13800000000", "text": "该申请人的学历证书存疑，请核查。"])
-            var objection = 0
-            try await app.check(.POST, "/api/v1/certification/notices/\(nid)/objections", headers: ["Content-Type": "application/json"], body: ob) { res in
-                #expect(res.status == .created)
-                objection = (try? res.json())?["id"] as? Int ?? 0
-            }
+            let objection = try await Self.fileObjection(app, notice: nid, application: id, text: "该申请人的学历证书存疑，请核查。")
             clock.advance(6 * 86400)
             reviewer = try await app.token("reviewer")
             let (ds, d) = try await Self.get(app, reviewer, "/api/v1/certification/applications/\(id)")
@@ -287,6 +282,17 @@ struct CertificationTests {
             let until = try await app.db.sql.raw("SELECT until FROM cert_bars").first(decoding: U.self)?.until ?? ""
             #expect(until.hasPrefix(String(CivilDate.today(clock.now).year + 5)))
         }
+    }
+
+    /// The public files an objection against one person on a notice, without signing in (201 expected).
+    static func fileObjection(_ app: Application, notice: Int, application: Int, text: String) async throws -> Int {
+        let (_, ob) = try jsonBody(["applicationId": application, "filedBy": "王某", "contact": "13800000000", "text": text])
+        var objection = 0
+        try await app.check(.POST, "/api/v1/certification/notices/\(notice)/objections", headers: ["Content-Type": "application/json"], body: ob) { res in
+            #expect(res.status == .created)
+            objection = (try? res.json())?["id"] as? Int ?? 0
+        }
+        return objection
     }
 
     /// The next step the reviewers' queue shows for an application, read off the queue page.
@@ -321,11 +327,7 @@ struct CertificationTests {
             let (_, notice) = try await Self.post(app, reviewer, "/api/v1/certification/notices", ["applicationIds": [id], "days": 5])
             let nid = notice["id"] as! Int
             #expect(try await Self.queueStep(app, "reviewer", application: id) == "notice")
-            let (_, ob) = try jsonBody(["applicationId": id, "filedBy": "王某", "contact": "13800000000", "text": "请核查该申请人的学历。"])
-            var objection = 0
-            try await app.check(.POST, "/api/v1/certification/notices/\(nid)/objections", headers: ["Content-Type": "application/json"], body: ob) { res in
-                objection = (try? res.json())?["id"] as? Int ?? 0
-            }
+            let objection = try await Self.fileObjection(app, notice: nid, application: id, text: "请核查该申请人的学历。")
             clock.advance(6 * 86400)
             // The notice is over but an objection is open: still not ready.
             #expect(try await Self.queueStep(app, "reviewer", application: id) == "notice")

@@ -62,6 +62,15 @@ struct ScopeTests {
                 let names = ((try? res.json())?["items"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
                 #expect(names.contains("丁老师") && !names.contains("乙老师"))
             }
+            // Twenty at once with the new version: exactly one more move; the rest are stale (409) or see the teacher already there (422), never a 500.
+            let (_, back) = try jsonBody(["toSchoolId": oldSchool, "onDate": "2024-09-02", "reason": "返回原校", "version": 2])
+            let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
+                for _ in 0..<20 { group.addTask { try await app.testing().sendRequest(.POST, "/api/v1/teachers/\(me)/transfers", headers: bearer(admin, json: true), body: back).status.code } }
+                return try await group.reduce(into: [UInt]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 200 }.count == 1 && statuses.allSatisfy { [200, 409, 422].contains($0) }, "\(statuses)")
+            struct C: Decodable { let n: Int }
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM teacher_transfers WHERE teacher_id = \(bind: me)").first(decoding: C.self)?.n == 2)
         }
     }
 

@@ -26,7 +26,9 @@ enum Fmt {
     static func value(_ x: Double, _ i: Indicator, _ locale: UILocale) -> String {
         switch i {
         case .teacherRatio:
-            return x > 0 ? "1:\(n(1 / x, 1).replacingOccurrences(of: ".0", with: ""))" : "—"
+            guard x > 0 else { return "—" }
+            let students = (10 / x).rounded() / 10
+            return students == students.rounded() ? "1:\(Int(students))" : "1:\(n(students, 1))"
         case .equipmentValue:
             return "\(Int(x.rounded()).formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))) \(locale == .en ? "yuan" : "元")"
         case .aboveRequiredEducation, .intermediateTitle:
