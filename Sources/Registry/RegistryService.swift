@@ -28,9 +28,22 @@ public struct RegistryService: Sendable {
     public func districts(page: PageSpec) async throws -> (page: PageResult<DistrictSummary>, totals: (districts: Int, schools: Int, students: Int, teachers: Int)) {
         let actor = try ctx.requireActor()
         try actor.require(.registryRead)
-        let totals = try await RegistryStore.totals(on: db, scope: actor.registryScope)
-        let items = try await RegistryStore.districts(on: db, scope: actor.registryScope, page: page)
+        // A school's people see their district's cards; the header counts the same district, not
+        // only their school (the counts are aggregates, not anyone's record).
+        let scope: RegistryScope
+        switch actor.scope {
+        case .school(_, let d), .teacher(_, _, let d): scope = .district(d)
+        default: scope = actor.registryScope
+        }
+        let totals = try await RegistryStore.totals(on: db, scope: scope)
+        let items = try await RegistryStore.districts(on: db, scope: scope, page: page)
         return (PageResult(items: items, total: totals.districts, request: page), totals)
+    }
+
+    /// Active schools of a district by stage, counted over the whole district.
+    public func districtStages(id: Int) async throws -> [(stage: String, count: Int)] {
+        let d = try await district(id: id)
+        return try await RegistryStore.stageCounts(districtId: d.id, on: db)
     }
 
     public func districtSummary(id: Int) async throws -> DistrictSummary {
@@ -83,6 +96,12 @@ public struct RegistryService: Sendable {
         return s
     }
 
+    /// Whether the school has yearly conditions (its students are then theirs).
+    public func schoolHasConditions(id: Int) async throws -> Bool {
+        _ = try await school(id: id)
+        return try await RegistryStore.hasConditions(schoolId: id, on: db)
+    }
+
     func resolveDistrict(_ ref: SchoolDraft.DistrictRef, on db: any Database) async throws -> DistrictRow {
         let d: DistrictRow?
         switch ref {
@@ -127,6 +146,12 @@ public struct RegistryService: Sendable {
         }
         let district = try await resolveDistrict(v.districtRef, on: db)
         guard actor.covers(districtId: district.id) else { throw DomainError.forbidden }
+        // Students come from the yearly conditions once there are any: the figure on the school
+        // is their cache. Left out, it stays; a different figure is refused, naming where to go.
+        let students = draft.students ?? before.students
+        if students != before.students, try await RegistryStore.hasConditions(schoolId: id, on: db) {
+            throw DomainError.validation(["students": LocalizedText(zh: "在校生数来自办学条件，请在“办学条件”中按年度填报", en: "students come from the yearly conditions; enter them there")])
+        }
         let audit = ctx.audit, now = self.now
         try await ctx.write { tx in
             if v.code != before.code, !(try await RegistryStore.schools(codes: [v.code], on: tx)).isEmpty {
@@ -136,7 +161,7 @@ public struct RegistryService: Sendable {
             let updated = try await tx.sql.raw("""
                 UPDATE schools SET code = \(bind: v.code), name = \(bind: v.name), district_id = \(bind: district.id), stage = \(bind: v.stage.rawValue),
                   locality = \(bind: v.locality.rawValue), boarding = \(bind: v.boarding), central = \(bind: v.central), standardised = \(bind: v.standardised),
-                  students = \(bind: v.students), address = \(bind: v.address), updated_at = \(bind: now), version = version + 1
+                  students = \(bind: students), address = \(bind: v.address), updated_at = \(bind: now), version = version + 1
                 WHERE id = \(bind: id) AND version = \(bind: version) RETURNING id
                 """).all(decoding: N.self)
             if updated.isEmpty { throw Self.staleVersion }
@@ -145,7 +170,7 @@ public struct RegistryService: Sendable {
             }
             try await Audit.record(on: tx, audit, action: "school.update", entity: "school", entityId: String(id),
                                    summary: Self.diff(["code": (before.code, v.code), "name": (before.name, v.name), "district": (String(before.districtId), String(district.id)),
-                                                       "stage": (before.stage, v.stage.rawValue), "locality": (before.locality, v.locality.rawValue), "students": (String(before.students), String(v.students)),
+                                                       "stage": (before.stage, v.stage.rawValue), "locality": (before.locality, v.locality.rawValue), "students": (String(before.students), String(students)),
                                                        "boarding": (String(before.boarding), String(v.boarding)), "standardised": (String(before.standardised), String(v.standardised))]))
         }
         return try await RegistryStore.school(id: id, on: db)!
@@ -200,7 +225,19 @@ public struct RegistryService: Sendable {
                   updated_at = \(bind: now), version = version + 1 WHERE id = \(bind: source.id) AND status = 'active' RETURNING id
                 """).all(decoding: Id.self)
             if updated.isEmpty { throw Self.staleVersion }
+            // One count of students: from the merge year on, the source's pupils are the target's in
+            // the yearly conditions the balance reads (the source drops out of those years), and the
+            // registry's figure is the target's latest year again — or, without conditions, the sum.
+            try await tx.sql.raw("""
+                UPDATE school_conditions SET
+                  students_primary = students_primary + COALESCE((SELECT c.students_primary FROM school_conditions c WHERE c.school_id = \(bind: source.id) AND c.year = school_conditions.year), 0),
+                  students_junior = students_junior + COALESCE((SELECT c.students_junior FROM school_conditions c WHERE c.school_id = \(bind: source.id) AND c.year = school_conditions.year), 0),
+                  students_senior = students_senior + COALESCE((SELECT c.students_senior FROM school_conditions c WHERE c.school_id = \(bind: source.id) AND c.year = school_conditions.year), 0),
+                  updated_at = \(bind: now)
+                WHERE school_id = \(bind: target.id) AND year >= \(bind: date.year)
+                """).run()
             try await tx.sql.raw("UPDATE schools SET students = students + \(bind: source.students), updated_at = \(bind: now), version = version + 1 WHERE id = \(bind: target.id)").run()
+            try await RegistryStore.refreshStudents(schoolId: target.id, fromYear: date.year, on: tx)
             try await tx.sql.raw("UPDATE districts SET central_school_id = NULL WHERE central_school_id = \(bind: source.id)").run()
             try await tx.sql.insert(into: "school_mergers")
                 .columns("school_id", "into_school_id", "merged_on", "teachers_moved", "students_moved", "note", "created_by", "created_at")

@@ -200,6 +200,55 @@ struct RegistryTests {
         }
     }
 
+    @Test("one count of students: a merge moves the pupils in the yearly conditions the balance reads, the registry shows the same; the edit form no longer types it", arguments: TestDB.all)
+    func studentsAgree(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let admin = try await app.token("admin")
+            let from = f.schools["T0002"]!, into = f.schools["T0001"]!
+            func conditions(_ school: Int, _ year: Int, primary: Int, junior: Int) async throws {
+                let (_, b) = try jsonBody(["year": year, "students": ["primary": primary, "junior": junior, "senior": 0], "floorArea": 2400, "sportsArea": 5000,
+                                           "equipmentValue": 960000, "computers": 60, "books": 14000, "multimediaRooms": 12])
+                try await app.check(.PUT, "/api/v1/schools/\(school)/conditions", headers: bearer(admin, json: true), body: b) { res in #expect(res.status == .ok) }
+            }
+            try await conditions(into, 2025, primary: 470, junior: 0)
+            try await conditions(into, 2026, primary: 480, junior: 0)
+            try await conditions(from, 2025, primary: 190, junior: 90)
+            try await conditions(from, 2026, primary: 200, junior: 100)
+            let (_, b) = try jsonBody(["intoSchoolId": into, "mergedOn": "2026-08-31"])
+            try await app.check(.POST, "/api/v1/schools/\(from)/merge", headers: bearer(admin, json: true), body: b) { res in
+                #expect(res.status == .ok)
+                #expect((try? res.json())?["studentsMoved"] as? Int == 300)
+            }
+            try await app.check(.GET, "/api/v1/schools/\(into)", headers: bearer(admin)) { res in #expect((try? res.json())?["students"] as? Int == 780) }
+            // The balance's year 2026 sees the target with both schools' pupils and not the source;
+            // 2025 is as it was, the source counted on its own.
+            let y2026 = try await RegistryStore.schoolYear(2026, stages: Stage.allCases, district: nil, on: app.db)
+            let t = y2026.first { $0.id == into }
+            #expect(t?.studentsPrimary == 680 && t?.studentsJunior == 100)
+            #expect(!y2026.contains { $0.id == from })
+            let y2025 = try await RegistryStore.schoolYear(2025, stages: Stage.allCases, district: nil, on: app.db)
+            #expect(y2025.first { $0.id == into }?.studentsPrimary == 470 && y2025.first { $0.id == from }?.studentsPrimary == 190)
+
+            // The edit form shows the figure without a field for it; a typed different figure is refused.
+            let cookies = try await Browser.login(app, "admin")
+            var h = HTTPHeaders(); h.cookie = cookies
+            try await app.check(.GET, "/schools/\(into)/edit", headers: h) { res in
+                #expect(res.status == .ok)
+                #expect(res.text.contains("id=\"current-students\">780<") && !res.text.contains("name=\"students\""))
+            }
+            let school = try await RegistryStore.school(id: into, on: app.db)!
+            var fields = ["code": school.code, "name": school.name, "districtId": String(school.districtId), "stage": school.stage, "locality": school.locality,
+                          "standardised": "on", "central": "on", "version": String(school.version)]
+            let kept = try await Browser.form(app, cookies, "/schools/\(into)/edit", fields)
+            #expect(kept.status == .seeOther, "left out, the figure stays")
+            #expect(try await RegistryStore.school(id: into, on: app.db)?.students == 780)
+            fields["students"] = "900"; fields["version"] = String(school.version + 1)
+            let refused = try await Browser.form(app, cookies, "/schools/\(into)/edit", fields)
+            #expect(refused.status == .unprocessableEntity && refused.text.contains("在校生数来自办学条件"))
+            #expect(try await RegistryStore.school(id: into, on: app.db)?.students == 780)
+        }
+    }
+
     @Test("two editors of one teacher: the second gets 409", arguments: TestDB.all)
     func staleEdit(db: TestDB) async throws {
         try await withApp(db) { app, f in
@@ -287,6 +336,19 @@ struct DistrictPageTests {
             d2.cookie = try await Browser.login(app, "d2")
             try await app.check(.GET, "/districts", headers: d2) { res in
                 #expect(res.text.contains("1 个学区，1 所在办学校，1 名教师，300 名在校生"))
+            }
+            // A school's account: the header counts the same district its card shows; the district
+            // page's figures are the district's, its list says it holds the own school only, and
+            // nothing links to a list that would show less than the number.
+            var s1 = HTTPHeaders()
+            s1.cookie = try await Browser.login(app, "s1")
+            try await app.check(.GET, "/districts", headers: s1) { res in
+                #expect(res.text.contains("1 个学区，2 所在办学校，3 名教师，600 名在校生"))
+            }
+            try await app.check(.GET, "/districts/\(f.districts["D1"]!)", headers: s1) { res in
+                #expect(res.status == .ok)
+                #expect(res.text.contains("本校") && res.text.contains("一中心小学") && !res.text.contains(">一九年制学校<"))
+                #expect(res.text.contains("九年一贯制 1") && !res.text.contains("/teachers?district="))
             }
         }
     }

@@ -84,6 +84,12 @@ public enum RegistryStore {
         return try await q.all(decoding: DistrictSummary.self, with: decoder)
     }
 
+    public static func stageCounts(districtId: Int, on db: any Database) async throws -> [(stage: String, count: Int)] {
+        struct R: Decodable { let stage: String; let n: Int }
+        return try await db.sql.raw("SELECT stage, COUNT(*) AS n FROM schools WHERE district_id = \(bind: districtId) AND status = 'active' GROUP BY stage")
+            .all(decoding: R.self).map { ($0.stage, $0.n) }
+    }
+
     /// Totals for a scope: districts, active schools, students and teachers.
     public static func totals(on db: any Database, scope: RegistryScope) async throws -> (districts: Int, schools: Int, students: Int, teachers: Int) {
         let districts = try await districtRows(on: db, scope: scope).count
@@ -468,6 +474,20 @@ public enum RegistryStore {
                                  floorArea: Hundredths.decimal(r.floorAreaCenti), sportsArea: Hundredths.decimal(r.sportsAreaCenti),
                                  equipmentValue: Hundredths.decimal(r.equipmentValueFen), computers: r.computers, books: r.books, multimediaRooms: r.multimediaRooms)
             }
+    }
+
+    public static func hasConditions(schoolId: Int, on db: any Database) async throws -> Bool {
+        struct N: Decodable { let n: Int }
+        return try await db.sql.raw("SELECT COUNT(*) AS n FROM school_conditions WHERE school_id = \(bind: schoolId)").first(decoding: N.self)?.n ?? 0 > 0
+    }
+
+    /// The school's students become its latest year's conditions, when it has any from `fromYear` on.
+    public static func refreshStudents(schoolId: Int, fromYear: Int, on db: any Database) async throws {
+        try await db.sql.raw("""
+            UPDATE schools SET students = (SELECT c.students_primary + c.students_junior + c.students_senior FROM school_conditions c
+              WHERE c.school_id = schools.id ORDER BY c.year DESC LIMIT 1)
+            WHERE id = \(bind: schoolId) AND EXISTS (SELECT 1 FROM school_conditions c WHERE c.school_id = schools.id AND c.year >= \(bind: fromYear))
+            """).run()
     }
 
     public static func upsertConditions(_ c: SchoolConditions, schoolId: Int, on db: any Database, now: Double) async throws {

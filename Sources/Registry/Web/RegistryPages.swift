@@ -62,6 +62,7 @@ public struct RegistryPages: Sendable {
         let schools: [SchoolListRow]
         let pager: Pager
         let byStage: [StageCount]
+        let narrowed: Bool
     }
     struct StageCount: Encodable, Sendable { let stage: String; let count: Int }
 
@@ -72,10 +73,14 @@ public struct RegistryPages: Sendable {
         let summary = try await service.districtSummary(id: d.id)
         let schools = try await service.schools(filter: SchoolFilter(district: id, status: .active), page: try RegistryAPI.page(req))
         var counts: [String: Int] = [:]
-        let all = try await service.schools(filter: SchoolFilter(district: id, status: .active), page: PageSpec(page: 1, per: 200))
-        for s in all.items { counts[s.stage, default: 0] += 1 }
+        for (stage, n) in try await service.districtStages(id: d.id) { counts[stage] = n }
         let byStage = Stage.allCases.compactMap { st in counts[st.rawValue].map { StageCount(stage: st.rawValue, count: $0) } }
-        return try await req.page("registry/district", DistrictPage(layout: req.layout("", title: d.name), district: summary, schools: schools.items, pager: Pager(schools, req: req), byStage: byStage))
+        // The counts above are the district's; the table is the caller's own records. A school's
+        // people are told their list holds their school only, and get no links into lists that
+        // would show them less than the number promises.
+        let narrowed: Bool
+        if case .school = try req.requireActor().registryScope { narrowed = true } else { narrowed = false }
+        return try await req.page("registry/district", DistrictPage(layout: req.layout("", title: d.name), district: summary, schools: schools.items, pager: Pager(schools, req: req), byStage: byStage, narrowed: narrowed))
     }
 
     // MARK: schools
@@ -186,6 +191,9 @@ public struct RegistryPages: Sendable {
         let localities: [SelectOption]
         let isNew: Bool
         let cancel: String
+        /// The school has yearly conditions: its students are theirs, shown and not typed.
+        let studentsLocked: Bool
+        let conditionsHref: String?
     }
 
     /// Browser forms send "" for an empty select or field: numbers arrive as text and are read here.
@@ -200,13 +208,14 @@ public struct RegistryPages: Sendable {
         var version: Int? { versionText.flatMap { Int($0) } }
     }
 
-    func schoolForm(req: Request, action: String, values: [String: String], errors: [String: String], isNew: Bool, cancel: String, status: HTTPStatus = .ok) async throws -> Response {
+    func schoolForm(req: Request, action: String, values: [String: String], errors: [String: String], isNew: Bool, cancel: String, schoolId: Int? = nil, status: HTTPStatus = .ok) async throws -> Response {
         let locale = req.uiLocale
         let districts = try await RegistryService(req).districtRows()
+        let locked = try await schoolId.asyncMap { try await RegistryService(req).schoolHasConditions(id: $0) } ?? false
         let form = SchoolForm(layout: req.layout(isNew ? "school.new" : "school.edit"), action: action, values: values, errors: errors,
                               districts: districts.map { SelectOption(value: String($0.id), label: $0.name, selected: String($0.id) == values["districtId"]) },
                               stages: options(Stage.self, selected: values["stage"], locale: locale), localities: options(Locality.self, selected: values["locality"], locale: locale),
-                              isNew: isNew, cancel: cancel)
+                              isNew: isNew, cancel: cancel, studentsLocked: locked, conditionsHref: schoolId.map { RegistryRoute.schoolConditions.path($0) })
         return try await req.page("registry/school_form", form, status: status)
     }
 
@@ -227,7 +236,7 @@ public struct RegistryPages: Sendable {
         if let s = b.students?.trimmingCharacters(in: .whitespaces), !s.isEmpty {
             guard let n = Int(s) else { throw DomainError.validation(["students": LocalizedText(zh: "应为整数", en: "must be a whole number")]) }
             students = n
-        } else { students = 0 }
+        } else { students = nil }
         guard let did = b.districtId else { throw DomainError.validation(["districtId": LocalizedText(zh: "请选择学区", en: "choose a district")]) }
         return SchoolDraft(code: b.code ?? "", name: b.name ?? "", districtRef: .id(did), stage: b.stage ?? "", locality: b.locality ?? "",
                            boarding: b.boarding == "on", central: b.central == "on", standardised: b.standardised == "on", students: students, address: b.address)
@@ -252,7 +261,7 @@ public struct RegistryPages: Sendable {
         let s = try await RegistryService(req).school(id: try req.intParameter("id"))
         let values = ["code": s.code, "name": s.name, "districtId": String(s.districtId), "stage": s.stage, "locality": s.locality, "students": String(s.students),
                       "boarding": s.boarding ? "on" : "", "central": s.central ? "on" : "", "standardised": s.standardised ? "on" : "", "address": s.address ?? "", "version": String(s.version)]
-        return try await schoolForm(req: req, action: RegistryRoute.schoolEdit.path(s.id), values: values, errors: [:], isNew: false, cancel: RegistryRoute.school.path(s.id))
+        return try await schoolForm(req: req, action: RegistryRoute.schoolEdit.path(s.id), values: values, errors: [:], isNew: false, cancel: RegistryRoute.school.path(s.id), schoolId: s.id)
     }
 
     func updateSchool(req: Request) async throws -> Response {
@@ -264,7 +273,7 @@ public struct RegistryPages: Sendable {
             _ = try await RegistryService(req).updateSchool(id: id, try Self.draft(b), version: b.version ?? -1)
             return req.redirect(to: RegistryRoute.school.path(id), flash: L10n.text("flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
-            return try await schoolForm(req: req, action: RegistryRoute.schoolEdit.path(id), values: Self.values(b), errors: e.fieldMessages(req.uiLocale), isNew: false, cancel: RegistryRoute.school.path(id), status: e.formStatus)
+            return try await schoolForm(req: req, action: RegistryRoute.schoolEdit.path(id), values: Self.values(b), errors: e.fieldMessages(req.uiLocale), isNew: false, cancel: RegistryRoute.school.path(id), schoolId: id, status: e.formStatus)
         }
     }
 
