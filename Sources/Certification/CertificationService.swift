@@ -188,6 +188,10 @@ public struct CertificationService: Sendable {
         let type = vocab("type", d.type, CertType.self), subject = vocab("subject", d.subject, Subject.self)
         let education = vocab("education", d.education, Education.self), putonghua = vocab("putonghua", d.putonghua, Putonghua.self)
         let route = vocab("route", d.route, CertRoute.self), physical = vocab("physicalExam", d.physicalExam ?? "pending", PhysicalExam.self)
+        if let type, let subject, !type.allowedSubjects.contains(subject) {
+            e.add("subject", "\(type.zh)的任教学科不能是“\(subject.zh)”，可选：\(type.allowedSubjects.map(\.zh).joined(separator: "、"))",
+                  "a \(type.en) certificate cannot be in \(subject.en); choose one of \(type.allowedSubjects.map(\.en).joined(separator: ", "))")
+        }
         var exam: CivilDate?
         if let raw = d.examPassedOn?.trimmed, !raw.isEmpty {
             exam = CivilDate(parsing: raw)

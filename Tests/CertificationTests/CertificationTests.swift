@@ -180,6 +180,15 @@ struct CertificationTests {
             #expect(s == .unprocessableEntity)
             let fields = e["fields"] as? [String: Any] ?? [:]
             #expect(Set(fields.keys).isSuperset(of: ["name", "residentId", "type", "subject", "education", "putonghua", "route"]))
+            // The subject must be one the type's certificate can name.
+            for (type, subject) in [("kindergarten", "math"), ("primary", "physics"), ("senior", "preschool")] {
+                let (ks, kb) = try await Self.post(app, applicant, "/api/v1/certification/applications", Self.body(type: type, rid: Fixture.residentID("19960404", 43), subject: subject))
+                #expect(ks == .unprocessableEntity, "\(type) in \(subject)")
+                #expect(((kb["fields"] as? [String: String])?["subject"] ?? "").contains("任教学科不能是"))
+            }
+            for t in ["kindergarten", "primary", "junior", "senior", "vocational", "vocational_practice"] {
+                #expect(!CertType(rawValue: t)!.allowedSubjects.isEmpty)
+            }
             let rid = Fixture.residentID("19960404", 41)
             let (_, a) = try await Self.post(app, applicant, "/api/v1/certification/applications", Self.body(rid: rid))
             #expect(try await Self.post(app, applicant, "/api/v1/certification/applications", Self.body(rid: rid)).0 == .conflict)

@@ -44,7 +44,6 @@ public enum BalanceDemo {
         let rows = try await RegistryStore.schoolYear(today.year, stages: [.primary, .junior, .nineYear, .senior, .vocational, .teachingPoint], district: nil, on: db)
         guard !rows.isEmpty else { return }
         let surnames = Array("王李张刘陈杨赵黄周吴孙郭马")
-        let given = Array("子涵欣怡梓萱浩然宇轩雨辰佳琪思远一诺沐阳若曦俊杰")
         var used = Set<String>()
         for year in [today.year - 1, today.year] {
             for _ in 0..<60 {
@@ -72,7 +71,7 @@ public enum BalanceDemo {
                 } while used.contains(head)
                 used.insert(head)
                 let rid = try ResidentID.parse(head + String(ResidentID.checkCharacter(forFirst17: head))).get()
-                let name = String(surnames[rng.int(0...(surnames.count - 1))]) + String((0..<2).map { _ in given[rng.int(0...(given.count - 1))] })
+                let name = String(surnames[rng.int(0...(surnames.count - 1))]) + DemoNames.given(male: Int(String(head.last!))! % 2 == 1, length: 2) { rng.int(0...($0 - 1)) }
                 let aid = ValidAid(year: year, schoolId: school.id, studentName: name, residentId: rid, stage: stage, aidType: type, amountFen: fen, note: "")
                 _ = try await BalanceStore.insertAid(aid, districtId: school.districtId, by: "seed", on: db, now: now)
             }

@@ -20,6 +20,18 @@ public enum CertType: String, Vocabulary {
     public var digit: Int { CertType.allCases.firstIndex(of: self)! + 1 }
     /// Types 4–6 are decided by the prefecture after the county's preliminary review.
     public var decidedByPrefecture: Bool { self == .senior || self == .vocational || self == .vocationalPractice }
+    /// The subjects a certificate of this type can name (任教学科): a kindergarten certificate is
+    /// 学前教育 only; primary has no physics, chemistry, biology, history or geography; senior has
+    /// no 科学; no school certificate is in 学前教育 (vocational ones name a specialty, any).
+    public var allowedSubjects: [Subject] {
+        switch self {
+        case .kindergarten: [.preschool]
+        case .primary: [.chinese, .math, .english, .science, .politics, .music, .art, .pe, .it, .other]
+        case .junior: Subject.allCases.filter { $0 != .preschool }
+        case .senior: Subject.allCases.filter { $0 != .preschool && $0 != .science }
+        case .vocational, .vocationalPractice: Subject.allCases
+        }
+    }
 }
 
 /// How the applicant proves teaching knowledge.

@@ -45,12 +45,17 @@ public enum CertificationDemo {
         """.utf8)
     static let demoPNG = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")!
 
+    /// The subject wanted, or the nearest one the certificate type allows (科学 for a primary
+    /// physics teacher, 学前教育 for a kindergarten).
+    static func subject(_ wanted: Subject, for type: CertType) -> Subject {
+        type.allowedSubjects.contains(wanted) ? wanted : (type == .primary ? .science : type.allowedSubjects[0])
+    }
+
     public static func seed(on db: any Database, today: CivilDate, now: Double, applicantUserId: Int?, documents store: DocumentStore? = nil) async throws {
         let w = try await bodiesAndWindows(on: db, today: today)
         var rng = SeededRandom(seed: 20_261_129)
         var used = Set<String>()
         let surnames = Array("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑")
-        let given = Array("雨涵欣怡梓萱诗琪佳怡思彤一诺子墨浩宇宇航晨曦嘉怡语桐明轩文博若兰静怡")
         /// A name, a valid resident ID and the sex it encodes (odd sequence digit: male).
         func person() -> (String, String, String) {
             var head = ""
@@ -58,8 +63,9 @@ public enum CertificationDemo {
                 head = String(format: "130481%04d%02d%02d%03d", rng.int(1992...2003), rng.int(1...12), rng.int(1...28), rng.int(0...999))
             } while used.contains(head)
             used.insert(head)
-            let name = String(surnames[rng.int(0...(surnames.count - 1))]) + String((0..<rng.int(1...2)).map { _ in given[rng.int(0...(given.count - 1))] })
-            let gender = Int(String(head.last!))! % 2 == 1 ? "male" : "female"
+            let male = Int(String(head.last!))! % 2 == 1
+            let name = String(surnames[rng.int(0...(surnames.count - 1))]) + DemoNames.given(male: male, length: rng.int(1...2)) { rng.int(0...($0 - 1)) }
+            let gender = male ? "male" : "female"
             return (name, head + String(ResidentID.checkCharacter(forFirst17: head)), gender)
         }
         func history(_ id: Int, _ from: CertState, _ to: CertState, _ event: String, _ actor: String, _ at: Double, _ reason: String? = nil) async throws {
@@ -98,7 +104,7 @@ public enum CertificationDemo {
         }
         for (i, o) in outcomes.enumerated() {
             let (name, rid, gender) = person()
-            let subject: Subject = [.chinese, .math, .english, .music, .pe, .art, .physics][i % 7]
+            let subject = Self.subject([.chinese, .math, .english, .music, .pe, .art, .physics][i % 7], for: o.type)
             let putonghua: Putonghua = o.reason == .putonghuaBelowMinimum ? (subject == .chinese ? .l2B : .l3A) : (subject == .chinese ? .l2A : .l2B)
             let education: Education = o.reason == .educationBelowMinimum ? .secondary : (o.type == .senior || o.type == .vocational ? .bachelor : .juniorCollege)
             let educationFixed: Education = o.reason == .educationBelowMinimum ? (o.type == .junior ? .secondary : .highSchool) : education
@@ -180,7 +186,7 @@ public enum CertificationDemo {
                 .columns("window_id", "user_id", "name", "resident_id", "gender", "phone", "type", "subject", "education", "normal_graduate", "putonghua", "route",
                          "exam_passed_on", "physical_exam", "township", "state", "version", "correction_due", "created_at", "updated_at", "submitted_at")
                 .values(SQLBind(w.open), SQLBind(i == 0 ? applicantUserId : nil), SQLBind(name), SQLBind(rid), SQLBind(gender), SQLBind("13\(rng.int(100_000_000...999_999_999))"),
-                        SQLBind(type.rawValue), SQLBind([Subject.math, .chinese, .english][i % 3].rawValue), SQLBind(type == .senior || type == .vocational ? "bachelor" : "junior_college"),
+                        SQLBind(type.rawValue), SQLBind(Self.subject([Subject.math, .chinese, .english][i % 3], for: type).rawValue), SQLBind(type == .senior || type == .vocational ? "bachelor" : "junior_college"),
                         SQLBind(false), SQLBind(i % 3 == 1 ? "2A" : "2B"), SQLBind(route.rawValue), SQLBind(today.adding(days: -400).description),
                         SQLBind(i == 0 ? "pending" : "pass"), SQLBind(false), SQLBind(state.rawValue), SQLBind(3),
                         SQLBind(i == 0 ? today.adding(days: 7).description : nil), SQLBind(submitted), SQLBind(submitted), SQLBind(submitted))

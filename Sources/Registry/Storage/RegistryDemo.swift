@@ -38,7 +38,6 @@ public struct RegistryDemo: Sendable {
     static let townships = ["武安", "午汲", "骈山", "清化", "大同", "管陶", "冶陶", "阳邑", "康二城", "北安庄", "石洞", "邑城", "磁山", "矿山", "西寺庄", "活水", "贺进", "淑村", "徘徊", "马家庄", "上团城", "北安乐"]
     static let villages = ["东关", "西关", "南街", "北街", "柏林", "店子", "杨家庄", "王家庄", "李家寨", "刘庄", "赵庄", "孙庄", "周村", "吴村", "郑家湾", "石门", "河东", "河西", "井峪", "白沙", "青龙", "黄岩", "红石", "长岭", "马岭", "槐树", "桃园", "杏花", "梨林", "枣园", "新村", "后街", "前街", "上庄", "下庄", "中庄", "东沟", "西沟", "南岭", "北岭"]
     static let surnames: [(String, Int)] = [("王", 14), ("李", 14), ("张", 13), ("刘", 10), ("陈", 7), ("杨", 6), ("赵", 6), ("黄", 4), ("周", 4), ("吴", 4), ("徐", 3), ("孙", 4), ("胡", 3), ("朱", 3), ("高", 3), ("林", 2), ("何", 2), ("郭", 4), ("马", 3), ("罗", 2), ("梁", 2), ("宋", 2), ("郑", 2), ("谢", 1), ("韩", 2), ("唐", 1), ("冯", 2), ("于", 1), ("董", 2), ("萧", 1), ("程", 1), ("曹", 1), ("袁", 1), ("邓", 1), ("许", 1), ("傅", 1), ("沈", 1), ("曾", 1), ("彭", 1), ("吕", 1), ("苏", 1), ("卢", 1), ("蒋", 1), ("蔡", 1), ("贾", 1), ("丁", 1), ("魏", 1), ("薛", 1), ("叶", 1), ("阎", 1), ("欧阳", 1), ("司马", 1)]
-    static let givenChars = Array("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂兰志红玉华建国文斌新宇浩然子涵欣怡梓萱晨阳佳琪雨辰思远立华春梅海燕晓东淑珍凤英永胜卫东学军彦波丽娟晓燕")
 
     struct SchoolPlan { let code: String; let name: String; let stage: Stage; let locality: Locality; let students: Int; let boarding: Bool; let central: Bool; let standardised: Bool }
 
@@ -124,20 +123,29 @@ public struct RegistryDemo: Sendable {
             let districtName = scale.counties == 1 ? "\(town)学区" : "\(county + 1)县\(town)学区"
             let districtId = try await RegistryStore.insertDistrict(code: districtCode, name: districtName, on: tx, now: now)
             var plan = perDistrict[d]
+            var usedNames = Set<String>()
             if let i = plan.firstIndex(of: .primary) { plan.swapAt(0, i) }
             for (k, stage) in plan.enumerated() {
                 let central = k == 0
                 let locality: Locality = central ? .town : (stage == .senior || stage == .vocational ? .urban : rng.weighted([(.rural, 6), (.town, 3), (.urban, 1)]))
-                let village = Self.villages[rng.int(0...(Self.villages.count - 1))]
-                let name: String
-                switch stage {
-                case .primary: name = central ? "\(town)中心小学" : "\(town)\(village)小学"
-                case .junior: name = "\(town)\(village)初级中学"
-                case .nineYear: name = "\(town)\(village)九年一贯制学校"
-                case .teachingPoint: name = "\(town)\(village)教学点"
-                case .senior: name = "\(town)第\(["一", "二", "三", "四"][k % 4])高级中学"
-                default: name = "\(town)职业技术教育中心"
+                // A village drawn at random, stepped past those the district already named a school
+                // after (two 东关小学 in one district would be one school twice).
+                var vi = rng.int(0...(Self.villages.count - 1)), tries = 0
+                func named(_ village: String) -> String {
+                    switch stage {
+                    case .primary: central ? "\(town)中心小学" : "\(town)\(village)小学"
+                    case .junior: "\(town)\(village)初级中学"
+                    case .nineYear: "\(town)\(village)九年一贯制学校"
+                    case .teachingPoint: "\(town)\(village)教学点"
+                    case .senior: "\(town)第\(["一", "二", "三", "四"][k % 4])高级中学"
+                    default: "\(town)职业技术教育中心"
+                    }
                 }
+                while usedNames.contains(named(Self.villages[vi])) && tries < Self.villages.count { vi = (vi + 1) % Self.villages.count; tries += 1 }
+                let village = Self.villages[vi]
+                var name = named(village)
+                if usedNames.contains(name) { name += "（\(k + 1)）" }
+                usedNames.insert(name)
                 let students: Int
                 switch stage {
                 case .teachingPoint: students = rng.int(12...60)
@@ -208,7 +216,7 @@ public struct RegistryDemo: Sendable {
         let rid = head + String(ResidentID.checkCharacter(forFirst17: head))
         let resident = try! ResidentID.parse(rid).get()
         let surname = rng.weighted(Self.surnames)
-        let given = String((0..<(rng.int(0...3) == 0 ? 1 : 2)).map { _ in Self.givenChars[rng.int(0...(Self.givenChars.count - 1))] })
+        let given = DemoNames.given(male: male, length: rng.int(0...3) == 0 ? 1 : 2) { rng.int(0...($0 - 1)) }
         let subjects: [Subject]
         switch stage {
         case .primary, .teachingPoint:
