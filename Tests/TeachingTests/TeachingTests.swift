@@ -180,6 +180,43 @@ struct ModelLessonTests {
     }
 }
 
+@Suite("Teaching groups")
+struct TeachingGroupPageTests {
+    @Test("a group is made by picking the leader and members from the teachers in scope; bad picks come back named, nothing saved", arguments: TestDB.all)
+    func pickLeader(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let d1 = try await Browser.login(app, "d1")
+            var h = HTTPHeaders(); h.cookie = d1
+            // The finder lists the district's teachers, by name; another district's are not offered.
+            let page = try await app.testing().sendRequest(.GET, "/teaching/groups?cq=%E7%94%B2", headers: h)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("value=\"\(f.teachers["甲"]!)\">甲老师 · 一中心小学 · 数学"))
+            #expect(!page.text.contains("乙老师 ·"), "the finder narrowed to 甲")
+            let all = try await app.testing().sendRequest(.GET, "/teaching/groups", headers: h)
+            #expect(all.text.contains("丙老师 · 一九年制学校") && !all.text.contains("丁老师"), "d1 sees D1's teachers only")
+            #expect(all.text.contains("符合条件的教师 3 名"))
+
+            // Missing leader and a member from D2: 422, both named, the chosen member stays ticked.
+            let bad = try await Browser.form(app, d1, "/teaching/groups", ["name": "一学区语文组", "level": "district", "subject": "chinese", "leader": String(f.teachers["丁"]!), "members[]": String(f.teachers["乙"]!), "reviewLevels": "2"])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.text.contains("组长不在您的管理范围内") || bad.text.contains("请选择组长"))
+            #expect(bad.text.contains("value=\"\(f.teachers["乙"]!)\" checked"))
+            struct N: Decodable { let n: Int }
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM teaching_groups").first(decoding: N.self)?.n == 0)
+
+            let ok = try await Browser.form(app, d1, "/teaching/groups", ["name": "一学区语文组", "level": "district", "subject": "chinese", "leader": String(f.teachers["甲"]!), "members[]": String(f.teachers["乙"]!), "reviewLevels": "2"])
+            #expect(ok.status == .seeOther)
+            struct G: Decodable { let leaderTeacherId: Int; let reviewLevels: Int; let districtId: Int? }
+            let g = try await app.db.sql.raw("SELECT leader_teacher_id, review_levels, district_id FROM teaching_groups").all(decoding: G.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            #expect(g.count == 1 && g[0].leaderTeacherId == f.teachers["甲"]! && g[0].reviewLevels == 2 && g[0].districtId == f.districts["D1"]!)
+            let members = try await app.db.sql.raw("SELECT COUNT(*) AS n FROM teaching_group_members").first(decoding: N.self)?.n
+            #expect(members == 2, "the leader and the one member")
+            let listed = try await app.testing().sendRequest(.GET, "/teaching/groups", headers: h)
+            #expect(listed.text.contains("一学区语文组") && listed.text.contains("<td>甲老师</td>"))
+        }
+    }
+}
+
 @Suite("Training hours")
 struct TrainingTests {
     @Test("programmes, enrolment by school, attendance, hours against the rule, the shortfall and the sheet", arguments: TestDB.all)

@@ -164,7 +164,7 @@ extension AuthorizationMatrixTests {
             Case(method: .POST, path: "/teaching/plans/999/events", body: form(["event": "submit"]), expect: teachingReaders404, otherwise: 403),
             Case(method: .POST, path: "/teaching/plans/999/restore", body: form(["to": "1"]), expect: ["t1": 404], otherwise: 403),
             Case(method: .GET, path: "/teaching/groups", body: nil, expect: teachingReaders, otherwise: 403),
-            Case(method: .POST, path: "/teaching/groups", body: form(), expect: ["admin": 303, "d1": 303, "d2": 303, "s1": 303, "s3": 303], otherwise: 403),
+            Case(method: .POST, path: "/teaching/groups", body: form(), expect: ["admin": 422, "d1": 422, "d2": 422, "s1": 422, "s3": 422], otherwise: 403),
             Case(method: .GET, path: "/teaching/model-lessons", body: nil, expect: teachingReaders, otherwise: 403),
             Case(method: .POST, path: "/teaching/model-lessons", body: form(["planId": "999", "teachingOn": "2026-12-01"]), expect: ["t1": 404], otherwise: 403),
             Case(method: .POST, path: "/teaching/model-lessons/999/select", body: form(), expect: ["admin": 404, "d1": 404, "d2": 404, "s1": 404, "s3": 404], otherwise: 403),

@@ -328,26 +328,82 @@ struct TeachingPages: Sendable {
     }
 
     struct GroupItem: Encodable { let name: String; let level: String; let subject: String; let leader: String; let reviewLevels: Int }
-    struct GroupsPage: Encodable { let tab = "groups"; let layout: Layout; let groups: [GroupItem]; let canManage: Bool; let levels: [SelectOption]; let subjects: [SelectOption] }
+    struct Candidate: Encodable { let id: Int; let label: String; let leader: Bool; let member: Bool }
+    struct GroupsPage: Encodable {
+        let tab = "groups"; let layout: Layout; let groups: [GroupItem]; let canManage: Bool; let levels: [SelectOption]; let subjects: [SelectOption]
+        /// Teachers to choose the leader and members from: those of the caller's scope that match
+        /// the finder (name, subject, district), at most 200 at a time.
+        let candidates: [Candidate]; let candidateTotal: Int; let candidatesCut: Bool
+        let finder: [String: String]; let finderSubjects: [SelectOption]; let finderDistricts: [SelectOption]
+        let values: [String: String]; let errors: [String: String]; let reviewOptions: [SelectOption]
+    }
+
     func groups(req: Request) async throws -> Response {
+        try await groupsPage(req: req, values: [:], errors: [:], leader: nil, members: [])
+    }
+
+    func groupsPage(req: Request, values: [String: String], errors: [String: String], leader: Int?, members: Set<Int>, status: HTTPStatus = .ok) async throws -> Response {
         let actor = try req.requireActor()
         let groups = try await TeachingService(req).groups()
         let leaders = try await RegistryStore.teachers(ids: groups.map(\.leaderTeacherId), on: req.db)
         let locale = req.uiLocale
+        var candidates: [Candidate] = [], total = 0
+        var finder: [String: String] = [:]
+        var finderDistricts: [SelectOption] = []
+        let canManage = actor.can(.teachingManage)
+        if canManage {
+            let q = try? req.query.decode([String: String].self)
+            finder = ["q": q?["cq"] ?? values["cq"] ?? "", "subject": q?["csubject"] ?? values["csubject"] ?? "", "district": q?["cdistrict"] ?? values["cdistrict"] ?? ""]
+            let service = RegistryService(req)
+            let query = finder["q"]!.trimmed
+            let filter = TeacherFilter(district: Int(finder["district"]!), q: query.count >= 1 ? String(query.prefix(40)) : nil, subject: Subject.parse(finder["subject"]!), sort: "name")
+            let page = try await service.teachers(filter: filter, page: PageSpec(page: 1, per: PageSpec.maxPer), withSchool: true)
+            total = page.total
+            var rows = page.items
+            // The chosen leader and members stay on the list when the finder moves on.
+            let missing = Array(members.union(leader.map { [$0] } ?? [])).filter { id in !rows.contains { $0.id == id } }
+            if !missing.isEmpty {
+                for (_, t) in try await RegistryStore.teachers(ids: missing, on: req.db) where actor.covers(schoolId: t.schoolId, districtId: t.districtId) {
+                    rows.insert(try await service.teacher(id: t.id), at: 0)
+                }
+            }
+            candidates = rows.map { t in
+                let subjects = t.subjects.split(separator: ",").compactMap { Subject(rawValue: String($0))?.label(locale) }.joined(separator: "、")
+                return Candidate(id: t.id, label: [t.name, t.schoolName ?? "", subjects].filter { !$0.isEmpty }.joined(separator: " · "), leader: t.id == leader, member: members.contains(t.id))
+            }
+            if case .county = actor.registryScope {
+                finderDistricts = try await RegistryStore.districtRows(on: req.db, scope: .county).map { SelectOption(value: String($0.id), label: $0.name, selected: String($0.id) == finder["district"]) }
+            }
+        }
+        var formValues = values
+        if formValues["level"] == nil { formValues["level"] = "district" }
         return try await req.page("teaching/groups", GroupsPage(
             layout: req.layout("te.groups"),
             groups: groups.map { GroupItem(name: $0.name, level: ResearchLevel(rawValue: $0.level)?.label(locale) ?? $0.level, subject: Subject(rawValue: $0.subject)?.label(locale) ?? $0.subject,
                                            leader: leaders[$0.leaderTeacherId]?.name ?? "", reviewLevels: $0.reviewLevels) },
-            canManage: actor.can(.teachingManage), levels: options(ResearchLevel.self, selected: "district", locale: locale), subjects: options(Subject.self, selected: nil, locale: locale)))
+            canManage: canManage, levels: options(ResearchLevel.self, selected: formValues["level"], locale: locale), subjects: options(Subject.self, selected: formValues["subject"], locale: locale),
+            candidates: candidates, candidateTotal: total, candidatesCut: total > PageSpec.maxPer,
+            finder: finder, finderSubjects: options(Subject.self, selected: finder["subject"], locale: locale), finderDistricts: finderDistricts,
+            values: formValues, errors: errors,
+            reviewOptions: (1...3).map { SelectOption(value: String($0), label: String($0), selected: String($0) == (formValues["reviewLevels"] ?? "1")) }), status: status)
     }
 
-    struct GroupForm: Content { let name: String?; let level: String?; let subject: String?; let leader: String?; let members: String?; let reviewLevels: String? }
+    struct GroupForm: Content {
+        let name: String?; let level: String?; let subject: String?; let leader: String?; let members: [String]?; let reviewLevels: String?
+        let cq: String?; let csubject: String?; let cdistrict: String?
+    }
     func createGroup(req: Request) async throws -> Response {
         try req.requireActor().require(.teachingManage)
         let b = try req.content.decode(GroupForm.self)
-        let ids = (b.members ?? "").split(whereSeparator: { ", ，、".contains($0) }).compactMap { Int($0) }
-        return try await Self.form(req, back: TeachingRoute.groups.path(), ok: Self.t(req, "te.saved")) {
-            _ = try await TeachingService(req).createGroup(name: b.name, level: b.level, subject: b.subject, leader: Int(b.leader ?? ""), members: ids, reviewLevels: Int(b.reviewLevels ?? "")); return nil
+        let ids = Set((b.members ?? []).compactMap { Int($0) })
+        do {
+            _ = try await TeachingService(req).createGroup(name: b.name, level: b.level, subject: b.subject, leader: Int(b.leader ?? ""), members: Array(ids), reviewLevels: Int(b.reviewLevels ?? ""))
+            return req.redirect(to: TeachingRoute.groups.path(), flash: Self.t(req, "te.saved"))
+        } catch let e as DomainError where e.kind == .invalid {
+            // The form comes back with what was chosen, and each field's complaint beside it.
+            let values = ["name": b.name ?? "", "level": b.level ?? "", "subject": b.subject ?? "", "reviewLevels": b.reviewLevels ?? "1",
+                          "cq": b.cq ?? "", "csubject": b.csubject ?? "", "cdistrict": b.cdistrict ?? ""]
+            return try await groupsPage(req: req, values: values, errors: e.fieldMessages(req.uiLocale), leader: Int(b.leader ?? ""), members: ids, status: .unprocessableEntity)
         }
     }
 }
@@ -368,7 +424,10 @@ enum TeachingStrings {
         "te.submit": ("提交审核", "Submit for review"), "te.approve": ("审核通过（第 {0} 级）", "Approve (level {0})"), "te.sendBack": ("退回", "Send back"),
         "te.release": ("发布", "Release"), "te.releaseOn": ("发布日期（学期初）", "Release date (start of term)"), "te.reason": ("理由", "Reason"),
         "te.save": ("保存（新版本）", "Save (a new version)"), "te.cancel": ("取消", "Cancel"),
-        "te.level": ("层级", "Level"), "te.leader": ("组长（教师编号）", "Leader (teacher number)"), "te.members": ("成员（教师编号，逗号分隔）", "Members (teacher numbers)"),
+        "te.level": ("层级", "Level"), "te.leader": ("组长", "Leader"), "te.members": ("成员（组长自动加入）", "Members (the leader joins anyway)"),
+        "te.finder": ("先找候选教师", "Find the teachers first"), "te.finder.q": ("姓名", "Name"), "te.finder.go": ("列出", "List"),
+        "te.finder.count": ("符合条件的教师 {0} 名", "{0} teachers match"), "te.finder.cut": ("只列出前 200 名，请按姓名、学科或学区缩小范围。", "Only the first 200 are listed; narrow by name, subject or district."),
+        "te.finder.none": ("没有符合条件的教师，请换个条件。", "No teacher matches; change the finder."), "te.anyDistrict": ("全部学区", "all districts"),
         "te.reviewLevels": ("审核级数", "Review levels"), "te.addGroup": ("新建教研组", "New group"),
         "te.home.review": ("{0} 份通案待您审核", "{0} common plans to review"),
         "te.tr.title": ("研训", "Training"), "te.tr.hours": ("教师培训学时", "Training hours"),
