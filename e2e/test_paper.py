@@ -103,3 +103,24 @@ def test_school_page_prints_without_a_scrollbar_or_empty_first_page(server, brow
     assert re.sub(r"\s+", "", name)[:6] in re.sub(r"\s+", "", pages[0])
     assert "办学条件" in "".join(pages)
     check_running_footer(pages)
+
+
+def test_application_form_prints_on_one_portrait_page_with_its_boxes(server, browser, shot):
+    sign_in(browser, server, "reviewer")
+    browser.get(server + "/certification")
+    link = wait(browser, "a[href^='/certification/applications/']")
+    href = link.get_attribute("href").split("?")[0]
+    browser.get(href + "/form")
+    wait(browser, "#application-form")
+    name = browser.find_element(By.ID, "form-name").text
+    shot("paper_application_form")
+    pdf = print_pdf(browser)
+    pages = texts(pdf)
+    assert len(pages) == 1, "the 申请表 is one sheet, not %d pages" % len(pages)
+    box = pdf.pages[0].mediabox
+    assert float(box.height) > float(box.width), "A4 portrait"
+    flat = re.sub(r"\s+", "", pages[0])
+    for words in ("教师资格认定申请表", "申请人承诺", "受理意见", "认定机构意见", re.sub(r"\s+", "", name)):
+        assert normal(words) in flat, words
+    assert "打印" not in flat.replace("打印日期", ""), "the print button does not print"
+    check_running_footer(pages)
