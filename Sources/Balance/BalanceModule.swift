@@ -17,7 +17,11 @@ public struct BalanceModule: XuequModule {
     public init() {}
     public let name = "balance"
 
-    public var migrations: [any Migration] { [CreateBalance()] }
+    public var migrations: [any Migration] { [CreateBalance(), WatchBalanceVersion()] }
+
+    public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] {
+        [try await DataVersions.check(["balance_rules"], area: "balance", on: db)]
+    }
 
     public var auditArea: AuditArea? {
         AuditArea(key: "balance", label: LocalizedText(zh: "均衡监测", en: "Balance monitoring"), prefixes: ["balance", "aid"], phrases: [

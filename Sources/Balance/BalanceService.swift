@@ -49,12 +49,29 @@ public struct BalanceService: Sendable {
         try await reports(standards: [standard], parts: [part], year: year, district: district)[0]
     }
 
-    /// Several computations over one read of the data.
+    /// Several computations over one read of the data. Without a scenario the result is kept
+    /// under the registry's and the balance rules' data versions (`AggregateCache`): the same
+    /// question is answered from memory until a write changes a school, a teacher, a year's
+    /// conditions or the rules. The result names every school; a reader's scope is applied when
+    /// it is shown (`visible`), so one kept result serves every reader.
     public func reports(standards: [BalanceStandard] = BalanceStandard.allCases, parts: [BalancePart] = BalancePart.allCases, year: Int?, district: Int?, scenario: Scenario? = nil) async throws -> [BalanceReport] {
         let (y, d) = try await area(year: year, district: district)
+        let db = self.db, logger = ctx.logger, currentYear = today.year
+        guard scenario == nil else {
+            return try await Self.compute(standards: standards, parts: parts, year: y, district: d, currentYear: currentYear, scenario: scenario, db: db, logger: logger)
+        }
+        let key = "balance.reports|\(y)|\(d.map(String.init) ?? "*")|\(standards.map(\.rawValue).joined(separator: ","))|\(parts.map(\.rawValue).joined(separator: ","))|\(currentYear)"
+        return try await ctx.cache.value(key, areas: ["registry", "balance"], on: db) {
+            try await Self.compute(standards: standards, parts: parts, year: y, district: d, currentYear: currentYear, scenario: nil, db: db, logger: logger)
+        }
+    }
+
+    /// The computation itself, from the database (no cache).
+    static func compute(standards: [BalanceStandard], parts: [BalancePart], year y: Int, district d: Int?, currentYear: Int, scenario: Scenario?,
+                        db: any Database, logger: Logger) async throws -> [BalanceReport] {
         let started = Date()
         let rules = try await BalanceStore.rules(forYear: y, on: db)
-        var (facts, live) = try await BalanceStore.facts(year: y, district: d, currentYear: today.year, on: db)
+        var (facts, live) = try await BalanceStore.facts(year: y, district: d, currentYear: currentYear, on: db)
         let read = Date()
         if let scenario { facts = scenario.applied(to: facts) }
         // The computations are independent: one task each, so a province's four use every core.
@@ -69,8 +86,15 @@ public struct BalanceService: Sendable {
             return done.sorted { $0.0 < $1.0 }.map(\.1)
         }
         let out = results.map { BalanceReport(year: y, districtId: d, result: $0, liveTeachers: live) }
-        ctx.logger.debug("balance: \(facts.count) schools read in \(Int(read.timeIntervalSince(started) * 1000)) ms, \(out.count) computations in \(Int(Date().timeIntervalSince(read) * 1000)) ms")
+        logger.debug("balance: \(facts.count) schools read in \(Int(read.timeIntervalSince(started) * 1000)) ms, \(out.count) computations in \(Int(Date().timeIntervalSince(read) * 1000)) ms")
         return out
+    }
+
+    /// The same computation read afresh from the database, bypassing the kept results: what
+    /// `xuequ verify-aggregates` and the tests compare the kept answers with.
+    public func recomputed(standards: [BalanceStandard] = BalanceStandard.allCases, parts: [BalancePart] = BalancePart.allCases, year: Int?, district: Int?) async throws -> [BalanceReport] {
+        let (y, d) = try await area(year: year, district: district)
+        return try await Self.compute(standards: standards, parts: parts, year: y, district: d, currentYear: today.year, scenario: nil, db: db, logger: ctx.logger)
     }
 
     /// The composite (basic) and the worst coefficient (quality) for each year with conditions.

@@ -24,7 +24,7 @@ public struct CertificateRow: Decodable, Sendable {
     public let revokedOn: String?
     public let authority: String
 }
-public struct CertStatistics: Sendable {
+public struct CertStatistics: Sendable, Equatable {
     public var applied = 0
     public var certified = 0
     public var byType: [String: Int] = [:]
@@ -232,24 +232,124 @@ extension CertificationService {
 
     // MARK: statistics
 
-    /// One window's figures, computed by the database in a few grouped queries.
+    /// One window's figures, read from `cert_window_figures`, which the database keeps as the
+    /// applications are written (a few hundred rows for a 300,000-application window). The
+    /// time-so-far of the applications in a state now is added at reading time.
     public func statistics(window: Int) async throws -> CertStatistics {
+        try await statistics(window: window, fresh: false)
+    }
+
+    /// The same figures counted afresh from the applications (what `xuequ verify-aggregates`
+    /// and the tests compare the kept ones with).
+    public func recomputedStatistics(window: Int) async throws -> CertStatistics {
+        try await statistics(window: window, fresh: true)
+    }
+
+    func statistics(window: Int, fresh: Bool) async throws -> CertStatistics {
         let actor = try ctx.requireActor()
         try actor.require(.certRecords)
         guard let w = try await Self.window(window, on: db) else { throw DomainError.notFound(LocalizedText(zh: "认定批次", en: "window")) }
         // Each body its own figures: the prefecture counts the types it decides.
-        let own: SQLQueryString = !CertificationPolicy.isCountyBody(actor) ? "AND type IN \(unsafeRaw: Self.prefectureTypesSQL)" : ""
+        let prefectureOnly = !CertificationPolicy.isCountyBody(actor)
+        let f = fresh ? try await Self.windowFigures(window, prefectureOnly: prefectureOnly, on: db)
+            : try await Self.keptFigures(window, prefectureOnly: prefectureOnly, on: db)
         var s = CertStatistics()
+        s.byState = f.byState; s.byType = f.byType; s.failureReasons = f.failureReasons
+        let now = self.now
+        var stateSum = f.stateSum, stateN = f.stateN
+        for (k, cur) in f.current {
+            // In it now: the time so far; counted once even without earlier time in it.
+            stateSum[k, default: 0] += Double(cur.n) * now - cur.since
+            stateN[k, default: 0] += cur.zero
+        }
+        let open = CertState.undecided.reduce(0) { $0 + (s.byState[$1.rawValue] ?? 0) }
+        s.applied = s.byState.filter { $0.key != "draft" }.values.reduce(0, +)
+        s.certified = s.byState["certified"] ?? 0
+        s.meanDaysToDecision = f.decisionCount > 0 ? f.decisionSum / Double(f.decisionCount) / 86400 : nil
+        for (k, n) in stateN where n > 0 { s.daysInState[k] = (stateSum[k] ?? 0) / Double(n) / 86400 }
+        let due = w.decisionDue
+        s.dueOn = due.description
+        if due < today { s.overdue = open }
+        return s
+    }
+
+    /// What the statistics are made of, as the database sums it (independent of the clock).
+    struct WindowFigures: Sendable {
+        var byState: [String: Int] = [:], byType: [String: Int] = [:], failureReasons: [String: Int] = [:]
+        var decisionSum = 0.0, decisionCount = 0
+        /// Per tracked state: the recorded time in it and how many were in it (past stays).
+        var stateSum: [String: Double] = [:], stateN: [String: Int] = [:]
+        /// Per tracked state, those in it now: how many, the sum of their entry times, and how
+        /// many of them had no earlier time in it.
+        var current: [String: (n: Int, since: Double, zero: Int)] = [:]
+    }
+
+    /// The kept figures of a window (`cert_window_figures`, migration 067).
+    static func keptFigures(_ window: Int, prefectureOnly: Bool, on db: any Database) async throws -> WindowFigures {
+        let own: SQLQueryString = prefectureOnly ? "AND type IN \(unsafeRaw: Self.prefectureTypesSQL)" : ""
+        var f = WindowFigures()
+        for g in try await db.sql.raw("SELECT * FROM cert_window_figures WHERE window_id = \(bind: window) AND n <> 0 \(own)").all() {
+            let state = try g.decode(column: "state", as: String.self), type = try g.decode(column: "type", as: String.self)
+            let reason = try g.decode(column: "reason_code", as: String.self), n = try g.decode(column: "n", as: Int.self)
+            f.byState[state, default: 0] += n
+            if state == CertState.certified.rawValue { f.byType[type, default: 0] += n }
+            if state == CertState.rejected.rawValue, !reason.isEmpty { f.failureReasons[reason, default: 0] += n }
+            f.decisionSum += try g.decode(column: "decision_sum", as: Double.self)
+            f.decisionCount += try g.decode(column: "decision_n", as: Int.self)
+            for st in CertStateTimes.tracked {
+                let k = st.rawValue
+                f.stateSum[k, default: 0] += try g.decode(column: "s_\(k)", as: Double.self)
+                f.stateN[k, default: 0] += try g.decode(column: "n_\(k)", as: Int.self)
+                if state == k {
+                    let cur = f.current[k] ?? (0, 0, 0)
+                    f.current[k] = (cur.n + n, cur.since + (try g.decode(column: "since_sum", as: Double.self)), cur.zero + (try g.decode(column: "z_\(k)", as: Int.self)))
+                }
+            }
+        }
+        return f
+    }
+
+    /// The kept window figures against a recount of the applications: counts exactly, sums of
+    /// times to a billionth (they are added and subtracted one row at a time).
+    public static func verifyFigures(on db: any Database) async throws -> AggregateCheck {
+        let columns = CreateCertificationFigures.sumColumns
+        func rows(_ query: String) async throws -> [String: [Double]] {
+            var out: [String: [Double]] = [:]
+            for r in try await db.sql.raw("\(unsafeRaw: query)").all() {
+                let key = try ["window_id", "state", "type", "reason_code"].map { c in c == "window_id" ? String(try r.decode(column: c, as: Int.self)) : try r.decode(column: c, as: String.self) }.joined(separator: "/")
+                out[key] = try columns.map { c in
+                    c.hasPrefix("n") || c.hasPrefix("z_") || c == "decision_n" ? Double(try r.decode(column: c, as: Int.self)) : try r.decode(column: c, as: Double?.self) ?? 0
+                }
+            }
+            return out
+        }
+        let kept = try await rows("SELECT window_id, state, type, reason_code, \(columns.joined(separator: ", ")) FROM cert_window_figures WHERE n <> 0")
+        let recount = try await rows("SELECT window_id, state, type, reason_code, \(columns.joined(separator: ", ")) FROM (\(CreateCertificationFigures.recountAliased)) x")
+        var bad: [String] = []
+        for key in Set(kept.keys).union(recount.keys).sorted() where bad.count < 20 {
+            guard let k = kept[key], let r = recount[key] else { bad.append("\(key): \(kept[key] == nil ? "missing from" : "not in the applications but in") the kept figures"); continue }
+            for (i, c) in columns.enumerated() where abs(k[i] - r[i]) > 1e-9 * max(1, abs(r[i])) {
+                bad.append("\(key) \(c): kept \(k[i]), counted \(r[i])")
+                break
+            }
+        }
+        return AggregateCheck(name: "window statistics (认定统计)", checked: recount.count, mismatches: bad)
+    }
+
+    /// The figures counted from the applications themselves.
+    static func windowFigures(_ window: Int, prefectureOnly: Bool, on db: any Database) async throws -> WindowFigures {
+        let own: SQLQueryString = prefectureOnly ? "AND type IN \(unsafeRaw: Self.prefectureTypesSQL)" : ""
+        var f = WindowFigures()
         // Two scans of the covering index cert_applications_figures, in its order (no sorting):
         // counts by state, type and reason; then per state the decision times and the time kept
-        // for each state. The state an application is in now adds its time so far.
+        // for each state.
         struct G: Decodable { let state: String; let type: String; let reasonCode: String?; let n: Int }
         for g in try await db.sql.raw("""
             SELECT state, type, reason_code, COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window) \(own) GROUP BY state, type, reason_code
             """).all(decoding: G.self, with: Self.decoder) {
-            s.byState[g.state, default: 0] += g.n
-            if g.state == CertState.certified.rawValue { s.byType[g.type, default: 0] += g.n }
-            if g.state == CertState.rejected.rawValue, let r = g.reasonCode { s.failureReasons[r, default: 0] += g.n }
+            f.byState[g.state, default: 0] += g.n
+            if g.state == CertState.certified.rawValue { f.byType[g.type, default: 0] += g.n }
+            if g.state == CertState.rejected.rawValue, let r = g.reasonCode { f.failureReasons[r, default: 0] += g.n }
         }
         var columns = ["state", "COUNT(*) AS n", "SUM(COALESCE(state_since, updated_at)) AS since",
                        "SUM(decided_at - submitted_at) AS dsum", "COUNT(decided_at - submitted_at) AS dn"]
@@ -257,33 +357,20 @@ extension CertificationService {
             let c = CertStateTimes.column(st)
             columns += ["SUM(\(c)) AS s_\(st.rawValue)", "COUNT(NULLIF(\(c), 0)) AS n_\(st.rawValue)", "COUNT(CASE WHEN \(c) = 0 THEN 1 END) AS z_\(st.rawValue)"]
         }
-        let now = self.now
-        var dsum = 0.0, dn = 0
-        var stateSum: [String: Double] = [:], stateN: [String: Int] = [:]
         for g in try await db.sql.raw("SELECT \(unsafeRaw: columns.joined(separator: ", ")) FROM cert_applications WHERE window_id = \(bind: window) \(own) GROUP BY state").all() {
             let state = try g.decode(column: "state", as: String.self), n = try g.decode(column: "n", as: Int.self)
-            dsum += try g.decode(column: "dsum", as: Double?.self) ?? 0
-            dn += try g.decode(column: "dn", as: Int.self)
+            f.decisionSum += try g.decode(column: "dsum", as: Double?.self) ?? 0
+            f.decisionCount += try g.decode(column: "dn", as: Int.self)
             for st in CertStateTimes.tracked {
                 let k = st.rawValue
-                stateSum[k, default: 0] += try g.decode(column: "s_\(k)", as: Double?.self) ?? 0
-                stateN[k, default: 0] += try g.decode(column: "n_\(k)", as: Int.self)
+                f.stateSum[k, default: 0] += try g.decode(column: "s_\(k)", as: Double?.self) ?? 0
+                f.stateN[k, default: 0] += try g.decode(column: "n_\(k)", as: Int.self)
                 if state == k {
-                    // In it now: the time so far; counted once even without earlier time in it.
-                    stateSum[k, default: 0] += Double(n) * now - (try g.decode(column: "since", as: Double?.self) ?? 0)
-                    stateN[k, default: 0] += try g.decode(column: "z_\(k)", as: Int.self)
+                    f.current[k] = (n, try g.decode(column: "since", as: Double?.self) ?? 0, try g.decode(column: "z_\(k)", as: Int.self))
                 }
             }
         }
-        let open = CertState.undecided.reduce(0) { $0 + (s.byState[$1.rawValue] ?? 0) }
-        s.applied = s.byState.filter { $0.key != "draft" }.values.reduce(0, +)
-        s.certified = s.byState["certified"] ?? 0
-        s.meanDaysToDecision = dn > 0 ? dsum / Double(dn) / 86400 : nil
-        for (k, n) in stateN where n > 0 { s.daysInState[k] = (stateSum[k] ?? 0) / Double(n) / 86400 }
-        let due = w.decisionDue
-        s.dueOn = due.description
-        if due < today { s.overdue = open }
-        return s
+        return f
     }
 
     /// 档案袋 reconciliation: accepted-or-later applications without a folder, folders without an application.

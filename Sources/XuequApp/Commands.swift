@@ -341,12 +341,36 @@ struct AuditCommand: AsyncCommand {
     }
 }
 
+struct VerifyAggregatesCommand: AsyncCommand {
+    struct Signature: CommandSignature { init() {} }
+    var help: String { "Recounts every maintained figure (teacher tallies, students, certificate serials, data-version triggers) from its source rows and reports any difference." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await app.autoMigrate()
+        var failed = 0
+        for m in app.modules {
+            for c in try await m.verifyAggregates(on: app.db) {
+                if c.ok {
+                    context.console.print("ok   \(m.name): \(c.name), \(c.checked) checked")
+                } else {
+                    failed += 1
+                    context.console.error("FAIL \(m.name): \(c.name), \(c.mismatches.count)\(c.mismatches.count == 20 ? "+" : "") of \(c.checked) differ")
+                    for line in c.mismatches { context.console.error("     \(line)") }
+                }
+            }
+        }
+        if failed > 0 { throw ExitCode(1) }
+        context.console.print("every maintained figure equals its recount")
+    }
+}
+
 /// Whether a command opens the database: `routes`, `--help` and the like open none (and so
 /// make no `./data/xuequ.sqlite`); `restore` opens it itself, after its checks.
 public func commandOpensDatabase(_ arguments: [String]) -> Bool {
     let command = arguments.dropFirst().first ?? "serve"
     if arguments.contains("--help") || arguments.contains("-h") { return false }
-    return ["serve", "migrate", "seed", "backup", "audit"].contains(command)
+    return ["serve", "migrate", "seed", "backup", "audit", "verify-aggregates"].contains(command)
 }
 
 public func registerCommands(_ app: Application, _ config: AppConfig) {
@@ -355,4 +379,5 @@ public func registerCommands(_ app: Application, _ config: AppConfig) {
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.asyncCommands.use(RestoreCommand(config: config), as: "restore")
     app.asyncCommands.use(AuditCommand(), as: "audit")
+    app.asyncCommands.use(VerifyAggregatesCommand(), as: "verify-aggregates")
 }

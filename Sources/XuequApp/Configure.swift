@@ -76,6 +76,9 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
                                     sqlLogLevel: config.logQueries ? .info : .debug), as: .psql)
         app.writeGate = WriteGate(flavor: .postgres, auditKey: auditKey)
     }
+    // Province-wide figures are kept until a write changes what they were read from;
+    // XUEQU_AGGREGATE_CACHE=off recomputes every time (a benchmark's baseline).
+    app.aggregates = AggregateCache(enabled: Environment.get("XUEQU_AGGREGATE_CACHE") != "off")
     if openDatabase, case .sqlite = config.database {
         // WAL lets readers run while one writer commits; it is a property of the file.
         try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()

@@ -64,6 +64,19 @@ public protocol XuequModule: Sendable {
     func accountScopeNames(_ scopes: [AccountScope], on db: any Database) async throws -> [AccountScope: String]
     /// Choices the account form offers for the module's scope fields (`districtId` → districts).
     func accountScopeOptions(on db: any Database) async throws -> [String: [SelectOption]]
+    /// Figures the module keeps up to date as it writes (counters, sums, caches of other
+    /// tables), each recounted from its source rows: `xuequ verify-aggregates` runs them on a
+    /// live database and the tests after random writes.
+    func verifyAggregates(on db: any Database) async throws -> [AggregateCheck]
+}
+
+/// One maintained figure against its recount: how many rows disagree, with examples.
+public struct AggregateCheck: Sendable {
+    public let name: String
+    public let checked: Int
+    public let mismatches: [String]
+    public init(name: String, checked: Int, mismatches: [String]) { self.name = name; self.checked = checked; self.mismatches = mismatches }
+    public var ok: Bool { mismatches.isEmpty }
 }
 
 /// An account's stored scope columns.
@@ -94,6 +107,7 @@ extension XuequModule {
     public func accountScopeFields(_ scope: AccountScope, on db: any Database) async throws -> [String: String] { [:] }
     public func accountScopeNames(_ scopes: [AccountScope], on db: any Database) async throws -> [AccountScope: String] { [:] }
     public func accountScopeOptions(on db: any Database) async throws -> [String: [SelectOption]] { [:] }
+    public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] { [] }
 }
 
 /// The route groups a module registers on: authentication and CSRF are already in place.
@@ -202,11 +216,13 @@ public struct ServiceContext: Sendable {
     public let audit: AuditContext
     public let documents: DocumentStore
     public let locale: UILocale
+    /// Results kept under the data versions they were read at (`AggregateCache`).
+    public let cache: AggregateCache
 
     public init(db: any Database, gate: WriteGate, clock: AppClock, actor: Actor?, logger: Logger, audit: AuditContext,
-                documents: DocumentStore, locale: UILocale = .zh) {
+                documents: DocumentStore, locale: UILocale = .zh, cache: AggregateCache = AggregateCache(enabled: false)) {
         self.db = db; self.gate = gate; self.clock = clock; self.actor = actor; self.logger = logger; self.audit = audit
-        self.documents = documents; self.locale = locale
+        self.documents = documents; self.locale = locale; self.cache = cache
     }
 
     /// The actor, or 401.
@@ -237,7 +253,7 @@ extension Request {
     /// The request as a service context.
     public var context: ServiceContext {
         ServiceContext(db: db, gate: application.writeGate, clock: application.clock, actor: actor, logger: logger,
-                       audit: auditContext, documents: application.documents, locale: uiLocale)
+                       audit: auditContext, documents: application.documents, locale: uiLocale, cache: application.aggregates)
     }
 }
 
@@ -247,9 +263,18 @@ extension Application {
         ServiceContext(db: db, gate: writeGate, clock: clock, actor: actor, logger: logger,
                        audit: actor.map { AuditContext(actorId: $0.userId, actorName: Masking.username($0.username), requestId: "cli", address: "localhost") }
                            ?? .system(name),
-                       documents: documents)
+                       documents: documents, cache: aggregates)
+    }
+
+    /// The application's `AggregateCache`: one per application (tests run several, each with its
+    /// own database, in one process).
+    public var aggregates: AggregateCache {
+        get { storage[AggregateCacheKey.self] ?? AggregateCache(enabled: false) }
+        set { storage[AggregateCacheKey.self] = newValue }
     }
 }
+
+struct AggregateCacheKey: StorageKey { typealias Value = AggregateCache }
 
 // MARK: - the modules of an application
 

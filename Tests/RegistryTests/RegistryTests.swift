@@ -249,6 +249,52 @@ struct RegistryTests {
         }
     }
 
+    @Test("name search goes through the gram index: one character, a pair, longer names, markup characters; renames and new teachers follow", arguments: TestDB.all)
+    func nameSearch(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let admin = try await app.token("admin")
+            func names(_ q: String) async throws -> [String] {
+                var out: [String] = []
+                let encoded = q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                try await app.check(.GET, "/api/v1/teachers?q=\(encoded)&per=200", headers: bearer(admin)) { res in
+                    #expect(res.status == .ok, "q=\(q)")
+                    out = ((try? res.json())?["items"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }.sorted()
+                }
+                return out
+            }
+            for (n, name) in ["欧阳娜娜", "王芳", "王芳芳", "Anna Lee", "李_明"].enumerated() {
+                let (_, b) = try jsonBody(Bodies.teacher(f, name: name, rid: Fixture.residentID("19910101", 60 + n)))
+                try await app.check(.POST, "/api/v1/teachers", headers: bearer(admin, json: true), body: b) { res in #expect(res.status == .created) }
+            }
+            #expect(try await names("王") == ["王芳", "王芳芳"])
+            #expect(try await names("芳") == ["王芳", "王芳芳"])
+            #expect(try await names("王芳") == ["王芳", "王芳芳"])
+            #expect(try await names("芳芳") == ["王芳芳"])
+            #expect(try await names("欧阳娜") == ["欧阳娜娜"])
+            #expect(try await names("阳娜娜") == ["欧阳娜娜"])
+            #expect(try await names("娜欧").isEmpty, "pairs in the wrong order")
+            #expect(try await names("老师") == ["丁老师", "丙老师", "乙老师", "甲老师"])
+            #expect(try await names("anna") == ["Anna Lee"])
+            #expect(try await names("_明") == ["李_明"], "an underscore is a character, not a wildcard")
+            #expect(try await names("%").isEmpty)
+            // The index is kept by the database: a rename moves the teacher, the old name is gone.
+            try await app.db.sql.raw("UPDATE teachers SET name = '王小芳' WHERE name = '王芳'").run()
+            #expect(try await names("王芳") == ["王芳芳"])
+            #expect(try await names("小芳") == ["王小芳"])
+            try await app.db.sql.raw("DELETE FROM teachers WHERE name = '王小芳'").run()
+            struct N: Decodable { let n: Int }
+            let orphans = try await app.db.sql.raw("SELECT COUNT(*) AS n FROM teacher_name_grams g WHERE NOT EXISTS (SELECT 1 FROM teachers t WHERE t.id = g.teacher_id)").first(decoding: N.self)?.n
+            #expect(orphans == 0)
+            // Every teacher has exactly the grams of their name.
+            struct Name: Decodable { let name: String }
+            let expected = try await app.db.sql.raw("SELECT name FROM teachers").all(decoding: Name.self).reduce(0) { sum, row in
+                let c = Array(row.name.lowercased())
+                return sum + Set(c.map(String.init)).count + Set((0..<max(0, c.count - 1)).map { String(c[$0...($0 + 1)]) }).count
+            }
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM teacher_name_grams").first(decoding: N.self)?.n == expected)
+        }
+    }
+
     @Test("two editors of one teacher: the second gets 409", arguments: TestDB.all)
     func staleEdit(db: TestDB) async throws {
         try await withApp(db) { app, f in

@@ -279,7 +279,7 @@ public enum RegistryStore {
             if q.count >= 6, q.allSatisfy({ $0.isNumber || $0 == "X" || $0 == "x" }) {
                 conds.append(SQLBinaryExpression(SQLColumn("resident_id", table: "t"), .like, SQLBind(q.uppercased() + "%")))
             } else {
-                conds.append(like("t.name", q))
+                conds.append(SQLGroupExpression(nameContains(q)))
             }
         }
         if let s = filter.subject { conds.append(LikeEscaped(left: "(',' || t.subjects || ',')", pattern: "%," + s.rawValue + ",%")) }

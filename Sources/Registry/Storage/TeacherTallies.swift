@@ -211,3 +211,40 @@ public enum TeacherTallies {
         return out
     }
 }
+
+extension TeacherTallies {
+    /// The tallies against a recount of `teachers` (rows of all-zero counts are a school that
+    /// lost its last teacher of a part, and equal to no row).
+    public static func verify(on db: any Database) async throws -> AggregateCheck {
+        let columns = CreateTeacherTallies.countColumns
+        let recount = "SELECT t.school_id AS school_id, COALESCE(t.stage_part, '') AS part, "
+            + zip(columns, CreateTeacherTallies.countExpressions("t")).map { "SUM(\($1)) AS \($0)" }.joined(separator: ", ")
+            + " FROM teachers t GROUP BY t.school_id, COALESCE(t.stage_part, '')"
+        let kept = "SELECT school_id, part, \(columns.joined(separator: ", ")) FROM teacher_tallies WHERE total <> 0"
+        struct R: Decodable { let schoolId: Int; let part: String; let total: Int }
+        let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+        let missing = try await db.sql.raw("SELECT school_id, part, total FROM (\(unsafeRaw: recount) EXCEPT \(unsafeRaw: kept)) x LIMIT 20").all(decoding: R.self, with: decoder)
+        let extra = try await db.sql.raw("SELECT school_id, part, total FROM (\(unsafeRaw: kept) EXCEPT \(unsafeRaw: recount)) x LIMIT 20").all(decoding: R.self, with: decoder)
+        struct N: Decodable { let n: Int }
+        let rows = try await db.sql.raw("SELECT COUNT(*) AS n FROM teacher_tallies").first(decoding: N.self)?.n ?? 0
+        return AggregateCheck(name: "teacher tallies (教师统计)", checked: rows,
+                              mismatches: missing.map { "school \($0.schoolId) part '\($0.part)': the teachers count \($0.total), the tally differs" }
+                                + extra.map { "school \($0.schoolId) part '\($0.part)': the tally says \($0.total), the teachers differ" })
+    }
+
+    /// A school's students against its latest year's conditions (the one count of students).
+    public static func verifyStudents(on db: any Database) async throws -> AggregateCheck {
+        struct R: Decodable { let id: Int; let students: Int; let latest: Int }
+        let rows = try await db.sql.raw("""
+            SELECT s.id, s.students, c.students_primary + c.students_junior + c.students_senior AS latest
+            FROM schools s JOIN school_conditions c ON c.school_id = s.id
+              AND c.year = (SELECT MAX(year) FROM school_conditions m WHERE m.school_id = s.id)
+            WHERE s.status = 'active' AND s.students <> c.students_primary + c.students_junior + c.students_senior
+            LIMIT 20
+            """).all(decoding: R.self)
+        struct N: Decodable { let n: Int }
+        let n = try await db.sql.raw("SELECT COUNT(DISTINCT school_id) AS n FROM school_conditions").first(decoding: N.self)?.n ?? 0
+        return AggregateCheck(name: "students from the latest conditions (在校生数)", checked: n,
+                              mismatches: rows.map { "school \($0.id): \($0.students) on the school, \($0.latest) in its latest conditions" })
+    }
+}

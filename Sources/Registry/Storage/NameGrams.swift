@@ -1,0 +1,85 @@
+import Fluent
+import SQLKit
+import XuequCore
+import XuequKit
+
+/// 068: name search through an index. Every teacher's name is kept as its single characters and
+/// its pairs of neighbouring characters (王, 芳, 王芳 for 王芳) in `teacher_name_grams`, keyed by
+/// the gram: a search for 王芳 across a province reads the few hundred teachers holding the pair
+/// instead of scanning 900,000 names. Triggers keep it, so every path that writes teachers
+/// (forms, imports, the exchange module) keeps it right. Plain tables and B-trees: the same on
+/// SQLite and PostgreSQL, no extension to install (pg_trgm needs a superuser; FTS5's trigrams
+/// cannot find a two-character name).
+public struct CreateTeacherNameGrams: AsyncMigration {
+    public init() {}
+    public var name: String { "068_TeacherNameGrams" }
+
+    /// The grams of one teacher row (`NEW` or an alias): characters, then neighbouring pairs.
+    static func grams(_ row: String) -> String {
+        """
+        SELECT lower(substr(\(row).name, p.i, 1)), \(row).id FROM name_positions p WHERE p.i <= length(\(row).name)
+        UNION SELECT lower(substr(\(row).name, p.i, 2)), \(row).id FROM name_positions p WHERE p.i < length(\(row).name)
+        """
+    }
+
+    public func prepare(on database: any Database) async throws {
+        let sql = database.sql
+        let pg = sql.dialect.name == "postgresql"
+        try await sql.raw("CREATE TABLE name_positions (i INTEGER PRIMARY KEY)").run()
+        try await sql.raw("INSERT INTO name_positions (i) VALUES \(unsafeRaw: (1...64).map { "(\($0))" }.joined(separator: ", "))").run()
+        try await sql.raw("CREATE TABLE teacher_name_grams (gram TEXT NOT NULL, teacher_id BIGINT NOT NULL, PRIMARY KEY (gram, teacher_id))\(unsafeRaw: pg ? "" : " WITHOUT ROWID")").run()
+        try await sql.raw("CREATE INDEX teacher_name_grams_teacher ON teacher_name_grams (teacher_id)").run()
+        let insert = "INSERT INTO teacher_name_grams (gram, teacher_id) \(Self.grams("NEW"))"
+        let delete = "DELETE FROM teacher_name_grams WHERE teacher_id = OLD.id"
+        if pg {
+            try await sql.raw("""
+                \(unsafeRaw: """
+                CREATE FUNCTION teacher_name_grams_apply() RETURNS trigger AS $$
+                BEGIN
+                  IF TG_OP <> 'INSERT' THEN \(delete); END IF;
+                  IF TG_OP <> 'DELETE' THEN \(insert); END IF;
+                  RETURN NULL;
+                END; $$ LANGUAGE plpgsql
+                """)
+                """).run()
+            try await sql.raw("CREATE TRIGGER teachers_name_grams AFTER INSERT OR DELETE OR UPDATE OF name ON teachers FOR EACH ROW EXECUTE FUNCTION teacher_name_grams_apply()").run()
+        } else {
+            try await sql.raw("CREATE TRIGGER teachers_name_grams_i AFTER INSERT ON teachers BEGIN \(unsafeRaw: insert); END").run()
+            try await sql.raw("CREATE TRIGGER teachers_name_grams_d AFTER DELETE ON teachers BEGIN \(unsafeRaw: delete); END").run()
+            try await sql.raw("CREATE TRIGGER teachers_name_grams_u AFTER UPDATE OF name ON teachers BEGIN \(unsafeRaw: delete); \(unsafeRaw: insert); END").run()
+        }
+        // Teachers written before this migration.
+        try await sql.raw("""
+            INSERT INTO teacher_name_grams (gram, teacher_id)
+            SELECT lower(substr(t.name, p.i, 1)), t.id FROM teachers t JOIN name_positions p ON p.i <= length(t.name)
+            UNION SELECT lower(substr(t.name, p.i, 2)), t.id FROM teachers t JOIN name_positions p ON p.i < length(t.name)
+            """).run()
+    }
+
+    public func revert(on database: any Database) async throws {
+        let sql = database.sql
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("DROP TRIGGER IF EXISTS teachers_name_grams ON teachers").run()
+            try await sql.raw("DROP FUNCTION IF EXISTS teacher_name_grams_apply()").run()
+        } else {
+            for t in ["teachers_name_grams_i", "teachers_name_grams_d", "teachers_name_grams_u"] { try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: t)").run() }
+        }
+        try await sql.raw("DROP TABLE teacher_name_grams").run()
+        try await sql.raw("DROP TABLE name_positions").run()
+    }
+}
+
+extension RegistryStore {
+    /// The condition "the teacher's name contains `q`", served by the gram index: one gram for
+    /// a character, every neighbouring pair for more (all must be there), then the exact match
+    /// on the few candidates.
+    static func nameContains(_ q: String) -> any SQLExpression {
+        let chars = Array(q.lowercased())
+        let grams: [String] = chars.count == 1 ? [String(chars[0])] : Array(Set((0..<(chars.count - 1)).map { String(chars[$0...($0 + 1)]) })).sorted()
+        let candidates: SQLQueryString = grams.count == 1
+            ? "t.id IN (SELECT teacher_id FROM teacher_name_grams WHERE gram = \(bind: grams[0]))"
+            : "t.id IN (SELECT teacher_id FROM teacher_name_grams WHERE gram IN (\(SQLList(grams.map { SQLBind($0) }))) GROUP BY teacher_id HAVING COUNT(*) = \(bind: grams.count))"
+        // The exact check on the candidates ignores case, as the grams do (PostgreSQL's LIKE would not).
+        return SQLList([SQLGroupExpression(candidates), LikeEscaped(left: "lower(t.name)", pattern: likePattern(q.lowercased()))], separator: SQLRaw(" AND "))
+    }
+}

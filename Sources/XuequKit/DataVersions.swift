@@ -1,0 +1,162 @@
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import SQLKit
+
+/// A counter per area of data (`registry`, `balance`) that every write to the
+/// area's tables raises, in the same transaction, by a database trigger: no code path can write
+/// around it, and every process sees the same number. Results computed from many rows (a
+/// province's coefficients) are kept under the versions they were read
+/// at and answered again until a write raises one of them.
+public enum DataVersions {
+    /// Makes every insert, update and delete on `tables` raise `area`'s version. SQLite fires per
+    /// row (its single writer makes that a few microseconds); PostgreSQL once per statement.
+    public static func watch(_ tables: [String], area: String, on db: any Database) async throws {
+        let sql = db.sql
+        try await sql.raw("INSERT INTO data_versions (area, version) VALUES (\(bind: area), 0)").run()
+        for t in tables {
+            if sql.dialect.name == "postgresql" {
+                try await sql.raw("""
+                    CREATE TRIGGER \(unsafeRaw: t)_version_\(unsafeRaw: area) AFTER INSERT OR UPDATE OR DELETE ON \(unsafeRaw: t)
+                    FOR EACH STATEMENT EXECUTE FUNCTION data_version_bump('\(unsafeRaw: area)')
+                    """).run()
+            } else {
+                for (op, suffix) in [("INSERT", "i"), ("UPDATE", "u"), ("DELETE", "d")] {
+                    try await sql.raw("""
+                        CREATE TRIGGER \(unsafeRaw: t)_version_\(unsafeRaw: area)_\(unsafeRaw: suffix) AFTER \(unsafeRaw: op) ON \(unsafeRaw: t)
+                        BEGIN UPDATE data_versions SET version = version + 1 WHERE area = '\(unsafeRaw: area)'; END
+                        """).run()
+                }
+            }
+        }
+    }
+
+    public static func unwatch(_ tables: [String], area: String, on db: any Database) async throws {
+        let sql = db.sql
+        for t in tables {
+            if sql.dialect.name == "postgresql" {
+                try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: t)_version_\(unsafeRaw: area) ON \(unsafeRaw: t)").run()
+            } else {
+                for suffix in ["i", "u", "d"] { try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: t)_version_\(unsafeRaw: area)_\(unsafeRaw: suffix)").run() }
+            }
+        }
+        try await sql.raw("DELETE FROM data_versions WHERE area = \(bind: area)").run()
+    }
+
+    /// The current versions of `areas`, in one read.
+    public static func current(_ areas: [String], on db: any Database) async throws -> [String: Int] {
+        struct V: Decodable { let area: String; let version: Int }
+        let rows = try await db.sql.raw("SELECT area, version FROM data_versions WHERE area IN (\(SQLList(areas.map { SQLBind($0) })))").all(decoding: V.self)
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.area, $0.version) })
+    }
+}
+
+/// 064: the table of versions and, on PostgreSQL, the trigger function the modules' watches use.
+public struct CreateDataVersions: AsyncMigration {
+    public init() {}
+    public var name: String { "064_DataVersions" }
+    public func prepare(on database: any Database) async throws {
+        let sql = database.sql
+        try await sql.raw("CREATE TABLE data_versions (area TEXT PRIMARY KEY, version BIGINT NOT NULL)").run()
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("""
+                CREATE FUNCTION data_version_bump() RETURNS trigger AS $$
+                BEGIN
+                  UPDATE data_versions SET version = version + 1 WHERE area = TG_ARGV[0];
+                  RETURN NULL;
+                END; $$ LANGUAGE plpgsql
+                """).run()
+        }
+    }
+    public func revert(on database: any Database) async throws {
+        let sql = database.sql
+        if sql.dialect.name == "postgresql" { try await sql.raw("DROP FUNCTION IF EXISTS data_version_bump()").run() }
+        try await sql.raw("DROP TABLE data_versions").run()
+    }
+}
+
+/// Results kept under the data versions they were computed at (see `DataVersions`). One per
+/// application; a key's first reader computes while the others wait for that one answer, so a
+/// burst of dashboards after a write recomputes once. At most `capacity` results are kept; the
+/// least recently used goes first.
+public final class AggregateCache: Sendable {
+    struct Entry {
+        let stamp: String
+        let task: Task<any Sendable, any Error>
+        var used: UInt64
+    }
+    private let entries = NIOLockedValueBox<(map: [String: Entry], tick: UInt64)>(([:], 0))
+    private let hits = ManagedAtomicCounter(), misses = ManagedAtomicCounter()
+    public let capacity: Int
+    /// Off: every call computes (tests of the computation itself, a benchmark's baseline).
+    public let enabled: Bool
+
+    public init(capacity: Int = 256, enabled: Bool = true) {
+        self.capacity = capacity; self.enabled = enabled
+    }
+
+    /// The value for `key` computed at the current versions of `areas`, or computed now.
+    public func value<T: Sendable>(_ key: String, areas: [String], on db: any Database, compute: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard enabled else { return try await compute() }
+        let versions = try await DataVersions.current(areas, on: db)
+        let stamp = areas.map { "\($0)=\(versions[$0] ?? -1)" }.joined(separator: ",")
+        let task: Task<any Sendable, any Error> = entries.withLockedValue { state in
+            state.tick += 1
+            if var e = state.map[key], e.stamp == stamp {
+                e.used = state.tick
+                state.map[key] = e
+                hits.increment()
+                return e.task
+            }
+            misses.increment()
+            let t = Task<any Sendable, any Error> { try await compute() }
+            state.map[key] = Entry(stamp: stamp, task: t, used: state.tick)
+            if state.map.count > capacity, let oldest = state.map.min(by: { $0.value.used < $1.value.used })?.key {
+                state.map.removeValue(forKey: oldest)
+            }
+            return t
+        }
+        do {
+            guard let v = try await task.value as? T else { preconditionFailure("cache key \(key) holds another type") }
+            return v
+        } catch {
+            // A failed computation is not kept: the next reader tries again.
+            entries.withLockedValue { state in
+                if state.map[key]?.stamp == stamp { state.map.removeValue(forKey: key) }
+            }
+            throw error
+        }
+    }
+
+    /// Hits and misses since start (for the metrics page and the benchmarks).
+    public var counts: (hits: Int, misses: Int) { (hits.value, misses.value) }
+
+    public func removeAll() { entries.withLockedValue { $0.map.removeAll() } }
+}
+
+/// A counter safe to bump from any thread.
+final class ManagedAtomicCounter: Sendable {
+    private let box = NIOLockedValueBox(0)
+    func increment() { box.withLockedValue { $0 += 1 } }
+    var value: Int { box.withLockedValue { $0 } }
+}
+
+extension DataVersions {
+    /// Every watched table still raises its area: the triggers are there.
+    public static func check(_ tables: [String], area: String, on db: any Database) async throws -> AggregateCheck {
+        struct N: Decodable { let n: Int }
+        var missing: [String] = []
+        for t in tables {
+            let n: Int
+            if db.sql.dialect.name == "postgresql" {
+                n = try await db.sql.raw("SELECT COUNT(*) AS n FROM pg_trigger WHERE tgname = \(bind: "\(t)_version_\(area)") AND NOT tgisinternal").first(decoding: N.self)?.n ?? 0
+            } else {
+                n = try await db.sql.raw("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'trigger' AND name LIKE \(bind: "\(t)_version_\(area)_%")").first(decoding: N.self)?.n ?? 0
+            }
+            if n == 0 { missing.append("\(t): no trigger raises \(area)") }
+        }
+        let row = try await current([area], on: db)[area]
+        if row == nil { missing.append("data_versions has no row for \(area)") }
+        return AggregateCheck(name: "\(area) data version", checked: tables.count, mismatches: missing)
+    }
+}
