@@ -56,7 +56,8 @@ public struct BalanceService: Sendable {
     /// it is shown (`visible`), so one kept result serves every reader.
     public func reports(standards: [BalanceStandard] = BalanceStandard.allCases, parts: [BalancePart] = BalancePart.allCases, year: Int?, district: Int?, scenario: Scenario? = nil) async throws -> [BalanceReport] {
         let (y, d) = try await area(year: year, district: district)
-        let db = self.db, logger = ctx.logger, currentYear = today.year
+        // A report tolerates a replica's lag (the actor's own recent writes excepted).
+        let db = try await ctx.reportDB(), logger = ctx.logger, currentYear = today.year
         guard scenario == nil else {
             return try await Self.compute(standards: standards, parts: parts, year: y, district: d, currentYear: currentYear, scenario: scenario, db: db, logger: logger)
         }

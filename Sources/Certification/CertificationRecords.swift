@@ -252,7 +252,7 @@ extension CertificationService {
         // Each body its own figures: the prefecture counts the types it decides.
         let prefectureOnly = !CertificationPolicy.isCountyBody(actor)
         let f = fresh ? try await Self.windowFigures(window, prefectureOnly: prefectureOnly, on: db)
-            : try await Self.keptFigures(window, prefectureOnly: prefectureOnly, on: db)
+            : try await Self.keptFigures(window, prefectureOnly: prefectureOnly, on: try await ctx.reportDB())
         var s = CertStatistics()
         s.byState = f.byState; s.byType = f.byType; s.failureReasons = f.failureReasons
         let now = self.now

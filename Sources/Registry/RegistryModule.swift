@@ -172,25 +172,24 @@ struct RegistryHome {
             }
             return out
         }
-        let schools = try await service.schools(filter: SchoolFilter(status: .active), page: PageSpec(page: 1, per: 1))
-        let teachers = try await service.teachers(filter: TeacherFilter(), page: PageSpec(page: 1, per: 1))
+        let f = try await service.homeFigures(round: round)
         if let s = ownSchool {
-            out.stats.append(HomeStat(label: t("home.stat.teachers"), value: String(teachers.total), href: RegistryRoute.teachers.path()))
+            out.stats.append(HomeStat(label: t("home.stat.teachers"), value: String(f.teachers), href: RegistryRoute.teachers.path()))
             out.stats.append(HomeStat(label: t("home.stat.students"), value: String(s.students), href: RegistryRoute.school.path(s.id)))
         } else {
             if case .county = actor.scope {
                 out.stats.append(HomeStat(label: t("home.stat.districts"), value: String(districts.count), href: RegistryRoute.districts.path()))
             }
-            out.stats.append(HomeStat(label: t("home.stat.schools"), value: String(schools.total), href: RegistryRoute.schools.path() + "?status=active"))
-            out.stats.append(HomeStat(label: t("home.stat.teachers"), value: String(teachers.total), href: RegistryRoute.teachers.path()))
-            out.stats.append(HomeStat(label: t("home.stat.students"), value: String(try await service.activeStudents()), href: nil))
+            out.stats.append(HomeStat(label: t("home.stat.schools"), value: String(f.schools), href: RegistryRoute.schools.path() + "?status=active"))
+            out.stats.append(HomeStat(label: t("home.stat.teachers"), value: String(f.teachers), href: RegistryRoute.teachers.path()))
+            out.stats.append(HomeStat(label: t("home.stat.students"), value: String(f.students), href: nil))
         }
-        let due = try await service.teachers(filter: TeacherFilter(dueOn: round), page: PageSpec(page: 1, per: 1)).total
+        let due = f.due
         if due > 0 {
             out.tasks.append(HomeTask(title: t("home.task.due", String(due), String(rules.yearsAtSchool)), detail: t("home.task.due.detail", round.description),
                                       href: RegistryRoute.teachers.path() + "?due=1"))
         }
-        let missing = try await service.schoolsMissingConditions(year: today.year)
+        let missing = f.missingConditions
         if missing > 0 {
             let href = ownSchool.map { RegistryRoute.school.path($0.id) } ?? RegistryRoute.schools.path() + "?status=active"
             out.tasks.append(HomeTask(title: t("home.task.conditions", String(missing), String(today.year)), detail: t("home.task.conditions.detail"), href: href))

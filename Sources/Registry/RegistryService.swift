@@ -96,6 +96,27 @@ public struct RegistryService: Sendable {
         return s
     }
 
+    /// The home page's figures for the caller's scope: schools, teachers, students, teachers due
+    /// to rotate by `round`, schools without this year's conditions. Whole-province counts
+    /// (900,000 teachers) are kept under the registry's data version, so the home page counts
+    /// once per change, not once per visit.
+    public struct HomeFigures: Sendable { public let schools: Int; public let teachers: Int; public let students: Int; public let due: Int; public let missingConditions: Int }
+    public func homeFigures(round: CivilDate) async throws -> HomeFigures {
+        let actor = try ctx.requireActor()
+        try actor.require(.registryRead)
+        let scope = actor.registryScope, db = try await ctx.reportDB(), year = today.year
+        let rules = try await rotationRules()
+        let key = "registry.home|\(scope)|\(round)|\(year)"
+        return try await ctx.cache.value(key, areas: ["registry"], on: db) {
+            let totals = try await RegistryStore.totals(on: db, scope: scope)
+            var dueFilter = TeacherFilter(dueOn: round)
+            dueFilter.rotation = rules
+            let due = try await RegistryStore.countTeachers(on: db, where: RegistryStore.teacherConditions(scope: scope, filter: dueFilter))
+            let missing = try await RegistryStore.schoolsMissingConditions(year: year, scope: scope, on: db)
+            return HomeFigures(schools: totals.schools, teachers: totals.teachers, students: totals.students, due: due, missingConditions: missing)
+        }
+    }
+
     /// Whether the school has yearly conditions (its students are then theirs).
     public func schoolHasConditions(id: Int) async throws -> Bool {
         _ = try await school(id: id)

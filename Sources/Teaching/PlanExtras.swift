@@ -244,7 +244,7 @@ extension TeachingService {
         let actor = Actor(userId: 0, username: "calendar-feed", displayName: teacher.name, role: .teacher,
                           scope: .teacher(id: teacher.id, school: teacher.schoolId, district: teacher.districtId), permissions: [.teachingRead])
         let service = TeachingService(ServiceContext(db: context.db, gate: context.gate, clock: context.clock, actor: actor, logger: context.logger,
-                                                     audit: context.audit, documents: context.documents, locale: context.locale, cache: context.cache))
+                                                     audit: context.audit, documents: context.documents, locale: context.locale, cache: context.cache, replica: context.replica))
         let today = context.today
         let entries = try await service.calendar(teacherId: teacher.id, from: today.adding(days: -60), to: today.adding(days: 366))
         let events = entries.map { e in

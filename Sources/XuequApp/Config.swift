@@ -28,6 +28,9 @@ public struct AppConfig: Sendable {
     /// The audit chain's HMAC key (`XUEQU_AUDIT_KEY`); without it a key file in the data
     /// directory, made on first use.
     public var auditKey: AuditKey?
+    /// A streaming replica of the PostgreSQL primary (`DATABASE_REPLICA_URL`): reads that
+    /// tolerate a little lag go there (see `ServiceContext.reportDB`).
+    public var replica: (url: String, searchPath: String?)?
 
     public init(database: Database, dataDir: String, sqliteSynchronous: String = "FULL", security: SecurityPolicy = SecurityPolicy(), demo: Bool = false, logQueries: Bool = false,
                 postgresConnectionsPerLoop: Int = 8) {
@@ -40,7 +43,7 @@ public struct AppConfig: Sendable {
         public var description: String { "configuration problems:\n" + problems.map { "  - \($0)" }.joined(separator: "\n") }
     }
 
-    /// Reads `DATABASE_URL`, `XUEQU_SQLITE_SYNCHRONOUS`, `XUEQU_HTTPS`, `XUEQU_BCRYPT_COST`,
+    /// Reads `DATABASE_URL`, `DATABASE_REPLICA_URL`, `XUEQU_SQLITE_SYNCHRONOUS`, `XUEQU_HTTPS`, `XUEQU_BCRYPT_COST`,
     /// `XUEQU_TRUSTED_PROXIES`, `XUEQU_METRICS_TOKEN`, `XUEQU_AUDIT_KEY` and the `--data-dir`
     /// option; stops with every problem listed at once.
     public static func load(environment env: [String: String], dataDir: String?, demo: Bool) throws -> AppConfig {
@@ -71,6 +74,12 @@ public struct AppConfig: Sendable {
             if t.count < 16 { problems.append("XUEQU_METRICS_TOKEN must have at least 16 characters") }
             metricsToken = t
         }
+        var replica: (url: String, searchPath: String?)?
+        if let r = env["DATABASE_REPLICA_URL"], !r.isEmpty {
+            if !(r.hasPrefix("postgres://") || r.hasPrefix("postgresql://")) { problems.append("DATABASE_REPLICA_URL must start with postgres:// (got \(r.prefix(12))…)") }
+            if case .postgres = database {} else { problems.append("DATABASE_REPLICA_URL needs DATABASE_URL: a replica is of a PostgreSQL primary") }
+            replica = (r, nil)
+        }
         var auditKey: AuditKey?
         if let k = env["XUEQU_AUDIT_KEY"], !k.isEmpty {
             if let key = AuditKey(text: k) { auditKey = key } else { problems.append("XUEQU_AUDIT_KEY must be at least 32 bytes as hex (64 characters) or base64") }
@@ -80,6 +89,7 @@ public struct AppConfig: Sendable {
         config.trustedProxies = trusted
         config.metricsToken = metricsToken
         config.auditKey = auditKey
+        config.replica = replica
         return config
     }
 }

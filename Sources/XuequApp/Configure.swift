@@ -75,6 +75,13 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
         app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: config.postgresConnectionsPerLoop, connectionPoolTimeout: .seconds(config.postgresPoolTimeout),
                                     sqlLogLevel: config.logQueries ? .info : .debug), as: .psql)
         app.writeGate = WriteGate(flavor: .postgres, auditKey: auditKey)
+        if let r = config.replica {
+            var rc = try SQLPostgresConfiguration(url: r.url)
+            if let sp = r.searchPath { rc.searchPath = [sp] }
+            app.databases.use(.postgres(configuration: rc, maxConnectionsPerEventLoop: config.postgresConnectionsPerLoop, connectionPoolTimeout: .seconds(config.postgresPoolTimeout),
+                                        sqlLogLevel: config.logQueries ? .info : .debug), as: .replica, isDefault: false)
+            app.hasReplica = true
+        }
     }
     // Province-wide figures are kept until a write changes what they were read from;
     // XUEQU_AGGREGATE_CACHE=off recomputes every time (a benchmark's baseline).

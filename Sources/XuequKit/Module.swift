@@ -218,11 +218,29 @@ public struct ServiceContext: Sendable {
     public let locale: UILocale
     /// Results kept under the data versions they were read at (`AggregateCache`).
     public let cache: AggregateCache
+    /// A streaming replica of the primary, when one is configured (`DATABASE_REPLICA_URL`).
+    public let replica: (any Database)?
 
     public init(db: any Database, gate: WriteGate, clock: AppClock, actor: Actor?, logger: Logger, audit: AuditContext,
-                documents: DocumentStore, locale: UILocale = .zh, cache: AggregateCache = AggregateCache(enabled: false)) {
+                documents: DocumentStore, locale: UILocale = .zh, cache: AggregateCache = AggregateCache(enabled: false), replica: (any Database)? = nil) {
         self.db = db; self.gate = gate; self.clock = clock; self.actor = actor; self.logger = logger; self.audit = audit
-        self.documents = documents; self.locale = locale; self.cache = cache
+        self.documents = documents; self.locale = locale; self.cache = cache; self.replica = replica
+    }
+
+    /// How long after their last write an actor's reports still come from the primary: longer
+    /// than any lag a healthy streaming replica has, so nobody misses what they just saved.
+    public static let readYourWrites: Double = 30
+
+    /// The database for reads that tolerate a little lag — dashboards, statistics, exports,
+    /// reports: the replica when one is configured, unless this actor wrote in the last
+    /// `readYourWrites` seconds (then the primary, which has their write for sure).
+    public func reportDB() async throws -> any Database {
+        guard let replica else { return db }
+        guard let id = actor?.userId else { return replica }
+        struct W: Decodable { let at: Double }
+        let last = try await db.sql.raw("SELECT at FROM actor_writes WHERE user_id = \(bind: id)").first(decoding: W.self)?.at
+        if let last, now - last < Self.readYourWrites { return db }
+        return replica
     }
 
     /// The actor, or 401.
@@ -233,7 +251,17 @@ public struct ServiceContext: Sendable {
 
     /// Runs one all-or-nothing write through the write gate.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        try await gate.transaction(on: db, body)
+        // With a replica, the write also notes when this actor last wrote (see `reportDB`).
+        guard replica != nil, let id = actor?.userId else { return try await gate.transaction(on: db, body) }
+        let at = now
+        return try await gate.transaction(on: db) { tx in
+            let out = try await body(tx)
+            try await tx.sql.raw("""
+                INSERT INTO actor_writes (user_id, at) VALUES (\(bind: id), \(bind: at))
+                ON CONFLICT (user_id) DO UPDATE SET at = excluded.at
+                """).run()
+            return out
+        }
     }
 
     /// A write whose rows are unique per key (an assessment per move and year, places per school
@@ -253,7 +281,8 @@ extension Request {
     /// The request as a service context.
     public var context: ServiceContext {
         ServiceContext(db: db, gate: application.writeGate, clock: application.clock, actor: actor, logger: logger,
-                       audit: auditContext, documents: application.documents, locale: uiLocale, cache: application.aggregates)
+                       audit: auditContext, documents: application.documents, locale: uiLocale, cache: application.aggregates,
+                       replica: application.hasReplica ? db(.replica) : nil)
     }
 }
 
@@ -263,7 +292,13 @@ extension Application {
         ServiceContext(db: db, gate: writeGate, clock: clock, actor: actor, logger: logger,
                        audit: actor.map { AuditContext(actorId: $0.userId, actorName: Masking.username($0.username), requestId: "cli", address: "localhost") }
                            ?? .system(name),
-                       documents: documents, cache: aggregates)
+                       documents: documents, cache: aggregates, replica: hasReplica ? db(.replica) : nil)
+    }
+
+    /// Whether `DATABASE_REPLICA_URL` configured a replica (database id `.replica`).
+    public var hasReplica: Bool {
+        get { storage[ReplicaKey.self] ?? false }
+        set { storage[ReplicaKey.self] = newValue }
     }
 
     /// The application's `AggregateCache`: one per application (tests run several, each with its
@@ -275,6 +310,25 @@ extension Application {
 }
 
 struct AggregateCacheKey: StorageKey { typealias Value = AggregateCache }
+struct ReplicaKey: StorageKey { typealias Value = Bool }
+
+extension DatabaseID {
+    /// The streaming replica (`DATABASE_REPLICA_URL`).
+    public static let replica = DatabaseID(string: "replica")
+}
+
+/// 069: when each account last wrote, for reading its own writes from the primary while a
+/// replica serves everyone else's reports.
+public struct CreateActorWrites: AsyncMigration {
+    public init() {}
+    public var name: String { "069_ActorWrites" }
+    public func prepare(on database: any Database) async throws {
+        try await database.sql.raw("CREATE TABLE actor_writes (user_id BIGINT PRIMARY KEY, at DOUBLE PRECISION NOT NULL)").run()
+    }
+    public func revert(on database: any Database) async throws {
+        try await database.sql.raw("DROP TABLE actor_writes").run()
+    }
+}
 
 // MARK: - the modules of an application
 

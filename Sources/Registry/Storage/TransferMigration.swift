@@ -23,7 +23,7 @@ public struct AddTransferNote: AsyncMigration {
 public struct WatchRegistryVersion: AsyncMigration {
     public init() {}
     public var name: String { "065_RegistryVersion" }
-    public static let tables = ["districts", "schools", "school_conditions", "teachers", "teacher_tally_snapshots"]
+    public static let tables = ["districts", "schools", "school_conditions", "teachers", "teacher_tally_snapshots", "rotation_rules"]
     public func prepare(on database: any Database) async throws { try await DataVersions.watch(Self.tables, area: "registry", on: database) }
     public func revert(on database: any Database) async throws { try await DataVersions.unwatch(Self.tables, area: "registry", on: database) }
 }
