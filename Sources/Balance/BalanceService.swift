@@ -98,6 +98,31 @@ public struct BalanceService: Sendable {
         return try await Self.compute(standards: standards, parts: parts, year: y, district: d, currentYear: today.year, scenario: nil, db: db, logger: ctx.logger)
     }
 
+    /// `GET /api/v1/balance/summary`'s answer: both standards for both parts as JSON, the school
+    /// lists narrowed to the reader. For the county's readers (whose lists are the whole
+    /// province's, 4.6 MB) the encoded answer is kept too, under the same data versions as the
+    /// coefficients: encoding it took most of a request's time once the coefficients were kept.
+    /// Narrower readers get short lists, encoded per request (one kept copy per district or
+    /// school would hold memory for little gain).
+    public func summaryJSON(year: Int?, district: Int?) async throws -> String {
+        let (y, d) = try await area(year: year, district: district)
+        let actor = try ctx.requireActor()
+        let visible = self.visible, visibleExclusion = self.visibleExclusion, service = self
+        let encode: @Sendable () async throws -> String = {
+            let reports = try await service.reports(year: y, district: d)
+            let parts = await withTaskGroup(of: (Int, String).self) { group in
+                for (k, r) in reports.enumerated() { group.addTask { (k, BalanceDTO.json(r, visible: visible, visibleExclusion: visibleExclusion)) } }
+                var done: [(Int, String)] = []
+                for await p in group { done.append(p) }
+                return done.sorted { $0.0 < $1.0 }.map(\.1)
+            }
+            return "{\"year\":\(y),\"district\":\(d.map(String.init) ?? "null"),\"results\":[" + parts.joined(separator: ",") + "]}"
+        }
+        guard actor.registryScope == .county else { return try await encode() }
+        let db = try await ctx.reportDB()
+        return try await ctx.cache.value("balance.summary.json|\(y)|\(d.map(String.init) ?? "*")|county|\(today.year)", areas: ["registry", "balance"], on: db, compute: encode)
+    }
+
     /// The composite (basic) and the worst coefficient (quality) for each year with conditions.
     public func trend(standard: BalanceStandard, part: BalancePart, district: Int?) async throws -> [BalanceReport] {
         let (_, d) = try await area(year: nil, district: district)

@@ -153,9 +153,9 @@ struct RegistryHome {
     func contribution() async throws -> HomeContribution {
         var out = HomeContribution()
         let today = service.today
-        // Plain rows and one SUM: the per-district counts cost a scan of every teacher at province scale.
-        let districts = try await service.districtRows()
-        if case .district = actor.scope, let d = districts.first { out.scopeName = d.name }
+        // One count and one row: the per-district counts cost a scan of every teacher at province
+        // scale, and even the district rows cost more than the rest of the page.
+        if case .district(let id) = actor.scope { out.scopeName = try? await service.district(id: id).name }
         let ownSchool = try await actor.schoolId.asyncMap { try? await service.school(id: $0) } ?? nil
         if let s = ownSchool { out.scopeName = s.name }
         let rules = try await RotationRulesStore.inForce(on: today, db: service.db)
@@ -178,7 +178,7 @@ struct RegistryHome {
             out.stats.append(HomeStat(label: t("home.stat.students"), value: String(s.students), href: RegistryRoute.school.path(s.id)))
         } else {
             if case .county = actor.scope {
-                out.stats.append(HomeStat(label: t("home.stat.districts"), value: String(districts.count), href: RegistryRoute.districts.path()))
+                out.stats.append(HomeStat(label: t("home.stat.districts"), value: String(f.districts), href: RegistryRoute.districts.path()))
             }
             out.stats.append(HomeStat(label: t("home.stat.schools"), value: String(f.schools), href: RegistryRoute.schools.path() + "?status=active"))
             out.stats.append(HomeStat(label: t("home.stat.teachers"), value: String(f.teachers), href: RegistryRoute.teachers.path()))

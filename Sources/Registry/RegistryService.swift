@@ -100,7 +100,7 @@ public struct RegistryService: Sendable {
     /// to rotate by `round`, schools without this year's conditions. Whole-province counts
     /// (900,000 teachers) are kept under the registry's data version, so the home page counts
     /// once per change, not once per visit.
-    public struct HomeFigures: Sendable { public let schools: Int; public let teachers: Int; public let students: Int; public let due: Int; public let missingConditions: Int }
+    public struct HomeFigures: Sendable { public let districts: Int; public let schools: Int; public let teachers: Int; public let students: Int; public let due: Int; public let missingConditions: Int }
     public func homeFigures(round: CivilDate) async throws -> HomeFigures {
         let actor = try ctx.requireActor()
         try actor.require(.registryRead)
@@ -113,7 +113,7 @@ public struct RegistryService: Sendable {
             dueFilter.rotation = rules
             let due = try await RegistryStore.countTeachers(on: db, where: RegistryStore.teacherConditions(scope: scope, filter: dueFilter))
             let missing = try await RegistryStore.schoolsMissingConditions(year: year, scope: scope, on: db)
-            return HomeFigures(schools: totals.schools, teachers: totals.teachers, students: totals.students, due: due, missingConditions: missing)
+            return HomeFigures(districts: totals.districts, schools: totals.schools, teachers: totals.teachers, students: totals.students, due: due, missingConditions: missing)
         }
     }
 

@@ -131,7 +131,7 @@ struct AccountPages {
             tasks += c.tasks
         }
         let recent = actor.can(.auditRead)
-            ? try await Audit.list(on: req.db, filter: Audit.Filter(), page: PageSpec(page: 1, per: 8)).items.map { AdminPages.row($0, areas: req.application.auditAreas, locale: locale) } : []
+            ? try await Audit.list(on: req.db, filter: Audit.Filter(), page: PageSpec(page: 1, per: 8), counting: false).items.map { AdminPages.row($0, areas: req.application.auditAreas, locale: locale) } : []
         return try await req.page("home", HomePage(layout: req.layout("home.title"), scope: scope, stats: stats, tasks: tasks, recent: recent))
     }
 

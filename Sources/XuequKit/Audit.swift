@@ -310,7 +310,9 @@ public enum Audit {
     }
 
     /// Newest first, filtered, paged.
-    public static func list(on db: any Database, filter: Filter, page: PageSpec) async throws -> PageResult<AuditEntry> {
+    /// A page of the log, newest first. `counting: false` skips the total (a count of a log that
+    /// only grows), for the home page's few recent lines.
+    public static func list(on db: any Database, filter: Filter, page: PageSpec, counting: Bool = true) async throws -> PageResult<AuditEntry> {
         var conds: [any SQLExpression] = []
         if let a = filter.actor, !a.isEmpty { conds.append(SQLBinaryExpression(SQLColumn("actor_name"), .equal, SQLBind(a))) }
         if let a = filter.action, !a.isEmpty {
@@ -324,9 +326,10 @@ public enum Audit {
         if let t = filter.to, !t.isEmpty { conds.append(SQLBinaryExpression(SQLColumn("at"), .lessThan, SQLBind(t + "T99"))) }
         let whereExpr: any SQLExpression = conds.isEmpty ? SQLRaw("1=1") : SQLList(conds, separator: SQLRaw(" AND "))
         struct Count: Decodable { let n: Int }
-        let total = try await db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("audit_log").where(whereExpr).first(decoding: Count.self)?.n ?? 0
         let items = try await db.sql.select().column("*").from("audit_log").where(whereExpr)
             .orderBy("id", .descending).limit(page.per).offset(page.offset).all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let total = counting ? try await db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("audit_log").where(whereExpr).first(decoding: Count.self)?.n ?? 0
+            : page.offset + items.count
         return PageResult(items: items, total: total, request: page)
     }
 }

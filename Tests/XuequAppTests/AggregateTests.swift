@@ -35,6 +35,10 @@ struct AggregateTests {
                 #expect(a == b, "balance after \(step), district \(district.map(String.init) ?? "all")")
             }
         }
+        // The county's summary, kept encoded, against one encoded from a fresh computation.
+        let fresh = try await balance.recomputed(year: nil, district: nil)
+        let encoded = "{\"year\":\(fresh[0].year),\"district\":null,\"results\":[" + fresh.map { BalanceDTO.json($0, visible: balance.visible, visibleExclusion: balance.visibleExclusion) }.joined(separator: ",") + "]}"
+        #expect(try await balance.summaryJSON(year: nil, district: nil) == encoded, "summary after \(step)")
         let cert = CertificationService(app.context(actor: reviewer(app)))
         let keptStats = try await cert.statistics(window: window)
         let freshStats = try await cert.recomputedStatistics(window: window)

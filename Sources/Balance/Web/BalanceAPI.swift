@@ -142,17 +142,7 @@ public struct BalanceAPI: Sendable {
     /// `{"year", "district", "results": [answer, answer, answer, answer]}`, each answer as `GET /balance` gives it.
     func summary(req: Request) async throws -> Response {
         let q = RegistryAPI.Query(req)
-        let service = BalanceService(req)
-        let reports = try await service.reports(year: try q.int("year"), district: try q.int("district"))
-        let visible = service.visible, visibleExclusion = service.visibleExclusion
-        let first = reports[0]
-        let parts = await withTaskGroup(of: (Int, String).self) { group in
-            for (k, r) in reports.enumerated() { group.addTask { (k, BalanceDTO.json(r, visible: visible, visibleExclusion: visibleExclusion)) } }
-            var done: [(Int, String)] = []
-            for await p in group { done.append(p) }
-            return done.sorted { $0.0 < $1.0 }.map(\.1)
-        }
-        let body = "{\"year\":\(first.year),\"district\":\(first.districtId.map(String.init) ?? "null"),\"results\":[" + parts.joined(separator: ",") + "]}"
+        let body = try await BalanceService(req).summaryJSON(year: try q.int("year"), district: try q.int("district"))
         let res = Response(status: .ok, body: .init(string: body))
         res.headers.contentType = .json
         return res
