@@ -526,7 +526,7 @@ extension CertificationService {
         let states: SQLQueryString = CertificationPolicy.isCountyBody(actor)
             ? "state IN \(unsafeRaw: CertState.undecidedSQL)" : "state = 'forwarded'"
         // From the kept window figures (a few rows per window), not a count of the applications.
-        let counts = try await db.sql.raw("SELECT window_id, SUM(n) AS n FROM cert_window_figures WHERE \(states) GROUP BY window_id HAVING SUM(n) > 0")
+        let counts = try await db.sql.raw("SELECT window_id, CAST(SUM(n) AS BIGINT) AS n FROM cert_window_figures WHERE \(states) GROUP BY window_id HAVING SUM(n) > 0")
             .all(decoding: N.self, with: Self.decoder)
         let windows = try await Self.windows(on: db)
         return counts.compactMap { c in
