@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from test_phone import OVERFLOW, phone
-from test_registry import login, switch_language, wait
+from test_registry import login, rid, switch_language, wait
 
 
 def numbers(text):
@@ -90,10 +90,12 @@ def test_a_subject_the_certificate_type_cannot_name_is_refused(server, browser, 
     login(browser, server, "applicant1")
     browser.get(server + "/certification/apply")
     form = wait(browser, "#apply-form")
+    form.find_element(By.NAME, "name").clear()
+    form.find_element(By.NAME, "name").send_keys("学科测试")
+    form.find_element(By.NAME, "residentId").send_keys(rid("19990101", 7, "130481"))
     for name, value in [("type", "kindergarten"), ("subject", "math")]:
         Select(form.find_element(By.NAME, name)).select_by_value(value)
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait(browser, "#apply-form")
-    text = browser.find_element(By.TAG_NAME, "main").text
-    assert "任教学科不能是“数学”" in text and "学前教育" in text, text[:400]
+    text = wait(browser, "#subject-error").text
+    assert "任教学科不能是“数学”" in text and "学前教育" in text, text
     shot("numbers_cert_subject")
