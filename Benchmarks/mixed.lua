@@ -29,14 +29,7 @@ function init(args)
   math.randomseed(1000 + tid)
   for i = #schedule, 2, -1 do local j = math.random(i); schedule[i], schedule[j] = schedule[j], schedule[i] end
 end
-local weights = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-local checks = {"1", "0", "X", "9", "8", "7", "6", "5", "4", "3", "2"}
-local function rid(seq)
-  local head = string.format("130481%04d%02d%02d%03d", 1970 + math.floor(seq / 336) % 30, math.floor(seq / 28) % 12 + 1, seq % 28 + 1, math.floor(seq / 10080) % 1000)
-  local sum = 0
-  for i = 1, 17 do sum = sum + tonumber(head:sub(i, i)) * weights[i] end
-  return head .. checks[sum % 11 + 1]
-end
+local rid = dofile("Benchmarks/rid.lua")
 function request()
   counter = counter + 1
   local k = schedule[(counter - 1) % #schedule + 1]

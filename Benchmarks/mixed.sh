@@ -7,37 +7,22 @@
 # usage: Benchmarks/mixed.sh [SECONDS=20]    (needs wrk, sqlite3, python3)
 set -euo pipefail
 SECS=${1:-20}
-PORT=18184
 source "$(dirname "$0")/province.sh"
 province_copy "$WORK/mixed"
 DB="$WORK/mixed/xuequ.sqlite"
-sqlite3 "$DB" "INSERT INTO cert_bodies (code, name, level) SELECT 'BENCH', '基准县认定机构', 'county' WHERE NOT EXISTS (SELECT 1 FROM cert_bodies WHERE level = 'county')"
-WINDOW=$(python3 Benchmarks/cert_window.py "$DB" 300000)
+WINDOW=$(province_window "$DB")
 # An open window for the new applications.
 sqlite3 "$DB" "INSERT INTO cert_windows (body_id, name, opens_on, closes_on, types) SELECT id, '压测开放批次', date('now', '-10 days'), date('now', '+20 days'), 'kindergarten,primary,junior,senior,vocational,vocational_practice' FROM cert_bodies WHERE level = 'county' LIMIT 1"
-"$BIN" serve --data-dir "$WORK/mixed" --port $PORT > "$WORK/mixed.log" 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
-rss() { awk '/VmRSS/ {printf "%d MiB", $2/1024}' "/proc/$PID/status"; }
-token() { curl -s -X POST "http://127.0.0.1:$PORT/api/v1/session" -H 'content-type: application/json' -d "{\"username\":\"$1\",\"password\":\"xuequ-demo\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
-cookie() {
-  local jar csrf
-  jar=$(mktemp)
-  csrf=$(curl -s -c "$jar" "http://127.0.0.1:$PORT/login" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"//')
-  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "username=$1" --data-urlencode "password=xuequ-demo" --data-urlencode "_csrf=$csrf" --data-urlencode "next=/" "http://127.0.0.1:$PORT/login"
-  sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}'
-}
+serve_bench "$WORK/mixed" 18184
 export ADMIN=$(token admin) DISTRICT=$(token district1) REVIEWER=$(token reviewer)
 export ADMIN_COOKIE=$(cookie admin) DISTRICT_COOKIE=$(cookie district1)
 export DISTRICT_ID=$(sqlite3 "$DB" "SELECT district_id FROM users WHERE username = 'district1'") WINDOW
-NAME=$(sqlite3 "$DB" "SELECT name FROM teachers WHERE length(name) = 3 ORDER BY id LIMIT 1 OFFSET 400000")
-export QNAME=$(python3 -c "import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))" "$NAME")
-s=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/api/v1/certification/applications" -H "Authorization: Bearer $REVIEWER" -H 'content-type: application/json' \
+export QNAME=$(province_name "$DB")
+s=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/api/v1/certification/applications" -H "Authorization: Bearer $REVIEWER" -H 'content-type: application/json' \
   -d '{"name":"压测申请人","residentId":"13048119700101000X","type":"primary","subject":"math","education":"bachelor","normalGraduate":false,"putonghua":"2B","route":"national_exam","examPassedOn":"2025-06-01","physicalExam":"pass"}')
 echo "== a trial application: HTTP $s; server RSS before: $(rss)"
 for c in 8 32 128; do
-  line=$(OFFSET=$((c * 30000)) wrk -t2 -c$c -d${SECS}s --timeout 10s -s Benchmarks/mixed.lua "http://127.0.0.1:$PORT" | grep RESULT | sed 's/RESULT //')
+  line=$(OFFSET=$((c * 30000)) wrk -t2 -c$c -d${SECS}s --timeout 10s -s Benchmarks/mixed.lua "$BASE" | grep RESULT | sed 's/RESULT //')
   printf '%4d connections: %s; RSS %s\n' "$c" "$line" "$(rss)"
 done
 echo "applications stored: $(sqlite3 "$DB" "SELECT COUNT(*) FROM cert_applications WHERE name = '压测申请人'")"

@@ -17,3 +17,34 @@ province_copy() {
   rm -rf "$1" && mkdir -p "$1"
   cp "$WORK/province/xuequ.sqlite" "$1/xuequ.sqlite"
 }
+
+# A 300,000-application window in DB (with a county body: the province seed has none); prints its id.
+province_window() {
+  sqlite3 "$1" "INSERT INTO cert_bodies (code, name, level) SELECT 'BENCH', '基准县认定机构', 'county' WHERE NOT EXISTS (SELECT 1 FROM cert_bodies WHERE level = 'county')"
+  python3 Benchmarks/cert_window.py "$1" 300000
+}
+
+# Starts `xuequ serve` on DIR and PORT (log in $WORK/serve-PORT.log), waits until healthy; sets PID
+# and a trap that stops it.
+serve_bench() {
+  "$BIN" serve --data-dir "$1" --port "$2" > "$WORK/serve-$2.log" 2>&1 &
+  PID=$!
+  trap 'kill $PID 2>/dev/null || true' EXIT
+  BASE="http://127.0.0.1:$2"
+  for _ in $(seq 1 600); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.2; done
+}
+rss() { awk '/VmRSS/ {printf "%d MiB", $2/1024}' "/proc/$PID/status"; }
+# An API token, and a signed-in browser's Cookie header, of a demo account (password xuequ-demo).
+token() { curl -s -X POST "$BASE/api/v1/session" -H 'content-type: application/json' -d "{\"username\":\"$1\",\"password\":\"xuequ-demo\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
+cookie() {
+  local jar csrf
+  jar=$(mktemp)
+  csrf=$(curl -s -c "$jar" "$BASE/login" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"//')
+  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "username=$1" --data-urlencode "password=xuequ-demo" --data-urlencode "_csrf=$csrf" --data-urlencode "next=/" "$BASE/login"
+  sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}'
+  rm -f "$jar"
+}
+# A three-character name from the middle of the province, URL-encoded.
+province_name() {
+  python3 -c "import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))" "$(sqlite3 "$1" "SELECT name FROM teachers WHERE length(name) = 3 ORDER BY id LIMIT 1 OFFSET 400000")"
+}

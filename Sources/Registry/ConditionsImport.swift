@@ -108,10 +108,6 @@ extension RegistryService {
     /// Stores a year's conditions; the latest year's students become the school's enrolment.
     static func storeConditions(_ c: SchoolConditions, schoolId: Int, on tx: any Database, now: Double) async throws {
         try await RegistryStore.upsertConditions(c, schoolId: schoolId, on: tx, now: now)
-        struct Y: Decodable { let y: Int? }
-        let latest = try await tx.sql.raw("SELECT MAX(year) AS y FROM school_conditions WHERE school_id = \(bind: schoolId)").first(decoding: Y.self)?.y ?? c.year
-        if c.year >= latest {
-            try await tx.sql.raw("UPDATE schools SET students = \(bind: c.students.primary + c.students.junior + c.students.senior), updated_at = \(bind: now) WHERE id = \(bind: schoolId)").run()
-        }
+        try await RegistryStore.refreshStudents(schoolId: schoolId, fromYear: c.year, on: tx, now: now)
     }
 }

@@ -258,7 +258,7 @@ public struct RegistryService: Sendable {
                 WHERE school_id = \(bind: target.id) AND year >= \(bind: date.year)
                 """).run()
             try await tx.sql.raw("UPDATE schools SET students = students + \(bind: source.students), updated_at = \(bind: now), version = version + 1 WHERE id = \(bind: target.id)").run()
-            try await RegistryStore.refreshStudents(schoolId: target.id, fromYear: date.year, on: tx)
+            try await RegistryStore.refreshStudents(schoolId: target.id, fromYear: date.year, on: tx, now: now)
             try await tx.sql.raw("UPDATE districts SET central_school_id = NULL WHERE central_school_id = \(bind: source.id)").run()
             try await tx.sql.insert(into: "school_mergers")
                 .columns("school_id", "into_school_id", "merged_on", "teachers_moved", "students_moved", "note", "created_by", "created_at")

@@ -11,6 +11,7 @@ import SQLKit
 public enum DataVersions {
     /// Makes every insert, update and delete on `tables` raise `area`'s version. SQLite fires per
     /// row (its single writer makes that a few microseconds); PostgreSQL once per statement.
+    /// Migrations 065 and 066 ran exactly this SQL: a different shape is a new function.
     public static func watch(_ tables: [String], area: String, on db: any Database) async throws {
         let sql = db.sql
         try await sql.raw("INSERT INTO data_versions (area, version) VALUES (\(bind: area), 0)").run()
@@ -158,5 +159,44 @@ extension DataVersions {
         let row = try await current([area], on: db)[area]
         if row == nil { missing.append("data_versions has no row for \(area)") }
         return AggregateCheck(name: "\(area) data version", checked: tables.count, mismatches: missing)
+    }
+}
+
+/// Row triggers that keep a derived table in step with its source: `subtract` runs for the old
+/// row (update, delete), `add` for the new one (insert, update). PostgreSQL gets one plpgsql
+/// function and one row trigger; SQLite three triggers (`_i`, `_d`, `_u`). Migrations 067 and 068
+/// ran exactly this SQL: a different shape is a new function, not a change here.
+public enum RowTriggers {
+    public static func create(function: String, trigger: String, on table: String, updateOf columns: String? = nil,
+                              subtract: String, add: String, on db: any Database) async throws {
+        let sql = db.sql
+        let update = columns.map { "UPDATE OF \($0)" } ?? "UPDATE"
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("""
+                \(unsafeRaw: """
+                CREATE FUNCTION \(function)() RETURNS trigger AS $$
+                BEGIN
+                  IF TG_OP <> 'INSERT' THEN \(subtract); END IF;
+                  IF TG_OP <> 'DELETE' THEN \(add); END IF;
+                  RETURN NULL;
+                END; $$ LANGUAGE plpgsql
+                """)
+                """).run()
+            try await sql.raw("CREATE TRIGGER \(unsafeRaw: trigger) AFTER INSERT OR DELETE OR \(unsafeRaw: update) ON \(unsafeRaw: table) FOR EACH ROW EXECUTE FUNCTION \(unsafeRaw: function)()").run()
+        } else {
+            try await sql.raw("CREATE TRIGGER \(unsafeRaw: trigger)_i AFTER INSERT ON \(unsafeRaw: table) BEGIN \(unsafeRaw: add); END").run()
+            try await sql.raw("CREATE TRIGGER \(unsafeRaw: trigger)_d AFTER DELETE ON \(unsafeRaw: table) BEGIN \(unsafeRaw: subtract); END").run()
+            try await sql.raw("CREATE TRIGGER \(unsafeRaw: trigger)_u AFTER \(unsafeRaw: update) ON \(unsafeRaw: table) BEGIN \(unsafeRaw: subtract); \(unsafeRaw: add); END").run()
+        }
+    }
+
+    public static func drop(function: String, trigger: String, on table: String, on db: any Database) async throws {
+        let sql = db.sql
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: trigger) ON \(unsafeRaw: table)").run()
+            try await sql.raw("DROP FUNCTION IF EXISTS \(unsafeRaw: function)()").run()
+        } else {
+            for s in ["i", "d", "u"] { try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: trigger)_\(unsafeRaw: s)").run() }
+        }
     }
 }

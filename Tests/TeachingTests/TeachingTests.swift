@@ -195,6 +195,9 @@ struct TeachingGroupPageTests {
             let all = try await app.testing().sendRequest(.GET, "/teaching/groups", headers: h)
             #expect(all.text.contains("丙老师 · 一九年制学校") && !all.text.contains("丁老师"), "d1 sees D1's teachers only")
             #expect(all.text.contains("符合条件的教师 3 名"))
+            // Another district's id in the finder lists nobody: the scope comes first.
+            let other = try await app.testing().sendRequest(.GET, "/teaching/groups?cdistrict=\(f.districts["D2"]!)", headers: h)
+            #expect(other.text.contains("符合条件的教师 0 名") && !other.text.contains("丁老师"))
 
             // Missing leader and a member from D2: 422, both named, the chosen member stays ticked.
             let bad = try await Browser.form(app, d1, "/teaching/groups", ["name": "一学区语文组", "level": "district", "subject": "chinese", "leader": String(f.teachers["丁"]!), "members[]": String(f.teachers["乙"]!), "reviewLevels": "2"])

@@ -31,23 +31,8 @@ public struct CreateTeacherNameGrams: AsyncMigration {
         try await sql.raw("CREATE INDEX teacher_name_grams_teacher ON teacher_name_grams (teacher_id)").run()
         let insert = "INSERT INTO teacher_name_grams (gram, teacher_id) \(Self.grams("NEW"))"
         let delete = "DELETE FROM teacher_name_grams WHERE teacher_id = OLD.id"
-        if pg {
-            try await sql.raw("""
-                \(unsafeRaw: """
-                CREATE FUNCTION teacher_name_grams_apply() RETURNS trigger AS $$
-                BEGIN
-                  IF TG_OP <> 'INSERT' THEN \(delete); END IF;
-                  IF TG_OP <> 'DELETE' THEN \(insert); END IF;
-                  RETURN NULL;
-                END; $$ LANGUAGE plpgsql
-                """)
-                """).run()
-            try await sql.raw("CREATE TRIGGER teachers_name_grams AFTER INSERT OR DELETE OR UPDATE OF name ON teachers FOR EACH ROW EXECUTE FUNCTION teacher_name_grams_apply()").run()
-        } else {
-            try await sql.raw("CREATE TRIGGER teachers_name_grams_i AFTER INSERT ON teachers BEGIN \(unsafeRaw: insert); END").run()
-            try await sql.raw("CREATE TRIGGER teachers_name_grams_d AFTER DELETE ON teachers BEGIN \(unsafeRaw: delete); END").run()
-            try await sql.raw("CREATE TRIGGER teachers_name_grams_u AFTER UPDATE OF name ON teachers BEGIN \(unsafeRaw: delete); \(unsafeRaw: insert); END").run()
-        }
+        try await RowTriggers.create(function: "teacher_name_grams_apply", trigger: "teachers_name_grams", on: "teachers", updateOf: "name",
+                                     subtract: delete, add: insert, on: database)
         // Teachers written before this migration.
         try await sql.raw("""
             INSERT INTO teacher_name_grams (gram, teacher_id)
@@ -58,12 +43,7 @@ public struct CreateTeacherNameGrams: AsyncMigration {
 
     public func revert(on database: any Database) async throws {
         let sql = database.sql
-        if sql.dialect.name == "postgresql" {
-            try await sql.raw("DROP TRIGGER IF EXISTS teachers_name_grams ON teachers").run()
-            try await sql.raw("DROP FUNCTION IF EXISTS teacher_name_grams_apply()").run()
-        } else {
-            for t in ["teachers_name_grams_i", "teachers_name_grams_d", "teachers_name_grams_u"] { try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: t)").run() }
-        }
+        try await RowTriggers.drop(function: "teacher_name_grams_apply", trigger: "teachers_name_grams", on: "teachers", on: database)
         try await sql.raw("DROP TABLE teacher_name_grams").run()
         try await sql.raw("DROP TABLE name_positions").run()
     }
@@ -75,7 +55,9 @@ extension RegistryStore {
     /// on the few candidates.
     static func nameContains(_ q: String) -> any SQLExpression {
         let chars = Array(q.lowercased())
-        let grams: [String] = chars.count == 1 ? [String(chars[0])] : Array(Set((0..<(chars.count - 1)).map { String(chars[$0...($0 + 1)]) })).sorted()
+        // At most 16 pairs narrow enough; the exact match below decides (a pasted page of text
+        // would otherwise become thousands of binds).
+        let grams: [String] = chars.count == 1 ? [String(chars[0])] : Array(Array(Set((0..<(chars.count - 1)).map { String(chars[$0...($0 + 1)]) })).sorted().prefix(16))
         let candidates: SQLQueryString = grams.count == 1
             ? "t.id IN (SELECT teacher_id FROM teacher_name_grams WHERE gram = \(bind: grams[0]))"
             : "t.id IN (SELECT teacher_id FROM teacher_name_grams WHERE gram IN (\(SQLList(grams.map { SQLBind($0) }))) GROUP BY teacher_id HAVING COUNT(*) = \(bind: grams.count))"

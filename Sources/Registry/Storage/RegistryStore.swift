@@ -492,10 +492,10 @@ public enum RegistryStore {
     }
 
     /// The school's students become its latest year's conditions, when it has any from `fromYear` on.
-    public static func refreshStudents(schoolId: Int, fromYear: Int, on db: any Database) async throws {
+    public static func refreshStudents(schoolId: Int, fromYear: Int, on db: any Database, now: Double) async throws {
         try await db.sql.raw("""
             UPDATE schools SET students = (SELECT c.students_primary + c.students_junior + c.students_senior FROM school_conditions c
-              WHERE c.school_id = schools.id ORDER BY c.year DESC LIMIT 1)
+              WHERE c.school_id = schools.id ORDER BY c.year DESC LIMIT 1), updated_at = \(bind: now)
             WHERE id = \(bind: schoolId) AND EXISTS (SELECT 1 FROM school_conditions c WHERE c.school_id = schools.id AND c.year >= \(bind: fromYear))
             """).run()
     }

@@ -364,7 +364,7 @@ struct TeachingPages: Sendable {
             let missing = Array(members.union(leader.map { [$0] } ?? [])).filter { id in !rows.contains { $0.id == id } }
             if !missing.isEmpty {
                 for (_, t) in try await RegistryStore.teachers(ids: missing, on: req.db) where actor.covers(schoolId: t.schoolId, districtId: t.districtId) {
-                    rows.insert(try await service.teacher(id: t.id), at: 0)
+                    rows.insert(t, at: 0)
                 }
             }
             candidates = rows.map { t in
