@@ -285,7 +285,7 @@ public struct RegistryService: Sendable {
     }
 
     /// The API's teacher list as JSON built by the database (see `RegistryStore.teachersJSON`).
-    public func teachersJSON(filter: TeacherFilter, page: PageSpec) async throws -> (items: String, total: Int) {
+    public func teachersJSON(filter: TeacherFilter, page: PageSpec) async throws -> (items: String, total: Int, capped: Bool) {
         let actor = try ctx.requireActor()
         try actor.require(.registryRead)
         // The list is already cut to the scope; inside it, everyone but a teacher sees IDs in full.

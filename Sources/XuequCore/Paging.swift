@@ -13,10 +13,21 @@ public struct PageSpec: Sendable, Hashable {
 
 public struct PageResult<Item: Sendable>: Sendable {
     public let items: [Item]
+    /// The number of matches, or `PageSpec.countCap` when `capped`.
     public let total: Int
+    /// More than `PageSpec.countCap` match: the count stopped there (the list says "more than 10,000").
+    public let capped: Bool
     public let request: PageSpec
-    public init(items: [Item], total: Int, request: PageSpec) { self.items = items; self.total = total; self.request = request }
+    public init(items: [Item], total: Int, capped: Bool = false, request: PageSpec) {
+        self.items = items; self.total = total; self.capped = capped; self.request = request
+    }
     public var pageCount: Int { max(1, (total + request.per - 1) / request.per) }
+}
+
+extension PageSpec {
+    /// Lists count their matches up to this many and no further: a province's whole teacher list
+    /// or a one-character search would otherwise count hundreds of thousands of rows per page.
+    public static let countCap = 10_000
 }
 
 /// Deterministic pseudo-random numbers (SplitMix64) so the demo county is the same on every run.

@@ -47,6 +47,7 @@ public enum L10n {
         "pager.prev": ("上一页", "Previous"),
         "pager.next": ("下一页", "Next"),
         "pager.info": ("第 {0} / {1} 页，共 {2} 条", "page {0} of {1}, {2} in all"),
+        "pager.info.capped": ("第 {0} 页，超过 {1} 条（请用筛选条件缩小范围）", "page {0}, more than {1} (narrow the list with the filters)"),
         "login.title": ("登录", "Sign in"),
         "login.heading": ("登录学区管理平台", "Sign in to Xuequ"),
         "login.intro": ("请使用教育局分配的账户登录。连续输错5次密码，账户将锁定15分钟。", "Use the account the bureau gave you. Five wrong passwords lock the account for 15 minutes."),

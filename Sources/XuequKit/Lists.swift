@@ -7,11 +7,13 @@ public struct Pager: Encodable, Sendable {
     public let page: Int
     public let pages: Int
     public let total: Int
+    /// The count stopped at `PageSpec.countCap`: "more than 10,000".
+    public let capped: Bool
     public let prev: String?
     public let next: String?
 
     public init<T>(_ r: PageResult<T>, req: Request) {
-        page = r.request.page; pages = r.pageCount; total = r.total
+        page = r.request.page; pages = r.pageCount; total = r.total; capped = r.capped
         func link(_ p: Int) -> String { Pager.url(req, replacing: ["page": String(p)]) }
         prev = r.request.page > 1 ? link(r.request.page - 1) : nil
         next = r.request.page < r.pageCount ? link(r.request.page + 1) : nil

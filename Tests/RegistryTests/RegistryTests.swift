@@ -295,6 +295,43 @@ struct RegistryTests {
         }
     }
 
+    @Test("a list counts at most 10,000 matches: the API says totalCapped, the page says more than 10,000; smaller counts stay exact", arguments: TestDB.all)
+    func cappedCount(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let school = f.schools["T0001"]!, district = f.districts["D1"]!
+            // 10,002 teachers named 测N in one statement (the triggers keep grams and tallies as for any write).
+            try await app.db.sql.raw("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10002)
+                INSERT INTO teachers (name, resident_id, birth_date, gender, school_id, district_id, subjects, education, putonghua, title, backbone,
+                                      school_since, created_at, updated_at, version)
+                SELECT '测' || CAST(i AS TEXT), 'R' || CAST(i AS TEXT), '1990-01-01', 'female', \(bind: school), \(bind: district), 'chinese', 'bachelor',
+                       '2A', 'junior', 'none', '2015-09-01', 0, 0, 1 FROM n
+                """).run()
+            let admin = try await app.token("admin")
+            let q = "测".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            try await app.check(.GET, "/api/v1/teachers?q=\(q)&per=200", headers: bearer(admin)) { res in
+                let body = try res.json()
+                #expect(body["total"] as? Int == 10_000 && body["totalCapped"] as? Bool == true)
+                #expect((body["items"] as? [Any])?.count == 200)
+            }
+            // Under the cap the count is exact and nothing else is said.
+            try await app.check(.GET, "/api/v1/teachers?q=\(q)999", headers: bearer(admin)) { res in
+                let body = try res.json()
+                #expect(body["total"] as? Int == 11 && body["totalCapped"] == nil, "测999 and 测9990…测9999")
+            }
+            let cookies = try await Browser.login(app, "admin")
+            var h = HTTPHeaders(); h.cookie = cookies
+            try await app.check(.GET, "/teachers?q=\(q)", headers: h) { res in
+                #expect(res.status == .ok)
+                #expect(res.text.contains("超过 10000 条"))
+            }
+            try await app.check(.GET, "/teachers?q=\(q)&page=200", headers: h) { res in
+                #expect(res.status == .ok && res.text.contains("测"))
+                #expect(!res.text.contains("rel=\"next\""), "the last page the count reaches")
+            }
+        }
+    }
+
     @Test("two editors of one teacher: the second gets 409", arguments: TestDB.all)
     func staleEdit(db: TestDB) async throws {
         try await withApp(db) { app, f in

@@ -209,8 +209,7 @@ public enum RegistryStore {
             conds.append(SQLGroupExpression(SQLList([like("s.name", q), like("s.code", q)], separator: SQLRaw(" OR "))))
         }
         let whereExpr = conjunction(conds)
-        let total = try await db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .from(SQLAlias(SQLIdentifier("schools"), as: SQLIdentifier("s"))).where(whereExpr).first(decoding: Count.self)?.n ?? 0
+        let shown = shownCount(try await cappedCount("schools", as: "s", where: whereExpr, on: db).first(decoding: Count.self)?.n ?? 0)
         let order: [(String, SQLDirection)] = switch filter.sort {
         case "name": [("s.name", .ascending)]
         case "students": [("s.students", .descending), ("s.code", .ascending)]
@@ -227,7 +226,7 @@ public enum RegistryStore {
             .where(whereExpr)
         for (c, dir) in order { q = q.orderBy(SQLRaw(c), dir) }
         let items = try await q.limit(page.per).offset(page.offset).all(decoding: SchoolListRow.self, with: decoder)
-        return PageResult(items: items, total: total, request: page)
+        return PageResult(items: items, total: shown.total, capped: shown.capped, request: page)
     }
 
     public static func insertSchool(_ s: ValidSchool, districtId: Int, on db: any Database, now: Double) async throws -> Int {
@@ -313,6 +312,20 @@ public enum RegistryStore {
         }
     }
 
+    /// `SELECT COUNT(*)` of at most `PageSpec.countCap + 1` matching rows of `table` (aliased
+    /// `alias`): the count a list shows, which stops at "more than 10,000".
+    static func cappedCount(_ table: String, as alias: String, where whereExpr: any SQLExpression, on db: any Database) -> SQLSelectBuilder {
+        let inner = db.sql.select().column(SQLLiteral.numeric("1"))
+            .from(SQLAlias(SQLIdentifier(table), as: SQLIdentifier(alias))).where(whereExpr).limit(PageSpec.countCap + 1)
+        return db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from(SQLAlias(SQLGroupExpression(inner.select), as: SQLIdentifier("c")))
+    }
+
+    /// The count to show and whether it stopped at the cap.
+    static func shownCount(_ n: Int) -> (total: Int, capped: Bool) {
+        n > PageSpec.countCap ? (PageSpec.countCap, true) : (n, false)
+    }
+
     static func countTeachers(on db: any Database, where whereExpr: any SQLExpression) async throws -> Int {
         try await db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
             .from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t"))).where(whereExpr).first(decoding: Count.self)?.n ?? 0
@@ -324,7 +337,7 @@ public enum RegistryStore {
     /// A page of the teacher list as the API's JSON array, built by the database in one row.
     /// The list endpoint is the registry's hottest path: decoding and re-encoding each column in
     /// Swift cost ten times the query itself. Masking happens in the same statement.
-    public static func teachersJSON(on db: any Database, scope: RegistryScope, filter: TeacherFilter, page: PageSpec, full: FullData) async throws -> (items: String, total: Int) {
+    public static func teachersJSON(on db: any Database, scope: RegistryScope, filter: TeacherFilter, page: PageSpec, full: FullData) async throws -> (items: String, total: Int, capped: Bool) {
         let whereExpr = teacherConditions(scope: scope, filter: filter)
         let (fullAll, selfId): (Int, Int) = switch full {
         case .everyone: (1, -1)
@@ -366,21 +379,21 @@ public enum RegistryStore {
             .where(whereExpr)
             .orderBy(SQLRaw(order)).orderBy(SQLRaw("t.id"))
             .limit(page.per).offset(page.offset)
-        // The count rides along as a scalar subquery: one round trip per page.
-        let count = db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all))
-            .from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t"))).where(whereExpr)
+        // The count rides along as a scalar subquery: one round trip per page. It stops past the cap.
+        let count = cappedCount("teachers", as: "t", where: whereExpr, on: db)
         struct Items: Decodable { let items: String; let total: Int }
         let row = try await db.sql.select()
             .column(SQLRaw(aggregate), as: "items")
             .column(SQLGroupExpression(count.select), as: "total")
             .from(SQLAlias(SQLGroupExpression(inner.select), as: SQLIdentifier("x")))
             .first(decoding: Items.self)
-        return (row?.items ?? "[]", row?.total ?? 0)
+        let shown = shownCount(row?.total ?? 0)
+        return (row?.items ?? "[]", shown.total, shown.capped)
     }
 
     public static func teachers(on db: any Database, scope: RegistryScope, filter: TeacherFilter, page: PageSpec, withSchool: Bool) async throws -> PageResult<TeacherRow> {
         let whereExpr = teacherConditions(scope: scope, filter: filter)
-        let total = try await countTeachers(on: db, where: whereExpr)
+        let shown = shownCount(try await cappedCount("teachers", as: "t", where: whereExpr, on: db).first(decoding: Count.self)?.n ?? 0)
         var q = db.sql.select().columns(teacherColumns.map { SQLColumn($0, table: "t") })
         if withSchool {
             q = q.column(SQLColumn("name", table: "s"), as: "school_name").column(SQLColumn("code", table: "s"), as: "school_code")
@@ -392,7 +405,7 @@ public enum RegistryStore {
         q = q.where(whereExpr)
         q = q.orderBy(SQLRaw(teacherOrder(filter.sort))).orderBy(SQLRaw("t.id"))
         let items = try await q.limit(page.per).offset(page.offset).all(decoding: TeacherRow.self, with: decoder)
-        return PageResult(items: items, total: total, request: page)
+        return PageResult(items: items, total: shown.total, capped: shown.capped, request: page)
     }
 
     /// On PostgreSQL, orders the writers that add or change teachers' resident IDs (one at a

@@ -7,10 +7,12 @@ extension SchoolConditions: Content {}
 extension MergerRow: Content {}
 
 /// `{"items": [...], "total": N}` (CONTRACT "Lists").
+/// Past `PageSpec.countCap` matches `total` is the cap and `totalCapped` is true (absent otherwise).
 public struct ListBody<Item: Content>: Content {
     public let items: [Item]
     public let total: Int
-    public init(items: [Item], total: Int) { self.items = items; self.total = total }
+    public let totalCapped: Bool?
+    public init(items: [Item], total: Int, capped: Bool = false) { self.items = items; self.total = total; self.totalCapped = capped ? true : nil }
 }
 
 struct DistrictDTO: Content {
@@ -130,7 +132,7 @@ public struct RegistryAPI: Sendable {
         return ListBody(items: result.items.map { s in
             SchoolDTO(id: s.id, code: s.code, name: s.name, districtId: s.districtId, stage: s.stage, locality: s.locality, status: s.status, students: s.students,
                       boarding: s.boarding, central: s.central, standardised: s.standardised, mergedIntoId: nil, mergedOn: nil, version: nil)
-        }, total: result.total)
+        }, total: result.total, capped: result.capped)
     }
 
     static func dto(_ s: SchoolRow) -> SchoolDTO {
@@ -185,8 +187,9 @@ public struct RegistryAPI: Sendable {
     }
 
     func teachers(req: Request) async throws -> Response {
-        let (items, total) = try await RegistryService(req).teachersJSON(filter: try Self.teacherFilter(req), page: try Self.page(req))
-        let res = Response(status: .ok, body: .init(string: "{\"items\":\(items),\"total\":\(total)}"))
+        let (items, total, capped) = try await RegistryService(req).teachersJSON(filter: try Self.teacherFilter(req), page: try Self.page(req))
+        // Past 10,000 matches `total` is 10,000 and `totalCapped` says there are more.
+        let res = Response(status: .ok, body: .init(string: "{\"items\":\(items),\"total\":\(total)\(capped ? ",\"totalCapped\":true" : "")}"))
         res.headers.contentType = .json
         return res
     }
