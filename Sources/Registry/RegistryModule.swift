@@ -68,6 +68,9 @@ public struct RegistryModule: XuequModule {
 
     /// A teacher's scope follows the teacher's record (moved, or moved by a merger); a school
     /// administrator's district follows the school's.
+    /// A teacher's or school's scope names its school and district, read from the registry.
+    public var scopeAreas: [String] { ["registry"] }
+
     public func resolve(scope: Scope, role: Role, on db: any Database) async throws -> Scope {
         switch scope {
         case .teacher(let t, _, _):

@@ -265,10 +265,14 @@ public enum Accounts {
         }
     }
 
-    /// Resolves a session cookie with its account in one query (it runs on every page):
-    /// nil when unknown, idle too long, too old, or the account is inactive.
+    /// Resolves a session cookie with its account in one query: nil when unknown, idle too
+    /// long, too old, or the account is inactive. Pages reach it through `CallerCache`.
     public static func resumeSession(cookie: String, req: Request) async throws -> (UserRow, SessionInfo)? {
-        let hash = tokenHash(cookie)
+        try await resumeSession(hash: tokenHash(cookie), req: req).map { ($0.0, $0.1) }
+    }
+
+    /// `resumeSession(cookie:req:)` by the cookie's hash, with the session's start and last touch.
+    static func resumeSession(hash: String, req: Request) async throws -> (UserRow, SessionInfo, createdAt: Double, lastSeenAt: Double)? {
         guard let s = try await req.db.sql.raw("""
             SELECT s.id AS session_id, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at,
                    u.id, u.username, u.password_hash, u.display_name, u.role, u.district_id, u.school_id, u.teacher_id, u.locale, u.active,
@@ -282,22 +286,37 @@ public enum Accounts {
             return nil
         }
         guard s.user.active else { return nil }
+        var lastSeen = s.lastSeenAt
         // Touch at most once a minute: a write per page view would serialise readers on SQLite.
         if now - s.lastSeenAt > 60 {
             try await req.write { tx in try await tx.sql.raw("UPDATE sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: hash)").run() }
+            lastSeen = now
         }
-        return (s.user, SessionInfo(id: hash, csrfToken: s.csrfToken))
+        return (s.user, SessionInfo(id: hash, csrfToken: s.csrfToken), s.sessionCreatedAt, lastSeen)
     }
 
-    /// The account behind a live API token, in one query (it runs on every API request).
+    /// The account behind a live API token, in one query. The API reaches it through `CallerCache`.
     public static func resumeToken(_ token: String, req: Request) async throws -> UserRow? {
-        let now = req.application.clock.now().timeIntervalSince1970
-        return try await req.db.sql.raw("""
-            SELECT u.id, u.username, u.password_hash, u.display_name, u.role, u.district_id, u.school_id, u.teacher_id, u.locale, u.active,
+        try await resumeToken(hash: tokenHash(token), now: req.application.clock.now().timeIntervalSince1970, on: req.db)?.0
+    }
+
+    /// `resumeToken(_:req:)` by the token's hash, with the token's expiry.
+    static func resumeToken(hash: String, now: Double, on db: any Database) async throws -> (UserRow, expiresAt: Double)? {
+        struct TokenJoin: Decodable {
+            let expiresAt: Double
+            let user: UserRow
+            enum CodingKeys: String, CodingKey { case expiresAt }
+            init(from decoder: any Decoder) throws {
+                expiresAt = try decoder.container(keyedBy: CodingKeys.self).decode(Double.self, forKey: .expiresAt)
+                user = try UserRow(from: decoder)
+            }
+        }
+        return try await db.sql.raw("""
+            SELECT a.expires_at, u.id, u.username, u.password_hash, u.display_name, u.role, u.district_id, u.school_id, u.teacher_id, u.locale, u.active,
                    u.failed_logins, u.locked_until, u.created_at
             FROM api_tokens a JOIN users u ON u.id = a.user_id
-            WHERE a.id = \(bind: tokenHash(token)) AND a.expires_at > \(bind: now) AND u.active = \(bind: true)
-            """).first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            WHERE a.id = \(bind: hash) AND a.expires_at > \(bind: now) AND u.active = \(bind: true)
+            """).first(decoding: TokenJoin.self, keyDecodingStrategy: .convertFromSnakeCase).map { ($0.user, $0.expiresAt) }
     }
 
     public struct NewUser: Sendable {

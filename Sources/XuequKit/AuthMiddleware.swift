@@ -11,8 +11,8 @@ public struct BrowserSessionMiddleware: AsyncMiddleware {
     public init() {}
     public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let cookie = request.cookies[SessionCookie.name]?.string, !cookie.isEmpty,
-           let (user, info) = try await Accounts.resumeSession(cookie: cookie, req: request) {
-            request.actor = try await request.application.actor(for: user, on: request.db)
+           let (user, actor, info) = try await request.application.callers.session(cookie: cookie, req: request) {
+            request.actor = actor
             request.sessionInfo = info
             request.uiLocale = UILocale(rawValue: user.locale) ?? .zh
         } else if let lang = request.cookies[SessionCookie.langCookie]?.string {
@@ -29,8 +29,8 @@ public struct BearerTokenMiddleware: AsyncMiddleware {
     public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let lang = request.headers.first(name: .acceptLanguage) { request.uiLocale = UILocale(header: lang) }
         if let bearer = request.headers.bearerAuthorization,
-           let user = try await Accounts.resumeToken(bearer.token, req: request) {
-            request.actor = try await request.application.actor(for: user, on: request.db)
+           let (_, actor) = try await request.application.callers.token(bearer.token, req: request) {
+            request.actor = actor
         }
         return try await next.respond(to: request)
     }

@@ -49,6 +49,9 @@ public protocol XuequModule: Sendable {
     /// Refines an actor's scope from the module's records when a session resumes (the registry
     /// moves a teacher's scope with the teacher).
     func resolve(scope: Scope, role: Role, on db: any Database) async throws -> Scope
+    /// The data areas (`DataVersions`) `resolve(scope:role:on:)` reads: a signed-in caller kept
+    /// between requests (`CallerCache`) is resolved again once one of them changes.
+    var scopeAreas: [String] { get }
     /// The module's part of the demo county.
     func seedDemo(_ demo: DemoContext) async throws
     /// Steps that run when the server starts and then on a period (a rotation taking effect on
@@ -100,6 +103,7 @@ extension XuequModule {
     public func routes(_ r: ModuleRoutes) {}
     public func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution { HomeContribution() }
     public func resolve(scope: Scope, role: Role, on db: any Database) async throws -> Scope { scope }
+    public var scopeAreas: [String] { [] }
     public func seedDemo(_ demo: DemoContext) async throws {}
     public var jobs: [ScheduledJob] { [] }
     public var auditArea: AuditArea? { nil }

@@ -45,6 +45,50 @@ struct AuthTests {
         }
     }
 
+    @Test("a signed-in caller kept between requests is read again when the account, its token or session, or its scope's records change (by SQL, as another process would)", arguments: TestDB.all)
+    func keptCallers(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            func me(_ h: HTTPHeaders) async throws -> [String: Any]? {
+                var out: [String: Any]?
+                try await app.check(.GET, "/api/v1/me", headers: h) { res in out = res.status == .ok ? try res.json() : nil }
+                return out
+            }
+            let teacher = try await app.token("t1")
+            #expect(try await me(bearer(teacher))?["schoolId"] as? Int == f.schools["T0001"])
+            let before = app.callers.counts
+            for _ in 0..<3 { _ = try await me(bearer(teacher)) }
+            #expect(app.callers.counts.hits >= before.hits + 3, "kept: the token and account are not read again")
+            // The teacher's record moves to another district's school: the scope follows at once.
+            try await app.db.sql.raw("UPDATE teachers SET school_id = \(bind: f.schools["T0003"]!), district_id = \(bind: f.districts["D2"]!) WHERE id = \(bind: f.teachers["甲"]!)").run()
+            let moved = try await me(bearer(teacher))
+            #expect(moved?["schoolId"] as? Int == f.schools["T0003"] && moved?["districtId"] as? Int == f.districts["D2"])
+
+            // A school administrator rebound to another school.
+            let school = try await app.token("s1")
+            #expect(try await me(bearer(school))?["schoolId"] as? Int == f.schools["T0001"])
+            try await app.db.sql.raw("UPDATE users SET school_id = \(bind: f.schools["T0003"]!), district_id = \(bind: f.districts["D2"]!) WHERE username = 's1'").run()
+            #expect(try await me(bearer(school))?["schoolId"] as? Int == f.schools["T0003"])
+            // Deactivated: the token stops at once.
+            try await app.db.sql.raw("UPDATE users SET active = \(bind: false) WHERE username = 's1'").run()
+            #expect(try await me(bearer(school)) == nil)
+
+            // A token deleted behind the cache's back (a revocation in another process).
+            let admin = try await app.token("admin")
+            #expect(try await me(bearer(admin))?["role"] as? String == "bureau_admin")
+            try await app.db.sql.raw("DELETE FROM api_tokens WHERE id = \(bind: Accounts.tokenHash(admin))").run()
+            #expect(try await me(bearer(admin)) == nil)
+
+            // A browser session: kept, then gone when its row is deleted; a role change is seen.
+            let cookies = try await Browser.login(app, "d1")
+            var h = HTTPHeaders(); h.cookie = cookies
+            try await app.check(.GET, "/", headers: h) { res in #expect(res.status == .ok) }
+            try await app.db.sql.raw("UPDATE users SET display_name = '学区一（改）' WHERE username = 'd1'").run()
+            try await app.check(.GET, "/", headers: h) { res in #expect(res.status == .ok && res.text.contains("学区一（改）")) }
+            try await app.db.sql.raw("DELETE FROM sessions").run()
+            try await app.check(.GET, "/", headers: h) { res in #expect(res.status == .seeOther) }
+        }
+    }
+
     @Test("tokens expire", arguments: TestDB.all)
     func tokenExpiry(db: TestDB) async throws {
         let clock = TestClock()
