@@ -54,12 +54,16 @@ public struct WriteGate: Sendable {
     public let auditKey: AuditKey?
 
     /// `synchronous`: the SQLite pragma value set on the connection before each write (the
-    /// connection a write lands on may be any of the pool's).
-    public init(flavor: DatabaseFlavor, synchronous: String? = nil, auditKey: AuditKey? = nil) {
+    /// connection a write lands on may be any of the pool's). `writer`: SQLite's own writer
+    /// connection (`SQLiteWriter`); without one, each commit group borrows a pool connection.
+    public init(flavor: DatabaseFlavor, synchronous: String? = nil, auditKey: AuditKey? = nil, writer: (any WriterConnection)? = nil) {
         self.flavor = flavor
-        self.group = GroupCommit(synchronous: synchronous, auditKey: auditKey)
+        self.group = GroupCommit(synchronous: writer == nil ? synchronous : nil, auditKey: auditKey, writer: writer)
         self.auditKey = auditKey
     }
+
+    /// Whether SQLite's writes run on the writer's own connection and thread (`WriterConnection`).
+    public var hasOwnWriter: Bool { group.writer != nil }
 
     public func transaction<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         switch flavor {
@@ -70,6 +74,14 @@ public struct WriteGate: Sendable {
             return try await group.submit(on: db, body)
         }
     }
+}
+
+/// One connection that runs every SQLite write transaction, on threads of its own (see
+/// `SQLiteWriter` in the app): a commit group's statements then go from one thread to the
+/// next without waiting behind the requests being served.
+public protocol WriterConnection: Sendable {
+    /// Runs `body` on the writer connection, in a task that prefers the writer's own thread.
+    func run<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T
 }
 
 /// The SQLite writer queue with group commit (see `WriteGate`).
@@ -88,8 +100,11 @@ final class GroupCommit: @unchecked Sendable {
     private var draining = false
     let synchronous: String?
     let auditKey: AuditKey?
+    let writer: (any WriterConnection)?
 
-    init(synchronous: String?, auditKey: AuditKey?) { self.synchronous = synchronous; self.auditKey = auditKey }
+    init(synchronous: String?, auditKey: AuditKey?, writer: (any WriterConnection)?) {
+        self.synchronous = synchronous; self.auditKey = auditKey; self.writer = writer
+    }
 
     func submit<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         let value = try await withCheckedThrowingContinuation { (c: CheckedContinuation<any Sendable, any Error>) in
@@ -100,12 +115,18 @@ final class GroupCommit: @unchecked Sendable {
                 return true
             }
             // The first writer to find the queue idle drains it; later ones just wait their turn.
-            if lead { Task { await self.drain(db) } }
+            if lead {
+                if let writer = self.writer {
+                    Task { _ = try? await writer.run { conn in await self.drain(conn, dedicated: true); return 0 } }
+                } else {
+                    Task { await self.drain(db, dedicated: false) }
+                }
+            }
         }
         return value as! T
     }
 
-    private func drain(_ db: any Database) async {
+    private func drain(_ db: any Database, dedicated: Bool) async {
         while true {
             let group: [Job] = lock.withLock {
                 let g = Array(queue.prefix(Self.maxGroup))
@@ -114,17 +135,21 @@ final class GroupCommit: @unchecked Sendable {
                 return g
             }
             if group.isEmpty { return }
-            await commit(group, on: db)
+            await commit(group, on: db, dedicated: dedicated)
         }
     }
 
-    private func commit(_ group: [Job], on db: any Database) async {
+    private func commit(_ group: [Job], on db: any Database, dedicated: Bool) async {
         let results: [Result<any Sendable, any Error>]
         let head = Audit.ChainHead()
         do {
             // The task-local is bound inside the connection's closure: Fluent runs that closure in
-            // a task of its own, which would not inherit a binding made outside it.
-            results = try await db.withConnection { conn in try await Audit.$groupHead.withValue(head) { try await Audit.$key.withValue(self.auditKey) {
+            // a task of its own, which would not inherit a binding made outside it. The writer's
+            // own connection is already one connection.
+            let onConnection: (@escaping @Sendable (any Database) async throws -> [Result<any Sendable, any Error>]) async throws -> [Result<any Sendable, any Error>] = { body in
+                dedicated ? try await body(db) : try await db.withConnection(body)
+            }
+            results = try await onConnection { conn in try await Audit.$groupHead.withValue(head) { try await Audit.$key.withValue(self.auditKey) {
                 var results: [Result<any Sendable, any Error>] = []
                 let sql = conn as! any SQLDatabase
                 if let synchronous = self.synchronous { try await sql.raw("PRAGMA synchronous=\(unsafeRaw: synchronous)").run() }

@@ -18,6 +18,8 @@ struct WriteGateTests {
         // pool, as the parallel-certificates test has, so the wait is the gate's, not the pool's.
         try await withApp(db, fixture: false, postgresConnections: 10) { app, _ in
             try await app.db.sql.raw("CREATE TABLE gate_probe (k INTEGER NOT NULL, note TEXT NOT NULL)").run()
+            // SQLite's writes run on the writer's own connection (a file database, as in production).
+            #expect(app.writeGate.hasOwnWriter == (db == .sqlite))
             let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for k in 0..<50 {
                     group.addTask {

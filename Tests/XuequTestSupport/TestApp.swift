@@ -34,13 +34,20 @@ public func withApp(_ db: TestDB, clock: TestClock = TestClock(), fixture: Bool 
     let app = try await Application.make(.testing)
     app.logger.logLevel = .warning
     var schema: String?
+    var sqliteDir: String?
+    defer { if let sqliteDir { try? FileManager.default.removeItem(atPath: sqliteDir) } }
     do {
         var security = SecurityPolicy()
         security.bcryptCost = 4
         let database: AppConfig.Database
         switch db {
         case .sqlite:
-            database = .sqliteMemory
+            // A file of its own, as in production: WAL, the pool's readers and the writer's own
+            // connection (`SQLiteWriter`), which an in-memory database cannot share.
+            let dir = NSTemporaryDirectory() + "xuequ-test-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            sqliteDir = dir
+            database = .sqlite(path: dir + "/xuequ.sqlite")
         case .postgres:
             let s = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
             schema = s
