@@ -22,7 +22,7 @@ public enum CertificateLookup {
             let chunk = Array(ids[start..<min(start + 500, ids.count)])
             let rows = try await db.sql.select().column("resident_id").column("type").column("number").from("certificates")
                 .where("resident_id", .in, SQLBind.group(chunk)).where(SQLColumn("revoked_on"), .is, SQLLiteral.null)
-                .all(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+                .all(decoding: R.self, with: SQLRowDecoder.snakeCase)
             for r in rows {
                 let rank = order.firstIndex(of: r.type) ?? -1
                 // The practice-instructor certificate covers no school stage: any other one wins.

@@ -70,7 +70,7 @@ public struct CertificationModule: XuequModule {
             SELECT c.body_id, c.year, MAX(c.serial) AS highest, COUNT(*) AS n, s.last FROM certificates c
             LEFT JOIN cert_serials s ON s.body_id = c.body_id AND s.year = c.year
             GROUP BY c.body_id, c.year, s.last
-            """).all(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).all(decoding: R.self, with: SQLRowDecoder.snakeCase)
         let bad = rows.filter { $0.last == nil || $0.highest > $0.last! || $0.n > $0.highest }
         return [AggregateCheck(name: "certificate serials (证书编号)", checked: rows.count,
                                mismatches: bad.map { "body \($0.bodyId) \($0.year): \($0.n) certificates, highest serial \($0.highest), counter \($0.last.map(String.init) ?? "missing")" }),

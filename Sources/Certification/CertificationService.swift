@@ -90,7 +90,7 @@ public struct CertificationService: Sendable {
     var db: any Database { ctx.db }
     var now: Double { ctx.clock.now().timeIntervalSince1970 }
     public var today: CivilDate { CivilDate.today(ctx.clock.now()) }
-    static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+    static let decoder = SQLRowDecoder.snakeCase
     static let applicationWord = LocalizedText(zh: "申请", en: "application")
     static let columns = """
         a.id, a.window_id, a.user_id, a.name, a.resident_id, a.gender, a.type, a.subject, a.education, a.normal_graduate, a.putonghua, a.route,

@@ -45,7 +45,7 @@ public struct TeachingService: Sendable {
     public init(_ ctx: ServiceContext) { self.ctx = ctx }
     public init(_ req: Request) { self.init(req.context) }
     var db: any Database { ctx.db }
-    static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+    static let decoder = SQLRowDecoder.snakeCase
     static let planWord = LocalizedText(zh: "教案", en: "lesson plan")
     static let groupWord = LocalizedText(zh: "教研组", en: "research group")
     static let planColumns = "id, kind, level, group_id, parent_id, owner_teacher_id, district_id, school_id, title, subject, grade, edition, unit, sections, state, review_level, release_on, version, updated_at"

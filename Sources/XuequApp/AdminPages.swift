@@ -52,7 +52,7 @@ struct AdminPages {
         struct N: Decodable { let n: Int }
         let total = try await req.db.sql.raw("SELECT COUNT(*) AS n FROM users " + whereSQL).first(decoding: N.self)?.n ?? 0
         let rows = try await req.db.sql.raw("SELECT id, username, password_hash, display_name, role, district_id, school_id, teacher_id, locale, active, failed_logins, locked_until, created_at FROM users " + whereSQL + " ORDER BY id LIMIT \(bind: page.per) OFFSET \(bind: page.offset)")
-            .all(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: UserRow.self, with: SQLRowDecoder.snakeCase)
         let scopes = Array(Set(rows.map { AccountScope(districtId: $0.districtId, schoolId: $0.schoolId, teacherId: $0.teacherId) }))
         var names: [AccountScope: String] = [:]
         for m in req.application.modules { names.merge(try await m.accountScopeNames(scopes, on: req.db)) { a, _ in a } }

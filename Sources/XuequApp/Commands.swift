@@ -240,7 +240,7 @@ public enum Backup {
             struct Check: Decodable { let integrityCheck: String }
             let rows: [Check]
             do {
-                rows = try await db.sql.raw("PRAGMA integrity_check").all(decoding: Check.self, keyDecodingStrategy: .convertFromSnakeCase)
+                rows = try await db.sql.raw("PRAGMA integrity_check").all(decoding: Check.self, with: SQLRowDecoder.snakeCase)
             } catch {
                 throw RestoreError("the backup is damaged: SQLite cannot read it (\(String(describing: error).prefix(200)))")
             }

@@ -122,11 +122,11 @@ public enum Accounts {
     }
 
     public static func user(id: Int, on db: any Database) async throws -> UserRow? {
-        try await db.sql.raw("\(unsafeRaw: selectUser) WHERE id = \(bind: id)").first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try await db.sql.raw("\(unsafeRaw: selectUser) WHERE id = \(bind: id)").first(decoding: UserRow.self, with: SQLRowDecoder.snakeCase)
     }
 
     public static func user(username: String, on db: any Database) async throws -> UserRow? {
-        try await db.sql.raw("\(unsafeRaw: selectUser) WHERE username = \(bind: username)").first(decoding: UserRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try await db.sql.raw("\(unsafeRaw: selectUser) WHERE username = \(bind: username)").first(decoding: UserRow.self, with: SQLRowDecoder.snakeCase)
     }
 
     static let badCredentials = DomainError(.unauthorized, code: "invalid_credentials", LocalizedText(zh: "用户名或密码错误", en: "wrong username or password"))
@@ -188,7 +188,7 @@ public enum Accounts {
                       locked_until = CASE WHEN failed_logins + 1 >= \(bind: maxFailures) THEN \(bind: lockUntil) ELSE locked_until END,
                       failed_logins = CASE WHEN failed_logins + 1 >= \(bind: maxFailures) THEN 0 ELSE failed_logins + 1 END
                     WHERE id = \(bind: user.id) RETURNING failed_logins
-                    """).first(decoding: Counted.self, keyDecodingStrategy: .convertFromSnakeCase)
+                    """).first(decoding: Counted.self, with: SQLRowDecoder.snakeCase)
                 let failures = row.map { $0.failedLogins == 0 ? maxFailures : $0.failedLogins } ?? maxFailures
                 let lock = failures >= maxFailures
                 try await Audit.record(on: tx, ctx, action: lock ? "auth.locked" : "auth.login_failed", entity: "user", entityId: String(user.id), summary: "failed sign-in \(failures)/\(maxFailures)")
@@ -278,7 +278,7 @@ public enum Accounts {
                    u.id, u.username, u.password_hash, u.display_name, u.role, u.district_id, u.school_id, u.teacher_id, u.locale, u.active,
                    u.failed_logins, u.locked_until, u.created_at
             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = \(bind: hash)
-            """).first(decoding: SessionJoin.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
+            """).first(decoding: SessionJoin.self, with: SQLRowDecoder.snakeCase) else { return nil }
         let now = req.application.clock.now().timeIntervalSince1970
         let policy = req.application.security
         if now - s.lastSeenAt > policy.idleTimeout || now - s.sessionCreatedAt > policy.absoluteTimeout {
@@ -316,7 +316,7 @@ public enum Accounts {
                    u.failed_logins, u.locked_until, u.created_at
             FROM api_tokens a JOIN users u ON u.id = a.user_id
             WHERE a.id = \(bind: hash) AND a.expires_at > \(bind: now) AND u.active = \(bind: true)
-            """).first(decoding: TokenJoin.self, keyDecodingStrategy: .convertFromSnakeCase).map { ($0.user, $0.expiresAt) }
+            """).first(decoding: TokenJoin.self, with: SQLRowDecoder.snakeCase).map { ($0.user, $0.expiresAt) }
     }
 
     public struct NewUser: Sendable {

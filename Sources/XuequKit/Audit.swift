@@ -254,7 +254,7 @@ public enum Audit {
         var anchors: [(anchor: Anchor, label: String)] = extra.map { ($0, "given anchor \($0.headId)") }
         if key != nil {
             struct A: Decodable { let id: Int; let at: String; let headId: Int; let headHash: String; let reason: String; let mac: String }
-            for a in try await sql.raw("SELECT id, at, head_id, head_hash, reason, mac FROM audit_anchors ORDER BY id").all(decoding: A.self, keyDecodingStrategy: .convertFromSnakeCase) {
+            for a in try await sql.raw("SELECT id, at, head_id, head_hash, reason, mac FROM audit_anchors ORDER BY id").all(decoding: A.self, with: SQLRowDecoder.snakeCase) {
                 let anchor = Anchor(headId: a.headId, headHash: a.headHash)
                 if anchorMAC(key: key!, anchor, at: a.at, reason: a.reason) != a.mac {
                     problems.append(Problem(id: a.headId, reason: "anchor \(a.id) (\(a.reason), \(a.at)) does not match its MAC (the anchor was edited)"))
@@ -266,7 +266,7 @@ public enum Audit {
         var seen: [Int: String] = [:]
         let wanted = Set(anchors.map(\.anchor.headId))
         while true {
-            let entries = try await sql.raw("SELECT * FROM audit_log WHERE id > \(bind: lastId) ORDER BY id LIMIT \(unsafeRaw: String(batch))").all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase)
+            let entries = try await sql.raw("SELECT * FROM audit_log WHERE id > \(bind: lastId) ORDER BY id LIMIT \(unsafeRaw: String(batch))").all(decoding: AuditEntry.self, with: SQLRowDecoder.snakeCase)
             for e in entries {
                 rows += 1
                 if e.prevHash != prev {
@@ -306,7 +306,7 @@ public enum Audit {
     /// The names of everyone who appears in the log (for the filter's list), at most `limit`.
     public static func actorNames(on db: any Database, limit: Int = 500) async throws -> [String] {
         struct N: Decodable { let actorName: String }
-        return try await db.sql.raw("SELECT DISTINCT actor_name FROM audit_log ORDER BY actor_name LIMIT \(bind: limit)").all(decoding: N.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)).map(\.actorName)
+        return try await db.sql.raw("SELECT DISTINCT actor_name FROM audit_log ORDER BY actor_name LIMIT \(bind: limit)").all(decoding: N.self, with: SQLRowDecoder.snakeCase).map(\.actorName)
     }
 
     /// Newest first, filtered, paged.
@@ -327,7 +327,7 @@ public enum Audit {
         let whereExpr: any SQLExpression = conds.isEmpty ? SQLRaw("1=1") : SQLList(conds, separator: SQLRaw(" AND "))
         struct Count: Decodable { let n: Int }
         let items = try await db.sql.select().column("*").from("audit_log").where(whereExpr)
-            .orderBy("id", .descending).limit(page.per).offset(page.offset).all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .orderBy("id", .descending).limit(page.per).offset(page.offset).all(decoding: AuditEntry.self, with: SQLRowDecoder.snakeCase)
         let total = counting ? try await db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("audit_log").where(whereExpr).first(decoding: Count.self)?.n ?? 0
             : page.offset + items.count
         return PageResult(items: items, total: total, request: page)
@@ -434,7 +434,7 @@ public struct KeyAuditChain: AsyncMigration {
         var prev = Audit.genesis
         var lastId = 0
         while true {
-            let entries = try await sql.raw("SELECT * FROM audit_log WHERE id > \(bind: lastId) ORDER BY id LIMIT 5000").all(decoding: AuditEntry.self, keyDecodingStrategy: .convertFromSnakeCase)
+            let entries = try await sql.raw("SELECT * FROM audit_log WHERE id > \(bind: lastId) ORDER BY id LIMIT 5000").all(decoding: AuditEntry.self, with: SQLRowDecoder.snakeCase)
             for e in entries {
                 let hash = Audit.digest(e, prev: prev, key: key)
                 try await sql.raw("UPDATE audit_log SET prev_hash = \(bind: prev), hash = \(bind: hash) WHERE id = \(bind: e.id)").run()

@@ -43,7 +43,7 @@ public enum DatedRules {
     }
 
     struct Row: Decodable { let id: Int; let effectiveFrom: String; let rules: String; let note: String; let createdBy: String; let createdAt: Double }
-    static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+    static let decoder = SQLRowDecoder.snakeCase
 
     static func decode<R: Decodable & Sendable>(_ r: Row, as: R.Type) throws -> Version<R> {
         Version(id: r.id, effectiveFrom: r.effectiveFrom, rules: try JSONDecoder().decode(R.self, from: Data(r.rules.utf8)), note: r.note, createdBy: r.createdBy, createdAt: r.createdAt)

@@ -82,7 +82,7 @@ public struct WorkflowStore: Sendable {
         let filter: SQLQueryString = only.map { "WHERE h.\(unsafeRaw: foreignKey) IN (" + $0 + ")" } ?? ""
         let rows = try await db.sql.raw("""
             SELECT h.\(unsafeRaw: foreignKey) AS object_id, h.to_state, h.at FROM \(ident: historyTable) h \(filter) ORDER BY h.\(unsafeRaw: foreignKey), h.id
-            """).all(decoding: H.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).all(decoding: H.self, with: SQLRowDecoder.snakeCase)
         var i = 0
         while i < rows.count {
             let id = rows[i].objectId

@@ -38,7 +38,7 @@ public struct AidTotal: Decodable, Sendable, Encodable {
 
 /// SQL of the balance module. The registry's tables are read only through `RegistryStore`.
 public enum BalanceStore {
-    static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+    static let decoder = SQLRowDecoder.snakeCase
     static let compulsoryStages: [Stage] = [.primary, .junior, .nineYear, .completeSecondary, .twelveYear, .teachingPoint]
 
     // MARK: facts

@@ -55,7 +55,7 @@ public struct AssessmentRow: Codable, Sendable {
 
 /// The exchange module's SQL.
 public enum ExchangeStore {
-    static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+    static let decoder = SQLRowDecoder.snakeCase
     static let planColumns = "id, year, district_id, title, state, version, created_by, created_at, updated_at, submitted_by, approved_by, note"
     static let moveColumns = "id, plan_id, teacher_id, from_school_id, from_part, to_school_id, to_part, form, starts_on, returns_on, reason, warnings, state, prior_since, returned_on, version"
 

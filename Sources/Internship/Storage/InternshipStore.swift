@@ -105,7 +105,7 @@ public enum RecordKind: String, Vocabulary {
 }
 
 enum InternshipStore {
-    static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+    static let decoder = SQLRowDecoder.snakeCase
     static let internColumns = "id, batch_id, group_id, user_id, student_no, name, major, subject, phone, preferences, school_id, mentor_teacher_id, class_name, class_size, version"
     static let planColumns = "id, intern_id, title, subject, grade, content, version, mentor_approved_by, supervisor_approved_by, trial, updated_at"
     static let recordColumns = "id, intern_id, kind, on_date, lesson_plan_id, class_name, topic, periods, of_intern_id, scores, notes, by"

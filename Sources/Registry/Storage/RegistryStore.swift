@@ -57,7 +57,7 @@ public enum RegistryStore {
     }
 
     struct Count: Decodable { let n: Int }
-    static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+    static let decoder = SQLRowDecoder.snakeCase
 
     // MARK: districts
 

@@ -222,7 +222,7 @@ extension TeacherTallies {
             + " FROM teachers t GROUP BY t.school_id, COALESCE(t.stage_part, '')"
         let kept = "SELECT school_id, part, \(columns.joined(separator: ", ")) FROM teacher_tallies WHERE total <> 0"
         struct R: Decodable { let schoolId: Int; let part: String; let total: Int }
-        let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+        let decoder = SQLRowDecoder.snakeCase
         let missing = try await db.sql.raw("SELECT school_id, part, total FROM (\(unsafeRaw: recount) EXCEPT \(unsafeRaw: kept)) x LIMIT 20").all(decoding: R.self, with: decoder)
         let extra = try await db.sql.raw("SELECT school_id, part, total FROM (\(unsafeRaw: kept) EXCEPT \(unsafeRaw: recount)) x LIMIT 20").all(decoding: R.self, with: decoder)
         struct N: Decodable { let n: Int }
