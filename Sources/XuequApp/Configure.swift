@@ -116,7 +116,20 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
     // keep the sandbox and `.leaf` only.
     app.directory.viewsDirectory = BundledResources.viewsDirectory
     app.directory.publicDirectory = BundledResources.publicDirectory
-    app.views.use(.leaf)
+    // Leaf's own provider turns its template cache off whenever the environment is `development`
+    // (the default when no `--env` is given, so every `xuequ serve`), and the cache is shared, so
+    // each page re-read and re-parsed its templates: 7% of a list page's CPU. The templates
+    // ship inside the binary's bundles; XUEQU_RELOAD_TEMPLATES=1 reads them anew each time
+    // (for editing them).
+    let reloadTemplates = Environment.get("XUEQU_RELOAD_TEMPLATES") == "1"
+    app.views.use { app in
+        var cache = app.leaf.cache
+        cache.isEnabled = !reloadTemplates
+        var info = app.leaf.userInfo
+        info["application"] = app
+        return LeafRenderer(configuration: app.leaf.configuration, tags: app.leaf.tags, cache: cache, sources: app.leaf.sources,
+                            eventLoop: app.eventLoopGroup.next(), userInfo: info)
+    }
     let sources = LeafSources()
     for (key, dir) in [("platform", BundledResources.viewsDirectory)] + modules.compactMap({ m in m.viewsDirectory.map { (m.name, $0 + "/") } }) {
         try sources.register(source: key, using: NIOLeafFiles(fileio: app.fileio, limits: [.toSandbox, .onlyLeafExtensions, .requireExtensions],
