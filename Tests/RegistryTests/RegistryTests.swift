@@ -259,6 +259,8 @@ struct RegistryTests {
                 try await app.check(.GET, "/api/v1/teachers?q=\(encoded)&per=200", headers: bearer(admin)) { res in
                     #expect(res.status == .ok, "q=\(q)")
                     out = ((try? res.json())?["items"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }.sorted()
+                    // The count agrees with the rows, also where a single character is counted from the gram index alone.
+                    #expect((try? res.json())?["total"] as? Int == out.count, "total for q=\(q)")
                 }
                 return out
             }

@@ -321,6 +321,22 @@ public enum RegistryStore {
             .from(SQLAlias(SQLGroupExpression(inner.select), as: SQLIdentifier("c")))
     }
 
+    /// The count of a province-wide search for one character and nothing else, read from the
+    /// gram index alone: a character's grams are exactly the teachers whose name holds it, so
+    /// the up to 10,000 teacher rows need not be looked up to be counted. Nil when the search is
+    /// narrowed any other way (then the matches are few, or the other conditions must be checked).
+    static func oneCharacterCount(scope: RegistryScope, filter: TeacherFilter, on db: any Database) -> SQLSelectBuilder? {
+        guard scope == .county, let q = filter.q?.trimmingCharacters(in: .whitespaces), !q.isEmpty,
+              !(q.count >= 6 && q.allSatisfy({ $0.isNumber || $0 == "X" || $0 == "x" })) else { return nil }
+        let chars = Array(q.lowercased())
+        guard chars.count == 1, filter.district == nil, filter.school == nil, filter.subject == nil, filter.title == nil,
+              filter.education == nil, filter.backbone == nil, filter.dueOn == nil, filter.afterId == nil else { return nil }
+        let inner = db.sql.select().column(SQLLiteral.numeric("1")).from("teacher_name_grams")
+            .where("gram", .equal, SQLBind(String(chars[0]))).limit(PageSpec.countCap + 1)
+        return db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from(SQLAlias(SQLGroupExpression(inner.select), as: SQLIdentifier("c")))
+    }
+
     /// The count to show and whether it stopped at the cap.
     static func shownCount(_ n: Int) -> (total: Int, capped: Bool) {
         n > PageSpec.countCap ? (PageSpec.countCap, true) : (n, false)
@@ -380,7 +396,7 @@ public enum RegistryStore {
             .orderBy(SQLRaw(order)).orderBy(SQLRaw("t.id"))
             .limit(page.per).offset(page.offset)
         // The count rides along as a scalar subquery: one round trip per page. It stops past the cap.
-        let count = cappedCount("teachers", as: "t", where: whereExpr, on: db)
+        let count = oneCharacterCount(scope: scope, filter: filter, on: db) ?? cappedCount("teachers", as: "t", where: whereExpr, on: db)
         struct Items: Decodable { let items: String; let total: Int }
         let row = try await db.sql.select()
             .column(SQLRaw(aggregate), as: "items")
@@ -393,7 +409,8 @@ public enum RegistryStore {
 
     public static func teachers(on db: any Database, scope: RegistryScope, filter: TeacherFilter, page: PageSpec, withSchool: Bool) async throws -> PageResult<TeacherRow> {
         let whereExpr = teacherConditions(scope: scope, filter: filter)
-        let shown = shownCount(try await cappedCount("teachers", as: "t", where: whereExpr, on: db).first(decoding: Count.self)?.n ?? 0)
+        let counting = oneCharacterCount(scope: scope, filter: filter, on: db) ?? cappedCount("teachers", as: "t", where: whereExpr, on: db)
+        let shown = shownCount(try await counting.first(decoding: Count.self)?.n ?? 0)
         var q = db.sql.select().columns(teacherColumns.map { SQLColumn($0, table: "t") })
         if withSchool {
             q = q.column(SQLColumn("name", table: "s"), as: "school_name").column(SQLColumn("code", table: "s"), as: "school_code")
