@@ -333,7 +333,7 @@ struct TeachingPages: Sendable {
         let tab = "groups"; let layout: Layout; let groups: [GroupItem]; let canManage: Bool; let levels: [SelectOption]; let subjects: [SelectOption]
         /// Teachers to choose the leader and members from: those of the caller's scope that match
         /// the finder (name, subject, district), at most 200 at a time.
-        let candidates: [Candidate]; let candidateTotal: Int; let candidatesCut: Bool
+        let candidates: [Candidate]; let candidateTotal: Int; let candidatesCapped: Bool; let candidatesCut: Bool
         let finder: [String: String]; let finderSubjects: [SelectOption]; let finderDistricts: [SelectOption]
         let values: [String: String]; let errors: [String: String]; let reviewOptions: [SelectOption]
     }
@@ -347,7 +347,7 @@ struct TeachingPages: Sendable {
         let groups = try await TeachingService(req).groups()
         let leaders = try await RegistryStore.teachers(ids: groups.map(\.leaderTeacherId), on: req.db)
         let locale = req.uiLocale
-        var candidates: [Candidate] = [], total = 0
+        var candidates: [Candidate] = [], total = 0, capped = false
         var finder: [String: String] = [:]
         var finderDistricts: [SelectOption] = []
         let canManage = actor.can(.teachingManage)
@@ -358,7 +358,7 @@ struct TeachingPages: Sendable {
             let query = finder["q"]!.trimmed
             let filter = TeacherFilter(district: Int(finder["district"]!), q: query.count >= 1 ? String(query.prefix(40)) : nil, subject: Subject.parse(finder["subject"]!), sort: "name")
             let page = try await service.teachers(filter: filter, page: PageSpec(page: 1, per: PageSpec.maxPer), withSchool: true)
-            total = page.total
+            total = page.total; capped = page.capped
             var rows = page.items
             // The chosen leader and members stay on the list when the finder moves on.
             let missing = Array(members.union(leader.map { [$0] } ?? [])).filter { id in !rows.contains { $0.id == id } }
@@ -382,7 +382,7 @@ struct TeachingPages: Sendable {
             groups: groups.map { GroupItem(name: $0.name, level: ResearchLevel(rawValue: $0.level)?.label(locale) ?? $0.level, subject: Subject(rawValue: $0.subject)?.label(locale) ?? $0.subject,
                                            leader: leaders[$0.leaderTeacherId]?.name ?? "", reviewLevels: $0.reviewLevels) },
             canManage: canManage, levels: options(ResearchLevel.self, selected: formValues["level"], locale: locale), subjects: options(Subject.self, selected: formValues["subject"], locale: locale),
-            candidates: candidates, candidateTotal: total, candidatesCut: total > PageSpec.maxPer,
+            candidates: candidates, candidateTotal: total, candidatesCapped: capped, candidatesCut: total > PageSpec.maxPer,
             finder: finder, finderSubjects: options(Subject.self, selected: finder["subject"], locale: locale), finderDistricts: finderDistricts,
             values: formValues, errors: errors,
             reviewOptions: (1...3).map { SelectOption(value: String($0), label: String($0), selected: String($0) == (formValues["reviewLevels"] ?? "1")) }), status: status)
@@ -426,7 +426,7 @@ enum TeachingStrings {
         "te.save": ("保存（新版本）", "Save (a new version)"), "te.cancel": ("取消", "Cancel"),
         "te.level": ("层级", "Level"), "te.leader": ("组长", "Leader"), "te.members": ("成员（组长自动加入）", "Members (the leader joins anyway)"),
         "te.finder": ("先找候选教师", "Find the teachers first"), "te.finder.q": ("姓名", "Name"), "te.finder.go": ("列出", "List"),
-        "te.finder.count": ("符合条件的教师 {0} 名", "{0} teachers match"), "te.finder.cut": ("只列出前 200 名，请按姓名、学科或学区缩小范围。", "Only the first 200 are listed; narrow by name, subject or district."),
+        "te.finder.count": ("符合条件的教师 {0} 名", "{0} teachers match"), "te.finder.countMore": ("符合条件的教师超过 {0} 名", "more than {0} teachers match"), "te.finder.cut": ("只列出前 200 名，请按姓名、学科或学区缩小范围。", "Only the first 200 are listed; narrow by name, subject or district."),
         "te.finder.none": ("没有符合条件的教师，请换个条件。", "No teacher matches; change the finder."), "te.anyDistrict": ("全部学区", "all districts"),
         "te.reviewLevels": ("审核级数", "Review levels"), "te.addGroup": ("新建教研组", "New group"),
         "te.home.review": ("{0} 份通案待您审核", "{0} common plans to review"),
