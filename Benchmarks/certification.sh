@@ -26,18 +26,7 @@ DB="$WORK/run/xuequ.sqlite"
 count() { sqlite3 "$DB" "SELECT COUNT(*) FROM cert_applications"; }
 
 echo "== raw SQLite autocommit on the same disk: one connection, one INSERT per transaction, WAL + synchronous=FULL, ${SECS}s"
-RAW=$(python3 - "$WORK/raw.sqlite" "$SECS" <<'PY'
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("PRAGMA journal_mode=WAL"); c.execute("PRAGMA synchronous=FULL")
-c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, resident_id TEXT, body TEXT, at REAL)")
-n, t0 = 0, time.time()
-while time.time() - t0 < float(sys.argv[2]):
-    c.execute("INSERT INTO t (name, resident_id, body, at) VALUES (?, ?, ?, ?)", ("压测申请人", "13048119700101001%d" % (n % 10), "x" * 300, time.time()))
-    n += 1
-print(round(n / (time.time() - t0)))
-PY
-)
+RAW=$(python3 Benchmarks/raw_autocommit.py "$WORK/raw.sqlite" "$SECS")
 echo "raw autocommit: $RAW commits/s"
 
 echo "== xuequ: wrk -t2 -c64 -d${SECS}s, each request a new application"

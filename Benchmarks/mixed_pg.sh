@@ -47,17 +47,7 @@ serve() { # PORT
 trap 'kill ${PIDS[@]} 2>/dev/null || true' EXIT
 serve 18185
 BASE=http://127.0.0.1:18185
-source /dev/stdin <<'FNS'
-token() { curl -s -X POST "$BASE/api/v1/session" -H 'content-type: application/json' -d "{\"username\":\"$1\",\"password\":\"xuequ-demo\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
-cookie() {
-  local jar csrf
-  jar=$(mktemp)
-  csrf=$(curl -s -c "$jar" "$BASE/login" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"//')
-  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "username=$1" --data-urlencode "password=xuequ-demo" --data-urlencode "_csrf=$csrf" --data-urlencode "next=/" "$BASE/login"
-  sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}'
-  rm -f "$jar"
-}
-FNS
+source Benchmarks/http.sh
 export ADMIN=$(token admin) DISTRICT=$(token district1) REVIEWER=$(token reviewer)
 export ADMIN_COOKIE=$(cookie admin) DISTRICT_COOKIE=$(cookie district1)
 export DISTRICT_ID=$(psql "$URL" -tAc "SELECT district_id FROM users WHERE username = 'district1'")

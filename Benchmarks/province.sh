@@ -34,16 +34,7 @@ serve_bench() {
   for _ in $(seq 1 600); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.2; done
 }
 rss() { awk '/VmRSS/ {printf "%d MiB", $2/1024}' "/proc/$PID/status"; }
-# An API token, and a signed-in browser's Cookie header, of a demo account (password xuequ-demo).
-token() { curl -s -X POST "$BASE/api/v1/session" -H 'content-type: application/json' -d "{\"username\":\"$1\",\"password\":\"xuequ-demo\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
-cookie() {
-  local jar csrf
-  jar=$(mktemp)
-  csrf=$(curl -s -c "$jar" "$BASE/login" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"//')
-  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "username=$1" --data-urlencode "password=xuequ-demo" --data-urlencode "_csrf=$csrf" --data-urlencode "next=/" "$BASE/login"
-  sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}'
-  rm -f "$jar"
-}
+source Benchmarks/http.sh
 # A three-character name from the middle of the province, URL-encoded.
 province_name() {
   python3 -c "import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))" "$(sqlite3 "$1" "SELECT name FROM teachers WHERE length(name) = 3 ORDER BY id LIMIT 1 OFFSET 400000")"

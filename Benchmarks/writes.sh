@@ -27,23 +27,12 @@ start_server() { # DIR, then env assignments
 }
 stop_server() { kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; }
 trap 'stop_server' EXIT
-token() { curl -s -X POST "$BASE/api/v1/session" -H 'content-type: application/json' -d "{\"username\":\"$1\",\"password\":\"xuequ-demo\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
+source Benchmarks/http.sh
 rps() { awk '/Requests\/sec/ {printf "%d", $2}' "$1"; }
 pct() { awk -v p="$2" '$1 == p {print $2}' "$1"; }
 
 echo "== raw SQLite autocommit on the same disk, ${SECS}s"
-RAW=$(python3 - "$WORK/raw.sqlite" "$SECS" <<'PY'
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("PRAGMA journal_mode=WAL"); c.execute("PRAGMA synchronous=FULL")
-c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, resident_id TEXT, body TEXT, at REAL)")
-n, t0 = 0, time.time()
-while time.time() - t0 < float(sys.argv[2]):
-    c.execute("INSERT INTO t (name, resident_id, body, at) VALUES (?, ?, ?, ?)", ("压测申请人", "13048119700101001%d" % (n % 10), "x" * 300, time.time()))
-    n += 1
-print(round(n / (time.time() - t0)))
-PY
-)
+RAW=$(python3 Benchmarks/raw_autocommit.py "$WORK/raw.sqlite" "$SECS")
 echo "raw autocommit: $RAW commits/s"
 
 submissions() { # LABEL DIR ENV...
@@ -60,7 +49,7 @@ submissions() { # LABEL DIR ENV...
   rate=$(python3 -c "print(round(($after-$before)/($t1-$t0)))")
   m=$(curl -s "$BASE/metrics")
   w=$(echo "$m" | awk '/^xuequ_sqlite_writers_total/ {print $2}'); c=$(echo "$m" | awk '/^xuequ_sqlite_commits_total/ {print $2}')
-  echo "$label: $rate submissions/s stored = $(python3 -c "print(round($rate/$RAW,2))") of raw autocommit, = $(python3 -c "print(round($rate/$HEALTH,2))") of /healthz; p50 $(pct "$dir.wrk" 50%) p99 $(pct "$dir.wrk" 99%); $(python3 -c "print(round($w/$c,1))") writers per commit; $(grep -c . "$dir.log" >/dev/null; grep -E 'Non-2xx' "$dir.wrk" || echo 'all 2xx')"
+  echo "$label: $rate submissions/s stored = $(python3 -c "print(round($rate/$RAW,2))") of raw autocommit, = $(python3 -c "print(round($rate/$HEALTH,2))") of /healthz; p50 $(pct "$dir.wrk" 50%) p99 $(pct "$dir.wrk" 99%); $(python3 -c "print(round($w/$c,1))") writers per commit; $(grep -E 'Non-2xx' "$dir.wrk" || echo 'all 2xx')"
   stop_server
 }
 

@@ -86,15 +86,13 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
     // Province-wide figures are kept until a write changes what they were read from;
     // XUEQU_AGGREGATE_CACHE=off recomputes every time (a benchmark's baseline).
     app.aggregates = AggregateCache(enabled: Environment.get("XUEQU_AGGREGATE_CACHE") != "off")
-    // XUEQU_CALLER_CACHE=off reads the token or session and the account on every request.
-    app.callers = CallerCache(enabled: Environment.get("XUEQU_CALLER_CACHE") != "off")
-    if openDatabase, case .sqlite = config.database {
+    if openDatabase, case .sqlite(let path) = config.database {
         // WAL lets readers run while one writer commits; it is a property of the file.
         try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
         try await applyConnectionPragmas(app, synchronous: config.sqliteSynchronous)
         // Writes get a connection and a thread of their own (`SQLiteWriter`);
         // XUEQU_SQLITE_WRITER=pool borrows a pool connection per commit group instead (a baseline).
-        if case .sqlite(let path) = config.database, Environment.get("XUEQU_SQLITE_WRITER") != "pool" {
+        if Environment.get("XUEQU_SQLITE_WRITER") != "pool" {
             let writer = try await SQLiteWriter.open(path: path, synchronous: config.sqliteSynchronous, context: app.db.context, logger: app.logger)
             app.lifecycle.use(WriterShutdown(writer: writer))
             app.writeGate = WriteGate(flavor: .sqlite, synchronous: config.sqliteSynchronous, auditKey: auditKey, writer: writer)
@@ -103,6 +101,8 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
 
     let modules = Xuequ.modules(platform: PlatformModule(metrics: metrics, metricsToken: config.metricsToken, auditKey: auditKey))
     app.modules = modules
+    // XUEQU_CALLER_CACHE=off reads the token or session and the account on every request.
+    app.callers = CallerCache(areas: CallerCache.areas(modules), enabled: Environment.get("XUEQU_CALLER_CACHE") != "off")
     app.auditAreas = modules.compactMap(\.auditArea)
     for m in modules {
         for migration in m.migrations { app.migrations.add(migration) }
@@ -121,13 +121,12 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
     // each page re-read and re-parsed its templates: 7% of a list page's CPU. The templates
     // ship inside the binary's bundles; XUEQU_RELOAD_TEMPLATES=1 reads them anew each time
     // (for editing them).
-    let reloadTemplates = Environment.get("XUEQU_RELOAD_TEMPLATES") == "1"
+    var templates = app.leaf.cache
+    templates.isEnabled = Environment.get("XUEQU_RELOAD_TEMPLATES") != "1"
     app.views.use { app in
-        var cache = app.leaf.cache
-        cache.isEnabled = !reloadTemplates
         var info = app.leaf.userInfo
         info["application"] = app
-        return LeafRenderer(configuration: app.leaf.configuration, tags: app.leaf.tags, cache: cache, sources: app.leaf.sources,
+        return LeafRenderer(configuration: app.leaf.configuration, tags: app.leaf.tags, cache: app.leaf.cache, sources: app.leaf.sources,
                             eventLoop: app.eventLoopGroup.next(), userInfo: info)
     }
     let sources = LeafSources()
@@ -152,14 +151,14 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
     routes(app)
 }
 
-/// `synchronous` and `busy_timeout` are per connection. The SQLite driver keeps one connection
-/// per event loop for the life of the pool, so setting them through each loop reaches them all.
-/// Closes the SQLite writer's connection and threads when the application stops.
+/// Closes the SQLite writer's connection and thread when the application stops.
 struct WriterShutdown: LifecycleHandler {
     let writer: SQLiteWriter
     func shutdownAsync(_ application: Application) async { await writer.close() }
 }
 
+/// `synchronous` and `busy_timeout` are per connection. The SQLite driver keeps one connection
+/// per event loop for the life of the pool, so setting them through each loop reaches them all.
 func applyConnectionPragmas(_ app: Application, synchronous: String) async throws {
     for loop in app.eventLoopGroup.makeIterator() {
         let db = app.databases.database(.sqlite, logger: app.logger, on: loop)! as! any SQLDatabase

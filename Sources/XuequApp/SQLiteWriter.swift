@@ -17,27 +17,26 @@ import XuequKit
 /// serial part of a commit is just SQLite's work and ours.
 final class SQLiteWriter: WriterConnection, TaskExecutor, @unchecked Sendable {
     private let threads: NIOThreadPool
-    private let loops: MultiThreadedEventLoopGroup
     private let connection: SQLiteConnection
     private let database: WriterDatabase
 
-    private init(threads: NIOThreadPool, loops: MultiThreadedEventLoopGroup, connection: SQLiteConnection, database: WriterDatabase) {
-        self.threads = threads; self.loops = loops; self.connection = connection; self.database = database
+    private init(threads: NIOThreadPool, connection: SQLiteConnection, database: WriterDatabase) {
+        self.threads = threads; self.connection = connection; self.database = database
     }
 
-    /// Opens the writer on the database file at `path` with the pool's settings.
+    /// Opens the writer on the database file at `path` with the pool's settings. `context` is
+    /// the pool's (its configuration and one of the application's event loops, which SQLiteNIO
+    /// wants for its futures; the async path used here never waits on it).
     static func open(path: String, synchronous: String, context: DatabaseContext, logger: Logger) async throws -> SQLiteWriter {
         let threads = NIOThreadPool(numberOfThreads: 1)
         threads.start()
-        // SQLiteNIO wants an event loop for its futures; the async path used here never waits on it.
-        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = loops.next()
+        let loop = context.eventLoop
         let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: logger, on: loop)
         let sql = connection.sql()
         try await sql.raw("PRAGMA foreign_keys = ON").run()
         try await sql.raw("PRAGMA synchronous=\(unsafeRaw: synchronous)").run()
         let db = WriterDatabase(sql: sql, context: DatabaseContext(configuration: context.configuration, logger: logger, eventLoop: loop))
-        return SQLiteWriter(threads: threads, loops: loops, connection: connection, database: db)
+        return SQLiteWriter(threads: threads, connection: connection, database: db)
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
@@ -54,7 +53,6 @@ final class SQLiteWriter: WriterConnection, TaskExecutor, @unchecked Sendable {
     func close() async {
         try? await connection.close()
         try? await threads.shutdownGracefully()
-        try? await loops.shutdownGracefully()
     }
 }
 

@@ -265,13 +265,9 @@ public enum Accounts {
         }
     }
 
-    /// Resolves a session cookie with its account in one query: nil when unknown, idle too
-    /// long, too old, or the account is inactive. Pages reach it through `CallerCache`.
-    public static func resumeSession(cookie: String, req: Request) async throws -> (UserRow, SessionInfo)? {
-        try await resumeSession(hash: tokenHash(cookie), req: req).map { ($0.0, $0.1) }
-    }
-
-    /// `resumeSession(cookie:req:)` by the cookie's hash, with the session's start and last touch.
+    /// Resolves a session cookie (by its hash) with its account in one query: nil when unknown,
+    /// idle too long, too old, or the account is inactive; with the session's start and last
+    /// touch. Pages reach it through `CallerCache`.
     static func resumeSession(hash: String, req: Request) async throws -> (UserRow, SessionInfo, createdAt: Double, lastSeenAt: Double)? {
         guard let s = try await req.db.sql.raw("""
             SELECT s.id AS session_id, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at,
@@ -289,18 +285,19 @@ public enum Accounts {
         var lastSeen = s.lastSeenAt
         // Touch at most once a minute: a write per page view would serialise readers on SQLite.
         if now - s.lastSeenAt > 60 {
-            try await req.write { tx in try await tx.sql.raw("UPDATE sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: hash)").run() }
+            try await touchSession(hash: hash, at: now, req: req)
             lastSeen = now
         }
         return (s.user, SessionInfo(id: hash, csrfToken: s.csrfToken), s.sessionCreatedAt, lastSeen)
     }
 
-    /// The account behind a live API token, in one query. The API reaches it through `CallerCache`.
-    public static func resumeToken(_ token: String, req: Request) async throws -> UserRow? {
-        try await resumeToken(hash: tokenHash(token), now: req.application.clock.now().timeIntervalSince1970, on: req.db)?.0
+    /// A session's last touch, for its idle timeout (at most once a minute per session).
+    static func touchSession(hash: String, at now: Double, req: Request) async throws {
+        try await req.write { tx in try await tx.sql.raw("UPDATE sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: hash)").run() }
     }
 
-    /// `resumeToken(_:req:)` by the token's hash, with the token's expiry.
+    /// The account behind a live API token (by its hash), with the token's expiry, in one query.
+    /// The API reaches it through `CallerCache`.
     static func resumeToken(hash: String, now: Double, on db: any Database) async throws -> (UserRow, expiresAt: Double)? {
         struct TokenJoin: Decodable {
             let expiresAt: Double

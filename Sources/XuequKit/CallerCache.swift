@@ -26,21 +26,26 @@ public final class CallerCache: Sendable {
     /// Callers kept at most; past it the cache starts over (a province's active users fit).
     public let capacity: Int
     public let enabled: Bool
+    /// The data areas a kept caller is checked against (`areas(_:)`).
+    let areas: [String]
     private let hits = ManagedAtomicCounter(), misses = ManagedAtomicCounter()
 
-    public init(capacity: Int = 20_000, enabled: Bool = true) { self.capacity = capacity; self.enabled = enabled }
+    public init(areas: [String], capacity: Int = 20_000, enabled: Bool = true) {
+        self.areas = areas; self.capacity = capacity; self.enabled = enabled
+    }
 
     public var counts: (hits: Int, misses: Int) { (hits.value, misses.value) }
 
-    /// The areas a cached caller is checked against.
-    static func areas(_ app: Application) -> [String] {
+    /// `accounts` and the areas the modules' scopes are read from.
+    public static func areas(_ modules: [any XuequModule]) -> [String] {
         var out = ["accounts"]
-        for m in app.modules { for a in m.scopeAreas where !out.contains(a) { out.append(a) } }
+        for m in modules { for a in m.scopeAreas where !out.contains(a) { out.append(a) } }
         return out
     }
 
-    static func stamp(_ app: Application, on db: any Database) async throws -> [Int] {
-        let areas = areas(app)
+    /// The current versions of `areas`, in their order; empty when the cache is off.
+    func stamp(on db: any Database) async throws -> [Int] {
+        guard enabled else { return [] }
         let v = try await DataVersions.current(areas, on: db)
         return areas.map { v[$0] ?? -1 }
     }
@@ -63,8 +68,6 @@ public final class CallerCache: Sendable {
 
     func forget(_ key: String) { entries.withLockedValue { _ = $0.removeValue(forKey: key) } }
 
-    public func removeAll() { entries.withLockedValue { $0.removeAll() } }
-
     /// The caller behind an API token: the account and its actor, or nil.
     public func token(_ token: String, req: Request) async throws -> (UserRow, XuequCore.Actor)? {
         let app = req.application
@@ -73,7 +76,7 @@ public final class CallerCache: Sendable {
         let now = app.clock.now().timeIntervalSince1970
         // The versions are read before the rows: a caller is never kept under a version newer
         // than what was read for it.
-        let stamp = enabled ? try await Self.stamp(app, on: req.db) : []
+        let stamp = try await stamp(on: req.db)
         if let e = lookup(key, stamp: stamp), let expires = e.expiresAt, expires > now { return (e.user, e.actor) }
         guard let (user, expires) = try await Accounts.resumeToken(hash: hash, now: now, on: req.db) else { forget(key); return nil }
         let actor = try await app.actor(for: user, on: req.db)
@@ -89,12 +92,12 @@ public final class CallerCache: Sendable {
         let key = "s:" + hash
         let now = app.clock.now().timeIntervalSince1970
         let policy = app.security
-        let stamp = enabled ? try await Self.stamp(app, on: req.db) : []
+        let stamp = try await stamp(on: req.db)
         if let e = lookup(key, stamp: stamp), let info = e.session,
            now - e.lastSeenAt <= policy.idleTimeout, now - e.sessionCreatedAt <= policy.absoluteTimeout {
             // Idle by this process's count but maybe not by another's: the slow path below reads the row.
             if now - e.lastSeenAt > 60 {
-                try await req.write { tx in try await tx.sql.raw("UPDATE sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: hash)").run() }
+                try await Accounts.touchSession(hash: hash, at: now, req: req)
                 store(key, Entry(stamp: stamp, user: e.user, actor: e.actor, expiresAt: nil, session: info, sessionCreatedAt: e.sessionCreatedAt, lastSeenAt: now))
             }
             return (e.user, e.actor, info)
@@ -111,7 +114,7 @@ struct CallerCacheKey: StorageKey { typealias Value = CallerCache }
 extension Application {
     /// Signed-in callers kept between requests (`CallerCache`); off unless configured.
     public var callers: CallerCache {
-        get { storage[CallerCacheKey.self] ?? CallerCache(enabled: false) }
+        get { storage[CallerCacheKey.self] ?? CallerCache(areas: [], enabled: false) }
         set { storage[CallerCacheKey.self] = newValue }
     }
 }

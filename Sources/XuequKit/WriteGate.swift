@@ -84,6 +84,14 @@ public protocol WriterConnection: Sendable {
     func run<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T
 }
 
+/// Without a writer of its own, each commit group borrows one connection of the pool.
+struct PooledWriter: WriterConnection {
+    let db: any Database
+    func run<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        try await db.withConnection(body)
+    }
+}
+
 /// The SQLite writer queue with group commit (see `WriteGate`).
 final class GroupCommit: @unchecked Sendable {
     struct Job {
@@ -115,18 +123,12 @@ final class GroupCommit: @unchecked Sendable {
                 return true
             }
             // The first writer to find the queue idle drains it; later ones just wait their turn.
-            if lead {
-                if let writer = self.writer {
-                    Task { _ = try? await writer.run { conn in await self.drain(conn, dedicated: true); return 0 } }
-                } else {
-                    Task { await self.drain(db, dedicated: false) }
-                }
-            }
+            if lead { Task { await self.drain(self.writer ?? PooledWriter(db: db)) } }
         }
         return value as! T
     }
 
-    private func drain(_ db: any Database, dedicated: Bool) async {
+    private func drain(_ connection: any WriterConnection) async {
         while true {
             let group: [Job] = lock.withLock {
                 let g = Array(queue.prefix(Self.maxGroup))
@@ -135,21 +137,17 @@ final class GroupCommit: @unchecked Sendable {
                 return g
             }
             if group.isEmpty { return }
-            await commit(group, on: db, dedicated: dedicated)
+            await commit(group, on: connection)
         }
     }
 
-    private func commit(_ group: [Job], on db: any Database, dedicated: Bool) async {
+    private func commit(_ group: [Job], on connection: any WriterConnection) async {
         let results: [Result<any Sendable, any Error>]
         let head = Audit.ChainHead()
         do {
             // The task-local is bound inside the connection's closure: Fluent runs that closure in
-            // a task of its own, which would not inherit a binding made outside it. The writer's
-            // own connection is already one connection.
-            let onConnection: (@escaping @Sendable (any Database) async throws -> [Result<any Sendable, any Error>]) async throws -> [Result<any Sendable, any Error>] = { body in
-                dedicated ? try await body(db) : try await db.withConnection(body)
-            }
-            results = try await onConnection { conn in try await Audit.$groupHead.withValue(head) { try await Audit.$key.withValue(self.auditKey) {
+            // a task of its own, which would not inherit a binding made outside it.
+            results = try await connection.run { conn in try await Audit.$groupHead.withValue(head) { try await Audit.$key.withValue(self.auditKey) {
                 var results: [Result<any Sendable, any Error>] = []
                 let sql = conn as! any SQLDatabase
                 if let synchronous = self.synchronous { try await sql.raw("PRAGMA synchronous=\(unsafeRaw: synchronous)").run() }

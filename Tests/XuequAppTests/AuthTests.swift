@@ -75,8 +75,17 @@ struct AuthTests {
             // A token deleted behind the cache's back (a revocation in another process).
             let admin = try await app.token("admin")
             #expect(try await me(bearer(admin))?["role"] as? String == "bureau_admin")
+            // Twenty at once: each is answered for the one account, none mixes callers up.
+            func twenty(_ h: HTTPHeaders) async throws -> [String?] {
+                try await withThrowingTaskGroup(of: String?.self) { group in
+                    for _ in 0..<20 { group.addTask { try await me(h)?["username"] as? String } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            #expect(try await twenty(bearer(admin)) == Array(repeating: "admin", count: 20))
             try await app.db.sql.raw("DELETE FROM api_tokens WHERE id = \(bind: Accounts.tokenHash(admin))").run()
             #expect(try await me(bearer(admin)) == nil)
+            #expect(try await twenty(bearer(admin)) == Array(repeating: nil, count: 20))
 
             // A browser session: kept, then gone when its row is deleted; a role change is seen.
             let cookies = try await Browser.login(app, "d1")

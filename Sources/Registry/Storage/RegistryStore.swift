@@ -278,6 +278,12 @@ public enum RegistryStore {
             .first(decoding: TeacherRow.self, with: decoder)
     }
 
+    /// A search text that is the start of a resident ID (six or more digits, X at the end) is
+    /// matched against IDs, anything else against names.
+    static func isResidentIDPrefix(_ q: String) -> Bool {
+        q.count >= 6 && q.allSatisfy { $0.isNumber || $0 == "X" || $0 == "x" }
+    }
+
     /// The WHERE clause of a teacher list: the caller's scope, then the filters.
     static func teacherConditions(scope: RegistryScope, filter: TeacherFilter) -> any SQLExpression {
         var conds: [any SQLExpression] = []
@@ -285,7 +291,7 @@ public enum RegistryStore {
         if let d = filter.district { conds.append(SQLBinaryExpression(SQLColumn("district_id", table: "t"), .equal, SQLBind(d))) }
         if let s = filter.school { conds.append(SQLBinaryExpression(SQLColumn("school_id", table: "t"), .equal, SQLBind(s))) }
         if let q = filter.q?.trimmingCharacters(in: .whitespaces), !q.isEmpty {
-            if q.count >= 6, q.allSatisfy({ $0.isNumber || $0 == "X" || $0 == "x" }) {
+            if isResidentIDPrefix(q) {
                 conds.append(SQLBinaryExpression(SQLColumn("resident_id", table: "t"), .like, SQLBind(q.uppercased() + "%")))
             } else {
                 conds.append(SQLGroupExpression(nameContains(q)))
@@ -326,8 +332,7 @@ public enum RegistryStore {
     /// the up to 10,000 teacher rows need not be looked up to be counted. Nil when the search is
     /// narrowed any other way (then the matches are few, or the other conditions must be checked).
     static func oneCharacterCount(scope: RegistryScope, filter: TeacherFilter, on db: any Database) -> SQLSelectBuilder? {
-        guard scope == .county, let q = filter.q?.trimmingCharacters(in: .whitespaces), !q.isEmpty,
-              !(q.count >= 6 && q.allSatisfy({ $0.isNumber || $0 == "X" || $0 == "x" })) else { return nil }
+        guard scope == .county, let q = filter.q?.trimmingCharacters(in: .whitespaces) else { return nil }
         let chars = Array(q.lowercased())
         guard chars.count == 1, filter.district == nil, filter.school == nil, filter.subject == nil, filter.title == nil,
               filter.education == nil, filter.backbone == nil, filter.dueOn == nil, filter.afterId == nil else { return nil }
@@ -335,6 +340,11 @@ public enum RegistryStore {
             .where("gram", .equal, SQLBind(String(chars[0]))).limit(PageSpec.countCap + 1)
         return db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
             .from(SQLAlias(SQLGroupExpression(inner.select), as: SQLIdentifier("c")))
+    }
+
+    /// The count a teacher list shows (see `cappedCount`, `oneCharacterCount`).
+    static func teacherCount(scope: RegistryScope, filter: TeacherFilter, where whereExpr: any SQLExpression, on db: any Database) -> SQLSelectBuilder {
+        oneCharacterCount(scope: scope, filter: filter, on: db) ?? cappedCount("teachers", as: "t", where: whereExpr, on: db)
     }
 
     /// The count to show and whether it stopped at the cap.
@@ -396,7 +406,7 @@ public enum RegistryStore {
             .orderBy(SQLRaw(order)).orderBy(SQLRaw("t.id"))
             .limit(page.per).offset(page.offset)
         // The count rides along as a scalar subquery: one round trip per page. It stops past the cap.
-        let count = oneCharacterCount(scope: scope, filter: filter, on: db) ?? cappedCount("teachers", as: "t", where: whereExpr, on: db)
+        let count = teacherCount(scope: scope, filter: filter, where: whereExpr, on: db)
         struct Items: Decodable { let items: String; let total: Int }
         let row = try await db.sql.select()
             .column(SQLRaw(aggregate), as: "items")
@@ -409,8 +419,7 @@ public enum RegistryStore {
 
     public static func teachers(on db: any Database, scope: RegistryScope, filter: TeacherFilter, page: PageSpec, withSchool: Bool) async throws -> PageResult<TeacherRow> {
         let whereExpr = teacherConditions(scope: scope, filter: filter)
-        let counting = oneCharacterCount(scope: scope, filter: filter, on: db) ?? cappedCount("teachers", as: "t", where: whereExpr, on: db)
-        let shown = shownCount(try await counting.first(decoding: Count.self)?.n ?? 0)
+        let shown = shownCount(try await teacherCount(scope: scope, filter: filter, where: whereExpr, on: db).first(decoding: Count.self)?.n ?? 0)
         var q = db.sql.select().columns(teacherColumns.map { SQLColumn($0, table: "t") })
         if withSchool {
             q = q.column(SQLColumn("name", table: "s"), as: "school_name").column(SQLColumn("code", table: "s"), as: "school_code")
