@@ -220,7 +220,7 @@ extension CertificationService {
         try actor.require(.certRecords)
         var filter: SQLQueryString = !CertificationPolicy.isCountyBody(actor) ? "WHERE c.type IN \(unsafeRaw: Self.prefectureTypesSQL)" : "WHERE 1 = 1"
         if let window { filter = "\(filter) AND c.application_id IN (SELECT id FROM cert_applications WHERE window_id = \(bind: window))" }
-        return try await db.sql.raw("\(unsafeRaw: Self.certificateSelect) \(filter) ORDER BY c.number").all(decoding: CertificateRow.self, with: Self.decoder)
+        return try await ctx.reporting().db.sql.raw("\(unsafeRaw: Self.certificateSelect) \(filter) ORDER BY c.number").all(decoding: CertificateRow.self, with: Self.decoder)
     }
 
     public func certificate(applicationId: Int) async throws -> CertificateRow? {

@@ -695,6 +695,8 @@ public struct ExchangeService: Sendable {
         let y = year ?? RotationRules.nextRound(after: today).year
         let scope = actor.registryScope
         if case .school = scope { throw DomainError.forbidden }
+        // A report: the replica when there is one (unless this actor just wrote).
+        let db = try await ctx.reporting().db
         struct R: Decodable { let form: String; let fromSchoolId: Int; let toSchoolId: Int; let subjects: String; let districtId: Int? }
         let filter: SQLQueryString = { if case .district(let d) = scope { return "AND p.district_id = \(bind: d)" }; return "" }()
         let rows = try await db.sql.raw("""

@@ -223,8 +223,10 @@ extension RegistryService {
         var rows: [[String]] = [(RegistrySheets.teacherRequired + RegistrySheets.teacherOptional).map(\.header) + ["学校名称", "性别", "出生日期"]]
         var chunk = filter
         chunk.sort = nil
+        // An export reads the replica when there is one (unless this actor just wrote).
+        let reader = RegistryService(try await ctx.reporting())
         while true {
-            let result = try await teachers(filter: chunk, page: PageSpec(page: 1, per: 200), withSchool: true)
+            let result = try await reader.teachers(filter: chunk, page: PageSpec(page: 1, per: 200), withSchool: true)
             for t in result.items {
                 let full = seesFull(t)
                 rows.append([
@@ -247,10 +249,11 @@ extension RegistryService {
         let actor = try ctx.requireActor()
         try actor.require(.registryExport)
         var rows: [[String]] = [RegistrySheets.schoolHeaders + ["学区", "状态", "教师数"]]
-        let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districts(on: db, scope: .county).map { ($0.id, $0) })
+        let reader = RegistryService(try await ctx.reporting())
+        let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districts(on: reader.db, scope: .county).map { ($0.id, $0) })
         var page = 1
         while true {
-            let result = try await schools(filter: filter, page: PageSpec(page: page, per: 200))
+            let result = try await reader.schools(filter: filter, page: PageSpec(page: page, per: 200))
             for s in result.items {
                 rows.append([s.code, s.name, districts[s.districtId]?.code ?? "", Stage(rawValue: s.stage)?.zh ?? s.stage, Locality(rawValue: s.locality)?.zh ?? s.locality,
                              String(s.students), s.boarding ? "是" : "否", s.central ? "是" : "否", s.standardised ? "是" : "否", s.districtName,

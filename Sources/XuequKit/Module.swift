@@ -224,11 +224,25 @@ public struct ServiceContext: Sendable {
     public let cache: AggregateCache
     /// A streaming replica of the primary, when one is configured (`DATABASE_REPLICA_URL`).
     public let replica: (any Database)?
+    /// Where writes and the read-your-writes check go: `db`, except in a `reporting()` context,
+    /// whose `db` may be the replica.
+    private(set) var primary: any Database
 
     public init(db: any Database, gate: WriteGate, clock: AppClock, actor: Actor?, logger: Logger, audit: AuditContext,
                 documents: DocumentStore, locale: UILocale = .zh, cache: AggregateCache = AggregateCache(enabled: false), replica: (any Database)? = nil) {
         self.db = db; self.gate = gate; self.clock = clock; self.actor = actor; self.logger = logger; self.audit = audit
         self.documents = documents; self.locale = locale; self.cache = cache; self.replica = replica
+        self.primary = db
+    }
+
+    /// This context with `db` = `reportDB()`: for exports and reports, which read many rows and
+    /// write none (a write from it still goes to the primary).
+    public func reporting() async throws -> ServiceContext {
+        guard replica != nil else { return self }
+        var c = ServiceContext(db: try await reportDB(), gate: gate, clock: clock, actor: actor, logger: logger, audit: audit,
+                               documents: documents, locale: locale, cache: cache, replica: replica)
+        c.primary = primary
+        return c
     }
 
     /// How long after their last write an actor's reports still come from the primary: longer
@@ -242,8 +256,8 @@ public struct ServiceContext: Sendable {
         guard let replica else { return db }
         guard let id = actor?.userId else { return replica }
         struct W: Decodable { let at: Double }
-        let last = try await db.sql.raw("SELECT at FROM actor_writes WHERE user_id = \(bind: id)").first(decoding: W.self)?.at
-        if let last, now - last < Self.readYourWrites { return db }
+        let last = try await primary.sql.raw("SELECT at FROM actor_writes WHERE user_id = \(bind: id)").first(decoding: W.self)?.at
+        if let last, now - last < Self.readYourWrites { return primary }
         return replica
     }
 
@@ -256,9 +270,9 @@ public struct ServiceContext: Sendable {
     /// Runs one all-or-nothing write through the write gate.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         // With a replica, the write also notes when this actor last wrote (see `reportDB`).
-        guard replica != nil, let id = actor?.userId else { return try await gate.transaction(on: db, body) }
+        guard replica != nil, let id = actor?.userId else { return try await gate.transaction(on: primary, body) }
         let at = now
-        return try await gate.transaction(on: db) { tx in
+        return try await gate.transaction(on: primary) { tx in
             let out = try await body(tx)
             try await tx.sql.raw("""
                 INSERT INTO actor_writes (user_id, at) VALUES (\(bind: id), \(bind: at))

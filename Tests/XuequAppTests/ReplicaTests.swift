@@ -15,7 +15,7 @@ import XuequTestSupport
 /// two app processes against a real streaming replica made with pg_basebackup.)
 @Suite("A replica for reports")
 struct ReplicaTests {
-    @Test("reports go to the replica; whoever just wrote reads the primary for 30 s; writes stay on the primary")
+    @Test("reports and exports go to the replica; whoever just wrote reads the primary for 30 s; writes stay on the primary")
     func routing() async throws {
         guard let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"] else { return }
         let replicaSchema = "r_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
@@ -39,6 +39,15 @@ struct ReplicaTests {
                 return String(page.text[r].dropFirst("stat-value\">".count).prefix { $0.isNumber })
             }
             #expect(try await homeTeachers("admin") == "0", "nobody wrote: the home page reads the replica")
+            // An export's data rows (the CSV's lines after its header).
+            func exportedTeachers(_ user: String) async throws -> Int {
+                var h = HTTPHeaders()
+                h.cookie = try await Browser.login(app, user)
+                let res = try await app.testing().sendRequest(.GET, "/teachers/export?format=csv", headers: h)
+                #expect(res.status == .ok)
+                return res.text.split(whereSeparator: \.isNewline).count - 1
+            }
+            #expect(try await exportedTeachers("admin") == 0, "an export reads the replica")
             let admin = try await app.token("admin")
             let (_, b) = try jsonBody(Bodies.teacher(f, name: "新老师", rid: Fixture.residentID("19920101", 77)))
             try await app.check(.POST, "/api/v1/teachers", headers: bearer(admin, json: true), body: b) { res in #expect(res.status == .created) }
@@ -46,6 +55,8 @@ struct ReplicaTests {
             #expect(p1 == 5 && r1 == 0, "the write went to the primary only")
             #expect(try await homeTeachers("admin") == "5", "the one who wrote reads the primary")
             #expect(try await homeTeachers("d1") == "0", "others read the replica")
+            #expect(try await exportedTeachers("admin") == 5, "the one who wrote exports from the primary")
+            #expect(try await exportedTeachers("d1") == 0, "others export from the replica")
             clock.advance(ServiceContext.readYourWrites + 1)
             #expect(try await homeTeachers("admin") == "0", "after the window, the replica again")
             try await app.db.sql.raw("DROP SCHEMA \(ident: replicaSchema) CASCADE").run()

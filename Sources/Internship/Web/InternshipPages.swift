@@ -261,11 +261,13 @@ public struct InternshipPages: Sendable {
         try req.requireActor().require(.internshipAdmin)
         let service = InternshipService(req)
         let b = try await service.batch(id: try req.intParameter("id"))
-        let interns = try await InternshipStore.interns(where: "batch_id = \(bind: b.id)", on: req.db)
-        let schools = try await RegistryStore.schools(ids: interns.compactMap(\.schoolId), on: req.db)
-        let mentors = try await RegistryStore.teachers(ids: interns.compactMap(\.mentorTeacherId), on: req.db)
-        let records = try await InternshipStore.records(internIds: interns.map(\.id), on: req.db)
-        let appraisals = try await InternshipStore.appraisals(internIds: interns.map(\.id), on: req.db)
+        // The summary reads the replica when there is one (unless this actor just wrote).
+        let db = try await req.context.reporting().db
+        let interns = try await InternshipStore.interns(where: "batch_id = \(bind: b.id)", on: db)
+        let schools = try await RegistryStore.schools(ids: interns.compactMap(\.schoolId), on: db)
+        let mentors = try await RegistryStore.teachers(ids: interns.compactMap(\.mentorTeacherId), on: db)
+        let records = try await InternshipStore.records(internIds: interns.map(\.id), on: db)
+        let appraisals = try await InternshipStore.appraisals(internIds: interns.map(\.id), on: db)
         var rows: [[String]] = [["学号", "姓名", "专业", "实习学科", "实习学校", "指导教师", "班级", "班额", "授课节数", "听课次数", "评课次数", "班主任工作记录", "教学成绩", "班主任工作成绩", "其他成绩", "总评", "等级", "学校鉴定"]]
         for i in interns {
             let mine = records.filter { $0.internId == i.id }
