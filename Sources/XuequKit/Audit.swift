@@ -42,15 +42,7 @@ public struct AuditView: Encodable, Sendable {
 
     public init(_ e: AuditEntry) {
         entry = e
-        let parser = ISO8601DateFormatter()
-        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = parser.date(from: e.at) {
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_US_POSIX")
-            f.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
-            f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-            localTime = f.string(from: d)
-        } else { localTime = e.at }
+        localTime = ISOTime.parse(e.at).map { ISOTime.beijing($0) } ?? e.at
     }
 }
 

@@ -290,11 +290,8 @@ public struct CertificationPages: Sendable {
             (L10n.text("cert.route", locale), f.route.label(locale)), (L10n.text("cert.exam", locale), a.examPassedOn ?? "—"),
             (L10n.text("cert.physical", locale), f.physicalExam.label(locale)),
         ].map { SelectOption(value: $0.1, label: $0.0, selected: false) }
-        let fmt = DateFormatter()
-        fmt.dateFormat = "yyyy-MM-dd HH:mm"
-        fmt.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
         let lines = history.map { h in
-            HistoryLine(at: fmt.string(from: Date(timeIntervalSince1970: h.at)),
+            HistoryLine(at: ISOTime.beijing(h.at, seconds: false),
                         text: h.fromState == h.toState ? L10n.text("cert.history.\(h.event)", locale)
                             : "\(CertState(rawValue: h.fromState)?.label(locale) ?? h.fromState) → \(CertState(rawValue: h.toState)?.label(locale) ?? h.toState)",
                         actor: h.actor, reason: h.reason)
