@@ -88,6 +88,14 @@ public struct RegistryService: Sendable {
         return try await RegistryStore.schools(on: db, scope: actor.registryScope, filter: filter, page: page)
     }
 
+    /// The active schools of a district the caller may see, for a select box: id, code and
+    /// name, in code order, at most 200 (no counts, unlike the school list).
+    public func schoolChoices(district: Int) async throws -> [SchoolChoice] {
+        let actor = try ctx.requireActor()
+        try actor.require(.registryRead)
+        return try await RegistryStore.schoolChoices(on: db, scope: actor.registryScope, district: district, limit: 200)
+    }
+
     public func school(id: Int) async throws -> SchoolRow {
         let actor = try ctx.requireActor()
         try actor.require(.registryRead)

@@ -83,10 +83,14 @@ public enum Links {
         let parts = pattern.split(separator: "/", omittingEmptySubsequences: false).map { part -> String in
             guard part.hasPrefix(":") else { return String(part) }
             let v = args.next() ?? ""
-            return v.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? v
+            // Ids (the usual argument) need no encoding; the rest is encoded as one path segment.
+            if v.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F }) { return v }
+            return v.addingPercentEncoding(withAllowedCharacters: segmentAllowed) ?? v
         }
         return "/" + parts.joined(separator: "/")
     }
+
+    private static let segmentAllowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var table: [String: String] = [:]

@@ -229,6 +229,15 @@ public enum RegistryStore {
         return PageResult(items: items, total: shown.total, capped: shown.capped, request: page)
     }
 
+    public static func schoolChoices(on db: any Database, scope: RegistryScope, district: Int, limit: Int) async throws -> [SchoolChoice] {
+        var conds: [any SQLExpression] = [SQLBinaryExpression(SQLColumn("district_id", table: "s"), .equal, SQLBind(district)),
+                                          SQLBinaryExpression(SQLColumn("status", table: "s"), .equal, SQLBind(SchoolStatus.active.rawValue))]
+        if let c = scopeCondition(scope, schoolColumn: ("s", "id"), districtColumn: ("s", "district_id")) { conds.append(c) }
+        return try await db.sql.select().columns(["id", "code", "name"].map { SQLColumn($0, table: "s") })
+            .from(SQLAlias(SQLIdentifier("schools"), as: SQLIdentifier("s"))).where(conjunction(conds))
+            .orderBy(SQLRaw("s.code")).limit(limit).all(decoding: SchoolChoice.self)
+    }
+
     public static func insertSchool(_ s: ValidSchool, districtId: Int, on db: any Database, now: Double) async throws -> Int {
         struct Id: Decodable { let id: Int }
         return try await db.sql.insert(into: "schools")

@@ -54,6 +54,13 @@ public struct SchoolListRow: Codable, Sendable {
     public let teachers: Int
 }
 
+/// A school to pick in a select box.
+public struct SchoolChoice: Codable, Sendable {
+    public let id: Int
+    public let code: String
+    public let name: String
+}
+
 public struct TeacherRow: Codable, Sendable {
     public let id: Int
     public let name: String

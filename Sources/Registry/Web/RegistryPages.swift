@@ -85,15 +85,38 @@ public struct RegistryPages: Sendable {
 
     // MARK: schools
 
+    /// The school table's rows, as the template's loop wrote them.
+    static func schoolRows(_ items: [SchoolListRow], locale: UILocale) -> String {
+        var w = HTMLWriter(capacity: items.count * 400)
+        let central = HTMLWriter.escape(L10n.text("school.central", locale)), boarding = HTMLWriter.escape(L10n.text("school.boarding", locale))
+        func label(_ kind: String, _ raw: String) -> String { Vocab.label(kind: kind, raw: raw, locale: locale) }
+        for s in items {
+            w.raw(s.status != "active" ? "<tr class=\"inactive\"><td class=\"code\">" : "<tr><td class=\"code\">"); w.text(s.code)
+            w.raw("</td><td><a href=\""); w.text(RegistryRoute.school.path(s.id)); w.raw("\">"); w.text(s.name); w.raw("</a>")
+            if s.central { w.raw(" <span class=\"badge\">"); w.raw(central); w.raw("</span>") }
+            if s.boarding { w.raw(" <span class=\"badge soft\">"); w.raw(boarding); w.raw("</span>") }
+            w.raw("</td><td>"); w.text(s.districtName)
+            w.raw("</td><td>"); w.text(label("stage", s.stage))
+            w.raw("</td><td>"); w.text(label("locality", s.locality))
+            w.raw("</td><td>"); w.text(label("status", s.status))
+            w.raw("</td><td class=\"num\">"); w.text(s.students)
+            w.raw("</td><td class=\"num\">"); w.text(s.teachers); w.raw("</td></tr>")
+        }
+        return w.html
+    }
+
     struct SchoolsPage: Encodable, Sendable {
         let layout: Layout
-        let schools: [SchoolListRow]
+        /// The table's rows and the selects' options, written in Swift (`HTMLWriter`).
+        let rows: String
+        let empty: Bool
         let pager: Pager
         let q: String
-        let districts: [SelectOption]
-        let stages: [SelectOption]
-        let localities: [SelectOption]
-        let statuses: [SelectOption]
+        let districtCount: Int
+        let districts: String
+        let stages: String
+        let localities: String
+        let statuses: String
         let canCreate: Bool
         let canExport: Bool
         let exportXLSX: String
@@ -111,11 +134,12 @@ public struct RegistryPages: Sendable {
         let districts = try await service.districtRows()
         let locale = req.uiLocale
         let page = SchoolsPage(
-            layout: req.layout("nav.schools"), schools: result.items, pager: Pager(result, req: req), q: filter.q ?? "",
-            districts: districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) },
-            stages: options(Stage.self, selected: filter.stage?.rawValue, locale: locale),
-            localities: options(Locality.self, selected: filter.locality?.rawValue, locale: locale),
-            statuses: options(SchoolStatus.self, selected: filter.status?.rawValue, locale: locale),
+            layout: req.layout("nav.schools"), rows: Self.schoolRows(result.items, locale: locale), empty: result.items.isEmpty, pager: Pager(result, req: req),
+            q: filter.q ?? "", districtCount: districts.count,
+            districts: SelectOption.html(districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) }),
+            stages: SelectOption.html(options(Stage.self, selected: filter.stage?.rawValue, locale: locale)),
+            localities: SelectOption.html(options(Locality.self, selected: filter.locality?.rawValue, locale: locale)),
+            statuses: SelectOption.html(options(SchoolStatus.self, selected: filter.status?.rawValue, locale: locale)),
             canCreate: actor.can(.schoolsWrite), canExport: actor.can(.registryExport),
             exportXLSX: Pager.url(req, path: RegistryRoute.schoolsExport.path(), replacing: ["format": "xlsx", "page": nil]),
             exportCSV: Pager.url(req, path: RegistryRoute.schoolsExport.path(), replacing: ["format": "csv", "page": nil]),
@@ -338,17 +362,44 @@ public struct RegistryPages: Sendable {
                            schoolSince: t.schoolSince, years: years, due: t.yearsAtSchool(on: round) >= rules.yearsAtSchool)
     }
 
+    /// The teacher table's rows, as the template's loop wrote them.
+    static func teacherRows(_ items: [TeacherItem], locale: UILocale) -> String {
+        var w = HTMLWriter(capacity: items.count * 600)
+        let dueTitle = HTMLWriter.escape(L10n.text("teachers.due", locale)), years = L10n.text("teachers.years", locale)
+        func label(_ kind: String, _ raw: String) -> String { Vocab.label(kind: kind, raw: raw, locale: locale) }
+        for t in items {
+            w.raw("<tr><td><a href=\""); w.text(RegistryRoute.teacher.path(t.id)); w.raw("\">"); w.text(t.name)
+            w.raw("</a></td><td>"); w.text(label("gender", t.gender))
+            w.raw("</td><td class=\"code\">"); w.text(t.residentId)
+            w.raw("</td><td><a href=\""); w.text(RegistryRoute.school.path(t.schoolId)); w.raw("\">"); w.text(t.schoolName)
+            w.raw("</a></td><td>"); w.text(label("subject", t.subjects))
+            w.raw("</td><td>"); w.text(label("education", t.education))
+            w.raw("</td><td>"); w.text(label("title", t.title))
+            w.raw("</td><td>"); w.text(label("backbone", t.backbone))
+            w.raw("</td><td class=\"nowrap\">"); w.text(t.schoolSince); w.raw(" ")
+            if t.due {
+                w.raw("<span class=\"badge warn\" title=\""); w.raw(dueTitle); w.raw("\">")
+                w.text(years.replacingOccurrences(of: "{0}", with: String(t.years))); w.raw("</span>")
+            }
+            w.raw("</td></tr>")
+        }
+        return w.html
+    }
+
     struct TeachersPage: Encodable, Sendable {
         let layout: Layout
-        let teachers: [TeacherItem]
+        /// The table's rows and the long selects' options, written in Swift (`HTMLWriter`).
+        let rows: String
+        let empty: Bool
         let pager: Pager
         let q: String
-        let districts: [SelectOption]
-        let schools: [SelectOption]
-        let subjects: [SelectOption]
-        let titles: [SelectOption]
-        let educations: [SelectOption]
-        let backbones: [SelectOption]
+        let districtCount: Int
+        let districts: String
+        let schoolCount: Int
+        let schools: String
+        let subjects: String
+        let titles: String
+        let backbones: String
         let dueChecked: Bool
         let canCreate: Bool
         let canExport: Bool
@@ -373,18 +424,21 @@ public struct RegistryPages: Sendable {
         let districts = try await service.districtRows()
         var schoolOptions: [SelectOption] = []
         if actor.schoolId == nil {
-            let schoolFilter = SchoolFilter(district: filter.district ?? (districts.count == 1 ? districts[0].id : nil), status: .active)
-            if schoolFilter.district != nil {
-                schoolOptions = try await service.schools(filter: schoolFilter, page: PageSpec(page: 1, per: 200)).items
+            let district = filter.district ?? (districts.count == 1 ? districts[0].id : nil)
+            if let district {
+                schoolOptions = try await service.schoolChoices(district: district)
                     .map { SelectOption(value: String($0.id), label: "\($0.code) \($0.name)", selected: $0.id == filter.school) }
             }
         }
+        let items = result.items.map { Self.item($0, service: service, today: today, rules: rules) }
         let page = TeachersPage(
-            layout: req.layout("nav.teachers"), teachers: result.items.map { Self.item($0, service: service, today: today, rules: rules) }, pager: Pager(result, req: req),
-            q: filter.q ?? "", districts: districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) },
-            schools: schoolOptions, subjects: options(Subject.self, selected: filter.subject?.rawValue, locale: locale),
-            titles: options(Title.self, selected: filter.title?.rawValue, locale: locale), educations: options(Education.self, selected: filter.education?.rawValue, locale: locale),
-            backbones: options(Backbone.self, selected: filter.backbone?.rawValue, locale: locale), dueChecked: dueChecked,
+            layout: req.layout("nav.teachers"), rows: Self.teacherRows(items, locale: locale), empty: items.isEmpty, pager: Pager(result, req: req),
+            q: filter.q ?? "", districtCount: districts.count,
+            districts: SelectOption.html(districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) }),
+            schoolCount: schoolOptions.count, schools: SelectOption.html(schoolOptions),
+            subjects: SelectOption.html(options(Subject.self, selected: filter.subject?.rawValue, locale: locale)),
+            titles: SelectOption.html(options(Title.self, selected: filter.title?.rawValue, locale: locale)),
+            backbones: SelectOption.html(options(Backbone.self, selected: filter.backbone?.rawValue, locale: locale)), dueChecked: dueChecked,
             canCreate: actor.can(.teachersWrite), canExport: actor.can(.registryExport),
             exportXLSX: Pager.url(req, path: RegistryRoute.teachersExport.path(), replacing: ["format": "xlsx", "page": nil]),
             exportCSV: Pager.url(req, path: RegistryRoute.teachersExport.path(), replacing: ["format": "csv", "page": nil]),
