@@ -272,7 +272,7 @@ public enum RegistryStore {
                 .from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t")))
                 .join(SQLAlias(SQLIdentifier("schools"), as: SQLIdentifier("s")), method: SQLJoinMethod.inner, on: SQLColumn("school_id", table: "t"), .equal, SQLColumn("id", table: "s"))
                 .where(SQLColumn("id", table: "t"), .in, SQLBind.group(chunk))
-                .all(decoding: TeacherRow.self, with: decoder)
+                .all().map { try TeacherRow(columns: $0, withSchool: true) }
             for r in rows { out[r.id] = r }
         }
         return out
@@ -439,7 +439,7 @@ public enum RegistryStore {
         }
         q = q.where(whereExpr)
         q = q.orderBy(SQLRaw(teacherOrder(filter.sort))).orderBy(SQLRaw("t.id"))
-        let items = try await q.limit(page.per).offset(page.offset).all(decoding: TeacherRow.self, with: decoder)
+        let items = try await q.limit(page.per).offset(page.offset).all().map { try TeacherRow(columns: $0, withSchool: withSchool) }
         return PageResult(items: items, total: shown.total, capped: shown.capped, request: page)
     }
 
