@@ -13,7 +13,29 @@ public enum L10n {
     public static func text(_ key: String, _ locale: UILocale, _ args: String...) -> String { text(key, locale, args: args) }
 
     public static func text(_ key: String, _ locale: UILocale, args: [String]) -> String {
-        args.enumerated().reduce(text(key, locale)) { s, a in s.replacingOccurrences(of: "{\(a.offset)}", with: a.element) }
+        fill(text(key, locale), args)
+    }
+
+    /// `{0}`, `{1}`, … (up to `{9}`) in `text` replaced by `args`, in one pass; a placeholder
+    /// without an argument stays as written.
+    public static func fill(_ text: String, _ args: [String]) -> String {
+        guard !args.isEmpty, text.utf8.contains(UInt8(ascii: "{")) else { return text }
+        var out = ""
+        var u = text.utf8[...]
+        while let open = u.firstIndex(of: UInt8(ascii: "{")) {
+            out += String(Substring(u[u.startIndex..<open]))
+            let rest = u[open...]
+            let digit = rest.dropFirst().first, close = rest.dropFirst(2).first
+            if let d = digit, d >= 0x30, d <= 0x39, close == UInt8(ascii: "}"), Int(d - 0x30) < args.count {
+                out += args[Int(d - 0x30)]
+                u = rest.dropFirst(3)
+            } else {
+                out += "{"
+                u = rest.dropFirst()
+            }
+        }
+        out += String(Substring(u))
+        return out
     }
 
     /// Adds a module's strings. Registering the same table again (every test builds its own

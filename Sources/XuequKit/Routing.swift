@@ -80,14 +80,18 @@ public enum Links {
     /// segments.
     static func fill(_ pattern: String, _ arguments: [String]) -> String {
         var args = arguments.makeIterator()
-        let parts = pattern.split(separator: "/", omittingEmptySubsequences: false).map { part -> String in
-            guard part.hasPrefix(":") else { return String(part) }
+        var out = "/"
+        var first = true
+        for part in pattern.split(separator: "/", omittingEmptySubsequences: false) {
+            if !first { out += "/" }
+            first = false
+            guard part.utf8.first == UInt8(ascii: ":") else { out += part; continue }
             let v = args.next() ?? ""
             // Ids (the usual argument) need no encoding; the rest is encoded as one path segment.
-            if v.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F }) { return v }
-            return v.addingPercentEncoding(withAllowedCharacters: segmentAllowed) ?? v
+            if v.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F }) { out += v; continue }
+            out += v.addingPercentEncoding(withAllowedCharacters: segmentAllowed) ?? v
         }
-        return "/" + parts.joined(separator: "/")
+        return out
     }
 
     private static let segmentAllowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))

@@ -9,12 +9,8 @@ public struct TranslateTag: LeafTag {
     public func render(_ ctx: LeafContext) throws -> LeafData {
         guard let key = ctx.parameters.first?.string else { return .string("") }
         let locale = ctx.request?.uiLocale ?? .zh
-        var text = L10n.text(key, locale)
         // Extra parameters fill {0}, {1}…
-        for (i, p) in ctx.parameters.dropFirst().enumerated() {
-            text = text.replacingOccurrences(of: "{\(i)}", with: p.string ?? "")
-        }
-        return .string(text)
+        return .string(L10n.fill(L10n.text(key, locale), ctx.parameters.dropFirst().map { $0.string ?? "" }))
     }
 }
 

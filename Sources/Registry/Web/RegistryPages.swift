@@ -379,7 +379,7 @@ public struct RegistryPages: Sendable {
             w.raw("</td><td class=\"nowrap\">"); w.text(t.schoolSince); w.raw(" ")
             if t.due {
                 w.raw("<span class=\"badge warn\" title=\""); w.raw(dueTitle); w.raw("\">")
-                w.text(years.replacingOccurrences(of: "{0}", with: String(t.years))); w.raw("</span>")
+                w.text(L10n.fill(years, [String(t.years)])); w.raw("</span>")
             }
             w.raw("</td></tr>")
         }
