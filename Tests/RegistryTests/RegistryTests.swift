@@ -105,7 +105,8 @@ struct RegistryTests {
     func markupInNames(db: TestDB) async throws {
         try await withApp(db) { app, f in
             let admin = try await app.token("admin")
-            let name = "<script>alert(1)</script>"
+            let name = "<script>alert(\"1&'\")</script>"
+            let escaped = "&lt;script&gt;alert(&quot;1&amp;&#39;&quot;)&lt;/script&gt;"
             let (_, b) = try jsonBody(Bodies.teacher(f, name: name, rid: Fixture.residentID("19900215", 21)))
             var id = 0
             try await app.check(.POST, "/api/v1/teachers", headers: bearer(admin, json: true), body: b) { res in
@@ -117,7 +118,15 @@ struct RegistryTests {
             try await app.check(.GET, "/teachers/\(id)", headers: h) { res in
                 #expect(res.status == .ok)
                 #expect(!res.text.contains(name))
-                #expect(res.text.contains("&lt;script&gt;"))
+                #expect(res.text.contains(escaped))
+            }
+            // The list page's rows are written in Swift (HTMLWriter): escaped the same way.
+            for path in ["/teachers", "/teachers?district=\(f.districts["D1"]!)&sort=name"] {
+                try await app.check(.GET, path, headers: h) { res in
+                    #expect(res.status == .ok)
+                    #expect(!res.text.contains("<script>alert"), "\(path)")
+                    #expect(res.text.contains(">\(escaped)</a>"), "\(path)")
+                }
             }
         }
     }
