@@ -288,26 +288,40 @@ extension CertificationService {
     static func keptFigures(_ window: Int, prefectureOnly: Bool, on db: any Database) async throws -> WindowFigures {
         let own: SQLQueryString = prefectureOnly ? "AND type IN \(unsafeRaw: Self.prefectureTypesSQL)" : ""
         var f = WindowFigures()
-        for g in try await db.sql.raw("SELECT * FROM cert_window_figures WHERE window_id = \(bind: window) AND n <> 0 \(own)").all() {
+        // The counts by state, type and reason: four columns of each kept row.
+        for g in try await db.sql.raw("SELECT state, type, reason_code, n FROM cert_window_figures WHERE window_id = \(bind: window) AND n <> 0 \(own)").all() {
             let state = try g.decode(column: "state", as: String.self), type = try g.decode(column: "type", as: String.self)
             let reason = try g.decode(column: "reason_code", as: String.self), n = try g.decode(column: "n", as: Int.self)
             f.byState[state, default: 0] += n
             if state == CertState.certified.rawValue { f.byType[type, default: 0] += n }
             if state == CertState.rejected.rawValue, !reason.isEmpty { f.failureReasons[reason, default: 0] += n }
-            f.decisionSum += try g.decode(column: "decision_sum", as: Double.self)
-            f.decisionCount += try g.decode(column: "decision_n", as: Int.self)
-            for st in CertStateTimes.tracked {
-                let k = st.rawValue
-                f.stateSum[k, default: 0] += try g.decode(column: "s_\(k)", as: Double.self)
-                f.stateN[k, default: 0] += try g.decode(column: "n_\(k)", as: Int.self)
+        }
+        // The times, summed per state by the database: one row per state rather than every kept
+        // row's twenty-odd columns decoded one by one (most of the statistics request's CPU).
+        for g in try await db.sql.raw("SELECT \(unsafeRaw: Self.keptSumsSQL) FROM cert_window_figures WHERE window_id = \(bind: window) AND n <> 0 \(own) GROUP BY state").all() {
+            let state = try g.decode(column: "state", as: String.self), n = try g.decode(column: "n", as: Int.self)
+            f.decisionSum += try g.decode(column: "dsum", as: Double.self)
+            f.decisionCount += try g.decode(column: "dn", as: Int.self)
+            for (k, s, nk, z) in Self.keptSumColumns {
+                f.stateSum[k, default: 0] += try g.decode(column: s, as: Double.self)
+                f.stateN[k, default: 0] += try g.decode(column: nk, as: Int.self)
                 if state == k {
                     let cur = f.current[k] ?? (0, 0, 0)
-                    f.current[k] = (cur.n + n, cur.since + (try g.decode(column: "since_sum", as: Double.self)), cur.zero + (try g.decode(column: "z_\(k)", as: Int.self)))
+                    f.current[k] = (cur.n + n, cur.since + (try g.decode(column: "since", as: Double.self)), cur.zero + (try g.decode(column: z, as: Int.self)))
                 }
             }
         }
         return f
     }
+
+    /// Per tracked state: its name and the columns of its time sum, non-zero count and zero count.
+    static let keptSumColumns: [(String, String, String, String)] = CertStateTimes.tracked.map { st in
+        let k = st.rawValue
+        return (k, "s_\(k)", "n_\(k)", "z_\(k)")
+    }
+    /// The sums of `keptFigures` (counts cast back to integers: PostgreSQL sums BIGINTs as NUMERIC).
+    static let keptSumsSQL: String = (["state", "CAST(SUM(n) AS BIGINT) AS n", "SUM(since_sum) AS since", "SUM(decision_sum) AS dsum", "CAST(SUM(decision_n) AS BIGINT) AS dn"]
+        + keptSumColumns.flatMap { _, s, n, z in ["SUM(\(s)) AS \(s)", "CAST(SUM(\(n)) AS BIGINT) AS \(n)", "CAST(SUM(\(z)) AS BIGINT) AS \(z)"] }).joined(separator: ", ")
 
     /// The kept window figures against a recount of the applications: counts exactly, sums of
     /// times to a billionth (they are added and subtracted one row at a time).

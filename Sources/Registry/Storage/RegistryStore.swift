@@ -225,7 +225,7 @@ public enum RegistryStore {
             .join(SQLAlias(SQLIdentifier("districts"), as: SQLIdentifier("d")), method: SQLJoinMethod.inner, on: SQLColumn("district_id", table: "s"), .equal, SQLColumn("id", table: "d"))
             .where(whereExpr)
         for (c, dir) in order { q = q.orderBy(SQLRaw(c), dir) }
-        let items = try await q.limit(page.per).offset(page.offset).all(decoding: SchoolListRow.self, with: decoder)
+        let items = try await q.limit(page.per).offset(page.offset).all().map { try SchoolListRow(columns: $0) }
         return PageResult(items: items, total: shown.total, capped: shown.capped, request: page)
     }
 

@@ -56,6 +56,25 @@ public struct SchoolListRow: Codable, Sendable {
     public let teachers: Int
 }
 
+extension SchoolListRow {
+    /// Read column by column, not through `Decodable` (see `TeacherRow.init(columns:)`).
+    init(columns r: any SQLRow) throws {
+        id = try r.decode(column: "id", as: Int.self)
+        code = try r.decode(column: "code", as: String.self)
+        name = try r.decode(column: "name", as: String.self)
+        districtId = try r.decode(column: "district_id", as: Int.self)
+        districtName = try r.decode(column: "district_name", as: String.self)
+        stage = try r.decode(column: "stage", as: String.self)
+        locality = try r.decode(column: "locality", as: String.self)
+        boarding = try r.decode(column: "boarding", as: Bool.self)
+        central = try r.decode(column: "central", as: Bool.self)
+        standardised = try r.decode(column: "standardised", as: Bool.self)
+        status = try r.decode(column: "status", as: String.self)
+        students = try r.decode(column: "students", as: Int.self)
+        teachers = try r.decode(column: "teachers", as: Int.self)
+    }
+}
+
 /// A school to pick in a select box.
 public struct SchoolChoice: Codable, Sendable {
     public let id: Int
