@@ -9,10 +9,7 @@ public enum SVGChart {
         public init(label: String, value: Double?, limit: Double?) { self.label = label; self.value = value; self.limit = limit }
     }
 
-    static func esc(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func esc(_ s: String) -> String { s.htmlEscaped() }
 
     static func fmt(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
 

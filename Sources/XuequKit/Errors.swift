@@ -135,15 +135,27 @@ public struct XuequErrorMiddleware: AsyncMiddleware {
 }
 
 extension String {
+    /// The text with `&"'<>` escaped, as Leaf escapes `#(…)`: every page, chart and message
+    /// written outside a template goes through this one function (`HTMLWriter.text`).
     public func htmlEscaped() -> String {
         var out = ""
-        for c in self {
-            switch c {
-            case "&": out += "&amp;"; case "<": out += "&lt;"; case ">": out += "&gt;"; case "\"": out += "&quot;"; case "'": out += "&#39;"
-            default: out.append(c)
+        appendEscaped(to: &out)
+        return out
+    }
+
+    /// Appends the escaped text to `out` (the common case, no markup characters, in one copy).
+    public func appendEscaped(to out: inout String) {
+        guard utf8.contains(where: { $0 == 0x26 || $0 == 0x22 || $0 == 0x27 || $0 == 0x3C || $0 == 0x3E }) else { out += self; return }
+        for scalar in unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            default: out.unicodeScalars.append(scalar)
             }
         }
-        return out
     }
 }
 

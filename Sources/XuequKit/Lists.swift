@@ -50,40 +50,17 @@ public func options<V: Vocabulary>(_ t: V.Type, selected: String?, locale: UILoc
 /// HTML written in Swift for the parts of a page that repeat (a list's rows, a long select's
 /// options), put into the template with `#unsafeHTML(…)`. Leaf walks its syntax tree, looks up
 /// each variable through the context and calls each tag once per row — on a province list page
-/// that was most of the request's CPU. Every text goes through `escape`, Leaf's own escaping, so
-/// the page is byte for byte what the template loop wrote.
+/// that was most of the request's CPU. Every text is escaped as Leaf escapes it, so the page is
+/// byte for byte what the template loop wrote.
 public struct HTMLWriter: Sendable {
     public private(set) var html = ""
     public init(capacity: Int = 0) { html.reserveCapacity(capacity) }
 
     /// Markup, as is.
     public mutating func raw(_ s: String) { html += s }
-    /// Text, escaped as Leaf escapes `#(…)`.
-    public mutating func text(_ s: String) { HTMLWriter.escape(s, into: &html) }
+    /// Text, escaped as Leaf escapes `#(…)` (`String.htmlEscaped`).
+    public mutating func text(_ s: String) { s.appendEscaped(to: &html) }
     public mutating func text(_ n: Int) { html += String(n) }
-
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        escape(s, into: &out)
-        return out
-    }
-
-    /// `&"'<>` as Leaf's `htmlEscaped()` writes them; everything else as is.
-    public static func escape(_ s: String, into out: inout String) {
-        var clean = true
-        for b in s.utf8 where b == 0x26 || b == 0x22 || b == 0x27 || b == 0x3C || b == 0x3E { clean = false; break }
-        if clean { out += s; return }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-    }
 }
 
 extension SelectOption {

@@ -101,7 +101,7 @@ public struct QRCode: Sendable {
                 x += run
             }
         }
-        let escaped = label.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "<", with: "&lt;")
+        let escaped = label.htmlEscaped()
         return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"qr\" viewBox=\"0 0 \(full) \(full)\" shape-rendering=\"crispEdges\" role=\"img\" aria-label=\"\(escaped)\">"
             + "<rect width=\"\(full)\" height=\"\(full)\" fill=\"#fff\"/><path fill=\"#000\" d=\"\(path)\"/></svg>"
     }

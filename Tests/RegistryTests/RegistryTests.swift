@@ -131,6 +131,23 @@ struct RegistryTests {
         }
     }
 
+    @Test("the teacher page's school select offers the caller's own district only, whatever district is asked for", arguments: TestDB.all)
+    func schoolChoicesInScope(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            var h = HTTPHeaders()
+            h.cookie = try await Browser.login(app, "d1")
+            try await app.check(.GET, "/teachers?district=\(f.districts["D1"]!)", headers: h) { res in
+                #expect(res.text.contains(">T0001 一中心小学</option>") && res.text.contains(">T0002 一九年制学校</option>"))
+                #expect(!res.text.contains("T0003"))
+            }
+            // Another district's id in the query: its schools are not offered (nor its teachers listed).
+            try await app.check(.GET, "/teachers?district=\(f.districts["D2"]!)", headers: h) { res in
+                #expect(res.status == .ok || res.status == .forbidden)
+                #expect(!res.text.contains("T0003") && !res.text.contains("二小学"))
+            }
+        }
+    }
+
     @Test("resident IDs are masked for callers outside the person's scope", arguments: TestDB.all)
     func masking(db: TestDB) async throws {
         try await withApp(db) { app, f in

@@ -88,7 +88,7 @@ public struct RegistryPages: Sendable {
     /// The school table's rows, as the template's loop wrote them.
     static func schoolRows(_ items: [SchoolListRow], locale: UILocale) -> String {
         var w = HTMLWriter(capacity: items.count * 400)
-        let central = HTMLWriter.escape(L10n.text("school.central", locale)), boarding = HTMLWriter.escape(L10n.text("school.boarding", locale))
+        let central = L10n.text("school.central", locale).htmlEscaped(), boarding = L10n.text("school.boarding", locale).htmlEscaped()
         func label(_ kind: String, _ raw: String) -> String { Vocab.label(kind: kind, raw: raw, locale: locale) }
         for s in items {
             w.raw(s.status != "active" ? "<tr class=\"inactive\"><td class=\"code\">" : "<tr><td class=\"code\">"); w.text(s.code)
@@ -365,7 +365,7 @@ public struct RegistryPages: Sendable {
     /// The teacher table's rows, as the template's loop wrote them.
     static func teacherRows(_ items: [TeacherItem], locale: UILocale) -> String {
         var w = HTMLWriter(capacity: items.count * 600)
-        let dueTitle = HTMLWriter.escape(L10n.text("teachers.due", locale)), years = L10n.text("teachers.years", locale)
+        let dueTitle = L10n.text("teachers.due", locale).htmlEscaped(), years = L10n.text("teachers.years", locale)
         func label(_ kind: String, _ raw: String) -> String { Vocab.label(kind: kind, raw: raw, locale: locale) }
         for t in items {
             w.raw("<tr><td><a href=\""); w.text(RegistryRoute.teacher.path(t.id)); w.raw("\">"); w.text(t.name)
