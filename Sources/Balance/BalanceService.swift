@@ -57,12 +57,13 @@ public struct BalanceService: Sendable {
     public func reports(standards: [BalanceStandard] = BalanceStandard.allCases, parts: [BalancePart] = BalancePart.allCases, year: Int?, district: Int?, scenario: Scenario? = nil) async throws -> [BalanceReport] {
         let (y, d) = try await area(year: year, district: district)
         // A report tolerates a replica's lag (the actor's own recent writes excepted).
-        let db = try await ctx.reportDB(), logger = ctx.logger, currentYear = today.year
+        let reporting = try await ctx.reporting()
+        let db = reporting.db, logger = ctx.logger, currentYear = today.year
         guard scenario == nil else {
             return try await Self.compute(standards: standards, parts: parts, year: y, district: d, currentYear: currentYear, scenario: scenario, db: db, logger: logger)
         }
         let key = "balance.reports|\(y)|\(d.map(String.init) ?? "*")|\(standards.map(\.rawValue).joined(separator: ","))|\(parts.map(\.rawValue).joined(separator: ","))|\(currentYear)"
-        return try await ctx.cache.value(key, areas: ["registry", "balance"], on: db) {
+        return try await reporting.kept(key, areas: ["registry", "balance"]) {
             try await Self.compute(standards: standards, parts: parts, year: y, district: d, currentYear: currentYear, scenario: nil, db: db, logger: logger)
         }
     }
@@ -119,8 +120,7 @@ public struct BalanceService: Sendable {
             return "{\"year\":\(y),\"district\":\(d.map(String.init) ?? "null"),\"results\":[" + parts.joined(separator: ",") + "]}"
         }
         guard actor.registryScope == .county else { return try await encode() }
-        let db = try await ctx.reportDB()
-        return try await ctx.cache.value("balance.summary.json|\(y)|\(d.map(String.init) ?? "*")|county|\(today.year)", areas: ["registry", "balance"], on: db, compute: encode)
+        return try await ctx.reporting().kept("balance.summary.json|\(y)|\(d.map(String.init) ?? "*")|county|\(today.year)", areas: ["registry", "balance"], compute: encode)
     }
 
     /// The composite (basic) and the worst coefficient (quality) for each year with conditions.

@@ -25,7 +25,7 @@ public struct CertificationModule: XuequModule {
     public init() {}
     public let name = "certification"
 
-    public var migrations: [any Migration] { [CreateCertification(), CreateCertificationDocuments(), CreateCertificationFigures()] }
+    public var migrations: [any Migration] { [CreateCertification(), CreateCertificationDocuments(), CreateCertificationFigures(), WatchCertificationSetup()] }
 
     public var auditArea: AuditArea? {
         AuditArea(key: "certification", label: LocalizedText(zh: "教师资格认定", en: "Teacher certification"), prefixes: ["cert"], phrases: [

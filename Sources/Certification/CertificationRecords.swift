@@ -542,7 +542,7 @@ extension CertificationService {
         // From the kept window figures (a few rows per window), not a count of the applications.
         let counts = try await db.sql.raw("SELECT window_id, CAST(SUM(n) AS BIGINT) AS n FROM cert_window_figures WHERE \(states) GROUP BY window_id HAVING SUM(n) > 0")
             .all(decoding: N.self, with: Self.decoder)
-        let windows = try await Self.windows(on: db)
+        let windows = try await keptWindows()
         return counts.compactMap { c in
             guard let w = windows.first(where: { $0.id == c.windowId }) else { return nil }
             let due = w.decisionDue

@@ -101,7 +101,13 @@ public struct CertificationService: Sendable {
 
     public func windows() async throws -> [CertWindow] {
         _ = try ctx.requireActor()
-        return try await Self.windows(on: db)
+        return try await keptWindows()
+    }
+
+    /// The windows, kept under the `certsetup` data version (migration 071).
+    func keptWindows() async throws -> [CertWindow] {
+        let db = self.db
+        return try await ctx.kept("cert.windows", areas: ["certsetup"]) { try await Self.windows(on: db) }
     }
 
     public static func windows(on db: any Database) async throws -> [CertWindow] {
@@ -151,8 +157,8 @@ public struct CertificationService: Sendable {
 
     /// The rules' deficiencies, and `documents_missing` when `uploaded` is given.
     func checklist(_ facts: ApplicantFacts, residentId: String, uploaded: Set<CertDocumentKind>?, on db: any Database) async throws -> [Deficiency] {
-        let rules = try await Self.rules(on: db, at: today)
-        var out = rules.deficiencies(facts, today: today, barredUntil: try await Self.barredUntil(residentId, on: db))
+        let rules = try await keptRules()
+        var out = rules.deficiencies(facts, today: today, barredUntil: try await keptBars()[residentId])
         if let uploaded, let d = CertDocumentKind.deficiency(route: facts.route, uploaded: uploaded) { out.append(d) }
         return out
     }
@@ -161,10 +167,25 @@ public struct CertificationService: Sendable {
         try await DatedRules.inForce(EligibilityRules.self, in: "cert_rules", on: date, db: db) ?? .national
     }
 
-    static func barredUntil(_ residentId: String, on db: any Database) async throws -> CivilDate? {
-        struct U: Decodable { let until: String? }
-        return try await db.sql.raw("SELECT MAX(until) AS until FROM cert_bars WHERE resident_id = \(bind: residentId)").first(decoding: U.self)?.until.flatMap(CivilDate.init(parsing:))
+    /// The rules in force today, kept under the `certsetup` data version.
+    func keptRules() async throws -> EligibilityRules {
+        let db = self.db, today = self.today
+        return try await ctx.kept("cert.rules|\(today)", areas: ["certsetup"]) { try await Self.rules(on: db, at: today) }
     }
+
+    /// Every barred resident ID with the day its last bar ends, kept under the `certsetup` data
+    /// version: bars come with revocations, a few a year, and every new application is checked.
+    func keptBars() async throws -> [String: CivilDate] {
+        let db = self.db
+        return try await ctx.kept("cert.bars", areas: ["certsetup"]) {
+            struct B: Decodable { let residentId: String; let until: String? }
+            let rows = try await db.sql.raw("SELECT resident_id, MAX(until) AS until FROM cert_bars GROUP BY resident_id").all(decoding: B.self, with: Self.decoder)
+            var out: [String: CivilDate] = [:]
+            for r in rows { if let d = r.until.flatMap(CivilDate.init(parsing:)) { out[r.residentId] = d } }
+            return out
+        }
+    }
+
 
     // MARK: applying
 
@@ -208,7 +229,7 @@ public struct CertificationService: Sendable {
         guard actor.can(.certApplySelf) || actor.can(.certApplyBehalf) else { throw DomainError.forbidden }
         let (name, rid, facts) = try validate(d)
         let today = self.today
-        let windows = try await Self.windows(on: db)
+        let windows = try await keptWindows()
         let open = windows.filter { w in
             (CivilDate(parsing: w.opensOn).map { $0 <= today } ?? false) && (CivilDate(parsing: w.closesOn).map { $0 >= today } ?? false)
         }
@@ -244,14 +265,16 @@ public struct CertificationService: Sendable {
                                   fields: ["residentId": LocalizedText(zh: "本批次已有申请", en: "already applied in this window")])
             }
             struct Id: Decodable { let id: Int }
-            let id = try await tx.sql.insert(into: "cert_applications")
-                .columns("window_id", "user_id", "name", "resident_id", "gender", "phone", "type", "subject", "education", "normal_graduate", "putonghua", "route",
-                         "exam_passed_on", "physical_exam", "township", "state", "version", "created_at", "updated_at", "state_since")
-                .values(SQLBind(window.id), SQLBind(userId), SQLBind(name), SQLBind(rid.value), SQLBind(rid.gender.rawValue), SQLBind(phone), SQLBind(facts.type.rawValue),
-                        SQLBind(facts.subject.rawValue), SQLBind(facts.education.rawValue), SQLBind(facts.normalGraduate), SQLBind(facts.putonghua.rawValue),
-                        SQLBind(facts.route.rawValue), SQLBind(facts.examPassedOn?.description), SQLBind(facts.physicalExam.rawValue), SQLBind(facts.township),
-                        SQLBind(CertState.draft.rawValue), SQLBind(1), SQLBind(now), SQLBind(now), SQLBind(now))
-                .returning("id").first(decoding: Id.self)!.id
+            // Written out rather than built (the builder quotes twenty names per submission, in the write lock).
+            let id = try await tx.sql.raw("""
+                INSERT INTO cert_applications (window_id, user_id, name, resident_id, gender, phone, type, subject, education, normal_graduate, putonghua, route,
+                    exam_passed_on, physical_exam, township, state, version, created_at, updated_at, state_since)
+                VALUES (\(bind: window.id), \(bind: userId), \(bind: name), \(bind: rid.value), \(bind: rid.gender.rawValue), \(bind: phone), \(bind: facts.type.rawValue),
+                    \(bind: facts.subject.rawValue), \(bind: facts.education.rawValue), \(bind: facts.normalGraduate), \(bind: facts.putonghua.rawValue),
+                    \(bind: facts.route.rawValue), \(bind: facts.examPassedOn?.description), \(bind: facts.physicalExam.rawValue), \(bind: facts.township),
+                    \(bind: CertState.draft.rawValue), 1, \(bind: now), \(bind: now), \(bind: now))
+                RETURNING id
+                """).first(decoding: Id.self)!.id
             try await Audit.record(on: tx, audit, action: "cert.create", entity: "cert_application", entityId: String(id), summary: "\(facts.type.zh) \(rid.masked)")
             return id
         }
@@ -355,7 +378,7 @@ public struct CertificationService: Sendable {
                               LocalizedText(zh: "“\(a.certState.zh)”状态下不能“\(event!.zh)”", en: "\(event!.rawValue) is not allowed when the application is \(a.certState.rawValue)"))
         }
         guard input.version == a.version else { throw Self.stale }
-        let rules = try await Self.rules(on: db, at: today)
+        let rules = try await keptRules()
         if event == .scoreAbilityTest, sheet.isEmpty {
             // No sheet sent: close the test with the scores the panel's experts entered themselves.
             sheet = try await Self.abilityScores(a.id, on: db).map(\.score)

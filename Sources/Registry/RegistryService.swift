@@ -93,7 +93,10 @@ public struct RegistryService: Sendable {
     public func schoolChoices(district: Int) async throws -> [SchoolChoice] {
         let actor = try ctx.requireActor()
         try actor.require(.registryRead)
-        return try await RegistryStore.schoolChoices(on: db, scope: actor.registryScope, district: district, limit: 200)
+        let db = self.db, scope = actor.registryScope
+        return try await ctx.kept("registry.schoolChoices|\(scope)|\(district)", areas: ["registry"]) {
+            try await RegistryStore.schoolChoices(on: db, scope: scope, district: district, limit: 200)
+        }
     }
 
     public func school(id: Int) async throws -> SchoolRow {
@@ -112,10 +115,11 @@ public struct RegistryService: Sendable {
     public func homeFigures(round: CivilDate) async throws -> HomeFigures {
         let actor = try ctx.requireActor()
         try actor.require(.registryRead)
-        let scope = actor.registryScope, db = try await ctx.reportDB(), year = today.year
+        let reporting = try await ctx.reporting()
+        let scope = actor.registryScope, db = reporting.db, year = today.year
         let rules = try await rotationRules()
         let key = "registry.home|\(scope)|\(round)|\(year)"
-        return try await ctx.cache.value(key, areas: ["registry"], on: db) {
+        return try await reporting.kept(key, areas: ["registry"]) {
             let totals = try await RegistryStore.totals(on: db, scope: scope)
             var dueFilter = TeacherFilter(dueOn: round)
             dueFilter.rotation = rules
@@ -312,7 +316,8 @@ public struct RegistryService: Sendable {
 
     /// The rotation rules in force today (交流轮岗, a dated rule).
     public func rotationRules() async throws -> RotationRules {
-        try await RotationRulesStore.inForce(on: today, db: db)
+        let db = self.db, today = self.today
+        return try await ctx.kept("registry.rotationRules|\(today)", areas: ["registry"]) { try await RotationRulesStore.inForce(on: today, db: db) }
     }
 
     /// Active schools in the caller's scope without their conditions for `year`.
@@ -333,7 +338,8 @@ public struct RegistryService: Sendable {
     public func districtRows() async throws -> [DistrictRow] {
         let actor = try ctx.requireActor()
         try actor.require(.registryRead)
-        return try await RegistryStore.districtRows(on: db, scope: actor.registryScope)
+        let db = self.db, scope = actor.registryScope
+        return try await ctx.kept("registry.districtRows|\(scope)", areas: ["registry"]) { try await RegistryStore.districtRows(on: db, scope: scope) }
     }
 
     /// A teacher outside the caller's scope answers 404: whether a person is on record is itself personal.

@@ -43,10 +43,14 @@ public final class CallerCache: Sendable {
         return out
     }
 
-    /// The current versions of `areas`, in their order; empty when the cache is off.
-    func stamp(on db: any Database) async throws -> [Int] {
+    /// The current versions of `areas`, in their order; empty when the cache is off. Every
+    /// area is read (one statement either way) and kept on the request for its kept results
+    /// (`Request.versions`).
+    func stamp(req: Request) async throws -> [Int] {
         guard enabled else { return [] }
-        let v = try await DataVersions.current(areas, on: db)
+        let v: [String: Int]
+        if let reader = req.application.versionReader { v = try reader.all() } else { v = try await DataVersions.all(on: req.db) }
+        req.versions = VersionSnapshot(v)
         return areas.map { v[$0] ?? -1 }
     }
 
@@ -76,7 +80,7 @@ public final class CallerCache: Sendable {
         let now = app.clock.now().timeIntervalSince1970
         // The versions are read before the rows: a caller is never kept under a version newer
         // than what was read for it.
-        let stamp = try await stamp(on: req.db)
+        let stamp = try await stamp(req: req)
         if let e = lookup(key, stamp: stamp), let expires = e.expiresAt, expires > now { return (e.user, e.actor) }
         guard let (user, expires) = try await Accounts.resumeToken(hash: hash, now: now, on: req.db) else { forget(key); return nil }
         let actor = try await app.actor(for: user, on: req.db)
@@ -92,7 +96,7 @@ public final class CallerCache: Sendable {
         let key = "s:" + hash
         let now = app.clock.now().timeIntervalSince1970
         let policy = app.security
-        let stamp = try await stamp(on: req.db)
+        let stamp = try await stamp(req: req)
         if let e = lookup(key, stamp: stamp), let info = e.session,
            now - e.lastSeenAt <= policy.idleTimeout, now - e.sessionCreatedAt <= policy.absoluteTimeout {
             // Idle by this process's count but maybe not by another's: the slow path below reads the row.
@@ -110,12 +114,26 @@ public final class CallerCache: Sendable {
 }
 
 struct CallerCacheKey: StorageKey { typealias Value = CallerCache }
+struct VersionReaderKey: StorageKey { typealias Value = any VersionReader }
+
+/// Reads every area's data version (`DataVersions.all`) without a round trip through the
+/// database pool: on SQLite, a statement kept prepared on a connection of its own, run on the
+/// calling thread (a few microseconds). Every signed-in request reads the versions once.
+public protocol VersionReader: Sendable {
+    func all() throws -> [String: Int]
+}
 
 extension Application {
     /// Signed-in callers kept between requests (`CallerCache`); off unless configured.
     public var callers: CallerCache {
         get { storage[CallerCacheKey.self] ?? CallerCache(areas: [], enabled: false) }
         set { storage[CallerCacheKey.self] = newValue }
+    }
+
+    /// How the caller cache reads the data versions; nil reads them through `db`.
+    public var versionReader: (any VersionReader)? {
+        get { storage[VersionReaderKey.self] }
+        set { storage[VersionReaderKey.self] = newValue }
     }
 }
 

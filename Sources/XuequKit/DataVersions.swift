@@ -44,6 +44,13 @@ public enum DataVersions {
         try await sql.raw("DELETE FROM data_versions WHERE area = \(bind: area)").run()
     }
 
+    /// Every area's current version, in one read (the table has a row per area: a handful).
+    public static func all(on db: any Database) async throws -> [String: Int] {
+        struct V: Decodable { let area: String; let version: Int }
+        let rows = try await db.sql.raw("SELECT area, version FROM data_versions").all(decoding: V.self)
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.area, $0.version) })
+    }
+
     /// The current versions of `areas`, in one read.
     public static func current(_ areas: [String], on db: any Database) async throws -> [String: Int] {
         struct V: Decodable { let area: String; let version: Int }
@@ -97,9 +104,13 @@ public final class AggregateCache: Sendable {
     }
 
     /// The value for `key` computed at the current versions of `areas`, or computed now.
-    public func value<T: Sendable>(_ key: String, areas: [String], on db: any Database, compute: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// `known`: versions this request already read from `db` (`VersionSnapshot`); when it has
+    /// every area, no read is made here.
+    public func value<T: Sendable>(_ key: String, areas: [String], on db: any Database, known: [String: Int]? = nil,
+                                   compute: @escaping @Sendable () async throws -> T) async throws -> T {
         guard enabled else { return try await compute() }
-        let versions = try await DataVersions.current(areas, on: db)
+        let versions: [String: Int]
+        if let known, areas.allSatisfy({ known[$0] != nil }) { versions = known } else { versions = try await DataVersions.current(areas, on: db) }
         let stamp = areas.map { "\($0)=\(versions[$0] ?? -1)" }.joined(separator: ",")
         let task: Task<any Sendable, any Error> = entries.withLockedValue { state in
             state.tick += 1
@@ -133,6 +144,18 @@ public final class AggregateCache: Sendable {
     public var counts: (hits: Int, misses: Int) { (hits.value, misses.value) }
 
     public func removeAll() { entries.withLockedValue { $0.map.removeAll() } }
+}
+
+/// The data versions as a request first read them, with its signed-in caller (`CallerCache`):
+/// every kept result the request then asks for (`ServiceContext.kept`) is looked up under them,
+/// so a page that shows three kept lists reads the versions once, not four times. A write through
+/// the request forgets them (what the request reads next includes its own write), and a
+/// `reporting()` context, which may read the replica, does not use them.
+public final class VersionSnapshot: Sendable {
+    private let box: NIOLockedValueBox<[String: Int]?>
+    public init(_ versions: [String: Int]) { box = NIOLockedValueBox(versions) }
+    public var versions: [String: Int]? { box.withLockedValue { $0 } }
+    public func forget() { box.withLockedValue { $0 = nil } }
 }
 
 /// A counter safe to bump from any thread.

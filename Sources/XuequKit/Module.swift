@@ -227,12 +227,22 @@ public struct ServiceContext: Sendable {
     /// Where writes and the read-your-writes check go: `db`, except in a `reporting()` context,
     /// whose `db` may be the replica.
     private(set) var primary: any Database
+    /// The versions this request read with its caller (`VersionSnapshot`); nil outside a request
+    /// and in a `reporting()` context.
+    public let versions: VersionSnapshot?
 
     public init(db: any Database, gate: WriteGate, clock: AppClock, actor: Actor?, logger: Logger, audit: AuditContext,
-                documents: DocumentStore, locale: UILocale = .zh, cache: AggregateCache = AggregateCache(enabled: false), replica: (any Database)? = nil) {
+                documents: DocumentStore, locale: UILocale = .zh, cache: AggregateCache = AggregateCache(enabled: false), replica: (any Database)? = nil,
+                versions: VersionSnapshot? = nil) {
         self.db = db; self.gate = gate; self.clock = clock; self.actor = actor; self.logger = logger; self.audit = audit
         self.documents = documents; self.locale = locale; self.cache = cache; self.replica = replica
-        self.primary = db
+        self.primary = db; self.versions = versions
+    }
+
+    /// A result kept under the current versions of `areas` (`AggregateCache`), read from `db`:
+    /// the versions come from the request's snapshot when it has them, or are read now.
+    public func kept<T: Sendable>(_ key: String, areas: [String], compute: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await cache.value(key, areas: areas, on: db, known: versions?.versions, compute: compute)
     }
 
     /// This context with `db` = `reportDB()`: for exports and reports, which read many rows and
@@ -269,6 +279,8 @@ public struct ServiceContext: Sendable {
 
     /// Runs one all-or-nothing write through the write gate.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        // What the request keeps from now on is looked up under versions read after its write.
+        versions?.forget()
         // With a replica, the write also notes when this actor last wrote (see `reportDB`).
         guard replica != nil, let id = actor?.userId else { return try await gate.transaction(on: primary, body) }
         let at = now
@@ -300,7 +312,7 @@ extension Request {
     public var context: ServiceContext {
         ServiceContext(db: db, gate: application.writeGate, clock: application.clock, actor: actor, logger: logger,
                        audit: auditContext, documents: application.documents, locale: uiLocale, cache: application.aggregates,
-                       replica: application.hasReplica ? db(.replica) : nil)
+                       replica: application.hasReplica ? db(.replica) : nil, versions: versions)
     }
 }
 

@@ -6,6 +6,7 @@ struct ActorKey: StorageKey { typealias Value = Actor }
 struct LocaleKey: StorageKey { typealias Value = UILocale }
 struct SessionInfoKey: StorageKey { typealias Value = SessionInfo }
 struct RequestIDKey: StorageKey { typealias Value = String }
+struct VersionSnapshotKey: StorageKey { typealias Value = VersionSnapshot }
 
 /// What the session middleware learned about a browser session.
 public struct SessionInfo: Sendable {
@@ -41,6 +42,12 @@ extension Request {
         set { storage[RequestIDKey.self] = newValue }
     }
 
+    /// The data versions read with the signed-in caller (`VersionSnapshot`), if any.
+    public var versions: VersionSnapshot? {
+        get { storage[VersionSnapshotKey.self] }
+        set { storage[VersionSnapshotKey.self] = newValue }
+    }
+
     /// True for `/api/…` requests: they answer JSON, authenticate by bearer token.
     public var isAPI: Bool { url.path.hasPrefix("/api/") }
 
@@ -57,7 +64,8 @@ extension Request {
 
     /// Runs one all-or-nothing write through the application's write gate.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        try await application.writeGate.transaction(on: db, body)
+        versions?.forget()
+        return try await application.writeGate.transaction(on: db, body)
     }
 
     /// The text of a message in the reader's language.

@@ -172,6 +172,31 @@ struct AggregateTests {
         }
     }
 
+    @Test("a request keeps the versions it read with its caller until its own write; then it reads its write", arguments: TestDB.all)
+    func requestVersions(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let teacher = f.teachers["甲"]!
+            struct N: Decodable { let n: Int }
+            let renamed: @Sendable () async throws -> Int = {
+                try await app.db.sql.raw("SELECT COUNT(*) AS n FROM teachers WHERE name = '改名'").first(decoding: N.self)?.n ?? -1
+            }
+            // As a request's context: the versions read once, with its caller.
+            let base = app.context(actor: Self.bureau(app))
+            let ctx = ServiceContext(db: base.db, gate: base.gate, clock: base.clock, actor: base.actor, logger: base.logger, audit: base.audit,
+                                     documents: base.documents, cache: app.aggregates, versions: VersionSnapshot(try await DataVersions.all(on: app.db)))
+            #expect(try await ctx.kept("probe", areas: ["registry"], compute: renamed) == 0)
+            // Someone else's write raises the version, but this request answers at its own moment.
+            try await app.db.sql.raw("UPDATE teachers SET name = '改名' WHERE id = \(bind: teacher)").run()
+            let (h0, _) = app.aggregates.counts
+            #expect(try await ctx.kept("probe", areas: ["registry"], compute: renamed) == 0)
+            #expect(app.aggregates.counts.hits == h0 + 1)
+            // Its own write forgets the versions it read: what it reads next includes the write.
+            try await ctx.write { tx in try await tx.sql.raw("UPDATE teachers SET phone = '13800000000' WHERE id = \(bind: teacher)").run() }
+            #expect(ctx.versions?.versions == nil)
+            #expect(try await ctx.kept("probe", areas: ["registry"], compute: renamed) == 1)
+        }
+    }
+
     @Test("verify-aggregates finds a counter that drifted from its rows")
     func verifyFindsDrift() async throws {
         try await withApp(.sqlite) { app, f in
