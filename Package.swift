@@ -144,10 +144,13 @@ let package = Package(
             resources: [.copy("Views")],
             swiftSettings: swiftSettings
         ),
+        // The SQLite calls the writer connection makes, on SQLiteNIO's copy of SQLite.
+        .target(name: "CXuequSQLite"),
         // Configuration, auth, middleware, layout, commands.
         .target(
             name: "XuequApp",
             dependencies: [
+                "CXuequSQLite",
                 "XuequCore",
                 "XuequKit",
                 "Registry",

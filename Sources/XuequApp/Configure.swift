@@ -93,8 +93,11 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
         // Writes get a connection and a thread of their own (`SQLiteWriter`);
         // XUEQU_SQLITE_WRITER=pool borrows a pool connection per commit group instead (a baseline).
         if Environment.get("XUEQU_SQLITE_WRITER") != "pool" {
-            let writer = try await SQLiteWriter.open(path: path, synchronous: config.sqliteSynchronous, context: app.db.context, logger: app.logger)
-            app.lifecycle.use(WriterShutdown(writer: writer))
+            let writer = try await SQLiteWriter.open(path: path, synchronous: config.sqliteSynchronous, context: app.db.context, version: (app.db as! any SQLDatabase).version,
+                                                     queryLogLevel: config.logQueries ? .info : .debug, logger: app.logger)
+            let reader = SQLiteVersionReader(path: path)
+            app.versionReader = reader
+            app.lifecycle.use(WriterShutdown(writer: writer, reader: reader))
             app.writeGate = WriteGate(flavor: .sqlite, synchronous: config.sqliteSynchronous, auditKey: auditKey, writer: writer)
         }
     }
@@ -154,7 +157,11 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
 /// Closes the SQLite writer's connection and thread when the application stops.
 struct WriterShutdown: LifecycleHandler {
     let writer: SQLiteWriter
-    func shutdownAsync(_ application: Application) async { await writer.close() }
+    let reader: SQLiteVersionReader
+    func shutdownAsync(_ application: Application) async {
+        reader.close()
+        await writer.close()
+    }
 }
 
 /// `synchronous` and `busy_timeout` are per connection. The SQLite driver keeps one connection

@@ -171,10 +171,12 @@ public enum Audit {
         guard let key else { throw KeyMissing() }
         let at = timestamp(date)
         let hash = digest(key: key, prev: prev, at: at, actorId: ctx.actorId, actorName: ctx.actorName, action: action, entity: entity, entityId: entityId, summary: summary, requestId: ctx.requestId, address: ctx.address)
-        try await sql.insert(into: "audit_log")
-            .columns("at", "actor_id", "actor_name", "action", "entity", "entity_id", "summary", "request_id", "address", "prev_hash", "hash")
-            .values(SQLBind(at), SQLBind(ctx.actorId), SQLBind(ctx.actorName), SQLBind(action), SQLBind(entity), SQLBind(entityId), SQLBind(summary), SQLBind(ctx.requestId), SQLBind(ctx.address), SQLBind(prev), SQLBind(hash))
-            .run()
+        // Written out rather than built: every write runs this, inside the write lock, and the
+        // builder quotes each of the eleven names anew each time.
+        try await sql.raw("""
+            INSERT INTO audit_log (at, actor_id, actor_name, action, entity, entity_id, summary, request_id, address, prev_hash, hash)
+            VALUES (\(bind: at), \(bind: ctx.actorId), \(bind: ctx.actorName), \(bind: action), \(bind: entity), \(bind: entityId), \(bind: summary), \(bind: ctx.requestId), \(bind: ctx.address), \(bind: prev), \(bind: hash))
+            """).run()
         groupHead?.hash = hash
     }
 

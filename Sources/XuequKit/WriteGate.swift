@@ -64,6 +64,8 @@ public struct WriteGate: Sendable {
 
     /// Whether SQLite's writes run on the writer's own connection and thread (`WriterConnection`).
     public var hasOwnWriter: Bool { group.writer != nil }
+    /// SQLite's own writer connection, if any.
+    public var writer: (any WriterConnection)? { group.writer }
 
     public func transaction<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         switch flavor {

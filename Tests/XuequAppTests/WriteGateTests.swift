@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import SQLKit
 import Testing
@@ -65,6 +66,74 @@ struct WriteGateTests {
             }
             struct N: Decodable { let n: Int }
             #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM gate_probe WHERE k >= 99").first(decoding: N.self)?.n == 1)
+        }
+    }
+
+    @Test("SQLite's writer keeps each statement prepared: reused with new values, after a failure, and after the schema changed under it")
+    func keptStatements() async throws {
+        try await withApp(.sqlite, fixture: false) { app, _ in
+            let writer = try #require(app.writeGate.writer as? SQLiteWriter)
+            try await app.db.sql.raw("CREATE TABLE kept_probe (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, note TEXT, amount REAL, data BLOB)").run()
+            struct Row: Decodable, Equatable { let id: Int; let code: String; let note: String?; let amount: Double?; let data: Data? }
+            func insert(_ code: String, note: String?, amount: Double?, data: Data?) async throws -> Row {
+                try await app.writeGate.transaction(on: app.db) { tx in
+                    try await tx.sql.raw("INSERT INTO kept_probe (code, note, amount, data) VALUES (\(bind: code), \(bind: note), \(bind: amount), \(bind: data)) RETURNING id, code, note, amount, data")
+                        .first(decoding: Row.self)!
+                }
+            }
+            let first = try await insert("K0", note: "第一条", amount: 1.5, data: Data([0, 1, 2]))
+            let kept = writer.preparedStatements
+            // The same statement twenty times with other values: prepared once, each row as bound.
+            var rows = [first]
+            for k in 1...20 {
+                rows.append(try await insert("K\(k)", note: k % 2 == 0 ? nil : "教师\(k) 🙂 '\"\\n", amount: k % 3 == 0 ? nil : Double(k) / 4, data: k % 4 == 0 ? nil : Data(repeating: UInt8(k), count: k)))
+            }
+            #expect(writer.preparedStatements == kept)
+            let read = try await app.db.sql.raw("SELECT id, code, note, amount, data FROM kept_probe ORDER BY id").all(decoding: Row.self)
+            #expect(read == rows, "what the writer read back is what the pool reads")
+            #expect(rows[1].note == "教师1 🙂 '\"\\n")
+            // A unique violation: a constraint failure (answered 409, not 500), nothing stored,
+            // and the kept statement runs again afterwards.
+            do {
+                _ = try await insert("K3", note: nil, amount: nil, data: nil)
+                Issue.record("a duplicate code was stored")
+            } catch let e as any DatabaseError {
+                #expect(e.isConstraintFailure)
+            }
+            #expect(try await insert("K21", note: nil, amount: nil, data: nil).code == "K21")
+            // Another connection changes the schema (as a migration by another process would):
+            // SQLite prepares the kept statement again by itself.
+            try await app.db.sql.raw("ALTER TABLE kept_probe ADD COLUMN extra TEXT").run()
+            #expect(try await insert("K22", note: "after", amount: 2, data: nil).note == "after")
+            struct N: Decodable { let n: Int }
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM kept_probe").first(decoding: N.self)?.n == 23)
+        }
+    }
+
+    @Test("SQLite's version reader answers what the pool reads, and sees every commit (its kept statement holds no snapshot)")
+    func versionReader() async throws {
+        try await withApp(.sqlite) { app, f in
+            let reader = try #require(app.versionReader)
+            let first = try reader.all()
+            let pooled = try await DataVersions.all(on: app.db)
+            #expect(first == pooled)
+            #expect(first.keys.contains("registry") && first.keys.contains("accounts"))
+            for k in 1...3 {
+                try await app.writeGate.transaction(on: app.db) { tx in
+                    try await tx.sql.raw("UPDATE teachers SET phone = \(bind: "1380000000\(k)") WHERE id = \(bind: f.teachers["甲"]!)").run()
+                }
+                let now = try reader.all()
+                let pooled = try await DataVersions.all(on: app.db)
+                #expect(now["registry"]! > first["registry"]! && now == pooled, "after write \(k)")
+            }
+            // Readers at once each get a connection; all answer the same.
+            let answers = try await withThrowingTaskGroup(of: [String: Int].self) { group in
+                for _ in 0..<16 { group.addTask { try reader.all() } }
+                var out: [[String: Int]] = []
+                for try await a in group { out.append(a) }
+                return out
+            }
+            #expect(Set(answers.map { $0["registry"]! }).count == 1)
         }
     }
 }
