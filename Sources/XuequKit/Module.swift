@@ -230,19 +230,22 @@ public struct ServiceContext: Sendable {
     /// The versions this request read with its caller (`VersionSnapshot`); nil outside a request
     /// and in a `reporting()` context.
     public let versions: VersionSnapshot?
+    /// Reads the current versions without the pool (`VersionReader`, SQLite): for kept results
+    /// asked for after the request's own write; nil in a `reporting()` context.
+    public let versionReader: (any VersionReader)?
 
     public init(db: any Database, gate: WriteGate, clock: AppClock, actor: Actor?, logger: Logger, audit: AuditContext,
                 documents: DocumentStore, locale: UILocale = .zh, cache: AggregateCache = AggregateCache(enabled: false), replica: (any Database)? = nil,
-                versions: VersionSnapshot? = nil) {
+                versions: VersionSnapshot? = nil, versionReader: (any VersionReader)? = nil) {
         self.db = db; self.gate = gate; self.clock = clock; self.actor = actor; self.logger = logger; self.audit = audit
         self.documents = documents; self.locale = locale; self.cache = cache; self.replica = replica
-        self.primary = db; self.versions = versions
+        self.primary = db; self.versions = versions; self.versionReader = versionReader
     }
 
     /// A result kept under the current versions of `areas` (`AggregateCache`), read from `db`:
     /// the versions come from the request's snapshot when it has them, or are read now.
     public func kept<T: Sendable>(_ key: String, areas: [String], compute: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await cache.value(key, areas: areas, on: db, known: versions?.versions, compute: compute)
+        try await cache.value(key, areas: areas, on: db, known: try versions?.versions ?? versionReader?.all(), compute: compute)
     }
 
     /// This context with `db` = `reportDB()`: for exports and reports, which read many rows and
@@ -312,7 +315,7 @@ extension Request {
     public var context: ServiceContext {
         ServiceContext(db: db, gate: application.writeGate, clock: application.clock, actor: actor, logger: logger,
                        audit: auditContext, documents: application.documents, locale: uiLocale, cache: application.aggregates,
-                       replica: application.hasReplica ? db(.replica) : nil, versions: versions)
+                       replica: application.hasReplica ? db(.replica) : nil, versions: versions, versionReader: application.versionReader)
     }
 }
 
@@ -322,7 +325,7 @@ extension Application {
         ServiceContext(db: db, gate: writeGate, clock: clock, actor: actor, logger: logger,
                        audit: actor.map { AuditContext(actorId: $0.userId, actorName: Masking.username($0.username), requestId: "cli", address: "localhost") }
                            ?? .system(name),
-                       documents: documents, cache: aggregates, replica: hasReplica ? db(.replica) : nil)
+                       documents: documents, cache: aggregates, replica: hasReplica ? db(.replica) : nil, versionReader: versionReader)
     }
 
     /// Whether `DATABASE_REPLICA_URL` configured a replica (database id `.replica`).
