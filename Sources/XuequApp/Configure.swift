@@ -147,7 +147,7 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(XuequErrorMiddleware())
     app.middleware.use(SecurityHeadersMiddleware())
-    app.middleware.use(FileMiddleware(publicDirectory: BundledResources.publicDirectory, defaultFile: nil))
+    app.middleware.use(StaticFiles(files: FileMiddleware(publicDirectory: BundledResources.publicDirectory, defaultFile: nil)))
 
     // A stable sort: entries of the same order keep the modules' order.
     app.navigation = modules.flatMap(\.navigation).enumerated().sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }.map(\.element)
@@ -170,5 +170,15 @@ func applyConnectionPragmas(_ app: Application, synchronous: String) async throw
     for loop in app.eventLoopGroup.makeIterator() {
         let db = app.databases.database(.sqlite, logger: app.logger, on: loop)! as! any SQLDatabase
         try await db.raw("PRAGMA synchronous=\(unsafeRaw: synchronous)").run()
+    }
+}
+
+/// The stylesheet, script and icon under `/static/`: only those paths look in the public folder
+/// (FileMiddleware alone tried to open a file for every request, an API call's path included).
+struct StaticFiles: AsyncMiddleware {
+    let files: FileMiddleware
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard request.url.path.hasPrefix("/static/") else { return try await next.respond(to: request) }
+        return try await files.respond(to: request, chainingTo: next)
     }
 }

@@ -77,8 +77,17 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         return CivilDate(daysSinceEpoch: Int((Double(seconds) / 86400).rounded(.down)))
     }
 
+    /// YYYY-MM-DD, padded by hand: `String(format:)` goes through Foundation's formatter, and
+    /// dates are written into every list, key and page.
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        var out = ""
+        out.reserveCapacity(10)
+        ZeroPad.append(year, width: 4, to: &out)
+        out.append("-")
+        ZeroPad.append(month, width: 2, to: &out)
+        out.append("-")
+        ZeroPad.append(day, width: 2, to: &out)
+        return out
     }
 
     public static func < (a: CivilDate, b: CivilDate) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
@@ -94,5 +103,15 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(description)
+    }
+}
+
+/// Decimal digits with leading zeros, without `String(format:)`.
+public enum ZeroPad {
+    public static func append(_ n: Int, width: Int, to out: inout String) {
+        if n < 0 { out.append("-"); append(-n, width: width - 1, to: &out); return }
+        let digits = String(n)
+        if digits.utf8.count < width { out.append(String(repeating: "0", count: width - digits.utf8.count)) }
+        out.append(digits)
     }
 }

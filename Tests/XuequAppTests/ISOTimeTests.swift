@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import XuequKit
+import XuequCore
 
 /// The hand-written timestamp parsing and Beijing-time formatting agree with Foundation's
 /// formatters (what they replaced) on random moments across a century, and refuse other text.
@@ -29,6 +30,14 @@ struct ISOTimeTests {
             #expect(ISOTime.parse(s).map { abs($0 - t) < 0.0015 } == true, "\(s)")
             #expect(ISOTime.parse(s).map { ISOTime.beijing($0) } == local.string(from: iso.date(from: s)!), "\(s)")
             #expect(ISOTime.beijing(t, seconds: false) == short.string(from: d), "\(t)")
+            // Written by hand as String(format:) wrote it before.
+            let u = d.timeIntervalSince1970
+            var secs = time_t(floor(u)), tm = tm()
+            gmtime_r(&secs, &tm)
+            let ms = min(999, Int(((u - floor(u)) * 1000).rounded(.down)))
+            #expect(s == String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday), Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec), ms))
+            let day = CivilDate.today(d)
+            #expect(day.description == String(format: "%04d-%02d-%02d", day.year, day.month, day.day))
             let whole = plainISO.string(from: d)
             #expect(ISOTime.parse(whole) == plainISO.date(from: whole)!.timeIntervalSince1970, "\(whole)")
         }
