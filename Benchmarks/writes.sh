@@ -23,7 +23,7 @@ start_server() { # DIR, then env assignments
   local dir=$1; shift
   env "$@" "$BIN" serve --demo --data-dir "$dir" --port $PORT > "$dir.log" 2>&1 &
   PID=$!
-  for _ in $(seq 1 600); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.2; done
+  for _ in $(seq 1 3000); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.2; done
 }
 stop_server() { kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; }
 trap 'stop_server' EXIT
