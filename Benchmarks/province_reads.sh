@@ -41,7 +41,17 @@ run "balance across the province (basic, primary)" "/api/v1/balance?standard=bas
 run "balance summary across the province (4 computations)" "/api/v1/balance/summary" "$ADMIN"
 run "certification statistics, 300,000 applications" "/api/v1/certification/statistics?window=$WINDOW" "$REVIEWER"
 run "the bureau admin's home page (HTML)" "/" "" "$COOKIE"
+# A page against its API: the same district's teachers and schools, as its district admin.
+DTOKEN=$(token district1); DCOOKIE=$(cookie district1)
+DID=$(sqlite3 "$DB" "SELECT district_id FROM users WHERE username = 'district1'")
+run "one district's teachers (API)" "/api/v1/teachers?district=$DID" "$DTOKEN"
+run "one district's teachers (HTML page)" "/teachers?district=$DID" "" "$DCOOKIE"
+run "one district's schools (API)" "/api/v1/schools?district=$DID" "$DTOKEN"
+run "one district's schools (HTML page)" "/schools" "" "$DCOOKIE"
 echo "server RSS after: $(rss)"
+# The server gives freed memory back every 30 s (malloc_trim): idle a little longer than that.
+sleep 40
+echo "server RSS after 40 s idle: $(rss)"
 kill $PID; wait $PID 2>/dev/null || true
 trap - EXIT
 echo "== xuequ verify-aggregates"

@@ -52,11 +52,13 @@ enum MemoryTrim {
         func shutdown(_ application: Application) { task.cancel() }
     }
     static func start(_ app: Application, every seconds: Int = 30) {
+        let logger = app.logger
         let task = Task.detached {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(seconds))
                 if Task.isCancelled { return }
-                _ = xq_release_free_memory()
+                let released = xq_release_free_memory()
+                logger.debug("memory trim: \(released == 1 ? "released" : "nothing to release")")
             }
         }
         app.lifecycle.use(Stop(task: task))
