@@ -43,22 +43,27 @@ public func prepareForServing(_ app: Application, _ config: AppConfig) async thr
     MemoryTrim.start(app)
 }
 
-/// Every 30 s the allocator gives its free memory back to the system. glibc keeps what a peak
-/// freed (a province's 4.6 MB balance summaries, an import) in its arenas, so the server's RSS
-/// stayed at its high-water mark when idle again; a trim takes about a millisecond.
+/// Every 30 s the kept results nobody read for a minute are let go (`AggregateCache.dropIdle`),
+/// then the allocator gives its free memory back to the system. glibc keeps what a peak freed
+/// (a province's 4.6 MB balance summaries, an import) in its arenas, and the kept answers held
+/// the rest, so the server's RSS stayed at its high-water mark when idle again; a trim takes
+/// about a millisecond.
 enum MemoryTrim {
+    /// Kept results unused this long are dropped at the next trim.
+    static let idleSeconds = 60.0
     struct Stop: LifecycleHandler {
         let task: Task<Void, Never>
         func shutdown(_ application: Application) { task.cancel() }
     }
     static func start(_ app: Application, every seconds: Int = 30) {
-        let logger = app.logger
+        let logger = app.logger, kept = app.aggregates
         let task = Task.detached {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(seconds))
                 if Task.isCancelled { return }
+                let dropped = kept.dropIdle(unusedFor: idleSeconds)
                 let released = xq_release_free_memory()
-                logger.debug("memory trim: \(released == 1 ? "released" : "nothing to release")")
+                logger.debug("memory trim: \(dropped) idle kept results dropped; \(released == 1 ? "memory released" : "nothing to release")")
             }
         }
         app.lifecycle.use(Stop(task: task))

@@ -86,12 +86,15 @@ public struct CreateDataVersions: AsyncMigration {
 /// Results kept under the data versions they were computed at (see `DataVersions`). One per
 /// application; a key's first reader computes while the others wait for that one answer, so a
 /// burst of dashboards after a write recomputes once. At most `capacity` results are kept; the
-/// least recently used goes first.
+/// least recently used goes first, and `dropIdle` lets go of those nobody asked for lately (a
+/// province's balance summary is megabytes: kept while it is being read, not for good).
 public final class AggregateCache: Sendable {
     struct Entry {
         let stamp: String
         let task: Task<any Sendable, any Error>
         var used: UInt64
+        /// When it was last asked for (`DispatchTime` nanoseconds).
+        var at: UInt64
     }
     private let entries = NIOLockedValueBox<(map: [String: Entry], tick: UInt64)>(([:], 0))
     private let hits = ManagedAtomicCounter(), misses = ManagedAtomicCounter()
@@ -114,15 +117,17 @@ public final class AggregateCache: Sendable {
         let stamp = areas.map { "\($0)=\(versions[$0] ?? -1)" }.joined(separator: ",")
         let task: Task<any Sendable, any Error> = entries.withLockedValue { state in
             state.tick += 1
+            let now = DispatchTime.now().uptimeNanoseconds
             if var e = state.map[key], e.stamp == stamp {
                 e.used = state.tick
+                e.at = now
                 state.map[key] = e
                 hits.increment()
                 return e.task
             }
             misses.increment()
             let t = Task<any Sendable, any Error> { try await compute() }
-            state.map[key] = Entry(stamp: stamp, task: t, used: state.tick)
+            state.map[key] = Entry(stamp: stamp, task: t, used: state.tick, at: now)
             if state.map.count > capacity, let oldest = state.map.min(by: { $0.value.used < $1.value.used })?.key {
                 state.map.removeValue(forKey: oldest)
             }
@@ -144,6 +149,23 @@ public final class AggregateCache: Sendable {
     public var counts: (hits: Int, misses: Int) { (hits.value, misses.value) }
 
     public func removeAll() { entries.withLockedValue { $0.map.removeAll() } }
+
+    /// Forgets the results nobody asked for in the last `seconds`; returns how many. The server
+    /// calls it before giving free memory back (`MemoryTrim`), so after a burst of province
+    /// reports the process returns to its idle size instead of keeping the answers.
+    @discardableResult
+    public func dropIdle(unusedFor seconds: Double) -> Int {
+        let limit = UInt64(max(0, seconds) * 1e9)
+        let now = DispatchTime.now().uptimeNanoseconds
+        return entries.withLockedValue { state in
+            let before = state.map.count
+            state.map = state.map.filter { now &- $0.value.at < limit }
+            return before - state.map.count
+        }
+    }
+
+    /// Results kept now.
+    public var count: Int { entries.withLockedValue { $0.map.count } }
 }
 
 /// The data versions as a request first read them, with its signed-in caller (`CallerCache`):

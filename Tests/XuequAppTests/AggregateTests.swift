@@ -169,6 +169,16 @@ struct AggregateTests {
             try await app.db.sql.raw("UPDATE teachers SET education = 'master' WHERE id = \(bind: f.teachers["甲"]!)").run()
             _ = try await balance.reports(year: nil, district: nil)
             #expect(app.aggregates.counts.misses == m0 + 1)
+            // A result read just now survives a trim of those idle for a minute; one nobody
+            // reads (here: idle for any time at all) is let go and computed again when asked.
+            let kept = app.aggregates.count
+            #expect(kept > 0)
+            #expect(app.aggregates.dropIdle(unusedFor: 60) == 0 && app.aggregates.count == kept)
+            #expect(app.aggregates.dropIdle(unusedFor: 0) == kept && app.aggregates.count == 0)
+            let (h1, m1) = app.aggregates.counts
+            let again = try await balance.reports(year: nil, district: nil)
+            #expect(app.aggregates.counts.misses > m1 && app.aggregates.counts.hits == h1)
+            #expect(try await balance.reports(year: nil, district: nil).count == again.count)
         }
     }
 
