@@ -35,6 +35,11 @@ extension RouteName {
     public func path(_ arguments: any CustomStringConvertible...) -> String {
         Links.fill(pattern, arguments.map { $0.description })
     }
+
+    /// The link with one id (a list's rows: one or two per row), without the variadic's boxes.
+    public func path(_ id: Int) -> String {
+        Links.fill(pattern, CollectionOfOne(String(id)))
+    }
 }
 
 extension RoutesBuilder {
@@ -77,19 +82,30 @@ public enum Links {
     }
 
     /// `/schools/:id/edit` with `["3"]` → `/schools/3/edit`. Arguments are percent-encoded as path
-    /// segments.
-    static func fill(_ pattern: String, _ arguments: [String]) -> String {
+    /// segments. One walk over the pattern's bytes (a list page fills two links a row).
+    static func fill<Arguments: Sequence<String>>(_ pattern: String, _ arguments: Arguments) -> String {
         var args = arguments.makeIterator()
+        let u = pattern.utf8
         var out = "/"
-        var first = true
-        for part in pattern.split(separator: "/", omittingEmptySubsequences: false) {
-            if !first { out += "/" }
-            first = false
-            guard part.utf8.first == UInt8(ascii: ":") else { out += part; continue }
-            let v = args.next() ?? ""
-            // Ids (the usual argument) need no encoding; the rest is encoded as one path segment.
-            if v.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F }) { out += v; continue }
-            out += v.addingPercentEncoding(withAllowedCharacters: segmentAllowed) ?? v
+        out.reserveCapacity(u.count + 12)
+        var i = u.startIndex
+        while i < u.endIndex {
+            var j = i
+            while j < u.endIndex && u[j] != UInt8(ascii: "/") { j = u.index(after: j) }
+            if i < j && u[i] == UInt8(ascii: ":") {
+                let v = args.next() ?? ""
+                // Ids (the usual argument) need no encoding; the rest is encoded as one path segment.
+                if v.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F }) {
+                    out += v
+                } else {
+                    out += v.addingPercentEncoding(withAllowedCharacters: segmentAllowed) ?? v
+                }
+            } else {
+                out += pattern[i..<j]
+            }
+            guard j < u.endIndex else { break }
+            out += "/"
+            i = u.index(after: j)
         }
         return out
     }
