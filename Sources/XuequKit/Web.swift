@@ -94,18 +94,51 @@ extension Application {
 
 /// What every page's frame needs: title, the user, the navigation, the CSRF token, a flash.
 public struct Layout: Encodable, Sendable {
-    public struct NavLink: Encodable, Sendable { let label: String; let path: String; let active: Bool }
+    public struct NavLink: Sendable { let label: String; let path: String; let active: Bool }
     public struct User: Encodable, Sendable { let name: String; let role: String; let username: String }
     public let title: String
     public let lang: String
     public let otherLang: String
     public let otherLangLabel: String
     public let user: User?
-    public let nav: [NavLink]
+    /// The page's header (brand, menu, who is signed in, language), written in Swift: the same
+    /// markup `base.leaf` wrote, without a loop of Leaf serializers per page (each menu entry
+    /// copied the page's whole context and started a buffer of its own).
+    public let top: String
     public let csrf: String
     public let flash: String?
     public let flashError: String?
     public let path: String
+
+    static func header(locale: UILocale, user: User?, nav: [NavLink], csrf: String, otherLang: String, otherLangLabel: String, path: String) -> String {
+        var w = HTMLWriter(capacity: 1800 + nav.count * 64)
+        func t(_ key: String) { w.text(L10n.text(key, locale)) }
+        func link(_ name: String) { w.text(Links.fill(Links.pattern(name) ?? "", [String]())) }
+        w.raw("<header class=\"top\">\n  <div class=\"top-inner\">\n    <a class=\"brand\" href=\""); link("platform.home")
+        w.raw("\"><span class=\"logo\" aria-hidden=\"true\">学</span><span>"); t("app.name"); w.raw("</span></a>\n    ")
+        if let user {
+            w.raw("\n    <button class=\"nav-toggle\" type=\"button\" data-toggle=\"main-nav\" aria-label=\""); t("nav.menu")
+            w.raw("\">☰</button>\n    <nav class=\"main\" id=\"main-nav\">\n      ")
+            for n in nav {
+                w.raw("<a href=\""); w.text(n.path); w.raw("\"")
+                if n.active { w.raw(" class=\"active\" aria-current=\"page\"") }
+                w.raw(">"); w.text(n.label); w.raw("</a>")
+            }
+            w.raw("\n    </nav>\n    <div class=\"who\">\n      <span class=\"who-name\" title=\""); w.text(user.username); w.raw("\">"); w.text(user.name)
+            w.raw("</span><span class=\"who-role\">"); w.text(user.role)
+            w.raw("</span>\n      <a href=\""); link("platform.password"); w.raw("\">"); t("nav.password")
+            w.raw("</a>\n      <form method=\"post\" action=\""); link("platform.logout")
+            w.raw("\" class=\"inline\"><input type=\"hidden\" name=\"_csrf\" value=\""); w.text(csrf)
+            w.raw("\"><button class=\"link\" type=\"submit\" id=\"logout\">"); t("nav.logout"); w.raw("</button></form>\n    </div>\n    ")
+        }
+        w.raw("\n    <form method=\"post\" action=\""); link("platform.language")
+        w.raw("\" class=\"inline lang\">\n      <input type=\"hidden\" name=\"_csrf\" value=\""); w.text(csrf)
+        w.raw("\"><input type=\"hidden\" name=\"lang\" value=\""); w.text(otherLang)
+        w.raw("\"><input type=\"hidden\" name=\"back\" value=\""); w.text(path)
+        w.raw("\">\n      <button class=\"link\" type=\"submit\" lang=\""); w.text(otherLang); w.raw("\">"); w.text(otherLangLabel)
+        w.raw("</button>\n    </form>\n  </div>\n</header>")
+        return w.html
+    }
 }
 
 public struct FlashCookie {
@@ -136,17 +169,20 @@ extension Request {
         if let f = flashText {
             if f.hasPrefix("!") { flashError = String(f.dropFirst()) } else { flash = f }
         }
+        let user = actor.map { Layout.User(name: $0.displayName, role: $0.role.label(locale), username: $0.username) }
+        let otherLang = locale == .en ? "zh" : "en", otherLangLabel = locale == .en ? "中文" : "English"
+        let csrf = csrfToken, path = url.path
         return Layout(
             title: title ?? L10n.text(titleKey, locale),
             lang: locale == .en ? "en" : "zh-CN",
-            otherLang: locale == .en ? "zh" : "en",
-            otherLangLabel: locale == .en ? "中文" : "English",
-            user: actor.map { Layout.User(name: $0.displayName, role: $0.role.label(locale), username: $0.username) },
-            nav: nav,
-            csrf: csrfToken,
+            otherLang: otherLang,
+            otherLangLabel: otherLangLabel,
+            user: user,
+            top: Layout.header(locale: locale, user: user, nav: nav, csrf: csrf, otherLang: otherLang, otherLangLabel: otherLangLabel, path: path),
+            csrf: csrf,
             flash: flash,
             flashError: flashError,
-            path: url.path
+            path: path
         )
     }
 
