@@ -426,20 +426,43 @@ public enum RegistryStore {
         return (row?.items ?? "[]", shown.total, shown.capped)
     }
 
+    /// A page of teachers (with their school's name and code when `withSchool`) and the count
+    /// the list shows, in one statement: the rows come back as one JSON array of arrays built by
+    /// the database and read value by value (`JSONRowReader`). Two statements, each prepared anew
+    /// by the driver, and fifty rows decoded column by column through the driver's row decoder
+    /// were a fifth of the teacher list page.
     public static func teachers(on db: any Database, scope: RegistryScope, filter: TeacherFilter, page: PageSpec, withSchool: Bool) async throws -> PageResult<TeacherRow> {
         let whereExpr = teacherConditions(scope: scope, filter: filter)
-        let shown = shownCount(try await teacherCount(scope: scope, filter: filter, where: whereExpr, on: db).first(decoding: Count.self)?.n ?? 0)
-        var q = db.sql.select().columns(teacherColumns.map { SQLColumn($0, table: "t") })
+        let order = teacherOrder(filter.sort)
+        var inner = db.sql.select().columns(teacherColumns.map { SQLColumn($0, table: "t") }).column(SQLRaw(order), as: "k")
         if withSchool {
-            q = q.column(SQLColumn("name", table: "s"), as: "school_name").column(SQLColumn("code", table: "s"), as: "school_code")
+            inner = inner.column(SQLColumn("name", table: "s"), as: "school_name").column(SQLColumn("code", table: "s"), as: "school_code")
                 .from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t")))
                 .join(SQLAlias(SQLIdentifier("schools"), as: SQLIdentifier("s")), method: SQLJoinMethod.inner, on: SQLColumn("school_id", table: "t"), .equal, SQLColumn("id", table: "s"))
         } else {
-            q = q.from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t")))
+            inner = inner.column(SQLRaw("NULL"), as: "school_name").column(SQLRaw("NULL"), as: "school_code")
+                .from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t")))
         }
-        q = q.where(whereExpr)
-        q = q.orderBy(SQLRaw(teacherOrder(filter.sort))).orderBy(SQLRaw("t.id"))
-        let items = try await q.limit(page.per).offset(page.offset).all().map { try TeacherRow(columns: $0, withSchool: withSchool) }
+        inner = inner.where(whereExpr).orderBy(SQLRaw(order)).orderBy(SQLRaw("t.id")).limit(page.per).offset(page.offset)
+        let values = (teacherColumns + ["school_name", "school_code"]).map { "x." + $0 }.joined(separator: ", ")
+        let aggregate = db.sql.dialect.name == "postgresql"
+            ? "COALESCE(json_agg(json_build_array(\(values)) ORDER BY x.k, x.id), '[]'::json)::text"
+            : "json_group_array(json_array(\(values)) ORDER BY x.k, x.id)"
+        let count = teacherCount(scope: scope, filter: filter, where: whereExpr, on: db)
+        struct Items: Decodable { let items: String?; let total: Int }
+        let row = try await db.sql.select()
+            .column(SQLRaw(aggregate), as: "items")
+            .column(SQLGroupExpression(count.select), as: "total")
+            .from(SQLAlias(SQLGroupExpression(inner.select), as: SQLIdentifier("x")))
+            .first(decoding: Items.self)
+        var reader = JSONRowReader(row?.items ?? "[]")
+        var items: [TeacherRow] = []
+        items.reserveCapacity(page.per)
+        while try reader.nextRow() {
+            items.append(try TeacherRow(&reader))
+            try reader.endRow()
+        }
+        let shown = shownCount(row?.total ?? 0)
         return PageResult(items: items, total: shown.total, capped: shown.capped, request: page)
     }
 

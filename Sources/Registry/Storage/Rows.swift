@@ -146,6 +146,18 @@ extension TeacherRow {
     }
 }
 
+extension TeacherRow: JSONRow {
+    /// From the database's JSON rows: `RegistryStore.teacherColumns`, then the school's name and
+    /// code (null without the school), in that order.
+    init(_ c: inout JSONRowReader) throws {
+        id = try c.int(); name = try c.string(); residentId = try c.string(); birthDate = try c.string(); gender = try c.string()
+        schoolId = try c.int(); districtId = try c.int(); subjects = try c.string(); education = try c.string(); putonghua = try c.string()
+        title = try c.string(); backbone = try c.string(); schoolSince = try c.string(); stagePart = try c.stringOrNil(); phone = try c.stringOrNil()
+        version = try c.int(); qualificationType = try c.stringOrNil(); qualificationNumber = try c.stringOrNil(); principalSince = try c.stringOrNil()
+        schoolName = try c.stringOrNil(); schoolCode = try c.stringOrNil()
+    }
+}
+
 public struct MergerRow: Codable, Sendable {
     public let id: Int
     public let schoolId: Int
