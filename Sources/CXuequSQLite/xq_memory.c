@@ -2,6 +2,8 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 int xq_release_free_memory(void) { return malloc_trim(0); }
+int xq_fix_large_allocation_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }
 #else
 int xq_release_free_memory(void) { return 0; }
+int xq_fix_large_allocation_threshold(int bytes) { (void)bytes; return 0; }
 #endif
