@@ -22,6 +22,8 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     /// Accepts `2019-09-01`, `2019/9/1`, `2019.9.1` and `20190901`.
     public init?(parsing raw: String) {
+        // The stored form (`2019-09-01`), read from its bytes: a list page parses two a row.
+        if let d = Self.stored(raw) { self = d; return }
         let s = raw.trimmed
         if s.utf8.count == 8, s.allSatisfy({ $0.isASCII && $0.isNumber }), let v = Int(s) {
             self.init(year: v / 10000, month: (v / 100) % 100, day: v % 100)
@@ -30,6 +32,22 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         let parts = s.split(whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." }).map(String.init)
         guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), parts[0].count == 4 else { return nil }
         self.init(year: y, month: m, day: d)
+    }
+
+    /// `YYYY-MM-DD` exactly, else nil (then the general parser decides).
+    static func stored(_ raw: String) -> CivilDate? {
+        var raw = raw
+        return raw.withUTF8 { b -> CivilDate? in
+            guard b.count == 10, b[4] == 0x2D, b[7] == 0x2D else { return nil }
+            var v = [0, 0, 0], k = 0
+            for i in 0..<10 where i != 4 && i != 7 {
+                let c = Int(b[i]) - 0x30
+                guard c >= 0 && c <= 9 else { return nil }
+                k = i < 4 ? 0 : i < 7 ? 1 : 2
+                v[k] = v[k] * 10 + c
+            }
+            return CivilDate(year: v[0], month: v[1], day: v[2])
+        }
     }
 
     /// Days since 1970-01-01 (proleptic Gregorian), for arithmetic without Foundation calendars.

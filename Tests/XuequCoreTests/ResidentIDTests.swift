@@ -77,6 +77,20 @@ struct CivilDateTests {
         #expect(CivilDate(parsing: raw)?.description == expected)
     }
 
+    @Test("the stored form read from its bytes agrees with the date's own check, valid or not")
+    func storedForm() {
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let y = Int.random(in: 0...9999, using: &g), m = Int.random(in: 0...13, using: &g), d = Int.random(in: 0...32, using: &g)
+            let text = String(repeating: "0", count: 4 - String(y).count) + String(y) + "-" + (m < 10 ? "0" : "") + String(m) + "-" + (d < 10 ? "0" : "") + String(d)
+            #expect(CivilDate(parsing: text) == CivilDate(year: y, month: m, day: d), "\(text)")
+        }
+        for odd in ["2019-9-01x", "2019-09-0a", "２０１９-09-01", "2019-09-01 ", " 2019-09-01", "2019/09/01", "-019-09-01"] {
+            #expect(CivilDate.stored(odd) == nil, "\(odd)")
+        }
+        #expect(CivilDate(parsing: " 2019-09-01 ")?.description == "2019-09-01")
+    }
+
     @Test("impossible dates are nil", arguments: ["2019-02-29", "2019-13-01", "19-09-01", "2019-09", "abc", "2020-04-31"])
     func impossible(raw: String) { #expect(CivilDate(parsing: raw) == nil) }
 
