@@ -262,6 +262,11 @@ public enum RegistryStore {
     static let teacherColumns = ["id", "name", "resident_id", "birth_date", "gender", "school_id", "district_id", "subjects", "education", "putonghua", "title", "backbone", "school_since", "stage_part", "phone", "version",
                                  "qualification_type", "qualification_number", "principal_since"]
 
+    /// `t.id, t.name, …`: the teacher columns of a select.
+    static let teacherList = teacherColumns.map { "t." + $0 }.joined(separator: ", ")
+    /// `x.id, …, x.school_name, x.school_code`: a teacher page's values, in `TeacherRow(_:)`'s order.
+    static let teacherValues = (teacherColumns + ["school_name", "school_code"]).map { "x." + $0 }.joined(separator: ", ")
+
     /// Teachers by id with their school's name, in batches of 500: for plans that move many.
     public static func teachers(ids: [Int], on db: any Database) async throws -> [Int: TeacherRow] {
         var out: [Int: TeacherRow] = [:]
@@ -434,20 +439,14 @@ public enum RegistryStore {
     public static func teachers(on db: any Database, scope: RegistryScope, filter: TeacherFilter, page: PageSpec, withSchool: Bool) async throws -> PageResult<TeacherRow> {
         let whereExpr = teacherConditions(scope: scope, filter: filter)
         let order = teacherOrder(filter.sort)
-        var inner = db.sql.select().columns(teacherColumns.map { SQLColumn($0, table: "t") }).column(SQLRaw(order), as: "k")
-        if withSchool {
-            inner = inner.column(SQLColumn("name", table: "s"), as: "school_name").column(SQLColumn("code", table: "s"), as: "school_code")
-                .from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t")))
-                .join(SQLAlias(SQLIdentifier("schools"), as: SQLIdentifier("s")), method: SQLJoinMethod.inner, on: SQLColumn("school_id", table: "t"), .equal, SQLColumn("id", table: "s"))
-        } else {
-            inner = inner.column(SQLRaw("NULL"), as: "school_name").column(SQLRaw("NULL"), as: "school_code")
-                .from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t")))
-        }
-        inner = inner.where(whereExpr).orderBy(SQLRaw(order)).orderBy(SQLRaw("t.id")).limit(page.per).offset(page.offset)
-        let values = (teacherColumns + ["school_name", "school_code"]).map { "x." + $0 }.joined(separator: ", ")
+        // The column lists as text: the builder quoted twenty-three names a page.
+        let inner = db.sql.select()
+            .column(SQLRaw(teacherList + ", " + order + " AS k" + (withSchool ? ", s.name AS school_name, s.code AS school_code" : ", NULL AS school_name, NULL AS school_code")))
+            .from(SQLRaw(withSchool ? "teachers t JOIN schools s ON s.id = t.school_id" : "teachers t"))
+            .where(whereExpr).orderBy(SQLRaw(order)).orderBy(SQLRaw("t.id")).limit(page.per).offset(page.offset)
         let aggregate = db.sql.dialect.name == "postgresql"
-            ? "COALESCE(json_agg(json_build_array(\(values)) ORDER BY x.k, x.id), '[]'::json)::text"
-            : "json_group_array(json_array(\(values)) ORDER BY x.k, x.id)"
+            ? "COALESCE(json_agg(json_build_array(\(teacherValues)) ORDER BY x.k, x.id), '[]'::json)::text"
+            : "json_group_array(json_array(\(teacherValues)) ORDER BY x.k, x.id)"
         let count = teacherCount(scope: scope, filter: filter, where: whereExpr, on: db)
         struct Items: Decodable { let items: String?; let total: Int }
         let row = try await db.sql.select()
