@@ -1,4 +1,7 @@
 #include "xq_memory.h"
+// Any C library header defines __GLIBC__ on glibc; without one the test below was always
+// false and the stubs were compiled (the trim "released nothing" every time).
+#include <stdlib.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 int xq_release_free_memory(void) { return malloc_trim(0); }

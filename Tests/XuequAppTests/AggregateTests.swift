@@ -10,6 +10,7 @@ import XuequTestSupport
 @testable import Certification
 @testable import Registry
 @testable import XuequApp
+import CXuequSQLite
 
 /// Kept figures (the balance's coefficients, a window's statistics) equal a computation from
 /// scratch after every kind of write, and every maintained counter equals its recount.
@@ -141,6 +142,13 @@ struct AggregateTests {
             #expect(hits > 0 && misses > 0, "the cache answered some and recomputed after writes (\(hits) hits, \(misses) misses)")
         }
     }
+
+    #if os(Linux)
+    @Test("on glibc the memory calls reach the allocator (they were compiled as stubs once, which answer 0)")
+    func allocatorReached() {
+        #expect(xq_fix_large_allocation_threshold(MemoryTrim.largeAllocation) == 1)
+    }
+    #endif
 
     @Test("a write raises its area's version in the same transaction; a rolled-back write does not", arguments: TestDB.all)
     func versionsFollowWrites(db: TestDB) async throws {
