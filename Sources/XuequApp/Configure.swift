@@ -175,10 +175,10 @@ func applyConnectionPragmas(_ app: Application, synchronous: String) async throw
 
 /// The stylesheet, script and icon under `/static/`: only those paths look in the public folder
 /// (FileMiddleware alone tried to open a file for every request, an API call's path included).
-struct StaticFiles: AsyncMiddleware {
+struct StaticFiles: Middleware {
     let files: FileMiddleware
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard request.url.path.hasPrefix("/static/") else { return try await next.respond(to: request) }
-        return try await files.respond(to: request, chainingTo: next)
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        guard request.url.path.hasPrefix("/static/") else { return next.respond(to: request) }
+        return files.respond(to: request, chainingTo: next)
     }
 }

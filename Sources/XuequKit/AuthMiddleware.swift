@@ -37,23 +37,24 @@ public struct BearerTokenMiddleware: AsyncMiddleware {
 }
 
 /// Routes behind it need a signed-in actor (401 for the API, the login page for a browser).
-public struct RequireActorMiddleware: AsyncMiddleware {
+public struct RequireActorMiddleware: Middleware {
     public init() {}
-    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard request.actor != nil else { throw DomainError.unauthorized }
-        return try await next.respond(to: request)
+    public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        guard request.actor != nil else { return request.eventLoop.makeFailedFuture(DomainError.unauthorized) }
+        return next.respond(to: request)
     }
 }
 
 /// Security headers on every response: no framing, no sniffing, only our own scripts and styles.
-public struct SecurityHeadersMiddleware: AsyncMiddleware {
+public struct SecurityHeadersMiddleware: Middleware {
     public init() {}
-    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let res = try await next.respond(to: request)
-        res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
-        res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
-        res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
-        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
-        return res
+    public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).map { res in
+            res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+            res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+            res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+            res.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
+            return res
+        }
     }
 }

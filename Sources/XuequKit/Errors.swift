@@ -32,14 +32,13 @@ struct ErrorPage: Encodable, Sendable {
 
 /// The one place where failures become responses: domain errors keep their status and
 /// message; anything unexpected becomes a 500 that shows no internals, logged with the request id.
-public struct XuequErrorMiddleware: AsyncMiddleware {
+public struct XuequErrorMiddleware: Middleware {
     public init() {}
 
-    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
-            return await render(error, for: request)
+    /// With futures: a request that succeeds starts no task here; an error is rendered in one.
+    public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).flatMapError { error in
+            request.eventLoop.makeFutureWithTask { await render(error, for: request) }
         }
     }
 
@@ -160,10 +159,12 @@ extension String {
 }
 
 /// Gives every request an id (taken from a proxy's `X-Request-Id` when sane), puts it on the
-/// logger and the response.
-public struct RequestIDMiddleware: AsyncMiddleware {
+/// logger and the response. Written with futures, like the other middleware that does not
+/// wait on anything: an `AsyncMiddleware` starts a task of its own for every request and hops
+/// from the event loop to the task pool and back.
+public struct RequestIDMiddleware: Middleware {
     public init() {}
-    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let incoming = request.headers.first(name: "X-Request-Id")
         let id: String
         if let incoming, incoming.count <= 64, incoming.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) {
@@ -173,9 +174,10 @@ public struct RequestIDMiddleware: AsyncMiddleware {
         }
         request.requestID = id
         request.logger[metadataKey: "request-id"] = .string(id)
-        let res = try await next.respond(to: request)
-        res.headers.replaceOrAdd(name: "X-Request-Id", value: id)
-        return res
+        return next.respond(to: request).map { res in
+            res.headers.replaceOrAdd(name: "X-Request-Id", value: id)
+            return res
+        }
     }
 }
 
