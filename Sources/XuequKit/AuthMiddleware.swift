@@ -6,33 +6,58 @@ public enum SessionCookie {
     public static let langCookie = "xq_lang"
 }
 
-/// Browser pages: resume the session cookie, pick the interface language.
-public struct BrowserSessionMiddleware: AsyncMiddleware {
+/// Browser pages: resume the session cookie, pick the interface language. A kept session is
+/// answered without a task of its own (`CallerCache.keptSession`); otherwise one reads it.
+public struct BrowserSessionMiddleware: Middleware {
     public init() {}
-    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if let cookie = request.cookies[SessionCookie.name]?.string, !cookie.isEmpty,
-           let (user, actor, info) = try await request.application.callers.session(cookie: cookie, req: request) {
-            request.actor = actor
-            request.sessionInfo = info
-            request.uiLocale = UILocale(rawValue: user.locale) ?? .zh
-        } else if let lang = request.cookies[SessionCookie.langCookie]?.string {
-            // Chinese first: English only when the reader chose it.
-            request.uiLocale = UILocale(rawValue: lang) ?? .zh
+    public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        guard let cookie = request.cookies[SessionCookie.name]?.string, !cookie.isEmpty else {
+            Self.chooseLanguage(request)
+            return next.respond(to: request)
         }
-        return try await next.respond(to: request)
+        do {
+            if let kept = try request.application.callers.keptSession(cookie: cookie, req: request) {
+                Self.resume(request, kept)
+                return next.respond(to: request)
+            }
+        } catch { return request.eventLoop.makeFailedFuture(error) }
+        return request.eventLoop.makeFutureWithTask {
+            if let found = try await request.application.callers.session(cookie: cookie, req: request) {
+                Self.resume(request, found)
+            } else {
+                Self.chooseLanguage(request)
+            }
+        }.flatMap { next.respond(to: request) }
+    }
+
+    static func resume(_ request: Request, _ caller: (UserRow, XuequCore.Actor, SessionInfo)) {
+        request.actor = caller.1
+        request.sessionInfo = caller.2
+        request.uiLocale = UILocale(rawValue: caller.0.locale) ?? .zh
+    }
+
+    /// Chinese first: English only when the reader chose it.
+    static func chooseLanguage(_ request: Request) {
+        if let lang = request.cookies[SessionCookie.langCookie]?.string { request.uiLocale = UILocale(rawValue: lang) ?? .zh }
     }
 }
 
-/// `/api/v1`: `Authorization: Bearer TOKEN`; messages follow `Accept-Language`.
-public struct BearerTokenMiddleware: AsyncMiddleware {
+/// `/api/v1`: `Authorization: Bearer TOKEN`; messages follow `Accept-Language`. A kept caller
+/// is answered without a task of its own (`CallerCache.keptToken`); otherwise one reads it.
+public struct BearerTokenMiddleware: Middleware {
     public init() {}
-    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         if let lang = request.headers.first(name: .acceptLanguage) { request.uiLocale = UILocale(header: lang) }
-        if let bearer = request.headers.bearerAuthorization,
-           let (_, actor) = try await request.application.callers.token(bearer.token, req: request) {
-            request.actor = actor
-        }
-        return try await next.respond(to: request)
+        guard let bearer = request.headers.bearerAuthorization else { return next.respond(to: request) }
+        do {
+            if let actor = try request.application.callers.keptToken(bearer.token, req: request) {
+                request.actor = actor
+                return next.respond(to: request)
+            }
+        } catch { return request.eventLoop.makeFailedFuture(error) }
+        return request.eventLoop.makeFutureWithTask {
+            if let (_, actor) = try await request.application.callers.token(bearer.token, req: request) { request.actor = actor }
+        }.flatMap { next.respond(to: request) }
     }
 }
 

@@ -54,12 +54,41 @@ public final class CallerCache: Sendable {
         return areas.map { v[$0] ?? -1 }
     }
 
-    func lookup(_ key: String, stamp: [Int]) -> Entry? {
+    func lookup(_ key: String, stamp: [Int], counting countMisses: Bool = true) -> Entry? {
         guard enabled else { return nil }
         let e = entries.withLockedValue { $0[key] }
-        guard let e, e.stamp == stamp else { misses.increment(); return nil }
+        guard let e, e.stamp == stamp else { if countMisses { misses.increment() }; return nil }
         hits.increment()
         return e
+    }
+
+    /// The versions read without waiting (SQLite's `VersionReader`), kept on the request; nil
+    /// when they can only be read through the pool.
+    func stampNow(req: Request) throws -> [Int]? {
+        guard enabled, let reader = req.application.versionReader else { return nil }
+        let v = try reader.all()
+        req.versions = VersionSnapshot(v)
+        return areas.map { v[$0] ?? -1 }
+    }
+
+    /// The kept, unexpired caller behind an API token, found without waiting on anything; nil
+    /// when it must be read (`token`). Lets the middleware answer a kept caller without starting
+    /// a task of its own.
+    public func keptToken(_ token: String, req: Request) throws -> XuequCore.Actor? {
+        guard let stamp = try stampNow(req: req) else { return nil }
+        let now = req.application.clock.now().timeIntervalSince1970
+        guard let e = lookup("t:" + Accounts.tokenHash(token), stamp: stamp, counting: false), let expires = e.expiresAt, expires > now else { return nil }
+        return e.actor
+    }
+
+    /// The kept session, as `session` would answer it when no touch is due; nil otherwise.
+    public func keptSession(cookie: String, req: Request) throws -> (UserRow, XuequCore.Actor, SessionInfo)? {
+        guard let stamp = try stampNow(req: req) else { return nil }
+        let now = req.application.clock.now().timeIntervalSince1970
+        let policy = req.application.security
+        guard let e = lookup("s:" + Accounts.tokenHash(cookie), stamp: stamp, counting: false), let info = e.session,
+              now - e.lastSeenAt <= min(60, policy.idleTimeout), now - e.sessionCreatedAt <= policy.absoluteTimeout else { return nil }
+        return (e.user, e.actor, info)
     }
 
     func store(_ key: String, _ e: Entry) {

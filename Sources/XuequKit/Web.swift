@@ -214,28 +214,34 @@ public enum CSRF {
 
 /// Checks the CSRF token on every state-changing browser request; sets the anonymous
 /// double-submit cookie when a page handed one out.
-public struct CSRFMiddleware: AsyncMiddleware {
+public struct CSRFMiddleware: Middleware {
     public init() {}
-    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if !request.isAPI && ![.GET, .HEAD, .OPTIONS].contains(request.method) {
-            // Route middleware runs before the route collects the body: collect it here (uploads up to 20 MB).
-            if request.headers.first(name: "X-CSRF-Token") == nil && request.body.data == nil {
-                let limit = request.headers.contentType?.type == "multipart" ? 20 * 1024 * 1024 : 1024 * 1024
-                _ = try await request.body.collect(max: limit).get()
+    public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        // A page read (GET) is checked without a task; a form's post collects and reads its body in one.
+        let checked: EventLoopFuture<Void> = !request.isAPI && ![.GET, .HEAD, .OPTIONS].contains(request.method)
+            ? request.eventLoop.makeFutureWithTask { try await check(request) }
+            : request.eventLoop.makeSucceededVoidFuture()
+        return checked.flatMap { next.respond(to: request) }.map { res in
+            if let fresh = request.storage[CSRF.NewCookieKey.self] {
+                res.cookies[CSRF.cookieName] = HTTPCookies.Value(string: fresh, path: "/", isSecure: request.application.security.secureCookies, isHTTPOnly: true, sameSite: .lax)
             }
-            struct Field: Decodable { let _csrf: String? }
-            // Decoding a one-field struct works for url-encoded and multipart bodies alike.
-            let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.decode(Field.self))?._csrf
-            let expected = request.sessionInfo?.csrfToken ?? request.cookies[CSRF.cookieName]?.string
-            guard let sent, let expected, !expected.isEmpty, constantTimeEqual(sent, expected) else {
-                throw DomainError(.forbidden, code: "csrf_failed", LocalizedText(zh: "页面已过期或来源不明，请刷新页面后重试", en: "the form has expired or did not come from this site; reload the page and try again"))
-            }
+            return res
         }
-        let res = try await next.respond(to: request)
-        if let fresh = request.storage[CSRF.NewCookieKey.self] {
-            res.cookies[CSRF.cookieName] = HTTPCookies.Value(string: fresh, path: "/", isSecure: request.application.security.secureCookies, isHTTPOnly: true, sameSite: .lax)
+    }
+
+    func check(_ request: Request) async throws {
+        // Route middleware runs before the route collects the body: collect it here (uploads up to 20 MB).
+        if request.headers.first(name: "X-CSRF-Token") == nil && request.body.data == nil {
+            let limit = request.headers.contentType?.type == "multipart" ? 20 * 1024 * 1024 : 1024 * 1024
+            _ = try await request.body.collect(max: limit).get()
         }
-        return res
+        struct Field: Decodable { let _csrf: String? }
+        // Decoding a one-field struct works for url-encoded and multipart bodies alike.
+        let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.decode(Field.self))?._csrf
+        let expected = request.sessionInfo?.csrfToken ?? request.cookies[CSRF.cookieName]?.string
+        guard let sent, let expected, !expected.isEmpty, constantTimeEqual(sent, expected) else {
+            throw DomainError(.forbidden, code: "csrf_failed", LocalizedText(zh: "页面已过期或来源不明，请刷新页面后重试", en: "the form has expired or did not come from this site; reload the page and try again"))
+        }
     }
 
     func constantTimeEqual(_ a: String, _ b: String) -> Bool {
