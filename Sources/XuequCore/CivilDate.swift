@@ -38,15 +38,17 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     static func stored(_ raw: String) -> CivilDate? {
         var raw = raw
         return raw.withUTF8 { b -> CivilDate? in
-            guard b.count == 10, b[4] == 0x2D, b[7] == 0x2D else { return nil }
-            var v = [0, 0, 0], k = 0
-            for i in 0..<10 where i != 4 && i != 7 {
-                let c = Int(b[i]) - 0x30
-                guard c >= 0 && c <= 9 else { return nil }
-                k = i < 4 ? 0 : i < 7 ? 1 : 2
-                v[k] = v[k] * 10 + c
+            guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
+            func number(_ range: Range<Int>) -> Int? {
+                var n = 0
+                for i in range {
+                    guard b[i] >= UInt8(ascii: "0"), b[i] <= UInt8(ascii: "9") else { return nil }
+                    n = n * 10 + Int(b[i] - UInt8(ascii: "0"))
+                }
+                return n
             }
-            return CivilDate(year: v[0], month: v[1], day: v[2])
+            guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10) else { return nil }
+            return CivilDate(year: y, month: m, day: d)
         }
     }
 

@@ -284,12 +284,15 @@ public enum Accounts {
         guard s.user.active else { return nil }
         var lastSeen = s.lastSeenAt
         // Touch at most once a minute: a write per page view would serialise readers on SQLite.
-        if now - s.lastSeenAt > 60 {
+        if now - s.lastSeenAt > sessionTouchInterval {
             try await touchSession(hash: hash, at: now, req: req)
             lastSeen = now
         }
         return (s.user, SessionInfo(id: hash, csrfToken: s.csrfToken), s.sessionCreatedAt, lastSeen)
     }
+
+    /// Seconds between two touches of one session (its idle timeout counts from the last).
+    static let sessionTouchInterval: Double = 60
 
     /// A session's last touch, for its idle timeout (at most once a minute per session).
     static func touchSession(hash: String, at now: Double, req: Request) async throws {

@@ -20,6 +20,15 @@ public final class CallerCache: Sendable {
         let session: SessionInfo?
         let sessionCreatedAt: Double
         let lastSeenAt: Double
+
+        /// A token's caller, before the token's expiry.
+        func liveToken(at now: Double) -> Bool { expiresAt.map { $0 > now } ?? false }
+        /// A session's caller, inside its idle and absolute timeouts.
+        func liveSession(at now: Double, _ policy: SecurityPolicy) -> Bool {
+            session != nil && now - lastSeenAt <= policy.idleTimeout && now - sessionCreatedAt <= policy.absoluteTimeout
+        }
+        /// The session's once-a-minute touch is due (a write: only the slow path makes it).
+        func touchDue(at now: Double) -> Bool { now - lastSeenAt > Accounts.sessionTouchInterval }
     }
 
     private let entries = NIOLockedValueBox<[String: Entry]>([:])
@@ -48,8 +57,8 @@ public final class CallerCache: Sendable {
     /// (`Request.versions`).
     func stamp(req: Request) async throws -> [Int] {
         guard enabled else { return [] }
-        let v: [String: Int]
-        if let reader = req.application.versionReader { v = try reader.all() } else { v = try await DataVersions.all(on: req.db) }
+        if let now = try stampNow(req: req) { return now }
+        let v = try await DataVersions.all(on: req.db)
         req.versions = VersionSnapshot(v)
         return areas.map { v[$0] ?? -1 }
     }
@@ -77,7 +86,7 @@ public final class CallerCache: Sendable {
     public func keptToken(_ token: String, req: Request) throws -> XuequCore.Actor? {
         guard let stamp = try stampNow(req: req) else { return nil }
         let now = req.application.clock.now().timeIntervalSince1970
-        guard let e = lookup("t:" + Accounts.tokenHash(token), stamp: stamp, counting: false), let expires = e.expiresAt, expires > now else { return nil }
+        guard let e = lookup("t:" + Accounts.tokenHash(token), stamp: stamp, counting: false), e.liveToken(at: now) else { return nil }
         return e.actor
     }
 
@@ -85,9 +94,8 @@ public final class CallerCache: Sendable {
     public func keptSession(cookie: String, req: Request) throws -> (UserRow, XuequCore.Actor, SessionInfo)? {
         guard let stamp = try stampNow(req: req) else { return nil }
         let now = req.application.clock.now().timeIntervalSince1970
-        let policy = req.application.security
         guard let e = lookup("s:" + Accounts.tokenHash(cookie), stamp: stamp, counting: false), let info = e.session,
-              now - e.lastSeenAt <= min(60, policy.idleTimeout), now - e.sessionCreatedAt <= policy.absoluteTimeout else { return nil }
+              e.liveSession(at: now, req.application.security), !e.touchDue(at: now) else { return nil }
         return (e.user, e.actor, info)
     }
 
@@ -110,7 +118,7 @@ public final class CallerCache: Sendable {
         // The versions are read before the rows: a caller is never kept under a version newer
         // than what was read for it.
         let stamp = try await stamp(req: req)
-        if let e = lookup(key, stamp: stamp), let expires = e.expiresAt, expires > now { return (e.user, e.actor) }
+        if let e = lookup(key, stamp: stamp), e.liveToken(at: now) { return (e.user, e.actor) }
         guard let (user, expires) = try await Accounts.resumeToken(hash: hash, now: now, on: req.db) else { forget(key); return nil }
         let actor = try await app.actor(for: user, on: req.db)
         store(key, Entry(stamp: stamp, user: user, actor: actor, expiresAt: expires, session: nil, sessionCreatedAt: 0, lastSeenAt: 0))
@@ -124,12 +132,10 @@ public final class CallerCache: Sendable {
         let hash = Accounts.tokenHash(cookie)
         let key = "s:" + hash
         let now = app.clock.now().timeIntervalSince1970
-        let policy = app.security
         let stamp = try await stamp(req: req)
-        if let e = lookup(key, stamp: stamp), let info = e.session,
-           now - e.lastSeenAt <= policy.idleTimeout, now - e.sessionCreatedAt <= policy.absoluteTimeout {
-            // Idle by this process's count but maybe not by another's: the slow path below reads the row.
-            if now - e.lastSeenAt > 60 {
+        // Idle by this process's count but maybe not by another's: the slow path below reads the row.
+        if let e = lookup(key, stamp: stamp), let info = e.session, e.liveSession(at: now, app.security) {
+            if e.touchDue(at: now) {
                 try await Accounts.touchSession(hash: hash, at: now, req: req)
                 store(key, Entry(stamp: stamp, user: e.user, actor: e.actor, expiresAt: nil, session: info, sessionCreatedAt: e.sessionCreatedAt, lastSeenAt: now))
             }

@@ -92,11 +92,11 @@ public final class AggregateCache: Sendable {
     struct Entry {
         let stamp: String
         let task: Task<any Sendable, any Error>
-        var used: UInt64
-        /// When it was last asked for (`DispatchTime` nanoseconds).
+        /// When it was last asked for (`DispatchTime` nanoseconds): the least recent goes first
+        /// past `capacity`, and `dropIdle` lets go of the old ones.
         var at: UInt64
     }
-    private let entries = NIOLockedValueBox<(map: [String: Entry], tick: UInt64)>(([:], 0))
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
     private let hits = ManagedAtomicCounter(), misses = ManagedAtomicCounter()
     public let capacity: Int
     /// Off: every call computes (tests of the computation itself, a benchmark's baseline).
@@ -115,21 +115,19 @@ public final class AggregateCache: Sendable {
         let versions: [String: Int]
         if let known, areas.allSatisfy({ known[$0] != nil }) { versions = known } else { versions = try await DataVersions.current(areas, on: db) }
         let stamp = areas.map { "\($0)=\(versions[$0] ?? -1)" }.joined(separator: ",")
-        let task: Task<any Sendable, any Error> = entries.withLockedValue { state in
-            state.tick += 1
+        let task: Task<any Sendable, any Error> = entries.withLockedValue { map in
             let now = DispatchTime.now().uptimeNanoseconds
-            if var e = state.map[key], e.stamp == stamp {
-                e.used = state.tick
+            if var e = map[key], e.stamp == stamp {
                 e.at = now
-                state.map[key] = e
+                map[key] = e
                 hits.increment()
                 return e.task
             }
             misses.increment()
             let t = Task<any Sendable, any Error> { try await compute() }
-            state.map[key] = Entry(stamp: stamp, task: t, used: state.tick, at: now)
-            if state.map.count > capacity, let oldest = state.map.min(by: { $0.value.used < $1.value.used })?.key {
-                state.map.removeValue(forKey: oldest)
+            map[key] = Entry(stamp: stamp, task: t, at: now)
+            if map.count > capacity, let oldest = map.min(by: { $0.value.at < $1.value.at })?.key {
+                map.removeValue(forKey: oldest)
             }
             return t
         }
@@ -138,8 +136,8 @@ public final class AggregateCache: Sendable {
             return v
         } catch {
             // A failed computation is not kept: the next reader tries again.
-            entries.withLockedValue { state in
-                if state.map[key]?.stamp == stamp { state.map.removeValue(forKey: key) }
+            entries.withLockedValue { map in
+                if map[key]?.stamp == stamp { map.removeValue(forKey: key) }
             }
             throw error
         }
@@ -148,7 +146,7 @@ public final class AggregateCache: Sendable {
     /// Hits and misses since start (for the metrics page and the benchmarks).
     public var counts: (hits: Int, misses: Int) { (hits.value, misses.value) }
 
-    public func removeAll() { entries.withLockedValue { $0.map.removeAll() } }
+    public func removeAll() { entries.withLockedValue { $0.removeAll() } }
 
     /// Forgets the results nobody asked for in the last `seconds`; returns how many. The server
     /// calls it before giving free memory back (`MemoryTrim`), so after a burst of province
@@ -157,15 +155,15 @@ public final class AggregateCache: Sendable {
     public func dropIdle(unusedFor seconds: Double) -> Int {
         let limit = UInt64(max(0, seconds) * 1e9)
         let now = DispatchTime.now().uptimeNanoseconds
-        return entries.withLockedValue { state in
-            let before = state.map.count
-            state.map = state.map.filter { now &- $0.value.at < limit }
-            return before - state.map.count
+        return entries.withLockedValue { map in
+            let before = map.count
+            map = map.filter { now &- $0.value.at < limit }
+            return before - map.count
         }
     }
 
     /// Results kept now.
-    public var count: Int { entries.withLockedValue { $0.map.count } }
+    public var count: Int { entries.withLockedValue { $0.count } }
 }
 
 /// The data versions as a request first read them, with its signed-in caller (`CallerCache`):

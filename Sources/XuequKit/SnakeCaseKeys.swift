@@ -54,10 +54,3 @@ extension SQLRowDecoder {
         SnakeCaseKeys.Key(stringValue: SnakeCaseKeys.column(path.last?.stringValue ?? ""))
     }))
 }
-
-extension SQLRow {
-    /// A column that may be NULL, read without a keyed `Decoder` (see `TeacherRow.init(columns:)`).
-    public func optional<T: Decodable>(_ column: String, as: T.Type) throws -> T? {
-        try decodeNil(column: column) ? nil : decode(column: column, as: T.self)
-    }
-}

@@ -113,8 +113,8 @@ public struct Layout: Encodable, Sendable {
     static func header(locale: UILocale, user: User?, nav: [NavLink], csrf: String, otherLang: String, otherLangLabel: String, path: String) -> String {
         var w = HTMLWriter(capacity: 1800 + nav.count * 64)
         func t(_ key: String) { w.text(L10n.text(key, locale)) }
-        func link(_ name: String) { w.text(Links.fill(Links.pattern(name) ?? "", [String]())) }
-        w.raw("<header class=\"top\">\n  <div class=\"top-inner\">\n    <a class=\"brand\" href=\""); link("platform.home")
+        func link(_ route: PlatformRoute) { w.text(route.path()) }
+        w.raw("<header class=\"top\">\n  <div class=\"top-inner\">\n    <a class=\"brand\" href=\""); link(.home)
         w.raw("\"><span class=\"logo\" aria-hidden=\"true\">学</span><span>"); t("app.name"); w.raw("</span></a>\n    ")
         if let user {
             w.raw("\n    <button class=\"nav-toggle\" type=\"button\" data-toggle=\"main-nav\" aria-label=\""); t("nav.menu")
@@ -126,12 +126,12 @@ public struct Layout: Encodable, Sendable {
             }
             w.raw("\n    </nav>\n    <div class=\"who\">\n      <span class=\"who-name\" title=\""); w.text(user.username); w.raw("\">"); w.text(user.name)
             w.raw("</span><span class=\"who-role\">"); w.text(user.role)
-            w.raw("</span>\n      <a href=\""); link("platform.password"); w.raw("\">"); t("nav.password")
-            w.raw("</a>\n      <form method=\"post\" action=\""); link("platform.logout")
+            w.raw("</span>\n      <a href=\""); link(.password); w.raw("\">"); t("nav.password")
+            w.raw("</a>\n      <form method=\"post\" action=\""); link(.logout)
             w.raw("\" class=\"inline\"><input type=\"hidden\" name=\"_csrf\" value=\""); w.text(csrf)
             w.raw("\"><button class=\"link\" type=\"submit\" id=\"logout\">"); t("nav.logout"); w.raw("</button></form>\n    </div>\n    ")
         }
-        w.raw("\n    <form method=\"post\" action=\""); link("platform.language")
+        w.raw("\n    <form method=\"post\" action=\""); link(.language)
         w.raw("\" class=\"inline lang\">\n      <input type=\"hidden\" name=\"_csrf\" value=\""); w.text(csrf)
         w.raw("\"><input type=\"hidden\" name=\"lang\" value=\""); w.text(otherLang)
         w.raw("\"><input type=\"hidden\" name=\"back\" value=\""); w.text(path)

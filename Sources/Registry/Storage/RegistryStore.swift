@@ -272,12 +272,10 @@ public enum RegistryStore {
         var out: [Int: TeacherRow] = [:]
         let ids = Array(Set(ids))
         for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-            let rows = try await db.sql.select().columns(teacherColumns.map { SQLColumn($0, table: "t") })
-                .column(SQLColumn("name", table: "s"), as: "school_name").column(SQLColumn("code", table: "s"), as: "school_code")
-                .from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t")))
-                .join(SQLAlias(SQLIdentifier("schools"), as: SQLIdentifier("s")), method: SQLJoinMethod.inner, on: SQLColumn("school_id", table: "t"), .equal, SQLColumn("id", table: "s"))
-                .where(SQLColumn("id", table: "t"), .in, SQLBind.group(chunk))
-                .all().map { try TeacherRow(columns: $0, withSchool: true) }
+            // Read as the list page reads its rows (`TeacherRow(_:)`, JSON rows from the database).
+            let rows = try await jsonRows(teacherList + ", s.name, s.code", from: """
+                FROM teachers t JOIN schools s ON s.id = t.school_id WHERE t.id IN (\(binds: chunk))
+                """, on: db, as: TeacherRow.self)
             for r in rows { out[r.id] = r }
         }
         return out

@@ -57,7 +57,8 @@ public struct SchoolListRow: Codable, Sendable {
 }
 
 extension SchoolListRow {
-    /// Read column by column, not through `Decodable` (see `TeacherRow.init(columns:)`).
+    /// Read column by column, not through `Decodable`: on a list page the keyed decoder (a key
+    /// conversion, a lookup and a dynamic cast per column) was a fifth of the request's CPU.
     init(columns r: any SQLRow) throws {
         id = try r.decode(column: "id", as: Int.self)
         code = try r.decode(column: "code", as: String.self)
@@ -113,36 +114,6 @@ public struct TeacherRow: Codable, Sendable {
     public func yearsAtSchool(on date: CivilDate) -> Int {
         guard let since = CivilDate(parsing: schoolSince) else { return 0 }
         return max(0, since.wholeYears(until: date))
-    }
-}
-
-extension TeacherRow {
-    /// Read column by column, not through `Decodable`: on a list page of fifty teachers the keyed
-    /// decoder (a key conversion, a lookup and a dynamic cast per column, three for an optional
-    /// one) was a fifth of the request's CPU. The columns are `RegistryStore.teacherColumns`, with
-    /// `school_name` and `school_code` when `withSchool`.
-    init(columns r: any SQLRow, withSchool: Bool) throws {
-        id = try r.decode(column: "id", as: Int.self)
-        name = try r.decode(column: "name", as: String.self)
-        residentId = try r.decode(column: "resident_id", as: String.self)
-        birthDate = try r.decode(column: "birth_date", as: String.self)
-        gender = try r.decode(column: "gender", as: String.self)
-        schoolId = try r.decode(column: "school_id", as: Int.self)
-        districtId = try r.decode(column: "district_id", as: Int.self)
-        subjects = try r.decode(column: "subjects", as: String.self)
-        education = try r.decode(column: "education", as: String.self)
-        putonghua = try r.decode(column: "putonghua", as: String.self)
-        title = try r.decode(column: "title", as: String.self)
-        backbone = try r.decode(column: "backbone", as: String.self)
-        schoolSince = try r.decode(column: "school_since", as: String.self)
-        stagePart = try r.optional("stage_part", as: String.self)
-        phone = try r.optional("phone", as: String.self)
-        version = try r.decode(column: "version", as: Int.self)
-        schoolName = withSchool ? try r.optional("school_name", as: String.self) : nil
-        schoolCode = withSchool ? try r.optional("school_code", as: String.self) : nil
-        qualificationType = try r.optional("qualification_type", as: String.self)
-        qualificationNumber = try r.optional("qualification_number", as: String.self)
-        principalSince = try r.optional("principal_since", as: String.self)
     }
 }
 
