@@ -11,7 +11,7 @@ public enum SessionCookie {
 public struct BrowserSessionMiddleware: Middleware {
     public init() {}
     public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        guard let cookie = request.cookies[SessionCookie.name]?.string, !cookie.isEmpty else {
+        guard let cookie = request.sentCookies[SessionCookie.name]?.string, !cookie.isEmpty else {
             Self.chooseLanguage(request)
             return next.respond(to: request)
         }
@@ -38,7 +38,7 @@ public struct BrowserSessionMiddleware: Middleware {
 
     /// Chinese first: English only when the reader chose it.
     static func chooseLanguage(_ request: Request) {
-        if let lang = request.cookies[SessionCookie.langCookie]?.string { request.uiLocale = UILocale(rawValue: lang) ?? .zh }
+        if let lang = request.sentCookies[SessionCookie.langCookie]?.string { request.uiLocale = UILocale(rawValue: lang) ?? .zh }
     }
 }
 

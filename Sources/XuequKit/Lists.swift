@@ -19,11 +19,25 @@ public struct Pager: Encodable, Sendable {
         next = r.request.page < r.pageCount ? link(r.request.page + 1) : nil
     }
 
+    /// `pager.leaf`'s markup, for pages written in Swift.
+    public func write(to w: inout HTMLWriter, locale: UILocale) {
+        func t(_ key: String, _ args: [String] = []) { w.text(L10n.fill(L10n.text(key, locale), args)) }
+        w.raw("<nav class=\"pager\" aria-label=\""); t("pager.label"); w.raw("\">\n  ")
+        if let prev { w.raw("<a href=\""); w.text(prev); w.raw("\" rel=\"prev\">‹ "); t("pager.prev"); w.raw("</a>") }
+        else { w.raw("<span class=\"disabled\">‹ "); t("pager.prev"); w.raw("</span>") }
+        w.raw("\n  <span class=\"pager-info\">")
+        if capped { t("pager.info.capped", [String(page), String(total)]) } else { t("pager.info", [String(page), String(pages), String(total)]) }
+        w.raw("</span>\n  ")
+        if let next { w.raw("<a href=\""); w.text(next); w.raw("\" rel=\"next\">"); t("pager.next"); w.raw(" ›</a>") }
+        else { w.raw("<span class=\"disabled\">"); t("pager.next"); w.raw(" ›</span>") }
+        w.raw("\n</nav>\n")
+    }
+
     /// The current URL with some query values replaced (nil removes).
     public static func url(_ req: Request, path: String? = nil, replacing: [String: String?]) -> String {
         var comps = URLComponents()
         comps.path = path ?? req.url.path
-        var items = URLComponents(string: req.url.string)?.queryItems ?? []
+        var items = queryItems(req)
         for (k, v) in replacing {
             items.removeAll { $0.name == k }
             if let v { items.append(URLQueryItem(name: k, value: v)) }
@@ -32,6 +46,15 @@ public struct Pager: Encodable, Sendable {
         comps.queryItems = items.isEmpty ? nil : items.sorted { $0.name < $1.name }
         return comps.string ?? req.url.path
     }
+
+    /// The request's query, parsed once for the page's several links.
+    static func queryItems(_ req: Request) -> [URLQueryItem] {
+        if let items = req.storage[QueryItemsKey.self] { return items }
+        let items = URLComponents(string: req.url.string)?.queryItems ?? []
+        req.storage[QueryItemsKey.self] = items
+        return items
+    }
+    struct QueryItemsKey: StorageKey { typealias Value = [URLQueryItem] }
 }
 
 /// One `<option>` of a select box.
@@ -67,11 +90,15 @@ extension SelectOption {
     /// `<option value="…" selected>…</option>` for each, as the templates' option loop writes them.
     public static func html(_ options: [SelectOption]) -> String {
         var w = HTMLWriter(capacity: options.count * 48)
+        write(options, to: &w)
+        return w.html
+    }
+
+    public static func write(_ options: [SelectOption], to w: inout HTMLWriter) {
         for o in options {
             w.raw("<option value=\""); w.text(o.value); w.raw("\"")
             if o.selected { w.raw(" selected") }
             w.raw(">"); w.text(o.label); w.raw("</option>")
         }
-        return w.html
     }
 }

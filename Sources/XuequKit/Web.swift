@@ -35,6 +35,22 @@ public enum Vocab {
         return raw
     }
 
+    /// Labels of one vocabulary for a list's rows, escaped for HTML, each looked up once per page:
+    /// a province list writes five labels a row, and the lookup (the kind, the value's type, the
+    /// translation) cost more than writing the row.
+    public struct HTMLLabels {
+        let kind: String
+        let locale: UILocale
+        var seen: [String: String] = [:]
+        public init(_ kind: String, _ locale: UILocale) { self.kind = kind; self.locale = locale }
+        public mutating func write(_ raw: String, to w: inout HTMLWriter) {
+            if let html = seen[raw] { w.raw(html); return }
+            let html = Vocab.label(kind: kind, raw: raw, locale: locale).htmlEscaped()
+            seen[raw] = html
+            w.raw(html)
+        }
+    }
+
     /// A labeler for one vocabulary type.
     public static func of<V: Vocabulary>(_ t: V.Type) -> Labeler {
         { raw, locale in V(rawValue: raw)?.label(locale) ?? raw }
@@ -101,14 +117,41 @@ public struct Layout: Encodable, Sendable {
     public let otherLang: String
     public let otherLangLabel: String
     public let user: User?
-    /// The page's header (brand, menu, who is signed in, language), written in Swift: the same
-    /// markup `base.leaf` wrote, without a loop of Leaf serializers per page (each menu entry
-    /// copied the page's whole context and started a buffer of its own).
-    public let top: String
+    /// The frame around every page's content, written in Swift: everything `base.leaf` wrote
+    /// before its `#import("content")` (the head, the header with brand, menu, who is signed in
+    /// and language, the flash messages) and after it (the footer). A Leaf page puts its content
+    /// between them through `base.leaf`; a page written in Swift (`Request.page(_:content:)`)
+    /// puts it there directly, so both kinds of page share one frame. Written in Swift because
+    /// Leaf's serializer copied the page's context for each menu entry.
+    public let head: String
+    public let foot: String
     public let csrf: String
     public let flash: String?
     public let flashError: String?
     public let path: String
+
+    /// `base.leaf`'s markup up to its content: the document's head, the header, the flashes.
+    static func head(locale: UILocale, lang: String, title: String, top: String, flash: String?, flashError: String?) -> String {
+        var w = HTMLWriter(capacity: 640 + top.utf8.count)
+        w.raw("<!doctype html>\n<html lang=\""); w.text(lang)
+        w.raw("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>")
+        w.text(title); w.raw(" · "); w.text(L10n.text("app.name", locale))
+        w.raw("</title>\n<link rel=\"stylesheet\" href=\"/static/app.css\">\n<link rel=\"stylesheet\" href=\""); w.text(PlatformRoute.printCSS.path())
+        w.raw("\" media=\"print\">\n<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n<script src=\"/static/app.js\" defer></script>\n</head>\n<body>\n")
+        w.raw(top); w.raw("\n<main id=\"content\">\n  ")
+        if let flash { w.raw("<div class=\"flash ok\" role=\"status\">"); w.text(flash); w.raw("</div>") }
+        w.raw("\n  ")
+        if let flashError { w.raw("<div class=\"flash err\" role=\"alert\">"); w.text(flashError); w.raw("</div>") }
+        w.raw("\n  ")
+        return w.html
+    }
+
+    /// `base.leaf`'s markup after its content.
+    static func foot(locale: UILocale) -> String {
+        var w = HTMLWriter(capacity: 200)
+        w.raw("\n</main>\n<footer class=\"foot\">"); w.text(L10n.text("app.footer", locale)); w.raw("</footer>\n</body>\n</html>\n")
+        return w.html
+    }
 
     static func header(locale: UILocale, user: User?, nav: [NavLink], csrf: String, otherLang: String, otherLangLabel: String, path: String) -> String {
         var w = HTMLWriter(capacity: 1800 + nav.count * 64)
@@ -141,6 +184,8 @@ public struct Layout: Encodable, Sendable {
     }
 }
 
+struct SentCookiesKey: StorageKey { typealias Value = HTTPCookies }
+
 public struct FlashCookie {
     public static let name = "xq_flash"
 }
@@ -149,11 +194,20 @@ extension Request {
     /// The CSRF token forms must carry: the session's, or for anonymous forms the double-submit cookie.
     public var csrfToken: String {
         if let s = sessionInfo { return s.csrfToken }
-        if let c = cookies[CSRF.cookieName]?.string, !c.isEmpty { return c }
+        if let c = sentCookies[CSRF.cookieName]?.string, !c.isEmpty { return c }
         if let c = storage[CSRF.NewCookieKey.self] { return c }
         let fresh = Accounts.randomToken(bytes: 24)
         storage[CSRF.NewCookieKey.self] = fresh
         return fresh
+    }
+
+    /// The cookies the request sent, parsed once (Vapor's `cookies` parses the header on each
+    /// read, and a page reads it three times: the session, the flash, the flash's removal).
+    public var sentCookies: HTTPCookies {
+        if let c = storage[SentCookiesKey.self] { return c }
+        let c = cookies
+        storage[SentCookiesKey.self] = c
+        return c
     }
 
     public func layout(_ titleKey: String, title: String? = nil) -> Layout {
@@ -164,7 +218,7 @@ extension Request {
                 Layout.NavLink(label: L10n.text(e.key, locale), path: e.path, active: e.path == "/" ? url.path == "/" : url.path.hasPrefix(e.path))
             }
         } else { nav = [] }
-        let flashText = cookies[FlashCookie.name]?.string.removingPercentEncoding
+        let flashText = sentCookies[FlashCookie.name]?.string.removingPercentEncoding
         var flash: String? = nil, flashError: String? = nil
         if let f = flashText {
             if f.hasPrefix("!") { flashError = String(f.dropFirst()) } else { flash = f }
@@ -172,13 +226,16 @@ extension Request {
         let user = actor.map { Layout.User(name: $0.displayName, role: $0.role.label(locale), username: $0.username) }
         let otherLang = locale == .en ? "zh" : "en", otherLangLabel = locale == .en ? "中文" : "English"
         let csrf = csrfToken, path = url.path
+        let title = title ?? L10n.text(titleKey, locale), lang = locale == .en ? "en" : "zh-CN"
         return Layout(
-            title: title ?? L10n.text(titleKey, locale),
-            lang: locale == .en ? "en" : "zh-CN",
+            title: title,
+            lang: lang,
             otherLang: otherLang,
             otherLangLabel: otherLangLabel,
             user: user,
-            top: Layout.header(locale: locale, user: user, nav: nav, csrf: csrf, otherLang: otherLang, otherLangLabel: otherLangLabel, path: path),
+            head: Layout.head(locale: locale, lang: lang, title: title, top: Layout.header(locale: locale, user: user, nav: nav, csrf: csrf, otherLang: otherLang, otherLangLabel: otherLangLabel, path: path),
+                              flash: flash, flashError: flashError),
+            foot: Layout.foot(locale: locale),
             csrf: csrf,
             flash: flash,
             flashError: flashError,
@@ -189,8 +246,24 @@ extension Request {
     /// Renders a page and clears a shown flash message.
     public func page<E: Encodable & Sendable>(_ template: String, _ context: E, status: HTTPStatus = .ok) async throws -> Response {
         let view = try await self.view.render(template, context)
-        let res = try await view.encodeResponse(status: status, for: self)
-        if cookies[FlashCookie.name] != nil { res.cookies[FlashCookie.name] = .expired }
+        return pageSent(try await view.encodeResponse(status: status, for: self))
+    }
+
+    /// A page whose content is written in Swift (`HTMLWriter`), in the frame `base.leaf` gives
+    /// the others (`Layout.head`, `Layout.foot`): for the province-scale list pages, where Leaf's
+    /// interpreter was the larger part of the request. `content` is what the page's template
+    /// exported as `"content"`, byte for byte (the page snapshot tests hold it to that).
+    public func page(_ layout: Layout, status: HTTPStatus = .ok, content: String) -> Response {
+        var body = ByteBufferAllocator().buffer(capacity: layout.head.utf8.count + content.utf8.count + layout.foot.utf8.count + 1)
+        // The last newline is the one a Leaf page writes after its `#endextend`.
+        body.writeString(layout.head); body.writeString(content); body.writeString(layout.foot); body.writeString("\n")
+        let res = Response(status: status, body: .init(buffer: body))
+        res.headers.contentType = .html
+        return pageSent(res)
+    }
+
+    private func pageSent(_ res: Response) -> Response {
+        if sentCookies[FlashCookie.name] != nil { res.cookies[FlashCookie.name] = .expired }
         res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return res
     }
@@ -238,7 +311,7 @@ public struct CSRFMiddleware: Middleware {
         struct Field: Decodable { let _csrf: String? }
         // Decoding a one-field struct works for url-encoded and multipart bodies alike.
         let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.decode(Field.self))?._csrf
-        let expected = request.sessionInfo?.csrfToken ?? request.cookies[CSRF.cookieName]?.string
+        let expected = request.sessionInfo?.csrfToken ?? request.sentCookies[CSRF.cookieName]?.string
         guard let sent, let expected, !expected.isEmpty, constantTimeEqual(sent, expected) else {
             throw DomainError(.forbidden, code: "csrf_failed", LocalizedText(zh: "页面已过期或来源不明，请刷新页面后重试", en: "the form has expired or did not come from this site; reload the page and try again"))
         }

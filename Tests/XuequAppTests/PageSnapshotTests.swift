@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import XuequTestSupport
 import Vapor
+import SQLKit
 import VaporTesting
 @testable import XuequApp
 
@@ -13,6 +14,7 @@ struct PageSnapshotTests {
     struct Page: Sendable, CustomStringConvertible {
         let name: String
         let user: String?
+        var english = false
         let path: @Sendable (Fixture) -> String
         var description: String { name }
     }
@@ -34,13 +36,22 @@ struct PageSnapshotTests {
         Page(name: "certification-reviewer", user: "reviewer") { _ in "/certification" },
         Page(name: "certification-applicant", user: "applicant") { _ in "/certification" },
         Page(name: "users", user: "admin") { _ in "/admin/users" },
+        // The list pages written in Swift, in English, between pages (both paging links) and
+        // empty (a search with markup in it, echoed escaped): recorded from their Leaf templates.
+        Page(name: "teachers-district-en", user: "d1", english: true) { f in "/teachers?district=\(f.districts["D1"]!)&due=1" },
+        Page(name: "teachers-paged", user: "admin") { _ in "/teachers?per=1&page=2&subject=math" },
+        Page(name: "schools-en", user: "admin", english: true) { _ in "/schools?sort=students&stage=primary" },
+        Page(name: "schools-empty", user: "d1") { _ in "/schools?q=%3Cb%3E%22x%22%26" },
     ]
 
     @Test("renders as committed", arguments: pages)
     func page(_ page: Page) async throws {
         try await withApp(.sqlite) { app, f in
             var h = HTTPHeaders()
-            if let user = page.user { h.cookie = try await Browser.login(app, user) }
+            if let user = page.user {
+                if page.english { try await (app.db as! any SQLDatabase).raw("UPDATE users SET locale = 'en' WHERE username = \(bind: user)").run() }
+                h.cookie = try await Browser.login(app, user)
+            }
             let res = try await app.testing().sendRequest(.GET, page.path(f), headers: h)
             #expect(res.status == .ok)
             let html = Self.normalised(res.text)

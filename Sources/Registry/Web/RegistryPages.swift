@@ -85,47 +85,27 @@ public struct RegistryPages: Sendable {
 
     // MARK: schools
 
-    /// The school table's rows, as the template's loop wrote them.
-    static func schoolRows(_ items: [SchoolListRow], locale: UILocale) -> String {
-        var w = HTMLWriter(capacity: items.count * 400)
+    /// The school table's rows.
+    static func schoolRows(_ items: [SchoolListRow], locale: UILocale, to w: inout HTMLWriter) {
         let central = L10n.text("school.central", locale).htmlEscaped(), boarding = L10n.text("school.boarding", locale).htmlEscaped()
-        func label(_ kind: String, _ raw: String) -> String { Vocab.label(kind: kind, raw: raw, locale: locale) }
+        var stage = Vocab.HTMLLabels("stage", locale), locality = Vocab.HTMLLabels("locality", locale), status = Vocab.HTMLLabels("status", locale)
         for s in items {
             w.raw(s.status != "active" ? "<tr class=\"inactive\"><td class=\"code\">" : "<tr><td class=\"code\">"); w.text(s.code)
             w.raw("</td><td><a href=\""); w.text(RegistryRoute.school.path(s.id)); w.raw("\">"); w.text(s.name); w.raw("</a>")
             if s.central { w.raw(" <span class=\"badge\">"); w.raw(central); w.raw("</span>") }
             if s.boarding { w.raw(" <span class=\"badge soft\">"); w.raw(boarding); w.raw("</span>") }
             w.raw("</td><td>"); w.text(s.districtName)
-            w.raw("</td><td>"); w.text(label("stage", s.stage))
-            w.raw("</td><td>"); w.text(label("locality", s.locality))
-            w.raw("</td><td>"); w.text(label("status", s.status))
+            w.raw("</td><td>"); stage.write(s.stage, to: &w)
+            w.raw("</td><td>"); locality.write(s.locality, to: &w)
+            w.raw("</td><td>"); status.write(s.status, to: &w)
             w.raw("</td><td class=\"num\">"); w.text(s.students)
             w.raw("</td><td class=\"num\">"); w.text(s.teachers); w.raw("</td></tr>")
         }
-        return w.html
     }
 
-    struct SchoolsPage: Encodable, Sendable {
-        let layout: Layout
-        /// The table's rows and the selects' options, written in Swift (`HTMLWriter`).
-        let rows: String
-        let empty: Bool
-        let pager: Pager
-        let q: String
-        let districtCount: Int
-        let districts: String
-        let stages: String
-        let localities: String
-        let statuses: String
-        let canCreate: Bool
-        let canExport: Bool
-        let exportXLSX: String
-        let exportCSV: String
-        let sortCode: String
-        let sortName: String
-        let sortStudents: String
-    }
-
+    /// The school list, written in Swift (`Request.page(_:content:)`): at province scale Leaf's
+    /// interpreter cost more than the list's query. The markup is the one `schools.leaf` wrote
+    /// (the `schools` and `schools-district` page snapshots hold it).
     func schools(req: Request) async throws -> Response {
         let service = RegistryService(req)
         let filter = try RegistryAPI.schoolFilter(req)
@@ -133,19 +113,40 @@ public struct RegistryPages: Sendable {
         let actor = try req.requireActor()
         let districts = try await service.districtRows()
         let locale = req.uiLocale
-        let page = SchoolsPage(
-            layout: req.layout("nav.schools"), rows: Self.schoolRows(result.items, locale: locale), empty: result.items.isEmpty, pager: Pager(result, req: req),
-            q: filter.q ?? "", districtCount: districts.count,
-            districts: SelectOption.html(districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) }),
-            stages: SelectOption.html(options(Stage.self, selected: filter.stage?.rawValue, locale: locale)),
-            localities: SelectOption.html(options(Locality.self, selected: filter.locality?.rawValue, locale: locale)),
-            statuses: SelectOption.html(options(SchoolStatus.self, selected: filter.status?.rawValue, locale: locale)),
-            canCreate: actor.can(.schoolsWrite), canExport: actor.can(.registryExport),
-            exportXLSX: Pager.url(req, path: RegistryRoute.schoolsExport.path(), replacing: ["format": "xlsx", "page": nil]),
-            exportCSV: Pager.url(req, path: RegistryRoute.schoolsExport.path(), replacing: ["format": "csv", "page": nil]),
-            sortCode: Pager.url(req, replacing: ["sort": nil, "page": nil]), sortName: Pager.url(req, replacing: ["sort": "name", "page": nil]),
-            sortStudents: Pager.url(req, replacing: ["sort": filter.sort == "students" ? "-students" : "students", "page": nil]))
-        return try await req.page("registry/schools", page)
+        var w = HTMLWriter(capacity: 4096 + result.items.count * 400 + districts.count * 48)
+        func t(_ key: String) { w.text(L10n.text(key, locale)) }
+        func select(_ name: String, _ label: String, _ options: [SelectOption]) {
+            w.raw("<label>"); t(label); w.raw("<select name=\""); w.raw(name); w.raw("\"><option value=\"\">"); t("list.all"); w.raw("</option>")
+            SelectOption.write(options, to: &w); w.raw("</select></label>")
+        }
+        w.raw("\n<div class=\"page-head row\">\n  <h1>"); t("nav.schools"); w.raw("</h1>\n  <div class=\"actions\">\n    ")
+        if actor.can(.registryExport) {
+            w.raw("<a class=\"button\" href=\""); w.text(Pager.url(req, path: RegistryRoute.schoolsExport.path(), replacing: ["format": "xlsx", "page": nil]))
+            w.raw("\" id=\"export-xlsx\">"); t("list.exportXlsx"); w.raw("</a><a class=\"button\" href=\"")
+            w.text(Pager.url(req, path: RegistryRoute.schoolsExport.path(), replacing: ["format": "csv", "page": nil])); w.raw("\">"); t("list.exportCsv"); w.raw("</a>")
+        }
+        w.raw("\n    ")
+        if actor.can(.schoolsWrite) { w.raw("<a class=\"button primary\" href=\""); w.text(RegistryRoute.schoolNew.path()); w.raw("\">"); t("school.new"); w.raw("</a>") }
+        w.raw("\n  </div>\n</div>\n<form class=\"filters\" method=\"get\" action=\""); w.text(RegistryRoute.schools.path())
+        w.raw("\" role=\"search\">\n  <label class=\"grow\">"); t("list.search"); w.raw("<input type=\"search\" name=\"q\" value=\""); w.text(filter.q ?? "")
+        w.raw("\" placeholder=\""); t("schools.searchHint"); w.raw("\"></label>\n  ")
+        if districts.count > 1 { select("district", "school.district", districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) }) }
+        w.raw("\n  "); select("stage", "school.stage", options(Stage.self, selected: filter.stage?.rawValue, locale: locale))
+        w.raw("\n  "); select("locality", "school.locality", options(Locality.self, selected: filter.locality?.rawValue, locale: locale))
+        w.raw("\n  "); select("status", "school.status", options(SchoolStatus.self, selected: filter.status?.rawValue, locale: locale))
+        w.raw("\n  <button type=\"submit\" class=\"primary\">"); t("list.filter")
+        w.raw("</button>\n</form>\n<div class=\"table-wrap\"><table class=\"data\" id=\"school-list\">\n<thead><tr><th><a href=\"")
+        w.text(Pager.url(req, replacing: ["sort": nil, "page": nil])); w.raw("\">"); t("school.code")
+        w.raw("</a></th><th><a href=\""); w.text(Pager.url(req, replacing: ["sort": "name", "page": nil])); w.raw("\">"); t("school.name")
+        w.raw("</a></th><th>"); t("school.district"); w.raw("</th><th>"); t("school.stage"); w.raw("</th><th>"); t("school.locality")
+        w.raw("</th><th>"); t("school.status"); w.raw("</th><th class=\"num\"><a href=\"")
+        w.text(Pager.url(req, replacing: ["sort": filter.sort == "students" ? "-students" : "students", "page": nil])); w.raw("\">"); t("school.students")
+        w.raw("</a></th><th class=\"num\">"); t("school.teacherCount"); w.raw("</th></tr></thead>\n<tbody>\n")
+        Self.schoolRows(result.items, locale: locale, to: &w)
+        w.raw("\n</tbody></table></div>\n")
+        if result.items.isEmpty { w.raw("<p class=\"empty\">"); t("list.empty"); w.raw("</p>") }
+        w.raw("\n"); Pager(result, req: req).write(to: &w, locale: locale); w.raw("\n")
+        return req.page(req.layout("nav.schools"), content: w.html)
     }
 
     public static func download(_ table: SheetTable, name: String, req: Request, numericColumns: Set<Int> = []) throws -> Response {
@@ -362,20 +363,20 @@ public struct RegistryPages: Sendable {
                            schoolSince: t.schoolSince, years: years, due: t.yearsAtSchool(on: round) >= rules.yearsAtSchool)
     }
 
-    /// The teacher table's rows, as the template's loop wrote them.
-    static func teacherRows(_ items: [TeacherItem], locale: UILocale) -> String {
-        var w = HTMLWriter(capacity: items.count * 600)
+    /// The teacher table's rows.
+    static func teacherRows(_ items: [TeacherItem], locale: UILocale, to w: inout HTMLWriter) {
         let dueTitle = L10n.text("teachers.due", locale).htmlEscaped(), years = L10n.text("teachers.years", locale)
-        func label(_ kind: String, _ raw: String) -> String { Vocab.label(kind: kind, raw: raw, locale: locale) }
+        var gender = Vocab.HTMLLabels("gender", locale), subject = Vocab.HTMLLabels("subject", locale), education = Vocab.HTMLLabels("education", locale)
+        var title = Vocab.HTMLLabels("title", locale), backbone = Vocab.HTMLLabels("backbone", locale)
         for t in items {
             w.raw("<tr><td><a href=\""); w.text(RegistryRoute.teacher.path(t.id)); w.raw("\">"); w.text(t.name)
-            w.raw("</a></td><td>"); w.text(label("gender", t.gender))
+            w.raw("</a></td><td>"); gender.write(t.gender, to: &w)
             w.raw("</td><td class=\"code\">"); w.text(t.residentId)
             w.raw("</td><td><a href=\""); w.text(RegistryRoute.school.path(t.schoolId)); w.raw("\">"); w.text(t.schoolName)
-            w.raw("</a></td><td>"); w.text(label("subject", t.subjects))
-            w.raw("</td><td>"); w.text(label("education", t.education))
-            w.raw("</td><td>"); w.text(label("title", t.title))
-            w.raw("</td><td>"); w.text(label("backbone", t.backbone))
+            w.raw("</a></td><td>"); subject.write(t.subjects, to: &w)
+            w.raw("</td><td>"); education.write(t.education, to: &w)
+            w.raw("</td><td>"); title.write(t.title, to: &w)
+            w.raw("</td><td>"); backbone.write(t.backbone, to: &w)
             w.raw("</td><td class=\"nowrap\">"); w.text(t.schoolSince); w.raw(" ")
             if t.due {
                 w.raw("<span class=\"badge warn\" title=\""); w.raw(dueTitle); w.raw("\">")
@@ -383,33 +384,10 @@ public struct RegistryPages: Sendable {
             }
             w.raw("</td></tr>")
         }
-        return w.html
     }
 
-    struct TeachersPage: Encodable, Sendable {
-        let layout: Layout
-        /// The table's rows and the long selects' options, written in Swift (`HTMLWriter`).
-        let rows: String
-        let empty: Bool
-        let pager: Pager
-        let q: String
-        let districtCount: Int
-        let districts: String
-        let schoolCount: Int
-        let schools: String
-        let subjects: String
-        let titles: String
-        let backbones: String
-        let dueChecked: Bool
-        let canCreate: Bool
-        let canExport: Bool
-        let exportXLSX: String
-        let exportCSV: String
-        let sortName: String
-        let sortSince: String
-        let sortDefault: String
-    }
-
+    /// The teacher list, written in Swift like the school list; the markup is the one
+    /// `teachers.leaf` wrote (the three `teachers-*` page snapshots hold it).
     func teachers(req: Request) async throws -> Response {
         let service = RegistryService(req)
         var filter = try RegistryAPI.teacherFilter(req)
@@ -431,20 +409,44 @@ public struct RegistryPages: Sendable {
             }
         }
         let items = result.items.map { Self.item($0, service: service, today: today, rules: rules) }
-        let page = TeachersPage(
-            layout: req.layout("nav.teachers"), rows: Self.teacherRows(items, locale: locale), empty: items.isEmpty, pager: Pager(result, req: req),
-            q: filter.q ?? "", districtCount: districts.count,
-            districts: SelectOption.html(districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) }),
-            schoolCount: schoolOptions.count, schools: SelectOption.html(schoolOptions),
-            subjects: SelectOption.html(options(Subject.self, selected: filter.subject?.rawValue, locale: locale)),
-            titles: SelectOption.html(options(Title.self, selected: filter.title?.rawValue, locale: locale)),
-            backbones: SelectOption.html(options(Backbone.self, selected: filter.backbone?.rawValue, locale: locale)), dueChecked: dueChecked,
-            canCreate: actor.can(.teachersWrite), canExport: actor.can(.registryExport),
-            exportXLSX: Pager.url(req, path: RegistryRoute.teachersExport.path(), replacing: ["format": "xlsx", "page": nil]),
-            exportCSV: Pager.url(req, path: RegistryRoute.teachersExport.path(), replacing: ["format": "csv", "page": nil]),
-            sortName: Pager.url(req, replacing: ["sort": "name", "page": nil]), sortSince: Pager.url(req, replacing: ["sort": "since", "page": nil]),
-            sortDefault: Pager.url(req, replacing: ["sort": nil, "page": nil]))
-        return try await req.page("registry/teachers", page)
+        var w = HTMLWriter(capacity: 6144 + items.count * 600 + (districts.count + schoolOptions.count) * 48)
+        func t(_ key: String) { w.text(L10n.text(key, locale)) }
+        func select(_ name: String, _ label: String, _ options: [SelectOption]) {
+            w.raw("<label>"); t(label); w.raw("<select name=\""); w.raw(name); w.raw("\"><option value=\"\">"); t("list.all"); w.raw("</option>")
+            SelectOption.write(options, to: &w); w.raw("</select></label>")
+        }
+        func sortLink(_ sort: String?, _ label: String) {
+            w.raw("<th><a href=\""); w.text(Pager.url(req, replacing: ["sort": sort, "page": nil])); w.raw("\">"); t(label); w.raw("</a></th>")
+        }
+        func th(_ label: String) { w.raw("<th>"); t(label); w.raw("</th>") }
+        w.raw("\n<div class=\"page-head row\">\n  <h1>"); t("nav.teachers"); w.raw("</h1>\n  <div class=\"actions\">\n    ")
+        if actor.can(.registryExport) {
+            w.raw("<a class=\"button\" href=\""); w.text(Pager.url(req, path: RegistryRoute.teachersExport.path(), replacing: ["format": "xlsx", "page": nil]))
+            w.raw("\">"); t("list.exportXlsx"); w.raw("</a><a class=\"button\" href=\"")
+            w.text(Pager.url(req, path: RegistryRoute.teachersExport.path(), replacing: ["format": "csv", "page": nil])); w.raw("\">"); t("list.exportCsv"); w.raw("</a>")
+        }
+        w.raw("\n    ")
+        if actor.can(.teachersWrite) { w.raw("<a class=\"button primary\" href=\""); w.text(RegistryRoute.teacherNew.path()); w.raw("\">"); t("teacher.new"); w.raw("</a>") }
+        w.raw("\n  </div>\n</div>\n<form class=\"filters\" method=\"get\" action=\""); w.text(RegistryRoute.teachers.path())
+        w.raw("\" role=\"search\">\n  <label class=\"grow\">"); t("list.search"); w.raw("<input type=\"search\" name=\"q\" value=\""); w.text(filter.q ?? "")
+        w.raw("\" placeholder=\""); t("teachers.searchHint"); w.raw("\"></label>\n  ")
+        if districts.count > 1 { select("district", "school.district", districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) }) }
+        w.raw("\n  ")
+        if !schoolOptions.isEmpty { select("school", "teacher.school", schoolOptions) }
+        w.raw("\n  "); select("subject", "teacher.subjects", options(Subject.self, selected: filter.subject?.rawValue, locale: locale))
+        w.raw("\n  "); select("title", "teacher.title", options(Title.self, selected: filter.title?.rawValue, locale: locale))
+        w.raw("\n  "); select("backbone", "teacher.backbone", options(Backbone.self, selected: filter.backbone?.rawValue, locale: locale))
+        w.raw("\n  <label class=\"check\"><input type=\"checkbox\" name=\"due\" value=\"1\""); if dueChecked { w.raw(" checked") }
+        w.raw("> "); t("teachers.due"); w.raw("</label>\n  <button type=\"submit\" class=\"primary\">"); t("list.filter")
+        w.raw("</button>\n</form>\n<div class=\"table-wrap\"><table class=\"data\" id=\"teacher-list\">\n<thead><tr>")
+        sortLink("name", "teacher.name"); th("teacher.gender"); th("teacher.residentId"); sortLink(nil, "teacher.school"); th("teacher.subjects")
+        th("teacher.education"); th("teacher.title"); th("teacher.backbone"); sortLink("since", "teacher.since")
+        w.raw("</tr></thead>\n<tbody>\n")
+        Self.teacherRows(items, locale: locale, to: &w)
+        w.raw("\n</tbody></table></div>\n")
+        if items.isEmpty { w.raw("<p class=\"empty\">"); t("list.empty"); w.raw("</p>") }
+        w.raw("\n"); Pager(result, req: req).write(to: &w, locale: locale); w.raw("\n")
+        return req.page(req.layout("nav.teachers"), content: w.html)
     }
 
     func exportTeachers(req: Request) async throws -> Response {
