@@ -74,7 +74,18 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
         // they wait; give a burst of them 30 s, not the default 10, before a request gives up.
         app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: config.postgresConnectionsPerLoop, connectionPoolTimeout: .seconds(config.postgresPoolTimeout),
                                     sqlLogLevel: config.logQueries ? .info : .debug), as: .psql)
-        app.writeGate = WriteGate(flavor: .postgres, auditKey: auditKey)
+        // Writes on connections and a thread of their own (`PostgresWriterLoop`), as many
+        // connections as one loop of the pool; XUEQU_PG_WRITER=pool runs them on the
+        // request's pool instead (a baseline).
+        if Environment.get("XUEQU_PG_WRITER") != "pool" {
+            let writer = PostgresWriterLoop(threadPool: app.threadPool)
+            writer.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: config.postgresConnectionsPerLoop, connectionPoolTimeout: .seconds(config.postgresPoolTimeout),
+                                           sqlLogLevel: config.logQueries ? .info : .debug), as: .psql)
+            app.lifecycle.use(PostgresWriterShutdown(writer: writer))
+            app.writeGate = WriteGate(flavor: .postgres, auditKey: auditKey, postgresWriter: writer)
+        } else {
+            app.writeGate = WriteGate(flavor: .postgres, auditKey: auditKey)
+        }
         if let r = config.replica {
             var rc = try SQLPostgresConfiguration(url: r.url)
             if let sp = r.searchPath { rc.searchPath = [sp] }
@@ -159,9 +170,27 @@ struct WriterShutdown: LifecycleHandler {
     let writer: SQLiteWriter
     let reader: SQLiteVersionReader
     func shutdownAsync(_ application: Application) async {
+        await stopServing(application)
         reader.close()
         await writer.close()
     }
+}
+
+/// Closes PostgreSQL's writer connections and their loop when the application stops.
+struct PostgresWriterShutdown: LifecycleHandler {
+    let writer: PostgresWriterLoop
+    func shutdownAsync(_ application: Application) async {
+        await stopServing(application)
+        await writer.shutdown()
+    }
+}
+
+/// Vapor runs the lifecycle handlers before it stops the HTTP server: a request still being
+/// answered (or arriving) would find the writer closed, and its task would be scheduled on a
+/// loop already shut down. The server is stopped first, letting the requests in flight finish
+/// (`HTTPServer.shutdown` waits for them, and does nothing the second time Vapor calls it).
+func stopServing(_ application: Application) async {
+    await application.server.shutdown()
 }
 
 /// `synchronous` and `busy_timeout` are per connection. The SQLite driver keeps one connection

@@ -13,6 +13,48 @@ import XuequCore
 struct WriteGateTests {
     struct Failed: Error {}
 
+    @Test("PostgreSQL: a write runs on the writer's own thread; stopping refuses new writes (503) and lets the one under way commit",
+          arguments: TestDB.all.filter { $0 == .postgres })
+    func postgresWriter(db: TestDB) async throws {
+        try await withApp(db, fixture: false) { app, _ in
+            let writer = try #require(app.writeGate.postgresWriter)
+            try await app.db.sql.raw("CREATE TABLE gate_probe (k INTEGER NOT NULL, note TEXT NOT NULL)").run()
+            let here: Bool = try await app.writeGate.transaction(on: app.db) { tx in
+                try await tx.sql.raw("INSERT INTO gate_probe (k, note) VALUES (1, 'first')").run()
+                return writer.runsHere
+            }
+            #expect(here, "the body resumed on the writer's loop after its statement")
+            #expect(!writer.runsHere)
+
+            let (entered, didEnter) = AsyncStream<Void>.makeStream()
+            let (release, doRelease) = AsyncStream<Void>.makeStream()
+            let underWay = Task {
+                try await app.writeGate.transaction(on: app.db) { tx in
+                    try await tx.sql.raw("INSERT INTO gate_probe (k, note) VALUES (2, 'before the stop')").run()
+                    didEnter.yield(())
+                    for await _ in release { break }
+                    try await tx.sql.raw("INSERT INTO gate_probe (k, note) VALUES (3, 'after the stop')").run()
+                }
+            }
+            for await _ in entered { break }
+            writer.stopTaking()
+            do {
+                try await app.writeGate.transaction(on: app.db) { tx in try await tx.sql.raw("INSERT INTO gate_probe (k, note) VALUES (4, 'refused')").run() }
+                Issue.record("a write was started after the stop")
+            } catch let e as DomainError {
+                #expect(e.kind.status == 503 && e.code == "shutting_down")
+            }
+            let stopped = Task { await writer.shutdown() }
+            doRelease.yield(())
+            try await underWay.value
+            await stopped.value
+            await writer.shutdown()  // the application's own stop calls it again: nothing happens
+            struct K: Decodable { let k: Int }
+            let ks = try await app.db.sql.raw("SELECT k FROM gate_probe ORDER BY k").all(decoding: K.self).map(\.k)
+            #expect(ks == [1, 2, 3])
+        }
+    }
+
     @Test("fifty writers at once, every fifth failing after its insert: the forty others are stored, the ten leave nothing", arguments: TestDB.all)
     func groupCommit(db: TestDB) async throws {
         // Fifty writers queue for the pool while the suites run beside them: a production-sized
