@@ -27,7 +27,10 @@ DISTRICT=$(sqlite3 "$DB" "SELECT id FROM districts ORDER BY id LIMIT 1 OFFSET 50
 
 run() { # label, path, auth, cookie
   local label=$1 path=$2
-  curl -s -o /dev/null -H "Authorization: Bearer ${3:-}" -H "Cookie: ${4:-}" "$BASE$path"
+  # wrk counts only 4xx/5xx as errors: a redirect to the login page would pass for a fast page.
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${3:-}" -H "Cookie: ${4:-}" "$BASE$path")
+  case $code in 2??) ;; *) echo "!! $label answers HTTP $code: the figures below measure that answer" ;; esac
   local line
   line=$(AUTH=${3:-} COOKIE=${4:-} wrk -t1 -c16 -d${SECS}s --timeout 10s -s Benchmarks/p95.lua "$BASE$path" | grep RESULT | sed 's/RESULT //')
   printf '%-58s %s\n' "$label" "$line"

@@ -46,21 +46,22 @@ public enum DatabaseFlavor: String, Sendable {
 /// one transaction runs are committed together (group commit): one `BEGIN IMMEDIATE … COMMIT`,
 /// each writer inside its own `SAVEPOINT`, so each is still all-or-nothing, and every writer is
 /// answered only after the one `COMMIT` — one fsync for the group instead of one each. On
-/// PostgreSQL a plain transaction is used; optimistic version checks and row locks order what
-/// must be ordered.
+/// PostgreSQL a plain transaction is used, on the writer's own connections and thread
+/// (`PostgresWriterLoop`); optimistic version checks and row locks order what must be ordered.
 public struct WriteGate: Sendable {
     public let flavor: DatabaseFlavor
     let group: GroupCommit
     /// Keys the audit entries written inside each transaction (`Audit.key`).
     public let auditKey: AuditKey?
 
+    /// PostgreSQL's write transactions, on connections and a thread of their own; without it
+    /// (`XUEQU_PG_WRITER=pool`), on the request's pool.
+    public let postgresWriter: PostgresWriterLoop?
+
     /// `synchronous`: the SQLite pragma value set on the connection before each write (the
     /// connection a write lands on may be any of the pool's). `writer`: SQLite's own writer
     /// connection (`SQLiteWriter`); without one, each commit group borrows a pool connection.
-    /// PostgreSQL's write transactions, on connections and a thread of their own; without it
-    /// (tests of the gate itself), on the request's pool.
-    public let postgresWriter: PostgresWriterLoop?
-
+    /// `postgresWriter`: see `PostgresWriterLoop`.
     public init(flavor: DatabaseFlavor, synchronous: String? = nil, auditKey: AuditKey? = nil, writer: (any WriterConnection)? = nil,
                 postgresWriter: PostgresWriterLoop? = nil) {
         self.flavor = flavor
