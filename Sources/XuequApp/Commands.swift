@@ -48,7 +48,8 @@ public func prepareForServing(_ app: Application, _ config: AppConfig) async thr
 /// (a province's 4.6 MB balance summaries, an import) in its arenas, and the kept answers held
 /// the rest, so the server's RSS stayed at its high-water mark when idle again; a trim takes
 /// about a millisecond. Large blocks are mapped on their own from the start (`largeAllocation`):
-/// after a burst of province summaries RSS went from 182 MiB to 110 idle, not staying at 169.
+/// after a burst of province summaries RSS now peaks at 136 MiB and is back at 60 a minute
+/// later (it had stayed at 169; README, fifth part).
 enum MemoryTrim {
     /// Kept results unused this long are dropped at the next trim.
     static let idleSeconds = 60.0

@@ -163,6 +163,8 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
     // A stable sort: entries of the same order keep the modules' order.
     app.navigation = modules.flatMap(\.navigation).enumerated().sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }.map(\.element)
     routes(app)
+    // Last, so that it runs first when the application stops (see `StopServingFirst`).
+    app.lifecycle.use(StopServingFirst())
 }
 
 /// Closes the SQLite writer's connection and thread when the application stops.
@@ -170,7 +172,6 @@ struct WriterShutdown: LifecycleHandler {
     let writer: SQLiteWriter
     let reader: SQLiteVersionReader
     func shutdownAsync(_ application: Application) async {
-        await stopServing(application)
         reader.close()
         await writer.close()
     }
@@ -179,18 +180,16 @@ struct WriterShutdown: LifecycleHandler {
 /// Closes PostgreSQL's writer connections and their loop when the application stops.
 struct PostgresWriterShutdown: LifecycleHandler {
     let writer: PostgresWriterLoop
-    func shutdownAsync(_ application: Application) async {
-        await stopServing(application)
-        await writer.shutdown()
-    }
+    func shutdownAsync(_ application: Application) async { await writer.shutdown() }
 }
 
 /// Vapor runs the lifecycle handlers before it stops the HTTP server: a request still being
-/// answered (or arriving) would find the writer closed, and its task would be scheduled on a
-/// loop already shut down. The server is stopped first, letting the requests in flight finish
-/// (`HTTPServer.shutdown` waits for them, and does nothing the second time Vapor calls it).
-func stopServing(_ application: Application) async {
-    await application.server.shutdown()
+/// answered (or arriving) would find a writer closed, and its task would be scheduled on a
+/// loop already shut down. Registered last, this handler runs first and stops the server,
+/// letting the requests in flight finish (`HTTPServer.shutdown` waits for them, and does
+/// nothing the second time, when Vapor calls it).
+struct StopServingFirst: LifecycleHandler {
+    func shutdownAsync(_ application: Application) async { await application.server.shutdown() }
 }
 
 /// `synchronous` and `busy_timeout` are per connection. The SQLite driver keeps one connection

@@ -86,6 +86,24 @@ public struct HTMLWriter: Sendable {
     public mutating func text(_ n: Int) { html += String(n) }
 }
 
+/// The pieces the list pages written in Swift share (the markup their templates had).
+extension HTMLWriter {
+    /// A translated label, escaped.
+    public mutating func label(_ key: String, _ locale: UILocale) { text(L10n.text(key, locale)) }
+
+    /// `<label>…<select name="…"><option value="">全部</option>…</select></label>`: a list's filter.
+    public mutating func filter(_ name: String, label key: String, _ options: [SelectOption], locale: UILocale) {
+        raw("<label>"); label(key, locale); raw("<select name=\""); raw(name); raw("\"><option value=\"\">"); label("list.all", locale); raw("</option>")
+        SelectOption.write(options, to: &self); raw("</select></label>")
+    }
+
+    /// After a list's table: the empty note when nothing matched, then the pager.
+    public mutating func listEnd(empty: Bool, pager: Pager, locale: UILocale) {
+        if empty { raw("<p class=\"empty\">"); label("list.empty", locale); raw("</p>") }
+        raw("\n"); pager.write(to: &self, locale: locale); raw("\n")
+    }
+}
+
 extension SelectOption {
     /// `<option value="…" selected>…</option>` for each, as the templates' option loop writes them.
     public static func html(_ options: [SelectOption]) -> String {

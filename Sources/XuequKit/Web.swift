@@ -112,10 +112,8 @@ extension Application {
 public struct Layout: Encodable, Sendable {
     public struct NavLink: Sendable { let label: String; let path: String; let active: Bool }
     public struct User: Encodable, Sendable { let name: String; let role: String; let username: String }
+    /// What the templates read: the page's title, who is signed in, the CSRF token for forms.
     public let title: String
-    public let lang: String
-    public let otherLang: String
-    public let otherLangLabel: String
     public let user: User?
     /// The frame around every page's content, written in Swift: everything `base.leaf` wrote
     /// before its `#import("content")` (the head, the header with brand, menu, who is signed in
@@ -126,9 +124,6 @@ public struct Layout: Encodable, Sendable {
     public let head: String
     public let foot: String
     public let csrf: String
-    public let flash: String?
-    public let flashError: String?
-    public let path: String
 
     /// `base.leaf`'s markup up to its content: the document's head, the header, the flashes.
     static func head(locale: UILocale, lang: String, title: String, top: String, flash: String?, flashError: String?) -> String {
@@ -227,20 +222,10 @@ extension Request {
         let otherLang = locale == .en ? "zh" : "en", otherLangLabel = locale == .en ? "中文" : "English"
         let csrf = csrfToken, path = url.path
         let title = title ?? L10n.text(titleKey, locale), lang = locale == .en ? "en" : "zh-CN"
-        return Layout(
-            title: title,
-            lang: lang,
-            otherLang: otherLang,
-            otherLangLabel: otherLangLabel,
-            user: user,
-            head: Layout.head(locale: locale, lang: lang, title: title, top: Layout.header(locale: locale, user: user, nav: nav, csrf: csrf, otherLang: otherLang, otherLangLabel: otherLangLabel, path: path),
-                              flash: flash, flashError: flashError),
-            foot: Layout.foot(locale: locale),
-            csrf: csrf,
-            flash: flash,
-            flashError: flashError,
-            path: path
-        )
+        let top = Layout.header(locale: locale, user: user, nav: nav, csrf: csrf, otherLang: otherLang, otherLangLabel: otherLangLabel, path: path)
+        return Layout(title: title, user: user,
+                      head: Layout.head(locale: locale, lang: lang, title: title, top: top, flash: flash, flashError: flashError),
+                      foot: Layout.foot(locale: locale), csrf: csrf)
     }
 
     /// Renders a page and clears a shown flash message.

@@ -442,23 +442,14 @@ public enum RegistryStore {
             .column(SQLRaw(teacherList + ", " + order + " AS k" + (withSchool ? ", s.name AS school_name, s.code AS school_code" : ", NULL AS school_name, NULL AS school_code")))
             .from(SQLRaw(withSchool ? "teachers t JOIN schools s ON s.id = t.school_id" : "teachers t"))
             .where(whereExpr).orderBy(SQLRaw(order)).orderBy(SQLRaw("t.id")).limit(page.per).offset(page.offset)
-        let aggregate = db.sql.dialect.name == "postgresql"
-            ? "COALESCE(json_agg(json_build_array(\(teacherValues)) ORDER BY x.k, x.id), '[]'::json)::text"
-            : "json_group_array(json_array(\(teacherValues)) ORDER BY x.k, x.id)"
         let count = teacherCount(scope: scope, filter: filter, where: whereExpr, on: db)
         struct Items: Decodable { let items: String?; let total: Int }
         let row = try await db.sql.select()
-            .column(SQLRaw(aggregate), as: "items")
+            .column(SQLRaw(jsonAggregate(teacherValues, orderBy: "x.k, x.id", on: db)), as: "items")
             .column(SQLGroupExpression(count.select), as: "total")
             .from(SQLAlias(SQLGroupExpression(inner.select), as: SQLIdentifier("x")))
             .first(decoding: Items.self)
-        var reader = JSONRowReader(row?.items ?? "[]")
-        var items: [TeacherRow] = []
-        items.reserveCapacity(page.per)
-        while try reader.nextRow() {
-            items.append(try TeacherRow(&reader))
-            try reader.endRow()
-        }
+        let items = try readJSONRows(row?.items, as: TeacherRow.self, capacity: page.per)
         let shown = shownCount(row?.total ?? 0)
         return PageResult(items: items, total: shown.total, capped: shown.capped, request: page)
     }

@@ -43,14 +43,25 @@ extension RegistryStore {
     /// Many rows as one JSON array of arrays, built by the database: decoding tens of thousands
     /// of rows column by column through `SQLRowDecoder` costs seconds; one string costs milliseconds.
     static func jsonRows<T: JSONRow>(_ columns: String, from rest: SQLQueryString, on db: any Database, as: T.Type) async throws -> [T] {
-        let aggregate = db.sql.dialect.name == "postgresql"
-            ? "COALESCE(json_agg(json_build_array(\(columns))), '[]'::json)::text"
-            : "json_group_array(json_array(\(columns)))"
-        var q = SQLQueryString("SELECT \(unsafeRaw: aggregate) AS j ")
+        var q = SQLQueryString("SELECT \(unsafeRaw: jsonAggregate(columns, on: db)) AS j ")
         q.appendInterpolation(rest)
-        let text = try await db.sql.raw(q).first(decoding: JSONText.self)?.j ?? "[]"
-        var reader = JSONRowReader(text)
+        return try readJSONRows(try await db.sql.raw(q).first(decoding: JSONText.self)?.j, as: T.self)
+    }
+
+    /// The SQL that aggregates `columns` of each row into one JSON array of arrays (text; `[]`
+    /// when no row), in `orderBy`'s order when given.
+    static func jsonAggregate(_ columns: String, orderBy: String? = nil, on db: any Database) -> String {
+        let order = orderBy.map { " ORDER BY " + $0 } ?? ""
+        return db.sql.dialect.name == "postgresql"
+            ? "COALESCE(json_agg(json_build_array(\(columns))\(order)), '[]'::json)::text"
+            : "json_group_array(json_array(\(columns))\(order))"
+    }
+
+    /// The rows of a document `jsonAggregate` built (nil: none).
+    static func readJSONRows<T: JSONRow>(_ text: String?, as: T.Type, capacity: Int = 0) throws -> [T] {
+        var reader = JSONRowReader(text ?? "[]")
         var out: [T] = []
+        out.reserveCapacity(capacity)
         while try reader.nextRow() {
             out.append(try T(&reader))
             try reader.endRow()

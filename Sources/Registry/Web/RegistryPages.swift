@@ -103,6 +103,32 @@ public struct RegistryPages: Sendable {
         }
     }
 
+    /// The top of a registry list page, up to its filter form's search field: the title, the
+    /// export buttons (`export`: the export route and an id for the Excel button) and the
+    /// new-record button for those who may, the form and its search box.
+    static func listHead(_ w: inout HTMLWriter, req: Request, title: String, export: (path: String, xlsxID: String?)?, new: (path: String, label: String)?,
+                         action: String, q: String?, searchHint: String) {
+        let locale = req.uiLocale
+        w.raw("\n<div class=\"page-head row\">\n  <h1>"); w.label(title, locale); w.raw("</h1>\n  <div class=\"actions\">\n    ")
+        if let export {
+            w.raw("<a class=\"button\" href=\""); w.text(Pager.url(req, path: export.path, replacing: ["format": "xlsx", "page": nil])); w.raw("\"")
+            if let id = export.xlsxID { w.raw(" id=\""); w.raw(id); w.raw("\"") }
+            w.raw(">"); w.label("list.exportXlsx", locale); w.raw("</a><a class=\"button\" href=\"")
+            w.text(Pager.url(req, path: export.path, replacing: ["format": "csv", "page": nil])); w.raw("\">"); w.label("list.exportCsv", locale); w.raw("</a>")
+        }
+        w.raw("\n    ")
+        if let new { w.raw("<a class=\"button primary\" href=\""); w.text(new.path); w.raw("\">"); w.label(new.label, locale); w.raw("</a>") }
+        w.raw("\n  </div>\n</div>\n<form class=\"filters\" method=\"get\" action=\""); w.text(action)
+        w.raw("\" role=\"search\">\n  <label class=\"grow\">"); w.label("list.search", locale); w.raw("<input type=\"search\" name=\"q\" value=\""); w.text(q ?? "")
+        w.raw("\" placeholder=\""); w.label(searchHint, locale); w.raw("\"></label>\n  ")
+    }
+
+    /// A column heading that sorts the list by `sort` (nil: the default order), from the first page.
+    static func sortHeader(_ w: inout HTMLWriter, req: Request, sort: String?, _ label: String, numeric: Bool = false) {
+        w.raw(numeric ? "<th class=\"num\"><a href=\"" : "<th><a href=\""); w.text(Pager.url(req, replacing: ["sort": sort, "page": nil]))
+        w.raw("\">"); w.label(label, req.uiLocale); w.raw("</a></th>")
+    }
+
     /// The school list, written in Swift (`Request.page(_:content:)`): at province scale Leaf's
     /// interpreter cost more than the list's query. The markup is the one `schools.leaf` wrote
     /// (the `schools` and `schools-district` page snapshots hold it).
@@ -114,38 +140,22 @@ public struct RegistryPages: Sendable {
         let districts = try await service.districtRows()
         let locale = req.uiLocale
         var w = HTMLWriter(capacity: 4096 + result.items.count * 400 + districts.count * 48)
-        func t(_ key: String) { w.text(L10n.text(key, locale)) }
-        func select(_ name: String, _ label: String, _ options: [SelectOption]) {
-            w.raw("<label>"); t(label); w.raw("<select name=\""); w.raw(name); w.raw("\"><option value=\"\">"); t("list.all"); w.raw("</option>")
-            SelectOption.write(options, to: &w); w.raw("</select></label>")
-        }
-        w.raw("\n<div class=\"page-head row\">\n  <h1>"); t("nav.schools"); w.raw("</h1>\n  <div class=\"actions\">\n    ")
-        if actor.can(.registryExport) {
-            w.raw("<a class=\"button\" href=\""); w.text(Pager.url(req, path: RegistryRoute.schoolsExport.path(), replacing: ["format": "xlsx", "page": nil]))
-            w.raw("\" id=\"export-xlsx\">"); t("list.exportXlsx"); w.raw("</a><a class=\"button\" href=\"")
-            w.text(Pager.url(req, path: RegistryRoute.schoolsExport.path(), replacing: ["format": "csv", "page": nil])); w.raw("\">"); t("list.exportCsv"); w.raw("</a>")
-        }
-        w.raw("\n    ")
-        if actor.can(.schoolsWrite) { w.raw("<a class=\"button primary\" href=\""); w.text(RegistryRoute.schoolNew.path()); w.raw("\">"); t("school.new"); w.raw("</a>") }
-        w.raw("\n  </div>\n</div>\n<form class=\"filters\" method=\"get\" action=\""); w.text(RegistryRoute.schools.path())
-        w.raw("\" role=\"search\">\n  <label class=\"grow\">"); t("list.search"); w.raw("<input type=\"search\" name=\"q\" value=\""); w.text(filter.q ?? "")
-        w.raw("\" placeholder=\""); t("schools.searchHint"); w.raw("\"></label>\n  ")
-        if districts.count > 1 { select("district", "school.district", districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) }) }
-        w.raw("\n  "); select("stage", "school.stage", options(Stage.self, selected: filter.stage?.rawValue, locale: locale))
-        w.raw("\n  "); select("locality", "school.locality", options(Locality.self, selected: filter.locality?.rawValue, locale: locale))
-        w.raw("\n  "); select("status", "school.status", options(SchoolStatus.self, selected: filter.status?.rawValue, locale: locale))
-        w.raw("\n  <button type=\"submit\" class=\"primary\">"); t("list.filter")
-        w.raw("</button>\n</form>\n<div class=\"table-wrap\"><table class=\"data\" id=\"school-list\">\n<thead><tr><th><a href=\"")
-        w.text(Pager.url(req, replacing: ["sort": nil, "page": nil])); w.raw("\">"); t("school.code")
-        w.raw("</a></th><th><a href=\""); w.text(Pager.url(req, replacing: ["sort": "name", "page": nil])); w.raw("\">"); t("school.name")
-        w.raw("</a></th><th>"); t("school.district"); w.raw("</th><th>"); t("school.stage"); w.raw("</th><th>"); t("school.locality")
-        w.raw("</th><th>"); t("school.status"); w.raw("</th><th class=\"num\"><a href=\"")
-        w.text(Pager.url(req, replacing: ["sort": filter.sort == "students" ? "-students" : "students", "page": nil])); w.raw("\">"); t("school.students")
-        w.raw("</a></th><th class=\"num\">"); t("school.teacherCount"); w.raw("</th></tr></thead>\n<tbody>\n")
+        Self.listHead(&w, req: req, title: "nav.schools", export: actor.can(.registryExport) ? (RegistryRoute.schoolsExport.path(), "export-xlsx") : nil,
+                      new: actor.can(.schoolsWrite) ? (RegistryRoute.schoolNew.path(), "school.new") : nil, action: RegistryRoute.schools.path(),
+                      q: filter.q, searchHint: "schools.searchHint")
+        if districts.count > 1 { w.filter("district", label: "school.district", districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) }, locale: locale) }
+        w.raw("\n  "); w.filter("stage", label: "school.stage", options(Stage.self, selected: filter.stage?.rawValue, locale: locale), locale: locale)
+        w.raw("\n  "); w.filter("locality", label: "school.locality", options(Locality.self, selected: filter.locality?.rawValue, locale: locale), locale: locale)
+        w.raw("\n  "); w.filter("status", label: "school.status", options(SchoolStatus.self, selected: filter.status?.rawValue, locale: locale), locale: locale)
+        w.raw("\n  <button type=\"submit\" class=\"primary\">"); w.label("list.filter", locale)
+        w.raw("</button>\n</form>\n<div class=\"table-wrap\"><table class=\"data\" id=\"school-list\">\n<thead><tr>")
+        Self.sortHeader(&w, req: req, sort: nil, "school.code"); Self.sortHeader(&w, req: req, sort: "name", "school.name")
+        for key in ["school.district", "school.stage", "school.locality", "school.status"] { w.raw("<th>"); w.label(key, locale); w.raw("</th>") }
+        Self.sortHeader(&w, req: req, sort: filter.sort == "students" ? "-students" : "students", "school.students", numeric: true)
+        w.raw("<th class=\"num\">"); w.label("school.teacherCount", locale); w.raw("</th></tr></thead>\n<tbody>\n")
         Self.schoolRows(result.items, locale: locale, to: &w)
         w.raw("\n</tbody></table></div>\n")
-        if result.items.isEmpty { w.raw("<p class=\"empty\">"); t("list.empty"); w.raw("</p>") }
-        w.raw("\n"); Pager(result, req: req).write(to: &w, locale: locale); w.raw("\n")
+        w.listEnd(empty: result.items.isEmpty, pager: Pager(result, req: req), locale: locale)
         return req.page(req.layout("nav.schools"), content: w.html)
     }
 
@@ -410,42 +420,25 @@ public struct RegistryPages: Sendable {
         }
         let items = result.items.map { Self.item($0, service: service, today: today, rules: rules) }
         var w = HTMLWriter(capacity: 6144 + items.count * 600 + (districts.count + schoolOptions.count) * 48)
-        func t(_ key: String) { w.text(L10n.text(key, locale)) }
-        func select(_ name: String, _ label: String, _ options: [SelectOption]) {
-            w.raw("<label>"); t(label); w.raw("<select name=\""); w.raw(name); w.raw("\"><option value=\"\">"); t("list.all"); w.raw("</option>")
-            SelectOption.write(options, to: &w); w.raw("</select></label>")
-        }
-        func sortLink(_ sort: String?, _ label: String) {
-            w.raw("<th><a href=\""); w.text(Pager.url(req, replacing: ["sort": sort, "page": nil])); w.raw("\">"); t(label); w.raw("</a></th>")
-        }
-        func th(_ label: String) { w.raw("<th>"); t(label); w.raw("</th>") }
-        w.raw("\n<div class=\"page-head row\">\n  <h1>"); t("nav.teachers"); w.raw("</h1>\n  <div class=\"actions\">\n    ")
-        if actor.can(.registryExport) {
-            w.raw("<a class=\"button\" href=\""); w.text(Pager.url(req, path: RegistryRoute.teachersExport.path(), replacing: ["format": "xlsx", "page": nil]))
-            w.raw("\">"); t("list.exportXlsx"); w.raw("</a><a class=\"button\" href=\"")
-            w.text(Pager.url(req, path: RegistryRoute.teachersExport.path(), replacing: ["format": "csv", "page": nil])); w.raw("\">"); t("list.exportCsv"); w.raw("</a>")
-        }
-        w.raw("\n    ")
-        if actor.can(.teachersWrite) { w.raw("<a class=\"button primary\" href=\""); w.text(RegistryRoute.teacherNew.path()); w.raw("\">"); t("teacher.new"); w.raw("</a>") }
-        w.raw("\n  </div>\n</div>\n<form class=\"filters\" method=\"get\" action=\""); w.text(RegistryRoute.teachers.path())
-        w.raw("\" role=\"search\">\n  <label class=\"grow\">"); t("list.search"); w.raw("<input type=\"search\" name=\"q\" value=\""); w.text(filter.q ?? "")
-        w.raw("\" placeholder=\""); t("teachers.searchHint"); w.raw("\"></label>\n  ")
-        if districts.count > 1 { select("district", "school.district", districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) }) }
+        Self.listHead(&w, req: req, title: "nav.teachers", export: actor.can(.registryExport) ? (RegistryRoute.teachersExport.path(), nil) : nil,
+                      new: actor.can(.teachersWrite) ? (RegistryRoute.teacherNew.path(), "teacher.new") : nil, action: RegistryRoute.teachers.path(),
+                      q: filter.q, searchHint: "teachers.searchHint")
+        if districts.count > 1 { w.filter("district", label: "school.district", districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) }, locale: locale) }
         w.raw("\n  ")
-        if !schoolOptions.isEmpty { select("school", "teacher.school", schoolOptions) }
-        w.raw("\n  "); select("subject", "teacher.subjects", options(Subject.self, selected: filter.subject?.rawValue, locale: locale))
-        w.raw("\n  "); select("title", "teacher.title", options(Title.self, selected: filter.title?.rawValue, locale: locale))
-        w.raw("\n  "); select("backbone", "teacher.backbone", options(Backbone.self, selected: filter.backbone?.rawValue, locale: locale))
+        if !schoolOptions.isEmpty { w.filter("school", label: "teacher.school", schoolOptions, locale: locale) }
+        w.raw("\n  "); w.filter("subject", label: "teacher.subjects", options(Subject.self, selected: filter.subject?.rawValue, locale: locale), locale: locale)
+        w.raw("\n  "); w.filter("title", label: "teacher.title", options(Title.self, selected: filter.title?.rawValue, locale: locale), locale: locale)
+        w.raw("\n  "); w.filter("backbone", label: "teacher.backbone", options(Backbone.self, selected: filter.backbone?.rawValue, locale: locale), locale: locale)
         w.raw("\n  <label class=\"check\"><input type=\"checkbox\" name=\"due\" value=\"1\""); if dueChecked { w.raw(" checked") }
-        w.raw("> "); t("teachers.due"); w.raw("</label>\n  <button type=\"submit\" class=\"primary\">"); t("list.filter")
+        w.raw("> "); w.label("teachers.due", locale); w.raw("</label>\n  <button type=\"submit\" class=\"primary\">"); w.label("list.filter", locale)
         w.raw("</button>\n</form>\n<div class=\"table-wrap\"><table class=\"data\" id=\"teacher-list\">\n<thead><tr>")
-        sortLink("name", "teacher.name"); th("teacher.gender"); th("teacher.residentId"); sortLink(nil, "teacher.school"); th("teacher.subjects")
-        th("teacher.education"); th("teacher.title"); th("teacher.backbone"); sortLink("since", "teacher.since")
+        func th(_ key: String) { w.raw("<th>"); w.label(key, locale); w.raw("</th>") }
+        Self.sortHeader(&w, req: req, sort: "name", "teacher.name"); th("teacher.gender"); th("teacher.residentId"); Self.sortHeader(&w, req: req, sort: nil, "teacher.school")
+        th("teacher.subjects"); th("teacher.education"); th("teacher.title"); th("teacher.backbone"); Self.sortHeader(&w, req: req, sort: "since", "teacher.since")
         w.raw("</tr></thead>\n<tbody>\n")
         Self.teacherRows(items, locale: locale, to: &w)
         w.raw("\n</tbody></table></div>\n")
-        if items.isEmpty { w.raw("<p class=\"empty\">"); t("list.empty"); w.raw("</p>") }
-        w.raw("\n"); Pager(result, req: req).write(to: &w, locale: locale); w.raw("\n")
+        w.listEnd(empty: items.isEmpty, pager: Pager(result, req: req), locale: locale)
         return req.page(req.layout("nav.teachers"), content: w.html)
     }
 
