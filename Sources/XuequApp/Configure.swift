@@ -42,7 +42,8 @@ public enum MetricsRegistry {
 ///
 /// `openDatabase: false` (commands that need no database, such as `routes`) registers the
 /// database without touching it: no data directory, no SQLite file, no audit key are made.
-public func configure(_ app: Application, _ config: AppConfig, openDatabase: Bool = true) async throws {
+/// `createKey: false` (commands that only read) loads the audit key and never makes one.
+public func configure(_ app: Application, _ config: AppConfig, openDatabase: Bool = true, createKey: Bool = true) async throws {
     app.security = config.security
     app.workPools = WorkPools()
     app.trustedProxies = config.trustedProxies
@@ -56,7 +57,7 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
             // Shared with every other process that opens the file; a restore needs it exclusively.
             try app.holdDatabaseLock(path)
         }
-        auditKey = try config.auditKey ?? AuditKey.loadOrCreate(dataDir: config.dataDir)
+        auditKey = try config.auditKey ?? (createKey ? AuditKey.loadOrCreate(dataDir: config.dataDir) : AuditKey.load(dataDir: config.dataDir))
         app.auditKey = auditKey
     }
     switch config.database {
@@ -123,6 +124,7 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
         L10n.register(m.strings)
         Vocab.register(m.vocabularies)
         for r in m.routeNames { r.registerLinks() }
+        TeacherMoveHooks.register(m.name) { move, tx in try await m.teacherMoved(move, on: tx) }
     }
 
     // Leaf reads templates from the bundles, not the working directory: the platform's frame and
@@ -158,6 +160,8 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(XuequErrorMiddleware())
     app.middleware.use(SecurityHeadersMiddleware())
+    // Field counts, key depth, JSON nesting and multipart parts checked before anything decodes.
+    app.middleware.use(BodyLimitsMiddleware())
     app.middleware.use(StaticFiles(files: FileMiddleware(publicDirectory: BundledResources.publicDirectory, defaultFile: nil)))
 
     // A stable sort: entries of the same order keep the modules' order.

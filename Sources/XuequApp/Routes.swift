@@ -143,6 +143,10 @@ enum MetricsAccess {
             return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
         }
         guard let remote = req.remoteAddress?.ipAddress, TrustedProxies.isLoopback(remote) else { return false }
-        return req.headers[.xForwardedFor].isEmpty && req.headers["Forwarded"].isEmpty
+        // A proxy on the machine forwards remote callers: any forwarding header makes it remote.
+        return !forwardingHeaders.contains { !req.headers[$0].isEmpty }
     }
+
+    static let forwardingHeaders = ["X-Forwarded-For", "Forwarded", "X-Real-IP", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Server",
+                                    "X-Client-IP", "X-Cluster-Client-IP", "True-Client-IP", "CF-Connecting-IP", "Via"]
 }

@@ -33,10 +33,12 @@ public struct SecurityPolicy: Sendable {
     public var minPasswordLength = 10
     public var bcryptCost = 12
     public var secureCookies = false
-    /// Failed sign-ins one address may make, and one username may receive, in the window; once
-    /// used up, attempts are refused before any password is checked, so a flood costs no bcrypt
-    /// work. Right passwords are not counted: a school's staff share one address.
-    public var loginPerAddress = RateLimiter.Rule(limit: 30, window: 60)
+    /// Failed sign-ins one address may make for one username, and one username may receive from
+    /// anywhere, in the window; once used up, attempts for that username are refused before any
+    /// password is checked. An address is never refused as a whole: a school's staff, or a county
+    /// behind one proxy, share it, and thirty mistyped names must not lock them all out (issue 27).
+    /// A spray over many usernames is bounded by the password threads' queue (`WorkPools`).
+    public var loginPerAddress = RateLimiter.Rule(limit: 10, window: 60)
     public var loginPerAccount = RateLimiter.Rule(limit: 10, window: 60)
     /// Password checks running at once for one username (a flood in parallel waits for none).
     public var loginInFlightPerAccount = 2
@@ -145,13 +147,15 @@ public enum Accounts {
         let now = app.clock.now().timeIntervalSince1970
         let policy = app.security
         let name = username.trimmingCharacters(in: .whitespaces)
-        // Failed attempts are what is limited, per address and per username, before any hashing:
-        // a school's staff behind one address all signing in at eight are not a flood.
-        let addressKey = "login|addr|" + req.clientAddress
-        let accountKey = "login|account|" + String(name.lowercased().prefix(64))
+        // Failed attempts are what is limited, per address and username and per username, before
+        // any hashing: a school's staff behind one address all signing in at eight are not a
+        // flood, and another name's failures from their address do not stop them.
+        let lowered = String(name.lowercased().prefix(64))
+        let addressKey = "login|addr|" + req.clientAddress + "|" + lowered
+        let accountKey = "login|account|" + lowered
         if let wait = app.rateLimiter.wait(addressKey, rule: policy.loginPerAddress, now: now) {
-            throw DomainError.tooManyRequests("too_many_requests", LocalizedText(zh: "来自您的地址的登录失败过多，请\(wait)秒后再试",
-                                                                                 en: "too many failed sign-ins from your address; try again in \(wait) s"),
+            throw DomainError.tooManyRequests("too_many_requests", LocalizedText(zh: "来自您的地址对该账号的登录失败过多，请\(wait)秒后再试",
+                                                                                 en: "too many failed sign-ins for this account from your address; try again in \(wait) s"),
                                               retryAfter: wait)
         }
         if let wait = app.rateLimiter.wait(accountKey, rule: policy.loginPerAccount, now: now) { throw tooManyAttempts(wait) }

@@ -79,6 +79,11 @@ public struct SecurityHeadersMiddleware: Middleware {
             res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
             res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
             res.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
+            // Downloads (exports with full IDs and phone numbers, attachments) and whatever a
+            // signed-in person is shown stay out of shared and disk caches.
+            if !res.headers.contains(name: .cacheControl), res.headers.contains(name: .contentDisposition) || request.actor != nil {
+                res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+            }
             return res
         }
     }

@@ -290,8 +290,7 @@ public struct CSRFMiddleware: Middleware {
     func check(_ request: Request) async throws {
         // Route middleware runs before the route collects the body: collect it here (uploads up to 20 MB).
         if request.headers.first(name: "X-CSRF-Token") == nil && request.body.data == nil {
-            let limit = request.headers.contentType?.type == "multipart" ? 20 * 1024 * 1024 : 1024 * 1024
-            _ = try await request.body.collect(max: limit).get()
+            _ = try await request.body.collect(max: BodyLimitsMiddleware.maxBody(request)).get()
         }
         struct Field: Decodable { let _csrf: String? }
         // Decoding a one-field struct works for url-encoded and multipart bodies alike.

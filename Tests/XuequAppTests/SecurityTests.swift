@@ -288,11 +288,22 @@ struct SecurityLoginTests {
         }
     }
 
-    @Test("an address that keeps trying is told when to come back", arguments: TestDB.all)
-    func perAddress(db: TestDB) async throws {
-        try await withApp(db, settings: { $0.security.loginPerAddress = .init(limit: 5, window: 60) }) { app, _ in
-            for user in ["s1", "s3", "t1", "reviewer", "nobody"] { _ = try await Self.login(app, user, "wrong-password-1") }
-            let (status, retry) = try await Self.login(app, "admin", Fixture.password)
+    @Test("31 failed sign-ins for unknown names from one address lock nobody out: 20 accounts then sign in from it", arguments: TestDB.all)
+    func oneAddressIsNotLockedOut(db: TestDB) async throws {
+        try await withApp(db, settings: { $0.security.bcryptCost = 4 }) { app, _ in
+            // Fourteen more accounts, so that twenty different people sign in.
+            let hash = try await Accounts.hashPassword(Fixture.password, app: app)
+            let extra = (1...14).map { "staff\($0)" }
+            try await app.writeGate.transaction(on: app.db) { tx in
+                for name in extra { _ = try await Accounts.insertUser(.init(username: name, displayName: name, role: .reviewer), passwordHash: hash, on: tx, now: Date()) }
+            }
+            for i in 0..<31 { _ = try await Self.login(app, "nobody\(i)", "wrong-password-1") }
+            for user in ["admin", "d1", "d2", "s1", "s3", "t1"] + extra {
+                #expect(try await Self.login(app, user, Fixture.password).0 == 200, "\(user)")
+            }
+            // The name that keeps failing from this address is told when to come back.
+            for _ in 0..<10 { _ = try await Self.login(app, "nobody0", "wrong-password-1") }
+            let (status, retry) = try await Self.login(app, "nobody0", "wrong-password-1")
             #expect(status == 429)
             #expect((Int(retry ?? "") ?? 0) >= 1)
         }
@@ -306,7 +317,7 @@ struct SecurityLoginTests {
                 let (status, _) = try await Self.login(app, user, Fixture.password)
                 #expect(status == 200, "\(user)")
             }
-            // Failures still count: the account's limit, then the address's.
+            // Failures still count: the account's limit.
             for _ in 0..<3 { _ = try await Self.login(app, "d1", "wrong-password-1") }
             #expect(try await Self.login(app, "d1", Fixture.password).0 == 429)
         }
@@ -399,6 +410,10 @@ struct SecurityAddressTests {
             let tester = try app.testing(method: .running(port: 0))
             try await tester.test(.GET, "/metrics") { res in #expect(res.status == .ok) }
             try await tester.test(.GET, "/metrics", headers: ["X-Forwarded-For": "6.6.6.6"]) { res in #expect(res.status == .forbidden) }
+            // Every forwarding header a proxy may set, alone, makes the caller remote.
+            for h in ["X-Real-IP", "Forwarded", "Via", "X-Forwarded-Host", "True-Client-IP"] {
+                try await tester.test(.GET, "/metrics", headers: [h: "6.6.6.6"]) { res in #expect(res.status == .forbidden, "\(h)") }
+            }
         }
     }
 }
@@ -572,5 +587,85 @@ struct SecurityOperationsTests {
             throw error
         }
         try await restorer.asyncShutdown()
+    }
+}
+
+@Suite("Security: bodies too big to decode are refused before decoding")
+struct BodyLimitTests {
+    static func post(_ app: Application, _ path: String, type: HTTPMediaType, _ body: String) async throws -> (UInt, String, Duration) {
+        var h = HTTPHeaders()
+        h.contentType = type
+        let started = ContinuousClock.now
+        var out: (UInt, String) = (0, "")
+        try await app.check(.POST, path, headers: h, body: ByteBuffer(string: body)) { res in out = (res.status.code, res.text) }
+        return (out.0, out.1, ContinuousClock.now - started)
+    }
+
+    @Test("20,000 bracketed fields to /login: 413 at once, and the server keeps answering", arguments: TestDB.all)
+    func formFlood(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            let body = (0..<20_000).map { "d[\($0):music]=1" }.joined(separator: "&")
+            let (status, text, took) = try await Self.post(app, "/login", type: .urlEncodedForm, body)
+            #expect(status == 413, "\(text.prefix(200))")
+            #expect(text.contains("字段过多"))
+            #expect(took < .seconds(5), "\(took)")
+            // The same as a query string.
+            try await app.check(.GET, "/login?" + (0..<2_000).map { "q[\($0)]=1" }.joined(separator: "&")) { res in #expect(res.status == .payloadTooLarge) }
+            try await app.check(.GET, "/healthz") { res in #expect(res.status == .ok) }
+        }
+    }
+
+    @Test("a form key nested three deep is refused with its name", arguments: TestDB.all)
+    func deepKey(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            let (status, text, _) = try await Self.post(app, "/login", type: .urlEncodedForm, "a[b][c][d]=1&username=x")
+            #expect(status == 400)
+            #expect(text.contains("a[b][c]"))
+            let (encoded, _, _) = try await Self.post(app, "/login", type: .urlEncodedForm, "a%5Bb%5D%5bc%5D%5Bd%5D=1")
+            #expect(encoded == 400)
+        }
+    }
+
+    @Test("JSON nested too deep or with a list too long is refused; an ordinary body passes", arguments: TestDB.all)
+    func json(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+            let s1 = try await Self.post(app, "/api/v1/session", type: .json, deep).0
+            #expect(s1 == 400)
+            let long = "{\"username\":\"a\",\"password\":\"b\",\"x\":[" + Array(repeating: "1", count: 6_000).joined(separator: ",") + "]}"
+            let s2 = try await Self.post(app, "/api/v1/session", type: .json, long).0
+            #expect(s2 == 413)
+            // Commas and brackets inside strings are text, not structure.
+            let text = "{\"username\":\"" + String(repeating: "[,", count: 6_000) + "\",\"password\":\"wrong-password-1\"}"
+            let s3 = try await Self.post(app, "/api/v1/session", type: .json, text).0
+            #expect(s3 == 401)
+            let s4 = try await Self.post(app, "/api/v1/session", type: .json, "{\"username\":\"admin\",\"password\":\"\(Fixture.password)\"}").0
+            #expect(s4 == 200)
+        }
+    }
+
+    @Test("a multipart body of more than 50 parts is refused", arguments: TestDB.all)
+    func multipartParts(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            let boundary = "xqboundary"
+            let parts = (0..<60).map { "--\(boundary)\r\nContent-Disposition: form-data; name=\"f\($0)\"\r\n\r\nv\r\n" }.joined() + "--\(boundary)--\r\n"
+            let (status, _, _) = try await Self.post(app, "/login", type: HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": boundary]), parts)
+            #expect(status == 413)
+        }
+    }
+
+    @Test("the scanner's edges: exactly the limit passes, one more does not")
+    func edges() {
+        var l = BodyLimits()
+        l.formFields = 3
+        #expect(l.checkForm(Array("a=1&b=2&c=3".utf8)) == nil)
+        #expect(l.checkForm(Array("a=1&b=2&c=3&d=4".utf8)) == .tooManyFields(3))
+        #expect(l.checkForm(Array("".utf8)) == nil)
+        #expect(l.checkForm(Array("a[b][c]=1".utf8)) == nil)
+        #expect(l.checkForm(Array("x=[[[[".utf8)) == nil)
+        l.jsonElements = 3
+        #expect(l.checkJSON(Array("[1,2,3]".utf8)) == nil)
+        #expect(l.checkJSON(Array("[1,2,3,4]".utf8)) == .tooManyElements(3))
+        #expect(l.checkJSON(Array("{\"a\":\"\\\"[[[[[[[[[[[[[[[[[[[[\"}".utf8)) == nil)
     }
 }
