@@ -240,6 +240,10 @@ extension TeachingService {
         struct T: Decodable { let teacherId: Int }
         guard let row = try await context.db.sql.raw("SELECT teacher_id FROM teaching_calendar_feeds WHERE token_hash = \(bind: feedHash(token))").first(decoding: T.self, with: decoder),
               let teacher = try await RegistryStore.teacher(id: row.teacherId, on: context.db) else { return nil }
+        // The feed is its teacher's account's: a deactivated account's address stops answering.
+        struct Active: Decodable { let n: Int }
+        let active = try await context.db.sql.raw("SELECT COUNT(*) AS n FROM users WHERE teacher_id = \(bind: teacher.id) AND active = \(bind: true)").first(decoding: Active.self)?.n ?? 0
+        guard active > 0 else { return nil }
         // Read as that teacher: the feed shows what their own calendar shows.
         let actor = Actor(userId: 0, username: "calendar-feed", displayName: teacher.name, role: .teacher,
                           scope: .teacher(id: teacher.id, school: teacher.schoolId, district: teacher.districtId), permissions: [.teachingRead])

@@ -1,6 +1,7 @@
 import Foundation
 import Vapor
 import XuequCore
+import ZIPFoundation
 
 /// Uploaded documents (scans of certificates, photos, reports), kept as files under
 /// `<data dir>/documents`, each named by the SHA-256 of its bytes: the same file is stored once,
@@ -36,13 +37,30 @@ public struct DocumentStore: Sendable {
         if head.starts(with: Array("%PDF-".utf8)) { return .pdf }
         if head.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
         if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
-        // A ZIP with the OOXML content-types part; the main part's name tells the kind (the
-        // central directory at the end lists every entry's name in plain bytes).
-        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]), data.range(of: Data("[Content_Types].xml".utf8)) != nil {
-            if data.range(of: Data("word/document.xml".utf8)) != nil { return .docx }
-            if data.range(of: Data("ppt/presentation.xml".utf8)) != nil { return .pptx }
-            if data.range(of: Data("xl/workbook.xml".utf8)) != nil { return .xlsx }
-        }
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return ooxml(data) }
+        return nil
+    }
+
+    /// An Office Open XML package, checked as one: a ZIP that opens, with the package
+    /// relationships, a content-types part that declares the main part's content type, and that
+    /// main part present. Two entry names anywhere in a ZIP were once enough (issue 27).
+    static func ooxml(_ data: Data) -> MediaKind? {
+        guard let archive = try? Archive(data: data, accessMode: .read), archive["_rels/.rels"] != nil,
+              let typesEntry = archive["[Content_Types].xml"], typesEntry.uncompressedSize <= 256 * 1024 else { return nil }
+        var types = Data()
+        do {
+            _ = try archive.extract(typesEntry, bufferSize: 16 * 1024, skipCRC32: true) { chunk in
+                types.append(chunk)
+                if types.count > 256 * 1024 { throw CocoaError(.fileReadTooLarge) }
+            }
+        } catch { return nil }
+        guard let text = String(data: types, encoding: .utf8), text.contains("<Types") else { return nil }
+        let kinds: [(MediaKind, part: String, type: String)] = [
+            (.docx, "word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"),
+            (.pptx, "ppt/presentation.xml", "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"),
+            (.xlsx, "xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"),
+        ]
+        for k in kinds where archive[k.part] != nil && text.contains("PartName=\"/\(k.part)\"") && text.contains(k.type) { return k.0 }
         return nil
     }
 

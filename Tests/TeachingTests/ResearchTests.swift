@@ -2,6 +2,7 @@ import Foundation
 import Registry
 import SQLKit
 import Testing
+import ZIPFoundation
 import XuequTestSupport
 import Vapor
 import VaporTesting
@@ -33,6 +34,17 @@ struct ResearchDomainTests {
     @Test("iCalendar: text escaped, lines folded at 75 octets without splitting a character, all-day events end the day after")
     func ics() {
         #expect(ICalendar.escape("a,b;c\\d\n第二行") == "a\\,b\\;c\\\\d\\n第二行")
+        // Every kind of line break becomes the two characters \n: none can end the content line.
+        for brk in ["\r\n", "\r", "\n", "\u{2028}"] {
+            let place = "三楼" + brk + "END:VEVENT" + brk + "BEGIN:VEVENT" + brk + "URL:http://evil"
+            let escaped = ICalendar.escape(place)
+            #expect(!escaped.unicodeScalars.contains { $0 == "\r" || $0 == "\n" }, "\(Array(brk.unicodeScalars))")
+            #expect(escaped.hasPrefix("三楼\\nEND:VEVENT\\n"))
+            let doc = ICalendar.document(name: "日程", events: [.init(uid: "a@x", title: "t", from: CivilDate(parsing: "2026-07-12")!, through: CivilDate(parsing: "2026-07-12")!, location: place)], now: 0)
+            #expect(doc.components(separatedBy: "\r\n").filter { $0 == "BEGIN:VEVENT" }.count == 1)
+        }
+        #expect(ICalendar.escape("a\rb") == "a\\nb")
+        #expect(ICalendar.escape("a\r\n\r\nb") == "a\\n\\nb")
         let long = "SUMMARY:" + String(repeating: "教研", count: 40)
         let folded = ICalendar.fold(long)
         for line in folded.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 75) }
@@ -50,8 +62,27 @@ struct ResearchDomainTests {
     @Test("attachments are told by their bytes: Office files by the parts inside the ZIP")
     func sniff() throws {
         #expect(DocumentStore.sniff(try fixtureData("teachers_good.xlsx")) == .xlsx)
+        // The two names in the bytes of something that is no package: refused.
         var fakeDocx = Data([0x50, 0x4B, 0x03, 0x04]); fakeDocx.append(Data("[Content_Types].xml ... word/document.xml".utf8))
-        #expect(DocumentStore.sniff(fakeDocx) == .docx)
+        #expect(DocumentStore.sniff(fakeDocx) == nil)
+        let types = """
+            <?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
+            <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
+            <Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>
+            """
+        func zip(_ entries: [String: String]) throws -> Data {
+            let a = try Archive(accessMode: .create)
+            for (path, text) in entries.sorted(by: { $0.key < $1.key }) {
+                let bytes = Data(text.utf8)
+                try a.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count), provider: { pos, size in bytes.subdata(in: Int(pos)..<Int(pos) + size) })
+            }
+            return a.data!
+        }
+        let rels = "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"/>"
+        #expect(DocumentStore.sniff(try zip(["[Content_Types].xml": types, "_rels/.rels": rels, "word/document.xml": "<w:document/>"])) == .docx)
+        // Entries with the right names whose content types do not declare the part: not a package.
+        #expect(DocumentStore.sniff(try zip(["[Content_Types].xml": "<Types/>", "_rels/.rels": rels, "word/document.xml": "x"])) == nil)
+        #expect(DocumentStore.sniff(try zip(["[Content_Types].xml": types, "word/document.xml": "x", "evil.exe": "MZ"])) == nil, "no package relationships")
         var zip = Data([0x50, 0x4B, 0x03, 0x04]); zip.append(Data("payload.exe".utf8))
         #expect(DocumentStore.sniff(zip) == nil, "a ZIP that is not an Office file")
         #expect(DocumentStore.sniff(Data("MZ\u{90}\u{0}".utf8)) == nil)

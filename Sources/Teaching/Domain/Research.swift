@@ -89,19 +89,30 @@ public enum ICalendar {
         }
     }
 
+    /// TEXT escaping (RFC 5545 §3.3.11), scalar by scalar: Swift reads "\r\n" as one Character,
+    /// which a switch on Characters let through raw, so a place could end the line and start a
+    /// VEVENT of its own (issue 27). Every line break (CR LF, CR, LF) becomes `\n`; other control
+    /// characters are dropped.
     public static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
+        var out = String.UnicodeScalarView()
+        var scalars = s.unicodeScalars.makeIterator()
+        var pending = scalars.next()
+        while let c = pending {
+            pending = scalars.next()
             switch c {
-            case "\\": out += "\\\\"
-            case ";": out += "\\;"
-            case ",": out += "\\,"
-            case "\n": out += "\\n"
-            case "\r": continue
-            default: out.append(c)
+            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
+            case ";": out.append(contentsOf: "\\;".unicodeScalars)
+            case ",": out.append(contentsOf: "\\,".unicodeScalars)
+            case "\r":
+                if pending == "\n" { pending = scalars.next() }
+                out.append(contentsOf: "\\n".unicodeScalars)
+            case "\n", "\u{2028}", "\u{2029}", "\u{85}", "\u{0B}", "\u{0C}": out.append(contentsOf: "\\n".unicodeScalars)
+            default:
+                if c.value < 0x20 && c != "\t" || c.value == 0x7F { continue }
+                out.append(c)
             }
         }
-        return out
+        return String(out)
     }
 
     /// Folds a content line into lines of at most 75 octets, never splitting a UTF-8 character.
