@@ -409,6 +409,25 @@ public func commandOpensDatabase(_ arguments: [String]) -> Bool {
     return ["serve", "migrate", "seed", "backup", "audit", "verify-aggregates"].contains(command)
 }
 
+/// Commands that read the database and write nothing of their own: they must find an existing
+/// database (and key), never create one.
+public func commandOnlyReads(_ arguments: [String]) -> Bool {
+    let command = arguments.dropFirst().first ?? "serve"
+    if arguments.contains("--help") || arguments.contains("-h") { return false }
+    return ["audit", "verify-aggregates", "backup"].contains(command)
+}
+
+/// Stops with exit code 2, naming the path, when the SQLite database is not there.
+public func requireExistingDatabase(_ config: AppConfig) throws {
+    guard case .sqlite(let path) = config.database else { return }
+    if !FileManager.default.fileExists(atPath: path) {
+        throw AppConfig.Invalid(problems: ["no database at \(path) (check --data-dir or XUEQU_DATA_DIR); this command reads an existing database and creates none"])
+    }
+    if config.auditKey == nil, !FileManager.default.fileExists(atPath: AuditKey.fileURL(dataDir: config.dataDir).path) {
+        throw AppConfig.Invalid(problems: ["no audit key at \(AuditKey.fileURL(dataDir: config.dataDir).path) and XUEQU_AUDIT_KEY is not set; the chain cannot be checked without the key it was written with"])
+    }
+}
+
 public func registerCommands(_ app: Application, _ config: AppConfig) {
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
     app.asyncCommands.use(SeedCommand(), as: "seed")

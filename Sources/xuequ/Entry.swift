@@ -31,7 +31,10 @@ enum Entry {
                 // A restore swaps the database file: it must not be opened first.
                 registerCommands(app, config)
             } else {
-                try await configure(app, config, openDatabase: commandOpensDatabase(args))
+                // Commands that only read (audit verify, verify-aggregates, backup) never make a
+                // database or a key: on a mistyped --data-dir they would find an empty chain intact.
+                if commandOnlyReads(args) { try requireExistingDatabase(config) }
+                try await configure(app, config, openDatabase: commandOpensDatabase(args), createKey: !commandOnlyReads(args))
                 registerCommands(app, config)
                 if command == "serve" { try await prepareForServing(app, config) }
             }
