@@ -30,7 +30,7 @@ public struct ExchangeModule: XuequModule {
     public init() {}
     public let name = "exchange"
 
-    public var migrations: [any Migration] { [CreateExchange()] }
+    public var migrations: [any Migration] { [CreateExchange(), CreateExchangeClaims()] }
 
     public var auditArea: AuditArea? {
         AuditArea(key: "exchange", label: LocalizedText(zh: "交流轮岗", en: "Teacher exchange"), prefixes: ["exchange"], phrases: [

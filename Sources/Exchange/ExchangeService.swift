@@ -347,19 +347,50 @@ public struct ExchangeService: Sendable {
         if let d { districtName = try await RegistryStore.district(id: d, on: db)?.name }
         let name = title?.trimmed.isEmpty == false ? String(title!.trimmed.prefix(80)) : "\(y)年\(districtName ?? "全县")教师交流轮岗方案"
         let audit = ctx.audit, now = ctx.now
-        let id = try await ctx.write { tx -> Int in
-            struct Id: Decodable { let id: Int }
-            let row = try await tx.sql.raw("""
-                INSERT INTO exchange_plans (year, district_id, title, state, version, created_by, created_at, updated_at, state_since, secs_draft, secs_submitted, secs_approved)
-                VALUES (\(bind: y), \(bind: d), \(bind: name), 'draft', 1, \(bind: actor.username), \(bind: now), \(bind: now), \(bind: now), 0, 0, 0) RETURNING id
-                """).first(decoding: Id.self)!
-            try await Self.insertMoves(c.moves, planId: row.id, on: tx)
+        // One open plan per district and year: the suggestion and every edit go into it.
+        if let open = try await ExchangeStore.openPlan(year: y, district: d, on: db) { throw Self.secondPlan(open, year: y) }
+        let id: Int
+        do {
+            id = try await ctx.write { tx -> Int in
+                struct Id: Decodable { let id: Int }
+                let row = try await tx.sql.raw("""
+                    INSERT INTO exchange_plans (year, district_id, title, state, version, created_by, created_at, updated_at, state_since, secs_draft, secs_submitted, secs_approved)
+                    VALUES (\(bind: y), \(bind: d), \(bind: name), 'draft', 1, \(bind: actor.username), \(bind: now), \(bind: now), \(bind: now), 0, 0, 0) RETURNING id
+                    """).first(decoding: Id.self)!
+                // The claim's unique index refuses a second plan created at the same moment.
+                try await tx.sql.raw("INSERT INTO exchange_claims (kind, year, ref, plan_id) VALUES ('open', \(bind: y), \(bind: d ?? 0), \(bind: row.id))").run()
+                try await Self.insertMoves(c.moves, planId: row.id, on: tx)
             try await ExchangeStore.workflow.history([row.id], from: "", to: PlanState.draft.rawValue, event: "create", actor: actor.username, at: now, reason: nil, on: tx)
-            try await Audit.record(on: tx, audit, action: "exchange.plan.create", entity: "exchange_plan", entityId: String(row.id),
-                                   summary: "\(y) 年\(d.map { "学区编号 \($0)" } ?? "全县")：\(c.moves.count) 人次交流")
-            return row.id
+                try await Audit.record(on: tx, audit, action: "exchange.plan.create", entity: "exchange_plan", entityId: String(row.id),
+                                       summary: "\(y) 年\(d.map { "学区编号 \($0)" } ?? "全县")：\(c.moves.count) 人次交流")
+                return row.id
+            }
+        } catch {
+            if let e = error as? any DatabaseError, e.isConstraintFailure, let open = try await ExchangeStore.openPlan(year: y, district: d, on: db) {
+                throw Self.secondPlan(open, year: y)
+            }
+            throw error
         }
         return (try await ExchangeStore.plan(id: id, on: db)!, c)
+    }
+
+    /// A district's second open plan of a year, refused with the first one named.
+    static func secondPlan(_ open: PlanRow, year: Int) -> DomainError {
+        DomainError(.conflict, code: "plan_exists", LocalizedText(zh: "\(year) 年已有交流方案“\(open.title)”（\(open.id) 号，\(open.stateValue.zh)），请在该方案中修改",
+                                                                  en: "there is already a \(year) plan, “\(open.title)” (no. \(open.id), \(open.stateValue.en)); change that one"),
+                    fields: ["planId": LocalizedText(zh: "\(open.id)", en: "\(open.id)")])
+    }
+
+    /// Every move of `moves` whose teacher another approved plan of the year already moves, in words.
+    func alreadyMoved(_ c: PlanCheck, year: Int, planId: Int) async throws -> [String] {
+        let claims = try await ExchangeStore.teacherClaims(year: year, teacherIds: c.moves.map(\.teacher.id), except: planId, on: db)
+        let taken = try await ExchangeStore.teachersInApprovedPlans(year: year, except: planId, on: db)
+        var seen = Set<Int>()
+        return c.moves.compactMap { m in
+            guard claims[m.teacher.id] != nil || taken.contains(m.teacher.id), seen.insert(m.teacher.id).inserted else { return nil }
+            let other = claims[m.teacher.id].map { "\($0) 号" } ?? "另一个已批准的"
+            return "\(m.teacher.name) 已在\(other)方案中交流"
+        }
     }
 
     static func insertMoves(_ moves: [CheckedMove], planId: Int, on tx: any Database) async throws {
@@ -491,6 +522,7 @@ public struct ExchangeService: Sendable {
             throw DomainError(.conflict, code: "invalid_transition", LocalizedText(zh: "方案当前为“\(p.stateValue.zh)”，不能进行此操作", en: "the plan is \(p.stateValue.en); this step is not possible now"))
         }
         let note = reason?.trimmed ?? ""
+        var approvedTeachers: [Int] = []
         if event == .sendBack && note.isEmpty { throw DomainError.validation(["reason": LocalizedText(zh: "退回须说明理由", en: "give a reason for sending it back")]) }
         if note.count > 500 { throw DomainError.validation(["reason": LocalizedText(zh: "理由不超过500字", en: "at most 500 characters")]) }
         if event == .submit || event == .approve {
@@ -500,12 +532,11 @@ public struct ExchangeService: Sendable {
                 // The plan is checked again as it stands: a teacher moved or a school merged since
                 // the district submitted it stops the approval with the move named.
                 let c = try await check(year: p.year, district: p.districtId, moves: moves.map(Self.input), planId: p.id)
-                // A teacher already moved by another approved plan of the year is not moved twice.
-                let taken = try await ExchangeStore.teachersInApprovedPlans(year: p.year, except: p.id, on: db)
-                if let twice = c.moves.firstIndex(where: { taken.contains($0.teacher.id) }) {
-                    throw DomainError.validation(["moves[\(twice)]": LocalizedText(zh: "第\(twice + 1)条：\(c.moves[twice].teacher.name)已在本年度另一个已批准的方案中交流，请退回修改",
-                                                                                   en: "move \(twice + 1): \(c.moves[twice].teacher.name) is already moved by another approved plan this year; send the plan back")])
-                }
+                // A teacher already moved by another approved plan of the year is not moved twice:
+                // every such move named once, in words. Checked again inside the approval's write.
+                let twice = try await alreadyMoved(c, year: p.year, planId: p.id)
+                if !twice.isEmpty { throw Self.movedTwice(twice) }
+                approvedTeachers = c.moves.map(\.teacher.id)
                 if let bad = c.moves.firstIndex(where: { $0.warnings.contains(.qualificationNotCoveringStage) }) {
                     throw DomainError.validation(["moves[\(bad)]": LocalizedText(zh: "第\(bad + 1)条：\(c.moves[bad].teacher.name)的教师资格不覆盖\(c.moves[bad].to.name)的学段，请退回修改",
                                                                                  en: "move \(bad + 1): \(c.moves[bad].teacher.name)'s qualification does not cover the stage at \(c.moves[bad].to.name); send the plan back")])
@@ -517,17 +548,39 @@ public struct ExchangeService: Sendable {
         case .approve: ["approved_by = \(bind: actor.username)"]
         case .sendBack: ["note = \(bind: note)"]
         }
-        let audit = ctx.audit, now = ctx.now
-        try await ctx.write { tx in
-            try await ExchangeStore.workflow.advance(id: planId, from: p.state, version: version, to: to.rawValue, set: extra, now: now, on: tx)
-            try await ExchangeStore.workflow.history([planId], from: p.state, to: to.rawValue, event: event.rawValue, actor: actor.username, at: now, reason: note.isEmpty ? nil : note, on: tx)
-            try await Audit.record(on: tx, audit, action: "exchange.plan.\(event.rawValue)", entity: "exchange_plan", entityId: String(planId), summary: "\(PlanState(rawValue: p.state)?.zh ?? p.state) → \(to.zh)")
+        let audit = ctx.audit, now = ctx.now, year = p.year, teachers = approvedTeachers
+        do {
+            try await ctx.write { tx in
+                try await ExchangeStore.workflow.advance(id: planId, from: p.state, version: version, to: to.rawValue, set: extra, now: now, on: tx)
+                if event == .approve {
+                    // Each moved teacher claimed for the year inside the approval: of two plans
+                    // moving one teacher approved at once, the unique index lets one through.
+                    for start in stride(from: 0, to: teachers.count, by: 300) {
+                        var insert = tx.sql.insert(into: "exchange_claims").columns("kind", "year", "ref", "plan_id")
+                        for t in teachers[start..<min(start + 300, teachers.count)] { insert = insert.values(SQLBind("teacher"), SQLBind(year), SQLBind(t), SQLBind(planId)) }
+                        try await insert.run()
+                    }
+                    try await tx.sql.raw("DELETE FROM exchange_claims WHERE kind = 'open' AND plan_id = \(bind: planId)").run()
+                }
+                try await ExchangeStore.workflow.history([planId], from: p.state, to: to.rawValue, event: event.rawValue, actor: actor.username, at: now, reason: note.isEmpty ? nil : note, on: tx)
+                try await Audit.record(on: tx, audit, action: "exchange.plan.\(event.rawValue)", entity: "exchange_plan", entityId: String(planId), summary: "\(PlanState(rawValue: p.state)?.zh ?? p.state) → \(to.zh)")
+            }
+        } catch let e as any DatabaseError where e.isConstraintFailure && event == .approve {
+            let c = try await check(year: p.year, district: p.districtId, moves: try await ExchangeStore.moves(planId: p.id, on: db).map(Self.input), planId: p.id)
+            let twice = try await alreadyMoved(c, year: p.year, planId: p.id)
+            throw Self.movedTwice(twice.isEmpty ? ["另一个方案同时获批，请刷新后重试"] : twice)
         }
         if event == .approve {
             // Moves whose date has come take effect at once.
             _ = try await ExchangeJobs.runDue(ExchangeService(ctx), on: today)
         }
         return try await ExchangeStore.plan(id: planId, on: db)!
+    }
+
+    static func movedTwice(_ lines: [String]) -> DomainError {
+        DomainError(.conflict, code: "moved_twice", LocalizedText(zh: lines.joined(separator: "；") + "。请退回修改。",
+                                                                 en: "\(lines.count) of its teachers are already moved by another approved plan this year (" + lines.joined(separator: "; ") + "); send the plan back"),
+                    fields: ["moves": LocalizedText(zh: lines.joined(separator: "；"), en: lines.joined(separator: "; "))])
     }
 
     public func history(planId: Int) async throws -> [ExchangeStore.HistoryRow] {
@@ -542,6 +595,11 @@ public struct ExchangeService: Sendable {
         guard actor.can(.exchangeRead) || actor.can(.exchangeSelf) else { throw DomainError.forbidden }
         guard let m = try await ExchangeStore.move(id: id, on: db) else { throw DomainError.notFound(Self.moveWord) }
         if actor.can(.exchangeRead) {
+            // A school reads the moves it sends or receives, not every move of a plan that
+            // touches it (their assessments are the other schools' business).
+            if case .school(let s) = actor.registryScope, m.fromSchoolId != s, m.toSchoolId != s {
+                throw DomainError.notFound(Self.moveWord)
+            }
             let p = try await plan(id: m.planId)
             return (m, p)
         }

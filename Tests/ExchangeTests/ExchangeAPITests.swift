@@ -106,13 +106,18 @@ struct ExchangeAPITests {
             #expect(quota["eligible"] as? Int == 2 && quota["required"] as? Int == 1 && quota["moved"] as? Int == 1)
             #expect(quota["backboneRequired"] as? Int == 1 && quota["backboneMoved"] as? Int == 1)
 
+            // One open plan per district and year: a second is refused, naming the first; edits go into it.
+            let firstId = try #require(plan["id"] as? Int)
+            let (dup, dupBody) = try await Self.call(app, .POST, "/api/v1/exchange/plans", d1, ["year": 2027, "moves": [Self.move(bing, to: f.schools["T0001"]!)]])
+            #expect(dup == .conflict && (dupBody["reason"] as? String ?? "").contains("\(firstId) 号"), "\(dupBody)")
             // 丙 has no qualification recorded and no certificate: the stage cannot be checked.
-            let (_, second) = try await Self.call(app, .POST, "/api/v1/exchange/plans", d1, ["year": 2027, "moves": [Self.move(bing, to: f.schools["T0001"]!)]])
-            #expect(Set((second["moves"] as? [[String: Any]])?.first?["warnings"] as? [String] ?? []) == ["qualification_unknown", "no_shortage"])
-            // Certified by this county (a junior certificate, found by resident ID): junior covers primary.
+            let (_, second) = try await Self.call(app, .PUT, "/api/v1/exchange/plans/\(firstId)", d1, ["version": 1, "moves": [Self.move(bing, to: f.schools["T0001"]!)]])
+            #expect(Set((second["moves"] as? [[String: Any]])?.first?["warnings"] as? [String] ?? []) == ["qualification_unknown", "no_shortage"], "\(second)")
+            // Certified by this county (a junior certificate, found by resident ID): junior covers primary;
+            // the county's own plan moving 丙 too is told that another plan holds him.
             try await Self.certify(app, residentId: try #require(try await RegistryStore.teacher(id: bing, on: app.db)).residentId, type: "junior")
-            let (_, third) = try await Self.call(app, .POST, "/api/v1/exchange/plans", d1, ["year": 2027, "moves": [Self.move(bing, to: f.schools["T0001"]!)]])
-            #expect(Set((third["moves"] as? [[String: Any]])?.first?["warnings"] as? [String] ?? []) == ["no_shortage", "in_other_plan"])
+            let (_, third) = try await Self.call(app, .POST, "/api/v1/exchange/plans", try await app.token("admin"), ["year": 2027, "moves": [Self.move(bing, to: f.schools["T0001"]!)]])
+            #expect(Set((third["moves"] as? [[String: Any]])?.first?["warnings"] as? [String] ?? []) == ["no_shortage", "in_other_plan"], "\(third)")
 
             let plansBefore = try await Self.count(app, "SELECT COUNT(*) AS n FROM exchange_plans")
             let movesBefore = try await Self.count(app, "SELECT COUNT(*) AS n FROM exchange_moves")
@@ -177,8 +182,46 @@ struct ExchangeAPITests {
             let second = try #require(again["id"] as? Int)
             _ = try await Self.call(app, .POST, "/api/v1/exchange/plans/\(second)/events", admin, ["event": "submit", "version": 1])
             let (refused, why) = try await Self.call(app, .POST, "/api/v1/exchange/plans/\(second)/events", admin, ["event": "approve", "version": 2])
-            #expect(refused == .unprocessableEntity)
-            #expect(((why["fields"] as? [String: Any])?["moves[0]"] as? String)?.contains("另一个已批准的方案") == true)
+            #expect(refused == .conflict)
+            #expect(((why["fields"] as? [String: Any])?["moves"] as? String)?.contains("已在\(id) 号方案中交流") == true, "\(why)")
+        }
+    }
+
+    @Test("two plans moving one teacher, approved twenty times at once: one plan wins, the teacher is claimed once", arguments: TestDB.all)
+    func approvalRace(db: TestDB) async throws {
+        try await withApp(db, postgresConnections: 8) { app, f in
+            let (d1, admin) = (try await app.token("d1"), try await app.token("admin"))
+            let jia = f.teachers["甲"]!
+            let (_, a) = try await Self.call(app, .POST, "/api/v1/exchange/plans", d1, ["year": 2027, "moves": [Self.move(jia, to: f.schools["T0002"]!)]])
+            let (_, b) = try await Self.call(app, .POST, "/api/v1/exchange/plans", admin, ["year": 2027, "moves": [Self.move(jia, to: f.schools["T0002"]!)]])
+            let ids = [try #require(a["id"] as? Int), try #require(b["id"] as? Int)]
+            #expect(try await Self.call(app, .POST, "/api/v1/exchange/plans/\(ids[0])/events", d1, ["event": "submit", "version": 1]).0 == .ok)
+            #expect(try await Self.call(app, .POST, "/api/v1/exchange/plans/\(ids[1])/events", admin, ["event": "submit", "version": 1]).0 == .ok)
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for k in 0..<20 { group.addTask { try await Self.call(app, .POST, "/api/v1/exchange/plans/\(ids[k % 2])/events", admin, ["event": "approve", "version": 2]).0 } }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 1, "\(statuses.map(\.code))")
+            #expect(statuses.allSatisfy { $0 == .ok || $0 == .conflict }, "\(statuses.map(\.code))")
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM exchange_plans WHERE state IN ('approved', 'in_effect')") == 1)
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM exchange_claims WHERE kind = 'teacher' AND ref = \(jia)") == 1)
+        }
+    }
+
+    @Test("a school reads the moves it sends or receives, not every move of a plan that touches it", arguments: TestDB.all)
+    func moveScope(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let admin = try await app.token("admin")
+            let (s, plan) = try await Self.call(app, .POST, "/api/v1/exchange/plans", admin, ["year": 2027, "moves": [
+                Self.move(f.teachers["甲"]!, to: f.schools["T0002"]!), Self.move(f.teachers["丁"]!, to: f.schools["T0002"]!)]])
+            #expect(s == .created)
+            let moves = try #require(plan["moves"] as? [[String: Any]])
+            let ids = moves.compactMap { $0["id"] as? Int }
+            #expect(ids.count == 2)
+            let s1 = try await Browser.login(app, "s1")
+            var h = HTTPHeaders(); h.cookie = s1
+            try await app.check(.GET, "/exchange/moves/\(ids[0])", headers: h) { res in #expect(res.status == .ok) }
+            try await app.check(.GET, "/exchange/moves/\(ids[1])", headers: h) { res in #expect(res.status == .notFound, "T0003 → T0002 is not T0001's") }
         }
     }
 

@@ -159,6 +159,25 @@ public enum ExchangeStore {
     }
 
     /// Teachers already in an approved (or effective) plan of the year, other than `except`.
+    /// The draft or submitted plan of a district (nil: the county's own) and year, if any.
+    static func openPlan(year: Int, district: Int?, on db: any Database) async throws -> PlanRow? {
+        struct R: Decodable { let planId: Int }
+        guard let r = try await db.sql.raw("SELECT plan_id FROM exchange_claims WHERE kind = 'open' AND year = \(bind: year) AND ref = \(bind: district ?? 0)")
+            .first(decoding: R.self, with: decoder) else { return nil }
+        return try await plan(id: r.planId, on: db)
+    }
+
+    /// Teachers of `teacherIds` claimed by another approved plan of the year, with that plan.
+    static func teacherClaims(year: Int, teacherIds: [Int], except: Int, on db: any Database) async throws -> [Int: Int] {
+        guard !teacherIds.isEmpty else { return [:] }
+        struct R: Decodable { let ref: Int; let planId: Int }
+        let rows = try await db.sql.raw("""
+            SELECT ref, plan_id FROM exchange_claims WHERE kind = 'teacher' AND year = \(bind: year) AND plan_id <> \(bind: except)
+              AND ref IN (\(SQLList(teacherIds.map { SQLBind($0) })))
+            """).all(decoding: R.self, with: decoder)
+        return Dictionary(rows.map { ($0.ref, $0.planId) }, uniquingKeysWith: { a, _ in a })
+    }
+
     static func teachersInApprovedPlans(year: Int, except: Int, on db: any Database) async throws -> Set<Int> {
         struct R: Decodable { let teacherId: Int }
         return Set(try await db.sql.raw("""

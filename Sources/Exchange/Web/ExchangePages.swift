@@ -161,7 +161,11 @@ public struct ExchangePages: Sendable {
         let locale = req.uiLocale
         let schools = try await ExchangeStore.schools(ids: moves.flatMap { [$0.fromSchoolId, $0.toSchoolId] }, on: req.db)
         let teachers = try await RegistryStore.teachers(ids: moves.map(\.teacherId), on: req.db)
-        let assessments = try await ExchangeStore.assessments(moveIds: moves.map(\.id), on: req.db)
+        // A school sees the assessments of the moves it sends or receives only.
+        var school: Int?
+        if case .school(let s)? = req.actor?.registryScope { school = s }
+        let visible = moves.filter { m in school.map { m.fromSchoolId == $0 || m.toSchoolId == $0 } ?? true }
+        let assessments = try await ExchangeStore.assessments(moveIds: visible.map(\.id), on: req.db)
         return moves.map { m in
             MoveItem(id: m.id, teacher: teachers[m.teacherId]?.name ?? "#\(m.teacherId)", from: schools[m.fromSchoolId]?.name ?? "", to: schools[m.toSchoolId]?.name ?? "",
                      form: m.formValue.label(locale), startsOn: m.startsOn, returnsOn: m.returnsOn, state: m.state,
