@@ -45,19 +45,12 @@ public enum ExchangeJobs {
                           effected_at = \(bind: now), version = version + 1 WHERE id = \(bind: m.id) AND state = 'planned' RETURNING id
                         """).all(decoding: Id.self)
                     guard !claimed.isEmpty else { continue }
-                    struct T: Decodable { let schoolId: Int }
-                    let current = try await tx.sql.raw("SELECT school_id FROM teachers WHERE id = \(bind: m.teacherId)").first(decoding: T.self, with: ExchangeStore.decoder)
-                    try await tx.sql.raw("""
-                        UPDATE teachers SET school_id = \(bind: m.toSchoolId), district_id = (SELECT district_id FROM schools WHERE id = \(bind: m.toSchoolId)),
-                          stage_part = \(bind: m.toPart), school_since = \(bind: m.startsOn), updated_at = \(bind: now), version = version + 1
-                        WHERE id = \(bind: m.teacherId)
-                        """).run()
-                    try await tx.sql.raw("""
-                        INSERT INTO teacher_transfers (teacher_id, from_school_id, to_school_id, on_date, reason, created_at)
-                        VALUES (\(bind: m.teacherId), \(bind: current?.schoolId ?? m.fromSchoolId), \(bind: m.toSchoolId), \(bind: m.startsOn), \(bind: "exchange_" + m.form), \(bind: now))
-                        """).run()
+                    // The registry's one move: school, transfer row, roles tied to the old school ended.
+                    let (fromSchool, ended) = try await RegistryStore.moveTeacher(.init(teacherId: m.teacherId, toSchoolId: m.toSchoolId, toPart: m.toPart, schoolSince: m.startsOn,
+                                                                                        onDate: m.startsOn, reason: "exchange_" + m.form), on: tx, now: now)
                     try await Audit.record(on: tx, audit, action: "exchange.move.start", entity: "exchange_move", entityId: String(m.id),
-                                           summary: "教师编号 \(m.teacherId)：学校编号 \(current?.schoolId ?? m.fromSchoolId) → \(m.toSchoolId)（\(MoveForm(rawValue: m.form)?.zh ?? m.form)），\(m.startsOn) 起")
+                                           summary: "教师编号 \(m.teacherId)：学校编号 \(fromSchool) → \(m.toSchoolId)（\(MoveForm(rawValue: m.form)?.zh ?? m.form)），\(m.startsOn) 起"
+                                               + (ended.isEmpty ? "" : "；随调动结束：" + ended.map(\.zh).joined(separator: "、")))
                     n += 1
                 }
                 return n
@@ -97,17 +90,8 @@ public enum ExchangeJobs {
                 struct S: Decodable { let id: Int; let status: String; let mergedIntoId: Int? }
                 let home = try await tx.sql.raw("SELECT id, status, merged_into_id FROM schools WHERE id = \(bind: m.fromSchoolId)").first(decoding: S.self, with: ExchangeStore.decoder)
                 let target = home?.status == SchoolStatus.merged.rawValue ? (home?.mergedIntoId ?? m.fromSchoolId) : m.fromSchoolId
-                struct T: Decodable { let schoolId: Int }
-                let current = try await tx.sql.raw("SELECT school_id FROM teachers WHERE id = \(bind: m.teacherId)").first(decoding: T.self, with: ExchangeStore.decoder)
-                try await tx.sql.raw("""
-                    UPDATE teachers SET school_id = \(bind: target), district_id = (SELECT district_id FROM schools WHERE id = \(bind: target)),
-                      stage_part = \(bind: m.fromPart), school_since = \(bind: m.priorSince ?? back), updated_at = \(bind: now), version = version + 1
-                    WHERE id = \(bind: m.teacherId)
-                    """).run()
-                try await tx.sql.raw("""
-                    INSERT INTO teacher_transfers (teacher_id, from_school_id, to_school_id, on_date, reason, created_at)
-                    VALUES (\(bind: m.teacherId), \(bind: current?.schoolId ?? m.toSchoolId), \(bind: target), \(bind: back), 'exchange_return', \(bind: now))
-                    """).run()
+                try await RegistryStore.moveTeacher(.init(teacherId: m.teacherId, toSchoolId: target, toPart: m.fromPart, schoolSince: m.priorSince ?? back,
+                                                          onDate: back, reason: "exchange_return"), on: tx, now: now)
                 try await Audit.record(on: tx, audit, action: "exchange.move.return", entity: "exchange_move", entityId: String(m.id),
                                        summary: "教师编号 \(m.teacherId)：\(back) 回到学校编号 \(target)")
                 return 1

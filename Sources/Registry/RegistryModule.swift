@@ -23,7 +23,7 @@ public struct RegistryModule: XuequModule {
     public init() {}
     public let name = "registry"
 
-    public var migrations: [any Migration] { [CreateRegistry(), CreateTeacherTallies(), CreateRotationRules(), AddTeacherQualification(), AddTransferNote(), WatchRegistryVersion(), CreateTeacherNameGrams()] }
+    public var migrations: [any Migration] { [CreateRegistry(), CreateTeacherTallies(), CreateRotationRules(), AddTeacherQualification(), AddTransferNote(), WatchRegistryVersion(), CreateTeacherNameGrams(), CreateRoleEndings()] }
 
     public var auditArea: AuditArea? {
         AuditArea(key: "registry", label: LocalizedText(zh: "学区、学校与教师", en: "Districts, schools and teachers"), prefixes: ["district", "school", "teacher"], phrases: [
@@ -196,6 +196,12 @@ struct RegistryHome {
         if missing > 0 {
             let href = ownSchool.map { RegistryRoute.school.path($0.id) } ?? RegistryRoute.schools.path() + "?status=active"
             out.tasks.append(HomeTask(title: t("home.task.conditions", String(missing), String(today.year)), detail: t("home.task.conditions.detail"), href: href))
+        }
+        // Roles that ended with a move in the last 60 days: whose, and which, to be filled again.
+        let ended = try await RegistryStore.roleEndings(scope: actor.registryScope, since: service.now - 60 * 86_400, on: service.db)
+        for e in ended.prefix(5) {
+            out.tasks.append(HomeTask(title: t("home.task.roleEnded", e.teacherName, locale == .en ? e.roleEn : e.roleZh),
+                                      detail: t("home.task.roleEnded.detail", e.endedOn), href: RegistryRoute.teacher.path(e.teacherId), urgent: true))
         }
         return out
     }

@@ -15,7 +15,7 @@ public struct RegistryService: Sendable {
     public init(_ req: Request) { self.init(req.context) }
 
     var db: any Database { ctx.db }
-    var now: Double { ctx.now }
+    public var now: Double { ctx.now }
     var today: CivilDate { ctx.today }
 
     public static let schoolWord = LocalizedText(zh: "学校", en: "school")
@@ -243,8 +243,9 @@ public struct RegistryService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit, now = self.now, actorName = actor.username
         try await ctx.write { tx in
-            struct N: Decodable { let n: Int }
-            let moved = try await tx.sql.raw("SELECT COUNT(*) AS n FROM teachers WHERE school_id = \(bind: source.id)").first(decoding: N.self)?.n ?? 0
+            struct T: Decodable { let id: Int }
+            let movedIds = try await tx.sql.raw("SELECT id FROM teachers WHERE school_id = \(bind: source.id)").all(decoding: T.self).map(\.id)
+            let moved = movedIds.count
             try await tx.sql.raw("""
                 INSERT INTO teacher_transfers (teacher_id, from_school_id, to_school_id, on_date, reason, created_at)
                 SELECT id, \(bind: source.id), \(bind: target.id), \(bind: date.description), 'merge', \(bind: now) FROM teachers WHERE school_id = \(bind: source.id)
@@ -252,6 +253,10 @@ public struct RegistryService: Sendable {
             // Teachers' years at the school restart only when they really change school; a merge
             // keeps their service, so school_since is left as it was.
             try await tx.sql.raw("UPDATE teachers SET school_id = \(bind: target.id), district_id = \(bind: target.districtId), updated_at = \(bind: now), version = version + 1 WHERE school_id = \(bind: source.id)").run()
+            // Roles tied to the closed school (or to its district, when the target is in another) end.
+            for id in movedIds {
+                try await RegistryStore.endRoles(teacherId: id, fromSchoolId: source.id, fromDistrictId: source.districtId, toSchoolId: target.id, onDate: date.description, on: tx, now: now)
+            }
             struct Id: Decodable { let id: Int }
             let updated = try await tx.sql.raw("""
                 UPDATE schools SET status = 'merged', merged_into_id = \(bind: target.id), merged_on = \(bind: date.description), students = 0,
@@ -429,7 +434,7 @@ public struct RegistryService: Sendable {
             throw DomainError(.invalid, code: "use_transfer", LocalizedText(zh: "更换学校请使用“调动”，并填写调动日期和原因", en: "to move a teacher to another school, use Transfer with its date and reason"),
                               fields: ["schoolId": LocalizedText(zh: "请使用“调动”", en: "use Transfer")])
         }
-        let audit = ctx.audit, now = self.now, today = self.today
+        let audit = ctx.audit, now = self.now
         try await ctx.write { tx in
             if v.residentId.value != before.residentId { try await RegistryStore.lockResidentIDs(on: tx) }
             if v.residentId.value != before.residentId, !(try await RegistryStore.existingResidentIDs([v.residentId.value], on: tx)).isEmpty {
@@ -448,9 +453,6 @@ public struct RegistryService: Sendable {
                 WHERE id = \(bind: id) AND version = \(bind: version) RETURNING id
                 """).all(decoding: N.self)
             if updated.isEmpty { throw Self.staleVersion }
-            if school.id != before.schoolId {
-                try await tx.sql.raw("INSERT INTO teacher_transfers (teacher_id, from_school_id, to_school_id, on_date, reason, created_at) VALUES (\(bind: id), \(bind: before.schoolId), \(bind: school.id), \(bind: today.description), 'edit', \(bind: now))").run()
-            }
             try await Audit.record(on: tx, audit, action: "teacher.update", entity: "teacher", entityId: String(id),
                                    summary: Self.diff(["name": (Masking.name(before.name), Masking.name(v.name)), "residentId": (Masking.residentID(before.residentId), v.residentId.masked),
                                                        "school": (String(before.schoolId), String(school.id)), "subjects": (before.subjects, v.subjectsColumn),
@@ -492,19 +494,14 @@ public struct RegistryService: Sendable {
         let audit = ctx.audit, now = self.now, author = actor.username
         let from = try await RegistryStore.school(id: t.schoolId, on: db)
         try await ctx.write { tx in
-            struct N: Decodable { let id: Int }
-            let done = try await tx.sql.raw("""
-                UPDATE teachers SET school_id = \(bind: school.id), district_id = \(bind: school.districtId), stage_part = \(bind: part?.rawValue),
-                  school_since = \(bind: date!.description), updated_at = \(bind: now), version = version + 1
-                WHERE id = \(bind: t.id) AND version = \(bind: version!) RETURNING id
-                """).all(decoding: N.self)
-            if done.isEmpty { throw Self.staleVersion }
-            try await tx.sql.raw("""
-                INSERT INTO teacher_transfers (teacher_id, from_school_id, to_school_id, on_date, reason, note, created_by, created_at)
-                VALUES (\(bind: t.id), \(bind: t.schoolId), \(bind: school.id), \(bind: date!.description), 'transfer', \(bind: reason), \(bind: author), \(bind: now))
-                """).run()
+            let ended: [LocalizedText]
+            do {
+                ended = try await RegistryStore.moveTeacher(.init(teacherId: t.id, toSchoolId: school.id, toPart: part?.rawValue, schoolSince: date!.description, onDate: date!.description,
+                                                                  reason: "transfer", note: reason, createdBy: author, version: version!), on: tx, now: now).ended
+            } catch is RegistryStore.StaleTeacher { throw Self.staleVersion }
             try await Audit.record(on: tx, audit, action: "teacher.transfer", entity: "teacher", entityId: String(t.id),
-                                   summary: "\(Masking.name(t.name))：\(from.map { "\($0.code) \($0.name)" } ?? "—") → \(school.code) \(school.name)，\(date!.description) 起；原因：\(reason)")
+                                   summary: "\(Masking.name(t.name))：\(from.map { "\($0.code) \($0.name)" } ?? "—") → \(school.code) \(school.name)，\(date!.description) 起；原因：\(reason)"
+                                       + (ended.isEmpty ? "" : "；随调动结束：" + ended.map(\.zh).joined(separator: "、")))
         }
         return try await RegistryStore.teacher(id: t.id, on: db)!
     }

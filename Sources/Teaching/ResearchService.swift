@@ -61,7 +61,10 @@ extension TeachingService {
         guard let u = try await db.sql.raw("SELECT u.level, u.district_id FROM research_staff s JOIN research_units u ON u.id = s.unit_id WHERE s.teacher_id = \(bind: t)")
             .first(decoding: U.self, with: Self.decoder) else { return nil }
         if u.level == ResearchLevel.county.rawValue { return .county }
-        return u.districtId.map(RegistryScope.district)
+        // A district centre's researcher while working in that district (read from the caller's
+        // current school, which follows every move).
+        guard let d = u.districtId, d == a.districtId else { return nil }
+        return .district(d)
     }
 
     static func covers(_ o: RegistryScope?, schoolId: Int?, districtId: Int?) -> Bool {

@@ -9,7 +9,7 @@ import XuequKit
 public struct TeachingModule: XuequModule {
     public init() {}
     public let name = "teaching"
-    public var migrations: [any Migration] { [CreateTeaching(), CreateResearch()] }
+    public var migrations: [any Migration] { [CreateTeaching(), CreateResearch(), AddPlanChangedRatio()] }
     public var auditArea: AuditArea? {
         AuditArea(key: "teaching", label: LocalizedText(zh: "教研备课", en: "Teaching research"), prefixes: ["teaching"], phrases: [
             "teaching.group": ("组建了教研组", "formed a research group"), "teaching.plan.create": ("新建了教案", "wrote a lesson plan"), "teaching.plan.derive": ("派生了教案（二次备课）", "derived a lesson plan"),
@@ -88,6 +88,41 @@ public struct TeachingModule: XuequModule {
         return HomeContribution(tasks: tasks)
     }
     public func seedDemo(_ demo: DemoContext) async throws { try await TeachingDemo.seed(demo) }
+
+    /// A teacher who leaves a district stops being its researcher; one who leaves a group's school
+    /// (or district) stops being a member, and the group's leadership is shown as ended (the group
+    /// keeps its leader's name until the office names another; checks read the leader's school).
+    public func teacherMoved(_ move: TeacherMoved, on tx: any Database) async throws -> [LocalizedText] {
+        var ended: [LocalizedText] = []
+        struct Unit: Decodable { let id: Int; let name: String; let level: String; let districtId: Int? }
+        let units = try await tx.sql.raw("""
+            SELECT u.id, u.name, u.level, u.district_id FROM research_staff s JOIN research_units u ON u.id = s.unit_id WHERE s.teacher_id = \(bind: move.teacherId)
+            """).all(decoding: Unit.self, with: SQLRowDecoder.snakeCase)
+        for u in units where u.level != ResearchLevel.county.rawValue && u.districtId != move.toDistrictId {
+            try await tx.sql.raw("DELETE FROM research_staff WHERE unit_id = \(bind: u.id) AND teacher_id = \(bind: move.teacherId)").run()
+            ended.append(LocalizedText(zh: "\(u.name)教研员", en: "researcher of \(u.name)"))
+        }
+        struct Group: Decodable { let id: Int; let name: String; let level: String; let districtId: Int?; let schoolId: Int?; let leaderTeacherId: Int }
+        let groups = try await tx.sql.raw("""
+            SELECT g.id, g.name, g.level, g.district_id, g.school_id, g.leader_teacher_id FROM teaching_groups g
+            WHERE g.leader_teacher_id = \(bind: move.teacherId) OR g.id IN (SELECT group_id FROM teaching_group_members WHERE teacher_id = \(bind: move.teacherId))
+            """).all(decoding: Group.self, with: SQLRowDecoder.snakeCase)
+        for g in groups where !Self.groupHolds(level: g.level, schoolId: g.schoolId, districtId: g.districtId, teacherSchool: move.toSchoolId, teacherDistrict: move.toDistrictId) {
+            try await tx.sql.raw("DELETE FROM teaching_group_members WHERE group_id = \(bind: g.id) AND teacher_id = \(bind: move.teacherId)").run()
+            ended.append(g.leaderTeacherId == move.teacherId ? LocalizedText(zh: "\(g.name)组长", en: "leader of \(g.name)") : LocalizedText(zh: "\(g.name)成员", en: "member of \(g.name)"))
+        }
+        return ended
+    }
+
+    /// Whether a teacher at `teacherSchool` (in `teacherDistrict`) belongs within a group's reach.
+    static func groupHolds(level: String, schoolId: Int?, districtId: Int?, teacherSchool: Int?, teacherDistrict: Int?) -> Bool {
+        switch ResearchLevel(rawValue: level) {
+        case .county: true
+        case .district: districtId == teacherDistrict
+        case .school: schoolId == teacherSchool
+        case nil: false
+        }
+    }
 }
 
 public enum TeachingRoute: String, RouteName {

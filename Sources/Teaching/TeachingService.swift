@@ -26,7 +26,9 @@ public struct LessonPlanRow: Codable, Sendable {
     public let title: String; public let subject: String; public let grade: String; public let edition: String?; public let unit: String?
     public let sections: String; public let state: String; public let reviewLevel: Int; public let releaseOn: String?; public let version: Int
     public let updatedAt: Double
-    public var sectionMap: [String: String] { (try? JSONDecoder().decode([String: String].self, from: Data(sections.utf8))) ?? [:] }
+    /// A derived plan's share of characters changed from its source, as of its last save.
+    public let changedRatio: Double?
+    public var sectionMap: [String: String] { TeachingService.sectionMap(sections) }
     public var kindValue: PlanKind { PlanKind(rawValue: kind) ?? .personal }
 }
 
@@ -48,7 +50,7 @@ public struct TeachingService: Sendable {
     static let decoder = SQLRowDecoder.snakeCase
     static let planWord = LocalizedText(zh: "教案", en: "lesson plan")
     static let groupWord = LocalizedText(zh: "教研组", en: "research group")
-    static let planColumns = "id, kind, level, group_id, parent_id, owner_teacher_id, district_id, school_id, title, subject, grade, edition, unit, sections, state, review_level, release_on, version, updated_at"
+    static let planColumns = "id, kind, level, group_id, parent_id, owner_teacher_id, district_id, school_id, title, subject, grade, edition, unit, sections, state, review_level, release_on, version, updated_at, changed_ratio"
     static let workflow = WorkflowStore(table: "lesson_plans", historyTable: "lesson_plan_history", foreignKey: "plan_id", tracked: ["draft", "in_review", "approved"],
                                         stale: DomainError(.conflict, code: "stale_version", LocalizedText(zh: "该教案已被他人修改，请刷新后再改（您的修改未保存）", en: "someone else changed this plan; reload and edit again (your change was not saved)")))
 
@@ -173,6 +175,13 @@ public struct TeachingService: Sendable {
         return out
     }
 
+    static func sectionMap(_ json: String) -> [String: String] { (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:] }
+
+    /// The share of characters a derived plan changed from its source (kept in `changed_ratio`).
+    static func changedRatio(parent: LessonPlanRow?, sections: [String: String]) -> Double? {
+        parent.map { PlanDiff(parent: $0.sectionMap, child: sections).changedRatio }
+    }
+
     static func json(_ sections: [String: String]) -> String {
         let enc = JSONEncoder(); enc.outputFormatting = .sortedKeys
         return String(decoding: (try? enc.encode(sections)) ?? Data("{}".utf8), as: UTF8.self)
@@ -254,14 +263,15 @@ public struct TeachingService: Sendable {
         try e.throwIfAny()
         let level = kind == .common ? group!.level : "personal"
         let audit = ctx.audit, now = ctx.now, actorName = a.username, groupValue = group
+        let ratio = Self.changedRatio(parent: parent, sections: sections)
         let id = try await ctx.write { tx -> Int in
             struct Id: Decodable { let id: Int }
             let id = try await tx.sql.raw("""
                 INSERT INTO lesson_plans (kind, level, group_id, parent_id, owner_teacher_id, district_id, school_id, title, subject, grade, edition, unit, sections, state,
-                  review_level, release_on, version, created_at, updated_at, state_since, secs_draft, secs_in_review, secs_approved)
+                  review_level, release_on, version, created_at, updated_at, state_since, secs_draft, secs_in_review, secs_approved, changed_ratio)
                 VALUES (\(bind: kind!.rawValue), \(bind: level), \(bind: groupValue?.id), \(bind: parent?.id), \(bind: t.id), \(bind: t.districtId), \(bind: t.schoolId), \(bind: title),
                         \(bind: subject!.rawValue), \(bind: grade), \(bind: d.edition?.trimmed), \(bind: d.unit?.trimmed), \(bind: Self.json(sections)), 'draft', 0, NULL, 1,
-                        \(bind: now), \(bind: now), \(bind: now), 0, 0, 0) RETURNING id
+                        \(bind: now), \(bind: now), \(bind: now), 0, 0, 0, \(bind: ratio)) RETURNING id
                 """).first(decoding: Id.self)!.id
             try await tx.sql.raw("INSERT INTO lesson_plan_versions (plan_id, version, title, sections, saved_by, saved_at) VALUES (\(bind: id), 1, \(bind: title), \(bind: Self.json(sections)), \(bind: actorName), \(bind: now))").run()
             try await Self.index(id, on: tx)
@@ -289,8 +299,11 @@ public struct TeachingService: Sendable {
         let newTitle = title?.trimmed.isEmpty == false ? String(title!.trimmed.prefix(100)) : p.title
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now, actorName = a.username, v = version ?? p.version, sectionsValue = sections
+        // The changed share against the source, kept with the save (never recomputed per view).
+        let parent = try await p.parentId.asyncMap { try await db.sql.raw("SELECT \(unsafeRaw: Self.planColumns) FROM lesson_plans WHERE id = \(bind: $0)").first(decoding: LessonPlanRow.self, with: Self.decoder) } ?? nil
+        let ratio = Self.changedRatio(parent: parent, sections: sections)
         try await ctx.write { tx in
-            try await Self.workflow.touch(id: id, version: v, inStates: [p.state], set: ["sections = \(bind: Self.json(sectionsValue)), title = \(bind: newTitle)"], now: now, on: tx)
+            try await Self.workflow.touch(id: id, version: v, inStates: [p.state], set: ["sections = \(bind: Self.json(sectionsValue)), title = \(bind: newTitle), changed_ratio = \(bind: ratio)"], now: now, on: tx)
             try await tx.sql.raw("INSERT INTO lesson_plan_versions (plan_id, version, title, sections, saved_by, saved_at) VALUES (\(bind: id), \(bind: v + 1), \(bind: newTitle), \(bind: Self.json(sectionsValue)), \(bind: actorName), \(bind: now))").run()
             try await Self.index(id, on: tx)
             try await Audit.record(on: tx, audit, action: "teaching.plan.update", entity: "lesson_plan", entityId: String(id), summary: "保存为第 \(v + 1) 版")
@@ -351,7 +364,10 @@ public struct TeachingService: Sendable {
         guard p.kindValue == .common, let gid = p.groupId, let g = try await group(gid) else {
             throw DomainError(.conflict, code: "not_common", LocalizedText(zh: "只有通案需要审核发布", en: "only common plans are reviewed and released"))
         }
+        // The leader as the group's leader only while still at its school (or in its district):
+        // a leader moved away keeps the name on the group until another is named, not the role.
         let isLeader = a.teacherId == g.leaderTeacherId
+            && TeachingModule.groupHolds(level: g.level, schoolId: g.schoolId, districtId: g.districtId, teacherSchool: a.schoolId, teacherDistrict: a.districtId)
         let o = try await self.office(a)
         // Level 2 is the teaching office of the group's area (a district group: the district's
         // office or centre, not the author's school); level 3 the county's.
@@ -485,22 +501,12 @@ public struct TeachingService: Sendable {
         return nil
     }
 
-    /// 个案 barely changed from their 通案 (a copied plan), for the teaching office.
+    /// 个案 barely changed from their 通案 (a copied plan), for the teaching office: the share kept
+    /// with each save, read, not recomputed.
     public func copied() async throws -> [(LessonPlanRow, Double)] {
         let a = try ctx.requireActor()
         guard try await office(a) != nil else { throw DomainError.forbidden }
-        let items = try await list(kind: .personal, subject: nil, grade: nil, q: nil, limit: 1000).map(\.plan).filter { $0.parentId != nil }
-        var out: [(LessonPlanRow, Double)] = []
-        var parents: [Int: LessonPlanRow] = [:]
-        for p in items {
-            guard let pid = p.parentId else { continue }
-            if parents[pid] == nil {
-                parents[pid] = try await db.sql.raw("SELECT \(unsafeRaw: Self.planColumns) FROM lesson_plans WHERE id = \(bind: pid)").first(decoding: LessonPlanRow.self, with: Self.decoder)
-            }
-            guard let parent = parents[pid] else { continue }
-            let d = PlanDiff(parent: parent.sectionMap, child: p.sectionMap)
-            if d.changedRatio < PlanDiff.nearlyUnchanged { out.append((p, d.changedRatio)) }
-        }
-        return out
+        let items = try await list(kind: .personal, subject: nil, grade: nil, q: nil, limit: 1000).map(\.plan)
+        return items.compactMap { p in p.changedRatio.flatMap { p.parentId != nil && $0 < PlanDiff.nearlyUnchanged ? (p, $0) : nil } }
     }
 }

@@ -71,6 +71,9 @@ public protocol XuequModule: Sendable {
     /// tables), each recounted from its source rows: `xuequ verify-aggregates` runs them on a
     /// live database and the tests after random writes.
     func verifyAggregates(on db: any Database) async throws -> [AggregateCheck]
+    /// A teacher changed school (`TeacherMoved`): end the module's roles tied to the old school or
+    /// district in the same transaction, and say which.
+    func teacherMoved(_ move: TeacherMoved, on tx: any Database) async throws -> [LocalizedText]
 }
 
 /// One maintained figure against its recount: how many rows disagree, with examples.
@@ -112,6 +115,7 @@ extension XuequModule {
     public func accountScopeNames(_ scopes: [AccountScope], on db: any Database) async throws -> [AccountScope: String] { [:] }
     public func accountScopeOptions(on db: any Database) async throws -> [String: [SelectOption]] { [:] }
     public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] { [] }
+    public func teacherMoved(_ move: TeacherMoved, on tx: any Database) async throws -> [LocalizedText] { [] }
 }
 
 /// The route groups a module registers on: authentication and CSRF are already in place.

@@ -143,6 +143,46 @@ struct ResearchTests {
         }
     }
 
+    @Test("roles follow a move: a transfer out of the district ends the researcher, group leader and member roles in its transaction, and the old district's home says so", arguments: TestDB.all)
+    func rolesFollowAMove(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let bureau = Self.actor(app, .bureauAdmin, .county, "admin")
+            let unit = try await Self.service(app, bureau).createUnit(level: "district", districtId: f.districts["D1"], name: "一学区教研中心")
+            try await Self.service(app, bureau).addResearcher(unitId: unit, teacherId: f.teachers["丙"], subject: "math")
+            // 甲 leads the D1 group (丙 a member); 丙 is D1's researcher.
+            try await LessonPlanAPITests.group(app, f)
+            let jia = Self.teacher(app, f, "甲")
+            let p = try await Self.service(app, jia).create(PlanDraft(kind: "common", title: "分数的初步认识", subject: "math", grade: "三年级", sections: ["教学目标": "认识几分之一"]))
+            _ = try await Self.service(app, jia).act(id: p.id, event: .submit, version: nil, reason: nil, releaseOn: nil)
+            // Both move to D2's T0003 through the registry's transfer.
+            let admin = try await app.token("admin")
+            for name in ["甲", "丙"] {
+                let id = f.teachers[name]!
+                let version = try #require(try await RegistryStore.teacher(id: id, on: app.db)).version
+                let (h, b) = try jsonBody(["toSchoolId": f.schools["T0003"]!, "onDate": "2026-09-01", "reason": "工作需要", "version": version])
+                var headers = h; headers.bearerAuthorization = BearerAuthorization(token: admin)
+                try await app.check(.POST, "/api/v1/teachers/\(id)/transfers", headers: headers, body: b) { res in #expect(res.status == .ok, "\(res.text)") }
+            }
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM research_staff") == 0)
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM teaching_group_members") == 0)
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM teacher_role_endings") == 3, "researcher, leader, member")
+            // The moved people act in D2 now: 丙 is no office, 甲 approves nothing at level 1 of D1's group.
+            let movedJia = Self.actor(app, .teacher, .teacher(id: f.teachers["甲"]!, school: f.schools["T0003"]!, district: f.districts["D2"]!), "甲")
+            let movedBing = Self.actor(app, .teacher, .teacher(id: f.teachers["丙"]!, school: f.schools["T0003"]!, district: f.districts["D2"]!), "丙")
+            #expect(try await Self.service(app, movedBing).office(movedBing) == nil)
+            #expect(await Self.code { _ = try await Self.service(app, movedJia).act(id: p.id, event: .approve, version: nil, reason: nil, releaseOn: nil) } != nil)
+            // Even with the roles still written (a move behind the registry's back), the checks read the current school.
+            try await app.db.sql.raw("INSERT INTO research_staff (unit_id, teacher_id, subject, since) VALUES (\(bind: unit), \(bind: f.teachers["丙"]!), 'math', '2020-09-01')").run()
+            #expect(try await Self.service(app, movedBing).office(movedBing) == nil)
+            // The old district's home page names whose role ended.
+            let cookies = try await Browser.login(app, "d1")
+            var h = HTTPHeaders(); h.cookie = cookies
+            try await app.check(.GET, "/", headers: h) { res in
+                #expect(res.text.contains("已调离") && res.text.contains("一学区数学中心组组长"), "\(res.text.count)")
+            }
+        }
+    }
+
     @Test("activities and open classes: area, invitations, attendance and minutes after the start, the rubric, search, calendar", arguments: TestDB.all)
     func activities(db: TestDB) async throws {
         let clock = TestClock()

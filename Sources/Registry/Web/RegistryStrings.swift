@@ -14,6 +14,8 @@ enum RegistryStrings {
         "home.task.due.detail": ("按 {0} 计算", "counted on {0}"),
         "home.task.conditions": ("{0} 所学校尚未填报 {1} 年办学条件", "{0} schools have not entered their {1} conditions"),
         "home.task.conditions.detail": ("办学条件用于均衡发展监测（差异系数）", "conditions feed the balance monitoring (difference coefficients)"),
+        "home.task.roleEnded": ("{0}已调离，其“{1}”已随调动结束", "{0} has moved: their role as {1} ended with the move"),
+        "home.task.roleEnded.detail": ("{0} 起；请另行指定", "from {0}; name someone else"),
         "home.task.record": ("核对本人信息", "Check your record"),
         "home.task.record.detail": ("{0}，{1} 起在本校任教", "{0}, at this school since {1}"),
         "home.task.selfdue": ("您在本校任教已满{0}年", "You have taught {0} years at this school"),
