@@ -211,8 +211,8 @@ public struct InternshipService: Sendable {
 
     /// The university's list (`.xlsx`/`.csv`): 学号, 姓名, 专业, 实习学科, 手机号, 志愿1–3 (host
     /// school codes), 小组. All rows are checked first; one bad row imports nothing. Each new
-    /// intern gets an account (username = 学号) whose password is returned once.
-    public func importInterns(batchId: Int, _ table: SheetTable, hash: @escaping @Sendable (String) async throws -> String) async throws -> [(studentNo: String, name: String, password: String)] {
+    /// intern gets an account (username = university code-学号) whose password is returned once.
+    public func importInterns(batchId: Int, _ table: SheetTable, hash: @escaping @Sendable (String) async throws -> String) async throws -> [(username: String, name: String, password: String)] {
         _ = try requireBatchAdmin()
         _ = try await batch(id: batchId)
         var index: [String: Int] = [:]
@@ -228,7 +228,7 @@ public struct InternshipService: Sendable {
         struct N: Decodable { let studentNo: String }
         let existing = Set(try await db.sql.raw("SELECT student_no FROM interns WHERE batch_id = \(bind: batchId)").all(decoding: N.self, with: InternshipStore.decoder).map(\.studentNo))
         var errors = RowErrorList()
-        var seen: [String: Int] = [:]
+        var seen: [String: Int] = [:], rowOf: [String: Int] = [:]
         struct Valid { let no: String; let name: String; let major: String; let subject: Subject; let phone: String?; let prefs: [Int]; let group: Int? }
         var valid: [Valid] = []
         for (k, row) in table.body.enumerated() where !row.allSatisfy({ $0.trimmed.isEmpty }) {
@@ -238,7 +238,7 @@ public struct InternshipService: Sendable {
             if no.isEmpty || no.count > 20 || !no.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) { bad("学号", "学号应为不超过20位的字母或数字", "a student number of at most 20 letters or digits") }
             else if let first = seen[no] { bad("学号", "与第\(first)行重复", "same as row \(first)") }
             else if existing.contains(no) { bad("学号", "该学号已在本批次中", "already in this batch") }
-            else { seen[no] = n }
+            else { seen[no] = n; rowOf[no] = n }
             if name.isEmpty || name.count > 40 { bad("姓名", "姓名不能为空", "name is required") }
             if major.isEmpty || major.count > 40 { bad("专业", "专业不能为空", "major is required") }
             let subject = Subject.parse(cell(row, "实习学科"))
@@ -260,25 +260,41 @@ public struct InternshipService: Sendable {
             if !g.isEmpty { if let id = groups[g] { group = id } else { bad("小组", "本批次没有小组“\(g.clipped())”", "no group “\(g.clipped())” in this batch") } }
             if let subject { valid.append(Valid(no: no, name: name, major: major, subject: subject, phone: phone, prefs: prefs, group: group)) }
         }
+        if valid.isEmpty && errors.isEmpty { throw DomainError.validation(["file": LocalizedText(zh: "文件中没有实习生", en: "the file has no interns")]) }
+        // Accounts: one per intern, named by the university's code and the student number (a
+        // student number is unique within its university only), with a password shown once. An
+        // existing account is taken again only for the same student of the same university — an
+        // intern of this university with that number and name; anything else is a named row
+        // error and nothing is written (issue 27: a second university's 2023001 once attached
+        // its row to the first one's intern, and 学号 "intern1" to the demo's account).
+        let universityCode = try await InternshipStore.universityCode(batchId: batchId, on: db) ?? "U\(batchId)"
+        func username(_ no: String) -> String { "\(universityCode)-\(no)" }
+        let names = valid.map { username($0.no) }
+        let accounts = try await InternshipStore.accounts(usernames: names, on: db)
+        let known = try await InternshipStore.internsOfUniversity(batchId: batchId, studentNos: valid.map(\.no), on: db)
+        var reuse: [Int: Int] = [:]
+        for (k, v) in valid.enumerated() {
+            guard let account = accounts[names[k]] else { continue }
+            if account.role == Role.intern.rawValue, known.contains(where: { $0.userId == account.id && $0.studentNo == v.no && $0.name == v.name }) {
+                reuse[k] = account.id
+            } else {
+                errors.append(.init(row: rowOf[v.no] ?? 0, column: "学号", reason: LocalizedText(zh: "账号\(names[k])已属于另一人（姓名或身份不符），未导入任何实习生",
+                                                                                          en: "the account \(names[k]) belongs to someone else; nothing was imported")))
+            }
+        }
         if !errors.isEmpty { throw RegistryService.importFailed(errors) }
-        if valid.isEmpty { throw DomainError.validation(["file": LocalizedText(zh: "文件中没有实习生", en: "the file has no interns")]) }
-        // Accounts: one per intern, username = student number, a password shown once.
-        let taken = Set(try await db.sql.select().column("username").from("users").where("username", .in, SQLBind.group(valid.map(\.no)))
-            .all(decoding: UsernameRow.self).map(\.username))
-        let passwords = valid.map { taken.contains($0.no) ? "" : Accounts.randomPassword(length: 12) }
+        let passwords = valid.indices.map { reuse[$0] != nil ? "" : Accounts.randomPassword(length: 12) }
         let hashes = try await withThrowingTaskGroup(of: (Int, String).self) { group in
             for (k, p) in passwords.enumerated() where !p.isEmpty { group.addTask { (k, try await hash(p)) } }
             return try await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
         }
         let audit = ctx.audit, now = ctx.now
-        let rows = valid
+        let rows = valid, reused = reuse
         try await ctx.writeOnce { tx in
             for (k, v) in rows.enumerated() {
-                var userId: Int?
-                if let h = hashes[k] {
-                    userId = try await Accounts.insertUser(.init(username: v.no, displayName: v.name, role: .intern), passwordHash: h, on: tx, now: Date(timeIntervalSince1970: now))
-                } else {
-                    userId = try await Accounts.user(username: v.no, on: tx).flatMap { $0.roleValue == .intern ? $0.id : nil }
+                let userId: Int
+                if let id = reused[k] { userId = id } else {
+                    userId = try await Accounts.insertUser(.init(username: names[k], displayName: v.name, role: .intern), passwordHash: hashes[k]!, on: tx, now: Date(timeIntervalSince1970: now))
                 }
                 try await tx.sql.raw("""
                     INSERT INTO interns (batch_id, group_id, user_id, student_no, name, major, subject, phone, preferences, version)
@@ -288,7 +304,7 @@ public struct InternshipService: Sendable {
             }
             try await Audit.record(on: tx, audit, action: "internship.import", entity: "intern_batch", entityId: String(batchId), summary: "导入 \(rows.count) 名实习生")
         }
-        return valid.enumerated().compactMap { k, v in passwords[k].isEmpty ? nil : (v.no, v.name, passwords[k]) }
+        return valid.enumerated().compactMap { k, v in passwords[k].isEmpty ? nil : (names[k], v.name, passwords[k]) }
     }
     struct UsernameRow: Decodable { let username: String }
 

@@ -47,6 +47,51 @@ struct InternshipAPITests {
         return out
     }
 
+    @Test("the university's list never binds a row to another university's intern or to an account of the same name: accounts are per university, a clash is a named row error", arguments: TestDB.all)
+    func importIdentity(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let s = try await Self.setUp(app, f)
+            struct Id: Decodable { let id: Int }
+            let (other, spring) = try await app.writeGate.transaction(on: app.db) { tx -> (Int, Int) in
+                let u = try await tx.sql.raw("INSERT INTO intern_universities (code, name) VALUES ('10094', '河北师范大学') RETURNING id").first(decoding: Id.self)!.id
+                func batch(_ university: SQLQueryString) async throws -> Int {
+                    try await tx.sql.raw("""
+                        INSERT INTO intern_batches (university_id, name, starts_on, weeks, observations_per_week, weight_teaching, weight_class, weight_other, created_at)
+                        VALUES (\(university), '2027春', '2027-03-01', 'observation,teaching,teaching,teaching,teaching,teaching,teaching,summary', 4, 50, 30, 20, 0) RETURNING id
+                        """).first(decoding: Id.self)!.id
+                }
+                return (try await batch("\(bind: u)"), try await batch("(SELECT university_id FROM intern_batches WHERE id = \(bind: s.batch))"))
+            }
+            struct N: Decodable { let n: Int }
+            func count(_ sql: String) async throws -> Int { try await app.db.sql.raw(SQLQueryString(sql)).first(decoding: N.self)!.n }
+            let bureau = Actor(userId: f.users["admin"]!, username: "admin", displayName: "admin", role: .bureauAdmin, scope: .county, permissions: app.grants.permissions(of: .bureauAdmin))
+            let service = InternshipService(app.context(actor: bureau))
+            let head = ["学号", "姓名", "专业", "实习学科"]
+            func sheet(_ rows: [[String]]) -> SheetTable { SheetTable(rows: [head] + rows) }
+            let hash: @Sendable (String) async throws -> String = { _ in "x" }
+            // University 10102 imports 2023001; university 10094 its own 2023001 and a student numbered "intern".
+            let first = try await service.importInterns(batchId: s.batch, sheet([["2023001", "赵一", "数学", "数学"]]), hash: hash)
+            let second = try await service.importInterns(batchId: other, sheet([["2023001", "钱二", "语文", "语文"], ["intern", "孙三", "语文", "语文"]]), hash: hash)
+            #expect(first.map(\.username) == ["10102-2023001"])
+            #expect(second.map(\.username) == ["10094-2023001", "10094-intern"])
+            struct U: Decodable { let userId: Int?; let name: String }
+            let rows = try await app.db.sql.raw("SELECT user_id, name FROM interns WHERE student_no IN ('2023001', 'intern') ORDER BY id").all(decoding: U.self, with: SQLRowDecoder.snakeCase)
+            #expect(Set(rows.compactMap(\.userId)).count == 3, "three people, three accounts")
+            #expect(!rows.contains { $0.userId == f.users["intern"] }, "the demo's intern account is bound to nobody new")
+            // The same university's next batch: another person under a known number is a named row,
+            // and nothing of that file is written; the same student is taken again (one account).
+            let before = try await count("SELECT COUNT(*) AS n FROM interns")
+            var refused: DomainError?
+            do { _ = try await service.importInterns(batchId: spring, sheet([["2023009", "周五", "数学", "数学"], ["2023001", "吴六", "数学", "数学"]]), hash: hash) } catch let e as DomainError { refused = e }
+            #expect(refused?.rows.first?.row == 3 && refused?.rows.first?.column == "学号", "\(refused?.rows ?? [])")
+            #expect(refused?.rows.first?.reason.zh.contains("10102-2023001") == true)
+            #expect(try await count("SELECT COUNT(*) AS n FROM interns") == before)
+            let again = try await service.importInterns(batchId: spring, sheet([["2023001", "赵一", "数学", "数学"]]), hash: hash)
+            #expect(again.isEmpty, "no new account for the same student")
+            #expect(try await count("SELECT COUNT(*) AS n FROM users WHERE username = '10102-2023009'") == 0)
+        }
+    }
+
     @Test("the gates: plans approved by both mentors and a passed trial lecture, in the teaching weeks only", arguments: TestDB.all)
     func gates(db: TestDB) async throws {
         try await withApp(db) { app, f in

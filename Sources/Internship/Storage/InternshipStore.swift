@@ -167,4 +167,30 @@ enum InternshipStore {
         return try await db.sql.raw("SELECT school_id, subject, places FROM intern_capacity WHERE batch_id = \(bind: batchId) ORDER BY school_id, subject")
             .all(decoding: R.self, with: decoder).map { ($0.schoolId, $0.subject, $0.places) }
     }
+
+    /// The code of the university a batch belongs to.
+    static func universityCode(batchId: Int, on db: any Database) async throws -> String? {
+        struct C: Decodable { let code: String }
+        return try await db.sql.raw("SELECT u.code FROM intern_universities u JOIN intern_batches b ON b.university_id = u.id WHERE b.id = \(bind: batchId)")
+            .first(decoding: C.self)?.code
+    }
+
+    struct Account: Decodable { let id: Int; let username: String; let role: String }
+    /// Accounts by username (the platform's table: the import names its interns' accounts).
+    static func accounts(usernames: [String], on db: any Database) async throws -> [String: Account] {
+        guard !usernames.isEmpty else { return [:] }
+        let rows = try await db.sql.select().columns("id", "username", "role").from("users").where("username", .in, SQLBind.group(usernames)).all(decoding: Account.self)
+        return Dictionary(rows.map { ($0.username, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    struct KnownIntern: Decodable { let userId: Int?; let studentNo: String; let name: String }
+    /// Interns of the batch's university (any of its batches) with these student numbers.
+    static func internsOfUniversity(batchId: Int, studentNos: [String], on db: any Database) async throws -> [KnownIntern] {
+        guard !studentNos.isEmpty else { return [] }
+        return try await db.sql.raw("""
+            SELECT i.user_id, i.student_no, i.name FROM interns i JOIN intern_batches b ON b.id = i.batch_id
+            WHERE b.university_id = (SELECT university_id FROM intern_batches WHERE id = \(bind: batchId))
+              AND i.student_no IN (\(SQLList(studentNos.map { SQLBind($0) })))
+            """).all(decoding: KnownIntern.self, with: decoder)
+    }
 }

@@ -233,7 +233,7 @@ public struct InternshipPages: Sendable {
     func importInterns(req: Request) async throws -> Response {
         try req.requireActor().require(.internshipAdmin)
         let id = try req.intParameter("id")
-        var made: [(studentNo: String, name: String, password: String)] = []
+        var made: [(username: String, name: String, password: String)] = []
         let res = try await Self.form(req, back: InternshipRoute.batch.path(id), ok: Self.t(req, "in.saved")) {
             guard let file = try? req.content.decode(Upload.self).file, file.data.readableBytes > 0 else {
                 throw DomainError.validation(["file": LocalizedText(zh: "请选择要上传的文件", en: "choose a file to upload")])
@@ -244,7 +244,7 @@ public struct InternshipPages: Sendable {
         }
         guard !made.isEmpty else { return res }
         // The new accounts' passwords, shown once (as for any account the admin creates).
-        return try await req.page("internship/passwords", PasswordsPage(layout: req.layout("in.accounts"), rows: made.map { [$0.studentNo, $0.name, $0.password] }, back: InternshipRoute.batch.path(id)))
+        return try await req.page("internship/passwords", PasswordsPage(layout: req.layout("in.accounts"), rows: made.map { [$0.username, $0.name, $0.password] }, back: InternshipRoute.batch.path(id)))
     }
 
     func assign(req: Request) async throws -> Response {

@@ -38,7 +38,7 @@ enum InternshipStrings {
         "in.upload": ("上传", "Upload"), "in.assign": ("按志愿自动分配", "Place automatically"),
         "in.assignHint": ("算法：最优分配（最小费用流）——第一志愿0分、第二1分、第三3分、未填志愿的同学科学校10分，总分最小，名额不足时才有人未分配。学校不对实习生排序，故不用稳定匹配。",
                           "Method: an optimal assignment (min-cost flow): first choice 0, second 1, third 3, another school of the subject 10, total minimised; schools do not rank interns, so a stable matching would only mean first come first served."),
-        "in.export": ("导出实习汇总（.xlsx）", "Batch summary (.xlsx)"), "in.interns": ("实习生", "Interns"), "in.studentNo": ("学号", "Student no."),
+        "in.export": ("导出实习汇总（.xlsx）", "Batch summary (.xlsx)"), "in.interns": ("实习生", "Interns"), "in.studentNo": ("学号", "Student no."), "in.username": ("用户名（院校代码-学号）", "Username (university code-student no.)"),
         "in.group": ("小组", "Group"), "in.prefs": ("志愿", "Preferences"), "in.mentor": ("指导教师", "Mentor"),
         "in.plans": ("教案", "Lesson plans"), "in.newPlan": ("写新教案", "New lesson plan"), "in.planTitle": ("课题", "Title"), "in.gradeLevel": ("年级", "Grade"),
         "in.content": ("教案内容", "Plan"), "in.mentorOk": ("指导教师", "mentor"), "in.supervisorOk": ("带队教师", "supervisor"), "in.trial": ("试讲", "Trial lecture"),
