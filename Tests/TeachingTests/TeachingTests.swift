@@ -43,6 +43,32 @@ struct LessonPlanDomainTests {
         }
     }
 
+    @Test("a diff bomb (eight rewritten 4,000-character sections) stays within its budget, exact texts rebuilt, well under a second")
+    func diffBomb() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("分数的初步认识练习教学目标重点难点过程板书设计作业。，")
+        func text(_ n: Int) -> String { String((0..<n).map { _ in alphabet.randomElement(using: &rng)! }) }
+        var parent: [String: String] = [:], child: [String: String] = [:]
+        for name in PlanSection.names { parent[name] = text(4_000); child[name] = text(4_000) }
+        let started = ContinuousClock.now
+        let d = PlanDiff(parent: parent, child: child)
+        let took = ContinuousClock.now - started
+        #expect(took < .seconds(1), "\(took)")
+        for s in d.sections {
+            var left = "", right = ""
+            for p in s.pieces {
+                switch p { case .same(let t): left += t; right += t; case .removed(let t): left += t; case .added(let t): right += t }
+            }
+            #expect(left == parent[s.name] && right == child[s.name], "\(s.name)")
+        }
+        #expect(d.changedRatio > 0.3)
+        // Sentences edited here and there in a long section are still shown by character.
+        let long = (0..<300).map { "第\($0)句讲分数的意义。" }.joined()
+        let edited = long.replacingOccurrences(of: "第7句讲分数", with: "第7句讲小数").replacingOccurrences(of: "第250句讲分数的", with: "第250句讲分数们的")
+        let pieces = CharDiff.pieces(long, edited, budget: CharDiff.Budget(cells: 100_000))
+        #expect(pieces.contains(.removed("分")) && pieces.contains(.added("小")) && pieces.contains(.added("们")), "\(pieces.filter { if case .same = $0 { return false }; return true })")
+    }
+
     @Test("bigrams find two or more consecutive characters")
     func bigrams() {
         #expect(Bigrams.of("分数的初步") == ["分数", "数的", "的初", "初步"])

@@ -34,76 +34,161 @@ public enum CommonPlanState: String, Vocabulary {
     public var en: String { switch self { case .draft: "draft"; case .inReview: "in review"; case .approved: "approved, not released"; case .released: "released" } }
 }
 
-/// Character-level comparison (Chinese has no spaces to split words on).
+/// Character-level comparison (Chinese has no spaces to split words on), with a bounded cost.
+///
+/// An exact longest-common-subsequence table costs n × m cells: two rewritten 4,000-character
+/// sections are 16 million, and eight of them on one page took 2.2 s (issue 27). Each comparison
+/// now has a budget of cells (`Budget`, one per plan). A changed middle small enough is compared
+/// character by character; a larger one first by sentences (。！？；and line breaks), and only the
+/// sentences that differ are compared by character while the budget lasts; past it, a differing
+/// run is shown as removed and added whole. The worst case is linear in the text plus the budget.
 public enum CharDiff {
     public enum Piece: Equatable, Sendable { case same(String), removed(String), added(String) }
 
-    /// The longest common subsequence walk, as runs of kept, removed and added characters.
-    /// Sections are a few thousand characters at most; beyond 4,000 × 4,000 the middle is
-    /// compared as one block (prefix and suffix still exact), so a pasted book cannot stall it.
-    public static func pieces(_ a: String, _ b: String) -> [Piece] {
-        let x = Array(a), y = Array(b)
+    /// Table cells one comparison may fill, shared by the sections of one plan.
+    public final class Budget: @unchecked Sendable {
+        public var cells: Int
+        public init(cells: Int = 2_000_000) { self.cells = cells }
+        func take(_ n: Int) -> Bool {
+            guard n <= cells else { return false }
+            cells -= n
+            return true
+        }
+    }
+
+    public static func pieces(_ a: String, _ b: String, budget: Budget = Budget()) -> [Piece] {
+        var out: [Piece] = []
+        diff(Array(a), Array(b), budget: budget, into: &out)
+        return out
+    }
+
+    static func append(_ p: Piece, to out: inout [Piece]) {
+        switch (p, out.last) {
+        case (.same(let t), .same(let s)?): out[out.count - 1] = .same(s + t)
+        case (.removed(let t), .removed(let s)?): out[out.count - 1] = .removed(s + t)
+        case (.added(let t), .added(let s)?): out[out.count - 1] = .added(s + t)
+        default:
+            switch p { case .same(let t), .removed(let t), .added(let t): if !t.isEmpty { out.append(p) } }
+        }
+    }
+
+    static func diff(_ x: [Character], _ y: [Character], budget: Budget, into out: inout [Piece]) {
         var start = 0
         while start < x.count, start < y.count, x[start] == y[start] { start += 1 }
         var endX = x.count, endY = y.count
         while endX > start, endY > start, x[endX - 1] == y[endY - 1] { endX -= 1; endY -= 1 }
-        var out: [Piece] = []
-        if start > 0 { out.append(.same(String(x[0..<start]))) }
+        if start > 0 { append(.same(String(x[0..<start])), to: &out) }
         let mx = Array(x[start..<endX]), my = Array(y[start..<endY])
-        if mx.count * my.count > 16_000_000 {
-            if !mx.isEmpty { out.append(.removed(String(mx))) }
-            if !my.isEmpty { out.append(.added(String(my))) }
-        } else if !mx.isEmpty || !my.isEmpty {
-            // Characters as small integers (equal characters, equal codes), the table flat and
-            // 16-bit (the common part is at most min(n, m) ≤ 4,000), runs kept as index ranges and
-            // turned into strings once: a 1,500-character section rewritten compares in a few ms.
-            var codes: [Character: Int32] = [:]
-            func code(_ c: Character) -> Int32 { if let v = codes[c] { return v }; let v = Int32(codes.count); codes[c] = v; return v }
-            let cx = mx.map(code), cy = my.map(code)
-            let n = cx.count, m = cy.count, w = m + 1
-            var table = [UInt16](repeating: 0, count: (n + 1) * w)
-            table.withUnsafeMutableBufferPointer { t in
-                cx.withUnsafeBufferPointer { a in
-                    cy.withUnsafeBufferPointer { b in
-                        var i = n - 1
-                        while i >= 0 {
-                            let row = i * w, next = (i + 1) * w, ai = a[i]
-                            var j = m - 1
-                            while j >= 0 {
-                                t[row + j] = ai == b[j] ? t[next + j + 1] &+ 1 : max(t[next + j], t[row + j + 1])
-                                j -= 1
-                            }
-                            i -= 1
+        if mx.isEmpty || my.isEmpty {
+            if !mx.isEmpty { append(.removed(String(mx)), to: &out) }
+            if !my.isEmpty { append(.added(String(my)), to: &out) }
+        } else if mx.count * my.count <= 250_000, budget.take(mx.count * my.count) {
+            characters(mx, my, into: &out)
+        } else {
+            sentences(mx, my, budget: budget, into: &out)
+        }
+        if endX < x.count { append(.same(String(x[endX...])), to: &out) }
+    }
+
+    /// Sentences as the units of an LCS walk; differing runs compared again by character.
+    static func sentences(_ x: [Character], _ y: [Character], budget: Budget, into out: inout [Piece]) {
+        func split(_ c: [Character]) -> [String] {
+            var parts: [String] = [], cur = ""
+            for ch in c {
+                cur.append(ch)
+                if "。！？；!?;\n".contains(ch) { parts.append(cur); cur = "" }
+            }
+            if !cur.isEmpty { parts.append(cur) }
+            return parts
+        }
+        let sx = split(x), sy = split(y)
+        let n = sx.count, m = sy.count
+        guard n * m > 0, n * m <= 1_000_000, budget.take(n * m), n > 1 || m > 1 else {
+            append(.removed(String(x)), to: &out); append(.added(String(y)), to: &out)
+            return
+        }
+        var codes: [String: Int32] = [:]
+        func code(_ s: String) -> Int32 { if let v = codes[s] { return v }; let v = Int32(codes.count); codes[s] = v; return v }
+        let cx = sx.map(code), cy = sy.map(code)
+        let table = lcsTable(cx, cy)
+        let w = m + 1
+        var i = 0, j = 0
+        var removed: [Character] = [], added: [Character] = []
+        func flush() {
+            if !removed.isEmpty || !added.isEmpty { runs(removed, added, budget: budget, into: &out) }
+            removed = []; added = []
+        }
+        while i < n || j < m {
+            if i < n, j < m, cx[i] == cy[j] { flush(); append(.same(sx[i]), to: &out); i += 1; j += 1 }
+            else if i < n, j == m || table[(i + 1) * w + j] >= table[i * w + j + 1] { removed += Array(sx[i]); i += 1 }
+            else { added += Array(sy[j]); j += 1 }
+        }
+        flush()
+    }
+
+    /// Two differing runs of sentences: by character when their table fits what is left of the
+    /// budget, else removed and added whole (never split by sentences again).
+    static func runs(_ x: [Character], _ y: [Character], budget: Budget, into out: inout [Piece]) {
+        var start = 0
+        while start < x.count, start < y.count, x[start] == y[start] { start += 1 }
+        var endX = x.count, endY = y.count
+        while endX > start, endY > start, x[endX - 1] == y[endY - 1] { endX -= 1; endY -= 1 }
+        if start > 0 { append(.same(String(x[0..<start])), to: &out) }
+        let mx = Array(x[start..<endX]), my = Array(y[start..<endY])
+        if !mx.isEmpty, !my.isEmpty, mx.count * my.count <= 250_000, budget.take(mx.count * my.count) {
+            characters(mx, my, into: &out)
+        } else {
+            if !mx.isEmpty { append(.removed(String(mx)), to: &out) }
+            if !my.isEmpty { append(.added(String(my)), to: &out) }
+        }
+        if endX < x.count { append(.same(String(x[endX...])), to: &out) }
+    }
+
+    /// The LCS suffix table of two code sequences, flat, 32-bit.
+    static func lcsTable(_ cx: [Int32], _ cy: [Int32]) -> [UInt32] {
+        let n = cx.count, m = cy.count, w = m + 1
+        var table = [UInt32](repeating: 0, count: (n + 1) * w)
+        table.withUnsafeMutableBufferPointer { t in
+            cx.withUnsafeBufferPointer { a in
+                cy.withUnsafeBufferPointer { b in
+                    var i = n - 1
+                    while i >= 0 {
+                        let row = i * w, next = (i + 1) * w, ai = a[i]
+                        var j = m - 1
+                        while j >= 0 {
+                            t[row + j] = ai == b[j] ? t[next + j + 1] &+ 1 : max(t[next + j], t[row + j + 1])
+                            j -= 1
                         }
+                        i -= 1
                     }
                 }
             }
-            enum Kind { case same, removed, added }
-            var runs: [(Kind, [Character])] = []
-            func push(_ k: Kind, _ c: Character) {
-                if let last = runs.last, last.0 == k { runs[runs.count - 1].1.append(c) } else { runs.append((k, [c])) }
-            }
-            var i = 0, j = 0
-            while i < n || j < m {
-                if i < n, j < m, cx[i] == cy[j] { push(.same, mx[i]); i += 1; j += 1 }
-                else if i < n, j == m || table[(i + 1) * w + j] >= table[i * w + j + 1] { push(.removed, mx[i]); i += 1 }
-                else { push(.added, my[j]); j += 1 }
-            }
-            for (k, chars) in runs {
-                let text = String(chars)
-                switch (k, out.last) {
-                case (.same, .same(let s)?): out[out.count - 1] = .same(s + text)
-                case (.same, _): out.append(.same(text))
-                case (.removed, _): out.append(.removed(text))
-                case (.added, _): out.append(.added(text))
-                }
-            }
         }
-        if endX < x.count {
-            let tail = String(x[endX...])
-            if case .same(let s)? = out.last { out[out.count - 1] = .same(s + tail) } else { out.append(.same(tail)) }
+        return table
+    }
+
+    /// The exact character walk over a middle whose table fits the budget.
+    static func characters(_ mx: [Character], _ my: [Character], into out: inout [Piece]) {
+        var codes: [Character: Int32] = [:]
+        func code(_ c: Character) -> Int32 { if let v = codes[c] { return v }; let v = Int32(codes.count); codes[c] = v; return v }
+        let cx = mx.map(code), cy = my.map(code)
+        let n = cx.count, m = cy.count, w = m + 1
+        let table = lcsTable(cx, cy)
+        enum Kind { case same, removed, added }
+        var runs: [(Kind, [Character])] = []
+        func push(_ k: Kind, _ c: Character) {
+            if let last = runs.last, last.0 == k { runs[runs.count - 1].1.append(c) } else { runs.append((k, [c])) }
         }
-        return out
+        var i = 0, j = 0
+        while i < n || j < m {
+            if i < n, j < m, cx[i] == cy[j] { push(.same, mx[i]); i += 1; j += 1 }
+            else if i < n, j == m || table[(i + 1) * w + j] >= table[i * w + j + 1] { push(.removed, mx[i]); i += 1 }
+            else { push(.added, my[j]); j += 1 }
+        }
+        for (k, chars) in runs {
+            let text = String(chars)
+            switch k { case .same: append(.same(text), to: &out); case .removed: append(.removed(text), to: &out); case .added: append(.added(text), to: &out) }
+        }
     }
 
     /// Characters changed (removed + added) against the larger of the two texts, 0…1.
@@ -130,9 +215,10 @@ public struct PlanDiff: Sendable {
     public init(parent: [String: String], child: [String: String]) {
         var changed = 0, total = 0
         var out: [Section] = []
+        let budget = CharDiff.Budget()
         for name in PlanSection.names {
             let a = parent[name] ?? "", b = child[name] ?? ""
-            let pieces = CharDiff.pieces(a, b)
+            let pieces = CharDiff.pieces(a, b, budget: budget)
             out.append(Section(name: name, changed: a != b, pieces: pieces))
             if name != PlanSection.reflection {
                 let r = CharDiff.changedRatio(a, b, pieces: pieces)
