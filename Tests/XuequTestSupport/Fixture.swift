@@ -6,7 +6,7 @@ import Vapor
 import VaporTesting
 import XuequCore
 import XuequKit
-@testable import XuequApp
+import XuequApp
 
 /// Two districts with their schools and teachers, and one account per role, each bound to a scope.
 ///

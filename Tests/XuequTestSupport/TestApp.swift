@@ -6,7 +6,7 @@ import Vapor
 import VaporTesting
 import XuequCore
 import XuequKit
-@testable import XuequApp
+import XuequApp
 
 /// The databases every integration test runs on: in-memory SQLite always, PostgreSQL when
 /// `TEST_DATABASE_URL` is set. Each test gets its own database (SQLite) or schema (PostgreSQL).
