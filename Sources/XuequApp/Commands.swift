@@ -1,6 +1,7 @@
 import CXuequSQLite
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 import XuequCore
@@ -41,6 +42,76 @@ public func prepareForServing(_ app: Application, _ config: AppConfig) async thr
     // After the seed: a demo county's last-year plan takes effect on start like any other.
     await app.startScheduledJobs()
     MemoryTrim.start(app)
+    if config.auditKey == nil {
+        app.logger.warning("the audit key is the file \(AuditKey.fileURL(dataDir: config.dataDir).path), inside the data directory: whoever can change the database there can recompute the chain. Keep the key elsewhere (XUEQU_AUDIT_KEY, see docs/OPERATIONS.md)")
+    }
+    AuditWitness.start(app, file: config.auditAnchorFile)
+}
+
+/// The audit chain's head, written where a truncation of the log cannot reach it: every minute
+/// in which the log grew and when the server stops, as a log line (`audit head: ID:HASH`) and,
+/// with `XUEQU_AUDIT_ANCHOR_FILE`, a line appended to that file. Rows deleted from the log's end
+/// after the last backup were found by nothing before (issue 27); `xuequ audit verify --anchors
+/// FILE` now checks every head in the file.
+enum AuditWitness {
+    final class State: @unchecked Sendable {
+        let lock = NIOLock()
+        var last: Audit.Anchor?
+    }
+    struct Stop: LifecycleHandler {
+        let task: Task<Void, Never>
+        let app: Application
+        let file: String?
+        let state: State
+        func shutdownAsync(_ application: Application) async {
+            task.cancel()
+            await AuditWitness.witness(app, file: file, state: state, reason: "stop")
+        }
+    }
+
+    static func start(_ app: Application, file: String?, every seconds: Int = 60) {
+        let state = State()
+        let task = Task.detached {
+            await witness(app, file: file, state: state, reason: "start")
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(seconds))
+                if Task.isCancelled { return }
+                await witness(app, file: file, state: state, reason: "periodic")
+            }
+        }
+        app.lifecycle.use(Stop(task: task, app: app, file: file, state: state))
+    }
+
+    static func witness(_ app: Application, file: String?, state: State, reason: String) async {
+        do {
+            guard let head = try await Audit.head(on: app.db.sql) else { return }
+            let changed = state.lock.withLock { () -> Bool in
+                if state.last == head { return false }
+                state.last = head
+                return true
+            }
+            guard changed || reason == "stop" else { return }
+            app.logger.notice("audit head: \(head)")
+            if let file { try append(line: "\(ISOTime.string(Date())) \(reason) \(head)\n", to: file) }
+        } catch {
+            app.logger.error("audit head not witnessed: \(String(reflecting: error))")
+        }
+    }
+
+    static func append(line: String, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o640)
+        guard fd >= 0 else { throw AppConfig.Invalid(problems: ["cannot open \(path) (errno \(errno))"]) }
+        defer { close(fd) }
+        let bytes = Array(line.utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        fsync(fd)
+    }
+
+    /// The heads in an anchor file (its last 100,000 lines), oldest first.
+    static func anchors(in path: String) throws -> [Audit.Anchor] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return text.split(separator: "\n").suffix(100_000).compactMap { line in line.split(separator: " ").last.flatMap { Audit.Anchor(String($0)) } }
+    }
 }
 
 /// Every 30 s the kept results nobody read for a minute are let go (`AggregateCache.dropIdle`),
@@ -347,6 +418,8 @@ struct AuditCommand: AsyncCommand {
         var action: String
         @Option(name: "anchor", help: "ID:HASH of a head printed earlier (log, backup): rows deleted since are found")
         var anchor: String?
+        @Option(name: "anchors", help: "a file of heads (XUEQU_AUDIT_ANCHOR_FILE): every head in it is checked")
+        var anchors: String?
         init() {}
     }
     var help: String { "Checks the audit log's keyed hash chain and its anchors (`xuequ audit verify [--anchor ID:HASH]`)." }
@@ -363,6 +436,13 @@ struct AuditCommand: AsyncCommand {
                 throw ExitCode(2)
             }
             anchors.append(a)
+        }
+        if let file = signature.anchors {
+            do { anchors += try AuditWitness.anchors(in: file) } catch {
+                context.console.error("cannot read the anchor file \(file): \(error)")
+                throw ExitCode(2)
+            }
+            context.console.print("checking \(anchors.count) anchors")
         }
         let app = context.application
         try await app.autoMigrate()

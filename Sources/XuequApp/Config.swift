@@ -28,6 +28,10 @@ public struct AppConfig: Sendable {
     /// The audit chain's HMAC key (`XUEQU_AUDIT_KEY`); without it a key file in the data
     /// directory, made on first use.
     public var auditKey: AuditKey?
+    /// A file outside the data directory where the server appends the audit chain's head every
+    /// minute it moved and when it stops (`XUEQU_AUDIT_ANCHOR_FILE`); `audit verify --anchors FILE`
+    /// then finds rows deleted from the log's end since.
+    public var auditAnchorFile: String?
     /// A streaming replica of the PostgreSQL primary (`DATABASE_REPLICA_URL`): reads that
     /// tolerate a little lag go there (see `ServiceContext.reportDB`).
     public var replica: (url: String, searchPath: String?)?
@@ -84,12 +88,21 @@ public struct AppConfig: Sendable {
         if let k = env["XUEQU_AUDIT_KEY"], !k.isEmpty {
             if let key = AuditKey(text: k) { auditKey = key } else { problems.append("XUEQU_AUDIT_KEY must be at least 32 bytes as hex (64 characters) or base64") }
         }
+        var anchorFile: String?
+        if let f = env["XUEQU_AUDIT_ANCHOR_FILE"], !f.isEmpty {
+            let file = URL(fileURLWithPath: f).standardizedFileURL.path, data = URL(fileURLWithPath: dir).standardizedFileURL.path
+            if file.hasPrefix(data.hasSuffix("/") ? data : data + "/") {
+                problems.append("XUEQU_AUDIT_ANCHOR_FILE must lie outside the data directory (\(data)): a copy of the data directory must not carry its own witness")
+            }
+            anchorFile = file
+        }
         if !problems.isEmpty { throw Invalid(problems: problems) }
         var config = AppConfig(database: database, dataDir: dir, sqliteSynchronous: sync, security: security, demo: demo, logQueries: env["XUEQU_LOG_SQL"] == "1")
         config.trustedProxies = trusted
         config.metricsToken = metricsToken
         config.auditKey = auditKey
         config.replica = replica
+        config.auditAnchorFile = anchorFile
         return config
     }
 }
