@@ -153,6 +153,8 @@ extension CertificationService {
     public func object(noticeId: Int, applicationId: Int?, filedBy: String, contact: String, text: String) async throws -> Int {
         guard let n = try await Self.notice(noticeId, on: db) else { throw DomainError.notFound(Self.noticeWord) }
         var e = FieldErrors()
+        // An objection is against someone on the notice (issue 27: the API took one naming nobody).
+        if applicationId == nil { e.add("applicationId", "请选择异议针对的公示人员", "choose the person on the notice the objection is about") }
         if let applicationId {
             struct N: Decodable { let n: Int }
             let onNotice = try await db.sql.raw("SELECT COUNT(*) AS n FROM cert_notice_entries WHERE notice_id = \(bind: noticeId) AND application_id = \(bind: applicationId)")

@@ -109,6 +109,11 @@ public struct ItinerantService: Sendable {
     /// is checked; one bad cell saves nothing.
     public func putDemand(district requested: Int?, cells: [String: String]) async throws {
         let d = try await district(requested, write: true)
+        // A form without a single demand cell is a broken form, not "no demand": clearing the
+        // table sends its cells empty (issue 27: it saved an empty demand silently).
+        if cells.isEmpty {
+            throw DomainError.validation(["demand": LocalizedText(zh: "表单中没有任何学校学科的课时栏目，未保存", en: "the form holds no school-and-subject cells; nothing was saved")])
+        }
         let schools = Dictionary(uniqueKeysWithValues: try await ExchangeStore.schools(district: d, on: db).values.filter(\.active).map { ($0.id, $0) })
         var e = FieldErrors()
         var parsed: [PeriodDemand] = []

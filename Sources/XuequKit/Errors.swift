@@ -18,6 +18,15 @@ public struct ErrorBody: Content {
     public let errors: [Row]?
     /// How many row problems there are in all when `errors` lists only the first of them.
     public let errorsTotal: Int?
+    /// How many fields have a problem in all when `fields` lists only the first `listedFields`.
+    public var fieldsTotal: Int? = nil
+
+    /// Field problems listed in one answer: a plan of 4,999 copies of one move once came back as a
+    /// 593 KB error (issue 27). The first ones in the order a person reads them (moves[2] before moves[10]).
+    public static let listedFields = 100
+    static func listed(_ fields: [String: LocalizedText]) -> [String] {
+        Array(fields.keys.sorted { $0.compare($1, options: .numeric) == .orderedAscending }.prefix(listedFields))
+    }
 }
 
 struct ErrorPage: Encodable, Sendable {
@@ -106,9 +115,11 @@ public struct XuequErrorMiddleware: Middleware {
         let firstAccept = request.headers.accept.first?.mediaType
         let wantsJSON = request.isAPI || (firstAccept?.type == "application" && firstAccept?.subType == "json")
         if wantsJSON {
-            let body = ErrorBody(error: true, reason: d.message(locale).clipped(1000), code: d.code, requestId: request.requestID,
-                                 fields: d.fields.isEmpty ? nil : d.fields.mapValues { $0(locale).clipped(300) },
+            let listed = ErrorBody.listed(d.fields)
+            var body = ErrorBody(error: true, reason: d.message(locale).clipped(1000), code: d.code, requestId: request.requestID,
+                                 fields: d.fields.isEmpty ? nil : Dictionary(uniqueKeysWithValues: listed.map { ($0, d.fields[$0]!(locale).clipped(300)) }),
                                  errors: rows.isEmpty ? nil : rows, errorsTotal: rows.isEmpty ? nil : d.rowTotal)
+            if d.fields.count > listed.count { body.fieldsTotal = d.fields.count }
             let res = Response(status: status)
             try? res.content.encode(body, as: .json)
             if let retry = d.retryAfter { res.headers.replaceOrAdd(name: .retryAfter, value: String(retry)) }
@@ -119,7 +130,9 @@ public struct XuequErrorMiddleware: Middleware {
             return request.redirect(to: PlatformRoute.login.path() + "?next=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
         }
         let page = ErrorPage(layout: request.layout("error.title"), status: Int(status.code), message: d.message(locale).clipped(1000),
-                             fields: d.fields.keys.sorted().map { "\($0)：\(d.fields[$0]!(locale).clipped(300))" }, rows: rows,
+                             fields: ErrorBody.listed(d.fields).map { "\($0)：\(d.fields[$0]!(locale).clipped(300))" }
+                                + (d.fields.count > ErrorBody.listedFields ? [locale == .en ? "… and \(d.fields.count - ErrorBody.listedFields) more" : "……另有 \(d.fields.count - ErrorBody.listedFields) 项"] : []),
+                             rows: rows,
                              requestId: request.requestID, signIn: d.kind == .unauthorized)
         do {
             let res = try await request.page("error", page, status: status)

@@ -123,7 +123,7 @@ struct SecurityDataTests {
 
     @Test("objections: on the notice's applications only, throttled per address, resolved and read by the deciding body only", arguments: TestDB.all)
     func objections(db: TestDB) async throws {
-        try await withApp(db, settings: { $0.security.objectionsPerAddress = .init(limit: 3, window: 3600) }) { app, _ in
+        try await withApp(db, settings: { $0.security.objectionsPerAddress = .init(limit: 4, window: 3600) }) { app, _ in
             _ = try await C.windows(app)
             let (id, v) = try await C.inReview(app, type: "junior", rid: Fixture.residentID("19940707", 62))
             let reviewer = try await app.token("reviewer"), prefecture = try await app.token("prefecture")
@@ -139,10 +139,12 @@ struct SecurityDataTests {
                 return out
             }
             #expect(try await object(id + 1000).0 == 422, "no such application")
+            let (nobody, why) = try await object(nil)
+            #expect(nobody == 422 && (why["fields"] as? [String: Any])?["applicationId"] != nil, "an objection names the person it is about")
             let (ok, filed) = try await object(id)
             #expect(ok == 201)
             let objection = filed["id"] as! Int
-            // The fourth from one address within the hour waits.
+            // The fifth from one address within the hour waits.
             #expect(try await object(id).0 == 201)
             #expect(try await object(id).0 == 429)
             // The prefecture cannot dismiss an objection to the county's notice, nor read its contact.

@@ -208,6 +208,27 @@ struct ExchangeAPITests {
         }
     }
 
+    @Test("a plan of 4,999 copies of one move: 422 listing the first hundred problems and their total, a small body", arguments: TestDB.all)
+    func cappedErrors(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let d1 = try await app.token("d1")
+            let moves = Array(repeating: Self.move(f.teachers["甲"]!, to: f.schools["T0002"]!), count: 4_999)
+            let (h, b) = try jsonBody(["year": 2027, "moves": moves])
+            var headers = h; headers.bearerAuthorization = BearerAuthorization(token: d1)
+            try await app.check(.POST, "/api/v1/exchange/plans", headers: headers, body: b) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.body.readableBytes < 40_000, "\(res.body.readableBytes) bytes")
+                let json = try res.json()
+                #expect((json["fields"] as? [String: Any])?.count == 100 && json["fieldsTotal"] as? Int == 4_998, "\(json["fieldsTotal"] ?? "-")")
+                #expect((json["fields"] as? [String: Any])?["moves[1].teacherId"] != nil, "the first ones, in reading order")
+            }
+            let cookies = try await Browser.login(app, "d1")
+            // A demand form without a single cell is refused, not saved as no demand.
+            let res = try await Browser.form(app, cookies, "/exchange/itinerant/demand", [:])
+            #expect(res.headers.setCookie?[FlashCookie.name]?.string.removingPercentEncoding?.contains("没有任何学校学科") == true || res.text.contains("没有任何学校学科"), "\(res.status)")
+        }
+    }
+
     @Test("a school reads the moves it sends or receives, not every move of a plan that touches it", arguments: TestDB.all)
     func moveScope(db: TestDB) async throws {
         try await withApp(db) { app, f in
