@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The attacks of issue 10 against a running demo server (not run in CI): hostile spreadsheets
-# through POST /api/v1/imports/teachers, and a sign-in flood against one account while a
-# signed-in user keeps working. For each: the HTTP status, the time, the answer's size and the
+# The attacks of issues 10 and 27 against a running demo server (not run in CI): hostile
+# spreadsheets through POST /api/v1/imports/teachers, a sign-in flood against one account while a
+# signed-in user keeps working, one address's failed sign-ins, form floods and the 个案 diff bomb. For each: the HTTP status, the time, the answer's size and the
 # server's peak RSS during the request (VmHWM reset before each attack).
 #
 # usage: Benchmarks/attack.sh            CONFIG=release|debug (default debug), PORT=18190
@@ -161,11 +161,57 @@ echo "signed-in reads:  $(awk '{printf "%s in %.3f s; ", $1, $2}' "$WORK/reader.
 echo "flood wall time:  $(python3 -c "print(round($end-$start,2))") s, peak RSS $(peak) MiB"
 echo "Retry-After:      $(cat "$WORK"/flood-headers-*.txt | awk -F': ' 'tolower($1)=="retry-after" {print $2}' | tr -d '\r' | sort -n | uniq -c | awk '{printf "%s×%ss ", $1, $2}')"
 echo
-echo "== then 40 wrong passwords one after another from one address (the per-address limit: 30 failures a minute)"
-for i in $(seq 1 40); do
+echo "== issue 27: 31 failed sign-ins for unknown names from one address, then six real accounts from it"
+for i in $(seq 1 31); do
   curl -s -o /dev/null -w '%{http_code}\n' -X POST "$URL/api/v1/session" -H 'content-type: application/json' \
        -d "{\"username\":\"nobody$i\",\"password\":\"wrong-password\"}" >> "$WORK/serial.txt"
 done
-echo "statuses:         $(sort "$WORK/serial.txt" | uniq -c | awk '{printf "%s×%s ", $1, $2}')"
+for u in admin district1 district2 school1 teacher1 reviewer; do
+  curl -s -o /dev/null -w '%{http_code}\n' -X POST "$URL/api/v1/session" -H 'content-type: application/json' \
+       -d "{\"username\":\"$u\",\"password\":\"xuequ-demo\"}" >> "$WORK/after.txt"
+done
+echo "failures:         $(sort "$WORK/serial.txt" | uniq -c | awk '{printf "%s×%s ", $1, $2}')"
+echo "right passwords:  $(sort "$WORK/after.txt" | uniq -c | awk '{printf "%s×%s ", $1, $2}')"
+
+echo
+echo "== issue 27: form floods — 20,000 bracketed fields to an anonymous POST /login, three at once, while /healthz is timed"
+python3 -c "print('&'.join('d[%d:music]=1' % i for i in range(20000)))" > "$WORK/flood.form"
+python3 -c "print('{\"x\":' + '[' * 5000 + ']' * 5000 + '}')" > "$WORK/deep.json"
+reset_peak
+for i in 1 2 3; do
+  curl -s -o /dev/null -w "form $i: %{http_code} in %{time_total} s\n" -X POST "$URL/login" -H 'content-type: application/x-www-form-urlencoded' --data-binary "@$WORK/flood.form" >> "$WORK/forms.txt" &
+done
+curl -s -o /dev/null -w "/healthz meanwhile: %{http_code} in %{time_total} s\n" "$URL/healthz" >> "$WORK/forms.txt"
+wait $(jobs -p | grep -v "^$PID$") 2>/dev/null || true
+curl -s -o /dev/null -w "JSON nested 5,000 deep: %{http_code} in %{time_total} s\n" -X POST "$URL/api/v1/session" -H 'content-type: application/json' --data-binary "@$WORK/deep.json" >> "$WORK/forms.txt"
+cat "$WORK/forms.txt"
+echo "peak RSS $(peak) MiB"
+
+echo
+echo "== issue 27: the diff bomb — a 个案 of eight 4,000-character sections rewritten, its page opened"
+T1=$(token teacher1)
+python3 - "$URL" "$T1" <<'PY'
+import json, random, sys, time, urllib.request
+url, token = sys.argv[1], sys.argv[2]
+def call(method, path, body=None):
+    req = urllib.request.Request(url + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        return json.load(r)
+names = ["教学目标", "重点难点", "教学准备", "教学过程", "板书设计", "作业", "课题", "教后反思"]
+alphabet = "分数的初步认识练习教学目标重点难点过程板书设计作业。，"
+text = lambda: "".join(random.choice(alphabet) for _ in range(4000))
+common = call("POST", "/api/v1/lesson-plans", {"kind": "common", "title": "炸弹", "subject": "math", "grade": "三年级", "sections": {n: text() for n in names}})
+plans = call("GET", "/api/v1/lesson-plans?kind=common")
+parent = next((p for p in plans.get("items", []) if p.get("state") == "released"), None)
+pid = parent["id"] if parent else common["id"]
+child = call("POST", "/api/v1/lesson-plans/%d/derive" % pid, {"kind": "personal"})
+call("PUT", "/api/v1/lesson-plans/%d" % child["id"], {"version": child["version"], "sections": {n: text() for n in names}})
+for _ in range(3):
+    t = time.monotonic()
+    call("GET", "/api/v1/lesson-plans/%d/diff" % child["id"])
+    print("diff of eight rewritten sections: %.3f s" % (time.monotonic() - t))
+PY
+echo "peak RSS $(peak) MiB"
 echo
 echo "server log: $WORK/server.log"
