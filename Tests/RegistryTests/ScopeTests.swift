@@ -4,6 +4,8 @@ import SQLKit
 import XuequTestSupport
 import Vapor
 import VaporTesting
+import XuequCore
+@testable import Registry
 @testable import XuequApp
 
 /// An actor's scope is resolved from the registry when the session resumes, not copied into the
@@ -102,6 +104,43 @@ struct ScopeTests {
                 }
                 try await app.check(.GET, "/api/v1/teachers", headers: bearer(token)) { res in #expect(res.status == .forbidden) }
             }
+        }
+    }
+}
+
+@Suite("Scoped searches start from the scope")
+struct ScopedSearchPlanTests {
+    /// The plan of the teacher list's WHERE clause for a scope and a one-character name search.
+    static func plan(_ app: Application, _ db: TestDB, scope: RegistryScope, filter: TeacherFilter) async throws -> String {
+        let query = app.db.sql.select().column(SQLColumn("id", table: "t")).from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t")))
+            .where(RegistryStore.teacherConditions(scope: scope, filter: filter))
+        switch db {
+        case .sqlite:
+            struct P: Decodable { let detail: String }
+            return try await app.db.sql.raw("EXPLAIN QUERY PLAN \(query.select)").all(decoding: P.self).map(\.detail).joined(separator: "\n")
+        case .postgres:
+            // A fixture's few rows make any plan a sequential scan; the question is which index
+            // the planner reaches for when it must use one.
+            try await app.db.sql.raw("SET enable_seqscan = off").run()
+            return try await app.db.sql.raw("EXPLAIN \(query.select)").all().map { (try? $0.decode(column: "QUERY PLAN", as: String.self)) ?? "" }.joined(separator: "\n")
+        }
+    }
+
+    @Test("a district's and a school's name search read the scope's index, never the province's name grams; the bureau's reads the grams", arguments: TestDB.all)
+    func plans(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            var filter = TeacherFilter()
+            filter.q = "王"
+            let district = try await Self.plan(app, db, scope: .district(f.districts["D1"]!), filter: filter)
+            #expect(district.contains("teachers_district") && !district.contains("teacher_name_grams"), "\(district)")
+            let school = try await Self.plan(app, db, scope: .school(f.schools["T0001"]!), filter: filter)
+            #expect(school.contains("teachers_school") && !school.contains("teacher_name_grams"), "\(school)")
+            let county = try await Self.plan(app, db, scope: .county, filter: filter)
+            #expect(county.contains("teacher_name_grams"), "\(county)")
+            // And the answers agree with a plain scan.
+            try await app.db.sql.raw("UPDATE teachers SET name = '王小明' WHERE id = \(bind: f.teachers["甲"]!)").run()
+            let found = try await RegistryStore.teachers(on: app.db, scope: .district(f.districts["D1"]!), filter: filter, page: PageSpec(page: 1, per: 50), withSchool: false)
+            #expect(found.items.map(\.id) == [f.teachers["甲"]!])
         }
     }
 }

@@ -62,6 +62,12 @@ extension RegistryStore {
             ? "t.id IN (SELECT teacher_id FROM teacher_name_grams WHERE gram = \(bind: grams[0]))"
             : "t.id IN (SELECT teacher_id FROM teacher_name_grams WHERE gram IN (\(SQLList(grams.map { SQLBind($0) }))) GROUP BY teacher_id HAVING COUNT(*) = \(bind: grams.count))"
         // The exact check on the candidates ignores case, as the grams do (PostgreSQL's LIKE would not).
-        return SQLList([SQLGroupExpression(candidates), LikeEscaped(left: "lower(t.name)", pattern: likePattern(q.lowercased()))], separator: SQLRaw(" AND "))
+        return SQLList([SQLGroupExpression(candidates), nameLike(q)], separator: SQLRaw(" AND "))
+    }
+
+    /// The exact check alone (case ignored, as the grams do), for searches within a district or
+    /// school: the scope's index finds its teachers, each name is checked.
+    static func nameLike(_ q: String) -> any SQLExpression {
+        LikeEscaped(left: "lower(t.name)", pattern: likePattern(q.lowercased()))
     }
 }
