@@ -197,11 +197,14 @@ struct RegistryHome {
             let href = ownSchool.map { RegistryRoute.school.path($0.id) } ?? RegistryRoute.schools.path() + "?status=active"
             out.tasks.append(HomeTask(title: t("home.task.conditions", String(missing), String(today.year)), detail: t("home.task.conditions.detail"), href: href))
         }
-        // Roles that ended with a move in the last 60 days: whose, and which, to be filled again.
-        let ended = try await RegistryStore.roleEndings(scope: actor.registryScope, since: service.now - 60 * 86_400, on: service.db)
-        for e in ended.prefix(5) {
-            out.tasks.append(HomeTask(title: t("home.task.roleEnded", e.teacherName, locale == .en ? e.roleEn : e.roleZh),
-                                      detail: t("home.task.roleEnded.detail", e.endedOn), href: RegistryRoute.teacher.path(e.teacherId), urgent: true))
+        // Roles that ended with a move in the last 60 days: whose, and which, to be filled again
+        // (the offices that place teachers; the list of departures says the rest).
+        if actor.can(.teachersWrite) {
+            let ended = try await RegistryStore.roleEndings(scope: actor.registryScope, since: service.now - 60 * 86_400, on: service.db)
+            for e in ended.prefix(5) {
+                out.tasks.append(HomeTask(title: t("home.task.roleEnded", e.teacherName, locale == .en ? e.roleEn : e.roleZh),
+                                          detail: t("home.task.roleEnded.detail", e.endedOn), href: RegistryRoute.departures.path(), urgent: true))
+            }
         }
         return out
     }

@@ -179,6 +179,11 @@ struct ResearchTests {
             var h = HTTPHeaders(); h.cookie = cookies
             try await app.check(.GET, "/", headers: h) { res in
                 #expect(res.text.contains("已调离") && res.text.contains("一学区数学中心组组长"), "\(res.text.count)")
+                #expect(res.text.contains("/teachers/departures"))
+            }
+            try await app.check(.GET, "/teachers/departures", headers: h) { res in
+                #expect(res.status == .ok)
+                #expect(res.text.contains("一学区数学中心组组长") && res.text.contains("一学区教研中心教研员"))
             }
         }
     }

@@ -95,6 +95,7 @@ struct AuthorizationMatrixTests {
             Case(method: .GET, path: "/schools/\(otherSchool)/merge", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/schools/new", body: nil, expect: ["admin": 200, "d1": 200], otherwise: 403),
             Case(method: .GET, path: "/teachers", body: nil, expect: readers, otherwise: 403),
+            Case(method: .GET, path: "/teachers/departures", body: nil, expect: writers, otherwise: 403),
             Case(method: .GET, path: "/teachers/\(otherTeacher)", body: nil, expect: ["admin": 200, "d1": 404, "s1": 404, "t1": 404], otherwise: 403),
             Case(method: .GET, path: "/teachers/\(otherTeacher)/edit", body: nil, expect: ["admin": 200, "d1": 404, "s1": 404], otherwise: 403),
             Case(method: .GET, path: "/teachers/\(otherTeacher)/transfer", body: nil, expect: ["admin": 200, "d1": 404, "s1": 404], otherwise: 403),

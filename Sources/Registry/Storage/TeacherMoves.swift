@@ -123,4 +123,44 @@ extension RegistryStore {
             WHERE e.created_at >= \(bind: since)\(filter) ORDER BY e.created_at DESC, e.id DESC LIMIT \(bind: limit)
             """).all(decoding: RoleEndingRow.self, with: decoder)
     }
+
+    public struct Departure: Codable, Sendable {
+        public let teacherId: Int
+        public let teacherName: String
+        public let fromSchoolId: Int
+        public let fromSchoolName: String
+        public let toSchoolName: String
+        public let onDate: String
+        public let reason: String
+    }
+
+    /// Teachers who left the scope (a school: moved out of it; a district: to a school of another
+    /// district; the county: every move) since `since` (a date), newest first.
+    public static func departures(scope: RegistryScope, since: String, limit: Int = 300, on db: any Database) async throws -> [Departure] {
+        let filter: SQLQueryString
+        switch scope {
+        case .county: filter = ""
+        case .district(let d): filter = " AND a.district_id = \(bind: d) AND b.district_id <> \(bind: d)"
+        case .school(let s): filter = " AND x.from_school_id = \(bind: s)"
+        case .nothing: return []
+        }
+        return try await db.sql.raw("""
+            SELECT x.teacher_id, t.name AS teacher_name, x.from_school_id, a.name AS from_school_name, b.name AS to_school_name, x.on_date, x.reason
+            FROM teacher_transfers x JOIN teachers t ON t.id = x.teacher_id JOIN schools a ON a.id = x.from_school_id JOIN schools b ON b.id = x.to_school_id
+            WHERE x.on_date >= \(bind: since) AND x.from_school_id <> x.to_school_id\(filter)
+            ORDER BY x.on_date DESC, x.id DESC LIMIT \(bind: limit)
+            """).all(decoding: Departure.self, with: decoder)
+    }
+
+    /// The roles ended with moves out of these schools since `since`, by teacher and old school.
+    public static func endedRoles(teacherIds: [Int], since: String, on db: any Database) async throws -> [String: [RoleEndingRow]] {
+        guard !teacherIds.isEmpty else { return [:] }
+        let rows = try await db.sql.raw("""
+            SELECT e.teacher_id, t.name AS teacher_name, e.from_school_id, e.from_district_id, e.role_zh, e.role_en, e.ended_on
+            FROM teacher_role_endings e JOIN teachers t ON t.id = e.teacher_id
+            WHERE e.ended_on >= \(bind: since) AND e.teacher_id IN (\(SQLList(Array(Set(teacherIds)).map { SQLBind($0) })))
+            ORDER BY e.id
+            """).all(decoding: RoleEndingRow.self, with: decoder)
+        return Dictionary(grouping: rows) { "\($0.teacherId):\($0.fromSchoolId):\($0.endedOn)" }
+    }
 }

@@ -24,6 +24,7 @@ public struct RegistryPages: Sendable {
         r.post(R.schoolConditions, use: saveConditions)
         r.get(R.teachers, use: teachers)
         r.get(R.teachersExport, use: exportTeachers)
+        r.get(R.departures, use: departures)
         r.get(R.teacherNew, use: newTeacher)
         r.post(R.teacherNew, use: createTeacher)
         r.get(R.teacher, use: teacher)
@@ -394,6 +395,27 @@ public struct RegistryPages: Sendable {
             }
             w.raw("</td></tr>")
         }
+    }
+
+    struct DepartureView: Encodable { let date: String; let teacher: String; let from: String; let to: String; let reason: String; let roles: [String] }
+    struct DeparturesPage: Encodable { let layout: Layout; let rows: [DepartureView]; let since: String }
+
+    /// Teachers who left the caller's school, district or county in the last year, with the roles
+    /// that ended with each move (a district's researcher, a group's leader, an intern's mentor),
+    /// for the office to fill again.
+    func departures(req: Request) async throws -> Response {
+        let actor = try req.requireActor()
+        try actor.require(.teachersWrite)
+        let today = CivilDate.today(req.application.clock.now())
+        let since = today.adding(days: -365).description
+        let rows = try await RegistryStore.departures(scope: actor.registryScope, since: since, on: req.db)
+        let roles = try await RegistryStore.endedRoles(teacherIds: rows.map(\.teacherId), since: since, on: req.db)
+        let locale = req.uiLocale
+        let views = rows.map { d in
+            DepartureView(date: d.onDate, teacher: d.teacherName, from: d.fromSchoolName, to: d.toSchoolName, reason: { let k = "transfer.reason." + d.reason; let t = L10n.text(k, locale); return t == k ? d.reason : t }(),
+                          roles: (roles["\(d.teacherId):\(d.fromSchoolId):\(d.onDate)"] ?? []).map { locale == .en ? $0.roleEn : $0.roleZh })
+        }
+        return try await req.page("registry/departures", DeparturesPage(layout: req.layout("departures.title"), rows: views, since: since))
     }
 
     /// The teacher list, written in Swift like the school list; the markup is the one

@@ -14,6 +14,7 @@ public enum RegistryRoute: String, RouteName {
     case schoolConditions = "schools/:id/conditions"
     case teachers = "teachers"
     case teachersExport = "teachers/export"
+    case departures = "teachers/departures"
     case teacherNew = "teachers/new"
     case teacher = "teachers/:id"
     case teacherEdit = "teachers/:id/edit"
