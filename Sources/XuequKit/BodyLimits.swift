@@ -25,18 +25,27 @@ public struct BodyLimits: Sendable {
     public init() {}
 
     public enum Refusal: Equatable, Sendable {
-        case tooManyFields(Int), keyTooDeep(String), jsonTooDeep, tooManyElements(Int), tooManyParts(Int)
+        case tooManyFields(Int)
+        case keyTooDeep(String)
+        case jsonTooDeep
+        case tooManyElements(Int)
+        case tooManyParts(Int)
 
         public var error: DomainError {
             switch self {
             case .tooManyFields(let limit):
-                DomainError(.tooLarge, code: "too_many_fields", LocalizedText(zh: "提交的字段过多（最多\(limit)个）", en: "too many fields in the request (at most \(limit))"))
+                DomainError(
+                    .tooLarge, code: "too_many_fields", LocalizedText(zh: "提交的字段过多（最多\(limit)个）", en: "too many fields in the request (at most \(limit))"))
             case .keyTooDeep(let key):
-                DomainError(.badRequest, code: "field_name_too_deep", LocalizedText(zh: "字段名“\(key.prefix(40))”的层级过多", en: "the field name “\(key.prefix(40))” is nested too deep"))
+                DomainError(
+                    .badRequest, code: "field_name_too_deep",
+                    LocalizedText(zh: "字段名“\(key.prefix(40))”的层级过多", en: "the field name “\(key.prefix(40))” is nested too deep"))
             case .jsonTooDeep:
                 DomainError(.badRequest, code: "json_too_deep", LocalizedText(zh: "JSON 嵌套层级过多", en: "the JSON is nested too deep"))
             case .tooManyElements(let limit):
-                DomainError(.tooLarge, code: "too_many_elements", LocalizedText(zh: "JSON 中的列表过长（每个列表最多\(limit)项）", en: "a JSON list is too long (at most \(limit) items each)"))
+                DomainError(
+                    .tooLarge, code: "too_many_elements",
+                    LocalizedText(zh: "JSON 中的列表过长（每个列表最多\(limit)项）", en: "a JSON list is too long (at most \(limit) items each)"))
             case .tooManyParts(let limit):
                 DomainError(.tooLarge, code: "too_many_parts", LocalizedText(zh: "上传的部分过多（最多\(limit)个）", en: "too many parts in the upload (at most \(limit))"))
             }
@@ -79,14 +88,16 @@ public struct BodyLimits: Sendable {
     static func key<C: Collection>(_ bytes: C, from start: C.Index) -> String where C.Element == UInt8 {
         var out: [UInt8] = []
         var i = start
-        while i != bytes.endIndex, bytes[i] != UInt8(ascii: "="), bytes[i] != UInt8(ascii: "&"), out.count < 60 { out.append(bytes[i]); i = bytes.index(after: i) }
+        while i != bytes.endIndex, bytes[i] != UInt8(ascii: "="), bytes[i] != UInt8(ascii: "&"), out.count < 60 {
+            out.append(bytes[i]); i = bytes.index(after: i)
+        }
         let raw = String(decoding: out, as: UTF8.self)
         return raw.removingPercentEncoding ?? raw
     }
 
     /// Checks a JSON text's nesting and the length of each array and object, outside strings.
     public func checkJSON<C: Collection>(_ bytes: C) -> Refusal? where C.Element == UInt8 {
-        var counts: [Int] = []   // elements seen so far per open container (commas + 1)
+        var counts: [Int] = []  // elements seen so far per open container (commas + 1)
         var inString = false, escaped = false
         for b in bytes {
             if inString {
@@ -164,7 +175,8 @@ public struct BodyLimitsMiddleware: Middleware {
         let isJSON = type.type == "application" && type.subType == "json"
         let isMultipart = type.type == "multipart"
         guard isForm || isJSON || isMultipart else { return next.respond(to: request) }
-        let collected: EventLoopFuture<ByteBuffer?> = request.body.data != nil
+        let collected: EventLoopFuture<ByteBuffer?> =
+            request.body.data != nil
             ? request.eventLoop.makeSucceededFuture(request.body.data)
             : request.body.collect(max: Self.maxBody(request))
         return collected.flatMap { body in

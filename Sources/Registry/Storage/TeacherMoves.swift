@@ -56,7 +56,10 @@ extension RegistryStore {
         public var createdBy: String?
         /// The teacher's row version the caller read (a form's optimistic lock); nil for none.
         public var version: Int?
-        public init(teacherId: Int, toSchoolId: Int, toPart: String?, schoolSince: String?, onDate: String, reason: String, note: String? = nil, createdBy: String? = nil, version: Int? = nil) {
+        public init(
+            teacherId: Int, toSchoolId: Int, toPart: String?, schoolSince: String?, onDate: String, reason: String, note: String? = nil,
+            createdBy: String? = nil, version: Int? = nil
+        ) {
             self.teacherId = teacherId; self.toSchoolId = toSchoolId; self.toPart = toPart; self.schoolSince = schoolSince; self.onDate = onDate
             self.reason = reason; self.note = note; self.createdBy = createdBy; self.version = version
         }
@@ -71,37 +74,54 @@ extension RegistryStore {
     @discardableResult
     public static func moveTeacher(_ m: Move, on tx: any Database, now: Double) async throws -> (fromSchoolId: Int, ended: [LocalizedText]) {
         struct Before: Decodable { let schoolId: Int; let districtId: Int? }
-        guard let before = try await tx.sql.raw("SELECT school_id, district_id FROM teachers WHERE id = \(bind: m.teacherId)").first(decoding: Before.self, with: decoder) else {
+        guard
+            let before = try await tx.sql.raw("SELECT school_id, district_id FROM teachers WHERE id = \(bind: m.teacherId)").first(
+                decoding: Before.self, with: decoder)
+        else {
             throw StaleTeacher()
         }
         let versionCheck: SQLQueryString = m.version.map { " AND version = \(bind: $0)" } ?? ""
         let since: SQLQueryString = m.schoolSince.map { ", school_since = \(bind: $0)" } ?? ""
         struct Id: Decodable { let id: Int }
-        let done = try await tx.sql.raw("""
+        let done = try await tx.sql.raw(
+            """
             UPDATE teachers SET school_id = \(bind: m.toSchoolId), district_id = (SELECT district_id FROM schools WHERE id = \(bind: m.toSchoolId)),
               stage_part = \(bind: m.toPart)\(since), updated_at = \(bind: now), version = version + 1
             WHERE id = \(bind: m.teacherId)\(versionCheck) RETURNING id
-            """).all(decoding: Id.self)
+            """
+        ).all(decoding: Id.self)
         if done.isEmpty { throw StaleTeacher() }
-        try await tx.sql.raw("""
+        try await tx.sql.raw(
+            """
             INSERT INTO teacher_transfers (teacher_id, from_school_id, to_school_id, on_date, reason, note, created_by, created_at)
             VALUES (\(bind: m.teacherId), \(bind: before.schoolId), \(bind: m.toSchoolId), \(bind: m.onDate), \(bind: m.reason), \(bind: m.note), \(bind: m.createdBy), \(bind: now))
-            """).run()
-        let ended = try await endRoles(teacherId: m.teacherId, fromSchoolId: before.schoolId, fromDistrictId: before.districtId, toSchoolId: m.toSchoolId, onDate: m.onDate, on: tx, now: now)
+            """
+        ).run()
+        let ended = try await endRoles(
+            teacherId: m.teacherId, fromSchoolId: before.schoolId, fromDistrictId: before.districtId, toSchoolId: m.toSchoolId, onDate: m.onDate, on: tx,
+            now: now)
         return (before.schoolId, ended)
     }
 
     /// Runs the modules' hooks for a teacher already moved (a merger moves a school's teachers in
     /// one statement) and records what ended.
-    public static func endRoles(teacherId: Int, fromSchoolId: Int, fromDistrictId: Int?, toSchoolId: Int, onDate: String, on tx: any Database, now: Double) async throws -> [LocalizedText] {
+    public static func endRoles(teacherId: Int, fromSchoolId: Int, fromDistrictId: Int?, toSchoolId: Int, onDate: String, on tx: any Database, now: Double)
+        async throws -> [LocalizedText]
+    {
         struct D: Decodable { let districtId: Int }
-        let toDistrict = try await tx.sql.raw("SELECT district_id FROM schools WHERE id = \(bind: toSchoolId)").first(decoding: D.self, with: decoder)?.districtId
-        let ended = try await TeacherMoveHooks.run(TeacherMoved(teacherId: teacherId, fromSchoolId: fromSchoolId, fromDistrictId: fromDistrictId, toSchoolId: toSchoolId,
-                                                                toDistrictId: toDistrict, onDate: onDate), on: tx)
+        let toDistrict = try await tx.sql.raw("SELECT district_id FROM schools WHERE id = \(bind: toSchoolId)").first(decoding: D.self, with: decoder)?
+            .districtId
+        let ended = try await TeacherMoveHooks.run(
+            TeacherMoved(
+                teacherId: teacherId, fromSchoolId: fromSchoolId, fromDistrictId: fromDistrictId, toSchoolId: toSchoolId,
+                toDistrictId: toDistrict, onDate: onDate), on: tx)
         for role in ended {
             try await tx.sql.insert(into: "teacher_role_endings")
                 .columns("teacher_id", "from_school_id", "from_district_id", "to_school_id", "role_zh", "role_en", "ended_on", "created_at")
-                .values(SQLBind(teacherId), SQLBind(fromSchoolId), SQLBind(fromDistrictId), SQLBind(toSchoolId), SQLBind(role.zh), SQLBind(role.en), SQLBind(onDate), SQLBind(now))
+                .values(
+                    SQLBind(teacherId), SQLBind(fromSchoolId), SQLBind(fromDistrictId), SQLBind(toSchoolId), SQLBind(role.zh), SQLBind(role.en),
+                    SQLBind(onDate), SQLBind(now)
+                )
                 .run()
         }
         return ended
@@ -117,11 +137,13 @@ extension RegistryStore {
         case .school(let s): filter = " AND e.from_school_id = \(bind: s)"
         case .nothing: return []
         }
-        return try await db.sql.raw("""
+        return try await db.sql.raw(
+            """
             SELECT e.teacher_id, t.name AS teacher_name, e.from_school_id, e.from_district_id, e.role_zh, e.role_en, e.ended_on
             FROM teacher_role_endings e JOIN teachers t ON t.id = e.teacher_id
             WHERE e.created_at >= \(bind: since)\(filter) ORDER BY e.created_at DESC, e.id DESC LIMIT \(bind: limit)
-            """).all(decoding: RoleEndingRow.self, with: decoder)
+            """
+        ).all(decoding: RoleEndingRow.self, with: decoder)
     }
 
     public struct Departure: Codable, Sendable {
@@ -144,23 +166,27 @@ extension RegistryStore {
         case .school(let s): filter = " AND x.from_school_id = \(bind: s)"
         case .nothing: return []
         }
-        return try await db.sql.raw("""
+        return try await db.sql.raw(
+            """
             SELECT x.teacher_id, t.name AS teacher_name, x.from_school_id, a.name AS from_school_name, b.name AS to_school_name, x.on_date, x.reason
             FROM teacher_transfers x JOIN teachers t ON t.id = x.teacher_id JOIN schools a ON a.id = x.from_school_id JOIN schools b ON b.id = x.to_school_id
             WHERE x.on_date >= \(bind: since) AND x.from_school_id <> x.to_school_id\(filter)
             ORDER BY x.on_date DESC, x.id DESC LIMIT \(bind: limit)
-            """).all(decoding: Departure.self, with: decoder)
+            """
+        ).all(decoding: Departure.self, with: decoder)
     }
 
     /// The roles ended with moves out of these schools since `since`, by teacher and old school.
     public static func endedRoles(teacherIds: [Int], since: String, on db: any Database) async throws -> [String: [RoleEndingRow]] {
         guard !teacherIds.isEmpty else { return [:] }
-        let rows = try await db.sql.raw("""
+        let rows = try await db.sql.raw(
+            """
             SELECT e.teacher_id, t.name AS teacher_name, e.from_school_id, e.from_district_id, e.role_zh, e.role_en, e.ended_on
             FROM teacher_role_endings e JOIN teachers t ON t.id = e.teacher_id
             WHERE e.ended_on >= \(bind: since) AND e.teacher_id IN (\(SQLList(Array(Set(teacherIds)).map { SQLBind($0) })))
             ORDER BY e.id
-            """).all(decoding: RoleEndingRow.self, with: decoder)
+            """
+        ).all(decoding: RoleEndingRow.self, with: decoder)
         return Dictionary(grouping: rows) { "\($0.teacherId):\($0.fromSchoolId):\($0.endedOn)" }
     }
 }
