@@ -1,38 +1,7 @@
 import XuequCore
 
 /// 教师资格种类 (DOMAIN §5); the digit is the one in the certificate number.
-public enum CertType: String, Vocabulary {
-    public static let lookup = makeLookup()
-    case kindergarten, primary, junior, senior, vocational
-    case vocationalPractice = "vocational_practice"
-    public var zh: String {
-        switch self {
-        case .kindergarten: "幼儿园教师资格"; case .primary: "小学教师资格"; case .junior: "初级中学教师资格"
-        case .senior: "高级中学教师资格"; case .vocational: "中等职业学校教师资格"; case .vocationalPractice: "中等职业学校实习指导教师资格"
-        }
-    }
-    public var en: String {
-        switch self {
-        case .kindergarten: "kindergarten"; case .primary: "primary"; case .junior: "junior secondary"; case .senior: "senior secondary"
-        case .vocational: "vocational school"; case .vocationalPractice: "vocational practice instructor"
-        }
-    }
-    public var digit: Int { CertType.allCases.firstIndex(of: self)! + 1 }
-    /// Types 4–6 are decided by the prefecture after the county's preliminary review.
-    public var decidedByPrefecture: Bool { self == .senior || self == .vocational || self == .vocationalPractice }
-    /// The subjects a certificate of this type can name (任教学科): a kindergarten certificate is
-    /// 学前教育 only; primary has no physics, chemistry, biology, history or geography; senior has
-    /// no 科学; no school certificate is in 学前教育 (vocational ones name a specialty, any).
-    public var allowedSubjects: [Subject] {
-        switch self {
-        case .kindergarten: [.preschool]
-        case .primary: [.chinese, .math, .english, .science, .politics, .music, .art, .pe, .it, .other]
-        case .junior: Subject.allCases.filter { $0 != .preschool }
-        case .senior: Subject.allCases.filter { $0 != .preschool && $0 != .science }
-        case .vocational, .vocationalPractice: Subject.allCases
-        }
-    }
-}
+public typealias CertType = CertificateType
 
 /// How the applicant proves teaching knowledge.
 public enum CertRoute: String, Vocabulary {
