@@ -144,9 +144,17 @@ public enum CharDiff {
         if endX < x.count { append(.same(String(x[endX...])), to: &out) }
     }
 
+    /// Counts the table cells actually filled, for a test that the budget bounds them.
+    public final class Meter: @unchecked Sendable {
+        public var cells = 0
+        public init() {}
+    }
+    @TaskLocal public static var meter: Meter?
+
     /// The LCS suffix table of two code sequences, flat, 32-bit.
     static func lcsTable(_ cx: [Int32], _ cy: [Int32]) -> [UInt32] {
         let n = cx.count, m = cy.count, w = m + 1
+        meter?.cells += n * m
         var table = [UInt32](repeating: 0, count: (n + 1) * w)
         table.withUnsafeMutableBufferPointer { t in
             cx.withUnsafeBufferPointer { a in
