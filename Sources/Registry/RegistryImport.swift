@@ -239,7 +239,7 @@ extension RegistryService {
                     t.schoolName ?? "", Gender(rawValue: t.gender)?.zh ?? t.gender, full ? t.birthDate : String(t.birthDate.prefix(4)),
                 ])
             }
-            if result.items.count < 200 { break }
+            if result.isLast { break }
             chunk.afterId = result.items.last?.id
         }
         return SheetTable(rows: rows)
@@ -259,7 +259,7 @@ extension RegistryService {
                              String(s.students), s.boarding ? "是" : "否", s.central ? "是" : "否", s.standardised ? "是" : "否", s.districtName,
                              SchoolStatus(rawValue: s.status)?.zh ?? s.status, String(s.teachers)])
             }
-            if result.items.count < 200 { break }
+            if result.isLast { break }
             page += 1
         }
         return SheetTable(rows: rows)

@@ -113,13 +113,9 @@ extension TeachingService {
         let a = try ctx.requireActor()
         try a.require(.teachingRead)
         let rules = try await rules(year: year)
-        var teachers: [TeacherRow] = []
-        var page = 1
-        while true {
-            let r = try await RegistryStore.teachers(on: db, scope: a.teacherId != nil ? .nothing : a.registryScope, filter: TeacherFilter(), page: PageSpec(page: page, per: 500), withSchool: true)
-            teachers += r.items
-            if r.items.count < 500 { break }
-            page += 1
+        let scope: RegistryScope = a.teacherId != nil ? .nothing : a.registryScope
+        var teachers = try await PageSpec.all { page in
+            try await RegistryStore.teachers(on: db, scope: scope, filter: TeacherFilter(), page: page, withSchool: true)
         }
         if let t = a.teacherId, let me = try await RegistryStore.teacher(id: t, on: db) { teachers = [me] }
         struct H: Decodable { let teacherId: Int; let total: Double }

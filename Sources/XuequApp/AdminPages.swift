@@ -260,7 +260,7 @@ struct AdminPages {
                     let r = Self.row(e, areas: areas, locale: locale)
                     table.append([r.time, e.actorName, r.sentence, r.area, r.detail, r.address, r.requestId])
                 }
-                if result.items.count < PageSpec.maxPer { break }
+                if result.isLast { break }
                 page += 1
             }
             let data = try Spreadsheet.write(SheetTable(rows: table), format: .xlsx, sheetName: locale == .en ? "Audit log" : "操作记录")

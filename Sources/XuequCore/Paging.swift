@@ -24,7 +24,29 @@ public struct PageResult<Item: Sendable>: Sendable {
     public var pageCount: Int { max(1, (total + request.per - 1) / request.per) }
 }
 
+extension PageResult {
+    /// The last page: fewer items than the page the query was actually asked with (after the
+    /// `maxPer` cap), never compared with the size the caller wished for.
+    public var isLast: Bool { items.count < request.per }
+}
+
 extension PageSpec {
+    /// Every item of a paged list, page after page of the largest size, until the last page.
+    /// Loops written by hand compared with the size they asked for (500) while `PageSpec` had
+    /// capped it at 200, and stopped after the first page (issue 28: training hours counted 200
+    /// of 6,356 teachers).
+    public static func all<Item: Sendable>(limit: Int = 1_000_000, _ fetch: (PageSpec) async throws -> PageResult<Item>) async throws -> [Item] {
+        var out: [Item] = []
+        var page = 1
+        while out.count < limit {
+            let r = try await fetch(PageSpec(page: page, per: maxPer))
+            out += r.items
+            if r.isLast { break }
+            page += 1
+        }
+        return out
+    }
+
     /// Lists count their matches up to this many and no further: a province's whole teacher list
     /// or a one-character search would otherwise count hundreds of thousands of rows per page.
     public static let countCap = 10_000

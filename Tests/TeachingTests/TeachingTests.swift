@@ -282,3 +282,46 @@ struct TrainingTests {
         }
     }
 }
+
+@Suite("Training hours count every teacher")
+struct TrainingHoursCountTests {
+    @Test("450 teachers: the county's hours page and its export count all of them, with the shortfall by district and by school", arguments: TestDB.all)
+    func everyTeacher(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            // 446 more teachers at T0001 and T0003, copies of 甲 with their own resident IDs.
+            try await app.writeGate.transaction(on: app.db) { tx in
+                for k in 0..<446 {
+                    let school = k % 2 == 0 ? f.schools["T0001"]! : f.schools["T0003"]!
+                    try await tx.sql.raw("""
+                        INSERT INTO teachers (name, resident_id, birth_date, gender, school_id, district_id, subjects, education, putonghua, title, backbone, school_since, created_at, updated_at, version)
+                        SELECT \(bind: "教师\(k)"), \(bind: String(format: "1301021990%06dX", k)), birth_date, gender, \(bind: school), (SELECT district_id FROM schools WHERE id = \(bind: school)),
+                               subjects, education, putonghua, title, backbone, school_since, created_at, updated_at, 1 FROM teachers WHERE id = \(bind: f.teachers["甲"]!)
+                        """).run()
+                }
+            }
+            let bureau = Actor(userId: f.users["admin"]!, username: "admin", displayName: "admin", role: .bureauAdmin, scope: .county, permissions: app.grants.permissions(of: .bureauAdmin))
+            let rows = try await TeachingService(app.context(actor: bureau)).hours(year: 2026)
+            #expect(rows.count == 450)
+            let cookies = try await Browser.login(app, "admin")
+            var h = HTTPHeaders(); h.cookie = cookies
+            try await app.check(.GET, "/teaching/training/hours?year=2026", headers: h) { res in
+                #expect(res.text.contains("/ 450 名教师学时不足"), "\(res.status)")
+                #expect(res.text.contains("id=\"short-by-district\"") && res.text.contains("id=\"short-by-school\""))
+            }
+            try await app.check(.GET, "/teaching/training/hours?year=2026&format=xlsx", headers: h) { res in
+                let table = try Spreadsheet.read(Data(buffer: res.body), filename: "x.xlsx")
+                #expect(table.body.count == 450)
+            }
+        }
+    }
+
+    @Test("PageSpec.all reads to the end whatever page size the caller would have liked")
+    func pagingToTheEnd() async throws {
+        let source = Array(1...1_234)
+        let all = try await PageSpec.all { spec in
+            PageResult(items: Array(source.dropFirst(spec.offset).prefix(spec.per)), total: source.count, request: spec)
+        }
+        #expect(all == source)
+    }
+}
+

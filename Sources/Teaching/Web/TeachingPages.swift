@@ -81,7 +81,19 @@ struct TeachingPages: Sendable {
     }
 
     struct HoursItem: Encodable { let name: String; let school: String; let hours: String; let required: String; let shortfall: String; let short: Bool }
-    struct HoursPage: Encodable { let layout: Layout; let year: Int; let rows: [HoursItem]; let shortCount: Int; let total: Int; let export: String }
+    struct ShortRow: Encodable { let name: String; let teachers: Int; let short: Int; let share: String }
+    struct HoursPage: Encodable {
+        let layout: Layout; let year: Int; let rows: [HoursItem]; let shortCount: Int; let total: Int; let export: String
+        let districts: [ShortRow]; let schools: [ShortRow]; let listed: Int
+    }
+
+    /// Teachers short of their hours, by group, the most short first.
+    static func shortfall(_ rows: [TeachingService.HoursRow], by key: (TeacherRow) -> Int, name: (Int) -> String) -> [ShortRow] {
+        Dictionary(grouping: rows) { key($0.teacher) }.map { id, list in
+            let short = list.filter { $0.shortfall > 0 }.count
+            return (ShortRow(name: name(id), teachers: list.count, short: short, share: String(format: "%.0f%%", Double(short) * 100 / Double(max(list.count, 1)))), short)
+        }.sorted { ($0.1, $0.0.teachers, $0.0.name) > ($1.1, $1.0.teachers, $1.0.name) }.map(\.0)
+    }
     func hours(req: Request) async throws -> Response {
         try req.requireActor().require(.teachingRead)
         let year = (try? req.query.get(Int.self, at: "year")) ?? req.context.today.year
@@ -92,11 +104,20 @@ struct TeachingPages: Sendable {
             for r in rows { table.append([String(r.teacher.id), r.teacher.name, r.teacher.schoolName ?? "", String(year), String(format: "%g", r.hours), String(format: "%g", r.required), String(format: "%g", r.shortfall)]) }
             return try RegistryPages.download(SheetTable(rows: table), name: "\(year)年教师培训学时", req: req, numericColumns: [0, 3, 4, 5, 6])
         }
+        let actor = try req.requireActor()
+        var districts: [ShortRow] = []
+        if case .county = actor.registryScope {
+            let names = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .county).map { ($0.id, $0.name) })
+            districts = Self.shortfall(rows, by: \.districtId) { names[$0] ?? "#\($0)" }
+        }
+        let schoolNames = Dictionary(rows.map { ($0.teacher.schoolId, $0.teacher.schoolName ?? "") }, uniquingKeysWith: { a, _ in a })
+        let schools = actor.teacherId == nil ? Array(Self.shortfall(rows, by: \.schoolId) { schoolNames[$0] ?? "#\($0)" }.prefix(100)) : []
         return try await req.page("teaching/hours", HoursPage(
             layout: req.layout("te.tr.hours"), year: year,
             rows: rows.prefix(1000).map { HoursItem(name: $0.teacher.name, school: $0.teacher.schoolName ?? "", hours: String(format: "%g", $0.hours), required: String(format: "%g", $0.required),
                                                    shortfall: String(format: "%g", $0.shortfall), short: $0.shortfall > 0) },
-            shortCount: rows.filter { $0.shortfall > 0 }.count, total: rows.count, export: TeachingRoute.hours.path() + "?year=\(year)&format=xlsx"))
+            shortCount: rows.filter { $0.shortfall > 0 }.count, total: rows.count, export: TeachingRoute.hours.path() + "?year=\(year)&format=xlsx",
+            districts: districts.count > 1 ? districts : [], schools: schools.count > 1 ? schools : [], listed: min(rows.count, 1000)))
     }
 
     struct LessonItem: Encodable { let id: Int; let title: String; let teacher: String; let school: String; let teachingOn: String; let uploadedOn: String; let late: Bool; let level: String; let canSelect: Bool; let planId: Int }
@@ -437,7 +458,11 @@ enum TeachingStrings {
         "te.tr.enrolledCol": ("报名", "Enrolled"), "te.tr.attendedCol": ("出勤", "Attended"), "te.tr.enrol": ("按学校报名", "Enrol schools"),
         "te.tr.schools": ("学校代码（逗号分隔）", "School codes"), "te.tr.absent": ("缺勤教师编号（逗号分隔，其余为出勤）", "Absent teachers' numbers (the rest attended)"),
         "te.tr.attendance": ("登记出勤", "Record attendance"), "te.tr.export": ("导出学时（.xlsx）", "Hours (.xlsx)"),
-        "te.tr.short": ("{0} / {1} 名教师学时不足", "{0} of {1} teachers short of hours"), "te.tr.teacher": ("教师", "Teacher"), "te.tr.required": ("应修", "Required"),
+        "te.tr.short": ("{0} / {1} 名教师学时不足", "{0} of {1} teachers short of hours"),
+        "te.tr.byDistrict": ("按学区", "By district"), "te.tr.bySchool": ("按学校（学时不足人数最多的前100所）", "By school (the 100 with the most teachers short)"),
+        "te.tr.byTeacher": ("按教师（差额最大者在前）", "By teacher (the largest shortfall first)"), "te.tr.district": ("学区", "District"),
+        "te.tr.teachers": ("教师数", "Teachers"), "te.tr.shortTeachers": ("学时不足", "Short of hours"), "te.tr.shortShare": ("占比", "Share"),
+        "te.tr.listed": ("列出前 {0} 名，共 {1} 名；完整名单请导出", "the first {0} of {1} listed; export for the whole list"), "te.tr.teacher": ("教师", "Teacher"), "te.tr.required": ("应修", "Required"),
         "te.tr.shortfall": ("差额", "Short"), "te.tr.none": ("暂无培训项目。", "No programmes yet."),
         "te.home.hours": ("{0} 名教师 {1} 年培训学时不足", "{0} teachers short of training hours in {1}"), "te.home.hours.detail": ("继续教育学时按规定统计", "continuing-education hours against the rule"),
         "te.ml.title": ("优课", "Model lessons"), "te.ml.public": ("县级优课名单", "The county's model lessons"), "te.ml.uploaded": ("已上传优课", "Model lesson uploaded"),
