@@ -363,15 +363,18 @@ public struct RegistryPages: Sendable {
     struct TeacherItem: Encodable, Sendable {
         let id: Int; let name: String; let gender: String; let residentId: String; let schoolId: Int; let schoolName: String; let subjects: String
         let education: String; let putonghua: String; let title: String; let backbone: String; let schoolSince: String; let years: Int; let due: Bool
+        let round: String
     }
 
     static func item(_ t: TeacherRow, service: RegistryService, today: CivilDate, rules: RotationRules) -> TeacherItem {
         let full = service.seesFull(t)
         let round = RotationRules.nextRound(after: today)
-        let years = t.yearsAtSchool(on: today)
+        // Counted on the round (1 September), as the rotation counts them: one computation for
+        // the list's badge and /exchange/eligible (issue 28: the list said 5 where eligibility said 6).
+        let years = t.yearsAtSchool(on: round)
         return TeacherItem(id: t.id, name: t.name, gender: t.gender, residentId: full ? t.residentId : Masking.residentID(t.residentId), schoolId: t.schoolId,
                            schoolName: t.schoolName ?? "", subjects: t.subjects, education: t.education, putonghua: t.putonghua, title: t.title, backbone: t.backbone,
-                           schoolSince: t.schoolSince, years: years, due: t.yearsAtSchool(on: round) >= rules.yearsAtSchool)
+                           schoolSince: t.schoolSince, years: years, due: years >= rules.yearsAtSchool, round: round.description)
     }
 
     /// The teacher table's rows.
@@ -391,7 +394,7 @@ public struct RegistryPages: Sendable {
             w.raw("</td><td class=\"nowrap\">"); w.text(t.schoolSince); w.raw(" ")
             if t.due {
                 w.raw("<span class=\"badge warn\" title=\""); w.raw(dueTitle); w.raw("\">")
-                w.text(L10n.fill(years, [String(t.years)])); w.raw("</span>")
+                w.text(L10n.fill(years, [String(t.years), t.round])); w.raw("</span>")
             }
             w.raw("</td></tr>")
         }

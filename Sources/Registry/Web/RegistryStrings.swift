@@ -76,7 +76,7 @@ enum RegistryStrings {
         "merge.confirm": ("确定撤并？此操作不可撤销。", "Merge this school? This cannot be undone."),
         "teachers.searchHint": ("姓名或身份证号前几位", "name or first digits of the ID"),
         "teachers.due": ("已满交流年限", "due to rotate"),
-        "teachers.years": ("{0}年", "{0} y"),
+        "teachers.years": ("至{1}满{0}年", "{0} y by {1}"),
         "teacher.name": ("姓名", "Name"),
         "teacher.gender": ("性别", "Sex"),
         "teacher.residentId": ("身份证号", "Resident ID"),
