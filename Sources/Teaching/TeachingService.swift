@@ -364,38 +364,25 @@ public struct TeachingService: Sendable {
         guard p.kindValue == .common, let gid = p.groupId, let g = try await group(gid) else {
             throw DomainError(.conflict, code: "not_common", LocalizedText(zh: "只有通案需要审核发布", en: "only common plans are reviewed and released"))
         }
-        // The leader as the group's leader only while still at its school (or in its district):
-        // a leader moved away keeps the name on the group until another is named, not the role.
-        let isLeader = a.teacherId == g.leaderTeacherId
-            && TeachingModule.groupHolds(level: g.level, schoolId: g.schoolId, districtId: g.districtId, teacherSchool: a.schoolId, teacherDistrict: a.districtId)
-        let o = try await self.office(a)
-        // Level 2 is the teaching office of the group's area (a district group: the district's
-        // office or centre, not the author's school); level 3 the county's.
-        func reviews(level: Int) -> Bool {
-            if level >= 3 { return o == .county }
-            switch ResearchLevel(rawValue: p.level) {
-            case .county: return o == .county
-            case .district: return o == .county || o == .district(p.districtId)
-            default: return Self.covers(o, schoolId: p.schoolId, districtId: p.districtId) || o == .district(p.districtId)
-            }
-        }
+        let rights = try await rights(a, plan: p, group: g)
         var sets: [SQLQueryString] = []
         let from = CommonPlanState(rawValue: p.state) ?? .draft
         let to: CommonPlanState
         switch (event, from) {
         case (.submit, .draft):
             guard a.teacherId == p.ownerTeacherId else { throw DomainError.forbidden }
-            to = .inReview; sets = ["review_level = 1"]
+            // The leader's own plan skips level 1: nobody approves their own work (issue 28).
+            to = .inReview; sets = [rights.isLeader ? "review_level = 2" : "review_level = 1"]
         case (.approve, .inReview):
             let level = p.reviewLevel
-            guard level == 1 ? isLeader : reviews(level: level) else { throw DomainError.forbidden }
+            guard rights.approve else { throw DomainError.forbidden }
             if level >= g.reviewLevels { to = .approved } else { to = .inReview; sets = ["review_level = \(bind: level + 1)"] }
         case (.sendBack, .inReview):
-            guard (p.reviewLevel == 1 && isLeader) || reviews(level: p.reviewLevel) else { throw DomainError.forbidden }
+            guard rights.sendBack else { throw DomainError.forbidden }
             if (reason?.trimmed ?? "").isEmpty { throw DomainError.validation(["reason": LocalizedText(zh: "退回须说明理由", en: "give a reason")]) }
             to = .draft; sets = ["review_level = 0"]
         case (.release, .approved):
-            guard isLeader || reviews(level: 2) else { throw DomainError.forbidden }
+            guard rights.release else { throw DomainError.forbidden }
             guard let date = releaseOn.flatMap({ CivilDate(parsing: $0.trimmed) }) else {
                 throw DomainError.validation(["releaseOn": LocalizedText(zh: "请填写发布日期（学期初）", en: "enter the release date (the start of the term)")])
             }
@@ -416,6 +403,38 @@ public struct TeachingService: Sendable {
             try await Audit.record(on: tx, audit, action: "teaching.plan.\(event.rawValue)", entity: "lesson_plan", entityId: String(id), summary: "\(from.zh) → \(to.zh)")
         }
         return try await plan(id: id)
+    }
+
+    /// What the caller may do with a 通案 in review or approved, as `act` checks it and the plan
+    /// page shows its buttons: level 1 is the group's leader (while still in the group's reach),
+    /// level 2 the teaching office of the group's area, level 3 the county's; nobody approves a
+    /// plan they wrote.
+    public struct ReviewRights: Sendable { public let isLeader: Bool; public let approve: Bool; public let sendBack: Bool; public let release: Bool }
+
+    public func rights(_ a: Actor, plan p: LessonPlanRow, group g: GroupRow) async throws -> ReviewRights {
+        let isLeader = a.teacherId == g.leaderTeacherId
+            && TeachingModule.groupHolds(level: g.level, schoolId: g.schoolId, districtId: g.districtId, teacherSchool: a.schoolId, teacherDistrict: a.districtId)
+        let o = try await self.office(a)
+        func reviews(level: Int) -> Bool {
+            if level >= 3 { return o == .county }
+            switch ResearchLevel(rawValue: p.level) {
+            case .county: return o == .county
+            case .district: return o == .county || o == .district(p.districtId)
+            default: return Self.covers(o, schoolId: p.schoolId, districtId: p.districtId) || o == .district(p.districtId)
+            }
+        }
+        let own = a.teacherId != nil && a.teacherId == p.ownerTeacherId
+        let level = p.reviewLevel
+        let mayReview = level == 1 ? isLeader : reviews(level: level)
+        return ReviewRights(isLeader: isLeader, approve: mayReview && !own, sendBack: mayReview, release: isLeader || reviews(level: 2))
+    }
+
+    /// The rights on a plan by id, for its page (nil for a personal plan).
+    public func rights(planId: Int) async throws -> ReviewRights? {
+        let a = try ctx.requireActor()
+        let p = try await plan(id: planId)
+        guard p.kindValue == .common, let gid = p.groupId, let g = try await group(gid) else { return nil }
+        return try await rights(a, plan: p, group: g)
     }
 
     // MARK: lists and search

@@ -119,8 +119,17 @@ struct LessonPlanAPITests {
             }
             #expect(try await event("submit", t1).1["state"] as? String == "in_review")
             #expect(try await event("approve", try await app.token("d2")).0 == .notFound)
-            #expect(try await event("approve", t1).1["state"] as? String == "in_review", "level 1 of 2")
-            #expect(try await event("approve", t1).0 == .forbidden, "level 2 is the office's")
+            // 甲 leads the group and wrote the plan: nobody approves their own work, so it went
+            // straight to level 2, the office's.
+            #expect(try await event("approve", t1).0 == .forbidden, "not her own, at any level")
+            // Her page offers no button she cannot use; the office's offers approval.
+            for (user, approves) in [("t1", false), ("d1", true)] {
+                var h = HTTPHeaders(); h.cookie = try await Browser.login(app, user)
+                try await app.check(.GET, "/teaching/plans/\(id)", headers: h) { res in
+                    #expect(res.text.contains("id=\"approve\"") == approves, "\(user)")
+                    #expect(res.text.contains("id=\"review-wait\"") == !approves, "\(user)")
+                }
+            }
             #expect(try await event("approve", try await app.token("d1")).1["state"] as? String == "approved")
             #expect(try await event("release", t1).0 == .unprocessableEntity, "a release date")
             // Released for a date after today (the clock is 2026-09-21): not yet visible to the district's teachers.

@@ -261,6 +261,8 @@ struct TeachingPages: Sendable {
         let parent: Item?; let children: [Item]; let sections: [SectionView]; let ratio: String?; let copied: Bool; let versions: [VersionView]
         let tree: [TreeNode]; let attachments: [ResearchPages.AttachmentItem]; let attachAction: String; let compareHref: String
         let own: Bool; let canDerive: Bool; let isCommon: Bool; let stateKey: String; let reviewLevel: Int; let editHref: String; let deriveAction: String; let eventsAction: String; let restoreAction: String
+        /// Only the buttons the caller may use (issue 28: the others led to a bare 403).
+        let canApprove: Bool; let canSendBack: Bool; let canRelease: Bool
     }
 
     func plan(req: Request) async throws -> Response {
@@ -285,6 +287,7 @@ struct TeachingPages: Sendable {
         let attachments = try await service.attachments(.plan, p.id).map {
             ResearchPages.AttachmentItem(id: $0.id, name: $0.filename, size: ResearchPages.size($0.size), href: TeachingRoute.attachment.path($0.id), removeAction: TeachingRoute.attachmentRemove.path($0.id))
         }
+        let rights = try await service.rights(planId: p.id)
         let versions = try await service.versions(id: p.id).map { VersionView(version: $0.version, by: Masking.username($0.savedBy), at: Date(timeIntervalSince1970: $0.savedAt).formatted(.iso8601.year().month().day())) }
         let page = PlanPage(
             layout: req.layout("te.plan", title: p.title), id: p.id, kind: p.kindValue.label(locale), level: ResearchLevel(rawValue: p.level)?.label(locale) ?? "",
@@ -295,7 +298,8 @@ struct TeachingPages: Sendable {
             tree: tree.count > 1 ? tree : [], attachments: attachments, attachAction: TeachingRoute.planAttachments.path(p.id), compareHref: TeachingRoute.compare.path(p.id),
             own: actor.teacherId == p.ownerTeacherId, canDerive: actor.can(.teachingWrite) && p.kindValue == .common, isCommon: p.kindValue == .common, stateKey: p.state,
             reviewLevel: p.reviewLevel, editHref: TeachingRoute.edit.path(p.id), deriveAction: TeachingRoute.derive.path(p.id), eventsAction: TeachingRoute.events.path(p.id),
-            restoreAction: TeachingRoute.restore.path(p.id))
+            restoreAction: TeachingRoute.restore.path(p.id),
+            canApprove: rights?.approve ?? false, canSendBack: rights?.sendBack ?? false, canRelease: rights?.release ?? false)
         return try await req.page("teaching/plan", page)
     }
 
@@ -442,7 +446,7 @@ enum TeachingStrings {
         "te.parent": ("来源", "Derived from"), "te.children": ("由此派生", "Derived plans"), "te.changed": ("与来源相比改动 {0}", "{0} changed from its source"),
         "te.copiedFlag": ("几乎未改动", "nearly unchanged"), "te.versions": ("历次版本", "Versions"), "te.restore": ("恢复此版本", "Restore"),
         "te.deriveMine": ("派生我的个案（二次备课）", "Derive my personal plan"), "te.deriveCommon": ("派生本级通案", "Derive a common plan for my level"),
-        "te.submit": ("提交审核", "Submit for review"), "te.approve": ("审核通过（第 {0} 级）", "Approve (level {0})"), "te.sendBack": ("退回", "Send back"),
+        "te.submit": ("提交审核", "Submit for review"), "te.approve": ("审核通过（第 {0} 级）", "Approve (level {0})"), "te.sendBack": ("退回", "Send back"), "te.reviewWait": ("正在第 {0} 级审核，等待审核人处理", "in review at level {0}, with its reviewer"),
         "te.release": ("发布", "Release"), "te.releaseOn": ("发布日期（学期初）", "Release date (start of term)"), "te.reason": ("理由", "Reason"),
         "te.save": ("保存（新版本）", "Save (a new version)"), "te.cancel": ("取消", "Cancel"),
         "te.level": ("层级", "Level"), "te.leader": ("组长", "Leader"), "te.members": ("成员（组长自动加入）", "Members (the leader joins anyway)"),
