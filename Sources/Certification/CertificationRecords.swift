@@ -108,6 +108,18 @@ extension CertificationService {
                           entries: entries.map { NoticeEntry(name: Masking.name($0.name), residentId: Masking.residentID($0.residentId), type: $0.type, subject: $0.subject) })
     }
 
+    /// A notice's people as its public page lists them (DOMAIN §5, §7): the full name — a notice
+    /// is for people to recognise who is listed — sex, type and subject, the ID masked, in the
+    /// order of the list. (The API's entries stay masked as CONTRACT says.)
+    public struct NoticePerson: Sendable { public let name: String; public let gender: String; public let residentId: String; public let type: String; public let subject: String }
+    public static func noticePeople(_ id: Int, on db: any Database) async throws -> [NoticePerson] {
+        struct E: Decodable { let name: String; let gender: String; let residentId: String; let type: String; let subject: String }
+        return try await db.sql.raw("""
+            SELECT a.name, a.gender, a.resident_id, a.type, a.subject FROM cert_notice_entries e JOIN cert_applications a ON a.id = e.application_id
+            WHERE e.notice_id = \(bind: id) ORDER BY a.type, a.id
+            """).all(decoding: E.self, with: decoder).map { NoticePerson(name: $0.name, gender: $0.gender, residentId: Masking.residentID($0.residentId), type: $0.type, subject: $0.subject) }
+    }
+
     /// The applications on a notice, in the order its public list shows them (row 1 first): the
     /// public names a row by its number, never by an internal id.
     public static func noticeApplicationIds(_ id: Int, on db: any Database) async throws -> [Int] {

@@ -32,6 +32,10 @@ public struct AppConfig: Sendable {
     /// minute it moved and when it stops (`XUEQU_AUDIT_ANCHOR_FILE`); `audit verify --anchors FILE`
     /// then finds rows deleted from the log's end since.
     public var auditAnchorFile: String?
+    /// The address the public reaches this server at (`XUEQU_PUBLIC_URL`, e.g.
+    /// `https://jiaoyu.wuan.gov.cn/xuequ`): printed certificates' QR codes and calendar feeds point
+    /// there, never at the address a request happened to come in by.
+    public var publicURL: String?
     /// A streaming replica of the PostgreSQL primary (`DATABASE_REPLICA_URL`): reads that
     /// tolerate a little lag go there (see `ServiceContext.reportDB`).
     public var replica: (url: String, searchPath: String?)?
@@ -96,6 +100,15 @@ public struct AppConfig: Sendable {
             }
             anchorFile = file
         }
+        var publicURL: String?
+        if let u = env["XUEQU_PUBLIC_URL"], !u.isEmpty {
+            if let parsed = URL(string: u), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme), let host = parsed.host, !host.isEmpty,
+               parsed.query == nil, parsed.fragment == nil, parsed.user == nil {
+                publicURL = u.hasSuffix("/") ? String(u.dropLast()) : u
+            } else {
+                problems.append("XUEQU_PUBLIC_URL must be an http:// or https:// address with a host and no query (got \(u.prefix(60)))")
+            }
+        }
         if !problems.isEmpty { throw Invalid(problems: problems) }
         var config = AppConfig(database: database, dataDir: dir, sqliteSynchronous: sync, security: security, demo: demo, logQueries: env["XUEQU_LOG_SQL"] == "1")
         config.trustedProxies = trusted
@@ -103,6 +116,7 @@ public struct AppConfig: Sendable {
         config.auditKey = auditKey
         config.replica = replica
         config.auditAnchorFile = anchorFile
+        config.publicURL = publicURL
         return config
     }
 }

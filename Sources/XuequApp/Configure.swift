@@ -47,6 +47,7 @@ public func configure(_ app: Application, _ config: AppConfig, openDatabase: Boo
     app.security = config.security
     app.workPools = WorkPools()
     app.trustedProxies = config.trustedProxies
+    app.publicURL = config.publicURL
     app.documents = DocumentStore(root: (config.dataDir as NSString).appendingPathComponent("documents"))
     let metrics = MetricsRegistry.shared()
 

@@ -87,3 +87,25 @@ extension Application {
         set { storage[TrustedProxiesKey.self] = newValue }
     }
 }
+
+
+struct PublicURLKey: StorageKey { typealias Value = String }
+
+extension Application {
+    /// `XUEQU_PUBLIC_URL` without its trailing slash, when configured.
+    public var publicURL: String? {
+        get { storage[PublicURLKey.self] }
+        set { storage[PublicURLKey.self] = newValue }
+    }
+}
+
+extension Request {
+    /// Where the public reaches the server: `XUEQU_PUBLIC_URL` when configured, else the address
+    /// this request came in by (an office's intranet name), for links printed on paper or
+    /// handed to calendar programs.
+    public var publicBaseURL: String {
+        if let u = application.publicURL { return u }
+        let host = headers.first(name: .host).flatMap { h in h.allSatisfy { $0.isLetter || $0.isNumber || ".-:[]".contains($0) } ? h : nil } ?? "localhost"
+        return "http://\(host)"
+    }
+}

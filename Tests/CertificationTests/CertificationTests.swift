@@ -41,7 +41,7 @@ struct CertificationTests {
     @Test("a primary application from draft to certificate, with the ability test, the notice and the public check", arguments: TestDB.all)
     func fullPath(db: TestDB) async throws {
         let clock = TestClock()
-        try await withApp(db, clock: clock) { app, _ in
+        try await withApp(db, clock: clock, settings: { $0.publicURL = "https://jiaoyu.example.cn/xuequ" }) { app, _ in
             _ = try await Self.windows(app)
             var applicant = try await app.token("applicant"), reviewer = try await app.token("reviewer")
             let rid = Fixture.residentID("19980305", 22)
@@ -107,6 +107,12 @@ struct CertificationTests {
                 #expect((try? res.json())?["authority"] as? String == "武安市教育局")
             }
             try await app.check(.GET, "/api/v1/certificates/verify?number=\(number)&name=x") { res in #expect(res.status == .notFound) }
+            // The printed certificate's QR code and address are the public address's, not the request's.
+            var page = HTTPHeaders(); page.cookie = try await Browser.login(app, "reviewer"); page.replaceOrAdd(name: .host, value: "127.0.0.1:8080")
+            try await app.check(.GET, "/certification/applications/\(id)/certificate", headers: page) { res in
+                #expect(res.status == .ok)
+                #expect(res.text.contains("https://jiaoyu.example.cn/xuequ/verify?number=\(number)") && !res.text.contains("127.0.0.1"), "\(res.status)")
+            }
 
             // The full timeline.
             let (_, done) = try await Self.get(app, applicant, "/api/v1/certification/applications/\(id)")

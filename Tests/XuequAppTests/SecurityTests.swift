@@ -669,3 +669,15 @@ struct BodyLimitTests {
         #expect(l.checkJSON(Array("{\"a\":\"\\\"[[[[[[[[[[[[[[[[[[[[\"}".utf8)) == nil)
     }
 }
+
+@Suite("Configuration: the public address")
+struct PublicURLConfigTests {
+    @Test("XUEQU_PUBLIC_URL is an http(s) address with a host; anything else stops the start with the variable named")
+    func publicURL() throws {
+        let ok = try AppConfig.load(environment: ["XUEQU_PUBLIC_URL": "https://jiaoyu.example.cn/xuequ/"], dataDir: "/tmp/x", demo: false)
+        #expect(ok.publicURL == "https://jiaoyu.example.cn/xuequ")
+        for bad in ["jiaoyu.example.cn", "ftp://x.cn", "https://", "https://x.cn/?a=1", "javascript:alert(1)"] {
+            #expect(throws: AppConfig.Invalid.self, "\(bad)") { _ = try AppConfig.load(environment: ["XUEQU_PUBLIC_URL": bad], dataDir: "/tmp/x", demo: false) }
+        }
+    }
+}

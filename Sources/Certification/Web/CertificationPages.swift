@@ -434,9 +434,8 @@ public struct CertificationPages: Sendable {
         let l = req.uiLocale
         let rid = try? ResidentID.parse(a.residentId).get()
         let hasPhoto = (try? await service.documents(id: id))?.1.contains { $0.kind == "photo" } ?? false
-        // The address as this office's browsers reach the server (an intranet name or address).
-        let host = req.headers.first(name: .host) ?? "localhost"
-        let verifyURL = "http://\(host)" + CertificationRoute.verify.path() + "?number=" + (c.number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? c.number)
+        // The public address (XUEQU_PUBLIC_URL), where anyone holding the paper can check it.
+        let verifyURL = req.publicBaseURL + CertificationRoute.verify.path() + "?number=" + (c.number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? c.number)
         let qr = try QRCode.encode(verifyURL).svg(label: L10n.text("cert.qrLabel", l))
         return try await req.page("cert/certificate", CertificatePage(
             layout: req.layout("nav.certification", title: L10n.text("cert.certificate", l)), number: c.number, name: c.name,
@@ -523,7 +522,7 @@ public struct CertificationPages: Sendable {
         let values: [String: String]
         let filed: Bool
     }
-    struct NoticeEntryView: Encodable, Sendable { let name: String; let residentId: String; let type: String; let subject: String }
+    struct NoticeEntryView: Encodable, Sendable { let name: String; let gender: String; let residentId: String; let type: String; let subject: String }
 
     func publicNotice(req: Request) async throws -> Response {
         try await noticePage(req, errors: [:], values: [:], filed: (try? req.query.get(String.self, at: "filed")) == "1")
@@ -533,9 +532,11 @@ public struct CertificationPages: Sendable {
         guard let n = try await CertificationService.notice(try req.intParameter(), on: req.db) else { throw DomainError.notFound(CertificationService.noticeWord) }
         let l = req.uiLocale
         let today = CertificationService(req).today
+        let people = try await CertificationService.noticePeople(n.id, on: req.db)
         return try await req.page("cert/notice", PublicNoticePage(
             layout: req.layout("", title: n.title), notice: n,
-            entries: n.entries.map { NoticeEntryView(name: $0.name, residentId: $0.residentId, type: CertType(rawValue: $0.type)?.label(l) ?? $0.type, subject: Subject(rawValue: $0.subject)?.label(l) ?? $0.subject) },
+            entries: people.map { NoticeEntryView(name: $0.name, gender: Gender(rawValue: $0.gender)?.label(l) ?? $0.gender, residentId: $0.residentId,
+                                                  type: CertType(rawValue: $0.type)?.label(l) ?? $0.type, subject: Subject(rawValue: $0.subject)?.label(l) ?? $0.subject) },
             open: (CivilDate(parsing: n.to).map { $0 >= today } ?? false), errors: errors, values: values, filed: filed), status: status)
     }
 

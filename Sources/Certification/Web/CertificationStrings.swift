@@ -5,7 +5,7 @@ enum CertificationStrings {
         "cert.title": ("教师资格认定", "Teacher certification"),
         "cert.mine": ("我的认定申请", "My applications"), "cert.apply": ("提交新申请", "New application"),
         "cert.queue": ("认定申请", "Applications"), "cert.window": ("认定批次", "Window"), "cert.state": ("状态", "State"),
-        "cert.name": ("姓名", "Name"), "cert.residentId": ("身份证号", "Resident ID"), "cert.type": ("资格种类", "Type"), "cert.subject": ("任教学科", "Subject"),
+        "cert.name": ("姓名", "Name"), "cert.gender": ("性别", "Sex"), "cert.residentId": ("身份证号", "Resident ID"), "cert.type": ("资格种类", "Type"), "cert.subject": ("任教学科", "Subject"),
         "cert.route": ("认定途径", "Route"), "cert.education": ("学历", "Education"), "cert.putonghua": ("普通话等级", "Putonghua"),
         "cert.exam": ("考试合格日期", "Exam passed on"), "cert.physical": ("体检结论", "Physical examination"), "cert.normal": ("师范专业毕业", "Normal-school graduate"),
         "cert.township": ("在乡镇学校任教", "Teaching in a township school"), "cert.phone": ("手机号", "Phone"),

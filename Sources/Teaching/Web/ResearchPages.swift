@@ -388,9 +388,7 @@ struct ResearchPages: Sendable {
         try req.requireActor().require(.teachingRead)
         do {
             let token = try await TeachingService(req).newCalendarFeed()
-            // The address as this browser reached the server (it is shown to the same person only).
-            let host = req.headers.first(name: .host) ?? "localhost"
-            let url = "http://\(host)" + TeachingRoute.publicFeed.path(token + ".ics")
+            let url = req.publicBaseURL + TeachingRoute.publicFeed.path(token + ".ics")
             return req.redirect(to: TeachingRoute.calendar.path(), flash: Self.t(req, "te.cal.feedMade", url))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
             return req.redirect(to: TeachingRoute.calendar.path(), flash: e.flashText(req.uiLocale), error: true)
