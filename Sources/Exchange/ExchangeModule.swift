@@ -111,6 +111,12 @@ struct ExchangeHome {
                 out.tasks.append(HomeTask(title: t(m.state == MoveState.planned.rawValue ? "ex.home.planned" : "ex.home.active", form, school),
                                           detail: t("ex.home.startsOn", m.startsOn), href: ExchangeRoute.mine.path()))
             }
+            // An itinerant teacher's week: how many periods, at how many schools.
+            if let (_, table, me) = try await ItinerantService(service.ctx).myWeek() {
+                let mine = table.placements.filter { $0.teacherId == me.teacherId }
+                out.tasks.append(HomeTask(title: t("ex.it.homeTask", String(mine.count), String(Set(mine.map(\.schoolId)).count)),
+                                          detail: t("ex.it.homeTask.detail"), href: ExchangeRoute.itinerant.path()))
+            }
             return out
         }
         guard actor.can(.exchangeRead) else { return out }

@@ -41,7 +41,25 @@ public struct ItinerantService: Sendable {
     }
 
     public func setup(district requested: Int?) async throws -> Setup {
-        let d = try await district(requested, write: false)
+        try await setup(of: try await district(requested, write: false))
+    }
+
+    /// An itinerant teacher's own week (issue 28: she was answered 403): the district's timetable
+    /// as generated, her periods only; nil for a teacher who is not itinerant.
+    public func myWeek() async throws -> (setup: Setup, table: Timetable, teacher: ItinerantTeacher)? {
+        let a = try ctx.requireActor()
+        guard let t = a.teacherId else { return nil }
+        struct R: Decodable { let districtId: Int }
+        guard let r = try await db.sql.raw("SELECT district_id FROM exchange_itinerant_teachers WHERE teacher_id = \(bind: t) ORDER BY district_id LIMIT 1")
+            .first(decoding: R.self, with: ExchangeStore.decoder) else { return nil }
+        let s = try await setup(of: r.districtId)
+        guard let me = s.teachers.first(where: { $0.teacherId == t }) else { return nil }
+        let names = Dictionary(uniqueKeysWithValues: s.schools.map { ($0.id, $0.name) })
+        let table = TimetableSolver.solve(teachers: s.teachers, demand: s.demand, travel: s.travel, schoolNames: names)
+        return (s, table, me)
+    }
+
+    func setup(of d: Int) async throws -> Setup {
         let schools = try await ExchangeStore.schools(district: d, on: db).values.filter(\.active).sorted { $0.code < $1.code }
         struct T: Decodable { let teacherId: Int; let name: String; let subject: String; let schoolId: Int; let maxPeriods: Int }
         let teachers = try await db.sql.raw("""

@@ -122,6 +122,16 @@ struct ItinerantAllianceTests {
             #expect(page.status == .ok && page.text.contains("甲老师"))
             // The bureau's reader of another district sees D2's page, not D1's.
             #expect(try await app.testing().sendRequest(.GET, base + "?district=\(d1)", headers: { var h = HTTPHeaders(); h.cookie = try await Browser.login(app, "d2"); return h }()).status == .forbidden)
+            // 甲 (t1) is the itinerant teacher: her own week, on her page and her home page.
+            var mine = HTTPHeaders(); mine.cookie = try await Browser.login(app, "t1")
+            let week = try await app.testing().sendRequest(.GET, base, headers: mine)
+            #expect(week.status == .ok && week.text.contains("id=\"my-week\"") && week.text.contains("每周 6 节，2 所学校"), "\(week.status)")
+            #expect(!week.text.contains("id=\"demand\""), "not the district's set-up")
+            let home = try await app.testing().sendRequest(.GET, "/", headers: mine)
+            #expect(home.text.contains("本周走教 6 节（2 所学校）"))
+            // 丙 has no account here; a teacher with no itinerant periods is not shown the district's.
+            try await app.db.sql.raw("DELETE FROM exchange_itinerant_teachers").run()
+            #expect(try await app.testing().sendRequest(.GET, base, headers: mine).status == .forbidden)
         }
     }
 

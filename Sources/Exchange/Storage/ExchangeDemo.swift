@@ -125,6 +125,10 @@ enum ExchangeDemo {
             var travel: [String: String] = [:]
             for (i, a) in all.enumerated() { for b in all[(i + 1)...] { travel["\(a.id):\(b.id)"] = String(5 + (a.id + b.id) % 12) } }
             try await itinerant.putTravel(district: d1, cells: travel)
+            // The first of them signs in as itinerant1 and sees her week.
+            if let first = chosen.min(), let teacher = try await RegistryStore.teacher(id: first, on: db) {
+                try await demo.addAccounts([.init(username: "itinerant1", displayName: teacher.name, role: .teacher, districtId: teacher.districtId, schoolId: teacher.schoolId, teacherId: first)])
+            }
         }
     }
 }

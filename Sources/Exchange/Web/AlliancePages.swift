@@ -175,7 +175,31 @@ extension ExchangePages {
         return try await req.page("exchange/itinerant", page, status: status)
     }
 
-    func itinerant(req: Request) async throws -> Response { try await itinerantPage(req, district: try RegistryAPI.Query(req).int("district")) }
+    func itinerant(req: Request) async throws -> Response {
+        let actor = try req.requireActor()
+        // An itinerant teacher reads her own week; the district's set-up is the offices'.
+        if !actor.can(.exchangeRead), actor.teacherId != nil { return try await myWeek(req) }
+        return try await itinerantPage(req, district: try RegistryAPI.Query(req).int("district"))
+    }
+
+    struct MyWeekPage: Encodable {
+        let layout: Layout; let subject: String; let periods: Int; let max: Int; let schools: [String]; let days: [String]; let rows: [GridRow]; let home: String
+    }
+
+    /// 我的走教课表: the itinerant teacher's periods, day by day, with the school of each; printable.
+    func myWeek(_ req: Request) async throws -> Response {
+        guard let (setup, table, me) = try await ItinerantService(req).myWeek() else { throw DomainError.forbidden }
+        let locale = req.uiLocale
+        let names = Dictionary(uniqueKeysWithValues: setup.schools.map { ($0.id, $0.name) })
+        let mine = table.placements.filter { $0.teacherId == me.teacherId }
+        let rows = (0..<SchoolDay.periods).map { p in
+            GridRow(time: "\(p + 1) · \(SchoolDay.label(p))", cells: (0..<SchoolDay.days).map { d in mine.filter { $0.day == d && $0.period == p }.map { names[$0.schoolId] ?? "" }.joined(separator: " / ") })
+        }
+        let schools = Array(Set(mine.map(\.schoolId))).compactMap { names[$0] }.sorted()
+        return try await req.page("exchange/my_itinerant", MyWeekPage(
+            layout: req.layout("ex.it.mine"), subject: me.subject.label(locale), periods: mine.count, max: me.maxPeriods, schools: schools,
+            days: locale == .en ? SchoolDay.dayNamesEn : SchoolDay.dayNames, rows: rows, home: names[me.homeSchoolId] ?? ""))
+    }
 
     func itinerantForm(_ req: Request, _ body: @escaping @Sendable (ItinerantService, Int?, [String: String]) async throws -> Void) async throws -> Response {
         try req.requireActor().require(.exchangeItinerant)
