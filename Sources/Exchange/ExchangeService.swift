@@ -755,11 +755,14 @@ public struct ExchangeService: Sendable {
         if case .school = scope { throw DomainError.forbidden }
         // A report: the replica when there is one (unless this actor just wrote).
         let db = try await ctx.reporting().db
-        struct R: Decodable { let form: String; let fromSchoolId: Int; let toSchoolId: Int; let subjects: String; let districtId: Int? }
-        let filter: SQLQueryString = { if case .district(let d) = scope { return "AND p.district_id = \(bind: d)" }; return "" }()
+        // Every figure counts moves by the district that sends the teacher, as the quota does: a
+        // county-wide plan's moves belong to their districts, not to a row of their own (issue 28:
+        // 按学区 said 全县 40 beside quotas of 17 + 17 + 6).
+        struct R: Decodable { let form: String; let fromSchoolId: Int; let toSchoolId: Int; let subjects: String; let districtId: Int }
+        let filter: SQLQueryString = { if case .district(let d) = scope { return "AND sf.district_id = \(bind: d)" }; return "" }()
         let rows = try await db.sql.raw("""
-            SELECT m.form, m.from_school_id, m.to_school_id, t.subjects, p.district_id FROM exchange_moves m
-            JOIN exchange_plans p ON p.id = m.plan_id JOIN teachers t ON t.id = m.teacher_id
+            SELECT m.form, m.from_school_id, m.to_school_id, t.subjects, sf.district_id FROM exchange_moves m
+            JOIN exchange_plans p ON p.id = m.plan_id JOIN teachers t ON t.id = m.teacher_id JOIN schools sf ON sf.id = m.from_school_id
             WHERE p.year = \(bind: y) AND p.state IN ('approved', 'in_effect') \(filter)
             """).all(decoding: R.self, with: ExchangeStore.decoder)
         let schools = try await ExchangeStore.schools(ids: rows.flatMap { [$0.fromSchoolId, $0.toSchoolId] }, on: db)
@@ -771,7 +774,7 @@ public struct ExchangeService: Sendable {
             return counts.keys.sorted().map { k in YearReport.Row(label: k, transfer: counts[k]?[.transfer] ?? 0, support: counts[k]?[.support] ?? 0, secondment: counts[k]?[.secondment] ?? 0) }
         }
         let loc = ctx.locale
-        let byDistrict = tally { r in [r.districtId.flatMap { districtNames[$0] } ?? (loc == .en ? "county-wide" : "全县")] }
+        let byDistrict = tally { r in [districtNames[r.districtId] ?? "#\(r.districtId)"] }
         let bySubject = tally { r in r.subjects.split(separator: ",").compactMap { Subject(rawValue: String($0))?.label(loc) } }
         let byDirection = tally { r in
             guard let a = schools[r.fromSchoolId], let b = schools[r.toSchoolId] else { return [] }

@@ -229,6 +229,29 @@ struct ExchangeAPITests {
         }
     }
 
+    @Test("the year report counts a county plan's moves by their sending districts, as the quotas do, for the year selected", arguments: TestDB.all)
+    func yearReport(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let admin = try await app.token("admin")
+            let (_, plan) = try await Self.call(app, .POST, "/api/v1/exchange/plans", admin, ["year": 2027, "moves": [
+                Self.move(f.teachers["甲"]!, to: f.schools["T0002"]!), Self.move(f.teachers["丁"]!, to: f.schools["T0001"]!)]])
+            let id = try #require(plan["id"] as? Int)
+            _ = try await Self.call(app, .POST, "/api/v1/exchange/plans/\(id)/events", admin, ["event": "submit", "version": 1])
+            #expect(try await Self.call(app, .POST, "/api/v1/exchange/plans/\(id)/events", admin, ["event": "approve", "version": 2]).0 == .ok)
+            let bureau = Actor(userId: f.users["admin"]!, username: "admin", displayName: "admin", role: .bureauAdmin, scope: .county, permissions: app.grants.permissions(of: .bureauAdmin))
+            let r = try await ExchangeService(app.context(actor: bureau)).report(year: 2027)
+            #expect(Set(r.byDistrict.map(\.label)) == ["一学区", "二学区"], "\(r.byDistrict.map(\.label))")
+            #expect(r.byDistrict.map(\.total).reduce(0, +) == r.quotas.map(\.quota.moved).reduce(0, +))
+            // The district's own report holds the moves from its schools, the county plan's included.
+            let d1 = Actor(userId: f.users["d1"]!, username: "d1", displayName: "d1", role: .districtAdmin, scope: .district(f.districts["D1"]!), permissions: app.grants.permissions(of: .districtAdmin))
+            #expect(try await ExchangeService(app.context(actor: d1)).report(year: 2027).byDistrict.map(\.total) == [1])
+            // The page's report follows the year selector.
+            var h = HTTPHeaders(); h.cookie = try await Browser.login(app, "admin")
+            try await app.check(.GET, "/exchange?year=2027", headers: h) { res in #expect(res.text.contains("id=\"by-district\"")) }
+            try await app.check(.GET, "/exchange?year=2026", headers: h) { res in #expect(!res.text.contains("id=\"by-district\""), "no 2026 moves") }
+        }
+    }
+
     @Test("a school reads the moves it sends or receives, not every move of a plan that touches it", arguments: TestDB.all)
     func moveScope(db: TestDB) async throws {
         try await withApp(db) { app, f in

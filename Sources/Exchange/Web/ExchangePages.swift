@@ -88,8 +88,9 @@ public struct ExchangePages: Sendable {
         }
         var report: ExchangeService.YearReport?
         if actor.registryScope != .nothing, !{ if case .school = actor.registryScope { return true }; return false }() {
-            // The moves of the round under way (this school year), whatever year is being planned.
-            report = try await service.report(year: ExchangeService.currentRound(service.today))
+            // One year on the page: the plans listed and the report are the selected round's (the
+            // year whose 1 September the moves start), by default the next one, as on the home page.
+            report = try await service.report(year: year)
         }
         func rows(_ r: [ExchangeService.YearReport.Row]) -> [ReportRow] { r.map { ReportRow(label: $0.label, transfer: $0.transfer, support: $0.support, secondment: $0.secondment, total: $0.total) } }
         var schoolMoves: [MoveItem] = []
