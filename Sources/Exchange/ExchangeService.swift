@@ -792,7 +792,7 @@ public struct ExchangeService: Sendable {
         struct Due: Decodable { let districtId: Int; let n: Int }
         let due = Dictionary(uniqueKeysWithValues: try await db.sql.raw("""
             SELECT t.district_id, COUNT(*) AS n FROM teachers t JOIN schools s ON s.id = t.school_id
-            WHERE s.status = 'active' AND (t.school_since <= \(bind: teacherCutoff.description) OR t.principal_since <= \(bind: principalCutoff.description))
+            WHERE s.status = 'active' AND \(ExchangeStore.compulsoryTeacher) AND (t.school_since <= \(bind: teacherCutoff.description) OR t.principal_since <= \(bind: principalCutoff.description))
             GROUP BY t.district_id
             """).all(decoding: Due.self, with: ExchangeStore.decoder).map { ($0.districtId, $0.n) })
         struct Moved: Decodable { let districtId: Int; let moved: Int; let backbone: Int }

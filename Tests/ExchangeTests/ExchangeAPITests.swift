@@ -84,6 +84,13 @@ struct ExchangeAPITests {
             // 1 September 2025: 丙 (2018) has 7 years, 丁 10, 甲 15; a year earlier than 2021's cut-off 乙 is not.
             #expect(try await ids("admin", "year=2024").1 == [f.teachers["甲"]!, f.teachers["丙"]!, f.teachers["丁"]!])
             #expect(try await ids("admin", "year=2023").1 == [f.teachers["甲"]!, f.teachers["丁"]!])
+            // The rule is for the compulsory stages: 丁 at a school turned senior high, and 丙 in the
+            // senior part of a twelve-year school, are due but not counted (issue 29).
+            try await app.db.sql.raw("UPDATE schools SET stage = 'senior' WHERE id = \(bind: f.schools["T0003"]!)").run()
+            #expect(try await ids("admin").1 == [f.teachers["甲"]!, f.teachers["丙"]!])
+            try await app.db.sql.raw("UPDATE schools SET stage = 'twelve_year' WHERE id = \(bind: f.schools["T0002"]!)").run()
+            try await app.db.sql.raw("UPDATE teachers SET stage_part = 'senior' WHERE id = \(bind: f.teachers["丙"]!)").run()
+            #expect(try await ids("admin").1 == [f.teachers["甲"]!])
         }
     }
 

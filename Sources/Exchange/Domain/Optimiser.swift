@@ -249,7 +249,11 @@ public struct RotationOptimiser: Sendable {
                 let pool = unusedByKind[c.backbone.isCountyOrHigher] ?? []
                 guard !pool.isEmpty else { evaluations += 1; continue }
                 let other = pool[Int(rng.next() % UInt64(pool.count))]
-                guard !trial.contains(where: { $0.0.id == other.id }), let opt = options(for: other, held: held, k: 1).first else { evaluations += 1; continue }
+                // The fifth rule holds for the swap too: the newcomer's school may send one more
+                // only if it is under its cap (issue 29: a five-teacher school sent two).
+                let sendsAlready = (leaving[other.schoolId] ?? 0) - (other.schoolId == c.schoolId ? 1 : 0)
+                guard !trial.contains(where: { $0.0.id == other.id }), sendsAlready + 1 <= max(1, (teachersAt[other.schoolId] ?? 0) / 5),
+                      let opt = options(for: other, held: held, k: 1).first else { evaluations += 1; continue }
                 trial[i] = (other, opt)
             }
             let s = score(scenario(trial))

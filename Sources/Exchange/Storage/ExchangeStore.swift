@@ -70,12 +70,20 @@ public enum ExchangeStore {
 
     /// Teachers of active schools in an area (a district, or the county), with the qualification
     /// recorded on them or, failing that, the certificate this county issued to their resident ID.
+    /// The teachers the rotation rule is for: those of the compulsory stages (DOMAIN §3), at an
+    /// active school of a compulsory stage and not in the senior part of a split school. Issue 29:
+    /// senior-high and vocational teachers were counted into the quota (26 required where 22 was
+    /// right) though no plan could move them.
+    static let compulsoryTeacher: SQLQueryString = """
+        s.stage IN ('primary', 'junior', 'nine_year', 'complete_secondary', 'twelve_year', 'teaching_point') AND (t.stage_part IS NULL OR t.stage_part <> 'senior')
+        """
+
     static func candidates(district: Int?, on db: any Database) async throws -> [Candidate] {
         let filter: SQLQueryString = district.map { "AND t.district_id = \(bind: $0)" } ?? ""
         let rows = try await db.sql.raw("""
             SELECT t.id, t.name, t.resident_id, t.school_id, t.district_id, t.subjects, t.title, t.backbone, t.education, t.school_since,
                    t.stage_part, t.principal_since, t.qualification_type
-            FROM teachers t JOIN schools s ON s.id = t.school_id WHERE s.status = 'active' \(filter) ORDER BY t.id
+            FROM teachers t JOIN schools s ON s.id = t.school_id WHERE s.status = 'active' AND \(compulsoryTeacher) \(filter) ORDER BY t.id
             """).all(decoding: CandidateRow.self, with: decoder)
         let unknown = rows.filter { $0.qualificationType == nil }.map(\.residentId)
         let held = try await CertificateLookupBridge.held(unknown, on: db)
