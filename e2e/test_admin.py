@@ -46,8 +46,21 @@ def test_create_account_and_see_it_in_the_audit_log(server, browser, shot):
     browser.find_element(By.ID, "logout").click()
     wait(browser, "#login-submit")
 
-    # The new account signs in with the password shown once.
+    # The new account signs in with the password shown once, and must choose its own first:
+    # until then it is offered nothing else.
     login(browser, server, "zhangxz", password)
-    assert "张校长" in browser.page_source
+    assert "初始密码" in wait(browser, ".flash").text
+    assert "/account/password" in browser.current_url
+    browser.get(server + "/teachers")
+    assert "403" in browser.page_source or "没有权限" in browser.page_source
+    browser.get(server + "/account/password")
+    form = wait(browser, "form[action='/account/password']")
+    form.find_element(By.NAME, "current").send_keys(password)
+    form.find_element(By.NAME, "new").send_keys("zhang-own-password-1")
+    form.find_element(By.NAME, "confirm").send_keys("zhang-own-password-1")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser, ".flash")
+    browser.get(server + "/teachers")
+    assert "张校长" in browser.page_source and "没有权限" not in browser.page_source
     browser.find_element(By.ID, "logout").click()
     wait(browser, "#login-submit")

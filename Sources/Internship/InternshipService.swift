@@ -294,7 +294,7 @@ public struct InternshipService: Sendable {
             for (k, v) in rows.enumerated() {
                 let userId: Int
                 if let id = reused[k] { userId = id } else {
-                    userId = try await Accounts.insertUser(.init(username: names[k], displayName: v.name, role: .intern), passwordHash: hashes[k]!, on: tx, now: Date(timeIntervalSince1970: now))
+                    userId = try await Accounts.insertUser(.init(username: names[k], displayName: v.name, role: .intern), passwordHash: hashes[k]!, on: tx, now: Date(timeIntervalSince1970: now), oneTimePassword: true)
                 }
                 try await tx.sql.raw("""
                     INSERT INTO interns (batch_id, group_id, user_id, student_no, name, major, subject, phone, preferences, version)

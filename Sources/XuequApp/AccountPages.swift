@@ -71,7 +71,10 @@ struct AccountPages {
             }
             let user = try await Accounts.authenticate(username: u, password: p, req: req)
             let (token, _) = try await Accounts.openSession(for: user, req: req)
-            let res = req.redirect(to: next)
+            // A one-time password is replaced first; until then the account may do nothing else.
+            let res = user.passwordChangeDue
+                ? req.redirect(to: PlatformRoute.password.path(), flash: L10n.text("password.firstSignIn", req.uiLocale))
+                : req.redirect(to: next)
             res.cookies[SessionCookie.name] = HTTPCookies.Value(string: token, path: "/", isSecure: req.application.security.secureCookies, isHTTPOnly: true, sameSite: .lax)
             return res
         } catch let e as DomainError where e.kind == .unauthorized || e.kind == .locked || e.kind == .tooManyRequests {

@@ -51,7 +51,7 @@ struct AdminPages {
         for (i, c) in conds.enumerated() { whereSQL = i == 0 ? whereSQL + c : whereSQL + " AND " + c }
         struct N: Decodable { let n: Int }
         let total = try await req.db.sql.raw("SELECT COUNT(*) AS n FROM users " + whereSQL).first(decoding: N.self)?.n ?? 0
-        let rows = try await req.db.sql.raw("SELECT id, username, password_hash, display_name, role, district_id, school_id, teacher_id, locale, active, failed_logins, locked_until, created_at FROM users " + whereSQL + " ORDER BY id LIMIT \(bind: page.per) OFFSET \(bind: page.offset)")
+        let rows = try await req.db.sql.raw("SELECT id, username, password_hash, display_name, role, district_id, school_id, teacher_id, locale, active, failed_logins, locked_until, created_at, must_change_password FROM users " + whereSQL + " ORDER BY id LIMIT \(bind: page.per) OFFSET \(bind: page.offset)")
             .all(decoding: UserRow.self, with: SQLRowDecoder.snakeCase)
         let scopes = Array(Set(rows.map { AccountScope(districtId: $0.districtId, schoolId: $0.schoolId, teacherId: $0.teacherId) }))
         var names: [AccountScope: String] = [:]
@@ -142,7 +142,7 @@ struct AdminPages {
                 if try await Accounts.user(username: username, on: tx) != nil {
                     throw DomainError(.conflict, code: "duplicate_username", LocalizedText(zh: "用户名已存在", en: "username exists"), fields: ["username": LocalizedText(zh: "用户名已存在", en: "username exists")])
                 }
-                let id = try await Accounts.insertUser(.init(username: username, displayName: displayName, role: scope.role, districtId: scope.districtId, schoolId: scope.schoolId, teacherId: scope.teacherId), passwordHash: hash, on: tx, now: now)
+                let id = try await Accounts.insertUser(.init(username: username, displayName: displayName, role: scope.role, districtId: scope.districtId, schoolId: scope.schoolId, teacherId: scope.teacherId), passwordHash: hash, on: tx, now: now, oneTimePassword: true)
                 try await Audit.record(on: tx, ctx, action: "user.create", entity: "user", entityId: String(id), summary: "\(Masking.username(username))，角色 \(scope.role.zh)")
                 return id
             }
@@ -212,7 +212,7 @@ struct AdminPages {
         let hash = try await Accounts.hashPassword(password, app: req.application)
         let ctx = req.auditContext
         try await req.write { tx in
-            try await Accounts.setPassword(userId: u.id, hash: hash, on: tx)
+            try await Accounts.setPassword(userId: u.id, hash: hash, on: tx, oneTime: true)
             try await Audit.record(on: tx, ctx, action: "user.password_reset", entity: "user", entityId: String(u.id), summary: "管理员重置了密码")
         }
         return try await form(req: req, action: PlatformRoute.user.path(u.id), isNew: false, values: try await userValues(u, req: req), errors: [:], newPassword: password, userId: u.id)

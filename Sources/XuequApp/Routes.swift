@@ -26,7 +26,7 @@ struct PlatformModule: XuequModule {
     let auditKey: AuditKey?
     let name = "platform"
 
-    var migrations: [any Migration] { [CreateAuditLog(), CreateAccounts(), KeyAuditChain(key: auditKey), CreateDataVersions(), CreateActorWrites(), CreateAccountsVersion()] }
+    var migrations: [any Migration] { [CreateAuditLog(), CreateAccounts(), KeyAuditChain(key: auditKey), CreateDataVersions(), CreateActorWrites(), CreateAccountsVersion(), AddPasswordChangeRequired()] }
     var auditArea: AuditArea? {
         AuditArea(key: "platform", label: LocalizedText(zh: "账号与登录", en: "Accounts and sign-in"), prefixes: ["auth", "user", "audit", "seed"], phrases: [
             "auth.login": ("登录", "signed in"), "auth.login_failed": ("登录失败（密码错误）", "failed to sign in (wrong password)"), "auth.locked": ("因多次密码错误被暂时锁定", "was locked out after wrong passwords"),

@@ -19,8 +19,12 @@ public struct UserRow: Codable, Sendable {
     public let failedLogins: Int
     public let lockedUntil: Double?
     public let createdAt: Double
+    /// The password is a one-time one an administrator set (a new account, a reset): until its
+    /// holder chooses their own, the account may do nothing but that (issue 28).
+    public let mustChangePassword: Bool?
 
     public var roleValue: Role { Role(rawValue: role) ?? .applicant }
+    public var passwordChangeDue: Bool { mustChangePassword ?? false }
 }
 
 /// Security settings read once at boot.
@@ -71,7 +75,7 @@ extension Application {
 
 /// Accounts, sessions and API tokens.
 public enum Accounts {
-    static let selectUser = "SELECT id, username, password_hash, display_name, role, district_id, school_id, teacher_id, locale, active, failed_logins, locked_until, created_at FROM users"
+    static let selectUser = "SELECT id, username, password_hash, display_name, role, district_id, school_id, teacher_id, locale, active, failed_logins, locked_until, created_at, must_change_password FROM users"
 
     public static func randomToken(bytes: Int = 32) -> String {
         var g = SystemRandomNumberGenerator()
@@ -276,7 +280,7 @@ public enum Accounts {
         guard let s = try await req.db.sql.raw("""
             SELECT s.id AS session_id, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at,
                    u.id, u.username, u.password_hash, u.display_name, u.role, u.district_id, u.school_id, u.teacher_id, u.locale, u.active,
-                   u.failed_logins, u.locked_until, u.created_at
+                   u.failed_logins, u.locked_until, u.created_at, u.must_change_password
             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = \(bind: hash)
             """).first(decoding: SessionJoin.self, with: SQLRowDecoder.snakeCase) else { return nil }
         let now = req.application.clock.now().timeIntervalSince1970
@@ -317,7 +321,7 @@ public enum Accounts {
         }
         return try await db.sql.raw("""
             SELECT a.expires_at, u.id, u.username, u.password_hash, u.display_name, u.role, u.district_id, u.school_id, u.teacher_id, u.locale, u.active,
-                   u.failed_logins, u.locked_until, u.created_at
+                   u.failed_logins, u.locked_until, u.created_at, u.must_change_password
             FROM api_tokens a JOIN users u ON u.id = a.user_id
             WHERE a.id = \(bind: hash) AND a.expires_at > \(bind: now) AND u.active = \(bind: true)
             """).first(decoding: TokenJoin.self, with: SQLRowDecoder.snakeCase).map { ($0.user, $0.expiresAt) }
@@ -338,19 +342,24 @@ public enum Accounts {
 
     /// Inserts an account inside the caller's transaction; returns its id.
     @discardableResult
-    public static func insertUser(_ u: NewUser, passwordHash: String, on tx: any Database, now: Date) async throws -> Int {
+    /// `oneTimePassword`: the password was made for the holder by someone else (an administrator,
+    /// an import), who must replace it at first sign-in.
+    public static func insertUser(_ u: NewUser, passwordHash: String, on tx: any Database, now: Date, oneTimePassword: Bool = false) async throws -> Int {
         struct Id: Decodable { let id: Int }
         let row = try await tx.sql.insert(into: "users")
-            .columns("username", "password_hash", "display_name", "role", "district_id", "school_id", "teacher_id", "locale", "active", "failed_logins", "created_at")
-            .values(SQLBind(u.username), SQLBind(passwordHash), SQLBind(u.displayName), SQLBind(u.role.rawValue), SQLBind(u.districtId), SQLBind(u.schoolId), SQLBind(u.teacherId), SQLBind("zh"), SQLBind(true), SQLBind(0), SQLBind(now.timeIntervalSince1970))
+            .columns("username", "password_hash", "display_name", "role", "district_id", "school_id", "teacher_id", "locale", "active", "failed_logins", "created_at", "must_change_password")
+            .values(SQLBind(u.username), SQLBind(passwordHash), SQLBind(u.displayName), SQLBind(u.role.rawValue), SQLBind(u.districtId), SQLBind(u.schoolId), SQLBind(u.teacherId), SQLBind("zh"), SQLBind(true), SQLBind(0), SQLBind(now.timeIntervalSince1970),
+                    SQLBind(oneTimePassword))
             .returning("id")
             .first(decoding: Id.self)
         guard let id = row?.id else { throw DomainError(.conflict, code: "insert_failed", LocalizedText(zh: "账户未能创建", en: "the account was not created")) }
         return id
     }
 
-    public static func setPassword(userId: Int, hash: String, on tx: any Database) async throws {
-        try await tx.sql.raw("UPDATE users SET password_hash = \(bind: hash), failed_logins = 0, locked_until = NULL WHERE id = \(bind: userId)").run()
+    /// `oneTime`: an administrator's reset, to be replaced at the next sign-in; the holder's own
+    /// change clears that.
+    public static func setPassword(userId: Int, hash: String, on tx: any Database, oneTime: Bool = false) async throws {
+        try await tx.sql.raw("UPDATE users SET password_hash = \(bind: hash), failed_logins = 0, locked_until = NULL, must_change_password = \(bind: oneTime) WHERE id = \(bind: userId)").run()
         // A new password ends every other way in.
         try await tx.sql.raw("DELETE FROM sessions WHERE user_id = \(bind: userId)").run()
         try await tx.sql.raw("DELETE FROM api_tokens WHERE user_id = \(bind: userId)").run()
@@ -404,5 +413,18 @@ public struct CreateAccounts: AsyncMigration {
         try await database.schema("api_tokens").delete()
         try await database.schema("sessions").delete()
         try await database.schema("users").delete()
+    }
+}
+
+/// A password set by an administrator or an import must be replaced at first sign-in: the column
+/// that says so (existing accounts keep their passwords as they are).
+public struct AddPasswordChangeRequired: AsyncMigration {
+    public init() {}
+    public var name: String { "075_PasswordChangeRequired" }
+    public func prepare(on database: any Database) async throws {
+        try await database.sql.raw("ALTER TABLE users ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT FALSE").run()
+    }
+    public func revert(on database: any Database) async throws {
+        try await database.sql.raw("ALTER TABLE users DROP COLUMN must_change_password").run()
     }
 }

@@ -391,8 +391,9 @@ extension Application {
         let role = user.roleValue
         var scope = Actor.scope(for: role, userId: user.id, districtId: user.districtId, schoolId: user.schoolId, teacherId: user.teacherId)
         for m in modules { scope = try await m.resolve(scope: scope, role: role, on: db) }
+        // A one-time password not yet replaced: signed in, allowed nothing but to choose a password.
         return Actor(userId: user.id, username: user.username, displayName: user.displayName, role: role, scope: scope,
-                     permissions: grants.permissions(of: role))
+                     permissions: user.passwordChangeDue ? [] : grants.permissions(of: role))
     }
 }
 

@@ -17,6 +17,22 @@ struct AdminTests {
         return String(after[c.upperBound..<e.lowerBound])
     }
 
+    /// Signs in with a one-time password (sent to the password page) and chooses another.
+    static func ownPassword(_ app: Application, _ user: String, oneTime: String) async throws -> String {
+        var cookies = HTTPCookies()
+        try await app.check(.GET, "/login") { res in cookies = res.headers.setCookie ?? HTTPCookies() }
+        var h = HTTPHeaders(); h.cookie = cookies; h.contentType = .urlEncodedForm
+        let csrf = cookies[CSRF.cookieName]?.string ?? ""
+        try await app.check(.POST, "/login", headers: h, body: ByteBuffer(string: "username=\(user)&password=\(oneTime)&_csrf=\(csrf)&next=/")) { res in
+            #expect(res.headers.first(name: .location) == "/account/password", "sent to choose a password")
+            if let s = res.headers.setCookie?[SessionCookie.name] { cookies[SessionCookie.name] = s }
+        }
+        let own = "own-password-\(user)-1"
+        let res = try await Browser.form(app, cookies, "/account/password", ["current": oneTime, "new": own, "confirm": own])
+        #expect(res.status == .seeOther)
+        return own
+    }
+
     @Test("the admin creates a scoped account whose password is shown once; resets it; scope changes end sessions", arguments: TestDB.all)
     func createAndReset(db: TestDB) async throws {
         try await withApp(db) { app, f in
@@ -28,8 +44,12 @@ struct AdminTests {
             // The browser sends the hidden district select too, empty.
             res = try await Browser.form(app, admin, "/admin/users/new", ["username": "newhead", "displayName": "新校长", "role": "school_admin", "schoolCode": "T0003", "districtId": "", "teacherResidentId": ""])
             #expect(res.status == .ok)
-            let password = try #require(Self.shownPassword(res.text))
-            #expect(password.count >= 10)
+            let oneTime = try #require(Self.shownPassword(res.text))
+            #expect(oneTime.count >= 10)
+            // The one-time password signs in to nothing but choosing one's own.
+            let first = try await app.token("newhead", password: oneTime)
+            try await app.check(.GET, "/api/v1/schools", headers: bearer(first)) { r in #expect(r.status == .forbidden) }
+            let password = try await Self.ownPassword(app, "newhead", oneTime: oneTime)
             let token = try await app.token("newhead", password: password)
             try await app.check(.GET, "/api/v1/schools", headers: bearer(token)) { r in
                 let items = (try? r.json())?["items"] as? [[String: Any]] ?? []
@@ -43,7 +63,8 @@ struct AdminTests {
             res = try await Browser.form(app, admin, "/admin/users/\(user.id)/reset", [:])
             let fresh = try #require(Self.shownPassword(res.text))
             #expect(fresh != password)
-            _ = try await app.token("newhead", password: fresh)
+            // A reset is a one-time password again.
+            try await app.check(.GET, "/api/v1/schools", headers: bearer(try await app.token("newhead", password: fresh))) { r in #expect(r.status == .forbidden) }
             // Duplicate usernames are refused; the admin cannot lock themself out.
             res = try await Browser.form(app, admin, "/admin/users/new", ["username": "newhead", "displayName": "x", "role": "bureau_admin"])
             #expect(res.status == .unprocessableEntity)
@@ -57,7 +78,7 @@ struct AdminTests {
         try await withApp(db) { app, f in
             let admin = try await Browser.login(app, "admin")
             let res = try await Browser.form(app, admin, "/admin/users/new", ["username": "ding", "displayName": "丁老师", "role": "teacher", "teacherResidentId": Fixture.residentID("19870404", 4)])
-            let password = try #require(Self.shownPassword(res.text))
+            let password = try await Self.ownPassword(app, "ding", oneTime: try #require(Self.shownPassword(res.text)))
             let token = try await app.token("ding", password: password)
             try await app.check(.GET, "/api/v1/teachers/\(f.teachers["丁"]!)", headers: bearer(token)) { r in
                 #expect(r.status == .ok)

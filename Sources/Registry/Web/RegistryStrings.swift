@@ -14,6 +14,7 @@ enum RegistryStrings {
         "home.task.due.detail": ("按 {0} 计算", "counted on {0}"),
         "home.task.conditions": ("{0} 所学校尚未填报 {1} 年办学条件", "{0} schools have not entered their {1} conditions"),
         "home.task.conditions.detail": ("办学条件用于均衡发展监测（差异系数）", "conditions feed the balance monitoring (difference coefficients)"),
+        "teacher.transferConfirm": ("确认将{0}调出本校？调动后其在原学校、原学区承担的角色（教研员、教研组长、实习指导教师）将随之结束。", "Move {0} out of this school? Their roles tied to the old school or district (researcher, group leader, intern mentor) end with the move."),
         "home.task.roleEnded": ("{0}已调离，其“{1}”已随调动结束", "{0} has moved: their role as {1} ended with the move"),
         "home.task.roleEnded.detail": ("{0} 起；请另行指定", "from {0}; name someone else"),
         "home.task.record": ("核对本人信息", "Check your record"),
