@@ -30,7 +30,11 @@ public struct ExchangeModule: XuequModule {
     public init() {}
     public let name = "exchange"
 
-    public var migrations: [any Migration] { [CreateExchange(), CreateExchangeClaims()] }
+    public var migrations: [any Migration] { [CreateExchange(), CreateExchangeClaims(), WatchExchangeVersion()] }
+
+    public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] {
+        [try await DataVersions.check(WatchExchangeVersion.tables, area: "exchange", on: db)]
+    }
 
     public var auditArea: AuditArea? {
         AuditArea(key: "exchange", label: LocalizedText(zh: "交流轮岗", en: "Teacher exchange"), prefixes: ["exchange"], phrases: [

@@ -753,8 +753,16 @@ public struct ExchangeService: Sendable {
         let y = year ?? RotationRules.nextRound(after: today).year
         let scope = actor.registryScope
         if case .school = scope { throw DomainError.forbidden }
-        // A report: the replica when there is one (unless this actor just wrote).
-        let db = try await ctx.reporting().db
+        // A report: the replica when there is one (unless this actor just wrote); kept until a
+        // plan, a move or the registry changes (a province's quotas count every due teacher: 0.3 s).
+        let reader = try await ctx.reporting()
+        let locale = ctx.locale, scopeKey: String = { if case .district(let d) = scope { return "d\(d)" }; return "county" }()
+        return try await reader.kept("exchange.report|\(y)|\(scopeKey)|\(locale == .en ? "en" : "zh")", areas: ["registry", "exchange"]) {
+            try await Self.computeReport(year: y, scope: scope, locale: locale, on: reader.db)
+        }
+    }
+
+    static func computeReport(year y: Int, scope: RegistryScope, locale loc: UILocale, on db: any Database) async throws -> YearReport {
         // Every figure counts moves by the district that sends the teacher, as the quota does: a
         // county-wide plan's moves belong to their districts, not to a row of their own (issue 28:
         // 按学区 said 全县 40 beside quotas of 17 + 17 + 6).
@@ -773,7 +781,6 @@ public struct ExchangeService: Sendable {
             for r in rows { for k in key(r) { counts[k, default: [:]][MoveForm(rawValue: r.form) ?? .transfer, default: 0] += 1 } }
             return counts.keys.sorted().map { k in YearReport.Row(label: k, transfer: counts[k]?[.transfer] ?? 0, support: counts[k]?[.support] ?? 0, secondment: counts[k]?[.secondment] ?? 0) }
         }
-        let loc = ctx.locale
         let byDistrict = tally { r in [districtNames[r.districtId] ?? "#\(r.districtId)"] }
         let bySubject = tally { r in r.subjects.split(separator: ",").compactMap { Subject(rawValue: String($0))?.label(loc) } }
         let byDirection = tally { r in
@@ -790,9 +797,11 @@ public struct ExchangeService: Sendable {
         principalRule.yearsAtSchool = rules.principalTerms * rules.principalTermYears
         let principalCutoff = principalRule.dueCutoff(on: round)
         struct Due: Decodable { let districtId: Int; let n: Int }
+        // A district counts its own teachers (its index), never the province's.
+        let ownDistrict: SQLQueryString = { if case .district(let d) = scope { return "AND t.district_id = \(bind: d)" }; return "" }()
         let due = Dictionary(uniqueKeysWithValues: try await db.sql.raw("""
             SELECT t.district_id, COUNT(*) AS n FROM teachers t JOIN schools s ON s.id = t.school_id
-            WHERE s.status = 'active' AND \(ExchangeStore.compulsoryTeacher) AND (t.school_since <= \(bind: teacherCutoff.description) OR t.principal_since <= \(bind: principalCutoff.description))
+            WHERE s.status = 'active' AND \(ExchangeStore.compulsoryTeacher) \(ownDistrict) AND (t.school_since <= \(bind: teacherCutoff.description) OR t.principal_since <= \(bind: principalCutoff.description))
             GROUP BY t.district_id
             """).all(decoding: Due.self, with: ExchangeStore.decoder).map { ($0.districtId, $0.n) })
         struct Moved: Decodable { let districtId: Int; let moved: Int; let backbone: Int }

@@ -243,9 +243,11 @@ struct ExchangeAPITests {
             let (_, plan) = try await Self.call(app, .POST, "/api/v1/exchange/plans", admin, ["year": 2027, "moves": [
                 Self.move(f.teachers["甲"]!, to: f.schools["T0002"]!), Self.move(f.teachers["丁"]!, to: f.schools["T0001"]!)]])
             let id = try #require(plan["id"] as? Int)
+            let bureau = Actor(userId: f.users["admin"]!, username: "admin", displayName: "admin", role: .bureauAdmin, scope: .county, permissions: app.grants.permissions(of: .bureauAdmin))
+            // Kept between requests, and read again once a plan changes.
+            #expect(try await ExchangeService(app.context(actor: bureau)).report(year: 2027).byDistrict.isEmpty)
             _ = try await Self.call(app, .POST, "/api/v1/exchange/plans/\(id)/events", admin, ["event": "submit", "version": 1])
             #expect(try await Self.call(app, .POST, "/api/v1/exchange/plans/\(id)/events", admin, ["event": "approve", "version": 2]).0 == .ok)
-            let bureau = Actor(userId: f.users["admin"]!, username: "admin", displayName: "admin", role: .bureauAdmin, scope: .county, permissions: app.grants.permissions(of: .bureauAdmin))
             let r = try await ExchangeService(app.context(actor: bureau)).report(year: 2027)
             #expect(Set(r.byDistrict.map(\.label)) == ["一学区", "二学区"], "\(r.byDistrict.map(\.label))")
             #expect(r.byDistrict.map(\.total).reduce(0, +) == r.quotas.map(\.quota.moved).reduce(0, +))

@@ -1,5 +1,6 @@
 import Fluent
 import SQLKit
+import XuequKit
 
 /// Rotation plans and their moves (with the workflow kit's history and time columns), the host
 /// schools' 支教 assessments, alliances with their checklists and scores, and a district's
@@ -170,4 +171,15 @@ public struct CreateExchangeClaims: AsyncMigration {
     public func revert(on database: any Database) async throws {
         try await database.schema("exchange_claims").delete()
     }
+}
+
+/// Every write to the plans, their moves and claims raises the `exchange` data version: the year
+/// report (a province's quotas count every due teacher) is kept until one of them, or the
+/// registry, changes.
+public struct WatchExchangeVersion: AsyncMigration {
+    public init() {}
+    public var name: String { "076_ExchangeVersion" }
+    public static let tables = ["exchange_plans", "exchange_moves", "exchange_claims"]
+    public func prepare(on database: any Database) async throws { try await DataVersions.watch(Self.tables, area: "exchange", on: database) }
+    public func revert(on database: any Database) async throws { try await DataVersions.unwatch(Self.tables, area: "exchange", on: database) }
 }
