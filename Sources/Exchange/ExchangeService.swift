@@ -164,12 +164,22 @@ public struct ExchangeService: Sendable {
             districtId = s.districtId
         }
         let (y, d) = try await area(year: year, district: districtId, permission: .exchangeRead)
-        let rules = try await RotationRulesStore.inForce(on: Eligibility.round(year: y), db: db)
-        var candidates = try await ExchangeStore.candidates(district: d, on: db).filter { Eligibility.isDue($0, year: y, rules: rules) }
         if let schoolId {
             guard actor.covers(schoolId: schoolId, districtId: d ?? -1) || actor.registryScope == .county else { throw DomainError.forbidden }
-            candidates = candidates.filter { $0.schoolId == schoolId }
         }
+        // An area's list is kept until the registry or an issued certificate changes (a
+        // district's took 30 ms of CPU a view at province scale: its teachers, their types, their
+        // years in the countryside); the school's view filters the district's.
+        let db = self.db, today = self.today
+        let (rules, all) = try await ctx.kept("exchange.eligible|\(y)|\(d.map(String.init) ?? "*")|\(today)", areas: ["registry", "certificates"]) {
+            try await Self.computeEligible(year: y, district: d, today: today, on: db)
+        }
+        return (y, rules, schoolId.map { s in all.filter { $0.teacher.schoolId == s } } ?? all)
+    }
+
+    static func computeEligible(year y: Int, district d: Int?, today: CivilDate, on db: any Database) async throws -> (RotationRules, [EligibleTeacher]) {
+        let rules = try await RotationRulesStore.inForce(on: Eligibility.round(year: y), db: db)
+        let candidates = try await ExchangeStore.candidates(district: d, on: db).filter { Eligibility.isDue($0, year: y, rules: rules) }
         let schools = try await ExchangeStore.schools(district: d, on: db)
         let rural = try await ExchangeStore.ruralYears(candidates, schools: schools, today: today, on: db)
         let round = Eligibility.round(year: y)
@@ -179,7 +189,7 @@ public struct ExchangeService: Sendable {
             return EligibleTeacher(teacher: c, schoolName: schools[c.schoolId]?.name ?? "", years: Eligibility.years(c, year: y), principal: principal,
                                    ruralYears: r, lacksRural: c.title == .intermediate && r < 1)
         }.sorted { ($0.teacher.schoolId, -$0.years, $0.teacher.id) < ($1.teacher.schoolId, -$1.years, $1.teacher.id) }
-        return (y, rules, items)
+        return (rules, items)
     }
 
     // MARK: suggestion

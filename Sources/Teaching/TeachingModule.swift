@@ -9,7 +9,11 @@ import XuequKit
 public struct TeachingModule: XuequModule {
     public init() {}
     public let name = "teaching"
-    public var migrations: [any Migration] { [CreateTeaching(), CreateResearch(), AddPlanChangedRatio()] }
+    public var migrations: [any Migration] { [CreateTeaching(), CreateResearch(), AddPlanChangedRatio(), WatchTrainingVersion()] }
+
+    public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] {
+        [try await DataVersions.check(WatchTrainingVersion.tables, area: "training", on: db)]
+    }
     public var auditArea: AuditArea? {
         AuditArea(key: "teaching", label: LocalizedText(zh: "教研备课", en: "Teaching research"), prefixes: ["teaching"], phrases: [
             "teaching.group": ("组建了教研组", "formed a research group"), "teaching.plan.create": ("新建了教案", "wrote a lesson plan"), "teaching.plan.derive": ("派生了教案（二次备课）", "derived a lesson plan"),

@@ -163,3 +163,13 @@ public struct AddPlanChangedRatio: AsyncMigration {
         try await database.schema("lesson_plans").deleteField("changed_ratio").update()
     }
 }
+
+/// 078: programmes, enrolments and the hours rule raise the `training` data version: the hours
+/// page of a district or the county is kept until one of them, or the registry, changes.
+public struct WatchTrainingVersion: AsyncMigration {
+    public init() {}
+    public var name: String { "078_TrainingVersion" }
+    public static let tables = ["training_programmes", "training_enrolments", "training_rules"]
+    public func prepare(on database: any Database) async throws { try await DataVersions.watch(Self.tables, area: "training", on: database) }
+    public func revert(on database: any Database) async throws { try await DataVersions.unwatch(Self.tables, area: "training", on: database) }
+}
