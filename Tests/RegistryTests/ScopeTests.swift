@@ -144,3 +144,49 @@ struct ScopedSearchPlanTests {
         }
     }
 }
+
+@Suite("A common character across the province")
+struct CommonCharacterSearchTests {
+    @Test("2,100 holders of 王: the bureau's first pages walk the teachers in id order, with the same rows and total as the plain search", arguments: TestDB.all)
+    func commonCharacter(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            try await app.writeGate.transaction(on: app.db) { tx in
+                for k in 0..<2_100 {
+                    let school = k % 2 == 0 ? f.schools["T0001"]! : f.schools["T0003"]!
+                    try await tx.sql.raw("""
+                        INSERT INTO teachers (name, resident_id, birth_date, gender, school_id, district_id, subjects, education, putonghua, title, backbone, school_since, created_at, updated_at, version)
+                        SELECT \(bind: k % 3 == 0 ? "李\(k)" : "王\(k)"), \(bind: String(format: "1301021990%06dX", k)), birth_date, gender, \(bind: school), (SELECT district_id FROM schools WHERE id = \(bind: school)),
+                               subjects, education, putonghua, title, backbone, school_since, created_at, updated_at, 1 FROM teachers WHERE id = \(bind: f.teachers["甲"]!)
+                        """).run()
+                }
+            }
+            struct T: Decodable { let id: Int }
+            let expected = try await app.db.sql.raw("SELECT id FROM teachers WHERE name LIKE '%王%' ORDER BY id").all(decoding: T.self).map(\.id)
+            #expect(expected.count == 1_400)
+            var filter = TeacherFilter(); filter.q = "王"
+            // 1,400 holders is not common: the gram list drives, as before.
+            #expect(try await RegistryStore.commonCharacter(scope: .county, filter: filter, on: app.db).commonCharacter == false)
+            try await app.writeGate.transaction(on: app.db) { tx in
+                try await tx.sql.raw("UPDATE teachers SET name = '王' || name WHERE name LIKE '李%'").run()
+            }
+            let all = try await app.db.sql.raw("SELECT id FROM teachers WHERE name LIKE '%王%' ORDER BY id").all(decoding: T.self).map(\.id)
+            #expect(all.count == 2_100)
+            #expect(try await RegistryStore.commonCharacter(scope: .county, filter: filter, on: app.db).commonCharacter)
+            // A district's search is its own index's, whatever the character.
+            #expect(try await RegistryStore.commonCharacter(scope: .district(f.districts["D1"]!), filter: filter, on: app.db).commonCharacter == false)
+            for page in [1, 2, 42] {
+                let r = try await RegistryStore.teachers(on: app.db, scope: .county, filter: filter, page: PageSpec(page: page, per: 50), withSchool: false)
+                #expect(r.items.map(\.id) == Array(all.dropFirst((page - 1) * 50).prefix(50)), "page \(page)")
+                #expect(r.total == 2_100)
+            }
+            if db == .sqlite {
+                var common = filter; common.commonCharacter = true
+                let query = app.db.sql.select().column(SQLColumn("id", table: "t")).from(SQLAlias(SQLIdentifier("teachers"), as: SQLIdentifier("t")))
+                    .where(RegistryStore.teacherConditions(scope: .county, filter: common)).orderBy(SQLRaw("t.id")).limit(50)
+                struct P: Decodable { let detail: String }
+                let plan = try await app.db.sql.raw("EXPLAIN QUERY PLAN \(query.select)").all(decoding: P.self).map(\.detail).joined(separator: "\n")
+                #expect(plan.contains("SCAN t") && !plan.contains("TEMP B-TREE"), "\(plan)")
+            }
+        }
+    }
+}

@@ -65,6 +65,13 @@ extension RegistryStore {
         return SQLList([SQLGroupExpression(candidates), nameLike(q)], separator: SQLRaw(" AND "))
     }
 
+    /// One character, probed per teacher in the gram index (`commonCharacter`).
+    static func nameContainsWalkingIds(_ q: String) -> any SQLExpression {
+        let c = String(q.lowercased().prefix(1))
+        let probe: SQLQueryString = "EXISTS (SELECT 1 FROM teacher_name_grams g WHERE g.gram = \(bind: c) AND g.teacher_id = t.id)"
+        return SQLList([SQLGroupExpression(probe), nameLike(q)], separator: SQLRaw(" AND "))
+    }
+
     /// The exact check alone (case ignored, as the grams do), for searches within a district or
     /// school: the scope's index finds its teachers, each name is checked.
     static func nameLike(_ q: String) -> any SQLExpression {
