@@ -59,7 +59,7 @@ run "teaching: plans" admin page "/teaching"
 run "teaching: plans" district1 page "/teaching"
 run "teaching: training hours" district1 page "/teaching/training/hours"
 run "internship" admin page "/internship"
-run "audit log" admin page "/audit"
+run "audit log" admin page "/admin/audit"
 echo
 echo "== computations: a district's rotation suggestion (one request, timed)"
 for i in 1 2 3; do
