@@ -10,20 +10,32 @@ public enum CertificateType: String, Vocabulary {
 
     public var zh: String {
         switch self {
-        case .kindergarten: "幼儿园教师资格"; case .primary: "小学教师资格"; case .junior: "初级中学教师资格"
-        case .senior: "高级中学教师资格"; case .vocational: "中等职业学校教师资格"; case .vocationalPractice: "中等职业学校实习指导教师资格"
+        case .kindergarten: "幼儿园教师资格";
+        case .primary: "小学教师资格";
+        case .junior: "初级中学教师资格"
+        case .senior: "高级中学教师资格";
+        case .vocational: "中等职业学校教师资格";
+        case .vocationalPractice: "中等职业学校实习指导教师资格"
         }
     }
     public var en: String {
         switch self {
-        case .kindergarten: "kindergarten"; case .primary: "primary"; case .junior: "junior secondary"; case .senior: "senior secondary"
-        case .vocational: "vocational school"; case .vocationalPractice: "vocational practice instructor"
+        case .kindergarten: "kindergarten";
+        case .primary: "primary";
+        case .junior: "junior secondary";
+        case .senior: "senior secondary"
+        case .vocational: "vocational school";
+        case .vocationalPractice: "vocational practice instructor"
         }
     }
     public var aliases: [String] {
         switch self {
-        case .kindergarten: ["幼儿园", "1"]; case .primary: ["小学", "2"]; case .junior: ["初中", "初级中学", "3"]
-        case .senior: ["高中", "高级中学", "4"]; case .vocational: ["中职", "5"]; case .vocationalPractice: ["实习指导", "6"]
+        case .kindergarten: ["幼儿园", "1"];
+        case .primary: ["小学", "2"];
+        case .junior: ["初中", "初级中学", "3"]
+        case .senior: ["高中", "高级中学", "4"];
+        case .vocational: ["中职", "5"];
+        case .vocationalPractice: ["实习指导", "6"]
         }
     }
 
@@ -31,7 +43,11 @@ public enum CertificateType: String, Vocabulary {
     /// vocational are interchangeable; the practice-instructor certificate covers no school stage.
     public var level: Int? {
         switch self {
-        case .kindergarten: 1; case .primary: 2; case .junior: 3; case .senior, .vocational: 4; case .vocationalPractice: nil
+        case .kindergarten: 1;
+        case .primary: 2;
+        case .junior: 3;
+        case .senior, .vocational: 4;
+        case .vocationalPractice: nil
         }
     }
 
