@@ -185,6 +185,10 @@ extension CertificationService {
                 .values(SQLBind(noticeId), SQLBind(applicationId), SQLBind(filedBy.trimmed), SQLBind(contact.trimmed), SQLBind(text.trimmed), SQLBind("open"), SQLBind(now))
                 .returning("id").first(decoding: Id.self)!.id
             try await Audit.record(on: tx, audit, action: "cert.objection", entity: "cert_objection", entityId: String(id), summary: "针对第 \(noticeId) 号公示")
+            // The applicant's record says an objection came in (not who filed it).
+            if let applicationId, let state = try await Self.application(applicationId, on: tx)?.certState {
+                try await Self.history([applicationId], from: state, to: state, event: "objection_filed", actor: "公示", at: now, reason: nil, on: tx)
+            }
             return id
         }
     }
@@ -195,8 +199,8 @@ extension CertificationService {
     public func resolveObjection(id: Int, upheld: Bool?, resolution: String) async throws {
         let actor = try ctx.requireActor()
         try actor.require(.certRecords)
-        struct O: Decodable { let noticeId: Int }
-        guard let o = try await db.sql.raw("SELECT notice_id FROM cert_objections WHERE id = \(bind: id)").first(decoding: O.self, with: Self.decoder),
+        struct O: Decodable { let noticeId: Int; let applicationId: Int? }
+        guard let o = try await db.sql.raw("SELECT notice_id, application_id FROM cert_objections WHERE id = \(bind: id)").first(decoding: O.self, with: Self.decoder),
               let prefecture = try await Self.noticeIsPrefecture(o.noticeId, on: db) else {
             throw DomainError.notFound(LocalizedText(zh: "异议", en: "objection"))
         }
@@ -209,6 +213,11 @@ extension CertificationService {
             let done = try await tx.sql.raw("UPDATE cert_objections SET status = \(bind: upheld ? "upheld" : "dismissed"), resolution = \(bind: resolution.trimmed) WHERE id = \(bind: id) AND status = 'open' RETURNING id").all(decoding: N.self)
             if done.isEmpty { throw DomainError(.conflict, code: "objection_closed", LocalizedText(zh: "该异议已处理", en: "the objection is already closed")) }
             try await Audit.record(on: tx, audit, action: "cert.objection.resolve", entity: "cert_objection", entityId: String(id), summary: upheld ? "异议成立" : "异议不成立")
+            // The applicant's record keeps the decision and its reasons.
+            if let aid = o.applicationId, let state = try await Self.application(aid, on: tx)?.certState {
+                try await Self.history([aid], from: state, to: state, event: upheld ? "objection_upheld" : "objection_dismissed", actor: Masking.username(actor.username),
+                                       at: ctx.now, reason: resolution.trimmed, on: tx)
+            }
         }
     }
 
@@ -438,10 +447,10 @@ extension CertificationService {
     }
 
     /// Objections filed against a notice (reviewers).
-    public func objections(window: Int?) async throws -> [(id: Int, noticeId: Int, applicationId: Int?, filedBy: String, contact: String, text: String, status: String)] {
+    public func objections(window: Int?) async throws -> [(id: Int, noticeId: Int, applicationId: Int?, filedBy: String, contact: String, text: String, status: String, resolution: String?)] {
         let actor = try ctx.requireActor()
         try actor.require(.certRecords)
-        struct O: Decodable { let id: Int; let noticeId: Int; let applicationId: Int?; let filedBy: String; let contact: String; let text: String; let status: String }
+        struct O: Decodable { let id: Int; let noticeId: Int; let applicationId: Int?; let filedBy: String; let contact: String; let text: String; let status: String; let resolution: String? }
         // Objections, with the objectors' contact details, go to the body that decides the
         // notice only.
         let prefectureNotices: SQLQueryString = """
@@ -449,8 +458,8 @@ extension CertificationService {
             """
         var filter: SQLQueryString = !CertificationPolicy.isCountyBody(actor) ? "WHERE o.notice_id IN \(prefectureNotices)" : "WHERE o.notice_id NOT IN \(prefectureNotices)"
         if let window { filter = "\(filter) AND o.notice_id IN (SELECT id FROM cert_notices WHERE window_id = \(bind: window))" }
-        return try await db.sql.raw("SELECT o.id, o.notice_id, o.application_id, o.filed_by, o.contact, o.text, o.status FROM cert_objections o \(filter) ORDER BY o.id DESC")
-            .all(decoding: O.self, with: Self.decoder).map { ($0.id, $0.noticeId, $0.applicationId, $0.filedBy, $0.contact, $0.text, $0.status) }
+        return try await db.sql.raw("SELECT o.id, o.notice_id, o.application_id, o.filed_by, o.contact, o.text, o.status, o.resolution FROM cert_objections o \(filter) ORDER BY o.id DESC")
+            .all(decoding: O.self, with: Self.decoder).map { ($0.id, $0.noticeId, $0.applicationId, $0.filedBy, $0.contact, $0.text, $0.status, $0.resolution) }
     }
 }
 

@@ -154,6 +154,16 @@ struct SecurityDataTests {
             h.cookie = try await Browser.login(app, "reviewer")
             try await app.check(.GET, "/certification", headers: h) { res in #expect(res.text.contains("13812345678")) }
             #expect(try await C.post(app, reviewer, "/api/v1/certification/objections/\(objection)", ["status": "dismissed", "resolution": "核查无误"]).0 == .ok)
+            // The applicant's record shows the objection and its resolution, never who filed it;
+            // the reviewer's list keeps the resolution under its own heading.
+            let (_, detail) = try await C.get(app, reviewer, "/api/v1/certification/applications/\(id)")
+            let history = detail["history"] as? [[String: Any]] ?? []
+            #expect(history.contains { $0["event"] as? String == "objection_filed" })
+            #expect(history.contains { $0["event"] as? String == "objection_dismissed" && $0["reason"] as? String == "核查无误" }, "\(history)")
+            #expect(!history.contains { ($0["reason"] as? String)?.contains("王某") == true })
+            try await app.check(.GET, "/certification", headers: h) { res in
+                #expect(res.text.contains("处理意见：核查无误") && res.text.contains("公示异议（待处理与已处理）"))
+            }
         }
     }
 

@@ -97,10 +97,10 @@ public struct CertificationPages: Sendable {
     }
     struct ObjectionView: Encodable, Sendable {
         let id: Int; let noticeId: Int; let applicationId: Int?; let filedBy: String; let contact: String; let text: String; let open: Bool
-        let applicant: String; let status: String; let href: String?
+        let applicant: String; let status: String; let href: String?; let resolution: String?
     }
     /// Objections with the applicant they name (from the notice entry) and their state in words.
-    static func objectionViews(_ rows: [(id: Int, noticeId: Int, applicationId: Int?, filedBy: String, contact: String, text: String, status: String)], req: Request) async throws -> [ObjectionView] {
+    static func objectionViews(_ rows: [(id: Int, noticeId: Int, applicationId: Int?, filedBy: String, contact: String, text: String, status: String, resolution: String?)], req: Request) async throws -> [ObjectionView] {
         struct A: Decodable { let id: Int; let name: String; let type: String }
         let ids = rows.compactMap(\.applicationId)
         var names: [Int: A] = [:]
@@ -113,7 +113,7 @@ public struct CertificationPages: Sendable {
             let status = L10n.text("cert.objection.state." + o.status, locale)
             return ObjectionView(id: o.id, noticeId: o.noticeId, applicationId: o.applicationId, filedBy: o.filedBy, contact: o.contact, text: o.text, open: o.status == "open",
                                  applicant: a.map { "\($0.name) \(CertType(rawValue: $0.type)?.label(locale) ?? "")" } ?? L10n.text("cert.objection.noApplicant", locale),
-                                 status: status, href: o.applicationId.map { CertificationRoute.application.path($0) })
+                                 status: status, href: o.applicationId.map { CertificationRoute.application.path($0) }, resolution: o.resolution)
         }
     }
 
