@@ -46,6 +46,12 @@ struct DemoCountyTests {
             let t1 = try #require(try await Accounts.user(username: "teacher1", on: app.db))
             #expect(s1.schoolId == (try await RegistryStoreProbe.centralSchool(of: d1.districtId!, app)))
             #expect(t1.schoolId == s1.schoolId && t1.teacherId != nil)
+            // The 支教 host school with an assessment to enter, and an itinerant teacher with a week.
+            for (user, text) in [("hostschool1", "待年度考核"), ("itinerant1", "本周走教")] {
+                _ = try await app.token(user, password: DemoCounty.password)
+                var h = HTTPHeaders(); h.cookie = try await Browser.login(app, user, password: DemoCounty.password)
+                try await app.check(.GET, "/", headers: h) { res in #expect(res.text.contains(text), "\(user)") }
+            }
         }
         try await withApp(db, fixture: false) { app, _ in
             let second = try await Self.seeded(app)

@@ -67,6 +67,13 @@ enum ExchangeDemo {
             _ = try await service.assess(moveId: m.id, year: last, rating: rating.rawValue, comments: "支教期间承担\(m.id % 2 == 0 ? "语文" : "数学")教学，完成教学任务，参加学校教研活动。")
         }
 
+        // A host school that has not assessed its 支教 teacher yet signs in as hostschool1 (issue 28:
+        // entering an assessment needed an account made by hand).
+        if let m = try await ExchangeStore.moves(planId: p.id, on: db).first(where: { $0.form == MoveForm.support.rawValue && $0.id % 2 != 0 }),
+           let host = schools[m.toSchoolId] {
+            try await demo.addAccounts([.init(username: "hostschool1", displayName: "\(host.name)校长", role: .schoolAdmin, districtId: host.districtId, schoolId: host.id)])
+        }
+
         // This year's drafts: district one a draft, district two submitted to the bureau.
         let next = RotationRules.nextRound(after: today).year
         for (key, submit) in [("district1", false), ("district2", true)] {
