@@ -196,7 +196,7 @@ struct ExchangeAPITests {
 
     @Test("two plans moving one teacher, approved twenty times at once: one plan wins, the teacher is claimed once", arguments: TestDB.all)
     func approvalRace(db: TestDB) async throws {
-        try await withApp(db, postgresConnections: 8) { app, f in
+        try await withApp(db) { app, f in
             let (d1, admin) = (try await app.token("d1"), try await app.token("admin"))
             let jia = f.teachers["甲"]!
             let (_, a) = try await Self.call(app, .POST, "/api/v1/exchange/plans", d1, ["year": 2027, "moves": [Self.move(jia, to: f.schools["T0002"]!)]])
