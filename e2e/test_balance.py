@@ -7,6 +7,7 @@ import urllib.request
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from test_libreoffice import SOFFICE, browser_session, convert, token
@@ -83,7 +84,11 @@ def test_what_if_trial(server, browser, shot):
     # Add floor area to a school: a third change, and the results update.
     Select(browser.find_element(By.CSS_SELECTOR, "#add-facility select[name=fschool]")).select_by_index(3)
     browser.find_element(By.CSS_SELECTOR, "#add-facility input[name=amount]").send_keys("5000")
+    old_results = browser.find_element(By.ID, "results")
     browser.find_element(By.CSS_SELECTOR, "#add-facility button[type=submit]").click()
+    # The posted form answers with a new page: wait for the old results to go, not for any #results
+    # (the old page's would do, and the count was read before the answer came).
+    WebDriverWait(browser, 20).until(EC.staleness_of(old_results))
     wait(browser, "#results")
     assert len(browser.find_elements(By.CSS_SELECTOR, "ul.changes li")) == 3
     deltas = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#results td.delta")]
@@ -91,7 +96,10 @@ def test_what_if_trial(server, browser, shot):
     full_page(browser, shot, "balance_whatif")
     # Nothing was saved: the dashboard's numbers are today's.
     before = api(server, "admin", "/api/v1/balance?standard=basic&stage=primary")
+    old_results = browser.find_element(By.ID, "results")
     browser.find_element(By.CSS_SELECTOR, "ul.changes li a").click()
+    WebDriverWait(browser, 20).until(EC.staleness_of(old_results))
+    wait(browser, "ul.changes")
     assert len(browser.find_elements(By.CSS_SELECTOR, "ul.changes li")) == 2
     assert api(server, "admin", "/api/v1/balance?standard=basic&stage=primary") == before
 
