@@ -25,7 +25,7 @@ public struct CertificationModule: XuequModule {
     public init() {}
     public let name = "certification"
 
-    public var migrations: [any Migration] { [CreateCertification(), CreateCertificationDocuments(), CreateCertificationFigures(), WatchCertificationSetup(), WatchCertificates()] }
+    public var migrations: [any Migration] { [CreateCertification(), CreateCertificationDocuments(), CreateCertificationFigures(), WatchCertificationSetup(), WatchCertificationSetup.certificates] }
 
     public var auditArea: AuditArea? {
         AuditArea(key: "certification", label: LocalizedText(zh: "教师资格认定", en: "Teacher certification"), prefixes: ["cert"], phrases: [
@@ -75,7 +75,7 @@ public struct CertificationModule: XuequModule {
         return [AggregateCheck(name: "certificate serials (证书编号)", checked: rows.count,
                                mismatches: bad.map { "body \($0.bodyId) \($0.year): \($0.n) certificates, highest serial \($0.highest), counter \($0.last.map(String.init) ?? "missing")" }),
                 try await CertificationService.verifyFigures(on: db),
-                try await DataVersions.check(WatchCertificates.tables, area: "certificates", on: db)]
+                try await WatchCertificationSetup.certificates.check(on: db)]
     }
 
     public func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution {

@@ -30,10 +30,10 @@ public struct ExchangeModule: XuequModule {
     public init() {}
     public let name = "exchange"
 
-    public var migrations: [any Migration] { [CreateExchange(), CreateExchangeClaims(), WatchExchangeVersion()] }
+    public var migrations: [any Migration] { [CreateExchange(), CreateExchangeClaims(), CreateExchangeClaims.version] }
 
     public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] {
-        [try await DataVersions.check(WatchExchangeVersion.tables, area: "exchange", on: db)]
+        [try await CreateExchangeClaims.version.check(on: db)]
     }
 
     public var auditArea: AuditArea? {

@@ -9,10 +9,10 @@ import XuequKit
 public struct TeachingModule: XuequModule {
     public init() {}
     public let name = "teaching"
-    public var migrations: [any Migration] { [CreateTeaching(), CreateResearch(), AddPlanChangedRatio(), WatchTrainingVersion()] }
+    public var migrations: [any Migration] { [CreateTeaching(), CreateResearch(), AddPlanChangedRatio(), AddPlanChangedRatio.training] }
 
     public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] {
-        [try await DataVersions.check(WatchTrainingVersion.tables, area: "training", on: db)]
+        [try await AddPlanChangedRatio.training.check(on: db)]
     }
     public var auditArea: AuditArea? {
         AuditArea(key: "teaching", label: LocalizedText(zh: "教研备课", en: "Teaching research"), prefixes: ["teaching"], phrases: [

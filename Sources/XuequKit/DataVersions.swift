@@ -243,3 +243,16 @@ public enum RowTriggers {
         }
     }
 }
+
+/// A migration that gives some tables a data version of their own (`DataVersions.watch`), with
+/// the check `verify-aggregates` runs on its triggers: one value per area instead of a struct each.
+public struct WatchDataVersion: AsyncMigration {
+    public let name: String
+    public let tables: [String]
+    public let area: String
+    public init(_ name: String, tables: [String], area: String) { self.name = name; self.tables = tables; self.area = area }
+    public func prepare(on database: any Database) async throws { try await DataVersions.watch(tables, area: area, on: database) }
+    public func revert(on database: any Database) async throws { try await DataVersions.unwatch(tables, area: area, on: database) }
+    /// The triggers raise the version on every write to the tables.
+    public func check(on db: any Database) async throws -> AggregateCheck { try await DataVersions.check(tables, area: area, on: db) }
+}

@@ -150,16 +150,7 @@ struct CommonCharacterSearchTests {
     @Test("2,100 holders of 王: the bureau's first pages walk the teachers in id order, with the same rows and total as the plain search", arguments: TestDB.all)
     func commonCharacter(db: TestDB) async throws {
         try await withApp(db) { app, f in
-            try await app.writeGate.transaction(on: app.db) { tx in
-                for k in 0..<2_100 {
-                    let school = k % 2 == 0 ? f.schools["T0001"]! : f.schools["T0003"]!
-                    try await tx.sql.raw("""
-                        INSERT INTO teachers (name, resident_id, birth_date, gender, school_id, district_id, subjects, education, putonghua, title, backbone, school_since, created_at, updated_at, version)
-                        SELECT \(bind: k % 3 == 0 ? "李\(k)" : "王\(k)"), \(bind: String(format: "1301021990%06dX", k)), birth_date, gender, \(bind: school), (SELECT district_id FROM schools WHERE id = \(bind: school)),
-                               subjects, education, putonghua, title, backbone, school_since, created_at, updated_at, 1 FROM teachers WHERE id = \(bind: f.teachers["甲"]!)
-                        """).run()
-                }
-            }
+            try await f.addTeachers(app, names: (0..<2_100).map { $0 % 3 == 0 ? "李\($0)" : "王\($0)" })
             struct T: Decodable { let id: Int }
             let expected = try await app.db.sql.raw("SELECT id FROM teachers WHERE name LIKE '%王%' ORDER BY id").all(decoding: T.self).map(\.id)
             #expect(expected.count == 1_400)

@@ -298,16 +298,7 @@ struct TrainingHoursCountTests {
     func everyTeacher(db: TestDB) async throws {
         try await withApp(db) { app, f in
             // 446 more teachers at T0001 and T0003, copies of 甲 with their own resident IDs.
-            try await app.writeGate.transaction(on: app.db) { tx in
-                for k in 0..<446 {
-                    let school = k % 2 == 0 ? f.schools["T0001"]! : f.schools["T0003"]!
-                    try await tx.sql.raw("""
-                        INSERT INTO teachers (name, resident_id, birth_date, gender, school_id, district_id, subjects, education, putonghua, title, backbone, school_since, created_at, updated_at, version)
-                        SELECT \(bind: "教师\(k)"), \(bind: String(format: "1301021990%06dX", k)), birth_date, gender, \(bind: school), (SELECT district_id FROM schools WHERE id = \(bind: school)),
-                               subjects, education, putonghua, title, backbone, school_since, created_at, updated_at, 1 FROM teachers WHERE id = \(bind: f.teachers["甲"]!)
-                        """).run()
-                }
-            }
+            try await f.addTeachers(app, names: (0..<446).map { "教师\($0)" })
             let bureau = Actor(userId: f.users["admin"]!, username: "admin", displayName: "admin", role: .bureauAdmin, scope: .county, permissions: app.grants.permissions(of: .bureauAdmin))
             let rows = try await TeachingService(app.context(actor: bureau)).hours(year: 2026)
             #expect(rows.count == 450)

@@ -21,7 +21,6 @@ struct ModuleTablesTests {
         Use(module: "Exchange", table: "schools", write: false): "eligibility, plans and the balance of a plan are computed from the registry's schools",
         Use(module: "Exchange", table: "teachers", write: false): "eligibility and candidates are computed from the registry's teachers",
         Use(module: "Exchange", table: "teacher_transfers", write: false): "years in the countryside are counted from the transfer history",
-        Use(module: "Exchange", table: "teachers", write: true): "the demo county's teachers get qualifications (seeding only)",
         Use(module: "Internship", table: "users", write: false): "an intern's account is matched by username at import",
         Use(module: "Registry", table: "users", write: true): "the demo's teacher1 account shows its teacher's name (seeding only)",
         Use(module: "Teaching", table: "users", write: false): "a calendar feed answers only while its teacher's account is active",

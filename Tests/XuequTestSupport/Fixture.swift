@@ -101,3 +101,21 @@ public func bearer(_ token: String, json: Bool = false) -> HTTPHeaders {
     if json { h.contentType = .json }
     return h
 }
+
+extension Fixture {
+    /// `names.count` more teachers, copies of 甲 with their own resident IDs, alternately at T0001
+    /// (D1) and T0003 (D2): a list or search at a scale a fixture of four does not reach.
+    public func addTeachers(_ app: Application, names: [String]) async throws {
+        let jia = teachers["甲"]!, at = [schools["T0001"]!, schools["T0003"]!]
+        try await app.writeGate.transaction(on: app.db) { tx in
+            for (k, name) in names.enumerated() {
+                let school = at[k % 2]
+                try await tx.sql.raw("""
+                    INSERT INTO teachers (name, resident_id, birth_date, gender, school_id, district_id, subjects, education, putonghua, title, backbone, school_since, created_at, updated_at, version)
+                    SELECT \(bind: name), \(bind: String(format: "1301021990%06dX", k)), birth_date, gender, \(bind: school), (SELECT district_id FROM schools WHERE id = \(bind: school)),
+                           subjects, education, putonghua, title, backbone, school_since, created_at, updated_at, 1 FROM teachers WHERE id = \(bind: jia)
+                    """).run()
+            }
+        }
+    }
+}

@@ -12,13 +12,3 @@ public struct WatchCertificationSetup: AsyncMigration {
     public func prepare(on database: any Database) async throws { try await DataVersions.watch(Self.tables, area: "certsetup", on: database) }
     public func revert(on database: any Database) async throws { try await DataVersions.unwatch(Self.tables, area: "certsetup", on: database) }
 }
-
-/// 077: issued certificates raise the `certificates` data version: the rotation's eligibility
-/// reads a teacher's type from them when the registry holds none, and keeps what it read.
-public struct WatchCertificates: AsyncMigration {
-    public init() {}
-    public var name: String { "077_CertificatesVersion" }
-    public static let tables = ["certificates"]
-    public func prepare(on database: any Database) async throws { try await DataVersions.watch(Self.tables, area: "certificates", on: database) }
-    public func revert(on database: any Database) async throws { try await DataVersions.unwatch(Self.tables, area: "certificates", on: database) }
-}

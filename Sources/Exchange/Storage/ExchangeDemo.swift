@@ -19,19 +19,8 @@ enum ExchangeDemo {
         let db = demo.db
         let today = demo.today
 
-        // Teachers certified elsewhere: the type their stage needs; one in ten not recorded; a
-        // few junior teachers who hold only a primary certificate (the check flags them).
-        try await demo.gate.transaction(on: db) { tx in
-            try await tx.sql.raw("""
-                UPDATE teachers SET qualification_type = CASE
-                  WHEN id % 10 = 0 THEN NULL
-                  WHEN (SELECT stage FROM schools s WHERE s.id = teachers.school_id) IN ('senior', 'vocational', 'complete_secondary') THEN 'senior'
-                  WHEN (SELECT stage FROM schools s WHERE s.id = teachers.school_id) = 'junior' OR stage_part = 'junior' THEN CASE WHEN id % 37 = 0 THEN 'primary' WHEN id % 3 = 0 THEN 'senior' ELSE 'junior' END
-                  WHEN (SELECT stage FROM schools s WHERE s.id = teachers.school_id) = 'kindergarten' THEN 'kindergarten'
-                  ELSE CASE WHEN id % 4 = 0 THEN 'junior' ELSE 'primary' END END,
-                qualification_number = CASE WHEN id % 10 = 0 THEN NULL ELSE '2010' || substr('000000000' || id, -9, 9) END
-                """).run()
-        }
+        // Teachers certified elsewhere: the registry records their types.
+        try await RegistryDemo.seedQualifications(demo)
 
         // The county plan of the round under way (last September), executed.
         let last = ExchangeService.currentRound(today)

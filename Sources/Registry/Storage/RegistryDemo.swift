@@ -102,6 +102,23 @@ public struct RegistryDemo: Sendable {
         }
     }
 
+    /// The demo's teachers certified elsewhere: the type their stage needs; one in ten not
+    /// recorded; a few junior teachers who hold only a primary certificate (the rotation's check
+    /// flags them). Run by the exchange module's demo, which needs them, through the registry.
+    public static func seedQualifications(_ demo: DemoContext) async throws {
+        try await demo.gate.transaction(on: demo.db) { tx in
+            try await tx.sql.raw("""
+                UPDATE teachers SET qualification_type = CASE
+                  WHEN id % 10 = 0 THEN NULL
+                  WHEN (SELECT stage FROM schools s WHERE s.id = teachers.school_id) IN ('senior', 'vocational', 'complete_secondary') THEN 'senior'
+                  WHEN (SELECT stage FROM schools s WHERE s.id = teachers.school_id) = 'junior' OR stage_part = 'junior' THEN CASE WHEN id % 37 = 0 THEN 'primary' WHEN id % 3 = 0 THEN 'senior' ELSE 'junior' END
+                  WHEN (SELECT stage FROM schools s WHERE s.id = teachers.school_id) = 'kindergarten' THEN 'kindergarten'
+                  ELSE CASE WHEN id % 4 = 0 THEN 'junior' ELSE 'primary' END END,
+                qualification_number = CASE WHEN id % 10 = 0 THEN NULL ELSE '2010' || substr('000000000' || id, -9, 9) END
+                """).run()
+        }
+    }
+
     func seedCounty(_ county: Int, rng: inout SeededRandom, tx: any Database, now: Double) async throws -> CountyResult {
         var out = CountyResult()
         let countyArea = scale.counties == 1 ? Self.areaCode : String(format: "13%02d%02d", 1 + county / 20, 1 + county % 20)

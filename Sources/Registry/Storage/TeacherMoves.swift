@@ -175,18 +175,4 @@ extension RegistryStore {
             """
         ).all(decoding: Departure.self, with: decoder)
     }
-
-    /// The roles ended with moves out of these schools since `since`, by teacher and old school.
-    public static func endedRoles(teacherIds: [Int], since: String, on db: any Database) async throws -> [String: [RoleEndingRow]] {
-        guard !teacherIds.isEmpty else { return [:] }
-        let rows = try await db.sql.raw(
-            """
-            SELECT e.teacher_id, t.name AS teacher_name, e.from_school_id, e.from_district_id, e.role_zh, e.role_en, e.ended_on
-            FROM teacher_role_endings e JOIN teachers t ON t.id = e.teacher_id
-            WHERE e.ended_on >= \(bind: since) AND e.teacher_id IN (\(SQLList(Array(Set(teacherIds)).map { SQLBind($0) })))
-            ORDER BY e.id
-            """
-        ).all(decoding: RoleEndingRow.self, with: decoder)
-        return Dictionary(grouping: rows) { "\($0.teacherId):\($0.fromSchoolId):\($0.endedOn)" }
-    }
 }

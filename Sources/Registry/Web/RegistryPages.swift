@@ -412,7 +412,8 @@ public struct RegistryPages: Sendable {
         let today = CivilDate.today(req.application.clock.now())
         let since = today.adding(days: -365).description
         let rows = try await RegistryStore.departures(scope: actor.registryScope, since: since, on: req.db)
-        let roles = try await RegistryStore.endedRoles(teacherIds: rows.map(\.teacherId), since: since, on: req.db)
+        let ended = try await RegistryStore.roleEndings(scope: actor.registryScope, since: req.application.clock.now().timeIntervalSince1970 - 366 * 86_400, limit: 1_000, on: req.db)
+        let roles = Dictionary(grouping: ended) { "\($0.teacherId):\($0.fromSchoolId):\($0.endedOn)" }
         let locale = req.uiLocale
         let views = rows.map { d in
             DepartureView(date: d.onDate, teacher: d.teacherName, from: d.fromSchoolName, to: d.toSchoolName, reason: { let k = "transfer.reason." + d.reason; let t = L10n.text(k, locale); return t == k ? d.reason : t }(),

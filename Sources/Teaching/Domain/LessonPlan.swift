@@ -72,7 +72,8 @@ public enum CharDiff {
         }
     }
 
-    static func diff(_ x: [Character], _ y: [Character], budget: Budget, into out: inout [Piece]) {
+    /// The common prefix and suffix kept as they are, the differing middle handed to `middle`.
+    static func aroundMiddle(_ x: [Character], _ y: [Character], into out: inout [Piece], _ middle: ([Character], [Character], inout [Piece]) -> Void) {
         var start = 0
         while start < x.count, start < y.count, x[start] == y[start] { start += 1 }
         var endX = x.count, endY = y.count
@@ -82,12 +83,16 @@ public enum CharDiff {
         if mx.isEmpty || my.isEmpty {
             if !mx.isEmpty { append(.removed(String(mx)), to: &out) }
             if !my.isEmpty { append(.added(String(my)), to: &out) }
-        } else if mx.count * my.count <= 250_000, budget.take(mx.count * my.count) {
-            characters(mx, my, into: &out)
         } else {
-            sentences(mx, my, budget: budget, into: &out)
+            middle(mx, my, &out)
         }
         if endX < x.count { append(.same(String(x[endX...])), to: &out) }
+    }
+
+    static func diff(_ x: [Character], _ y: [Character], budget: Budget, into out: inout [Piece]) {
+        aroundMiddle(x, y, into: &out) { mx, my, out in
+            if mx.count * my.count <= 250_000, budget.take(mx.count * my.count) { characters(mx, my, into: &out) } else { sentences(mx, my, budget: budget, into: &out) }
+        }
     }
 
     /// Sentences as the units of an LCS walk; differing runs compared again by character.
@@ -129,19 +134,13 @@ public enum CharDiff {
     /// Two differing runs of sentences: by character when their table fits what is left of the
     /// budget, else removed and added whole (never split by sentences again).
     static func runs(_ x: [Character], _ y: [Character], budget: Budget, into out: inout [Piece]) {
-        var start = 0
-        while start < x.count, start < y.count, x[start] == y[start] { start += 1 }
-        var endX = x.count, endY = y.count
-        while endX > start, endY > start, x[endX - 1] == y[endY - 1] { endX -= 1; endY -= 1 }
-        if start > 0 { append(.same(String(x[0..<start])), to: &out) }
-        let mx = Array(x[start..<endX]), my = Array(y[start..<endY])
-        if !mx.isEmpty, !my.isEmpty, mx.count * my.count <= 250_000, budget.take(mx.count * my.count) {
-            characters(mx, my, into: &out)
-        } else {
-            if !mx.isEmpty { append(.removed(String(mx)), to: &out) }
-            if !my.isEmpty { append(.added(String(my)), to: &out) }
+        aroundMiddle(x, y, into: &out) { mx, my, out in
+            if mx.count * my.count <= 250_000, budget.take(mx.count * my.count) {
+                characters(mx, my, into: &out)
+            } else {
+                append(.removed(String(mx)), to: &out); append(.added(String(my)), to: &out)
+            }
         }
-        if endX < x.count { append(.same(String(x[endX...])), to: &out) }
     }
 
     /// Counts the table cells actually filled, for a test that the budget bounds them.
