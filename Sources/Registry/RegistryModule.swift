@@ -23,7 +23,7 @@ public struct RegistryModule: XuequModule {
     public init() {}
     public let name = "registry"
 
-    public var migrations: [any Migration] { [CreateRegistry(), CreateTeacherTallies(), CreateRotationRules(), AddTeacherQualification(), AddTransferNote(), WatchRegistryVersion(), CreateTeacherNameGrams(), CreateRoleEndings()] }
+    public var migrations: [any Migration] { [CreateRegistry(), CreateTeacherTallies(), CreateRotationRules(), AddTeacherQualification(), AddTransferNote(), WatchRegistryVersion(), CreateTeacherNameGrams(), CreateRoleEndings(), CreateClassesRooms()] }
 
     public var auditArea: AuditArea? {
         AuditArea(key: "registry", label: LocalizedText(zh: "学区、学校与教师", en: "Districts, schools and teachers"), prefixes: ["district", "school", "teacher"], phrases: [
@@ -127,7 +127,8 @@ public struct RegistryModule: XuequModule {
 
     public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] {
         [try await TeacherTallies.verify(on: db), try await TeacherTallies.verifyStudents(on: db),
-         try await DataVersions.check(WatchRegistryVersion.tables, area: "registry", on: db)]
+         try await DataVersions.check(WatchRegistryVersion.tables, area: "registry", on: db),
+         try await DataVersions.check(CreateClassesRooms.tables, area: "classes", on: db)]
     }
 
     public func accountScopeOptions(on db: any Database) async throws -> [String: [SelectOption]] {
