@@ -14,6 +14,7 @@ let testDependencies: [Target.Dependency] = [
     "Exchange",
     "Internship",
     "Teaching",
+    "Inspection",
     "XuequCore",
     .product(name: "VaporTesting", package: "vapor"),
     .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -144,6 +145,24 @@ let package = Package(
             resources: [.copy("Views")],
             swiftSettings: swiftSettings
         ),
+        // 优质均衡督导评估: the 32 indicators from the other modules' services and the bureau's
+        // evidence, the satisfaction survey, the self-evaluation report.
+        .target(
+            name: "Inspection",
+            dependencies: [
+                "XuequCore",
+                "XuequKit",
+                "Registry",
+                "Balance",
+                "Certification",
+                "Exchange",
+                "Teaching",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The SQLite calls the writer connection makes, on SQLiteNIO's copy of SQLite.
         .target(name: "CXuequSQLite"),
         // Configuration, auth, middleware, layout, commands.
@@ -159,6 +178,7 @@ let package = Package(
                 "Exchange",
                 "Internship",
                 "Teaching",
+                "Inspection",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

@@ -1,6 +1,7 @@
 import Balance
 import Certification
 import Exchange
+import Inspection
 import Internship
 import Teaching
 import Registry
@@ -18,6 +19,7 @@ enum Xuequ {
             ExchangeModule(),
             InternshipModule(),
             TeachingModule(),
+            InspectionModule(),
         ]
     }
 }

@@ -5,11 +5,13 @@ public struct DomainError: Error, Sendable {
         case badRequest, unauthorized, forbidden, notFound, conflict, invalid, tooLarge, locked, tooManyRequests
         /// The server cannot take it now (it is stopping): try again.
         case unavailable
+        /// What was asked for existed and is over for good (a closed survey round).
+        case gone
         public var status: Int {
             switch self {
             case .badRequest: 400; case .unauthorized: 401; case .forbidden: 403; case .notFound: 404
             case .conflict: 409; case .invalid: 422; case .tooLarge: 413; case .locked: 423; case .tooManyRequests: 429
-            case .unavailable: 503
+            case .unavailable: 503; case .gone: 410
             }
         }
     }

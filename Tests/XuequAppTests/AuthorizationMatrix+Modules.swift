@@ -275,4 +275,42 @@ extension AuthorizationMatrixTests {
             Case(method: .POST, path: "/logout", body: form(), expect: [:], otherwise: 303),
         ]
     }
+
+    /// The inspection is the bureau's; district and school offices see their own schools' page.
+    static func inspectionAPICases(_ f: Fixture) -> [Case] {
+        [
+            Case(method: .GET, path: "/api/v1/inspection", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/inspection/report?format=docx", body: nil, expect: ["admin": 200], otherwise: 403),
+            // The fixture has no year of conditions: the bureau is told so, nothing is written.
+            Case(method: .PUT, path: "/api/v1/inspection/entries/G1", body: { _, _ in ["year": 2026, "met": "true"] }, expect: ["admin": 422], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/inspection/survey/rounds", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/inspection/survey/rounds", body: { _, _ in ["name": ""] }, expect: ["admin": 422], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/inspection/survey/rounds/999", body: nil, expect: ["admin": 404], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/inspection/survey/rounds/999/close", body: nil, expect: ["admin": 404], otherwise: 403),
+        ]
+    }
+
+    static func inspectionPageCases(_ f: Fixture) -> [Case] {
+        let otherSchool = f.schools["T0003"]!
+        return [
+            Case(method: .GET, path: "/inspection", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/inspection/indicators/G3", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/inspection/entries/G1", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .POST, path: "/inspection/entries/G1", body: form(), expect: ["admin": 303], otherwise: 403),
+            Case(method: .GET, path: "/inspection/entries/G1/evidence?year=2026", body: nil, expect: ["admin": 404], otherwise: 403),
+            Case(method: .GET, path: "/inspection/schools/\(otherSchool)", body: nil, expect: ["admin": 200, "d1": 404, "s1": 404], otherwise: 403),
+            Case(method: .GET, path: "/inspection/report", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/inspection/rules", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .POST, path: "/inspection/rules", body: form(), expect: ["admin": 303], otherwise: 403),
+            Case(method: .GET, path: "/inspection/survey", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .POST, path: "/inspection/survey", body: form(), expect: ["admin": 303], otherwise: 403),
+            Case(method: .POST, path: "/inspection/survey/questions", body: form(), expect: ["admin": 303], otherwise: 403),
+            Case(method: .GET, path: "/inspection/survey/rounds/999", body: nil, expect: ["admin": 404], otherwise: 403),
+            Case(method: .POST, path: "/inspection/survey/rounds/999/close", body: form(), expect: ["admin": 404], otherwise: 403),
+            Case(method: .GET, path: "/inspection/survey/rounds/999/codes?school=\(otherSchool)", body: nil, expect: ["admin": 404], otherwise: 403),
+            // The questionnaire: no account; an unknown code is 404 for everyone.
+            Case(method: .GET, path: "/survey/ZZZZZZZZ", body: nil, expect: [:], otherwise: 404, anonymous: 404),
+            Case(method: .POST, path: "/survey/ZZZZZZZZ", body: form(["q1": "1"]), expect: [:], otherwise: 404),
+        ]
+    }
 }

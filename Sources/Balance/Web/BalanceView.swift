@@ -5,6 +5,13 @@ import XuequCore
 import XuequKit
 
 /// Formatting shared by the balance pages and the inspection sheet.
+extension Indicator {
+    /// An amount a school lacks of this indicator, as people say it ("2 名教师", "1,200 m²", "3.5万元").
+    public func amountText(_ gap: Double, _ locale: UILocale) -> String { Fmt.amount(gap, self, locale) }
+    /// A value with its unit, as the balance pages show it.
+    public func valueText(_ x: Double, _ locale: UILocale) -> String { Fmt.value(x, self, locale) }
+}
+
 enum Fmt {
     static func n(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
     static func percent(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f%%", x * 100) }
