@@ -195,8 +195,17 @@ public enum DocxWriter {
                 weights[c] = max(weights[c], min(w, 40))
             }
         }
-        let total = weights.reduce(0, +)
-        let widths = weights.map { textWidth * $0 / total }
+        // Short columns (a code, a verdict) keep their text on one line; the long ones share
+        // what is left in proportion to their text.
+        let unit = 110, short = 10
+        let fixed = weights.map { $0 <= short ? $0 * unit : 0 }
+        let rest = max(0, textWidth - fixed.reduce(0, +))
+        let longTotal = weights.filter { $0 > short }.reduce(0, +)
+        var widths = weights.enumerated().map { c, w in w <= short ? fixed[c] : (longTotal > 0 ? rest * w / longTotal : 0) }
+        if longTotal == 0 || rest == 0 {
+            let total = weights.reduce(0, +)
+            widths = weights.map { textWidth * $0 / total }
+        }
         var xml = "<w:tbl><w:tblPr><w:tblStyle w:val=\"TableGrid\"/><w:tblW w:w=\"5000\" w:type=\"pct\"/><w:tblBorders>"
         for side in ["top", "left", "bottom", "right", "insideH", "insideV"] {
             xml += "<w:\(side) w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"000000\"/>"

@@ -53,7 +53,7 @@ public struct InspectionPages: Sendable {
         w.text(tr(req, "教督〔2017〕6号，32项指标；数据来自平台实时记录与县教育局填报", "32 indicators of the 2017 method, from live records and the bureau's entries"))
         w.raw("</p></div><div class=\"actions no-print\"><a class=\"button\" href=\""); w.text(InspectionRoute.report.path() + "?year=\(r.year)")
         w.raw("\">"); w.text(tr(req, "自评报告", "Self-evaluation report")); w.raw("</a> <a class=\"button\" href=\"");
-        w.text(InspectionAPIRoute.report.path() + "?year=\(r.year)&format=docx")
+        w.text(InspectionRoute.report.path() + "?year=\(r.year)&format=docx")
         w.raw("\">"); w.text(tr(req, "下载 Word", "Download .docx")); w.raw("</a> <a class=\"button\" href=\""); w.text(InspectionRoute.survey.path())
         w.raw("\">"); w.text(tr(req, "满意度调查", "Survey")); w.raw("</a> <a class=\"button\" href=\""); w.text(InspectionRoute.rules.path())
         w.raw("\">"); w.text(tr(req, "评估标准", "Thresholds")); w.raw("</a></div></div>")

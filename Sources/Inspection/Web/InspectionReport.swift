@@ -7,11 +7,12 @@ import XuequKit
 /// judgement, evidence and the schools that fail it; on A4 and as a `.docx` for Word and WPS.
 extension InspectionPages {
     /// Failing schools listed per indicator in the report; the rest are counted.
-    static let reportFailingLimit = 30
+    static let reportFailingLimit = 10
 
     static func summary(_ r: Readiness, _ l: UILocale) -> String {
-        let missing = r.missing.map(\.def.code).joined(separator: "、")
-        let failing = r.indicators.filter { $0.met == false }.map(\.def.code).joined(separator: "、")
+        // A break may fall after each code (a word processor treats "R1、R2、…" as one word).
+        let missing = r.missing.map(\.def.code).joined(separator: "、\u{200B}")
+        let failing = r.indicators.filter { $0.met == false }.map(\.def.code).joined(separator: "、\u{200B}")
         if l == .en {
             return "Of the 32 indicators, \(r.met) are met" + (failing.isEmpty ? "" : ", \(failing) are not")
                 + (missing.isEmpty ? "" : ", \(missing) lack data")
@@ -29,7 +30,7 @@ extension InspectionPages {
         var w = HTMLWriter(capacity: 40_000)
         w.raw("<div class=\"actions no-print\"><button type=\"button\" class=\"button\" data-print>"); w.text(tr(req, "打印", "Print"));
         w.raw("</button> <a class=\"button\" href=\"")
-        w.text(InspectionAPIRoute.report.path() + "?year=\(r.year)&format=docx"); w.raw("\">"); w.text(tr(req, "下载 Word", "Download .docx"));
+        w.text(InspectionRoute.report.path() + "?year=\(r.year)&format=docx"); w.raw("\">"); w.text(tr(req, "下载 Word", "Download .docx"));
         w.raw("</a></div>")
         w.raw("<article class=\"paper inspection-report\"><h1 class=\"sheet-title\">");
         w.text(tr(req, "县域义务教育优质均衡发展自评报告", "County self-evaluation: quality balance of compulsory education"))

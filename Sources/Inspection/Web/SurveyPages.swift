@@ -227,7 +227,7 @@ struct SurveyPages: Sendable {
         w.raw("<form method=\"post\" action=\""); w.text(SurveyRoute.answer.path(f.code)); w.raw("\" class=\"stack\">")
         for (i, q) in f.questions.enumerated() {
             let k = "q\(i + 1)"
-            w.raw("<fieldset id=\"\(k)\"\(errors[k] != nil ? " class=\"missing\"" : "")><legend>\(i + 1). "); w.text(q); w.raw("</legend>")
+            w.raw("<fieldset id=\"\(k)\"\(errors[k] != nil ? " class=\"unanswered\"" : "")><legend>\(i + 1). "); w.text(q); w.raw("</legend>")
             if let e = errors[k] { w.raw("<p class=\"field-error\">"); w.text(e(req.uiLocale)); w.raw("</p>") }
             for a in SurveyAnswer.allCases {
                 w.raw(
