@@ -151,6 +151,13 @@ public struct InspectionService: Sendable {
         }
     }
 
+    /// The county's readiness in each of the latest five years with school conditions, oldest first.
+    public func trend() async throws -> [Readiness] {
+        var out: [Readiness] = []
+        for y in try await years().prefix(5).reversed() { out.append(try await readiness(year: y)) }
+        return out
+    }
+
     /// The school-level indicators of one school (its office, its district, the bureau).
     public func school(id: Int, year raw: Int?) async throws -> (SchoolRow, Readiness) {
         let actor = try ctx.requireActor()

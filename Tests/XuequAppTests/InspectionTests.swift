@@ -266,4 +266,40 @@ struct InspectionTests {
                 "same district, not s1's school")
         }
     }
+
+    @Test("the conditions sheet carries classes and rooms, all-or-nothing, with named rows", arguments: TestDB.all)
+    func importClassesRooms(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let token = try await app.token("admin")
+            func upload(_ name: String) async throws -> TestingHTTPResponse {
+                let (h, body) = multipart(file: try fixtureData(name), filename: name)
+                var headers = bearer(token)
+                headers.contentType = h.contentType
+                return try await app.testing().sendRequest(.POST, "/api/v1/imports/conditions", headers: headers, body: body)
+            }
+            let bad = try await upload("conditions_rooms_bad.xlsx")
+            #expect(bad.status == .unprocessableEntity)
+            let errors = (try bad.json()["errors"] as? [[String: Any]]) ?? []
+            let byRow = Dictionary(grouping: errors) { $0["row"] as? Int ?? 0 }
+            #expect(byRow[2]?.first?["column"] as? String == "小学各班人数")
+            #expect((byRow[2]?.first?["reason"] as? String)?.contains("四十四") == true)
+            #expect(byRow[3]?.first?["column"] as? String == "音乐专用教室面积")
+            #expect(byRow[4]?.first?["column"] as? String == "初中各班人数")
+            struct N: Decodable { let n: Int }
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM school_classes_rooms").first(decoding: N.self)?.n == 0)
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM school_conditions").first(decoding: N.self)?.n == 0, "nothing half-written")
+
+            #expect(try await upload("conditions_rooms.xlsx").status == .ok)
+            let stored = try await RegistryStore.classesRooms(year: Self.year, on: app.db)
+            #expect(stored[f.schools["T0001"]!]?.primaryClasses == [46, 44, 40])
+            #expect(stored[f.schools["T0002"]!]?.juniorClasses == [52])
+            #expect(stored[f.schools["T0002"]!]?.musicArea == 96)
+            // A sheet without the columns keeps what was entered.
+            #expect(try await upload("conditions_good.xlsx").status == .ok)
+            #expect(try await RegistryStore.classesRooms(year: Self.year, on: app.db)[f.schools["T0001"]!]?.primaryClasses == [46, 44, 40])
+            let json = try await app.testing().sendRequest(.GET, "/api/v1/inspection?year=\(Self.year)", headers: bearer(token)).json()
+            let g5 = Self.indicators(json)["G5"]!
+            #expect((g5["failing"] as! [[String: Any]]).count == 2)
+        }
+    }
 }

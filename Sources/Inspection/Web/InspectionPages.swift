@@ -86,7 +86,7 @@ public struct InspectionPages: Sendable {
                     w.raw("<br><a href=\""); w.text(InspectionRoute.indicator.path(i.def.code) + "?year=\(r.year)"); w.raw("\">")
                     w.text(tr(req, "\(i.failing.count) 项未达标明细", "\(i.failing.count) failing")); w.raw("</a>")
                 }
-                w.raw("</td><td>"); w.raw(Self.verdict(i.met, req)); w.raw("</td><td class=\"small\">")
+                w.raw("</td><td class=\"nowrap\">"); w.raw(Self.verdict(i.met, req)); w.raw("</td><td class=\"small\">")
                 if i.def.source == .computed {
                     w.text(tr(req, "平台计算", "computed"))
                 } else {
@@ -107,6 +107,21 @@ public struct InspectionPages: Sendable {
                 w.raw("</td></tr>")
             }
             w.raw("</tbody></table></div></section>")
+        }
+        let trend = try await s.trend()
+        if trend.count > 1 {
+            w.raw("<section class=\"card\" id=\"trend\"><h2>"); w.text(tr(req, "逐年变化", "Year on year"));
+            w.raw("</h2><table class=\"data compact\"><thead><tr><th>")
+            w.text(tr(req, "年度", "Year")); w.raw("</th><th class=\"num\">"); w.text(tr(req, "达标指标", "Met")); w.raw("</th><th class=\"num\">");
+            w.text(tr(req, "缺数据", "No data"))
+            w.raw("</th><th class=\"num\">"); w.text(tr(req, "资源配置6项以上达标的校（部）", "School parts meeting 6 of 7")); w.raw("</th></tr></thead><tbody>")
+            for t in trend {
+                w.raw("<tr><td><a href=\""); w.text(InspectionRoute.home.path() + "?year=\(t.year)");
+                w.raw(
+                    "\">\(t.year)</a></td><td class=\"num\">\(t.met) / \(t.total)</td><td class=\"num\">\(t.missing.count)</td><td class=\"num\">\(t.schoolsMeeting) / \(t.schoolParts)</td></tr>"
+                )
+            }
+            w.raw("</tbody></table></section>")
         }
         w.raw("<section class=\"card\" id=\"vetoes\"><h2>"); w.text(tr(req, "一票否决情形", "One-vote vetoes")); w.raw("</h2><table class=\"data compact\"><tbody>")
         for v in r.vetoes {

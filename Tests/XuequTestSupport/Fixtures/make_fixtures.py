@@ -123,3 +123,22 @@ ws.append(["20230201", "赵一", "数学与应用数学", "数学", "12345", "T0
 ws.append(["20230201", "钱二", "汉语言文学", "书法", None, "T9999", None, None, "第九组"])
 ws.append(["2023-0203", "", "", "语文", None, None, None, None, None])
 wb.save("interns_bad.xlsx")
+
+# The inspection's columns on the same sheet: class sizes (comma- or 、-separated) and the music
+# and art rooms with their areas.
+ROOMS = COND + ["小学各班人数", "初中各班人数", "音乐专用教室数", "音乐专用教室面积(平方米)", "美术专用教室数", "美术专用教室面积(平方米)"]
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = "办学条件"
+ws.append(ROOMS)
+ws.append(["T0001", 2026, 130, 0, 0, 900, 1600, 500000, 20, 1000, 4, "46,44,40", None, 1, 100, 1, 92])
+ws.append(["T0002", 2026, 80, 52, 0, 1800, 3200, 1000000, 40, 1400, 8, "40、40", "52", 1, 96, 1, 90])
+wb.save("conditions_rooms.xlsx")
+
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.append(ROOMS)
+ws.append(["T0001", 2026, 130, 0, 0, 900, 1600, 500000, 20, 1000, 4, "46,四十四", None, 1, 100, 1, 92])  # a class size in words
+ws.append(["T0003", 2026, 60, 0, 0, 450, 800, 250000, 10, 800, 2, "30,30", None, 0, 80, 1, 90])          # an area without a room
+ws.append(["T0002", 2026, 80, 52, 0, 1800, 3200, 1000000, 40, 1400, 8, "40,40", "200", 1, 96, 1, 90])   # a class of 200
+wb.save("conditions_rooms_bad.xlsx")
