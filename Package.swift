@@ -15,6 +15,7 @@ let testDependencies: [Target.Dependency] = [
     "Internship",
     "Teaching",
     "Inspection",
+    "Reports",
     "XuequCore",
     .product(name: "VaporTesting", package: "vapor"),
     .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -163,6 +164,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // 年度工作总结: the year's figures through the other modules' services, the work summary
+        // from templates the bureau keeps per year, finalised, as A4, .docx and .xlsx.
+        .target(
+            name: "Reports",
+            dependencies: [
+                "XuequCore",
+                "XuequKit",
+                "Registry",
+                "Balance",
+                "Certification",
+                "Exchange",
+                "Internship",
+                "Teaching",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The SQLite calls the writer connection makes, on SQLiteNIO's copy of SQLite.
         .target(name: "CXuequSQLite"),
         // Configuration, auth, middleware, layout, commands.
@@ -179,6 +199,7 @@ let package = Package(
                 "Internship",
                 "Teaching",
                 "Inspection",
+                "Reports",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

@@ -132,10 +132,9 @@ struct ExchangeHome {
             if waiting > 0 {
                 out.tasks.append(HomeTask(title: t("ex.home.toApprove", String(waiting)), detail: t("ex.home.toApprove.detail"), href: ExchangeRoute.home.path(), urgent: true))
             }
-            let support = try await db.sql.raw("""
-                SELECT COUNT(*) AS n FROM exchange_moves m JOIN exchange_plans p ON p.id = m.plan_id
-                WHERE p.year = \(bind: year) AND p.state IN ('approved', 'in_effect') AND m.form = 'support'
-                """).first(decoding: N.self)?.n ?? 0
+            // The year report's figure (支教 to rural schools, against the target): the home page, the
+            // report and the year's summary say the same number.
+            let support = try await service.report(year: year).supportToRural
             out.stats.append(HomeStat(label: t("ex.home.support", String(year)), value: "\(support) / \(ExchangeService.supportTarget)", href: ExchangeRoute.home.path()))
         case .district(let d):
             let plans = try await ExchangeStore.plans(year: year, scope: .district(d), on: db)

@@ -3,6 +3,8 @@ import Fluent
 import Foundation
 import NIOConcurrencyHelpers
 import SQLKit
+import Registry
+import Reports
 import Vapor
 import XuequCore
 import XuequKit
@@ -481,12 +483,64 @@ struct VerifyAggregatesCommand: AsyncCommand {
     }
 }
 
+/// `xuequ report summary --year Y [--district CODE] --out DIR`: the year's work summary as
+/// `.docx` and `.xlsx`, the same files the page and the API give (a cron job at year end).
+struct ReportCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "kind", help: "summary: the year's work summary")
+        var kind: String
+        @Option(name: "year", help: "the calendar year (default: this year)")
+        var year: Int?
+        @Option(name: "district", help: "a district's code: that district's summary (default: the county)")
+        var district: String?
+        @Option(name: "out", help: "the folder the files are written to (made if missing)")
+        var out: String?
+        @Option(name: "lang", help: "zh (default) or en")
+        var lang: String?
+        init() {}
+    }
+    var help: String { "Writes the year's work summary as .docx and .xlsx (`xuequ report summary --year 2026 --out ./reports`)." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard signature.kind == "summary" else {
+            context.console.error("unknown report \(signature.kind); use: xuequ report summary --year Y [--district CODE] --out DIR")
+            throw ExitCode(2)
+        }
+        let app = context.application
+        try await app.autoMigrate()
+        var districtId: Int?
+        if let code = signature.district {
+            guard let d = try await RegistryStore.districtRows(on: app.db, scope: .county).first(where: { $0.code == code }) else {
+                context.console.error("no district with code \(code)")
+                throw ExitCode(2)
+            }
+            districtId = d.id
+        }
+        let actor = Actor(userId: 0, username: "report", displayName: "年度总结", role: .bureauAdmin, scope: .county, permissions: app.grants.permissions(of: .bureauAdmin))
+        let locale: UILocale = signature.lang == "en" ? .en : .zh
+        var ctx = app.context(actor: actor, name: "report")
+        ctx = ServiceContext(db: ctx.db, gate: ctx.gate, clock: ctx.clock, actor: actor, logger: ctx.logger, audit: ctx.audit, documents: ctx.documents, locale: locale)
+        let summary: ReportsService.Summary
+        do { summary = try await ReportsService(ctx).summary(year: signature.year, district: districtId) } catch let e as DomainError {
+            context.console.error(e.message(locale) + e.fields.map { " \($0.key): \($0.value(locale))" }.joined())
+            throw ExitCode(2)
+        }
+        let dir = URL(fileURLWithPath: signature.out ?? ".", isDirectory: true)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let stem = "summary-\(summary.figures.year)" + (signature.district.map { "-\($0)" } ?? "")
+        let docx = dir.appendingPathComponent(stem + ".docx"), xlsx = dir.appendingPathComponent(stem + ".xlsx")
+        try SummaryDocuments.docx(summary, locale).write(to: docx, options: .atomic)
+        try SummaryDocuments.xlsx(summary, locale).write(to: xlsx, options: .atomic)
+        context.console.print("wrote \(docx.path) and \(xlsx.path)" + (summary.isFinal ? " (finalised summary)" : " (draft)"))
+    }
+}
+
 /// Whether a command opens the database: `routes`, `--help` and the like open none (and so
 /// make no `./data/xuequ.sqlite`); `restore` opens it itself, after its checks.
 public func commandOpensDatabase(_ arguments: [String]) -> Bool {
     let command = arguments.dropFirst().first ?? "serve"
     if arguments.contains("--help") || arguments.contains("-h") { return false }
-    return ["serve", "migrate", "seed", "backup", "audit", "verify-aggregates"].contains(command)
+    return ["serve", "migrate", "seed", "backup", "audit", "verify-aggregates", "report"].contains(command)
 }
 
 /// Commands that read the database and write nothing of their own: they must find an existing
@@ -494,7 +548,7 @@ public func commandOpensDatabase(_ arguments: [String]) -> Bool {
 public func commandOnlyReads(_ arguments: [String]) -> Bool {
     let command = arguments.dropFirst().first ?? "serve"
     if arguments.contains("--help") || arguments.contains("-h") { return false }
-    return ["audit", "verify-aggregates", "backup"].contains(command)
+    return ["audit", "verify-aggregates", "backup", "report"].contains(command)
 }
 
 /// Stops with exit code 2, naming the path, when the SQLite database is not there.
@@ -515,4 +569,5 @@ public func registerCommands(_ app: Application, _ config: AppConfig) {
     app.asyncCommands.use(RestoreCommand(config: config), as: "restore")
     app.asyncCommands.use(AuditCommand(), as: "audit")
     app.asyncCommands.use(VerifyAggregatesCommand(), as: "verify-aggregates")
+    app.asyncCommands.use(ReportCommand(), as: "report")
 }

@@ -2,6 +2,7 @@ import Balance
 import Certification
 import Exchange
 import Inspection
+import Reports
 import Internship
 import Teaching
 import Registry
@@ -20,6 +21,7 @@ enum Xuequ {
             InternshipModule(),
             TeachingModule(),
             InspectionModule(),
+            ReportsModule(),
         ]
     }
 }

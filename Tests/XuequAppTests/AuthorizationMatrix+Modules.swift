@@ -313,4 +313,23 @@ extension AuthorizationMatrixTests {
             Case(method: .POST, path: "/survey/ZZZZZZZZ", body: form(["q1": "1"]), expect: [:], otherwise: 404),
         ]
     }
+
+    /// The year's summary: the bureau's county, a district office's district.
+    static func reportsAPICases(_ f: Fixture) -> [Case] {
+        [
+            Case(method: .GET, path: "/api/v1/reports/summary?year=2026", body: nil, expect: ["admin": 200, "d1": 200], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/reports/summary?year=2026&district=\(f.districts["D2"]!)", body: nil, expect: ["admin": 200], otherwise: 403),
+        ]
+    }
+
+    static func reportsPageCases(_ f: Fixture) -> [Case] {
+        [
+            Case(method: .GET, path: "/reports/summary", body: nil, expect: ["admin": 200, "d1": 200], otherwise: 403),
+            Case(method: .GET, path: "/reports/summary?district=\(f.districts["D2"]!)", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .POST, path: "/reports/summary/sections/system", body: form(["text": "全县{districts}个学区"]), expect: ["admin": 303, "d1": 303], otherwise: 403),
+            Case(method: .POST, path: "/reports/summary/sections/system?district=\(f.districts["D2"]!)", body: form(["text": "x"]), expect: ["admin": 303], otherwise: 403),
+            Case(method: .POST, path: "/reports/summary/finalise", body: form(), expect: ["admin": 303, "d1": 303], otherwise: 403),
+        ]
+    }
 }
+

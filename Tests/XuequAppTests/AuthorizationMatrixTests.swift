@@ -77,7 +77,7 @@ struct AuthorizationMatrixTests {
             Case(method: .GET, path: "/api/v1/certificates", body: nil, expect: ["admin": 200, "reviewer": 200, "prefecture": 200], otherwise: 403),
             Case(method: .POST, path: "/api/v1/certification/applications", body: { _, _ in ["name": ""] }, expect: ["admin": 422, "reviewer": 422, "applicant": 422], otherwise: 403),
             Case(method: .GET, path: "/api/v1/me", body: nil, expect: Dictionary(uniqueKeysWithValues: roles.map { ($0, UInt(200)) }), otherwise: 200),
-        ] + registryAPICases(f) + certificationAPICases(f) + exchangeAPICases(f) + internshipAPICases(f) + teachingAPICases(f) + inspectionAPICases(f) + platformAPICases(f)
+        ] + registryAPICases(f) + certificationAPICases(f) + exchangeAPICases(f) + internshipAPICases(f) + teachingAPICases(f) + inspectionAPICases(f) + reportsAPICases(f) + platformAPICases(f)
     }
 
     static func pageCases(_ f: Fixture) -> [Case] {
@@ -128,7 +128,7 @@ struct AuthorizationMatrixTests {
             Case(method: .GET, path: "/admin/audit", body: nil, expect: ["admin": 200], otherwise: 403),
             // The print stylesheet (dates and page numbers) is for everyone, signed in or not.
             Case(method: .GET, path: "/print.css", body: nil, expect: [:], otherwise: 200, anonymous: 200),
-        ] + registryPageCases(f) + balancePageCases(f) + certificationPageCases(f) + exchangePageCases(f) + internshipPageCases(f) + teachingPageCases(f) + inspectionPageCases(f) + platformPageCases(f)
+        ] + registryPageCases(f) + balancePageCases(f) + certificationPageCases(f) + exchangePageCases(f) + internshipPageCases(f) + teachingPageCases(f) + inspectionPageCases(f) + reportsPageCases(f) + platformPageCases(f)
     }
 
     @Test("API routes", arguments: TestDB.all)

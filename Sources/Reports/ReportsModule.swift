@@ -1,0 +1,35 @@
+import Fluent
+import Foundation
+import Vapor
+import XuequCore
+import XuequKit
+
+/// 年度工作总结: the year in figures and in words, written from the other modules' data.
+public struct ReportsModule: XuequModule {
+    public init() {}
+    public let name = "reports"
+    public var migrations: [any Migration] { [CreateReports()] }
+
+    public var auditArea: AuditArea? {
+        AuditArea(
+            key: "reports", label: LocalizedText(zh: "年度总结", en: "Year summaries"), prefixes: ["reports"],
+            phrases: [
+                "reports.section": ("修改了年度总结", "edited a year summary"), "reports.finalise": ("年度总结定稿", "finalised a year summary"),
+            ])
+    }
+    public var grants: Grants {
+        Grants([.bureauAdmin: [.reportsRead, .reportsWrite], .districtAdmin: [.reportsRead, .reportsWrite]])
+    }
+    public var strings: [String: (String, String)] { ["nav.reports": ("年度总结", "Year summary"), "rp.title": ("年度工作总结", "Year summary")] }
+    public var routeNames: [any RouteName.Type] { [ReportsRoute.self, ReportsAPIRoute.self] }
+    public var navigation: [NavEntry] { [NavEntry(key: "nav.reports", route: ReportsRoute.summary) { $0.can(.reportsRead) }] }
+
+    public func routes(_ r: ModuleRoutes) {
+        ReportsAPI().register(r.api)
+        ReportsPages().register(r.pages)
+    }
+
+    public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] {
+        [try await DataVersions.check(CreateReports.watched, area: "reports", on: db)]
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import XuequCore
+
+/// The work summary's sections, in the seed's order, each a template the bureau edits and keeps
+/// per year: text with `{placeholders}` filled from the year's figures.
+public enum SummarySection: String, CaseIterable, Sendable, Codable {
+    case system, planning, sharing, research, balance, certification, internship
+
+    public var zh: String {
+        switch self {
+        case .system: "一、学区体系建设";
+        case .planning: "二、规划与布局调整";
+        case .sharing: "三、教师交流与资源共享"
+        case .research: "四、教研与教师培训";
+        case .balance: "五、均衡发展与教育公平";
+        case .certification: "六、教师资格认定";
+        case .internship: "七、教育实习"
+        }
+    }
+    public var en: String {
+        switch self {
+        case .system: "1. The district system";
+        case .planning: "2. Planning and consolidation";
+        case .sharing: "3. Sharing teachers"
+        case .research: "4. Teaching research and training";
+        case .balance: "5. Balance and equity";
+        case .certification: "6. Teacher certification";
+        case .internship: "7. Student teaching"
+        }
+    }
+    public func title(_ l: UILocale) -> String { l == .en ? en : zh }
+
+    /// The default text, after the seed's own sentences.
+    public var defaultText: String {
+        switch self {
+        case .system:
+            "全县（市）设立{districts}个学区，每个学区设一所中心校（现有中心校{centralSchools}所），统筹管理区域内的人、财、物和教育教学工作，构建起市、区、校三级教研网络。"
+        case .planning:
+            "坚持先规划、后建设、再调整。{year}年初全县有学校{schools.start}所，年内撤并{schools.merged}所，年末有学校{schools.end}所，其中标准化学校{schools.standardised}所。"
+        case .sharing:
+            "全县符合交流条件的教师{exchange.eligible}人，{year}年交流轮岗{exchange.moved}人（应交流{exchange.required}人，占{exchange.share}），其中骨干教师{exchange.backboneMoved}人；每年选派{exchange.supportTarget}名教师下乡支教，今年到乡村学校支教{exchange.supportToRural}名（支教共{exchange.support}名）。"
+        case .research:
+            "坚持寒暑假教师全员培训。{year}年全县{training.teachers}名教师中，{training.completed}名完成年度培训学时（{training.share}）。"
+        case .balance:
+            "全县{balance.schoolParts}个学校（部）中，{balance.schoolsMeeting}个达到优质均衡资源配置7项指标中至少6项。学前三年毛入园率{equity.preschool_gross}，高中阶段毛入学率{equity.senior_gross}，三类残疾儿童少年入学率{equity.disability_enrolment}（{equity.year}年统计）。"
+        case .certification:
+            "{year}年共受理教师资格认定申请{certification.applied}人，认定通过{certification.certified}人，其中{certification.byType}。"
+        case .internship:
+            "{year}年接收实习批次{internship.batches}个，实习生{internship.interns}人，由高校带队教师和实习学校指导教师共同指导。"
+        }
+    }
+
+    /// The placeholders in a text, in order.
+    public static func placeholders(in text: String) -> [String] {
+        var out: [String] = []
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{") {
+            guard let close = rest[open...].firstIndex(of: "}") else { break }
+            out.append(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return out
+    }
+
+    /// Fills the placeholders; one without a value (a figure the scope does not have) becomes "—".
+    public static func render(_ text: String, _ values: [String: String]) -> String {
+        var out = text
+        for k in placeholders(in: text) { out = out.replacingOccurrences(of: "{\(k)}", with: values[k] ?? "—") }
+        return out
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Balance
+import Internship
+import XuequCore
+import XuequKit
+
+/// The summary's tables and documents, shared by the page, the API and `xuequ report summary`.
+public enum SummaryDocuments {
+    public struct Table: Sendable { public let title: String; public let header: [String]; public let rows: [[String]] }
+
+    static func label<V: Vocabulary>(_ type: V.Type, _ raw: String, _ l: UILocale) -> String { V(rawValue: raw)?.label(l) ?? raw }
+
+    /// The tables of each section, in the reader's language.
+    public static func tables(_ f: YearFigures, _ l: UILocale) -> [SummarySection: [Table]] {
+        let en = l == .en
+        func pct(_ a: Int, _ b: Int) -> String { b > 0 ? String(format: "%.1f%%", Double(a) * 100 / Double(b)) : "—" }
+        var out: [SummarySection: [Table]] = [:]
+        out[.system] = [
+            Table(
+                title: en ? "Districts and schools" : "学区与学校", header: en ? ["Item", "Count"] : ["项目", "数量"],
+                rows: [
+                    [en ? "Districts" : "学区", String(f.districts)], [en ? "Central schools" : "中心校", String(f.centralSchools)],
+                    [en ? "Teachers" : "教师", String(f.teachers.total)],
+                ])
+        ]
+        let stages = f.schools.byStage.keys.sorted().map { [label(Stage.self, $0, l), String(f.schools.byStage[$0] ?? 0)] }
+        out[.planning] = [
+            Table(
+                title: en ? "Schools in \(f.year)" : "\(f.year)年学校数",
+                header: en ? ["Start of year", "Merged", "End of year", "Standardised"] : ["年初", "年内撤并", "年末", "标准化学校"],
+                rows: [[String(f.schools.start), String(f.schools.merged), String(f.schools.end), String(f.schools.standardised)]]),
+            Table(title: en ? "Schools by stage, end of year" : "年末学校（按学段）", header: en ? ["Stage", "Schools"] : ["学段", "学校数"], rows: stages),
+            Table(
+                title: en ? "Schools by locality, end of year" : "年末学校（按城乡）", header: en ? ["Locality", "Schools"] : ["城乡", "学校数"],
+                rows: f.schools.byLocality.keys.sorted().map { [label(Locality.self, $0, l), String(f.schools.byLocality[$0] ?? 0)] }),
+        ]
+        out[.sharing] = [
+            Table(
+                title: en ? "Rotation \(f.year) by sending district" : "\(f.year)年交流轮岗（按派出学区）",
+                header: en ? ["District", "Moved", "Required", "支教"] : ["学区", "交流人数", "应交流", "支教"],
+                rows: f.exchange.byDistrict.map { [$0.district, String($0.moved), String($0.required), String($0.support)] }
+                    + [[en ? "Total" : "合计", String(f.exchange.moved), String(f.exchange.required), String(f.exchange.support)]])
+        ]
+        out[.research] = [
+            Table(
+                title: en ? "Training hours \(f.year)" : "\(f.year)年教师培训学时",
+                header: en ? ["Teachers", "Completed", "Share", "Hours required"] : ["教师数", "完成学时", "完成率", "年度要求学时"],
+                rows: [
+                    [
+                        String(f.training.teachers), String(f.training.completed), pct(f.training.completed, f.training.teachers),
+                        String(format: "%g", f.training.hoursRequired),
+                    ]
+                ])
+        ]
+        var balanceRows: [[String]] = []
+        func verdict(_ b: Bool?) -> String { b.map { $0 ? (en ? "pass" : "达标") : (en ? "not yet" : "未达标") } ?? "—" }
+        balanceRows.append([en ? "Basic balance, primary / junior" : "基本均衡（小学／初中）", verdict(f.balance.basicPrimary) + " / " + verdict(f.balance.basicJunior)])
+        balanceRows.append([
+            en ? "Quality balance, primary / junior" : "优质均衡（小学／初中）", verdict(f.balance.qualityPrimary) + " / " + verdict(f.balance.qualityJunior),
+        ])
+        balanceRows.append([en ? "School parts meeting 6 of 7" : "资源配置6项以上达标的校（部）", "\(f.balance.schoolsMeetingQuality) / \(f.balance.schoolParts)"])
+        if let e = f.equity {
+            for i in EquityIndicator.allCases {
+                if let r = e.rates[i.rawValue] { balanceRows.append([i.label(l) + " (\(e.year ?? 0))", String(format: "%.2f%%", r * 100)]) }
+            }
+        }
+        out[.balance] = [Table(title: en ? "Balance and equity" : "均衡与公平", header: en ? ["Indicator", "Value"] : ["指标", "数值"], rows: balanceRows)]
+        if let c = f.certification {
+            let types = CertificateType.allCases.map(\.rawValue)
+            out[.certification] = [
+                Table(
+                    title: en ? "Certification by window" : "教师资格认定（按批次）",
+                    header: (en ? ["Window", "Applied", "Certified"] : ["批次", "申请", "认定通过"]) + CertificateType.allCases.map { $0.label(l) },
+                    rows: c.windows.map { w in [w.name, String(w.applied), String(w.certified)] + types.map { String(w.byType[$0] ?? 0) } }
+                        + [[en ? "Total" : "合计", String(c.applied), String(c.certified)] + types.map { String(c.byType[$0] ?? 0) }]),
+                Table(
+                    title: en ? "Reasons for refusal" : "未通过原因", header: en ? ["Reason", "Applicants"] : ["原因", "人数"],
+                    rows: c.failureReasons.sorted { $0.value > $1.value }.map { [$0.key, String($0.value)] }),
+            ]
+        }
+        out[.internship] = [
+            Table(
+                title: en ? "Internship batches" : "教育实习",
+                header: (en ? ["Batches", "Interns", "Placed"] : ["批次", "实习生", "已分配学校"]) + InternGrade.allCases.map { $0.label(l) },
+                rows: [
+                    [f.internship.batches.joined(separator: "、"), String(f.internship.interns), String(f.internship.placed)]
+                        + InternGrade.allCases.map { String(f.internship.byGrade[$0.rawValue] ?? 0) }
+                ])
+        ]
+        return out
+    }
+
+    public static func title(_ s: ReportsService.Summary, _ l: UILocale) -> String {
+        let y = s.figures.year
+        if s.area.districtId == nil { return l == .en ? "Work summary \(y): the county's schools" : "\(y)年度教育工作总结" }
+        return l == .en ? "Work summary \(y): \(s.area.name)" : "\(s.area.name)\(y)年度工作总结"
+    }
+
+    public static func docx(_ s: ReportsService.Summary, _ l: UILocale) throws -> Data {
+        let tables = tables(s.figures, l)
+        var blocks: [DocxDocument.Block] = [.title(title(s, l))]
+        for sec in s.sections {
+            blocks.append(.heading(sec.title, level: 1))
+            blocks.append(.paragraph(sec.text))
+            for t in tables[sec.key] ?? [] where !t.rows.isEmpty {
+                blocks.append(.paragraph(t.title))
+                blocks.append(.table(header: t.header, rows: t.rows))
+            }
+        }
+        blocks.append(.signature(lines: l == .en ? ["The education bureau", "Date:"] : ["县教育局（盖章）", "\(s.figures.year)年　　月　　日"]))
+        return try DocxWriter.write(DocxDocument(title: title(s, l), header: title(s, l), blocks: blocks))
+    }
+
+    /// Every table, one after another on one sheet, each under its title.
+    public static func xlsx(_ s: ReportsService.Summary, _ l: UILocale) throws -> Data {
+        let tables = tables(s.figures, l)
+        var rows: [[String]] = [[title(s, l)]]
+        for sec in s.sections {
+            for t in tables[sec.key] ?? [] {
+                rows.append([]); rows.append([sec.title + " · " + t.title]); rows.append(t.header); rows.append(contentsOf: t.rows)
+            }
+        }
+        return try XLSXWriter.write(SheetTable(rows: rows), sheetName: l == .en ? "Summary" : "年度总结")
+    }
+}
