@@ -53,6 +53,8 @@ def server():
     env.pop("DATABASE_URL", None)
     proc = subprocess.Popen([binary, "serve", "--demo", "--data-dir", data, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, cwd="/", env=env)
     url = "http://127.0.0.1:%d" % port
+    # Commands run against the same data (`xuequ report summary --data-dir`).
+    os.environ["XUEQU_E2E_DATA"] = data
     try:
         wait_healthy(url, proc)
         yield url

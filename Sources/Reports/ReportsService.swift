@@ -189,7 +189,7 @@ public struct ReportsService: Sendable {
         let texts = try await texts(year: y, key: area.key)
         let values = live.placeholders(loc)
         let sections = SummarySection.allCases.filter { area.districtId == nil || ($0 != .certification) }.map { s in
-            let t = texts[s.rawValue] ?? s.defaultText
+            let t = texts[s.rawValue] ?? (area.districtId == nil ? s.defaultText : s.districtText)
             return Section(key: s, title: s.title(loc), template: t, text: SummarySection.render(t, values), edited: texts[s.rawValue] != nil)
         }
         return Summary(area: area, figures: live, sections: sections, final: nil, changed: [])

@@ -50,6 +50,20 @@ public enum SummarySection: String, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// A district's default text: its own district, no county-wide targets or statistics.
+    public var districtText: String {
+        switch self {
+        case .system: "本学区设中心校{centralSchools}所，统筹管理区内学校的人、财、物和教育教学工作，学区教研中心负责区内教学研究和教师培训。"
+        case .planning: "{year}年初本学区有学校{schools.start}所，年内撤并{schools.merged}所，年末有学校{schools.end}所，其中标准化学校{schools.standardised}所。"
+        case .sharing:
+            "本学区符合交流条件的教师{exchange.eligible}人，{year}年交流轮岗{exchange.moved}人（应交流{exchange.required}人，占{exchange.share}），其中骨干教师{exchange.backboneMoved}人，支教{exchange.support}人。"
+        case .research: "{year}年本学区{training.teachers}名教师中，{training.completed}名完成年度培训学时（{training.share}）。"
+        case .balance: "本学区{balance.schoolParts}个学校（部）中，{balance.schoolsMeeting}个达到优质均衡资源配置7项指标中至少6项。"
+        case .certification: defaultText
+        case .internship: "{year}年本学区学校接收实习生{internship.interns}人。"
+        }
+    }
+
     /// The placeholders in a text, in order.
     public static func placeholders(in text: String) -> [String] {
         var out: [String] = []

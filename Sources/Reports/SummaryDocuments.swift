@@ -1,5 +1,6 @@
 import Foundation
 import Balance
+import Certification
 import Internship
 import XuequCore
 import XuequKit
@@ -23,7 +24,10 @@ public enum SummaryDocuments {
                     [en ? "Teachers" : "教师", String(f.teachers.total)],
                 ])
         ]
-        let stages = f.schools.byStage.keys.sorted().map { [label(Stage.self, $0, l), String(f.schools.byStage[$0] ?? 0)] }
+        let order = Dictionary(uniqueKeysWithValues: Stage.allCases.enumerated().map { ($1.rawValue, $0) })
+        let stages = f.schools.byStage.keys.sorted { (order[$0] ?? 99, $0) < (order[$1] ?? 99, $1) }.map {
+            [label(Stage.self, $0, l), String(f.schools.byStage[$0] ?? 0)]
+        }
         out[.planning] = [
             Table(
                 title: en ? "Schools in \(f.year)" : "\(f.year)年学校数",
@@ -75,7 +79,7 @@ public enum SummaryDocuments {
                         + [[en ? "Total" : "合计", String(c.applied), String(c.certified)] + types.map { String(c.byType[$0] ?? 0) }]),
                 Table(
                     title: en ? "Reasons for refusal" : "未通过原因", header: en ? ["Reason", "Applicants"] : ["原因", "人数"],
-                    rows: c.failureReasons.sorted { $0.value > $1.value }.map { [$0.key, String($0.value)] }),
+                    rows: c.failureReasons.sorted { $0.value > $1.value }.map { [label(CertReason.self, $0.key, l), String($0.value)] }),
             ]
         }
         out[.internship] = [

@@ -131,10 +131,12 @@ struct SurveyPages: Sendable {
         w.text(r.name); w.raw("</h1><p class=\"muted\">"); w.text(r.isOpen ? tr(req, "进行中", "open") : tr(req, "已结束（不可重新开启）", "closed (cannot reopen)"));
         w.raw("</p></div>")
         if r.isOpen && (req.actor?.can(.inspectionWrite) ?? false) {
-            w.raw("<form method=\"post\" class=\"actions no-print\" action=\""); w.text(InspectionRoute.closeRound.path(r.id));
+            // app.js asks for the confirmation a form's data-confirm names.
+            w.raw("<form method=\"post\" class=\"actions no-print\" data-confirm=\"");
+            w.text(tr(req, "结束后不能重新开启，确定结束？", "A closed round cannot reopen. Close it?"))
+            w.raw("\" action=\""); w.text(InspectionRoute.closeRound.path(r.id))
             w.raw("\"><input type=\"hidden\" name=\"_csrf\" value=\""); w.text(req.csrfToken)
-            w.raw("\"><button class=\"button danger\" type=\"submit\" data-confirm=\"");
-            w.text(tr(req, "结束后不能重新开启，确定结束？", "A closed round cannot reopen. Close it?")); w.raw("\">"); w.text(tr(req, "结束调查", "Close the round"));
+            w.raw("\"><button class=\"button danger\" id=\"close-round\" type=\"submit\">"); w.text(tr(req, "结束调查", "Close the round"))
             w.raw("</button></form>")
         }
         w.raw("</div><section class=\"stats\"><div class=\"stat\"><span class=\"stat-value\">\(t.respondents) / \(t.codes)</span><span class=\"stat-label\">");

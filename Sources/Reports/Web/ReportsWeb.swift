@@ -124,11 +124,11 @@ public struct ReportsPages: Sendable {
         w.text(ReportsRoute.summary.path() + "?\(query)&format=docx"); w.raw("\">Word</a> <a class=\"button\" id=\"xlsx\" href=\"");
         w.text(ReportsRoute.summary.path() + "?\(query)&format=xlsx"); w.raw("\">Excel</a>")
         if canWrite {
-            w.raw(" <form method=\"post\" class=\"inline\" action=\""); w.text(ReportsRoute.finalise.path() + "?\(query)");
-            w.raw("\"><input type=\"hidden\" name=\"_csrf\" value=\""); w.text(req.csrfToken)
-            w.raw("\"><button class=\"button primary\" id=\"finalise\" type=\"submit\" data-confirm=\"");
+            w.raw(" <form method=\"post\" class=\"inline\" data-confirm=\"");
             w.text(tr(req, "定稿后数字和文字都不再改变，确定定稿？", "Once final, neither the figures nor the text change. Finalise?"))
-            w.raw("\">"); w.text(tr(req, "定稿", "Finalise")); w.raw("</button></form>")
+            w.raw("\" action=\""); w.text(ReportsRoute.finalise.path() + "?\(query)")
+            w.raw("\"><input type=\"hidden\" name=\"_csrf\" value=\""); w.text(req.csrfToken)
+            w.raw("\"><button class=\"button primary\" id=\"finalise\" type=\"submit\">"); w.text(tr(req, "定稿", "Finalise")); w.raw("</button></form>")
         }
         w.raw("</div></div>")
         if let fin = s.final {
