@@ -48,16 +48,28 @@ public struct InspectionModule: XuequModule {
         SurveyPages().registerPublic(r.root)
     }
 
+    /// What the bureau has still to enter for the latest year with conditions: two counts, never
+    /// the readiness itself (at a province's scale that reads every teacher; the home page must
+    /// not wait for it after each write).
     public func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution {
         guard actor.can(.inspectionRead), actor.registryScope == .county else { return HomeContribution() }
-        let r = try await InspectionService(context).readiness(year: nil)
-        let label = context.locale == .en ? "Quality-balance indicators met (\(r.year))" : "优质均衡指标达标（\(r.year)年）"
-        var out = HomeContribution(stats: [HomeStat(label: label, value: "\(r.met) / \(r.total)", href: InspectionRoute.home.path())])
-        if !r.missing.isEmpty {
+        let service = InspectionService(context)
+        let year = try await service.year(nil)
+        let entered = try await service.entries(year: year)
+        let toEnter = Catalogue.indicators.filter { $0.source == .entered }.map(\.code) + Catalogue.vetoes.filter { !$0.computed }.map(\.code)
+        let missing = toEnter.filter { entered[$0] == nil }
+        let en = context.locale == .en
+        var out = HomeContribution(stats: [
+            HomeStat(
+                label: en ? "Inspection entries for \(year)" : "\(year)年督导评估填报", value: "\(toEnter.count - missing.count) / \(toEnter.count)",
+                href: InspectionRoute.home.path())
+        ])
+        if !missing.isEmpty {
+            let names = missing.prefix(3).compactMap { Catalogue.byCode[$0]?.name(context.locale) ?? Catalogue.vetoByCode[$0]?.name(context.locale) }
             out.tasks.append(
                 HomeTask(
-                    title: context.locale == .en ? "\(r.missing.count) inspection indicators lack data" : "\(r.missing.count) 项督导指标缺数据",
-                    detail: r.missing.prefix(4).map { $0.def.name(context.locale) }.joined(separator: "、"), href: InspectionRoute.home.path()))
+                    title: en ? "\(missing.count) inspection items to enter for \(year)" : "\(year)年还有 \(missing.count) 项督导评估指标待填报",
+                    detail: names.joined(separator: en ? "; " : "、"), href: InspectionRoute.home.path()))
         }
         return out
     }

@@ -317,60 +317,62 @@ public struct InspectionService: Sendable {
                     basis: t("每个班的学生数，按学校填报的各班人数", "each class's pupils, as the schools entered them")))
         }
 
-        // Teachers of the compulsory schools: G9 training, G12 qualification.
-        let teachers = try await PageSpec.all { page in
-            try await RegistryStore.teachers(on: db, scope: .county, filter: TeacherFilter(), page: page, withSchool: false)
-        }.filter { stageOf[$0.schoolId] != nil }
+        // Teachers of the compulsory schools: G9 training, G12 qualification, each one aggregate
+        // in the database (a province-size county's teachers are not read one by one).
         do {
             let window = (y - rules.trainingYears + 1)...y
             let teaching = TeachingService(ctx)
-            let hours = try await teaching.hours(years: window, teacherIds: teachers.map(\.id))
             // A cycle the platform has only partly recorded is judged pro rata: the years of the
             // window that have any programme count, each for 1/5 of the 360 hours.
             let recorded = Set(try await teaching.programmes().compactMap { Int($0.endsOn.prefix(4)) }.filter { window.contains($0) })
             let due = recorded.isEmpty ? rules.trainingHours : rules.trainingHours * Double(recorded.count) / Double(rules.trainingYears)
             var short: [Int: Int] = [:]
-            var done = 0
-            for tr in teachers { if (hours[tr.id] ?? 0) + 1e-9 >= due { done += 1 } else { short[tr.schoolId, default: 0] += 1 } }
-            let failing = short.sorted { $0.value > $1.value }.map { (sid, n) in
+            var counted = 0, done = 0
+            for (sid, c) in try await teaching.completion(years: window, due: due) where stageOf[sid] != nil {
+                counted += c.teachers; done += c.done
+                if c.teachers > c.done { short[sid] = c.teachers - c.done }
+            }
+            let failing = short.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { (sid, n) in
                 Failing(
                     schoolId: sid, name: nameOf[sid] ?? "#\(sid)",
                     shortfall: t("\(n) 名教师不足 \(InspectionRules.n(due)) 学时", "\(n) teachers under \(InspectionRules.n(due)) hours"))
             }
-            let v = teachers.isEmpty ? nil : Double(done) * 100 / Double(teachers.count)
+            let v = counted == 0 ? nil : Double(done) * 100 / Double(counted)
+            let perYear = InspectionRules.n(rules.trainingHours / Double(rules.trainingYears))
+            let years = recorded.sorted().map(String.init)
             results.append(
                 result(
                     "G9", rules, loc, extra, value: v,
-                    text: v.map { t("\(done)/\(teachers.count) 名教师完成（\(pct($0))）", "\(done) of \(teachers.count) teachers (\(pct($0)))") } ?? "—",
+                    text: v.map { t("\(done)/\(counted) 名教师完成（\(pct($0))）", "\(done) of \(counted) teachers (\(pct($0)))") } ?? "—",
                     threshold: rules.trainingShare, met: v.map { $0 + 1e-9 >= rules.trainingShare }, failing: failing,
                     basis: recorded.count >= rules.trainingYears || recorded.isEmpty
                         ? t("\(window.lowerBound)—\(y) 年结束的培训项目中出勤计入的学时", "hours credited in programmes that ended in \(window.lowerBound)–\(y)")
                         : t(
-                            "平台仅有 \(recorded.sorted().map(String.init).joined(separator: "、")) 年的培训记录，按每年 \(InspectionRules.n(rules.trainingHours / Double(rules.trainingYears))) 学时折算为 \(InspectionRules.n(due)) 学时",
-                            "the platform has training records for \(recorded.sorted().map(String.init).joined(separator: ", ")) only: \(InspectionRules.n(rules.trainingHours / Double(rules.trainingYears))) hours a year, \(InspectionRules.n(due)) due"
+                            "平台仅有 \(years.joined(separator: "、")) 年的培训记录，按每年 \(perYear) 学时折算为 \(InspectionRules.n(due)) 学时",
+                            "the platform has training records for \(years.joined(separator: ", ")) only: \(perYear) hours a year, \(InspectionRules.n(due)) due"
                         )))
         }
         do {
-            let held = try await CertificateLookup.held(residentIds: teachers.map(\.residentId), on: db)
+            let tally = try await RegistryStore.qualificationTally(stages: Self.stages, on: db)
+            let held = try await CertificateLookup.held(residentIds: tally.uncovered.map(\.residentId), on: db)
             var lacking: [Int: Int] = [:]
-            var ok = 0
-            for tr in teachers {
-                let type = tr.qualificationType.flatMap(CertificateType.init(rawValue:))
-                let issued = held[tr.residentId].flatMap { CertificateType(rawValue: $0.type) }
-                let stage = stageOf[tr.schoolId] ?? .primary
-                let part = tr.stagePart.flatMap(StagePart.init(rawValue:))
-                if [type, issued].contains(where: { $0?.covers(part: part, stage: stage) ?? false }) { ok += 1 } else { lacking[tr.schoolId, default: 0] += 1 }
+            for u in tally.uncovered {
+                let issued = held[u.residentId].flatMap { CertificateType(rawValue: $0.type) }
+                if !(issued?.covers(part: u.stagePart.flatMap(StagePart.init(rawValue:)), stage: Stage(rawValue: u.stage) ?? .primary) ?? false) {
+                    lacking[u.schoolId, default: 0] += 1
+                }
             }
-            let failing = lacking.sorted { $0.value > $1.value }.map { (sid, n) in
+            let counted = tally.teachers.values.reduce(0, +), ok = counted - lacking.values.reduce(0, +)
+            let failing = lacking.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { (sid, n) in
                 Failing(
                     schoolId: sid, name: nameOf[sid] ?? "#\(sid)",
                     shortfall: t("\(n) 名教师无任教学段的教师资格", "\(n) teachers without a qualification for the stage taught"))
             }
-            let v = teachers.isEmpty ? nil : Double(ok) * 100 / Double(teachers.count)
+            let v = counted == 0 ? nil : Double(ok) * 100 / Double(counted)
             results.append(
                 result(
                     "G12", rules, loc, extra, value: v,
-                    text: v.map { t("\(ok)/\(teachers.count) 名专任教师持证（\(pct($0))）", "\(ok) of \(teachers.count) teachers (\(pct($0)))") } ?? "—",
+                    text: v.map { t("\(ok)/\(counted) 名专任教师持证（\(pct($0))）", "\(ok) of \(counted) teachers (\(pct($0)))") } ?? "—",
                     threshold: rules.qualifiedShare, met: v.map { $0 + 1e-9 >= rules.qualifiedShare }, failing: failing,
                     basis: t("教师档案登记的资格或本县认定的证书，须覆盖任教学段", "the registry's qualification or a certificate this county issued, covering the stage taught")))
         }

@@ -141,6 +141,22 @@ extension TeachingService {
         return totals
     }
 
+    /// Per school: its teachers, and those with at least `due` hours in programmes that ended in
+    /// `years` — one aggregate over the register (a province's teachers are not read one by one).
+    public func completion(years: ClosedRange<Int>, due: Double) async throws -> [Int: (teachers: Int, done: Int)] {
+        try ctx.requireActor().require(.teachingRead)
+        struct R: Decodable { let schoolId: Int; let n: Int; let done: Int }
+        let rows = try await db.sql.raw("""
+            SELECT t.school_id, COUNT(*) AS n, SUM(CASE WHEN COALESCE(h.total, 0) + 0.000001 >= \(bind: due) THEN 1 ELSE 0 END) AS done
+            FROM teachers t LEFT JOIN (
+              SELECT e.teacher_id, SUM(e.hours) AS total FROM training_enrolments e JOIN training_programmes p ON p.id = e.programme_id
+              WHERE e.attended AND substr(p.ends_on, 1, 4) >= \(bind: String(years.lowerBound)) AND substr(p.ends_on, 1, 4) <= \(bind: String(years.upperBound))
+              GROUP BY e.teacher_id) h ON h.teacher_id = t.id
+            GROUP BY t.school_id
+            """).all(decoding: R.self, with: Self.decoder)
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.schoolId, (teachers: $0.n, done: $0.done)) })
+    }
+
     func hours(year: Int, teachers: [TeacherRow]) async throws -> [HoursRow] {
         let rules = try await rules(year: year)
         struct H: Decodable { let teacherId: Int; let total: Double }

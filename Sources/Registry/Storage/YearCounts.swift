@@ -57,3 +57,45 @@ extension RegistryStore {
         return c
     }
 }
+
+/// 持证上岗 counted in the database: per school, its teachers and those whose recorded
+/// qualification covers the stage they teach (the levels of `CertificateType`, written into the
+/// query from the Swift definition), and the others by resident ID for a certificate lookup.
+public struct QualificationTally: Sendable {
+    public struct Uncovered: Sendable, Decodable {
+        public let schoolId: Int; public let residentId: String; public let stagePart: String?; public let stage: String
+    }
+    public var teachers: [Int: Int] = [:]
+    public var covered: [Int: Int] = [:]
+    public var uncovered: [Uncovered] = []
+}
+
+extension RegistryStore {
+    public static func qualificationTally(stages: [Stage], on db: any Database) async throws -> QualificationTally {
+        func caseOf(_ column: String, _ pairs: [(String, Int)], otherwise: Int) -> String {
+            "CASE \(column) " + pairs.map { "WHEN '\($0.0)' THEN \($0.1)" }.joined(separator: " ") + " ELSE \(otherwise) END"
+        }
+        let held = caseOf("t.qualification_type", CertificateType.allCases.map { ($0.rawValue, $0.level ?? 0) }, otherwise: 0)
+        let byPart = caseOf("t.stage_part", StagePart.allCases.map { ($0.rawValue, CertificateType.levelNeeded(part: $0, stage: .primary)) }, otherwise: 0)
+        let byStage = caseOf("s.stage", Stage.allCases.map { ($0.rawValue, CertificateType.levelNeeded(part: nil, stage: $0)) }, otherwise: 4)
+        let needed = "CASE WHEN t.stage_part IS NULL THEN \(byStage) ELSE \(byPart) END"
+        let stageList = SQLList(stages.map { SQLBind($0.rawValue) })
+        var out = QualificationTally()
+        struct Row: Decodable { let schoolId: Int; let n: Int; let covered: Int }
+        for r in try await db.sql.raw(
+            """
+            SELECT t.school_id, COUNT(*) AS n, SUM(CASE WHEN \(unsafeRaw: held) >= \(unsafeRaw: needed) THEN 1 ELSE 0 END) AS covered
+            FROM teachers t JOIN schools s ON s.id = t.school_id WHERE s.status = 'active' AND s.stage IN (\(stageList)) GROUP BY t.school_id
+            """
+        ).all(decoding: Row.self, with: decoder) {
+            out.teachers[r.schoolId] = r.n; out.covered[r.schoolId] = r.covered
+        }
+        out.uncovered = try await db.sql.raw(
+            """
+            SELECT t.school_id, t.resident_id, t.stage_part, s.stage FROM teachers t JOIN schools s ON s.id = t.school_id
+            WHERE s.status = 'active' AND s.stage IN (\(stageList)) AND \(unsafeRaw: held) < \(unsafeRaw: needed)
+            """
+        ).all(decoding: QualificationTally.Uncovered.self, with: decoder)
+        return out
+    }
+}
