@@ -36,4 +36,13 @@ public enum CertificateLookup {
         }
         return out
     }
+
+    /// Every resident ID holding a certificate of this county, with its best one: the few who may
+    /// be covered where the registry records no qualification (the registry's own column covers
+    /// the rest in one aggregate).
+    public static func holders(on db: any Database) async throws -> [String: Held] {
+        struct R: Decodable { let residentId: String }
+        let ids = try await db.sql.raw("SELECT DISTINCT resident_id FROM certificates WHERE revoked_on IS NULL").all(decoding: R.self, with: SQLRowDecoder.snakeCase).map(\.residentId)
+        return try await held(residentIds: ids, on: db)
+    }
 }

@@ -353,15 +353,18 @@ public struct InspectionService: Sendable {
                         )))
         }
         do {
-            let tally = try await RegistryStore.qualificationTally(stages: Self.stages, on: db)
-            let held = try await CertificateLookup.held(residentIds: tally.uncovered.map(\.residentId), on: db)
+            let held = try await CertificateLookup.holders(on: db)
+            let tally = try await RegistryStore.qualificationTally(stages: Self.stages, candidates: Array(held.keys), on: db)
+            // Uncovered by the registry, less those a certificate of this county covers.
             var lacking: [Int: Int] = [:]
+            for (sid, n) in tally.teachers where n > (tally.covered[sid] ?? 0) { lacking[sid] = n - (tally.covered[sid] ?? 0) }
             for u in tally.uncovered {
                 let issued = held[u.residentId].flatMap { CertificateType(rawValue: $0.type) }
-                if !(issued?.covers(part: u.stagePart.flatMap(StagePart.init(rawValue:)), stage: Stage(rawValue: u.stage) ?? .primary) ?? false) {
-                    lacking[u.schoolId, default: 0] += 1
+                if issued?.covers(part: u.stagePart.flatMap(StagePart.init(rawValue:)), stage: Stage(rawValue: u.stage) ?? .primary) ?? false {
+                    lacking[u.schoolId, default: 0] -= 1
                 }
             }
+            lacking = lacking.filter { $0.value > 0 }
             let counted = tally.teachers.values.reduce(0, +), ok = counted - lacking.values.reduce(0, +)
             let failing = lacking.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { (sid, n) in
                 Failing(

@@ -96,9 +96,17 @@ public struct ReportsService: Sendable {
             .init(district: q.district, moved: q.quota.moved, required: q.quota.required, support: rows.first { $0.label == q.district }?.support ?? 0)
         }
 
-        // Training: each teacher's hours in programmes that ended in the year, against the rule.
-        let hours = try await TeachingService(ctx).hours(year: y).filter { area.districtId == nil || $0.teacher.districtId == area.districtId }
-        f.training = .init(teachers: hours.count, completed: hours.filter { $0.shortfall <= 0 }.count, hoursRequired: hours.first?.required ?? 0)
+        // Training: each teacher's hours in programmes that ended in the year, against the rule
+        // (one aggregate per school; a district keeps its schools).
+        let districtSchools = try await area.districtId.asyncMap { d in
+            try await RegistryStore.schoolYear(y, stages: Stage.allCases, district: d, on: db).map(\.id)
+        }
+        let inDistrict = districtSchools.map(Set.init)
+        let teaching = TeachingService(ctx)
+        let required = try await teaching.rules(year: y).hoursPerYear
+        let completion = try await teaching.completion(years: y...y, due: required).filter { inDistrict?.contains($0.key) ?? true }
+        f.training = .init(
+            teachers: completion.values.reduce(0) { $0 + $1.teachers }, completed: completion.values.reduce(0) { $0 + $1.done }, hoursRequired: required)
 
         // Certification (the county's body).
         if area.districtId == nil {
@@ -113,9 +121,6 @@ public struct ReportsService: Sendable {
                 for (k, v) in s.failureReasons { c.failureReasons[k, default: 0] += v }
             }
             f.certification = c
-        }
-        let districtSchools = try await area.districtId.asyncMap { d in
-            try await RegistryStore.schoolYear(y, stages: Stage.allCases, district: d, on: db).map(\.id)
         }
         f.internship = try await InternshipYear.figures(year: y, schoolIds: districtSchools, on: db)
 

@@ -117,9 +117,7 @@ extension TeachingService {
         // cost 28 ms of CPU a view at province scale).
         let scope = a.registryScope
         return try await ctx.kept("teaching.hours|\(year)|\(scope)", areas: ["registry", "training"]) {
-            let teachers = try await PageSpec.all { page in
-                try await RegistryStore.teachers(on: db, scope: scope, filter: TeacherFilter(), page: page, withSchool: true)
-            }
+            let teachers = try await RegistryStore.allTeachers(on: db, scope: scope, withSchool: true)
             return try await hours(year: year, teachers: teachers)
         }
     }
