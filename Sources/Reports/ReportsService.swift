@@ -107,6 +107,7 @@ public struct ReportsService: Sendable {
         let completion = try await teaching.completion(years: y...y, due: required).filter { inDistrict?.contains($0.key) ?? true }
         f.training = .init(
             teachers: completion.values.reduce(0) { $0 + $1.teachers }, completed: completion.values.reduce(0) { $0 + $1.done }, hoursRequired: required)
+        f.teaching = try await TeachingYear.figures(year: y, district: area.districtId, on: db)
 
         // Certification (the county's body).
         if area.districtId == nil {
@@ -227,8 +228,10 @@ public struct ReportsService: Sendable {
         let text = (rawText ?? "").trimmed
         var e = FieldErrors()
         if text.isEmpty || text.count > 5000 { e.add("text", "正文应为1到5000字", "the text must have 1 to 5000 characters") }
+        var sample = YearFigures(year: y, scope: "", districtId: nil)
+        sample.teaching = TeachingYearFigures()
         let known =
-            YearFigures(year: y, scope: "", districtId: nil).placeholders(.zh).keys.sorted() + [
+            sample.placeholders(.zh).keys.sorted() + [
                 "certification.applied", "certification.certified", "certification.byType", "equity.year",
             ]
             + EquityIndicator.allCases.map { "equity.\($0.rawValue)" }

@@ -2,6 +2,7 @@ import Foundation
 import Balance
 import Certification
 import Internship
+import Teaching
 import XuequCore
 import XuequKit
 
@@ -45,17 +46,30 @@ public enum SummaryDocuments {
                 rows: f.exchange.byDistrict.map { [$0.district, String($0.moved), String($0.required), String($0.support)] }
                     + [[en ? "Total" : "合计", String(f.exchange.moved), String(f.exchange.required), String(f.exchange.support)]])
         ]
-        out[.research] = [
-            Table(
-                title: en ? "Training hours \(f.year)" : "\(f.year)年教师培训学时",
-                header: en ? ["Teachers", "Completed", "Share", "Hours required"] : ["教师数", "完成学时", "完成率", "年度要求学时"],
-                rows: [
-                    [
-                        String(f.training.teachers), String(f.training.completed), pct(f.training.completed, f.training.teachers),
-                        String(format: "%g", f.training.hoursRequired),
-                    ]
-                ])
-        ]
+        let t = f.teaching ?? TeachingYearFigures()
+        let research = Table(
+            title: en ? "Research and shared plans \(f.year)" : "\(f.year)年教研与集体备课",
+            header: en
+                ? ["Activities", "Open classes", "通案", "个案", "near copies", "Model lessons (late)", "At universities"]
+                : ["教研活动", "公开课", "通案", "个案", "其中改动不足一成", "优课（逾期）", "高校研修教师"],
+            rows: [
+                [
+                    String(t.activities), String(t.openClasses), String(t.commonPlans), String(t.ownPlans), String(t.nearCopies),
+                    "\(t.modelLessons)（\(t.modelLessonsLate)）", String(t.universityTeachers),
+                ]
+            ])
+        out[.research] =
+            [research] + [
+                Table(
+                    title: en ? "Training hours \(f.year)" : "\(f.year)年教师培训学时",
+                    header: en ? ["Teachers", "Completed", "Share", "Hours required"] : ["教师数", "完成学时", "完成率", "年度要求学时"],
+                    rows: [
+                        [
+                            String(f.training.teachers), String(f.training.completed), pct(f.training.completed, f.training.teachers),
+                            String(format: "%g", f.training.hoursRequired),
+                        ]
+                    ])
+            ]
         var balanceRows: [[String]] = []
         func verdict(_ b: Bool?) -> String { b.map { $0 ? (en ? "pass" : "达标") : (en ? "not yet" : "未达标") } ?? "—" }
         balanceRows.append([en ? "Basic balance, primary / junior" : "基本均衡（小学／初中）", verdict(f.balance.basicPrimary) + " / " + verdict(f.balance.basicJunior)])

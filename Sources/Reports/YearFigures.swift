@@ -1,6 +1,7 @@
 import Foundation
 import Internship
 import Registry
+import Teaching
 import XuequCore
 
 /// The year in figures: each figure with one definition, for a county or a district. The year is
@@ -61,6 +62,9 @@ public struct YearFigures: Codable, Sendable, Equatable {
     /// County only: the certifying body is the county's.
     public var certification: Certification?
     public var internship = InternshipYearFigures()
+    /// Research, shared plans, model lessons, university placements (optional: summaries
+    /// finalised before it was counted decode without it).
+    public var teaching: TeachingYearFigures?
     public var balance = Balance()
     public var equity: Equity?
 
@@ -85,6 +89,12 @@ public struct YearFigures: Codable, Sendable, Equatable {
             "internship.batches": String(internship.batches.count), "internship.interns": String(internship.interns),
             "balance.schoolsMeeting": String(balance.schoolsMeetingQuality), "balance.schoolParts": String(balance.schoolParts),
         ]
+        if let t = teaching {
+            p["teaching.activities"] = String(t.activities); p["teaching.openClasses"] = String(t.openClasses)
+            p["teaching.commonPlans"] = String(t.commonPlans); p["teaching.ownPlans"] = String(t.ownPlans); p["teaching.nearCopies"] = String(t.nearCopies)
+            p["teaching.modelLessons"] = String(t.modelLessons); p["teaching.modelLessonsLate"] = String(t.modelLessonsLate)
+            p["teaching.universityTeachers"] = String(t.universityTeachers)
+        }
         if let c = certification {
             p["certification.applied"] = String(c.applied); p["certification.certified"] = String(c.certified)
             p["certification.byType"] = CertificateType.allCases.compactMap { t in

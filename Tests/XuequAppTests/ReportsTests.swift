@@ -85,6 +85,15 @@ struct ReportsTests {
             let bad = try await Browser.form(app, cookies, "/reports/summary/sections/system?year=2026", ["text": "共有{districts}个学区、{nonsense}所学校"])
             #expect(bad.status == .seeOther)
             #expect(Self.flash(bad).contains("{nonsense}") && Self.flash(bad).contains("{schools.end}"), "\(Self.flash(bad))")
+            // Every placeholder a default text uses is a known one (saved for district D1, which
+            // the rest of this test does not read).
+            for s in SummarySection.allCases {
+                for text in [s.defaultText, s.districtText] {
+                    let r = try await Browser.form(
+                        app, cookies, "/reports/summary/sections/\(s.rawValue)?year=2026&district=\(f.districts["D1"]!)", ["text": text])
+                    #expect(!Self.flash(r).contains("未知的占位符"), "\(s.rawValue): \(Self.flash(r))")
+                }
+            }
             let good = try await Browser.form(app, cookies, "/reports/summary/sections/system?year=2026", ["text": "本县共有{districts}个学区，教师{teachers}人。"])
             #expect(good.status == .seeOther && !Self.flash(good).isEmpty)
             let admin = try await app.token("admin")

@@ -1,0 +1,56 @@
+import Fluent
+import Foundation
+import SQLKit
+import XuequCore
+
+/// Teaching research's figures for a year's summary (calendar year), for the county or a district:
+/// research activities and open classes held, 通案 and 个案 written, how many 个案 are near copies
+/// of their 通案, model lessons and those uploaded late, teachers credited at partner universities.
+public struct TeachingYearFigures: Codable, Sendable, Equatable {
+    public var activities = 0
+    public var openClasses = 0
+    public var commonPlans = 0
+    public var ownPlans = 0
+    /// 个案 that changed less than a tenth of their 通案 (`changed_ratio` < 0.1).
+    public var nearCopies = 0
+    public var modelLessons = 0
+    public var modelLessonsLate = 0
+    public var universityTeachers = 0
+    public init() {}
+}
+
+public enum TeachingYear {
+    public static func figures(year: Int, district: Int?, on db: any Database) async throws -> TeachingYearFigures {
+        var f = TeachingYearFigures()
+        let from = "\(year)-01-01", to = "\(year)-12-31"
+        let start = Double(CivilDate(year: year, month: 1, day: 1)!.daysSinceEpoch) * 86400,
+            end = Double(CivilDate(year: year + 1, month: 1, day: 1)!.daysSinceEpoch) * 86400
+        let inDistrict: SQLQueryString = district.map { "AND district_id = \(bind: $0)" } ?? ""
+        struct N: Decodable { let n: Int }
+        func n(_ q: SQLQueryString) async throws -> Int { try await db.sql.raw(q).first(decoding: N.self)?.n ?? 0 }
+        f.activities = try await n(
+            "SELECT COUNT(*) AS n FROM research_activities WHERE kind = 'activity' AND substr(starts_at, 1, 10) >= \(bind: from) AND substr(starts_at, 1, 10) <= \(bind: to) \(inDistrict)"
+        )
+        f.openClasses = try await n(
+            "SELECT COUNT(*) AS n FROM research_activities WHERE kind = 'open_class' AND substr(starts_at, 1, 10) >= \(bind: from) AND substr(starts_at, 1, 10) <= \(bind: to) \(inDistrict)"
+        )
+        f.commonPlans = try await n(
+            "SELECT COUNT(*) AS n FROM lesson_plans WHERE kind = 'common' AND created_at >= \(bind: start) AND created_at < \(bind: end) \(inDistrict)")
+        f.ownPlans = try await n(
+            "SELECT COUNT(*) AS n FROM lesson_plans WHERE kind <> 'common' AND created_at >= \(bind: start) AND created_at < \(bind: end) \(inDistrict)")
+        f.nearCopies = try await n(
+            "SELECT COUNT(*) AS n FROM lesson_plans WHERE kind <> 'common' AND changed_ratio < 0.1 AND created_at >= \(bind: start) AND created_at < \(bind: end) \(inDistrict)"
+        )
+        f.modelLessons = try await n(
+            "SELECT COUNT(*) AS n FROM teaching_model_lessons WHERE teaching_on >= \(bind: from) AND teaching_on <= \(bind: to) \(inDistrict)")
+        f.modelLessonsLate = try await n(
+            "SELECT COUNT(*) AS n FROM teaching_model_lessons WHERE late AND teaching_on >= \(bind: from) AND teaching_on <= \(bind: to) \(inDistrict)")
+        let enrolled: SQLQueryString = district.map { "AND e.teacher_id IN (SELECT id FROM teachers WHERE district_id = \(bind: $0))" } ?? ""
+        f.universityTeachers = try await n(
+            """
+            SELECT COUNT(DISTINCT e.teacher_id) AS n FROM training_enrolments e JOIN training_programmes p ON p.id = e.programme_id
+            WHERE p.kind = 'university' AND e.attended AND substr(p.ends_on, 1, 4) = \(bind: String(year)) \(enrolled)
+            """)
+        return f
+    }
+}
