@@ -39,7 +39,10 @@ public struct InspectionModule: XuequModule {
     public var routeNames: [any RouteName.Type] { [InspectionRoute.self, InspectionAPIRoute.self, SurveyRoute.self] }
 
     public var navigation: [NavEntry] {
-        [NavEntry(key: "nav.inspection", route: InspectionRoute.home) { $0.can(.inspectionRead) }]
+        [
+            NavEntry(key: "nav.inspection", route: InspectionRoute.home) { $0.can(.inspectionRead) },
+            NavEntry(key: "nav.inspection", route: InspectionRoute.schools) { $0.can(.inspectionSchool) && !$0.can(.inspectionRead) },
+        ]
     }
 
     public func routes(_ r: ModuleRoutes) {

@@ -176,6 +176,32 @@ public struct InspectionService: Sendable {
         return (s, r)
     }
 
+    /// The schools of the caller's area (a district's, or the county's with `district`) with
+    /// the school-level indicators each fails.
+    public func schools(year raw: Int?, district: Int?) async throws -> (year: Int, rows: [(school: SchoolYearRow, failing: [(IndicatorDef, String)])]) {
+        let actor = try ctx.requireActor()
+        guard actor.can(.inspectionSchool) || actor.can(.inspectionRead) else { throw DomainError.forbidden }
+        if let district, !actor.covers(districtId: district) { throw DomainError.forbidden }
+        let y = try await year(raw)
+        let reader = try await ctx.reporting()
+        let locale = ctx.locale
+        let r = try await reader.kept(
+            "inspection.schools|\(y)|\(locale == .en ? "en" : "zh")", areas: ["registry", "classes", "balance", "training", "certificates", "inspection"]
+        ) {
+            try await InspectionService(reader).compute(year: y, schoolLevelOnly: true)
+        }
+        let d = district ?? actor.districtId
+        let schools = try await RegistryStore.schoolYear(y, stages: Self.stages, district: d, on: db).filter {
+            actor.covers(schoolId: $0.id, districtId: $0.districtId)
+        }
+        var failing: [Int: [(IndicatorDef, String)]] = [:]
+        for i in r.indicators { for f in i.failing { if let sid = f.schoolId { failing[sid, default: []].append((i.def, f.shortfall)) } } }
+        let rows = schools.map { (school: $0, failing: failing[$0.id] ?? []) }.sorted {
+            ($0.failing.count, $1.school.code) > ($1.failing.count, $0.school.code)
+        }
+        return (y, rows)
+    }
+
     func compute(year y: Int, schoolLevelOnly: Bool = false) async throws -> Readiness {
         let loc = ctx.locale
         let rules = try await rules(year: y)

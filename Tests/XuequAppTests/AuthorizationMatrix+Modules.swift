@@ -299,6 +299,9 @@ extension AuthorizationMatrixTests {
             Case(method: .POST, path: "/inspection/entries/G1", body: form(), expect: ["admin": 303], otherwise: 403),
             Case(method: .GET, path: "/inspection/entries/G1/evidence?year=2026", body: nil, expect: ["admin": 404], otherwise: 403),
             Case(method: .GET, path: "/inspection/schools/\(otherSchool)", body: nil, expect: ["admin": 200, "d1": 404, "s1": 404], otherwise: 403),
+            // A school office is sent to its own school's page.
+            Case(method: .GET, path: "/inspection/schools", body: nil, expect: ["admin": 200, "d1": 200, "s1": 303], otherwise: 403),
+            Case(method: .GET, path: "/inspection/schools?district=\(f.districts["D2"]!)", body: nil, expect: ["admin": 200, "s1": 303], otherwise: 403),
             Case(method: .GET, path: "/inspection/report", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/inspection/rules", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .POST, path: "/inspection/rules", body: form(), expect: ["admin": 303], otherwise: 403),

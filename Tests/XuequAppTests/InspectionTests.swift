@@ -264,6 +264,11 @@ struct InspectionTests {
             #expect(
                 try await app.testing().sendRequest(.GET, "/inspection/schools/\(f.schools["T0002"]!)?year=\(Self.year)", headers: h).status == .notFound,
                 "same district, not s1's school")
+            // A district office's list: its two schools, none of the other district's.
+            var d = HTTPHeaders()
+            d.cookie = try await Browser.login(app, "d1")
+            let list = try await app.testing().sendRequest(.GET, "/inspection/schools?year=\(Self.year)", headers: d).body.string
+            #expect(list.contains("一中心小学") && list.contains("一九年制学校") && !list.contains("二小学"))
         }
     }
 

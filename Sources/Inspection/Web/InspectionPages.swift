@@ -16,6 +16,7 @@ public struct InspectionPages: Sendable {
         r.get(R.entry, use: entryForm)
         r.on(.POST, R.entry, body: .collect(maxSize: "8mb"), use: saveEntry)
         r.get(R.evidence, use: evidence)
+        r.get(R.schools, use: schools)
         r.get(R.school, use: school)
         r.get(R.report, use: report)
         r.get(R.rules, use: rules)
@@ -258,6 +259,38 @@ public struct InspectionPages: Sendable {
         res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         return res
+    }
+
+    // MARK: schools
+
+    /// A district's (or, for the bureau, a chosen district's) schools with the school-level
+    /// indicators each fails; a school office goes straight to its own page.
+    func schools(req: Request) async throws -> Response {
+        let actor = try req.context.requireActor()
+        if case .school(let sid) = actor.registryScope, actor.can(.inspectionSchool) {
+            return req.redirect(to: InspectionRoute.school.path(sid))
+        }
+        let district = try req.query.get(Int?.self, at: "district")
+        let (year, rows) = try await InspectionService(req).schools(year: try req.query.get(Int?.self, at: "year"), district: district)
+        var w = HTMLWriter(capacity: 8000 + rows.count * 300)
+        w.raw("<div class=\"page-head\"><h1>"); w.text(tr(req, "学校督导评估（校级指标）", "Schools against the school-level indicators"));
+        w.raw("</h1><p class=\"muted\">")
+        w.text(
+            tr(
+                req, "\(year)年：资源配置7项、专用教室、规模、班额、培训、持证上岗、满意度；按未达标项数排列。",
+                "\(year): resources, rooms, size, class size, training, qualifications, satisfaction; most failing first."))
+        w.raw("</p></div><section class=\"card\"><div class=\"table-wrap\"><table class=\"data compact\" id=\"inspection-schools\"><thead><tr><th>");
+        w.text(tr(req, "学校", "School"))
+        w.raw("</th><th class=\"num\">"); w.text(tr(req, "未达标项", "Failing")); w.raw("</th><th>"); w.text(tr(req, "差距", "Shortfalls"));
+        w.raw("</th></tr></thead><tbody>")
+        for r in rows {
+            w.raw("<tr><td><a href=\""); w.text(InspectionRoute.school.path(r.school.id) + "?year=\(year)"); w.raw("\">"); w.text(r.school.name);
+            w.raw("</a></td><td class=\"num\">\(r.failing.count)</td><td class=\"small\">")
+            w.text(r.failing.prefix(4).map { "\($0.0.code) \($0.1)" }.joined(separator: tr(req, "；", "; ")) + (r.failing.count > 4 ? "…" : ""))
+            w.raw("</td></tr>")
+        }
+        w.raw("</tbody></table></div></section>")
+        return req.page(req.layout("ins.title", title: tr(req, "学校督导评估", "Schools")), content: w.html)
     }
 
     // MARK: a school

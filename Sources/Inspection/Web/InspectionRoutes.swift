@@ -6,6 +6,7 @@ public enum InspectionRoute: String, RouteName {
     case indicator = "inspection/indicators/:code"
     case entry = "inspection/entries/:code"
     case evidence = "inspection/entries/:code/evidence"
+    case schools = "inspection/schools"
     case school = "inspection/schools/:id"
     case report = "inspection/report"
     case rules = "inspection/rules"
