@@ -513,14 +513,21 @@ public struct RegistryService: Sendable {
 
     // MARK: conditions
 
-    public func putConditions(schoolId: Int, _ c: SchoolConditions) async throws {
+    /// A school's conditions for a year, and with `rooms` its classes and music and art rooms
+    /// (all-or-nothing: both are checked before either is written).
+    public func putConditions(schoolId: Int, _ c: SchoolConditions, rooms: ClassesRooms? = nil) async throws {
         let actor = try ctx.requireActor()
         try actor.require(.conditionsWrite)
         let s = try await school(id: schoolId)
-        try c.validate(today: today)
+        var e = FieldErrors()
+        for check in [{ try c.validate(today: self.today) }, { try rooms?.validate(today: self.today) }] {
+            do { try check() } catch let err as DomainError { for (k, v) in err.fields { e.add(k, v) } }
+        }
+        try e.throwIfAny()
         let audit = ctx.audit, now = self.now
         try await ctx.write { tx in
             try await Self.storeConditions(c, schoolId: s.id, on: tx, now: now)
+            if let rooms { try await RegistryStore.upsertClassesRooms(rooms, schoolId: s.id, on: tx, now: now) }
             try await Audit.record(on: tx, audit, action: "school.conditions", entity: "school", entityId: String(s.id), summary: "\(c.year) 年办学条件")
         }
     }

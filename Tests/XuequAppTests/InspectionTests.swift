@@ -307,4 +307,34 @@ struct InspectionTests {
             #expect((g5["failing"] as! [[String: Any]]).count == 2)
         }
     }
+
+    @Test("the school's conditions form takes its classes and rooms, all six or none", arguments: TestDB.all)
+    func conditionsForm(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let cookies = try await Browser.login(app, "admin")
+            let school = f.schools["T0001"]!
+            let base: [String: String] = [
+                "year": "2026", "primary": "130", "floorArea": "900", "sportsArea": "1600", "equipmentValue": "500000", "computers": "20", "books": "1000",
+                "multimediaRooms": "4",
+            ]
+            var bad = base
+            bad.merge(["primaryClasses": "45,四十", "musicRooms": "1", "musicArea": "96", "artRooms": "1", "artArea": "90"]) { a, _ in a }
+            let refused = try await Browser.form(app, cookies, "/schools/\(school)/conditions", bad)
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.string.contains("四十"))
+            struct N: Decodable { let n: Int }
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM school_conditions").first(decoding: N.self)?.n == 0, "nothing half-written")
+            var good = base
+            good.merge(["primaryClasses": "45, 44、46", "musicRooms": "1", "musicArea": "96", "artRooms": "0", "artArea": "0"]) { a, _ in a }
+            #expect(try await Browser.form(app, cookies, "/schools/\(school)/conditions", good).status == .seeOther)
+            #expect(try await RegistryStore.classesRooms(year: 2026, on: app.db)[school]?.primaryClasses == [45, 44, 46])
+            // Saved again without the six: the classes stay.
+            #expect(try await Browser.form(app, cookies, "/schools/\(school)/conditions", base).status == .seeOther)
+            #expect(try await RegistryStore.classesRooms(year: 2026, on: app.db)[school]?.primaryClasses == [45, 44, 46])
+            var h = HTTPHeaders()
+            h.cookie = cookies
+            let form = try await app.testing().sendRequest(.GET, "/schools/\(school)/conditions?year=2026", headers: h).body.string
+            #expect(form.contains("value=\"45,44,46\""))
+        }
+    }
 }

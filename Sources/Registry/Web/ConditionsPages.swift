@@ -17,6 +17,14 @@ extension RegistryPages {
     struct ConditionsBody: Content {
         let year: String?, primary: String?, junior: String?, senior: String?, floorArea: String?, sportsArea: String?
         let equipmentValue: String?, computers: String?, books: String?, multimediaRooms: String?
+        let primaryClasses: String?, juniorClasses: String?, musicRooms: String?, musicArea: String?, artRooms: String?, artArea: String?
+    }
+
+    static let roomFields = ["primaryClasses", "juniorClasses", "musicRooms", "musicArea", "artRooms", "artArea"]
+
+    static func values(_ c: ClassesRooms) -> [String: String] {
+        ["primaryClasses": c.primaryClasses.map(String.init).joined(separator: ","), "juniorClasses": c.juniorClasses.map(String.init).joined(separator: ","),
+         "musicRooms": String(c.musicRooms), "musicArea": "\(c.musicArea)", "artRooms": String(c.artRooms), "artArea": "\(c.artArea)"]
     }
 
     static func values(_ c: SchoolConditions) -> [String: String] {
@@ -34,6 +42,7 @@ extension RegistryPages {
         let history = try await service.conditions(schoolId: s.id)
         // The year's figures, or last year's to start from.
         var values = (history.first { $0.year == year } ?? history.first { $0.year < year }).map(Self.values) ?? [:]
+        if let rooms = try await RegistryStore.classesRooms(year: year, on: req.db)[s.id] { values.merge(Self.values(rooms)) { a, _ in a } }
         values["year"] = String(year)
         return try await conditionsPage(req, s, values: values, errors: [:])
     }
@@ -53,7 +62,9 @@ extension RegistryPages {
         let s = try await service.school(id: try req.intParameter("id"))
         let b = try req.content.decode(ConditionsBody.self)
         let raw: [String: String?] = ["year": b.year, "primary": b.primary, "junior": b.junior, "senior": b.senior, "floorArea": b.floorArea, "sportsArea": b.sportsArea,
-                                      "equipmentValue": b.equipmentValue, "computers": b.computers, "books": b.books, "multimediaRooms": b.multimediaRooms]
+                                      "equipmentValue": b.equipmentValue, "computers": b.computers, "books": b.books, "multimediaRooms": b.multimediaRooms,
+                                      "primaryClasses": b.primaryClasses, "juniorClasses": b.juniorClasses, "musicRooms": b.musicRooms, "musicArea": b.musicArea,
+                                      "artRooms": b.artRooms, "artArea": b.artArea]
         var values: [String: String] = [:]
         for (k, v) in raw { values[k] = (v ?? "").trimmed }
         var e = FieldErrors()
@@ -72,9 +83,20 @@ extension RegistryPages {
         let c = SchoolConditions(year: whole("year"), students: .init(primary: whole("primary"), junior: whole("junior"), senior: whole("senior")),
                                  floorArea: decimal("floorArea"), sportsArea: decimal("sportsArea"), equipmentValue: decimal("equipmentValue"),
                                  computers: whole("computers"), books: whole("books"), multimediaRooms: whole("multimediaRooms"))
+        // The inspection's six fields: all empty leaves what was entered; otherwise all are read.
+        var rooms: ClassesRooms?
+        if Self.roomFields.contains(where: { !(values[$0] ?? "").isEmpty }) {
+            func sizes(_ k: String) -> [Int] {
+                let parsed = ClassesRooms.parseSizes(values[k] ?? "")
+                if let bad = parsed.bad { e.add(k, "“\(bad.clipped())”不是整数，各班人数用逗号分隔", "“\(bad.clipped())” is not a whole number; separate class sizes with commas") }
+                return parsed.sizes
+            }
+            rooms = ClassesRooms(year: c.year, primaryClasses: sizes("primaryClasses"), juniorClasses: sizes("juniorClasses"), musicRooms: whole("musicRooms"),
+                                 musicArea: decimal("musicArea"), artRooms: whole("artRooms"), artArea: decimal("artArea"))
+        }
         do {
             try e.throwIfAny()
-            try await service.putConditions(schoolId: s.id, c)
+            try await service.putConditions(schoolId: s.id, c, rooms: rooms)
             return req.redirect(to: RegistryRoute.school.path(s.id), flash: L10n.text("cond.saved", req.uiLocale))
         } catch let err as DomainError where err.kind == .invalid {
             // The service names nested fields `students.primary`; the form calls them `primary`.
