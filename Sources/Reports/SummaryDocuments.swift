@@ -1,5 +1,7 @@
 import Foundation
 import Balance
+import Exchange
+import Registry
 import Certification
 import Internship
 import Teaching
@@ -8,7 +10,27 @@ import XuequKit
 
 /// The summary's tables and documents, shared by the page, the API and `xuequ report summary`.
 public enum SummaryDocuments {
-    public struct Table: Sendable { public let title: String; public let header: [String]; public let rows: [[String]] }
+    public struct Table: Sendable {
+        public let title: String
+        public let header: [String]
+        public let rows: [[String]]
+        /// Where the rows it counts are listed (the page shows it as a link; documents leave it out).
+        public var href: String? = nil
+    }
+
+    /// The page listing each section's rows.
+    public static func rowsLink(_ section: SummarySection, _ f: YearFigures) -> String? {
+        let d = f.districtId.map { "?district=\($0)" } ?? ""
+        switch section {
+        case .system: return RegistryRoute.districts.path()
+        case .planning: return RegistryRoute.schools.path() + d
+        case .sharing: return ExchangeRoute.home.path() + "?year=\(f.year)"
+        case .research: return TeachingRoute.hours.path() + "?year=\(f.year)"
+        case .balance: return BalanceRoute.dashboard.path() + "?year=\(f.year)" + (f.districtId.map { "&district=\($0)" } ?? "")
+        case .certification: return CertificationRoute.windows.path()
+        case .internship: return f.districtId == nil ? InternshipRoute.home.path() : nil
+        }
+    }
 
     static func label<V: Vocabulary>(_ type: V.Type, _ raw: String, _ l: UILocale) -> String { V(rawValue: raw)?.label(l) ?? raw }
 

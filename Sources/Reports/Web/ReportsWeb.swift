@@ -166,6 +166,9 @@ public struct ReportsPages: Sendable {
                         "Placeholders in braces take the year's figures, e.g. {schools.end}, {exchange.moved}."))
                 w.raw("</p><button class=\"button\" type=\"submit\">"); w.text(tr(req, "保存", "Save")); w.raw("</button></form></details>")
             }
+            if let href = SummaryDocuments.rowsLink(sec.key, s.figures) {
+                w.raw("<p class=\"no-print small\"><a href=\""); w.text(href); w.raw("\">"); w.text(tr(req, "查看明细", "See the rows")); w.raw("</a></p>")
+            }
             for t in tables[sec.key] ?? [] where !t.rows.isEmpty {
                 w.raw("<div class=\"table-wrap\"><table class=\"data compact sheet\"><caption>"); w.text(t.title); w.raw("</caption><thead><tr>")
                 for h in t.header { w.raw("<th>"); w.text(h); w.raw("</th>") }
