@@ -415,3 +415,18 @@ public struct CreateAccounts: AsyncMigration {
         try await database.schema("users").delete()
     }
 }
+
+extension Accounts {
+    /// The names people go by, for the usernames a record keeps (who entered, who finalised):
+    /// pages say "县教育局管理员", not "admin". A username no longer on file stays as it is.
+    public static func displayNames(_ usernames: [String], on db: any Database) async throws -> [String: String] {
+        let wanted = Array(Set(usernames)).prefix(1000)
+        guard !wanted.isEmpty else { return [:] }
+        struct R: Decodable { let username: String; let displayName: String }
+        let rows = try await db.sql.raw("SELECT username, display_name FROM users WHERE username IN (\(SQLList(wanted.map { SQLBind($0) })))")
+            .all(decoding: R.self, with: SQLRowDecoder.snakeCase)
+        var out = Dictionary(uniqueKeysWithValues: wanted.map { ($0, $0) })
+        for r in rows { out[r.username] = r.displayName }
+        return out
+    }
+}

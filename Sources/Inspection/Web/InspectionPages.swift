@@ -48,6 +48,7 @@ public struct InspectionPages: Sendable {
         let r = try await s.readiness(year: try req.query.get(Int?.self, at: "year"))
         let years = try await s.years()
         let canWrite = req.actor?.can(.inspectionWrite) ?? false
+        let names = try await Accounts.displayNames(r.indicators.compactMap { $0.entry?.enteredBy }, on: req.db)
         var w = HTMLWriter(capacity: 24_000)
         w.raw("<div class=\"page-head row\"><div><h1>"); w.text(tr(req, "县域义务教育优质均衡发展督导评估", "Quality-balance inspection readiness"))
         w.raw("</h1><p class=\"muted\">");
@@ -92,7 +93,7 @@ public struct InspectionPages: Sendable {
                     w.text(tr(req, "平台计算", "computed"))
                 } else {
                     if let e = i.entry {
-                        w.text(tr(req, "填报：", "entered: ")); w.text(e.enteredBy)
+                        w.text(tr(req, "填报：", "entered: ")); w.text(names[e.enteredBy] ?? e.enteredBy)
                         if e.evidenceHash != nil {
                             w.raw(" · <a href=\""); w.text(InspectionRoute.evidence.path(i.def.code) + "?year=\(r.year)"); w.raw("\">");
                             w.text(tr(req, "佐证", "evidence")); w.raw("</a>")
@@ -326,6 +327,7 @@ public struct InspectionPages: Sendable {
     func rules(req: Request) async throws -> Response {
         let s = InspectionService(req)
         let versions = try await s.ruleVersions()
+        let names = try await Accounts.displayNames(versions.map(\.createdBy), on: req.db)
         let current = versions.first?.rules ?? .national
         var w = HTMLWriter(capacity: 8000)
         w.raw("<nav class=\"crumbs\"><a href=\""); w.text(InspectionRoute.home.path()); w.raw("\">"); w.text(tr(req, "督导评估", "Inspection"));
@@ -334,7 +336,8 @@ public struct InspectionPages: Sendable {
         w.text(tr(req, "生效日期", "From")); w.raw("</th><th>"); w.text(tr(req, "依据", "Source")); w.raw("</th><th>"); w.text(tr(req, "录入", "By"));
         w.raw("</th></tr></thead><tbody>")
         for v in versions {
-            w.raw("<tr><td>"); w.text(v.effectiveFrom); w.raw("</td><td>"); w.text(v.note); w.raw("</td><td>"); w.text(v.createdBy); w.raw("</td></tr>")
+            w.raw("<tr><td>"); w.text(v.effectiveFrom); w.raw("</td><td>"); w.text(v.note); w.raw("</td><td>");
+            w.text(v.createdBy == "system" ? tr(req, "系统（国家标准）", "system (national)") : names[v.createdBy] ?? v.createdBy); w.raw("</td></tr>")
         }
         w.raw("</tbody></table></section>")
         let fields: [(String, String, String, String)] = [

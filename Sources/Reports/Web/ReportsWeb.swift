@@ -132,11 +132,12 @@ public struct ReportsPages: Sendable {
         }
         w.raw("</div></div>")
         if let fin = s.final {
+            let by = try await Accounts.displayNames([fin.finalisedBy], on: req.db)[fin.finalisedBy] ?? fin.finalisedBy
             w.raw("<div class=\"notice-bar no-print\" id=\"final-note\">");
             w.text(
                 tr(
-                    req, "已于 \(CivilDate.today(Date(timeIntervalSince1970: fin.finalisedAt)).description) 由 \(fin.finalisedBy) 定稿：以下为定稿时的数字与文字。",
-                    "Finalised on \(CivilDate.today(Date(timeIntervalSince1970: fin.finalisedAt)).description) by \(fin.finalisedBy): figures and text as they were then."
+                    req, "已于 \(CivilDate.today(Date(timeIntervalSince1970: fin.finalisedAt)).description) 由 \(by) 定稿：以下为定稿时的数字与文字。",
+                    "Finalised on \(CivilDate.today(Date(timeIntervalSince1970: fin.finalisedAt)).description) by \(by): figures and text as they were then."
                 ))
             if !s.changed.isEmpty {
                 w.raw("<br><strong>"); w.text(tr(req, "此后有变化的数字：", "Figures changed since: ")); w.raw("</strong>")
