@@ -203,6 +203,12 @@ struct InspectionTests {
             let incomplete = try await answer(codes[0].code, missing)
             #expect(incomplete.status == .unprocessableEntity)
             #expect((try incomplete.json()["fields"] as? [String: Any])?["q2"] != nil)
+            var booleans: [String: Any] = [:]
+            for i in 1...parentQuestions { booleans["q\(i)"] = true }
+            #expect(try await answer(codes[0].code, booleans).status == .unprocessableEntity, "true is not an answer")
+            var fractions = all
+            fractions["q1"] = 1.5
+            #expect(try await answer(codes[0].code, fractions).status == .unprocessableEntity)
             #expect(try await answer(codes[0].code, all).status == .created)
             #expect(try await answer(codes[0].code, all).status == .conflict)
 

@@ -257,11 +257,13 @@ struct SurveyPages: Sendable {
             answers = (try? req.content.decode([String: String].self)) ?? [:]
         } else if let body = req.body.data, body.readableBytes > 0 {
             req.headers.replaceOrAdd(name: .accept, value: "application/json")
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
+            // Whole numbers (or their digits as text) only: `true` or 1.5 is no answer (a
+            // boolean once counted as "very satisfied").
+            guard let obj = try? JSONDecoder().decode([String: AnswerValue].self, from: Data(buffer: body)) else {
                 throw DomainError(
                     .badRequest, code: "bad_json", LocalizedText(zh: "请求体应为 JSON 对象，如 {\"q1\": 1}", en: "the body must be a JSON object such as {\"q1\": 1}"))
             }
-            for (k, v) in obj { answers[k] = "\(v)" }
+            for (k, v) in obj { answers[k] = v.text }
         }
         // A JSON post is answered in JSON, errors too (the error layer reads the Accept header).
         if !isForm { req.headers.replaceOrAdd(name: .accept, value: "application/json") }
@@ -282,4 +284,21 @@ struct SurveyPages: Sendable {
     }
 
     struct SurveyDone: Content { let ok: Bool }
+
+    /// One JSON answer: an integer, or a string (checked later); anything else is no answer.
+    struct AnswerValue: Decodable {
+        let text: String
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let b = try? c.decode(Bool.self) {
+                _ = b; text = ""
+            } else if let i = try? c.decode(Int.self) {
+                text = String(i)
+            } else if let s = try? c.decode(String.self) {
+                text = s
+            } else {
+                text = ""
+            }
+        }
+    }
 }
