@@ -122,7 +122,7 @@ public struct InspectionService: Sendable {
         let date = effectiveFrom.flatMap { CivilDate(parsing: $0.trimmed) }
         if date == nil { e.add("effectiveFrom", "请填写生效日期（如2024-01-01）", "enter the date it takes effect (e.g. 2024-01-01)") }
         let n = (note ?? "").trimmed
-        if n.isEmpty || n.count > 200 { e.add("note", "请填写依据（200字以内），如省级细则的文号", "name the source (at most 200 characters), e.g. the province's rules") }
+        if n.visibleCount == 0 || n.unicodeScalars.count > 200 { e.add("note", "请填写依据（200字以内），如省级细则的文号", "name the source (at most 200 characters), e.g. the province's rules") }
         do { try rules.validate() } catch let err as DomainError { for (k, v) in err.fields { e.add(k, v) } }
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now
@@ -578,7 +578,7 @@ public struct InspectionService: Sendable {
             }
         }
         let note = (input.note ?? "").trimmed
-        if note.count > 2000 { e.add("note", "说明不超过2000字", "at most 2000 characters") }
+        if note.unicodeScalars.count > 2000 { e.add("note", "说明不超过2000字", "at most 2000 characters") }
         var kindOfFile: DocumentStore.MediaKind?
         if let data = input.evidence, !data.isEmpty {
             do { kindOfFile = try DocumentStore.check(data, field: "evidence", allowed: [.pdf, .jpeg, .png, .docx, .xlsx]) } catch let err as DomainError {

@@ -67,7 +67,9 @@ extension InspectionService {
         let qs = (lines ?? "").split(whereSeparator: \.isNewline).map { String($0).trimmed }.filter { !$0.isEmpty }
         var e = FieldErrors()
         if qs.isEmpty || qs.count > 20 { e.add("questions", "每类对象应有1到20道题，每行一道", "1 to 20 questions, one a line") }
-        if let bad = qs.firstIndex(where: { $0.count < 4 || $0.count > 200 }) {
+        // Counted as seen, and bounded in scalars: accents stacked on one letter or zero-width
+        // characters make no question.
+        if let bad = qs.firstIndex(where: { $0.visibleCount < 4 || $0.unicodeScalars.count > 200 }) {
             e.add("questions", "第\(bad + 1)题应为4到200个字", "question \(bad + 1) must have 4 to 200 characters")
         }
         try e.throwIfAny()
@@ -111,7 +113,7 @@ extension InspectionService {
         try actor.require(.inspectionWrite)
         var e = FieldErrors()
         let name = (rawName ?? "").trimmed
-        if name.isEmpty || name.count > 60 { e.add("name", "请填写轮次名称（60字以内）", "name the round (at most 60 characters)") }
+        if name.visibleCount == 0 || name.unicodeScalars.count > 60 { e.add("name", "请填写轮次名称（60字以内）", "name the round (at most 60 characters)") }
         guard let raw else { throw DomainError.validation(["year": LocalizedText(zh: "请选择年度", en: "choose the year")]) }
         let y = try await year(raw)
         for g in SurveyGroup.allCases where !(0...200).contains(perSchool[g] ?? 0) {

@@ -227,7 +227,7 @@ public struct ReportsService: Sendable {
         }
         let text = (rawText ?? "").trimmed
         var e = FieldErrors()
-        if text.isEmpty || text.count > 5000 { e.add("text", "正文应为1到5000字", "the text must have 1 to 5000 characters") }
+        if text.visibleCount == 0 || text.unicodeScalars.count > 5000 { e.add("text", "正文应为1到5000字", "the text must have 1 to 5000 characters") }
         var sample = YearFigures(year: y, scope: "", districtId: nil)
         sample.teaching = TeachingYearFigures()
         let known =

@@ -144,3 +144,18 @@ public enum L10n {
         "audit.to": ("止", "To"),
     ]
 }
+
+extension String {
+    /// Characters a reader sees: letters, digits, punctuation and symbols, not spaces, controls,
+    /// zero-width format characters or combining marks (a "4-character" text of one letter and
+    /// twenty thousand accents, or of four zero-width spaces, has 1 and 0).
+    public var visibleCount: Int {
+        unicodeScalars.reduce(0) { n, s in
+            switch s.properties.generalCategory {
+            case .format, .control, .nonspacingMark, .enclosingMark, .spacingMark, .spaceSeparator, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned:
+                return n
+            default: return n + 1
+            }
+        }
+    }
+}

@@ -165,6 +165,15 @@ struct InspectionTests {
             #expect(g14["value"] as? Double == 48.5 && g14["met"] as? Bool == false && g14["evidence"] as? String == "方案.pdf")
             let v3 = (json["vetoes"] as! [[String: Any]]).first { $0["code"] as? String == "V3" }!
             #expect(v3["declared"] as? Bool == true && v3["triggered"] as? Bool == false)
+            // Questions are counted as seen: stacked accents or zero-width characters make none.
+            let cookies = try await Browser.login(app, "admin")
+            for text in ["abc" + String(repeating: "\u{0301}", count: 300), String(repeating: "\u{200B}", count: 4)] {
+                let r = try await Browser.form(app, cookies, "/inspection/survey/questions", ["group": "other", "questions": text])
+                #expect(r.headers.setCookie?[FlashCookie.name]?.string.removingPercentEncoding?.contains("4到200") == true)
+            }
+            struct Q: Decodable { let text: String }
+            let other = try await app.db.sql.raw("SELECT text FROM inspection_survey_questions WHERE grp = 'other'").all(decoding: Q.self)
+            #expect(other.map(\.text) == SurveyDefaults.questions.filter { $0.group == .other }.map(\.text), "the questions stay as they were")
             // A district office may not enter.
             let d1 = try await app.token("d1")
             let (h, b) = try jsonBody(["year": Self.year, "met": "true"])
