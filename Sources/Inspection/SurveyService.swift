@@ -108,7 +108,7 @@ extension InspectionService {
 
     /// Opens a round for a year: the questionnaire as it stands now, and for every compulsory
     /// school open that year the given number of one-use codes per group.
-    public func openRound(year raw: Int?, name rawName: String?, perSchool: [SurveyGroup: Int]) async throws -> Int {
+    public func openRound(year raw: Int?, name rawName: String?, perSchool asked: [SurveyGroup: Int]) async throws -> Int {
         let actor = try ctx.requireActor()
         try actor.require(.inspectionWrite)
         var e = FieldErrors()
@@ -116,7 +116,10 @@ extension InspectionService {
         if name.visibleCount == 0 || name.unicodeScalars.count > 60 { e.add("name", "请填写轮次名称（60字以内）", "name the round (at most 60 characters)") }
         guard let raw else { throw DomainError.validation(["year": LocalizedText(zh: "请选择年度", en: "choose the year")]) }
         let y = try await year(raw)
-        for g in SurveyGroup.allCases where !(0...200).contains(perSchool[g] ?? 0) {
+        // Out-of-range counts are refused before any arithmetic (Int.max once overflowed the total
+        // and stopped the server); what follows reads the clamped ones.
+        let perSchool = asked.mapValues { min(200, max(0, $0)) }
+        for g in SurveyGroup.allCases where !(0...200).contains(asked[g] ?? 0) {
             e.add("count.\(g.rawValue)", "每校份数应在0到200之间", "between 0 and 200 a school")
         }
         if perSchool.values.reduce(0, +) == 0 { e.add("count.parent", "至少为一类对象发放问卷", "give at least one group questionnaires") }

@@ -189,6 +189,12 @@ struct InspectionTests {
             let token = try await app.token("admin")
             let (h, b) = try jsonBody(["year": Self.year, "name": "测试调查", "perSchool": ["parent": 3, "teacher": 1]])
             var headers = bearer(token); headers.contentType = h.contentType
+            // Counts at the edge of Int are refused as out of range, not overflowed.
+            for huge in [Int.max, Int.min] {
+                let (_, hb) = try jsonBody(["year": Self.year, "name": "溢出", "perSchool": ["parent": huge, "student": huge]])
+                let r = try await app.testing().sendRequest(.POST, "/api/v1/inspection/survey/rounds", headers: headers, body: hb)
+                #expect(r.status == .unprocessableEntity)
+            }
             let opened = try await app.testing().sendRequest(.POST, "/api/v1/inspection/survey/rounds", headers: headers, body: b)
             #expect(opened.status == .created)
             let roundId = try opened.json()["id"] as! Int
