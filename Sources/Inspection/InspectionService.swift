@@ -122,7 +122,9 @@ public struct InspectionService: Sendable {
         let date = effectiveFrom.flatMap { CivilDate(parsing: $0.trimmed) }
         if date == nil { e.add("effectiveFrom", "请填写生效日期（如2024-01-01）", "enter the date it takes effect (e.g. 2024-01-01)") }
         let n = (note ?? "").trimmed
-        if n.visibleCount == 0 || n.unicodeScalars.count > 200 { e.add("note", "请填写依据（200字以内），如省级细则的文号", "name the source (at most 200 characters), e.g. the province's rules") }
+        if n.visibleCount == 0 || n.unicodeScalars.count > 200 {
+            e.add("note", "请填写依据（200字以内），如省级细则的文号", "name the source (at most 200 characters), e.g. the province's rules")
+        }
         do { try rules.validate() } catch let err as DomainError { for (k, v) in err.fields { e.add(k, v) } }
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now
@@ -410,7 +412,8 @@ public struct InspectionService: Sendable {
         let survey = try await surveyTally(year: y)
         do {
             let v = survey.answered > 0 ? Double(survey.satisfied) * 100 / Double(survey.answered) : nil
-            let failing = survey.bySchool.filter { $0.value.answered > 0 && Double($0.value.satisfied) * 100 / Double($0.value.answered) < rules.satisfaction }
+            // A school's own rate is listed only from `minimumShown` questionnaires on.
+            let failing = survey.bySchool.filter { ($0.value.shownRate ?? 1) * 100 < rules.satisfaction }
                 .sorted { $0.key < $1.key }.map { (sid, c) in
                     Failing(
                         schoolId: sid, name: nameOf[sid] ?? "#\(sid)",

@@ -22,7 +22,14 @@ public struct SurveyRoundRow: Codable, Sendable {
 
 /// Satisfied answers of all answers, overall, by school and by group; questionnaires returned.
 public struct SurveyTally: Sendable {
-    public struct Count: Sendable { public var satisfied = 0; public var answered = 0; public var respondents = 0 }
+    /// Fewer questionnaires than this from one school (or group) are counted in the totals but
+    /// never shown on their own: a rate of one or two people tells who they are.
+    public static let minimumShown = 5
+    public struct Count: Sendable {
+        public var satisfied = 0; public var answered = 0; public var respondents = 0
+        /// The satisfied share, nil when too few answered to show it.
+        public var shownRate: Double? { respondents >= SurveyTally.minimumShown && answered > 0 ? Double(satisfied) / Double(answered) : nil }
+    }
     public var round: SurveyRoundRow?
     public var satisfied = 0
     public var answered = 0
@@ -293,7 +300,10 @@ extension InspectionService {
         }
         try e.throwIfAny()
         let satisfied = values.filter { SurveyAnswer(rawValue: $0)?.isSatisfied ?? false }.count, count = values.count
-        let now = ctx.now, code = form.code, roundId = form.round.id, group = form.group.rawValue, list = values.map(String.init).joined(separator: ",")
+        // The day only, on the code and on the answer: an exact time on both would join each
+        // answer to its code (found by the attack pass).
+        let now = Double(Int(ctx.now / 86400) * 86400)
+        let code = form.code, roundId = form.round.id, group = form.group.rawValue, list = values.map(String.init).joined(separator: ",")
         struct S: Decodable { let schoolId: Int }
         try await ctx.write { tx in
             struct St: Decodable { let state: String }

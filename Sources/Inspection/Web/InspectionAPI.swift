@@ -131,7 +131,7 @@ public struct InspectionAPI: Sendable {
         let s = InspectionService(req)
         let r = try await s.round(id: try req.intParameter("id"))
         let t = try await s.tally(round: r)
-        func rate(_ c: SurveyTally.Count) -> Double? { c.answered > 0 ? Double(c.satisfied) / Double(c.answered) : nil }
+        func rate(_ c: SurveyTally.Count) -> Double? { c.shownRate }
         return RoundDTO(
             id: r.id, year: r.year, name: r.name, state: r.state, codes: t.codes, respondents: t.respondents, satisfaction: t.rate,
             bySchool: t.bySchool.keys.sorted().map { SchoolDTO(schoolId: $0, respondents: t.bySchool[$0]!.respondents, satisfaction: rate(t.bySchool[$0]!)) },

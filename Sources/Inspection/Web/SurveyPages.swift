@@ -24,7 +24,8 @@ struct SurveyPages: Sendable {
         root.post(SurveyRoute.answer, use: answer)
     }
 
-    static func rate(_ c: SurveyTally.Count) -> String { c.answered > 0 ? String(format: "%.1f%%", Double(c.satisfied) * 100 / Double(c.answered)) : "—" }
+    /// A school's or group's rate, or "—" below `SurveyTally.minimumShown` questionnaires.
+    static func rate(_ c: SurveyTally.Count) -> String { c.shownRate.map { String(format: "%.1f%%", $0 * 100) } ?? "—" }
 
     func survey(req: Request) async throws -> Response {
         let s = InspectionService(req)
@@ -149,14 +150,20 @@ struct SurveyPages: Sendable {
             w.raw("<tr><td>"); w.text(g.label(req.uiLocale)); w.raw("</td><td class=\"num\">\(c.respondents)</td><td class=\"num\">"); w.text(Self.rate(c));
             w.raw("</td></tr>")
         }
-        w.raw("</tbody></table></section><section class=\"card\" id=\"by-school\"><h2>"); w.text(tr(req, "按学校", "By school"));
-        w.raw("</h2><div class=\"table-wrap\"><table class=\"data compact\"><thead><tr><th>")
+        w.raw("</tbody></table></section><section class=\"card\" id=\"by-school\"><h2>"); w.text(tr(req, "按学校", "By school"))
+        w.raw("</h2><p class=\"muted small\">");
+        w.text(
+            tr(
+                req, "问卷不足\(SurveyTally.minimumShown)份的学校只计入全县，不单列满意率，以免认出答卷人。",
+                "Schools with fewer than \(SurveyTally.minimumShown) questionnaires count in the county's figure only: a rate of one or two people would tell who they are."
+            ))
+        w.raw("</p><div class=\"table-wrap\"><table class=\"data compact\"><thead><tr><th>")
         w.text(tr(req, "学校", "School")); w.raw("</th><th class=\"num\">"); w.text(tr(req, "已回收", "Returned")); w.raw("</th><th class=\"num\">");
         w.text(tr(req, "满意率", "Satisfied"))
         w.raw("</th><th class=\"no-print\"></th></tr></thead><tbody>")
         for sc in schools {
             let c = t.bySchool[sc.id] ?? .init()
-            let low = c.answered > 0 && Double(c.satisfied) / Double(c.answered) < 0.85
+            let low = (c.shownRate ?? 1) < 0.85
             w.raw("<tr><td>"); w.text(sc.name); w.raw("</td><td class=\"num\">\(c.respondents)</td><td class=\"num\(low ? " bad" : "")\">");
             w.text(Self.rate(c))
             w.raw("</td><td class=\"no-print\"><a href=\""); w.text(InspectionRoute.codes.path(r.id) + "?school=\(sc.id)"); w.raw("\">");
