@@ -121,6 +121,8 @@ public struct InspectionService: Sendable {
         var e = FieldErrors()
         let date = effectiveFrom.flatMap { CivilDate(parsing: $0.trimmed) }
         if date == nil { e.add("effectiveFrom", "请填写生效日期（如2024-01-01）", "enter the date it takes effect (e.g. 2024-01-01)") }
+        // No backdating: a figure already judged is not judged again by a rule made later.
+        if let d = date, d < today { e.add("effectiveFrom", "生效日期不能早于今天（\(today)）", "it cannot take effect before today (\(today))") }
         let n = (note ?? "").trimmed
         if n.visibleCount == 0 || n.unicodeScalars.count > 200 {
             e.add("note", "请填写依据（200字以内），如省级细则的文号", "name the source (at most 200 characters), e.g. the province's rules")
@@ -183,7 +185,10 @@ public struct InspectionService: Sendable {
     public func schools(year raw: Int?, district: Int?) async throws -> (year: Int, rows: [(school: SchoolYearRow, failing: [(IndicatorDef, String)])]) {
         let actor = try ctx.requireActor()
         guard actor.can(.inspectionSchool) || actor.can(.inspectionRead) else { throw DomainError.forbidden }
-        if let district, !actor.covers(districtId: district) { throw DomainError.forbidden }
+        if let district {
+            guard try await RegistryStore.district(id: district, on: db) != nil else { throw DomainError.notFound(LocalizedText(zh: "学区", en: "district")) }
+            if !actor.covers(districtId: district) { throw DomainError.forbidden }
+        }
         let y = try await year(raw)
         let reader = try await ctx.reporting()
         let locale = ctx.locale
@@ -567,7 +572,9 @@ public struct InspectionService: Sendable {
             }
         case .percent, .amount:
             let s = (input.value ?? "").trimmed.replacingOccurrences(of: ",", with: "").replacingOccurrences(of: "%", with: "")
-            if let v = Double(s), v.isFinite {
+            // Decimal digits only: Swift reads "0x10" as 16 and "1e3" as 1000.
+            let plain = !s.isEmpty && s.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") } && s.filter { $0 == "." }.count <= 1
+            if plain, let v = Double(s), v.isFinite {
                 let range: ClosedRange<Double> = kind == .percent ? 0...(code == "G8" ? 500 : 100) : 0...10_000_000
                 if range.contains(v) {
                     value = v; let th = (try? await rules(year: y2))?.entryThreshold(code) ?? 0; met = v + 1e-9 >= th

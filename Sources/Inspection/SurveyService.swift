@@ -210,15 +210,23 @@ extension InspectionService {
         .all(decoding: CodeRow.self, with: Self.decoder)
     }
 
-    /// The round a year's figure is counted from: the latest closed round of the year, else the
-    /// latest open one.
+    /// A round counts for the year's figure once it is closed with at least this share of its
+    /// codes answered: an open round, or a stray one a few people answered, never replaces it.
+    public static let minimumResponseRate = 0.6
+
+    /// The round a year's figure is counted from: the latest closed round of the year whose
+    /// response rate reaches `minimumResponseRate`; nil when none does.
     func surveyRound(year: Int) async throws -> SurveyRoundRow? {
-        try await db.sql.raw(
+        struct R: Decodable { let id: Int; let codes: Int; let used: Int }
+        let rows = try await db.sql.raw(
             """
-            SELECT id, year, name, state, questions, created_by, created_at, closed_at FROM inspection_survey_rounds WHERE year = \(bind: year)
-            ORDER BY CASE WHEN state = 'closed' THEN 0 ELSE 1 END, id DESC LIMIT 1
+            SELECT r.id, COUNT(c.code) AS codes, COALESCE(SUM(CASE WHEN c.used_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS used
+            FROM inspection_survey_rounds r LEFT JOIN inspection_survey_codes c ON c.round_id = r.id
+            WHERE r.year = \(bind: year) AND r.state = 'closed' GROUP BY r.id ORDER BY r.id DESC
             """
-        ).first(decoding: SurveyRoundRow.self, with: Self.decoder)
+        ).all(decoding: R.self, with: Self.decoder)
+        guard let pick = rows.first(where: { $0.codes > 0 && Double($0.used) / Double($0.codes) >= Self.minimumResponseRate }) else { return nil }
+        return try await Self.round(id: pick.id, on: db)
     }
 
     public func surveyTally(year: Int) async throws -> SurveyTally {

@@ -241,6 +241,11 @@ public struct ReportsService: Sendable {
             e.add("text", "未知的占位符 {\(bad)}。可用：\(list)", "unknown placeholder {\(bad)}; known: \(list)")
         }
         try e.throwIfAny()
+        if area.districtId != nil && section == .certification {
+            throw DomainError.validation(["section": LocalizedText(zh: "学区总结没有教师资格认定一节（认定由县级机构负责）", en: "a district's summary has no certification section")])
+        }
+        // A year the platform has no data for has no summary to write.
+        _ = try await figures(year: y, district: area.districtId)
         if try await final(year: y, key: area.key) != nil { throw Self.finalised }
         let audit = ctx.audit, now = ctx.now, by = actor.username, key = area.key
         try await ctx.writeOnce { tx in

@@ -49,6 +49,9 @@ public struct SecurityPolicy: Sendable {
     /// Registrations and public objections one address may send.
     public var registrationsPerAddress = RateLimiter.Rule(limit: 20, window: 3600)
     public var objectionsPerAddress = RateLimiter.Rule(limit: 5, window: 3600)
+    /// Unknown survey codes one address may try: a school's parents share an address, so valid
+    /// codes are never counted, only guesses (a round's codes are one in 18 million).
+    public var surveyMissesPerAddress = RateLimiter.Rule(limit: 30, window: 600)
     public init() {}
 }
 

@@ -255,10 +255,11 @@ struct InspectionTests {
             let columns = try await app.db.sql.raw("SELECT * FROM inspection_survey_answers").all()
             for row in columns { #expect(!row.allColumns.contains("code")) }
 
-            // The figure: satisfied answers of all answers.
-            let json = try await app.testing().sendRequest(.GET, "/api/v1/inspection?year=\(Self.year)", headers: bearer(token)).json()
-            let s1 = Self.indicators(json)["S1"]!
-            #expect(abs((s1["value"] as! Double) - Double(parentQuestions - 1) * 100 / Double(parentQuestions)) < 0.001)
+            // An open round does not count yet.
+            func s1() async throws -> [String: Any] {
+                Self.indicators(try await app.testing().sendRequest(.GET, "/api/v1/inspection?year=\(Self.year)", headers: bearer(token)).json())["S1"]!
+            }
+            #expect(try await s1()["hasData"] as? Bool == false)
 
             let closed = try await app.testing().sendRequest(.POST, "/api/v1/inspection/survey/rounds/\(roundId)/close", headers: bearer(token))
             #expect(closed.status == .ok)
@@ -268,6 +269,65 @@ struct InspectionTests {
                 try await app.testing().sendRequest(.POST, "/api/v1/inspection/survey/rounds/\(roundId)/close", headers: bearer(token)).status == .conflict,
                 "a closed round stays closed")
             #expect(try await answer("NOTACODE", all).status == .notFound)
+            // Closed with 2 of 12 codes answered: below the response rate, it does not count.
+            #expect(try await s1()["hasData"] as? Bool == false)
+
+            // A round answered by 2 of its 3 parents' codes counts: satisfied answers of all answers.
+            let (_, small) = try jsonBody(["year": Self.year, "name": "补充调查", "perSchool": ["parent": 1]])
+            let second = try await app.testing().sendRequest(.POST, "/api/v1/inspection/survey/rounds", headers: headers, body: small).json()["id"] as! Int
+            let smallCodes = try await app.db.sql.raw("SELECT code, grp FROM inspection_survey_codes WHERE round_id = \(bind: second) ORDER BY code").all(
+                decoding: C.self)
+            var mixed = all
+            mixed["q1"] = 5
+            #expect(try await answer(smallCodes[0].code, all).status == .created)
+            #expect(try await answer(smallCodes[1].code, mixed).status == .created)
+            #expect(try await app.testing().sendRequest(.POST, "/api/v1/inspection/survey/rounds/\(second)/close", headers: bearer(token)).status == .ok)
+            let satisfied = (parentQuestions - 1) + (parentQuestions - 1)
+            #expect(abs((try await s1()["value"] as? Double ?? -1) - Double(satisfied) * 100 / Double(2 * parentQuestions)) < 0.001)
+        }
+    }
+
+    @Test("guessing codes from one address is slowed down; valid codes are not", arguments: TestDB.all)
+    func guessing(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            var statuses: [UInt] = []
+            for i in 0..<32 {
+                statuses.append(
+                    try await app.testing().sendRequest(
+                        .GET, "/survey/ZZZZZZ\(String(format: "%02d", i).replacingOccurrences(of: "0", with: "A").replacingOccurrences(of: "1", with: "B"))"
+                    ).status.code)
+            }
+            #expect(statuses.prefix(30).allSatisfy { $0 == 404 })
+            #expect(statuses.suffix(2).allSatisfy { $0 == 429 })
+        }
+    }
+
+    @Test("a province's rules may be stricter than the national ones, never laxer, and never backdated", arguments: TestDB.all)
+    func rules(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            let cookies = try await Browser.login(app, "admin")
+            let n = InspectionRules.national
+            var form: [String: String] = [
+                "schoolSize": "\(n.schoolSize)", "schoolSizeLarge": "\(n.schoolSizeLarge)", "classPrimary": "\(n.classPrimary)",
+                "classJunior": "\(n.classJunior)",
+                "classesPerRoom": "\(n.classesPerRoom)", "musicRoomArea": "96", "artRoomArea": "90", "specialFunding": "6000", "payShare": "100",
+                "trainingHours": "360",
+                "trainingYears": "5", "trainingShare": "100", "qualifiedShare": "100", "placesShare": "50", "migrantShare": "85", "retention": "95",
+                "disability": "95",
+                "trainingFunds": "5", "satisfaction": "1", "effectiveFrom": "2026-09-22", "note": "省细则",
+            ]
+            func flash(_ r: TestingHTTPResponse) -> String { r.headers.setCookie?[FlashCookie.name]?.string.removingPercentEncoding ?? "" }
+            #expect(flash(try await Browser.form(app, cookies, "/inspection/rules", form)).contains("不能宽于国家标准"))
+            form["satisfaction"] = "90"
+            form["classPrimary"] = "50"
+            #expect(flash(try await Browser.form(app, cookies, "/inspection/rules", form)).contains("不超过45"))
+            form["classPrimary"] = "40"
+            form["effectiveFrom"] = "2026-01-01"
+            #expect(flash(try await Browser.form(app, cookies, "/inspection/rules", form)).contains("不能早于今天"))
+            form["effectiveFrom"] = "2026-09-22"
+            #expect(flash(try await Browser.form(app, cookies, "/inspection/rules", form)).contains("已保存"))
+            struct N: Decodable { let n: Int }
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM inspection_rules").first(decoding: N.self)?.n == 2)
         }
     }
 

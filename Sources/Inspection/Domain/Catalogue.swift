@@ -209,8 +209,32 @@ public struct InspectionRules: Codable, Sendable, Equatable {
 
     static func n(_ d: Double) -> String { d == d.rounded() ? String(Int(d)) : String(d) }
 
+    /// A province's detailed rules may be stricter than the national method, never laxer: caps no
+    /// higher, floors no lower, shares at most 100%.
     public func validate() throws {
         var e = FieldErrors()
+        let n = Self.national
+        for (k, v, cap) in [
+            ("schoolSize", schoolSize, n.schoolSize), ("schoolSizeLarge", schoolSizeLarge, n.schoolSizeLarge), ("classPrimary", classPrimary, n.classPrimary),
+            ("classJunior", classJunior, n.classJunior), ("classesPerRoom", classesPerRoom, n.classesPerRoom),
+            ("trainingYears", trainingYears, n.trainingYears),
+        ]
+        where v > cap { e.add(k, "不能宽于国家标准（不超过\(cap)）", "may not be laxer than the national standard (at most \(cap))") }
+        for (k, v, floor) in [
+            ("musicRoomArea", musicRoomArea, n.musicRoomArea), ("artRoomArea", artRoomArea, n.artRoomArea),
+            ("specialFunding", specialFunding, n.specialFunding),
+            ("payShare", payShare, n.payShare), ("trainingHours", trainingHours, n.trainingHours), ("trainingShare", trainingShare, n.trainingShare),
+            ("qualifiedShare", qualifiedShare, n.qualifiedShare), ("placesShare", placesShare, n.placesShare), ("migrantShare", migrantShare, n.migrantShare),
+            ("retention", retention, n.retention), ("disability", disability, n.disability), ("trainingFunds", trainingFunds, n.trainingFunds),
+            ("satisfaction", satisfaction, n.satisfaction),
+        ]
+        where v < floor { e.add(k, "不能宽于国家标准（不低于\(Self.n(floor))）", "may not be laxer than the national standard (at least \(Self.n(floor)))") }
+        for (k, v) in [
+            ("trainingShare", trainingShare), ("qualifiedShare", qualifiedShare), ("placesShare", placesShare), ("migrantShare", migrantShare),
+            ("retention", retention),
+            ("disability", disability), ("trainingFunds", trainingFunds), ("satisfaction", satisfaction),
+        ]
+        where v > 100 { e.add(k, "百分比不能超过100", "a percentage is at most 100") }
         for (k, v) in [
             ("schoolSize", schoolSize), ("schoolSizeLarge", schoolSizeLarge), ("classPrimary", classPrimary), ("classJunior", classJunior),
             ("classesPerRoom", classesPerRoom), ("trainingYears", trainingYears),

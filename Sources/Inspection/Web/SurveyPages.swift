@@ -217,9 +217,23 @@ struct SurveyPages: Sendable {
 
     // MARK: public
 
+    /// An address that has guessed too many unknown codes waits (429) before trying more.
+    static func guarded<T>(_ req: Request, _ body: () async throws -> T) async throws -> T {
+        let rule = req.application.security.surveyMissesPerAddress, now = req.application.clock.now().timeIntervalSince1970
+        let key = "survey-miss|addr|\(req.clientAddress)"
+        if let wait = req.application.rateLimiter.wait(key, rule: rule, now: now) {
+            throw DomainError.tooManyRequests(
+                "too_many_requests", LocalizedText(zh: "问卷码输错次数过多，请\(wait)秒后再试", en: "too many unknown codes; try again in \(wait) s"), retryAfter: wait)
+        }
+        do { return try await body() } catch let e as DomainError where e.kind == .notFound {
+            req.application.rateLimiter.record(key, rule: rule, now: now)
+            throw e
+        }
+    }
+
     func form(req: Request) async throws -> Response {
         let code = try req.parameters.require("code")
-        let f = try await InspectionService(req).form(code: code)
+        let f = try await Self.guarded(req) { try await InspectionService(req).form(code: code) }
         if !f.round.isOpen { return Self.message(req, status: .gone, tr(req, "本轮调查已经结束，感谢关注。", "This survey round has closed. Thank you.")) }
         if f.used { return Self.message(req, status: .conflict, tr(req, "这个问卷码已经提交过，每个码只能填写一次。", "This code has already been used; each code answers once.")) }
         return Self.questionnaire(req, f, errors: [:], given: [:], status: .ok)
@@ -276,7 +290,7 @@ struct SurveyPages: Sendable {
         if !isForm { req.headers.replaceOrAdd(name: .accept, value: "application/json") }
         let s = InspectionService(req)
         do {
-            try await s.answer(code: code, answers: answers)
+            try await Self.guarded(req) { try await s.answer(code: code, answers: answers) }
         } catch let e as DomainError where isForm {
             switch e.kind {
             case .invalid:
