@@ -113,8 +113,9 @@ public struct ReportsService: Sendable {
         if area.districtId == nil {
             let cert = CertificationService(ctx)
             var c = YearFigures.Certification()
-            // A window belongs to the year it closes in: its applications are decided by then.
-            for w in try await cert.windows() where w.closesOn.hasPrefix(String(y)) {
+            // A window belongs to the year it closes in, once it has closed (a window still open
+            // is next summary's, whatever year it closes in).
+            for w in try await cert.windows() where w.closesOn.hasPrefix(String(y)) && w.closesOn < today.description {
                 let s = try await cert.statistics(window: w.id)
                 c.windows.append(.init(name: w.name, applied: s.applied, certified: s.certified, byType: s.byType, failureReasons: s.failureReasons))
                 c.applied += s.applied; c.certified += s.certified

@@ -1,3 +1,4 @@
+import Exchange
 import Foundation
 import SQLKit
 import Testing
@@ -46,6 +47,23 @@ struct DemoCountyTests {
             let t1 = try #require(try await Accounts.user(username: "teacher1", on: app.db))
             #expect(s1.schoolId == (try await RegistryStoreProbe.centralSchool(of: d1.districtId!, app)))
             #expect(t1.schoolId == s1.schoolId && t1.teacherId != nil)
+            // This year's summary reproduces the seed's own figures, and its 支教 figure is the
+            // exchange report's (one definition).
+            let admin = try await app.token("admin", password: DemoCounty.password)
+            let summary = try await app.testing().sendRequest(.GET, "/api/v1/reports/summary?year=2026", headers: bearer(admin)).json()
+            let figures = try #require(summary["figures"] as? [String: Any])
+            #expect(figures["districts"] as? Int == 12)
+            #expect((figures["schools"] as? [String: Any])?["end"] as? Int == 348)
+            let cert = try #require(figures["certification"] as? [String: Any])
+            #expect(cert["applied"] as? Int == 82 && cert["certified"] as? Int == 42)
+            #expect(cert["byType"] as? [String: Int] == ["primary": 12, "junior": 22, "senior": 3, "vocational": 5])
+            let rates = ((figures["equity"] as? [String: Any])?["rates"] as? [String: Double]) ?? [:]
+            #expect(abs((rates["preschool_gross"] ?? 0) - 0.9205) < 1e-9 && abs((rates["senior_gross"] ?? 0) - 0.862) < 1e-9)
+            #expect(abs((rates["disability_enrolment"] ?? 0) - 0.9382) < 5e-5)
+            let bureau = Actor(userId: 0, username: "probe", displayName: "probe", role: .bureauAdmin, scope: .county, permissions: app.grants.permissions(of: .bureauAdmin))
+            let report = try await ExchangeService(app.context(actor: bureau)).report(year: 2026)
+            #expect((figures["exchange"] as? [String: Any])?["supportToRural"] as? Int == report.supportToRural)
+            #expect((figures["exchange"] as? [String: Any])?["moved"] as? Int == report.quotas.reduce(0) { $0 + $1.quota.moved })
             // The 支教 host school with an assessment to enter, and an itinerant teacher with a week.
             for (user, text) in [("hostschool1", "待年度考核"), ("itinerant1", "本周走教")] {
                 _ = try await app.token(user, password: DemoCounty.password)
