@@ -96,6 +96,15 @@ public struct ReportsService: Sendable {
             .init(district: q.district, moved: q.quota.moved, required: q.quota.required, support: rows.first { $0.label == q.district }?.support ?? 0)
         }
 
+        f.exchange.byDirection =
+            area.districtId == nil
+            ? report.byDirection.map { .init(label: $0.label, transfer: $0.transfer, support: $0.support, secondment: $0.secondment) } : nil
+        let alliances = try await AllianceService(ctx).list().filter { _, members in
+            area.districtId.map { d in members.contains { $0.districtId == d } } ?? true
+        }
+        f.exchange.alliances = alliances.count
+        f.exchange.allianceSchools = Set(alliances.flatMap { $0.1.map(\.id) }).count
+
         // Training: each teacher's hours in programmes that ended in the year, against the rule
         // (one aggregate per school; a district keeps its schools).
         let districtSchools = try await area.districtId.asyncMap { d in
@@ -141,6 +150,11 @@ public struct ReportsService: Sendable {
                 f.balance.schoolParts += b.result.standings.count
                 f.balance.schoolsMeetingQuality += b.result.standings.filter { $0.check?.pass ?? false }.count
             }
+        }
+        // Student aid: the county's, for the year.
+        if area.districtId == nil {
+            let totals = try await balance.aidTotals().filter { $0.year == y }
+            f.aid = .init(students: totals.reduce(0) { $0 + $1.students }, amountYuan: Double(totals.reduce(0) { $0 + $1.amountFen }) / 100)
         }
         // Equity statistics are the county's, published for the latest year up to this one.
         if area.districtId == nil, let ey = try await balance.equityYears().filter({ $0 <= y }).max() {
@@ -231,6 +245,9 @@ public struct ReportsService: Sendable {
         if text.visibleCount == 0 || text.unicodeScalars.count > 5000 { e.add("text", "正文应为1到5000字", "the text must have 1 to 5000 characters") }
         var sample = YearFigures(year: y, scope: "", districtId: nil)
         sample.teaching = TeachingYearFigures()
+        sample.exchange.alliances = 0
+        sample.exchange.allianceSchools = 0
+        sample.aid = .init(students: 0, amountYuan: 0)
         let known =
             sample.placeholders(.zh).keys.sorted() + [
                 "certification.applied", "certification.certified", "certification.byType", "equity.year",

@@ -38,11 +38,11 @@ public enum SummarySection: String, CaseIterable, Sendable, Codable {
         case .planning:
             "坚持先规划、后建设、再调整。{year}年初全县有学校{schools.start}所，年内撤并{schools.merged}所，年末有学校{schools.end}所，其中标准化学校{schools.standardised}所。"
         case .sharing:
-            "全县符合交流条件的教师{exchange.eligible}人，{year}年交流轮岗{exchange.moved}人（应交流{exchange.required}人，占{exchange.share}），其中骨干教师{exchange.backboneMoved}人；每年选派{exchange.supportTarget}名教师下乡支教，今年到乡村学校支教{exchange.supportToRural}名（支教共{exchange.support}名）。"
+            "全县符合交流条件的教师{exchange.eligible}人，{year}年交流轮岗{exchange.moved}人（应交流{exchange.required}人，占{exchange.share}），其中骨干教师{exchange.backboneMoved}人；每年选派{exchange.supportTarget}名教师下乡支教，今年到乡村学校支教{exchange.supportToRural}名（支教共{exchange.support}名），挂职锻炼{exchange.secondment}人；组建盟校{exchange.alliances}个，覆盖学校{exchange.allianceSchools}所。"
         case .research:
             "依托市、区、校三级教研网络，{year}年开展教研活动{teaching.activities}次、公开课{teaching.openClasses}节；形成通案{teaching.commonPlans}篇，教师二次备课形成个案{teaching.ownPlans}篇（其中改动不足一成的{teaching.nearCopies}篇）；优课{teaching.modelLessons}节，其中逾期上传{teaching.modelLessonsLate}节。坚持寒暑假教师全员培训，全县{training.teachers}名教师中{training.completed}名完成年度培训学时（{training.share}），选派{teaching.universityTeachers}名教师到合作高校研修。"
         case .balance:
-            "全县{balance.schoolParts}个学校（部）中，{balance.schoolsMeeting}个达到优质均衡资源配置7项指标中至少6项。学前三年毛入园率{equity.preschool_gross}，高中阶段毛入学率{equity.senior_gross}，三类残疾儿童少年入学率{equity.disability_enrolment}（{equity.year}年统计）。"
+            "全县{balance.schoolParts}个学校（部）中，{balance.schoolsMeeting}个达到优质均衡资源配置7项指标中至少6项。学前三年毛入园率{equity.preschool_gross}，高中阶段毛入学率{equity.senior_gross}，三类残疾儿童少年入学率{equity.disability_enrolment}（{equity.year}年统计）。全年资助学生{aid.students}人次、资助金额{aid.amount}元。"
         case .certification:
             "{year}年共受理教师资格认定申请{certification.applied}人，认定通过{certification.certified}人，其中{certification.byType}。"
         case .internship:

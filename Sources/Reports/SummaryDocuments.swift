@@ -80,6 +80,13 @@ public enum SummaryDocuments {
                     "\(t.modelLessons)（\(t.modelLessonsLate)）", String(t.universityTeachers),
                 ]
             ])
+        if let directions = f.exchange.byDirection, !directions.isEmpty {
+            out[.sharing, default: []].append(
+                Table(
+                    title: en ? "Moves by direction and form" : "交流方向与形式",
+                    header: en ? ["Direction", "Transfer", "支教", "Secondment"] : ["方向", "调动交流", "支教", "挂职"],
+                    rows: directions.map { [$0.label, String($0.transfer), String($0.support), String($0.secondment)] }))
+        }
         out[.research] =
             [research] + [
                 Table(

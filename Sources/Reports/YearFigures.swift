@@ -24,6 +24,14 @@ public struct YearFigures: Codable, Sendable, Equatable {
         public var eligible = 0, moved = 0, required = 0, backboneMoved = 0, backboneRequired = 0
         public var support = 0, supportToRural = 0, supportTarget = 0, secondment = 0
         public var byDistrict: [Row] = []
+        /// Moves by direction (城区 → 乡村 …) and form; alliances with a member school in the area
+        /// and their schools (optional: summaries finalised before they were counted decode).
+        public var byDirection: [Direction]?
+        public var alliances: Int?
+        public var allianceSchools: Int?
+        public struct Direction: Codable, Sendable, Equatable {
+            public var label: String; public var transfer: Int; public var support: Int; public var secondment: Int
+        }
         public struct Row: Codable, Sendable, Equatable {
             public var district: String; public var moved: Int; public var required: Int; public var support: Int
         }
@@ -65,6 +73,9 @@ public struct YearFigures: Codable, Sendable, Equatable {
     /// Research, shared plans, model lessons, university placements (optional: summaries
     /// finalised before it was counted decode without it).
     public var teaching: TeachingYearFigures?
+    /// Student aid in the year (county only): students helped and the amount in yuan.
+    public var aid: Aid?
+    public struct Aid: Codable, Sendable, Equatable { public var students: Int; public var amountYuan: Double }
     public var balance = Balance()
     public var equity: Equity?
 
@@ -89,6 +100,10 @@ public struct YearFigures: Codable, Sendable, Equatable {
             "internship.batches": String(internship.batches.count), "internship.interns": String(internship.interns),
             "balance.schoolsMeeting": String(balance.schoolsMeetingQuality), "balance.schoolParts": String(balance.schoolParts),
         ]
+        p["exchange.secondment"] = String(exchange.secondment)
+        if let a = exchange.alliances { p["exchange.alliances"] = String(a) }
+        if let a = exchange.allianceSchools { p["exchange.allianceSchools"] = String(a) }
+        if let a = aid { p["aid.students"] = String(a.students); p["aid.amount"] = String(format: "%.0f", a.amountYuan) }
         if let t = teaching {
             p["teaching.activities"] = String(t.activities); p["teaching.openClasses"] = String(t.openClasses)
             p["teaching.commonPlans"] = String(t.commonPlans); p["teaching.ownPlans"] = String(t.ownPlans); p["teaching.nearCopies"] = String(t.nearCopies)
