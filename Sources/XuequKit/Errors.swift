@@ -210,7 +210,9 @@ extension DomainError {
     /// One line for a redirect's flash: the error's sentence, then each field's message once,
     /// then the first rows of an import (row, column, reason).
     public func flashText(_ locale: UILocale) -> String {
-        var parts = [message(locale)]
+        // A validation error's sentence already lists its fields' messages: the fields alone,
+        // once each (the sentence and then each message said everything twice).
+        var parts = code == "validation_failed" && !fields.isEmpty ? [] : [message(locale)]
         for m in fields.sorted(by: { $0.key < $1.key }).map({ $0.value(locale) }) where !parts.contains(m) { parts.append(m) }
         parts += rows.prefix(10).map { locale == .en ? "row \($0.row) \($0.column): \($0.reason(locale))" : "第\($0.row)行 \($0.column)：\($0.reason(locale))" }
         return parts.joined(separator: "；")
