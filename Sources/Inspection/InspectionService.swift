@@ -103,7 +103,7 @@ public struct InspectionService: Sendable {
             }
             return y
         }
-        return try await RegistryStore.conditionYears(on: db).first ?? today.year
+        return try await years().first ?? today.year
     }
 
     public func rules(year: Int) async throws -> InspectionRules {
@@ -162,6 +162,18 @@ public struct InspectionService: Sendable {
         return out
     }
 
+    /// The school-level indicators of every school for a year (no rotation, no entries), kept until
+    /// what they read changes; one computation serves every reader, each shown their own schools.
+    func schoolLevel(year y: Int) async throws -> Readiness {
+        let reader = try await ctx.reporting()
+        let locale = ctx.locale
+        return try await reader.kept(
+            "inspection.schools|\(y)|\(locale == .en ? "en" : "zh")", areas: ["registry", "classes", "balance", "training", "certificates", "inspection"]
+        ) {
+            try await InspectionService(reader).compute(year: y, schoolLevelOnly: true)
+        }
+    }
+
     /// The school-level indicators of one school (its office, its district, the bureau).
     public func school(id: Int, year raw: Int?) async throws -> (SchoolRow, Readiness) {
         let actor = try ctx.requireActor()
@@ -170,13 +182,7 @@ public struct InspectionService: Sendable {
             throw DomainError.notFound(LocalizedText(zh: "学校", en: "school"))
         }
         let y = try await year(raw)
-        let reader = try await ctx.reporting()
-        let locale = ctx.locale
-        let r = try await reader.kept(
-            "inspection.schools|\(y)|\(locale == .en ? "en" : "zh")", areas: ["registry", "classes", "balance", "training", "certificates", "inspection"]
-        ) {
-            try await InspectionService(reader).compute(year: y, schoolLevelOnly: true)
-        }
+        let r = try await schoolLevel(year: y)
         return (s, r)
     }
 
@@ -190,13 +196,7 @@ public struct InspectionService: Sendable {
             if !actor.covers(districtId: district) { throw DomainError.forbidden }
         }
         let y = try await year(raw)
-        let reader = try await ctx.reporting()
-        let locale = ctx.locale
-        let r = try await reader.kept(
-            "inspection.schools|\(y)|\(locale == .en ? "en" : "zh")", areas: ["registry", "classes", "balance", "training", "certificates", "inspection"]
-        ) {
-            try await InspectionService(reader).compute(year: y, schoolLevelOnly: true)
-        }
+        let r = try await schoolLevel(year: y)
         let d = district ?? actor.districtId
         let schools = try await RegistryStore.schoolYear(y, stages: Self.stages, district: d, on: db).filter {
             actor.covers(schoolId: $0.id, districtId: $0.districtId)
@@ -557,7 +557,7 @@ public struct InspectionService: Sendable {
         var e = FieldErrors()
         guard let y = raw else { throw DomainError.validation(["year": LocalizedText(zh: "请选择年度", en: "choose the year")]) }
         let y2 = try await year(y)
-        if !(try await RegistryStore.conditionYears(on: db)).contains(y2) {
+        if !(try await years()).contains(y2) {
             e.add("year", "\(y2)年尚无学校办学条件数据，请先导入当年的办学条件", "\(y2) has no school conditions yet; import that year's conditions first")
         }
         var value: Double?
@@ -634,5 +634,10 @@ public struct InspectionService: Sendable {
     }
 
     /// Years with school conditions, newest first, for the year selector and the trend.
-    public func years() async throws -> [Int] { try await RegistryStore.conditionYears(on: db) }
+    /// Kept under the registry's version: the bureau's home page asks on every view, and the
+    /// distinct years of a province's conditions are a scan of every school's rows.
+    public func years() async throws -> [Int] {
+        let db = self.db
+        return try await ctx.kept("inspection.years", areas: ["registry"]) { try await RegistryStore.conditionYears(on: db) }
+    }
 }

@@ -126,3 +126,23 @@ extension Application {
         set { storage[DocumentStoreKey.self] = newValue }
     }
 }
+
+extension DocumentStore {
+    /// A one-page PDF with a line of (ASCII) text, for the demo county's uploaded scans and evidence.
+    public static func demoPDF(_ line: String) -> Data {
+        let text = String(line.unicodeScalars.filter { $0.isASCII && $0 != "(" && $0 != ")" && $0 != "\\" }.map(Character.init))
+        let stream = "BT /F1 20 Tf 72 760 Td (\(text)) Tj ET"
+        return Data("""
+            %PDF-1.4
+            1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj
+            2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj
+            3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources <</Font <</F1 5 0 R>>>>>> endobj
+            4 0 obj <</Length \(stream.utf8.count)>> stream
+            \(stream)
+            endstream endobj
+            5 0 obj <</Type /Font /Subtype /Type1 /BaseFont /Helvetica>> endobj
+            trailer <</Root 1 0 R>>
+            %%EOF
+            """.utf8)
+    }
+}

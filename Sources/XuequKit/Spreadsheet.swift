@@ -713,6 +713,12 @@ public enum XLSXWriter {
         return s
     }
 
+    static func escape(_ s: String) -> String { XMLText.escape(s) }
+}
+
+/// Text inside Office Open XML (the `.xlsx` and `.docx` writers): markup characters escaped, and
+/// the characters XML 1.0 does not allow (controls but tab and line ends, U+FFFE, U+FFFF) dropped.
+enum XMLText {
     static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
@@ -723,8 +729,7 @@ public enum XLSXWriter {
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             default:
-                // Control characters are not allowed in XML 1.0.
-                if u.value < 0x20 && u != "\n" && u != "\t" && u != "\r" { continue }
+                if (u.value < 0x20 && u != "\n" && u != "\t" && u != "\r") || u.value == 0xFFFE || u.value == 0xFFFF { continue }
                 out.unicodeScalars.append(u)
             }
         }

@@ -31,18 +31,7 @@ public enum CertificationDemo {
     }
 
     /// A scanned page (PDF) and a photo (PNG) for the demo's uploaded documents.
-    static let demoPDF = Data("""
-        %PDF-1.4
-        1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj
-        2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj
-        3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources <</Font <</F1 5 0 R>>>>>> endobj
-        4 0 obj <</Length 60>> stream
-        BT /F1 24 Tf 72 760 Td (Xuequ demo document scan) Tj ET
-        endstream endobj
-        5 0 obj <</Type /Font /Subtype /Type1 /BaseFont /Helvetica>> endobj
-        trailer <</Root 1 0 R>>
-        %%EOF
-        """.utf8)
+    static let demoPDF = DocumentStore.demoPDF("Xuequ demo document scan")
     static let demoPNG = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")!
 
     /// The subject wanted, or the nearest one the certificate type allows (科学 for a primary

@@ -19,19 +19,7 @@ enum InspectionDemo {
         }
     }
 
-    static let evidencePDF = Data(
-        """
-        %PDF-1.4
-        1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj
-        2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj
-        3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources <</Font <</F1 5 0 R>>>>>> endobj
-        4 0 obj <</Length 58>> stream
-        BT /F1 20 Tf 72 760 Td (Xuequ demo inspection evidence) Tj ET
-        endstream endobj
-        5 0 obj <</Type /Font /Subtype /Type1 /BaseFont /Helvetica>> endobj
-        trailer <</Root 1 0 R>>
-        %%EOF
-        """.utf8)
+    static let evidencePDF = DocumentStore.demoPDF("Xuequ demo inspection evidence")
 
     static func seed(_ demo: DemoContext) async throws {
         let db = demo.db, now = demo.now
