@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The inspection's and the summary's pages as each role that sends them, on the province copy
 # (release): cold after a registry write, then kept. usage: Benchmarks/inspection_roles.sh (not in CI)
-
+set -euo pipefail
 source Benchmarks/province.sh
 province_copy "$WORK/newroles"
 DB="$WORK/newroles/xuequ.sqlite"
