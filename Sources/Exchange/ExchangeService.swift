@@ -222,8 +222,20 @@ public struct ExchangeService: Sendable {
         let a = try await load(year: y, district: d)
         let evaluator = a.evaluator
         var optimiser = RotationOptimiser(year: y, rules: a.rules, candidates: a.candidates, schools: a.schools, staffing: a.staffing,
-                                          density: a.density, weak: a.weak) { evaluator.score($0) }
-        optimiser.evaluationBudget = evaluationBudget ?? RotationOptimiser.evaluations(forSchools: a.schools.values.filter(\.active).count)
+                                          density: a.density, weak: a.weak, evaluator: evaluator)
+        // Teachers the suggestion leaves alone: those in another plan of the year (the area's own
+        // open plan is what the suggestion replaces) and itinerant teachers, whose week of 走教
+        // the timetable is built on.
+        let open = try await ExchangeStore.openPlan(year: y, district: d, on: db)
+        for id in try await ExchangeStore.teachersInOtherPlans(year: y, except: open?.id, on: db) {
+            optimiser.heldBack[id] = LocalizedText(zh: "已在本年度其他交流方案中", en: "already in another plan this year")
+        }
+        for id in try await ExchangeStore.itinerantTeachers(district: d, on: db) where optimiser.heldBack[id] == nil {
+            optimiser.heldBack[id] = LocalizedText(zh: "走教教师（已排入走教课表）", en: "an itinerant teacher (on the 走教 timetable)")
+        }
+        let due = a.candidates.filter { Eligibility.isDue($0, year: y, rules: a.rules) }
+        optimiser.ruralYears = try await ExchangeStore.ruralYears(due.filter { $0.title == .intermediate }, schools: a.schools, today: today, on: db)
+        if let evaluationBudget { optimiser.evaluationBudget = evaluationBudget }
         let started = Date()
         _ = evaluator.score(nil)
         let micros = Int(Date().timeIntervalSince(started) * 1_000_000)

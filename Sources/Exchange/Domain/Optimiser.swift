@@ -79,214 +79,363 @@ public struct SuggestedMove: Sendable {
 public struct Suggestion: Sendable {
     public let moves: [SuggestedMove]
     public let quota: Quota
+    /// `BalanceEvaluator.score` before and after the moves (Σ coefficient ÷ limit over both
+    /// compulsory parts' quality indicators), computed in full.
     public let scoreBefore: Double
     public let scoreAfter: Double
-    /// What-if evaluations spent by the local search, and the time taken.
+    /// What-if evaluations spent by the search, and the time taken.
     public let evaluations: Int
     public let milliseconds: Int
+    /// Due teachers the suggestion may not move, with why (in another plan of the year, itinerant).
+    public let heldBack: [Int: LocalizedText]
+    /// The soft preferences' total in the objective (already inside neither score).
+    public let preference: Double
 }
 
 /// The suggested plan (交流方案建议).
 ///
-/// Method: a lazy greedy start, then a first-improvement local search scored by the balance
-/// what-if. The greedy ranks every (eligible teacher, receiving school) pair by what the move
-/// does that the rules and the county care about — a subject the receiving school is short of,
-/// town → rural, a school meeting the quality standard → one below it, and the gap in teachers
-/// per hundred students — and takes backbone teachers first until their 20% is met, then the
-/// best of everyone until 10% of the eligible move. The search then tries, for a random move,
-/// another receiving school among the teacher's best few, or another unused eligible teacher of
-/// the same kind (backbone or not), and keeps a change only when the quality-standard
-/// coefficients (Σ coefficient ÷ limit over both compulsory parts) fall without breaking a quota
-/// or opening a shortage. Why this and not an exact method: the objective (coefficients of
-/// variation over enrolment-weighted ratios) is not linear, the quotas and shortages are hard
-/// constraints that a greedy meets by construction, and a bounded search gives a plan in a fixed
-/// time a planner then edits — the plan is a proposal, not an answer.
+/// The objective is the quality standard's teacher coefficients — Σ over primary and junior of
+/// coefficient ÷ limit for 高于规定学历、骨干、体育艺术教师 per hundred students (the facility
+/// coefficients do not move with teachers) — minus small bonuses for what the county prefers
+/// (`SuggestionWeights`: a subject the receiving school is short of, town → rural, an
+/// intermediate-title teacher who lacks the rural service the senior title asks for, a backbone
+/// teacher to a school below the standard).
+///
+/// Hard rules, kept by every step and asserted by `OptimiserRuleTests` after it: exactly the
+/// quota's number of movers (⌈10% of the due⌉), backbone at least ⌈20%⌉ of them, only due
+/// teachers, none held back (another plan of the year, itinerant), at most a fifth of a school's
+/// teachers (one at least) leave it, no rural → town move, the teacher's part kept, a qualification
+/// on record that covers the receiving stage.
+///
+/// Method (issue 29: the first version reached 75% of the achievable reduction): a greedy start
+/// that adds the best (teacher, school) pair by its exact effect, then simulated annealing over
+/// three neighbourhoods — re-point one move, replace one mover by a teacher not moving (with their
+/// best school), exchange two movers' schools — with the objective updated incrementally
+/// (`TeacherObjective`: a move touches two schools, so one evaluation is O(1), not a
+/// recomputation of the area), and a steepest-descent polish at the end. Why annealing: the
+/// objective (coefficients of variation) is not linear, the moves interact through the shared
+/// means, and the hard rules are easy to keep inside each step, so a local search with occasional
+/// uphill steps explores the few hundred movers' choices well in a fixed budget; a fixed seed
+/// and a budget in evaluations (not seconds) make the same data give the same plan anywhere.
+/// `Benchmarks/exchange_exact.py` measures the result against an exact MILP.
 public struct RotationOptimiser: Sendable {
     public let year: Int
     public let rules: RotationRules
     public let candidates: [Candidate]
     public let schools: [Int: PlanSchool]
     public let staffing: [Int: [StagePart: Staffing]]
-    /// Teachers per hundred students of each school (all parts), for the direction of moves.
+    /// Teachers per hundred students of each school (all parts), for the reasons.
     public let density: [Int: Double]
     /// Schools below the quality standard in some part.
     public let weak: Set<Int>
-    public let score: @Sendable (Scenario) -> Double
-    /// The search stops after this many what-if evaluations (so the same data gives the same
-    /// plan on any machine), or after `timeBudget` seconds as a safety valve on a slow one.
-    public static let defaultEvaluations = 1500
+    public let evaluator: BalanceEvaluator
+    /// Due teachers who may not be moved, with why.
+    public var heldBack: [Int: LocalizedText] = [:]
+    /// Years each teacher served in rural schools (for the senior title's rural service).
+    public var ruralYears: [Int: Double] = [:]
+    public var weights: SuggestionWeights
 
-    /// The budget for an area: 1,500 evaluations for a district; fewer for a county-wide plan,
-    /// where one evaluation covers ten times the schools (≈ 250,000 school-evaluations in all,
-    /// never under 400), so the suggestion stays near a second either way.
-    public static func evaluations(forSchools n: Int) -> Int { min(defaultEvaluations, max(400, 250_000 / max(n, 1))) }
+    /// The search stops after this many evaluations (so the same data gives the same plan on any
+    /// machine), or after `timeBudget` seconds as a safety valve on a slow one.
+    public static let defaultEvaluations = 400_000
     public var evaluationBudget = defaultEvaluations
-    public var timeBudget = 10.0
-
-    /// The active schools in a fixed order, and the largest density: both read by every option.
-    let schoolList: [PlanSchool]
-    let maxDensity: Double
+    public var timeBudget = 1.8
+    public var seed: UInt64 = 0x5EED
 
     public init(year: Int, rules: RotationRules, candidates: [Candidate], schools: [Int: PlanSchool], staffing: [Int: [StagePart: Staffing]],
-                density: [Int: Double], weak: Set<Int>, score: @escaping @Sendable (Scenario) -> Double) {
+                density: [Int: Double], weak: Set<Int>, evaluator: BalanceEvaluator) {
         self.year = year; self.rules = rules; self.candidates = candidates; self.schools = schools; self.staffing = staffing
-        self.density = density; self.weak = weak; self.score = score
-        self.schoolList = schools.values.filter(\.active).sorted { $0.id < $1.id }
-        self.maxDensity = max(density.values.max() ?? 1, 1)
+        self.density = density; self.weak = weak; self.evaluator = evaluator
+        self.weights = rules.suggestionWeights ?? .standard
     }
 
-    struct Option { let school: Int; let part: StagePart?; let gain: Double; let subject: Subject? }
+    /// Whether a teacher may be suggested for a school, and the part they would teach there.
+    /// (nil: not a move the suggestion may make.)
+    public func feasiblePart(_ c: Candidate, to s: PlanSchool) -> StagePart? {
+        guard let origin = schools[c.schoolId], s.active, s.id != c.schoolId else { return nil }
+        if origin.isRural && !s.isRural { return nil }
+        guard let part = receivingPart(of: c, at: s, from: origin) else { return nil }
+        guard let q = c.qualification, q.covers(part: s.parts.count > 1 ? part : nil, stage: s.stage) else { return nil }
+        return part
+    }
 
-    /// The receiving schools worth considering for one teacher, best first (at most `k`).
-    func options(for c: Candidate, held: [Int: [StagePart: Staffing]], k: Int) -> [Option] {
+    /// The preferences a move earns (each a weight of `SuggestionWeights`).
+    public func preferences(_ c: Candidate, to s: PlanSchool, part: StagePart?) -> [SuggestionWeights.Term] {
         guard let origin = schools[c.schoolId] else { return [] }
-        let maxDensity = self.maxDensity
-        // Taking the teacher away must not open a shortage at the sending school (the same for
-        // every receiving school, so counted once).
-        var leavingPenalty = 0.0
-        if let from = held[origin.id]?[c.part ?? origin.parts.first ?? .primary] {
-            var after = from
-            for subj in c.subjects { after.held[subj, default: 0] -= 1.0 / Double(max(c.subjects.count, 1)) }
-            for subj in c.subjects where after.short(subj) > from.short(subj) { leavingPenalty += 2 }
+        var out: [SuggestionWeights.Term] = []
+        if let staff = staffing[s.id]?[part ?? s.parts.first ?? .primary], c.subjects.contains(where: { staff.short($0) > 0 }) { out.append(.shortageFilled) }
+        if !origin.isRural && s.isRural {
+            out.append(.townToRural)
+            if c.title == .intermediate && (ruralYears[c.id] ?? 0) < 1 { out.append(.lacksRuralService) }
         }
-        let originDensity = density[origin.id] ?? 0
-        let originWeak = weak.contains(origin.id)
-        var out: [Option] = []
-        out.reserveCapacity(schoolList.count)
-        for s in schoolList where s.id != c.schoolId {
-            // The main directions are town → rural and strong → weak: a suggestion never sends a
-            // rural teacher to town (a planner may, with the warning).
-            if origin.isRural && !s.isRural { continue }
-            guard let part = receivingPart(of: c, at: s, from: origin) else { continue }
-            if let q = c.qualification, !q.covers(part: s.parts.count > 1 ? part : nil, stage: s.stage) { continue }
-            var gain = -leavingPenalty
-            var best: Subject?
-            var bestShort = 0
-            if let staff = held[s.id]?[part] {
-                for subj in c.subjects {
-                    let short = staff.short(subj)
-                    if short > bestShort { best = subj; bestShort = short }
-                }
-            }
-            if best != nil { gain += 3 + Double(min(bestShort, 3)) * 0.5 }
-            if !origin.isRural && s.isRural { gain += 2 }
-            if !originWeak && weak.contains(s.id) { gain += 1.5 + (c.backbone.isCountyOrHigher ? 1 : 0) }
-            if originWeak && !weak.contains(s.id) { gain -= 1.5 }
-            gain += (originDensity - (density[s.id] ?? 0)) / maxDensity * 2
-            if c.qualification == nil { gain -= 0.5 }
-            out.append(Option(school: s.id, part: part, gain: gain, subject: best))
-        }
-        if k == 1 { return out.max { ($0.gain, -$0.school) < ($1.gain, -$1.school) }.map { [$0] } ?? [] }
-        return Array(out.sorted { ($0.gain, -$0.school) > ($1.gain, -$1.school) }.prefix(k))
+        if c.backbone.isCountyOrHigher && weak.contains(s.id) && !weak.contains(origin.id) { out.append(.backboneToWeak) }
+        return out
     }
 
     public func run() -> Suggestion {
         let started = Date()
-        let eligible = candidates.filter { Eligibility.isDue($0, year: year, rules: rules) }
-        let base = Quota(eligible: eligible.count, moved: 0, backboneMoved: 0, rules: rules)
+        let due = candidates.filter { Eligibility.isDue($0, year: year, rules: rules) }
+        let base = Quota(eligible: due.count, moved: 0, backboneMoved: 0, rules: rules)
         let required = base.required
         let backboneRequired = Int((Double(required * rules.backboneSharePercent) / 100).rounded(.up))
-        var held = staffing
-        var chosen: [(Candidate, Option)] = []
-        var used = Set<Int>()
-        var leaving: [Int: Int] = [:], arriving: [Int: Int] = [:]
+        let scoreBefore = evaluator.score(nil)
+
+        // The movable teachers and, for each, the schools they may go to with the part and bonus.
+        let active = schools.values.filter(\.active).sorted { $0.id < $1.id }
+        var objective = TeacherObjective(evaluator)
+        struct Option { let school: Int; let part: StagePart?; let bonus: Double }
+        struct Mover {
+            let c: Candidate
+            let amounts: [SIMD4<Double>]
+            let leave: [TeacherObjective.Change]
+            let options: [Option]
+            let backbone: Bool
+        }
+        var movers: [Mover] = []
         var teachersAt: [Int: Int] = [:]
         for c in candidates { teachersAt[c.schoolId, default: 0] += 1 }
-
-        func take(_ c: Candidate, _ o: Option) {
-            chosen.append((c, o)); used.insert(c.id)
-            leaving[c.schoolId, default: 0] += 1; arriving[o.school, default: 0] += 1
-            let share = 1.0 / Double(max(c.subjects.count, 1))
-            if let p = c.part ?? schools[c.schoolId]?.parts.first { for s in c.subjects { held[c.schoolId]?[p]?.held[s, default: 0] -= share } }
-            if let p = o.part { for s in c.subjects { held[o.school, default: [:]][p, default: Staffing()].held[s, default: 0] += share } }
+        for c in due where heldBack[c.id] == nil {
+            var options: [Option] = []
+            for s in active {
+                guard let part = feasiblePart(c, to: s) else { continue }
+                let bonus = preferences(c, to: s, part: part).reduce(0) { $0 + weights[$1] }
+                options.append(Option(school: s.id, part: part, bonus: bonus))
+            }
+            guard !options.isEmpty else { continue }
+            let amounts = objective.amounts(of: c.tally)
+            var leave: [TeacherObjective.Change] = []
+            objective.changes(amounts, school: c.schoolId, part: c.part, sign: -1, into: &leave)
+            movers.append(Mover(c: c, amounts: amounts, leave: leave, options: options, backbone: c.backbone.isCountyOrHigher))
         }
-        // A school sends at most a fifth of its teachers in one round.
-        func canLeave(_ c: Candidate) -> Bool { (leaving[c.schoolId] ?? 0) + 1 <= max(1, (teachersAt[c.schoolId] ?? 0) / 5) }
+        let cap = teachersAt.mapValues { max(1, $0 / 5) }
 
-        func greedy(_ pool: [Candidate], until count: Int) {
-            // Lazy greedy: each teacher's best option is recomputed only when it reaches the top.
-            var heap = pool.filter { !used.contains($0.id) }.compactMap { c -> (Double, Candidate)? in
-                options(for: c, held: held, k: 1).first.map { ($0.gain, c) }
-            }.sorted { ($0.0, -$0.1.id) > ($1.0, -$1.1.id) }
-            var taken = 0
-            while taken < count, !heap.isEmpty {
-                let (g, c) = heap.removeFirst()
-                guard !used.contains(c.id), canLeave(c) else { continue }
-                guard let fresh = options(for: c, held: held, k: 1).first else { continue }
-                if fresh.gain < g - 1e-9, let next = heap.first, fresh.gain < next.0 {
-                    let i = heap.firstIndex { ($0.0, -$0.1.id) < (fresh.gain, -c.id) } ?? heap.count
-                    heap.insert((fresh.gain, c), at: i)
+        // The state: each mover's chosen option (-1: stays).
+        var choice = Array(repeating: -1, count: movers.count)
+        var leaving: [Int: Int] = [:]
+        var chosen: [Int] = []          // mover indices moving
+        var backboneMoving = 0
+        var bonusTotal = 0.0
+        var evaluations = 0
+        var buffer: [TeacherObjective.Change] = []
+        buffer.reserveCapacity(16)
+
+        func arrive(_ m: Int, _ o: Int, sign: Double, into out: inout [TeacherObjective.Change]) {
+            let opt = movers[m].options[o]
+            objective.changes(movers[m].amounts, school: opt.school, part: opt.part, sign: sign, into: &out)
+        }
+        func addMove(_ m: Int, _ o: Int, into out: inout [TeacherObjective.Change]) {
+            out.append(contentsOf: movers[m].leave)
+            arrive(m, o, sign: 1, into: &out)
+        }
+        func removeMove(_ m: Int, into out: inout [TeacherObjective.Change]) {
+            for c in movers[m].leave { out.append(TeacherObjective.Change(unit: c.unit, amounts: -c.amounts)) }
+            arrive(m, choice[m], sign: -1, into: &out)
+        }
+        /// The objective (lower is better) if the buffered changes were made and `bonusDelta` earned.
+        func cost(_ changes: [TeacherObjective.Change], bonus: Double) -> Double {
+            evaluations += 1
+            return objective.trial(changes) - (bonusTotal + bonus)
+        }
+        func commitAdd(_ m: Int, _ o: Int) {
+            buffer.removeAll(keepingCapacity: true); addMove(m, o, into: &buffer)
+            objective.apply(buffer)
+            choice[m] = o; chosen.append(m); leaving[movers[m].c.schoolId, default: 0] += 1
+            if movers[m].backbone { backboneMoving += 1 }
+            bonusTotal += movers[m].options[o].bonus
+        }
+        func commitRemove(_ m: Int) {
+            buffer.removeAll(keepingCapacity: true); removeMove(m, into: &buffer)
+            objective.apply(buffer)
+            bonusTotal -= movers[m].options[choice[m]].bonus
+            choice[m] = -1; chosen.removeAll { $0 == m }; leaving[movers[m].c.schoolId, default: 0] -= 1
+            if movers[m].backbone { backboneMoving -= 1 }
+        }
+        func commitRetarget(_ m: Int, _ o: Int) {
+            buffer.removeAll(keepingCapacity: true)
+            arrive(m, choice[m], sign: -1, into: &buffer); arrive(m, o, sign: 1, into: &buffer)
+            objective.apply(buffer)
+            bonusTotal += movers[m].options[o].bonus - movers[m].options[choice[m]].bonus
+            choice[m] = o
+        }
+        func canLeave(_ m: Int, freeing: Int? = nil) -> Bool {
+            let s = movers[m].c.schoolId
+            let freed = freeing.map { movers[$0].c.schoolId == s ? 1 : 0 } ?? 0
+            return (leaving[s] ?? 0) - freed + 1 <= (cap[s] ?? 1)
+        }
+        /// A mover's best option from the current state, and its cost.
+        func bestOption(_ m: Int, replacing r: Int? = nil) -> (Int, Double)? {
+            var best: (Int, Double)?
+            for o in movers[m].options.indices {
+                buffer.removeAll(keepingCapacity: true)
+                if let r { removeMove(r, into: &buffer) }
+                addMove(m, o, into: &buffer)
+                let v = cost(buffer, bonus: movers[m].options[o].bonus - (r.map { movers[$0].options[choice[$0]].bonus } ?? 0))
+                if best == nil || v < best!.1 - 1e-15 { best = (o, v) }
+            }
+            return best
+        }
+
+        // 1. Greedy start: backbone teachers until their share is met, then anyone, each time the
+        //    pair that lowers the objective most (lazily re-evaluated: a pair's value changes
+        //    little as others move).
+        func greedy(_ pool: [Int], until target: () -> Bool) {
+            var heap = pool.compactMap { m -> (Double, Int)? in bestOption(m).map { ($0.1, m) } }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+            while !target(), !heap.isEmpty {
+                let (_, m) = heap.removeFirst()
+                guard choice[m] < 0, canLeave(m), let (o, v) = bestOption(m) else { continue }
+                if let next = heap.first, v > next.0 + 1e-12 {
+                    let i = heap.firstIndex { ($0.0, $0.1) > (v, m) } ?? heap.count
+                    heap.insert((v, m), at: i)
                     continue
                 }
-                take(c, fresh)
-                taken += 1
+                commitAdd(m, o)
             }
         }
-        greedy(eligible.filter { $0.backbone.isCountyOrHigher }, until: backboneRequired)
-        greedy(eligible, until: max(0, required - chosen.count))
+        greedy(movers.indices.filter { movers[$0].backbone }) { backboneMoving >= backboneRequired || chosen.count >= required }
+        greedy(Array(movers.indices)) { chosen.count >= required }
 
-        // Local search on the what-if score.
-        func scenario(_ list: [(Candidate, Option)]) -> Scenario {
-            Scenario(moves: list.map { c, o in
-                Scenario.TeacherMove(teacherId: c.id, teacher: c.tally, fromSchoolId: c.schoolId, fromPart: c.part, toSchoolId: o.school, toPart: o.part)
-            })
+        // 2. Simulated annealing on the three neighbourhoods.
+        var rng = SplitMix(seed: seed &+ UInt64(year) &* 2654435761 &+ UInt64(candidates.count))
+        func random(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        func unit() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
+        var current = objective.value - bonusTotal
+        var best = (value: current, choice: choice)
+        let notMoving = { (m: Int) in choice[m] < 0 }
+        var idle = movers.indices.filter(notMoving)
+        let budget = evaluationBudget
+        let annealing = budget * 7 / 10
+        // The starting temperature: a typical worsening step of the greedy's neighbourhood.
+        var t0 = 0.0
+        if !chosen.isEmpty {
+            var ups: [Double] = []
+            for _ in 0..<60 {
+                let m = chosen[random(chosen.count)]
+                let o = random(movers[m].options.count)
+                guard o != choice[m] else { continue }
+                buffer.removeAll(keepingCapacity: true)
+                arrive(m, choice[m], sign: -1, into: &buffer); arrive(m, o, sign: 1, into: &buffer)
+                let d = cost(buffer, bonus: movers[m].options[o].bonus - movers[m].options[choice[m]].bonus) - current
+                if d > 0 { ups.append(d) }
+            }
+            t0 = ups.isEmpty ? 1e-4 : ups.sorted()[ups.count / 2] * 0.5
         }
-        let before = score(Scenario())
-        var current = score(scenario(chosen))
-        var evaluations = 2
-        var rng = SplitMix(seed: UInt64(year) &* 2654435761 &+ UInt64(candidates.count))
-        let unusedByKind: [Bool: [Candidate]] = Dictionary(grouping: eligible.filter { !used.contains($0.id) }) { $0.backbone.isCountyOrHigher }
-        while !chosen.isEmpty, evaluations < evaluationBudget, Date().timeIntervalSince(started) < timeBudget {
-            let i = Int(rng.next() % UInt64(chosen.count))
-            let (c, o) = chosen[i]
-            var trial = chosen
-            if rng.next() % 2 == 0 {
-                // Another school that fills a shortage too, if this one did.
-                let alternatives = options(for: c, held: held, k: 5).filter { $0.school != o.school && ($0.subject != nil || o.subject == nil) }
-                guard !alternatives.isEmpty else { evaluations += 1; continue }
-                trial[i] = (c, alternatives[Int(rng.next() % UInt64(alternatives.count))])
+        let tEnd = t0 * 1e-3
+        var step = 0
+        while !chosen.isEmpty, evaluations < annealing, Date().timeIntervalSince(started) < timeBudget * 0.8 {
+            step += 1
+            let progress = Double(evaluations) / Double(max(annealing, 1))
+            let temperature = t0 * pow(tEnd / t0, progress)
+            func accept(_ v: Double) -> Bool {
+                let d = v - current
+                return d < 0 || (temperature > 0 && unit() < exp(-d / temperature))
+            }
+            let kind = random(10)
+            if kind < 4 {
+                // Re-point one move.
+                let m = chosen[random(chosen.count)]
+                let o = random(movers[m].options.count)
+                guard o != choice[m] else { continue }
+                buffer.removeAll(keepingCapacity: true)
+                arrive(m, choice[m], sign: -1, into: &buffer); arrive(m, o, sign: 1, into: &buffer)
+                let v = cost(buffer, bonus: movers[m].options[o].bonus - movers[m].options[choice[m]].bonus)
+                if accept(v) { commitRetarget(m, o); current = v }
+            } else if kind < 8 {
+                // Replace a mover by someone staying, at a random school of theirs.
+                guard !idle.isEmpty else { continue }
+                let i = random(chosen.count), m = chosen[i]
+                let j = random(idle.count), n = idle[j]
+                if movers[m].backbone && !movers[n].backbone && backboneMoving <= backboneRequired { continue }
+                guard canLeave(n, freeing: m) else { continue }
+                let o = random(movers[n].options.count)
+                buffer.removeAll(keepingCapacity: true)
+                removeMove(m, into: &buffer); addMove(n, o, into: &buffer)
+                let v = cost(buffer, bonus: movers[n].options[o].bonus - movers[m].options[choice[m]].bonus)
+                if accept(v) {
+                    commitRemove(m); commitAdd(n, o)
+                    idle[j] = m
+                    current = v
+                }
             } else {
-                let pool = unusedByKind[c.backbone.isCountyOrHigher] ?? []
-                guard !pool.isEmpty else { evaluations += 1; continue }
-                let other = pool[Int(rng.next() % UInt64(pool.count))]
-                // The fifth rule holds for the swap too: the newcomer's school may send one more
-                // only if it is under its cap (issue 29: a five-teacher school sent two).
-                let sendsAlready = (leaving[other.schoolId] ?? 0) - (other.schoolId == c.schoolId ? 1 : 0)
-                guard !trial.contains(where: { $0.0.id == other.id }), sendsAlready + 1 <= max(1, (teachersAt[other.schoolId] ?? 0) / 5),
-                      let opt = options(for: other, held: held, k: 1).first else { evaluations += 1; continue }
-                trial[i] = (other, opt)
+                // Two movers exchange their schools, where both may go to the other's.
+                guard chosen.count > 1 else { continue }
+                let a = chosen[random(chosen.count)], b = chosen[random(chosen.count)]
+                guard a != b else { continue }
+                let sa = movers[a].options[choice[a]].school, sb = movers[b].options[choice[b]].school
+                guard sa != sb, let oa = movers[a].options.firstIndex(where: { $0.school == sb }),
+                      let ob = movers[b].options.firstIndex(where: { $0.school == sa }) else { continue }
+                buffer.removeAll(keepingCapacity: true)
+                arrive(a, choice[a], sign: -1, into: &buffer); arrive(a, oa, sign: 1, into: &buffer)
+                arrive(b, choice[b], sign: -1, into: &buffer); arrive(b, ob, sign: 1, into: &buffer)
+                let bonus = movers[a].options[oa].bonus + movers[b].options[ob].bonus - movers[a].options[choice[a]].bonus - movers[b].options[choice[b]].bonus
+                let v = cost(buffer, bonus: bonus)
+                if accept(v) { commitRetarget(a, oa); commitRetarget(b, ob); current = v }
             }
-            let s = score(scenario(trial))
-            evaluations += 1
-            if s < current - 1e-12 {
-                // Re-apply the staffing from scratch for the accepted plan.
-                held = staffing; used = []; leaving = [:]; arriving = [:]
-                let accepted = trial
-                chosen = []
-                for (tc, to) in accepted { take(tc, to) }
-                current = s
+            if current < best.value - 1e-12 { best = (current, choice) }
+        }
+
+        // Back to the best plan seen, then 3. steepest descent: the best re-pointing of each move,
+        // and the best replacement of each mover by anyone staying, until nothing improves.
+        if best.choice != choice {
+            for m in chosen where best.choice[m] != choice[m] { commitRemove(m) }
+            for m in movers.indices where best.choice[m] >= 0 && choice[m] < 0 { commitAdd(m, best.choice[m]) }
+            for m in chosen where best.choice[m] != choice[m] { commitRetarget(m, best.choice[m]) }
+            current = objective.value - bonusTotal
+        }
+        var improved = true
+        while improved, evaluations < budget, Date().timeIntervalSince(started) < timeBudget {
+            improved = false
+            for m in chosen {
+                guard let (o, v) = bestOption(m, replacing: m), o != choice[m], v < current - 1e-12 else { continue }
+                commitRetarget(m, o); current = objective.value - bonusTotal; improved = true
+            }
+            for m in chosen.sorted() {
+                guard choice[m] >= 0 else { continue }
+                var top: (Int, Int, Double)?
+                for n in movers.indices where choice[n] < 0 {
+                    if evaluations >= budget { break }
+                    if movers[m].backbone && !movers[n].backbone && backboneMoving <= backboneRequired { continue }
+                    guard canLeave(n, freeing: m), let (o, v) = bestOption(n, replacing: m) else { continue }
+                    if v < (top?.2 ?? current) - 1e-12 { top = (n, o, v) }
+                }
+                if evaluations >= budget { break }
+                if let (n, o, _) = top { commitRemove(m); commitAdd(n, o); current = objective.value - bonusTotal; improved = true }
             }
         }
 
-        let moves = chosen.map { c, o -> SuggestedMove in
-            var reasons: [LocalizedText] = []
-            if let subj = o.subject, let short = staffing[o.school]?[o.part ?? .primary]?.short(subj), short > 0 {
+        let final = chosen.sorted { movers[$0].c.id < movers[$1].c.id }
+        let scenario = Scenario(moves: final.map { m in
+            let c = movers[m].c, o = movers[m].options[choice[m]]
+            return Scenario.TeacherMove(teacherId: c.id, teacher: c.tally, fromSchoolId: c.schoolId, fromPart: c.part, toSchoolId: o.school, toPart: o.part)
+        })
+        let moves = final.map { m -> SuggestedMove in
+            let c = movers[m].c, o = movers[m].options[choice[m]]
+            return SuggestedMove(teacherId: c.id, fromSchoolId: c.schoolId, toSchoolId: o.school, toPart: o.part, reasons: reasons(c, o.school, o.part))
+        }
+        let quota = Quota(eligible: due.count, moved: moves.count, backboneMoved: final.filter { movers[$0].backbone }.count, rules: rules)
+        return Suggestion(moves: moves, quota: quota, scoreBefore: scoreBefore, scoreAfter: evaluator.score(scenario), evaluations: evaluations,
+                          milliseconds: Int(Date().timeIntervalSince(started) * 1000), heldBack: heldBack, preference: bonusTotal)
+    }
+
+    /// Why a move is proposed, in the planner's words.
+    func reasons(_ c: Candidate, _ to: Int, _ part: StagePart?) -> [LocalizedText] {
+        var reasons: [LocalizedText] = []
+        if let s = schools[to] {
+            let terms = preferences(c, to: s, part: part)
+            if terms.contains(.shortageFilled), let staff = staffing[to]?[part ?? s.parts.first ?? .primary],
+               let subj = c.subjects.first(where: { staff.short($0) > 0 }) {
+                let short = staff.short(subj)
                 reasons.append(LocalizedText(zh: "\(subj.zh)教师不足 \(short) 人", en: "\(short) \(subj.en) teacher\(short == 1 ? "" : "s") short"))
             }
-            if c.backbone.isCountyOrHigher { reasons.append(LocalizedText(zh: "骨干教师比例", en: "backbone share")) }
-            if let from = schools[c.schoolId], let to = schools[o.school], !from.isRural, to.isRural {
-                reasons.append(LocalizedText(zh: "城镇→乡村", en: "town → rural"))
-            }
-            if !weak.contains(c.schoolId) && weak.contains(o.school) { reasons.append(LocalizedText(zh: "优质学校→薄弱学校", en: "strong → weak school")) }
-            if (density[c.schoolId] ?? 0) > (density[o.school] ?? 0) + 0.5 {
-                reasons.append(LocalizedText(zh: "师资由每百名学生教师数高的学校流向低的学校", en: "from more to fewer teachers per hundred students"))
-            }
-            if reasons.isEmpty { reasons.append(LocalizedText(zh: "满足交流比例", en: "meets the rotation share")) }
-            return SuggestedMove(teacherId: c.id, fromSchoolId: c.schoolId, toSchoolId: o.school, toPart: o.part, reasons: reasons)
+            if terms.contains(.townToRural) { reasons.append(LocalizedText(zh: "城镇→乡村", en: "town → rural")) }
+            if terms.contains(.lacksRuralService) { reasons.append(LocalizedText(zh: "评高级职称需乡村任教经历", en: "needs rural service for the senior title")) }
+            if terms.contains(.backboneToWeak) { reasons.append(LocalizedText(zh: "骨干教师到薄弱学校", en: "backbone teacher to a weak school")) }
         }
-        let quota = Quota(eligible: eligible.count, moved: chosen.count, backboneMoved: chosen.filter { $0.0.backbone.isCountyOrHigher }.count, rules: rules)
-        return Suggestion(moves: moves, quota: quota, scoreBefore: before, scoreAfter: current, evaluations: evaluations,
-                          milliseconds: Int(Date().timeIntervalSince(started) * 1000))
+        if c.backbone.isCountyOrHigher { reasons.append(LocalizedText(zh: "骨干教师比例", en: "backbone share")) }
+        if (density[c.schoolId] ?? 0) > (density[to] ?? 0) + 0.5 {
+            reasons.append(LocalizedText(zh: "师资由每百名学生教师数高的学校流向低的学校", en: "from more to fewer teachers per hundred students"))
+        }
+        if reasons.isEmpty { reasons.append(LocalizedText(zh: "满足交流比例", en: "meets the rotation share")) }
+        return reasons
     }
 }
 

@@ -67,7 +67,7 @@ enum ExchangeDemo {
         let next = RotationRules.nextRound(after: today).year
         for (key, submit) in [("district1", false), ("district2", true)] {
             guard let d = demo[key] else { continue }
-            let s = try await service.suggest(year: next, district: d, evaluationBudget: 300)
+            let s = try await service.suggest(year: next, district: d, evaluationBudget: 20_000)
             let inputs = s.suggestion.moves.map { m in
                 MoveInput(teacherId: m.teacherId, toSchoolId: m.toSchoolId, toPart: m.toPart?.rawValue, form: "transfer", startsOn: "\(next)-09-01",
                           reason: m.reasons.map(\.zh).joined(separator: "；"))

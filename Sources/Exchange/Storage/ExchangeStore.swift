@@ -166,7 +166,13 @@ public enum ExchangeStore {
             """).all(decoding: R.self, with: decoder).map(\.teacherId))
     }
 
-    /// Teachers already in an approved (or effective) plan of the year, other than `except`.
+    /// Itinerant (走教) teachers of a district (nil: all).
+    static func itinerantTeachers(district: Int?, on db: any Database) async throws -> [Int] {
+        struct R: Decodable { let teacherId: Int }
+        let filter: SQLQueryString = district.map { "WHERE district_id = \(bind: $0)" } ?? ""
+        return try await db.sql.raw("SELECT teacher_id FROM exchange_itinerant_teachers \(filter)").all(decoding: R.self, with: decoder).map(\.teacherId)
+    }
+
     /// The draft or submitted plan of a district (nil: the county's own) and year, if any.
     static func openPlan(year: Int, district: Int?, on db: any Database) async throws -> PlanRow? {
         struct R: Decodable { let planId: Int }
