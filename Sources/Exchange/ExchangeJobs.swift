@@ -38,8 +38,21 @@ public enum ExchangeJobs {
             let chunk = Array(starting[start..<min(start + 100, starting.count)])
             out.started += try await ctx.write { tx -> Int in
                 var n = 0
+                let current = try await RegistryStore.teachers(ids: chunk.map(\.teacherId), on: tx)
                 for m in chunk {
                     struct Id: Decodable { let id: Int }
+                    // A teacher transferred (or gone) since the approval is not moved from a school
+                    // they no longer work at: the move is void, said in the audit (issue 29).
+                    if current[m.teacherId]?.schoolId != m.fromSchoolId {
+                        let voided = try await tx.sql.raw("""
+                            UPDATE exchange_moves SET state = 'void', version = version + 1 WHERE id = \(bind: m.id) AND state = 'planned' RETURNING id
+                            """).all(decoding: Id.self)
+                        if !voided.isEmpty {
+                            try await Audit.record(on: tx, audit, action: "exchange.move.void", entity: "exchange_move", entityId: String(m.id),
+                                                   summary: "教师编号 \(m.teacherId) 已不在学校编号 \(m.fromSchoolId)，交流记录未生效")
+                        }
+                        continue
+                    }
                     let claimed = try await tx.sql.raw("""
                         UPDATE exchange_moves SET state = 'active', prior_since = (SELECT school_since FROM teachers WHERE id = \(bind: m.teacherId)),
                           effected_at = \(bind: now), version = version + 1 WHERE id = \(bind: m.id) AND state = 'planned' RETURNING id

@@ -48,6 +48,18 @@ public struct PlanCheck: Sendable {
     /// Receiving schools' shortages (subject, teachers short) after the moves.
     public let shortagesAfter: [Int: [(Subject, Int)]]
     public let schools: [Int: PlanSchool]
+    /// Saved moves the registry has overtaken (the teacher transferred, left, retired or moved by
+    /// another plan; the receiving school closed): shown with why, left out of the quota, the
+    /// balance and the approval, and dropped or re-pointed by the planner (issue 29).
+    public var stale: [StaleMove] = []
+}
+
+/// A saved move that no longer applies, and why.
+public struct StaleMove: Sendable {
+    public let moveId: Int?
+    public let teacherId: Int
+    public let name: String
+    public let reason: LocalizedText
 }
 
 /// Everything an area's planning reads once: teachers, schools, staffing, balance.
@@ -255,7 +267,11 @@ public struct ExchangeService: Sendable {
 
     /// Checks moves against the rules; throws 422 naming the move for what cannot be saved,
     /// returns warnings for what the planner should see.
-    func check(year: Int, district: Int?, moves input: [MoveInput], planId: Int?) async throws -> PlanCheck {
+    ///
+    /// `stored`: the saved moves `input` was read from (a saved plan opening). Then what the
+    /// registry has changed since — the teacher transferred, gone from the area, moved by another
+    /// approved plan, the receiving school closed — makes the move stale, not the plan unreadable.
+    func check(year: Int, district: Int?, moves input: [MoveInput], planId: Int?, stored: [MoveRow]? = nil) async throws -> PlanCheck {
         let actor = try ctx.requireActor()
         let a = try await load(year: year, district: district)
         var e = FieldErrors()
@@ -265,9 +281,39 @@ public struct ExchangeService: Sendable {
         let outside = try await ExchangeStore.schools(ids: input.compactMap(\.toSchoolId).filter { a.schools[$0] == nil }, on: db)
         var seen: [Int: Int] = [:]
         var checked: [CheckedMove] = []
+        var stale: [StaleMove] = []
+        var claims: [Int: Int] = [:]
+        var registry: [Int: TeacherRow] = [:]
+        if let stored, let planId {
+            claims = try await ExchangeStore.teacherClaims(year: year, teacherIds: stored.map(\.teacherId), except: planId, on: db)
+            registry = try await RegistryStore.teachers(ids: stored.map(\.teacherId).filter { a.byId[$0] == nil }, on: db)
+        }
         for (i, m) in input.enumerated() {
             let key = "moves[\(i)]"
             let n = i + 1
+            if let row = stored?[i] {
+                let name = a.byId[row.teacherId]?.name ?? registry[row.teacherId]?.name ?? "#\(row.teacherId)"
+                func overtaken(_ zh: String, _ en: String) { stale.append(StaleMove(moveId: row.id, teacherId: row.teacherId, name: name, reason: LocalizedText(zh: zh, en: en))) }
+                guard let t = a.byId[row.teacherId], actor.covers(schoolId: t.schoolId, districtId: t.districtId) || actor.registryScope == .county else {
+                    if let r = registry[row.teacherId] {
+                        let school = try await ExchangeStore.schools(ids: [r.schoolId], on: db)[r.schoolId]?.name ?? "#\(r.schoolId)"
+                        overtaken("已调离本方案范围（现在\(school)）或已不在义务教育学校任教", "no longer in this plan's area (now at \(school)) or not teaching in a compulsory school")
+                    } else {
+                        overtaken("教师已不在登记册中（退休、调出本县或删除）", "the teacher is no longer in the registry (retired, left the county or removed)")
+                    }
+                    continue
+                }
+                if t.schoolId != row.fromSchoolId {
+                    let now = a.schools[t.schoolId]?.name ?? "#\(t.schoolId)"
+                    overtaken("保存后已在登记册中调至\(now)", "transferred to \(now) in the registry since the plan was saved"); continue
+                }
+                if let other = claims[row.teacherId] {
+                    overtaken("已在 \(other) 号方案中交流（已批准）", "moved by plan no. \(other) (approved)"); continue
+                }
+                if let to = a.schools[row.toSchoolId] ?? outside[row.toSchoolId], !to.active {
+                    overtaken("调入学校\(to.name)已撤并或停办", "the receiving school \(to.name) has been merged or closed"); continue
+                }
+            }
             guard let tid = m.teacherId, let t = a.byId[tid], actor.covers(schoolId: t.schoolId, districtId: t.districtId) else {
                 e.add("\(key).teacherId", "第\(n)条：教师不存在或不在本方案范围内", "move \(n): no such teacher in this plan's area"); continue
             }
@@ -348,8 +394,10 @@ public struct ExchangeService: Sendable {
         for id in Set(checked.map(\.to.id)) {
             shortages[id] = (staffing[id] ?? [:]).values.flatMap(\.shortages)
         }
-        return PlanCheck(year: year, districtId: district, moves: checked, quota: quota, evaluator: a.evaluator, before: a.baseline, after: after,
-                         shortagesAfter: shortages, schools: a.schools.merging(outside) { x, _ in x })
+        var out = PlanCheck(year: year, districtId: district, moves: checked, quota: quota, evaluator: a.evaluator, before: a.baseline, after: after,
+                            shortagesAfter: shortages, schools: a.schools.merging(outside) { x, _ in x })
+        out.stale = stale
+        return out
     }
 
     /// Checks moves without saving (the plan editor's "check" button).
@@ -462,7 +510,7 @@ public struct ExchangeService: Sendable {
             // Moves in effect have changed the registry; the saved check is what was approved.
             return try await checkStored(p, moves)
         }
-        return try await check(year: p.year, district: p.districtId, moves: moves.map(Self.input), planId: p.id)
+        return try await check(year: p.year, district: p.districtId, moves: moves.map(Self.input), planId: p.id, stored: moves)
     }
 
     static func input(_ m: MoveRow) -> MoveInput {
@@ -511,6 +559,28 @@ public struct ExchangeService: Sendable {
         }
     }
 
+    /// Takes the moves the registry has overtaken out of a draft (the planner's one click after a
+    /// transfer; re-pointing one instead is an edit).
+    public func dropStale(planId: Int, version: Int) async throws -> (PlanRow, Int) {
+        let p = try await plan(id: planId)
+        _ = try requirePlanner(p)
+        guard p.stateValue == .draft else {
+            throw DomainError(.conflict, code: "not_draft", LocalizedText(zh: "只有草稿状态的方案可以修改（当前：\(p.stateValue.zh)）", en: "only a draft can be changed (now: \(p.stateValue.en))"))
+        }
+        let c = try await checkSaved(p)
+        let ids = c.stale.compactMap(\.moveId)
+        if ids.isEmpty { throw DomainError.validation(["moves": LocalizedText(zh: "方案中没有失效的交流记录", en: "the plan has no stale moves")]) }
+        let audit = ctx.audit, now = ctx.now
+        let summary = c.stale.map { "\($0.name)：\($0.reason.zh)" }.joined(separator: "；")
+        try await ctx.write { tx in
+            try await ExchangeStore.workflow.touch(id: planId, version: version, inStates: [PlanState.draft.rawValue], now: now, on: tx)
+            try await tx.sql.raw("DELETE FROM exchange_moves WHERE plan_id = \(bind: planId) AND state = 'planned' AND id IN (\(SQLList(ids.map { SQLBind($0) })))").run()
+            try await Audit.record(on: tx, audit, action: "exchange.plan.drop_stale", entity: "exchange_plan", entityId: String(planId),
+                                   summary: String("移出 \(ids.count) 条失效记录：\(summary)".prefix(900)))
+        }
+        return (try await ExchangeStore.plan(id: planId, on: db)!, ids.count)
+    }
+
     /// Replaces a draft's moves (the planner's edits), checked as a new plan would be.
     public func updatePlan(id: Int, version: Int, title: String?, moves: [MoveInput]) async throws -> (PlanRow, PlanCheck) {
         let p = try await plan(id: id)
@@ -545,6 +615,8 @@ public struct ExchangeService: Sendable {
         }
         let note = reason?.trimmed ?? ""
         var approvedTeachers: [Int] = []
+        var staleIds: [Int] = []
+        var staleNote = ""
         if event == .sendBack && note.isEmpty { throw DomainError.validation(["reason": LocalizedText(zh: "退回须说明理由", en: "give a reason for sending it back")]) }
         if note.count > 500 { throw DomainError.validation(["reason": LocalizedText(zh: "理由不超过500字", en: "at most 500 characters")]) }
         if event == .submit || event == .approve {
@@ -553,7 +625,14 @@ public struct ExchangeService: Sendable {
             if event == .approve {
                 // The plan is checked again as it stands: a teacher moved or a school merged since
                 // the district submitted it stops the approval with the move named.
-                let c = try await check(year: p.year, district: p.districtId, moves: moves.map(Self.input), planId: p.id)
+                let c = try await check(year: p.year, district: p.districtId, moves: moves.map(Self.input), planId: p.id, stored: moves)
+                // Moves the registry has overtaken are not approved: they leave the plan, named in
+                // its history (issue 29: one transferred teacher made the whole plan unreadable).
+                staleIds = c.stale.compactMap(\.moveId)
+                staleNote = c.stale.map { "\($0.name)：\($0.reason.zh)" }.joined(separator: "；")
+                if c.moves.isEmpty {
+                    throw DomainError.validation(["moves": LocalizedText(zh: "方案中的交流记录都已失效，请退回修改", en: "every move of the plan is stale; send it back")])
+                }
                 // A teacher already moved by another approved plan of the year is not moved twice:
                 // every such move named once, in words. Checked again inside the approval's write.
                 let twice = try await alreadyMoved(c, year: p.year, planId: p.id)
@@ -570,10 +649,14 @@ public struct ExchangeService: Sendable {
         case .approve: ["approved_by = \(bind: actor.username)"]
         case .sendBack: ["note = \(bind: note)"]
         }
-        let audit = ctx.audit, now = ctx.now, year = p.year, teachers = approvedTeachers
+        let audit = ctx.audit, now = ctx.now, year = p.year, teachers = approvedTeachers, dropped = staleIds
+        let historyNote = dropped.isEmpty ? note : ([note].filter { !$0.isEmpty } + ["\(dropped.count) 条失效记录未予批准，已移出方案：\(staleNote)"]).joined(separator: "。")
         do {
             try await ctx.write { tx in
                 try await ExchangeStore.workflow.advance(id: planId, from: p.state, version: version, to: to.rawValue, set: extra, now: now, on: tx)
+                if event == .approve, !dropped.isEmpty {
+                    try await tx.sql.raw("DELETE FROM exchange_moves WHERE plan_id = \(bind: planId) AND state = 'planned' AND id IN (\(SQLList(dropped.map { SQLBind($0) })))").run()
+                }
                 if event == .approve {
                     // Each moved teacher claimed for the year inside the approval: of two plans
                     // moving one teacher approved at once, the unique index lets one through.
@@ -584,11 +667,13 @@ public struct ExchangeService: Sendable {
                     }
                     try await tx.sql.raw("DELETE FROM exchange_claims WHERE kind = 'open' AND plan_id = \(bind: planId)").run()
                 }
-                try await ExchangeStore.workflow.history([planId], from: p.state, to: to.rawValue, event: event.rawValue, actor: actor.username, at: now, reason: note.isEmpty ? nil : note, on: tx)
+                try await ExchangeStore.workflow.history([planId], from: p.state, to: to.rawValue, event: event.rawValue, actor: actor.username, at: now,
+                                                         reason: historyNote.isEmpty ? nil : String(historyNote.prefix(1000)), on: tx)
                 try await Audit.record(on: tx, audit, action: "exchange.plan.\(event.rawValue)", entity: "exchange_plan", entityId: String(planId), summary: "\(PlanState(rawValue: p.state)?.zh ?? p.state) → \(to.zh)")
             }
         } catch let e as any DatabaseError where e.isConstraintFailure && event == .approve {
-            let c = try await check(year: p.year, district: p.districtId, moves: try await ExchangeStore.moves(planId: p.id, on: db).map(Self.input), planId: p.id)
+            let stored = try await ExchangeStore.moves(planId: p.id, on: db)
+            let c = try await check(year: p.year, district: p.districtId, moves: stored.map(Self.input), planId: p.id, stored: stored)
             let twice = try await alreadyMoved(c, year: p.year, planId: p.id)
             throw Self.movedTwice(twice.isEmpty ? ["另一个方案同时获批，请刷新后重试"] : twice)
         }

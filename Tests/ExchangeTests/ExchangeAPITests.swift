@@ -194,6 +194,61 @@ struct ExchangeAPITests {
         }
     }
 
+    @Test("a saved plan opens after the registry moves its teachers: stale moves shown, dropped, left out of the approval, void on their date", arguments: TestDB.all)
+    func stalePlan(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let (d1, admin) = (try await app.token("d1"), try await app.token("admin"))
+            let (jia, yi, bing) = (f.teachers["甲"]!, f.teachers["乙"]!, f.teachers["丙"]!)
+            let (created, plan) = try await Self.call(app, .POST, "/api/v1/exchange/plans", d1, ["year": 2027, "moves": [
+                Self.move(jia, to: f.schools["T0002"]!), Self.move(yi, to: f.schools["T0002"]!), Self.move(bing, to: f.schools["T0001"]!),
+            ]])
+            #expect(created == .created)
+            let id = try #require(plan["id"] as? Int)
+            func transfer(_ teacher: Int, to school: String) async throws {
+                let (s, body) = try await Self.call(app, .POST, "/api/v1/teachers/\(teacher)/transfers", admin, ["toSchoolId": f.schools[school]!, "onDate": "2024-09-01", "reason": "工作需要", "version": 1])
+                #expect(s == .ok, "\(body)")
+            }
+            func stale(_ body: [String: Any]) -> [Int: String] {
+                Dictionary(uniqueKeysWithValues: (body["moves"] as? [[String: Any]] ?? []).compactMap { m in (m["stale"] as? String).map { (m["teacherId"] as! Int, $0) } })
+            }
+            // 甲 is transferred to the receiving school through the registry: the plan still opens.
+            try await transfer(jia, to: "T0002")
+            let (s1, opened) = try await Self.call(app, .GET, "/api/v1/exchange/plans/\(id)", d1)
+            #expect(s1 == .ok, "\(opened)")
+            #expect((opened["moves"] as? [[String: Any]])?.count == 3)
+            #expect(stale(opened)[jia]?.contains("调至") == true && stale(opened).count == 1, "\(opened)")
+            #expect((opened["quota"] as? [String: Any])?["moved"] as? Int == 1, "only 丙 is due and not stale")
+            var page = HTTPHeaders(); page.cookie = try await Browser.login(app, "d1")
+            try await app.check(.GET, "/exchange/plans/\(id)", headers: page) { res in
+                #expect(res.status == .ok && res.text.contains("已失效") && res.text.contains("drop-stale"))
+            }
+            // Dropped in one step; the rest stays.
+            let (s2, dropped) = try await Self.call(app, .POST, "/api/v1/exchange/plans/\(id)/stale", d1, ["version": 1])
+            #expect(s2 == .ok && (dropped["moves"] as? [[String: Any]])?.map { $0["teacherId"] as? Int } == [yi, bing], "\(dropped)")
+            #expect(try await Self.call(app, .POST, "/api/v1/exchange/plans/\(id)/stale", d1, ["version": 2]).0 == .unprocessableEntity, "nothing left to drop")
+            #expect(try await Self.call(app, .POST, "/api/v1/exchange/plans/\(id)/stale", try await app.token("d2"), ["version": 2]).0 == .notFound)
+
+            // 乙 leaves the district before the approval: the bureau approves the rest, and the
+            // plan's history says which move was left out.
+            try await transfer(yi, to: "T0003")
+            #expect(stale(try await Self.call(app, .GET, "/api/v1/exchange/plans/\(id)", d1).1)[yi] != nil)
+            #expect(try await Self.call(app, .POST, "/api/v1/exchange/plans/\(id)/events", d1, ["event": "submit", "version": 2]).0 == .ok)
+            let (s3, approved) = try await Self.call(app, .POST, "/api/v1/exchange/plans/\(id)/events", admin, ["event": "approve", "version": 3])
+            #expect(s3 == .ok && approved["state"] as? String == "approved", "\(approved)")
+            #expect((approved["moves"] as? [[String: Any]])?.map { $0["teacherId"] as? Int } == [bing])
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM exchange_plan_history WHERE plan_id = \(id) AND reason LIKE '%失效记录未予批准%'") == 1)
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM exchange_claims WHERE kind = 'teacher' AND ref = \(yi)") == 0)
+
+            // 丙 is transferred after the approval: on the date the move does not start; the plan still opens.
+            try await transfer(bing, to: "T0003")
+            #expect(try await Self.runDue(app, on: "2027-09-01") == ExchangeJobs.Outcome(started: 0, returned: 0, plansInEffect: 1))
+            #expect(try await Self.schoolOf(app, bing).school == f.schools["T0003"])
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM exchange_moves WHERE plan_id = \(id) AND state = 'void'") == 1)
+            #expect(try await Self.call(app, .GET, "/api/v1/exchange/plans/\(id)", d1).0 == .ok)
+            try await app.check(.GET, "/exchange/plans/\(id)", headers: page) { res in #expect(res.status == .ok && res.text.contains("未生效")) }
+        }
+    }
+
     @Test("two plans moving one teacher, approved twenty times at once: one plan wins, the teacher is claimed once", arguments: TestDB.all)
     func approvalRace(db: TestDB) async throws {
         try await withApp(db) { app, f in

@@ -41,8 +41,15 @@ public enum MoveState: String, Vocabulary {
     case active
     /// A support or secondment move that ended: the teacher is back.
     case returned
-    public var zh: String { switch self { case .planned: "待生效"; case .active: "在岗"; case .returned: "已返回" } }
-    public var en: String { switch self { case .planned: "planned"; case .active: "at the receiving school"; case .returned: "returned" } }
+    /// Never started: on its date the teacher was no longer at the sending school (a transfer in
+    /// the registry after the approval).
+    case void
+    public var zh: String { switch self { case .planned: "待生效"; case .active: "在岗"; case .returned: "已返回"; case .void: "未生效（教师已调动）" } }
+    public var en: String {
+        switch self {
+        case .planned: "planned"; case .active: "at the receiving school"; case .returned: "returned"; case .void: "void (the teacher had moved)"
+        }
+    }
 }
 
 /// What the checks say about one move (CONTRACT "Exchange" names the first three).

@@ -19,6 +19,8 @@ struct QuotaDTO: Content {
 struct PlanMoveDTO: Content {
     let id: Int?; let teacherId: Int; let fromSchoolId: Int; let toSchoolId: Int; let toPart: String?; let form: String
     let startsOn: String; let returnsOn: String?; let state: String?; let warnings: [String]; let reason: String?
+    /// Why a saved move no longer applies (the registry overtook it); nil when it does.
+    var stale: String? = nil
 }
 
 struct PlanDTO: Content {
@@ -39,6 +41,7 @@ public struct ExchangeAPI: Sendable {
         api.get(R.plan, use: plan)
         api.put(R.plan, use: updatePlan)
         api.post(R.planEvents, use: event)
+        api.post(R.planStale, use: dropStale)
         api.post(R.moveAssessments, use: assess)
         api.post(R.moveExtend, use: extend)
         api.get(R.timetable, use: timetable)
@@ -84,13 +87,18 @@ public struct ExchangeAPI: Sendable {
         let year: Int?; let district: Int?; let title: String?; let moves: [MoveInput]?; let version: Int?
     }
 
-    static func dto(_ p: PlanRow, _ c: PlanCheck, stored: [MoveRow] = []) -> PlanDTO {
+    static func dto(_ p: PlanRow, _ c: PlanCheck, stored: [MoveRow] = [], locale: UILocale = .zh) -> PlanDTO {
         let byTeacher = Dictionary(stored.map { ($0.teacherId, $0) }, uniquingKeysWith: { a, _ in a })
         return PlanDTO(id: p.id, year: p.year, district: p.districtId, title: p.title, state: p.state, version: p.version,
                        moves: c.moves.map { m in
                            let s = byTeacher[m.teacher.id]
                            return PlanMoveDTO(id: s?.id, teacherId: m.teacher.id, fromSchoolId: m.from.id, toSchoolId: m.to.id, toPart: m.toPart?.rawValue, form: m.form.rawValue,
                                               startsOn: m.startsOn.description, returnsOn: m.returnsOn?.description, state: s?.state, warnings: m.warnings.map(\.rawValue), reason: m.reason)
+                       } + c.stale.compactMap { x in
+                           stored.first { $0.id == x.moveId }.map { s in
+                               PlanMoveDTO(id: s.id, teacherId: s.teacherId, fromSchoolId: s.fromSchoolId, toSchoolId: s.toSchoolId, toPart: s.toPart, form: s.form, startsOn: s.startsOn,
+                                           returnsOn: s.returnsOn, state: s.state, warnings: ["stale"], reason: s.reason, stale: x.reason(locale))
+                           }
                        },
                        quota: QuotaDTO(c.quota))
     }
@@ -100,7 +108,7 @@ public struct ExchangeAPI: Sendable {
         let service = ExchangeService(req)
         let (p, c) = try await service.createPlan(year: b.year, district: b.district, title: b.title, moves: b.moves ?? [])
         let stored = try await service.moves(planId: p.id)
-        return try await Self.dto(p, c, stored: stored).encodeResponse(status: .created, for: req)
+        return try await Self.dto(p, c, stored: stored, locale: req.uiLocale).encodeResponse(status: .created, for: req)
     }
 
     func plans(req: Request) async throws -> ListBody<PlanSummaryDTO> {
@@ -116,7 +124,7 @@ public struct ExchangeAPI: Sendable {
         let service = ExchangeService(req)
         let p = try await service.plan(id: try req.intParameter("id"))
         let c = try await service.checkSaved(p)
-        return Self.dto(p, c, stored: try await service.moves(planId: p.id))
+        return Self.dto(p, c, stored: try await service.moves(planId: p.id), locale: req.uiLocale)
     }
 
     func updatePlan(req: Request) async throws -> PlanDTO {
@@ -124,7 +132,7 @@ public struct ExchangeAPI: Sendable {
         guard let version = b.version else { throw DomainError.validation(["version": LocalizedText(zh: "缺少版本号", en: "version is required")]) }
         let service = ExchangeService(req)
         let (p, c) = try await service.updatePlan(id: try req.intParameter("id"), version: version, title: b.title, moves: b.moves ?? [])
-        return Self.dto(p, c, stored: try await service.moves(planId: p.id))
+        return Self.dto(p, c, stored: try await service.moves(planId: p.id), locale: req.uiLocale)
     }
 
     struct EventBody: Content { let event: String?; let version: Int?; let reason: String? }
@@ -140,7 +148,19 @@ public struct ExchangeAPI: Sendable {
         let service = ExchangeService(req)
         let p = try await service.act(planId: id, event: event!, version: b.version!, reason: b.reason)
         let c = try await service.checkSaved(p)
-        return Self.dto(p, c, stored: try await service.moves(planId: p.id))
+        return Self.dto(p, c, stored: try await service.moves(planId: p.id), locale: req.uiLocale)
+    }
+
+    struct VersionBody: Content { let version: Int? }
+
+    /// `POST /api/v1/exchange/plans/{id}/stale {version}`: the draft without its stale moves.
+    func dropStale(req: Request) async throws -> PlanDTO {
+        let b = try req.content.decode(VersionBody.self)
+        guard let version = b.version else { throw DomainError.validation(["version": LocalizedText(zh: "缺少版本号", en: "version is required")]) }
+        let service = ExchangeService(req)
+        let (p, _) = try await service.dropStale(planId: try req.intParameter("id"), version: version)
+        let c = try await service.checkSaved(p)
+        return Self.dto(p, c, stored: try await service.moves(planId: p.id), locale: req.uiLocale)
     }
 
     struct AssessBody: Content { let year: Int?; let rating: String?; let comments: String? }

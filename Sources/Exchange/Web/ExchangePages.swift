@@ -21,6 +21,7 @@ public struct ExchangePages: Sendable {
         r.get(R.planEdit, use: editPlan)
         r.post(R.planEdit, use: updatePlan)
         r.post(R.planEvents, use: planEvent)
+        r.post(R.planStale, use: planDropStale)
         r.get(R.move, use: move)
         r.post(R.moveAssess, use: assess)
         r.post(R.moveExtend, use: extend)
@@ -152,6 +153,8 @@ public struct ExchangePages: Sendable {
     struct MoveItem: Encodable {
         let id: Int; let teacher: String; let from: String; let to: String; let form: String; let startsOn: String; let returnsOn: String?
         let state: String; let stateLabel: String; let warnings: [String]; let serious: Bool; let reason: String?; let assessments: [String]
+        /// Why the registry has overtaken this saved move, if it has.
+        var stale: String? = nil
     }
     struct RecordPage: Encodable {
         let layout: Layout; let name: String; let school: String; let dueLine: String; let due: Bool; let yearsLine: String
@@ -392,6 +395,7 @@ public struct ExchangePages: Sendable {
         let layout: Layout; let id: Int; let title: String; let year: Int; let area: String; let state: String; let stateLabel: String; let version: Int
         let note: String?; let moves: [MoveItem]; let check: CheckView; let history: [HistoryItem]
         let canEdit: Bool; let canSubmit: Bool; let canApprove: Bool; let events: String; let edit: String; let inEffect: Bool
+        let staleCount: Int; let canDropStale: Bool; let dropStale: String
     }
 
     func plan(req: Request) async throws -> Response {
@@ -401,6 +405,9 @@ public struct ExchangePages: Sendable {
         var moves = try await service.moves(planId: p.id)
         if case .school(let s) = actor.registryScope { moves = moves.filter { $0.fromSchoolId == s || $0.toSchoolId == s } }
         let c = try await service.checkSaved(p)
+        var items = try await Self.moveItems(req, moves)
+        let staleReasons = Dictionary(c.stale.compactMap { x in x.moveId.map { ($0, x.reason(req.uiLocale)) } }, uniquingKeysWith: { a, _ in a })
+        for i in items.indices { items[i].stale = staleReasons[items[i].id] }
         var area = Self.t(req, "ex.county")
         if let d = p.districtId, let row = try await RegistryStore.district(id: d, on: req.db) { area = row.name }
         let planner = (try? service.requirePlanner(p)) != nil
@@ -409,14 +416,27 @@ public struct ExchangePages: Sendable {
                         step: "\(PlanState(rawValue: h.fromState)?.label(req.uiLocale) ?? "—") → \(PlanState(rawValue: h.toState)?.label(req.uiLocale) ?? h.toState)", reason: h.reason)
         }
         let page = PlanPage(layout: req.layout("ex.plans", title: p.title), id: p.id, title: p.title, year: p.year, area: area, state: p.state, stateLabel: p.stateValue.label(req.uiLocale),
-                            version: p.version, note: p.note, moves: try await Self.moveItems(req, moves), check: Self.checkView(req, c), history: history,
+                            version: p.version, note: p.note, moves: items, check: Self.checkView(req, c), history: history,
                             canEdit: planner && p.stateValue == .draft, canSubmit: planner && p.stateValue == .draft && !moves.isEmpty,
                             canApprove: actor.can(.exchangeApprove) && p.stateValue == .submitted, events: ExchangeRoute.planEvents.path(p.id),
-                            edit: ExchangeRoute.planEdit.path(p.id), inEffect: p.stateValue == .inEffect)
+                            edit: ExchangeRoute.planEdit.path(p.id), inEffect: p.stateValue == .inEffect, staleCount: c.stale.count,
+                            canDropStale: planner && p.stateValue == .draft && !c.stale.isEmpty, dropStale: ExchangeRoute.planStale.path(p.id))
         return try await req.page("exchange/plan", page)
     }
 
     struct EventForm: Content { let event: String?; let version: String?; let reason: String? }
+
+    func planDropStale(req: Request) async throws -> Response {
+        let id = try req.intParameter("id")
+        try req.requireActor().require(.exchangeRead)
+        let b = try req.content.decode(EventForm.self)
+        do {
+            let (_, n) = try await ExchangeService(req).dropStale(planId: id, version: Int(b.version ?? "") ?? -1)
+            return req.redirect(to: ExchangeRoute.plan.path(id), flash: Self.t(req, "ex.flash.dropStale", String(n)))
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            return req.redirect(to: ExchangeRoute.plan.path(id), flash: e.flashText(req.uiLocale), error: true)
+        }
+    }
 
     func planEvent(req: Request) async throws -> Response {
         let id = try req.intParameter("id")
