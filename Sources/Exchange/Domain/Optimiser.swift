@@ -105,7 +105,7 @@ public struct Suggestion: Sendable {
 /// quota's number of movers (⌈10% of the due⌉), backbone at least ⌈20%⌉ of them, only due
 /// teachers, none held back (another plan of the year, itinerant), at most a fifth of a school's
 /// teachers (one at least) leave it, no rural → town move, the teacher's part kept, a qualification
-/// on record that covers the receiving stage.
+/// on record covers the receiving stage (none on record is a preference against, not a bar).
 ///
 /// Method (issue 29: the first version reached 75% of the achievable reduction): a greedy start
 /// that adds the best (teacher, school) pair by its exact effect, then simulated annealing over
@@ -137,10 +137,13 @@ public struct RotationOptimiser: Sendable {
 
     /// The search stops after this many evaluations (so the same data gives the same plan on any
     /// machine), or after `timeBudget` seconds as a safety valve on a slow one.
-    public static let defaultEvaluations = 400_000
+    public static let defaultEvaluations = 2_400_000
     public var evaluationBudget = defaultEvaluations
     public var timeBudget = 1.8
     public var seed: UInt64 = 0x5EED
+    /// Independent annealing runs from the greedy start (the landscape is rugged: one run's
+    /// result varies by a percent or two with its random path; the best of several does not).
+    public var restarts = 6
 
     public init(year: Int, rules: RotationRules, candidates: [Candidate], schools: [Int: PlanSchool], staffing: [Int: [StagePart: Staffing]],
                 density: [Int: Double], weak: Set<Int>, evaluator: BalanceEvaluator) {
@@ -155,7 +158,9 @@ public struct RotationOptimiser: Sendable {
         guard let origin = schools[c.schoolId], s.active, s.id != c.schoolId else { return nil }
         if origin.isRural && !s.isRural { return nil }
         guard let part = receivingPart(of: c, at: s, from: origin) else { return nil }
-        guard let q = c.qualification, q.covers(part: s.parts.count > 1 ? part : nil, stage: s.stage) else { return nil }
+        // A qualification on record must cover the receiving stage; a teacher with none on record
+        // may move (the plan shows it to be checked, and `qualificationUnknown` weighs against it).
+        if let q = c.qualification, !q.covers(part: s.parts.count > 1 ? part : nil, stage: s.stage) { return nil }
         return part
     }
 
@@ -169,6 +174,7 @@ public struct RotationOptimiser: Sendable {
             if c.title == .intermediate && (ruralYears[c.id] ?? 0) < 1 { out.append(.lacksRuralService) }
         }
         if c.backbone.isCountyOrHigher && weak.contains(s.id) && !weak.contains(origin.id) { out.append(.backboneToWeak) }
+        if c.qualification == nil { out.append(.qualificationUnknown) }
         return out
     }
 
@@ -294,17 +300,22 @@ public struct RotationOptimiser: Sendable {
         greedy(movers.indices.filter { movers[$0].backbone }) { backboneMoving >= backboneRequired || chosen.count >= required }
         greedy(Array(movers.indices)) { chosen.count >= required }
 
-        // 2. Simulated annealing on the three neighbourhoods.
+        // 2. Simulated annealing, three rounds each from the best plan so far with the temperature
+        //    raised again, over five neighbourhoods: re-point a move (to a random school, or the
+        //    best of three), replace a mover by someone staying (who takes the same school, or a
+        //    random one, or the best of three), and exchange two movers' schools.
         var rng = SplitMix(seed: seed &+ UInt64(year) &* 2654435761 &+ UInt64(candidates.count))
         func random(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
         func unit() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
         var current = objective.value - bonusTotal
         var best = (value: current, choice: choice)
-        let notMoving = { (m: Int) in choice[m] < 0 }
-        var idle = movers.indices.filter(notMoving)
+        func restore(_ target: [Int]) {
+            for m in chosen where target[m] != choice[m] { commitRemove(m) }
+            for m in movers.indices where target[m] >= 0 && choice[m] < 0 { commitAdd(m, target[m]) }
+            current = objective.value - bonusTotal
+        }
         let budget = evaluationBudget
-        let annealing = budget * 7 / 10
-        // The starting temperature: a typical worsening step of the greedy's neighbourhood.
+        // The starting temperature: a typical worsening step of the re-pointing neighbourhood.
         var t0 = 0.0
         if !chosen.isEmpty {
             var ups: [Double] = []
@@ -319,88 +330,114 @@ public struct RotationOptimiser: Sendable {
             }
             t0 = ups.isEmpty ? 1e-4 : ups.sorted()[ups.count / 2] * 0.5
         }
-        let tEnd = t0 * 1e-3
-        var step = 0
-        while !chosen.isEmpty, evaluations < annealing, Date().timeIntervalSince(started) < timeBudget * 0.8 {
-            step += 1
-            let progress = Double(evaluations) / Double(max(annealing, 1))
-            let temperature = t0 * pow(tEnd / t0, progress)
-            func accept(_ v: Double) -> Bool {
-                let d = v - current
-                return d < 0 || (temperature > 0 && unit() < exp(-d / temperature))
-            }
-            let kind = random(10)
-            if kind < 4 {
-                // Re-point one move.
-                let m = chosen[random(chosen.count)]
-                let o = random(movers[m].options.count)
-                guard o != choice[m] else { continue }
-                buffer.removeAll(keepingCapacity: true)
-                arrive(m, choice[m], sign: -1, into: &buffer); arrive(m, o, sign: 1, into: &buffer)
-                let v = cost(buffer, bonus: movers[m].options[o].bonus - movers[m].options[choice[m]].bonus)
-                if accept(v) { commitRetarget(m, o); current = v }
-            } else if kind < 8 {
-                // Replace a mover by someone staying, at a random school of theirs.
-                guard !idle.isEmpty else { continue }
-                let i = random(chosen.count), m = chosen[i]
-                let j = random(idle.count), n = idle[j]
-                if movers[m].backbone && !movers[n].backbone && backboneMoving <= backboneRequired { continue }
-                guard canLeave(n, freeing: m) else { continue }
-                let o = random(movers[n].options.count)
-                buffer.removeAll(keepingCapacity: true)
-                removeMove(m, into: &buffer); addMove(n, o, into: &buffer)
-                let v = cost(buffer, bonus: movers[n].options[o].bonus - movers[m].options[choice[m]].bonus)
-                if accept(v) {
-                    commitRemove(m); commitAdd(n, o)
-                    idle[j] = m
-                    current = v
+        /// The cost of `m` re-pointed to `o`.
+        func retargetCost(_ m: Int, _ o: Int) -> Double {
+            buffer.removeAll(keepingCapacity: true)
+            arrive(m, choice[m], sign: -1, into: &buffer); arrive(m, o, sign: 1, into: &buffer)
+            return cost(buffer, bonus: movers[m].options[o].bonus - movers[m].options[choice[m]].bonus)
+        }
+        /// The cost of `n` taking `m`'s place, going to `o`.
+        func replaceCost(_ m: Int, _ n: Int, _ o: Int) -> Double {
+            buffer.removeAll(keepingCapacity: true)
+            removeMove(m, into: &buffer); addMove(n, o, into: &buffer)
+            return cost(buffer, bonus: movers[n].options[o].bonus - movers[m].options[choice[m]].bonus)
+        }
+        /// Steepest descent to a plan no single re-pointing or replacement improves: each mover's
+        /// best school; each mover against every teacher staying, at that teacher's best school.
+        func descend(until limit: Int) {
+            var improved = true
+            while improved, evaluations < limit, Date().timeIntervalSince(started) < timeBudget {
+                improved = false
+                for m in chosen {
+                    guard let (o, v) = bestOption(m, replacing: m), o != choice[m], v < current - 1e-12 else { continue }
+                    commitRetarget(m, o); current = objective.value - bonusTotal; improved = true
                 }
-            } else {
-                // Two movers exchange their schools, where both may go to the other's.
-                guard chosen.count > 1 else { continue }
-                let a = chosen[random(chosen.count)], b = chosen[random(chosen.count)]
-                guard a != b else { continue }
-                let sa = movers[a].options[choice[a]].school, sb = movers[b].options[choice[b]].school
-                guard sa != sb, let oa = movers[a].options.firstIndex(where: { $0.school == sb }),
-                      let ob = movers[b].options.firstIndex(where: { $0.school == sa }) else { continue }
-                buffer.removeAll(keepingCapacity: true)
-                arrive(a, choice[a], sign: -1, into: &buffer); arrive(a, oa, sign: 1, into: &buffer)
-                arrive(b, choice[b], sign: -1, into: &buffer); arrive(b, ob, sign: 1, into: &buffer)
-                let bonus = movers[a].options[oa].bonus + movers[b].options[ob].bonus - movers[a].options[choice[a]].bonus - movers[b].options[choice[b]].bonus
-                let v = cost(buffer, bonus: bonus)
-                if accept(v) { commitRetarget(a, oa); commitRetarget(b, ob); current = v }
+                for m in chosen.sorted() {
+                    guard choice[m] >= 0 else { continue }
+                    var top: (Int, Int, Double)?
+                    for n in movers.indices where choice[n] < 0 {
+                        if evaluations >= limit { break }
+                        if movers[m].backbone && !movers[n].backbone && backboneMoving <= backboneRequired { continue }
+                        guard canLeave(n, freeing: m), let (o, v) = bestOption(n, replacing: m) else { continue }
+                        if v < (top?.2 ?? current) - 1e-12 { top = (n, o, v) }
+                    }
+                    if evaluations >= limit { break }
+                    if let (n, o, _) = top { commitRemove(m); commitAdd(n, o); current = objective.value - bonusTotal; improved = true }
+                }
             }
-            if current < best.value - 1e-12 { best = (current, choice) }
         }
-
-        // Back to the best plan seen, then 3. steepest descent: the best re-pointing of each move,
-        // and the best replacement of each mover by anyone staying, until nothing improves.
-        if best.choice != choice {
-            for m in chosen where best.choice[m] != choice[m] { commitRemove(m) }
-            for m in movers.indices where best.choice[m] >= 0 && choice[m] < 0 { commitAdd(m, best.choice[m]) }
-            for m in chosen where best.choice[m] != choice[m] { commitRetarget(m, best.choice[m]) }
-            current = objective.value - bonusTotal
-        }
-        var improved = true
-        while improved, evaluations < budget, Date().timeIntervalSince(started) < timeBudget {
-            improved = false
-            for m in chosen {
-                guard let (o, v) = bestOption(m, replacing: m), o != choice[m], v < current - 1e-12 else { continue }
-                commitRetarget(m, o); current = objective.value - bonusTotal; improved = true
-            }
-            for m in chosen.sorted() {
-                guard choice[m] >= 0 else { continue }
-                var top: (Int, Int, Double)?
-                for n in movers.indices where choice[n] < 0 {
-                    if evaluations >= budget { break }
+        let greedyChoice = choice
+        var overall = (value: current, choice: choice)
+        for round in 0..<restarts {
+            if round > 0 { restore(greedyChoice); best = (current, choice) }
+            var idle = movers.indices.filter { choice[$0] < 0 }
+            let from = evaluations, share = max(1, (budget - from) / (restarts - round)), span = share * 6 / 10
+            let start = t0, end = t0 * 1e-3
+            while !chosen.isEmpty, evaluations < from + span, Date().timeIntervalSince(started) < timeBudget * Double(round + 1) / Double(restarts) * 0.8 {
+                let temperature = start * pow(end / start, Double(evaluations - from) / Double(span))
+                func accept(_ v: Double) -> Bool {
+                    let d = v - current
+                    return d < 0 || (temperature > 0 && unit() < exp(-d / temperature))
+                }
+                let kind = random(20)
+                if kind < 8 {
+                    // Re-point one move: a random school, or the best of three.
+                    let m = chosen[random(chosen.count)]
+                    let n = movers[m].options.count
+                    guard n > 1 else { continue }
+                    var pick = (o: -1, v: Double.infinity)
+                    for _ in 0..<(kind < 5 ? 1 : 3) {
+                        let o = random(n)
+                        guard o != choice[m] else { continue }
+                        let v = retargetCost(m, o)
+                        if v < pick.v { pick = (o, v) }
+                    }
+                    if pick.o >= 0, accept(pick.v) { commitRetarget(m, pick.o); current = pick.v }
+                } else if kind < 17 {
+                    // Replace a mover by someone staying.
+                    guard !idle.isEmpty else { continue }
+                    let m = chosen[random(chosen.count)]
+                    let j = random(idle.count), n = idle[j]
                     if movers[m].backbone && !movers[n].backbone && backboneMoving <= backboneRequired { continue }
-                    guard canLeave(n, freeing: m), let (o, v) = bestOption(n, replacing: m) else { continue }
-                    if v < (top?.2 ?? current) - 1e-12 { top = (n, o, v) }
+                    guard canLeave(n, freeing: m) else { continue }
+                    var pick = (o: -1, v: Double.infinity)
+                    if kind < 11, let same = movers[n].options.firstIndex(where: { $0.school == movers[m].options[choice[m]].school }) {
+                        pick = (same, replaceCost(m, n, same))
+                    } else {
+                        for _ in 0..<(kind < 14 ? 1 : 3) {
+                            let o = random(movers[n].options.count)
+                            let v = replaceCost(m, n, o)
+                            if v < pick.v { pick = (o, v) }
+                        }
+                    }
+                    if pick.o >= 0, accept(pick.v) {
+                        commitRemove(m); commitAdd(n, pick.o)
+                        idle[j] = m
+                        current = pick.v
+                    }
+                } else {
+                    // Two movers exchange their schools, where both may go to the other's.
+                    guard chosen.count > 1 else { continue }
+                    let a = chosen[random(chosen.count)], b = chosen[random(chosen.count)]
+                    guard a != b else { continue }
+                    let sa = movers[a].options[choice[a]].school, sb = movers[b].options[choice[b]].school
+                    guard sa != sb, let oa = movers[a].options.firstIndex(where: { $0.school == sb }),
+                          let ob = movers[b].options.firstIndex(where: { $0.school == sa }) else { continue }
+                    buffer.removeAll(keepingCapacity: true)
+                    arrive(a, choice[a], sign: -1, into: &buffer); arrive(a, oa, sign: 1, into: &buffer)
+                    arrive(b, choice[b], sign: -1, into: &buffer); arrive(b, ob, sign: 1, into: &buffer)
+                    let bonus = movers[a].options[oa].bonus + movers[b].options[ob].bonus - movers[a].options[choice[a]].bonus - movers[b].options[choice[b]].bonus
+                    let v = cost(buffer, bonus: bonus)
+                    if accept(v) { commitRetarget(a, oa); commitRetarget(b, ob); current = v }
                 }
-                if evaluations >= budget { break }
-                if let (n, o, _) = top { commitRemove(m); commitAdd(n, o); current = objective.value - bonusTotal; improved = true }
+                if current < best.value - 1e-12 { best = (current, choice) }
             }
+            // The round's best plan, polished; the best of the rounds is the suggestion.
+            if best.choice != choice { restore(best.choice) }
+            descend(until: from + share)
+            if current < overall.value - 1e-12 { overall = (current, choice) }
         }
+        if overall.choice != choice { restore(overall.choice) }
 
         let final = chosen.sorted { movers[$0].c.id < movers[$1].c.id }
         let scenario = Scenario(moves: final.map { m in

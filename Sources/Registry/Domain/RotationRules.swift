@@ -50,14 +50,18 @@ public struct RotationRules: Codable, Sendable, Equatable {
 public struct SuggestionWeights: Codable, Sendable, Equatable {
     public enum Term: String, CaseIterable, Sendable {
         case shortageFilled, townToRural, lacksRuralService, backboneToWeak
+        /// No qualification on record (a negative preference: the plan asks the planner to check it).
+        case qualificationUnknown
         public var zh: String {
             switch self {
+            case .qualificationUnknown: "未登记教师资格（扣减）"
             case .shortageFilled: "调入学校缺该学科教师"; case .townToRural: "城镇教师到乡村学校"
             case .lacksRuralService: "中级职称教师缺乡村任教经历（评高级须满一年）"; case .backboneToWeak: "骨干教师到未达标学校"
             }
         }
         public var en: String {
             switch self {
+            case .qualificationUnknown: "no qualification on record (a deduction)"
             case .shortageFilled: "the receiving school is short of the subject"; case .townToRural: "a town teacher to a rural school"
             case .lacksRuralService: "an intermediate-title teacher without the year of rural service the senior title needs"
             case .backboneToWeak: "a backbone teacher to a school below the standard"
@@ -68,16 +72,20 @@ public struct SuggestionWeights: Codable, Sendable, Equatable {
     public var townToRural: Double
     public var lacksRuralService: Double
     public var backboneToWeak: Double
+    /// Subtracted (a teacher whose qualification cannot be checked).
+    public var qualificationUnknown: Double
 
-    public init(shortageFilled: Double, townToRural: Double, lacksRuralService: Double, backboneToWeak: Double) {
+    public init(shortageFilled: Double, townToRural: Double, lacksRuralService: Double, backboneToWeak: Double, qualificationUnknown: Double) {
         self.shortageFilled = shortageFilled; self.townToRural = townToRural; self.lacksRuralService = lacksRuralService; self.backboneToWeak = backboneToWeak
+        self.qualificationUnknown = qualificationUnknown
     }
 
-    public static let standard = SuggestionWeights(shortageFilled: 0.001, townToRural: 0.0005, lacksRuralService: 0.0005, backboneToWeak: 0.0005)
+    public static let standard = SuggestionWeights(shortageFilled: 0.001, townToRural: 0.0005, lacksRuralService: 0.0005, backboneToWeak: 0.0005, qualificationUnknown: 0.001)
 
     public subscript(_ t: Term) -> Double {
         switch t {
         case .shortageFilled: shortageFilled; case .townToRural: townToRural; case .lacksRuralService: lacksRuralService; case .backboneToWeak: backboneToWeak
+        case .qualificationUnknown: -qualificationUnknown
         }
     }
 }
