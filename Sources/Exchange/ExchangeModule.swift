@@ -42,7 +42,7 @@ public struct ExchangeModule: XuequModule {
             "exchange.plan.submit": ("将交流方案报局审批", "submitted a rotation plan"), "exchange.plan.approve": ("批准了交流轮岗方案", "approved a rotation plan"),
             "exchange.plan.send_back": ("退回了交流轮岗方案", "sent a rotation plan back"), "exchange.plan.effect": ("交流方案生效", "put a rotation plan into effect"),
             "exchange.move.start": ("教师到岗交流", "started a teacher's move"), "exchange.move.void": ("交流记录未生效（教师已调动）", "voided a move (the teacher had moved)"),
-            "exchange.plan.drop_stale": ("移出方案中的失效记录", "dropped a plan's stale moves"), "exchange.move.return": ("交流教师返回原校", "returned a teacher to their school"),
+            "exchange.plan.drop_stale": ("移出方案中的失效记录", "dropped a plan's stale moves"), "exchange.rules": ("发布了交流轮岗规则", "published rotation rules"), "exchange.move.return": ("交流教师返回原校", "returned a teacher to their school"),
             "exchange.assess": ("填写了支教考核", "assessed a support teacher"), "exchange.extend": ("延长了支教期限", "extended a support term"),
             "exchange.alliance.create": ("组建了学校联盟", "formed a school alliance"), "exchange.alliance.scores": ("登记了联盟学校评分", "entered alliance scores"),
             "exchange.alliance.term": ("设置了联盟学期", "set an alliance term"), "exchange.itinerant.teacher": ("设置了走教教师", "set an itinerant teacher"),

@@ -149,6 +149,41 @@ public struct ExchangeService: Sendable {
                             schools: schools, staffing: staffing, density: density, weak: weak, evaluator: evaluator, baseline: baseline)
     }
 
+    // MARK: rotation rules
+
+    /// The rotation rules in force on a date (every exchange reader sees them), and their versions.
+    public func rules(on date: CivilDate? = nil) async throws -> (inForce: RotationRules, versions: [DatedRules.Version<RotationRules>]) {
+        try ctx.requireActor().require(.exchangeRead)
+        return (try await RotationRulesStore.inForce(on: date ?? today, db: db), try await RotationRulesStore.versions(db: db))
+    }
+
+    /// A new version of the rotation rules from a date (the bureau's; not before today, so plans
+    /// already checked keep the rules they were checked against).
+    public func publishRules(_ r: RotationRules, from date: CivilDate, note: String) async throws {
+        let actor = try ctx.requireActor()
+        try actor.require(.exchangeApprove)
+        var e = FieldErrors()
+        if date < today { e.add("effectiveFrom", "生效日期不能早于今天（已有方案按原规则核对）", "the rules cannot take effect before today (plans already checked keep theirs)") }
+        if !(1...20).contains(r.yearsAtSchool) { e.add("yearsAtSchool", "任教年限应在1到20年之间", "years at a school must be 1 to 20") }
+        if !(1...5).contains(r.principalTerms) { e.add("principalTerms", "校长任期届数应在1到5之间", "principal terms must be 1 to 5") }
+        if !(1...10).contains(r.principalTermYears) { e.add("principalTermYears", "每届年限应在1到10年之间", "a term lasts 1 to 10 years") }
+        if !(1...100).contains(r.minimumSharePercent) { e.add("minimumSharePercent", "交流比例应在1%到100%之间", "the share must be 1% to 100%") }
+        if !(0...100).contains(r.backboneSharePercent) { e.add("backboneSharePercent", "骨干教师比例应在0%到100%之间", "the backbone share must be 0% to 100%") }
+        let w = r.suggestionWeights ?? .standard
+        for term in SuggestionWeights.Term.allCases where !(0...0.1).contains(abs(w[term])) || !w[term].isFinite {
+            e.add("weight.\(term.rawValue)", "\(term.zh)：权重应在0到0.1之间", "\(term.en): the weight must be between 0 and 0.1")
+        }
+        let note = note.trimmed
+        if note.isEmpty { e.add("note", "请说明依据（文件名称、文号）", "say on what authority (the document and its number)") }
+        if note.count > 200 { e.add("note", "说明不超过200字", "the note is at most 200 characters") }
+        try e.throwIfAny()
+        let audit = ctx.audit, now = ctx.now
+        try await ctx.write { tx in
+            try await RotationRulesStore.publish(r, from: date, note: note, by: actor.username, on: tx, now: now)
+            try await Audit.record(on: tx, audit, action: "exchange.rules", entity: "rotation_rules", entityId: date.description, summary: note)
+        }
+    }
+
     // MARK: eligibility
 
     public struct EligibleTeacher: Sendable {

@@ -138,6 +138,30 @@ struct ItinerantAllianceTests {
         return try await app.testing().sendRequest(.POST, path, headers: h, body: body(fields, csrf: csrf))
     }
 
+    @Test("the bureau publishes rotation rules with the suggestion's weights: checked field by field, not backdated, then in force", arguments: TestDB.all)
+    func rotationRules(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let admin = try await Browser.login(app, "admin")
+            let today = CivilDate.today(app.clock.now())
+            func fields(_ date: String, years: String = "5", weight: String = "0.002", note: String = "市教育局文件") -> [(String, String)] {
+                [("effectiveFrom", date), ("note", note), ("yearsAtSchool", years), ("principalTerms", "2"), ("principalTermYears", "3"), ("minimumSharePercent", "15"),
+                 ("backboneSharePercent", "20"), ("weight.shortageFilled", weight), ("weight.townToRural", "0.001"), ("weight.lacksRuralService", "0.001"),
+                 ("weight.backboneToWeak", "0.001"), ("weight.qualificationUnknown", "0.001")]
+            }
+            var res = try await Self.post(app, admin, "/exchange/rules", fields("2020-01-01", years: "0", weight: "7", note: ""))
+            #expect(res.status == .unprocessableEntity)
+            for text in ["生效日期不能早于今天", "任教年限应在1到20年之间", "权重应在0到0.1之间", "请说明依据"] { #expect(res.text.contains(text), "\(text)") }
+            #expect(try await Self.post(app, try await Browser.login(app, "d1"), "/exchange/rules", fields(today.description)).status == .forbidden)
+            res = try await Self.post(app, admin, "/exchange/rules", fields(today.description))
+            #expect(res.status == .seeOther)
+            let r = try await RotationRulesStore.inForce(on: today, db: app.db)
+            #expect(r.yearsAtSchool == 5 && r.minimumSharePercent == 15 && r.suggestionWeights?.shortageFilled == 0.002)
+            var h = HTTPHeaders(); h.cookie = try await Browser.login(app, "s1")
+            let page = try await app.testing().sendRequest(.GET, "/exchange/rules", headers: h)
+            #expect(page.status == .ok && page.text.contains("市教育局文件") && !page.text.contains("rules-form"), "a school reads the rules, without the form")
+        }
+    }
+
     @Test("a district's itinerant set-up: bad cells named and nothing saved, then a timetable", arguments: TestDB.all)
     func itinerant(db: TestDB) async throws {
         try await withApp(db) { app, f in

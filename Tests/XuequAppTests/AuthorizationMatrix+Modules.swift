@@ -80,6 +80,9 @@ extension AuthorizationMatrixTests {
             Case(method: .POST, path: "/exchange/plans/999/edit", body: form(), expect: ["admin": 404, "d1": 404, "d2": 404], otherwise: 403),
             Case(method: .POST, path: "/exchange/plans/999/events", body: form(["event": "submit", "version": "1"]), expect: readers404, otherwise: 403),
             Case(method: .POST, path: "/exchange/plans/999/stale", body: form(["version": "1"]), expect: readers404, otherwise: 403),
+            Case(method: .GET, path: "/exchange/rules", body: nil, expect: exchangeReaders, otherwise: 403),
+            // The bureau's: an empty form is 422 (every field named); nobody else gets as far.
+            Case(method: .POST, path: "/exchange/rules", body: form(), expect: ["admin": 422], otherwise: 403),
             Case(method: .GET, path: "/exchange/moves/999", body: nil, expect: readers404.merging(["t1": 404]) { a, _ in a }, otherwise: 403),
             Case(method: .POST, path: "/exchange/moves/999/assessment", body: form(["rating": "competent"]), expect: ["admin": 404, "s1": 404, "s3": 404], otherwise: 403),
             Case(method: .POST, path: "/exchange/moves/999/extend", body: form(["returnsOn": "2028-07-15"]), expect: ["admin": 404, "d1": 404, "d2": 404], otherwise: 403),

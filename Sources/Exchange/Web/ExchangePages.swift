@@ -34,6 +34,8 @@ public struct ExchangePages: Sendable {
         r.post(R.itinerantTeachers, use: itinerantTeacher)
         r.post(R.itinerantDemand, use: itinerantDemand)
         r.post(R.itinerantTravel, use: itinerantTravel)
+        r.get(R.rules, use: rules)
+        r.post(R.rules, use: publishRules)
     }
 
     static func t(_ req: Request, _ key: String, _ args: String...) -> String { L10n.text(key, req.uiLocale, args: args) }
@@ -48,6 +50,7 @@ public struct ExchangePages: Sendable {
         if case .school? = actor?.registryScope {} else {
             out.append(Tab(label: t(req, "ex.tab.itinerant"), href: ExchangeRoute.itinerant.path(), active: active == "itinerant"))
         }
+        out.append(Tab(label: t(req, "ex.tab.rules"), href: ExchangeRoute.rules.path(), active: active == "rules"))
         return out
     }
 
@@ -509,6 +512,78 @@ public struct ExchangePages: Sendable {
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
             return try await movePage(req, id: id, values: ["returnsOn": b.returnsOn ?? ""],
                                       errors: e.fieldMessages(req.uiLocale).merging(["_": e.summary(req.uiLocale)]) { a, _ in a }, status: e.formStatus)
+        }
+    }
+}
+
+// MARK: rotation rules
+
+extension ExchangePages {
+    struct RuleLine: Encodable { let label: String; let value: String; let note: String? }
+    struct VersionLine: Encodable { let effective: String; let note: String; let by: String }
+    struct WeightField: Encodable { let key: String; let label: String; let value: String; let error: String? }
+    struct RulesPage: Encodable {
+        let layout: Layout; let tabs: [Tab]; let lines: [RuleLine]; let weights: [RuleLine]; let versions: [VersionLine]
+        let canEdit: Bool; let values: [String: String]; let errors: [String: String]; let weightFields: [WeightField]
+    }
+
+    func rulesPage(_ req: Request, values: [String: String]? = nil, errors: [String: String] = [:], status: HTTPStatus = .ok) async throws -> Response {
+        let actor = try req.requireActor()
+        let service = ExchangeService(req)
+        let (r, versions) = try await service.rules()
+        let zh = req.uiLocale == .zh
+        let w = r.suggestionWeights ?? .standard
+        let lines = [
+            RuleLine(label: Self.t(req, "ex.rules.years"), value: "\(r.yearsAtSchool)", note: nil),
+            RuleLine(label: Self.t(req, "ex.rules.principal"), value: Self.t(req, "ex.rules.principalValue", String(r.principalTerms), String(r.principalTermYears)), note: nil),
+            RuleLine(label: Self.t(req, "ex.rules.share"), value: "\(r.minimumSharePercent)%", note: nil),
+            RuleLine(label: Self.t(req, "ex.rules.backbone"), value: "\(r.backboneSharePercent)%", note: nil),
+        ]
+        let weights = SuggestionWeights.Term.allCases.map { term in
+            RuleLine(label: zh ? term.zh : term.en, value: String(format: "%.4f", abs(w[term])), note: nil)
+        }
+        let v = values ?? [
+            "effectiveFrom": service.today.description, "yearsAtSchool": "\(r.yearsAtSchool)", "principalTerms": "\(r.principalTerms)",
+            "principalTermYears": "\(r.principalTermYears)", "minimumSharePercent": "\(r.minimumSharePercent)", "backboneSharePercent": "\(r.backboneSharePercent)", "note": "",
+        ].merging(Dictionary(uniqueKeysWithValues: SuggestionWeights.Term.allCases.map { ("weight.\($0.rawValue)", String(format: "%.4f", abs(w[$0]))) })) { a, _ in a }
+        let page = RulesPage(
+            layout: req.layout("ex.title", title: Self.t(req, "ex.rules.title")), tabs: Self.tabs(req, "rules"), lines: lines, weights: weights,
+            versions: versions.reversed().map { VersionLine(effective: $0.effectiveFrom.description, note: $0.note, by: Masking.username($0.createdBy)) },
+            canEdit: actor.can(.exchangeApprove), values: v, errors: errors,
+            weightFields: SuggestionWeights.Term.allCases.map { term in
+                WeightField(key: "weight.\(term.rawValue)", label: zh ? term.zh : term.en, value: v["weight.\(term.rawValue)"] ?? "", error: errors["weight.\(term.rawValue)"])
+            })
+        return try await req.page("exchange/rules", page, status: status)
+    }
+
+    func rules(req: Request) async throws -> Response { try await rulesPage(req) }
+
+    func publishRules(req: Request) async throws -> Response {
+        try req.requireActor().require(.exchangeApprove)
+        var form = try req.content.decode([String: String].self)
+        form.removeValue(forKey: "_csrf")
+        var e = FieldErrors()
+        func int(_ k: String) -> Int {
+            guard let v = form[k].flatMap({ Int($0.trimmed) }) else { e.add(k, "应为整数", "must be a whole number"); return 0 }
+            return v
+        }
+        func weight(_ t: SuggestionWeights.Term) -> Double {
+            guard let v = form["weight.\(t.rawValue)"].flatMap({ Double($0.trimmed) }), v.isFinite else { e.add("weight.\(t.rawValue)", "应为数字", "must be a number"); return 0 }
+            return v
+        }
+        let date = CivilDate(parsing: form["effectiveFrom"]?.trimmed ?? "")
+        if date == nil { e.add("effectiveFrom", "日期格式应为 YYYY-MM-DD", "the date must be YYYY-MM-DD") }
+        let rules = RotationRules(yearsAtSchool: int("yearsAtSchool"), principalTerms: int("principalTerms"), principalTermYears: int("principalTermYears"),
+                                  minimumSharePercent: int("minimumSharePercent"), backboneSharePercent: int("backboneSharePercent"),
+                                  suggestionWeights: SuggestionWeights(shortageFilled: weight(.shortageFilled), townToRural: weight(.townToRural),
+                                                                       lacksRuralService: weight(.lacksRuralService), backboneToWeak: weight(.backboneToWeak),
+                                                                       qualificationUnknown: weight(.qualificationUnknown)))
+        do {
+            try e.throwIfAny()
+            try await ExchangeService(req).publishRules(rules, from: date!, note: form["note"] ?? "")
+            return req.redirect(to: ExchangeRoute.rules.path(), flash: Self.t(req, "ex.rules.saved", date!.description))
+        } catch let err as DomainError where err.kind == .invalid {
+            return try await rulesPage(req, values: form, errors: err.fieldMessages(req.uiLocale), status: .unprocessableEntity)
         }
     }
 }

@@ -20,6 +20,7 @@ public enum ExchangeRoute: String, RouteName {
     case allianceTerms = "exchange/alliances/:id/terms"
     case allianceScores = "exchange/alliances/:id/scores"
     case itinerant = "exchange/itinerant"
+    case rules = "exchange/rules"
     case itinerantTeachers = "exchange/itinerant/teachers"
     case itinerantDemand = "exchange/itinerant/demand"
     case itinerantTravel = "exchange/itinerant/travel"
