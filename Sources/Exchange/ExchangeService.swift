@@ -45,8 +45,9 @@ public struct PlanCheck: Sendable {
     public let evaluator: BalanceEvaluator
     public let before: [BalanceResult]
     public let after: [BalanceResult]
-    /// Receiving schools' shortages (subject, teachers short) after the moves.
-    public let shortagesAfter: [Int: [(Subject, Int)]]
+    /// Receiving schools' shortages (part, subject, teachers short) after the moves; the part
+    /// matters in a nine-year school (小学 数学 and 初中 数学 are different shortages).
+    public let shortagesAfter: [Int: [(StagePart, Subject, Int)]]
     public let schools: [Int: PlanSchool]
     /// Saved moves the registry has overtaken (the teacher transferred, left, retired or moved by
     /// another plan; the receiving school closed): shown with why, left out of the quota, the
@@ -428,9 +429,9 @@ public struct ExchangeService: Sendable {
             if let p = c.teacher.part ?? c.from.parts.first { for s in c.teacher.subjects { staffing[c.from.id]?[p]?.held[s, default: 0] -= share } }
             if let p = c.toPart { for s in c.teacher.subjects { staffing[c.to.id, default: [:]][p, default: Staffing()].held[s, default: 0] += share } }
         }
-        var shortages: [Int: [(Subject, Int)]] = [:]
+        var shortages: [Int: [(StagePart, Subject, Int)]] = [:]
         for id in Set(checked.map(\.to.id)) {
-            shortages[id] = (staffing[id] ?? [:]).values.flatMap(\.shortages)
+            shortages[id] = (staffing[id] ?? [:]).sorted { StagePart.allCases.firstIndex(of: $0.key)! < StagePart.allCases.firstIndex(of: $1.key)! }.flatMap { part, staff in staff.shortages.map { (part, $0.0, $0.1) } }
         }
         var out = PlanCheck(year: year, districtId: district, moves: checked, quota: quota, evaluator: a.evaluator, before: a.baseline, after: after,
                             shortagesAfter: shortages, schools: a.schools.merging(outside) { x, _ in x })

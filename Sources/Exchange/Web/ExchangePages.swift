@@ -271,7 +271,9 @@ public struct ExchangePages: Sendable {
         let shortages = c.shortagesAfter.keys.sorted().compactMap { id -> ShortageRow? in
             let list = c.shortagesAfter[id] ?? []
             guard !list.isEmpty else { return nil }
-            return ShortageRow(school: c.schools[id]?.name ?? "#\(id)", subjects: list.map { "\($0.0.label(locale)) \($0.1)" }.joined(separator: "、"))
+            let split = (c.schools[id]?.parts.count ?? 1) > 1
+            return ShortageRow(school: c.schools[id]?.name ?? "#\(id)",
+                               subjects: list.map { "\(split ? $0.0.label(locale) + " " : "")\($0.1.label(locale)) \($0.2)" }.joined(separator: "、"))
         }
         let q = c.quota
         return CheckView(quota: QuotaView(eligible: q.eligible, required: q.required, moved: q.moved, backboneRequired: q.backboneRequired, backboneMoved: q.backboneMoved, met: q.met),
