@@ -181,7 +181,11 @@ public struct AllianceService: Sendable {
         let pts = years.filter { $0.combined != nil }
         guard pts.count >= 1 else { return "" }
         let w = 560.0, h = 220.0, left = 40.0, right = 20.0, top = 20.0, bottom = 40.0
-        let x: (Int) -> Double = { i in pts.count == 1 ? left + (w - left - right) / 2 : left + Double(i) * (w - left - right) / Double(pts.count - 1) }
+        // The points stand clear of the axis labels on the left and the edge on the right.
+        let inset = 24.0
+        let x: (Int) -> Double = { i in
+            pts.count == 1 ? left + (w - left - right) / 2 : left + inset + Double(i) * (w - left - right - 2 * inset) / Double(pts.count - 1)
+        }
         let y: (Double) -> Double = { v in top + (100 - v) / 100 * (h - top - bottom) }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" class=\"chart narrow\" role=\"img\" aria-label=\"\(locale == .en ? "combined score and gap" : "捆绑考核得分与校际差距")\">"
         for g in stride(from: 0.0, through: 100.0, by: 25.0) {

@@ -283,12 +283,13 @@ public struct ExchangeService: Sendable {
         }
         let due = a.candidates.filter { Eligibility.isDue($0, year: y, rules: a.rules) }
         optimiser.ruralYears = try await ExchangeStore.ruralYears(due.filter { $0.title == .intermediate }, schools: a.schools, today: today, on: db)
+        if d == nil { optimiser.evaluationBudget = RotationOptimiser.countyEvaluations }
         if let evaluationBudget { optimiser.evaluationBudget = evaluationBudget }
         // A benchmark's knob (Benchmarks/exchange_exact.py): a larger budget, to see what more
         // search would buy; the time valve grows with it.
         if let raw = ProcessInfo.processInfo.environment["XUEQU_SUGGESTION_EVALUATIONS"], let n = Int(raw), n > 0 {
             optimiser.evaluationBudget = n
-            optimiser.timeBudget = max(optimiser.timeBudget, Double(n) / 100_000)
+            optimiser.timeBudget = max(optimiser.timeBudget, Double(n) / 200_000)
         }
         let started = Date()
         _ = evaluator.score(nil)

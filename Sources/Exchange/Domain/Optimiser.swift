@@ -136,10 +136,15 @@ public struct RotationOptimiser: Sendable {
     public var weights: SuggestionWeights
 
     /// The search stops after this many evaluations (so the same data gives the same plan on any
-    /// machine), or after `timeBudget` seconds as a safety valve on a slow one.
+    /// machine), or after `timeBudget` seconds as a safety valve on a slow one: 2.4 million for a
+    /// district (about a second in release), 1.5 million for a county-wide plan, whose every
+    /// evaluation of a move's options covers ten times the schools.
     public static let defaultEvaluations = 2_400_000
+    public static let countyEvaluations = 1_500_000
     public var evaluationBudget = defaultEvaluations
-    public var timeBudget = 1.8
+    /// Seconds: a valve for a machine far slower than expected, not the normal stop (a search cut
+    /// by time would give a different plan under load).
+    public var timeBudget = 4.0
     public var seed: UInt64 = 0x5EED
     /// Independent annealing runs from the greedy start (the landscape is rugged: one run's
     /// result varies by a percent or two with its random path; the best of several does not).

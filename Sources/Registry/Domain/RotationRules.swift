@@ -80,7 +80,7 @@ public struct SuggestionWeights: Codable, Sendable, Equatable {
         self.qualificationUnknown = qualificationUnknown
     }
 
-    public static let standard = SuggestionWeights(shortageFilled: 0.001, townToRural: 0.0005, lacksRuralService: 0.0005, backboneToWeak: 0.0005, qualificationUnknown: 0.001)
+    public static let standard = SuggestionWeights(shortageFilled: 0.003, townToRural: 0.0005, lacksRuralService: 0.0005, backboneToWeak: 0.0005, qualificationUnknown: 0.001)
 
     public subscript(_ t: Term) -> Double {
         switch t {
