@@ -432,4 +432,17 @@ extension Accounts {
         for r in rows { out[r.username] = r.displayName }
         return out
     }
+
+    /// Who did something, by name for a page (issue 28: pages said "teacher1", "seed"): each
+    /// username's display name, the demo's and the system's entries by the word for them, an
+    /// account no longer there by its masked username.
+    public static func people(_ usernames: [String], on db: any Database, locale: UILocale) async throws -> (String) -> String {
+        let names = try await displayNames(usernames, on: db)
+        let system = locale == .en ? "system" : "系统"
+        return { u in
+            if u == "seed" || u == "system" { return system }
+            if let n = names[u], n != u { return n }
+            return Masking.username(u)
+        }
+    }
 }

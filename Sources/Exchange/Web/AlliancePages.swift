@@ -60,14 +60,13 @@ extension ExchangePages {
         let locale = req.uiLocale
         // People by name (issue 28: the checklist said "seed"); the demo's and the system's
         // entries by the word for them.
-        var names = try await Accounts.displayNames(d.terms.map(\.updatedBy), on: req.db)
-        for system in ["seed", "system"] where names[system] == system { names[system] = locale == .en ? "system" : "系统" }
+        let person = try await Accounts.people(d.terms.map(\.updatedBy), on: req.db, locale: locale)
         let page = AlliancePage(
             layout: req.layout("ex.alliances", title: d.alliance.name), tabs: Self.tabs(req, "alliances"), name: d.alliance.name,
             kind: AllianceKind(rawValue: d.alliance.kind)?.label(locale) ?? d.alliance.kind,
             members: d.members.map { MemberCell(id: $0.id, name: $0.name, lead: $0.id == d.alliance.leadSchoolId, students: d.students[$0.id] ?? 0) },
             unifications: Unification.allCases.map { locale == .en ? $0.en : $0.zh }, unificationKeys: Unification.allCases.map { SelectOption(value: $0.rawValue, label: locale == .en ? $0.en : $0.zh, selected: false) },
-            terms: d.terms.map { t in TermRow(term: t.term, cells: Unification.allCases.map { t.done[$0] ?? false }, done: t.done.values.filter { $0 }.count, by: names[t.updatedBy] ?? Masking.username(t.updatedBy)) },
+            terms: d.terms.map { t in TermRow(term: t.term, cells: Unification.allCases.map { t.done[$0] ?? false }, done: t.done.values.filter { $0 }.count, by: person(t.updatedBy)) },
             scores: d.years.reversed().map { y in ScoreRow(year: y.year, cells: d.members.map { y.scores[$0.id].map { String(format: "%.1f", $0) } ?? "—" },
                                                            combined: Self.num(y.combined, 1), gap: Self.num(y.gap, 1)) },
             chart: AllianceService.chart(d.years, locale: locale), canCheck: actor.can(.exchangeChecklist), canScore: actor.can(.exchangeAlliances),

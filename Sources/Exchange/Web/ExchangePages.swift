@@ -416,8 +416,10 @@ public struct ExchangePages: Sendable {
         var area = Self.t(req, "ex.county")
         if let d = p.districtId, let row = try await RegistryStore.district(id: d, on: req.db) { area = row.name }
         let planner = (try? service.requirePlanner(p)) != nil
-        let history = try await service.history(planId: p.id).map { h in
-            HistoryItem(at: Date(timeIntervalSince1970: h.at).formatted(.iso8601.year().month().day()), actor: Masking.username(h.actor),
+        let historyRows = try await service.history(planId: p.id)
+        let person = try await Accounts.people(historyRows.map(\.actor), on: req.db, locale: req.uiLocale)
+        let history = historyRows.map { h in
+            HistoryItem(at: Date(timeIntervalSince1970: h.at).formatted(.iso8601.year().month().day()), actor: person(h.actor),
                         step: "\(PlanState(rawValue: h.fromState)?.label(req.uiLocale) ?? "—") → \(PlanState(rawValue: h.toState)?.label(req.uiLocale) ?? h.toState)", reason: h.reason)
         }
         let page = PlanPage(layout: req.layout("ex.plans", title: p.title), id: p.id, title: p.title, year: p.year, area: area, state: p.state, stateLabel: p.stateValue.label(req.uiLocale),
@@ -472,8 +474,10 @@ public struct ExchangePages: Sendable {
         let service = ExchangeService(req)
         let (m, p) = try await service.move(id: id)
         let item = try await Self.moveItems(req, [m])[0]
-        let assessments = (try await service.assessments(moveIds: [m.id])[m.id] ?? []).map {
-            AssessmentItem(year: $0.year, rating: AssessmentRating(rawValue: $0.rating)?.label(req.uiLocale) ?? $0.rating, comments: $0.comments, by: Masking.username($0.assessedBy))
+        let assessmentRows = try await service.assessments(moveIds: [m.id])[m.id] ?? []
+        let person = try await Accounts.people(assessmentRows.map(\.assessedBy), on: req.db, locale: req.uiLocale)
+        let assessments = assessmentRows.map {
+            AssessmentItem(year: $0.year, rating: AssessmentRating(rawValue: $0.rating)?.label(req.uiLocale) ?? $0.rating, comments: $0.comments, by: person($0.assessedBy))
         }
         let hosting: Bool = { if case .school(let s) = actor.registryScope { return s == m.toSchoolId }; return actor.registryScope == .county }()
         let started = m.state != MoveState.planned.rawValue
@@ -533,6 +537,7 @@ extension ExchangePages {
         let actor = try req.requireActor()
         let service = ExchangeService(req)
         let (r, versions) = try await service.rules()
+        let person = try await Accounts.people(versions.map(\.createdBy), on: req.db, locale: req.uiLocale)
         let zh = req.uiLocale == .zh
         let w = r.suggestionWeights ?? .standard
         let lines = [
@@ -550,7 +555,7 @@ extension ExchangePages {
         ].merging(Dictionary(uniqueKeysWithValues: SuggestionWeights.Term.allCases.map { ("weight.\($0.rawValue)", String(format: "%.4f", abs(w[$0]))) })) { a, _ in a }
         let page = RulesPage(
             layout: req.layout("ex.title", title: Self.t(req, "ex.rules.title")), tabs: Self.tabs(req, "rules"), lines: lines, weights: weights,
-            versions: versions.reversed().map { VersionLine(effective: $0.effectiveFrom.description, note: $0.note, by: Masking.username($0.createdBy)) },
+            versions: versions.reversed().map { VersionLine(effective: $0.effectiveFrom.description, note: $0.note, by: person($0.createdBy)) },
             canEdit: actor.can(.exchangeApprove), values: v, errors: errors,
             weightFields: SuggestionWeights.Term.allCases.map { term in
                 WeightField(key: "weight.\(term.rawValue)", label: zh ? term.zh : term.en, value: v["weight.\(term.rawValue)"] ?? "", error: errors["weight.\(term.rawValue)"])

@@ -469,13 +469,14 @@ public struct InternshipPages: Sendable {
         let comments = try await req.db.sql.raw("SELECT version, author, role, text, at FROM intern_plan_comments WHERE plan_id = \(bind: p.id) ORDER BY id")
             .all(decoding: C.self, with: InternshipStore.decoder)
         let day = { (t: Double) in Date(timeIntervalSince1970: t).formatted(.iso8601.year().month().day()) }
+        let person = try await Accounts.people(comments.map(\.author), on: req.db, locale: req.uiLocale)
         let roleName = ["mentor": Self.t(req, "in.role.mentor"), "supervisor": Self.t(req, "in.role.supervisor"), "intern": Self.t(req, "in.role.intern")]
         let page = PlanPage(
             layout: req.layout("in.plan", title: p.title), id: p.id, title: p.title, subject: Subject(rawValue: p.subject)?.label(req.uiLocale) ?? p.subject, grade: p.grade,
             content: p.content, version: p.version, mentor: p.mentorApproved, supervisor: p.supervisorApproved, trial: p.trialValue.label(req.uiLocale), intern: i.name,
             internHref: InternshipRoute.intern.path(i.id),
             versions: versions.map { VersionItem(version: $0.version, title: $0.title, saved: day($0.savedAt), content: $0.content) },
-            comments: comments.map { CommentItem(version: $0.version, author: Masking.username($0.author), role: roleName[$0.role] ?? $0.role, text: $0.text, at: day($0.at)) },
+            comments: comments.map { CommentItem(version: $0.version, author: person($0.author), role: roleName[$0.role] ?? $0.role, text: $0.text, at: day($0.at)) },
             own: how.contains(.own), canApprove: (how.contains(.mentor) && !p.mentorApproved) || (how.contains(.supervisor) && !p.supervisorApproved),
             canTrial: how.contains(.supervisor) && p.mentorApproved && p.supervisorApproved,
             reviseAction: InternshipRoute.planRevise.path(p.id), approveAction: InternshipRoute.planApprove.path(p.id), commentAction: InternshipRoute.planComment.path(p.id),

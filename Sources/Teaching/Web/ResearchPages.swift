@@ -194,11 +194,12 @@ struct ResearchPages: Sendable {
         let means = TeachingService.means(obs.all) ?? []
         let observers = try await RegistryStore.teachers(ids: obs.all.map(\.observerTeacherId), on: req.db)
         let recorded = attendees.contains { $0.attended != nil }
+        let person = try await Accounts.people([x.organiser], on: req.db, locale: locale)
         let page = ActivityPage(
             layout: req.layout("te.ac.title", title: x.title), id: id, kind: x.kindValue.label(locale), isOpenClass: x.kindValue == .openClass, title: x.title,
             subject: Subject(rawValue: x.subject)?.label(locale) ?? x.subject, grade: x.grade ?? "", when: item(x, req, now: now).when, place: x.place ?? "", onlineLink: x.onlineLink,
             agenda: x.agenda ?? "", minutes: x.minutes ?? "", host: x.hostTeacherId.flatMap { teachers[$0]?.name }, planHref: plan.map { TeachingRoute.plan.path($0.id) }, planTitle: plan?.title,
-            level: ResearchLevel(rawValue: x.level)?.label(locale) ?? x.level, organiser: Masking.username(x.organiser),
+            level: ResearchLevel(rawValue: x.level)?.label(locale) ?? x.level, organiser: person(x.organiser),
             attendees: attendees.map { a in
                 AttendeeItem(teacherId: a.teacherId, name: teachers[a.teacherId]?.name ?? "", school: teachers[a.teacherId].flatMap { schools[$0.schoolId]?.name } ?? "",
                              state: a.attended == nil ? "" : (a.attended! ? Self.t(req, "te.ac.present") : Self.t(req, "te.ac.absent")), attended: a.attended ?? true)
@@ -325,7 +326,8 @@ struct ResearchPages: Sendable {
             let s = d.sections.first { $0.name == name }
             return TeachingPages.SectionView(name: name, text: "", changed: s?.changed ?? false, pieces: TeachingPages.pieces(s?.pieces ?? []))
         }
-        func when(_ v: TeachingService.VersionRow) -> String { "\(Masking.username(v.savedBy)) · " + Date(timeIntervalSince1970: v.savedAt).formatted(.iso8601.year().month().day()) }
+        let person = try await Accounts.people(all.map(\.savedBy), on: req.db, locale: req.uiLocale)
+        func when(_ v: TeachingService.VersionRow) -> String { "\(person(v.savedBy)) · " + Date(timeIntervalSince1970: v.savedAt).formatted(.iso8601.year().month().day()) }
         return try await req.page("teaching/compare", ComparePage(
             layout: req.layout("te.cmp.title", title: p.title), id: id, title: p.title, from: from, to: to,
             versions: all.map { SelectOption(value: String($0.version), label: "v\($0.version)", selected: $0.version == from) },

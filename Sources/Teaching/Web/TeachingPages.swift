@@ -292,7 +292,9 @@ struct TeachingPages: Sendable {
             ResearchPages.AttachmentItem(id: $0.id, name: $0.filename, size: ResearchPages.size($0.size), href: TeachingRoute.attachment.path($0.id), removeAction: TeachingRoute.attachmentRemove.path($0.id))
         }
         let rights = try await service.rights(planId: p.id)
-        let versions = try await service.versions(id: p.id).map { VersionView(version: $0.version, by: Masking.username($0.savedBy), at: Date(timeIntervalSince1970: $0.savedAt).formatted(.iso8601.year().month().day())) }
+        let versionRows = try await service.versions(id: p.id)
+        let person = try await Accounts.people(versionRows.map(\.savedBy), on: req.db, locale: locale)
+        let versions = versionRows.map { VersionView(version: $0.version, by: person($0.savedBy), at: Date(timeIntervalSince1970: $0.savedAt).formatted(.iso8601.year().month().day())) }
         let page = PlanPage(
             layout: req.layout("te.plan", title: p.title), id: p.id, kind: p.kindValue.label(locale), level: ResearchLevel(rawValue: p.level)?.label(locale) ?? "",
             state: p.kindValue == .common ? (CommonPlanState(rawValue: p.state)?.label(locale) ?? p.state) : "", title: p.title,
