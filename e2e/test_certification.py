@@ -82,6 +82,17 @@ def act(browser, event, **fields):
     return browser.find_element(By.ID, "app-state").text
 
 
+def record_physical(browser, result="pass"):
+    """The body enters the physical examination's result from the hospital's report."""
+    form = wait(browser, "#physical-form")
+    Select(form.find_element(By.NAME, "physicalExam")).select_by_value(result)
+    browser.execute_script("document.documentElement.dataset.before = '1'")
+    form.find_element(By.ID, "physical-submit").click()
+    WebDriverWait(browser, 20, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return document.readyState === 'complete' && !document.documentElement.dataset.before"))
+    wait(browser, ".flash.ok")
+
+
 @pytest.fixture(autouse=True)
 def signed_out_after(browser):
     yield
@@ -97,17 +108,20 @@ def test_applicant_sees_what_is_missing(server, browser, shot):
     assert "体检" in browser.find_element(By.ID, "checklist").text
     assert browser.find_element(By.ID, "correction-due").text.startswith("请在")
     full_page(browser, shot, "cert_applicant")
-    # 补正: the hospital's result arrived; the checklist clears, and the application goes back in.
+    # 补正: the hospital's report arrived. The result is not hers to declare: her form says the
+    # body enters it; she uploads the report (a real PDF, printed by Chromium) and resubmits.
+    app_url = browser.current_url
     browser.find_element(By.ID, "edit-link").click()
-    Select(wait(browser, "#apply-form select[name=physicalExam]")).select_by_value("pass")
-    browser.find_element(By.CSS_SELECTOR, "#apply-form button[type=submit]").click()
-    wait(browser, ".flash.ok")
-    # The hospital's report itself is still to be uploaded: a real PDF, printed by Chromium.
-    checklist = browser.find_element(By.ID, "checklist").text
-    assert "缺少材料：指定医院体检表" in checklist and "体检结论" not in checklist
+    wait(browser, "#physical-note")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#apply-form select[name=physicalExam]")
+    browser.get(app_url)
+    wait(browser, "#checklist")
+    assert "缺少材料：指定医院体检表" in browser.find_element(By.ID, "checklist").text
     assert "未上传" in browser.find_element(By.ID, "doc-physical_exam").text
     upload(browser, "physical_exam", pdf_file(browser, "体检表.pdf"))
-    assert "各项条件均已满足" in browser.find_element(By.ID, "checklist").text
+    checklist = browser.find_element(By.ID, "checklist").text
+    assert "缺少材料" not in checklist and "体检" in checklist, "the result is still the body's to enter"
+    assert not browser.find_elements(By.ID, "physical-form"), "an applicant has no form for it"
     assert "体检表.pdf" in browser.find_element(By.ID, "doc-physical_exam").text
     browser.find_element(By.ID, "event-submit").click()
     wait(browser, ".flash.ok")
@@ -123,6 +137,7 @@ def test_reviewer_to_notice_and_public_pages(server, browser, shot):
     row.find_element(By.TAG_NAME, "a").click()
     assert act(browser, "accept") == "审核中"
     assert re.match(r"受理：\S+ 小学教师资格", browser.find_element(By.CSS_SELECTOR, ".flash.ok").text), "the flash says what happened to whom"
+    record_physical(browser)
     assert act(browser, "approve") == "已通过"
     timeline = browser.find_element(By.ID, "timeline").text
     assert "已提交 → 审核中" in timeline and "审核中 → 已通过" in timeline
@@ -210,7 +225,7 @@ def test_each_type_through_the_browser(server, browser, shot):
         browser.get(server + "/certification/apply")
         form = wait(browser, "#apply-form")
         form.find_element(By.NAME, "residentId").send_keys(rid)
-        for name, value in [("type", ctype), ("subject", subject), ("education", education), ("putonghua", putonghua), ("route", route), ("physicalExam", "pass")]:
+        for name, value in [("type", ctype), ("subject", subject), ("education", education), ("putonghua", putonghua), ("route", route)]:
             Select(form.find_element(By.NAME, name)).select_by_value(value)
         form.find_element(By.NAME, "examPassedOn").send_keys("2025-06-20")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -252,6 +267,7 @@ def test_each_type_through_the_browser(server, browser, shot):
     assert act(browser, "score_ability_test") == "审核中"
     for ctype, *_ , outcome in JOURNEYS:
         browser.get(server + "/certification/applications/%d" % ids[ctype])
+        record_physical(browser)
         if outcome == "rejected":
             assert "普通话" in browser.find_element(By.ID, "checklist").text
             assert act(browser, "reject", reason="putonghua_below_minimum") == "未通过"

@@ -29,7 +29,7 @@ public struct CertificationModule: XuequModule {
 
     public var auditArea: AuditArea? {
         AuditArea(key: "certification", label: LocalizedText(zh: "教师资格认定", en: "Teacher certification"), prefixes: ["cert"], phrases: [
-            "cert.create": ("填写了认定申请", "started an application"), "cert.upload": ("上传了申请材料", "uploaded a document"), "cert.correct": ("补正了申请", "corrected an application"),
+            "cert.create": ("填写了认定申请", "started an application"), "cert.upload": ("上传了申请材料", "uploaded a document"), "cert.correct": ("补正了申请", "corrected an application"), "cert.physical_exam": ("录入了体检结论", "entered a physical examination result"),
             "cert.submit": ("提交了认定申请", "submitted an application"), "cert.request_correction": ("通知申请人补正材料", "asked for corrections"), "cert.accept": ("受理了认定申请", "accepted an application"),
             "cert.score": ("登记了教育教学能力测试评分", "entered an ability-test score"), "cert.score_ability_test": ("完成了教育教学能力测试计分", "closed the ability test's scoring"),
             "cert.approve": ("审核通过了认定申请", "approved an application"), "cert.reject": ("作出不予认定决定", "refused an application"),

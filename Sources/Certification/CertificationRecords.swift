@@ -475,7 +475,11 @@ extension CertificationService {
             throw DomainError(.invalid, code: "not_correctable", LocalizedText(zh: "只有草稿或待补正的申请可以修改", en: "only a draft or a deficient application can be corrected"))
         }
         guard let version else { throw DomainError.validation(["version": LocalizedText(zh: "缺少版本号", en: "version is required")]) }
-        let (name, rid, facts) = try validate(d)
+        let (name, rid, declared) = try validate(d)
+        // The examination's result is the body's to enter from the hospital's report, not the applicant's.
+        var checked = declared
+        if who == .applicant { checked.physicalExam = a.facts.physicalExam }
+        let facts = checked
         guard rid.value == a.residentId else {
             throw DomainError.validation(["residentId": LocalizedText(zh: "身份证号不能修改", en: "the resident ID cannot be changed")])
         }
@@ -665,5 +669,45 @@ extension CertificationService {
             return QueueItem(application: try r.decode(model: CertApplicationRow.self, with: Self.decoder), step: QueueStep(rawValue: x.step) ?? .closed, noticeTo: x.noticeTo)
         }
         return (PageResult(items: items, total: total, request: page), counts)
+    }
+
+    /// The physical examination's result, entered by the certifying body (the county's reviewer or
+    /// the bureau; the prefecture for what it decides) from the designated hospital's report, at
+    /// any step before the decision; the history keeps the change.
+    public func recordPhysicalExam(id: Int, result raw: String?, version: Int?) async throws -> CertApplicationRow {
+        _ = try requireParticipant()
+        guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
+        let who = try actorRole(for: a)
+        let deciding: Bool = switch who {
+        case .countyReviewer, .bureau: true
+        case .prefectureReviewer: a.certType.decidedByPrefecture
+        case .applicant: false
+        }
+        guard deciding else { throw DomainError.forbidden }
+        var e = FieldErrors()
+        let result = raw.flatMap(PhysicalExam.parse)
+        if result == nil {
+            e.add("physicalExam", "应为：\(PhysicalExam.allCases.map(\.zh).joined(separator: "、"))", "must be one of \(PhysicalExam.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if version == nil { e.add("version", "缺少版本号", "version is required") }
+        try e.throwIfAny()
+        guard [.draft, .submitted, .deficient, .accepted, .abilityTest, .review, .forwarded].contains(a.certState) else {
+            throw DomainError(.invalid, code: "decided", LocalizedText(zh: "申请已作出决定（\(a.certState.zh)），不能再录入体检结论", en: "the application is decided (\(a.certState.en)); the examination can no longer be entered"))
+        }
+        guard version == a.version else { throw Self.stale }
+        let before = a.facts.physicalExam, after = result!
+        let now = self.now, audit = ctx.audit, actorName = Masking.username(try ctx.requireActor().username)
+        let note = "体检结论 \(before.zh)→\(after.zh)（按指定医院体检报告录入）"
+        try await ctx.write { tx in
+            struct N: Decodable { let id: Int }
+            let done = try await tx.sql.raw("""
+                UPDATE cert_applications SET physical_exam = \(bind: after.rawValue), version = version + 1, updated_at = \(bind: now)
+                WHERE id = \(bind: id) AND version = \(bind: a.version) AND state = \(bind: a.state) RETURNING id
+                """).all(decoding: N.self)
+            if done.isEmpty { throw Self.stale }
+            try await Self.history([id], from: a.certState, to: a.certState, event: "physical_exam", actor: actorName, at: now, reason: note, on: tx)
+            try await Audit.record(on: tx, audit, action: "cert.physical_exam", entity: "cert_application", entityId: String(id), summary: note)
+        }
+        return try await Self.application(id, on: db)!
     }
 }

@@ -227,7 +227,13 @@ public struct CertificationService: Sendable {
     public func create(_ d: ApplicationDraft) async throws -> (CertApplicationRow, [Deficiency]) {
         let actor = try ctx.requireActor()
         guard actor.can(.certApplySelf) || actor.can(.certApplyBehalf) else { throw DomainError.forbidden }
-        let (name, rid, facts) = try validate(d)
+        let (name, rid, declared) = try validate(d)
+        // The physical examination's result comes from the designated hospital's report: the
+        // certifying body enters it (`recordPhysicalExam`), never the applicant (issue 28:
+        // applicant1 declared 合格 herself and was passed).
+        var checked = declared
+        if CertificationPolicy.isApplicant(actor) { checked.physicalExam = .pending }
+        let facts = checked
         let today = self.today
         let windows = try await keptWindows()
         let open = windows.filter { w in
@@ -378,6 +384,12 @@ public struct CertificationService: Sendable {
                               LocalizedText(zh: "“\(a.certState.zh)”状态下不能“\(event!.zh)”", en: "\(event!.rawValue) is not allowed when the application is \(a.certState.rawValue)"))
         }
         guard input.version == a.version else { throw Self.stale }
+        if event == .approve || event == .forward, a.facts.physicalExam != .pass {
+            throw DomainError(.invalid, code: "physical_exam_not_recorded", LocalizedText(
+                zh: "体检结论为“\(a.facts.physicalExam.zh)”：请先按指定医院的体检报告录入体检结论（合格才能通过或报送）",
+                en: "the physical examination is “\(a.facts.physicalExam.en)”: enter the result from the designated hospital's report first (only a pass can be approved or forwarded)"),
+                fields: ["physicalExam": LocalizedText(zh: "体检结论未录入或不合格", en: "no passed physical examination on record")])
+        }
         let rules = try await keptRules()
         if event == .scoreAbilityTest, sheet.isEmpty {
             // No sheet sent: close the test with the scores the panel's experts entered themselves.

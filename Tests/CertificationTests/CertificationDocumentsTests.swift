@@ -47,7 +47,7 @@ struct CertificationDocumentsTests {
             let rid = Fixture.residentID("19970707", 31)
             let (_, a) = try await CertificationTests.post(app, applicant, "/api/v1/certification/applications", CertificationTests.body(rid: rid))
             let id = a["id"] as! Int
-            #expect(Self.codes(a) == ["documents_missing"])
+            #expect(Self.codes(a) == ["physical_exam_missing", "documents_missing"], "an applicant's own \"pass\" for the examination is not taken")
 
             // Refused, each with the field named and nothing stored.
             var (s, r) = try await Self.upload(app, applicant, id, "degree", Self.gif, name: "degree.pdf")
@@ -81,7 +81,7 @@ struct CertificationDocumentsTests {
             #expect(os == .created && oddDoc["filename"] as? String == "passwd.pdf")
             try await Self.uploadAll(app, applicant, id)
             let (_, detail) = try await CertificationTests.get(app, applicant, "/api/v1/certification/applications/\(id)")
-            #expect(Self.codes(detail).isEmpty)
+            #expect(Self.codes(detail) == ["physical_exam_missing"])
             #expect((detail["history"] as? [[String: Any]])?.filter { $0["event"] as? String == "upload" }.count == 9)
 
             // Stored once per content, under its hash; served with its sniffed type to those who may see it.
@@ -103,7 +103,8 @@ struct CertificationDocumentsTests {
             let (_, sub) = try await CertificationTests.event(app, applicant, id, "submit", version: detail["version"] as! Int)
             (s, r) = try await Self.upload(app, applicant, id, "photo", Self.png)
             #expect(s == .unprocessableEntity && r["code"] as? String == "not_correctable")
-            let (_, acc) = try await CertificationTests.event(app, reviewer, id, "accept", version: sub["version"] as! Int)
+            let (_, entered) = try await CertificationTests.physical(app, reviewer, id, "pass", version: sub["version"] as! Int)
+            let (_, acc) = try await CertificationTests.event(app, reviewer, id, "accept", version: entered["version"] as! Int)
             #expect(acc["state"] as? String == "review")
             let (_, after) = try await CertificationTests.get(app, reviewer, "/api/v1/certification/applications/\(id)")
             #expect(Self.codes(after).isEmpty)
@@ -237,6 +238,7 @@ struct CertificationDocumentsTests {
             reviewer = try await app.token("reviewer")
             (_, r) = try await CertificationTests.event(app, applicant, id, "submit", version: r["version"] as! Int)
             (_, r) = try await CertificationTests.event(app, reviewer, id, "accept", version: r["version"] as! Int)
+            (_, r) = try await CertificationTests.physical(app, reviewer, id, "pass", version: r["version"] as! Int)
             clock.advance(3 * 86400)
             reviewer = try await app.token("reviewer")
             (_, r) = try await CertificationTests.event(app, reviewer, id, "approve", version: r["version"] as! Int)
@@ -270,6 +272,7 @@ struct CertificationDocumentsTests {
             let id = a["id"] as! Int
             var (_, r) = try await CertificationTests.event(app, applicant, id, "submit", version: a["version"] as! Int)
             (_, r) = try await CertificationTests.event(app, reviewer, id, "accept", version: r["version"] as! Int)
+            (_, r) = try await CertificationTests.physical(app, reviewer, id, "pass", version: r["version"] as! Int)
             (_, r) = try await CertificationTests.event(app, reviewer, id, "approve", version: r["version"] as! Int)
             _ = try await CertificationTests.post(app, reviewer, "/api/v1/certification/notices", ["applicationIds": [id], "days": 5])
             clock.advance(6 * 86400)

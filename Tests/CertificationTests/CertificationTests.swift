@@ -69,8 +69,18 @@ struct CertificationTests {
             (s, r) = try await Self.event(app, reviewer, id, "score_ability_test", version: v, extra: ["scores": [72, 80, 76]])
             #expect(r["state"] as? String == "review")
             v = r["version"] as! Int
+            // Approval needs the hospital's result, which the body enters and the applicant cannot.
+            (s, r) = try await Self.event(app, reviewer, id, "approve", version: v)
+            #expect(s == .unprocessableEntity && r["code"] as? String == "physical_exam_not_recorded")
+            #expect(try await Self.physical(app, applicant, id, "pass", version: v).0 == .forbidden)
+            #expect(try await Self.physical(app, reviewer, id, "healthy", version: v).0 == .unprocessableEntity)
+            #expect(try await Self.physical(app, reviewer, id, "pass", version: v + 7).0 == .conflict)
+            (s, r) = try await Self.physical(app, reviewer, id, "pass", version: v)
+            #expect(s == .ok && (r["deficiencies"] as? [[String: Any]])?.isEmpty == true, "\(r)")
+            v = r["version"] as! Int
             (s, r) = try await Self.event(app, reviewer, id, "approve", version: v)
             #expect(r["state"] as? String == "approved")
+            #expect(try await Self.physical(app, reviewer, id, "fail", version: r["version"] as! Int).0 == .unprocessableEntity, "not after the decision")
             v = r["version"] as! Int
             // Not yet on notice: no certificate.
             (s, _) = try await Self.event(app, reviewer, id, "issue_certificate", version: v)
@@ -117,7 +127,7 @@ struct CertificationTests {
             // The full timeline.
             let (_, done) = try await Self.get(app, applicant, "/api/v1/certification/applications/\(id)")
             let events = (done["history"] as? [[String: Any]])?.compactMap { $0["event"] as? String }.filter { $0 != "upload" }
-            #expect(events == ["submit", "request_correction", "submit", "accept", "score_ability_test", "approve", "notice", "issue_certificate"])
+            #expect(events == ["submit", "request_correction", "submit", "accept", "score_ability_test", "physical_exam", "approve", "notice", "issue_certificate"])
             #expect((done["history"] as? [[String: Any]])?.allSatisfy { $0["actor"] is String && $0["at"] is String } == true)
         }
     }
@@ -148,7 +158,14 @@ struct CertificationTests {
         let id = a["id"] as! Int
         var (_, r) = try await event(app, applicant, id, "submit", version: a["version"] as! Int)
         (_, r) = try await event(app, reviewer, id, "accept", version: r["version"] as! Int)
+        // The hospital's result, entered by the body (an applicant cannot declare it).
+        (_, r) = try await physical(app, reviewer, id, "pass", version: r["version"] as! Int)
         return (id, r["version"] as! Int)
+    }
+
+    /// The body enters the physical examination's result.
+    static func physical(_ app: Application, _ token: String, _ id: Int, _ result: String, version: Int) async throws -> (HTTPStatus, [String: Any]) {
+        try await post(app, token, "/api/v1/certification/applications/\(id)/physical-exam", ["physicalExam": result, "version": version])
     }
 
     @Test("a senior application: the county forwards, the prefecture decides", arguments: TestDB.all)
@@ -223,7 +240,7 @@ struct CertificationTests {
             }
             #expect(results.sorted { $0.code < $1.code } == [.ok, .conflict])
             let (_, detail) = try await Self.get(app, reviewer, "/api/v1/certification/applications/\(id)")
-            #expect((detail["history"] as? [[String: Any]])?.count == 3)
+            #expect((detail["history"] as? [[String: Any]])?.count == 4, "submit, accept, the examination, and the one decision")
         }
     }
 
@@ -504,7 +521,8 @@ extension CertificationTests {
                 try await app.check(.PUT, "/api/v1/certification/applications/\(id)", headers: bearer(token, json: true), body: b) { res in out = (res.status, (try? res.json()) ?? [:]) }
                 return out
             }
-            var fixed = Self.body(rid: rid, physical: "pass")
+            // The applicant corrects her Putonghua level; her "pass" for the examination is not hers to give.
+            var fixed = Self.body(rid: rid, physical: "pass", putonghua: "2A")
             fixed["version"] = v + 5
             #expect(try await put(fixed, applicant).0 == .conflict)
             var other = Self.body(rid: Fixture.residentID("19930304", 92), physical: "pass")
@@ -513,7 +531,8 @@ extension CertificationTests {
             fixed["version"] = v
             let (s, corrected) = try await put(fixed, applicant)
             #expect(s == .ok)
-            #expect((corrected["deficiencies"] as? [[String: Any]])?.map { $0["code"] as? String } == ["documents_missing"], "the physical examination is fixed; the documents are not uploaded")
+            #expect((corrected["deficiencies"] as? [[String: Any]])?.map { $0["code"] as? String } == ["physical_exam_missing", "documents_missing"],
+                    "the examination stays for the body to enter; the documents are not uploaded")
             #expect(corrected["state"] as? String == "deficient")
             let (rs, resubmitted) = try await Self.event(app, applicant, id, "submit", version: corrected["version"] as! Int)
             #expect(rs == .ok && resubmitted["state"] as? String == "submitted")
@@ -521,7 +540,9 @@ extension CertificationTests {
             #expect(try await put(fixed, applicant).0 == .unprocessableEntity)
             let (_, detail) = try await Self.get(app, applicant, "/api/v1/certification/applications/\(id)")
             let correction = (detail["history"] as? [[String: Any]])?.first { $0["event"] as? String == "correct" }
-            #expect((correction?["reason"] as? String)?.contains("体检 未体检→合格") == true)
+            #expect((correction?["reason"] as? String)?.contains("普通话") == true && (correction?["reason"] as? String)?.contains("体检") == false)
+            let (ps, entered) = try await Self.physical(app, reviewer, id, "pass", version: resubmitted["version"] as! Int)
+            #expect(ps == .ok && (entered["history"] as? [[String: Any]])?.last?["reason"] as? String == "体检结论 未体检→合格（按指定医院体检报告录入）")
         }
     }
 }

@@ -33,6 +33,7 @@ extension AuthorizationMatrixTests {
             Case(method: .POST, path: "/api/v1/certification/applications/999/documents?kind=photo", body: { _, _ in [:] }, expect: own, otherwise: 403),
             Case(method: .GET, path: "/api/v1/certification/applications/999/documents/photo", body: nil, expect: own, otherwise: 403),
             Case(method: .POST, path: "/api/v1/certification/applications/999/ability-scores", body: { _, _ in ["score": 80] }, expect: county, otherwise: 403),
+            Case(method: .POST, path: "/api/v1/certification/applications/999/physical-exam", body: { _, _ in ["physicalExam": "pass", "version": 1] }, expect: own, otherwise: 403),
             Case(method: .POST, path: "/api/v1/certification/notices", body: { _, _ in ["applicationIds": [999], "days": 7] }, expect: reviewers, otherwise: 403),
             Case(method: .POST, path: "/api/v1/certification/objections/999", body: { _, _ in ["resolution": "dismissed"] }, expect: reviewers, otherwise: 403),
             // Public: the notice, objections to it, the certificate check.
@@ -248,6 +249,8 @@ extension AuthorizationMatrixTests {
             Case(method: .POST, path: "/certification/applications/999/documents", body: form(["kind": "photo"]), expect: own, otherwise: 403),
             Case(method: .GET, path: "/certification/applications/999/documents/photo", body: nil, expect: own, otherwise: 403),
             Case(method: .POST, path: "/certification/applications/999/scores", body: form(["score": "80"]), expect: ["admin": 404, "reviewer": 404], otherwise: 403),
+            Case(method: .POST, path: "/certification/applications/999/physical-exam", body: form(["physicalExam": "pass", "version": "1"]),
+                 expect: ["admin": 404, "reviewer": 404, "prefecture": 404, "applicant": 404], otherwise: 403),
             Case(method: .POST, path: "/certification/windows", body: form(), expect: ["admin": 422], otherwise: 403),
             Case(method: .POST, path: "/certification/bodies", body: form(), expect: ["admin": 422], otherwise: 403),
             Case(method: .POST, path: "/certification/rules", body: form(), expect: ["admin": 422], otherwise: 403),

@@ -125,7 +125,7 @@ public struct EligibilityRules: Codable, Sendable, Equatable {
         }
         switch a.physicalExam {
         case .fail: out.append(Deficiency(.physicalExamFailed, "体检不合格", "the physical examination was failed"))
-        case .pending: out.append(Deficiency(.physicalExamMissing, "尚未提交指定医院的体检结论", "no physical examination result from a designated hospital"))
+        case .pending: out.append(Deficiency(.physicalExamMissing, "体检结论尚未录入（认定机构按指定医院的体检报告录入）", "no physical examination result yet (the body enters it from the designated hospital's report)"))
         case .pass: break
         }
         if let until = barredUntil, until >= today {

@@ -28,6 +28,7 @@ public struct CertificationAPI: Sendable {
         authed.on(.POST, R.documents, body: .collect(maxSize: "6mb"), use: upload)
         authed.get(R.document, use: document)
         authed.post(R.abilityScores, use: score)
+        authed.post(R.physicalExam, use: physicalExam)
         authed.post(R.notices, use: createNotice)
         authed.post(R.objection, use: resolveObjection)
         authed.get(R.statistics, use: statistics)
@@ -77,6 +78,20 @@ public struct CertificationAPI: Sendable {
         let (a, deficiencies) = try await CertificationService(req).correct(id: try req.intParameter(), version: version, d)
         return ApplicationDTO(id: a.id, state: a.state, version: a.version, type: a.type, windowId: a.windowId, route: a.route,
                               deficiencies: Self.deficiencies(deficiencies, req), history: nil, correctionDue: a.correctionDue, reasonCode: a.reasonCode)
+    }
+
+    struct PhysicalBody: Content { let physicalExam: String?; let version: Int? }
+
+    /// `POST /api/v1/certification/applications/{id}/physical-exam {physicalExam, version}`: the
+    /// body enters the result from the hospital's report (an applicant: 403).
+    func physicalExam(req: Request) async throws -> ApplicationDTO {
+        let b = try req.content.decode(PhysicalBody.self)
+        let service = CertificationService(req)
+        let a = try await service.recordPhysicalExam(id: try req.intParameter(), result: b.physicalExam, version: b.version)
+        let (_, history, d) = try await service.application(id: a.id)
+        return ApplicationDTO(id: a.id, state: a.state, version: a.version, type: a.type, windowId: a.windowId, route: a.route, deficiencies: Self.deficiencies(d, req),
+                              history: history.map { HistoryDTO(from: $0.fromState, to: $0.toState, event: $0.event, actor: $0.actor, at: ISOTime.string(Date(timeIntervalSince1970: $0.at)), reason: $0.reason) },
+                              correctionDue: a.correctionDue, reasonCode: a.reasonCode)
     }
 
     struct EventBody: Content { let event: String?; let version: Int?; let reason: String?; let score: Double?; let scores: [Double]? }

@@ -30,6 +30,7 @@ public struct CertificationPages: Sendable {
         r.on(.POST, R.documents, body: .collect(maxSize: "6mb"), use: uploadDocument)
         r.get(R.document, use: document)
         r.post(R.scores, use: score)
+        r.post(R.physicalExam, use: physicalExam)
         r.get(R.windows, use: windowsPage)
         r.post(R.windows, use: createWindow)
         r.post(R.bodies, use: createBody)
@@ -267,6 +268,8 @@ public struct CertificationPages: Sendable {
         let folder: String?
         let panel: PanelView?
         let waiting: String?
+        /// The body's form for the examination's result (nil: not theirs, or decided).
+        var physicalForm: [SelectOption]? = nil
     }
     struct DocumentLine: Encodable, Sendable {
         let key: String; let label: String; let required: Bool; let uploaded: Bool; let filename: String; let size: String; let url: String; let isImage: Bool; let accept: String
@@ -343,13 +346,17 @@ public struct CertificationPages: Sendable {
                               progress: complete ? nil : L10n.text("cert.panelProgress", locale, String(experts.count), String(rules.panelMinimum)), canScore: canScore, myScore: mine.map { String(format: "%g", $0.score) } ?? "",
                               sealed: sealed ? L10n.text("cert.sealed", locale, String(experts.count)) : nil)
         }
-        return try await req.page("cert/detail", DetailPage(
+        let examStates: [CertState] = [.draft, .submitted, .deficient, .accepted, .abilityTest, .review, .forwarded]
+        let examiner = who == .countyReviewer || who == .bureau || (who == .prefectureReviewer && f.type.decidedByPrefecture)
+        var page = DetailPage(
             layout: req.layout("nav.certification", title: "\(a.name) · \(f.type.label(locale))"), app: Self.row(a, locale), facts: facts,
             deficiencies: deficiencies.map { $0.reason(locale) }, correctionDue: a.certState == .deficient ? a.correctionDue : nil, history: lines, events: buttons,
             version: a.version,
             reasons: CertReason.allCases.filter { $0.barYears == nil && $0 != .barred }.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: false) },
             revokeReasons: [CertReason.fraud, .examCheating, .conviction].map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: false) },
-            hasCertificate: hasCertificate, scores: a.scores, canEdit: canEdit, documents: documents, folder: folder, panel: panel, waiting: waiting))
+            hasCertificate: hasCertificate, scores: a.scores, canEdit: canEdit, documents: documents, folder: folder, panel: panel, waiting: waiting)
+        if examiner && examStates.contains(a.certState) { page.physicalForm = options(PhysicalExam.self, selected: f.physicalExam.rawValue, locale: locale) }
+        return try await req.page("cert/detail", page)
     }
 
     func event(req: Request) async throws -> Response {
@@ -393,6 +400,18 @@ public struct CertificationPages: Sendable {
     func document(req: Request) async throws -> Response {
         let (d, data) = try await CertificationService(req).document(id: try req.intParameter(), kind: req.parameters.get("kind") ?? "")
         return CertificationAPI.documentResponse(d, data)
+    }
+
+    /// The body enters the physical examination's result from the hospital's report.
+    func physicalExam(req: Request) async throws -> Response {
+        let id = try req.intParameter()
+        let form = try req.content.decode([String: String].self)
+        do {
+            let a = try await CertificationService(req).recordPhysicalExam(id: id, result: form["physicalExam"], version: form["version"].flatMap { Int($0) })
+            return req.redirect(to: CertificationRoute.application.path(id), flash: L10n.text("cert.physicalRecorded", req.uiLocale, a.facts.physicalExam.label(req.uiLocale)))
+        } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            return req.redirect(to: CertificationRoute.application.path(id), flash: e.summary(req.uiLocale), error: true)
+        }
     }
 
     func score(req: Request) async throws -> Response {
