@@ -223,7 +223,7 @@ public enum Accounts {
         try await req.write { tx in
             try await tx.sql.raw("INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen_at) VALUES (\(bind: tokenHash(token)), \(bind: user.id), \(bind: csrf), \(bind: now), \(bind: now))").run()
             try await tx.sql.raw("DELETE FROM sessions WHERE last_seen_at < \(bind: now - req.application.security.absoluteTimeout)").run()
-            try await Audit.record(on: tx, ctx, action: "auth.login", entity: "user", entityId: String(user.id), summary: "session opened")
+            try await Audit.record(on: tx, ctx, action: "auth.login", entity: "user", entityId: String(user.id), summary: "")
         }
         return (token, csrf)
     }
