@@ -5,7 +5,8 @@ leader and members are picked by name; a certificate's subject must fit its type
 import re
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from test_phone import OVERFLOW, phone
 from test_registry import login, rid, switch_language, wait
@@ -68,6 +69,9 @@ def test_a_group_leader_is_picked_by_name(server, browser, shot):
     form = wait(browser, "#finder")
     form.find_element(By.NAME, "cq").send_keys("王")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    # The search reloads the page: wait for the old one to go before reading the new list (its
+    # own #member-list could answer first and go stale under the next read).
+    WebDriverWait(browser, 20).until(EC.staleness_of(form))
     wait(browser, "#member-list")
     assert "王" in Select(browser.find_element(By.NAME, "leader")).options[1].text
     browser.find_element(By.NAME, "name").send_keys("学区语文新组")
