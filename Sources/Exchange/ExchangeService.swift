@@ -331,6 +331,8 @@ public struct ExchangeService: Sendable {
             // warning, and the approval's moved-twice refusal, not a stale move.)
             registry = try await RegistryStore.teachers(ids: stored.map(\.teacherId).filter { a.byId[$0] == nil }, on: db)
         }
+        // The schools teachers who left the area work at now, in one read (not one per stale move).
+        let elsewhere = try await ExchangeStore.schools(ids: registry.values.map(\.schoolId), on: db)
         for (i, m) in input.enumerated() {
             let key = "moves[\(i)]"
             let n = i + 1
@@ -339,7 +341,7 @@ public struct ExchangeService: Sendable {
                 func overtaken(_ zh: String, _ en: String) { stale.append(StaleMove(moveId: row.id, teacherId: row.teacherId, name: name, reason: LocalizedText(zh: zh, en: en))) }
                 guard let t = a.byId[row.teacherId], actor.covers(schoolId: t.schoolId, districtId: t.districtId) || actor.registryScope == .county else {
                     if let r = registry[row.teacherId] {
-                        let school = try await ExchangeStore.schools(ids: [r.schoolId], on: db)[r.schoolId]?.name ?? "#\(r.schoolId)"
+                        let school = elsewhere[r.schoolId]?.name ?? "#\(r.schoolId)"
                         overtaken("已调离本方案范围（现在\(school)）或已不在义务教育学校任教", "no longer in this plan's area (now at \(school)) or not teaching in a compulsory school")
                     } else {
                         overtaken("教师已不在登记册中（退休、调出本县或删除）", "the teacher is no longer in the registry (retired, left the county or removed)")
