@@ -31,24 +31,30 @@ public enum TeachingYear {
         // One read per table, each count a conditional sum (PostgreSQL's SUM of integers is numeric: cast).
         struct Two: Decodable { let a: Int?; let b: Int? }
         struct Three: Decodable { let a: Int?; let b: Int?; let c: Int? }
-        let held = try await db.sql.raw("""
+        let held = try await db.sql.raw(
+            """
             SELECT CAST(SUM(CASE WHEN kind = 'activity' THEN 1 ELSE 0 END) AS BIGINT) AS a, CAST(SUM(CASE WHEN kind = 'open_class' THEN 1 ELSE 0 END) AS BIGINT) AS b
             FROM research_activities WHERE substr(starts_at, 1, 10) >= \(bind: from) AND substr(starts_at, 1, 10) <= \(bind: to) \(inDistrict)
-            """).first(decoding: Two.self)
+            """
+        ).first(decoding: Two.self)
         f.activities = held?.a ?? 0
         f.openClasses = held?.b ?? 0
-        let plans = try await db.sql.raw("""
+        let plans = try await db.sql.raw(
+            """
             SELECT CAST(SUM(CASE WHEN kind = 'common' THEN 1 ELSE 0 END) AS BIGINT) AS a, CAST(SUM(CASE WHEN kind <> 'common' THEN 1 ELSE 0 END) AS BIGINT) AS b,
                    CAST(SUM(CASE WHEN kind <> 'common' AND changed_ratio < 0.1 THEN 1 ELSE 0 END) AS BIGINT) AS c
             FROM lesson_plans WHERE created_at >= \(bind: start) AND created_at < \(bind: end) \(inDistrict)
-            """).first(decoding: Three.self)
+            """
+        ).first(decoding: Three.self)
         f.commonPlans = plans?.a ?? 0
         f.ownPlans = plans?.b ?? 0
         f.nearCopies = plans?.c ?? 0
-        let lessons = try await db.sql.raw("""
+        let lessons = try await db.sql.raw(
+            """
             SELECT CAST(COUNT(*) AS BIGINT) AS a, CAST(SUM(CASE WHEN late THEN 1 ELSE 0 END) AS BIGINT) AS b
             FROM teaching_model_lessons WHERE teaching_on >= \(bind: from) AND teaching_on <= \(bind: to) \(inDistrict)
-            """).first(decoding: Two.self)
+            """
+        ).first(decoding: Two.self)
         f.modelLessons = lessons?.a ?? 0
         f.modelLessonsLate = lessons?.b ?? 0
         let enrolled: SQLQueryString = district.map { "AND e.teacher_id IN (SELECT id FROM teachers WHERE district_id = \(bind: $0))" } ?? ""
