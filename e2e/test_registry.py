@@ -33,9 +33,18 @@ def wait(browser, css):
 
 def wait_text(browser, css, text):
     """Waits until the element (looked up afresh each time: the page may be navigating) holds the text."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
-        lambda d: text in d.find_element(By.CSS_SELECTOR, css).text)
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
+
+    def holds(d):
+        try:
+            return text in d.find_element(By.CSS_SELECTOR, css).text
+        except WebDriverException as error:
+            # Chromium reports an element of the page being replaced as "does not belong to the
+            # document" (a plain WebDriverException, not a stale element): look again.
+            if "does not belong to the document" in str(error):
+                return False
+            raise
+    WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(holds)
     return browser.find_element(By.CSS_SELECTOR, css).text
 
 
