@@ -34,15 +34,23 @@ public struct BalanceModule: XuequModule {
             .bureauAdmin: [.balanceRead, .balanceRulesWrite, .equityWrite, .aidRead, .aidWrite],
             .districtAdmin: [.balanceRead, .aidRead, .aidWrite],
             .schoolAdmin: [.balanceRead, .aidRead, .aidWrite],
+            // Above the county: each county's coefficients, read-only (issue 30).
+            .cityAdmin: [.balanceRead, .balanceCounties],
+            .provinceAdmin: [.balanceRead, .balanceCounties],
         ])
     }
+    /// The coefficients, the sheet, conditions and what-if read the bureau's own county; student
+    /// aid is listed by district. The rules and the equity figures are still the database's, not a
+    /// county's: a county among several cannot change them.
+    public var countyKeys: Set<Permission> { [.balanceRead, .aidRead, .aidWrite] }
 
     public var strings: [String: (String, String)] { BalanceStrings.table }
     public var routeNames: [any RouteName.Type] { [BalanceRoute.self, BalanceAPIRoute.self] }
     public var viewsDirectory: String? { Bundle.module.url(forResource: "Views", withExtension: nil)?.path }
 
     public var navigation: [NavEntry] {
-        [NavEntry(key: "nav.balance", route: BalanceRoute.dashboard) { $0.can(.balanceRead) }]
+        [NavEntry(key: "nav.balance", route: BalanceRoute.dashboard) { $0.can(.balanceRead) && !$0.can(.balanceCounties) },
+         NavEntry(key: "nav.counties", route: BalanceRoute.counties) { $0.can(.balanceCounties) }]
     }
 
     public func routes(_ r: ModuleRoutes) {

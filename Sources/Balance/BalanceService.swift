@@ -15,6 +15,19 @@ public struct BalanceReport: Sendable {
     public let liveTeachers: Bool
 }
 
+/// What a balance question covers: a year and one district, or a county (all its districts).
+public struct BalanceArea: Sendable, Hashable {
+    public let year: Int
+    public let district: Int?
+    /// The county asked about, when the database holds several (nil: its only county).
+    public let county: String?
+    /// That county's districts (nil: every district in the database).
+    public let districts: [Int]?
+
+    /// The part of a kept answer's key that names the area.
+    var key: String { district.map(String.init) ?? county.map { "c" + $0 } ?? "*" }
+}
+
 /// The balance module's use cases: each checks permission and scope first.
 public struct BalanceService: Sendable {
     let ctx: ServiceContext
@@ -27,10 +40,13 @@ public struct BalanceService: Sendable {
     public var today: CivilDate { ctx.today }
 
     static let districtWord = LocalizedText(zh: "学区", en: "district")
+    static let countyWord = LocalizedText(zh: "县", en: "county")
 
     /// Checks the year and the area; `nil` district is the whole county, which every balance
-    /// reader may see in aggregate (the school lists are narrowed to the reader's scope).
-    public func area(year: Int?, district: Int?) async throws -> (year: Int, district: Int?) {
+    /// reader may see in aggregate (the school lists are narrowed to the reader's scope). In a
+    /// database of several counties "the whole county" is the reader's own: a county bureau's, a
+    /// district's or school's county; a city or province body names one of its counties (issue 30).
+    public func area(year: Int?, district: Int?, county: String? = nil) async throws -> BalanceArea {
         let actor = try ctx.requireActor()
         try actor.require(.balanceRead)
         let y = year ?? today.year
@@ -40,13 +56,38 @@ public struct BalanceService: Sendable {
         if let district {
             guard try await RegistryStore.district(id: district, on: db) != nil else { throw DomainError.notFound(Self.districtWord) }
             guard actor.covers(districtId: district) else { throw DomainError.forbidden }
+            if let county, try await AreaStore.county(ofDistrict: district, on: db) != county {
+                throw DomainError.validation(["district": LocalizedText(zh: "该学区不属于所选的县", en: "the district is not in the chosen county")])
+            }
+            return BalanceArea(year: y, district: district, county: nil, districts: nil)
         }
-        return (y, district)
+        let code: String?
+        switch actor.scope {
+        case .county: code = county
+        case .oneCounty(let c): code = county ?? c.code
+        case .counties(let a):
+            guard let county else {
+                throw DomainError.validation(["county": LocalizedText(zh: "请选择县（市、区）", en: "choose a county")])
+            }
+            guard a.counties.contains(county) else { throw DomainError.forbidden }
+            code = county
+        default:
+            // A district's, school's or teacher's county: their district's.
+            if let d = actor.districtId { code = try await AreaStore.county(ofDistrict: d, on: db) } else { code = nil }
+            if county != nil && county != code { throw DomainError.forbidden }
+        }
+        guard let code else { return BalanceArea(year: y, district: nil, county: nil, districts: nil) }
+        guard try await AreaStore.area(code: code, on: db)?.levelValue == .county else { throw DomainError.notFound(Self.countyWord) }
+        if case .oneCounty(let c) = actor.scope, c.code != code { throw DomainError.forbidden }
+        // The only county in the database: every district, as a single-county install always read.
+        if try await AreaStore.districtsOutside(county: code, on: db) == 0 { return BalanceArea(year: y, district: nil, county: nil, districts: nil) }
+        let districts = try await AreaStore.districtCounties([code], on: db).keys.sorted()
+        return BalanceArea(year: y, district: nil, county: code, districts: districts)
     }
 
     /// One standard and part for a year and area.
-    public func report(standard: BalanceStandard, part: BalancePart, year: Int?, district: Int?) async throws -> BalanceReport {
-        try await reports(standards: [standard], parts: [part], year: year, district: district)[0]
+    public func report(standard: BalanceStandard, part: BalancePart, year: Int?, district: Int?, county: String? = nil) async throws -> BalanceReport {
+        try await reports(standards: [standard], parts: [part], year: year, district: district, county: county)[0]
     }
 
     /// Several computations over one read of the data. Without a scenario the result is kept
@@ -54,26 +95,28 @@ public struct BalanceService: Sendable {
     /// question is answered from memory until a write changes a school, a teacher, a year's
     /// conditions or the rules. The result names every school; a reader's scope is applied when
     /// it is shown (`visible`), so one kept result serves every reader.
-    public func reports(standards: [BalanceStandard] = BalanceStandard.allCases, parts: [BalancePart] = BalancePart.allCases, year: Int?, district: Int?, scenario: Scenario? = nil) async throws -> [BalanceReport] {
-        let (y, d) = try await area(year: year, district: district)
+    public func reports(standards: [BalanceStandard] = BalanceStandard.allCases, parts: [BalancePart] = BalancePart.allCases, year: Int?, district: Int?, county: String? = nil,
+                        scenario: Scenario? = nil) async throws -> [BalanceReport] {
+        let a = try await area(year: year, district: district, county: county)
         // A report tolerates a replica's lag (the actor's own recent writes excepted).
         let reporting = try await ctx.reporting()
         let db = reporting.db, logger = ctx.logger, currentYear = today.year
         guard scenario == nil else {
-            return try await Self.compute(standards: standards, parts: parts, year: y, district: d, currentYear: currentYear, scenario: scenario, db: db, logger: logger)
+            return try await Self.compute(standards: standards, parts: parts, area: a, currentYear: currentYear, scenario: scenario, db: db, logger: logger)
         }
-        let key = "balance.reports|\(y)|\(d.map(String.init) ?? "*")|\(standards.map(\.rawValue).joined(separator: ","))|\(parts.map(\.rawValue).joined(separator: ","))|\(currentYear)"
-        return try await reporting.kept(key, areas: ["registry", "balance"]) {
-            try await Self.compute(standards: standards, parts: parts, year: y, district: d, currentYear: currentYear, scenario: nil, db: db, logger: logger)
+        let key = "balance.reports|\(a.year)|\(a.key)|\(standards.map(\.rawValue).joined(separator: ","))|\(parts.map(\.rawValue).joined(separator: ","))|\(currentYear)"
+        return try await reporting.kept(key, areas: ["registry", "balance", "areas"]) {
+            try await Self.compute(standards: standards, parts: parts, area: a, currentYear: currentYear, scenario: nil, db: db, logger: logger)
         }
     }
 
     /// The computation itself, from the database (no cache).
-    static func compute(standards: [BalanceStandard], parts: [BalancePart], year y: Int, district d: Int?, currentYear: Int, scenario: Scenario?,
+    static func compute(standards: [BalanceStandard], parts: [BalancePart], area: BalanceArea, currentYear: Int, scenario: Scenario?,
                         db: any Database, logger: Logger) async throws -> [BalanceReport] {
         let started = Date()
+        let y = area.year, d = area.district
         let rules = try await BalanceStore.rules(forYear: y, on: db)
-        var (facts, live) = try await BalanceStore.facts(year: y, district: d, currentYear: currentYear, on: db)
+        var (facts, live) = try await BalanceStore.facts(year: y, district: d, districts: area.districts, currentYear: currentYear, on: db)
         let read = Date()
         if let scenario { facts = scenario.applied(to: facts) }
         // The computations are independent: one task each, so a province's four use every core.
@@ -94,9 +137,10 @@ public struct BalanceService: Sendable {
 
     /// The same computation read afresh from the database, bypassing the kept results: what
     /// `xuequ verify-aggregates` and the tests compare the kept answers with.
-    public func recomputed(standards: [BalanceStandard] = BalanceStandard.allCases, parts: [BalancePart] = BalancePart.allCases, year: Int?, district: Int?) async throws -> [BalanceReport] {
-        let (y, d) = try await area(year: year, district: district)
-        return try await Self.compute(standards: standards, parts: parts, year: y, district: d, currentYear: today.year, scenario: nil, db: db, logger: ctx.logger)
+    public func recomputed(standards: [BalanceStandard] = BalanceStandard.allCases, parts: [BalancePart] = BalancePart.allCases, year: Int?, district: Int?,
+                           county: String? = nil) async throws -> [BalanceReport] {
+        let a = try await area(year: year, district: district, county: county)
+        return try await Self.compute(standards: standards, parts: parts, area: a, currentYear: today.year, scenario: nil, db: db, logger: ctx.logger)
     }
 
     /// `GET /api/v1/balance/summary`'s answer: both standards for both parts as JSON, the school
@@ -105,12 +149,13 @@ public struct BalanceService: Sendable {
     /// coefficients: encoding it took most of a request's time once the coefficients were kept.
     /// Narrower readers get short lists, encoded per request (one kept copy per district or
     /// school would hold memory for little gain).
-    public func summaryJSON(year: Int?, district: Int?) async throws -> String {
-        let (y, d) = try await area(year: year, district: district)
+    public func summaryJSON(year: Int?, district: Int?, county: String? = nil) async throws -> String {
+        let a = try await area(year: year, district: district, county: county)
+        let y = a.year, d = a.district
         let actor = try ctx.requireActor()
         let visible = self.visible, visibleExclusion = self.visibleExclusion, service = self
         let encode: @Sendable () async throws -> String = {
-            let reports = try await service.reports(year: y, district: d)
+            let reports = try await service.reports(year: y, district: d, county: a.county)
             let parts = await withTaskGroup(of: (Int, String).self) { group in
                 for (k, r) in reports.enumerated() { group.addTask { (k, BalanceDTO.json(r, visible: visible, visibleExclusion: visibleExclusion)) } }
                 var done: [(Int, String)] = []
@@ -120,15 +165,15 @@ public struct BalanceService: Sendable {
             return "{\"year\":\(y),\"district\":\(d.map(String.init) ?? "null"),\"results\":[" + parts.joined(separator: ",") + "]}"
         }
         guard actor.registryScope == .county else { return try await encode() }
-        return try await ctx.reporting().kept("balance.summary.json|\(y)|\(d.map(String.init) ?? "*")|county|\(today.year)", areas: ["registry", "balance"], compute: encode)
+        return try await ctx.reporting().kept("balance.summary.json|\(y)|\(a.key)|county|\(today.year)", areas: ["registry", "balance", "areas"], compute: encode)
     }
 
     /// The composite (basic) and the worst coefficient (quality) for each year with conditions.
-    public func trend(standard: BalanceStandard, part: BalancePart, district: Int?) async throws -> [BalanceReport] {
-        let (_, d) = try await area(year: nil, district: district)
+    public func trend(standard: BalanceStandard, part: BalancePart, district: Int?, county: String? = nil) async throws -> [BalanceReport] {
+        let a = try await area(year: nil, district: district, county: county)
         var out: [BalanceReport] = []
         for y in try await RegistryStore.conditionYears(on: db).filter({ $0 <= today.year }).prefix(8).reversed() {
-            out.append(try await report(standard: standard, part: part, year: y, district: d))
+            out.append(try await report(standard: standard, part: part, year: y, district: a.district, county: a.county))
         }
         return out
     }
@@ -150,10 +195,11 @@ public struct BalanceService: Sendable {
 
     /// One read of an area's facts, evaluated as often as a caller likes: the exchange module's
     /// optimiser scores thousands of candidate plans against it without touching the database.
-    public func evaluator(year: Int?, district: Int?) async throws -> BalanceEvaluator {
-        let (y, d) = try await area(year: year, district: district)
+    public func evaluator(year: Int?, district: Int?, county: String? = nil) async throws -> BalanceEvaluator {
+        let a = try await area(year: year, district: district, county: county)
+        let y = a.year, d = a.district
         let rules = try await BalanceStore.rules(forYear: y, on: db)
-        let (facts, live) = try await BalanceStore.facts(year: y, district: d, currentYear: today.year, on: db)
+        let (facts, live) = try await BalanceStore.facts(year: y, district: d, districts: a.districts, currentYear: today.year, on: db)
         return BalanceEvaluator(year: y, districtId: d, facts: facts, rules: rules, liveTeachers: live)
     }
 
@@ -256,14 +302,32 @@ public struct BalanceService: Sendable {
 
     // MARK: equity
 
+    /// The entered equity figures are the database's county's: a county among several (or a
+    /// city reading its counties) has none of its own yet, and sees none of another's.
     public func equity(year: Int) async throws -> [EquityFigure] {
-        try ctx.requireActor().require(.balanceRead)
+        let actor = try ctx.requireActor()
+        try actor.require(.balanceRead)
+        guard try await ownsCountyWideRows(actor) else { return [] }
         return try await BalanceStore.equity(year: year, on: db)
     }
 
     public func equityYears() async throws -> [Int] {
-        try ctx.requireActor().require(.balanceRead)
+        let actor = try ctx.requireActor()
+        try actor.require(.balanceRead)
+        guard try await ownsCountyWideRows(actor) else { return [] }
         return try await BalanceStore.equityYears(on: db)
+    }
+
+    /// Whether rows kept for the whole database (equity figures) are this reader's county's: only
+    /// when the database holds one county.
+    func ownsCountyWideRows(_ actor: Actor) async throws -> Bool {
+        switch actor.scope {
+        case .oneCounty, .counties: return false
+        case .county: return true
+        default:
+            guard let d = actor.districtId, let code = try await AreaStore.county(ofDistrict: d, on: db) else { return true }
+            return try await AreaStore.districtsOutside(county: code, on: db) == 0
+        }
     }
 
     public func putEquity(year: Int, _ figures: [EquityFigure], note: String) async throws {

@@ -158,7 +158,8 @@ struct ExchangeHome {
                 out.tasks.append(HomeTask(title: t("ex.home.assess", String(pending.count)), detail: t("ex.home.assess.detail", String(service.today.year)),
                                           href: ExchangeRoute.move.path(first.id), urgent: service.today.month >= 11))
             }
-        case .nothing: break
+        // Exchange has not learnt counties among several: a bureau there holds none of its keys.
+        case .nothing, .districts: break
         }
         return out
     }

@@ -525,6 +525,7 @@ public struct ExchangeService: Sendable {
         guard let p = try await ExchangeStore.plan(id: id, on: db) else { throw DomainError.notFound(Self.planWord) }
         switch actor.registryScope {
         case .county: return p
+        case .districts(let ds): if let d = p.districtId, ds.contains(d) { return p }
         case .district(let d): if p.districtId == d { return p }
         case .school(let s):
             let moves = try await ExchangeStore.moves(planId: id, on: db)

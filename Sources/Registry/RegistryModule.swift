@@ -16,6 +16,8 @@ extension Permission {
     public static let registryExport: Permission = "registry:export"
     /// The list of districts as a page (a teacher reads their own school, not the county's map).
     public static let districtsBrowse: Permission = "registry:districts:browse"
+    /// The administrative tree above the districts (`GET /api/v1/areas`).
+    public static let areasRead: Permission = "registry:areas:read"
 }
 
 /// 学区、学校、教师: the registry every other module builds on.
@@ -23,7 +25,7 @@ public struct RegistryModule: XuequModule {
     public init() {}
     public let name = "registry"
 
-    public var migrations: [any Migration] { [CreateRegistry(), CreateTeacherTallies(), CreateRotationRules(), AddTeacherQualification(), AddTransferNote(), WatchRegistryVersion(), CreateTeacherNameGrams(), CreateRoleEndings(), CreateClassesRooms()] }
+    public var migrations: [any Migration] { [CreateRegistry(), CreateTeacherTallies(), CreateRotationRules(), AddTeacherQualification(), AddTransferNote(), WatchRegistryVersion(), CreateTeacherNameGrams(), CreateRoleEndings(), CreateClassesRooms(), CreateAreas()] }
 
     public var auditArea: AuditArea? {
         AuditArea(key: "registry", label: LocalizedText(zh: "学区、学校与教师", en: "Districts, schools and teachers"), prefixes: ["district", "school", "teacher"], phrases: [
@@ -37,12 +39,20 @@ public struct RegistryModule: XuequModule {
         let all: Set<Permission> = [.registryRead, .districtsBrowse, .districtsWrite, .schoolsWrite, .schoolsMerge,
                                     .teachersWrite, .teachersImport, .conditionsWrite, .registryExport]
         return Grants([
-            .bureauAdmin: all,
+            .bureauAdmin: all.union([.areasRead]),
+            .cityAdmin: [.areasRead],
+            .provinceAdmin: [.areasRead],
             .districtAdmin: [.registryRead, .districtsBrowse, .schoolsWrite, .teachersWrite, .teachersImport, .schoolsMerge,
                              .conditionsWrite, .registryExport],
             .schoolAdmin: [.registryRead, .districtsBrowse, .teachersWrite, .teachersImport, .conditionsWrite, .registryExport],
             .teacher: [.registryRead],
         ])
+    }
+
+    /// Every registry route lists through `registryScope` and checks records with `covers`: a
+    /// county bureau among several sees and changes only its own county's districts.
+    public var countyKeys: Set<Permission> {
+        [.registryRead, .districtsBrowse, .districtsWrite, .schoolsWrite, .schoolsMerge, .teachersWrite, .teachersImport, .conditionsWrite, .registryExport, .areasRead]
     }
 
     public var strings: [String: (String, String)] { RegistryStrings.table }
@@ -69,10 +79,21 @@ public struct RegistryModule: XuequModule {
     /// A teacher's scope follows the teacher's record (moved, or moved by a merger); a school
     /// administrator's district follows the school's.
     /// A teacher's or school's scope names its school and district, read from the registry.
-    public var scopeAreas: [String] { ["registry"] }
+    public var scopeAreas: [String] { ["registry", "areas"] }
 
     public func resolve(scope: Scope, role: Role, on db: any Database) async throws -> Scope {
         switch scope {
+        case .oneCounty(let c):
+            // The only county in the database: the bureau's scope as it always was, every figure
+            // and fast path unchanged. Among several: its county's districts.
+            guard try await AreaStore.area(code: c.code, on: db)?.levelValue == .county else { return .nothing }
+            if try await AreaStore.districtsOutside(county: c.code, on: db) == 0 { return .county }
+            return .oneCounty(CountyScope(code: c.code, districts: Set(try await AreaStore.districtCounties([c.code], on: db).keys)))
+        case .counties(let a):
+            guard let area = try await AreaStore.area(code: a.code, on: db), area.levelValue == a.level else { return .nothing }
+            let counties = try await AreaStore.counties(under: a.code, on: db).map(\.code)
+            let districts = try await AreaStore.districtCounties(counties, on: db)
+            return .counties(AreaScope(code: a.code, level: a.level, counties: Set(counties), districts: Set(districts.keys)))
         case .teacher(let t, _, _):
             guard let row = try await RegistryStore.teacher(id: t, on: db) else { return .nothing }
             return .teacher(id: t, school: row.schoolId, district: row.districtId)
@@ -181,7 +202,7 @@ struct RegistryHome {
             out.stats.append(HomeStat(label: t("home.stat.teachers"), value: String(f.teachers), href: RegistryRoute.teachers.path()))
             out.stats.append(HomeStat(label: t("home.stat.students"), value: String(s.students), href: RegistryRoute.school.path(s.id)))
         } else {
-            if case .county = actor.scope {
+            if actor.districtId == nil {
                 out.stats.append(HomeStat(label: t("home.stat.districts"), value: String(f.districts), href: RegistryRoute.districts.path()))
             }
             out.stats.append(HomeStat(label: t("home.stat.schools"), value: String(f.schools), href: RegistryRoute.schools.path() + "?status=active"))

@@ -60,6 +60,33 @@ public struct RegistryService: Sendable {
         return d
     }
 
+    /// The areas the caller may read: a county bureau its county and the city and province above
+    /// it; a city its counties (and the province above); a province every area below it.
+    public func areas() async throws -> [AreaRow] {
+        let actor = try ctx.requireActor()
+        try actor.require(.areasRead)
+        let all = try await AreaStore.all(on: db)
+        let byCode = Dictionary(uniqueKeysWithValues: all.map { ($0.code, $0) })
+        func withAncestors(_ code: String) -> Set<String> {
+            var out = Set<String>(), next: String? = code
+            while let c = next, let a = byCode[c], !out.contains(c) { out.insert(c); next = a.parentCode }
+            return out
+        }
+        var visible = Set<String>()
+        switch actor.scope {
+        case .county:
+            if let c = try await actor.areaCode.asyncOr({ try await AreaStore.soleCounty(on: db) }) { visible = withAncestors(c) }
+        case .oneCounty(let c):
+            visible = withAncestors(c.code)
+        case .counties(let a):
+            visible = withAncestors(a.code).union(a.counties)
+            for c in a.counties { if let p = byCode[c]?.parentCode { visible.insert(p) } }
+        default:
+            throw DomainError.forbidden
+        }
+        return all.filter { visible.contains($0.code) }
+    }
+
     public func createDistrict(code: String, name: String) async throws -> DistrictRow {
         let actor = try ctx.requireActor()
         try actor.require(.districtsWrite)
@@ -73,7 +100,10 @@ public struct RegistryService: Sendable {
             if try await RegistryStore.district(code: code, on: tx) != nil {
                 throw DomainError(.conflict, code: "duplicate_code", LocalizedText(zh: "学区代码\(code)已存在", en: "district code \(code) exists"), fields: ["code": LocalizedText(zh: "已存在", en: "already exists")])
             }
-            let id = try await RegistryStore.insertDistrict(code: code, name: name, on: tx, now: now)
+            // A bureau among several counties adds to its own; the only county's bureau to that one.
+            let county: String?
+            if case .oneCounty(let c) = actor.scope { county = c.code } else { county = actor.areaCode }
+            let id = try await RegistryStore.insertDistrict(code: code, name: name, county: county, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "district.create", entity: "district", entityId: String(id), summary: "\(code) \(name)")
             return id
         }

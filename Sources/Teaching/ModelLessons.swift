@@ -61,6 +61,7 @@ extension TeachingService {
         try a.require(.teachingRead)
         let filter: SQLQueryString = switch a.registryScope {
         case .county: ""
+        case .districts(let ds): "WHERE \(RegistryStore.inList("district_id", ds))"
         case .district(let d): "WHERE district_id = \(bind: d)"
         case .school(let s): "WHERE school_id = \(bind: s)"
         case .nothing: "WHERE 1 = 0"

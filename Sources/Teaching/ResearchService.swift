@@ -164,7 +164,8 @@ extension TeachingService {
         case .county: return (.county, nil, nil)
         case .district(let d): return (.district, d, nil)
         case .school(let s): return (.school, teacher?.districtId, s)
-        case .nothing: return (.school, nil, nil)
+        // Teaching research has not learnt counties among several (no county keys): nothing.
+        case .nothing, .districts: return (.school, nil, nil)
         }
     }
 

@@ -93,7 +93,7 @@ struct AdminPages {
         for m in req.application.modules { options.merge(try await m.accountScopeOptions(on: req.db)) { a, _ in a } }
         return try await req.page("admin/user_form", UserForm(
             layout: req.layout(isNew ? "user.new" : "user.edit"), action: action, isNew: isNew, values: values, errors: errors,
-            roles: Role.allCases.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: $0.rawValue == values["role"]) },
+            roles: Role.allCases.filter { $0.scopeKind != .city && $0.scopeKind != .province }.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: $0.rawValue == values["role"]) },
             districts: (options["districtId"] ?? []).map { SelectOption(value: $0.value, label: $0.label, selected: $0.value == values["districtId"]) },
             newPassword: newPassword, userId: userId, locked: locked), status: status)
     }
@@ -105,15 +105,24 @@ struct AdminPages {
 
     /// Resolves role + scope inputs to scope ids through the module that owns the role's scope;
     /// every role gets exactly the scope it needs.
-    func resolveScope(_ b: UserBody, req: Request) async throws -> (role: Role, districtId: Int?, schoolId: Int?, teacherId: Int?) {
+    func resolveScope(_ b: UserBody, req: Request) async throws -> (role: Role, districtId: Int?, schoolId: Int?, teacherId: Int?, areaCode: String?) {
         guard let role = b.role.flatMap(Role.init(rawValue:)) else { throw DomainError.validation(["role": LocalizedText(zh: "请选择角色", en: "choose a role")]) }
+        // A county's bureau makes its county's accounts; a city's or province's are not its to make.
+        let areaCode: String?
+        switch role.scopeKind {
+        case .city, .province:
+            throw DomainError.validation(["role": LocalizedText(zh: "市、省教育行政部门的账户不由县教育局设置", en: "a city's or province's accounts are not the county's to make")])
+        case .county, .certifyingBody: areaCode = try req.requireActor().areaCode
+        case .prefectureBody: areaCode = try req.requireActor().areaCode.map { String($0.prefix(4)) + "00" }
+        default: areaCode = nil
+        }
         var e = FieldErrors()
         var scope = AccountScope()
         for m in req.application.modules {
             if let s = try await m.accountScope(for: role, fields: Self.values(b), errors: &e, on: req.db) { scope = s; break }
         }
         try e.throwIfAny()
-        return (role, scope.districtId, scope.schoolId, scope.teacherId)
+        return (role, scope.districtId, scope.schoolId, scope.teacherId, areaCode)
     }
 
     static func values(_ b: UserBody) -> [String: String] {
@@ -142,7 +151,7 @@ struct AdminPages {
                 if try await Accounts.user(username: username, on: tx) != nil {
                     throw DomainError(.conflict, code: "duplicate_username", LocalizedText(zh: "用户名已存在", en: "username exists"), fields: ["username": LocalizedText(zh: "用户名已存在", en: "username exists")])
                 }
-                let id = try await Accounts.insertUser(.init(username: username, displayName: displayName, role: scope.role, districtId: scope.districtId, schoolId: scope.schoolId, teacherId: scope.teacherId), passwordHash: hash, on: tx, now: now, oneTimePassword: true)
+                let id = try await Accounts.insertUser(.init(username: username, displayName: displayName, role: scope.role, districtId: scope.districtId, schoolId: scope.schoolId, teacherId: scope.teacherId, areaCode: scope.areaCode), passwordHash: hash, on: tx, now: now, oneTimePassword: true)
                 try await Audit.record(on: tx, ctx, action: "user.create", entity: "user", entityId: String(id), summary: "\(Masking.username(username))，角色 \(scope.role.zh)")
                 return id
             }
@@ -189,7 +198,7 @@ struct AdminPages {
             try await req.write { tx in
                 try await tx.sql.raw("""
                     UPDATE users SET display_name = \(bind: displayName), role = \(bind: scope.role.rawValue), district_id = \(bind: scope.districtId),
-                      school_id = \(bind: scope.schoolId), teacher_id = \(bind: scope.teacherId), active = \(bind: active) WHERE id = \(bind: u.id)
+                      school_id = \(bind: scope.schoolId), teacher_id = \(bind: scope.teacherId), area_code = \(bind: scope.areaCode), active = \(bind: active) WHERE id = \(bind: u.id)
                     """).run()
                 // A changed role or scope takes effect at once: old sessions end.
                 if scope.role.rawValue != u.role || scope.districtId != u.districtId || scope.schoolId != u.schoolId || !active {

@@ -162,7 +162,7 @@ func seedIfEmpty(_ app: Application, _ config: AppConfig) async throws {
         let hash = try await Accounts.hashPassword(password, app: app)
         let now = app.clock.now()
         try await app.writeGate.transaction(on: app.db) { tx in
-            let id = try await Accounts.insertUser(.init(username: "admin", displayName: "管理员", role: .bureauAdmin), passwordHash: hash, on: tx, now: now)
+            let id = try await Accounts.insertUser(.init(username: "admin", displayName: "管理员", role: .bureauAdmin, areaCode: try await AreaStore.soleCounty(on: tx)), passwordHash: hash, on: tx, now: now)
             try await Audit.record(on: tx, .system("serve"), action: "user.create", entity: "user", entityId: String(id), summary: "首个管理员账户")
         }
         print("""

@@ -26,7 +26,7 @@ struct PlatformModule: XuequModule {
     let auditKey: AuditKey?
     let name = "platform"
 
-    var migrations: [any Migration] { [CreateAuditLog(), CreateAccounts(), KeyAuditChain(key: auditKey), CreateDataVersions(), CreateActorWrites(), CreateAccountsVersion(), AddPasswordChangeRequired()] }
+    var migrations: [any Migration] { [CreateAuditLog(), CreateAccounts(), KeyAuditChain(key: auditKey), CreateDataVersions(), CreateActorWrites(), CreateAccountsVersion(), AddPasswordChangeRequired(), AddAccountArea()] }
     var auditArea: AuditArea? {
         AuditArea(key: "platform", label: LocalizedText(zh: "账号与登录", en: "Accounts and sign-in"), prefixes: ["auth", "user", "audit", "seed"], phrases: [
             "auth.login": ("登录", "signed in"), "auth.login_failed": ("登录失败（密码错误）", "failed to sign in (wrong password)"), "auth.locked": ("因多次密码错误被暂时锁定", "was locked out after wrong passwords"),
@@ -87,7 +87,8 @@ struct PlatformModule: XuequModule {
 
     func seedDemo(_ demo: DemoContext) async throws {
         try await demo.addAccounts([
-            .init(username: "admin", displayName: "县教育局管理员", role: .bureauAdmin),
+            // The demo county's bureau: 130481 武安市, the county migration 083 puts the districts under.
+            .init(username: "admin", displayName: "县教育局管理员", role: .bureauAdmin, areaCode: "130481"),
             .init(username: "supervisor", displayName: "高校带队教师", role: .supervisor),
             .init(username: "intern1", displayName: "实习生一", role: .intern),
         ])

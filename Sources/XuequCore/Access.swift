@@ -12,6 +12,10 @@ public enum Role: String, Vocabulary {
     case applicant
     case supervisor
     case intern
+    /// A city's (地级市/州) education bureau: reads every county below it (issue 30).
+    case cityAdmin = "city_admin"
+    /// A province's education department: reads every county of the province.
+    case provinceAdmin = "province_admin"
 
     public var zh: String {
         switch self {
@@ -24,6 +28,8 @@ public enum Role: String, Vocabulary {
         case .applicant: "申请人"
         case .supervisor: "高校带队教师"
         case .intern: "实习生"
+        case .cityAdmin: "市教育局"
+        case .provinceAdmin: "省教育厅"
         }
     }
     public var en: String {
@@ -37,6 +43,8 @@ public enum Role: String, Vocabulary {
         case .applicant: "applicant"
         case .supervisor: "university supervisor"
         case .intern: "student teacher"
+        case .cityAdmin: "city education bureau"
+        case .provinceAdmin: "province education department"
         }
     }
 
@@ -52,6 +60,8 @@ public enum Role: String, Vocabulary {
         case .applicant: .applicant
         case .supervisor: .supervisor
         case .intern: .intern
+        case .cityAdmin: .city
+        case .provinceAdmin: .province
         }
     }
 
@@ -70,12 +80,50 @@ public enum ScopeKind: String, Sendable, Hashable {
     case applicant, intern
     /// A university supervisor's own intern groups.
     case supervisor
+    /// Every county below a city or a province (`Scope.counties`).
+    case city, province
+}
+
+/// A level of the administrative tree (GB/T 2260): province → city (地级市/州) → county
+/// (县/县级市/区); districts (学区) and schools hang below a county.
+public enum AreaLevel: String, Sendable, Hashable, Codable, CaseIterable {
+    case province, city, county
+
+    /// The digits a code of this level has (`13`, `130400`, `130481`).
+    public var codeLength: Int { self == .province ? 2 : 6 }
+}
+
+/// A county in a database that holds several (a city's or a province's deployment): its code and
+/// its districts, resolved from the registry when the session resumes.
+public struct CountyScope: Sendable, Hashable {
+    public let code: String
+    public let districts: Set<Int>
+    public init(code: String, districts: Set<Int>) { self.code = code; self.districts = districts }
+}
+
+/// The counties a city or province body reads: the area's code, its counties' codes and all
+/// their districts.
+public struct AreaScope: Sendable, Hashable {
+    public let code: String
+    public let level: AreaLevel
+    public let counties: Set<String>
+    public let districts: Set<Int>
+    public init(code: String, level: AreaLevel, counties: Set<String>, districts: Set<Int>) {
+        self.code = code; self.level = level; self.counties = counties; self.districts = districts
+    }
 }
 
 /// Where an actor may act, resolved from the registry when the session resumes (a teacher moved
 /// to another school is in the new school's scope on the next request).
 public enum Scope: Sendable, Hashable {
+    /// The county bureau of a database that holds one county: everything in it.
     case county
+    /// A county bureau in a database of several counties: its own county's districts only. A
+    /// module that has not learnt counties treats it as no scope at all (its `case .county`
+    /// does not match), so nothing crosses counties by default.
+    case oneCounty(CountyScope)
+    /// A city or province body: reads the counties below it, personal data masked.
+    case counties(AreaScope)
     case district(Int)
     case school(id: Int, district: Int)
     case teacher(id: Int, school: Int, district: Int)
@@ -124,16 +172,26 @@ public struct Actor: Sendable, Hashable {
     public let role: Role
     public let scope: Scope
     public let permissions: Set<Permission>
+    /// The administrative area the account is bound to (a county bureau's county, a city's or
+    /// province's code); nil for roles bound to a district, school or person.
+    public let areaCode: String?
 
-    public init(userId: Int, username: String, displayName: String, role: Role, scope: Scope, permissions: Set<Permission>) {
+    public init(userId: Int, username: String, displayName: String, role: Role, scope: Scope, permissions: Set<Permission>, areaCode: String? = nil) {
         self.userId = userId; self.username = username; self.displayName = displayName; self.role = role
-        self.scope = scope; self.permissions = permissions
+        self.scope = scope; self.permissions = permissions; self.areaCode = areaCode
     }
 
-    /// The scope a role's stored columns name, before the registry resolves it.
-    public static func scope(for role: Role, userId: Int, districtId: Int?, schoolId: Int?, teacherId: Int?) -> Scope {
+    /// The scope a role's stored columns name, before the registry resolves it. A county role
+    /// starts as `.county`; the registry narrows it to `.oneCounty` when the database holds other
+    /// counties too, and fills a city's or province's counties.
+    public static func scope(for role: Role, userId: Int, districtId: Int?, schoolId: Int?, teacherId: Int?, areaCode: String? = nil) -> Scope {
         switch role.scopeKind {
-        case .county: return .county
+        case .city, .province:
+            guard let code = areaCode else { return .nothing }
+            return .counties(AreaScope(code: code, level: role.scopeKind == .city ? .city : .province, counties: [], districts: []))
+        case .county:
+            guard let code = areaCode else { return .county }
+            return .oneCounty(CountyScope(code: code, districts: []))
         case .district: return districtId.map(Scope.district) ?? .nothing
         case .school:
             guard let s = schoolId, let d = districtId else { return .nothing }
@@ -175,6 +233,8 @@ public struct Actor: Sendable, Hashable {
     public func covers(schoolId: Int, districtId: Int) -> Bool {
         switch scope {
         case .county: return true
+        case .oneCounty(let c): return c.districts.contains(districtId)
+        case .counties(let a): return a.districts.contains(districtId)
         case .district(let d): return d == districtId
         case .school(let s, _), .teacher(_, let s, _): return s == schoolId
         default: return false
@@ -184,6 +244,8 @@ public struct Actor: Sendable, Hashable {
     public func covers(districtId: Int) -> Bool {
         switch scope {
         case .county: return true
+        case .oneCounty(let c): return c.districts.contains(districtId)
+        case .counties(let a): return a.districts.contains(districtId)
         case .district(let d), .school(_, let d), .teacher(_, _, let d): return d == districtId
         default: return false
         }
@@ -194,8 +256,17 @@ public struct Actor: Sendable, Hashable {
     public func seesPersonalData(ofTeacher teacherId: Int, schoolId: Int, districtId: Int) -> Bool {
         switch scope {
         case .teacher(let t, _, _): return t == teacherId
+        // A city or province reads its counties' figures, never a person in full (DOMAIN §7).
+        case .counties: return false
         default: return covers(schoolId: schoolId, districtId: districtId)
         }
+    }
+
+    /// The districts a county-wide question covers: nil for every district (the bureau of a
+    /// database with one county), the county's for a bureau among several.
+    public var countyDistricts: [Int]? {
+        if case .oneCounty(let c) = scope { return c.districts.sorted() }
+        return nil
     }
 
     /// Whether the actor is bound to one person's own records (a teacher, applicant or intern).
@@ -210,6 +281,7 @@ public struct Actor: Sendable, Hashable {
     public var registryScope: RegistryScope {
         switch scope {
         case .county: return .county
+        case .oneCounty(let c): return .districts(c.districts.sorted())
         case .district(let d): return .district(d)
         case .school(let s, _), .teacher(_, let s, _): return .school(s)
         default: return .nothing
@@ -218,7 +290,10 @@ public struct Actor: Sendable, Hashable {
 }
 
 public enum RegistryScope: Sendable, Equatable {
+    /// Every district in the database (a single-county install's bureau).
     case county
+    /// One county's districts, in a database of several counties.
+    case districts([Int])
     case district(Int)
     case school(Int)
     case nothing

@@ -22,6 +22,8 @@ public struct UserRow: Codable, Sendable {
     /// The password is a one-time one an administrator set (a new account, a reset): until its
     /// holder chooses their own, the account may do nothing but that (issue 28).
     public let mustChangePassword: Bool?
+    /// The administrative area (GB/T 2260) a county, city or province account is bound to.
+    public let areaCode: String?
 
     public var roleValue: Role { Role(rawValue: role) ?? .applicant }
     public var passwordChangeDue: Bool { mustChangePassword ?? false }
@@ -78,7 +80,7 @@ extension Application {
 
 /// Accounts, sessions and API tokens.
 public enum Accounts {
-    static let selectUser = "SELECT id, username, password_hash, display_name, role, district_id, school_id, teacher_id, locale, active, failed_logins, locked_until, created_at, must_change_password FROM users"
+    static let selectUser = "SELECT id, username, password_hash, display_name, role, district_id, school_id, teacher_id, locale, active, failed_logins, locked_until, created_at, must_change_password, area_code FROM users"
 
     public static func randomToken(bytes: Int = 32) -> String {
         var g = SystemRandomNumberGenerator()
@@ -283,7 +285,7 @@ public enum Accounts {
         guard let s = try await req.db.sql.raw("""
             SELECT s.id AS session_id, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at,
                    u.id, u.username, u.password_hash, u.display_name, u.role, u.district_id, u.school_id, u.teacher_id, u.locale, u.active,
-                   u.failed_logins, u.locked_until, u.created_at, u.must_change_password
+                   u.failed_logins, u.locked_until, u.created_at, u.must_change_password, u.area_code
             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = \(bind: hash)
             """).first(decoding: SessionJoin.self, with: SQLRowDecoder.snakeCase) else { return nil }
         let now = req.application.clock.now().timeIntervalSince1970
@@ -324,7 +326,7 @@ public enum Accounts {
         }
         return try await db.sql.raw("""
             SELECT a.expires_at, u.id, u.username, u.password_hash, u.display_name, u.role, u.district_id, u.school_id, u.teacher_id, u.locale, u.active,
-                   u.failed_logins, u.locked_until, u.created_at, u.must_change_password
+                   u.failed_logins, u.locked_until, u.created_at, u.must_change_password, u.area_code
             FROM api_tokens a JOIN users u ON u.id = a.user_id
             WHERE a.id = \(bind: hash) AND a.expires_at > \(bind: now) AND u.active = \(bind: true)
             """).first(decoding: TokenJoin.self, with: SQLRowDecoder.snakeCase).map { ($0.user, $0.expiresAt) }
@@ -337,9 +339,10 @@ public enum Accounts {
         public var districtId: Int?
         public var schoolId: Int?
         public var teacherId: Int?
-        public init(username: String, displayName: String, role: Role, districtId: Int? = nil, schoolId: Int? = nil, teacherId: Int? = nil) {
+        public var areaCode: String?
+        public init(username: String, displayName: String, role: Role, districtId: Int? = nil, schoolId: Int? = nil, teacherId: Int? = nil, areaCode: String? = nil) {
             self.username = username; self.displayName = displayName; self.role = role
-            self.districtId = districtId; self.schoolId = schoolId; self.teacherId = teacherId
+            self.districtId = districtId; self.schoolId = schoolId; self.teacherId = teacherId; self.areaCode = areaCode
         }
     }
 
@@ -350,9 +353,9 @@ public enum Accounts {
     public static func insertUser(_ u: NewUser, passwordHash: String, on tx: any Database, now: Date, oneTimePassword: Bool = false) async throws -> Int {
         struct Id: Decodable { let id: Int }
         let row = try await tx.sql.insert(into: "users")
-            .columns("username", "password_hash", "display_name", "role", "district_id", "school_id", "teacher_id", "locale", "active", "failed_logins", "created_at", "must_change_password")
+            .columns("username", "password_hash", "display_name", "role", "district_id", "school_id", "teacher_id", "locale", "active", "failed_logins", "created_at", "must_change_password", "area_code")
             .values(SQLBind(u.username), SQLBind(passwordHash), SQLBind(u.displayName), SQLBind(u.role.rawValue), SQLBind(u.districtId), SQLBind(u.schoolId), SQLBind(u.teacherId), SQLBind("zh"), SQLBind(true), SQLBind(0), SQLBind(now.timeIntervalSince1970),
-                    SQLBind(oneTimePassword))
+                    SQLBind(oneTimePassword), SQLBind(u.areaCode))
             .returning("id")
             .first(decoding: Id.self)
         guard let id = row?.id else { throw DomainError(.conflict, code: "insert_failed", LocalizedText(zh: "账户未能创建", en: "the account was not created")) }

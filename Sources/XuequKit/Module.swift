@@ -30,6 +30,10 @@ public protocol XuequModule: Sendable {
     var migrations: [any Migration] { get }
     /// Which roles hold the module's permission keys.
     var grants: Grants { get }
+    /// The module's keys whose every route keeps a county bureau inside its own county when the
+    /// database holds several (`Scope.oneCounty`, issue 30). Such a bureau holds only these: a
+    /// module that has not learnt counties gives it nothing, so no read or write crosses counties.
+    var countyKeys: Set<Permission> { get }
     /// Its interface strings, Chinese and English.
     var strings: [String: (String, String)] { get }
     /// What its audit actions did, in words (the audit log's sentences and filters).
@@ -98,6 +102,7 @@ public struct AccountScope: Sendable, Hashable {
 extension XuequModule {
     public var migrations: [any Migration] { [] }
     public var grants: Grants { Grants() }
+    public var countyKeys: Set<Permission> { [] }
     public var strings: [String: (String, String)] { [:] }
     public var vocabularies: [String: Vocab.Labeler] { [:] }
     public var routeNames: [any RouteName.Type] { [] }
@@ -384,16 +389,21 @@ extension Application {
 
     /// Every module's grants, merged.
     public var grants: Grants { storage[GrantsKey.self] ?? Grants() }
+    /// Every module's county-safe keys (`XuequModule.countyKeys`), merged.
+    public var countyKeys: Set<Permission> { modules.reduce(into: Set()) { $0.formUnion($1.countyKeys) } }
 
     /// The actor an account acts as now: the role's keys, and the scope its columns name as the
     /// modules resolve it today.
     public func actor(for user: UserRow, on db: any Database) async throws -> Actor {
         let role = user.roleValue
-        var scope = Actor.scope(for: role, userId: user.id, districtId: user.districtId, schoolId: user.schoolId, teacherId: user.teacherId)
+        var scope = Actor.scope(for: role, userId: user.id, districtId: user.districtId, schoolId: user.schoolId, teacherId: user.teacherId, areaCode: user.areaCode)
         for m in modules { scope = try await m.resolve(scope: scope, role: role, on: db) }
+        var permissions = grants.permissions(of: role)
+        // A county bureau among several counties holds only the keys that know counties.
+        if case .oneCounty = scope { permissions.formIntersection(countyKeys) }
         // A one-time password not yet replaced: signed in, allowed nothing but to choose a password.
         return Actor(userId: user.id, username: user.username, displayName: user.displayName, role: role, scope: scope,
-                     permissions: user.passwordChangeDue ? [] : grants.permissions(of: role))
+                     permissions: user.passwordChangeDue ? [] : permissions, areaCode: user.areaCode)
     }
 }
 

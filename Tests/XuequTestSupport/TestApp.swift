@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import NIOConcurrencyHelpers
 import SQLKit
@@ -29,7 +30,9 @@ public final class TestClock: @unchecked Sendable {
 }
 
 /// Builds an app on a fresh database, runs `body`, tears everything down.
-public func withApp(_ db: TestDB, clock: TestClock = TestClock(), fixture: Bool = true, postgresConnections: Int = 3,
+/// `migrateWithout`: run every migration but those named and make no fixture: the body stands in
+/// for a database of an earlier release and runs `autoMigrate` itself.
+public func withApp(_ db: TestDB, clock: TestClock = TestClock(), fixture: Bool = true, postgresConnections: Int = 3, migrateWithout: Set<String> = [],
              settings: (inout AppConfig) -> Void = { _ in }, _ body: (Application, Fixture) async throws -> Void) async throws {
     let app = try await Application.make(.testing)
     app.logger.logLevel = .warning
@@ -63,9 +66,20 @@ public func withApp(_ db: TestDB, clock: TestClock = TestClock(), fixture: Bool 
         try await configure(app, config)
         if let schema { try await app.db.sql.raw("CREATE SCHEMA \(ident: schema)").run() }
         app.clock = AppClock { clock.now }
-        try await app.autoMigrate()
-        let f = fixture ? try await Fixture.make(app) : Fixture.empty
-        try await body(app, f)
+        if !migrateWithout.isEmpty {
+            let all = app.modules.flatMap(\.migrations)
+            guard Set(all.map(\.name)).isSuperset(of: migrateWithout) else { throw Abort(.internalServerError, reason: "unknown migrations \(migrateWithout)") }
+            let earlier = Migrations()
+            earlier.add(all.filter { !migrateWithout.contains($0.name) })
+            let migrator = Migrator(databases: app.databases, migrations: earlier, logger: app.logger, on: app.eventLoopGroup.any())
+            try await migrator.setupIfNeeded().get()
+            try await migrator.prepareBatch().get()
+            try await body(app, Fixture.empty)
+        } else {
+            try await app.autoMigrate()
+            let f = fixture ? try await Fixture.make(app) : Fixture.empty
+            try await body(app, f)
+        }
     } catch {
         if let schema { try? await app.db.sql.raw("DROP SCHEMA \(ident: schema) CASCADE").run() }
         try? await app.asyncShutdown()

@@ -46,12 +46,13 @@ public enum BalanceStore {
     /// Every compulsory school of the area for a year, with its conditions and teacher tallies.
     /// Past years use that year's recorded teacher tallies when there are some (`live` false);
     /// otherwise the live ones.
-    public static func facts(year: Int, district: Int?, currentYear: Int, on db: any Database) async throws -> (facts: [SchoolFacts], liveTeachers: Bool) {
-        let rows = try await RegistryStore.schoolYear(year, stages: compulsoryStages, district: district, on: db)
+    /// `districts`: a county's districts when the database holds several (nil: every district).
+    public static func facts(year: Int, district: Int?, districts: [Int]? = nil, currentYear: Int, on db: any Database) async throws -> (facts: [SchoolFacts], liveTeachers: Bool) {
+        let rows = try await RegistryStore.schoolYear(year, stages: compulsoryStages, district: district, districts: districts, on: db)
         var tallies: [Int: [String: TeacherTally]]?
-        if year != currentYear { tallies = try await TeacherTallies.load(year: year, district: district, on: db) }
+        if year != currentYear { tallies = try await TeacherTallies.load(year: year, district: district, districts: districts, on: db) }
         let live = tallies == nil
-        if tallies == nil { tallies = try await TeacherTallies.load(year: nil, district: district, on: db) }
+        if tallies == nil { tallies = try await TeacherTallies.load(year: nil, district: district, districts: districts, on: db) }
         let facts = rows.map { r -> SchoolFacts in
             var facilities: Facilities?
             if r.hasConditions {
@@ -113,6 +114,7 @@ public enum BalanceStore {
     static func aidScope(_ scope: RegistryScope) -> SQLQueryString {
         switch scope {
         case .county: return "1 = 1"
+        case .districts(let ds): return RegistryStore.inList("a.district_id", ds)
         case .district(let d): return "a.district_id = \(bind: d)"
         case .school(let s): return "a.school_id = \(bind: s)"
         case .nothing: return "1 = 0"

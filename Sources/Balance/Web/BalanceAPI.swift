@@ -118,6 +118,16 @@ public struct BalanceAPI: Sendable {
         api.get(BalanceAPIRoute.balance, use: balance)
         api.get(BalanceAPIRoute.summary, use: summary)
         api.post(BalanceAPIRoute.whatIf, use: whatIf)
+        api.get(BalanceAPIRoute.counties, use: counties)
+    }
+
+    /// `county=CODE`: six digits (GB/T 2260), or absent.
+    static func county(_ q: RegistryAPI.Query) throws -> String? {
+        guard let c = q.string("county")?.trimmingCharacters(in: .whitespaces), !c.isEmpty else { return nil }
+        guard c.count == 6, c.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw DomainError.validation(["county": LocalizedText(zh: "县级行政区划代码为6位数字", en: "a county code is 6 digits")])
+        }
+        return c
     }
 
     static func required<V: Vocabulary>(_ q: RegistryAPI.Query, _ name: String, _ t: V.Type) throws -> V {
@@ -132,7 +142,7 @@ public struct BalanceAPI: Sendable {
         let standard = try Self.required(q, "standard", BalanceStandard.self)
         let part = try Self.required(q, "stage", BalancePart.self)
         let service = BalanceService(req)
-        let r = try await service.report(standard: standard, part: part, year: try q.int("year"), district: try q.int("district"))
+        let r = try await service.report(standard: standard, part: part, year: try q.int("year"), district: try q.int("district"), county: try Self.county(q))
         let res = Response(status: .ok, body: .init(string: BalanceDTO.json(r, visible: service.visible, visibleExclusion: service.visibleExclusion)))
         res.headers.contentType = .json
         return res
@@ -142,7 +152,7 @@ public struct BalanceAPI: Sendable {
     /// `{"year", "district", "results": [answer, answer, answer, answer]}`, each answer as `GET /balance` gives it.
     func summary(req: Request) async throws -> Response {
         let q = RegistryAPI.Query(req)
-        let body = try await BalanceService(req).summaryJSON(year: try q.int("year"), district: try q.int("district"))
+        let body = try await BalanceService(req).summaryJSON(year: try q.int("year"), district: try q.int("district"), county: try Self.county(q))
         let res = Response(status: .ok, body: .init(string: body))
         res.headers.contentType = .json
         return res

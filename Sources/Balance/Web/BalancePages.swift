@@ -23,6 +23,8 @@ public struct BalancePages: Sendable {
         r.post(R.equity, use: saveEquity)
         r.get(R.aid, use: aid)
         r.post(R.aid, use: addAid)
+        r.get(R.counties, use: counties)
+        r.get(R.countiesExport, use: exportCounties)
     }
 
     // MARK: dashboard
@@ -62,8 +64,10 @@ public struct BalancePages: Sendable {
 
     func dashboard(req: Request) async throws -> Response {
         let q = try BalanceQuery(req)
+        // A city or province starts at its counties' comparison and opens one county from there.
+        if case .counties? = req.actor?.scope, q.county == nil, q.district == nil { return req.redirect(to: BalanceRoute.counties.path()) }
         let service = BalanceService(req)
-        let report = try await service.report(standard: q.standard, part: q.part, year: q.year, district: q.district)
+        let report = try await service.report(standard: q.standard, part: q.part, year: q.year, district: q.district, county: q.county)
         let r = report.result
         let locale = req.uiLocale
         let chrome = try await BalanceChrome.make(req, active: BalanceRoute.dashboard, q: q, year: report.year)
@@ -78,7 +82,7 @@ public struct BalancePages: Sendable {
             chart = SVGChart.bars(bars.map { SVGChart.Bar(label: $0.label, value: $0.value, limit: limit) } + (r.composite.map { [SVGChart.Bar(label: L10n.text("bal.composite", locale), value: $0, limit: limit)] } ?? []),
                                   title: L10n.text("bal.coefficients", locale), limitLabel: L10n.text("bal.limit", locale))
         }
-        let history = try await service.trend(standard: q.standard, part: q.part, district: q.district)
+        let history = try await service.trend(standard: q.standard, part: q.part, district: q.district, county: q.county)
         let trend: String? = history.count < 2 ? nil : SVGChart.trend(
             history.map { h in (String(h.year), q.standard == .basic ? h.result.composite : h.result.coefficients.compactMap(\.value).max()) },
             limit: limit, title: L10n.text("bal.trend", locale), limitLabel: L10n.text("bal.limit", locale))
@@ -100,7 +104,8 @@ public struct BalancePages: Sendable {
                                           : L10n.text("bal.qualityRule", locale, "\(r.rules.qualityLimit.primary)", "\(r.rules.qualityLimit.junior)", "\(r.rules.qualityMinimumMet)", "\(Int(r.rules.qualityFloorShare * 100))"),
                      L10n.text(report.liveTeachers ? "bal.liveTeachers" : "bal.recordedTeachers", locale)]
         if r.unassignedTeachers > 0.5 { notes.append(L10n.text("bal.unassigned", locale, String(Int(r.unassignedTeachers.rounded())))) }
-        let area = q.district.flatMap { districtNames[$0] } ?? L10n.text("bal.county", locale)
+        var area = q.district.flatMap { districtNames[$0] } ?? L10n.text("bal.county", locale)
+        if q.district == nil, let c = q.county, let county = try await AreaStore.area(code: c, on: req.db) { area = county.name }
         let heading = locale == .en ? "\(report.year) · \(area) · \(q.part.en) · \(q.standard.en)" : "\(report.year)年 · \(area) · \(q.part.zh) · \(q.standard.zh)"
         let page = DashboardPage(
             layout: req.layout("nav.balance", title: L10n.text("bal.title", locale)), chrome: chrome, heading: heading,

@@ -47,7 +47,7 @@ extension BalancePages {
     func sheet(req: Request) async throws -> Response {
         let q = try BalanceQuery(req)
         let locale = req.uiLocale
-        let report = try await BalanceService(req).report(standard: q.standard, part: q.part, year: q.year, district: q.district)
+        let report = try await BalanceService(req).report(standard: q.standard, part: q.part, year: q.year, district: q.district, county: q.county)
         let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .county).map { ($0.id, $0.name) })
         let t = Self.sheetTable(Self.visibleOnly(report.result, BalanceService(req)), locale: locale, districts: districts, district: q.district != nil)
         let area = q.district.flatMap { districts[$0] } ?? L10n.text("bal.county", locale)
@@ -67,7 +67,7 @@ extension BalancePages {
     func exportSheet(req: Request) async throws -> Response {
         let q = try BalanceQuery(req)
         let locale = req.uiLocale
-        let report = try await BalanceService(req).report(standard: q.standard, part: q.part, year: q.year, district: q.district)
+        let report = try await BalanceService(req).report(standard: q.standard, part: q.part, year: q.year, district: q.district, county: q.county)
         let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .county).map { ($0.id, $0.name) })
         let t = Self.sheetTable(Self.visibleOnly(report.result, BalanceService(req)), locale: locale, districts: districts, district: q.district != nil)
         let numeric = Set([0, 4] + Array(5..<(t.headers.count)))
@@ -96,8 +96,9 @@ extension BalancePages {
         let actor = try req.requireActor()
         try actor.require(.balanceRead)
         let service = BalanceService(req)
-        let (year, district) = try await service.area(year: q.year, district: q.district)
-        let rows = try await RegistryStore.schoolYear(year, stages: BalanceStore.compulsoryStages, district: district, on: req.db)
+        let area = try await service.area(year: q.year, district: q.district, county: q.county)
+        let year = area.year
+        let rows = try await RegistryStore.schoolYear(year, stages: BalanceStore.compulsoryStages, district: area.district, districts: area.districts, on: req.db)
             .filter { actor.covers(schoolId: $0.id, districtId: $0.districtId) }
         let sorted = rows.filter { !$0.hasConditions } + rows.filter(\.hasConditions)
         let shown = sorted.prefix(600).map { r in
@@ -359,7 +360,7 @@ extension BalancePages {
         let totals = try await service.aidTotals().map { AidTotalLine(year: $0.year, stage: AidStage(rawValue: $0.stage)?.label(locale) ?? $0.stage, students: $0.students, amount: Self.yuan($0.amountFen)) }
         // Every school of the scope for the picker (a datalist: typing a code or name filters it).
         let schools = actor.can(.aidWrite)
-            ? try await RegistryStore.schoolYear(service.today.year, stages: Stage.allCases, district: actor.districtId, on: req.db)
+            ? try await RegistryStore.schoolYear(service.today.year, stages: Stage.allCases, district: actor.districtId, districts: actor.countyDistricts, on: req.db)
                 .filter { actor.covers(schoolId: $0.id, districtId: $0.districtId) }.prefix(3000).map { $0 }
             : []
         var q = try BalanceQuery(req)

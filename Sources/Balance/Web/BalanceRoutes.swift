@@ -13,6 +13,8 @@ public enum BalanceRoute: String, RouteName {
     case recordTeachers = "balance/rules/record"
     case equity = "balance/equity"
     case aid = "balance/aid"
+    case counties = "balance/counties"
+    case countiesExport = "balance/counties/export"
 }
 
 /// The balance JSON API under `/api/v1`.
@@ -22,4 +24,5 @@ public enum BalanceAPIRoute: String, RouteName {
     case balance = "balance"
     case summary = "balance/summary"
     case whatIf = "balance/whatif"
+    case counties = "balance/counties"
 }

@@ -2,6 +2,16 @@ enum BalanceStrings {
     /// The balance module's interface strings.
     static let table: [String: (String, String)] = [
         "nav.balance": ("均衡监测", "Balance"),
+        "nav.counties": ("各县对比", "Counties"),
+        "cty.title": ("各县（市、区）义务教育均衡对比", "Balance by county"),
+        "cty.heading": ("{0}年{1}各县（市、区）{2}{3}差异系数", "{0} {1}: {2} {3} coefficients by county"),
+        "cty.summary": ("{0} 个县（市、区）：{1} 个达标，{2} 个未达标", "{0} counties: {1} pass, {2} do not"),
+        "cty.under": ("范围", "Area"), "cty.city": ("市", "City"), "cty.county": ("县（市、区）", "County"),
+        "cty.meeting": ("达标学校", "Schools meeting the standard"), "cty.sortBy": ("排序", "Sort"),
+        "cty.sort.code": ("按区划代码", "By code"), "cty.sort.worst": ("按超限程度", "Furthest over a limit first"),
+        "cty.sort.composite": ("按综合差异系数", "By composite coefficient"), "cty.sort.meeting": ("按学校达标比例", "By share of schools meeting the standard"),
+        "cty.none": ("该范围内没有县（市、区）", "no counties in this area"),
+        "cty.note": ("每个县单独测算（国家督导评估以县为单位），数值与该县自己的均衡监测页面一致；点击县名查看该县详情（只读）。", "Each county is computed on its own (the national inspection judges a county); the figures are the county's own dashboard's. Open a county for its detail (read-only)."),
         "bal.title": ("义务教育均衡监测", "Balance monitoring"),
         "bal.tab.dashboard": ("差异系数", "Coefficients"), "bal.tab.whatif": ("模拟测算", "What-if"), "bal.tab.sheet": ("测算表", "Inspection sheet"),
         "bal.tab.equity": ("公平指标", "Equity"), "bal.tab.aid": ("学生资助", "Student aid"), "bal.tab.rules": ("评估标准", "Rules"), "bal.tab.conditions": ("办学条件", "Conditions"),

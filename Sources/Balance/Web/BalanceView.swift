@@ -65,6 +65,8 @@ struct BalanceQuery: Sendable {
     var part: BalancePart
     /// nil: the whole county.
     var district: Int?
+    /// The county a city or province body is looking at (GB/T 2260 code); nil for a county's own readers.
+    var county: String?
     var all: Bool
 
     /// Without a `district` parameter a district or school admin starts in their own district;
@@ -80,11 +82,13 @@ struct BalanceQuery: Sendable {
             district = req.actor.flatMap { a in if case .county = a.scope { nil } else { a.districtId } }
         }
         all = q.string("all") == "1"
+        county = q.string("county").flatMap { c in c.count == 6 && c.allSatisfy { $0.isASCII && $0.isNumber } ? c : nil }
     }
 
     func string(year: Int? = nil, standard: BalanceStandard? = nil, part: BalancePart? = nil) -> String {
         var items = ["year=\(year ?? self.year ?? 0)", "standard=\((standard ?? self.standard).rawValue)", "stage=\((part ?? self.part).rawValue)", "district=\(district ?? 0)"]
         if (year ?? self.year) == nil { items.removeFirst() }
+        if let county { items.append("county=\(county)") }
         return items.joined(separator: "&")
     }
 }
@@ -100,6 +104,8 @@ struct BalanceChrome: Encodable, Sendable {
     let query: String
     /// Where the filter form submits: the page itself.
     let action: String
+    /// The county a city or province is looking at, kept when the filters change.
+    let county: String?
 
     static func make(_ req: Request, active: BalanceRoute, q: BalanceQuery, year: Int) async throws -> BalanceChrome {
         let locale = req.uiLocale
@@ -108,11 +114,22 @@ struct BalanceChrome: Encodable, Sendable {
                                               ("bal.tab.conditions", .conditions), ("bal.tab.equity", .equity)]
         if actor.can(.aidRead) { tabs.append(("bal.tab.aid", .aid)) }
         tabs.append(("bal.tab.rules", .rules))
+        // A city or province reads a county's figures: no trial moves, no entered figures.
+        if case .counties = actor.scope { tabs.removeAll { $0.1 == .whatIf || $0.1 == .equity } }
         let today = CivilDate.today(req.application.clock.now()).year
         var years = Set(try await RegistryStore.conditionYears(on: req.db).filter { $0 <= today + 1 })
         years.insert(today)
-        // Everyone but the bureau chooses among their own district only.
-        let districts = try await RegistryStore.districtRows(on: req.db, scope: actor.districtId.map { .district($0) } ?? .county)
+        // Everyone but the bureau chooses among their own district only; a bureau among several
+        // counties among its own county's; a city or province among the county it looks at.
+        var scope = actor.registryScope
+        if let d = actor.districtId {
+            scope = .district(d)
+        } else if case .counties(let a) = actor.scope {
+            var ids: [Int] = []
+            if let c = q.county, a.counties.contains(c) { ids = try await AreaStore.districtCounties([c], on: req.db).keys.sorted() }
+            scope = .districts(ids)
+        }
+        let districts = try await RegistryStore.districtRows(on: req.db, scope: scope)
         let query = q.string(year: year)
         return BalanceChrome(
             tabs: tabs.map { Tab(label: L10n.text($0.0, locale), path: $0.1 == .aid || $0.1 == .rules ? $0.1.path() : "\($0.1.path())?\(query)",
@@ -122,6 +139,6 @@ struct BalanceChrome: Encodable, Sendable {
             stages: options(BalancePart.self, selected: q.part.rawValue, locale: locale),
             districts: [SelectOption(value: "0", label: L10n.text("bal.county", locale), selected: q.district == nil)]
                 + districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == q.district) },
-            query: query, action: active.path())
+            query: query, action: active.path(), county: q.county)
     }
 }

@@ -63,6 +63,8 @@ extension BalancePages {
         let service = BalanceService(req)
         let registry = RegistryService(req)
         let actor = try req.requireActor()
+        // A trial moves teachers: for those who read the registry (not a city or province).
+        try actor.require(.registryRead)
         try actor.require(.balanceRead)
         let year = q.year ?? service.today.year
 
@@ -78,7 +80,7 @@ extension BalancePages {
             return req.redirect(to: path)
         }
 
-        let rows = try await RegistryStore.schoolYear(year, stages: BalanceStore.compulsoryStages, district: q.district, on: req.db)
+        let rows = try await RegistryStore.schoolYear(year, stages: BalanceStore.compulsoryStages, district: q.district, districts: q.district == nil ? actor.countyDistricts : nil, on: req.db)
         let districtOf = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0.districtId) })
         let inScope = rows.filter { actor.covers(schoolId: $0.id, districtId: $0.districtId) }
         let tooMany = inScope.count > 1500
@@ -108,8 +110,8 @@ extension BalancePages {
 
         var results: [CompareTable] = []
         if error == nil && !scenario.isEmpty {
-            let before = try await service.reports(standards: [q.standard], year: year, district: q.district)
-            let after = try await service.reports(standards: [q.standard], year: year, district: q.district, scenario: scenario)
+            let before = try await service.reports(standards: [q.standard], year: year, district: q.district, county: q.county)
+            let after = try await service.reports(standards: [q.standard], year: year, district: q.district, county: q.county, scenario: scenario)
             for (b, a) in zip(before, after) {
                 results.append(Self.compare(b.result, a.result, locale: locale, visible: service.visible))
             }

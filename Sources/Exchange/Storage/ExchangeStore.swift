@@ -128,6 +128,7 @@ public enum ExchangeStore {
         if let year { conditions.append("year = \(bind: year)") }
         switch scope {
         case .county: break
+        case .districts(let ds): conditions.append(RegistryStore.inList("district_id", ds))
         case .district(let d): conditions.append("district_id = \(bind: d)")
         case .school(let s): conditions.append("id IN (SELECT plan_id FROM exchange_moves WHERE from_school_id = \(bind: s) OR to_school_id = \(bind: s))")
         case .nothing: return []

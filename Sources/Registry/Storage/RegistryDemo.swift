@@ -62,12 +62,25 @@ public struct RegistryDemo: Sendable {
         let db = demo.db
         let now = demo.now
         var total = CountyResult()
+        let tree = Self.provinceTree(blocks: scale.counties)
+        if scale.counties > 1 {
+            // The province's cities and counties (migration 083 made 13, 130400 and 130481).
+            try await demo.gate.transaction(on: db) { tx in
+                for c in tree.cities where try await AreaStore.area(code: c.code, on: tx) == nil {
+                    try await AreaStore.insert(code: c.code, name: c.name, level: .city, parentCode: "13", on: tx, now: now)
+                }
+                for c in tree.counties where try await AreaStore.area(code: c.code, on: tx) == nil {
+                    try await AreaStore.insert(code: c.code, name: c.name, level: .county, parentCode: c.city, on: tx, now: now)
+                }
+            }
+        }
+        let codes = tree.counties.map(\.code)
         for county in 0..<scale.counties {
             let start = rng
             // One transaction per county: all of it or none of it, and memory stays bounded.
             let (result, next) = try await demo.gate.transaction(on: db) { tx -> (CountyResult, SeededRandom) in
                 var r = start
-                let result = try await self.seedCounty(county, rng: &r, tx: tx, now: now)
+                let result = try await self.seedCounty(county, counties: codes, rng: &r, tx: tx, now: now)
                 return (result, r)
             }
             rng = next
@@ -87,6 +100,12 @@ public struct RegistryDemo: Sendable {
         demo["school1"] = school1
         demo["school2"] = school2
         demo["teacher1"] = teacherOne
+        // Above the county: the city and the province that read every county below them (issue
+        // 30); in the province set, each county's own bureau.
+        try await demo.addAccounts([
+            .init(username: "city", displayName: "邯郸市教育局", role: .cityAdmin, areaCode: "130400"),
+            .init(username: "province", displayName: "河北省教育厅", role: .provinceAdmin, areaCode: "13"),
+        ] + (scale.counties > 1 ? codes.map { .init(username: "admin-\($0)", displayName: "县教育局管理员", role: .bureauAdmin, areaCode: $0) } : []))
         try await demo.addAccounts([
             .init(username: "district1", displayName: "学区一管理员", role: .districtAdmin, districtId: d1),
             .init(username: "district2", displayName: "学区二管理员", role: .districtAdmin, districtId: d2),
@@ -119,7 +138,32 @@ public struct RegistryDemo: Sendable {
         }
     }
 
-    func seedCounty(_ county: Int, rng: inout SeededRandom, tx: any Database, now: Double) async throws -> CountyResult {
+    /// The province benchmark's tree: Hebei's eleven cities, and two counties for each block of
+    /// twelve seeded districts (≈ 170 counties of six districts each); the first is the demo's
+    /// 130481 武安市 under 130400 邯郸市. One block is the demo county alone.
+    static func provinceTree(blocks: Int) -> (cities: [(code: String, name: String)], counties: [(code: String, name: String, city: String)]) {
+        let cities = [("130100", "石家庄市"), ("130200", "唐山市"), ("130300", "秦皇岛市"), ("130400", "邯郸市"), ("130500", "邢台市"), ("130600", "保定市"),
+                      ("130700", "张家口市"), ("130800", "承德市"), ("130900", "沧州市"), ("131000", "廊坊市"), ("131100", "衡水市")]
+        var counties: [(code: String, name: String, city: String)] = [(areaCode, "武安市", "130400")]
+        guard blocks > 1 else { return (cities, counties) }
+        let first = ["安", "平", "宁", "丰", "阳", "城", "河", "山", "泉", "乐", "清", "新", "兴", "广", "永", "昌", "定", "远", "和", "容"]
+        let second = ["平", "安", "乡", "城", "阳", "泽", "丘", "水", "宁", "县", "津", "兴", "源", "州", "邑", "山", "河", "田", "亭", "原"]
+        var perCity = Array(repeating: 0, count: cities.count)
+        var names = Set(["武安"])
+        var k = 0
+        while counties.count < blocks * 2 {
+            let c = k % cities.count
+            var name = first[k % first.count] + second[(k / first.count + k) % second.count]
+            if names.contains(name) { name += String(k) }
+            names.insert(name)
+            counties.append((cities[c].0.prefix(4) + String(format: "%02d", 21 + perCity[c]), name + "县", cities[c].0))
+            perCity[c] += 1
+            k += 1
+        }
+        return (cities, counties)
+    }
+
+    func seedCounty(_ county: Int, counties: [String], rng: inout SeededRandom, tx: any Database, now: Double) async throws -> CountyResult {
         var out = CountyResult()
         let countyArea = scale.counties == 1 ? Self.areaCode : String(format: "13%02d%02d", 1 + county / 20, 1 + county % 20)
         // Spread this county's schools over its districts; each district's central school comes first.
@@ -138,7 +182,9 @@ public struct RegistryDemo: Sendable {
             let town = Self.townships[(d + county) % Self.townships.count]
             let districtCode = scale.counties == 1 ? String(format: "XQ%02d", d + 1) : String(format: "P%03dXQ%02d", county + 1, d + 1)
             let districtName = scale.counties == 1 ? "\(town)学区" : "\(county + 1)县\(town)学区"
-            let districtId = try await RegistryStore.insertDistrict(code: districtCode, name: districtName, on: tx, now: now)
+            // Each block of districts is two counties of the province (the demo: one county).
+            let countyCode = scale.counties == 1 ? Self.areaCode : counties[county * 2 + d * 2 / scale.districtsPerCounty]
+            let districtId = try await RegistryStore.insertDistrict(code: districtCode, name: districtName, county: countyCode, on: tx, now: now)
             var plan = perDistrict[d]
             var usedNames = Set<String>()
             if let i = plan.firstIndex(of: .primary) { plan.swapAt(0, i) }

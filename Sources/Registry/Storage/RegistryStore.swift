@@ -49,6 +49,7 @@ public enum RegistryStore {
         struct N: Decodable { let n: Int }
         let scopeSQL: SQLQueryString = switch scope {
         case .county: ""
+        case .districts(let ds): "AND \(inList("s.district_id", ds))"
         case .district(let d): "AND s.district_id = \(bind: d)"
         case .school(let s): "AND s.id = \(bind: s)"
         case .nothing: "AND 1 = 0"
@@ -77,6 +78,7 @@ public enum RegistryStore {
             .from(SQLAlias(SQLIdentifier("districts"), as: SQLIdentifier("d")))
         switch scope {
         case .county: break
+        case .districts(let ds): q = q.where(inExpression(SQLColumn("id", table: "d"), ds))
         case .district(let id): q = q.where(SQLColumn("id", table: "d"), .equal, SQLBind(id))
         case .school(let sid): q = q.where(SQLColumn("id", table: "d"), .equal, SQLRaw("(SELECT district_id FROM schools WHERE id = \(sid))"))
         case .nothing: return []
@@ -117,6 +119,7 @@ public enum RegistryStore {
     public static func countDistricts(on db: any Database, scope: RegistryScope) async throws -> Int {
         switch scope {
         case .county: return try await db.sql.raw("SELECT COUNT(*) AS n FROM districts").first(decoding: Count.self)?.n ?? 0
+        case .districts(let ds): return ds.count
         case .district, .school: return 1
         case .nothing: return 0
         }
@@ -126,6 +129,7 @@ public enum RegistryStore {
         var q = db.sql.select().columns("id", "code", "name", "central_school_id").from("districts")
         switch scope {
         case .county: break
+        case .districts(let ds): q = q.where(inExpression(SQLColumn("id"), ds))
         case .district(let id): q = q.where("id", .equal, id)
         case .school(let sid): q = q.where(SQLColumn("id"), .equal, SQLRaw("(SELECT district_id FROM schools WHERE id = \(sid))"))
         case .nothing: return []
@@ -143,9 +147,12 @@ public enum RegistryStore {
             .first(decoding: DistrictRow.self, with: decoder)
     }
 
-    public static func insertDistrict(code: String, name: String, on db: any Database, now: Double) async throws -> Int {
+    /// A new district under its county (the only county when `county` is nil).
+    public static func insertDistrict(code: String, name: String, county: String? = nil, on db: any Database, now: Double) async throws -> Int {
         struct Id: Decodable { let id: Int }
-        return try await db.sql.insert(into: "districts").columns("code", "name", "created_at").values(SQLBind(code), SQLBind(name), SQLBind(now))
+        var countyCode = county
+        if countyCode == nil { countyCode = try await AreaStore.soleCounty(on: db) }
+        return try await db.sql.insert(into: "districts").columns("code", "name", "created_at", "county_code").values(SQLBind(code), SQLBind(name), SQLBind(now), SQLBind(countyCode))
             .returning("id").first(decoding: Id.self)!.id
     }
 
@@ -183,10 +190,22 @@ public enum RegistryStore {
     static func scopeCondition(_ scope: RegistryScope, schoolColumn: (String, String), districtColumn: (String, String)) -> (any SQLExpression)? {
         switch scope {
         case .county: return nil
+        case .districts(let ds): return inExpression(SQLColumn(districtColumn.1, table: districtColumn.0), ds)
         case .district(let d): return SQLBinaryExpression(SQLColumn(districtColumn.1, table: districtColumn.0), .equal, SQLBind(d))
         case .school(let s): return SQLBinaryExpression(SQLColumn(schoolColumn.1, table: schoolColumn.0), .equal, SQLBind(s))
         case .nothing: return SQLRaw("1 = 0")
         }
+    }
+
+    /// `column IN (ids)`; an empty list matches nothing.
+    public static func inExpression(_ column: any SQLExpression, _ ids: [Int]) -> any SQLExpression {
+        ids.isEmpty ? SQLRaw("1 = 0") : SQLBinaryExpression(column, .in, SQLGroupExpression(SQLList(ids.map { SQLBind($0) })))
+    }
+
+    /// The same as raw SQL text, for queries written as strings: `column IN (1, 2, 3)` (ids are
+    /// integers, written as literals), or `1 = 0` for none.
+    public static func inList(_ column: String, _ ids: [Int]) -> SQLQueryString {
+        ids.isEmpty ? "1 = 0" : "\(unsafeRaw: column) IN (\(unsafeRaw: ids.map(String.init).joined(separator: ", ")))"
     }
 
     static func conjunction(_ parts: [any SQLExpression]) -> any SQLExpression {

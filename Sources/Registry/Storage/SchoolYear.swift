@@ -74,10 +74,11 @@ extension RegistryStore {
     /// Schools of the given stages that were open in `year` (not merged before its end), with
     /// the year's conditions (nil columns where none were entered). One query; the condition
     /// table's (school_id, year) key serves the join.
-    public static func schoolYear(_ year: Int, stages: [Stage], district: Int?, on db: any Database) async throws -> [SchoolYearRow] {
+    /// `districts`: a county's districts when the database holds several (nil: every district).
+    public static func schoolYear(_ year: Int, stages: [Stage], district: Int?, districts: [Int]? = nil, on db: any Database) async throws -> [SchoolYearRow] {
         let yearEnd = "\(year)-12-31"
         let stageList = SQLList(stages.map { SQLBind($0.rawValue) })
-        let scope: SQLQueryString = district.map { "AND s.district_id = \(bind: $0)" } ?? ""
+        let scope: SQLQueryString = district.map { "AND s.district_id = \(bind: $0)" } ?? districts.map { "AND \(inList("s.district_id", $0))" } ?? ""
         let rows = try await jsonRows("""
             s.id, s.code, s.name, s.district_id, s.stage, c.students_primary, c.students_junior, c.students_senior, c.floor_area_centi,
             c.sports_area_centi, c.equipment_value_fen, c.computers, c.books, c.multimedia_rooms

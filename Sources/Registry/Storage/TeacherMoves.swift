@@ -133,6 +133,7 @@ extension RegistryStore {
         let filter: SQLQueryString
         switch scope {
         case .county: filter = ""
+        case .districts(let ds): filter = " AND \(RegistryStore.inList("e.from_district_id", ds))"
         case .district(let d): filter = " AND e.from_district_id = \(bind: d)"
         case .school(let s): filter = " AND e.from_school_id = \(bind: s)"
         case .nothing: return []
@@ -162,6 +163,7 @@ extension RegistryStore {
         let filter: SQLQueryString
         switch scope {
         case .county: filter = ""
+        case .districts(let ds): filter = " AND \(RegistryStore.inList("a.district_id", ds))"
         case .district(let d): filter = " AND a.district_id = \(bind: d) AND b.district_id <> \(bind: d)"
         case .school(let s): filter = " AND x.from_school_id = \(bind: s)"
         case .nothing: return []

@@ -170,8 +170,9 @@ public enum TeacherTallies {
 
     /// Tallies by school id, then by part ("" for teachers without one). With `year`, the
     /// recorded snapshot of that year; `nil` when that year was never recorded.
-    public static func load(year: Int?, district: Int?, on db: any Database) async throws -> [Int: [String: TeacherTally]]? {
-        let scope: SQLQueryString = district.map { "school_id IN (SELECT id FROM schools WHERE district_id = \(bind: $0))" } ?? "1 = 1"
+    public static func load(year: Int?, district: Int?, districts: [Int]? = nil, on db: any Database) async throws -> [Int: [String: TeacherTally]]? {
+        let scope: SQLQueryString = district.map { "school_id IN (SELECT id FROM schools WHERE district_id = \(bind: $0))" }
+            ?? districts.map { "school_id IN (SELECT id FROM schools s WHERE \(RegistryStore.inList("s.district_id", $0)))" } ?? "1 = 1"
         let rows: [Row]
         if let year {
             rows = try await RegistryStore.jsonRows(selectColumns, from: "FROM teacher_tally_snapshots WHERE year = \(bind: year) AND \(scope)", on: db, as: Row.self)

@@ -66,6 +66,7 @@ public struct RegistryAPI: Sendable {
     public func register(_ api: any RoutesBuilder) {
         typealias R = RegistryAPIRoute
         api.get(R.districts, use: districts)
+        api.get(R.areas, use: areas)
         api.post(R.districts, use: createDistrict)
         api.get(R.schools, use: schools)
         api.post(R.schools, use: createSchool)
@@ -110,6 +111,14 @@ public struct RegistryAPI: Sendable {
 
     func districts(req: Request) async throws -> ListBody<DistrictDTO> {
         let items = try await RegistryService(req).districtRows().map { DistrictDTO(id: $0.id, code: $0.code, name: $0.name, centralSchoolId: $0.centralSchoolId) }
+        return ListBody(items: items, total: items.count)
+    }
+
+    struct AreaDTO: Content { let code: String; let name: String; let level: String; let parentCode: String? }
+
+    /// `GET /api/v1/areas`: the administrative areas the caller may read.
+    func areas(req: Request) async throws -> ListBody<AreaDTO> {
+        let items = try await RegistryService(req).areas().map { AreaDTO(code: $0.code, name: $0.name, level: $0.level, parentCode: $0.parentCode) }
         return ListBody(items: items, total: items.count)
     }
 

@@ -39,4 +39,5 @@ public enum RegistryAPIRoute: String, RouteName {
     case importTeachers = "imports/teachers"
     case importSchools = "imports/schools"
     case importConditions = "imports/conditions"
+    case areas = "areas"
 }

@@ -1,0 +1,126 @@
+import Fluent
+import Foundation
+import SQLKit
+import XuequCore
+import XuequKit
+
+/// A node of the administrative tree (GB/T 2260).
+public struct AreaRow: Codable, Sendable, Hashable {
+    public let code: String
+    public let name: String
+    public let level: String
+    public let parentCode: String?
+
+    public var levelValue: AreaLevel { AreaLevel(rawValue: level) ?? .county }
+}
+
+/// The areas above the districts: which counties a city or a province holds, which districts a
+/// county holds. The registry owns the tree; other modules ask here (issue 30).
+public enum AreaStore {
+    static let decoder = SQLRowDecoder.snakeCase
+
+    public static func all(on db: any Database) async throws -> [AreaRow] {
+        try await db.sql.raw("SELECT code, name, level, parent_code FROM areas ORDER BY code").all(decoding: AreaRow.self, with: decoder)
+    }
+
+    public static func area(code: String, on db: any Database) async throws -> AreaRow? {
+        try await db.sql.raw("SELECT code, name, level, parent_code FROM areas WHERE code = \(bind: code)").first(decoding: AreaRow.self, with: decoder)
+    }
+
+    /// The counties below a city or a province, or the county itself, in code order.
+    public static func counties(under code: String, on db: any Database) async throws -> [AreaRow] {
+        try await db.sql.raw(
+            """
+            SELECT code, name, level, parent_code FROM areas
+            WHERE level = 'county' AND (code = \(bind: code) OR parent_code = \(bind: code)
+              OR parent_code IN (SELECT code FROM areas WHERE parent_code = \(bind: code)))
+            ORDER BY code
+            """
+        ).all(decoding: AreaRow.self, with: decoder)
+    }
+
+    /// Each district's county, for the districts of the given counties (all when nil).
+    public static func districtCounties(_ counties: [String]? = nil, on db: any Database) async throws -> [Int: String] {
+        struct R: Decodable { let id: Int; let countyCode: String? }
+        let rows: [R]
+        if let counties {
+            guard !counties.isEmpty else { return [:] }
+            rows = try await db.sql.raw("SELECT id, county_code FROM districts WHERE county_code IN (\(SQLList(counties.map { SQLBind($0) })))").all(
+                decoding: R.self, with: decoder)
+        } else {
+            rows = try await db.sql.raw("SELECT id, county_code FROM districts").all(decoding: R.self, with: decoder)
+        }
+        return Dictionary(uniqueKeysWithValues: rows.compactMap { r in r.countyCode.map { (r.id, $0) } })
+    }
+
+    /// The county of one district.
+    public static func county(ofDistrict id: Int, on db: any Database) async throws -> String? {
+        struct R: Decodable { let countyCode: String? }
+        return try await db.sql.raw("SELECT county_code FROM districts WHERE id = \(bind: id)").first(decoding: R.self, with: decoder)?.countyCode
+    }
+
+    /// How many districts lie outside a county (0: the database is that county's alone).
+    public static func districtsOutside(county code: String, on db: any Database) async throws -> Int {
+        struct N: Decodable { let n: Int }
+        return try await db.sql.raw("SELECT COUNT(*) AS n FROM districts WHERE county_code IS NULL OR county_code <> \(bind: code)").first(decoding: N.self)?.n
+            ?? 0
+    }
+
+    /// The county new districts go under when the caller names none: the only county there is.
+    public static func soleCounty(on db: any Database) async throws -> String? {
+        let counties = try await db.sql.raw("SELECT code, name, level, parent_code FROM areas WHERE level = 'county' LIMIT 2").all(
+            decoding: AreaRow.self, with: decoder)
+        return counties.count == 1 ? counties[0].code : nil
+    }
+
+    /// Checks a new area against the tree: a province has 2 digits; a city 6 ending in 00 under
+    /// its province's prefix; a county 6 under its city's first four. Field errors in both languages.
+    public static func validate(code: String, name: String, level: AreaLevel, parent: AreaRow?) -> FieldErrors {
+        var e = FieldErrors()
+        let digits = code.allSatisfy { $0.isASCII && $0.isNumber }
+        if !digits || code.count != level.codeLength {
+            e.add("code", "\(level == .province ? "省级代码为2位数字" : "代码为6位数字")（GB/T 2260）", "the code must be \(level.codeLength) digits (GB/T 2260)")
+        } else {
+            switch level {
+            case .province:
+                if parent != nil { e.add("parentCode", "省级区划没有上级", "a province has no parent") }
+            case .city:
+                if !code.hasSuffix("00") || code.hasSuffix("0000") { e.add("code", "市级代码以00结尾（如130400）", "a city's code ends in 00 (e.g. 130400)") }
+                if let p = parent, p.levelValue != .province || !code.hasPrefix(p.code) {
+                    e.add("parentCode", "上级应为代码前两位相同的省", "the parent must be the province its first two digits name")
+                }
+                if parent == nil { e.add("parentCode", "请选择所属省", "choose the province") }
+            case .county:
+                if code.hasSuffix("00") { e.add("code", "县级代码不以00结尾", "a county's code does not end in 00") }
+                if let p = parent, p.levelValue != .city || !code.hasPrefix(String(p.code.prefix(4))) {
+                    e.add("parentCode", "上级应为代码前四位相同的市", "the parent must be the city its first four digits name")
+                }
+                if parent == nil { e.add("parentCode", "请选择所属市", "choose the city") }
+            }
+        }
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty || trimmed.count > 30 { e.add("name", "名称不能为空，最长30字", "the name is required, at most 30 characters") }
+        return e
+    }
+
+    /// Inserts an area after `validate`; a code already there is a conflict.
+    public static func insert(code: String, name: String, level: AreaLevel, parentCode: String?, on db: any Database, now: Double) async throws {
+        if try await area(code: code, on: db) != nil {
+            throw DomainError(.conflict, code: "area_exists", LocalizedText(zh: "行政区划代码 \(code) 已存在", en: "area code \(code) already exists"))
+        }
+        try await db.sql.raw(
+            """
+            INSERT INTO areas (code, name, level, parent_code, created_at)
+            VALUES (\(bind: code), \(bind: name.trimmingCharacters(in: .whitespaces)), \(bind: level.rawValue), \(bind: parentCode), \(bind: now))
+            """
+        ).run()
+    }
+}
+
+extension Optional where Wrapped == String {
+    /// The value, or the fallback's when nil.
+    func asyncOr(_ fallback: () async throws -> String?) async rethrows -> String? {
+        if let self { return self }
+        return try await fallback()
+    }
+}

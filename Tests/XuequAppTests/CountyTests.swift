@@ -1,0 +1,315 @@
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+import XuequCore
+import XuequKit
+import XuequTestSupport
+@testable import Balance
+@testable import Registry
+@testable import XuequApp
+
+/// Several counties in one database (issue 30): the tree, each bureau inside its own county, the
+/// city's and province's comparison, and the upgrade of a single-county database.
+@Suite("Counties, cities, province")
+struct CountyTests {
+    /// County A is the fixture's (130481: D1, D2); county B (130402 邯山区) gets D9 with one
+    /// school and one teacher, and its own bureau `admin2`; `city` reads 130400, `province` 13.
+    static func addSecondCounty(_ app: Application, _ f: Fixture) async throws -> (district: Int, school: Int, teacher: Int) {
+        let now = app.clock.now().timeIntervalSince1970
+        let hash = try await Accounts.hashPassword(Fixture.password, app: app)
+        return try await app.writeGate.transaction(on: app.db) { tx in
+            try await AreaStore.insert(code: "130402", name: "邯山区", level: .county, parentCode: "130400", on: tx, now: now)
+            let d9 = try await RegistryStore.insertDistrict(code: "D9", name: "邯山学区", county: "130402", on: tx, now: now)
+            let s9 = try await RegistryStore.insertSchool(
+                ValidSchool(
+                    code: "T0009", name: "邯山小学", districtRef: .id(d9), stage: .primary, locality: .town, boarding: false,
+                    central: true, standardised: true, students: 500, address: nil), districtId: d9, on: tx, now: now)
+            let rid = try ResidentID.parse(Fixture.residentID("19900505", 9, area: "130402")).get()
+            try await RegistryStore.insertTeachers(
+                [
+                    (
+                        ValidTeacher(
+                            name: "戊老师", residentId: rid, schoolRef: .id(s9), subjects: [.chinese], education: .bachelor, putonghua: .l2A,
+                            title: .intermediate, backbone: .none, schoolSince: CivilDate(parsing: "2016-09-01")!, stagePart: nil, phone: nil), s9, d9
+                    )
+                ],
+                on: tx, now: now)
+            for (s, students) in [(f.schools["T0001"]!, 400), (f.schools["T0003"]!, 300), (s9, 500)] {
+                try await RegistryStore.upsertConditions(
+                    SchoolConditions(
+                        year: 2026, students: .init(primary: students, junior: 0, senior: 0), floorArea: Decimal(students * 5),
+                        sportsArea: Decimal(students * 9), equipmentValue: Decimal(students * 2000), computers: students / 10,
+                        books: students * 30, multimediaRooms: students / 50), schoolId: s, on: tx, now: now)
+            }
+            try await tx.sql.raw("UPDATE users SET area_code = '130481' WHERE username = 'admin'").run()
+            let date = Date(timeIntervalSince1970: now)
+            for u: Accounts.NewUser in [
+                .init(username: "admin2", displayName: "邯山区教育局", role: .bureauAdmin, areaCode: "130402"),
+                .init(username: "city", displayName: "邯郸市教育局", role: .cityAdmin, areaCode: "130400"),
+                .init(username: "province", displayName: "河北省教育厅", role: .provinceAdmin, areaCode: "13"),
+            ] {
+                _ = try await Accounts.insertUser(u, passwordHash: hash, on: tx, now: date)
+            }
+            let teacher = try await RegistryStore.existingResidentIDs([rid.value], on: tx)[rid.value]!
+            return (d9, s9, teacher)
+        }
+    }
+
+    static func get(_ app: Application, _ token: String, _ path: String) async throws -> (status: HTTPStatus, json: [String: Any], text: String) {
+        let res = try await app.testing().sendRequest(.GET, path, headers: bearer(token))
+        return (res.status, (try? res.json()) ?? [:], res.text)
+    }
+
+    static func codes(_ json: [String: Any], _ key: String = "code") -> [String] {
+        ((json["items"] as? [[String: Any]]) ?? []).compactMap { $0[key] as? String }.sorted()
+    }
+
+    @Test("each county's bureau sees and changes only its own county; the tree by who reads it", arguments: TestDB.all)
+    func twoCounties(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let b = try await Self.addSecondCounty(app, f)
+            let admin = try await app.token("admin"), admin2 = try await app.token("admin2")
+            let city = try await app.token("city"), province = try await app.token("province")
+
+            // Lists hold one county each.
+            let districtsA = try await Self.get(app, admin, "/api/v1/districts").json
+            let districtsB = try await Self.get(app, admin2, "/api/v1/districts").json
+            #expect(Self.codes(districtsA) == ["D1", "D2"])
+            #expect(Self.codes(districtsB) == ["D9"])
+            #expect(Self.codes(try await Self.get(app, admin2, "/api/v1/schools").json) == ["T0009"])
+            let teachersB = try await Self.get(app, admin2, "/api/v1/teachers")
+            #expect(teachersB.text.contains("戊") && !teachersB.text.contains("丁") && !teachersB.text.contains("甲"))
+            #expect(!(try await Self.get(app, admin, "/api/v1/teachers").text.contains("戊")))
+
+            // Another county's ids: refused, both ways.
+            #expect(try await Self.get(app, admin2, "/api/v1/schools/\(f.schools["T0003"]!)").status == .forbidden)
+            #expect(try await Self.get(app, admin2, "/api/v1/teachers/\(f.teachers["丁"]!)").status == .notFound)
+            #expect(try await Self.get(app, admin, "/api/v1/schools/\(b.school)").status == .forbidden)
+            #expect(try await Self.get(app, admin2, "/api/v1/balance?standard=basic&stage=primary&district=\(f.districts["D2"]!)").status == .forbidden)
+            #expect(try await Self.get(app, admin2, "/api/v1/balance?standard=basic&stage=primary&county=130481").status == .forbidden)
+            // A transfer into another county's school is refused and nothing moves.
+            let (h, body) = try jsonBody(["toSchoolId": f.schools["T0003"]!, "onDate": "2026-09-01", "reason": "调动", "version": 1])
+            var headers = bearer(admin2); headers.contentType = .json
+            _ = h
+            let moved = try await app.testing().sendRequest(.POST, "/api/v1/teachers/\(b.teacher)/transfers", headers: headers, body: body)
+            #expect(moved.status == .forbidden)
+            #expect(try await RegistryStore.teacher(id: b.teacher, on: app.db)?.schoolId == b.school)
+            // A new district of admin2's lands in its county.
+            let (_, newDistrict) = try jsonBody(["code": "D10", "name": "新学区"])
+            let created = try await app.testing().sendRequest(.POST, "/api/v1/districts", headers: headers, body: newDistrict)
+            #expect(created.status == .created)
+            #expect(try await AreaStore.county(ofDistrict: (try created.json()["id"] as? Int) ?? 0, on: app.db) == "130402")
+
+            // A module that has not learnt counties gives a bureau among several nothing.
+            #expect(try await Self.get(app, admin2, "/api/v1/exchange/plans").status == .forbidden)
+            #expect(try await Self.get(app, admin2, "/api/v1/certificates").status == .forbidden)
+
+            // The tree by who reads it.
+            #expect(Self.codes(try await Self.get(app, admin2, "/api/v1/areas").json) == ["13", "130400", "130402"])
+            #expect(Self.codes(try await Self.get(app, admin, "/api/v1/areas").json) == ["13", "130400", "130481"])
+            #expect(Self.codes(try await Self.get(app, city, "/api/v1/areas").json) == ["13", "130400", "130402", "130481"])
+            #expect(Self.codes(try await Self.get(app, province, "/api/v1/areas").json) == ["13", "130400", "130402", "130481"])
+            // A city or province reads figures, never the registry's people.
+            #expect(try await Self.get(app, city, "/api/v1/teachers").status == .forbidden)
+            #expect(try await Self.get(app, province, "/api/v1/schools/\(b.school)").status == .forbidden)
+        }
+    }
+
+    @Test("the city's and province's comparison is each county's own dashboard", arguments: TestDB.all)
+    func comparison(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            _ = try await Self.addSecondCounty(app, f)
+            let own = ["130481": try await app.token("admin"), "130402": try await app.token("admin2")]
+            let city = try await app.token("city"), province = try await app.token("province")
+            for standard in ["basic", "quality"] {
+                let q = "standard=\(standard)&stage=primary&year=2026"
+                let byCity = try await Self.get(app, city, "/api/v1/balance/counties?\(q)")
+                #expect(byCity.status == .ok)
+                let items = (byCity.json["items"] as? [[String: Any]]) ?? []
+                #expect(items.compactMap { ($0["county"] as? [String: Any])?["code"] as? String } == ["130402", "130481"])
+                let byProvince = try await Self.get(app, province, "/api/v1/balance/counties?\(q)").json
+                #expect(((byProvince["items"] as? [[String: Any]]) ?? []).count == 2)
+                for item in items {
+                    let code = (item["county"] as? [String: Any])?["code"] as? String ?? ""
+                    let mine = try await Self.get(app, own[code]!, "/api/v1/balance?\(q)").json
+                    let cityView = try await Self.get(app, city, "/api/v1/balance?\(q)&county=\(code)").json
+                    func coefficients(_ j: [String: Any]) -> [String] {
+                        ((j["coefficients"] as? [[String: Any]]) ?? []).map {
+                            "\($0["indicator"] ?? "")=\(($0["value"] as? Double).map { String($0) } ?? "nil")/\($0["pass"] ?? "")"
+                        }
+                    }
+                    #expect(coefficients(item) == coefficients(mine), "\(code) \(standard)")
+                    #expect(coefficients(cityView) == coefficients(mine))
+                    #expect(item["schools"] as? Int == mine["schools"] as? Int)
+                    #expect(item["pass"] as? Bool == mine["pass"] as? Bool)
+                    #expect((item["schools"] as? Int ?? 0) > 0)
+                }
+            }
+            // The county's bureau has no comparison; a city names only its own counties.
+            #expect(try await Self.get(app, own["130481"]!, "/api/v1/balance/counties?standard=basic&stage=primary").status == .forbidden)
+            #expect(try await Self.get(app, city, "/api/v1/balance/counties?standard=basic&stage=primary&under=130100").status == .notFound)
+            #expect(try await Self.get(app, city, "/api/v1/balance/counties?standard=basic&stage=primary&under=13").status == .forbidden)
+            #expect(try await Self.get(app, city, "/api/v1/balance?standard=basic&stage=primary").status == .unprocessableEntity)
+            #expect(try await Self.get(app, city, "/api/v1/balance?standard=basic&stage=primary&county=99x").status == .unprocessableEntity)
+            // The page and its export, as the city.
+            var h = HTTPHeaders()
+            h.cookie = try await Browser.login(app, "city")
+            let page = try await app.testing().sendRequest(.GET, "/balance/counties?standard=quality&stage=primary&sort=worst", headers: h)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("邯山区") && page.text.contains("data-county=\"130481\""))
+            let xlsx = try await app.testing().sendRequest(.GET, "/balance/counties/export?standard=basic&stage=primary", headers: h)
+            #expect(xlsx.status == .ok)
+            let table = try Spreadsheet.read(Data(buffer: xlsx.body), filename: "x.xlsx")
+            #expect(table.rows.count == 3)
+            #expect(table.rows.dropFirst().map { $0[3] }.sorted() == ["130402", "130481"])
+            // A county's dashboard from the comparison's link, read-only.
+            let dashboard = try await app.testing().sendRequest(.GET, "/balance?standard=basic&stage=primary&district=0&county=130402", headers: h)
+            #expect(dashboard.status == .ok && dashboard.text.contains("邯山区"))
+        }
+    }
+
+    /// Every route of the authorization matrix, as the other county's bureau, the city and the
+    /// province, with county A's ids: nothing of A shows, nothing of A is written.
+    @Test("no read or write crosses counties on any route", arguments: TestDB.all)
+    func sweep(db: TestDB) async throws {
+        try await withApp(db, settings: AuthorizationMatrixTests.unthrottled) { app, f in
+            _ = try await Self.addSecondCounty(app, f)
+            // The other county's bureau sees nothing of A; the city and the province read A's
+            // figures and schools (it is under them) but never a person, and write nothing.
+            let namesOfA = ["一学区", "二学区", "一中心小学", "一九年制学校", "二小学", "甲老师", "乙老师", "丙老师", "丁老师"]
+            let peopleOfA = ["甲老师", "乙老师", "丙老师", "丁老师"]
+            let idsOfA = Set(f.schools.values.map(String.init) + f.teachers.values.map(String.init) + f.districts.values.map(String.init))
+            func snapshot() async throws -> String {
+                struct R: Decodable { let v: String }
+                let rows = try await app.db.sql.raw(
+                    """
+                    SELECT s.code || ':' || s.name || ':' || s.version || ':' || s.status AS v FROM schools s WHERE s.district_id IN (\(SQLList(f.districts.values.map { SQLBind($0) })))
+                    UNION ALL SELECT t.name || ':' || t.version || ':' || t.school_id AS v FROM teachers t WHERE t.district_id IN (\(SQLList(f.districts.values.map { SQLBind($0) })))
+                    UNION ALL SELECT CAST(c.school_id AS TEXT) || ':' || CAST(c.year AS TEXT) AS v FROM school_conditions c WHERE c.school_id IN (\(SQLList(f.schools.values.map { SQLBind($0) })))
+                    """
+                ).all(decoding: R.self)
+                return rows.map(\.v).sorted().joined(separator: "\n")
+            }
+            let before = try await snapshot()
+            var failures: [String] = []
+            for role in ["admin2", "city", "province"] {
+                let token = try await app.token(role)
+                for c in AuthorizationMatrixTests.apiCases(f) {
+                    let body = try c.body.map { try jsonBody($0(f, role)).1 }
+                    let res = try await app.testing().sendRequest(c.method, c.path, headers: bearer(token, json: body != nil), body: body)
+                    let text = res.text
+                    if let leak = (role == "admin2" ? namesOfA : peopleOfA).first(where: { text.contains($0) }) {
+                        failures.append("\(role) \(c.method) \(c.path): shows \(leak)")
+                    }
+                    let touchesA = c.path.split(whereSeparator: { "/?=&:".contains($0) }).contains { idsOfA.contains(String($0)) }
+                    if (touchesA || role != "admin2") && res.status.code < 400 && c.method != .GET && !c.path.hasPrefix("/api/v1/session") {
+                        failures.append("\(role) \(c.method) \(c.path): \(res.status.code), a write")
+                    }
+                }
+                var h = HTTPHeaders()
+                h.cookie = try await Browser.login(app, role)
+                h.replaceOrAdd(name: "X-CSRF-Token", value: try await Browser.csrfToken(app, cookies: h.cookie!))
+                for c in AuthorizationMatrixTests.pageCases(f) {
+                    var headers = h
+                    var body: ByteBuffer?
+                    if let fields = c.body?(f, role) {
+                        headers.contentType = .urlEncodedForm
+                        body = ByteBuffer(
+                            string: fields.map {
+                                "\($0.key)=\(String(describing: $0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+                            }
+                            .joined(separator: "&"))
+                    }
+                    let res = try await app.testing().sendRequest(c.method, c.path, headers: headers, body: body)
+                    if let leak = (role == "admin2" ? namesOfA : peopleOfA).first(where: { res.text.contains($0) }) {
+                        failures.append("\(role) \(c.method) \(c.path): shows \(leak)")
+                    }
+                }
+            }
+            #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+            #expect(try await snapshot() == before, "county A's schools, teachers and conditions are as they were")
+        }
+    }
+
+    /// A database made by the release before issue 30 (every migration but 082 and 083): its districts
+    /// go under 130481, its bureau account with them, and every balance figure is as it was.
+    @Test("a single-county database upgrades in place with every figure unchanged", arguments: TestDB.all)
+    func upgrade(db: TestDB) async throws {
+        try await withApp(db, migrateWithout: ["082_AccountArea", "083_Areas"]) { app, _ in
+            let now = app.clock.now().timeIntervalSince1970
+            let hash = try await Accounts.hashPassword(Fixture.password, app: app)
+            try await app.writeGate.transaction(on: app.db) { tx in
+                struct Id: Decodable { let id: Int }
+                var schools: [Int] = []
+                for d in 1...3 {
+                    let district = try await tx.sql.raw(
+                        "INSERT INTO districts (code, name, created_at) VALUES (\(bind: "D\(d)"), \(bind: "学区\(d)"), \(bind: now)) RETURNING id"
+                    )
+                    .first(decoding: Id.self)!.id
+                    for k in 1...4 {
+                        let students = 120 * k + 37 * d
+                        let s = try await RegistryStore.insertSchool(
+                            ValidSchool(
+                                code: "S\(d)\(k)", name: "学校\(d)-\(k)", districtRef: .id(district), stage: k == 4 ? .junior : .primary,
+                                locality: k == 1 ? .town : .rural, boarding: false, central: k == 1, standardised: true,
+                                students: students, address: nil), districtId: district, on: tx, now: now)
+                        schools.append(s)
+                        try await RegistryStore.upsertConditions(
+                            SchoolConditions(
+                                year: 2026, students: .init(primary: k == 4 ? 0 : students, junior: k == 4 ? students : 0, senior: 0),
+                                floorArea: Decimal(students * (4 + k)), sportsArea: Decimal(students * (7 + d)),
+                                equipmentValue: Decimal(students * (1500 + 100 * k)), computers: students / (8 + k), books: students * (25 + d),
+                                multimediaRooms: students / 45), schoolId: s, on: tx, now: now)
+                        var rows: [(ValidTeacher, schoolId: Int, districtId: Int)] = []
+                        for n in 0..<(students / 20) {
+                            let rid = try ResidentID.parse(Fixture.residentID(String(format: "19%02d0101", 70 + n % 25), d * 100 + k * 20 + n)).get()
+                            rows.append(
+                                (
+                                    ValidTeacher(
+                                        name: "教师\(d)\(k)\(n)", residentId: rid, schoolRef: .id(s), subjects: [n % 3 == 0 ? .math : .chinese],
+                                        education: n % 4 == 0 ? .master : .bachelor, putonghua: .l2A, title: n % 5 == 0 ? .senior : .intermediate,
+                                        backbone: n % 7 == 0 ? .county : .none, schoolSince: CivilDate(parsing: "2015-09-01")!, stagePart: nil, phone: nil), s,
+                                    district
+                                ))
+                        }
+                        try await RegistryStore.insertTeachers(rows, on: tx, now: now)
+                    }
+                }
+                try await tx.sql.raw(
+                    """
+                    INSERT INTO users (username, password_hash, display_name, role, locale, active, failed_logins, created_at, must_change_password)
+                    VALUES ('admin', \(bind: hash), '局管理员', 'bureau_admin', 'zh', \(bind: true), 0, \(bind: now), \(bind: false))
+                    """
+                ).run()
+                _ = schools
+            }
+            // The figures as the earlier release computed them: the whole database, no county.
+            let whole = BalanceArea(year: 2026, district: nil, county: nil, districts: nil)
+            let before = try await BalanceService.compute(
+                standards: BalanceStandard.allCases, parts: BalancePart.allCases, area: whole, currentYear: 2026, scenario: nil,
+                db: app.db, logger: app.logger)
+            let everyone: @Sendable (BalanceUnit) -> Bool = { _ in true }
+            let beforeJSON = before.map { BalanceDTO.json($0, visible: everyone, visibleExclusion: { _ in true }) }
+
+            try await app.autoMigrate()
+            struct C: Decodable { let countyCode: String? }
+            let counties = try await app.db.sql.raw("SELECT county_code FROM districts").all(decoding: C.self, with: SQLRowDecoder.snakeCase)
+            #expect(counties.count == 3 && counties.allSatisfy { $0.countyCode == "130481" })
+            #expect(try await Accounts.user(username: "admin", on: app.db)?.areaCode == "130481")
+            let token = try await app.token("admin")
+            let summary = try await app.testing().sendRequest(.GET, "/api/v1/balance/summary?year=2026", headers: bearer(token))
+            #expect(summary.status == .ok)
+            let results = ((try summary.json()["results"] as? [Any]) ?? []).map { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
+            let expected = beforeJSON.map {
+                try? JSONSerialization.data(withJSONObject: JSONSerialization.jsonObject(with: Data($0.utf8)), options: [.sortedKeys])
+            }
+            #expect(results.count == 4)
+            #expect(results == expected, "the four computations after the upgrade are the ones before it")
+            #expect(before.allSatisfy { $0.result.schools > 0 })
+            // The areas as the bureau reads them.
+            #expect(Self.codes(try await Self.get(app, token, "/api/v1/areas").json) == ["13", "130400", "130481"])
+        }
+    }
+}
