@@ -45,6 +45,36 @@ public struct BalanceModule: XuequModule {
     public var countyKeys: Set<Permission> { [.balanceRead, .aidRead, .aidWrite] }
 
     public var strings: [String: (String, String)] { BalanceStrings.table }
+
+    /// A city's or province's home: how many of its counties pass each standard, and the counties
+    /// that do not, each a link to its dashboard.
+    public func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution {
+        guard actor.can(.balanceCounties) else { return HomeContribution() }
+        let service = BalanceService(context), l = context.locale
+        var out = HomeContribution()
+        var failing: [String: (name: String, what: [String])] = [:]
+        var counties = 0
+        for standard in BalanceStandard.allCases {
+            var failed: Set<String> = []
+            for part in BalancePart.allCases {
+                let c = try await service.counties(under: nil, year: nil, standard: standard, part: part)
+                counties = c.items.count
+                for s in c.items where !s.result.pass {
+                    failed.insert(s.county.code)
+                    failing[s.county.code, default: (s.county.name, [])].what.append(part.label(l) + standard.label(l))
+                }
+            }
+            // A county passes a standard when both its primary and junior schools do.
+            out.stats.append(HomeStat(label: L10n.text("cty.home.pass", l, standard.label(l)), value: "\(counties - failed.count) / \(counties)",
+                                      href: BalanceRoute.counties.path() + "?standard=\(standard.rawValue)&sort=worst"))
+        }
+        out.stats.insert(HomeStat(label: L10n.text("cty.home.counties", l), value: String(counties), href: BalanceRoute.counties.path()), at: 0)
+        for (code, f) in failing.sorted(by: { $0.key < $1.key }).prefix(12) {
+            out.tasks.append(HomeTask(title: L10n.text("cty.home.failing", l, f.name), detail: f.what.joined(separator: "、"),
+                                      href: BalanceRoute.dashboard.path() + "?district=0&county=\(code)", urgent: false))
+        }
+        return out
+    }
     public var routeNames: [any RouteName.Type] { [BalanceRoute.self, BalanceAPIRoute.self] }
     public var viewsDirectory: String? { Bundle.module.url(forResource: "Views", withExtension: nil)?.path }
 

@@ -157,8 +157,19 @@ public struct RegistryModule: XuequModule {
     }
 
     public func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution {
-        guard actor.can(.registryRead) else { return HomeContribution() }
-        return try await RegistryHome(RegistryService(context), actor: actor, locale: context.locale).contribution()
+        // A county's, city's or province's own name heads its home page.
+        var areaCode: String?
+        switch actor.scope {
+        case .county: areaCode = try await actor.areaCode.asyncOr { try await AreaStore.soleCounty(on: context.db) }
+        case .oneCounty(let c): areaCode = c.code
+        case .counties(let a): areaCode = a.code
+        default: break
+        }
+        let areaName = try await areaCode.asyncMap { try await AreaStore.area(code: $0, on: context.db)?.name } ?? nil
+        guard actor.can(.registryRead) else { return HomeContribution(scopeName: areaName) }
+        var out = try await RegistryHome(RegistryService(context), actor: actor, locale: context.locale).contribution()
+        if let areaName { out.scopeName = areaName }
+        return out
     }
 
     public func seedDemo(_ demo: DemoContext) async throws {

@@ -135,7 +135,10 @@ struct AccountPages {
         }
         let recent = actor.can(.auditRead)
             ? try await Audit.list(on: req.db, filter: Audit.Filter(), page: PageSpec(page: 1, per: 8), counting: false).items.map { AdminPages.row($0, areas: req.application.auditAreas, locale: locale) } : []
-        return try await req.page("home", HomePage(layout: req.layout("home.title"), scope: scope, stats: stats, tasks: tasks, recent: recent))
+        // "县教育局管理员 · 县教育局管理员" says nothing twice: the role only when it adds something.
+        let role = actor.role.label(locale)
+        let subtitle = scope == role ? scope : "\(scope) · \(role)"
+        return try await req.page("home", HomePage(layout: req.layout("home.title"), scope: subtitle, stats: stats, tasks: tasks, recent: recent))
     }
 
     // MARK: password

@@ -198,7 +198,7 @@ struct MigrateCommand: AsyncCommand {
 
 struct SeedCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Option(name: "scale", help: "county (the demo county, default) or province (≈30,000 schools, 900,000 teachers, for benchmarks)")
+        @Option(name: "scale", help: "county (the demo county, default), city (four counties of one city) or province (≈30,000 schools, 900,000 teachers, 172 counties, for benchmarks)")
         var scale: String?
         init() {}
     }
@@ -216,9 +216,10 @@ struct SeedCommand: AsyncCommand {
         let scale: DemoCounty.Scale
         switch signature.scale ?? "county" {
         case "county": scale = .county
+        case "city": scale = .city
         case "province": scale = .province
         default:
-            context.console.error("--scale must be county or province")
+            context.console.error("--scale must be county, city or province")
             throw ExitCode(2)
         }
         let started = Date()

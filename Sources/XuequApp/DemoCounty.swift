@@ -11,9 +11,18 @@ public struct DemoCounty: Sendable {
 
     public enum Scale: Sendable {
         case county
+        /// Four counties of one city (≈ 700 schools): a city's deployment to try the comparison on,
+        /// and the browser tests' second database. The registry only beyond the demo county.
+        case city
         /// ≈ 30,000 schools and 900,000 teachers, for benchmarks: the registry only.
         case province
-        var counties: Int { self == .county ? 1 : 86 }
+        var counties: Int {
+            switch self {
+            case .county: 1
+            case .city: 2
+            case .province: 86
+            }
+        }
     }
 
     let scale: Scale

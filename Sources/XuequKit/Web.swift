@@ -163,7 +163,8 @@ public struct Layout: Encodable, Sendable {
                 w.raw(">"); w.text(n.label); w.raw("</a>")
             }
             w.raw("\n    </nav>\n    <div class=\"who\">\n      <span class=\"who-name\" title=\""); w.text(user.username); w.raw("\">"); w.text(user.name)
-            w.raw("</span><span class=\"who-role\">"); w.text(user.role)
+            // The role beside the name, unless the name already says it ("县教育局管理员").
+            if user.role != user.name { w.raw("</span><span class=\"who-role\">"); w.text(user.role) }
             w.raw("</span>\n      <a href=\""); link(.password); w.raw("\">"); t("nav.password")
             w.raw("</a>\n      <form method=\"post\" action=\""); link(.logout)
             w.raw("\" class=\"inline\"><input type=\"hidden\" name=\"_csrf\" value=\""); w.text(csrf)

@@ -10,6 +10,8 @@ enum BalanceStrings {
         "cty.meeting": ("达标学校", "Schools meeting the standard"), "cty.sortBy": ("排序", "Sort"),
         "cty.sort.code": ("按区划代码", "By code"), "cty.sort.worst": ("按超限程度", "Furthest over a limit first"),
         "cty.sort.composite": ("按综合差异系数", "By composite coefficient"), "cty.sort.meeting": ("按学校达标比例", "By share of schools meeting the standard"),
+        "cty.home.counties": ("县（市、区）", "counties"), "cty.home.pass": ("{0}达标的县", "counties passing {0}"),
+        "cty.home.failing": ("{0} 未达标", "{0} does not pass"),
         "cty.none": ("该范围内没有县（市、区）", "no counties in this area"),
         "cty.note": ("每个县单独测算（国家督导评估以县为单位），数值与该县自己的均衡监测页面一致；点击县名查看该县详情（只读）。", "Each county is computed on its own (the national inspection judges a county); the figures are the county's own dashboard's. Open a county for its detail (read-only)."),
         "bal.title": ("义务教育均衡监测", "Balance monitoring"),

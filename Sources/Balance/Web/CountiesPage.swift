@@ -67,6 +67,7 @@ extension BalancePages {
         let pass: Bool
     }
     struct Cell: Encodable, Sendable { let value: String; let pass: Bool }
+    struct Heading: Encodable, Sendable { let short: String; let full: String }
     struct SortLink: Encodable, Sendable { let label: String; let href: String; let active: Bool }
     struct CountiesPage: Encodable, Sendable {
         let layout: Layout
@@ -77,7 +78,9 @@ extension BalancePages {
         let stages: [SelectOption]
         let unders: [SelectOption]
         let sort: String
-        let indicators: [String]
+        let indicators: [Heading]
+        /// A province's comparison names each county's city; a city's does not repeat its own.
+        let showCity: Bool
         let isBasic: Bool
         let isQuality: Bool
         let lines: [CountyLine]
@@ -161,7 +164,8 @@ extension BalancePages {
                 standards: options(BalanceStandard.self, selected: q.standard.rawValue, locale: locale),
                 stages: options(BalancePart.self, selected: q.part.rawValue, locale: locale),
                 unders: unders.map { SelectOption(value: $0.code, label: $0.name, selected: $0.code == c.under.code) },
-                sort: q.sort.rawValue, indicators: indicators.map { Fmt.indicator($0, locale) }, isBasic: q.standard == .basic,
+                sort: q.sort.rawValue, indicators: indicators.map { Heading(short: Fmt.short($0, locale), full: Fmt.indicator($0, locale)) },
+            showCity: c.under.levelValue == .province, isBasic: q.standard == .basic,
                 isQuality: q.standard == .quality,
                 lines: lines, sorts: sorts, exportLink: BalanceRoute.countiesExport.path() + "?" + q.string(year: c.year),
                 made: L10n.text("bal.sheetMade", locale, actor.displayName, CivilDate.today(req.application.clock.now()).description)))

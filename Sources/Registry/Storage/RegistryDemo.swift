@@ -75,12 +75,13 @@ public struct RegistryDemo: Sendable {
             }
         }
         let codes = tree.counties.map(\.code)
+        let names = tree.counties.map(\.name)
         for county in 0..<scale.counties {
             let start = rng
             // One transaction per county: all of it or none of it, and memory stays bounded.
             let (result, next) = try await demo.gate.transaction(on: db) { tx -> (CountyResult, SeededRandom) in
                 var r = start
-                let result = try await self.seedCounty(county, counties: codes, rng: &r, tx: tx, now: now)
+                let result = try await self.seedCounty(county, counties: codes, names: names, rng: &r, tx: tx, now: now)
                 return (result, r)
             }
             rng = next
@@ -146,6 +147,8 @@ public struct RegistryDemo: Sendable {
                       ("130700", "张家口市"), ("130800", "承德市"), ("130900", "沧州市"), ("131000", "廊坊市"), ("131100", "衡水市")]
         var counties: [(code: String, name: String, city: String)] = [(areaCode, "武安市", "130400")]
         guard blocks > 1 else { return (cities, counties) }
+        // A city's few counties: 邯郸's own districts.
+        if blocks == 2 { return (cities, counties + [("130402", "邯山区", "130400"), ("130403", "丛台区", "130400"), ("130404", "复兴区", "130400")]) }
         let first = ["安", "平", "宁", "丰", "阳", "城", "河", "山", "泉", "乐", "清", "新", "兴", "广", "永", "昌", "定", "远", "和", "容"]
         let second = ["平", "安", "乡", "城", "阳", "泽", "丘", "水", "宁", "县", "津", "兴", "源", "州", "邑", "山", "河", "田", "亭", "原"]
         var perCity = Array(repeating: 0, count: cities.count)
@@ -163,7 +166,7 @@ public struct RegistryDemo: Sendable {
         return (cities, counties)
     }
 
-    func seedCounty(_ county: Int, counties: [String], rng: inout SeededRandom, tx: any Database, now: Double) async throws -> CountyResult {
+    func seedCounty(_ county: Int, counties: [String], names: [String], rng: inout SeededRandom, tx: any Database, now: Double) async throws -> CountyResult {
         var out = CountyResult()
         let countyArea = scale.counties == 1 ? Self.areaCode : String(format: "13%02d%02d", 1 + county / 20, 1 + county % 20)
         // Spread this county's schools over its districts; each district's central school comes first.
@@ -181,9 +184,10 @@ public struct RegistryDemo: Sendable {
             let dIndex = county * scale.districtsPerCounty + d
             let town = Self.townships[(d + county) % Self.townships.count]
             let districtCode = scale.counties == 1 ? String(format: "XQ%02d", d + 1) : String(format: "P%03dXQ%02d", county + 1, d + 1)
-            let districtName = scale.counties == 1 ? "\(town)学区" : "\(county + 1)县\(town)学区"
+            let countyIndex = county * 2 + d * 2 / scale.districtsPerCounty
+            let districtName = scale.counties == 1 ? "\(town)学区" : "\(names[countyIndex])\(town)学区"
             // Each block of districts is two counties of the province (the demo: one county).
-            let countyCode = scale.counties == 1 ? Self.areaCode : counties[county * 2 + d * 2 / scale.districtsPerCounty]
+            let countyCode = scale.counties == 1 ? Self.areaCode : counties[countyIndex]
             let districtId = try await RegistryStore.insertDistrict(code: districtCode, name: districtName, county: countyCode, on: tx, now: now)
             var plan = perDistrict[d]
             var usedNames = Set<String>()

@@ -1,0 +1,98 @@
+"""Counties under a city (issue 30), in the browser: a second server seeded with four counties of
+邯郸 (`xuequ seed --scale city`). Two county bureaus each see only their own county; the city's
+comparison agrees with each county's own dashboard and opens it read-only."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import urllib.request
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from conftest import ROOT, free_port, wait_healthy
+from test_balance import full_page, sign_in
+from test_libreoffice import token
+from test_registry import wait
+
+
+@pytest.fixture(scope="module")
+def city_server():
+    binary = os.environ.get("XUEQU_BIN", str(ROOT / ".build" / "debug" / "xuequ"))
+    data = tempfile.mkdtemp(prefix="xuequ-e2e-city-")
+    env = dict(os.environ, XUEQU_BCRYPT_COST="8")
+    env.pop("DATABASE_URL", None)
+    subprocess.run([binary, "seed", "--scale", "city", "--data-dir", data], check=True, cwd="/", env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = free_port()
+    log = open(os.path.join(data, "server.log"), "w")
+    proc = subprocess.Popen([binary, "serve", "--data-dir", data, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, cwd="/", env=env)
+    url = "http://127.0.0.1:%d" % port
+    try:
+        wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def api(server, user, path):
+    req = urllib.request.Request(server + path, headers={"Authorization": "Bearer " + token(server, user)})
+    return json.load(urllib.request.urlopen(req))
+
+
+def district_names(browser):
+    return [h.text.split(" ")[0] for h in browser.find_elements(By.CSS_SELECTOR, "#district-list a.card h2")]
+
+
+def test_two_bureaus_each_see_their_own_county(city_server, browser, shot):
+    seen = {}
+    for user, county in [("admin", "武安市"), ("admin-130402", "邯山区")]:
+        sign_in(browser, city_server, user)
+        assert county in browser.find_element(By.ID, "home-scope").text
+        browser.get(city_server + "/districts")
+        wait(browser, "#district-list a.card")
+        names = district_names(browser)
+        assert names and all(n.startswith(county) for n in names), names
+        seen[user] = set(names)
+        shot("county-districts-" + user)
+        # Another county's school by its id: refused.
+        other = api(city_server, "admin-130403", "/api/v1/schools?per=1")["items"][0]["id"]
+        browser.get(city_server + "/schools/%d" % other)
+        assert "403" in wait(browser, ".error-page h1").text
+    assert not seen["admin"] & seen["admin-130402"]
+    # A module that has not learnt counties is not offered to a bureau among several.
+    sign_in(browser, city_server, "admin-130402")
+    menu = browser.find_element(By.ID, "main-nav").text
+    assert "均衡监测" in menu and "交流轮岗" not in menu
+
+
+def test_city_compares_its_counties(city_server, browser, shot):
+    sign_in(browser, city_server, "city")
+    assert "邯郸市" in browser.find_element(By.ID, "home-scope").text
+    browser.find_element(By.LINK_TEXT, "各县对比").click()
+    rows = wait(browser, "#counties-table tbody") and browser.find_elements(By.CSS_SELECTOR, "#counties-table tbody tr")
+    assert [r.get_attribute("data-county") for r in rows] == ["130402", "130403", "130404", "130481"]
+    full_page(browser, shot, "city-counties")
+    # Each row is the county's own dashboard: the bureau's coefficients, to three places.
+    api_items = {i["county"]["code"]: i for i in api(city_server, "city", "/api/v1/balance/counties?standard=basic&stage=primary")["items"]}
+    own = api(city_server, "admin-130402", "/api/v1/balance?standard=basic&stage=primary")
+    assert [c["value"] for c in api_items["130402"]["coefficients"]] == [c["value"] for c in own["coefficients"]]
+    cells = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "tr[data-county='130402'] td.num")][2:2 + len(own["coefficients"])]
+    assert cells == ["%.3f" % c["value"] for c in own["coefficients"]]
+    # Open the county: its dashboard, read-only (no what-if, no entering figures).
+    browser.find_element(By.LINK_TEXT, "邯山区").click()
+    wait(browser, "#coefficient-chart svg")
+    assert "邯山区" in browser.find_element(By.ID, "balance-heading").text
+    assert browser.find_element(By.ID, "composite").text == "%.3f" % own["composite"]
+    tabs = browser.find_element(By.CSS_SELECTOR, "nav.tabs").text
+    assert "模拟测算" not in tabs and "公平指标" not in tabs
+    shot("city-county-dashboard")
+    # Printed, the comparison is one landscape sheet.
+    browser.get(city_server + "/balance/counties?standard=quality&stage=junior&sort=worst")
+    wait(browser, "#counties-table")
+    pdf = browser.print_page()
+    assert len(pdf) > 1000
