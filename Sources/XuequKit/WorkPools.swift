@@ -16,6 +16,9 @@ public final class WorkPools: Sendable {
     /// Password jobs running or waiting; beyond the limit a sign-in is answered 429 at once.
     let queuedPasswords = NIOLockedValueBox(0)
     public let maxQueuedPasswords: Int
+    /// Password jobs run since start: a sign-in as nobody must cost one, as a wrong password does.
+    public var passwordJobsRun: Int { passwordJobs.withLockedValue { $0 } }
+    let passwordJobs = NIOLockedValueBox(0)
     /// `Accounts.dummyHash`, made once.
     let dummyHash = NIOLockedValueBox<String?>(nil)
 
@@ -44,6 +47,7 @@ public final class WorkPools: Sendable {
         }
         guard admitted else { throw Self.busy }
         defer { queuedPasswords.withLockedValue { $0 -= 1 } }
+        passwordJobs.withLockedValue { $0 += 1 }
         return try await passwords.runIfActive(work)
     }
 }
