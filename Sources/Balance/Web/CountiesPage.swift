@@ -165,7 +165,7 @@ extension BalancePages {
                 stages: options(BalancePart.self, selected: q.part.rawValue, locale: locale),
                 unders: unders.map { SelectOption(value: $0.code, label: $0.name, selected: $0.code == c.under.code) },
                 sort: q.sort.rawValue, indicators: indicators.map { Heading(short: Fmt.short($0, locale), full: Fmt.indicator($0, locale)) },
-            showCity: c.under.levelValue == .province, isBasic: q.standard == .basic,
+                showCity: c.under.levelValue == .province, isBasic: q.standard == .basic,
                 isQuality: q.standard == .quality,
                 lines: lines, sorts: sorts, exportLink: BalanceRoute.countiesExport.path() + "?" + q.string(year: c.year),
                 made: L10n.text("bal.sheetMade", locale, actor.displayName, CivilDate.today(req.application.clock.now()).description)))
