@@ -336,9 +336,13 @@ public struct RegistryService: Sendable {
         let actor = try ctx.requireActor()
         try actor.require(.registryRead)
         // The list is already cut to the scope; inside it, everyone but a teacher sees IDs in full.
-        let full: RegistryStore.FullData = actor.teacherId.map { .onlyTeacher($0) } ?? .everyone
+        // (Both read before the first await: the optimiser of Swift 6.3.1 crashed on the actor
+        // kept across it once the scope carried a county's districts.)
+        let scope = actor.registryScope
+        let full: RegistryStore.FullData
+        if let t = actor.teacherId { full = .onlyTeacher(t) } else { full = .everyone }
         let filter = try await withRules(filter)
-        return try await RegistryStore.teachersJSON(on: db, scope: actor.registryScope, filter: filter, page: page, full: full)
+        return try await RegistryStore.teachersJSON(on: db, scope: scope, filter: filter, page: page, full: full)
     }
 
     /// The filter with the rotation rules in force today, when it asks who is due.

@@ -571,4 +571,5 @@ public func registerCommands(_ app: Application, _ config: AppConfig) {
     app.asyncCommands.use(AuditCommand(), as: "audit")
     app.asyncCommands.use(VerifyAggregatesCommand(), as: "verify-aggregates")
     app.asyncCommands.use(ReportCommand(), as: "report")
+    app.asyncCommands.use(AreasCommand(), as: "areas")
 }

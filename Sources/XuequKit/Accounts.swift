@@ -364,6 +364,21 @@ public enum Accounts {
 
     /// `oneTime`: an administrator's reset, to be replaced at the next sign-in; the holder's own
     /// change clears that.
+    /// Accounts bound to one area code move to another (a county given its real code); returns how many.
+    @discardableResult
+    public static func moveArea(from old: String, to new: String, on tx: any Database) async throws -> Int {
+        struct N: Decodable { let n: Int }
+        let n = try await tx.sql.raw("SELECT COUNT(*) AS n FROM users WHERE area_code = \(bind: old)").first(decoding: N.self)?.n ?? 0
+        try await tx.sql.raw("UPDATE users SET area_code = \(bind: new) WHERE area_code = \(bind: old)").run()
+        return n
+    }
+
+    /// How many accounts an area code binds (an area with accounts is not removed).
+    public static func countBound(toArea code: String, on db: any Database) async throws -> Int {
+        struct N: Decodable { let n: Int }
+        return try await db.sql.raw("SELECT COUNT(*) AS n FROM users WHERE area_code = \(bind: code)").first(decoding: N.self)?.n ?? 0
+    }
+
     public static func setPassword(userId: Int, hash: String, on tx: any Database, oneTime: Bool = false) async throws {
         try await tx.sql.raw("UPDATE users SET password_hash = \(bind: hash), failed_logins = 0, locked_until = NULL, must_change_password = \(bind: oneTime) WHERE id = \(bind: userId)").run()
         // A new password ends every other way in.

@@ -124,3 +124,51 @@ extension Optional where Wrapped == String {
         return try await fallback()
     }
 }
+
+extension AreaStore {
+    /// The level a code names: 2 digits a province, 6 ending in 00 a city, any other 6 a county.
+    public static func level(of code: String) -> AreaLevel? {
+        guard code.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        if code.count == 2 { return .province }
+        guard code.count == 6 else { return nil }
+        return code.hasSuffix("00") ? .city : .county
+    }
+
+    /// Renames an area (its code stays).
+    public static func rename(code: String, name: String, on db: any Database) async throws {
+        guard try await area(code: code, on: db) != nil else { throw DomainError.notFound(LocalizedText(zh: "行政区划 \(code)", en: "area \(code)")) }
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 30 else {
+            throw DomainError.validation(["name": LocalizedText(zh: "名称不能为空，最长30字", en: "the name is required, at most 30 characters")])
+        }
+        try await db.sql.raw("UPDATE areas SET name = \(bind: trimmed) WHERE code = \(bind: code)").run()
+    }
+
+    /// Gives a county another code (an install set up for the demo's 武安市 that is really another
+    /// county): a new area under `parent`, its districts moved to it, the old code removed. The
+    /// accounts bound to the old code are the caller's to move, in the same transaction.
+    public static func recodeCounty(from old: String, to new: String, name: String, parent: String, on db: any Database, now: Double) async throws {
+        guard let from = try await area(code: old, on: db), from.levelValue == .county else {
+            throw DomainError.notFound(LocalizedText(zh: "县级行政区划 \(old)", en: "county \(old)"))
+        }
+        let parentRow = try await area(code: parent, on: db)
+        try validate(code: new, name: name, level: .county, parent: parentRow).throwIfAny()
+        try await insert(code: new, name: name, level: .county, parentCode: parent, on: db, now: now)
+        try await db.sql.raw("UPDATE districts SET county_code = \(bind: new) WHERE county_code = \(bind: from.code)").run()
+        try await db.sql.raw("DELETE FROM areas WHERE code = \(bind: from.code)").run()
+    }
+
+    /// Removes an area that holds nothing: no districts below it, no areas below it. A county with
+    /// data is never deleted (its history would lose its county).
+    public static func remove(code: String, on db: any Database) async throws {
+        guard try await area(code: code, on: db) != nil else { throw DomainError.notFound(LocalizedText(zh: "行政区划 \(code)", en: "area \(code)")) }
+        struct N: Decodable { let n: Int }
+        let children = try await db.sql.raw("SELECT COUNT(*) AS n FROM areas WHERE parent_code = \(bind: code)").first(decoding: N.self)?.n ?? 0
+        let districts = try await db.sql.raw("SELECT COUNT(*) AS n FROM districts WHERE county_code = \(bind: code)").first(decoding: N.self)?.n ?? 0
+        if children > 0 || districts > 0 {
+            throw DomainError(.conflict, code: "area_not_empty", LocalizedText(zh: "行政区划 \(code) 下还有 \(children) 个下级区划、\(districts) 个学区，不能删除",
+                                                                               en: "area \(code) still holds \(children) areas and \(districts) districts; it cannot be removed"))
+        }
+        try await db.sql.raw("DELETE FROM areas WHERE code = \(bind: code)").run()
+    }
+}
