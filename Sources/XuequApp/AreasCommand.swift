@@ -70,7 +70,8 @@ struct AreasCommand: AsyncCommand {
                 let moved = try await app.writeGate.transaction(on: app.db) { tx -> Int in
                     try await AreaStore.recodeCounty(from: code, to: to, name: name, parent: parent, on: tx, now: now)
                     let n = try await Accounts.moveArea(from: code, to: to, on: tx)
-                    try await Audit.record(on: tx, .system("areas"), action: "area.recode", entity: "area", entityId: to, summary: "\(code) → \(to) \(name)，账户 \(n) 个随迁")
+                    try await Audit.record(
+                        on: tx, .system("areas"), action: "area.recode", entity: "area", entityId: to, summary: "\(code) → \(to) \(name)，账户 \(n) 个随迁")
                     return n
                 }
                 context.console.print("county \(code) is now \(to) \(name); its districts and \(moved) accounts moved with it")

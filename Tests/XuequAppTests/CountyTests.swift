@@ -233,6 +233,47 @@ struct CountyTests {
         }
     }
 
+    @Test(
+        "the tree's codes are checked; a county with data is not removed; a county given its real code keeps its districts and accounts", arguments: TestDB.all)
+    func areasMaintained(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let now = app.clock.now().timeIntervalSince1970
+            let city = try await AreaStore.area(code: "130400", on: app.db)
+            #expect(AreaStore.validate(code: "130401", name: "某县", level: .county, parent: city).isEmpty)
+            #expect(
+                AreaStore.validate(code: "130501", name: "某县", level: .county, parent: city).fields["parentCode"] != nil, "a county under another city's prefix"
+            )
+            #expect(AreaStore.validate(code: "13040", name: "某县", level: .county, parent: city).fields["code"] != nil, "five digits")
+            #expect(AreaStore.validate(code: "130400", name: "某县", level: .county, parent: city).fields["code"] != nil, "a county code ending in 00")
+            #expect(AreaStore.validate(code: "130500", name: "邢台市", level: .city, parent: city).fields["parentCode"] != nil, "a city under a city")
+            #expect(AreaStore.validate(code: "130405", name: "", level: .county, parent: city).fields["name"] != nil)
+            #expect(
+                AreaStore.level(of: "13") == .province && AreaStore.level(of: "130400") == .city && AreaStore.level(of: "130481") == .county
+                    && AreaStore.level(of: "13x") == nil)
+            await #expect(throws: DomainError.self) {
+                try await AreaStore.insert(code: "130481", name: "重复", level: .county, parentCode: "130400", on: app.db, now: now)
+            }
+            // A county with districts, a city with counties: never removed.
+            await #expect(throws: DomainError.self) { try await AreaStore.remove(code: "130481", on: app.db) }
+            await #expect(throws: DomainError.self) { try await AreaStore.remove(code: "130400", on: app.db) }
+            // The install's county given its real code: districts and the bureau's account follow.
+            try await app.db.sql.raw("UPDATE users SET area_code = '130481' WHERE username = 'admin'").run()
+            try await app.writeGate.transaction(on: app.db) { tx in
+                try await AreaStore.recodeCounty(from: "130481", to: "130427", name: "磁县", parent: "130400", on: tx, now: now)
+                #expect(try await Accounts.moveArea(from: "130481", to: "130427", on: tx) == 1)
+            }
+            #expect(try await AreaStore.area(code: "130481", on: app.db) == nil)
+            #expect(try await AreaStore.county(ofDistrict: f.districts["D2"]!, on: app.db) == "130427")
+            let token = try await app.token("admin")
+            #expect(Self.codes(try await Self.get(app, token, "/api/v1/districts").json) == ["D1", "D2"])
+            #expect(Self.codes(try await Self.get(app, token, "/api/v1/areas").json) == ["13", "130400", "130427"])
+            // An empty county is removed.
+            try await AreaStore.insert(code: "130405", name: "空县", level: .county, parentCode: "130400", on: app.db, now: now)
+            try await AreaStore.remove(code: "130405", on: app.db)
+            #expect(try await AreaStore.area(code: "130405", on: app.db) == nil)
+        }
+    }
+
     /// A database made by the release before issue 30 (every migration but 082 and 083): its districts
     /// go under 130481, its bureau account with them, and every balance figure is as it was.
     @Test("a single-county database upgrades in place with every figure unchanged", arguments: TestDB.all)
