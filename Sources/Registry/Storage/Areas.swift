@@ -166,8 +166,11 @@ extension AreaStore {
         let children = try await db.sql.raw("SELECT COUNT(*) AS n FROM areas WHERE parent_code = \(bind: code)").first(decoding: N.self)?.n ?? 0
         let districts = try await db.sql.raw("SELECT COUNT(*) AS n FROM districts WHERE county_code = \(bind: code)").first(decoding: N.self)?.n ?? 0
         if children > 0 || districts > 0 {
-            throw DomainError(.conflict, code: "area_not_empty", LocalizedText(zh: "行政区划 \(code) 下还有 \(children) 个下级区划、\(districts) 个学区，不能删除",
-                                                                               en: "area \(code) still holds \(children) areas and \(districts) districts; it cannot be removed"))
+            throw DomainError(
+                .conflict, code: "area_not_empty",
+                LocalizedText(
+                    zh: "行政区划 \(code) 下还有 \(children) 个下级区划、\(districts) 个学区，不能删除",
+                    en: "area \(code) still holds \(children) areas and \(districts) districts; it cannot be removed"))
         }
         try await db.sql.raw("DELETE FROM areas WHERE code = \(bind: code)").run()
     }
