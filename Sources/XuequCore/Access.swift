@@ -205,18 +205,24 @@ public struct Actor: Sendable, Hashable {
         }
     }
 
+    // The scope's readers are never inlined: Swift 6.3.1's optimiser (CopyPropagation) crashed
+    // in release builds on a `switch` over a scope with a county's district set, inlined into an
+    // async function that kept the actor across an `await`.
+    @inline(never)
     public var districtId: Int? {
         switch scope {
         case .district(let d), .school(_, let d), .teacher(_, _, let d): d
         default: nil
         }
     }
+    @inline(never)
     public var schoolId: Int? {
         switch scope {
         case .school(let s, _), .teacher(_, let s, _): s
         default: nil
         }
     }
+    @inline(never)
     public var teacherId: Int? {
         if case .teacher(let t, _, _) = scope { return t }
         return nil
@@ -230,6 +236,7 @@ public struct Actor: Sendable, Hashable {
     }
 
     /// Whether a school (by its id and district) lies inside this actor's scope.
+    @inline(never)
     public func covers(schoolId: Int, districtId: Int) -> Bool {
         switch scope {
         case .county: return true
@@ -241,6 +248,7 @@ public struct Actor: Sendable, Hashable {
         }
     }
 
+    @inline(never)
     public func covers(districtId: Int) -> Bool {
         switch scope {
         case .county: return true
@@ -253,6 +261,7 @@ public struct Actor: Sendable, Hashable {
 
     /// Whether this actor may see a teacher's personal data (full resident ID) in full: the
     /// bureau, the teacher's district or school, or the teacher.
+    @inline(never)
     public func seesPersonalData(ofTeacher teacherId: Int, schoolId: Int, districtId: Int) -> Bool {
         switch scope {
         case .teacher(let t, _, _): return t == teacherId
@@ -264,12 +273,14 @@ public struct Actor: Sendable, Hashable {
 
     /// The districts a county-wide question covers: nil for every district (the bureau of a
     /// database with one county), the county's for a bureau among several.
+    @inline(never)
     public var countyDistricts: [Int]? {
         if case .oneCounty(let c) = scope { return c.districts.sorted() }
         return nil
     }
 
     /// Whether the actor is bound to one person's own records (a teacher, applicant or intern).
+    @inline(never)
     public var isSelfScoped: Bool {
         switch scope {
         case .teacher, .own(.applicant, _), .own(.intern, _): true
@@ -278,6 +289,7 @@ public struct Actor: Sendable, Hashable {
     }
 
     /// The narrowest filter a list must apply for this actor.
+    @inline(never)
     public var registryScope: RegistryScope {
         switch scope {
         case .county: return .county

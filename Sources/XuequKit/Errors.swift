@@ -213,7 +213,8 @@ extension DomainError {
         // A validation error's sentence already lists its fields' messages: the fields alone,
         // once each (the sentence and then each message said everything twice).
         var parts = code == "validation_failed" && !fields.isEmpty ? [] : [message(locale)]
-        for m in fields.sorted(by: { $0.key < $1.key }).map({ $0.value(locale) }) where !parts.contains(m) { parts.append(m) }
+        // A field's message the sentence already holds is not said again ("林浩 已在 2 号方案中交流。请退回修改。；林浩 已在 2 号方案中交流").
+        for m in fields.sorted(by: { $0.key < $1.key }).map({ $0.value(locale) }) where !parts.contains(where: { $0.contains(m) }) { parts.append(m) }
         parts += rows.prefix(10).map { locale == .en ? "row \($0.row) \($0.column): \($0.reason(locale))" : "第\($0.row)行 \($0.column)：\($0.reason(locale))" }
         return parts.joined(separator: "；")
     }

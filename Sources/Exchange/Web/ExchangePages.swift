@@ -223,6 +223,8 @@ public struct ExchangePages: Sendable {
         let layout: Layout; let action: String; let year: Int; let district: String; let area: String; let title: String; let version: Int?
         let rows: [EditorRow]; let blanks: [EditorRow]; let teachers: [Option]; let schools: [Option]
         let errors: [String]; let check: CheckView?; let suggested: String?; let method: Bool; let suggestHref: String?; let cancel: String
+        /// The plan of the year that already exists, when a second one was refused.
+        var existing: String? = nil
     }
 
     struct EditorBody: Content {
@@ -281,18 +283,19 @@ public struct ExchangePages: Sendable {
     }
 
     func editor(_ req: Request, action: String, year: Int, district: Int?, title: String, version: Int?, rows: [EditorRow], errors: [String], check: CheckView?,
-                suggested: String?, cancel: String, status: HTTPStatus = .ok) async throws -> Response {
+                suggested: String?, cancel: String, status: HTTPStatus = .ok, existing: Int? = nil) async throws -> Response {
         let pick = try await Self.pickers(req, district: district)
         var areaName = Self.t(req, "ex.county")
         if let district, let row = try await RegistryStore.district(id: district, on: req.db) { areaName = row.name }
         let forms = options(MoveForm.self, selected: "transfer", locale: req.uiLocale)
         let blanks = (0..<3).map { k in EditorRow(n: rows.count + k + 1, teacher: "", to: "", form: "transfer", startsOn: "\(year)-09-01", returnsOn: "", reason: "", forms: forms,
                                                    warnings: [], serious: false, errors: [], reasons: []) }
-        let page = EditorPage(layout: req.layout(version == nil ? "ex.newPlan" : "ex.edit"), action: action, year: year, district: district.map(String.init) ?? "", area: areaName,
+        var page = EditorPage(layout: req.layout(version == nil ? "ex.newPlan" : "ex.edit"), action: action, year: year, district: district.map(String.init) ?? "", area: areaName,
                               title: title, version: version, rows: rows, blanks: blanks, teachers: pick.teachers, schools: pick.schools, errors: errors, check: check,
                               suggested: suggested, method: suggested != nil,
                               suggestHref: version == nil ? ExchangeRoute.planNew.path() + "?year=\(year)" + (district.map { "&district=\($0)" } ?? "") + "&suggest=1" : nil,
                               cancel: cancel)
+        page.existing = existing.map { ExchangeRoute.plan.path($0) }
         return try await req.page("exchange/editor", page, status: status)
     }
 
@@ -368,6 +371,12 @@ public struct ExchangePages: Sendable {
             let (p, c) = try await service.createPlan(year: y, district: d, title: b.title, moves: inputs)
             return req.redirect(to: ExchangeRoute.plan.path(p.id), flash: Self.t(req, "ex.flash.created", String(c.moves.count)))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
+            // A second plan of the year: the sentence that names the first, and a link to it.
+            if e.code == "plan_exists", let id = e.fields["planId"].flatMap({ Int($0.zh) }) {
+                return try await editor(req, action: action, year: y, district: d, title: b.title ?? "", version: Int(b.version ?? ""),
+                                        rows: Self.rows(req, checked: nil, inputs: inputs, names: pick.names, schools: pick.schoolNames, errors: [:]),
+                                        errors: [e.message(req.uiLocale)], check: nil, suggested: nil, cancel: cancel, status: e.formStatus, existing: id)
+            }
             let messages = e.fieldMessages(req.uiLocale)
             let general = messages.filter { !$0.key.hasPrefix("moves[") }.map(\.value) + (messages.isEmpty ? [e.summary(req.uiLocale)] : [])
             return try await editor(req, action: action, year: y, district: d, title: b.title ?? "", version: Int(b.version ?? ""),

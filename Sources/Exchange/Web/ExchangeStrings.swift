@@ -12,6 +12,7 @@ enum ExchangeStrings {
                     "Rules in force: teachers with {0} years at one school on 1 September and principals after {1} terms of {2} years are due; each year at least {3}% of those due move, and backbone teachers are at least {4}% of those who move."),
         "ex.plans": ("交流方案", "Rotation plans"), "ex.noPlans": ("本年度还没有交流方案。", "No plan for this year yet."),
         "ex.newPlan": ("制定交流方案", "Draw up a plan"), "ex.suggest": ("生成建议方案", "Suggest a plan"),
+        "ex.openExisting": ("打开已有的方案", "Open the existing plan"),
         "ex.plan.title": ("方案名称", "Title"), "ex.plan.state": ("状态", "State"), "ex.plan.moves": ("交流人数", "Moves"), "ex.plan.area": ("范围", "Area"),
         "ex.report": ("{0} 年度交流情况（已批准的方案）", "Moves of the {0} round (approved plans)"),
         "ex.report.support": ("支教到乡村学校：{0} 人（全县目标 {1} 人）", "Support teaching in rural schools: {0} (county target {1})"),
