@@ -329,6 +329,16 @@ public struct TeachingService: Sendable {
         return try await update(id: id, sections: all, title: old.title, version: version)
     }
 
+    /// Whether the caller may write a 通案 of this subject: a teacher in a research group of it.
+    public func writesCommon(subject: String) async throws -> Bool {
+        guard let t = ctx.actor?.teacherId else { return false }
+        struct N: Decodable { let n: Int }
+        return (try await db.sql.raw("""
+            SELECT COUNT(*) AS n FROM teaching_groups g JOIN teaching_group_members m ON m.group_id = g.id
+            WHERE m.teacher_id = \(bind: t) AND g.subject = \(bind: subject)
+            """).first(decoding: N.self)?.n ?? 0) > 0
+    }
+
     /// A new plan from a visible one, owned by the caller: a 个案 from a 通案 (any teacher), or a
     /// district or school version of a 通案 (a member of a group of that subject: kind common).
     public func derive(id: Int, kind rawKind: String?) async throws -> LessonPlanRow {

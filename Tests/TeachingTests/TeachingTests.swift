@@ -128,6 +128,9 @@ struct LessonPlanAPITests {
                 try await app.check(.GET, "/teaching/plans/\(id)", headers: h) { res in
                     #expect(res.text.contains("id=\"approve\"") == approves, "\(user)")
                     #expect(res.text.contains("id=\"review-wait\"") == !approves, "\(user)")
+                    // In review it is not hers to edit or restore; the heading names the saved version.
+                    #expect(!res.text.contains("id=\"edit\"") && !res.text.contains("恢复此版本"), "\(user)")
+                    #expect(res.text.contains("v2</span>"), "\(user)")
                 }
             }
             #expect(try await event("approve", try await app.token("d1")).1["state"] as? String == "approved")
@@ -145,6 +148,12 @@ struct LessonPlanAPITests {
             #expect(try await Self.call(app, .GET, "/api/v1/lesson-plans?kind=common", t2).1["total"] as? Int == 0)
             try await app.db.sql.raw("UPDATE lesson_plans SET release_on = '2026-09-01' WHERE id = \(bind: id)").run()
             #expect(try await Self.call(app, .GET, "/api/v1/lesson-plans/\(id)", t2).0 == .ok)
+            // 乙 is in no mathematics group: she derives her own 个案, never a 通案 of her level.
+            var h2 = HTTPHeaders(); h2.cookie = try await Browser.login(app, "t2")
+            try await app.check(.GET, "/teaching/plans/\(id)", headers: h2) { res in
+                #expect(res.text.contains("id=\"derive\""))
+                #expect(!res.text.contains("name=\"kind\" value=\"common\""))
+            }
             // Released: teachers of the district see it; D2's school does not.
             #expect(try await Self.call(app, .GET, "/api/v1/lesson-plans/\(id)", try await app.token("s1")).0 == .ok)
             #expect(try await Self.call(app, .GET, "/api/v1/lesson-plans/\(id)", try await app.token("s3")).0 == .notFound)

@@ -264,6 +264,13 @@ struct TeachingPages: Sendable {
         let layout: Layout; let id: Int; let kind: String; let level: String; let state: String; let title: String; let subject: String; let grade: String; let version: Int
         let parent: Item?; let children: [Item]; let sections: [SectionView]; let ratio: String?; let copied: Bool; let versions: [VersionView]
         let tree: [TreeNode]; let attachments: [ResearchPages.AttachmentItem]; let attachAction: String; let compareHref: String
+        /// The saved version the heading and the history name (the plan's own counter also moves
+        /// when it is submitted or reviewed, so "v3" stood over a history of v2 and v1).
+        let shown: Int
+        /// The owner may change it now: a 个案 always, a 通案 only as a draft.
+        let editable: Bool
+        /// The caller writes 通案 of this subject (a member of its research group).
+        let canDeriveCommon: Bool
         let own: Bool; let canDerive: Bool; let isCommon: Bool; let stateKey: String; let reviewLevel: Int; let editHref: String; let deriveAction: String; let eventsAction: String; let restoreAction: String
         /// Only the buttons the caller may use (issue 28: the others led to a bare 403).
         let canApprove: Bool; let canSendBack: Bool; let canRelease: Bool
@@ -295,6 +302,7 @@ struct TeachingPages: Sendable {
         let versionRows = try await service.versions(id: p.id)
         let person = try await Accounts.people(versionRows.map(\.savedBy), on: req.db, locale: locale)
         let versions = versionRows.map { VersionView(version: $0.version, by: person($0.savedBy), at: Date(timeIntervalSince1970: $0.savedAt).formatted(.iso8601.year().month().day())) }
+        let deriveCommon = actor.can(.teachingWrite) && p.kindValue == .common ? try await service.writesCommon(subject: p.subject) : false
         let page = PlanPage(
             layout: req.layout("te.plan", title: p.title), id: p.id, kind: p.kindValue.label(locale), level: ResearchLevel(rawValue: p.level)?.label(locale) ?? "",
             state: p.kindValue == .common ? (CommonPlanState(rawValue: p.state)?.label(locale) ?? p.state) : "", title: p.title,
@@ -302,6 +310,9 @@ struct TeachingPages: Sendable {
             parent: parent.map(item), children: children.map(item), sections: sections, ratio: diff.map { String(format: "%.1f%%", $0.changedRatio * 100) },
             copied: p.kindValue == .personal && (diff?.changedRatio ?? 1) < PlanDiff.nearlyUnchanged, versions: versions,
             tree: tree.count > 1 ? tree : [], attachments: attachments, attachAction: TeachingRoute.planAttachments.path(p.id), compareHref: TeachingRoute.compare.path(p.id),
+            shown: versionRows.first?.version ?? p.version,
+            editable: actor.teacherId == p.ownerTeacherId && (p.kindValue != .common || p.state == CommonPlanState.draft.rawValue),
+            canDeriveCommon: deriveCommon,
             own: actor.teacherId == p.ownerTeacherId, canDerive: actor.can(.teachingWrite) && p.kindValue == .common, isCommon: p.kindValue == .common, stateKey: p.state,
             reviewLevel: p.reviewLevel, editHref: TeachingRoute.edit.path(p.id), deriveAction: TeachingRoute.derive.path(p.id), eventsAction: TeachingRoute.events.path(p.id),
             restoreAction: TeachingRoute.restore.path(p.id),
