@@ -267,6 +267,9 @@ public struct BalanceService: Sendable {
 
     public func rules(forYear year: Int) async throws -> BalanceRules {
         try ctx.requireActor().require(.balanceRead)
+        if year < 2000 || year > today.year + 1 {
+            throw DomainError.validation(["year": LocalizedText(zh: "年度应在2000到\(today.year + 1)之间", en: "year must be between 2000 and \(today.year + 1)")])
+        }
         return try await BalanceStore.rules(forYear: year, on: db)
     }
 

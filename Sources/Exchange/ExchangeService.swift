@@ -368,7 +368,9 @@ public struct ExchangeService: Sendable {
                 e.add("\(key).toSchoolId", "第\(n)条：调入学校不存在", "move \(n): no such receiving school"); continue
             }
             if a.schools[toId] == nil || !actor.covers(schoolId: to.id, districtId: to.districtId) {
-                e.add("\(key).toSchoolId", "第\(n)条：调入学校\(to.name)不在您的管理范围或本方案学区内", "move \(n): the receiving school \(to.name) is outside your scope or this plan's district"); continue
+                // Named only when the caller may see it (another county's school is not named).
+                let named = actor.covers(schoolId: to.id, districtId: to.districtId) ? to.name : "（编号 \(to.id)）"
+                e.add("\(key).toSchoolId", "第\(n)条：调入学校\(named)不在您的管理范围或本方案学区内", "move \(n): the receiving school \(named) is outside your scope or this plan's district"); continue
             }
             if !to.active { e.add("\(key).toSchoolId", "第\(n)条：调入学校\(to.name)已撤并或停办", "move \(n): the receiving school \(to.name) has been merged or closed"); continue }
             if to.id == t.schoolId { e.add("\(key).toSchoolId", "第\(n)条：调入学校与现任学校相同", "move \(n): the teacher already works at \(to.name)"); continue }
@@ -901,6 +903,9 @@ public struct ExchangeService: Sendable {
         let actor = try ctx.requireActor()
         try actor.require(.exchangeRead)
         let y = year ?? RotationRules.nextRound(after: today).year
+        if y < 2000 || y > today.year + 1 {
+            throw DomainError.validation(["year": LocalizedText(zh: "年度应在2000到\(today.year + 1)之间", en: "year must be between 2000 and \(today.year + 1)")])
+        }
         let scope = actor.registryScope
         if case .school = scope { throw DomainError.forbidden }
         // A report: the replica when there is one (unless this actor just wrote); kept until a

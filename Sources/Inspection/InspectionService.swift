@@ -107,7 +107,7 @@ public struct InspectionService: Sendable {
     }
 
     public func rules(year: Int) async throws -> InspectionRules {
-        try await DatedRules.inForce(InspectionRules.self, in: "inspection_rules", on: CivilDate(year: year, month: 12, day: 31)!, db: db) ?? .national
+        try await DatedRules.inForce(InspectionRules.self, in: "inspection_rules", on: CivilDate.endOf(year: year), db: db) ?? .national
     }
 
     public func ruleVersions() async throws -> [DatedRules.Version<InspectionRules>] {

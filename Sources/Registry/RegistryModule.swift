@@ -28,7 +28,9 @@ public struct RegistryModule: XuequModule {
     public var migrations: [any Migration] { [CreateRegistry(), CreateTeacherTallies(), CreateRotationRules(), AddTeacherQualification(), AddTransferNote(), WatchRegistryVersion(), CreateTeacherNameGrams(), CreateRoleEndings(), CreateClassesRooms(), CreateAreas()] }
 
     public var auditArea: AuditArea? {
-        AuditArea(key: "registry", label: LocalizedText(zh: "学区、学校与教师", en: "Districts, schools and teachers"), prefixes: ["district", "school", "teacher"], phrases: [
+        AuditArea(key: "registry", label: LocalizedText(zh: "学区、学校与教师", en: "Districts, schools and teachers"), prefixes: ["district", "school", "teacher", "area"], phrases: [
+            "area.create": ("新增了行政区划", "added an area"), "area.rename": ("修改了行政区划名称", "renamed an area"),
+            "area.recode": ("更改了本县的行政区划代码", "gave the county its code"), "area.remove": ("删除了空的行政区划", "removed an empty area"),
             "district.create": ("新建了学区", "created a district"), "school.create": ("新建了学校", "created a school"), "school.update": ("修改了学校信息", "changed a school"),
             "school.import": ("导入了学校名册", "imported schools"), "school.merge": ("办理了学校撤并", "merged a school into another"),
             "school.conditions": ("填报了学校办学条件", "entered a school's conditions"), "school.conditions.import": ("导入了办学条件", "imported school conditions"),

@@ -435,7 +435,7 @@ public struct RegistryService: Sendable {
         }
         let school = try await checkPlacement(v, actor: actor, on: db)
         let audit = ctx.audit, now = self.now
-        let duplicate = DomainError(.conflict, code: "duplicate_resident_id", LocalizedText(zh: "该身份证号的教师已在册（全县每人只登记一次）", en: "a teacher with this resident ID is already registered (one record per person county-wide)"),
+        let duplicate = DomainError(.conflict, code: "duplicate_resident_id", LocalizedText(zh: "该身份证号的教师已在册（每人只登记一次；在其他县（市、区）在册的，由该县办理调出）", en: "a teacher with this resident ID is already registered (one record per person; one registered in another county is transferred out by that county)"),
                                     fields: ["residentId": LocalizedText(zh: "已在册", en: "already registered")])
         do {
             try await ctx.write { tx in

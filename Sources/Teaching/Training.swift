@@ -24,7 +24,7 @@ public struct ProgrammeRow: Codable, Sendable { public let id: Int; public let n
 /// the rule, the shortfall per school, and an `.xlsx` of hours per teacher.
 extension TeachingService {
     public func rules(year: Int) async throws -> TrainingRules {
-        try await DatedRules.inForce(TrainingRules.self, in: "training_rules", on: CivilDate(year: year, month: 12, day: 31)!, db: db) ?? TrainingRules(hoursPerYear: 72)
+        try await DatedRules.inForce(TrainingRules.self, in: "training_rules", on: CivilDate.endOf(year: year), db: db) ?? TrainingRules(hoursPerYear: 72)
     }
 
     public func programmes() async throws -> [ProgrammeRow] {

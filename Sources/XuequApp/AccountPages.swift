@@ -133,8 +133,12 @@ struct AccountPages {
             stats += c.stats
             tasks += c.tasks
         }
-        let recent = actor.can(.auditRead)
-            ? try await Audit.list(on: req.db, filter: Audit.Filter(), page: PageSpec(page: 1, per: 8), counting: false).items.map { AdminPages.row($0, areas: req.application.auditAreas, locale: locale) } : []
+        var recent: [AdminPages.AuditRow] = []
+        if actor.can(.auditRead) {
+            let entries = try await Audit.list(on: req.db, filter: Audit.Filter(), page: PageSpec(page: 1, per: 8), counting: false).items
+            let person = try await Accounts.people(entries.map(\.actorName), on: req.db, locale: locale)
+            recent = entries.map { AdminPages.row($0, areas: req.application.auditAreas, locale: locale, person: person) }
+        }
         // "县教育局管理员 · 县教育局管理员" says nothing twice: the role only when it adds something.
         let role = actor.role.label(locale)
         let subtitle = scope == role ? scope : "\(scope) · \(role)"

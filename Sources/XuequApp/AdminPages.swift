@@ -243,9 +243,9 @@ struct AdminPages {
     }
 
     /// One audit row in the reader's words.
-    static func row(_ e: AuditEntry, areas: [AuditArea], locale: UILocale) -> AuditRow {
+    static func row(_ e: AuditEntry, areas: [AuditArea], locale: UILocale, person: (String) -> String) -> AuditRow {
         let v = AuditView(e)
-        return AuditRow(id: e.id, time: v.localTime, sentence: AuditWords.sentence(e, areas: areas, locale: locale), detail: e.summary,
+        return AuditRow(id: e.id, time: v.localTime, sentence: AuditWords.sentence(e, areas: areas, locale: locale, actor: person(e.actorName)), detail: e.summary,
                         area: AuditWords.area(of: e.action, areas: areas).map { locale == .en ? $0.label.en : $0.label.zh } ?? "", address: e.address, requestId: e.requestId)
     }
 
@@ -265,8 +265,9 @@ struct AdminPages {
             var page = 1
             while table.count <= 10_000 {
                 let result = try await Audit.list(on: req.db, filter: f, page: PageSpec(page: page, per: PageSpec.maxPer))
+                let person = try await Accounts.people(result.items.map(\.actorName), on: req.db, locale: locale)
                 for e in result.items {
-                    let r = Self.row(e, areas: areas, locale: locale)
+                    let r = Self.row(e, areas: areas, locale: locale, person: person)
                     table.append([r.time, e.actorName, r.sentence, r.area, r.detail, r.address, r.requestId])
                 }
                 if result.isLast { break }
@@ -281,8 +282,11 @@ struct AdminPages {
         let page = PageSpec(page: Int(q["page"] ?? ""), per: 50)
         let result = try await Audit.list(on: req.db, filter: f, page: page)
         let all = L10n.text("audit.all", locale)
+        let names = try await Audit.actorNames(on: req.db)
+        let person = try await Accounts.people(names + result.items.map(\.actorName), on: req.db, locale: locale)
+        // Each choice by name, with the username beside it (two people may share a name).
         let actors = [SelectOption(value: "", label: all, selected: (q["actor"] ?? "").isEmpty)]
-            + (try await Audit.actorNames(on: req.db)).map { SelectOption(value: $0, label: $0, selected: $0 == q["actor"]) }
+            + names.map { SelectOption(value: $0, label: person($0) == $0 ? $0 : "\(person($0))（\($0)）", selected: $0 == q["actor"]) }
         let areaOptions = [SelectOption(value: "", label: all, selected: area == nil)] + areas.map { SelectOption(value: $0.key, label: locale == .en ? $0.label.en : $0.label.zh, selected: $0.key == area?.key) }
         let actionGroups = areas.map { a in
             ActionGroup(label: locale == .en ? a.label.en : a.label.zh,
@@ -291,7 +295,7 @@ struct AdminPages {
         var query = q; query["page"] = nil; query["format"] = "xlsx"
         let export = PlatformRoute.audit.path() + "?" + query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
         return try await req.page("admin/audit", AuditPage(
-            layout: req.layout("nav.audit"), entries: result.items.map { Self.row($0, areas: areas, locale: locale) }, pager: Pager(result, req: req),
+            layout: req.layout("nav.audit"), entries: result.items.map { Self.row($0, areas: areas, locale: locale, person: person) }, pager: Pager(result, req: req),
             actors: actors, areas: areaOptions, actions: [ActionGroup(label: "", options: [SelectOption(value: "", label: all, selected: (q["action"] ?? "").isEmpty)])] + actionGroups,
             from: q["from"] ?? "", to: q["to"] ?? "", export: export, total: result.total))
     }

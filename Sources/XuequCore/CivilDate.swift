@@ -20,6 +20,11 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         }
     }
 
+    /// The first or last day of a year, the year held to 1…9999: a year from a query string never
+    /// makes a date that is not there (`?year=10000` once stopped the server on a force-unwrap).
+    public static func startOf(year: Int) -> CivilDate { CivilDate(year: min(max(year, 1), 9999), month: 1, day: 1)! }
+    public static func endOf(year: Int) -> CivilDate { CivilDate(year: min(max(year, 1), 9999), month: 12, day: 31)! }
+
     /// Accepts `2019-09-01`, `2019/9/1`, `2019.9.1` and `20190901`.
     public init?(parsing raw: String) {
         // The stored form (`2019-09-01`), read from its bytes: a list page parses two a row.

@@ -458,7 +458,8 @@ extension Accounts {
         let names = try await displayNames(usernames, on: db)
         let system = locale == .en ? "system" : "系统"
         return { u in
-            if u == "seed" || u == "system" { return system }
+            // The system's own entries: the demo's seed, migrations, the first start, jobs, commands.
+            if ["seed", "system", "migrate", "serve", "areas", "-", ""].contains(u) || u.hasPrefix("job:") { return system }
             if let n = names[u], n != u { return n }
             return Masking.username(u)
         }

@@ -35,13 +35,14 @@ public enum AuditWords {
     }
 
     /// "王芳 导入了教师名册" — the actor and what they did; the object's number follows when there is one.
-    public static func sentence(_ e: AuditEntry, areas: [AuditArea], locale: UILocale) -> String {
+    /// `actor`: who did it, by name (`Accounts.people`); the username when not given.
+    public static func sentence(_ e: AuditEntry, areas: [AuditArea], locale: UILocale, actor: String? = nil) -> String {
         let what = phrase(e.action, areas: areas, locale: locale)
             ?? (locale == .en ? "did “\(e.action)”" : "进行了操作（\(area(of: e.action, areas: areas).map { $0.label.zh } ?? "其他")）")
         // Signing in names no object: the account is the actor's own.
         let own = e.entity == "user" && e.actorId.map(String.init) == e.entityId
         let object = (e.entityId.isEmpty || e.entityId == "-" || own) ? "" : (locale == .en ? " (no. \(e.entityId))" : "（编号 \(e.entityId)）")
-        return "\(e.actorName) \(what)\(object)"
+        return "\(actor ?? e.actorName) \(what)\(object)"
     }
 }
 

@@ -111,6 +111,16 @@ struct CountyTests {
             #expect(Self.codes(try await Self.get(app, admin, "/api/v1/areas").json) == ["13", "130400", "130481"])
             #expect(Self.codes(try await Self.get(app, city, "/api/v1/areas").json) == ["13", "130400", "130402", "130481"])
             #expect(Self.codes(try await Self.get(app, province, "/api/v1/areas").json) == ["13", "130400", "130402", "130481"])
+            // The what-if page names no school of another county, even one asked for by its district.
+            var h2 = HTTPHeaders()
+            h2.cookie = try await Browser.login(app, "admin2")
+            let whatIf = try await app.testing().sendRequest(
+                .GET, "/balance/whatif?district=\(f.districts["D2"]!)&f=\(f.schools["T0003"]!):books:100", headers: h2)
+            #expect(!whatIf.text.contains("二小学") && !whatIf.text.contains("一中心小学"), "\(whatIf.status)")
+            // A year no calendar has is refused, not a crash (`?year=10000` once stopped the server).
+            for path in ["/balance/rules?year=10000", "/balance/rules?year=0", "/balance/rules?year=-5"] {
+                #expect(try await app.testing().sendRequest(.GET, path, headers: h2).status == .unprocessableEntity, "\(path)")
+            }
             // A city or province reads figures, never the registry's people.
             #expect(try await Self.get(app, city, "/api/v1/teachers").status == .forbidden)
             #expect(try await Self.get(app, province, "/api/v1/schools/\(b.school)").status == .forbidden)
@@ -271,6 +281,37 @@ struct CountyTests {
             try await AreaStore.insert(code: "130405", name: "空县", level: .county, parentCode: "130400", on: app.db, now: now)
             try await AreaStore.remove(code: "130405", on: app.db)
             #expect(try await AreaStore.area(code: "130405", on: app.db) == nil)
+        }
+    }
+
+    /// Every page and API route with a year, asked for years no calendar has: refused or answered,
+    /// never a crash (a force-unwrapped date once stopped the server).
+    @Test("years out of the calendar never stop the server", arguments: [TestDB.sqlite])
+    func outlandishYears(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            var h = HTTPHeaders()
+            h.cookie = try await Browser.login(app, "admin")
+            let token = try await app.token("admin")
+            var failures: [String] = []
+            for year in ["10000", "0", "-1", "99999999999"] {
+                for path in [
+                    "/balance", "/balance/rules", "/balance/sheet", "/balance/conditions", "/balance/equity", "/teaching/training", "/teaching/training/hours",
+                    "/inspection", "/reports/summary", "/exchange", "/exchange/eligible", "/teaching/calendar",
+                ] {
+                    let res = try await app.testing().sendRequest(.GET, "\(path)?year=\(year)", headers: h)
+                    if res.status.code >= 500 { failures.append("\(path)?year=\(year): \(res.status.code)") }
+                }
+                for path in [
+                    "/api/v1/balance?standard=basic&stage=primary", "/api/v1/balance/summary", "/api/v1/inspection", "/api/v1/reports/summary",
+                    "/api/v1/exchange/report",
+                ] {
+                    let sep = path.contains("?") ? "&" : "?"
+                    let res = try await app.testing().sendRequest(.GET, "\(path)\(sep)year=\(year)", headers: bearer(token))
+                    if res.status.code >= 500 { failures.append("\(path) year=\(year): \(res.status.code)") }
+                }
+            }
+            #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+            #expect(try await app.testing().sendRequest(.GET, "/healthz").status == .ok)
         }
     }
 

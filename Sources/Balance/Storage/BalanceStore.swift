@@ -75,7 +75,7 @@ public enum BalanceStore {
 
     /// The rule set in force during `year`: the latest that took effect by the year's end.
     public static func rules(forYear year: Int, on db: any Database) async throws -> BalanceRules {
-        try await DatedRules.inForce(BalanceRules.self, in: "balance_rules", on: CivilDate(year: year, month: 12, day: 31)!, db: db) ?? .national
+        try await DatedRules.inForce(BalanceRules.self, in: "balance_rules", on: CivilDate.endOf(year: year), db: db) ?? .national
     }
 
     public static func ruleVersions(on db: any Database) async throws -> [RuleVersion] {

@@ -84,7 +84,9 @@ extension BalancePages {
         let districtOf = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0.districtId) })
         let inScope = rows.filter { actor.covers(schoolId: $0.id, districtId: $0.districtId) }
         let tooMany = inScope.count > 1500
-        let names = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0.name) })
+        // Names only of the schools the caller may see: a change naming another scope's school is
+        // refused below, and its line must not name it either.
+        let names = Dictionary(uniqueKeysWithValues: inScope.map { ($0.id, $0.name) })
         let base = BalanceRoute.whatIf.path() + "?" + q.string(year: year)
 
         var error: String?

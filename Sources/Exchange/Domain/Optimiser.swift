@@ -46,7 +46,9 @@ public struct PlanSchool: Sendable {
 
 /// Who is due on a round (DOMAIN §3): 6 years at the school on 1 September, or a principal's two terms.
 public enum Eligibility {
-    public static func round(year: Int) -> CivilDate { CivilDate(year: year, month: 9, day: 1)! }
+    /// 1 September of the year (held to the calendar's years: a year from a query string never
+    /// makes a date that is not there).
+    public static func round(year: Int) -> CivilDate { CivilDate(year: min(max(year, 1), 9999), month: 9, day: 1)! }
 
     public static func isDue(_ c: Candidate, year: Int, rules: RotationRules) -> Bool {
         let r = round(year: year)

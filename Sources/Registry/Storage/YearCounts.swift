@@ -29,7 +29,7 @@ extension RegistryStore {
         var c = RegistryYearCounts()
         let start = "\(year)-01-01", end = "\(year)-12-31"
         // Records entered after the year (the register keeps no opening dates) are not counted in it.
-        let cutoff = Double(CivilDate(year: year + 1, month: 1, day: 1)!.daysSinceEpoch) * 86400
+        let cutoff = Double(CivilDate.endOf(year: year).daysSinceEpoch + 1) * 86400
         let inDistrict: SQLQueryString = district.map { "AND district_id = \(bind: $0) AND created_at < \(bind: cutoff)" } ?? "AND created_at < \(bind: cutoff)"
         struct N: Decodable { let n: Int }
         struct KV: Decodable { let k: String; let n: Int }

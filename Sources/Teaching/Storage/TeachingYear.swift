@@ -23,8 +23,8 @@ public enum TeachingYear {
     public static func figures(year: Int, district: Int?, on db: any Database) async throws -> TeachingYearFigures {
         var f = TeachingYearFigures()
         let from = "\(year)-01-01", to = "\(year)-12-31"
-        let start = Double(CivilDate(year: year, month: 1, day: 1)!.daysSinceEpoch) * 86400,
-            end = Double(CivilDate(year: year + 1, month: 1, day: 1)!.daysSinceEpoch) * 86400
+        let start = Double(CivilDate.startOf(year: year).daysSinceEpoch) * 86400,
+            end = Double(CivilDate.endOf(year: year).daysSinceEpoch + 1) * 86400
         let inDistrict: SQLQueryString = district.map { "AND district_id = \(bind: $0)" } ?? ""
         struct N: Decodable { let n: Int }
         func n(_ q: SQLQueryString) async throws -> Int { try await db.sql.raw(q).first(decoding: N.self)?.n ?? 0 }
