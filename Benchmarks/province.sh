@@ -5,7 +5,8 @@ WORK=${BENCH_DIR:-/tmp/xuequ-bench}
 BIN=.build/release/xuequ
 export XUEQU_BCRYPT_COST=10
 
-swift build -c release --product xuequ 2>&1 | tail -1
+# BENCH_NO_BUILD=1: the release binary already there is the one to measure.
+[ -n "${BENCH_NO_BUILD:-}" ] || swift build -c release --product xuequ 2>&1 | tail -1
 mkdir -p "$WORK"
 if [ ! -f "$WORK/province/xuequ.sqlite" ]; then
   echo "== seeding the province (once; kept in $WORK/province)"

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Counties under a city and a province (issue 30), on the province set (11 cities, 172 counties,
+# ≈30,000 schools; SQLite, release build): the province's and a city's comparison pages and API,
+# a county bureau's own dashboard, home and lists, and a county's dashboard opened by the city.
+# wrk at 16 connections for SECONDS each; p95 from Benchmarks/p95.lua. The first request of each
+# comparison is timed alone (cold: computed), then the load (kept until a write).
+# usage: Benchmarks/counties.sh [SECONDS=8]    (needs wrk, sqlite3, python3; not run in CI)
+set -euo pipefail
+SECS=${1:-8}
+source "$(dirname "$0")/province.sh"
+province_copy "$WORK/counties"
+DB="$WORK/counties/xuequ.sqlite"
+serve_bench "$WORK/counties" 18190
+C=$(sqlite3 "$DB" "SELECT code FROM areas WHERE level = 'county' AND code <> '130481' ORDER BY code LIMIT 1")
+declare -A TOKEN COOKIE
+for u in province city "admin-$C" district1; do TOKEN[$u]=$(token "$u"); COOKIE[$u]=$(cookie "$u"); done
+cold() { # label user kind path
+  local header
+  if [ "$2" = api ]; then header="Authorization: Bearer ${TOKEN[$3]}"; else header="Cookie: ${COOKIE[$3]}"; fi
+  printf '| %-52s | %-12s | cold %s s |\n' "$1" "$3" "$(curl -s -o /dev/null -w '%{time_total}' -H "$header" "$BASE$4")"
+}
+run() { # label user kind(api|page) path
+  local label=$1 user=$2 kind=$3 path=$4 auth="" cook="" out status
+  if [ "$kind" = api ]; then auth=${TOKEN[$user]}; status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $auth" "$BASE$path")
+  else cook=${COOKIE[$user]}; status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cook" "$BASE$path"); fi
+  out=$(AUTH=$auth COOKIE=$cook wrk -t2 -c16 -d"${SECS}s" --timeout 10s -s Benchmarks/p95.lua "$BASE$path" 2>&1)
+  printf '| %-52s | %-12s | %3s | %7s | %8s |\n' "$label" "$user" "$status" "$(echo "$out" | awk '/^RESULT/ {print $2}')" "$(echo "$out" | awk '/^RESULT/ {print $8}')"
+}
+echo "counties: $(sqlite3 "$DB" "SELECT COUNT(*) FROM areas WHERE level = 'county'"), schools: $(sqlite3 "$DB" "SELECT COUNT(*) FROM schools")"
+cold "province comparison, basic primary (API)" api province "/api/v1/balance/counties?standard=basic&stage=primary"
+cold "province comparison, quality junior (page)" page province "/balance/counties?standard=quality&stage=junior"
+cold "province home (four comparisons)" page province "/"
+cold "a county's own dashboard" page "admin-$C" "/balance"
+printf '| %-52s | %-12s | %3s | %7s | %8s |\n' "request" "as" "st" "req/s" "p95 ms"
+printf '|%s|%s|%s|%s|%s|\n' "------------------------------------------------------" "--------------" "-----" "---------" "----------"
+run "province comparison (API)" province api "/api/v1/balance/counties?standard=basic&stage=primary"
+run "province comparison page" province page "/balance/counties?standard=quality&stage=junior&sort=worst"
+run "a city's comparison page" city page "/balance/counties"
+run "province home" province page "/"
+run "a county's dashboard, opened by the city" city page "/balance?district=0&county=130481"
+run "a county bureau's dashboard" "admin-$C" page "/balance"
+run "a county bureau's home" "admin-$C" page "/"
+run "a county bureau's teacher list (API)" "admin-$C" api "/api/v1/teachers"
+run "a county bureau's districts page" "admin-$C" page "/districts"
+run "a district's teacher list (API)" district1 api "/api/v1/teachers"
+echo "server RSS at end: $(rss)"
