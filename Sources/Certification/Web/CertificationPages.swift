@@ -293,11 +293,13 @@ public struct CertificationPages: Sendable {
             (L10n.text("cert.route", locale), f.route.label(locale)), (L10n.text("cert.exam", locale), a.examPassedOn ?? "—"),
             (L10n.text("cert.physical", locale), f.physicalExam.label(locale)),
         ].map { SelectOption(value: $0.1, label: $0.0, selected: false) }
+        // Who acted, by name (issue 28: the record said "applicant1", "reviewer").
+        let person = try await Accounts.people(history.map(\.actor), on: req.db, locale: locale)
         let lines = history.map { h in
             HistoryLine(at: ISOTime.beijing(h.at, seconds: false),
                         text: h.fromState == h.toState ? L10n.text("cert.history.\(h.event)", locale)
                             : "\(CertState(rawValue: h.fromState)?.label(locale) ?? h.fromState) → \(CertState(rawValue: h.toState)?.label(locale) ?? h.toState)",
-                        actor: h.actor, reason: h.reason)
+                        actor: person(h.actor), reason: h.reason)
         }
         // A certificate is not offered while the notice runs or an objection is open: the page says when it can be.
         var waiting: String?

@@ -456,7 +456,7 @@ enum TeachingStrings {
         "te.edit": ("编辑教案", "Edit the plan"), "te.groups": ("教研组", "Research groups"), "te.saved": ("已保存", "Saved"), "te.derived": ("已派生，请在此基础上二次备课", "Derived: now adapt it"),
         "te.done": ("已办理", "Done"), "te.restored": ("已恢复为第 {0} 版（另存为新版本）", "Version {0} restored as a new version"),
         "te.allKinds": ("全部类型", "all kinds"), "te.allSubjects": ("全部学科", "all subjects"), "te.search": ("检索（两个字以上）", "Search (two or more characters)"),
-        "te.grade": ("年级", "Grade"), "te.kind": ("类型", "Kind"), "te.subject": ("学科", "Subject"), "te.titleCol": ("课题", "Title"), "te.state": ("状态", "State"),
+        "te.grade": ("年级", "Grade"), "te.kind": ("类型", "Kind"), "te.subject": ("学科", "Subject"), "te.titleCol": ("课题", "Title"), "te.planTitle": ("教案标题", "Plan title"), "te.state": ("状态", "State"),
         "te.show": ("查找", "Find"), "te.none": ("没有教案。", "No plans."), "te.new": ("新建教案", "New plan"), "te.create": ("创建并编辑", "Create and edit"),
         "te.edition": ("教材版本", "Textbook edition"), "te.unit": ("单元/课", "Unit / lesson"),
         "te.copied": ("与通案几乎相同的个案（改动不足5%）", "Personal plans nearly identical to their common plan (< 5% changed)"),
