@@ -172,10 +172,17 @@ public struct BalanceService: Sendable {
     public func trend(standard: BalanceStandard, part: BalancePart, district: Int?, county: String? = nil) async throws -> [BalanceReport] {
         let a = try await area(year: nil, district: district, county: county)
         var out: [BalanceReport] = []
-        for y in try await RegistryStore.conditionYears(on: db).filter({ $0 <= today.year }).prefix(8).reversed() {
+        for y in try await conditionYears().filter({ $0 <= today.year }).prefix(8).reversed() {
             out.append(try await report(standard: standard, part: part, year: y, district: a.district, county: a.county))
         }
         return out
+    }
+
+    /// The years with school conditions, newest first: kept until the registry changes (a scan
+    /// of every conditions row at province scale, asked by every balance page's year picker).
+    public func conditionYears() async throws -> [Int] {
+        let db = self.db
+        return try await ctx.kept("balance.conditionYears", areas: ["registry"]) { try await RegistryStore.conditionYears(on: db) }
     }
 
     /// Whether a school part may be listed by name to this reader (the actor is read once, not per school).

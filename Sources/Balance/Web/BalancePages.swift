@@ -187,7 +187,7 @@ public struct BalancePages: Sendable {
             parts.append(Self.schoolPart(part, sb, basic, sq, quality, locale))
         }
         let today = service.today.year
-        var years = Set(try await RegistryStore.conditionYears(on: req.db).filter { $0 <= today + 1 })
+        var years = Set(try await BalanceService(req).conditionYears().filter { $0 <= today + 1 })
         years.insert(today)
         let title = L10n.text("bal.schoolView", locale, s.name)
         return try await req.page("balance/school", SchoolPage(layout: req.layout("nav.balance", title: title), school: s, year: y,

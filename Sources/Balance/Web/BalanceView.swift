@@ -117,7 +117,7 @@ struct BalanceChrome: Encodable, Sendable {
         // A city or province reads a county's figures: no trial moves, no entered figures.
         if case .counties = actor.scope { tabs.removeAll { $0.1 == .whatIf || $0.1 == .equity } }
         let today = CivilDate.today(req.application.clock.now()).year
-        var years = Set(try await RegistryStore.conditionYears(on: req.db).filter { $0 <= today + 1 })
+        var years = Set(try await BalanceService(req).conditionYears().filter { $0 <= today + 1 })
         years.insert(today)
         // Everyone but the bureau chooses among their own district only; a bureau among several
         // counties among its own county's; a city or province among the county it looks at.
