@@ -63,6 +63,22 @@ public struct InternshipModule: XuequModule {
                 out.tasks.append(HomeTask(title: t("in.home.queue", [String(queue.count)]), detail: t("in.home.queue.detail", []), href: InternshipRoute.home.path(), urgent: true))
             }
         }
+        // Interns placed at a school but without a school mentor, in a batch under way: the
+        // supervisor and the district (or the bureau) see who, to have the school name one.
+        if actor.can(.internshipSupervise) || actor.can(.internshipAdmin) {
+            var without: [InternRow] = []
+            var underWay: [Int: Bool] = [:]
+            for i in try await service.interns() where i.schoolId != nil && i.mentorTeacherId == nil {
+                if underWay[i.batchId] == nil {
+                    underWay[i.batchId] = try await InternshipStore.batch(id: i.batchId, on: context.db).map { $0.calendar.week(of: context.today) != nil } ?? false
+                }
+                if underWay[i.batchId] == true { without.append(i) }
+            }
+            if !without.isEmpty {
+                let names = without.prefix(5).map(\.name).joined(separator: "、") + (without.count > 5 ? "…" : "")
+                out.tasks.append(HomeTask(title: t("in.home.noMentor", [String(without.count)]), detail: names, href: InternshipRoute.home.path(), urgent: true))
+            }
+        }
         if actor.can(.internshipSelf), let me = try? await service.ownIntern(), let b = try await InternshipStore.batch(id: me.batchId, on: context.db) {
             let cal = b.calendar
             if let w = cal.week(of: context.today), let phase = cal.phase(on: context.today) {

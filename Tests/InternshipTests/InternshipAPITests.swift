@@ -92,6 +92,25 @@ struct InternshipAPITests {
         }
     }
 
+    @Test("an intern without a school mentor in a batch under way is on the supervisor's and the bureau's home page", arguments: TestDB.all)
+    func withoutMentor(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let s = try await Self.setUp(app, f)
+            func home(_ user: String) async throws -> String {
+                var h = HTTPHeaders(); h.cookie = try await Browser.login(app, user)
+                return try await app.testing().sendRequest(.GET, "/", headers: h).text
+            }
+            #expect(!(try await home("supervisor")).contains("还没有学校指导教师"))
+            try await app.db.sql.raw("UPDATE interns SET mentor_teacher_id = NULL WHERE id = \(bind: s.other)").run()
+            for user in ["supervisor", "admin"] {
+                let page = try await home(user)
+                #expect(page.contains("1 名实习生还没有学校指导教师") && page.contains("王浩然"), "\(user)")
+            }
+            // The intern's own mentor does not get the task.
+            #expect(!(try await home("t1")).contains("还没有学校指导教师"))
+        }
+    }
+
     @Test("the gates: plans approved by both mentors and a passed trial lecture, in the teaching weeks only", arguments: TestDB.all)
     func gates(db: TestDB) async throws {
         try await withApp(db) { app, f in

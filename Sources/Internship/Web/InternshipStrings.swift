@@ -56,6 +56,7 @@ enum InternshipStrings {
         "in.versions": ("历次版本", "Versions"), "in.comments": ("审核意见", "Comments"), "in.comment": ("提出意见", "Comment"),
         "in.approve": ("批准此版本", "Approve this version"), "in.revise": ("修改教案（保存为新版本）", "Revise (a new version)"),
         "in.trialPassed": ("试讲通过", "passed"), "in.trialFailed": ("试讲未通过", "failed"), "in.recordTrial": ("记录试讲结果", "Record the trial lecture"),
+        "in.home.noMentor": ("{0} 名实习生还没有学校指导教师", "{0} interns have no school mentor"),
         "in.home.queue": ("{0} 份实习教案待审核", "{0} lesson plans to approve"), "in.home.queue.detail": ("指导教师、带队教师双审核", "both mentors approve"),
         "in.home.week": ("实习第 {0} 周（{1}）", "Internship week {0} ({1})"),
     ]
