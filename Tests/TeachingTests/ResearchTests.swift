@@ -227,6 +227,10 @@ struct ResearchTests {
             #expect(await Self.code { _ = try await Self.service(app, d1).recordActivity(id: x.id, attended: [f.teachers["甲"]!], minutes: "x", version: 1) } == "not_started")
             let five = Dictionary(uniqueKeysWithValues: ObservationRubric.items.map { ($0.key, 5) })
             #expect(await Self.code { try await Self.service(app, jia).observe(activityId: x.id, scores: five, comment: nil) } == "not_started")
+            // 甲 (t1) is invited: her card says when the rubric opens, and offers no form yet.
+            var ht = HTTPHeaders(); ht.cookie = try await Browser.login(app, "t1")
+            let card = try await app.testing().sendRequest(.GET, "/teaching/activities/\(x.id)", headers: ht).text
+            #expect(card.contains("id=\"observe-later\"") && !card.contains("id=\"observe\""))
             // The calendar of the invited and of the teacher who teaches.
             let sept = (CivilDate(parsing: "2026-09-01")!, CivilDate(parsing: "2026-10-01")!)
             #expect(try await Self.service(app, jia).calendar(teacherId: f.teachers["甲"], from: sept.0, to: sept.1).map(\.uid) == ["activity-\(x.id)"])

@@ -168,6 +168,8 @@ struct ResearchPages: Sendable {
         let onlineLink: String?; let agenda: String; let minutes: String; let host: String?; let planHref: String?; let planTitle: String?; let level: String; let organiser: String
         let attendees: [AttendeeItem]; let attendedCount: Int; let recorded: Bool; let runs: Bool; let started: Bool; let version: Int; let recordAction: String
         let attachments: [AttachmentItem]; let mayAttach: Bool; let attachAction: String
+        /// An invited observer before the class: the card says the rubric opens when it starts.
+        var observeLater = false
         let canObserve: Bool; let observeHref: String; let mineTotal: Int?; let seesAll: Bool; let means: [RubricMean]; let observationCount: Int; let comments: [CommentItem]; let overall: String
     }
 
@@ -195,7 +197,7 @@ struct ResearchPages: Sendable {
         let observers = try await RegistryStore.teachers(ids: obs.all.map(\.observerTeacherId), on: req.db)
         let recorded = attendees.contains { $0.attended != nil }
         let person = try await Accounts.people([x.organiser], on: req.db, locale: locale)
-        let page = ActivityPage(
+        var page = ActivityPage(
             layout: req.layout("te.ac.title", title: x.title), id: id, kind: x.kindValue.label(locale), isOpenClass: x.kindValue == .openClass, title: x.title,
             subject: Subject(rawValue: x.subject)?.label(locale) ?? x.subject, grade: x.grade ?? "", when: item(x, req, now: now).when, place: x.place ?? "", onlineLink: x.onlineLink,
             agenda: x.agenda ?? "", minutes: x.minutes ?? "", host: x.hostTeacherId.flatMap { teachers[$0]?.name }, planHref: plan.map { TeachingRoute.plan.path($0.id) }, planTitle: plan?.title,
@@ -212,6 +214,7 @@ struct ResearchPages: Sendable {
             observationCount: obs.all.count,
             comments: obs.all.map { o in CommentItem(who: office != nil ? (observers[o.observerTeacherId]?.name ?? "") : Self.t(req, "te.ac.observer"), total: o.total, comment: o.comment ?? "") },
             overall: means.isEmpty ? "" : String(format: "%.1f", means.reduce(0, +)))
+        page.observeLater = canObserve && !started
         return try await req.page("teaching/activity", page)
     }
 
@@ -433,7 +436,9 @@ enum ResearchStrings {
         "te.ac.came": ("到场（取消勾选即缺勤）", "Came (untick the absent)"), "te.ac.attachments": ("附件", "Attachments"), "te.ac.noAttachments": ("暂无附件。", "No attachments."),
         "te.ac.upload": ("上传附件", "Upload"), "te.ac.uploadHint": ("PDF、图片、Word、PowerPoint、Excel，每个不超过15 MB", "PDF, pictures, Word, PowerPoint, Excel; up to 15 MB each"),
         "te.ac.observe": ("填写观课量表", "Fill in the observation rubric"), "te.ac.observed": ("您已评分（总分 {0}），可修改", "You scored it ({0} in all); you can change it"),
-        "te.ac.rubric": ("观课评价", "Observations"), "te.ac.noObs": ("尚无听课教师评分。", "No observations yet."), "te.ac.obsCount": ("{0} 位听课教师评分，平均总分 {1} / 25", "{0} observers; mean total {1} of 25"),
+        "te.ac.rubric": ("观课评价", "Observations"), "te.ac.noObs": ("尚无听课教师评分。", "No observations yet."),
+        "te.ac.observeLater": ("公开课开始后，您可在此填写观课量表。", "Once the class starts you fill in the observation rubric here."),
+        "te.ac.commentTotal": ("总分 {0}", "total {0}"), "te.ac.obsCount": ("{0} 位听课教师评分，平均总分 {1} / 25", "{0} observers; mean total {1} of 25"),
         "te.ac.observer": ("听课教师", "observer"), "te.ac.comments": ("评语", "Comments"), "te.ac.search": ("检索主题、议程、纪要", "Search topics, agendas, minutes"),
         "te.ob.title": ("观课量表", "Observation rubric"), "te.ob.comment": ("评语（优点与建议）", "Comment (strengths and suggestions)"), "te.ob.submit": ("提交评分", "Submit"),
         "te.ob.thanks": ("已提交观课评分", "Your observation is saved"), "te.ob.again": ("您已提交过，再次提交将替换原评分。", "You have scored this lesson; sending again replaces it."),
