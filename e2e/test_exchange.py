@@ -92,6 +92,20 @@ def test_suggestion_alliance_and_timetable(browser, server, shot):
     assert "建议方案" in wait(browser, "#suggested").text
     assert len(browser.find_elements(By.CSS_SELECTOR, "#moves input[name='teacher[]']")) > 3
     full_page(browser, shot, "exchange-suggestion")
+    # district1's own draft: the suggestion fills it in place, and saving keeps the draft.
+    sign_in(browser, server, "district1")
+    drafts = [p for p in api(server, "district1", "/api/v1/exchange/plans")["items"] if p["state"] == "draft"]
+    assert drafts, "the demo's district1 has a draft"
+    browser.get(server + "/exchange/plans/%d/edit" % drafts[0]["id"])
+    wait(browser, "#suggest").click()
+    assert "建议方案" in wait(browser, "#suggested").text
+    suggested = len([i for i in browser.find_elements(By.CSS_SELECTOR, "#moves input[name='teacher[]']") if i.get_attribute("value")])
+    assert suggested > 3
+    browser.find_element(By.ID, "save-plan").click()
+    wait_text(browser, "#plan-state", "草稿")
+    assert "/exchange/plans/%d" % drafts[0]["id"] in browser.current_url
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#plan-moves tbody tr")) == suggested
+    sign_in(browser, server, "admin")
     browser.get(server + "/exchange/alliances")
     wait(browser, "#alliances a").click()
     assert wait(browser, "#alliance-chart svg")

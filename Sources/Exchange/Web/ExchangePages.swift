@@ -233,7 +233,8 @@ public struct ExchangePages: Sendable {
     }
 
     /// What the planner's datalists offer: the area's teachers (`id 姓名（学校）`) and schools (`code 名称`).
-    static func pickers(_ req: Request, district: Int?) async throws -> (teachers: [Option], schools: [Option], byCode: [String: Int], names: [Int: String], schoolNames: [Int: PlanSchool]) {
+    typealias Pickers = (teachers: [Option], schools: [Option], byCode: [String: Int], names: [Int: String], schoolNames: [Int: PlanSchool])
+    static func pickers(_ req: Request, district: Int?) async throws -> Pickers {
         let candidates = try await ExchangeStore.candidates(district: district, on: req.db)
         let schools = try await ExchangeStore.schools(district: district, on: req.db)
         let teacherOptions = candidates.map { Option(value: "\($0.id) \($0.name)（\(schools[$0.schoolId]?.name ?? "")）") }
@@ -293,7 +294,8 @@ public struct ExchangePages: Sendable {
         var page = EditorPage(layout: req.layout(version == nil ? "ex.newPlan" : "ex.edit"), action: action, year: year, district: district.map(String.init) ?? "", area: areaName,
                               title: title, version: version, rows: rows, blanks: blanks, teachers: pick.teachers, schools: pick.schools, errors: errors, check: check,
                               suggested: suggested, method: suggested != nil,
-                              suggestHref: version == nil ? ExchangeRoute.planNew.path() + "?year=\(year)" + (district.map { "&district=\($0)" } ?? "") + "&suggest=1" : nil,
+                              // A draft gets the suggestion inside it: the same editor, its moves replaced, saved as the draft.
+                              suggestHref: version == nil ? ExchangeRoute.planNew.path() + "?year=\(year)" + (district.map { "&district=\($0)" } ?? "") + "&suggest=1" : action + "?suggest=1",
                               cancel: cancel)
         page.existing = existing.map { ExchangeRoute.plan.path($0) }
         return try await req.page("exchange/editor", page, status: status)
@@ -324,19 +326,27 @@ public struct ExchangePages: Sendable {
             return try await editor(req, action: ExchangeRoute.planNew.path(), year: year, district: district, title: "", version: nil, rows: [], errors: [], check: nil,
                                     suggested: nil, cancel: ExchangeRoute.home.path())
         }
+        return try await suggestedEditor(req, year: year, district: district, plan: nil, pick: pick)
+    }
+
+    /// The editor filled with the suggestion: a new plan's, or inside an existing draft (its
+    /// moves replaced in the form; saving keeps the draft, its title and its history).
+    func suggestedEditor(_ req: Request, year: Int, district: Int?, plan: PlanRow?, pick: Pickers) async throws -> Response {
+        let service = ExchangeService(req)
         let s = try await service.suggest(year: year, district: district)
         let startsOn = "\(year)-09-01"
         let inputs = s.suggestion.moves.map { m in
             MoveInput(teacherId: m.teacherId, toSchoolId: m.toSchoolId, toPart: m.toPart?.rawValue, form: "transfer", startsOn: startsOn, returnsOn: nil,
                       reason: m.reasons.map { $0(req.uiLocale) }.joined(separator: "；"))
         }
-        let checked = try await service.check(year: year, district: district, moves: inputs, planId: nil)
+        let checked = try await service.check(year: year, district: district, moves: inputs, planId: plan?.id)
         let reasons = Dictionary(uniqueKeysWithValues: s.suggestion.moves.enumerated().map { ($0.offset, $0.element.reasons.map { $0(req.uiLocale) }) })
-        return try await editor(req, action: ExchangeRoute.planNew.path(), year: year, district: district, title: "", version: nil,
+        return try await editor(req, action: plan.map { ExchangeRoute.planEdit.path($0.id) } ?? ExchangeRoute.planNew.path(), year: year, district: district,
+                                title: plan?.title ?? "", version: plan?.version,
                                 rows: Self.rows(req, checked: checked, inputs: inputs, names: pick.names, schools: pick.schoolNames, errors: [:], reasons: reasons),
                                 errors: [], check: Self.checkView(req, checked),
                                 suggested: Self.t(req, "ex.suggested", String(s.suggestion.moves.count), String(s.suggestion.evaluations), String(s.suggestion.milliseconds)),
-                                cancel: ExchangeRoute.home.path())
+                                cancel: plan.map { ExchangeRoute.plan.path($0.id) } ?? ExchangeRoute.home.path())
     }
 
     /// "Check" re-renders with the checks; "save" creates (or updates) the draft.
@@ -396,6 +406,9 @@ public struct ExchangePages: Sendable {
         let moves = try await service.moves(planId: p.id)
         let inputs = moves.map(ExchangeService.input)
         let pick = try await Self.pickers(req, district: p.districtId)
+        if RegistryAPI.Query(req).string("suggest") == "1" {
+            return try await suggestedEditor(req, year: p.year, district: p.districtId, plan: p, pick: pick)
+        }
         let c = try? await service.check(year: p.year, district: p.districtId, moves: inputs, planId: p.id)
         return try await editor(req, action: ExchangeRoute.planEdit.path(p.id), year: p.year, district: p.districtId, title: p.title, version: p.version,
                                 rows: Self.rows(req, checked: c, inputs: inputs, names: pick.names, schools: pick.schoolNames, errors: [:]),
