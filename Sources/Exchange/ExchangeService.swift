@@ -256,6 +256,31 @@ public struct ExchangeService: Sendable {
     }
 
     /// The suggested plan for an area; nothing is saved.
+    /// Why each move of a plan is proposed, in the suggestion's words, for its teacher and school as
+    /// they are now (a move re-pointed in the editor is explained afresh). Keyed by the move's index.
+    public func moveReasons(year: Int?, district: Int?, moves: [MoveInput]) async throws -> [Int: [LocalizedText]] {
+        let (y, d) = try await area(year: year, district: district, permission: .exchangePlan)
+        guard moves.contains(where: { $0.teacherId != nil && $0.toSchoolId != nil }) else { return [:] }
+        let a = try await load(year: y, district: d)
+        let optimiser = RotationOptimiser(year: y, rules: a.rules, candidates: a.candidates, schools: a.schools, staffing: a.staffing,
+                                          density: a.density, weak: a.weak, evaluator: a.evaluator)
+        var out: [Int: [LocalizedText]] = [:]
+        for (i, m) in moves.enumerated() {
+            guard let t = m.teacherId, let c = a.byId[t], let to = m.toSchoolId, a.schools[to] != nil else { continue }
+            out[i] = optimiser.reasons(c, to, m.toPart.flatMap(StagePart.parse))
+        }
+        return out
+    }
+
+    /// Whether a move's reason is the suggestion's own words (filled in for the planner), not the
+    /// planner's: then it follows the move when the move changes.
+    public static func isSuggestedReason(_ text: String) -> Bool {
+        let parts = text.split(separator: "；").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !parts.isEmpty else { return true }
+        let fixed: Set<String> = ["城镇→乡村", "评高级职称需乡村任教经历", "骨干教师到薄弱学校", "骨干教师比例", "师资由每百名学生教师数高的学校流向低的学校", "满足交流比例"]
+        return parts.allSatisfy { p in fixed.contains(p) || (p.contains("教师不足 ") && p.hasSuffix(" 人")) }
+    }
+
     public func suggest(year: Int?, district: Int?, evaluationBudget: Int? = nil) async throws -> SuggestionResult {
         let (y, d) = try await area(year: year, district: district, permission: .exchangePlan)
         if d == nil {

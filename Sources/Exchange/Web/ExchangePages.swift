@@ -364,14 +364,23 @@ public struct ExchangePages: Sendable {
         }
         let (y, d) = try await service.area(year: year, district: district, permission: .exchangePlan)
         let pick = try await Self.pickers(req, district: d)
-        let inputs = Self.inputs(b, byCode: pick.byCode)
+        var inputs = Self.inputs(b, byCode: pick.byCode)
+        // Each move explained as it is now: the suggestion's words follow a re-pointed move (a
+        // planner's own words stay); shown after 检查 and saved with the draft.
+        let locale = req.uiLocale
+        let why = try await service.moveReasons(year: y, district: d, moves: inputs)
+        var reasons: [Int: [String]] = [:]
+        for (i, r) in why {
+            reasons[i] = r.map { $0(locale) }
+            if ExchangeService.isSuggestedReason(inputs[i].reason ?? "") { inputs[i].reason = r.map(\.zh).joined(separator: "；") }
+        }
         let action = planId.map { ExchangeRoute.planEdit.path($0) } ?? ExchangeRoute.planNew.path()
         let cancel = planId.map { ExchangeRoute.plan.path($0) } ?? ExchangeRoute.home.path()
         do {
             if b.intent == "check" {
                 let c = try await service.check(year: y, district: d, moves: inputs, planId: planId)
                 return try await editor(req, action: action, year: y, district: d, title: b.title ?? "", version: existing?.version ?? Int(b.version ?? ""),
-                                        rows: Self.rows(req, checked: c, inputs: inputs, names: pick.names, schools: pick.schoolNames, errors: [:]),
+                                        rows: Self.rows(req, checked: c, inputs: inputs, names: pick.names, schools: pick.schoolNames, errors: [:], reasons: reasons),
                                         errors: [], check: Self.checkView(req, c), suggested: nil, cancel: cancel)
             }
             if let planId {
