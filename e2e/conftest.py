@@ -3,6 +3,7 @@
 Set XUEQU_BIN to the built binary (default: ../.build/debug/xuequ). Screenshots land in
 e2e/screenshots/ for a person to look at.
 """
+import contextlib
 import os
 import pathlib
 import shutil
@@ -43,18 +44,22 @@ def wait_healthy(url, proc, timeout=180):
     raise RuntimeError("server did not become healthy")
 
 
-@pytest.fixture(scope="session")
-def server():
-    binary = os.environ.get("XUEQU_BIN", str(ROOT / ".build" / "debug" / "xuequ"))
-    data = tempfile.mkdtemp(prefix="xuequ-e2e-")
-    port = free_port()
-    log = open(os.path.join(data, "server.log"), "w")
+BINARY = os.environ.get("XUEQU_BIN", str(ROOT / ".build" / "debug" / "xuequ"))
+
+
+def server_env():
     env = dict(os.environ, XUEQU_BCRYPT_COST="8")
     env.pop("DATABASE_URL", None)
-    proc = subprocess.Popen([binary, "serve", "--demo", "--data-dir", data, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, cwd="/", env=env)
+    return env
+
+
+@contextlib.contextmanager
+def running_server(data, *args):
+    """`xuequ serve --data-dir DATA ARGS…` on a free port until the block ends; yields its URL."""
+    port = free_port()
+    log = open(os.path.join(data, "server.log"), "w")
+    proc = subprocess.Popen([BINARY, "serve", *args, "--data-dir", data, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, cwd="/", env=server_env())
     url = "http://127.0.0.1:%d" % port
-    # Commands run against the same data (`xuequ report summary --data-dir`).
-    os.environ["XUEQU_E2E_DATA"] = data
     try:
         wait_healthy(url, proc)
         yield url
@@ -63,6 +68,15 @@ def server():
         proc.wait(timeout=30)
         log.close()
         shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server():
+    data = tempfile.mkdtemp(prefix="xuequ-e2e-")
+    # Commands run against the same data (`xuequ report summary --data-dir`).
+    os.environ["XUEQU_E2E_DATA"] = data
+    with running_server(data, "--demo") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,6 @@
 邯郸 (`xuequ seed --scale city`). Two county bureaus each see only their own county; the city's
 comparison agrees with each county's own dashboard and opens it read-only."""
 import json
-import os
-import shutil
 import subprocess
 import tempfile
 import urllib.request
@@ -11,7 +9,7 @@ import urllib.request
 import pytest
 from selenium.webdriver.common.by import By
 
-from conftest import ROOT, free_port, wait_healthy
+from conftest import BINARY, running_server, server_env
 from test_balance import full_page, sign_in
 from test_libreoffice import token
 from test_registry import wait
@@ -19,24 +17,11 @@ from test_registry import wait
 
 @pytest.fixture(scope="module")
 def city_server():
-    binary = os.environ.get("XUEQU_BIN", str(ROOT / ".build" / "debug" / "xuequ"))
     data = tempfile.mkdtemp(prefix="xuequ-e2e-city-")
-    env = dict(os.environ, XUEQU_BCRYPT_COST="8")
-    env.pop("DATABASE_URL", None)
-    subprocess.run([binary, "seed", "--scale", "city", "--data-dir", data], check=True, cwd="/", env=env,
+    subprocess.run([BINARY, "seed", "--scale", "city", "--data-dir", data], check=True, cwd="/", env=server_env(),
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    port = free_port()
-    log = open(os.path.join(data, "server.log"), "w")
-    proc = subprocess.Popen([binary, "serve", "--data-dir", data, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, cwd="/", env=env)
-    url = "http://127.0.0.1:%d" % port
-    try:
-        wait_healthy(url, proc)
+    with running_server(data) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
-        shutil.rmtree(data, ignore_errors=True)
 
 
 def api(server, user, path):

@@ -64,7 +64,10 @@ public struct BalanceService: Sendable {
         let code: String?
         switch actor.scope {
         case .county: code = county
-        case .oneCounty(let c): code = county ?? c.code
+        case .oneCounty(let c):
+            // The bureau's own county: its districts were resolved with the session, no query.
+            guard county == nil || county == c.code else { throw DomainError.forbidden }
+            return BalanceArea(year: y, district: nil, county: c.code, districts: c.districts.sorted())
         case .counties(let a):
             guard let county else {
                 throw DomainError.validation(["county": LocalizedText(zh: "请选择县（市、区）", en: "choose a county")])
@@ -78,7 +81,6 @@ public struct BalanceService: Sendable {
         }
         guard let code else { return BalanceArea(year: y, district: nil, county: nil, districts: nil) }
         guard try await AreaStore.area(code: code, on: db)?.levelValue == .county else { throw DomainError.notFound(Self.countyWord) }
-        if case .oneCounty(let c) = actor.scope, c.code != code { throw DomainError.forbidden }
         // The only county in the database: every district, as a single-county install always read.
         if try await AreaStore.districtsOutside(county: code, on: db) == 0 { return BalanceArea(year: y, district: nil, county: nil, districts: nil) }
         let districts = try await AreaStore.districtCounties([code], on: db).keys.sorted()

@@ -161,6 +161,19 @@ struct AuthorizationMatrixTests {
         }
     }
 
+    /// A page case as a signed-in browser sends it: its form fields url-encoded (the CountyTests
+    /// sweep sends the same cases as other counties' accounts).
+    static func sendPage(_ c: Case, app: Application, fixture f: Fixture, role: String, headers h: HTTPHeaders) async throws -> TestingHTTPResponse {
+        var headers = h
+        var body: ByteBuffer?
+        if let fields = c.body?(f, role) {
+            headers.contentType = .urlEncodedForm
+            body = ByteBuffer(string: fields.map { "\($0.key)=\(String(describing: $0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+                .joined(separator: "&"))
+        }
+        return try await app.testing().sendRequest(c.method, c.path, headers: headers, body: body)
+    }
+
     @Test("pages", arguments: TestDB.all)
     func pages(db: TestDB) async throws {
         try await withApp(db, settings: Self.unthrottled) { app, f in
@@ -170,14 +183,7 @@ struct AuthorizationMatrixTests {
                 h.cookie = try await Browser.login(app, role)
                 h.replaceOrAdd(name: "X-CSRF-Token", value: try await Browser.csrfToken(app, cookies: h.cookie!))
                 for c in Self.pageCases(f) {
-                    var headers = h
-                    var body: ByteBuffer?
-                    if let fields = c.body?(f, role) {
-                        headers.contentType = .urlEncodedForm
-                        body = ByteBuffer(string: fields.map { "\($0.key)=\(String(describing: $0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
-                            .joined(separator: "&"))
-                    }
-                    let res = try await app.testing().sendRequest(c.method, c.path, headers: headers, body: body)
+                    let res = try await Self.sendPage(c, app: app, fixture: f, role: role, headers: h)
                     let want = c.expect[role] ?? c.otherwise
                     if res.status.code != want { failures.append("\(role) \(c.method) \(c.path): \(res.status.code), expected \(want)") }
                 }

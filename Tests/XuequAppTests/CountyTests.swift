@@ -222,17 +222,7 @@ struct CountyTests {
                 h.cookie = try await Browser.login(app, role)
                 h.replaceOrAdd(name: "X-CSRF-Token", value: try await Browser.csrfToken(app, cookies: h.cookie!))
                 for c in AuthorizationMatrixTests.pageCases(f) {
-                    var headers = h
-                    var body: ByteBuffer?
-                    if let fields = c.body?(f, role) {
-                        headers.contentType = .urlEncodedForm
-                        body = ByteBuffer(
-                            string: fields.map {
-                                "\($0.key)=\(String(describing: $0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
-                            }
-                            .joined(separator: "&"))
-                    }
-                    let res = try await app.testing().sendRequest(c.method, c.path, headers: headers, body: body)
+                    let res = try await AuthorizationMatrixTests.sendPage(c, app: app, fixture: f, role: role, headers: h)
                     if let leak = (role == "admin2" ? namesOfA : peopleOfA).first(where: { res.text.contains($0) }) {
                         failures.append("\(role) \(c.method) \(c.path): shows \(leak)")
                     }
