@@ -492,8 +492,16 @@ extension CertificationService {
         if before.examPassedOn != facts.examPassedOn { changed.append("考试合格 \(before.examPassedOn?.description ?? "-")→\(facts.examPassedOn?.description ?? "-")") }
         if before.physicalExam != facts.physicalExam { changed.append("体检 \(before.physicalExam.zh)→\(facts.physicalExam.zh)") }
         if before.subject != facts.subject { changed.append("学科 \(before.subject.zh)→\(facts.subject.zh)") }
+        if before.normalGraduate != facts.normalGraduate { changed.append(facts.normalGraduate ? "师范毕业 否→是" : "师范毕业 是→否") }
+        if before.township != facts.township { changed.append(facts.township ? "乡镇教师 否→是" : "乡镇教师 是→否") }
+        if a.name != name { changed.append("姓名已更正") }
+        // Saving the form unchanged writes nothing: no version, no line in the history.
+        if changed.isEmpty {
+            guard version == a.version else { throw Self.stale }
+            return (a, try await deficiencies(a, on: db))
+        }
         let now = self.now, audit = ctx.audit, actorName = Masking.username(try ctx.requireActor().username)
-        let summary = changed.isEmpty ? "无变化" : changed.joined(separator: "；")
+        let summary = changed.joined(separator: "；")
         try await ctx.write { tx in
             struct N: Decodable { let id: Int }
             let done = try await tx.sql.raw("""

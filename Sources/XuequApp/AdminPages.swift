@@ -73,6 +73,8 @@ struct AdminPages {
         let isNew: Bool
         let values: [String: String]
         let errors: [String: String]
+        /// The account's own address, when the page answers the form that created it.
+        let canonical: String?
         let roles: [SelectOption]
         let districts: [SelectOption]
         let newPassword: String?
@@ -87,12 +89,17 @@ struct AdminPages {
         var districtId: Int? { districtIdText.flatMap { Int($0) } }
     }
 
-    func form(req: Request, action: String, isNew: Bool, values: [String: String], errors: [String: String], newPassword: String? = nil, userId: Int? = nil, locked: Bool = false, status: HTTPStatus = .ok) async throws -> Response {
+    /// The account form. An existing account's page is titled with its name (the crumbs read
+    /// 账户 › 张三（zhang）); a page answering the creation says so. A page showing a new password
+    /// (creation, reset) shows the account's own address (`canonical`): a reload does not post again.
+    func form(req: Request, action: String, isNew: Bool, values: [String: String], errors: [String: String], newPassword: String? = nil, userId: Int? = nil, locked: Bool = false, created: Bool = false, status: HTTPStatus = .ok) async throws -> Response {
         let locale = req.uiLocale
         var options: [String: [SelectOption]] = [:]
         for m in req.application.modules { options.merge(try await m.accountScopeOptions(on: req.db)) { a, _ in a } }
+        let name = "\(values["displayName"] ?? "")（\(values["username"] ?? "")）"
+        let layout = isNew ? req.layout("user.new") : req.layout("user.edit", title: created ? L10n.text("user.created", locale) + name : name)
         return try await req.page("admin/user_form", UserForm(
-            layout: req.layout(isNew ? "user.new" : "user.edit"), action: action, isNew: isNew, values: values, errors: errors,
+            layout: layout, action: action, isNew: isNew, values: values, errors: errors, canonical: newPassword != nil ? userId.map { PlatformRoute.user.path($0) } : nil,
             roles: Role.allCases.filter { $0.scopeKind != .city && $0.scopeKind != .province }.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: $0.rawValue == values["role"]) },
             districts: (options["districtId"] ?? []).map { SelectOption(value: $0.value, label: $0.label, selected: $0.value == values["districtId"]) },
             newPassword: newPassword, userId: userId, locked: locked), status: status)
@@ -155,7 +162,10 @@ struct AdminPages {
                 try await Audit.record(on: tx, ctx, action: "user.create", entity: "user", entityId: String(id), summary: "\(Masking.username(username))，角色 \(scope.role.zh)")
                 return id
             }
-            return try await form(req: req, action: PlatformRoute.user.path(id), isNew: false, values: Self.values(b), errors: [:], newPassword: password, userId: id)
+            var values = Self.values(b)
+            values["username"] = username
+            values["displayName"] = displayName
+            return try await form(req: req, action: PlatformRoute.user.path(id), isNew: false, values: values, errors: [:], newPassword: password, userId: id, created: true)
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
             return try await form(req: req, action: PlatformRoute.userNew.path(), isNew: true, values: Self.values(b), errors: e.fields.mapValues { $0(locale) }, status: .unprocessableEntity)
         }

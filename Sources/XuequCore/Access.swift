@@ -175,10 +175,13 @@ public struct Actor: Sendable, Hashable {
     /// The administrative area the account is bound to (a county bureau's county, a city's or
     /// province's code); nil for roles bound to a district, school or person.
     public let areaCode: String?
+    /// Signed in with a one-time password not yet replaced: the actor holds no keys, and a
+    /// refusal says why (`DomainError.passwordChangeRequired`).
+    public let passwordChangeDue: Bool
 
-    public init(userId: Int, username: String, displayName: String, role: Role, scope: Scope, permissions: Set<Permission>, areaCode: String? = nil) {
+    public init(userId: Int, username: String, displayName: String, role: Role, scope: Scope, permissions: Set<Permission>, areaCode: String? = nil, passwordChangeDue: Bool = false) {
         self.userId = userId; self.username = username; self.displayName = displayName; self.role = role
-        self.scope = scope; self.permissions = permissions; self.areaCode = areaCode
+        self.scope = scope; self.permissions = permissions; self.areaCode = areaCode; self.passwordChangeDue = passwordChangeDue
     }
 
     /// The scope a role's stored columns name, before the registry resolves it. A county role
@@ -232,7 +235,7 @@ public struct Actor: Sendable, Hashable {
 
     /// Throws 403 unless the role carries the permission.
     public func require(_ p: Permission) throws {
-        guard can(p) else { throw DomainError.forbidden }
+        guard can(p) else { throw passwordChangeDue ? DomainError.passwordChangeRequired : DomainError.forbidden }
     }
 
     /// Whether a school (by its id and district) lies inside this actor's scope.

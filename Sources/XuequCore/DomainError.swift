@@ -47,6 +47,8 @@ public struct DomainError: Error, Sendable {
     }
 
     public static let forbidden = DomainError(.forbidden, code: "forbidden", LocalizedText(zh: "您没有权限进行此操作", en: "you are not allowed to do this"))
+    /// Signed in with a one-time password not yet replaced: nothing is allowed but choosing one.
+    public static let passwordChangeRequired = DomainError(.forbidden, code: "password_change_required", LocalizedText(zh: "请先修改管理员设置的初始密码，之后才能使用各项功能", en: "choose your own password first: the one an administrator set allows nothing else"))
     public static let unauthorized = DomainError(.unauthorized, code: "unauthorized", LocalizedText(zh: "请先登录", en: "please sign in"))
     public static func notFound(_ what: LocalizedText) -> DomainError {
         DomainError(.notFound, code: "not_found", LocalizedText(zh: "未找到\(what.zh)", en: "\(what.en) not found"))

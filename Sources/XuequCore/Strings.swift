@@ -112,6 +112,7 @@ public enum L10n {
         "list.exportCsv": ("导出 CSV", "Export .csv"),
         "user.new": ("新增账户", "New account"),
         "user.edit": ("账户", "Account"),
+        "user.created": ("已创建账户：", "Account created: "),
         "user.username": ("用户名", "Username"),
         "user.displayName": ("姓名", "Name"),
         "user.role": ("角色", "Role"),

@@ -100,7 +100,9 @@ public struct XuequErrorMiddleware: Middleware {
     }
 
     func render(_ error: any Error, for request: Request) async -> Response {
-        let d = Self.domainError(from: error, request: request)
+        var d = Self.domainError(from: error, request: request)
+        // Whatever refused an account still on its one-time password, the reason is that password.
+        if d.kind == .forbidden, request.actor?.passwordChangeDue == true { d = .passwordChangeRequired }
         let isInternal = d.code == "internal_error"
         let status: HTTPStatus = isInternal ? .internalServerError : HTTPStatus(statusCode: d.kind.status)
         if isInternal {
@@ -124,6 +126,10 @@ public struct XuequErrorMiddleware: Middleware {
             try? res.content.encode(body, as: .json)
             if let retry = d.retryAfter { res.headers.replaceOrAdd(name: .retryAfter, value: String(retry)) }
             return res
+        }
+        // A page asked for before the one-time password is replaced: the password page, saying why.
+        if d.code == DomainError.passwordChangeRequired.code && request.method == .GET {
+            return request.redirect(to: PlatformRoute.password.path(), flash: L10n.text("password.firstSignIn", locale))
         }
         if d.kind == .unauthorized && request.method == .GET {
             let back = request.url.path + (request.url.query.map { "?" + $0 } ?? "")

@@ -403,7 +403,7 @@ extension Application {
         if case .oneCounty = scope { permissions.formIntersection(countyKeys) }
         // A one-time password not yet replaced: signed in, allowed nothing but to choose a password.
         return Actor(userId: user.id, username: user.username, displayName: user.displayName, role: role, scope: scope,
-                     permissions: user.passwordChangeDue ? [] : permissions, areaCode: user.areaCode)
+                     permissions: user.passwordChangeDue ? [] : permissions, areaCode: user.areaCode, passwordChangeDue: user.passwordChangeDue)
     }
 }
 

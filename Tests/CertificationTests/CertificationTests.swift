@@ -534,6 +534,12 @@ extension CertificationTests {
             #expect((corrected["deficiencies"] as? [[String: Any]])?.map { $0["code"] as? String } == ["physical_exam_missing", "documents_missing"],
                     "the examination stays for the body to enter; the documents are not uploaded")
             #expect(corrected["state"] as? String == "deficient")
+            // The same form saved again changes nothing: no new version, no second line in the history.
+            fixed["version"] = corrected["version"] as! Int
+            let (again, unchanged) = try await put(fixed, applicant)
+            #expect(again == .ok && unchanged["version"] as? Int == corrected["version"] as? Int)
+            let (_, before) = try await Self.get(app, applicant, "/api/v1/certification/applications/\(id)")
+            #expect((before["history"] as? [[String: Any]])?.filter { $0["event"] as? String == "correct" }.count == 1)
             let (rs, resubmitted) = try await Self.event(app, applicant, id, "submit", version: corrected["version"] as! Int)
             #expect(rs == .ok && resubmitted["state"] as? String == "submitted")
             fixed["version"] = resubmitted["version"] as! Int

@@ -46,9 +46,26 @@ struct AdminTests {
             #expect(res.status == .ok)
             let oneTime = try #require(Self.shownPassword(res.text))
             #expect(oneTime.count >= 10)
-            // The one-time password signs in to nothing but choosing one's own.
+            // The page says it made the account, names it, and shows the account's own address.
+            let made = try #require(try await Accounts.user(username: "newhead", on: app.db))
+            #expect(res.text.contains("已创建账户：新校长（newhead）") && res.text.contains(#"data-canonical="/admin/users/\#(made.id)""#))
+            #expect(!res.text.contains("› 账户</nav>"))
+            // The one-time password signs in to nothing but choosing one's own, and says so.
             let first = try await app.token("newhead", password: oneTime)
-            try await app.check(.GET, "/api/v1/schools", headers: bearer(first)) { r in #expect(r.status == .forbidden) }
+            try await app.check(.GET, "/api/v1/schools", headers: bearer(first)) { r in
+                #expect(r.status == .forbidden)
+                #expect((try? r.json())?["code"] as? String == "password_change_required")
+            }
+            var pending = HTTPCookies()
+            try await app.check(.GET, "/login") { r in pending = r.headers.setCookie ?? HTTPCookies() }
+            var lh = HTTPHeaders(); lh.cookie = pending; lh.contentType = .urlEncodedForm
+            try await app.check(.POST, "/login", headers: lh, body: ByteBuffer(string: "username=newhead&password=\(oneTime)&_csrf=\(pending[CSRF.cookieName]?.string ?? "")&next=/")) { r in
+                if let c = r.headers.setCookie?[SessionCookie.name] { pending[SessionCookie.name] = c }
+            }
+            var ph = HTTPHeaders(); ph.cookie = pending
+            try await app.check(.GET, "/schools", headers: ph) { r in
+                #expect(r.status == .seeOther && r.headers.first(name: .location) == "/account/password", "a page sends the account to choose its password")
+            }
             let password = try await Self.ownPassword(app, "newhead", oneTime: oneTime)
             let token = try await app.token("newhead", password: password)
             try await app.check(.GET, "/api/v1/schools", headers: bearer(token)) { r in

@@ -192,7 +192,7 @@ public struct CertificationPages: Sendable {
         guard actor.can(.certApplySelf) || actor.can(.certApplyBehalf) else { throw DomainError.forbidden }
         let l = req.uiLocale
         var page = ApplyPage(
-            layout: req.layout("nav.certification", title: L10n.text("cert.apply", l)), values: values, errors: errors,
+            layout: req.layout("nav.certification", title: editing == nil ? L10n.text("cert.apply", l) : L10n.text("cert.editApplication", l) + "（\(values["name"] ?? "")）"), values: values, errors: errors,
             types: options(CertType.self, selected: values["type"], locale: l), subjects: options(Subject.self, selected: values["subject"], locale: l),
             educations: options(Education.self, selected: values["education"] ?? "bachelor", locale: l), putonghuas: options(Putonghua.self, selected: values["putonghua"] ?? "2B", locale: l),
             routes: options(CertRoute.self, selected: values["route"], locale: l), physicals: options(PhysicalExam.self, selected: values["physicalExam"] ?? "pending", locale: l),
@@ -225,8 +225,9 @@ public struct CertificationPages: Sendable {
         form.removeValue(forKey: "_csrf")
         let d = Self.draft(form)
         do {
-            _ = try await CertificationService(req).correct(id: id, version: form["version"].flatMap { Int($0) }, d)
-            return req.redirect(to: CertificationRoute.application.path(id), flash: L10n.text("flash.saved", req.uiLocale))
+            let version = form["version"].flatMap { Int($0) }
+            let (a, _) = try await CertificationService(req).correct(id: id, version: version, d)
+            return req.redirect(to: CertificationRoute.application.path(id), flash: L10n.text(a.version == version ? "cert.unchanged" : "flash.saved", req.uiLocale))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
             let m = e.fieldMessages(req.uiLocale)
             return try await applyPage(req, values: form, errors: m, status: e.formStatus, editing: id)

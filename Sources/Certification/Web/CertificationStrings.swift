@@ -4,6 +4,7 @@ enum CertificationStrings {
         "nav.certification": ("教师资格认定", "Certification"),
         "cert.title": ("教师资格认定", "Teacher certification"),
         "cert.mine": ("我的认定申请", "My applications"), "cert.apply": ("提交新申请", "New application"),
+        "cert.editApplication": ("修改申请", "Correct the application"), "cert.unchanged": ("没有修改任何内容", "nothing was changed"),
         "cert.queue": ("认定申请", "Applications"), "cert.window": ("认定批次", "Window"), "cert.state": ("状态", "State"),
         "cert.name": ("姓名", "Name"), "cert.gender": ("性别", "Sex"), "cert.residentId": ("身份证号", "Resident ID"), "cert.type": ("资格种类", "Type"), "cert.subject": ("任教学科", "Subject"),
         "cert.route": ("认定途径", "Route"), "cert.education": ("学历", "Education"), "cert.putonghua": ("普通话等级", "Putonghua"),

@@ -18,6 +18,10 @@
   document.addEventListener("change", function (e) {
     if (e.target.matches("select[data-autosubmit]")) { e.target.form.submit(); }
   });
+  // A page that answers a form with a place of its own (a new account) shows that place's address,
+  // so a reload or a bookmark does not go back to the form.
+  var canonical = document.querySelector("[data-canonical]");
+  if (canonical && window.history.replaceState) { window.history.replaceState(null, "", canonical.getAttribute("data-canonical")); }
   // Account form: show only the scope field the chosen role needs.
   var role = document.querySelector("[data-role-select]");
   if (role) {
