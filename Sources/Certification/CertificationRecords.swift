@@ -578,12 +578,17 @@ extension CertificationService {
         let counts = try await db.sql.raw("SELECT window_id, CAST(SUM(n) AS BIGINT) AS n FROM cert_window_figures WHERE \(states) GROUP BY window_id HAVING SUM(n) > 0")
             .all(decoding: N.self, with: Self.decoder)
         let windows = try await keptWindows()
+        // The prefecture's card names its own body and the types it decides (not the county's).
+        var authority: String? = nil
+        if !CertificationPolicy.isCountyBody(actor), let own = try await Self.bodies(on: db).first(where: { $0.level == "prefecture" }) {
+            authority = own.name + L10n.text("cert.prefectureTypes", l)
+        }
         return counts.compactMap { c in
             guard let w = windows.first(where: { $0.id == c.windowId }) else { return nil }
             let due = w.decisionDue
             let left = due.daysSinceEpoch - today.daysSinceEpoch
             let when = left >= 0 ? L10n.text("home.certDaysLeft", l, String(left)) : L10n.text("home.certOverdue", l, String(-left))
-            return CertDeadline(title: L10n.text("home.certDue", l, w.name, String(c.n), due.description, when), detail: w.authority,
+            return CertDeadline(title: L10n.text("home.certDue", l, w.name, String(c.n), due.description, when), detail: authority ?? w.authority,
                                 href: CertificationRoute.home.path() + "?window=\(w.id)", urgent: left <= 7)
         }.sorted { $0.urgent && !$1.urgent }
 

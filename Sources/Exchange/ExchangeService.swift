@@ -229,8 +229,9 @@ public struct ExchangeService: Sendable {
         let rules = try await RotationRulesStore.inForce(on: Eligibility.round(year: y), db: db)
         let candidates = try await ExchangeStore.candidates(district: d, on: db).filter { Eligibility.isDue($0, year: y, rules: rules) }
         let schools = try await ExchangeStore.schools(district: d, on: db)
-        let rural = try await ExchangeStore.ruralYears(candidates, schools: schools, today: today, on: db)
         let round = Eligibility.round(year: y)
+        // Rural service on the same day as the years at the school: 1 September of the round.
+        let rural = try await ExchangeStore.ruralYears(candidates, schools: schools, asOf: round, on: db)
         let items = candidates.map { c in
             let principal = c.principalSince.map { $0.wholeYears(until: round) >= rules.principalTerms * rules.principalTermYears } ?? false
             let r = rural[c.id] ?? 0
@@ -307,7 +308,7 @@ public struct ExchangeService: Sendable {
             optimiser.heldBack[id] = LocalizedText(zh: "走教教师（已排入走教课表）", en: "an itinerant teacher (on the 走教 timetable)")
         }
         let due = a.candidates.filter { Eligibility.isDue($0, year: y, rules: a.rules) }
-        optimiser.ruralYears = try await ExchangeStore.ruralYears(due.filter { $0.title == .intermediate }, schools: a.schools, today: today, on: db)
+        optimiser.ruralYears = try await ExchangeStore.ruralYears(due.filter { $0.title == .intermediate }, schools: a.schools, asOf: Eligibility.round(year: y), on: db)
         if d == nil { optimiser.evaluationBudget = RotationOptimiser.countyEvaluations }
         if let evaluationBudget { optimiser.evaluationBudget = evaluationBudget }
         // A benchmark's knob (Benchmarks/exchange_exact.py): a larger budget, to see what more
@@ -904,7 +905,7 @@ public struct ExchangeService: Sendable {
         let since = CivilDate(parsing: t.schoolSince) ?? today
         let c = Candidate(id: t.id, name: t.name, schoolId: t.schoolId, districtId: t.districtId, subjects: [], title: .none, backbone: .none, education: .bachelor,
                           schoolSince: since, part: nil, principalSince: t.principalSince.flatMap { CivilDate(parsing: $0) }, qualification: nil)
-        let rural = try await ExchangeStore.ruralYears([c], schools: schools, today: today, on: db)[id] ?? 0
+        let rural = try await ExchangeStore.ruralYears([c], schools: schools, asOf: Eligibility.round(year: year), on: db)[id] ?? 0
         return Mine(teacher: t, year: year, years: Eligibility.years(c, year: year), due: Eligibility.isDue(c, year: year, rules: rules), rules: rules,
                     moves: moves, plans: plans, assessments: try await ExchangeStore.assessments(moveIds: moves.map(\.id), on: db), transfers: transfers,
                     ruralYears: rural, schools: schools)

@@ -18,11 +18,24 @@ extension Permission {
     public static let inspectionSchool: Permission = "inspection:school"
 }
 
+/// One indicator a school fails, for the list of schools.
+public struct SchoolFailing: Sendable {
+    public let def: IndicatorDef
+    public let part: String?
+    public let label: String?
+    public let shortfall: String
+}
+
 /// A school that fails an indicator, and by how much, in the unit people use.
 public struct Failing: Sendable, Codable, Equatable {
     public let schoolId: Int?
     public let name: String
     public let shortfall: String
+    /// The part of a nine-year or twelve-year school the shortfall is in (小学 / 初中), when the
+    /// indicator is judged by part.
+    public var part: String? = nil
+    /// The indicator's short name for lists (百生高学历教师), when its full name is long.
+    public var label: String? = nil
 }
 
 /// One indicator's standing for a year.
@@ -188,7 +201,7 @@ public struct InspectionService: Sendable {
 
     /// The schools of the caller's area (a district's, or the county's with `district`) with
     /// the school-level indicators each fails.
-    public func schools(year raw: Int?, district: Int?) async throws -> (year: Int, rows: [(school: SchoolYearRow, failing: [(IndicatorDef, String)])]) {
+    public func schools(year raw: Int?, district: Int?) async throws -> (year: Int, rows: [(school: SchoolYearRow, failing: [SchoolFailing])]) {
         let actor = try ctx.requireActor()
         guard actor.can(.inspectionSchool) || actor.can(.inspectionRead) else { throw DomainError.forbidden }
         if let district {
@@ -201,8 +214,10 @@ public struct InspectionService: Sendable {
         let schools = try await RegistryStore.schoolYear(y, stages: Self.stages, district: d, on: db).filter {
             actor.covers(schoolId: $0.id, districtId: $0.districtId)
         }
-        var failing: [Int: [(IndicatorDef, String)]] = [:]
-        for i in r.indicators { for f in i.failing { if let sid = f.schoolId { failing[sid, default: []].append((i.def, f.shortfall)) } } }
+        var failing: [Int: [SchoolFailing]] = [:]
+        for i in r.indicators {
+            for f in i.failing { if let sid = f.schoolId { failing[sid, default: []].append(SchoolFailing(def: i.def, part: f.part, label: f.label, shortfall: f.shortfall)) } }
+        }
         let rows = schools.map { (school: $0, failing: failing[$0.id] ?? []) }.sorted {
             ($0.failing.count, $1.school.code) > ($1.failing.count, $0.school.code)
         }
@@ -244,7 +259,8 @@ public struct InspectionService: Sendable {
                     failing.append(
                         Failing(
                             schoolId: s.unit.schoolId, name: s.unit.name + (r.result.part == .junior ? t("（初中）", " (junior)") : ""),
-                            shortfall: t("缺", "short of ") + indicator.amountText(s.gaps[k], loc)))
+                            shortfall: t("缺", "short of ") + indicator.amountText(s.gaps[k], loc), part: r.result.part.label(loc),
+                            label: loc == .en ? indicator.shortEn : indicator.shortZh))
                 }
             }
             let withData = partValues.filter { $0.value != nil }

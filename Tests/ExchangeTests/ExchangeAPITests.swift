@@ -75,6 +75,9 @@ struct ExchangeAPITests {
             #expect(all == [f.teachers["甲"]!, f.teachers["丙"]!, f.teachers["丁"]!])
             let jia = try #require(items.first { $0["teacherId"] as? Int == f.teachers["甲"] })
             #expect(jia["yearsAtSchool"] as? Int == 17 && jia["backbone"] as? Bool == true && jia["schoolId"] as? Int == f.schools["T0001"])
+            // Rural service is counted on the same day as the years at the school (1 September of
+            // the round), not today: 17 years at a rural school are 17-and-a-bit rural years.
+            #expect((jia["ruralServiceYears"] as? Double).map { Int($0) } == 17)
             #expect(try await ids("d1").1 == [f.teachers["甲"]!, f.teachers["丙"]!])
             #expect(try await ids("s1").1 == [f.teachers["甲"]!])
             #expect(try await ids("d1", "year=2027&district=\(f.districts["D2"]!)").0 == .forbidden)

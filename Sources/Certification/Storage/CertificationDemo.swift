@@ -139,6 +139,10 @@ public enum CertificationDemo {
             for (from, to, event, actor) in path {
                 when += (dwell[from] ?? 0) * day + Double(i % 5) * 3600 * 7
                 let isNotice = from == .approved && to == .noticed
+                // The notice and the certificate on the days the notice and the certificate carry
+                // (10:00 Beijing time), so the record and the printed certificate agree.
+                if isNotice { when = Double(closesClosed.adding(days: 22).daysSinceEpoch) * day + 2 * 3600 }
+                if event == .issueCertificate { when = Double(issuedOn.daysSinceEpoch) * day + 2 * 3600 + Double(i) * 60 }
                 try await history(id, from, to, isNotice ? "notice" : event.rawValue, actor, when, to == .rejected ? o.reason?.zh : nil)
             }
             if o.end != .withdrawn { try await folder(id, year: closesClosed.year, receivedOn: closesClosed.adding(days: -10)) }

@@ -219,7 +219,7 @@ public enum ExchangeStore {
 
     /// Years each teacher has served in rural schools, from the registry's transfer history and
     /// the current posting (time before the first recorded transfer is unknown and not counted).
-    static func ruralYears(_ teachers: [Candidate], schools: [Int: PlanSchool], today: CivilDate, on db: any Database) async throws -> [Int: Double] {
+    static func ruralYears(_ teachers: [Candidate], schools: [Int: PlanSchool], asOf day: CivilDate, on db: any Database) async throws -> [Int: Double] {
         guard !teachers.isEmpty else { return [:] }
         var spans: [Int: [TransferSpan]] = [:]
         for start in stride(from: 0, to: teachers.count, by: 500) {
@@ -238,12 +238,12 @@ public enum ExchangeStore {
             let list = spans[t.id] ?? []
             for (k, s) in list.enumerated() {
                 guard let from = CivilDate(parsing: s.onDate) else { continue }
-                let until = k + 1 < list.count ? (CivilDate(parsing: list[k + 1].onDate) ?? today) : today
+                let until = k + 1 < list.count ? (CivilDate(parsing: list[k + 1].onDate) ?? day) : day
                 // The last span is the current posting, counted below from school_since.
                 if k + 1 == list.count { break }
                 if rural(s.toSchoolId) { days += max(0, until.daysSinceEpoch - from.daysSinceEpoch) }
             }
-            if rural(t.schoolId) { days += max(0, today.daysSinceEpoch - t.schoolSince.daysSinceEpoch) }
+            if rural(t.schoolId) { days += max(0, day.daysSinceEpoch - t.schoolSince.daysSinceEpoch) }
             out[t.id] = Double(days) / 365.25
         }
         return out

@@ -287,7 +287,9 @@ public struct InspectionPages: Sendable {
         for r in rows {
             w.raw("<tr><td><a href=\""); w.text(InspectionRoute.school.path(r.school.id) + "?year=\(year)"); w.raw("\">"); w.text(r.school.name);
             w.raw("</a></td><td class=\"num\">\(r.failing.count)</td><td class=\"small\">")
-            w.text(r.failing.prefix(4).map { "\($0.0.code) \($0.1)" }.joined(separator: tr(req, "；", "; ")) + (r.failing.count > 4 ? "…" : ""))
+            // In words: 小学 百生高学历教师 缺4名教师 (a code alone says nothing to a head teacher).
+            w.text(r.failing.prefix(4).map { f in [f.part, f.label ?? f.def.name(req.uiLocale), f.shortfall].compactMap { $0 }.joined(separator: " ") }
+                .joined(separator: tr(req, "；", "; ")) + (r.failing.count > 4 ? "…" : ""))
             w.raw("</td></tr>")
         }
         w.raw("</tbody></table></div></section>")
