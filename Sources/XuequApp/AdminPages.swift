@@ -255,7 +255,7 @@ struct AdminPages {
     /// One audit row in the reader's words.
     static func row(_ e: AuditEntry, areas: [AuditArea], locale: UILocale, person: (String) -> String) -> AuditRow {
         let v = AuditView(e)
-        return AuditRow(id: e.id, time: v.localTime, sentence: AuditWords.sentence(e, areas: areas, locale: locale, actor: person(e.actorName)), detail: e.summary,
+        return AuditRow(id: e.id, time: v.localTime, sentence: AuditWords.sentence(e, areas: areas, locale: locale, actor: person(e.actorName)), detail: AuditWords.detail(e, locale: locale),
                         area: AuditWords.area(of: e.action, areas: areas).map { locale == .en ? $0.label.en : $0.label.zh } ?? "", address: e.address, requestId: e.requestId)
     }
 

@@ -36,6 +36,21 @@ public enum AuditWords {
 
     /// "王芳 导入了教师名册" — the actor and what they did; the object's number follows when there is one.
     /// `actor`: who did it, by name (`Accounts.people`); the username when not given.
+    /// An entry's detail in the reader's language. Summaries are written once, in Chinese; the
+    /// few written by the system in English (003_KeyAuditChain's re-keying, which has landed and
+    /// is not edited) are put into Chinese here.
+    public static func detail(_ e: AuditEntry, locale: UILocale) -> String {
+        guard locale == .zh, e.action == "audit.rekey" else { return e.summary }
+        let rows = e.summary.range(of: "chain of ").map { e.summary[$0.upperBound...].prefix { $0.isNumber } } ?? ""
+        let digits = rows.isEmpty ? "?" : String(rows)
+        if e.summary.contains("verified intact") { return "重新以密钥链接前，原 SHA-256 审计链 \(digits) 条记录校验完整" }
+        if e.summary.contains("BROKEN") {
+            let problems = e.summary.range(of: "re-keying: ").map { String(e.summary[$0.upperBound...]) } ?? ""
+            return "重新以密钥链接前，原 SHA-256 审计链 \(digits) 条记录校验未通过：\(problems)"
+        }
+        return e.summary
+    }
+
     public static func sentence(_ e: AuditEntry, areas: [AuditArea], locale: UILocale, actor: String? = nil) -> String {
         let what = phrase(e.action, areas: areas, locale: locale)
             ?? (locale == .en ? "did “\(e.action)”" : "进行了操作（\(area(of: e.action, areas: areas).map { $0.label.zh } ?? "其他")）")

@@ -15,8 +15,18 @@ struct PageSnapshotTests {
         let name: String
         let user: String?
         var english = false
+        /// What the page needs beyond the fixture, made through the API (a plan to show).
+        var setup: (@Sendable (Application, Fixture) async throws -> Void)? = nil
         let path: @Sendable (Fixture) -> String
         var description: String { name }
+    }
+
+    /// District one's draft rotation plan for 2027: 甲 from T0001 to the nine-year school's junior part.
+    @Sendable static func rotationPlan(_ app: Application, _ f: Fixture) async throws {
+        let (h, body) = try jsonBody(["year": 2027, "moves": [["teacherId": f.teachers["甲"]!, "toSchoolId": f.schools["T0002"]!, "form": "transfer", "startsOn": "2027-09-01", "toPart": "junior"]]])
+        var headers = h
+        headers.bearerAuthorization = BearerAuthorization(token: try await app.token("d1"))
+        try await app.check(.POST, "/api/v1/exchange/plans", headers: headers, body: body) { res in #expect(res.status == .created) }
     }
 
     static let pages: [Page] = [
@@ -42,11 +52,23 @@ struct PageSnapshotTests {
         Page(name: "teachers-paged", user: "admin") { _ in "/teachers?per=1&page=2&subject=math" },
         Page(name: "schools-en", user: "admin", english: true) { _ in "/schools?sort=students&stage=primary" },
         Page(name: "schools-empty", user: "d1") { _ in "/schools?q=%3Cb%3E%22x%22%26" },
+        // The newer modules (issue 28): exchange, teaching, internship, as the roles that use them.
+        Page(name: "exchange-district", user: "d1", setup: rotationPlan) { _ in "/exchange?year=2027" },
+        Page(name: "exchange-plan", user: "d1", setup: rotationPlan) { _ in "/exchange/plans/1" },
+        Page(name: "exchange-bureau", user: "admin", setup: rotationPlan) { _ in "/exchange?year=2027" },
+        Page(name: "exchange-eligible", user: "d1") { _ in "/exchange/eligible?year=2027" },
+        Page(name: "exchange-itinerant", user: "d1") { _ in "/exchange/itinerant" },
+        Page(name: "exchange-mine", user: "t1") { _ in "/exchange/me" },
+        Page(name: "teaching-teacher", user: "t1") { _ in "/teaching" },
+        Page(name: "teaching-bureau", user: "admin") { _ in "/teaching" },
+        Page(name: "teaching-hours", user: "d1") { _ in "/teaching/training/hours?year=2026" },
+        Page(name: "internship-bureau", user: "admin") { _ in "/internship" },
     ]
 
     @Test("renders as committed", arguments: pages)
     func page(_ page: Page) async throws {
         try await withApp(.sqlite) { app, f in
+            try await page.setup?(app, f)
             var h = HTTPHeaders()
             if let user = page.user {
                 if page.english { try await (app.db as! any SQLDatabase).raw("UPDATE users SET locale = 'en' WHERE username = \(bind: user)").run() }

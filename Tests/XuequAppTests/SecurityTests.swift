@@ -540,6 +540,9 @@ struct SecurityOperationsTests {
         #expect(problems.isEmpty && rows == 6)
         let last = try #require(try await Audit.list(on: app.db, filter: .init(action: "audit.rekey"), page: PageSpec(page: 1, per: 1)).items.first)
         #expect(last.summary.contains("verified intact"))
+        // The audit page reads it in Chinese; in English as written.
+        #expect(AuditWords.detail(last, locale: .zh) == "重新以密钥链接前，原 SHA-256 审计链 5 条记录校验完整")
+        #expect(AuditWords.detail(last, locale: .en) == last.summary)
         try await app.asyncShutdown()
     }
 

@@ -105,8 +105,10 @@ enum ExchangeDemo {
             let itinerant = ItinerantService(ctx)
             let mine = try await ExchangeStore.candidates(district: d1, on: db)
             var chosen = Set<Int>()
+            // teacher1 is another demo person (a mentor and group leader), not an itinerant one.
+            let reserved = Set([demo["teacher1"]].compactMap { $0 })
             for (subject, count) in [(Subject.music, 1), (.art, 1), (.english, 2), (.pe, 1), (.it, 1)] {
-                for c in mine.filter({ $0.subjects.contains(subject) && !chosen.contains($0.id) }).prefix(count) {
+                for c in mine.filter({ $0.subjects.contains(subject) && !chosen.contains($0.id) && !reserved.contains($0.id) }).prefix(count) {
                     try await itinerant.putTeacher(district: d1, teacherId: c.id, subject: subject.rawValue, maxPeriods: 16)
                     chosen.insert(c.id)
                 }

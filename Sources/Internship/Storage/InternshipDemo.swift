@@ -51,7 +51,7 @@ enum InternshipDemo {
                 let id = try await tx.sql.raw("""
                     INSERT INTO interns (batch_id, group_id, user_id, student_no, name, major, subject, phone, preferences, school_id, mentor_teacher_id, class_name, class_size, version)
                     VALUES (\(bind: batch), \(bind: group), \(bind: k == 0 ? internUser : nil), \(bind: "2023010\(k + 1)"), \(bind: name), \(bind: s == "math" ? "数学与应用数学" : "汉语言文学"),
-                            \(bind: s), NULL, \(bind: String(school)), \(bind: school), \(bind: k == 0 ? teacher1 : nil), \(bind: "\(3 + k % 3)年级\(k + 1)班"), \(bind: size), 1) RETURNING id
+                            \(bind: s), NULL, \(bind: String(school)), \(bind: school), \(bind: k == 0 ? teacher1 : nil), \(bind: "\(["三", "四", "五"][k % 3])年级\(k + 1)班"), \(bind: size), 1) RETURNING id
                     """).first(decoding: Id.self)!.id
                 ids.append(id)
             }
