@@ -117,3 +117,32 @@ def test_suggestion_alliance_and_timetable(browser, server, shot):
     full_page(browser, shot, "exchange-itinerant")
     pdf = browser.print_page()
     assert len(pdf) > 1000
+
+
+def test_itinerant_teacher_sees_her_week_on_a_phone(browser, server, shot):
+    # itinerant1 teaches at several schools a week: her home page says how many periods at how
+    # many schools, and her timetable on a phone holds exactly those periods — the district's own
+    # timetable (its API) places the same number for her.
+    sign_in(browser, server, "itinerant1")
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+    try:
+        browser.get(server + "/")
+        wait_text(browser, "ul.tasks", "走教")
+        home = re.search(r"走教 (\d+) 节（(\d+) 所学校）", browser.find_element(By.CSS_SELECTOR, "ul.tasks").text)
+        assert home, browser.find_element(By.CSS_SELECTOR, "ul.tasks").text
+        periods, schools = int(home.group(1)), int(home.group(2))
+        assert periods > 0 and schools > 0
+        browser.find_element(By.CSS_SELECTOR, "ul.tasks a[href='/exchange/itinerant']").click()
+        wait(browser, "#my-week")
+        cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#my-week tbody td") if c.text.strip()]
+        assert len(cells) == periods and len(set(cells)) == schools
+        assert "每周 %d 节，%d 所学校" % (periods, schools) in browser.find_element(By.ID, "my-week-summary").text
+        assert browser.execute_script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"), "the week fits the phone"
+        shot("itinerant-week-phone")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    # Her own record is the one she sees unmasked; the district's timetable places as many for her.
+    me = [t for t in api(server, "itinerant1", "/api/v1/teachers")["items"] if "*" not in t["residentId"]]
+    assert len(me) == 1
+    table = api(server, "district1", "/api/v1/exchange/itinerant/timetable")
+    assert len([p for p in table["placements"] if p["teacherId"] == me[0]["id"]]) == periods

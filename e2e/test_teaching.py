@@ -128,3 +128,27 @@ def test_open_class_rubric_on_a_phone_and_calendar(server, browser, shot):
     wait(browser, "#record-form")
     assert "分层" in browser.find_element(By.NAME, "minutes").get_attribute("value")
     full_page(browser, shot, "teaching_activity_office")
+
+
+def test_training_hours_count_every_teacher(server, browser, shot):
+    # The county's training-hours page counts all its teachers (it once stopped at 200): the count
+    # it states, its table by district and its .xlsx agree with the teacher list's total.
+    from test_balance import api
+    total = api(server, "admin", "/api/v1/teachers?per=1")["total"]
+    year = datetime.date.today().year
+    sign_in(browser, server, "admin")
+    browser.get(server + "/teaching/training/hours?year=%d" % year)
+    stated = re.search(r"(\d+) / (\d+) 名教师学时不足", wait(browser, "#short-count").text)
+    assert stated and int(stated.group(2)) == total and total > 200
+    rows = browser.find_elements(By.CSS_SELECTOR, "#short-by-district tbody tr")
+    cells = [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in rows]
+    assert sum(int(c[1]) for c in cells) == total
+    assert sum(int(c[2]) for c in cells) == int(stated.group(1))
+    full_page(browser, shot, "training-hours-county")
+    # The spreadsheet: one row per teacher under its header.
+    import io
+    import openpyxl
+    cookie = "; ".join("%s=%s" % (c["name"], c["value"]) for c in browser.get_cookies())
+    req = urllib.request.Request(server + "/teaching/training/hours?year=%d&format=xlsx" % year, headers={"Cookie": cookie})
+    sheet = openpyxl.load_workbook(io.BytesIO(urllib.request.urlopen(req).read())).active
+    assert sheet.max_row - 1 == total
