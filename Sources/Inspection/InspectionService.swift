@@ -216,7 +216,9 @@ public struct InspectionService: Sendable {
         }
         var failing: [Int: [SchoolFailing]] = [:]
         for i in r.indicators {
-            for f in i.failing { if let sid = f.schoolId { failing[sid, default: []].append(SchoolFailing(def: i.def, part: f.part, label: f.label, shortfall: f.shortfall)) } }
+            for f in i.failing {
+                if let sid = f.schoolId { failing[sid, default: []].append(SchoolFailing(def: i.def, part: f.part, label: f.label, shortfall: f.shortfall)) }
+            }
         }
         let rows = schools.map { (school: $0, failing: failing[$0.id] ?? []) }.sorted {
             ($0.failing.count, $1.school.code) > ($1.failing.count, $0.school.code)

@@ -288,8 +288,9 @@ public struct InspectionPages: Sendable {
             w.raw("<tr><td><a href=\""); w.text(InspectionRoute.school.path(r.school.id) + "?year=\(year)"); w.raw("\">"); w.text(r.school.name);
             w.raw("</a></td><td class=\"num\">\(r.failing.count)</td><td class=\"small\">")
             // In words: 小学 百生高学历教师 缺4名教师 (a code alone says nothing to a head teacher).
-            w.text(r.failing.prefix(4).map { f in [f.part, f.label ?? f.def.name(req.uiLocale), f.shortfall].compactMap { $0 }.joined(separator: " ") }
-                .joined(separator: tr(req, "；", "; ")) + (r.failing.count > 4 ? "…" : ""))
+            w.text(
+                r.failing.prefix(4).map { f in [f.part, f.label ?? f.def.name(req.uiLocale), f.shortfall].compactMap { $0 }.joined(separator: " ") }
+                    .joined(separator: tr(req, "；", "; ")) + (r.failing.count > 4 ? "…" : ""))
             w.raw("</td></tr>")
         }
         w.raw("</tbody></table></div></section>")
