@@ -146,3 +146,21 @@ def test_itinerant_teacher_sees_her_week_on_a_phone(browser, server, shot):
     assert len(me) == 1
     table = api(server, "district1", "/api/v1/exchange/itinerant/timetable")
     assert len([p for p in table["placements"] if p["teacherId"] == me[0]["id"]]) == periods
+
+
+def test_eligible_list_pages_through_everyone(browser, server, shot):
+    # The list is paged a hundred at a time; its pages together hold exactly the API's list.
+    everyone = {t["teacherId"] for t in api(server, "district1", "/api/v1/exchange/eligible")["items"]}
+    assert len(everyone) > 100, "district one of the demo has more than a page of due teachers"
+    sign_in(browser, server, "district1")
+    seen, page = set(), 1
+    while True:
+        browser.get(server + "/exchange/eligible?page=%d" % page)
+        assert "%d 名教师" % len(everyone) in wait(browser, "#eligible-count").text
+        links = browser.find_elements(By.CSS_SELECTOR, "#eligible tbody td:first-child a")
+        assert 0 < len(links) <= 100
+        seen |= {int(a.get_attribute("href").rstrip("/").split("/")[-1]) for a in links}
+        if not browser.find_elements(By.CSS_SELECTOR, "nav.pager a[rel=next]"):
+            break
+        page += 1
+    assert seen == everyone and page == (len(everyone) + 99) // 100
