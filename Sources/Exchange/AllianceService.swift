@@ -81,6 +81,8 @@ public struct AllianceService: Sendable {
         for id in ids {
             guard let s = schools[id] else { e.add("members", "学校\(id)不存在", "school \(id) does not exist"); continue }
             if !s.active { e.add("members", "\(s.name)已撤并或停办", "\(s.name) is no longer active") }
+            // Only schools the bureau runs: another county's school is named by number, not by name.
+            if !actor.covers(schoolId: s.id, districtId: s.districtId) { e.add("members", "学校\(id)不在本县", "school \(id) is not in this county") }
         }
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now, members = ids

@@ -59,6 +59,13 @@ public struct ExchangeModule: XuequModule {
         ])
     }
 
+    /// A county bureau among several counties plans, approves and reads its own county's
+    /// exchange (every read and write checks the county's districts); the rotation rules stay
+    /// the database's (publishing them needs a bureau alone in its database).
+    public var countyKeys: Set<Permission> {
+        [.exchangeRead, .exchangePlan, .exchangeApprove, .exchangeAssess, .exchangeAlliances, .exchangeChecklist, .exchangeItinerant]
+    }
+
     public var strings: [String: (String, String)] { ExchangeStrings.table }
     public var vocabularies: [String: Vocab.Labeler] {
         ["moveForm": Vocab.of(MoveForm.self), "planState": Vocab.of(PlanState.self), "moveState": Vocab.of(MoveState.self),
@@ -127,9 +134,9 @@ struct ExchangeHome {
         guard actor.can(.exchangeRead) else { return out }
         let year = RotationRules.nextRound(after: service.today).year
         switch actor.registryScope {
-        case .county:
-            struct N: Decodable { let n: Int }
-            let waiting = try await db.sql.raw("SELECT COUNT(*) AS n FROM exchange_plans WHERE state = 'submitted'").first(decoding: N.self)?.n ?? 0
+        case .county, .districts:
+            // Plans waiting for the bureau: its county's (a county among several), or all.
+            let waiting = try await ExchangeStore.plans(year: nil, scope: actor.registryScope, on: db).filter { $0.stateValue == .submitted }.count
             if waiting > 0 {
                 out.tasks.append(HomeTask(title: t("ex.home.toApprove", String(waiting)), detail: t("ex.home.toApprove.detail"), href: ExchangeRoute.home.path(), urgent: true))
             }
@@ -158,8 +165,7 @@ struct ExchangeHome {
                 out.tasks.append(HomeTask(title: t("ex.home.assess", String(pending.count)), detail: t("ex.home.assess.detail", String(service.today.year)),
                                           href: ExchangeRoute.move.path(first.id), urgent: service.today.month >= 11))
             }
-        // Exchange has not learnt counties among several: a bureau there holds none of its keys.
-        case .nothing, .districts: break
+        case .nothing: break
         }
         return out
     }

@@ -112,10 +112,37 @@ public struct ExchangeService: Sendable {
             guard try await RegistryStore.district(id: d, on: db) != nil else { throw DomainError.notFound(LocalizedText(zh: "学区", en: "district")) }
             guard actor.covers(districtId: d) else { throw DomainError.forbidden }
             if case .school = actor.registryScope, permission != .exchangeRead { throw DomainError.forbidden }
+        } else if case .districts = actor.registryScope {
+            // A county bureau of a database holding several counties reads its county whole, and
+            // plans district by district: a plan of no district would belong to no county.
+            if permission != .exchangeRead {
+                throw DomainError.validation(["district": LocalizedText(zh: "请选择学区：交流方案按学区编制", en: "choose a district: plans are drawn up district by district")])
+            }
         } else if actor.registryScope != .county {
             throw DomainError.forbidden
         }
         return (y, d)
+    }
+
+    /// The districts of the caller's county when the database holds several counties (nil: the
+    /// database's only county, or a narrower scope).
+    var countyDistricts: [Int]? {
+        guard let actor = ctx.actor, case .districts(let ds) = actor.registryScope else { return nil }
+        return ds
+    }
+
+    /// The part of a kept answer's key naming the caller's county when the database holds several.
+    var countyKey: String? {
+        guard let actor = ctx.actor, case .oneCounty(let c) = actor.scope else { return nil }
+        return "c" + c.code
+    }
+
+    /// Whether the caller reads a whole county (its bureau), alone in the database or not.
+    var countyWide: Bool {
+        guard let actor = ctx.actor else { return false }
+        if actor.registryScope == .county { return true }
+        if case .districts = actor.registryScope { return true }
+        return false
     }
 
     func load(year: Int, district: Int?) async throws -> PlanningArea {
@@ -163,6 +190,8 @@ public struct ExchangeService: Sendable {
     public func publishRules(_ r: RotationRules, from date: CivilDate, note: String) async throws {
         let actor = try ctx.requireActor()
         try actor.require(.exchangeApprove)
+        // The rules are the database's: with several counties in it, not one county's to change.
+        guard actor.registryScope == .county else { throw DomainError.forbidden }
         var e = FieldErrors()
         if date < today { e.add("effectiveFrom", "生效日期不能早于今天（已有方案按原规则核对）", "the rules cannot take effect before today (plans already checked keep theirs)") }
         if !(1...20).contains(r.yearsAtSchool) { e.add("yearsAtSchool", "任教年限应在1到20年之间", "years at a school must be 1 to 20") }
@@ -213,22 +242,31 @@ public struct ExchangeService: Sendable {
         }
         let (y, d) = try await area(year: year, district: districtId, permission: .exchangeRead)
         if let schoolId {
-            guard actor.covers(schoolId: schoolId, districtId: d ?? -1) || actor.registryScope == .county else { throw DomainError.forbidden }
+            guard let school = try await RegistryStore.school(id: schoolId, on: db), actor.covers(schoolId: schoolId, districtId: school.districtId) else { throw DomainError.forbidden }
         }
         // An area's list is kept until the registry or an issued certificate changes (a
         // district's took 30 ms of CPU a view at province scale: its teachers, their types, their
         // years in the countryside); the school's view filters the district's.
         let db = self.db, today = self.today
-        let (rules, all) = try await ctx.kept("exchange.eligible|\(y)|\(d.map(String.init) ?? "*")|\(today)", areas: ["registry", "certificates"]) {
-            try await Self.computeEligible(year: y, district: d, today: today, on: db)
+        let districts = d == nil ? countyDistricts : nil
+        let areaKey: String
+        if let d {
+            areaKey = String(d)
+        } else if let ds = districts {
+            areaKey = countyKey ?? ("d" + ds.map(String.init).joined(separator: ","))
+        } else {
+            areaKey = "*"
+        }
+        let (rules, all) = try await ctx.kept("exchange.eligible|\(y)|\(areaKey)|\(today)", areas: ["registry", "certificates"]) {
+            try await Self.computeEligible(year: y, district: d, districts: districts, today: today, on: db)
         }
         return (y, rules, schoolId.map { s in all.filter { $0.teacher.schoolId == s } } ?? all)
     }
 
-    static func computeEligible(year y: Int, district d: Int?, today: CivilDate, on db: any Database) async throws -> (RotationRules, [EligibleTeacher]) {
+    static func computeEligible(year y: Int, district d: Int?, districts: [Int]? = nil, today: CivilDate, on db: any Database) async throws -> (RotationRules, [EligibleTeacher]) {
         let rules = try await RotationRulesStore.inForce(on: Eligibility.round(year: y), db: db)
-        let candidates = try await ExchangeStore.candidates(district: d, on: db).filter { Eligibility.isDue($0, year: y, rules: rules) }
-        let schools = try await ExchangeStore.schools(district: d, on: db)
+        let candidates = try await ExchangeStore.candidates(district: d, districts: districts, on: db).filter { Eligibility.isDue($0, year: y, rules: rules) }
+        let schools = try await ExchangeStore.schools(district: d, districts: districts, on: db)
         let round = Eligibility.round(year: y)
         // Rural service on the same day as the years at the school: 1 September of the round.
         let rural = try await ExchangeStore.ruralYears(candidates, schools: schools, asOf: round, on: db)
@@ -625,6 +663,7 @@ public struct ExchangeService: Sendable {
         try actor.require(.exchangePlan)
         switch (actor.registryScope, p.districtId) {
         case (.county, _): return actor
+        case (.districts(let ds), let pd?) where ds.contains(pd): return actor
         case (.district(let d), let pd?) where d == pd: return actor
         default: throw DomainError.forbidden
         }
@@ -793,6 +832,8 @@ public struct ExchangeService: Sendable {
         // The host school's admin, or the bureau.
         switch actor.registryScope {
         case .county: break
+        case .districts(let ds):
+            guard let host = try await RegistryStore.school(id: m.toSchoolId, on: db), ds.contains(host.districtId) else { throw DomainError.forbidden }
         case .school(let s) where s == m.toSchoolId: break
         default: throw DomainError.forbidden
         }
@@ -937,7 +978,14 @@ public struct ExchangeService: Sendable {
         // A report: the replica when there is one (unless this actor just wrote); kept until a
         // plan, a move or the registry changes (a province's quotas count every due teacher: 0.3 s).
         let reader = try await ctx.reporting()
-        let locale = ctx.locale, scopeKey: String = { if case .district(let d) = scope { return "d\(d)" }; return "county" }()
+        let countyKey = self.countyKey
+        let locale = ctx.locale, scopeKey: String = {
+            switch scope {
+            case .district(let d): return "d\(d)"
+            case .districts(let ds): return countyKey ?? "d" + ds.map(String.init).joined(separator: ",")
+            default: return "county"
+            }
+        }()
         return try await reader.kept("exchange.report|\(y)|\(scopeKey)|\(locale == .en ? "en" : "zh")", areas: ["registry", "exchange"]) {
             try await Self.computeReport(year: y, scope: scope, locale: locale, on: reader.db)
         }
@@ -948,7 +996,15 @@ public struct ExchangeService: Sendable {
         // county-wide plan's moves belong to their districts, not to a row of their own (issue 28:
         // 按学区 said 全县 40 beside quotas of 17 + 17 + 6).
         struct R: Decodable { let form: String; let fromSchoolId: Int; let toSchoolId: Int; let subjects: String; let districtId: Int }
-        let filter: SQLQueryString = { if case .district(let d) = scope { return "AND sf.district_id = \(bind: d)" }; return "" }()
+        // A district's own moves; a county's among several, its districts'.
+        func only(_ column: String) -> SQLQueryString {
+            switch scope {
+            case .district(let d): return "AND \(unsafeRaw: column) = \(bind: d)"
+            case .districts(let ds): return "AND " + RegistryStore.inList(column, ds)
+            default: return ""
+            }
+        }
+        let filter = only("sf.district_id")
         let rows = try await db.sql.raw("""
             SELECT m.form, m.from_school_id, m.to_school_id, t.subjects, sf.district_id FROM exchange_moves m
             JOIN exchange_plans p ON p.id = m.plan_id JOIN teachers t ON t.id = m.teacher_id JOIN schools sf ON sf.id = m.from_school_id
@@ -979,7 +1035,7 @@ public struct ExchangeService: Sendable {
         let principalCutoff = principalRule.dueCutoff(on: round)
         struct Due: Decodable { let districtId: Int; let n: Int }
         // A district counts its own teachers (its index), never the province's.
-        let ownDistrict: SQLQueryString = { if case .district(let d) = scope { return "AND t.district_id = \(bind: d)" }; return "" }()
+        let ownDistrict = only("t.district_id")
         let due = Dictionary(uniqueKeysWithValues: try await db.sql.raw("""
             SELECT t.district_id, COUNT(*) AS n FROM teachers t JOIN schools s ON s.id = t.school_id
             WHERE s.status = 'active' AND \(ExchangeStore.compulsoryTeacher) \(ownDistrict) AND (t.school_since <= \(bind: teacherCutoff.description) OR t.principal_since <= \(bind: principalCutoff.description))
@@ -989,7 +1045,7 @@ public struct ExchangeService: Sendable {
         let moved = Dictionary(uniqueKeysWithValues: try await db.sql.raw("""
             SELECT s.district_id, COUNT(*) AS moved, SUM(CASE WHEN t.backbone IN ('county', 'city', 'province') THEN 1 ELSE 0 END) AS backbone
             FROM exchange_moves m JOIN exchange_plans p ON p.id = m.plan_id JOIN teachers t ON t.id = m.teacher_id JOIN schools s ON s.id = m.from_school_id
-            WHERE p.year = \(bind: y) AND p.state IN ('approved', 'in_effect') GROUP BY s.district_id
+            WHERE p.year = \(bind: y) AND p.state IN ('approved', 'in_effect') \(only("s.district_id")) GROUP BY s.district_id
             """).all(decoding: Moved.self, with: ExchangeStore.decoder).map { ($0.districtId, $0) })
         let quotas = districts.map { d in
             (d.name, Quota(eligible: due[d.id] ?? 0, moved: moved[d.id]?.moved ?? 0, backboneMoved: moved[d.id]?.backbone ?? 0, rules: rules))

@@ -28,12 +28,13 @@ public struct ItinerantService: Sendable {
         try actor.require(write ? .exchangeItinerant : .exchangeRead)
         var d = requested ?? actor.districtId
         if d == nil {
-            // The bureau opens the district that has itinerant teachers, or the first one.
+            // The bureau opens its county's district that has itinerant teachers, or the first one.
             struct R: Decodable { let districtId: Int }
-            d = try await db.sql.raw("SELECT district_id FROM exchange_itinerant_teachers GROUP BY district_id ORDER BY COUNT(*) DESC, district_id LIMIT 1")
+            let own: SQLQueryString = { if case .districts(let ds) = actor.registryScope { return "WHERE " + RegistryStore.inList("district_id", ds) }; return "" }()
+            d = try await db.sql.raw("SELECT district_id FROM exchange_itinerant_teachers \(own) GROUP BY district_id ORDER BY COUNT(*) DESC, district_id LIMIT 1")
                 .first(decoding: R.self, with: ExchangeStore.decoder)?.districtId
         }
-        if d == nil { d = try await RegistryStore.districtRows(on: db, scope: .county).first?.id }
+        if d == nil { d = try await RegistryStore.districtRows(on: db, scope: actor.registryScope).first?.id }
         guard let id = d, try await RegistryStore.district(id: id, on: db) != nil else { throw DomainError.notFound(LocalizedText(zh: "学区", en: "district")) }
         guard actor.covers(districtId: id) else { throw DomainError.forbidden }
         if write, case .school = actor.registryScope { throw DomainError.forbidden }

@@ -103,7 +103,6 @@ struct CountyTests {
             #expect(try await AreaStore.county(ofDistrict: (try created.json()["id"] as? Int) ?? 0, on: app.db) == "130402")
 
             // A module that has not learnt counties gives a bureau among several nothing.
-            #expect(try await Self.get(app, admin2, "/api/v1/exchange/plans").status == .forbidden)
             #expect(try await Self.get(app, admin2, "/api/v1/certificates").status == .forbidden)
 
             // The tree by who reads it.
@@ -177,6 +176,64 @@ struct CountyTests {
             // A county's dashboard from the comparison's link, read-only.
             let dashboard = try await app.testing().sendRequest(.GET, "/balance?standard=basic&stage=primary&district=0&county=130402", headers: h)
             #expect(dashboard.status == .ok && dashboard.text.contains("邯山区"))
+        }
+    }
+
+    @Test("each county's bureau runs its own county's exchange: lists, plans, approvals, alliances; the rules stay the database's", arguments: TestDB.all)
+    func exchangeByCounty(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let b = try await Self.addSecondCounty(app, f)
+            let admin = try await app.token("admin"), admin2 = try await app.token("admin2"), d1 = try await app.token("d1")
+            func call(_ method: HTTPMethod, _ path: String, _ token: String, _ body: [String: Any]? = nil) async throws -> (HTTPStatus, [String: Any]) {
+                let payload = try body.map { try jsonBody($0).1 }
+                let res = try await app.testing().sendRequest(method, path, headers: bearer(token, json: payload != nil), body: payload)
+                return (res.status, (try? res.json()) ?? [:])
+            }
+            func due(_ token: String) async throws -> Set<Int> {
+                let items = try await call(.GET, "/api/v1/exchange/eligible?year=2027", token).1["items"] as? [[String: Any]] ?? []
+                return Set(items.compactMap { $0["teacherId"] as? Int })
+            }
+            // Each bureau's due list is its county's: 戊 (2016) in B; 甲, 丙, 丁 in A.
+            #expect(try await due(admin2) == [b.teacher])
+            #expect(try await due(admin) == [f.teachers["甲"]!, f.teachers["丙"]!, f.teachers["丁"]!])
+            #expect(try await call(.GET, "/api/v1/exchange/eligible?year=2027&district=\(f.districts["D1"]!)", admin2).0 == .forbidden)
+
+            // District one plans and submits; county A's bureau sees and approves it, B's neither.
+            let (created, plan) = try await call(.POST, "/api/v1/exchange/plans", d1, ["year": 2027, "moves": [["teacherId": f.teachers["甲"]!, "toSchoolId": f.schools["T0002"]!, "form": "transfer", "startsOn": "2027-09-01", "toPart": "junior"]]])
+            #expect(created == .created)
+            let id = try #require(plan["id"] as? Int)
+            #expect(try await call(.POST, "/api/v1/exchange/plans/\(id)/events", d1, ["event": "submit", "version": 1]).0 == .ok)
+            let listed2 = try await call(.GET, "/api/v1/exchange/plans", admin2).1["items"] as? [[String: Any]] ?? []
+            #expect(listed2.isEmpty)
+            #expect(try await call(.GET, "/api/v1/exchange/plans/\(id)", admin2).0 == .notFound)
+            #expect(try await call(.POST, "/api/v1/exchange/plans/\(id)/events", admin2, ["event": "approve", "version": 2]).0 == .notFound)
+            let listed = try await call(.GET, "/api/v1/exchange/plans", admin).1["items"] as? [[String: Any]] ?? []
+            #expect(listed.compactMap { $0["id"] as? Int } == [id])
+            #expect(try await call(.POST, "/api/v1/exchange/plans/\(id)/events", admin, ["event": "approve", "version": 2]).0 == .ok)
+
+            // B's bureau plans district by district, in its own districts only.
+            let noDistrict = try await call(.POST, "/api/v1/exchange/plans", admin2, ["year": 2027, "moves": [[String: Any]]()])
+            #expect(noDistrict.0 == .unprocessableEntity && (noDistrict.1["fields"] as? [String: Any])?["district"] != nil)
+            #expect(try await call(.POST, "/api/v1/exchange/plans", admin2, ["year": 2027, "district": f.districts["D1"]!, "moves": [[String: Any]]()]).0 == .forbidden)
+            // Its own district passes: what is left to say is that a plan needs a move.
+            let own = try await call(.POST, "/api/v1/exchange/plans", admin2, ["year": 2027, "district": b.district, "moves": [[String: Any]]()])
+            #expect(own.0 == .unprocessableEntity && (own.1["fields"] as? [String: Any])?.keys.sorted() == ["moves"], "\(own.1)")
+
+            // The year's report: A's approved move counts in A's quotas, not in B's page.
+            var pageHeaders = HTTPHeaders()
+            pageHeaders.cookie = try await Browser.login(app, "admin2")
+            let page2 = try await app.testing().sendRequest(.GET, "/exchange?year=2027", headers: pageHeaders)
+            #expect(page2.status == .ok && page2.text.contains("邯山学区") && !page2.text.contains("一学区") && !page2.text.contains("一中心小学"))
+            let planner = try await app.testing().sendRequest(.GET, "/exchange/plans/new?year=2027", headers: pageHeaders)
+            #expect(planner.status == .ok && planner.text.contains("邯山学区") && !planner.text.contains("一学区"))
+
+            // Alliances: only its own schools, another county's named by number; the rules are not B's to publish.
+            let alliance = try await Browser.form(app, pageHeaders.cookie!, "/exchange/alliances", ["name": "跨县联盟", "kind": "pairing", "leadSchoolId": String(b.school), "members[]": String(f.schools["T0001"]!)])
+            #expect(alliance.status == .unprocessableEntity && alliance.text.contains("不在本县") && !alliance.text.contains("一中心小学"))
+            struct N: Decodable { let n: Int }
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM exchange_alliances").first(decoding: N.self)?.n == 0)
+            let rules = try await Browser.form(app, pageHeaders.cookie!, "/exchange/rules", ["effectiveFrom": "2027-01-01", "note": "县文件"])
+            #expect(rules.status == .forbidden)
         }
     }
 

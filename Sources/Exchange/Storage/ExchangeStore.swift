@@ -78,8 +78,10 @@ public enum ExchangeStore {
         s.stage IN ('primary', 'junior', 'nine_year', 'complete_secondary', 'twelve_year', 'teaching_point') AND (t.stage_part IS NULL OR t.stage_part <> 'senior')
         """
 
-    static func candidates(district: Int?, on db: any Database) async throws -> [Candidate] {
-        let filter: SQLQueryString = district.map { "AND t.district_id = \(bind: $0)" } ?? ""
+    /// `districts`: a county's districts when the database holds several counties (with no
+    /// `district`); nil with no `district` is every district.
+    static func candidates(district: Int?, districts: [Int]? = nil, on db: any Database) async throws -> [Candidate] {
+        let filter: SQLQueryString = district.map { "AND t.district_id = \(bind: $0)" } ?? districts.map { "AND " + RegistryStore.inList("t.district_id", $0) } ?? ""
         let rows = try await db.sql.raw("""
             SELECT t.id, t.name, t.resident_id, t.school_id, t.district_id, t.subjects, t.title, t.backbone, t.education, t.school_since,
                    t.stage_part, t.principal_since, t.qualification_type
@@ -100,8 +102,8 @@ public enum ExchangeStore {
 
     struct SchoolInfoRow: Decodable { let id: Int; let code: String; let name: String; let districtId: Int; let stage: String; let locality: String; let status: String }
 
-    static func schools(district: Int?, on db: any Database) async throws -> [Int: PlanSchool] {
-        let filter: SQLQueryString = district.map { "WHERE district_id = \(bind: $0)" } ?? ""
+    static func schools(district: Int?, districts: [Int]? = nil, on db: any Database) async throws -> [Int: PlanSchool] {
+        let filter: SQLQueryString = district.map { "WHERE district_id = \(bind: $0)" } ?? districts.map { "WHERE " + RegistryStore.inList("district_id", $0) } ?? ""
         let rows = try await db.sql.raw("SELECT id, code, name, district_id, stage, locality, status FROM schools \(filter)").all(decoding: SchoolInfoRow.self, with: decoder)
         return Dictionary(uniqueKeysWithValues: rows.map { r in
             (r.id, PlanSchool(id: r.id, code: r.code, name: r.name, districtId: r.districtId, stage: Stage(rawValue: r.stage) ?? .primary,

@@ -7,6 +7,14 @@ import XuequKit
 
 /// The exchange pages (server-rendered, no scripts needed).
 public struct ExchangePages: Sendable {
+    /// A county's bureau, alone in its database or among several counties: it chooses among
+    /// its districts where a district admin has only their own.
+    static func countyWide(_ a: Actor) -> Bool {
+        if a.registryScope == .county { return true }
+        if case .districts = a.registryScope { return true }
+        return false
+    }
+
     public init() {}
 
     public func register(_ r: any RoutesBuilder) {
@@ -142,12 +150,12 @@ public struct ExchangePages: Sendable {
                         years: e.years, principal: e.principal, rural: String(format: "%.1f", e.ruralYears), lacksRural: e.lacksRural,
                         qualification: e.teacher.qualification?.label(locale) ?? Self.t(req, "ex.unknown"))
         }
-        let districts = actor.registryScope == .county ? try await RegistryStore.districtRows(on: req.db, scope: .county) : []
+        let districts = ExchangePages.countyWide(actor) ? try await RegistryStore.districtRows(on: req.db, scope: actor.registryScope) : []
         let pager = Pager(PageResult(items: Array(slice), total: r.items.count, request: spec), req: req)
         let page = EligiblePage(
             layout: req.layout("ex.eligible.title"), tabs: Self.tabs(req, "eligible"), year: r.year, years: Self.yearOptions(req, r.year),
             districts: [SelectOption(value: "", label: Self.t(req, "ex.county"), selected: district == nil)] + districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == district) },
-            showDistricts: actor.registryScope == .county, count: Self.t(req, "ex.eligible.count", String(r.items.count), String(r.year)),
+            showDistricts: ExchangePages.countyWide(actor), count: Self.t(req, "ex.eligible.count", String(r.items.count), String(r.year)),
             rule: Self.t(req, "ex.rule", String(r.rules.yearsAtSchool), String(r.rules.principalTerms), String(r.rules.principalTermYears), String(r.rules.minimumSharePercent), String(r.rules.backboneSharePercent)),
             rows: Array(rows), total: r.items.count, pager: r.items.count > spec.per ? pager : nil)
         return try await req.page("exchange/eligible", page)
@@ -323,6 +331,18 @@ public struct ExchangePages: Sendable {
         try actor.require(.exchangePlan)
         let q = RegistryAPI.Query(req)
         let service = ExchangeService(req)
+        if try q.int("district") == nil, case .districts = actor.registryScope {
+            // A county among several plans district by district: choose one first.
+            let year = try q.int("year")
+            var w = HTMLWriter(capacity: 2000)
+            w.raw("<div class=\"page-head\"><h1>"); w.text(Self.t(req, "ex.newPlan.chooseDistrict")); w.raw("</h1></div><section class=\"card\"><ul class=\"tasks\" id=\"plan-districts\">")
+            for d in try await RegistryStore.districtRows(on: req.db, scope: actor.registryScope) {
+                w.raw("<li><a href=\""); w.text(ExchangeRoute.planNew.path() + "?district=\(d.id)" + (year.map { "&year=\($0)" } ?? "") + (q.string("suggest") == "1" ? "&suggest=1" : ""))
+                w.raw("\"><strong>"); w.text(d.name); w.raw("</strong></a></li>")
+            }
+            w.raw("</ul></section>")
+            return req.page(req.layout("ex.title", title: Self.t(req, "ex.newPlan.chooseDistrict")), content: w.html)
+        }
         let (year, district) = try await service.area(year: try q.int("year"), district: try q.int("district"), permission: .exchangePlan)
         let pick = try await Self.pickers(req, district: district)
         guard q.string("suggest") == "1" else {
@@ -513,7 +533,11 @@ public struct ExchangePages: Sendable {
         let assessments = assessmentRows.map {
             AssessmentItem(year: $0.year, rating: AssessmentRating(rawValue: $0.rating)?.label(req.uiLocale) ?? $0.rating, comments: $0.comments, by: person($0.assessedBy))
         }
-        let hosting: Bool = { if case .school(let s) = actor.registryScope { return s == m.toSchoolId }; return actor.registryScope == .county }()
+        let hostDistrict = try await RegistryStore.school(id: m.toSchoolId, on: req.db)?.districtId ?? -1
+        let hosting: Bool = {
+            if case .school(let s) = actor.registryScope { return s == m.toSchoolId }
+            return Self.countyWide(actor) && actor.covers(schoolId: m.toSchoolId, districtId: hostDistrict)
+        }()
         let started = m.state != MoveState.planned.rawValue
         let page = MovePage(
             layout: req.layout("ex.moves", title: Self.t(req, "ex.move.title", item.teacher, item.from, item.to)), move: item, plan: p.title,
@@ -590,7 +614,7 @@ extension ExchangePages {
         let page = RulesPage(
             layout: req.layout("ex.title", title: Self.t(req, "ex.rules.title")), tabs: Self.tabs(req, "rules"), lines: lines, weights: weights,
             versions: versions.reversed().map { VersionLine(effective: $0.effectiveFrom.description, note: $0.note, by: person($0.createdBy)) },
-            canEdit: actor.can(.exchangeApprove), values: v, errors: errors,
+            canEdit: actor.can(.exchangeApprove) && actor.registryScope == .county, values: v, errors: errors,
             weightFields: SuggestionWeights.Term.allCases.map { term in
                 WeightField(key: "weight.\(term.rawValue)", label: zh ? term.zh : term.en, value: v["weight.\(term.rawValue)"] ?? "", error: errors["weight.\(term.rawValue)"])
             })
@@ -600,7 +624,10 @@ extension ExchangePages {
     func rules(req: Request) async throws -> Response { try await rulesPage(req) }
 
     func publishRules(req: Request) async throws -> Response {
-        try req.requireActor().require(.exchangeApprove)
+        let publisher = try req.requireActor()
+        try publisher.require(.exchangeApprove)
+        // The rules are the database's: with several counties in it, not one county's to change.
+        guard publisher.registryScope == .county else { throw DomainError.forbidden }
         var form = try req.content.decode([String: String].self)
         form.removeValue(forKey: "_csrf")
         var e = FieldErrors()
