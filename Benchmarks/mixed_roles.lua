@@ -26,7 +26,7 @@ local kinds = {
   {4, "PAGE", "/", adminC},
   {2, "PAGE", "/", districtC},
   {2, "PAGE", "/", schoolC},
-  {3, "PAGE", "/", teacherC},
+  {4, "PAGE", "/", teacherC},
   -- the newer modules
   {2, "PAGE", "/exchange", districtC},
   {1, "PAGE", "/exchange", adminC},

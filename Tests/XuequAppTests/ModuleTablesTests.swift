@@ -78,3 +78,22 @@ struct ModuleTablesTests {
         #expect(stale.isEmpty, "listed but no longer used: \(stale)")
     }
 }
+
+extension ModuleTablesTests {
+    /// A module's pages and API handlers hold no SQL (issue 33): they call the module's service or
+    /// store, where the reads and writes of its tables are kept together.
+    @Test("no SQL in a module's Web folder")
+    func noSQLInWeb() throws {
+        var found: [String] = []
+        for f in ["Registry", "Balance", "Certification", "Exchange", "Internship", "Teaching", "Inspection", "Reports"] {
+            for file in Self.swiftFiles(Self.sources.appendingPathComponent(f).appendingPathComponent("Web")) {
+                let text = try String(contentsOf: file, encoding: .utf8)
+                for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                where line.contains("sql.raw(") || line.contains(".sql.select(") || line.contains(".sql.insert(") || line.contains(".sql.update(") || line.contains(".sql.delete(") {
+                    found.append("\(f)/Web/\(file.lastPathComponent):\(n + 1)")
+                }
+            }
+        }
+        #expect(found.isEmpty, "SQL in a Web file: \(found.joined(separator: ", "))")
+    }
+}

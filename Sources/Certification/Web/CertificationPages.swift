@@ -102,12 +102,7 @@ public struct CertificationPages: Sendable {
     }
     /// Objections with the applicant they name (from the notice entry) and their state in words.
     static func objectionViews(_ rows: [(id: Int, noticeId: Int, applicationId: Int?, filedBy: String, contact: String, text: String, status: String, resolution: String?)], req: Request) async throws -> [ObjectionView] {
-        struct A: Decodable { let id: Int; let name: String; let type: String }
-        let ids = rows.compactMap(\.applicationId)
-        var names: [Int: A] = [:]
-        if !ids.isEmpty {
-            for a in try await req.db.sql.raw("SELECT id, name, type FROM cert_applications WHERE id IN (\(unsafeRaw: ids.map(String.init).joined(separator: ",")))").all(decoding: A.self) { names[a.id] = a }
-        }
+        let names = try await CertificationService.applicationNames(rows.compactMap(\.applicationId), on: req.db)
         let locale = req.uiLocale
         return rows.map { o in
             let a = o.applicationId.flatMap { names[$0] }
@@ -329,8 +324,7 @@ public struct CertificationPages: Sendable {
                                 url: CertificationRoute.document.path(a.id, k.rawValue), isImage: d?.mediaType.hasPrefix("image/") ?? false,
                                 accept: k.acceptsPDF ? ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png" : ".jpg,.jpeg,.png,image/jpeg,image/png")
         }
-        struct Folder: Decodable { let folderNo: String }
-        let folder = try await req.db.sql.raw("SELECT folder_no FROM archive_folders WHERE application_id = \(bind: a.id)").first(decoding: Folder.self, with: CertificationService.decoder)?.folderNo
+        let folder = try await CertificationService.folderNumber(applicationId: a.id, on: req.db)
         var panel: PanelView?
         let experts = try await CertificationService.abilityScores(a.id, on: req.db)
         if a.certState == .abilityTest || !experts.isEmpty {
@@ -493,8 +487,7 @@ public struct CertificationPages: Sendable {
         let accept = history.first { $0.event == CertEvent.accept.rawValue }
         let decided = history.last { [CertEvent.approve.rawValue, CertEvent.reject.rawValue].contains($0.event) }
         let hasPhoto = (try? await service.documents(id: a.id))?.1.contains { $0.kind == "photo" } ?? false
-        struct Folder: Decodable { let folderNo: String }
-        let folder = try await req.db.sql.raw("SELECT folder_no FROM archive_folders WHERE application_id = \(bind: a.id)").first(decoding: Folder.self, with: CertificationService.decoder)?.folderNo
+        let folder = try await CertificationService.folderNumber(applicationId: a.id, on: req.db)
         let cert = try await service.certificate(applicationId: a.id)
         let yes = L10n.text("form.yes", l), no = L10n.text("form.no", l)
         return try await req.page("cert/form", FormPage(

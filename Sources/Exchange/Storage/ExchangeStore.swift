@@ -121,6 +121,15 @@ public enum ExchangeStore {
         })
     }
 
+    /// How many moves each plan holds: one grouped count for a list, not a read of each plan's moves.
+    static func moveCounts(planIds: [Int], on db: any Database) async throws -> [Int: Int] {
+        guard !planIds.isEmpty else { return [:] }
+        struct Count: Decodable { let planId: Int; let n: Int }
+        return Dictionary(uniqueKeysWithValues: try await db.sql.raw(
+            "SELECT plan_id, COUNT(*) AS n FROM exchange_moves WHERE plan_id IN (\(binds: planIds)) GROUP BY plan_id")
+            .all(decoding: Count.self, with: decoder).map { ($0.planId, $0.n) })
+    }
+
     static func plan(id: Int, on db: any Database) async throws -> PlanRow? {
         try await db.sql.raw("SELECT \(unsafeRaw: planColumns) FROM exchange_plans WHERE id = \(bind: id)").first(decoding: PlanRow.self, with: decoder)
     }

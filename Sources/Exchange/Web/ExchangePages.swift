@@ -72,7 +72,13 @@ public struct ExchangePages: Sendable {
         let plans: [PlanItem]; let canPlan: Bool; let newPlan: String
         let report: Bool; let reportTitle: String; let supportLine: String; let byDistrict: [ReportRow]; let bySubject: [ReportRow]; let byDirection: [ReportRow]; let quotas: [QuotaRow]
         let schoolMoves: [MoveItem]
+        /// More districts than the page lists (a province as one county), and where to see them all.
+        let quotasMore: Int; let quotasAll: String?
     }
+
+    /// Districts the year report lists against the quota before it offers the rest (a county has
+    /// a dozen; a province run as one county a thousand, 40 ms of CPU a view to write).
+    static let quotasListed = 100
 
     static func yearOptions(_ req: Request, _ year: Int) -> [SelectOption] {
         let today = req.context.today
@@ -87,11 +93,7 @@ public struct ExchangePages: Sendable {
         let rules = try await RotationRulesStore.inForce(on: Eligibility.round(year: year), db: req.db)
         let plans = try await service.plans(year: year)
         let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .county).map { ($0.id, $0.name) })
-        // One grouped count for the list, not a read of each plan's moves.
-        struct Count: Decodable { let planId: Int; let n: Int }
-        let counts = plans.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await req.db.sql.raw(
-            "SELECT plan_id, COUNT(*) AS n FROM exchange_moves WHERE plan_id IN (\(binds: plans.map(\.id))) GROUP BY plan_id")
-            .all(decoding: Count.self, with: ExchangeStore.decoder).map { ($0.planId, $0.n) })
+        let counts = try await ExchangeStore.moveCounts(planIds: plans.map(\.id), on: req.db)
         var items: [PlanItem] = []
         for p in plans {
             let n = counts[p.id] ?? 0
@@ -109,15 +111,18 @@ public struct ExchangePages: Sendable {
         if case .school(let s) = actor.registryScope {
             schoolMoves = try await Self.moveItems(req, try await ExchangeStore.moves(ofSchool: s, on: req.db))
         }
+        let allQuotas = report?.quotas ?? []
+        let showAll = RegistryAPI.Query(req).string("quotas") == "all"
         let page = HomePage(
             layout: req.layout("ex.title"), tabs: Self.tabs(req, "plans"), year: year, years: Self.yearOptions(req, year),
             rule: Self.t(req, "ex.rule", String(rules.yearsAtSchool), String(rules.principalTerms), String(rules.principalTermYears), String(rules.minimumSharePercent), String(rules.backboneSharePercent)),
             plans: items, canPlan: actor.can(.exchangePlan), newPlan: ExchangeRoute.planNew.path() + "?year=\(year)",
             report: report != nil, reportTitle: Self.t(req, "ex.report", String(report?.year ?? year)), supportLine: Self.t(req, "ex.report.support", String(report?.supportToRural ?? 0), String(ExchangeService.supportTarget)),
             byDistrict: rows(report?.byDistrict ?? []), bySubject: rows(report?.bySubject ?? []), byDirection: rows(report?.byDirection ?? []),
-            quotas: (report?.quotas ?? []).map { QuotaRow(district: $0.district, eligible: $0.quota.eligible, required: $0.quota.required, moved: $0.quota.moved,
+            quotas: allQuotas.prefix(showAll ? allQuotas.count : Self.quotasListed).map { QuotaRow(district: $0.district, eligible: $0.quota.eligible, required: $0.quota.required, moved: $0.quota.moved,
                                                          backboneRequired: $0.quota.backboneRequired, backboneMoved: $0.quota.backboneMoved, met: $0.quota.met) },
-            schoolMoves: schoolMoves)
+            schoolMoves: schoolMoves, quotasMore: showAll ? 0 : max(0, allQuotas.count - Self.quotasListed),
+            quotasAll: Pager.url(req, replacing: ["quotas": "all"]) + "#quotas")
         return try await req.page("exchange/home", page)
     }
 

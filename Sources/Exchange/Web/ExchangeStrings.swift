@@ -26,6 +26,7 @@ enum ExchangeStrings {
         "ex.eligible.count": ("{0} 名教师在 {1} 年9月1日任教满规定年限", "{0} teachers are due on 1 September {1}"),
         "ex.teacher": ("教师", "Teacher"), "ex.subjects": ("学科", "Subjects"), "ex.titleRank": ("职称", "Title"), "ex.backbone": ("骨干", "Backbone"),
         "ex.newPlan.chooseDistrict": ("选择学区：交流方案按学区编制", "Choose a district: plans are drawn up district by district"),
+        "ex.quotas.more": ("另有 {0} 个学区，显示全部", "{0} more districts: show all"),
         "ex.years": ("本校年限", "Years here"), "ex.rural": ("农村任教年限", "Rural years"), "ex.qualification": ("教师资格", "Qualification"),
         "ex.principal": ("校长", "principal"), "ex.lacksRural": ("缺农村任教经历", "no rural service"),
         "ex.lacksRural.note": ("评聘高级职称须有一年以上农村或薄弱学校任教经历（多数省份的规定）：标注的是中级职称、农村任教不满一年的教师。",

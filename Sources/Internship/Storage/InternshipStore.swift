@@ -168,6 +168,26 @@ enum InternshipStore {
             .all(decoding: R.self, with: decoder).map { ($0.schoolId, $0.subject, $0.places) }
     }
 
+    struct University: Decodable { let id: Int; let code: String; let name: String }
+    /// The partner universities, by code.
+    static func universities(on db: any Database) async throws -> [University] {
+        try await db.sql.raw("SELECT id, code, name FROM intern_universities ORDER BY code").all(decoding: University.self)
+    }
+
+    struct PlanVersion: Decodable { let version: Int; let title: String; let content: String; let savedAt: Double }
+    /// A lesson plan's saved versions, newest first.
+    static func planVersions(planId: Int, on db: any Database) async throws -> [PlanVersion] {
+        try await db.sql.raw("SELECT version, title, content, saved_at FROM intern_plan_versions WHERE plan_id = \(bind: planId) ORDER BY version DESC")
+            .all(decoding: PlanVersion.self, with: decoder)
+    }
+
+    struct PlanComment: Decodable { let version: Int; let author: String; let role: String; let text: String; let at: Double }
+    /// The mentors' and the intern's comments on a lesson plan, in the order written.
+    static func planComments(planId: Int, on db: any Database) async throws -> [PlanComment] {
+        try await db.sql.raw("SELECT version, author, role, text, at FROM intern_plan_comments WHERE plan_id = \(bind: planId) ORDER BY id")
+            .all(decoding: PlanComment.self, with: decoder)
+    }
+
     /// The code of the university a batch belongs to.
     static func universityCode(batchId: Int, on db: any Database) async throws -> String? {
         struct C: Decodable { let code: String }

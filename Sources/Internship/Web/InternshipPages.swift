@@ -134,8 +134,7 @@ public struct InternshipPages: Sendable {
     struct SetupPage: Encodable { let layout: Layout; let universities: [SelectOption]; let batches: [BatchItem]; let defaultWeeks: String; let phases: String }
     func setup(req: Request) async throws -> Response {
         try req.requireActor().require(.internshipAdmin)
-        struct U: Decodable { let id: Int; let code: String; let name: String }
-        let universities = try await req.db.sql.raw("SELECT id, code, name FROM intern_universities ORDER BY code").all(decoding: U.self)
+        let universities = try await InternshipStore.universities(on: req.db)
         let batches = try await InternshipStore.batches(on: req.db).map { BatchItem(id: $0.id, name: $0.name, dates: "\($0.calendar.startsOn)—\($0.calendar.endsOn)") }
         return try await req.page("internship/setup", SetupPage(layout: req.layout("in.setup"), universities: universities.map { SelectOption(value: String($0.id), label: "\($0.code) \($0.name)", selected: false) },
                                                                   batches: batches, defaultWeeks: BatchCalendar.defaultWeeks.map(\.rawValue).joined(separator: ","),
@@ -397,8 +396,7 @@ public struct InternshipPages: Sendable {
     func appraisalForm(req: Request) async throws -> Response {
         let (i, _) = try await InternshipService(req).intern(id: try req.intParameter("id"))
         let b = try await InternshipStore.batch(id: i.batchId, on: req.db)!
-        struct U: Decodable { let name: String }
-        let university = try await req.db.sql.raw("SELECT name FROM intern_universities WHERE id = \(bind: b.universityId)").first(decoding: U.self)?.name ?? ""
+        let university = try await InternshipStore.universities(on: req.db).first { $0.id == b.universityId }?.name ?? ""
         let school = try await i.schoolId.asyncMap { try await RegistryStore.school(id: $0, on: req.db) } ?? nil
         let mentor = try await i.mentorTeacherId.asyncMap { try await RegistryStore.teacher(id: $0, on: req.db) } ?? nil
         let records = try await InternshipStore.records(internIds: [i.id], on: req.db)
@@ -462,12 +460,8 @@ public struct InternshipPages: Sendable {
     }
     func plan(req: Request) async throws -> Response {
         let (p, i, how) = try await InternshipService(req).plan(id: try req.intParameter("id"))
-        struct V: Decodable { let version: Int; let title: String; let content: String; let savedAt: Double }
-        struct C: Decodable { let version: Int; let author: String; let role: String; let text: String; let at: Double }
-        let versions = try await req.db.sql.raw("SELECT version, title, content, saved_at FROM intern_plan_versions WHERE plan_id = \(bind: p.id) ORDER BY version DESC")
-            .all(decoding: V.self, with: InternshipStore.decoder)
-        let comments = try await req.db.sql.raw("SELECT version, author, role, text, at FROM intern_plan_comments WHERE plan_id = \(bind: p.id) ORDER BY id")
-            .all(decoding: C.self, with: InternshipStore.decoder)
+        let versions = try await InternshipStore.planVersions(planId: p.id, on: req.db)
+        let comments = try await InternshipStore.planComments(planId: p.id, on: req.db)
         let day = { (t: Double) in Date(timeIntervalSince1970: t).formatted(.iso8601.year().month().day()) }
         let person = try await Accounts.people(comments.map(\.author), on: req.db, locale: req.uiLocale)
         let roleName = ["mentor": Self.t(req, "in.role.mentor"), "supervisor": Self.t(req, "in.role.supervisor"), "intern": Self.t(req, "in.role.intern")]

@@ -33,9 +33,7 @@ struct TeachingPages: Sendable {
         let actor = try req.requireActor()
         let service = TeachingService(req)
         let list = try await service.programmes()
-        struct C: Decodable { let programmeId: Int; let enrolled: Int; let attended: Int }
-        let counts = Dictionary(uniqueKeysWithValues: try await req.db.sql.raw("SELECT programme_id, COUNT(*) AS enrolled, SUM(CASE WHEN attended THEN 1 ELSE 0 END) AS attended FROM training_enrolments GROUP BY programme_id")
-            .all(decoding: C.self, with: TeachingService.decoder).map { ($0.programmeId, $0) })
+        let counts = try await TeachingService.enrolmentCounts(on: req.db)
         let year = req.context.today.year
         let page = TrainingPage(
             layout: req.layout("te.tr.title"),
@@ -73,22 +71,21 @@ struct TeachingPages: Sendable {
         try req.requireActor().require(.teachingManage)
         let f = (try? req.content.decode([String: String].self)) ?? [:]
         let absent = Set((f["absent"] ?? "").split(whereSeparator: { ", ，、\n".contains($0) }).compactMap { Int($0) })
-        struct T: Decodable { let teacherId: Int }
-        let enrolled = try await req.db.sql.raw("SELECT teacher_id FROM training_enrolments WHERE programme_id = \(bind: id)").all(decoding: T.self, with: TeachingService.decoder).map(\.teacherId)
+        let enrolled = try await TeachingService.enrolled(programmeId: id, on: req.db)
         return try await Self.form(req, back: TeachingRoute.training.path(), ok: Self.t(req, "te.saved")) {
             try await TeachingService(req).attendance(programmeId: id, attended: enrolled.filter { !absent.contains($0) }); return nil
         }
     }
 
     struct HoursItem: Encodable { let name: String; let school: String; let hours: String; let required: String; let shortfall: String; let short: Bool }
-    /// Teachers the hours page lists, the largest shortfall first; the export has them all (a
-    /// district's 900 rows cost 19 ms of CPU a view to write).
-    static let hoursListed = 200
+    /// Teachers the hours page lists a page, the largest shortfall first; the export has them
+    /// all (a district's 900 rows cost 19 ms of CPU a view to write).
+    static let hoursListed = 50
 
     struct ShortRow: Encodable { let name: String; let teachers: Int; let short: Int; let share: String }
     struct HoursPage: Encodable {
         let layout: Layout; let year: Int; let rows: [HoursItem]; let shortCount: Int; let total: Int; let export: String
-        let districts: [ShortRow]; let schools: [ShortRow]; let listed: Int
+        let districts: [ShortRow]; let schools: [ShortRow]; let pager: Pager?
     }
 
     /// Teachers short of their hours, by group, the most short first.
@@ -116,12 +113,15 @@ struct TeachingPages: Sendable {
         }
         let schoolNames = Dictionary(rows.map { ($0.teacher.schoolId, $0.teacher.schoolName ?? "") }, uniquingKeysWith: { a, _ in a })
         let schools = actor.teacherId == nil ? Array(Self.shortfall(rows, by: \.schoolId) { schoolNames[$0] ?? "#\($0)" }.prefix(100)) : []
+        let spec = PageSpec(page: try? req.query.get(Int.self, at: "page"), per: Self.hoursListed, defaultPer: Self.hoursListed)
+        let shown = rows.dropFirst(spec.offset).prefix(spec.per)
         return try await req.page("teaching/hours", HoursPage(
             layout: req.layout("te.tr.hours"), year: year,
-            rows: rows.prefix(Self.hoursListed).map { HoursItem(name: $0.teacher.name, school: $0.teacher.schoolName ?? "", hours: String(format: "%g", $0.hours), required: String(format: "%g", $0.required),
+            rows: shown.map { HoursItem(name: $0.teacher.name, school: $0.teacher.schoolName ?? "", hours: String(format: "%g", $0.hours), required: String(format: "%g", $0.required),
                                                    shortfall: String(format: "%g", $0.shortfall), short: $0.shortfall > 0) },
             shortCount: rows.filter { $0.shortfall > 0 }.count, total: rows.count, export: TeachingRoute.hours.path() + "?year=\(year)&format=xlsx",
-            districts: districts.count > 1 ? districts : [], schools: schools.count > 1 ? schools : [], listed: min(rows.count, Self.hoursListed)))
+            districts: districts.count > 1 ? districts : [], schools: schools.count > 1 ? schools : [],
+            pager: rows.count > spec.per ? Pager(PageResult(items: Array(shown), total: rows.count, request: spec), req: req) : nil))
     }
 
     struct LessonItem: Encodable { let id: Int; let title: String; let teacher: String; let school: String; let teachingOn: String; let uploadedOn: String; let late: Bool; let level: String; let canSelect: Bool; let planId: Int }
@@ -483,7 +483,7 @@ enum TeachingStrings {
         "te.tr.byDistrict": ("按学区", "By district"), "te.tr.bySchool": ("按学校（学时不足人数最多的前100所）", "By school (the 100 with the most teachers short)"),
         "te.tr.byTeacher": ("按教师（差额最大者在前）", "By teacher (the largest shortfall first)"), "te.tr.district": ("学区", "District"),
         "te.tr.teachers": ("教师数", "Teachers"), "te.tr.shortTeachers": ("学时不足", "Short of hours"), "te.tr.shortShare": ("占比", "Share"),
-        "te.tr.listed": ("列出前 {0} 名，共 {1} 名；完整名单请导出", "the first {0} of {1} listed; export for the whole list"), "te.tr.teacher": ("教师", "Teacher"), "te.tr.required": ("应修", "Required"),
+        "te.tr.teacher": ("教师", "Teacher"), "te.tr.required": ("应修", "Required"),
         "te.tr.shortfall": ("差额", "Short"), "te.tr.none": ("暂无培训项目。", "No programmes yet."),
         "te.home.hours": ("{0} 名教师 {1} 年培训学时不足", "{0} teachers short of training hours in {1}"), "te.home.hours.detail": ("继续教育学时按规定统计", "continuing-education hours against the rule"),
         "te.ml.title": ("优课", "Model lessons"), "te.ml.public": ("县级优课名单", "The county's model lessons"), "te.ml.uploaded": ("已上传优课", "Model lesson uploaded"),
