@@ -5,6 +5,7 @@
 # one-character name search once cost 90 ms of CPU against the bureau's 9 ms; every scoped search
 # should be within 2× of the bureau's, and each request ≤ 3 ms (computations apart).
 # usage: Benchmarks/roles.sh [SECONDS=8]    (needs wrk, sqlite3, python3; not run in CI)
+#        ONLY='exchange|audit' Benchmarks/roles.sh   runs the rows whose label or role matches
 set -euo pipefail
 SECS=${1:-8}
 source "$(dirname "$0")/province.sh"
@@ -20,6 +21,7 @@ ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 HZ=$(getconf CLK_TCK)
 run() { # label user kind(api|page) path
   local label=$1 user=$2 kind=$3 path=$4 auth="" cook="" header before after out reqs
+  if [ -n "${ONLY:-}" ] && ! [[ "$label $user" =~ $ONLY ]]; then return; fi
   if [ "$kind" = api ]; then auth=${TOKEN[$user]}; header="Authorization: Bearer $auth"; else cook=${COOKIE[$user]}; header="Cookie: $cook"; fi
   status=$(curl -s -o /dev/null -w '%{http_code}' -H "$header" "$BASE$path")
   before=$(ticks)

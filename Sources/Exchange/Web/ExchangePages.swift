@@ -92,7 +92,8 @@ public struct ExchangePages: Sendable {
         let year = try RegistryAPI.Query(req).int("year") ?? RotationRules.nextRound(after: service.today).year
         let rules = try await RotationRulesStore.inForce(on: Eligibility.round(year: year), db: req.db)
         let plans = try await service.plans(year: year)
-        let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .county).map { ($0.id, $0.name) })
+        // The names of the listed plans' districts only (a province holds a thousand districts).
+        let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .districts(Array(Set(plans.compactMap(\.districtId))))).map { ($0.id, $0.name) })
         let counts = try await ExchangeStore.moveCounts(planIds: plans.map(\.id), on: req.db)
         var items: [PlanItem] = []
         for p in plans {
