@@ -49,10 +49,16 @@ def test_two_bureaus_each_see_their_own_county(city_server, browser, shot):
         browser.get(city_server + "/schools/%d" % other)
         assert "403" in wait(browser, ".error-page h1").text
     assert not seen["admin"] & seen["admin-130402"]
-    # A module that has not learnt counties is not offered to a bureau among several.
+    # Exchange knows counties; a module that has not learnt them (teaching research) is not
+    # offered to a bureau among several.
     sign_in(browser, city_server, "admin-130402")
     menu = browser.find_element(By.ID, "main-nav").text
-    assert "均衡监测" in menu and "交流轮岗" not in menu
+    assert "均衡监测" in menu and "交流轮岗" in menu and "教研备课" not in menu
+    # Its exchange page is its county's: every district it lists against the quota is its own.
+    browser.get(city_server + "/exchange")
+    quotas = [r.find_elements(By.TAG_NAME, "td")[0].text for r in browser.find_elements(By.CSS_SELECTOR, "#quotas tbody tr")]
+    assert quotas and set(quotas) <= seen["admin-130402"], quotas
+    shot("county-exchange-admin-130402")
 
 
 def test_city_compares_its_counties(city_server, browser, shot):
