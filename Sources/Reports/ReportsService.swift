@@ -187,7 +187,21 @@ public struct ReportsService: Sendable {
         public let final: FinalRow?
         /// For a finalised summary: the placeholders whose value changed since, with the value now.
         public let changed: [(key: String, then: String, now: String)]
+        /// The year before, to compare with: as it was finalised, else as the data stand; nil when
+        /// the platform holds nothing of that year.
+        public var previous: YearFigures? = nil
         public var isFinal: Bool { final != nil }
+    }
+
+    /// The year before's figures for the comparison: its finalised summary's when there is one
+    /// (what the bureau reported), else computed now; nil before the platform's first records.
+    func previousFigures(year y: Int, area: Area) async throws -> YearFigures? {
+        guard y - 1 >= 2000 else { return nil }
+        if let fin = try await final(year: y - 1, key: area.key), let then = try? JSONDecoder().decode(YearFigures.self, from: Data(fin.figures.utf8)) {
+            return then
+        }
+        let f = try await compute(year: y - 1, area: area)
+        return f.schools.start == 0 && f.schools.end == 0 ? nil : f
     }
 
     struct StoredSection: Codable { let key: String; let title: String; let text: String }
@@ -205,7 +219,9 @@ public struct ReportsService: Sendable {
             }
             let a = then.placeholders(loc), b = live.placeholders(loc)
             let changed = a.keys.sorted().compactMap { k in a[k] != b[k] ? (key: k, then: a[k] ?? "—", now: b[k] ?? "—") : nil }
-            return Summary(area: area, figures: then, sections: sections, final: fin, changed: changed)
+            var out = Summary(area: area, figures: then, sections: sections, final: fin, changed: changed)
+            out.previous = try await previousFigures(year: y, area: area)
+            return out
         }
         let texts = try await texts(year: y, key: area.key)
         let values = live.placeholders(loc)
@@ -213,7 +229,9 @@ public struct ReportsService: Sendable {
             let t = texts[s.rawValue] ?? (area.districtId == nil ? s.defaultText : s.districtText)
             return Section(key: s, title: s.title(loc), template: t, text: SummarySection.render(t, values), edited: texts[s.rawValue] != nil)
         }
-        return Summary(area: area, figures: live, sections: sections, final: nil, changed: [])
+        var out = Summary(area: area, figures: live, sections: sections, final: nil, changed: [])
+        out.previous = try await previousFigures(year: y, area: area)
+        return out
     }
 
     func texts(year: Int, key: String) async throws -> [String: String] {

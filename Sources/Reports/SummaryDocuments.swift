@@ -137,6 +137,51 @@ public enum SummaryDocuments {
         return out
     }
 
+    /// The year's main figures beside the year before's, with the change (nil without a year
+    /// before). One row per figure the summary's sections state.
+    public static func comparison(_ s: ReportsService.Summary, _ l: UILocale) -> Table? {
+        guard let p = s.previous else { return nil }
+        let f = s.figures, en = l == .en
+        func backbone(_ t: YearFigures.Teachers) -> Int { (t.byBackbone["county"] ?? 0) + (t.byBackbone["city"] ?? 0) + (t.byBackbone["province"] ?? 0) }
+        func share(_ a: Int, _ b: Int) -> Double? { b > 0 ? Double(a) * 100 / Double(b) : nil }
+        var rows: [[String]] = []
+        func count(_ zh: String, _ enName: String, _ a: Int, _ b: Int) {
+            let d = b - a
+            rows.append([en ? enName : zh, String(a), String(b), d == 0 ? "0" : (d > 0 ? "+\(d)" : "−\(-d)")])
+        }
+        func rate(_ zh: String, _ enName: String, _ a: Double?, _ b: Double?) {
+            let text = { (x: Double?) in x.map { String(format: "%.1f%%", $0) } ?? "—" }
+            let change: String
+            if let a, let b {
+                let d = b - a
+                change = String(format: "%@%.1f", d >= 0 ? "+" : "−", abs(d)) + (en ? " points" : " 个百分点")
+            } else {
+                change = "—"
+            }
+            rows.append([en ? enName : zh, text(a), text(b), change])
+        }
+        count("学区", "Districts", p.districts, f.districts)
+        count("年末学校", "Schools at the end of the year", p.schools.end, f.schools.end)
+        count("年内撤并学校", "Schools merged in the year", p.schools.merged, f.schools.merged)
+        count("标准化学校", "Standardised schools", p.schools.standardised, f.schools.standardised)
+        count("教师", "Teachers", p.teachers.total, f.teachers.total)
+        count("县级及以上骨干教师", "County-or-higher backbone teachers", backbone(p.teachers), backbone(f.teachers))
+        count("交流轮岗人数", "Teachers rotated", p.exchange.moved, f.exchange.moved)
+        count("支教到乡村学校", "支教 to rural schools", p.exchange.supportToRural, f.exchange.supportToRural)
+        rate("培训学时完成率", "Training hours completed", share(p.training.completed, p.training.teachers), share(f.training.completed, f.training.teachers))
+        rate(
+            "资源配置6项以上达标的校（部）", "School parts meeting 6 of 7", share(p.balance.schoolsMeetingQuality, p.balance.schoolParts),
+            share(f.balance.schoolsMeetingQuality, f.balance.schoolParts))
+        if let a = p.certification, let b = f.certification {
+            count("教师资格认定申请", "Certification applications", a.applied, b.applied)
+            count("认定通过", "Certified", a.certified, b.certified)
+        }
+        count("实习生", "Student teachers", p.internship.interns, f.internship.interns)
+        return Table(
+            title: en ? "\(f.year) against \(p.year)" : "\(f.year)年与\(p.year)年比较",
+            header: en ? ["Figure", String(p.year), String(f.year), "Change"] : ["项目", "\(p.year)年", "\(f.year)年", "增减"], rows: rows)
+    }
+
     public static func title(_ s: ReportsService.Summary, _ l: UILocale) -> String {
         let y = s.figures.year
         if s.area.districtId == nil { return l == .en ? "Work summary \(y): the county's schools" : "\(y)年度教育工作总结" }
@@ -154,6 +199,10 @@ public enum SummaryDocuments {
                 blocks.append(.table(header: t.header, rows: t.rows))
             }
         }
+        if let c = comparison(s, l) {
+            blocks.append(.heading(c.title, level: 1))
+            blocks.append(.table(header: c.header, rows: c.rows))
+        }
         blocks.append(.signature(lines: l == .en ? ["The education bureau", "Date:"] : ["县教育局（盖章）", "\(s.figures.year)年　　月　　日"]))
         return try DocxWriter.write(DocxDocument(title: title(s, l), header: title(s, l), blocks: blocks))
     }
@@ -167,6 +216,7 @@ public enum SummaryDocuments {
                 rows.append([]); rows.append([sec.title + " · " + t.title]); rows.append(t.header); rows.append(contentsOf: t.rows)
             }
         }
+        if let c = comparison(s, l) { rows.append([]); rows.append([c.title]); rows.append(c.header); rows.append(contentsOf: c.rows) }
         return try XLSXWriter.write(SheetTable(rows: rows), sheetName: l == .en ? "Summary" : "年度总结")
     }
 }

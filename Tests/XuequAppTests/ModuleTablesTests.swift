@@ -96,4 +96,19 @@ extension ModuleTablesTests {
         }
         #expect(found.isEmpty, "SQL in a Web file: \(found.joined(separator: ", "))")
     }
+
+    /// The content-security policy refuses inline script, so an `onchange="…"` in a page does
+    /// nothing: behaviour goes through `app.js` and a `data-` attribute (`data-autosubmit`).
+    @Test("no inline event handlers in pages")
+    func noInlineHandlers() throws {
+        var found: [String] = []
+        let e = FileManager.default.enumerator(at: Self.sources, includingPropertiesForKeys: nil)
+        for case let file as URL in e?.allObjects ?? [] where ["swift", "leaf"].contains(file.pathExtension) {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            if !Self.matches(#"\son(change|click|submit|load|input)=\\?""#, text).isEmpty {
+                found.append(file.lastPathComponent)
+            }
+        }
+        #expect(found.isEmpty, "inline event handlers in \(found)")
+    }
 }

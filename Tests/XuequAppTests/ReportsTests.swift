@@ -47,6 +47,26 @@ struct ReportsTests {
             #expect(sections.count == 7)
             #expect((sections[1]["text"] as? String)?.contains("年内撤并1所，年末有学校2所") == true)
             #expect((json["scope"] as? [String: Any])?["kind"] as? String == "county")
+            // Beside the year before (the registry dated back to 2023 so that 2025 has its schools):
+            // each figure as that year's own summary states it, and the change.
+            try await app.db.sql.raw("UPDATE schools SET created_at = 1700000000").run()
+            try await app.db.sql.raw("UPDATE districts SET created_at = 1700000000").run()
+            let before = try await Self.summary(app, admin, "year=2025")
+            #expect(before.status == .ok)
+            let last = try before.json()["figures"] as! [String: Any]
+            var h2 = HTTPHeaders()
+            h2.cookie = try await Browser.login(app, "admin")
+            let page = try await app.testing().sendRequest(.GET, "/reports/summary?year=2026", headers: h2).text
+            #expect(page.contains("2026年与2025年比较"))
+            let lastSchools = last["schools"] as! [String: Any]
+            #expect(lastSchools["merged"] as? Int == 0 && lastSchools["end"] as? Int == 3)
+            #expect(page.contains("<tr><td>年内撤并学校</td><td class=\"num\">0</td><td class=\"num\">1</td><td class=\"num\">+1</td></tr>"))
+            #expect(page.contains("<tr><td>年末学校</td><td class=\"num\">3</td><td class=\"num\">2</td><td class=\"num\">−1</td></tr>"))
+            #expect(page.contains("<tr><td>教师</td><td class=\"num\">\(last["teachers"] as! Int)</td><td class=\"num\">\(figures["teachers"] as! Int)</td>"))
+            // The files carry it too.
+            let sheet = try Spreadsheet.read(Data(buffer: try await Self.summary(app, admin, "year=2026&format=xlsx").body), filename: "s.xlsx")
+            // (The reader takes the first row's width, a title's: the first cells are what it shows.)
+            #expect(sheet.rows.contains { $0.first == "2026年与2025年比较" } && sheet.rows.contains { $0.first == "年内撤并学校" })
             // A year before the platform's records, and one to come.
             #expect(try await Self.summary(app, admin, "year=2019").status == .unprocessableEntity)
             #expect(try await Self.summary(app, admin, "year=2099").status == .unprocessableEntity)

@@ -34,7 +34,7 @@ public struct InspectionPages: Sendable {
 
     static func yearPicker(_ w: inout HTMLWriter, _ req: Request, years: [Int], selected: Int, action: String) {
         w.raw("<form method=\"get\" action=\""); w.text(action); w.raw("\" class=\"filters no-print\"><label>"); w.text(tr(req, "年度", "Year"))
-        w.raw(" <select name=\"year\" onchange=\"this.form.submit()\">")
+        w.raw(" <select name=\"year\" data-autosubmit>")
         for y in Set(years + [selected]).sorted(by: >) {
             w.raw("<option value=\"\(y)\"\(y == selected ? " selected" : "")>\(y)</option>")
         }

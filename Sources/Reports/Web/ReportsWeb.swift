@@ -112,7 +112,7 @@ public struct ReportsPages: Sendable {
         var w = HTMLWriter(capacity: 30_000)
         w.raw("<div class=\"page-head row no-print\"><div><form method=\"get\" class=\"filters\" action=\""); w.text(ReportsRoute.summary.path());
         w.raw("\"><label>")
-        w.text(tr(req, "年度", "Year")); w.raw(" <select name=\"year\" onchange=\"this.form.submit()\">")
+        w.text(tr(req, "年度", "Year")); w.raw(" <select name=\"year\" data-autosubmit>")
         for yy in stride(from: req.context.today.year, through: max(2000, req.context.today.year - 5), by: -1) {
             w.raw("<option value=\"\(yy)\"\(yy == y ? " selected" : "")>\(yy)</option>")
         }
@@ -178,6 +178,20 @@ public struct ReportsPages: Sendable {
                 w.raw("</tbody></table></div>")
             }
             w.raw("</section>")
+        }
+        if let c = SummaryDocuments.comparison(s, l) {
+            w.raw("<section class=\"summary-section\" id=\"sec-compare\"><h2>"); w.text(c.title); w.raw("</h2>")
+            w.raw("<div class=\"table-wrap\"><table class=\"data compact sheet\" id=\"compare\"><thead><tr>")
+            for (i, h) in c.header.enumerated() { w.raw(i == 0 ? "<th>" : "<th class=\"num\">"); w.text(h); w.raw("</th>") }
+            w.raw("</tr></thead><tbody>")
+            for r in c.rows {
+                w.raw("<tr>")
+                for (i, cell) in r.enumerated() { w.raw(i == 0 ? "<td>" : "<td class=\"num\">"); w.text(cell); w.raw("</td>") }
+                w.raw("</tr>")
+            }
+            w.raw("</tbody></table></div><p class=\"muted small\">")
+            w.text(tr(req, "上年数字取上年定稿（如已定稿），否则按现有数据计算。", "The year before as finalised, if it was; otherwise from the data as they stand."))
+            w.raw("</p></section>")
         }
         w.raw("<div class=\"seal-block\"><div><span>"); w.text(tr(req, "单位（盖章）", "Unit (seal)")); w.raw("：</span><span class=\"line\"></span></div><div><span>")
         w.text(tr(req, "日期", "Date")); w.raw("：</span><span class=\"line\"></span></div></div></article>")
