@@ -89,7 +89,9 @@ extension ModuleTablesTests {
             for file in Self.swiftFiles(Self.sources.appendingPathComponent(f).appendingPathComponent("Web")) {
                 let text = try String(contentsOf: file, encoding: .utf8)
                 for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-                where line.contains("sql.raw(") || line.contains(".sql.select(") || line.contains(".sql.insert(") || line.contains(".sql.update(") || line.contains(".sql.delete(") {
+                where line.contains("sql.raw(") || line.contains(".sql.select(") || line.contains(".sql.insert(") || line.contains(".sql.update(")
+                    || line.contains(".sql.delete(")
+                {
                     found.append("\(f)/Web/\(file.lastPathComponent):\(n + 1)")
                 }
             }
