@@ -199,7 +199,14 @@ struct CountyTests {
             #expect(try await call(.GET, "/api/v1/exchange/eligible?year=2027&district=\(f.districts["D1"]!)", admin2).0 == .forbidden)
 
             // District one plans and submits; county A's bureau sees and approves it, B's neither.
-            let (created, plan) = try await call(.POST, "/api/v1/exchange/plans", d1, ["year": 2027, "moves": [["teacherId": f.teachers["甲"]!, "toSchoolId": f.schools["T0002"]!, "form": "transfer", "startsOn": "2027-09-01", "toPart": "junior"]]])
+            let (created, plan) = try await call(
+                .POST, "/api/v1/exchange/plans", d1,
+                [
+                    "year": 2027,
+                    "moves": [
+                        ["teacherId": f.teachers["甲"]!, "toSchoolId": f.schools["T0002"]!, "form": "transfer", "startsOn": "2027-09-01", "toPart": "junior"]
+                    ],
+                ])
             #expect(created == .created)
             let id = try #require(plan["id"] as? Int)
             #expect(try await call(.POST, "/api/v1/exchange/plans/\(id)/events", d1, ["event": "submit", "version": 1]).0 == .ok)
@@ -214,7 +221,9 @@ struct CountyTests {
             // B's bureau plans district by district, in its own districts only.
             let noDistrict = try await call(.POST, "/api/v1/exchange/plans", admin2, ["year": 2027, "moves": [[String: Any]]()])
             #expect(noDistrict.0 == .unprocessableEntity && (noDistrict.1["fields"] as? [String: Any])?["district"] != nil)
-            #expect(try await call(.POST, "/api/v1/exchange/plans", admin2, ["year": 2027, "district": f.districts["D1"]!, "moves": [[String: Any]]()]).0 == .forbidden)
+            #expect(
+                try await call(.POST, "/api/v1/exchange/plans", admin2, ["year": 2027, "district": f.districts["D1"]!, "moves": [[String: Any]]()]).0
+                    == .forbidden)
             // Its own district passes: what is left to say is that a plan needs a move.
             let own = try await call(.POST, "/api/v1/exchange/plans", admin2, ["year": 2027, "district": b.district, "moves": [[String: Any]]()])
             #expect(own.0 == .unprocessableEntity && (own.1["fields"] as? [String: Any])?.keys.sorted() == ["moves"], "\(own.1)")
@@ -228,7 +237,9 @@ struct CountyTests {
             #expect(planner.status == .ok && planner.text.contains("邯山学区") && !planner.text.contains("一学区"))
 
             // Alliances: only its own schools, another county's named by number; the rules are not B's to publish.
-            let alliance = try await Browser.form(app, pageHeaders.cookie!, "/exchange/alliances", ["name": "跨县联盟", "kind": "pairing", "leadSchoolId": String(b.school), "members[]": String(f.schools["T0001"]!)])
+            let alliance = try await Browser.form(
+                app, pageHeaders.cookie!, "/exchange/alliances",
+                ["name": "跨县联盟", "kind": "pairing", "leadSchoolId": String(b.school), "members[]": String(f.schools["T0001"]!)])
             #expect(alliance.status == .unprocessableEntity && alliance.text.contains("不在本县") && !alliance.text.contains("一中心小学"))
             struct N: Decodable { let n: Int }
             #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM exchange_alliances").first(decoding: N.self)?.n == 0)
