@@ -71,7 +71,6 @@ public struct BalancePages: Sendable {
         let r = report.result
         let locale = req.uiLocale
         let chrome = try await BalanceChrome.make(req, active: BalanceRoute.dashboard, q: q, year: report.year)
-        let districtNames = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .county).map { ($0.id, $0.name) })
         let limit = r.rules.limit(q.standard, q.part)
 
         let bars = r.coefficients.map { SVGChart.Bar(label: Fmt.short($0.indicator, locale), value: $0.value, limit: q.standard == .quality ? $0.limit : nil) }
@@ -89,6 +88,9 @@ public struct BalancePages: Sendable {
 
         let visible = r.standings.filter { service.visible($0.unit) }
         let shown = q.all ? visible : Array(visible.prefix(20))
+        // The names of the districts the page mentions only (a province holds a thousand).
+        let named = Set(shown.map(\.unit.districtId) + (q.district.map { [$0] } ?? []))
+        let districtNames = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .districts(Array(named))).map { ($0.id, $0.name) })
         let ranking = shown.enumerated().map { i, s in
             Self.rankRow(i + 1, s, r, districtNames, locale)
         }

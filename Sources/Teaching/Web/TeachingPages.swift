@@ -144,7 +144,7 @@ struct TeachingPages: Sendable {
         let service = TeachingService(req)
         let lessons = try await service.modelLessons()
         let schools = try await RegistryStore.schools(ids: lessons.map(\.schoolId), on: req.db)
-        let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .county).map { ($0.id, $0.name) })
+        let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .districts(Array(Set(lessons.map(\.districtId))))).map { ($0.id, $0.name) })
         let teachers = try await RegistryStore.teachers(ids: lessons.map(\.teacherId), on: req.db)
         let levelName = ["school": Self.t(req, "te.ml.school"), "district": Self.t(req, "te.ml.district"), "county": Self.t(req, "te.ml.county")]
         func canSelect(_ m: ModelLessonRow) -> Bool {
