@@ -134,7 +134,11 @@ def test_itinerant_teacher_sees_her_week_on_a_phone(browser, server, shot):
         assert periods > 0 and schools > 0
         browser.find_element(By.CSS_SELECTOR, "ul.tasks a[href='/exchange/itinerant']").click()
         wait(browser, "#my-week")
-        cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#my-week tbody td") if c.text.strip()]
+        # On a phone the week reads day by day (the five-day grid is for wide screens and paper).
+        assert not browser.find_element(By.ID, "my-week-grid").is_displayed()
+        items = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#my-week-days li")]
+        assert len(items) == periods and len({i.split("\u3000")[-1] for i in items}) == schools, items
+        cells = [c.get_attribute("textContent") for c in browser.find_elements(By.CSS_SELECTOR, "#my-week tbody td") if c.get_attribute("textContent").strip()]
         assert len(cells) == periods and len(set(cells)) == schools
         assert "每周 %d 节，%d 所学校" % (periods, schools) in browser.find_element(By.ID, "my-week-summary").text
         assert browser.execute_script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"), "the week fits the phone"

@@ -188,7 +188,10 @@ extension ExchangePages {
 
     struct MyWeekPage: Encodable {
         let layout: Layout; let subject: String; let periods: Int; let max: Int; let schools: [String]; let days: [String]; let rows: [GridRow]; let home: String
+        /// The same week day by day, for a phone (the five-day grid does not fit 390 px).
+        let byDay: [DayItem]
     }
+    struct DayItem: Encodable { let day: String; let periods: [String] }
 
     /// 我的走教课表: the itinerant teacher's periods, day by day, with the school of each; printable.
     func myWeek(_ req: Request) async throws -> Response {
@@ -200,9 +203,15 @@ extension ExchangePages {
             GridRow(time: "\(p + 1) · \(SchoolDay.label(p))", cells: (0..<SchoolDay.days).map { d in mine.filter { $0.day == d && $0.period == p }.map { names[$0.schoolId] ?? "" }.joined(separator: " / ") })
         }
         let schools = Array(Set(mine.map(\.schoolId))).compactMap { names[$0] }.sorted()
+        let dayNames = locale == .en ? SchoolDay.dayNamesEn : SchoolDay.dayNames
+        let byDay = (0..<SchoolDay.days).compactMap { d -> DayItem? in
+            let periods = mine.filter { $0.day == d }.sorted { $0.period < $1.period }
+                .map { "\($0.period + 1) · \(SchoolDay.label($0.period))　\(names[$0.schoolId] ?? "")" }
+            return periods.isEmpty ? nil : DayItem(day: dayNames[d], periods: periods)
+        }
         return try await req.page("exchange/my_itinerant", MyWeekPage(
             layout: req.layout("ex.it.mine"), subject: me.subject.label(locale), periods: mine.count, max: me.maxPeriods, schools: schools,
-            days: locale == .en ? SchoolDay.dayNamesEn : SchoolDay.dayNames, rows: rows, home: names[me.homeSchoolId] ?? ""))
+            days: dayNames, rows: rows, home: names[me.homeSchoolId] ?? "", byDay: byDay))
     }
 
     func itinerantForm(_ req: Request, _ body: @escaping @Sendable (ItinerantService, Int?, [String: String]) async throws -> Void) async throws -> Response {
