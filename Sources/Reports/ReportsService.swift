@@ -76,7 +76,9 @@ public struct ReportsService: Sendable {
         f.districts = r.districts; f.centralSchools = r.centralSchools
         f.schools = .init(
             start: r.schoolsStart, end: r.schoolsEnd, merged: r.merged, standardised: r.standardised, byStage: r.byStage, byLocality: r.byLocality)
-        f.teachers = .init(total: r.teachers, qualified: r.qualified, byTitle: r.byTitle, byEducation: r.byEducation, byBackbone: r.byBackbone)
+        f.teachers = .init(
+            total: r.teachers, qualified: r.qualified, byTitle: r.byTitle, byEducation: r.byEducation, byBackbone: r.byBackbone,
+            byStage: r.teachersByStage)
 
         // Rotation: the exchange report of the year, by sending district (the quotas' count).
         let report = try await ExchangeService(ctx).report(year: y)

@@ -48,6 +48,16 @@ public enum SummaryDocuments {
                 ])
         ]
         let order = Dictionary(uniqueKeysWithValues: Stage.allCases.enumerated().map { ($1.rawValue, $0) })
+        if let byStage = f.teachers.byStage, !byStage.isEmpty {
+            // A part of a nine-year school counts with its stage (小学 / 初中); a teacher of such a
+            // school with no part recorded, under the school's kind.
+            func name(_ k: String) -> String { label(Stage.self, k, l) }
+            let keys = byStage.keys.sorted { (order[$0] ?? 99, $0) < (order[$1] ?? 99, $1) }
+            out[.system, default: []].append(
+                Table(
+                    title: en ? "Teachers by the stage they teach" : "教师（按任教学段）", header: en ? ["Stage", "Teachers"] : ["学段", "教师数"],
+                    rows: keys.map { [name($0), String(byStage[$0] ?? 0)] } + [[en ? "Total" : "合计", String(byStage.values.reduce(0, +))]]))
+        }
         let stages = f.schools.byStage.keys.sorted { (order[$0] ?? 99, $0) < (order[$1] ?? 99, $1) }.map {
             [label(Stage.self, $0, l), String(f.schools.byStage[$0] ?? 0)]
         }

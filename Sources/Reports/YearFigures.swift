@@ -19,6 +19,8 @@ public struct YearFigures: Codable, Sendable, Equatable {
         public var byTitle: [String: Int] = [:]
         public var byEducation: [String: Int] = [:]
         public var byBackbone: [String: Int] = [:]
+        /// By the stage taught (optional: summaries finalised before it was counted decode).
+        public var byStage: [String: Int]?
     }
     public struct Exchange: Codable, Sendable, Equatable {
         public var eligible = 0, moved = 0, required = 0, backboneMoved = 0, backboneRequired = 0

@@ -58,6 +58,13 @@ struct ReportsTests {
             h2.cookie = try await Browser.login(app, "admin")
             let page = try await app.testing().sendRequest(.GET, "/reports/summary?year=2026", headers: h2).text
             #expect(page.contains("2026年与2025年比较"))
+            // Teachers by the stage they teach: the part where a school has several, adding up to all.
+            struct K: Decodable { let k: String; let n: Int }
+            let stages = try await app.db.sql.raw(
+                "SELECT COALESCE(t.stage_part, s.stage) AS k, COUNT(*) AS n FROM teachers t JOIN schools s ON s.id = t.school_id GROUP BY COALESCE(t.stage_part, s.stage)"
+            ).all(decoding: K.self)
+            #expect(page.contains("<caption>教师（按任教学段）</caption>") && page.contains("<tr><td>合计</td><td>\(figures["teachers"] as! Int)</td></tr>"))
+            for st in stages { #expect(page.contains("<tr><td>\(Stage(rawValue: st.k)?.zh ?? st.k)</td><td>\(st.n)</td></tr>"), "\(st.k)") }
             let lastSchools = last["schools"] as! [String: Any]
             #expect(lastSchools["merged"] as? Int == 0 && lastSchools["end"] as? Int == 3)
             #expect(page.contains("<tr><td>年内撤并学校</td><td class=\"num\">0</td><td class=\"num\">1</td><td class=\"num\">+1</td></tr>"))

@@ -20,6 +20,8 @@ public struct RegistryYearCounts: Codable, Sendable, Equatable {
     public var byTitle: [String: Int] = [:]
     public var byEducation: [String: Int] = [:]
     public var byBackbone: [String: Int] = [:]
+    /// Teachers by the stage of the school they teach at (a nine-year school's by its part).
+    public var teachersByStage: [String: Int] = [:]
     public var qualified = 0
     public init() {}
 }
@@ -54,6 +56,12 @@ extension RegistryStore {
         c.byEducation = try await kv("SELECT education AS k, COUNT(*) AS n FROM teachers WHERE 1 = 1 \(inDistrict) GROUP BY education")
         c.byBackbone = try await kv("SELECT backbone AS k, COUNT(*) AS n FROM teachers WHERE 1 = 1 \(inDistrict) GROUP BY backbone")
         c.qualified = try await n("SELECT COUNT(*) AS n FROM teachers WHERE qualification_type IS NOT NULL \(inDistrict)")
+        // The part they teach in where a school has several (nine-year, twelve-year), else the school's stage.
+        c.teachersByStage = try await kv(
+            """
+            SELECT COALESCE(stage_part, (SELECT s.stage FROM schools s WHERE s.id = teachers.school_id)) AS k, COUNT(*) AS n
+            FROM teachers WHERE 1 = 1 \(inDistrict) GROUP BY k
+            """)
         return c
     }
 }
