@@ -124,26 +124,12 @@ public struct ExchangeService: Sendable {
         return (y, d)
     }
 
-    /// The districts of the caller's county when the database holds several counties (nil: the
-    /// database's only county, or a narrower scope).
-    var countyDistricts: [Int]? {
-        guard let actor = ctx.actor, case .districts(let ds) = actor.registryScope else { return nil }
-        return ds
-    }
-
     /// The part of a kept answer's key naming the caller's county when the database holds several.
     var countyKey: String? {
         guard let actor = ctx.actor, case .oneCounty(let c) = actor.scope else { return nil }
         return "c" + c.code
     }
 
-    /// Whether the caller reads a whole county (its bureau), alone in the database or not.
-    var countyWide: Bool {
-        guard let actor = ctx.actor else { return false }
-        if actor.registryScope == .county { return true }
-        if case .districts = actor.registryScope { return true }
-        return false
-    }
 
     func load(year: Int, district: Int?) async throws -> PlanningArea {
         let rules = try await RotationRulesStore.inForce(on: Eligibility.round(year: year), db: db)
@@ -248,7 +234,7 @@ public struct ExchangeService: Sendable {
         // district's took 30 ms of CPU a view at province scale: its teachers, their types, their
         // years in the countryside); the school's view filters the district's.
         let db = self.db, today = self.today
-        let districts = d == nil ? countyDistricts : nil
+        let districts = d == nil ? ctx.actor?.countyDistricts : nil
         let areaKey: String
         if let d {
             areaKey = String(d)

@@ -30,7 +30,7 @@ public struct ItinerantService: Sendable {
         if d == nil {
             // The bureau opens its county's district that has itinerant teachers, or the first one.
             struct R: Decodable { let districtId: Int }
-            let own: SQLQueryString = { if case .districts(let ds) = actor.registryScope { return "WHERE " + RegistryStore.inList("district_id", ds) }; return "" }()
+            let own: SQLQueryString = actor.countyDistricts.map { "WHERE " + RegistryStore.inList("district_id", $0) } ?? ""
             d = try await db.sql.raw("SELECT district_id FROM exchange_itinerant_teachers \(own) GROUP BY district_id ORDER BY COUNT(*) DESC, district_id LIMIT 1")
                 .first(decoding: R.self, with: ExchangeStore.decoder)?.districtId
         }

@@ -175,8 +175,8 @@ public struct Actor: Sendable, Hashable {
     /// The administrative area the account is bound to (a county bureau's county, a city's or
     /// province's code); nil for roles bound to a district, school or person.
     public let areaCode: String?
-    /// Signed in with a one-time password not yet replaced: the actor holds no keys, and a
-    /// refusal says why (`DomainError.passwordChangeRequired`).
+    /// Signed in with a one-time password not yet replaced: the actor holds no keys, and the
+    /// error middleware turns any refusal into `DomainError.passwordChangeRequired`.
     public let passwordChangeDue: Bool
 
     public init(userId: Int, username: String, displayName: String, role: Role, scope: Scope, permissions: Set<Permission>, areaCode: String? = nil, passwordChangeDue: Bool = false) {
@@ -235,7 +235,8 @@ public struct Actor: Sendable, Hashable {
 
     /// Throws 403 unless the role carries the permission.
     public func require(_ p: Permission) throws {
-        guard can(p) else { throw passwordChangeDue ? DomainError.passwordChangeRequired : DomainError.forbidden }
+        // (An actor still on a one-time password is told so by the error middleware, whatever refused it.)
+        guard can(p) else { throw DomainError.forbidden }
     }
 
     /// Whether a school (by its id and district) lies inside this actor's scope.
@@ -280,6 +281,16 @@ public struct Actor: Sendable, Hashable {
     public var countyDistricts: [Int]? {
         if case .oneCounty(let c) = scope { return c.districts.sorted() }
         return nil
+    }
+
+    /// A county's bureau, alone in its database (`.county`) or among several counties
+    /// (`.oneCounty`): it reads its whole county and chooses among its districts.
+    @inline(never)
+    public var isCountyBureau: Bool {
+        switch scope {
+        case .county, .oneCounty: true
+        default: false
+        }
     }
 
     /// Whether the actor is bound to one person's own records (a teacher, applicant or intern).

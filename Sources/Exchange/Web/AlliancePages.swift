@@ -22,8 +22,7 @@ extension ExchangePages {
         }
         var schools: [SelectOption] = []
         if actor.can(.exchangeAlliances) {
-            let own: [Int]? = { if case .districts(let ds) = actor.registryScope { return ds }; return nil }()
-            schools = try await ExchangeStore.schools(district: nil, districts: own, on: req.db).values.filter(\.active).sorted { $0.code < $1.code }
+            schools = try await ExchangeStore.schools(district: nil, districts: actor.countyDistricts, on: req.db).values.filter(\.active).sorted { $0.code < $1.code }
                 .map { SelectOption(value: String($0.id), label: "\($0.code) \($0.name)", selected: false) }
         }
         let page = AlliancesPage(layout: req.layout("ex.alliances"), tabs: Self.tabs(req, "alliances"), items: items, canCreate: actor.can(.exchangeAlliances),
@@ -152,11 +151,11 @@ extension ExchangePages {
                 .filter { c in c.subjects.contains { subjects.contains($0) } }
                 .map { c in SelectOption(value: String(c.id), label: "\(c.name)（\(names[c.schoolId] ?? "")，\(c.subjects.map { $0.label(locale) }.joined(separator: "、"))）", selected: false) }
         }
-        let districts = ExchangePages.countyWide(actor) ? try await RegistryStore.districtRows(on: req.db, scope: actor.registryScope) : []
+        let districts = actor.isCountyBureau ? try await RegistryStore.districtRows(on: req.db, scope: actor.registryScope) : []
         let gaps = (0..<(SchoolDay.periods - 1)).map { "\(SchoolDay.gap($0, $0 + 1))" }.joined(separator: "、")
         let page = ItinerantPage(
             layout: req.layout("ex.it.title"), tabs: Self.tabs(req, "itinerant"),
-            districts: districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == setup.districtId) }, showDistricts: ExchangePages.countyWide(actor),
+            districts: districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == setup.districtId) }, showDistricts: actor.isCountyBureau,
             district: setup.districtId,
             teachers: setup.teachers.map { ItTeacher(id: $0.teacherId, name: $0.name, subject: $0.subject.label(locale), max: $0.maxPeriods, load: load[$0.teacherId] ?? 0, school: names[$0.homeSchoolId] ?? "") },
             subjects: subjects.map { $0.label(locale) }, subjectKeys: subjects.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: false) },

@@ -7,14 +7,6 @@ import XuequKit
 
 /// The exchange pages (server-rendered, no scripts needed).
 public struct ExchangePages: Sendable {
-    /// A county's bureau, alone in its database or among several counties: it chooses among
-    /// its districts where a district admin has only their own.
-    static func countyWide(_ a: Actor) -> Bool {
-        if a.registryScope == .county { return true }
-        if case .districts = a.registryScope { return true }
-        return false
-    }
-
     public init() {}
 
     public func register(_ r: any RoutesBuilder) {
@@ -156,12 +148,12 @@ public struct ExchangePages: Sendable {
                         years: e.years, principal: e.principal, rural: String(format: "%.1f", e.ruralYears), lacksRural: e.lacksRural,
                         qualification: e.teacher.qualification?.label(locale) ?? Self.t(req, "ex.unknown"))
         }
-        let districts = ExchangePages.countyWide(actor) ? try await RegistryStore.districtRows(on: req.db, scope: actor.registryScope) : []
+        let districts = actor.isCountyBureau ? try await RegistryStore.districtRows(on: req.db, scope: actor.registryScope) : []
         let pager = Pager(PageResult(items: Array(slice), total: r.items.count, request: spec), req: req)
         let page = EligiblePage(
             layout: req.layout("ex.eligible.title"), tabs: Self.tabs(req, "eligible"), year: r.year, years: Self.yearOptions(req, r.year),
             districts: [SelectOption(value: "", label: Self.t(req, "ex.county"), selected: district == nil)] + districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == district) },
-            showDistricts: ExchangePages.countyWide(actor), count: Self.t(req, "ex.eligible.count", String(r.items.count), String(r.year)),
+            showDistricts: actor.isCountyBureau, count: Self.t(req, "ex.eligible.count", String(r.items.count), String(r.year)),
             rule: Self.t(req, "ex.rule", String(r.rules.yearsAtSchool), String(r.rules.principalTerms), String(r.rules.principalTermYears), String(r.rules.minimumSharePercent), String(r.rules.backboneSharePercent)),
             rows: Array(rows), total: r.items.count, pager: r.items.count > spec.per ? pager : nil)
         return try await req.page("exchange/eligible", page)
@@ -542,7 +534,7 @@ public struct ExchangePages: Sendable {
         let hostDistrict = try await RegistryStore.school(id: m.toSchoolId, on: req.db)?.districtId ?? -1
         let hosting: Bool = {
             if case .school(let s) = actor.registryScope { return s == m.toSchoolId }
-            return Self.countyWide(actor) && actor.covers(schoolId: m.toSchoolId, districtId: hostDistrict)
+            return actor.isCountyBureau && actor.covers(schoolId: m.toSchoolId, districtId: hostDistrict)
         }()
         let started = m.state != MoveState.planned.rawValue
         let page = MovePage(
