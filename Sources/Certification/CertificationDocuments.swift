@@ -24,11 +24,6 @@ public struct AbilityScoreRow: Decodable, Sendable {
 
 /// Documents (材料) and the panel's ability-test scores (能力测试评分).
 extension CertificationService {
-    static func documents(_ applicationId: Int, on db: any Database) async throws -> [CertDocumentRow] {
-        try await db.sql.raw("SELECT kind, sha256, media_type, size, filename, uploaded_by, uploaded_at FROM cert_documents WHERE application_id = \(bind: applicationId) ORDER BY id")
-            .all(decoding: CertDocumentRow.self, with: decoder)
-    }
-
     /// The application (for those who may see it) and its documents.
     public func documents(id: Int) async throws -> (CertApplicationRow, [CertDocumentRow]) {
         _ = try requireParticipant()
@@ -61,14 +56,9 @@ extension CertificationService {
         let now = self.now, audit = ctx.audit, actorName = Masking.username(try ctx.requireActor().username)
         let note = "上传\(kind.zh)（\(media.rawValue.uppercased())，\(max(1, data.count / 1024)) KB）"
         try await ctx.write { tx in
-            struct N: Decodable { let id: Int }
-            let bumped = try await tx.sql.raw("""
-                UPDATE cert_applications SET version = version + 1, updated_at = \(bind: now) WHERE id = \(bind: id) AND state IN ('draft', 'deficient') RETURNING id
-                """).all(decoding: N.self)
-            if bumped.isEmpty { throw Self.stale }
-            try await tx.sql.raw("DELETE FROM cert_documents WHERE application_id = \(bind: id) AND kind = \(bind: kind.rawValue)").run()
-            try await tx.sql.insert(into: "cert_documents").columns("application_id", "kind", "sha256", "media_type", "size", "filename", "uploaded_by", "uploaded_at")
-                .values(SQLBind(id), SQLBind(kind.rawValue), SQLBind(hash), SQLBind(media.contentType), SQLBind(data.count), SQLBind(name), SQLBind(actorName), SQLBind(now)).run()
+            guard try await Self.touchForUpload(id: id, on: tx, now: now) else { throw Self.stale }
+            try await Self.replaceDocument(applicationId: id, kind: kind.rawValue, sha256: hash, mediaType: media.contentType, size: data.count, filename: name,
+                                           by: actorName, on: tx, now: now)
             try await Self.history([id], from: a.certState, to: a.certState, event: "upload", actor: actorName, at: now, reason: note, on: tx)
             try await Audit.record(on: tx, audit, action: "cert.upload", entity: "cert_application", entityId: String(id), summary: "\(kind.zh)，校验码 \(hash.prefix(12))")
         }
@@ -86,12 +76,6 @@ extension CertificationService {
 
     // MARK: the ability test's panel
 
-    /// The panel's scores (callers have checked who may see the application).
-    static func abilityScores(_ id: Int, on db: any Database) async throws -> [AbilityScoreRow] {
-        try await db.sql.raw("SELECT expert_id, expert, score, at FROM cert_ability_scores WHERE application_id = \(bind: id) ORDER BY id")
-            .all(decoding: AbilityScoreRow.self, with: Self.decoder)
-    }
-
     /// An expert of the county's panel enters (or changes) their own score while the test is
     /// open; the test is closed by `score_ability_test` with the panel's mean.
     public func scoreAsExpert(id: Int, score: Double?) async throws -> [AbilityScoreRow] {
@@ -107,12 +91,9 @@ extension CertificationService {
         let actor = try ctx.requireActor()
         let now = self.now, audit = ctx.audit, name = actor.displayName.isEmpty ? Masking.username(actor.username) : actor.displayName
         try await ctx.write { tx in
-            struct S: Decodable { let state: String }
             // Read the state inside the write: a test closed meanwhile takes no more scores.
-            guard try await tx.sql.raw("SELECT state FROM cert_applications WHERE id = \(bind: id)").first(decoding: S.self)?.state == CertState.abilityTest.rawValue else { throw Self.stale }
-            try await tx.sql.raw("DELETE FROM cert_ability_scores WHERE application_id = \(bind: id) AND expert_id = \(bind: actor.userId)").run()
-            try await tx.sql.insert(into: "cert_ability_scores").columns("application_id", "expert_id", "expert", "score", "at")
-                .values(SQLBind(id), SQLBind(actor.userId), SQLBind(name), SQLBind(score), SQLBind(now)).run()
+            guard try await Self.state(ofApplication: id, on: tx) == CertState.abilityTest.rawValue else { throw Self.stale }
+            try await Self.replaceAbilityScore(applicationId: id, expertId: actor.userId, expert: name, score: score, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "cert.score", entity: "cert_application", entityId: String(id), summary: String(format: "评分 %.1f", score))
         }
         return try await Self.abilityScores(id, on: db)

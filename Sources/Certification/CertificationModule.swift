@@ -65,12 +65,7 @@ public struct CertificationModule: XuequModule {
 
     /// Each body's serial counter against the certificates it numbered; the statistics' triggers.
     public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] {
-        struct R: Decodable { let bodyId: Int; let year: Int; let highest: Int; let n: Int; let last: Int? }
-        let rows = try await db.sql.raw("""
-            SELECT c.body_id, c.year, MAX(c.serial) AS highest, COUNT(*) AS n, s.last FROM certificates c
-            LEFT JOIN cert_serials s ON s.body_id = c.body_id AND s.year = c.year
-            GROUP BY c.body_id, c.year, s.last
-            """).all(decoding: R.self, with: SQLRowDecoder.snakeCase)
+        let rows = try await CertificationService.serialCounts(on: db)
         let bad = rows.filter { $0.last == nil || $0.highest > $0.last! || $0.n > $0.highest }
         return [AggregateCheck(name: "certificate serials (证书编号)", checked: rows.count,
                                mismatches: bad.map { "body \($0.bodyId) \($0.year): \($0.n) certificates, highest serial \($0.highest), counter \($0.last.map(String.init) ?? "missing")" }),

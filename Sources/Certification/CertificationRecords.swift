@@ -54,8 +54,7 @@ extension CertificationService {
         try e.throwIfAny()
         let ids = Set(applicationIds).sorted()
         // The chosen applications in one read.
-        let rows = try await db.sql.raw("SELECT \(unsafeRaw: Self.columns) FROM cert_applications a WHERE a.id IN (\(binds: ids)) ORDER BY a.id")
-            .all(decoding: CertApplicationRow.self, with: Self.decoder)
+        let rows = try await Self.applications(ids: ids, on: db)
         if rows.count < ids.count { throw DomainError.notFound(Self.applicationWord) }
         for a in rows {
             let who = try actorRole(for: a)
@@ -71,22 +70,13 @@ extension CertificationService {
         let to = today.adding(days: days - 1)
         let title = "\(window.name)教师资格认定拟通过人员公示"
         let noticeId: Int = try await ctx.write { tx in
-            struct Id: Decodable { let id: Int }
-            let nid = try await tx.sql.insert(into: "cert_notices").columns("window_id", "title", "from_on", "to_on", "created_by", "created_at")
-                .values(SQLBind(window.id), SQLBind(title), SQLBind(today.description), SQLBind(to.description), SQLBind(actor.username), SQLBind(now))
-                .returning("id").first(decoding: Id.self)!.id
+            let nid = try await Self.insertNotice(windowId: window.id, title: title, fromOn: today.description, toOn: to.description, by: actor.username, on: tx, now: now)
             // In chunks of 500 rows: a statement's bound values stay under SQLite's limit.
             for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-                struct N: Decodable { let id: Int }
-                let updated = try await tx.sql.raw("""
-                    UPDATE cert_applications SET state = 'noticed', version = version + 1, updated_at = \(bind: now), \(CertStateTimes.leaving(.approved, now: now))
-                    WHERE id IN (\(binds: chunk)) AND state = 'approved' RETURNING id
-                    """).all(decoding: N.self)
+                let updated = try await Self.markNoticed(chunk, on: tx, now: now)
                 // Someone acted on one of them since it was read: nothing of the notice is kept.
                 if updated.count != chunk.count { throw Self.stale }
-                var entries = tx.sql.insert(into: "cert_notice_entries").columns("notice_id", "application_id")
-                for id in chunk { entries = entries.values(SQLBind(nid), SQLBind(id)) }
-                try await entries.run()
+                try await Self.insertNoticeEntries(noticeId: nid, applicationIds: chunk, on: tx)
                 try await Self.history(chunk, from: .approved, to: .noticed, event: "notice", actor: actor.username, at: now, reason: "公示 \(today) 至 \(to)", on: tx)
             }
             try await Audit.record(on: tx, audit, action: "cert.notice", entity: "cert_notice", entityId: String(nid), summary: "公示 \(ids.count) 人，\(days) 天")
@@ -97,13 +87,8 @@ extension CertificationService {
 
     /// A notice as the public sees it: names and IDs masked.
     public static func notice(_ id: Int, on db: any Database) async throws -> NoticeView? {
-        struct N: Decodable { let id: Int; let title: String; let fromOn: String; let toOn: String }
-        guard let n = try await db.sql.raw("SELECT id, title, from_on, to_on FROM cert_notices WHERE id = \(bind: id)").first(decoding: N.self, with: decoder) else { return nil }
-        struct E: Decodable { let name: String; let residentId: String; let type: String; let subject: String }
-        let entries = try await db.sql.raw("""
-            SELECT a.name, a.resident_id, a.type, a.subject FROM cert_notice_entries e JOIN cert_applications a ON a.id = e.application_id
-            WHERE e.notice_id = \(bind: id) ORDER BY a.type, a.id
-            """).all(decoding: E.self, with: decoder)
+        guard let n = try await noticeHeader(id, on: db) else { return nil }
+        let entries = try await noticeEntries(id, on: db)
         return NoticeView(id: n.id, title: n.title, from: n.fromOn, to: n.toOn,
                           entries: entries.map { NoticeEntry(name: Masking.name($0.name), residentId: Masking.residentID($0.residentId), type: $0.type, subject: $0.subject) })
     }
@@ -113,46 +98,10 @@ extension CertificationService {
     /// order of the list. (The API's entries stay masked as CONTRACT says.)
     public struct NoticePerson: Sendable { public let name: String; public let gender: String; public let residentId: String; public let type: String; public let subject: String }
     public static func noticePeople(_ id: Int, on db: any Database) async throws -> [NoticePerson] {
-        struct E: Decodable { let name: String; let gender: String; let residentId: String; let type: String; let subject: String }
-        return try await db.sql.raw("""
-            SELECT a.name, a.gender, a.resident_id, a.type, a.subject FROM cert_notice_entries e JOIN cert_applications a ON a.id = e.application_id
-            WHERE e.notice_id = \(bind: id) ORDER BY a.type, a.id
-            """).all(decoding: E.self, with: decoder).map { NoticePerson(name: $0.name, gender: $0.gender, residentId: Masking.residentID($0.residentId), type: $0.type, subject: $0.subject) }
-    }
-
-    /// The applications on a notice, in the order its public list shows them (row 1 first): the
-    /// public names a row by its number, never by an internal id.
-    public static func noticeApplicationIds(_ id: Int, on db: any Database) async throws -> [Int] {
-        struct E: Decodable { let id: Int }
-        return try await db.sql.raw("""
-            SELECT a.id FROM cert_notice_entries e JOIN cert_applications a ON a.id = e.application_id WHERE e.notice_id = \(bind: id) ORDER BY a.type, a.id
-            """).all(decoding: E.self).map(\.id)
+        return try await noticePersonRows(id, on: db).map { NoticePerson(name: $0.name, gender: $0.gender, residentId: Masking.residentID($0.residentId), type: $0.type, subject: $0.subject) }
     }
 
     public struct NoticeSummary: Codable, Sendable { public let id: Int; public let title: String; public let fromOn: String; public let toOn: String; public let entries: Int }
-
-    /// The latest 20 notices with their sizes, in one query.
-    public static func notices(on db: any Database) async throws -> [NoticeSummary] {
-        try await db.sql.raw("""
-            SELECT n.id, n.title, n.from_on, n.to_on, (SELECT COUNT(*) FROM cert_notice_entries e WHERE e.notice_id = n.id) AS entries
-            FROM cert_notices n ORDER BY n.id DESC LIMIT 20
-            """).all(decoding: NoticeSummary.self, with: decoder)
-    }
-
-    /// Types 4–6, decided by the prefecture (values from the enum, never from input).
-    static let prefectureTypesSQL = "(" + CertType.allCases.filter(\.decidedByPrefecture).map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
-
-    /// Whether a notice publishes the prefecture's decisions (a notice holds one body's: see
-    /// `createNotice`); nil when there is no such notice.
-    static func noticeIsPrefecture(_ noticeId: Int, on db: any Database) async throws -> Bool? {
-        struct N: Decodable { let entries: Int; let prefecture: Int }
-        guard let n = try await db.sql.raw("""
-            SELECT COUNT(*) AS entries, COUNT(CASE WHEN a.type IN \(unsafeRaw: prefectureTypesSQL) THEN 1 END) AS prefecture
-            FROM cert_notices n LEFT JOIN cert_notice_entries e ON e.notice_id = n.id LEFT JOIN cert_applications a ON a.id = e.application_id
-            WHERE n.id = \(bind: noticeId) GROUP BY n.id
-            """).first(decoding: N.self) else { return nil }
-        return n.prefecture > 0
-    }
 
     /// Whether the actor's body decides what a notice publishes: the county's reviewers and the
     /// bureau for the county's decisions, the prefecture for its own.
@@ -168,10 +117,7 @@ extension CertificationService {
         // An objection is against someone on the notice (issue 27: the API took one naming nobody).
         if applicationId == nil { e.add("applicationId", "请选择异议针对的公示人员", "choose the person on the notice the objection is about") }
         if let applicationId {
-            struct N: Decodable { let n: Int }
-            let onNotice = try await db.sql.raw("SELECT COUNT(*) AS n FROM cert_notice_entries WHERE notice_id = \(bind: noticeId) AND application_id = \(bind: applicationId)")
-                .first(decoding: N.self)?.n ?? 0
-            if onNotice == 0 { e.add("applicationId", "该申请不在此公示名单中", "that application is not on this notice") }
+            if !(try await Self.isOnNotice(noticeId: noticeId, applicationId: applicationId, on: db)) { e.add("applicationId", "该申请不在此公示名单中", "that application is not on this notice") }
         }
         if filedBy.trimmed.isEmpty || filedBy.count > 40 { e.add("filedBy", "请填写异议人姓名", "your name is required") }
         if contact.trimmed.isEmpty || contact.count > 60 { e.add("contact", "请填写联系方式", "a way to reach you is required") }
@@ -180,10 +126,8 @@ extension CertificationService {
         try e.throwIfAny()
         let now = self.now, audit = ctx.audit
         return try await ctx.write { tx in
-            struct Id: Decodable { let id: Int }
-            let id = try await tx.sql.insert(into: "cert_objections").columns("notice_id", "application_id", "filed_by", "contact", "text", "status", "created_at")
-                .values(SQLBind(noticeId), SQLBind(applicationId), SQLBind(filedBy.trimmed), SQLBind(contact.trimmed), SQLBind(text.trimmed), SQLBind("open"), SQLBind(now))
-                .returning("id").first(decoding: Id.self)!.id
+            let id = try await Self.insertObjection(noticeId: noticeId, applicationId: applicationId, filedBy: filedBy.trimmed, contact: contact.trimmed, text: text.trimmed,
+                                                    on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "cert.objection", entity: "cert_objection", entityId: String(id), summary: "针对第 \(noticeId) 号公示")
             // The applicant's record says an objection came in (not who filed it).
             if let applicationId, let state = try await Self.application(applicationId, on: tx)?.certState {
@@ -199,8 +143,7 @@ extension CertificationService {
     public func resolveObjection(id: Int, upheld: Bool?, resolution: String) async throws {
         let actor = try ctx.requireActor()
         try actor.require(.certRecords)
-        struct O: Decodable { let noticeId: Int; let applicationId: Int? }
-        guard let o = try await db.sql.raw("SELECT notice_id, application_id FROM cert_objections WHERE id = \(bind: id)").first(decoding: O.self, with: Self.decoder),
+        guard let o = try await Self.objection(id, on: db),
               let prefecture = try await Self.noticeIsPrefecture(o.noticeId, on: db) else {
             throw DomainError.notFound(LocalizedText(zh: "异议", en: "objection"))
         }
@@ -209,9 +152,7 @@ extension CertificationService {
         if resolution.trimmed.isEmpty { throw DomainError.validation(["resolution": LocalizedText(zh: "请写明处理意见", en: "write the resolution")]) }
         let audit = ctx.audit
         try await ctx.write { tx in
-            struct N: Decodable { let id: Int }
-            let done = try await tx.sql.raw("UPDATE cert_objections SET status = \(bind: upheld ? "upheld" : "dismissed"), resolution = \(bind: resolution.trimmed) WHERE id = \(bind: id) AND status = 'open' RETURNING id").all(decoding: N.self)
-            if done.isEmpty { throw DomainError(.conflict, code: "objection_closed", LocalizedText(zh: "该异议已处理", en: "the objection is already closed")) }
+            if !(try await Self.resolveObjection(id: id, upheld: upheld, resolution: resolution.trimmed, on: tx)) { throw DomainError(.conflict, code: "objection_closed", LocalizedText(zh: "该异议已处理", en: "the objection is already closed")) }
             try await Audit.record(on: tx, audit, action: "cert.objection.resolve", entity: "cert_objection", entityId: String(id), summary: upheld ? "异议成立" : "异议不成立")
             // The applicant's record keeps the decision and its reasons.
             if let aid = o.applicationId, let state = try await Self.application(aid, on: tx)?.certState {
@@ -223,16 +164,11 @@ extension CertificationService {
 
     // MARK: certificates
 
-    static let certificateSelect = """
-        SELECT c.number, c.application_id, c.name, c.resident_id, c.type, c.subject, c.issued_on, c.revoked_on, b.name AS authority
-        FROM certificates c JOIN cert_bodies b ON b.id = c.body_id
-        """
-
     /// Public check by number and name (both must match).
     public static func verify(number: String, name: String, on db: any Database) async throws -> CertificateRow? {
         let n = number.trimmed, nm = name.trimmed
         guard n.count == 17, n.allSatisfy(\.isNumber), !nm.isEmpty else { return nil }
-        return try await db.sql.raw("\(unsafeRaw: certificateSelect) WHERE c.number = \(bind: n) AND c.name = \(bind: nm)").first(decoding: CertificateRow.self, with: decoder)
+        return try await certificate(number: n, name: nm, on: db)
     }
 
     /// Certificates with full IDs, for the body's own records and the national upload: the
@@ -241,16 +177,14 @@ extension CertificationService {
     public func certificates(window: Int?) async throws -> [CertificateRow] {
         let actor = try ctx.requireActor()
         try actor.require(.certRecords)
-        var filter: SQLQueryString = !CertificationPolicy.isCountyBody(actor) ? "WHERE c.type IN \(unsafeRaw: Self.prefectureTypesSQL)" : "WHERE 1 = 1"
-        if let window { filter = "\(filter) AND c.application_id IN (SELECT id FROM cert_applications WHERE window_id = \(bind: window))" }
-        return try await ctx.reporting().db.sql.raw("\(unsafeRaw: Self.certificateSelect) \(filter) ORDER BY c.number").all(decoding: CertificateRow.self, with: Self.decoder)
+        return try await Self.certificates(prefectureOnly: !CertificationPolicy.isCountyBody(actor), window: window, on: ctx.reporting().db)
     }
 
     public func certificate(applicationId: Int) async throws -> CertificateRow? {
         _ = try requireParticipant()
         guard let a = try await Self.application(applicationId, on: db) else { throw DomainError.notFound(Self.applicationWord) }
         _ = try actorRole(for: a)
-        return try await db.sql.raw("\(unsafeRaw: Self.certificateSelect) WHERE c.application_id = \(bind: applicationId)").first(decoding: CertificateRow.self, with: Self.decoder)
+        return try await Self.certificate(applicationId: applicationId, on: db)
     }
 
     // MARK: statistics
@@ -296,72 +230,12 @@ extension CertificationService {
         return s
     }
 
-    /// What the statistics are made of, as the database sums it (independent of the clock).
-    struct WindowFigures: Sendable {
-        var byState: [String: Int] = [:], byType: [String: Int] = [:], failureReasons: [String: Int] = [:]
-        var decisionSum = 0.0, decisionCount = 0
-        /// Per tracked state: the recorded time in it and how many were in it (past stays).
-        var stateSum: [String: Double] = [:], stateN: [String: Int] = [:]
-        /// Per tracked state, those in it now: how many, the sum of their entry times, and how
-        /// many of them had no earlier time in it.
-        var current: [String: (n: Int, since: Double, zero: Int)] = [:]
-    }
-
-    /// The kept figures of a window (`cert_window_figures`, migration 067).
-    static func keptFigures(_ window: Int, prefectureOnly: Bool, on db: any Database) async throws -> WindowFigures {
-        let own: SQLQueryString = prefectureOnly ? "AND type IN \(unsafeRaw: Self.prefectureTypesSQL)" : ""
-        var f = WindowFigures()
-        // The counts by state, type and reason: four columns of each kept row.
-        for g in try await db.sql.raw("SELECT state, type, reason_code, n FROM cert_window_figures WHERE window_id = \(bind: window) AND n <> 0 \(own)").all() {
-            let state = try g.decode(column: "state", as: String.self), type = try g.decode(column: "type", as: String.self)
-            let reason = try g.decode(column: "reason_code", as: String.self), n = try g.decode(column: "n", as: Int.self)
-            f.byState[state, default: 0] += n
-            if state == CertState.certified.rawValue { f.byType[type, default: 0] += n }
-            if state == CertState.rejected.rawValue, !reason.isEmpty { f.failureReasons[reason, default: 0] += n }
-        }
-        // The times, summed per state by the database: one row per state rather than every kept
-        // row's twenty-odd columns decoded one by one (most of the statistics request's CPU).
-        for g in try await db.sql.raw("SELECT \(unsafeRaw: Self.keptSumsSQL) FROM cert_window_figures WHERE window_id = \(bind: window) AND n <> 0 \(own) GROUP BY state").all() {
-            let state = try g.decode(column: "state", as: String.self), n = try g.decode(column: "n", as: Int.self)
-            f.decisionSum += try g.decode(column: "dsum", as: Double.self)
-            f.decisionCount += try g.decode(column: "dn", as: Int.self)
-            for (k, s, nk, z) in Self.keptSumColumns {
-                f.stateSum[k, default: 0] += try g.decode(column: s, as: Double.self)
-                f.stateN[k, default: 0] += try g.decode(column: nk, as: Int.self)
-                if state == k {
-                    let cur = f.current[k] ?? (0, 0, 0)
-                    f.current[k] = (cur.n + n, cur.since + (try g.decode(column: "since", as: Double.self)), cur.zero + (try g.decode(column: z, as: Int.self)))
-                }
-            }
-        }
-        return f
-    }
-
-    /// Per tracked state: its name and the columns of its time sum, non-zero count and zero count.
-    static let keptSumColumns: [(String, String, String, String)] = CertStateTimes.tracked.map { st in
-        let k = st.rawValue
-        return (k, "s_\(k)", "n_\(k)", "z_\(k)")
-    }
-    /// The sums of `keptFigures` (counts cast back to integers: PostgreSQL sums BIGINTs as NUMERIC).
-    static let keptSumsSQL: String = (["state", "CAST(SUM(n) AS BIGINT) AS n", "SUM(since_sum) AS since", "SUM(decision_sum) AS dsum", "CAST(SUM(decision_n) AS BIGINT) AS dn"]
-        + keptSumColumns.flatMap { _, s, n, z in ["SUM(\(s)) AS \(s)", "CAST(SUM(\(n)) AS BIGINT) AS \(n)", "CAST(SUM(\(z)) AS BIGINT) AS \(z)"] }).joined(separator: ", ")
-
     /// The kept window figures against a recount of the applications: counts exactly, sums of
     /// times to a billionth (they are added and subtracted one row at a time).
     public static func verifyFigures(on db: any Database) async throws -> AggregateCheck {
         let columns = CreateCertificationFigures.sumColumns
-        func rows(_ query: String) async throws -> [String: [Double]] {
-            var out: [String: [Double]] = [:]
-            for r in try await db.sql.raw("\(unsafeRaw: query)").all() {
-                let key = try ["window_id", "state", "type", "reason_code"].map { c in c == "window_id" ? String(try r.decode(column: c, as: Int.self)) : try r.decode(column: c, as: String.self) }.joined(separator: "/")
-                out[key] = try columns.map { c in
-                    c.hasPrefix("n") || c.hasPrefix("z_") || c == "decision_n" ? Double(try r.decode(column: c, as: Int.self)) : try r.decode(column: c, as: Double?.self) ?? 0
-                }
-            }
-            return out
-        }
-        let kept = try await rows("SELECT window_id, state, type, reason_code, \(columns.joined(separator: ", ")) FROM cert_window_figures WHERE n <> 0")
-        let recount = try await rows("SELECT window_id, state, type, reason_code, \(columns.joined(separator: ", ")) FROM (\(CreateCertificationFigures.recountAliased)) x")
+        let kept = try await keptFigureRows(on: db)
+        let recount = try await recountedFigureRows(on: db)
         var bad: [String] = []
         for key in Set(kept.keys).union(recount.keys).sorted() where bad.count < 20 {
             guard let k = kept[key], let r = recount[key] else { bad.append("\(key): \(kept[key] == nil ? "missing from" : "not in the applications but in") the kept figures"); continue }
@@ -373,56 +247,12 @@ extension CertificationService {
         return AggregateCheck(name: "window statistics (认定统计)", checked: recount.count, mismatches: bad)
     }
 
-    /// The figures counted from the applications themselves.
-    static func windowFigures(_ window: Int, prefectureOnly: Bool, on db: any Database) async throws -> WindowFigures {
-        let own: SQLQueryString = prefectureOnly ? "AND type IN \(unsafeRaw: Self.prefectureTypesSQL)" : ""
-        var f = WindowFigures()
-        // Two scans of the covering index cert_applications_figures, in its order (no sorting):
-        // counts by state, type and reason; then per state the decision times and the time kept
-        // for each state.
-        struct G: Decodable { let state: String; let type: String; let reasonCode: String?; let n: Int }
-        for g in try await db.sql.raw("""
-            SELECT state, type, reason_code, COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window) \(own) GROUP BY state, type, reason_code
-            """).all(decoding: G.self, with: Self.decoder) {
-            f.byState[g.state, default: 0] += g.n
-            if g.state == CertState.certified.rawValue { f.byType[g.type, default: 0] += g.n }
-            if g.state == CertState.rejected.rawValue, let r = g.reasonCode { f.failureReasons[r, default: 0] += g.n }
-        }
-        var columns = ["state", "COUNT(*) AS n", "SUM(COALESCE(state_since, updated_at)) AS since",
-                       "SUM(decided_at - submitted_at) AS dsum", "COUNT(decided_at - submitted_at) AS dn"]
-        for st in CertStateTimes.tracked {
-            let c = CertStateTimes.column(st)
-            columns += ["SUM(\(c)) AS s_\(st.rawValue)", "COUNT(NULLIF(\(c), 0)) AS n_\(st.rawValue)", "COUNT(CASE WHEN \(c) = 0 THEN 1 END) AS z_\(st.rawValue)"]
-        }
-        for g in try await db.sql.raw("SELECT \(unsafeRaw: columns.joined(separator: ", ")) FROM cert_applications WHERE window_id = \(bind: window) \(own) GROUP BY state").all() {
-            let state = try g.decode(column: "state", as: String.self), n = try g.decode(column: "n", as: Int.self)
-            f.decisionSum += try g.decode(column: "dsum", as: Double?.self) ?? 0
-            f.decisionCount += try g.decode(column: "dn", as: Int.self)
-            for st in CertStateTimes.tracked {
-                let k = st.rawValue
-                f.stateSum[k, default: 0] += try g.decode(column: "s_\(k)", as: Double?.self) ?? 0
-                f.stateN[k, default: 0] += try g.decode(column: "n_\(k)", as: Int.self)
-                if state == k {
-                    f.current[k] = (n, try g.decode(column: "since", as: Double?.self) ?? 0, try g.decode(column: "z_\(k)", as: Int.self))
-                }
-            }
-        }
-        return f
-    }
-
     /// 档案袋 reconciliation: accepted-or-later applications without a folder, folders without an application.
     public func archiveMismatch(window: Int) async throws -> (withoutFolder: [Int], folderWithoutApplication: [String]) {
         let actor = try ctx.requireActor()
         guard CertificationPolicy.isCountyBody(actor) else { throw DomainError.forbidden }
-        struct I: Decodable { let id: Int }
-        struct F: Decodable { let folderNo: String }
-        let without = try await db.sql.raw("""
-            SELECT a.id FROM cert_applications a WHERE a.window_id = \(bind: window)
-              AND a.state NOT IN ('draft', 'submitted', 'deficient', 'withdrawn') AND a.id IN (SELECT application_id FROM cert_history WHERE event = 'accept')
-              AND NOT EXISTS (SELECT 1 FROM archive_folders f WHERE f.application_id = a.id)
-            """).all(decoding: I.self).map(\.id)
-        let orphans = try await db.sql.raw("SELECT f.folder_no FROM archive_folders f LEFT JOIN cert_applications a ON a.id = f.application_id WHERE a.id IS NULL")
-            .all(decoding: F.self, with: Self.decoder).map(\.folderNo)
+        let without = try await Self.applicationsWithoutFolder(window: window, on: db)
+        let orphans = try await Self.foldersWithoutApplication(on: db)
         return (without, orphans)
     }
 }
@@ -432,17 +262,12 @@ extension CertificationService {
     /// prefecture's types 4–6; filtered by window and state, newest first.
     public func list(window: Int?, state: CertState?, page: PageSpec) async throws -> PageResult<CertApplicationRow> {
         let actor = try ctx.requireActor()
-        var filter: SQLQueryString
-        if CertificationPolicy.isApplicant(actor) { filter = "a.user_id = \(bind: actor.userId)" }
-        else if CertificationPolicy.isCountyBody(actor) { filter = "1 = 1" }
-        else if CertificationPolicy.isPrefectureBody(actor) { filter = "a.type IN ('senior', 'vocational', 'vocational_practice')" }
+        let scope: ApplicationScope
+        if CertificationPolicy.isApplicant(actor) { scope = .applicant(userId: actor.userId) }
+        else if CertificationPolicy.isCountyBody(actor) { scope = .county }
+        else if CertificationPolicy.isPrefectureBody(actor) { scope = .prefecture }
         else { throw DomainError.forbidden }
-        if let window { filter = "\(filter) AND a.window_id = \(bind: window)" }
-        if let state { filter = "\(filter) AND a.state = \(bind: state.rawValue)" }
-        struct N: Decodable { let n: Int }
-        let total = try await db.sql.raw("SELECT COUNT(*) AS n FROM cert_applications a WHERE \(filter)").first(decoding: N.self)?.n ?? 0
-        let items = try await db.sql.raw("SELECT \(unsafeRaw: Self.columns) FROM cert_applications a WHERE \(filter) ORDER BY a.id DESC LIMIT \(bind: page.per) OFFSET \(bind: page.offset)")
-            .all(decoding: CertApplicationRow.self, with: Self.decoder)
+        let (total, items) = try await Self.applications(in: scope, window: window, state: state, page: page, on: db)
         return PageResult(items: items, total: total, request: page)
     }
 
@@ -450,16 +275,9 @@ extension CertificationService {
     public func objections(window: Int?) async throws -> [(id: Int, noticeId: Int, applicationId: Int?, filedBy: String, contact: String, text: String, status: String, resolution: String?)] {
         let actor = try ctx.requireActor()
         try actor.require(.certRecords)
-        struct O: Decodable { let id: Int; let noticeId: Int; let applicationId: Int?; let filedBy: String; let contact: String; let text: String; let status: String; let resolution: String? }
         // Objections, with the objectors' contact details, go to the body that decides the
         // notice only.
-        let prefectureNotices: SQLQueryString = """
-            (SELECT e.notice_id FROM cert_notice_entries e JOIN cert_applications a ON a.id = e.application_id WHERE a.type IN \(unsafeRaw: Self.prefectureTypesSQL))
-            """
-        var filter: SQLQueryString = !CertificationPolicy.isCountyBody(actor) ? "WHERE o.notice_id IN \(prefectureNotices)" : "WHERE o.notice_id NOT IN \(prefectureNotices)"
-        if let window { filter = "\(filter) AND o.notice_id IN (SELECT id FROM cert_notices WHERE window_id = \(bind: window))" }
-        return try await db.sql.raw("SELECT o.id, o.notice_id, o.application_id, o.filed_by, o.contact, o.text, o.status, o.resolution FROM cert_objections o \(filter) ORDER BY o.id DESC")
-            .all(decoding: O.self, with: Self.decoder).map { ($0.id, $0.noticeId, $0.applicationId, $0.filedBy, $0.contact, $0.text, $0.status, $0.resolution) }
+        return try await Self.objections(prefecture: !CertificationPolicy.isCountyBody(actor), window: window, on: db).map { ($0.id, $0.noticeId, $0.applicationId, $0.filedBy, $0.contact, $0.text, $0.status, $0.resolution) }
     }
 }
 
@@ -503,15 +321,7 @@ extension CertificationService {
         let now = self.now, audit = ctx.audit, actorName = Masking.username(try ctx.requireActor().username)
         let summary = changed.joined(separator: "；")
         try await ctx.write { tx in
-            struct N: Decodable { let id: Int }
-            let done = try await tx.sql.raw("""
-                UPDATE cert_applications SET name = \(bind: name), subject = \(bind: facts.subject.rawValue), education = \(bind: facts.education.rawValue),
-                  normal_graduate = \(bind: facts.normalGraduate), putonghua = \(bind: facts.putonghua.rawValue), route = \(bind: facts.route.rawValue),
-                  exam_passed_on = \(bind: facts.examPassedOn?.description), physical_exam = \(bind: facts.physicalExam.rawValue), township = \(bind: facts.township),
-                  version = version + 1, updated_at = \(bind: now)
-                WHERE id = \(bind: id) AND version = \(bind: version) AND state = \(bind: a.state) RETURNING id
-                """).all(decoding: N.self)
-            if done.isEmpty { throw Self.stale }
+            guard try await Self.correctApplication(id: id, version: version, state: a.state, name: name, facts: facts, on: tx, now: now) else { throw Self.stale }
             try await Self.history([id], from: a.certState, to: a.certState, event: "correct", actor: actorName, at: now, reason: summary, on: tx)
             try await Audit.record(on: tx, audit, action: "cert.correct", entity: "cert_application", entityId: String(id), summary: summary)
         }
@@ -526,7 +336,7 @@ extension CertificationService {
     public func ruleVersions() async throws -> [DatedRules.Version<EligibilityRules>] {
         let actor = try ctx.requireActor()
         try actor.require(.certRecords)
-        return try await DatedRules.versions(EligibilityRules.self, in: "cert_rules", db: db)
+        return try await Self.ruleVersions(on: db)
     }
 
     public func rulesInForce() async throws -> EligibilityRules { try await Self.rules(on: db, at: today) }
@@ -539,7 +349,7 @@ extension CertificationService {
         let note = note.trimmed.isEmpty ? "由\(actor.displayName)修订" : String(note.trimmed.prefix(200))
         let now = self.now, audit = ctx.audit, by = actor.username
         try await ctx.write { tx in
-            try await DatedRules.insert(rules, effectiveFrom: rules.effectiveFrom, note: note, by: by, into: "cert_rules", on: tx, now: now)
+            try await Self.insertRules(rules, note: note, by: by, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "cert.rules", entity: "cert_rules", entityId: rules.effectiveFrom.description, summary: note)
         }
     }
@@ -559,11 +369,8 @@ extension CertificationService {
     public func deadlines() async throws -> [CertDeadline] {
         let actor = try ctx.requireActor()
         let l = ctx.locale, today = self.today
-        struct N: Decodable { let windowId: Int; let n: Int }
         if CertificationPolicy.isApplicant(actor) {
-            struct D: Decodable { let id: Int; let type: String; let correctionDue: String? }
-            let rows = try await db.sql.raw("SELECT id, type, correction_due FROM cert_applications WHERE user_id = \(bind: actor.userId) AND state = 'deficient'")
-                .all(decoding: D.self, with: Self.decoder)
+            let rows = try await Self.correctionsDue(userId: actor.userId, on: db)
             return rows.map { r in
                 let due = r.correctionDue ?? ""
                 return CertDeadline(title: L10n.text("home.certCorrection", l, CertType(rawValue: r.type)?.label(l) ?? r.type, due), detail: L10n.text("cert.checklist", l),
@@ -572,11 +379,8 @@ extension CertificationService {
         }
         guard actor.can(.certRecords) else { return [] }
         // The prefecture waits for what the county forwarded; the county for everything undecided.
-        let states: SQLQueryString = CertificationPolicy.isCountyBody(actor)
-            ? "state IN \(unsafeRaw: CertState.undecidedSQL)" : "state = 'forwarded'"
         // From the kept window figures (a few rows per window), not a count of the applications.
-        let counts = try await db.sql.raw("SELECT window_id, CAST(SUM(n) AS BIGINT) AS n FROM cert_window_figures WHERE \(states) GROUP BY window_id HAVING SUM(n) > 0")
-            .all(decoding: N.self, with: Self.decoder)
+        let counts = try await Self.waitingByWindow(county: CertificationPolicy.isCountyBody(actor), on: db)
         let windows = try await keptWindows()
         // The prefecture's card names its own body and the types it decides (not the county's).
         var authority: String? = nil
@@ -601,9 +405,7 @@ extension CertificationService {
     public func overdue(window w: CertWindow) async throws -> (dueOn: CivilDate, overdue: Int) {
         let due = w.decisionDue
         guard due < today else { return (due, 0) }
-        struct N: Decodable { let n: Int }
-        let n = try await db.sql.raw("SELECT COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: w.id) AND state IN \(unsafeRaw: CertState.undecidedSQL)")
-            .first(decoding: N.self)?.n ?? 0
+        let n = try await Self.undecidedCount(windowId: w.id, on: db)
         return (due, n)
     }
 }
@@ -636,51 +438,21 @@ public struct QueueItem: Sendable {
 }
 
 extension CertificationService {
-    /// The step expression: an application's next step as seen by the county or the prefecture.
-    func stepSQL(prefecture: Bool) -> SQLQueryString {
-        let today = self.today.description
-        return """
-            CASE WHEN a.state = 'submitted' THEN 'accept' WHEN a.state = 'deficient' THEN 'correction' WHEN a.state = 'ability_test' THEN 'score'
-                 WHEN a.state IN ('accepted', 'review') THEN '\(unsafeRaw: prefecture ? "elsewhere" : "decide")'
-                 WHEN a.state = 'forwarded' THEN '\(unsafeRaw: prefecture ? "decide" : "elsewhere")'
-                 WHEN a.state = 'approved' THEN 'publish'
-                 WHEN a.state = 'noticed' THEN (CASE WHEN EXISTS (SELECT 1 FROM cert_notice_entries e JOIN cert_notices n ON n.id = e.notice_id
-                        WHERE e.application_id = a.id AND n.to_on < \(bind: today)
-                          AND NOT EXISTS (SELECT 1 FROM cert_objections o WHERE o.notice_id = n.id AND o.status = 'open' AND (o.application_id IS NULL OR o.application_id = a.id)))
-                      THEN 'certify' ELSE 'notice' END)
-                 ELSE 'closed' END
-            """
-    }
-
     /// The reviewers' queue: one window's applications at one step (or all), with counts per step.
     /// Work at a step is listed oldest first; the whole list newest first.
     public func queue(window: Int?, step: QueueStep?, page: PageSpec) async throws -> (items: PageResult<QueueItem>, counts: [QueueStep: Int]) {
         let actor = try ctx.requireActor()
         let prefecture: Bool
-        var filter: SQLQueryString
-        if CertificationPolicy.isCountyBody(actor) { filter = "1 = 1"; prefecture = false }
-        else if CertificationPolicy.isPrefectureBody(actor) { filter = "a.type IN \(unsafeRaw: Self.prefectureTypesSQL)"; prefecture = true }
+        if CertificationPolicy.isCountyBody(actor) { prefecture = false }
+        else if CertificationPolicy.isPrefectureBody(actor) { prefecture = true }
         else { throw DomainError.forbidden }
-        if let window { filter = "\(filter) AND a.window_id = \(bind: window)" }
-        let stepExpr = stepSQL(prefecture: prefecture)
-        struct C: Decodable { let step: String; let n: Int }
+        let today = self.today
         var counts: [QueueStep: Int] = [:]
-        for c in try await db.sql.raw("SELECT s.step, COUNT(*) AS n FROM (SELECT \(stepExpr) AS step FROM cert_applications a WHERE \(filter)) s GROUP BY s.step").all(decoding: C.self) {
+        for c in try await Self.queueCounts(prefecture: prefecture, window: window, today: today, on: db) {
             if let s = QueueStep(rawValue: c.step) { counts[s] = c.n }
         }
-        var where_ = filter
-        if let step { where_ = "\(filter) AND (\(stepExpr)) = \(bind: step.rawValue)" }
         let total = step.map { counts[$0] ?? 0 } ?? counts.values.reduce(0, +)
-        struct Extra: Decodable { let step: String; let noticeTo: String? }
-        let rows = try await db.sql.raw("""
-            SELECT \(unsafeRaw: Self.columns), \(stepExpr) AS step,
-                   (SELECT MAX(n.to_on) FROM cert_notice_entries e JOIN cert_notices n ON n.id = e.notice_id WHERE e.application_id = a.id) AS notice_to
-            FROM cert_applications a WHERE \(where_) ORDER BY a.id \(unsafeRaw: step == nil ? "DESC" : "ASC") LIMIT \(bind: page.per) OFFSET \(bind: page.offset)
-            """).all()
-        let items = try rows.map { r in
-            let x = try r.decode(model: Extra.self, with: Self.decoder)
-            return QueueItem(application: try r.decode(model: CertApplicationRow.self, with: Self.decoder), step: QueueStep(rawValue: x.step) ?? .closed, noticeTo: x.noticeTo)
-        }
+        let items = try await Self.queueItems(prefecture: prefecture, window: window, step: step, page: page, today: today, on: db)
         return (PageResult(items: items, total: total, request: page), counts)
     }
 
@@ -712,12 +484,7 @@ extension CertificationService {
         let now = self.now, audit = ctx.audit, actorName = Masking.username(try ctx.requireActor().username)
         let note = "体检结论 \(before.zh)→\(after.zh)（按指定医院体检报告录入）"
         try await ctx.write { tx in
-            struct N: Decodable { let id: Int }
-            let done = try await tx.sql.raw("""
-                UPDATE cert_applications SET physical_exam = \(bind: after.rawValue), version = version + 1, updated_at = \(bind: now)
-                WHERE id = \(bind: id) AND version = \(bind: a.version) AND state = \(bind: a.state) RETURNING id
-                """).all(decoding: N.self)
-            if done.isEmpty { throw Self.stale }
+            guard try await Self.setPhysicalExam(id: id, version: a.version, state: a.state, result: after.rawValue, on: tx, now: now) else { throw Self.stale }
             try await Self.history([id], from: a.certState, to: a.certState, event: "physical_exam", actor: actorName, at: now, reason: note, on: tx)
             try await Audit.record(on: tx, audit, action: "cert.physical_exam", entity: "cert_application", entityId: String(id), summary: note)
         }

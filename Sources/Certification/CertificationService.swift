@@ -92,10 +92,6 @@ public struct CertificationService: Sendable {
     public var today: CivilDate { CivilDate.today(ctx.clock.now()) }
     static let decoder = SQLRowDecoder.snakeCase
     static let applicationWord = LocalizedText(zh: "申请", en: "application")
-    static let columns = """
-        a.id, a.window_id, a.user_id, a.name, a.resident_id, a.gender, a.type, a.subject, a.education, a.normal_graduate, a.putonghua, a.route,
-        a.exam_passed_on, a.physical_exam, a.township, a.state, a.version, a.scores, a.reason_code, a.correction_due, a.submitted_at, a.decided_at
-        """
 
     // MARK: reading
 
@@ -110,19 +106,8 @@ public struct CertificationService: Sendable {
         return try await ctx.kept("cert.windows", areas: ["certsetup"]) { try await Self.windows(on: db) }
     }
 
-    public static func windows(on db: any Database) async throws -> [CertWindow] {
-        try await db.sql.raw("""
-            SELECT w.id, w.body_id, w.name, w.opens_on, w.closes_on, w.types, b.name AS authority, b.code AS body_code
-            FROM cert_windows w JOIN cert_bodies b ON b.id = w.body_id ORDER BY w.opens_on DESC, w.id
-            """).all(decoding: CertWindow.self, with: decoder)
-    }
-
     static func window(_ id: Int, on db: any Database) async throws -> CertWindow? {
         try await windows(on: db).first { $0.id == id }
-    }
-
-    static func application(_ id: Int, on db: any Database) async throws -> CertApplicationRow? {
-        try await db.sql.raw("SELECT \(unsafeRaw: columns) FROM cert_applications a WHERE a.id = \(bind: id)").first(decoding: CertApplicationRow.self, with: decoder)
     }
 
     /// How the caller acts on this application; 404 when it may not see it at all.
@@ -142,8 +127,7 @@ public struct CertificationService: Sendable {
         _ = try requireParticipant()
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
         _ = try actorRole(for: a)
-        let history = try await db.sql.raw("SELECT from_state, to_state, event, actor, at, reason FROM cert_history WHERE application_id = \(bind: id) ORDER BY id")
-            .all(decoding: CertHistoryRow.self, with: Self.decoder)
+        let history = try await Self.historyRows(applicationId: id, on: db)
         return (a, history, try await deficiencies(a, on: db))
     }
 
@@ -163,10 +147,6 @@ public struct CertificationService: Sendable {
         return out
     }
 
-    static func rules(on db: any Database, at date: CivilDate) async throws -> EligibilityRules {
-        try await DatedRules.inForce(EligibilityRules.self, in: "cert_rules", on: date, db: db) ?? .national
-    }
-
     /// The rules in force today, kept under the `certsetup` data version.
     func keptRules() async throws -> EligibilityRules {
         let db = self.db, today = self.today
@@ -177,13 +157,7 @@ public struct CertificationService: Sendable {
     /// version: bars come with revocations, a few a year, and every new application is checked.
     func keptBars() async throws -> [String: CivilDate] {
         let db = self.db
-        return try await ctx.kept("cert.bars", areas: ["certsetup"]) {
-            struct B: Decodable { let residentId: String; let until: String? }
-            let rows = try await db.sql.raw("SELECT resident_id, MAX(until) AS until FROM cert_bars GROUP BY resident_id").all(decoding: B.self, with: Self.decoder)
-            var out: [String: CivilDate] = [:]
-            for r in rows { if let d = r.until.flatMap(CivilDate.init(parsing:)) { out[r.residentId] = d } }
-            return out
-        }
+        return try await ctx.kept("cert.bars", areas: ["certsetup"]) { try await Self.bars(on: db) }
     }
 
 
@@ -256,31 +230,15 @@ public struct CertificationService: Sendable {
         let userId = CertificationPolicy.isApplicant(actor) ? actor.userId : nil
         let phone = d.phone?.trimmed
         let id: Int = try await ctx.write { tx in
-            struct N: Decodable { let n: Int }
-            if tx.sql.dialect.name == "postgresql" {
-                // No unique index can say "one open application per ID and window": parallel
-                // creates for one ID queue here instead, so the check below sees the first.
-                try await tx.sql.raw("SELECT pg_advisory_xact_lock(7402118, hashtext(\(bind: rid.value)))").run()
-            }
-            let existing = try await tx.sql.raw("""
-                SELECT COUNT(*) AS n FROM cert_applications WHERE window_id = \(bind: window.id) AND resident_id = \(bind: rid.value)
-                AND state NOT IN ('rejected', 'withdrawn', 'revoked')
-                """).first(decoding: N.self)?.n ?? 0
+            // No unique index can say "one open application per ID and window": on PostgreSQL
+            // parallel creates for one ID queue here instead, so the check below sees the first.
+            try await Self.lockResidentID(rid.value, on: tx)
+            let existing = try await Self.openApplications(windowId: window.id, residentId: rid.value, on: tx)
             if existing > 0 {
                 throw DomainError(.conflict, code: "duplicate_application", LocalizedText(zh: "该身份证号在本批次已有申请", en: "this resident ID already has an application in this window"),
                                   fields: ["residentId": LocalizedText(zh: "本批次已有申请", en: "already applied in this window")])
             }
-            struct Id: Decodable { let id: Int }
-            // Written out rather than built (the builder quotes twenty names per submission, in the write lock).
-            let id = try await tx.sql.raw("""
-                INSERT INTO cert_applications (window_id, user_id, name, resident_id, gender, phone, type, subject, education, normal_graduate, putonghua, route,
-                    exam_passed_on, physical_exam, township, state, version, created_at, updated_at, state_since)
-                VALUES (\(bind: window.id), \(bind: userId), \(bind: name), \(bind: rid.value), \(bind: rid.gender.rawValue), \(bind: phone), \(bind: facts.type.rawValue),
-                    \(bind: facts.subject.rawValue), \(bind: facts.education.rawValue), \(bind: facts.normalGraduate), \(bind: facts.putonghua.rawValue),
-                    \(bind: facts.route.rawValue), \(bind: facts.examPassedOn?.description), \(bind: facts.physicalExam.rawValue), \(bind: facts.township),
-                    \(bind: CertState.draft.rawValue), 1, \(bind: now), \(bind: now), \(bind: now))
-                RETURNING id
-                """).first(decoding: Id.self)!.id
+            let id = try await Self.insertApplication(windowId: window.id, userId: userId, name: name, residentId: rid, phone: phone, facts: facts, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "cert.create", entity: "cert_application", entityId: String(id), summary: "\(facts.type.zh) \(rid.masked)")
             return id
         }
@@ -305,18 +263,12 @@ public struct CertificationService: Sendable {
             guard own.value == rid.value else { throw Self.notOwnResidentID }
             return
         }
-        struct R: Decodable { let residentId: String }
-        let used = try await db.sql.raw("SELECT DISTINCT resident_id FROM cert_applications WHERE user_id = \(bind: actor.userId)")
-            .all(decoding: R.self, with: Self.decoder).map(\.residentId)
+        let used = try await Self.residentIDs(ofUser: actor.userId, on: db)
         if !used.isEmpty {
             guard used.contains(rid.value) else { throw Self.notOwnResidentID }
             return
         }
-        struct N: Decodable { let n: Int }
-        let taken = try await db.sql.raw("""
-            SELECT (SELECT COUNT(*) FROM users WHERE username = \(bind: rid.value) AND id <> \(bind: actor.userId))
-                 + (SELECT COUNT(*) FROM cert_applications WHERE resident_id = \(bind: rid.value) AND user_id IS NOT NULL AND user_id <> \(bind: actor.userId)) AS n
-            """).first(decoding: N.self)?.n ?? 0
+        let taken = try await Self.otherAccountsUsing(residentId: rid.value, besides: actor.userId, on: db)
         if taken > 0 { throw Self.notOwnResidentID }
     }
 
@@ -331,16 +283,6 @@ public struct CertificationService: Sendable {
         public init(event: String?, version: Int?, reason: String? = nil, score: Double? = nil, scores: [Double]? = nil) {
             self.event = event; self.version = version; self.reason = reason; self.score = score; self.scores = scores
         }
-    }
-
-    /// One history row per application (the same step for all of them), in one statement.
-    /// The applications' workflow tables, written through the shared kit: history rows, the
-    /// version- and state-checked update, time in each state.
-    static let workflow = WorkflowStore(table: "cert_applications", historyTable: "cert_history", foreignKey: "application_id",
-                                        tracked: CertStateTimes.tracked.map(\.rawValue), stale: stale)
-
-    static func history(_ ids: [Int], from: CertState, to: CertState, event: String, actor: String, at: Double, reason: String?, on db: any Database) async throws {
-        try await workflow.history(ids, from: from.rawValue, to: to.rawValue, event: event, actor: actor, at: at, reason: reason, on: db)
     }
 
     /// An archive folder's contents checklist (JSON): the application form and the documents.
@@ -421,29 +363,25 @@ public struct CertificationService: Sendable {
             if event == .issueCertificate { try await Self.checkNoticeOver(a.id, today: today, on: tx) }
             let scoresJSON = scores.isEmpty ? a.scores : String(decoding: try JSONEncoder().encode(scores), as: UTF8.self)
             let decided: Double? = [.approved, .rejected, .forwarded].contains(next) ? now : a.decidedAt
-            try await Self.workflow.advance(id: a.id, from: a.state, version: a.version, to: next.rawValue, set: [
-                "reason_code = \(bind: storedReason ?? a.reasonCode)", "scores = \(bind: scoresJSON)",
-                "correction_due = \(bind: correctionDue ?? a.correctionDue)", "submitted_at = \(bind: event == .submit ? now : a.submittedAt)",
-                "decided_at = \(bind: decided)",
-            ], now: now, on: tx)
+            try await Self.advance(a, to: next, reasonCode: storedReason ?? a.reasonCode, scores: scoresJSON, correctionDue: correctionDue ?? a.correctionDue,
+                                   submittedAt: event == .submit ? now : a.submittedAt, decidedAt: decided, on: tx, now: now)
             let historyReason = event == .scoreAbilityTest ? "评分 \(scores.map { String(format: "%.1f", $0) }.joined(separator: "、"))，平均 \(String(format: "%.1f", mean ?? 0))（合格线 \(rules.abilityPassMark)）"
                 : (event == .requestCorrection ? "补正期限 \(correctionDue!)" + (reasonText.isEmpty ? "" : "：\(reasonText)") : reasonText)
             try await Self.history([a.id], from: a.certState, to: next, event: event!.rawValue, actor: actorName, at: now, reason: historyReason.isEmpty ? nil : historyReason, on: tx)
             switch event! {
             case .accept:
                 // 档案袋: opened with the acceptance, so folders and accepted applications match by construction.
-                try await tx.sql.insert(into: "archive_folders").columns("application_id", "folder_no", "received_on", "contents")
-                    .values(SQLBind(a.id), SQLBind(String(format: "DA%04d-%06d", today.year, a.id)), SQLBind(today.description), SQLBind(Self.folderContents)).run()
+                try await Self.insertArchiveFolder(applicationId: a.id, folderNo: String(format: "DA%04d-%06d", today.year, a.id), receivedOn: today.description,
+                                                   contents: Self.folderContents, on: tx)
             case .issueCertificate:
                 try await Self.issue(a, window: window, on: tx, today: today)
             case .revoke:
                 let years = reasonCode?.barYears ?? 0
                 let until = years == Int.max ? "9999-12-31" : CivilDate(year: today.year + years, month: today.month, day: min(today.day, 28))!.description
                 if years > 0 {
-                    try await tx.sql.insert(into: "cert_bars").columns("resident_id", "until", "reason", "application_id", "created_at")
-                        .values(SQLBind(a.residentId), SQLBind(until), SQLBind(reasonCode!.rawValue), SQLBind(a.id), SQLBind(now)).run()
+                    try await Self.insertBar(residentId: a.residentId, until: until, reason: reasonCode!.rawValue, applicationId: a.id, on: tx, now: now)
                 }
-                try await tx.sql.raw("UPDATE certificates SET revoked_on = \(bind: today.description) WHERE application_id = \(bind: a.id)").run()
+                try await Self.revokeCertificate(applicationId: a.id, revokedOn: today.description, on: tx)
             default: break
             }
             try await Audit.record(on: tx, audit, action: "cert.\(event!.rawValue)", entity: "cert_application", entityId: String(a.id),
@@ -454,12 +392,7 @@ public struct CertificationService: Sendable {
 
     /// A certificate only after the notice period ended with no open objection.
     static func checkNoticeOver(_ applicationId: Int, today: CivilDate, on db: any Database) async throws {
-        struct R: Decodable { let toOn: String; let open: Int }
-        guard let r = try await db.sql.raw("""
-            SELECT n.to_on, (SELECT COUNT(*) FROM cert_objections o WHERE o.notice_id = n.id AND o.status = 'open'
-                              AND (o.application_id IS NULL OR o.application_id = \(bind: applicationId))) AS open
-            FROM cert_notice_entries e JOIN cert_notices n ON n.id = e.notice_id WHERE e.application_id = \(bind: applicationId)
-            """).first(decoding: R.self, with: decoder) else {
+        guard let r = try await noticeStatus(applicationId: applicationId, on: db) else {
             throw DomainError(.invalid, code: "not_noticed", LocalizedText(zh: "尚未公示", en: "not on public notice"))
         }
         if let end = CivilDate(parsing: r.toOn), end >= today {
@@ -474,17 +407,11 @@ public struct CertificationService: Sendable {
     /// is incremented inside the transaction: concurrent issues queue on it, and a rolled-back
     /// issue gives its number back, so serials have no gaps.
     static func issue(_ a: CertApplicationRow, window: CertWindow, on tx: any Database, today: CivilDate) async throws {
-        struct Body: Decodable { let id: Int; let code: String }
         let level = a.certType.decidedByPrefecture ? "prefecture" : "county"
-        let body = try await tx.sql.raw("SELECT id, code FROM cert_bodies WHERE level = \(bind: level) ORDER BY id LIMIT 1").first(decoding: Body.self)
-            ?? Body(id: window.bodyId, code: window.bodyCode)
+        let body = try await firstBody(level: level, on: tx) ?? (id: window.bodyId, code: window.bodyCode)
         let year = today.year
-        struct Last: Decodable { let last: Int }
-        try await tx.sql.raw("INSERT INTO cert_serials (body_id, year, last) VALUES (\(bind: body.id), \(bind: year), 0) ON CONFLICT (body_id, year) DO NOTHING").run()
-        let serial = try await tx.sql.raw("UPDATE cert_serials SET last = last + 1 WHERE body_id = \(bind: body.id) AND year = \(bind: year) RETURNING last").first(decoding: Last.self)!.last
+        let serial = try await nextSerial(bodyId: body.id, year: year, on: tx)
         let number = CertificateNumber.make(year: year, bodyCode: body.code, type: a.certType, gender: Gender(rawValue: a.gender) ?? .female, serial: serial)
-        try await tx.sql.insert(into: "certificates").columns("number", "application_id", "body_id", "year", "serial", "name", "resident_id", "type", "subject", "issued_on")
-            .values(SQLBind(number), SQLBind(a.id), SQLBind(body.id), SQLBind(year), SQLBind(serial), SQLBind(a.name), SQLBind(a.residentId),
-                    SQLBind(a.type), SQLBind(a.subject), SQLBind(today.description)).run()
+        try await insertCertificate(number: number, application: a, bodyId: body.id, year: year, serial: serial, issuedOn: today.description, on: tx)
     }
 }

@@ -14,10 +14,6 @@ public struct CertBody: Decodable, Sendable {
 
 /// Certifying bodies (认定机构) and their application windows (受理批次), kept by the bureau.
 extension CertificationService {
-    public static func bodies(on db: any Database) async throws -> [CertBody] {
-        try await db.sql.raw("SELECT id, code, name, level FROM cert_bodies ORDER BY level, code").all(decoding: CertBody.self, with: decoder)
-    }
-
     public func bodies() async throws -> [CertBody] {
         _ = try ctx.requireActor()
         return try await Self.bodies(on: db)
@@ -42,14 +38,11 @@ extension CertificationService {
         try e.throwIfAny()
         let audit = ctx.audit
         let id: Int = try await ctx.write { tx in
-            struct N: Decodable { let n: Int }
-            if (try await tx.sql.raw("SELECT COUNT(*) AS n FROM cert_bodies WHERE code = \(bind: code)").first(decoding: N.self)?.n ?? 0) > 0 {
+            if try await Self.bodyExists(code: code, on: tx) {
                 throw DomainError(.conflict, code: "duplicate_code", LocalizedText(zh: "机构代码\(code)已存在", en: "the code \(code) exists already"),
                                   fields: ["code": LocalizedText(zh: "已存在", en: "exists already")])
             }
-            struct Id: Decodable { let id: Int }
-            let id = try await tx.sql.insert(into: "cert_bodies").columns("code", "name", "level").values(SQLBind(code), SQLBind(name), SQLBind(level))
-                .returning("id").first(decoding: Id.self)!.id
+            let id = try await Self.insertBody(code: code, name: name, level: level, on: tx)
             try await Audit.record(on: tx, audit, action: "cert.body", entity: "cert_body", entityId: String(id), summary: "\(code) \(name)")
             return id
         }
@@ -84,10 +77,7 @@ extension CertificationService {
         }
         let audit = ctx.audit
         let id: Int = try await ctx.write { tx in
-            struct Id: Decodable { let id: Int }
-            let id = try await tx.sql.insert(into: "cert_windows").columns("body_id", "name", "opens_on", "closes_on", "types")
-                .values(SQLBind(body!.id), SQLBind(name), SQLBind(opens!.description), SQLBind(closes!.description), SQLBind(list))
-                .returning("id").first(decoding: Id.self)!.id
+            let id = try await Self.insertWindow(bodyId: body!.id, name: name, opensOn: opens!.description, closesOn: closes!.description, types: list, on: tx)
             try await Audit.record(on: tx, audit, action: "cert.window", entity: "cert_window", entityId: String(id), summary: "\(name)，\(opens!) 至 \(closes!)")
             return id
         }

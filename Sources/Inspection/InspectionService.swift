@@ -120,12 +120,12 @@ public struct InspectionService: Sendable {
     }
 
     public func rules(year: Int) async throws -> InspectionRules {
-        try await DatedRules.inForce(InspectionRules.self, in: "inspection_rules", on: CivilDate.endOf(year: year), db: db) ?? .national
+        try await Self.rulesInForce(on: CivilDate.endOf(year: year), db: db) ?? .national
     }
 
     public func ruleVersions() async throws -> [DatedRules.Version<InspectionRules>] {
         try ctx.requireActor().require(.inspectionRead)
-        return try await DatedRules.versions(InspectionRules.self, in: "inspection_rules", db: db)
+        return try await Self.ruleVersions(on: db)
     }
 
     public func addRules(_ rules: InspectionRules, effectiveFrom: String?, note: String?) async throws {
@@ -144,7 +144,7 @@ public struct InspectionService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now
         try await ctx.write { tx in
-            try await DatedRules.insert(rules, effectiveFrom: date!, note: n, by: actor.username, into: "inspection_rules", on: tx, now: now)
+            try await Self.insertRules(rules, effectiveFrom: date!, note: n, by: actor.username, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "inspection.rules", entity: "inspection_rules", entityId: date!.description, summary: n)
         }
     }
@@ -544,11 +544,7 @@ public struct InspectionService: Sendable {
     // MARK: entries
 
     public func entries(year: Int) async throws -> [String: EntryRow] {
-        let rows = try await db.sql.raw(
-            """
-            SELECT year, code, value, met, note, evidence_hash, evidence_name, evidence_kind, entered_by, entered_at FROM inspection_entries WHERE year = \(bind: year)
-            """
-        ).all(decoding: EntryRow.self, with: Self.decoder)
+        let rows = try await Self.entryRows(year: year, on: db)
         return Dictionary(rows.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
@@ -628,14 +624,8 @@ public struct InspectionService: Sendable {
         let audit = ctx.audit, now = ctx.now, by = actor.username
         let label = def?.zh ?? veto?.zh ?? code
         try await ctx.writeOnce { [hash, name, fileKind, value, met] tx in
-            try await tx.sql.raw("DELETE FROM inspection_entries WHERE year = \(bind: y2) AND code = \(bind: code)").run()
-            try await tx.sql.insert(into: "inspection_entries")
-                .columns("year", "code", "value", "met", "note", "evidence_hash", "evidence_name", "evidence_kind", "entered_by", "entered_at")
-                .values(
-                    SQLBind(y2), SQLBind(code), SQLBind(value), SQLBind(met), SQLBind(note), SQLBind(hash), SQLBind(name), SQLBind(fileKind), SQLBind(by),
-                    SQLBind(now)
-                )
-                .run()
+            try await Self.replaceEntry(
+                year: y2, code: code, value: value, met: met, note: note, evidenceHash: hash, evidenceName: name, evidenceKind: fileKind, by: by, on: tx, now: now)
             try await Audit.record(
                 on: tx, audit, action: "inspection.entry", entity: "inspection_entry", entityId: "\(y2)/\(code)",
                 summary: "\(label)：" + (value.map { InspectionRules.n($0) } ?? (met == true ? "是" : "否")))

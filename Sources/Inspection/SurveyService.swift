@@ -60,8 +60,7 @@ extension InspectionService {
 
     public func questions() async throws -> [SurveyQuestionRow] {
         try ctx.requireActor().require(.inspectionRead)
-        return try await db.sql.raw("SELECT id, grp, position, text FROM inspection_survey_questions ORDER BY grp, position, id").all(
-            decoding: SurveyQuestionRow.self, with: Self.decoder)
+        return try await Self.surveyQuestions(on: db)
     }
 
     /// Replaces one group's questions with the lines given (1–20 questions of 4–200 characters).
@@ -82,12 +81,7 @@ extension InspectionService {
         try e.throwIfAny()
         let audit = ctx.audit
         try await ctx.write { tx in
-            try await tx.sql.raw("DELETE FROM inspection_survey_questions WHERE grp = \(bind: group.rawValue)").run()
-            for (i, q) in qs.enumerated() {
-                try await tx.sql.insert(into: "inspection_survey_questions").columns("grp", "position", "text").values(
-                    SQLBind(group.rawValue), SQLBind(i), SQLBind(q)
-                ).run()
-            }
+            try await Self.replaceQuestions(group: group.rawValue, qs, on: tx)
             try await Audit.record(
                 on: tx, audit, action: "inspection.survey.questions", entity: "inspection_survey_questions", entityId: group.rawValue,
                 summary: "\(group.zh) \(qs.count) 题")
@@ -98,19 +92,13 @@ extension InspectionService {
 
     public func rounds() async throws -> [SurveyRoundRow] {
         try ctx.requireActor().require(.inspectionRead)
-        return try await db.sql.raw("SELECT id, year, name, state, questions, created_by, created_at, closed_at FROM inspection_survey_rounds ORDER BY id DESC")
-            .all(decoding: SurveyRoundRow.self, with: Self.decoder)
+        return try await Self.rounds(on: db)
     }
 
     public func round(id: Int) async throws -> SurveyRoundRow {
         try ctx.requireActor().require(.inspectionRead)
         guard let r = try await Self.round(id: id, on: db) else { throw DomainError.notFound(Self.roundWord) }
         return r
-    }
-
-    static func round(id: Int, on db: any Database) async throws -> SurveyRoundRow? {
-        try await db.sql.raw("SELECT id, year, name, state, questions, created_by, created_at, closed_at FROM inspection_survey_rounds WHERE id = \(bind: id)")
-            .first(decoding: SurveyRoundRow.self, with: Self.decoder)
     }
 
     /// Opens a round for a year: the questionnaire as it stands now, and for every compulsory
@@ -138,8 +126,7 @@ extension InspectionService {
                 "at most \(Self.maxCodes) codes a round (asked for \(schools.count * perSchoolTotal))")
         }
         if schools.isEmpty { e.add("year", "\(y)年没有义务教育学校", "no compulsory schools in \(y)") }
-        let questions = try await db.sql.raw("SELECT id, grp, position, text FROM inspection_survey_questions ORDER BY grp, position, id").all(
-            decoding: SurveyQuestionRow.self, with: Self.decoder)
+        let questions = try await Self.surveyQuestions(on: db)
         for g in SurveyGroup.allCases where (perSchool[g] ?? 0) > 0 && !questions.contains(where: { $0.grp == g.rawValue }) {
             e.add("count.\(g.rawValue)", "“\(g.zh)”问卷还没有题目", "the \(g.en) questionnaire has no questions")
         }
@@ -163,17 +150,7 @@ extension InspectionService {
         }
         let audit = ctx.audit, now = ctx.now, by = actor.username, all = codes
         return try await ctx.write { tx in
-            struct I: Decodable { let id: Int }
-            let id = try await tx.sql.raw(
-                """
-                INSERT INTO inspection_survey_rounds (year, name, state, questions, created_by, created_at) VALUES (\(bind: y), \(bind: name), 'open', \(bind: snapshot), \(bind: by), \(bind: now)) RETURNING id
-                """
-            ).first(decoding: I.self)!.id
-            for start in stride(from: 0, to: all.count, by: 300) {
-                var q = tx.sql.insert(into: "inspection_survey_codes").columns("code", "round_id", "school_id", "grp")
-                for (c, sid, g) in all[start..<min(start + 300, all.count)] { q = q.values(SQLBind(c), SQLBind(id), SQLBind(sid), SQLBind(g)) }
-                try await q.run()
-            }
+            let id = try await Self.insertRound(year: y, name: name, questions: snapshot, codes: all, by: by, on: tx, now: now)
             try await Audit.record(
                 on: tx, audit, action: "inspection.survey.open", entity: "inspection_survey_round", entityId: String(id), summary: "\(name)：\(all.count) 个问卷码")
             return id
@@ -186,13 +163,8 @@ extension InspectionService {
         try actor.require(.inspectionWrite)
         let audit = ctx.audit, now = ctx.now
         try await ctx.write { tx in
-            struct I: Decodable { let id: Int }
             guard try await Self.round(id: id, on: tx) != nil else { throw DomainError.notFound(Self.roundWord) }
-            let closed = try await tx.sql.raw(
-                "UPDATE inspection_survey_rounds SET state = 'closed', closed_at = \(bind: now) WHERE id = \(bind: id) AND state = 'open' RETURNING id"
-            )
-            .all(decoding: I.self)
-            if closed.isEmpty {
+            if !(try await Self.closeRound(id: id, on: tx, now: now)) {
                 throw DomainError.conflict("round_closed", LocalizedText(zh: "该轮调查已结束，不能重新开启", en: "the round is closed and cannot be reopened"))
             }
             try await Audit.record(on: tx, audit, action: "inspection.survey.close", entity: "inspection_survey_round", entityId: String(id), summary: "结束调查")
@@ -204,10 +176,7 @@ extension InspectionService {
     /// A school's codes of a round, for the printed sheet.
     public func codes(roundId: Int, schoolId: Int) async throws -> [CodeRow] {
         _ = try await round(id: roundId)
-        return try await db.sql.raw(
-            "SELECT code, school_id, grp, used_at FROM inspection_survey_codes WHERE round_id = \(bind: roundId) AND school_id = \(bind: schoolId) ORDER BY grp, code"
-        )
-        .all(decoding: CodeRow.self, with: Self.decoder)
+        return try await Self.codes(roundId: roundId, schoolId: schoolId, on: db)
     }
 
     /// A round counts for the year's figure once it is closed with at least this share of its
@@ -217,14 +186,7 @@ extension InspectionService {
     /// The round a year's figure is counted from: the latest closed round of the year whose
     /// response rate reaches `minimumResponseRate`; nil when none does.
     func surveyRound(year: Int) async throws -> SurveyRoundRow? {
-        struct R: Decodable { let id: Int; let codes: Int; let used: Int }
-        let rows = try await db.sql.raw(
-            """
-            SELECT r.id, COUNT(c.code) AS codes, COALESCE(SUM(CASE WHEN c.used_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS used
-            FROM inspection_survey_rounds r LEFT JOIN inspection_survey_codes c ON c.round_id = r.id
-            WHERE r.year = \(bind: year) AND r.state = 'closed' GROUP BY r.id ORDER BY r.id DESC
-            """
-        ).all(decoding: R.self, with: Self.decoder)
+        let rows = try await Self.closedRoundResponses(year: year, on: db)
         guard let pick = rows.first(where: { $0.codes > 0 && Double($0.used) / Double($0.codes) >= Self.minimumResponseRate }) else { return nil }
         return try await Self.round(id: pick.id, on: db)
     }
@@ -235,16 +197,9 @@ extension InspectionService {
     }
 
     public func tally(round r: SurveyRoundRow) async throws -> SurveyTally {
-        struct A: Decodable { let schoolId: Int; let grp: String; let satisfied: Int; let answered: Int; let n: Int }
-        let rows = try await db.sql.raw(
-            """
-            SELECT school_id, grp, CAST(SUM(satisfied) AS BIGINT) AS satisfied, CAST(SUM(answered) AS BIGINT) AS answered, COUNT(*) AS n FROM inspection_survey_answers
-            WHERE round_id = \(bind: r.id) GROUP BY school_id, grp
-            """
-        ).all(decoding: A.self, with: Self.decoder)
-        struct N: Decodable { let n: Int }
+        let rows = try await Self.answerTallies(roundId: r.id, on: db)
         var t = SurveyTally(round: r)
-        t.codes = try await db.sql.raw("SELECT COUNT(*) AS n FROM inspection_survey_codes WHERE round_id = \(bind: r.id)").first(decoding: N.self)?.n ?? 0
+        t.codes = try await Self.codeCount(roundId: r.id, on: db)
         for a in rows {
             t.satisfied += a.satisfied; t.answered += a.answered; t.respondents += a.n
             t.bySchool[a.schoolId, default: .init()].satisfied += a.satisfied
@@ -273,12 +228,9 @@ extension InspectionService {
     /// still shows who it is for, with the reason it cannot be answered.
     public func form(code raw: String) async throws -> SurveyForm {
         guard let code = Self.normalise(raw) else { throw DomainError.notFound(Self.codeWord) }
-        let row = try await db.sql.raw("SELECT code, school_id, grp, used_at FROM inspection_survey_codes WHERE code = \(bind: code)").first(
-            decoding: CodeRow.self, with: Self.decoder)
-        struct R: Decodable { let roundId: Int }
+        let row = try await Self.code(code, on: db)
         guard let row,
-            let rid = try await db.sql.raw("SELECT round_id FROM inspection_survey_codes WHERE code = \(bind: code)").first(
-                decoding: R.self, with: Self.decoder)?.roundId,
+            let rid = try await Self.roundId(code: code, on: db),
             let round = try await Self.round(id: rid, on: db), let group = SurveyGroup(rawValue: row.grp)
         else { throw DomainError.notFound(Self.codeWord) }
         let school = try await RegistryStore.school(id: row.schoolId, on: db)?.name ?? ""
@@ -312,19 +264,10 @@ extension InspectionService {
         // answer to its code (found by the attack pass).
         let now = Double(Int(ctx.now / 86400) * 86400)
         let code = form.code, roundId = form.round.id, group = form.group.rawValue, list = values.map(String.init).joined(separator: ",")
-        struct S: Decodable { let schoolId: Int }
         try await ctx.write { tx in
-            struct St: Decodable { let state: String }
-            guard try await tx.sql.raw("SELECT state FROM inspection_survey_rounds WHERE id = \(bind: roundId)").first(decoding: St.self)?.state == "open"
-            else { throw Self.roundClosed }
-            guard
-                let s = try await tx.sql.raw(
-                    "UPDATE inspection_survey_codes SET used_at = \(bind: now) WHERE code = \(bind: code) AND used_at IS NULL RETURNING school_id"
-                )
-                .first(decoding: S.self, with: Self.decoder)
-            else { throw Self.usedCode }
-            try await tx.sql.insert(into: "inspection_survey_answers").columns("round_id", "school_id", "grp", "satisfied", "answered", "answers", "created_at")
-                .values(SQLBind(roundId), SQLBind(s.schoolId), SQLBind(group), SQLBind(satisfied), SQLBind(count), SQLBind(list), SQLBind(now)).run()
+            guard try await Self.roundState(id: roundId, on: tx) == "open" else { throw Self.roundClosed }
+            guard let schoolId = try await Self.useCode(code, on: tx, now: now) else { throw Self.usedCode }
+            try await Self.insertAnswer(roundId: roundId, schoolId: schoolId, group: group, satisfied: satisfied, answered: count, answers: list, on: tx, now: now)
         }
     }
 }

@@ -96,15 +96,7 @@ public struct InternshipModule: XuequModule {
     /// A school mentor who moves to another school stops mentoring its interns: they show as
     /// without a school mentor until the school names another.
     public func teacherMoved(_ move: TeacherMoved, on tx: any Database) async throws -> [LocalizedText] {
-        struct I: Decodable { let id: Int; let name: String }
-        let interns = try await tx.sql.raw("""
-            SELECT id, name FROM interns WHERE mentor_teacher_id = \(bind: move.teacherId) AND (school_id IS NULL OR school_id <> \(bind: move.toSchoolId))
-            """).all(decoding: I.self)
-        guard !interns.isEmpty else { return [] }
-        try await tx.sql.raw("""
-            UPDATE interns SET mentor_teacher_id = NULL, version = version + 1
-            WHERE mentor_teacher_id = \(bind: move.teacherId) AND (school_id IS NULL OR school_id <> \(bind: move.toSchoolId))
-            """).run()
-        return interns.map { LocalizedText(zh: "实习生\($0.name)的指导教师", en: "school mentor of intern \($0.name)") }
+        let names = try await InternshipStore.releaseMentor(teacherId: move.teacherId, movedTo: move.toSchoolId, on: tx)
+        return names.map { LocalizedText(zh: "实习生\($0)的指导教师", en: "school mentor of intern \($0)") }
     }
 }

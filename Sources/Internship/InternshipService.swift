@@ -73,16 +73,13 @@ public struct InternshipService: Sendable {
     /// The interns in the actor's view: all (bureau), their groups, their mentees, their school, themselves.
     public func interns(batchId: Int? = nil) async throws -> [InternRow] {
         let a = try actor()
-        var parts: [SQLQueryString] = []
-        if a.can(.internshipAdmin) { parts.append("1 = 1") }
-        if a.can(.internshipSupervise) { parts.append("group_id IN (SELECT id FROM intern_groups WHERE supervisor_user_id = \(bind: a.userId))") }
-        if a.can(.internshipMentor), let t = a.teacherId { parts.append("mentor_teacher_id = \(bind: t)") }
-        if a.can(.internshipHost), let s = a.schoolId, a.teacherId == nil { parts.append("school_id = \(bind: s)") }
-        if a.can(.internshipSelf) { parts.append("user_id = \(bind: a.userId)") }
-        guard !parts.isEmpty else { return [] }
-        var condition: SQLQueryString = "(" + parts.joined(separator: " OR ") + ")"
-        if let batchId { condition = condition + " AND batch_id = \(bind: batchId)" }
-        return try await InternshipStore.interns(where: condition, on: db)
+        var visible = InternshipStore.Visibility()
+        if a.can(.internshipAdmin) { visible.all = true }
+        if a.can(.internshipSupervise) { visible.supervisorUserId = a.userId }
+        if a.can(.internshipMentor), let t = a.teacherId { visible.mentorTeacherId = t }
+        if a.can(.internshipHost), let s = a.schoolId, a.teacherId == nil { visible.hostSchoolId = s }
+        if a.can(.internshipSelf) { visible.ownUserId = a.userId }
+        return try await InternshipStore.interns(visible: visible, batchId: batchId, on: db)
     }
 
     public func batch(id: Int) async throws -> BatchRow {
@@ -109,8 +106,7 @@ public struct InternshipService: Sendable {
         let audit = ctx.audit
         do {
             return try await ctx.write { tx in
-                struct Id: Decodable { let id: Int }
-                let id = try await tx.sql.raw("INSERT INTO intern_universities (code, name) VALUES (\(bind: code), \(bind: name)) RETURNING id").first(decoding: Id.self)!.id
+                let id = try await InternshipStore.insertUniversity(code: code, name: name, on: tx)
                 try await Audit.record(on: tx, audit, action: "internship.university", entity: "intern_university", entityId: String(id), summary: "\(code) \(name)")
                 return id
             }
@@ -147,20 +143,15 @@ public struct InternshipService: Sendable {
         if per < 0 || per > 30 { e.add("observationsPerWeek", "每周听课次数应在0到30之间", "observations a week must be between 0 and 30") }
         if !d.weights.valid { e.add("weights", "成绩权重应为非负整数且合计100", "the weights must be whole numbers summing to 100") }
         if let u = d.universityId {
-            struct N: Decodable { let n: Int }
-            if (try await db.sql.raw("SELECT COUNT(*) AS n FROM intern_universities WHERE id = \(bind: u)").first(decoding: N.self)?.n ?? 0) == 0 {
+            if !(try await InternshipStore.universityExists(id: u, on: db)) {
                 e.add("universityId", "院校不存在", "no such university")
             }
         }
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now, weekList = weeks
         return try await ctx.write { tx in
-            struct Id: Decodable { let id: Int }
-            let id = try await tx.sql.raw("""
-                INSERT INTO intern_batches (university_id, name, starts_on, weeks, observations_per_week, weight_teaching, weight_class, weight_other, created_at)
-                VALUES (\(bind: d.universityId!), \(bind: name), \(bind: starts!.description), \(bind: weekList.map(\.rawValue).joined(separator: ",")), \(bind: per),
-                        \(bind: d.weights.teaching), \(bind: d.weights.classTeacher), \(bind: d.weights.other), \(bind: now)) RETURNING id
-                """).first(decoding: Id.self)!.id
+            let id = try await InternshipStore.insertBatch(universityId: d.universityId!, name: name, startsOn: starts!.description, weeks: weekList.map(\.rawValue).joined(separator: ","),
+                                                           observationsPerWeek: per, weights: d.weights, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "internship.batch", entity: "intern_batch", entityId: String(id), summary: "\(name)，\(starts!) 起共 \(weekList.count) 周")
             return id
         }
@@ -178,8 +169,7 @@ public struct InternshipService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit
         return try await ctx.write { tx in
-            struct Id: Decodable { let id: Int }
-            let id = try await tx.sql.raw("INSERT INTO intern_groups (batch_id, name, supervisor_user_id) VALUES (\(bind: batchId), \(bind: name), \(bind: user!.id)) RETURNING id").first(decoding: Id.self)!.id
+            let id = try await InternshipStore.insertGroup(batchId: batchId, name: name, supervisorUserId: user!.id, on: tx)
             try await Audit.record(on: tx, audit, action: "internship.group", entity: "intern_group", entityId: String(id), summary: "\(name)，带队教师 \(Masking.username(user!.username))")
             return id
         }
@@ -199,10 +189,7 @@ public struct InternshipService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit
         try await ctx.writeOnce { tx in
-            try await tx.sql.raw("DELETE FROM intern_capacity WHERE batch_id = \(bind: batchId) AND school_id = \(bind: school!.id) AND subject = \(bind: subject!.rawValue)").run()
-            if n > 0 {
-                try await tx.sql.raw("INSERT INTO intern_capacity (batch_id, school_id, subject, places) VALUES (\(bind: batchId), \(bind: school!.id), \(bind: subject!.rawValue), \(bind: n))").run()
-            }
+            try await InternshipStore.setCapacity(batchId: batchId, schoolId: school!.id, subject: subject!.rawValue, places: n, on: tx)
             try await Audit.record(on: tx, audit, action: "internship.capacity", entity: "intern_batch", entityId: String(batchId), summary: "\(school!.code) \(subject!.zh) 可接收 \(n) 名")
         }
     }
@@ -225,8 +212,7 @@ public struct InternshipService: Sendable {
         let groups = Dictionary(try await InternshipStore.groups(batchId: batchId, on: db).map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
         let codes = Set(table.body.flatMap { r in ["志愿1", "志愿2", "志愿3"].map { cell(r, $0) } }.filter { !$0.isEmpty })
         let schools = try await RegistryStore.schools(codes: Array(codes), on: db)
-        struct N: Decodable { let studentNo: String }
-        let existing = Set(try await db.sql.raw("SELECT student_no FROM interns WHERE batch_id = \(bind: batchId)").all(decoding: N.self, with: InternshipStore.decoder).map(\.studentNo))
+        let existing = Set(try await InternshipStore.studentNumbers(batchId: batchId, on: db))
         var errors = RowErrorList()
         var seen: [String: Int] = [:], rowOf: [String: Int] = [:]
         struct Valid { let no: String; let name: String; let major: String; let subject: Subject; let phone: String?; let prefs: [Int]; let group: Int? }
@@ -296,11 +282,8 @@ public struct InternshipService: Sendable {
                 if let id = reused[k] { userId = id } else {
                     userId = try await Accounts.insertUser(.init(username: names[k], displayName: v.name, role: .intern), passwordHash: hashes[k]!, on: tx, now: Date(timeIntervalSince1970: now), oneTimePassword: true)
                 }
-                try await tx.sql.raw("""
-                    INSERT INTO interns (batch_id, group_id, user_id, student_no, name, major, subject, phone, preferences, version)
-                    VALUES (\(bind: batchId), \(bind: v.group), \(bind: userId), \(bind: v.no), \(bind: v.name), \(bind: v.major), \(bind: v.subject.rawValue), \(bind: v.phone),
-                            \(bind: v.prefs.map(String.init).joined(separator: ",")), 1)
-                    """).run()
+                try await InternshipStore.insertIntern(batchId: batchId, groupId: v.group, userId: userId, studentNo: v.no, name: v.name, major: v.major, subject: v.subject.rawValue,
+                                                       phone: v.phone, preferences: v.prefs.map(String.init).joined(separator: ","), on: tx)
             }
             try await Audit.record(on: tx, audit, action: "internship.import", entity: "intern_batch", entityId: String(batchId), summary: "导入 \(rows.count) 名实习生")
         }
@@ -314,7 +297,7 @@ public struct InternshipService: Sendable {
     public func assign(batchId: Int) async throws -> (placed: Int, unplaced: Int) {
         _ = try requireBatchAdmin()
         _ = try await batch(id: batchId)
-        let interns = try await InternshipStore.interns(where: "batch_id = \(bind: batchId)", on: db)
+        let interns = try await InternshipStore.interns(batchId: batchId, on: db)
         var capacity: [Placement.Slot: Int] = [:]
         for c in try await InternshipStore.capacity(batchId: batchId, on: db) { capacity[.init(schoolId: c.schoolId, subject: c.subject)] = c.places }
         for i in interns { if let s = i.schoolId, let v = capacity[.init(schoolId: s, subject: i.subject)] { capacity[.init(schoolId: s, subject: i.subject)] = v - 1 } }
@@ -323,7 +306,7 @@ public struct InternshipService: Sendable {
         let audit = ctx.audit
         try await ctx.write { tx in
             for (intern, school) in result {
-                try await tx.sql.raw("UPDATE interns SET school_id = \(bind: school), version = version + 1 WHERE id = \(bind: intern) AND school_id IS NULL").run()
+                try await InternshipStore.placeUnplaced(internId: intern, schoolId: school, on: tx)
             }
             try await Audit.record(on: tx, audit, action: "internship.assign", entity: "intern_batch", entityId: String(batchId), summary: "安排 \(result.count) 名，\(open.count - result.count) 名暂无实习学校")
         }
@@ -339,9 +322,7 @@ public struct InternshipService: Sendable {
         let school = try await schoolId.asyncMap { try await RegistryStore.school(id: $0, on: db) } ?? nil
         if schoolId != nil && (school == nil || school?.status != SchoolStatus.active.rawValue) { e.add("schoolId", "请选择在办学校", "choose an active school") }
         if let s = school, s.id != i.schoolId {
-            struct N: Decodable { let n: Int }
-            let places = try await db.sql.raw("SELECT COALESCE(SUM(places), 0) AS n FROM intern_capacity WHERE batch_id = \(bind: i.batchId) AND school_id = \(bind: s.id) AND subject = \(bind: i.subject)").first(decoding: N.self)?.n ?? 0
-            let used = try await db.sql.raw("SELECT COUNT(*) AS n FROM interns WHERE batch_id = \(bind: i.batchId) AND school_id = \(bind: s.id) AND subject = \(bind: i.subject)").first(decoding: N.self)?.n ?? 0
+            let (places, used) = try await InternshipStore.places(batchId: i.batchId, schoolId: s.id, subject: i.subject, on: db)
             if used >= places { e.add("schoolId", "\(s.name)本批次\(Subject(rawValue: i.subject)?.zh ?? i.subject)名额已满（\(places)）", "\(s.name) has no \(i.subject) place left (\(places))") }
         }
         if let m = mentorTeacherId {
@@ -357,12 +338,8 @@ public struct InternshipService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit
         try await ctx.write { tx in
-            struct Id: Decodable { let id: Int }
-            let done = try await tx.sql.raw("""
-                UPDATE interns SET school_id = \(bind: school?.id ?? i.schoolId), mentor_teacher_id = \(bind: mentorTeacherId), class_name = \(bind: cls.isEmpty ? nil : cls),
-                  class_size = \(bind: classSize), version = version + 1 WHERE id = \(bind: i.id) AND version = \(bind: version ?? i.version) RETURNING id
-                """).all(decoding: Id.self)
-            if done.isEmpty { throw Self.stale }
+            guard try await InternshipStore.updatePlacement(internId: i.id, version: version ?? i.version, schoolId: school?.id ?? i.schoolId, mentorTeacherId: mentorTeacherId,
+                                                            className: cls.isEmpty ? nil : cls, classSize: classSize, on: tx) else { throw Self.stale }
             try await Audit.record(on: tx, audit, action: "internship.place", entity: "intern", entityId: String(i.id),
                                    summary: "实习学校编号 \(i.schoolId.map(String.init) ?? "—") → \((school?.id ?? i.schoolId).map(String.init) ?? "—")，指导教师编号 \(mentorTeacherId.map(String.init) ?? "—")，班额 \(classSize.map(String.init) ?? "—")")
         }
@@ -376,7 +353,7 @@ public struct InternshipService: Sendable {
     func ownIntern() async throws -> InternRow {
         let a = try ctx.requireActor()
         try a.require(.internshipSelf)
-        guard let i = try await InternshipStore.interns(where: "user_id = \(bind: a.userId)", on: db).last else {
+        guard let i = try await InternshipStore.interns(userId: a.userId, on: db).last else {
             throw DomainError(.conflict, code: "not_enrolled", LocalizedText(zh: "您的账户尚未加入实习批次", en: "your account is not in an internship batch"))
         }
         return i
@@ -402,12 +379,7 @@ public struct InternshipService: Sendable {
         if today > b.calendar.endsOn { throw DomainError(.conflict, code: "batch_ended", LocalizedText(zh: "本批次实习已结束", en: "the batch has ended")) }
         let audit = ctx.audit, now = ctx.now
         let id = try await ctx.write { tx -> Int in
-            struct Id: Decodable { let id: Int }
-            let id = try await tx.sql.raw("""
-                INSERT INTO intern_lesson_plans (intern_id, title, subject, grade, content, version, trial, created_at, updated_at)
-                VALUES (\(bind: i.id), \(bind: t), \(bind: s.rawValue), \(bind: g), \(bind: c), 1, 'none', \(bind: now), \(bind: now)) RETURNING id
-                """).first(decoding: Id.self)!.id
-            try await tx.sql.raw("INSERT INTO intern_plan_versions (plan_id, version, title, content, saved_at) VALUES (\(bind: id), 1, \(bind: t), \(bind: c), \(bind: now))").run()
+            let id = try await InternshipStore.insertPlan(internId: i.id, title: t, subject: s.rawValue, grade: g, content: c, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "internship.plan.create", entity: "intern_plan", entityId: String(id), summary: t)
             return id
         }
@@ -422,14 +394,8 @@ public struct InternshipService: Sendable {
         let (t, _, _, c) = try Self.checkPlan(title: title ?? p.title, subject: p.subject, grade: p.grade, content: content)
         let audit = ctx.audit, now = ctx.now
         try await ctx.write { tx in
-            struct Id: Decodable { let id: Int }
-            let done = try await tx.sql.raw("""
-                UPDATE intern_lesson_plans SET title = \(bind: t), content = \(bind: c), version = version + 1, mentor_approved_by = NULL, mentor_approved_at = NULL,
-                  supervisor_approved_by = NULL, supervisor_approved_at = NULL, trial = 'none', updated_at = \(bind: now)
-                WHERE id = \(bind: id) AND version = \(bind: version ?? p.version) RETURNING id
-                """).all(decoding: Id.self)
-            if done.isEmpty { throw Self.stale }
-            try await tx.sql.raw("INSERT INTO intern_plan_versions (plan_id, version, title, content, saved_at) VALUES (\(bind: id), \(bind: (version ?? p.version) + 1), \(bind: t), \(bind: c), \(bind: now))").run()
+            guard try await InternshipStore.revisePlan(id: id, version: version ?? p.version, title: t, content: c, on: tx, now: now) else { throw Self.stale }
+            try await InternshipStore.insertPlanVersion(planId: id, version: (version ?? p.version) + 1, title: t, content: c, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "internship.plan.revise", entity: "intern_plan", entityId: String(id), summary: "第 \((version ?? p.version) + 1) 版")
         }
         return try await InternshipStore.plan(id: id, on: db)!
@@ -445,17 +411,14 @@ public struct InternshipService: Sendable {
     public func approve(planId: Int) async throws -> PlanRow {
         let a = try actor()
         let (p, _, how) = try await plan(id: planId)
-        let column: String
-        if how.contains(.mentor) { column = "mentor" } else if how.contains(.supervisor) { column = "supervisor" } else {
+        let column: InternshipStore.Approver
+        if how.contains(.mentor) { column = .mentor } else if how.contains(.supervisor) { column = .supervisor } else {
             throw a.can(.internshipMentor) || a.can(.internshipSupervise) ? DomainError.notFound(Self.planWord) : DomainError.forbidden
         }
         let audit = ctx.audit, now = ctx.now
         try await ctx.write { tx in
-            try await tx.sql.raw("""
-                UPDATE intern_lesson_plans SET \(unsafeRaw: column)_approved_by = \(bind: a.username), \(unsafeRaw: column)_approved_at = \(bind: now)
-                WHERE id = \(bind: planId) AND version = \(bind: p.version)
-                """).run()
-            try await Audit.record(on: tx, audit, action: "internship.plan.approve", entity: "intern_plan", entityId: String(planId), summary: "\(column == "mentor" ? "指导教师" : "带队教师")审批通过第 \(p.version) 版")
+            try await InternshipStore.approvePlan(id: planId, version: p.version, as: column, by: a.username, on: tx, now: now)
+            try await Audit.record(on: tx, audit, action: "internship.plan.approve", entity: "intern_plan", entityId: String(planId), summary: "\(column == .mentor ? "指导教师" : "带队教师")审批通过第 \(p.version) 版")
         }
         return try await InternshipStore.plan(id: planId, on: db)!
     }
@@ -469,7 +432,7 @@ public struct InternshipService: Sendable {
         if text.isEmpty || text.count > 2000 { throw DomainError.validation(["text": LocalizedText(zh: "请填写意见（不超过2000字）", en: "write the comment (at most 2,000 characters)")]) }
         let audit = ctx.audit, now = ctx.now
         try await ctx.write { tx in
-            try await tx.sql.raw("INSERT INTO intern_plan_comments (plan_id, version, author, role, text, at) VALUES (\(bind: planId), \(bind: p.version), \(bind: a.username), \(bind: role), \(bind: text), \(bind: now))").run()
+            try await InternshipStore.insertPlanComment(planId: planId, version: p.version, author: a.username, role: role, text: text, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "internship.plan.comment", entity: "intern_plan", entityId: String(planId), summary: role == "mentor" ? "指导教师意见" : role == "supervisor" ? "带队教师意见" : role)
         }
     }
@@ -488,8 +451,7 @@ public struct InternshipService: Sendable {
         }
         let audit = ctx.audit, now = ctx.now
         try await ctx.write { tx in
-            try await tx.sql.raw("INSERT INTO intern_trials (plan_id, passed, notes, by, at) VALUES (\(bind: planId), \(bind: passed), \(bind: notes?.trimmed), \(bind: a.username), \(bind: now))").run()
-            try await tx.sql.raw("UPDATE intern_lesson_plans SET trial = \(bind: passed ? "passed" : "failed") WHERE id = \(bind: planId)").run()
+            try await InternshipStore.recordTrial(planId: planId, passed: passed, notes: notes?.trimmed, by: a.username, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "internship.trial", entity: "intern_plan", entityId: String(planId), summary: passed ? "试讲通过" : "试讲未通过")
         }
         return try await InternshipStore.plan(id: planId, on: db)!
@@ -579,12 +541,9 @@ public struct InternshipService: Sendable {
         let audit = ctx.audit, now = ctx.now, kind = d.kind, periodsValue = periods, scoresValue = scoresJSON
         let cls = d.className?.trimmed
         let id = try await ctx.write { tx -> Int in
-            struct Id: Decodable { let id: Int }
-            let id = try await tx.sql.raw("""
-                INSERT INTO intern_records (intern_id, kind, on_date, lesson_plan_id, class_name, topic, periods, of_intern_id, scores, notes, by, at)
-                VALUES (\(bind: intern.id), \(bind: kind.rawValue), \(bind: date.description), \(bind: kind == .teaching ? d.lessonPlanId : nil), \(bind: cls),
-                        \(bind: topic), \(bind: periodsValue), \(bind: kind == .evaluation ? d.ofInternId : nil), \(bind: scoresValue), \(bind: notes), \(bind: a.username), \(bind: now)) RETURNING id
-                """).first(decoding: Id.self)!.id
+            let id = try await InternshipStore.insertRecord(internId: intern.id, kind: kind.rawValue, onDate: date.description, lessonPlanId: kind == .teaching ? d.lessonPlanId : nil,
+                                                            className: cls, topic: topic, periods: periodsValue, ofInternId: kind == .evaluation ? d.ofInternId : nil,
+                                                            scores: scoresValue, notes: notes, by: a.username, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "internship.record.\(kind.rawValue)", entity: "intern", entityId: String(intern.id), summary: "\(date) \(topic.prefix(40))")
             return id
         }
@@ -599,13 +558,13 @@ public struct InternshipService: Sendable {
         let (i, how) = try await intern(id: internId)
         let text = raw?.trimmed ?? ""
         if text.isEmpty || text.count > 5000 { throw DomainError.validation(["text": LocalizedText(zh: "请填写内容（不超过5000字）", en: "write it (at most 5,000 characters)")]) }
-        let sets: SQLQueryString
+        let sets: InternshipStore.AppraisalText
         switch field {
-        case "summary" where how.contains(.own): sets = "summary = \(bind: text)"
-        case "mentor" where how.contains(.mentor): sets = "mentor_comment = \(bind: text)"
+        case "summary" where how.contains(.own): sets = .summary(text)
+        case "mentor" where how.contains(.mentor): sets = .mentorComment(text)
         case "school" where how.contains(.host):
             guard let r = rating.flatMap(InternGrade.parse) else { throw DomainError.validation(["rating": LocalizedText(zh: "请选择鉴定等次", en: "choose a rating")]) }
-            sets = "school_comment = \(bind: text), school_rating = \(bind: r.rawValue)"
+            sets = .school(comment: text, rating: r.rawValue)
         default: throw DomainError.forbidden
         }
         let audit = ctx.audit
@@ -631,7 +590,7 @@ public struct InternshipService: Sendable {
         let grade = InternGrade.of(score: score)
         let audit = ctx.audit
         try await ctx.write { tx in
-            try await InternshipStore.setAppraisal(internId: i.id, "score_teaching = \(bind: teaching!), score_class = \(bind: classTeacher!), score_other = \(bind: other!), final_score = \(bind: score), grade = \(bind: grade.rawValue), graded_by = \(bind: a.username)", on: tx)
+            try await InternshipStore.setGrade(internId: i.id, teaching: teaching!, classTeacher: classTeacher!, other: other!, score: score, grade: grade.rawValue, by: a.username, on: tx)
             try await Audit.record(on: tx, audit, action: "internship.grade", entity: "intern", entityId: String(i.id), summary: "\(score) 分，\(grade.zh)")
         }
         return try await InternshipStore.appraisal(internId: i.id, on: db)!
@@ -645,7 +604,7 @@ public struct InternshipService: Sendable {
         if text.isEmpty || text.count > 10000 { throw DomainError.validation(["text": LocalizedText(zh: "请填写小组总结（不超过1万字）", en: "write the group summary (at most 10,000 characters)")]) }
         let audit = ctx.audit
         try await ctx.write { tx in
-            try await tx.sql.raw("UPDATE intern_groups SET summary = \(bind: text) WHERE id = \(bind: groupId)").run()
+            try await InternshipStore.setGroupSummary(groupId: groupId, text: text, on: tx)
             try await Audit.record(on: tx, audit, action: "internship.group.summary", entity: "intern_group", entityId: String(groupId), summary: "\(text.count) 字")
         }
     }
@@ -718,7 +677,7 @@ public struct InternshipService: Sendable {
         let a = try actor()
         let b = try await batch(id: batchId)
         guard a.can(.internshipAdmin) || a.can(.internshipSupervise) else { throw DomainError.forbidden }
-        let interns = try await InternshipStore.interns(where: "batch_id = \(bind: batchId)", on: db)
+        let interns = try await InternshipStore.interns(batchId: batchId, on: db)
         if !a.can(.internshipAdmin) {
             let mine = try await InternshipStore.groups(batchId: batchId, on: db).filter { $0.supervisorUserId == a.userId }
             if mine.isEmpty { throw DomainError.notFound(Self.batchWord) }

@@ -208,7 +208,7 @@ extension RegistryService {
             if !rowErrors.isEmpty { throw Self.importFailed(rowErrors) }
             for (s, did) in toInsert {
                 let id = try await RegistryStore.insertSchool(s, districtId: did, on: tx, now: now)
-                if s.central { try await tx.sql.raw("UPDATE districts SET central_school_id = \(bind: id) WHERE id = \(bind: did) AND central_school_id IS NULL").run() }
+                if s.central { try await RegistryStore.setCentralSchool(id, districtId: did, on: tx) }
             }
             try await Audit.record(on: tx, audit, action: "school.import", entity: "school", entityId: "-", summary: "导入 \(toInsert.count) 所学校")
             return toInsert.count

@@ -191,7 +191,7 @@ public struct RegistryService: Sendable {
                 throw DomainError(.conflict, code: "duplicate_code", LocalizedText(zh: "学校代码\(v.code)已存在", en: "school code \(v.code) exists"), fields: ["code": LocalizedText(zh: "已存在", en: "already exists")])
             }
             let id = try await RegistryStore.insertSchool(v, districtId: district.id, on: tx, now: now)
-            if v.central { try await tx.sql.raw("UPDATE districts SET central_school_id = \(bind: id) WHERE id = \(bind: district.id) AND central_school_id IS NULL").run() }
+            if v.central { try await RegistryStore.setCentralSchool(id, districtId: district.id, on: tx) }
             try await Audit.record(on: tx, audit, action: "school.create", entity: "school", entityId: String(id), summary: "\(v.code) \(v.name)（\(v.stage.zh)）")
             return id
         }
@@ -220,16 +220,9 @@ public struct RegistryService: Sendable {
             if v.code != before.code, !(try await RegistryStore.schools(codes: [v.code], on: tx)).isEmpty {
                 throw DomainError(.conflict, code: "duplicate_code", LocalizedText(zh: "学校代码\(v.code)已存在", en: "school code \(v.code) exists"), fields: ["code": LocalizedText(zh: "已存在", en: "already exists")])
             }
-            struct N: Decodable { let id: Int }
-            let updated = try await tx.sql.raw("""
-                UPDATE schools SET code = \(bind: v.code), name = \(bind: v.name), district_id = \(bind: district.id), stage = \(bind: v.stage.rawValue),
-                  locality = \(bind: v.locality.rawValue), boarding = \(bind: v.boarding), central = \(bind: v.central), standardised = \(bind: v.standardised),
-                  students = \(bind: students), address = \(bind: v.address), updated_at = \(bind: now), version = version + 1
-                WHERE id = \(bind: id) AND version = \(bind: version) RETURNING id
-                """).all(decoding: N.self)
-            if updated.isEmpty { throw Self.staleVersion }
+            guard try await RegistryStore.updateSchool(id: id, version: version, v, districtId: district.id, students: students, on: tx, now: now) else { throw Self.staleVersion }
             if district.id != before.districtId {
-                try await tx.sql.raw("UPDATE teachers SET district_id = \(bind: district.id) WHERE school_id = \(bind: id)").run()
+                try await RegistryStore.moveSchoolTeachers(schoolId: id, toDistrict: district.id, on: tx)
             }
             try await Audit.record(on: tx, audit, action: "school.update", entity: "school", entityId: String(id),
                                    summary: Self.diff(["code": (before.code, v.code), "name": (before.name, v.name), "district": (String(before.districtId), String(district.id)),
@@ -273,44 +266,20 @@ public struct RegistryService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit, now = self.now, actorName = actor.username
         try await ctx.write { tx in
-            struct T: Decodable { let id: Int }
-            let movedIds = try await tx.sql.raw("SELECT id FROM teachers WHERE school_id = \(bind: source.id)").all(decoding: T.self).map(\.id)
-            let moved = movedIds.count
-            try await tx.sql.raw("""
-                INSERT INTO teacher_transfers (teacher_id, from_school_id, to_school_id, on_date, reason, created_at)
-                SELECT id, \(bind: source.id), \(bind: target.id), \(bind: date.description), 'merge', \(bind: now) FROM teachers WHERE school_id = \(bind: source.id)
-                """).run()
             // Teachers' years at the school restart only when they really change school; a merge
             // keeps their service, so school_since is left as it was.
-            try await tx.sql.raw("UPDATE teachers SET school_id = \(bind: target.id), district_id = \(bind: target.districtId), updated_at = \(bind: now), version = version + 1 WHERE school_id = \(bind: source.id)").run()
+            let movedIds = try await RegistryStore.mergeTeachers(from: source.id, into: target.id, targetDistrictId: target.districtId, mergedOn: date, on: tx, now: now)
+            let moved = movedIds.count
             // Roles tied to the closed school (or to its district, when the target is in another) end.
             for id in movedIds {
                 try await RegistryStore.endRoles(teacherId: id, fromSchoolId: source.id, fromDistrictId: source.districtId, toSchoolId: target.id, onDate: date.description, on: tx, now: now)
             }
-            struct Id: Decodable { let id: Int }
-            let updated = try await tx.sql.raw("""
-                UPDATE schools SET status = 'merged', merged_into_id = \(bind: target.id), merged_on = \(bind: date.description), students = 0,
-                  updated_at = \(bind: now), version = version + 1 WHERE id = \(bind: source.id) AND status = 'active' RETURNING id
-                """).all(decoding: Id.self)
-            if updated.isEmpty { throw Self.staleVersion }
+            guard try await RegistryStore.markMerged(source.id, into: target.id, mergedOn: date, on: tx, now: now) else { throw Self.staleVersion }
             // One count of students: from the merge year on, the source's pupils are the target's in
             // the yearly conditions the balance reads (the source drops out of those years), and the
             // registry's figure is the target's latest year again — or, without conditions, the sum.
-            try await tx.sql.raw("""
-                UPDATE school_conditions SET
-                  students_primary = students_primary + COALESCE((SELECT c.students_primary FROM school_conditions c WHERE c.school_id = \(bind: source.id) AND c.year = school_conditions.year), 0),
-                  students_junior = students_junior + COALESCE((SELECT c.students_junior FROM school_conditions c WHERE c.school_id = \(bind: source.id) AND c.year = school_conditions.year), 0),
-                  students_senior = students_senior + COALESCE((SELECT c.students_senior FROM school_conditions c WHERE c.school_id = \(bind: source.id) AND c.year = school_conditions.year), 0),
-                  updated_at = \(bind: now)
-                WHERE school_id = \(bind: target.id) AND year >= \(bind: date.year)
-                """).run()
-            try await tx.sql.raw("UPDATE schools SET students = students + \(bind: source.students), updated_at = \(bind: now), version = version + 1 WHERE id = \(bind: target.id)").run()
-            try await RegistryStore.refreshStudents(schoolId: target.id, fromYear: date.year, on: tx, now: now)
-            try await tx.sql.raw("UPDATE districts SET central_school_id = NULL WHERE central_school_id = \(bind: source.id)").run()
-            try await tx.sql.insert(into: "school_mergers")
-                .columns("school_id", "into_school_id", "merged_on", "teachers_moved", "students_moved", "note", "created_by", "created_at")
-                .values(SQLBind(source.id), SQLBind(target.id), SQLBind(date.description), SQLBind(moved), SQLBind(source.students), SQLBind(note), SQLBind(actorName), SQLBind(now))
-                .run()
+            try await RegistryStore.mergeStudents(from: source.id, students: source.students, into: target.id, fromYear: date.year, on: tx, now: now)
+            try await RegistryStore.recordMerger(source.id, into: target.id, mergedOn: date, teachersMoved: moved, studentsMoved: source.students, note: note, by: actorName, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "school.merge", entity: "school", entityId: String(source.id),
                                    summary: "\(source.code) \(source.name) → \(target.code) \(target.name)，\(date) 起，转入教师 \(moved) 名、学生 \(source.students) 名")
         }
@@ -475,18 +444,9 @@ public struct RegistryService: Sendable {
                 throw DomainError(.conflict, code: "duplicate_resident_id", LocalizedText(zh: "该身份证号的教师已在册", en: "a teacher with this resident ID is already registered"),
                                   fields: ["residentId": LocalizedText(zh: "已在册", en: "already registered")])
             }
-            struct N: Decodable { let id: Int }
-            let updated = try await tx.sql.raw("""
-                UPDATE teachers SET name = \(bind: v.name), resident_id = \(bind: v.residentId.value), birth_date = \(bind: v.residentId.birthDate.description),
-                  gender = \(bind: v.residentId.gender.rawValue), school_id = \(bind: school.id), district_id = \(bind: school.districtId),
-                  subjects = \(bind: v.subjectsColumn), education = \(bind: v.education.rawValue), putonghua = \(bind: v.putonghua.rawValue),
-                  title = \(bind: v.title.rawValue), backbone = \(bind: v.backbone.rawValue), school_since = \(bind: v.schoolSince.description),
-                  stage_part = \(bind: v.stagePart?.rawValue), phone = \(bind: v.phone), qualification_type = \(bind: v.qualificationType?.rawValue),
-                  qualification_number = \(bind: v.qualificationNumber), principal_since = \(bind: v.principalSince?.description),
-                  updated_at = \(bind: now), version = version + 1
-                WHERE id = \(bind: id) AND version = \(bind: version) RETURNING id
-                """).all(decoding: N.self)
-            if updated.isEmpty { throw Self.staleVersion }
+            guard try await RegistryStore.updateTeacher(id: id, version: version, v, schoolId: school.id, districtId: school.districtId, on: tx, now: now) else {
+                throw Self.staleVersion
+            }
             try await Audit.record(on: tx, audit, action: "teacher.update", entity: "teacher", entityId: String(id),
                                    summary: Self.diff(["name": (Masking.name(before.name), Masking.name(v.name)), "residentId": (Masking.residentID(before.residentId), v.residentId.masked),
                                                        "school": (String(before.schoolId), String(school.id)), "subjects": (before.subjects, v.subjectsColumn),

@@ -237,15 +237,11 @@ public struct ReportsService: Sendable {
     }
 
     func texts(year: Int, key: String) async throws -> [String: String] {
-        struct T: Decodable { let section: String; let text: String }
-        return Dictionary(
-            uniqueKeysWithValues: try await db.sql.raw("SELECT section, text FROM report_texts WHERE year = \(bind: year) AND scope_key = \(bind: key)")
-                .all(decoding: T.self).map { ($0.section, $0.text) })
+        try await Self.sectionTexts(year: year, key: key, on: db)
     }
 
     func final(year: Int, key: String) async throws -> FinalRow? {
-        try await db.sql.raw("SELECT figures, sections, finalised_by, finalised_at FROM report_finals WHERE year = \(bind: year) AND scope_key = \(bind: key)")
-            .first(decoding: FinalRow.self, with: Self.decoder)
+        try await Self.finalRecord(year: year, key: key, on: db)
     }
 
     static let finalised = DomainError.conflict("summary_final", LocalizedText(zh: "该年度总结已定稿，不能再修改", en: "this year's summary is final and cannot be edited"))
@@ -288,18 +284,9 @@ public struct ReportsService: Sendable {
         let audit = ctx.audit, now = ctx.now, by = actor.username, key = area.key
         try await ctx.writeOnce { tx in
             if try await ReportsService.finalRow(year: y, key: key, on: tx) { throw Self.finalised }
-            try await tx.sql.raw("DELETE FROM report_texts WHERE year = \(bind: y) AND scope_key = \(bind: key) AND section = \(bind: section.rawValue)").run()
-            try await tx.sql.insert(into: "report_texts").columns("year", "scope_key", "section", "text", "updated_by", "updated_at")
-                .values(SQLBind(y), SQLBind(key), SQLBind(section.rawValue), SQLBind(text), SQLBind(by), SQLBind(now)).run()
+            try await ReportsService.replaceSection(year: y, key: key, section: section.rawValue, text: text, by: by, now: now, on: tx)
             try await Audit.record(on: tx, audit, action: "reports.section", entity: "report", entityId: "\(y)/\(key)", summary: section.zh)
         }
-    }
-
-    static func finalRow(year: Int, key: String, on db: any Database) async throws -> Bool {
-        struct N: Decodable { let n: Int }
-        return
-            (try await db.sql.raw("SELECT COUNT(*) AS n FROM report_finals WHERE year = \(bind: year) AND scope_key = \(bind: key)").first(decoding: N.self)?.n
-            ?? 0) > 0
     }
 
     /// Finalises the year's summary: its figures and texts as they are now are kept, whatever
@@ -316,8 +303,7 @@ public struct ReportsService: Sendable {
         let audit = ctx.audit, now = ctx.now, by = actor.username, key = s.area.key, y = s.figures.year
         try await ctx.writeOnce { tx in
             if try await ReportsService.finalRow(year: y, key: key, on: tx) { throw Self.finalised }
-            try await tx.sql.insert(into: "report_finals").columns("year", "scope_key", "figures", "sections", "finalised_by", "finalised_at")
-                .values(SQLBind(y), SQLBind(key), SQLBind(figures), SQLBind(sections), SQLBind(by), SQLBind(now)).run()
+            try await ReportsService.insertFinal(year: y, key: key, figures: figures, sections: sections, by: by, now: now, on: tx)
             try await Audit.record(on: tx, audit, action: "reports.finalise", entity: "report", entityId: "\(y)/\(key)", summary: "定稿")
         }
     }

@@ -42,8 +42,6 @@ public enum CertState: String, Vocabulary {
     public var isFinal: Bool { [.rejected, .withdrawn, .revoked].contains(self) }
     /// Submitted and waiting for a decision: these count against the decision due date.
     public static let undecided: [CertState] = [.submitted, .deficient, .accepted, .abilityTest, .review, .forwarded]
-    /// `state IN (…)` for them (values from the enum, never from input).
-    public static var undecidedSQL: String { "(" + undecided.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")" }
 }
 
 public enum CertEvent: String, Vocabulary {

@@ -181,7 +181,7 @@ public struct InternshipPages: Sendable {
         let service = InternshipService(req)
         let b = try await service.batch(id: try req.intParameter("id"))
         let locale = req.uiLocale
-        let interns = try await InternshipStore.interns(where: "batch_id = \(bind: b.id)", on: req.db)
+        let interns = try await InternshipStore.interns(batchId: b.id, on: req.db)
         let groups = try await InternshipStore.groups(batchId: b.id, on: req.db)
         let groupNames = Dictionary(uniqueKeysWithValues: groups.map { ($0.id, $0.name) })
         let capacity = try await InternshipStore.capacity(batchId: b.id, on: req.db)
@@ -262,7 +262,7 @@ public struct InternshipPages: Sendable {
         let b = try await service.batch(id: try req.intParameter("id"))
         // The summary reads the replica when there is one (unless this actor just wrote).
         let db = try await req.context.reporting().db
-        let interns = try await InternshipStore.interns(where: "batch_id = \(bind: b.id)", on: db)
+        let interns = try await InternshipStore.interns(batchId: b.id, on: db)
         let schools = try await RegistryStore.schools(ids: interns.compactMap(\.schoolId), on: db)
         let mentors = try await RegistryStore.teachers(ids: interns.compactMap(\.mentorTeacherId), on: db)
         let records = try await InternshipStore.records(internIds: interns.map(\.id), on: db)
@@ -307,7 +307,7 @@ public struct InternshipPages: Sendable {
         let mentor = try await i.mentorTeacherId.asyncMap { try await RegistryStore.teacher(id: $0, on: req.db) } ?? nil
         let plans = try await InternshipStore.plans(internIds: [i.id], on: req.db)
         let records = try await InternshipStore.records(internIds: [i.id], on: req.db)
-        let peers = try await i.groupId.asyncMap { g in try await InternshipStore.interns(where: "group_id = \(bind: g) AND id <> \(bind: i.id)", on: req.db) } ?? []
+        let peers = try await i.groupId.asyncMap { g in try await InternshipStore.peers(groupId: g, of: i.id, on: req.db) } ?? []
         let peerNames = Dictionary(uniqueKeysWithValues: peers.map { ($0.id, $0.name) })
         let planTitles = Dictionary(uniqueKeysWithValues: plans.map { ($0.id, $0.title) })
         let a = try await InternshipStore.appraisal(internId: i.id, on: req.db)

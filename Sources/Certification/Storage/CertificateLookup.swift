@@ -28,7 +28,9 @@ public enum CertificateLookup {
                 // The practice-instructor certificate covers no school stage: any other one wins.
                 let effective = r.type == CertType.vocationalPractice.rawValue ? -2 : (r.type == CertType.vocational.rawValue ? 3 : rank)
                 if let have = out[r.residentId] {
-                    let h = have.type == CertType.vocationalPractice.rawValue ? -2 : (have.type == CertType.vocational.rawValue ? 3 : (order.firstIndex(of: have.type) ?? -1))
+                    let h =
+                        have.type == CertType.vocationalPractice.rawValue
+                        ? -2 : (have.type == CertType.vocational.rawValue ? 3 : (order.firstIndex(of: have.type) ?? -1))
                     if h >= effective { continue }
                 }
                 out[r.residentId] = Held(type: r.type, number: r.number)
@@ -42,7 +44,9 @@ public enum CertificateLookup {
     /// the rest in one aggregate).
     public static func holders(on db: any Database) async throws -> [String: Held] {
         struct R: Decodable { let residentId: String }
-        let ids = try await db.sql.raw("SELECT DISTINCT resident_id FROM certificates WHERE revoked_on IS NULL").all(decoding: R.self, with: SQLRowDecoder.snakeCase).map(\.residentId)
+        let ids = try await db.sql.raw("SELECT DISTINCT resident_id FROM certificates WHERE revoked_on IS NULL").all(
+            decoding: R.self, with: SQLRowDecoder.snakeCase
+        ).map(\.residentId)
         return try await held(residentIds: ids, on: db)
     }
 }

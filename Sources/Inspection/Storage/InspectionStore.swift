@@ -1,0 +1,48 @@
+import Fluent
+import Foundation
+import SQLKit
+import XuequCore
+import XuequKit
+
+/// The inspection's thresholds (dated rules) and the bureau's entries (issue 33: the service
+/// keeps the checks, the transactions and the audit; the statements are here).
+extension InspectionService {
+    /// The thresholds in force on a date.
+    static func rulesInForce(on date: CivilDate, db: any Database) async throws -> InspectionRules? {
+        try await DatedRules.inForce(InspectionRules.self, in: "inspection_rules", on: date, db: db)
+    }
+
+    /// Every version of the thresholds.
+    static func ruleVersions(on db: any Database) async throws -> [DatedRules.Version<InspectionRules>] {
+        try await DatedRules.versions(InspectionRules.self, in: "inspection_rules", db: db)
+    }
+
+    /// A new version of the thresholds from a date.
+    static func insertRules(_ rules: InspectionRules, effectiveFrom date: CivilDate, note: String, by: String, on tx: any Database, now: Double) async throws {
+        try await DatedRules.insert(rules, effectiveFrom: date, note: note, by: by, into: "inspection_rules", on: tx, now: now)
+    }
+
+    /// The bureau's entries of a year.
+    static func entryRows(year: Int, on db: any Database) async throws -> [EntryRow] {
+        try await db.sql.raw(
+            """
+            SELECT year, code, value, met, note, evidence_hash, evidence_name, evidence_kind, entered_by, entered_at FROM inspection_entries WHERE year = \(bind: year)
+            """
+        ).all(decoding: EntryRow.self, with: Self.decoder)
+    }
+
+    /// Replaces a year's entry of an indicator or veto.
+    static func replaceEntry(
+        year: Int, code: String, value: Double?, met: Bool?, note: String, evidenceHash: String?, evidenceName: String?, evidenceKind: String?, by: String,
+        on tx: any Database, now: Double
+    ) async throws {
+        try await tx.sql.raw("DELETE FROM inspection_entries WHERE year = \(bind: year) AND code = \(bind: code)").run()
+        try await tx.sql.insert(into: "inspection_entries")
+            .columns("year", "code", "value", "met", "note", "evidence_hash", "evidence_name", "evidence_kind", "entered_by", "entered_at")
+            .values(
+                SQLBind(year), SQLBind(code), SQLBind(value), SQLBind(met), SQLBind(note), SQLBind(evidenceHash), SQLBind(evidenceName), SQLBind(evidenceKind),
+                SQLBind(by), SQLBind(now)
+            )
+            .run()
+    }
+}
