@@ -106,6 +106,30 @@ public struct ReportsService: Sendable {
         }
         f.exchange.alliances = alliances.count
         f.exchange.allianceSchools = Set(alliances.flatMap { $0.1.map(\.id) }).count
+        // Each alliance's bundled score, as its own page computes it: the year's, or (the year's
+        // assessment is entered after it ends) the latest before it, with the year it is for.
+        var scores: [YearFigures.Exchange.AllianceScore] = []
+        for (a, members) in alliances {
+            let year = try await AllianceService(ctx).detail(id: a.id).years.filter { $0.year <= y && $0.combined != nil }.max { $0.year < $1.year }
+            scores.append(.init(name: a.name, schools: members.count, year: year?.year, combined: year?.combined, gap: year?.gap))
+        }
+        f.exchange.allianceScores = scores
+        // 走教 is arranged week by week with no year of its own: the current year's summary shows
+        // the arrangement as it stands, each district's timetable as its page places it.
+        if y == today.year {
+            let districtIds = try await RegistryStore.districtRows(on: db, scope: area.districtId.map { .district($0) } ?? ctx.actor?.registryScope ?? .county).map(\.id)
+            var it = YearFigures.Exchange.Itinerant()
+            let itinerant = ItinerantService(ctx)
+            for d in districtIds {
+                let (setup, table) = try await itinerant.timetable(district: d)
+                guard !setup.teachers.isEmpty else { continue }
+                it.teachers += setup.teachers.count
+                it.periods += table.placements.count
+                it.unplaced += table.unplaced.reduce(0) { $0 + $1.periods }
+                it.schools += Set(table.placements.map(\.schoolId)).count
+            }
+            f.exchange.itinerant = it
+        }
 
         // Training: each teacher's hours in programmes that ended in the year, against the rule
         // (one aggregate per school; a district keeps its schools).
@@ -263,6 +287,8 @@ public struct ReportsService: Sendable {
         sample.teaching = TeachingYearFigures()
         sample.exchange.alliances = 0
         sample.exchange.allianceSchools = 0
+        sample.exchange.allianceScores = []
+        sample.exchange.itinerant = .init()
         sample.aid = .init(students: 0, amountYuan: 0)
         let known =
             sample.placeholders(.zh).keys.sorted() + [

@@ -97,6 +97,21 @@ public enum SummaryDocuments {
                     header: en ? ["Direction", "Transfer", "支教", "Secondment"] : ["方向", "调动交流", "支教", "挂职"],
                     rows: directions.map { [$0.label, String($0.transfer), String($0.support), String($0.secondment)] }))
         }
+        if let scores = f.exchange.allianceScores, !scores.isEmpty {
+            func score(_ v: Double?) -> String { v.map { String(format: "%.1f", $0) } ?? "—" }
+            out[.sharing, default: []].append(
+                Table(
+                    title: en ? "Alliances: bundled scores" : "学校联盟捆绑考核",
+                    header: en ? ["Alliance", "Schools", "Assessed for", "Bundled score", "Best − worst member"] : ["联盟", "成员校", "考核年度", "捆绑考核得分", "成员校最高与最低分差"],
+                    rows: scores.map { [$0.name, String($0.schools), $0.year.map(String.init) ?? "—", score($0.combined), score($0.gap)] }))
+        }
+        if let i = f.exchange.itinerant, i.teachers > 0 {
+            out[.sharing, default: []].append(
+                Table(
+                    title: en ? "Itinerant teaching (走教) as arranged now" : "走教（现行安排）",
+                    header: en ? ["Itinerant teachers", "Schools served", "Periods a week", "Periods not placed"] : ["走教教师", "服务学校", "每周课时", "未能排入课时"],
+                    rows: [[String(i.teachers), String(i.schools), String(i.periods), String(i.unplaced)]]))
+        }
         out[.research] =
             [research] + [
                 Table(

@@ -31,6 +31,18 @@ public struct YearFigures: Codable, Sendable, Equatable {
         public var byDirection: [Direction]?
         public var alliances: Int?
         public var allianceSchools: Int?
+        /// Each alliance's bundled score of the year (捆绑考核: its members' scores weighted by
+        /// enrolment) and the gap between its best and worst member; nil before they were counted.
+        public var allianceScores: [AllianceScore]?
+        /// 走教 as arranged now (the current year's summary only): itinerant teachers, the periods a
+        /// week the timetable places and those it cannot.
+        public var itinerant: Itinerant?
+        public struct AllianceScore: Codable, Sendable, Equatable {
+            public var name: String; public var schools: Int; public var year: Int?; public var combined: Double?; public var gap: Double?
+        }
+        public struct Itinerant: Codable, Sendable, Equatable {
+            public var teachers = 0, periods = 0, unplaced = 0, schools = 0
+        }
         public struct Direction: Codable, Sendable, Equatable {
             public var label: String; public var transfer: Int; public var support: Int; public var secondment: Int
         }
@@ -105,6 +117,15 @@ public struct YearFigures: Codable, Sendable, Equatable {
         p["exchange.secondment"] = String(exchange.secondment)
         if let a = exchange.alliances { p["exchange.alliances"] = String(a) }
         if let a = exchange.allianceSchools { p["exchange.allianceSchools"] = String(a) }
+        if let scores = exchange.allianceScores {
+            let scored = scores.compactMap(\.combined)
+            p["exchange.alliancesScored"] = String(scored.count)
+            p["exchange.allianceScore"] = scored.isEmpty ? "—" : String(format: "%.1f", scored.reduce(0, +) / Double(scored.count))
+        }
+        if let i = exchange.itinerant {
+            p["exchange.itinerantTeachers"] = String(i.teachers); p["exchange.itinerantPeriods"] = String(i.periods)
+            p["exchange.itinerantSchools"] = String(i.schools)
+        }
         if let a = aid { p["aid.students"] = String(a.students); p["aid.amount"] = String(format: "%.0f", a.amountYuan) }
         if let t = teaching {
             p["teaching.activities"] = String(t.activities); p["teaching.openClasses"] = String(t.openClasses)

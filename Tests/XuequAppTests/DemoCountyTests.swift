@@ -64,6 +64,27 @@ struct DemoCountyTests {
             let report = try await ExchangeService(app.context(actor: bureau)).report(year: 2026)
             #expect((figures["exchange"] as? [String: Any])?["supportToRural"] as? Int == report.supportToRural)
             #expect((figures["exchange"] as? [String: Any])?["moved"] as? Int == report.quotas.reduce(0) { $0 + $1.quota.moved })
+            // Each alliance's bundled score is its page's; 走教 is what each district's timetable
+            // (the API the itinerant teacher's week reads) places, summed over the county.
+            let exchange = try #require(figures["exchange"] as? [String: Any])
+            let scores = try #require(exchange["allianceScores"] as? [[String: Any]])
+            let alliances = try await AllianceService(app.context(actor: bureau)).list()
+            #expect(scores.count == alliances.count && scores.contains { $0["combined"] is Double }, "the demo's alliances are scored")
+            for (a, members) in alliances {
+                // The demo's assessments run to last year (a year is assessed after it ends).
+                let page = try await AllianceService(app.context(actor: bureau)).detail(id: a.id).years.first { $0.year == 2025 }
+                let s = scores.first { $0["name"] as? String == a.name }
+                #expect(s?["year"] as? Int == 2025 && s?["combined"] as? Double == page?.combined && s?["schools"] as? Int == members.count, "\(a.name)")
+            }
+            var placed = 0, schools = 0
+            for d in 1...12 {
+                let t = try await app.testing().sendRequest(.GET, "/api/v1/exchange/itinerant/timetable?district=\(d)", headers: bearer(admin)).json()
+                let slots = t["placements"] as? [[String: Any]] ?? []
+                placed += slots.count
+                schools += Set(slots.compactMap { $0["schoolId"] as? Int }).count
+            }
+            let itinerant = try #require(exchange["itinerant"] as? [String: Any])
+            #expect(placed > 0 && itinerant["periods"] as? Int == placed && itinerant["schools"] as? Int == schools)
             // The 支教 host school with an assessment to enter, and an itinerant teacher with a week.
             for (user, text) in [("hostschool1", "待年度考核"), ("itinerant1", "本周走教")] {
                 _ = try await app.token(user, password: DemoCounty.password)
