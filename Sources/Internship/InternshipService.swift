@@ -670,6 +670,33 @@ public struct InternshipService: Sendable {
         public let averageClassSize: Double?
         public let largeClasses: Int
         public let grades: [InternGrade: Int]
+        /// The batch's course as its summary tells it (实习工作总结): its university, groups,
+        /// host schools and mentors; lesson plans written and approved by both mentors; trial
+        /// lectures given and passed; lessons taught and observed.
+        public var university = ""
+        public var groups = 0
+        public var schools = 0
+        public var mentors = 0
+        public var plans = 0
+        public var plansApproved = 0
+        public var trials = 0
+        public var trialsPassed = 0
+        public var lessons = 0
+        public var observations = 0
+        public var graded = 0
+    }
+
+    /// The batches whose figures the caller may read (`stats`): every batch for the bureau, a
+    /// supervisor's the batches of their groups; newest first.
+    public func statsBatches() async throws -> [BatchRow] {
+        let a = try actor()
+        if a.can(.internshipAdmin) { return try await InternshipStore.batches(on: db) }
+        guard a.can(.internshipSupervise) else { return [] }
+        var out: [BatchRow] = []
+        for b in try await InternshipStore.batches(on: db) where try await InternshipStore.groups(batchId: b.id, on: db).contains(where: { $0.supervisorUserId == a.userId }) {
+            out.append(b)
+        }
+        return out
     }
 
     /// For the bureau (and a supervisor, of the batches of their groups).
@@ -687,8 +714,21 @@ public struct InternshipService: Sendable {
         let sizes = interns.compactMap(\.classSize)
         var grades: [InternGrade: Int] = [:]
         for g in appraisals.values.compactMap({ $0.grade.flatMap(InternGrade.init(rawValue:)) }) { grades[g, default: 0] += 1 }
-        return BatchStats(batch: b, interns: interns.count, placed: interns.filter { $0.schoolId != nil }.count,
-                          periodsTaught: records.filter { $0.kind == RecordKind.teaching.rawValue }.reduce(0) { $0 + ($1.periods ?? 0) },
-                          averageClassSize: sizes.isEmpty ? nil : Double(sizes.reduce(0, +)) / Double(sizes.count), largeClasses: sizes.filter { $0 >= 80 }.count, grades: grades)
+        var s = BatchStats(batch: b, interns: interns.count, placed: interns.filter { $0.schoolId != nil }.count,
+                           periodsTaught: records.filter { $0.kind == RecordKind.teaching.rawValue }.reduce(0) { $0 + ($1.periods ?? 0) },
+                           averageClassSize: sizes.isEmpty ? nil : Double(sizes.reduce(0, +)) / Double(sizes.count), largeClasses: sizes.filter { $0 >= 80 }.count, grades: grades)
+        let plans = try await InternshipStore.plans(internIds: interns.map(\.id), on: db)
+        s.university = try await InternshipStore.universities(on: db).first { $0.id == b.universityId }?.name ?? ""
+        s.groups = try await InternshipStore.groups(batchId: batchId, on: db).count
+        s.schools = Set(interns.compactMap(\.schoolId)).count
+        s.mentors = Set(interns.compactMap(\.mentorTeacherId)).count
+        s.plans = plans.count
+        s.plansApproved = plans.filter { $0.mentorApproved && $0.supervisorApproved }.count
+        s.trials = plans.filter { $0.trial != TrialLecture.none.rawValue }.count
+        s.trialsPassed = plans.filter { $0.trial == TrialLecture.passed.rawValue }.count
+        s.lessons = records.filter { $0.kind == RecordKind.teaching.rawValue }.count
+        s.observations = records.filter { $0.kind == RecordKind.observation.rawValue }.count
+        s.graded = grades.values.reduce(0, +)
+        return s
     }
 }

@@ -1,6 +1,8 @@
 import Fluent
 import Foundation
 import Vapor
+import Certification
+import Internship
 import XuequCore
 import XuequKit
 
@@ -20,13 +22,26 @@ public struct ReportsModule: XuequModule {
     public var grants: Grants {
         Grants([.bureauAdmin: [.reportsRead, .reportsWrite], .districtAdmin: [.reportsRead, .reportsWrite]])
     }
-    public var strings: [String: (String, String)] { ["nav.reports": ("年度总结", "Year summary"), "rp.title": ("年度工作总结", "Year summary")] }
-    public var routeNames: [any RouteName.Type] { [ReportsRoute.self, ReportsAPIRoute.self] }
-    public var navigation: [NavEntry] { [NavEntry(key: "nav.reports", route: ReportsRoute.summary) { $0.can(.reportsRead) }] }
+    public var strings: [String: (String, String)] {
+        ["nav.reports": ("年度总结", "Year summary"), "rp.title": ("年度工作总结", "Year summary"), "nav.office": ("工作总结", "Work summaries")]
+    }
+    public var routeNames: [any RouteName.Type] { [ReportsRoute.self, ReportsAPIRoute.self, OfficeRoute.self, OfficeAPIRoute.self] }
+    /// The year's summary for the bureau and the districts (its page links to the others); the
+    /// list of summaries for a certifying body's reviewers and a batch's supervisors.
+    public var navigation: [NavEntry] {
+        [
+            NavEntry(key: "nav.reports", route: ReportsRoute.summary) { $0.can(.reportsRead) },
+            NavEntry(key: "nav.office", route: OfficeRoute.index) { a in
+                !a.can(.reportsRead) && ((a.can(.certRecords) && (a.can(.certReviewCounty) || a.can(.certDecidePrefecture))) || a.can(.internshipSupervise))
+            },
+        ]
+    }
 
     public func routes(_ r: ModuleRoutes) {
         ReportsAPI().register(r.api)
         ReportsPages().register(r.pages)
+        OfficeAPI().register(r.api)
+        OfficePages().register(r.pages)
     }
 
     public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] {

@@ -10,7 +10,7 @@ import XuequKit
 
 /// The summary's tables and documents, shared by the page, the API and `xuequ report summary`.
 public enum SummaryDocuments {
-    public struct Table: Sendable {
+    public struct Table: Sendable, Codable {
         public let title: String
         public let header: [String]
         public let rows: [[String]]

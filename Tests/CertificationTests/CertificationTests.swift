@@ -440,7 +440,8 @@ struct CertificationTests {
             _ = applicant
             struct N: Decodable { let n: Int }
             let folders = try await app.db.sql.raw("SELECT COUNT(*) AS n FROM archive_folders f JOIN cert_applications a ON a.id = f.application_id WHERE a.window_id = \(bind: closed ?? -1)").first(decoding: N.self)?.n
-            #expect(folders == 78)
+            // 78 not withdrawn, five of whose folders never reached the office (the seed's "档案袋统计数字与实际申报办证人数有较大出入").
+            #expect(folders == 73)
         }
     }
 }

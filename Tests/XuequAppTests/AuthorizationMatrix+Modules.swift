@@ -328,6 +328,8 @@ extension AuthorizationMatrixTests {
     /// The year's summary: the bureau's county, a district office's district.
     static func reportsAPICases(_ f: Fixture) -> [Case] {
         [
+            Case(method: .GET, path: "/api/v1/reports/certification?year=2026", body: nil, expect: ["admin": 422, "reviewer": 422, "prefecture": 422], otherwise: 403),
+            Case(method: .GET, path: "/api/v1/reports/internship/999", body: nil, expect: ["admin": 404, "supervisor": 404], otherwise: 403),
             Case(method: .GET, path: "/api/v1/reports/summary?year=2026", body: nil, expect: ["admin": 200, "d1": 200], otherwise: 403),
             Case(method: .GET, path: "/api/v1/reports/summary?year=2026&district=\(f.districts["D2"]!)", body: nil, expect: ["admin": 200], otherwise: 403),
         ]
@@ -335,6 +337,15 @@ extension AuthorizationMatrixTests {
 
     static func reportsPageCases(_ f: Fixture) -> [Case] {
         [
+            // The certification office's summary (the fixture's bodies have no window closed in the
+            // year: 422, or back to the list with the reason) and an internship batch's (no such batch).
+            Case(method: .GET, path: "/reports", body: nil, expect: ["admin": 200, "d1": 200, "reviewer": 200, "prefecture": 200], otherwise: 403),
+            Case(method: .GET, path: "/reports/certification", body: nil, expect: ["admin": 422, "reviewer": 422, "prefecture": 422], otherwise: 403),
+            Case(method: .POST, path: "/reports/certification/sections/overview?year=2026", body: form(["text": "{applied}"]), expect: ["admin": 303, "reviewer": 303, "prefecture": 303], otherwise: 403),
+            Case(method: .POST, path: "/reports/certification/finalise?year=2026", body: form(), expect: ["admin": 303, "reviewer": 303, "prefecture": 303], otherwise: 403),
+            Case(method: .GET, path: "/reports/internship/999", body: nil, expect: ["admin": 404, "supervisor": 404], otherwise: 403),
+            Case(method: .POST, path: "/reports/internship/999/sections/overview", body: form(["text": "x"]), expect: ["admin": 404, "supervisor": 404], otherwise: 403),
+            Case(method: .POST, path: "/reports/internship/999/finalise", body: form(), expect: ["admin": 404], otherwise: 403),
             Case(method: .GET, path: "/reports/summary", body: nil, expect: ["admin": 200, "d1": 200], otherwise: 403),
             Case(method: .GET, path: "/reports/summary?district=\(f.districts["D2"]!)", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .POST, path: "/reports/summary/sections/system", body: form(["text": "全县{districts}个学区"]), expect: ["admin": 303, "d1": 303], otherwise: 403),

@@ -1,3 +1,4 @@
+import Certification
 import Foundation
 import Registry
 import SQLKit
@@ -146,6 +147,87 @@ struct ReportsTests {
             #expect(Self.flash(again).contains("已定稿"))
             struct N: Decodable { let n: Int }
             #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM report_finals").first(decoding: N.self)?.n == 1)
+        }
+    }
+
+    static func documentText(_ res: TestingHTTPResponse) throws -> String {
+        let archive = try Archive(data: Data(buffer: res.body), accessMode: .read)
+        var xml = Data()
+        _ = try archive.extract(archive["word/document.xml"]!) { xml.append($0) }
+        return String(decoding: xml, as: UTF8.self)
+    }
+
+    /// The seed's certification office summary (82 applied, 42 certified as 12/22/3/5, most of
+    /// the rest refused for Putonghua and the two exams, archive folders that did not match) and
+    /// an intern batch's, written from the demo county's data: read back from the .docx.
+    @Test("the certification office's and an internship batch's summaries", arguments: TestDB.all)
+    func offices(db: TestDB) async throws {
+        try await withApp(db, fixture: false) { app, _ in
+            try await DemoCounty(today: CivilDate(year: 2026, month: 11, day: 29)!).seed(app: app)
+            let reviewer = try await app.token("reviewer", password: DemoCounty.password)
+            let res = try await app.testing().sendRequest(.GET, "/api/v1/reports/certification?year=2026", headers: bearer(reviewer))
+            #expect(res.status == .ok)
+            let figures = try #require(try res.json()["figures"] as? [String: String])
+            #expect(figures["applied"] == "82" && figures["certified"] == "42" && figures["notCertified"] == "40")
+            // The reasons, as the certification module's own statistics count them, summed over the year's windows.
+            struct W: Decodable { let id: Int }
+            var reasons: [String: Int] = [:]
+            for w in try await app.db.sql.raw("SELECT id FROM cert_windows WHERE closes_on >= '2026-01-01' AND closes_on < '2026-09-21'").all(decoding: W.self) {
+                let st = try await app.testing().sendRequest(.GET, "/api/v1/certification/statistics?window=\(w.id)", headers: bearer(reviewer)).json()
+                for (k, v) in st["failureReasons"] as? [String: Int] ?? [:] { reasons[k, default: 0] += v }
+            }
+            let top = try #require(reasons.max { ($0.value, $1.key) < ($1.value, $0.key) })
+            #expect(figures["failureReasons"]?.hasPrefix((CertReason(rawValue: top.key)?.zh ?? "") + "（\(top.value)人）") == true, "\(figures["failureReasons"] ?? "")")
+            let docx = try await app.testing().sendRequest(.GET, "/api/v1/reports/certification?year=2026&format=docx", headers: bearer(reviewer))
+            #expect(docx.status == .ok && docx.headers.first(name: .contentType) == DocxWriter.contentType)
+            let text = try Self.documentText(docx)
+            #expect(text.contains("2026年教师资格认定工作总结") && text.contains("共受理教师资格认定申请82人"))
+            #expect(text.contains("12人具备小学教师资格、22人具备初级中学教师资格、3人具备高级中学教师资格、5人具备中等职业学校教师资格，共42人取得了不同层次的教师资格"))
+            for h in ["一、基本情况", "二、主要做法", "三、存在的问题", "四、今后努力的方向", "未予认定的原因", "档案袋核对"] { #expect(text.contains(h), "\(h)") }
+            // The folders that never reached the office, as the certification module reconciles them.
+            #expect(Int(figures["archiveMissing"] ?? "") ?? 0 > 0, "the demo's archive does not match, as the seed's did")
+
+            // The reviewer edits a section (an unknown placeholder named, with the known ones), finalises, and it stays.
+            let cookies = try await Browser.login(app, "reviewer", password: DemoCounty.password)
+            let bad = try await Browser.form(app, cookies, "/reports/certification/sections/problems?year=2026", ["text": "{nonsense}人"])
+            #expect(Self.flash(bad).contains("{nonsense}") && Self.flash(bad).contains("{failureReasons}"), "\(Self.flash(bad))")
+            let good = try await Browser.form(app, cookies, "/reports/certification/sections/problems?year=2026", ["text": "申请{applied}人，通过{certified}人。"])
+            #expect(good.status == .seeOther && Self.flash(good) == "已保存")
+            #expect(try await Browser.form(app, cookies, "/reports/certification/finalise?year=2026", [:]).status == .seeOther)
+            let final = try await app.testing().sendRequest(.GET, "/api/v1/reports/certification?year=2026", headers: bearer(reviewer)).json()
+            #expect(final["final"] as? Bool == true)
+            #expect(((final["sections"] as? [[String: Any]])?[2]["text"] as? String) == "申请82人，通过42人。")
+            #expect(Self.flash(try await Browser.form(app, cookies, "/reports/certification/sections/next?year=2026", ["text": "x"])).contains("已定稿"))
+            struct N: Decodable { let n: Int }
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM report_finals WHERE scope_key = 'cert'").first(decoding: N.self)?.n == 1)
+            // Nobody outside the body: a district office, an applicant.
+            for user in ["district1", "applicant1"] {
+                let t = try await app.token(user, password: DemoCounty.password)
+                #expect(try await app.testing().sendRequest(.GET, "/api/v1/reports/certification?year=2026", headers: bearer(t)).status == .forbidden, "\(user)")
+            }
+
+            // An internship batch: its interns and plans as the internship tables hold them.
+            let admin = try await app.token("admin", password: DemoCounty.password)
+            struct B: Decodable { let id: Int; let name: String }
+            let batch = try #require(try await app.db.sql.raw("SELECT id, name FROM intern_batches ORDER BY id LIMIT 1").first(decoding: B.self))
+            let b = try await app.testing().sendRequest(.GET, "/api/v1/reports/internship/\(batch.id)", headers: bearer(admin)).json()
+            let bf = try #require(b["figures"] as? [String: String])
+            let interns = try await app.db.sql.raw("SELECT COUNT(*) AS n FROM interns WHERE batch_id = \(bind: batch.id)").first(decoding: N.self)?.n
+            let plans = try await app.db.sql.raw(
+                "SELECT COUNT(*) AS n FROM intern_lesson_plans p JOIN interns i ON i.id = p.intern_id WHERE i.batch_id = \(bind: batch.id)"
+            ).first(decoding: N.self)?.n
+            #expect(bf["interns"] == interns.map(String.init) && bf["plans"] == plans.map(String.init) && bf["batch"] == batch.name)
+            #expect((b["sections"] as? [[String: Any]])?.count == 4 && (b["title"] as? String)?.hasPrefix(batch.name) == true)
+            let sheet = try Spreadsheet.read(
+                Data(buffer: try await app.testing().sendRequest(.GET, "/api/v1/reports/internship/\(batch.id)?format=xlsx", headers: bearer(admin)).body), filename: "b.xlsx")
+            #expect(sheet.rows.contains { $0.first?.hasSuffix("实习成绩分布") == true })
+            // Its supervisor reads it and may not write it; the list of summaries shows it to them.
+            let sup = try await Browser.login(app, "supervisor", password: DemoCounty.password)
+            var h = HTTPHeaders(); h.cookie = sup
+            let list = try await app.testing().sendRequest(.GET, "/reports", headers: h)
+            #expect(list.status == .ok && list.body.string.contains("/reports/internship/\(batch.id)"))
+            #expect(try await app.testing().sendRequest(.GET, "/reports/internship/\(batch.id)", headers: h).status == .ok)
+            #expect(try await Browser.form(app, sup, "/reports/internship/\(batch.id)/sections/overview", ["text": "x"]).status == .forbidden)
         }
     }
 

@@ -119,6 +119,11 @@ public struct ReportsPages: Sendable {
         w.raw("</select></label>")
         if let d = s.area.districtId, req.actor?.registryScope == .county { w.raw("<input type=\"hidden\" name=\"district\" value=\"\(d)\">") }
         w.raw(" <button class=\"button\" type=\"submit\">"); w.text(tr(req, "查看", "Show")); w.raw("</button></form></div><div class=\"actions\">")
+        // The certification office's and the internship batches' summaries, for those who write them.
+        if s.area.districtId == nil, try await !ReportsService(req).officeIndex().batches.isEmpty || service.canWriteOffice(.certification) {
+            w.raw("<a class=\"button\" id=\"other-summaries\" href=\""); w.text(OfficeRoute.index.path()); w.raw("\">")
+            w.text(tr(req, "认定、实习工作总结", "Certification and internship summaries")); w.raw("</a> ")
+        }
         w.raw("<button type=\"button\" class=\"button\" data-print>"); w.text(tr(req, "打印", "Print"));
         w.raw("</button> <a class=\"button\" id=\"docx\" href=\"")
         w.text(ReportsRoute.summary.path() + "?\(query)&format=docx"); w.raw("\">Word</a> <a class=\"button\" id=\"xlsx\" href=\"");
