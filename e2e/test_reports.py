@@ -93,9 +93,65 @@ def test_district_summary_holds_only_its_district(server, browser, shot):
     browser.get(server + "/reports/summary")
     wait(browser, "#sec-sharing")
     text = browser.find_element(By.CSS_SELECTOR, "article.summary").text
-    rows = browser.find_elements(By.CSS_SELECTOR, "#sec-sharing tbody tr")
+    rows = browser.find_elements(By.XPATH, "//section[@id='sec-sharing']//table[contains(caption, '按派出学区')]/tbody/tr")
     assert len(rows) == 2, "its own district and the total"
+    # Its own alliance (a pairing inside the district) and its own 走教, not district two's alliance.
+    assert "对口帮扶" in text and "强弱联盟" not in text and "走教（现行安排）" in text
     assert "教师资格认定" not in text
     for other in ["午汲学区", "骈山学区", "清化学区"]:
         assert other not in text
     shot("reports-district")
+
+
+def test_certification_office_summary(server, browser, shot):
+    """The certification office's own summary, as the county body's reviewer writes it: found
+    from the menu, the seed's sentence from the demo's data, a section edited, finalised, printed
+    and opened in Word; an internship batch's summary in the supervisor's list."""
+    login(browser, server, "reviewer")
+    browser.get(server + "/")
+    browser.find_element(By.LINK_TEXT, "工作总结").click()
+    wait(browser, "#certification-summaries")
+    browser.find_element(By.CSS_SELECTOR, "#certification-summaries a").click()
+    wait(browser, "#sec-overview")
+    page = browser.find_element(By.CSS_SELECTOR, "article.summary").text
+    assert "2026年教师资格认定工作总结" in page
+    assert "共受理教师资格认定申请82人" in page
+    assert "12人具备小学教师资格、22人具备初级中学教师资格、3人具备高级中学教师资格、5人具备中等职业学校教师资格，共42人取得了不同层次的教师资格" in page
+    assert "主要原因是普通话水平不达标" in page
+    assert "已受理而没有档案袋的申请5份" in page
+    shot("reports-certification")
+
+    section = browser.find_element(By.ID, "sec-next")
+    section.find_element(By.TAG_NAME, "summary").click()
+    area = section.find_element(By.NAME, "text")
+    area.clear()
+    area.send_keys("明年提前两个月布置认定工作；今年{notCertified}人未通过，重点做好普通话培训。")
+    section.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser, ".flash.ok")
+    assert "今年40人未通过" in browser.find_element(By.ID, "sec-next").text
+
+    button = browser.find_element(By.ID, "finalise")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    browser.switch_to.alert.accept()
+    wait(browser, "#final-note")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#sec-next textarea")
+    pdf = pypdf.PdfReader(io.BytesIO(base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True})["data"])))
+    text = unicodedata.normalize("NFKC", "".join(p.extract_text() for p in pdf.pages))
+    assert "今年40人未通过" in text and "档案袋核对" in text
+
+    opener = browser_session(server, "reviewer")
+    data = opener.open(server + "/reports/certification?year=2026&format=docx").read()
+    rows = [[c for c in r if c is not None] for r in openpyxl.load_workbook(io.BytesIO(opener.open(server + "/reports/certification?year=2026&format=xlsx").read())).active.iter_rows(values_only=True)]
+    assert any(r[:3] == ["2026年春季", "82", "42"] for r in rows)
+    if SOFFICE:
+        txt = docx_text(data, pathlib.Path(tempfile.mkdtemp()))
+        assert "2026年教师资格认定工作总结" in txt and "今年40人未通过" in txt
+
+    login(browser, server, "supervisor")
+    browser.get(server + "/reports")
+    wait(browser, "#internship-summaries")
+    browser.find_element(By.CSS_SELECTOR, "#internship-summaries a").click()
+    wait(browser, "#sec-grades")
+    assert "名实习生分" in browser.find_element(By.ID, "sec-overview").text
+    assert not browser.find_elements(By.ID, "finalise"), "the bureau finalises a batch's summary, not its supervisor"
