@@ -132,7 +132,7 @@ public enum L10n {
         "print.date": ("打印日期：{0}", "Printed {0}"), "print.unit": ("单位（盖章）", "Issuing body (seal)"), "print.clerk": ("经办人", "Officer"), "print.signDate": ("日期", "Date"),
         "print.yearMonthDay": ("　　年　　月　　日", "　　/　　/　　"),
         "audit.what": ("操作记录", "What happened"), "audit.area": ("业务", "Area"), "audit.all": ("全部", "all"),
-        "audit.export": ("导出（.xlsx）", "Export (.xlsx)"), "audit.count": ("共 {0} 条", "{0} entries"),
+        "audit.export": ("导出（.xlsx）", "Export (.xlsx)"), "audit.count": ("共 {0} 条", "{0} entries"), "audit.count.capped": ("超过 {0} 条", "more than {0} entries"),
         "audit.atLocal": ("时间（北京时间）", "Time (UTC+8)"),
         "home.scope.county": ("全县", "whole county"),
         "audit.actor": ("操作人", "Actor"),

@@ -87,6 +87,34 @@ struct AuditTests {
         }
     }
 
+    /// A year's log holds a million rows: the page counts to 10,000 and says "more than", and
+    /// the filter's names are found name by name along the index, the same as `SELECT DISTINCT`.
+    @Test("a long log: the count stops at 10,000, each name is offered once", arguments: TestDB.all)
+    func longLog(db: TestDB) async throws {
+        try await withApp(db) { app, _ in
+            try await app.db.sql.raw("""
+                INSERT INTO audit_log (at, actor_id, actor_name, action, entity, entity_id, summary, request_id, address, prev_hash, hash)
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10050)
+                SELECT '2026-01-01T00:00:00Z', NULL, CASE WHEN i % 3 = 0 THEN 'bulk-c' WHEN i % 3 = 1 THEN 'bulk-a' ELSE 'bulk-b' END,
+                       'teacher.update', 'teacher', '1', 'x', 'r', '-', 'p', 'h' FROM n
+                """).run()
+            struct N: Decodable { let actorName: String }
+            let plain = try await app.db.sql.raw("SELECT DISTINCT actor_name FROM audit_log ORDER BY actor_name").all(decoding: N.self, with: SQLRowDecoder.snakeCase).map(\.actorName)
+            #expect(try await Audit.actorNames(on: app.db) == plain)
+            #expect(plain.contains("bulk-b") && plain.count >= 4)
+            #expect(try await Audit.actorNames(on: app.db, limit: 2) == Array(plain.prefix(2)))
+            var h = HTTPHeaders()
+            h.cookie = try await Browser.login(app, "admin")
+            try await app.check(.GET, "/admin/audit", headers: h) { res in
+                #expect(res.status == .ok)
+                #expect(res.text.contains("超过 10000 条"))
+                #expect(res.text.components(separatedBy: "<option value=\"bulk-a\">").count == 2)
+                #expect(res.text.contains("rel=\"next\""))
+            }
+            try await app.check(.GET, "/admin/audit?actor=bulk-a", headers: h) { res in #expect(res.text.contains("共 3350 条")) }
+        }
+    }
+
     @Test("every audit action the code records has words in its module's area")
     func everyActionHasWords() async throws {
         var areas: [AuditArea] = []

@@ -63,6 +63,17 @@ struct PageSnapshotTests {
         Page(name: "teaching-bureau", user: "admin") { _ in "/teaching" },
         Page(name: "teaching-hours", user: "d1") { _ in "/teaching/training/hours?year=2026" },
         Page(name: "internship-bureau", user: "admin") { _ in "/internship" },
+        // Written in Swift since (issue 34), recorded from their templates first: the eligible list
+        // as the bureau (its district filter) and in English, the training hours as the bureau
+        // (the by-district table), the plans page as a school, the audit log in both languages.
+        Page(name: "exchange-eligible-bureau", user: "admin") { _ in "/exchange/eligible?year=2027" },
+        Page(name: "exchange-eligible-en", user: "d1", english: true) { _ in "/exchange/eligible?year=2027" },
+        Page(name: "exchange-school", user: "s1", setup: rotationPlan) { _ in "/exchange?year=2027" },
+        Page(name: "exchange-bureau-en", user: "admin", english: true, setup: rotationPlan) { _ in "/exchange?year=2027" },
+        Page(name: "teaching-hours-bureau", user: "admin") { _ in "/teaching/training/hours?year=2026" },
+        Page(name: "teaching-hours-en", user: "d1", english: true) { _ in "/teaching/training/hours?year=2026" },
+        Page(name: "audit", user: "admin") { _ in "/admin/audit" },
+        Page(name: "audit-en", user: "admin", english: true) { _ in "/admin/audit?area=registry" },
     ]
 
     @Test("renders as committed", arguments: pages)
@@ -88,9 +99,11 @@ struct PageSnapshotTests {
         }
     }
 
-    /// Drops what differs between runs: CSRF tokens, and the audit log's wall-clock times.
+    /// Drops what differs between runs: CSRF tokens, and the audit log's wall-clock times and
+    /// request ids.
     static func normalised(_ html: String) -> String {
-        html.replacingOccurrences(of: #"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"#, with: "YYYY-MM-DD hh:mm:ss", options: .regularExpression)
+        html.replacingOccurrences(of: #"(title="[^"：:]*[：:] ?)[^" ]+( · #\d+")"#, with: "$1…$2", options: .regularExpression)
+            .replacingOccurrences(of: #"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"#, with: "YYYY-MM-DD hh:mm:ss", options: .regularExpression)
             .replacingOccurrences(of: #"name="_csrf" value="[^"]*""#, with: #"name="_csrf" value="…""#, options: .regularExpression)
             .replacingOccurrences(of: #"<meta name="csrf-token" content="[^"]*">"#, with: #"<meta name="csrf-token" content="…">"#, options: .regularExpression)
     }

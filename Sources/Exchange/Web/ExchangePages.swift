@@ -116,7 +116,7 @@ public struct ExchangePages: Sendable {
                                                          backboneRequired: $0.quota.backboneRequired, backboneMoved: $0.quota.backboneMoved, met: $0.quota.met) },
             schoolMoves: schoolMoves, quotasMore: showAll ? 0 : max(0, allQuotas.count - Self.quotasListed),
             quotasAll: Pager.url(req, replacing: ["quotas": "all"]) + "#quotas")
-        return try await req.page("exchange/home", page)
+        return req.page(page.layout, content: Self.writeHome(page, locale: req.uiLocale))
     }
 
     // MARK: eligibility
@@ -156,7 +156,7 @@ public struct ExchangePages: Sendable {
             showDistricts: actor.isCountyBureau, count: Self.t(req, "ex.eligible.count", String(r.items.count), String(r.year)),
             rule: Self.t(req, "ex.rule", String(r.rules.yearsAtSchool), String(r.rules.principalTerms), String(r.rules.principalTermYears), String(r.rules.minimumSharePercent), String(r.rules.backboneSharePercent)),
             rows: Array(rows), total: r.items.count, pager: r.items.count > spec.per ? pager : nil)
-        return try await req.page("exchange/eligible", page)
+        return req.page(page.layout, content: Self.writeEligible(page, locale: req.uiLocale))
     }
 
     // MARK: a teacher's record

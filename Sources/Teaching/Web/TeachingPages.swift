@@ -88,40 +88,109 @@ struct TeachingPages: Sendable {
         let districts: [ShortRow]; let schools: [ShortRow]; let pager: Pager?
     }
 
-    /// Teachers short of their hours, by group, the most short first.
-    static func shortfall(_ rows: [TeachingService.HoursRow], by key: (TeacherRow) -> Int, name: (Int) -> String) -> [ShortRow] {
-        Dictionary(grouping: rows) { key($0.teacher) }.map { id, list in
-            let short = list.filter { $0.shortfall > 0 }.count
-            return (ShortRow(name: name(id), teachers: list.count, short: short, share: String(format: "%.0f%%", Double(short) * 100 / Double(max(list.count, 1)))), short)
-        }.sorted { ($0.1, $0.0.teachers, $0.0.name) > ($1.1, $1.0.teachers, $1.0.name) }.map(\.0)
-    }
     func hours(req: Request) async throws -> Response {
         try req.requireActor().require(.teachingRead)
         let year = (try? req.query.get(Int.self, at: "year")) ?? req.context.today.year
         guard (2000...(req.context.today.year + 1)).contains(year) else { throw DomainError.validation(["year": LocalizedText(zh: "年度无效", en: "invalid year")]) }
-        let rows = try await TeachingService(req).hours(year: year).sorted { ($0.shortfall, $0.teacher.id) > ($1.shortfall, $1.teacher.id) }
+        let service = TeachingService(req)
+        // The largest shortfall first (the service keeps them in that order).
+        let rows = try await service.hours(year: year)
         if req.query[String.self, at: "format"] != nil {
             var table: [[String]] = [["教师编号", "姓名", "学校", "年度", "已修学时", "应修学时", "差额"]]
             for r in rows { table.append([String(r.teacher.id), r.teacher.name, r.teacher.schoolName ?? "", String(year), String(format: "%g", r.hours), String(format: "%g", r.required), String(format: "%g", r.shortfall)]) }
             return try RegistryPages.download(SheetTable(rows: table), name: "\(year)年教师培训学时", req: req, numericColumns: [0, 3, 4, 5, 6])
         }
         let actor = try req.requireActor()
-        var districts: [ShortRow] = []
-        if case .county = actor.registryScope {
-            let names = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: req.db, scope: .county).map { ($0.id, $0.name) })
-            districts = Self.shortfall(rows, by: \.districtId) { names[$0] ?? "#\($0)" }
+        let summary = try await service.hoursSummary(year: year)
+        func short(_ g: TeachingService.HoursGroup) -> ShortRow {
+            ShortRow(name: g.name, teachers: g.teachers, short: g.short, share: String(format: "%.0f%%", Double(g.short) * 100 / Double(max(g.teachers, 1))))
         }
-        let schoolNames = Dictionary(rows.map { ($0.teacher.schoolId, $0.teacher.schoolName ?? "") }, uniquingKeysWith: { a, _ in a })
-        let schools = actor.teacherId == nil ? Array(Self.shortfall(rows, by: \.schoolId) { schoolNames[$0] ?? "#\($0)" }.prefix(100)) : []
+        let districts = summary.byDistrict.map(short)
+        let schools = actor.teacherId == nil ? summary.bySchool.prefix(100).map(short) : []
         let spec = PageSpec(page: try? req.query.get(Int.self, at: "page"), per: Self.hoursListed, defaultPer: Self.hoursListed)
         let shown = rows.dropFirst(spec.offset).prefix(spec.per)
-        return try await req.page("teaching/hours", HoursPage(
+        let page = HoursPage(
             layout: req.layout("te.tr.hours"), year: year,
             rows: shown.map { HoursItem(name: $0.teacher.name, school: $0.teacher.schoolName ?? "", hours: String(format: "%g", $0.hours), required: String(format: "%g", $0.required),
-                                                   shortfall: String(format: "%g", $0.shortfall), short: $0.shortfall > 0) },
-            shortCount: rows.filter { $0.shortfall > 0 }.count, total: rows.count, export: TeachingRoute.hours.path() + "?year=\(year)&format=xlsx",
+                                        shortfall: String(format: "%g", $0.shortfall), short: $0.shortfall > 0) },
+            shortCount: summary.short, total: rows.count, export: TeachingRoute.hours.path() + "?year=\(year)&format=xlsx",
             districts: districts.count > 1 ? districts : [], schools: schools.count > 1 ? schools : [],
-            pager: rows.count > spec.per ? Pager(PageResult(items: Array(shown), total: rows.count, request: spec), req: req) : nil))
+            pager: rows.count > spec.per ? Pager(PageResult(items: Array(shown), total: rows.count, request: spec), req: req) : nil)
+        return req.page(page.layout, content: Self.writeHours(page, locale: req.uiLocale))
+    }
+
+    /// The training hours, written in Swift: Leaf was over a third of the page's CPU (`perf`,
+    /// issue 34). The markup is the one `hours.leaf` wrote (the `teaching-hours*` page snapshots).
+    static func writeHours(_ p: HoursPage, locale: UILocale) -> String {
+        var w = HTMLWriter(capacity: 6144 + (p.rows.count + p.schools.count + p.districts.count) * 240)
+        func th(_ key: String, num: Bool = false) {
+            w.raw(num ? "<th class=\"num\">" : "<th>")
+            w.label(key, locale)
+            w.raw("</th>")
+        }
+        func t(_ key: String, _ args: String...) { w.text(L10n.fill(L10n.text(key, locale), args)) }
+        w.raw("\n<div class=\"page-head row\"><div><h1>")
+        t("te.tr.hours")
+        w.raw(" · ")
+        w.text(p.year)
+        w.raw("</h1><p class=\"lead\" id=\"short-count\">")
+        t("te.tr.short", String(p.shortCount), String(p.total))
+        w.raw("</p></div><div class=\"actions no-print\"><a class=\"button\" href=\"")
+        w.text(p.export)
+        w.raw("\" id=\"export\">")
+        t("te.tr.export")
+        w.raw("</a></div></div>\n")
+        func groups(_ rows: [ShortRow], title: String, id: String, column: String) {
+            w.raw("\n<section class=\"card\"><h2>")
+            t(title)
+            w.raw("</h2><div class=\"table-wrap\"><table class=\"data compact\" id=\"\(id)\"><thead><tr>")
+            th(column)
+            th("te.tr.teachers", num: true)
+            th("te.tr.shortTeachers", num: true)
+            th("te.tr.shortShare", num: true)
+            w.raw("</tr></thead>\n<tbody>")
+            for r in rows {
+                w.raw("<tr><td>")
+                w.text(r.name)
+                w.raw("</td><td class=\"num\">")
+                w.text(r.teachers)
+                w.raw(r.short > 0 ? "</td><td class=\"num bad\">" : "</td><td class=\"num \">")
+                w.text(r.short)
+                w.raw("</td><td class=\"num\">")
+                w.text(r.share)
+                w.raw("</td></tr>")
+            }
+            w.raw("</tbody></table></div></section>\n")
+        }
+        if !p.districts.isEmpty { groups(p.districts, title: "te.tr.byDistrict", id: "short-by-district", column: "te.tr.district") }
+        w.raw("\n")
+        if !p.schools.isEmpty { groups(p.schools, title: "te.tr.bySchool", id: "short-by-school", column: "te.ml.schoolCol") }
+        w.raw("\n<section class=\"card\"><h2>")
+        t("te.tr.byTeacher")
+        w.raw("</h2><div class=\"table-wrap\"><table class=\"data compact\" id=\"hours-table\"><thead><tr>")
+        th("te.tr.teacher")
+        th("te.ml.schoolCol")
+        th("te.tr.hoursCol", num: true)
+        th("te.tr.required", num: true)
+        th("te.tr.shortfall", num: true)
+        w.raw("</tr></thead>\n<tbody>")
+        for r in p.rows {
+            w.raw("<tr><td class=\"nowrap\">")
+            w.text(r.name)
+            w.raw("</td><td>")
+            w.text(r.school)
+            w.raw("</td><td class=\"num\">")
+            w.text(r.hours)
+            w.raw("</td><td class=\"num\">")
+            w.text(r.required)
+            w.raw(r.short ? "</td><td class=\"num bad\">" : "</td><td class=\"num \">")
+            w.text(r.shortfall)
+            w.raw("</td></tr>")
+        }
+        w.raw("</tbody></table></div>")
+        if let pager = p.pager { pager.write(to: &w, locale: locale) }
+        w.raw("</section>\n")
+        return w.html
     }
 
     struct LessonItem: Encodable { let id: Int; let title: String; let teacher: String; let school: String; let teachingOn: String; let uploadedOn: String; let late: Bool; let level: String; let canSelect: Bool; let planId: Int }
