@@ -53,9 +53,8 @@ public struct AllianceService: Sendable {
     public func list() async throws -> [(AllianceRow, [PlanSchool])] {
         let actor = try ctx.requireActor()
         try actor.require(.exchangeRead)
-        let rows = try await db.sql.raw("SELECT id, name, kind, lead_school_id FROM exchange_alliances ORDER BY id").all(decoding: AllianceRow.self, with: ExchangeStore.decoder)
-        struct M: Decodable { let allianceId: Int; let schoolId: Int }
-        let members = try await db.sql.raw("SELECT alliance_id, school_id FROM exchange_alliance_members").all(decoding: M.self, with: ExchangeStore.decoder)
+        let rows = try await ExchangeStore.allianceRows(on: db)
+        let members = try await ExchangeStore.allianceMembers(on: db)
         let schools = try await ExchangeStore.schools(ids: members.map(\.schoolId), on: db)
         let grouped = Dictionary(grouping: members, by: \.allianceId)
         return rows.compactMap { a in
@@ -87,38 +86,27 @@ public struct AllianceService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now, members = ids
         return try await ctx.writeOnce { tx in
-            struct Id: Decodable { let id: Int }
-            let row = try await tx.sql.raw("""
-                INSERT INTO exchange_alliances (name, kind, lead_school_id, created_by, created_at) VALUES (\(bind: name), \(bind: kind!.rawValue), \(bind: leadSchoolId!), \(bind: actor.username), \(bind: now)) RETURNING id
-                """).first(decoding: Id.self)!
-            for id in members { try await tx.sql.raw("INSERT INTO exchange_alliance_members (alliance_id, school_id) VALUES (\(bind: row.id), \(bind: id))").run() }
-            try await Audit.record(on: tx, audit, action: "exchange.alliance.create", entity: "exchange_alliance", entityId: String(row.id), summary: "\(name)：\(members.count) 所学校")
-            return row.id
+            let id = try await ExchangeStore.insertAlliance(name: name, kind: kind!.rawValue, leadSchoolId: leadSchoolId!, by: actor.username, members: members, on: tx, now: now)
+            try await Audit.record(on: tx, audit, action: "exchange.alliance.create", entity: "exchange_alliance", entityId: String(id), summary: "\(name)：\(members.count) 所学校")
+            return id
         }
     }
 
     public func detail(id: Int) async throws -> AllianceDetail {
         let actor = try ctx.requireActor()
         try actor.require(.exchangeRead)
-        guard let a = try await db.sql.raw("SELECT id, name, kind, lead_school_id FROM exchange_alliances WHERE id = \(bind: id)").first(decoding: AllianceRow.self, with: ExchangeStore.decoder) else {
+        guard let a = try await ExchangeStore.alliance(id: id, on: db) else {
             throw DomainError.notFound(Self.word)
         }
-        struct M: Decodable { let schoolId: Int }
-        let ids = try await db.sql.raw("SELECT school_id FROM exchange_alliance_members WHERE alliance_id = \(bind: id)").all(decoding: M.self, with: ExchangeStore.decoder).map(\.schoolId)
+        let ids = try await ExchangeStore.memberSchools(allianceId: id, on: db)
         let schools = try await ExchangeStore.schools(ids: ids, on: db)
         let members = ids.compactMap { schools[$0] }.sorted { ($0.id == a.leadSchoolId ? 0 : 1, $0.code) < ($1.id == a.leadSchoolId ? 0 : 1, $1.code) }
         guard members.contains(where: { actor.covers(schoolId: $0.id, districtId: $0.districtId) }) else { throw DomainError.notFound(Self.word) }
-        struct S: Decodable { let id: Int; let students: Int }
-        let students = Dictionary(uniqueKeysWithValues: try await db.sql.select().columns("id", "students").from("schools").where("id", .in, SQLBind.group(ids.isEmpty ? [-1] : ids))
-            .all(decoding: S.self).map { ($0.id, $0.students) })
-        struct T: Decodable { let term: String; let teachingPlan: Bool; let research: Bool; let rules: Bool; let assessment: Bool; let updatedBy: String }
-        let terms = try await db.sql.raw("SELECT term, teaching_plan, research, rules, assessment, updated_by FROM exchange_alliance_terms WHERE alliance_id = \(bind: id) ORDER BY term DESC")
-            .all(decoding: T.self, with: ExchangeStore.decoder).map {
-                AllianceDetail.Term(term: $0.term, done: [.teachingPlan: $0.teachingPlan, .research: $0.research, .rules: $0.rules, .assessment: $0.assessment], updatedBy: $0.updatedBy)
-            }
-        struct Sc: Decodable { let schoolId: Int; let year: Int; let score: Double }
-        let scores = try await db.sql.raw("SELECT school_id, year, score FROM exchange_alliance_scores WHERE alliance_id = \(bind: id) ORDER BY year")
-            .all(decoding: Sc.self, with: ExchangeStore.decoder)
+        let students = try await ExchangeStore.students(schoolIds: ids, on: db)
+        let terms = try await ExchangeStore.termRows(allianceId: id, on: db).map {
+            AllianceDetail.Term(term: $0.term, done: [.teachingPlan: $0.teachingPlan, .research: $0.research, .rules: $0.rules, .assessment: $0.assessment], updatedBy: $0.updatedBy)
+        }
+        let scores = try await ExchangeStore.scoreRows(allianceId: id, on: db)
         let years = Dictionary(grouping: scores, by: \.year).keys.sorted().map { y -> AllianceDetail.YearScore in
             let s = Dictionary(uniqueKeysWithValues: scores.filter { $0.year == y }.map { ($0.schoolId, $0.score) })
             let weights = s.keys.map { Double(max(students[$0] ?? 0, 1)) }
@@ -142,11 +130,7 @@ public struct AllianceService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit
         try await ctx.writeOnce { tx in
-            try await tx.sql.raw("DELETE FROM exchange_alliance_terms WHERE alliance_id = \(bind: id) AND term = \(bind: term)").run()
-            try await tx.sql.raw("""
-                INSERT INTO exchange_alliance_terms (alliance_id, term, teaching_plan, research, rules, assessment, updated_by)
-                VALUES (\(bind: id), \(bind: term), \(bind: done.contains(.teachingPlan)), \(bind: done.contains(.research)), \(bind: done.contains(.rules)), \(bind: done.contains(.assessment)), \(bind: actor.username))
-                """).run()
+            try await ExchangeStore.replaceTerm(allianceId: id, term: term, done: done, by: actor.username, on: tx)
             try await Audit.record(on: tx, audit, action: "exchange.alliance.term", entity: "exchange_alliance", entityId: String(id), summary: "\(d.alliance.name) \(term)：四统一完成 \(done.count)/4")
         }
     }
@@ -170,10 +154,7 @@ public struct AllianceService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit, values = parsed
         try await ctx.writeOnce { tx in
-            try await tx.sql.raw("DELETE FROM exchange_alliance_scores WHERE alliance_id = \(bind: id) AND year = \(bind: y)").run()
-            for (sid, v) in values {
-                try await tx.sql.raw("INSERT INTO exchange_alliance_scores (alliance_id, school_id, year, score) VALUES (\(bind: id), \(bind: sid), \(bind: y), \(bind: v))").run()
-            }
+            try await ExchangeStore.replaceScores(allianceId: id, year: y, scores: values, on: tx)
             try await Audit.record(on: tx, audit, action: "exchange.alliance.scores", entity: "exchange_alliance", entityId: String(id), summary: "\(y) 年：\(values.count) 所学校评分")
         }
     }

@@ -112,11 +112,7 @@ struct ExchangeHome {
         var out = HomeContribution()
         let db = service.db
         if actor.can(.exchangeSelf), let tid = actor.teacherId {
-            struct M: Decodable { let id: Int; let toSchoolId: Int; let form: String; let startsOn: String; let state: String }
-            let moves = try await db.sql.raw("""
-                SELECT m.id, m.to_school_id, m.form, m.starts_on, m.state FROM exchange_moves m JOIN exchange_plans p ON p.id = m.plan_id
-                WHERE m.teacher_id = \(bind: tid) AND p.state <> 'draft' AND m.state <> 'returned' ORDER BY m.starts_on DESC
-                """).all(decoding: M.self, with: ExchangeStore.decoder)
+            let moves = try await ExchangeStore.currentMoves(ofTeacher: tid, on: db)
             if let m = moves.first {
                 let school = try await ExchangeStore.schools(ids: [m.toSchoolId], on: db)[m.toSchoolId]?.name ?? ""
                 let form = MoveForm(rawValue: m.form)?.label(locale) ?? m.form
@@ -156,14 +152,10 @@ struct ExchangeHome {
             }
         case .school(let s):
             // 支教 teachers hosted here without this year's assessment.
-            struct M: Decodable { let id: Int }
-            let pending = try await db.sql.raw("""
-                SELECT m.id FROM exchange_moves m WHERE m.to_school_id = \(bind: s) AND m.state = 'active' AND m.form IN ('support', 'secondment')
-                  AND NOT EXISTS (SELECT 1 FROM exchange_assessments a WHERE a.move_id = m.id AND a.year = \(bind: service.today.year))
-                """).all(decoding: M.self, with: ExchangeStore.decoder)
+            let pending = try await ExchangeStore.unassessedMoves(hostSchool: s, year: service.today.year, on: db)
             if let first = pending.first {
                 out.tasks.append(HomeTask(title: t("ex.home.assess", String(pending.count)), detail: t("ex.home.assess.detail", String(service.today.year)),
-                                          href: ExchangeRoute.move.path(first.id), urgent: service.today.month >= 11))
+                                          href: ExchangeRoute.move.path(first), urgent: service.today.month >= 11))
             }
         case .nothing: break
         }

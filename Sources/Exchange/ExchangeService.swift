@@ -311,8 +311,7 @@ public struct ExchangeService: Sendable {
         if d == nil {
             // A province's bureau plans district by district: a suggestion over 900,000 teachers
             // would take minutes and move nobody a planner could check.
-            struct N: Decodable { let n: Int }
-            let teachers = try await db.sql.raw("SELECT COUNT(*) AS n FROM teachers").first(decoding: N.self)?.n ?? 0
+            let teachers = try await ExchangeStore.teacherCount(on: db)
             if teachers > 60_000 {
                 throw DomainError.validation(["district": LocalizedText(zh: "全域教师超过6万人，请按学区生成建议方案", en: "over 60,000 teachers: suggest a plan per district")])
             }
@@ -516,18 +515,13 @@ public struct ExchangeService: Sendable {
         let id: Int
         do {
             id = try await ctx.write { tx -> Int in
-                struct Id: Decodable { let id: Int }
-                let row = try await tx.sql.raw("""
-                    INSERT INTO exchange_plans (year, district_id, title, state, version, created_by, created_at, updated_at, state_since, secs_draft, secs_submitted, secs_approved)
-                    VALUES (\(bind: y), \(bind: d), \(bind: name), 'draft', 1, \(bind: actor.username), \(bind: now), \(bind: now), \(bind: now), 0, 0, 0) RETURNING id
-                    """).first(decoding: Id.self)!
-                // The claim's unique index refuses a second plan created at the same moment.
-                try await tx.sql.raw("INSERT INTO exchange_claims (kind, year, ref, plan_id) VALUES ('open', \(bind: y), \(bind: d ?? 0), \(bind: row.id))").run()
-                try await Self.insertMoves(c.moves, planId: row.id, on: tx)
-            try await ExchangeStore.workflow.history([row.id], from: "", to: PlanState.draft.rawValue, event: "create", actor: actor.username, at: now, reason: nil, on: tx)
-                try await Audit.record(on: tx, audit, action: "exchange.plan.create", entity: "exchange_plan", entityId: String(row.id),
+                // The plan's open claim: its unique index refuses a second plan created at the same moment.
+                let planId = try await ExchangeStore.insertPlan(year: y, district: d, title: name, by: actor.username, on: tx, now: now)
+                try await ExchangeStore.insertMoves(c.moves, planId: planId, on: tx)
+                try await ExchangeStore.planHistory(id: planId, from: "", to: PlanState.draft.rawValue, event: "create", actor: actor.username, at: now, reason: nil, on: tx)
+                try await Audit.record(on: tx, audit, action: "exchange.plan.create", entity: "exchange_plan", entityId: String(planId),
                                        summary: "\(y) 年\(d.map { "学区编号 \($0)" } ?? "全县")：\(c.moves.count) 人次交流")
-                return row.id
+                return planId
             }
         } catch {
             if let e = error as? any DatabaseError, e.isConstraintFailure, let open = try await ExchangeStore.openPlan(year: y, district: d, on: db) {
@@ -554,19 +548,6 @@ public struct ExchangeService: Sendable {
             guard claims[m.teacher.id] != nil || taken.contains(m.teacher.id), seen.insert(m.teacher.id).inserted else { return nil }
             let other = claims[m.teacher.id].map { "\($0) 号" } ?? "另一个已批准的"
             return "\(m.teacher.name) 已在\(other)方案中交流"
-        }
-    }
-
-    static func insertMoves(_ moves: [CheckedMove], planId: Int, on tx: any Database) async throws {
-        for start in stride(from: 0, to: moves.count, by: 300) {
-            var insert = tx.sql.insert(into: "exchange_moves").columns("plan_id", "teacher_id", "from_school_id", "from_part", "to_school_id", "to_part", "form",
-                                                                      "starts_on", "returns_on", "reason", "warnings", "state", "version")
-            for m in moves[start..<min(start + 300, moves.count)] {
-                insert = insert.values(SQLBind(planId), SQLBind(m.teacher.id), SQLBind(m.from.id), SQLBind(m.teacher.part?.rawValue), SQLBind(m.to.id),
-                                       SQLBind(m.toPart?.rawValue), SQLBind(m.form.rawValue), SQLBind(m.startsOn.description), SQLBind(m.returnsOn?.description),
-                                       SQLBind(m.reason), SQLBind(m.warnings.map(\.rawValue).joined(separator: ",")), SQLBind(MoveState.planned.rawValue), SQLBind(1))
-            }
-            try await insert.run()
         }
     }
 
@@ -669,8 +650,8 @@ public struct ExchangeService: Sendable {
         let audit = ctx.audit, now = ctx.now
         let summary = c.stale.map { "\($0.name)：\($0.reason.zh)" }.joined(separator: "；")
         try await ctx.write { tx in
-            try await ExchangeStore.workflow.touch(id: planId, version: version, inStates: [PlanState.draft.rawValue], now: now, on: tx)
-            try await tx.sql.raw("DELETE FROM exchange_moves WHERE plan_id = \(bind: planId) AND state = 'planned' AND id IN (\(SQLList(ids.map { SQLBind($0) })))").run()
+            try await ExchangeStore.touchDraft(id: planId, version: version, on: tx, now: now)
+            try await ExchangeStore.deletePlannedMoves(planId: planId, ids: ids, on: tx)
             try await Audit.record(on: tx, audit, action: "exchange.plan.drop_stale", entity: "exchange_plan", entityId: String(planId),
                                    summary: String("移出 \(ids.count) 条失效记录：\(summary)".prefix(900)))
         }
@@ -688,9 +669,9 @@ public struct ExchangeService: Sendable {
         let name = title?.trimmed.isEmpty == false ? String(title!.trimmed.prefix(80)) : p.title
         let audit = ctx.audit, now = ctx.now
         try await ctx.write { tx in
-            try await ExchangeStore.workflow.touch(id: id, version: version, inStates: [PlanState.draft.rawValue], set: ["title = \(bind: name)"], now: now, on: tx)
-            try await tx.sql.raw("DELETE FROM exchange_moves WHERE plan_id = \(bind: id)").run()
-            try await Self.insertMoves(c.moves, planId: id, on: tx)
+            try await ExchangeStore.touchDraft(id: id, version: version, title: name, on: tx, now: now)
+            try await ExchangeStore.deleteMoves(planId: id, on: tx)
+            try await ExchangeStore.insertMoves(c.moves, planId: id, on: tx)
             try await Audit.record(on: tx, audit, action: "exchange.plan.update", entity: "exchange_plan", entityId: String(id), summary: "修改为 \(c.moves.count) 人次交流")
         }
         return (try await ExchangeStore.plan(id: id, on: db)!, c)
@@ -740,31 +721,21 @@ public struct ExchangeService: Sendable {
                 }
             }
         }
-        let extra: [SQLQueryString] = switch event {
-        case .submit: ["submitted_by = \(bind: actor.username), note = NULL"]
-        case .approve: ["approved_by = \(bind: actor.username)"]
-        case .sendBack: ["note = \(bind: note)"]
-        }
         let audit = ctx.audit, now = ctx.now, year = p.year, teachers = approvedTeachers, dropped = staleIds
         let historyNote = dropped.isEmpty ? note : ([note].filter { !$0.isEmpty } + ["\(dropped.count) 条失效记录未予批准，已移出方案：\(staleNote)"]).joined(separator: "。")
         do {
             try await ctx.write { tx in
-                try await ExchangeStore.workflow.advance(id: planId, from: p.state, version: version, to: to.rawValue, set: extra, now: now, on: tx)
+                try await ExchangeStore.advancePlan(id: planId, from: p.state, version: version, to: to.rawValue, event: event, by: actor.username, note: note, on: tx, now: now)
                 if event == .approve, !dropped.isEmpty {
-                    try await tx.sql.raw("DELETE FROM exchange_moves WHERE plan_id = \(bind: planId) AND state = 'planned' AND id IN (\(SQLList(dropped.map { SQLBind($0) })))").run()
+                    try await ExchangeStore.deletePlannedMoves(planId: planId, ids: dropped, on: tx)
                 }
                 if event == .approve {
                     // Each moved teacher claimed for the year inside the approval: of two plans
                     // moving one teacher approved at once, the unique index lets one through.
-                    for start in stride(from: 0, to: teachers.count, by: 300) {
-                        var insert = tx.sql.insert(into: "exchange_claims").columns("kind", "year", "ref", "plan_id")
-                        for t in teachers[start..<min(start + 300, teachers.count)] { insert = insert.values(SQLBind("teacher"), SQLBind(year), SQLBind(t), SQLBind(planId)) }
-                        try await insert.run()
-                    }
-                    try await tx.sql.raw("DELETE FROM exchange_claims WHERE kind = 'open' AND plan_id = \(bind: planId)").run()
+                    try await ExchangeStore.claimForApproval(teachers: teachers, year: year, planId: planId, on: tx)
                 }
-                try await ExchangeStore.workflow.history([planId], from: p.state, to: to.rawValue, event: event.rawValue, actor: actor.username, at: now,
-                                                         reason: historyNote.isEmpty ? nil : String(historyNote.prefix(1000)), on: tx)
+                try await ExchangeStore.planHistory(id: planId, from: p.state, to: to.rawValue, event: event.rawValue, actor: actor.username, at: now,
+                                                    reason: historyNote.isEmpty ? nil : String(historyNote.prefix(1000)), on: tx)
                 try await Audit.record(on: tx, audit, action: "exchange.plan.\(event.rawValue)", entity: "exchange_plan", entityId: String(planId), summary: "\(PlanState(rawValue: p.state)?.zh ?? p.state) → \(to.zh)")
             }
         } catch let e as any DatabaseError where e.isConstraintFailure && event == .approve {
@@ -842,11 +813,7 @@ public struct ExchangeService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now
         try await ctx.writeOnce { tx in
-            try await tx.sql.raw("DELETE FROM exchange_assessments WHERE move_id = \(bind: moveId) AND year = \(bind: y)").run()
-            try await tx.sql.raw("""
-                INSERT INTO exchange_assessments (move_id, year, rating, comments, assessed_by, assessed_at)
-                VALUES (\(bind: moveId), \(bind: y), \(bind: rating!.rawValue), \(bind: comments), \(bind: actor.username), \(bind: now))
-                """).run()
+            try await ExchangeStore.replaceAssessment(moveId: moveId, year: y, rating: rating!.rawValue, comments: comments, by: actor.username, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "exchange.assess", entity: "exchange_move", entityId: String(moveId), summary: "\(y) 年考核：\(rating!.zh)")
         }
         return try await ExchangeStore.assessments(moveIds: [moveId], on: db)[moveId]!.first { $0.year == y }!
@@ -872,12 +839,7 @@ public struct ExchangeService: Sendable {
         }
         let audit = ctx.audit
         try await ctx.write { tx in
-            struct Id: Decodable { let id: Int }
-            let done = try await tx.sql.raw("""
-                UPDATE exchange_moves SET returns_on = \(bind: date.description), version = version + 1
-                WHERE id = \(bind: moveId) AND version = \(bind: version ?? m.version) AND state <> 'returned' RETURNING id
-                """).all(decoding: Id.self)
-            if done.isEmpty { throw ExchangeStore.workflow.stale }
+            if !(try await ExchangeStore.extendMove(id: moveId, returnsOn: date.description, version: version ?? m.version, on: tx)) { throw ExchangeStore.workflow.stale }
             try await Audit.record(on: tx, audit, action: "exchange.extend", entity: "exchange_move", entityId: String(moveId), summary: "期满日期 \(m.returnsOn ?? "—") → \(date)")
         }
         return try await ExchangeStore.move(id: moveId, on: db)!
@@ -981,25 +943,12 @@ public struct ExchangeService: Sendable {
         // Every figure counts moves by the district that sends the teacher, as the quota does: a
         // county-wide plan's moves belong to their districts, not to a row of their own (issue 28:
         // 按学区 said 全县 40 beside quotas of 17 + 17 + 6).
-        struct R: Decodable { let form: String; let fromSchoolId: Int; let toSchoolId: Int; let subjects: String; let districtId: Int }
         // A district's own moves; a county's among several, its districts'.
-        func only(_ column: String) -> SQLQueryString {
-            switch scope {
-            case .district(let d): return "AND \(unsafeRaw: column) = \(bind: d)"
-            case .districts(let ds): return "AND " + RegistryStore.inList(column, ds)
-            default: return ""
-            }
-        }
-        let filter = only("sf.district_id")
-        let rows = try await db.sql.raw("""
-            SELECT m.form, m.from_school_id, m.to_school_id, t.subjects, sf.district_id FROM exchange_moves m
-            JOIN exchange_plans p ON p.id = m.plan_id JOIN teachers t ON t.id = m.teacher_id JOIN schools sf ON sf.id = m.from_school_id
-            WHERE p.year = \(bind: y) AND p.state IN ('approved', 'in_effect') \(filter)
-            """).all(decoding: R.self, with: ExchangeStore.decoder)
+        let rows = try await ExchangeStore.reportMoves(year: y, scope: scope, on: db)
         let schools = try await ExchangeStore.schools(ids: rows.flatMap { [$0.fromSchoolId, $0.toSchoolId] }, on: db)
         let districts = try await RegistryStore.districtRows(on: db, scope: scope == .county ? .county : scope)
         let districtNames = Dictionary(uniqueKeysWithValues: districts.map { ($0.id, $0.name) })
-        func tally(_ key: (R) -> [String]) -> [YearReport.Row] {
+        func tally(_ key: (ExchangeStore.ReportMove) -> [String]) -> [YearReport.Row] {
             var counts: [String: [MoveForm: Int]] = [:]
             for r in rows { for k in key(r) { counts[k, default: [:]][MoveForm(rawValue: r.form) ?? .transfer, default: 0] += 1 } }
             return counts.keys.sorted().map { k in YearReport.Row(label: k, transfer: counts[k]?[.transfer] ?? 0, support: counts[k]?[.support] ?? 0, secondment: counts[k]?[.secondment] ?? 0) }
@@ -1019,20 +968,9 @@ public struct ExchangeService: Sendable {
         var principalRule = rules
         principalRule.yearsAtSchool = rules.principalTerms * rules.principalTermYears
         let principalCutoff = principalRule.dueCutoff(on: round)
-        struct Due: Decodable { let districtId: Int; let n: Int }
         // A district counts its own teachers (its index), never the province's.
-        let ownDistrict = only("t.district_id")
-        let due = Dictionary(uniqueKeysWithValues: try await db.sql.raw("""
-            SELECT t.district_id, COUNT(*) AS n FROM teachers t JOIN schools s ON s.id = t.school_id
-            WHERE s.status = 'active' AND \(ExchangeStore.compulsoryTeacher) \(ownDistrict) AND (t.school_since <= \(bind: teacherCutoff.description) OR t.principal_since <= \(bind: principalCutoff.description))
-            GROUP BY t.district_id
-            """).all(decoding: Due.self, with: ExchangeStore.decoder).map { ($0.districtId, $0.n) })
-        struct Moved: Decodable { let districtId: Int; let moved: Int; let backbone: Int }
-        let moved = Dictionary(uniqueKeysWithValues: try await db.sql.raw("""
-            SELECT s.district_id, COUNT(*) AS moved, SUM(CASE WHEN t.backbone IN ('county', 'city', 'province') THEN 1 ELSE 0 END) AS backbone
-            FROM exchange_moves m JOIN exchange_plans p ON p.id = m.plan_id JOIN teachers t ON t.id = m.teacher_id JOIN schools s ON s.id = m.from_school_id
-            WHERE p.year = \(bind: y) AND p.state IN ('approved', 'in_effect') \(only("s.district_id")) GROUP BY s.district_id
-            """).all(decoding: Moved.self, with: ExchangeStore.decoder).map { ($0.districtId, $0) })
+        let due = try await ExchangeStore.dueTeachers(scope: scope, teacherCutoff: teacherCutoff.description, principalCutoff: principalCutoff.description, on: db)
+        let moved = try await ExchangeStore.movedTeachers(year: y, scope: scope, on: db)
         let quotas = districts.map { d in
             (d.name, Quota(eligible: due[d.id] ?? 0, moved: moved[d.id]?.moved ?? 0, backboneMoved: moved[d.id]?.backbone ?? 0, rules: rules))
         }

@@ -29,10 +29,7 @@ public struct ItinerantService: Sendable {
         var d = requested ?? actor.districtId
         if d == nil {
             // The bureau opens its county's district that has itinerant teachers, or the first one.
-            struct R: Decodable { let districtId: Int }
-            let own: SQLQueryString = actor.countyDistricts.map { "WHERE " + RegistryStore.inList("district_id", $0) } ?? ""
-            d = try await db.sql.raw("SELECT district_id FROM exchange_itinerant_teachers \(own) GROUP BY district_id ORDER BY COUNT(*) DESC, district_id LIMIT 1")
-                .first(decoding: R.self, with: ExchangeStore.decoder)?.districtId
+            d = try await ExchangeStore.busiestItinerantDistrict(among: actor.countyDistricts, on: db)
         }
         if d == nil { d = try await RegistryStore.districtRows(on: db, scope: actor.registryScope).first?.id }
         guard let id = d, try await RegistryStore.district(id: id, on: db) != nil else { throw DomainError.notFound(LocalizedText(zh: "学区", en: "district")) }
@@ -50,10 +47,8 @@ public struct ItinerantService: Sendable {
     public func myWeek() async throws -> (setup: Setup, table: Timetable, teacher: ItinerantTeacher)? {
         let a = try ctx.requireActor()
         guard let t = a.teacherId else { return nil }
-        struct R: Decodable { let districtId: Int }
-        guard let r = try await db.sql.raw("SELECT district_id FROM exchange_itinerant_teachers WHERE teacher_id = \(bind: t) ORDER BY district_id LIMIT 1")
-            .first(decoding: R.self, with: ExchangeStore.decoder) else { return nil }
-        let s = try await setup(of: r.districtId)
+        guard let district = try await ExchangeStore.itinerantDistrict(teacherId: t, on: db) else { return nil }
+        let s = try await setup(of: district)
         guard let me = s.teachers.first(where: { $0.teacherId == t }) else { return nil }
         let names = Dictionary(uniqueKeysWithValues: s.schools.map { ($0.id, $0.name) })
         let table = TimetableSolver.solve(teachers: s.teachers, demand: s.demand, travel: s.travel, schoolNames: names)
@@ -62,22 +57,15 @@ public struct ItinerantService: Sendable {
 
     func setup(of d: Int) async throws -> Setup {
         let schools = try await ExchangeStore.schools(district: d, on: db).values.filter(\.active).sorted { $0.code < $1.code }
-        struct T: Decodable { let teacherId: Int; let name: String; let subject: String; let schoolId: Int; let maxPeriods: Int }
-        let teachers = try await db.sql.raw("""
-            SELECT i.teacher_id, t.name, i.subject, t.school_id, i.max_periods FROM exchange_itinerant_teachers i JOIN teachers t ON t.id = i.teacher_id
-            WHERE i.district_id = \(bind: d) ORDER BY i.subject, t.name
-            """).all(decoding: T.self, with: ExchangeStore.decoder).compactMap { r in
+        let teachers = try await ExchangeStore.itinerantTeacherRows(district: d, on: db).compactMap { r in
             Subject(rawValue: r.subject).map { ItinerantTeacher(teacherId: r.teacherId, name: r.name, subject: $0, homeSchoolId: r.schoolId, maxPeriods: r.maxPeriods) }
         }
-        struct D: Decodable { let schoolId: Int; let subject: String; let periods: Int }
         let active = Set(schools.map(\.id))
-        let demand = try await db.sql.raw("SELECT school_id, subject, periods FROM exchange_itinerant_demand WHERE district_id = \(bind: d) ORDER BY school_id, subject")
-            .all(decoding: D.self, with: ExchangeStore.decoder).compactMap { r in
-                Subject(rawValue: r.subject).flatMap { active.contains(r.schoolId) ? PeriodDemand(schoolId: r.schoolId, subject: $0, periods: r.periods) : nil }
-            }
-        struct M: Decodable { let fromSchoolId: Int; let toSchoolId: Int; let minutes: Int }
+        let demand = try await ExchangeStore.demandRows(district: d, on: db).compactMap { r in
+            Subject(rawValue: r.subject).flatMap { active.contains(r.schoolId) ? PeriodDemand(schoolId: r.schoolId, subject: $0, periods: r.periods) : nil }
+        }
         var travel: [TravelKey: Int] = [:]
-        for r in try await db.sql.raw("SELECT from_school_id, to_school_id, minutes FROM exchange_travel WHERE district_id = \(bind: d)").all(decoding: M.self, with: ExchangeStore.decoder) {
+        for r in try await ExchangeStore.travelRows(district: d, on: db) {
             travel[TravelKey(r.fromSchoolId, r.toSchoolId)] = r.minutes
         }
         return Setup(districtId: d, schools: schools, teachers: teachers, demand: demand, travel: travel)
@@ -109,8 +97,7 @@ public struct ItinerantService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit
         try await ctx.writeOnce { tx in
-            try await tx.sql.raw("DELETE FROM exchange_itinerant_teachers WHERE teacher_id = \(bind: tid)").run()
-            try await tx.sql.raw("INSERT INTO exchange_itinerant_teachers (district_id, teacher_id, subject, max_periods) VALUES (\(bind: d), \(bind: tid), \(bind: subject!.rawValue), \(bind: max))").run()
+            try await ExchangeStore.putItinerantTeacher(district: d, teacherId: tid, subject: subject!.rawValue, maxPeriods: max, on: tx)
             try await Audit.record(on: tx, audit, action: "exchange.itinerant.teacher", entity: "teacher", entityId: String(tid), summary: "\(subject!.zh)，每周至多 \(max) 节")
         }
     }
@@ -119,7 +106,7 @@ public struct ItinerantService: Sendable {
         let d = try await district(requested, write: true)
         let audit = ctx.audit
         try await ctx.writeOnce { tx in
-            try await tx.sql.raw("DELETE FROM exchange_itinerant_teachers WHERE teacher_id = \(bind: teacherId) AND district_id = \(bind: d)").run()
+            try await ExchangeStore.deleteItinerantTeacher(teacherId: teacherId, district: d, on: tx)
             try await Audit.record(on: tx, audit, action: "exchange.itinerant.remove", entity: "teacher", entityId: String(teacherId), summary: "学区编号 \(d)")
         }
     }
@@ -151,10 +138,7 @@ public struct ItinerantService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit, rows = parsed
         try await ctx.writeOnce { tx in
-            try await tx.sql.raw("DELETE FROM exchange_itinerant_demand WHERE district_id = \(bind: d)").run()
-            for r in rows {
-                try await tx.sql.raw("INSERT INTO exchange_itinerant_demand (district_id, school_id, subject, periods) VALUES (\(bind: d), \(bind: r.schoolId), \(bind: r.subject.rawValue), \(bind: r.periods))").run()
-            }
+            try await ExchangeStore.replaceDemand(district: d, rows: rows, on: tx)
             try await Audit.record(on: tx, audit, action: "exchange.itinerant.demand", entity: "district", entityId: String(d), summary: "\(rows.count) 项学校学科需求，共 \(rows.reduce(0) { $0 + $1.periods }) 节")
         }
     }
@@ -181,12 +165,7 @@ public struct ItinerantService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit, values = parsed
         try await ctx.writeOnce { tx in
-            try await tx.sql.raw("DELETE FROM exchange_travel WHERE district_id = \(bind: d)").run()
-            for chunk in Array(values).chunked(200) {
-                var insert = tx.sql.insert(into: "exchange_travel").columns("district_id", "from_school_id", "to_school_id", "minutes")
-                for (k, m) in chunk { insert = insert.values(SQLBind(d), SQLBind(k.a), SQLBind(k.b), SQLBind(m)) }
-                try await insert.run()
-            }
+            try await ExchangeStore.replaceTravel(district: d, minutes: values, on: tx)
             try await Audit.record(on: tx, audit, action: "exchange.itinerant.travel", entity: "district", entityId: String(d), summary: "\(values.count) 对学校间路程")
         }
     }

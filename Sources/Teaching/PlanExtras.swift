@@ -31,10 +31,7 @@ extension TeachingService {
 
     public func attachments(_ owner: AttachmentOwner, _ id: Int) async throws -> [AttachmentRow] {
         switch owner { case .plan: _ = try await plan(id: id); case .activity: _ = try await activity(id: id) }
-        return try await db.sql.raw("""
-            SELECT id, owner, owner_id, filename, media_type, sha256, size, uploaded_by, created_at FROM teaching_attachments
-            WHERE owner = \(bind: owner.rawValue) AND owner_id = \(bind: id) ORDER BY id
-            """).all(decoding: AttachmentRow.self, with: Self.decoder)
+        return try await Self.attachmentRows(owner: owner.rawValue, ownerId: id, on: db)
     }
 
     public func attach(_ owner: AttachmentOwner, _ id: Int, filename: String?, data: Data) async throws -> AttachmentRow {
@@ -52,11 +49,8 @@ extension TeachingService {
         let name = stem + "." + media.fileExtension
         let audit = ctx.audit, now = ctx.now, by = a.username
         let newId = try await ctx.write { tx -> Int in
-            struct Id: Decodable { let id: Int }
-            let n = try await tx.sql.raw("""
-                INSERT INTO teaching_attachments (owner, owner_id, filename, media_type, sha256, size, uploaded_by, created_at)
-                VALUES (\(bind: owner.rawValue), \(bind: id), \(bind: name), \(bind: media.contentType), \(bind: hash), \(bind: data.count), \(bind: by), \(bind: now)) RETURNING id
-                """).first(decoding: Id.self)!.id
+            let n = try await Self.insertAttachment(owner: owner.rawValue, ownerId: id, filename: name, mediaType: media.contentType, sha256: hash, size: data.count,
+                                                    uploadedBy: by, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "teaching.attach", entity: owner == .plan ? "lesson_plan" : "research_activity", entityId: String(id), summary: "\(name)，校验码 \(hash.prefix(12))")
             return n
         }
@@ -66,8 +60,7 @@ extension TeachingService {
     /// An attachment and its bytes, for those who may read its plan or activity.
     public func attachment(id: Int) async throws -> (AttachmentRow, Data) {
         try ctx.requireActor().require(.teachingRead)
-        guard let row = try await db.sql.raw("SELECT id, owner, owner_id, filename, media_type, sha256, size, uploaded_by, created_at FROM teaching_attachments WHERE id = \(bind: id)")
-            .first(decoding: AttachmentRow.self, with: Self.decoder), let owner = AttachmentOwner(rawValue: row.owner) else { throw DomainError.notFound(LocalizedText(zh: "附件", en: "attachment")) }
+        guard let row = try await Self.attachmentRow(id: id, on: db), let owner = AttachmentOwner(rawValue: row.owner) else { throw DomainError.notFound(LocalizedText(zh: "附件", en: "attachment")) }
         switch owner { case .plan: _ = try await plan(id: row.ownerId); case .activity: _ = try await activity(id: row.ownerId) }
         guard let data = ctx.documents.get(row.sha256) else { throw DomainError.notFound(LocalizedText(zh: "附件", en: "attachment")) }
         return (row, data)
@@ -79,7 +72,7 @@ extension TeachingService {
         guard try await mayAttach(AttachmentOwner(rawValue: row.owner)!, row.ownerId, a) else { throw DomainError.forbidden }
         let audit = ctx.audit
         try await ctx.write { tx in
-            try await tx.sql.raw("DELETE FROM teaching_attachments WHERE id = \(bind: id)").run()
+            try await Self.deleteAttachment(id: id, on: tx)
             try await Audit.record(on: tx, audit, action: "teaching.attach.remove", entity: row.owner == "plan" ? "lesson_plan" : "research_activity", entityId: String(row.ownerId), summary: row.filename)
         }
         return row
@@ -106,14 +99,13 @@ extension TeachingService {
         var root = p
         var seen: Set<Int> = [p.id]
         while let pid = root.parentId, !seen.contains(pid), seen.count < 10,
-              let up = try await db.sql.raw("SELECT \(unsafeRaw: Self.planColumns) FROM lesson_plans WHERE id = \(bind: pid)").first(decoding: LessonPlanRow.self, with: Self.decoder) {
+              let up = try await Self.planRow(id: pid, on: db) {
             seen.insert(pid); root = up
         }
         var children: [Int: [LessonPlanRow]] = [:]
         var frontier = [root.id], total = 1
         while !frontier.isEmpty, total < 20_000 {
-            let rows = try await db.sql.raw("SELECT \(unsafeRaw: Self.planColumns) FROM lesson_plans WHERE parent_id IN (\(unsafeRaw: frontier.map(String.init).joined(separator: ","))) ORDER BY id")
-                .all(decoding: LessonPlanRow.self, with: Self.decoder)
+            let rows = try await Self.children(of: frontier, on: db)
             for r in rows { children[r.parentId!, default: []].append(r) }
             frontier = rows.map(\.id); total += rows.count
         }
@@ -138,8 +130,7 @@ extension TeachingService {
 
     func myGroups(_ a: Actor) async throws -> Set<Int> {
         guard let t = a.teacherId else { return [] }
-        struct G: Decodable { let groupId: Int }
-        return Set(try await db.sql.raw("SELECT group_id FROM teaching_group_members WHERE teacher_id = \(bind: t)").all(decoding: G.self, with: Self.decoder).map(\.groupId))
+        return Set(try await Self.groupIds(memberTeacherId: t, on: db))
     }
 
     /// `canRead` without a query per plan (the caller's groups and office looked up once).
@@ -173,12 +164,8 @@ extension TeachingService {
         let lo = LocalDateTime(date: from, minutes: 0).description, hi = LocalDateTime(date: to, minutes: 0).description
         var out: [CalendarEntry] = []
         var rows: [ActivityRow] = []
-        let columns = Self.activityColumns.split(separator: ",").map { "x." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
         if let t = teacherId {
-            rows = try await db.sql.raw("""
-                SELECT \(unsafeRaw: columns) FROM research_activities x WHERE x.ends_at >= \(bind: lo) AND x.starts_at < \(bind: hi)
-                AND (x.host_teacher_id = \(bind: t) OR x.id IN (SELECT activity_id FROM research_attendees WHERE teacher_id = \(bind: t))) ORDER BY x.starts_at
-                """).all(decoding: ActivityRow.self, with: Self.decoder)
+            rows = try await Self.activities(ofTeacher: t, from: lo, to: hi, on: db)
         }
         if let o = try await office(a) {
             let mine = try await activities(from: lo, limit: 500).filter { runs($0, office: o) && $0.startsAt < hi }
@@ -192,20 +179,13 @@ extension TeachingService {
                                      place: place, href: TeachingRoute.activity.path(x.id)))
         }
         if let t = teacherId {
-            struct P: Decodable { let id: Int; let name: String; let startsOn: String; let endsOn: String }
-            let programmes = try await db.sql.raw("""
-                SELECT p.id, p.name, p.starts_on, p.ends_on FROM training_programmes p JOIN training_enrolments e ON e.programme_id = p.id
-                WHERE e.teacher_id = \(bind: t) AND p.ends_on >= \(bind: from.description) AND p.starts_on < \(bind: to.description) ORDER BY p.starts_on
-                """).all(decoding: P.self, with: Self.decoder)
+            let programmes = try await Self.programmes(ofTeacher: t, from: from.description, to: to.description, on: db)
             for p in programmes {
                 guard let s = CivilDate(parsing: p.startsOn), let e = CivilDate(parsing: p.endsOn) else { continue }
                 out.append(CalendarEntry(uid: "training-\(p.id)", title: "【研训】" + p.name, kind: "training", start: LocalDateTime(date: s, minutes: 0),
                                          end: LocalDateTime(date: e, minutes: 24 * 60 - 1), allDay: true, place: "", href: TeachingRoute.training.path()))
             }
-            struct M: Decodable { let id: Int; let title: String; let teachingOn: String }
-            let lessons = try await db.sql.raw("""
-                SELECT id, title, teaching_on FROM teaching_model_lessons WHERE teacher_id = \(bind: t) AND teaching_on >= \(bind: from.description) AND teaching_on < \(bind: to.description)
-                """).all(decoding: M.self, with: Self.decoder)
+            let lessons = try await Self.modelLessons(ofTeacher: t, from: from.description, to: to.description, on: db)
             for m in lessons {
                 guard let d = CivilDate(parsing: m.teachingOn) else { continue }
                 out.append(CalendarEntry(uid: "model-\(m.id)", title: "【优课】" + m.title, kind: "model", start: LocalDateTime(date: d, minutes: 0), end: LocalDateTime(date: d, minutes: 24 * 60 - 1),
@@ -226,8 +206,7 @@ extension TeachingService {
         let token = Accounts.randomToken(bytes: 24)
         let hash = Self.feedHash(token), audit = ctx.audit, now = ctx.now
         try await ctx.writeOnce { tx in
-            try await tx.sql.raw("DELETE FROM teaching_calendar_feeds WHERE teacher_id = \(bind: t)").run()
-            try await tx.sql.raw("INSERT INTO teaching_calendar_feeds (teacher_id, token_hash, created_at) VALUES (\(bind: t), \(bind: hash), \(bind: now))").run()
+            try await Self.replaceCalendarFeed(teacherId: t, tokenHash: hash, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "teaching.calendar.feed", entity: "teacher", entityId: String(t), summary: "生成新的日历订阅地址")
         }
         return token
@@ -237,13 +216,10 @@ extension TeachingService {
     /// from 60 days back to a year ahead, or nil for an unknown token.
     public static func calendarFeed(token: String, context: ServiceContext) async throws -> String? {
         guard token.count >= 16, token.count <= 100 else { return nil }
-        struct T: Decodable { let teacherId: Int }
-        guard let row = try await context.db.sql.raw("SELECT teacher_id FROM teaching_calendar_feeds WHERE token_hash = \(bind: feedHash(token))").first(decoding: T.self, with: decoder),
-              let teacher = try await RegistryStore.teacher(id: row.teacherId, on: context.db) else { return nil }
+        guard let teacherId = try await feedTeacher(tokenHash: feedHash(token), on: context.db),
+              let teacher = try await RegistryStore.teacher(id: teacherId, on: context.db) else { return nil }
         // The feed is its teacher's account's: a deactivated account's address stops answering.
-        struct Active: Decodable { let n: Int }
-        let active = try await context.db.sql.raw("SELECT COUNT(*) AS n FROM users WHERE teacher_id = \(bind: teacher.id) AND active = \(bind: true)").first(decoding: Active.self)?.n ?? 0
-        guard active > 0 else { return nil }
+        guard try await hasActiveAccount(teacherId: teacher.id, on: context.db) else { return nil }
         // Read as that teacher: the feed shows what their own calendar shows.
         let actor = Actor(userId: 0, username: "calendar-feed", displayName: teacher.name, role: .teacher,
                           scope: .teacher(id: teacher.id, school: teacher.schoolId, district: teacher.districtId), permissions: [.teachingRead])

@@ -47,7 +47,6 @@ public struct LineageNode: Sendable { public let plan: LessonPlanRow; public let
 /// observers' rubric, attachments, each teacher's calendar and its .ics feed.
 extension TeachingService {
     static let activityWord = LocalizedText(zh: "教研活动", en: "research activity")
-    static let activityColumns = "id, kind, level, district_id, school_id, subject, grade, title, starts_at, ends_at, place, online_link, agenda, minutes, host_teacher_id, plan_id, organiser, version"
 
     // MARK: the teaching office a caller works for
 
@@ -57,9 +56,7 @@ extension TeachingService {
     public func office(_ a: Actor) async throws -> RegistryScope? {
         if a.can(.teachingManage), a.teacherId == nil { return a.registryScope == .nothing ? nil : a.registryScope }
         guard let t = a.teacherId, a.can(.teachingRead) else { return nil }
-        struct U: Decodable { let level: String; let districtId: Int? }
-        guard let u = try await db.sql.raw("SELECT u.level, u.district_id FROM research_staff s JOIN research_units u ON u.id = s.unit_id WHERE s.teacher_id = \(bind: t)")
-            .first(decoding: U.self, with: Self.decoder) else { return nil }
+        guard let u = try await Self.researcherUnit(teacherId: t, on: db) else { return nil }
         if u.level == ResearchLevel.county.rawValue { return .county }
         // A district centre's researcher while working in that district (read from the caller's
         // current school, which follows every move).
@@ -80,9 +77,8 @@ extension TeachingService {
 
     public func units() async throws -> [(ResearchUnitRow, [ResearcherRow])] {
         try ctx.requireActor().require(.teachingRead)
-        let units = try await db.sql.raw("SELECT id, level, district_id, name FROM research_units ORDER BY CASE level WHEN 'county' THEN 0 ELSE 1 END, district_id, id")
-            .all(decoding: ResearchUnitRow.self, with: Self.decoder)
-        let staff = try await db.sql.raw("SELECT unit_id, teacher_id, subject, since FROM research_staff ORDER BY unit_id, teacher_id").all(decoding: ResearcherRow.self, with: Self.decoder)
+        let units = try await Self.unitRows(on: db)
+        let staff = try await Self.staffRows(on: db)
         let byUnit = Dictionary(grouping: staff, by: \.unitId)
         return units.map { ($0, byUnit[$0.id] ?? []) }
     }
@@ -101,15 +97,11 @@ extension TeachingService {
         }
         try e.throwIfAny()
         let district = level == .district ? districtId : nil
-        struct N: Decodable { let n: Int }
-        let existing = try await db.sql.raw("SELECT COUNT(*) AS n FROM research_units WHERE level = \(bind: level!.rawValue) AND (district_id = \(bind: district) OR (district_id IS NULL AND \(bind: district) IS NULL))")
-            .first(decoding: N.self)?.n ?? 0
+        let existing = try await Self.unitCount(level: level!.rawValue, districtId: district, on: db)
         if existing > 0 { throw DomainError(.conflict, code: "unit_exists", LocalizedText(zh: level == .county ? "县教研室已设立" : "该学区已有教研中心", en: "this office exists already")) }
         let audit = ctx.audit, now = ctx.now
         return try await ctx.write { tx in
-            struct Id: Decodable { let id: Int }
-            let id = try await tx.sql.raw("INSERT INTO research_units (level, district_id, name, created_at) VALUES (\(bind: level!.rawValue), \(bind: district), \(bind: name), \(bind: now)) RETURNING id")
-                .first(decoding: Id.self)!.id
+            let id = try await Self.insertUnit(level: level!.rawValue, districtId: district, name: name, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "teaching.unit", entity: "research_unit", entityId: String(id), summary: name)
             return id
         }
@@ -136,7 +128,7 @@ extension TeachingService {
         let audit = ctx.audit, today = ctx.today.description, subjectValue = subject
         do {
             try await ctx.write { tx in
-                try await tx.sql.raw("INSERT INTO research_staff (unit_id, teacher_id, subject, since) VALUES (\(bind: unitId), \(bind: tid), \(bind: subjectValue), \(bind: today))").run()
+                try await Self.insertResearcher(unitId: unitId, teacherId: tid, subject: subjectValue, since: today, on: tx)
                 try await Audit.record(on: tx, audit, action: "teaching.researcher", entity: "research_unit", entityId: String(unitId), summary: "教研员（教师编号 \(tid)）")
             }
         } catch let e as any DatabaseError where e.isConstraintFailure {
@@ -151,7 +143,7 @@ extension TeachingService {
         guard a.registryScope == .county || (unit.districtId.map { a.registryScope == .district($0) } ?? false) else { throw DomainError.forbidden }
         let audit = ctx.audit
         try await ctx.write { tx in
-            try await tx.sql.raw("DELETE FROM research_staff WHERE unit_id = \(bind: unitId) AND teacher_id = \(bind: teacherId)").run()
+            try await Self.deleteResearcher(unitId: unitId, teacherId: teacherId, on: tx)
             try await Audit.record(on: tx, audit, action: "teaching.researcher.remove", entity: "research_unit", entityId: String(unitId), summary: "移除教研员（教师编号 \(teacherId)）")
         }
     }
@@ -202,23 +194,11 @@ extension TeachingService {
     public func activity(id: Int) async throws -> ActivityRow {
         let a = try ctx.requireActor()
         try a.require(.teachingRead)
-        guard let x = try await db.sql.raw("SELECT \(unsafeRaw: Self.activityColumns) FROM research_activities WHERE id = \(bind: id)").first(decoding: ActivityRow.self, with: Self.decoder),
-              canSee(x, a, office: try await office(a)) else { throw DomainError.notFound(Self.activityWord) }
+        guard let x = try await Self.activityRow(id: id, on: db), canSee(x, a, office: try await office(a)) else { throw DomainError.notFound(Self.activityWord) }
         return x
     }
 
     static func activityDocument(_ x: (title: String, agenda: String?, minutes: String?)) -> String { Bigrams.document([x.title, x.agenda ?? "", x.minutes ?? ""]) }
-
-    static func indexActivity(_ id: Int, title: String, agenda: String?, minutes: String?, on tx: any Database) async throws {
-        let doc = activityDocument((title, agenda, minutes))
-        if tx.sql.dialect.name == "postgresql" {
-            try await tx.sql.raw("DELETE FROM research_activity_search WHERE activity_id = \(bind: id)").run()
-            try await tx.sql.raw("INSERT INTO research_activity_search (activity_id, grams) VALUES (\(bind: id), to_tsvector('simple', \(bind: doc)))").run()
-        } else {
-            try await tx.sql.raw("DELETE FROM research_activity_search WHERE rowid = \(bind: id)").run()
-            try await tx.sql.raw("INSERT INTO research_activity_search (rowid, grams) VALUES (\(bind: id), \(bind: doc))").run()
-        }
-    }
 
     static func checkLink(_ raw: String?, into e: inout FieldErrors) -> String? {
         guard let s = raw?.trimmed, !s.isEmpty else { return nil }
@@ -280,14 +260,7 @@ extension TeachingService {
             invited.formUnion(try await members(group.id))
         }
         if d.inviteSubject, let subject {
-            struct T: Decodable { let id: Int; let subjects: String }
-            let cond: SQLQueryString
-            switch area.level {
-            case .county: cond = "1 = 1"
-            case .district: cond = "district_id = \(bind: districtId ?? -1)"
-            case .school: cond = "school_id = \(bind: area.schoolId ?? -1)"
-            }
-            let all = try await db.sql.raw("SELECT id, subjects FROM teachers WHERE \(cond)").all(decoding: T.self)
+            let all = try await Self.teacherSubjects(level: area.level, districtId: districtId ?? -1, schoolId: area.schoolId ?? -1, on: db)
             invited.formUnion(all.filter { $0.subjects.split(separator: ",").contains { $0 == subject.rawValue } }.map(\.id))
         }
         if let h = host { invited.remove(h.id) }
@@ -300,18 +273,10 @@ extension TeachingService {
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now, organiser = a.username, inviteList = invited.sorted(), hostId = host?.id
         let id = try await ctx.write { tx -> Int in
-            struct Id: Decodable { let id: Int }
-            let id = try await tx.sql.raw("""
-                INSERT INTO research_activities (kind, level, district_id, school_id, subject, grade, title, starts_at, ends_at, place, online_link, agenda, minutes, host_teacher_id, plan_id,
-                  organiser, version, created_at, updated_at)
-                VALUES (\(bind: kind.rawValue), \(bind: area.level.rawValue), \(bind: area.level == .county ? nil : districtId), \(bind: area.schoolId), \(bind: subject!.rawValue),
-                        \(bind: grade.isEmpty ? nil : grade), \(bind: title), \(bind: start!.description), \(bind: end!.description), \(bind: place.isEmpty ? nil : place), \(bind: link),
-                        \(bind: agenda.isEmpty ? nil : agenda), NULL, \(bind: hostId), \(bind: d.planId), \(bind: organiser), 1, \(bind: now), \(bind: now)) RETURNING id
-                """).first(decoding: Id.self)!.id
-            for chunk in stride(from: 0, to: inviteList.count, by: 500) {
-                let part = inviteList[chunk..<min(chunk + 500, inviteList.count)]
-                try await tx.sql.raw("INSERT INTO research_attendees (activity_id, teacher_id, attended) VALUES \(unsafeRaw: part.map { "(\(id), \($0), NULL)" }.joined(separator: ", "))").run()
-            }
+            let id = try await Self.insertActivity(kind: kind.rawValue, level: area.level.rawValue, districtId: area.level == .county ? nil : districtId, schoolId: area.schoolId,
+                                                   subject: subject!.rawValue, grade: grade.isEmpty ? nil : grade, title: title, startsAt: start!.description, endsAt: end!.description,
+                                                   place: place.isEmpty ? nil : place, onlineLink: link, agenda: agenda.isEmpty ? nil : agenda, hostTeacherId: hostId, planId: d.planId,
+                                                   organiser: organiser, invited: inviteList, on: tx, now: now)
             try await Self.indexActivity(id, title: title, agenda: agenda, minutes: nil, on: tx)
             try await Audit.record(on: tx, audit, action: "teaching.activity", entity: "research_activity", entityId: String(id), summary: "\(kind.zh)《\(title)》，邀请 \(inviteList.count) 人")
             return id
@@ -325,48 +290,22 @@ extension TeachingService {
         let a = try ctx.requireActor()
         try a.require(.teachingRead)
         let o = try await office(a)
-        var conds: [SQLQueryString] = []
-        if let kind { conds.append("x.kind = \(bind: kind.rawValue)") }
-        if let s = subject.flatMap(Subject.parse) { conds.append("x.subject = \(bind: s.rawValue)") }
-        if let f = from { conds.append("x.ends_at >= \(bind: f)") }
-        // The caller's area, in the query.
-        var scope: [SQLQueryString] = ["x.level = 'county'"]
-        if o == .county || a.registryScope == .county { scope = ["1 = 1"] }
-        if case .district(let d)? = o { scope.append("x.district_id = \(bind: d)") }
-        if case .school(let s)? = o { scope.append("x.school_id = \(bind: s)") }
-        if let d = a.districtId { scope.append("(x.level = 'district' AND x.district_id = \(bind: d))") }
-        if let s = a.schoolId { scope.append("(x.level = 'school' AND x.school_id = \(bind: s))") }
-        conds.append("(" + scope.joined(separator: " OR ") + ")")
-        let columns = Self.activityColumns.split(separator: ",").map { "x." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
-        let whereClause: SQLQueryString = "WHERE " + conds.joined(separator: " AND ")
+        let q0 = ActivityQuery(kind: kind?.rawValue, subject: subject.flatMap(Subject.parse)?.rawValue, from: from, office: o, county: o == .county || a.registryScope == .county,
+                               districtId: a.districtId, schoolId: a.schoolId)
         let query = q?.trimmed ?? ""
         if !query.isEmpty {
             let grams = Bigrams.of(query)
             guard query.count >= 2, query.count <= 100, !grams.isEmpty else {
                 throw DomainError.validation(["q": LocalizedText(zh: "检索词为2到100个字", en: "search for 2 to 100 characters")])
             }
-            let phrase = grams.joined(separator: " ")
-            if db.sql.dialect.name == "postgresql" {
-                return try await db.sql.raw("""
-                    SELECT \(unsafeRaw: columns) FROM research_activities x JOIN research_activity_search s ON s.activity_id = x.id
-                    \(whereClause) AND s.grams @@ phraseto_tsquery('simple', \(bind: phrase))
-                    ORDER BY ts_rank(s.grams, phraseto_tsquery('simple', \(bind: phrase))) DESC, x.starts_at DESC LIMIT \(bind: limit)
-                    """).all(decoding: ActivityRow.self, with: Self.decoder)
-            }
-            let match = "\"" + phrase.replacingOccurrences(of: "\"", with: "") + "\""
-            return try await db.sql.raw("""
-                SELECT \(unsafeRaw: columns) FROM research_activity_search s JOIN research_activities x ON x.id = s.rowid
-                \(whereClause) AND research_activity_search MATCH \(bind: match)
-                ORDER BY bm25(research_activity_search), x.starts_at DESC LIMIT \(bind: limit)
-                """).all(decoding: ActivityRow.self, with: Self.decoder)
+            return try await Self.searchActivities(phrase: grams.joined(separator: " "), q0, limit: limit, on: db)
         }
-        return try await db.sql.raw("SELECT \(unsafeRaw: columns) FROM research_activities x \(whereClause) ORDER BY x.starts_at DESC, x.id DESC LIMIT \(bind: limit)")
-            .all(decoding: ActivityRow.self, with: Self.decoder)
+        return try await Self.activities(q0, limit: limit, on: db)
     }
 
     public func attendees(activityId: Int) async throws -> [AttendeeRow] {
         _ = try await activity(id: activityId)
-        return try await db.sql.raw("SELECT teacher_id, attended FROM research_attendees WHERE activity_id = \(bind: activityId) ORDER BY teacher_id").all(decoding: AttendeeRow.self, with: Self.decoder)
+        return try await Self.attendeeRows(activityId: activityId, on: db)
     }
 
     var nowLocal: LocalDateTime { LocalDateTime.now(ctx.now) }
@@ -391,18 +330,8 @@ extension TeachingService {
         }
         let audit = ctx.audit, now = ctx.now, v = version ?? x.version
         try await ctx.write { tx in
-            struct N: Decodable { let id: Int }
-            var set: SQLQueryString = "version = version + 1, updated_at = \(bind: now)"
-            if let minutes { set = set + ", minutes = \(bind: minutes.isEmpty ? nil : minutes)" }
-            let bumped = try await tx.sql.raw("UPDATE research_activities SET \(set) WHERE id = \(bind: id) AND version = \(bind: v) RETURNING id").all(decoding: N.self)
-            if bumped.isEmpty { throw Self.staleActivity }
-            if let attended {
-                try await tx.sql.raw("UPDATE research_attendees SET attended = false WHERE activity_id = \(bind: id)").run()
-                for chunk in stride(from: 0, to: attended.count, by: 500) {
-                    let part = Array(attended[chunk..<min(chunk + 500, attended.count)])
-                    try await tx.sql.raw("UPDATE research_attendees SET attended = true WHERE activity_id = \(bind: id) AND teacher_id IN (\(unsafeRaw: part.map(String.init).joined(separator: ", ")))").run()
-                }
-            }
+            if !(try await Self.bumpActivity(id: id, version: v, minutes: minutes, on: tx, now: now)) { throw Self.staleActivity }
+            if let attended { try await Self.recordAttendance(activityId: id, attended: attended, on: tx) }
             if minutes != nil { try await Self.indexActivity(id, title: x.title, agenda: x.agenda, minutes: minutes, on: tx) }
             try await Audit.record(on: tx, audit, action: "teaching.activity.record", entity: "research_activity", entityId: String(id),
                                    summary: [attended.map { "出勤 \($0.count) 人" }, minutes == nil ? nil : "记录纪要"].compactMap { $0 }.joined(separator: "，"))
@@ -422,7 +351,7 @@ extension TeachingService {
         guard x.kindValue == .openClass else { throw DomainError(.conflict, code: "not_open_class", LocalizedText(zh: "只有公开课填写观察量表", en: "only open classes are observed with the rubric")) }
         guard let t = a.teacherId else { throw DomainError(.conflict, code: "not_a_teacher", LocalizedText(zh: "观课量表由听课教师填写", en: "observers are teachers")) }
         if t == x.hostTeacherId { throw DomainError(.conflict, code: "own_lesson", LocalizedText(zh: "授课教师不给自己的课打分", en: "the teacher does not score their own lesson")) }
-        let invited = try await db.sql.raw("SELECT teacher_id, attended FROM research_attendees WHERE activity_id = \(bind: activityId) AND teacher_id = \(bind: t)").first(decoding: AttendeeRow.self, with: Self.decoder)
+        let invited = try await Self.attendee(activityId: activityId, teacherId: t, on: db)
         let o = try await office(a)
         let researcher = Self.covers(o, schoolId: x.schoolId, districtId: x.districtId) || o == .county
         guard invited != nil || researcher else { throw DomainError(.forbidden, code: "not_invited", LocalizedText(zh: "您不在本节公开课的听课名单中", en: "you are not an invited observer of this lesson")) }
@@ -437,11 +366,7 @@ extension TeachingService {
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now, json = "[" + list.map(String.init).joined(separator: ",") + "]", total = list.reduce(0, +)
         try await ctx.writeOnce { tx in
-            try await tx.sql.raw("DELETE FROM research_observations WHERE activity_id = \(bind: activityId) AND observer_teacher_id = \(bind: t)").run()
-            try await tx.sql.raw("""
-                INSERT INTO research_observations (activity_id, observer_teacher_id, scores, total, comment, created_at, updated_at)
-                VALUES (\(bind: activityId), \(bind: t), \(bind: json), \(bind: total), \(bind: comment.isEmpty ? nil : comment), \(bind: now), \(bind: now))
-                """).run()
+            try await Self.replaceObservation(activityId: activityId, observer: t, scores: json, total: total, comment: comment.isEmpty ? nil : comment, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "teaching.observe", entity: "research_activity", entityId: String(activityId), summary: "评价总分 \(total)")
         }
     }
@@ -451,8 +376,7 @@ extension TeachingService {
     public func observations(activityId: Int) async throws -> (all: [ObservationRow], mine: ObservationRow?, seesAll: Bool) {
         let a = try ctx.requireActor()
         let x = try await activity(id: activityId)
-        let rows = try await db.sql.raw("SELECT observer_teacher_id, scores, total, comment FROM research_observations WHERE activity_id = \(bind: activityId) ORDER BY id")
-            .all(decoding: ObservationRow.self, with: Self.decoder)
+        let rows = try await Self.observationRows(activityId: activityId, on: db)
         let sees = runs(x, office: try await office(a)) || (a.teacherId != nil && a.teacherId == x.hostTeacherId)
         return (sees ? rows : [], rows.first { $0.observerTeacherId == a.teacherId }, sees)
     }

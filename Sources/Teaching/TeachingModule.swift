@@ -57,34 +57,21 @@ public struct TeachingModule: XuequModule {
                                                      href: TeachingRoute.hours.path() + "?year=\(year)")])
         }
         guard let t = actor.teacherId else { return HomeContribution() }
-        struct N: Decodable { let n: Int }
         var tasks: [HomeTask] = []
-        let n = try await context.db.sql.raw("""
-            SELECT COUNT(*) AS n FROM lesson_plans p JOIN teaching_groups g ON g.id = p.group_id
-            WHERE p.state = 'in_review' AND p.review_level = 1 AND g.leader_teacher_id = \(bind: t)
-            """).first(decoding: N.self)?.n ?? 0
+        let n = try await TeachingService.plansAwaitingLeader(teacherId: t, on: context.db)
         if n > 0 {
             tasks.append(HomeTask(title: L10n.text("te.home.review", context.locale, args: [String(n)]), detail: L10n.text("te.home.review.detail", context.locale),
                                   href: TeachingRoute.home.path() + "?kind=common"))
         }
         // A researcher: 通案 of the district (or county) waiting at level 2.
         if let office = try await TeachingService(context).office(actor) {
-            let area: SQLQueryString
-            switch office {
-            case .district(let d): area = "p.district_id = \(bind: d) AND p.level <> 'county'"
-            case .county: area = "1 = 1"
-            default: area = "1 = 0"
-            }
-            let m = try await context.db.sql.raw("SELECT COUNT(*) AS n FROM lesson_plans p WHERE p.state = 'in_review' AND p.review_level >= 2 AND \(area)").first(decoding: N.self)?.n ?? 0
+            let m = try await TeachingService.plansAwaitingOffice(office, on: context.db)
             if m > 0 { tasks.append(HomeTask(title: L10n.text("te.home.review2", context.locale, args: [String(m)]), detail: "", href: TeachingRoute.home.path() + "?kind=common")) }
         }
         // Activities in the coming week that the teacher is invited to or teaches.
         let now = LocalDateTime.now(context.now)
         let soon = LocalDateTime(date: now.date.adding(days: 7), minutes: now.minutes)
-        let k = try await context.db.sql.raw("""
-            SELECT COUNT(*) AS n FROM research_activities x WHERE x.starts_at >= \(bind: now.description) AND x.starts_at < \(bind: soon.description)
-            AND (x.host_teacher_id = \(bind: t) OR x.id IN (SELECT activity_id FROM research_attendees WHERE teacher_id = \(bind: t)))
-            """).first(decoding: N.self)?.n ?? 0
+        let k = try await TeachingService.activitiesStarting(teacherId: t, from: now.description, to: soon.description, on: context.db)
         if k > 0 {
             tasks.append(HomeTask(title: L10n.text("te.home.activities", context.locale, args: [String(k)]), detail: L10n.text("te.home.activities.detail", context.locale),
                                   href: TeachingRoute.calendar.path()))
@@ -98,21 +85,14 @@ public struct TeachingModule: XuequModule {
     /// keeps its leader's name until the office names another; checks read the leader's school).
     public func teacherMoved(_ move: TeacherMoved, on tx: any Database) async throws -> [LocalizedText] {
         var ended: [LocalizedText] = []
-        struct Unit: Decodable { let id: Int; let name: String; let level: String; let districtId: Int? }
-        let units = try await tx.sql.raw("""
-            SELECT u.id, u.name, u.level, u.district_id FROM research_staff s JOIN research_units u ON u.id = s.unit_id WHERE s.teacher_id = \(bind: move.teacherId)
-            """).all(decoding: Unit.self, with: SQLRowDecoder.snakeCase)
+        let units = try await TeachingService.units(ofResearcher: move.teacherId, on: tx)
         for u in units where u.level != ResearchLevel.county.rawValue && u.districtId != move.toDistrictId {
-            try await tx.sql.raw("DELETE FROM research_staff WHERE unit_id = \(bind: u.id) AND teacher_id = \(bind: move.teacherId)").run()
+            try await TeachingService.deleteResearcher(unitId: u.id, teacherId: move.teacherId, on: tx)
             ended.append(LocalizedText(zh: "\(u.name)教研员", en: "researcher of \(u.name)"))
         }
-        struct Group: Decodable { let id: Int; let name: String; let level: String; let districtId: Int?; let schoolId: Int?; let leaderTeacherId: Int }
-        let groups = try await tx.sql.raw("""
-            SELECT g.id, g.name, g.level, g.district_id, g.school_id, g.leader_teacher_id FROM teaching_groups g
-            WHERE g.leader_teacher_id = \(bind: move.teacherId) OR g.id IN (SELECT group_id FROM teaching_group_members WHERE teacher_id = \(bind: move.teacherId))
-            """).all(decoding: Group.self, with: SQLRowDecoder.snakeCase)
+        let groups = try await TeachingService.groupsHeld(byTeacher: move.teacherId, on: tx)
         for g in groups where !Self.groupHolds(level: g.level, schoolId: g.schoolId, districtId: g.districtId, teacherSchool: move.toSchoolId, teacherDistrict: move.toDistrictId) {
-            try await tx.sql.raw("DELETE FROM teaching_group_members WHERE group_id = \(bind: g.id) AND teacher_id = \(bind: move.teacherId)").run()
+            try await TeachingService.deleteGroupMember(groupId: g.id, teacherId: move.teacherId, on: tx)
             ended.append(g.leaderTeacherId == move.teacherId ? LocalizedText(zh: "\(g.name)组长", en: "leader of \(g.name)") : LocalizedText(zh: "\(g.name)成员", en: "member of \(g.name)"))
         }
         return ended

@@ -50,17 +50,13 @@ public struct TeachingService: Sendable {
     static let decoder = SQLRowDecoder.snakeCase
     static let planWord = LocalizedText(zh: "教案", en: "lesson plan")
     static let groupWord = LocalizedText(zh: "教研组", en: "research group")
-    static let planColumns = "id, kind, level, group_id, parent_id, owner_teacher_id, district_id, school_id, title, subject, grade, edition, unit, sections, state, review_level, release_on, version, updated_at, changed_ratio"
-    static let workflow = WorkflowStore(table: "lesson_plans", historyTable: "lesson_plan_history", foreignKey: "plan_id", tracked: ["draft", "in_review", "approved"],
-                                        stale: DomainError(.conflict, code: "stale_version", LocalizedText(zh: "该教案已被他人修改，请刷新后再改（您的修改未保存）", en: "someone else changed this plan; reload and edit again (your change was not saved)")))
 
     // MARK: groups
 
     public func groups() async throws -> [GroupRow] {
         let a = try ctx.requireActor()
         try a.require(.teachingRead)
-        let rows = try await db.sql.raw("SELECT id, name, level, district_id, school_id, subject, leader_teacher_id, review_levels FROM teaching_groups ORDER BY level, id")
-            .all(decoding: GroupRow.self, with: Self.decoder)
+        let rows = try await Self.groupRows(on: db)
         return rows.filter { visible($0, a) }
     }
 
@@ -73,13 +69,11 @@ public struct TeachingService: Sendable {
     }
 
     func group(_ id: Int) async throws -> GroupRow? {
-        try await db.sql.raw("SELECT id, name, level, district_id, school_id, subject, leader_teacher_id, review_levels FROM teaching_groups WHERE id = \(bind: id)")
-            .first(decoding: GroupRow.self, with: Self.decoder)
+        try await Self.groupRow(id: id, on: db)
     }
 
     func members(_ groupId: Int) async throws -> Set<Int> {
-        struct M: Decodable { let teacherId: Int }
-        return Set(try await db.sql.raw("SELECT teacher_id FROM teaching_group_members WHERE group_id = \(bind: groupId)").all(decoding: M.self, with: Self.decoder).map(\.teacherId))
+        Set(try await Self.memberIds(groupId: groupId, on: db))
     }
 
     /// A group of the caller's area: the bureau a county group (or any), a district admin one of
@@ -119,12 +113,8 @@ public struct TeachingService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now, districtValue = districtId, schoolValue = schoolId
         return try await ctx.write { tx in
-            struct Id: Decodable { let id: Int }
-            let id = try await tx.sql.raw("""
-                INSERT INTO teaching_groups (name, level, district_id, school_id, subject, leader_teacher_id, review_levels, created_at)
-                VALUES (\(bind: name), \(bind: level!.rawValue), \(bind: districtValue), \(bind: schoolValue), \(bind: subject!.rawValue), \(bind: leaderRow!.id), \(bind: levels), \(bind: now)) RETURNING id
-                """).first(decoding: Id.self)!.id
-            for t in all { try await tx.sql.raw("INSERT INTO teaching_group_members (group_id, teacher_id) VALUES (\(bind: id), \(bind: t))").run() }
+            let id = try await Self.insertGroup(name: name, level: level!.rawValue, districtId: districtValue, schoolId: schoolValue, subject: subject!.rawValue,
+                                                leaderTeacherId: leaderRow!.id, reviewLevels: levels, members: all, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "teaching.group", entity: "teaching_group", entityId: String(id), summary: "\(name)（\(level!.zh)），\(all.count) 名成员")
             return id
         }
@@ -159,8 +149,7 @@ public struct TeachingService: Sendable {
     public func plan(id: Int) async throws -> LessonPlanRow {
         let a = try ctx.requireActor()
         try a.require(.teachingRead)
-        guard let p = try await db.sql.raw("SELECT \(unsafeRaw: Self.planColumns) FROM lesson_plans WHERE id = \(bind: id)").first(decoding: LessonPlanRow.self, with: Self.decoder),
-              try await canRead(p, a) else { throw DomainError.notFound(Self.planWord) }
+        guard let p = try await Self.planRow(id: id, on: db), try await canRead(p, a) else { throw DomainError.notFound(Self.planWord) }
         return p
     }
 
@@ -219,20 +208,6 @@ public struct TeachingService: Sendable {
         return t
     }
 
-    /// (Re)writes a plan's search row from the stored plan: its bigrams and its scope tokens.
-    static func index(_ id: Int, on tx: any Database) async throws {
-        guard let p = try await tx.sql.raw("SELECT \(unsafeRaw: planColumns) FROM lesson_plans WHERE id = \(bind: id)").first(decoding: LessonPlanRow.self, with: decoder) else { return }
-        let tokens = scopeTokens(kind: p.kind, state: p.state, level: p.level, owner: p.ownerTeacherId, group: p.groupId, district: p.districtId, school: p.schoolId)
-        let doc = searchDocument(title: p.title, sections: p.sectionMap) + " " + tokens.joined(separator: " ")
-        if tx.sql.dialect.name == "postgresql" {
-            try await tx.sql.raw("DELETE FROM lesson_plan_search WHERE plan_id = \(bind: id)").run()
-            try await tx.sql.raw("INSERT INTO lesson_plan_search (plan_id, grams) VALUES (\(bind: id), to_tsvector('simple', \(bind: doc)))").run()
-        } else {
-            try await tx.sql.raw("DELETE FROM lesson_plan_search WHERE rowid = \(bind: id)").run()
-            try await tx.sql.raw("INSERT INTO lesson_plan_search (rowid, grams) VALUES (\(bind: id), \(bind: doc))").run()
-        }
-    }
-
     /// A 通案 by a member of a research group of its subject (the plan's level is the group's),
     /// or a 个案 by a teacher.
     public func create(_ d: PlanDraft, parent: LessonPlanRow? = nil) async throws -> LessonPlanRow {
@@ -251,10 +226,7 @@ public struct TeachingService: Sendable {
         let sections = Self.checkSections(d.sections, into: &e)
         var group: GroupRow?
         if kind == .common {
-            let mine = try await db.sql.raw("""
-                SELECT g.id, g.name, g.level, g.district_id, g.school_id, g.subject, g.leader_teacher_id, g.review_levels FROM teaching_groups g
-                JOIN teaching_group_members m ON m.group_id = g.id WHERE m.teacher_id = \(bind: t.id) ORDER BY g.id
-                """).all(decoding: GroupRow.self, with: Self.decoder)
+            let mine = try await Self.groups(memberTeacherId: t.id, on: db)
             group = d.groupId.flatMap { id in mine.first { $0.id == id } } ?? mine.first { $0.subject == subject?.rawValue }
             if group == nil || group?.subject != subject?.rawValue {
                 throw DomainError(.forbidden, code: "not_in_group", LocalizedText(zh: "通案由该学科教研组的成员编写，您不在\(subject?.zh ?? "")教研组中", en: "a common plan is written by a member of the subject's research group"))
@@ -265,15 +237,9 @@ public struct TeachingService: Sendable {
         let audit = ctx.audit, now = ctx.now, actorName = a.username, groupValue = group
         let ratio = Self.changedRatio(parent: parent, sections: sections)
         let id = try await ctx.write { tx -> Int in
-            struct Id: Decodable { let id: Int }
-            let id = try await tx.sql.raw("""
-                INSERT INTO lesson_plans (kind, level, group_id, parent_id, owner_teacher_id, district_id, school_id, title, subject, grade, edition, unit, sections, state,
-                  review_level, release_on, version, created_at, updated_at, state_since, secs_draft, secs_in_review, secs_approved, changed_ratio)
-                VALUES (\(bind: kind!.rawValue), \(bind: level), \(bind: groupValue?.id), \(bind: parent?.id), \(bind: t.id), \(bind: t.districtId), \(bind: t.schoolId), \(bind: title),
-                        \(bind: subject!.rawValue), \(bind: grade), \(bind: d.edition?.trimmed), \(bind: d.unit?.trimmed), \(bind: Self.json(sections)), 'draft', 0, NULL, 1,
-                        \(bind: now), \(bind: now), \(bind: now), 0, 0, 0, \(bind: ratio)) RETURNING id
-                """).first(decoding: Id.self)!.id
-            try await tx.sql.raw("INSERT INTO lesson_plan_versions (plan_id, version, title, sections, saved_by, saved_at) VALUES (\(bind: id), 1, \(bind: title), \(bind: Self.json(sections)), \(bind: actorName), \(bind: now))").run()
+            let id = try await Self.insertPlan(kind: kind!.rawValue, level: level, groupId: groupValue?.id, parentId: parent?.id, ownerTeacherId: t.id, districtId: t.districtId,
+                                               schoolId: t.schoolId, title: title, subject: subject!.rawValue, grade: grade, edition: d.edition?.trimmed, unit: d.unit?.trimmed,
+                                               sections: Self.json(sections), changedRatio: ratio, savedBy: actorName, on: tx, now: now)
             try await Self.index(id, on: tx)
             try await Audit.record(on: tx, audit, action: parent == nil ? "teaching.plan.create" : "teaching.plan.derive", entity: "lesson_plan", entityId: String(id),
                                    summary: "\(kind!.zh)《\(title)》" + (parent.map { "，源自 \($0.id) 号教案" } ?? ""))
@@ -300,11 +266,10 @@ public struct TeachingService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now, actorName = a.username, v = version ?? p.version, sectionsValue = sections
         // The changed share against the source, kept with the save (never recomputed per view).
-        let parent = try await p.parentId.asyncMap { try await db.sql.raw("SELECT \(unsafeRaw: Self.planColumns) FROM lesson_plans WHERE id = \(bind: $0)").first(decoding: LessonPlanRow.self, with: Self.decoder) } ?? nil
+        let parent = try await p.parentId.asyncMap { try await Self.planRow(id: $0, on: db) } ?? nil
         let ratio = Self.changedRatio(parent: parent, sections: sections)
         try await ctx.write { tx in
-            try await Self.workflow.touch(id: id, version: v, inStates: [p.state], set: ["sections = \(bind: Self.json(sectionsValue)), title = \(bind: newTitle), changed_ratio = \(bind: ratio)"], now: now, on: tx)
-            try await tx.sql.raw("INSERT INTO lesson_plan_versions (plan_id, version, title, sections, saved_by, saved_at) VALUES (\(bind: id), \(bind: v + 1), \(bind: newTitle), \(bind: Self.json(sectionsValue)), \(bind: actorName), \(bind: now))").run()
+            try await Self.savePlan(id: id, version: v, state: p.state, title: newTitle, sections: Self.json(sectionsValue), changedRatio: ratio, savedBy: actorName, on: tx, now: now)
             try await Self.index(id, on: tx)
             try await Audit.record(on: tx, audit, action: "teaching.plan.update", entity: "lesson_plan", entityId: String(id), summary: "保存为第 \(v + 1) 版")
         }
@@ -315,8 +280,7 @@ public struct TeachingService: Sendable {
 
     public func versions(id: Int) async throws -> [VersionRow] {
         _ = try await plan(id: id)
-        return try await db.sql.raw("SELECT version, title, sections, saved_by, saved_at FROM lesson_plan_versions WHERE plan_id = \(bind: id) ORDER BY version DESC")
-            .all(decoding: VersionRow.self, with: Self.decoder)
+        return try await Self.versionRows(planId: id, on: db)
     }
 
     /// Restores an earlier version as a new one (history is never rewritten).
@@ -332,11 +296,7 @@ public struct TeachingService: Sendable {
     /// Whether the caller may write a 通案 of this subject: a teacher in a research group of it.
     public func writesCommon(subject: String) async throws -> Bool {
         guard let t = ctx.actor?.teacherId else { return false }
-        struct N: Decodable { let n: Int }
-        return (try await db.sql.raw("""
-            SELECT COUNT(*) AS n FROM teaching_groups g JOIN teaching_group_members m ON m.group_id = g.id
-            WHERE m.teacher_id = \(bind: t) AND g.subject = \(bind: subject)
-            """).first(decoding: N.self)?.n ?? 0) > 0
+        return try await Self.isMember(teacherId: t, ofGroupIn: subject, on: db)
     }
 
     /// A new plan from a visible one, owned by the caller: a 个案 from a 通案 (any teacher), or a
@@ -357,7 +317,7 @@ public struct TeachingService: Sendable {
     public func diff(id: Int) async throws -> (LessonPlanRow, LessonPlanRow?, PlanDiff?) {
         let p = try await plan(id: id)
         guard let pid = p.parentId else { return (p, nil, nil) }
-        let parent = try await db.sql.raw("SELECT \(unsafeRaw: Self.planColumns) FROM lesson_plans WHERE id = \(bind: pid)").first(decoding: LessonPlanRow.self, with: Self.decoder)
+        let parent = try await Self.planRow(id: pid, on: db)
         guard let parent else { return (p, nil, nil) }
         return (p, parent, PlanDiff(parent: parent.sectionMap, child: p.sectionMap))
     }
@@ -375,39 +335,39 @@ public struct TeachingService: Sendable {
             throw DomainError(.conflict, code: "not_common", LocalizedText(zh: "只有通案需要审核发布", en: "only common plans are reviewed and released"))
         }
         let rights = try await rights(a, plan: p, group: g)
-        var sets: [SQLQueryString] = []
+        var change = ReviewChange.none
         let from = CommonPlanState(rawValue: p.state) ?? .draft
         let to: CommonPlanState
         switch (event, from) {
         case (.submit, .draft):
             guard a.teacherId == p.ownerTeacherId else { throw DomainError.forbidden }
             // The leader's own plan skips level 1: nobody approves their own work (issue 28).
-            to = .inReview; sets = [rights.isLeader ? "review_level = 2" : "review_level = 1"]
+            to = .inReview; change = .submitted(byLeader: rights.isLeader)
         case (.approve, .inReview):
             let level = p.reviewLevel
             guard rights.approve else { throw DomainError.forbidden }
-            if level >= g.reviewLevels { to = .approved } else { to = .inReview; sets = ["review_level = \(bind: level + 1)"] }
+            if level >= g.reviewLevels { to = .approved } else { to = .inReview; change = .nextLevel(level + 1) }
         case (.sendBack, .inReview):
             guard rights.sendBack else { throw DomainError.forbidden }
             if (reason?.trimmed ?? "").isEmpty { throw DomainError.validation(["reason": LocalizedText(zh: "退回须说明理由", en: "give a reason")]) }
-            to = .draft; sets = ["review_level = 0"]
+            to = .draft; change = .sentBack
         case (.release, .approved):
             guard rights.release else { throw DomainError.forbidden }
             guard let date = releaseOn.flatMap({ CivilDate(parsing: $0.trimmed) }) else {
                 throw DomainError.validation(["releaseOn": LocalizedText(zh: "请填写发布日期（学期初）", en: "enter the release date (the start of the term)")])
             }
-            to = .released; sets = ["release_on = \(bind: date.description)"]
+            to = .released; change = .released(on: date.description)
         default:
             throw DomainError(.conflict, code: "invalid_transition", LocalizedText(zh: "教案当前为“\(from.zh)”，不能进行此操作", en: "the plan is \(from.en); not possible now"))
         }
-        let audit = ctx.audit, now = ctx.now, v = version ?? p.version, setsValue = sets
+        let audit = ctx.audit, now = ctx.now, v = version ?? p.version, changeValue = change
         try await ctx.write { tx in
             if to == from {
-                try await Self.workflow.touch(id: id, version: v, inStates: [from.rawValue], set: setsValue, now: now, on: tx)
+                try await Self.touchPlan(id: id, version: v, state: from.rawValue, change: changeValue, on: tx, now: now)
             } else {
-                try await Self.workflow.advance(id: id, from: from.rawValue, version: v, to: to.rawValue, set: setsValue, now: now, on: tx)
+                try await Self.advancePlan(id: id, from: from.rawValue, version: v, to: to.rawValue, change: changeValue, on: tx, now: now)
             }
-            try await Self.workflow.history([id], from: from.rawValue, to: to.rawValue, event: event.rawValue, actor: a.username, at: now, reason: reason?.trimmed, on: tx)
+            try await Self.planHistory(id: id, from: from.rawValue, to: to.rawValue, event: event.rawValue, actor: a.username, at: now, reason: reason?.trimmed, on: tx)
             // Released: the area it reaches becomes a search token.
             if to == .released { try await Self.index(id, on: tx) }
             try await Audit.record(on: tx, audit, action: "teaching.plan.\(event.rawValue)", entity: "lesson_plan", entityId: String(id), summary: "\(from.zh) → \(to.zh)")
@@ -449,9 +409,6 @@ public struct TeachingService: Sendable {
 
     // MARK: lists and search
 
-    /// How many of the newest matches a search ranks.
-    static let rankWindow = 5000
-
     public struct ListItem: Sendable { public let plan: LessonPlanRow; public let snippet: String? }
 
     /// Plans visible to the caller, filtered; with `q` (two or more characters) a bigram phrase
@@ -459,31 +416,11 @@ public struct TeachingService: Sendable {
     public func list(kind: PlanKind?, subject: String?, grade: String?, q: String?, limit: Int = 200) async throws -> [ListItem] {
         let a = try ctx.requireActor()
         try a.require(.teachingRead)
-        var conditions: [SQLQueryString] = []
-        if let kind { conditions.append("p.kind = \(bind: kind.rawValue)") }
-        if let s = subject.flatMap(Subject.parse) { conditions.append("p.subject = \(bind: s.rawValue)") }
-        if let g = grade?.trimmed, !g.isEmpty { conditions.append("p.grade = \(bind: g)") }
-        // Scope in the query: own plans, the office's area, groups one belongs to, released 通案 of one's area.
-        var scope: [SQLQueryString] = []
-        if let t = a.teacherId {
-            scope.append("p.owner_teacher_id = \(bind: t)")
-            scope.append("p.group_id IN (SELECT group_id FROM teaching_group_members WHERE teacher_id = \(bind: t))")
-        }
+        let g = grade?.trimmed ?? ""
         // The teaching office (an administrator, or a researcher of the district's centre) reads its area.
-        switch try await office(a) {
-        case .county?: scope.append("1 = 1")
-        case .district(let d)?: scope.append("p.district_id = \(bind: d)")
-        case .school(let s)?: scope.append("p.school_id = \(bind: s)")
-        default: break
-        }
-        var released: SQLQueryString = "p.kind = 'common' AND p.state = 'released' AND p.release_on <= \(bind: ctx.today.description) AND (p.level = 'county'"
-        if let d = a.districtId { released = released + " OR (p.level = 'district' AND p.district_id = \(bind: d))" }
-        if let s = a.schoolId { released = released + " OR (p.level = 'school' AND p.school_id = \(bind: s))" }
-        if a.registryScope == .county { released = released + " OR 1 = 1" }
-        scope.append(released + ")")
-        conditions.append("(" + scope.joined(separator: " OR ") + ")")
-        let whereClause: SQLQueryString = "WHERE " + conditions.joined(separator: " AND ")
-        let columns = Self.planColumns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+        let o = try await office(a)
+        let q0 = PlanQuery(kind: kind?.rawValue, subject: subject.flatMap(Subject.parse)?.rawValue, grade: g.isEmpty ? nil : g, teacherId: a.teacherId, office: o,
+                           districtId: a.districtId, schoolId: a.schoolId, county: a.registryScope == .county, today: ctx.today.description)
         let query = q?.trimmed ?? ""
         if !query.isEmpty {
             let grams = Bigrams.of(query)
@@ -492,30 +429,10 @@ public struct TeachingService: Sendable {
             }
             let phrase = grams.joined(separator: " ")
             let tokens = try await scopeTokens(a, office: try await office(a))
-            // Ranked among the newest matches in the caller's scope (at most `rankWindow`): a phrase
-            // found in most of a province's plans is not ranked across all of them per request.
-            let rows: [LessonPlanRow]
-            if db.sql.dialect.name == "postgresql" {
-                let scopeQuery = tokens.map { $0.joined(separator: " | ") } ?? ""
-                let tsq: SQLQueryString = tokens == nil ? "phraseto_tsquery('simple', \(bind: phrase))" : "(phraseto_tsquery('simple', \(bind: phrase)) && to_tsquery('simple', \(bind: scopeQuery)))"
-                rows = try await db.sql.raw("""
-                    SELECT \(unsafeRaw: columns) FROM (SELECT plan_id FROM lesson_plan_search WHERE grams @@ \(tsq) ORDER BY plan_id DESC LIMIT \(bind: Self.rankWindow)) m
-                    JOIN lesson_plan_search s ON s.plan_id = m.plan_id JOIN lesson_plans p ON p.id = m.plan_id
-                    \(whereClause) ORDER BY ts_rank(s.grams, \(tsq)) DESC, p.id DESC LIMIT \(bind: limit)
-                    """).all(decoding: LessonPlanRow.self, with: Self.decoder)
-            } else {
-                let match = "\"" + phrase.replacingOccurrences(of: "\"", with: "") + "\"" + (tokens.map { " AND (" + $0.joined(separator: " OR ") + ")" } ?? "")
-                rows = try await db.sql.raw("""
-                    SELECT \(unsafeRaw: columns) FROM (SELECT rowid AS id, bm25(lesson_plan_search) AS score FROM lesson_plan_search WHERE lesson_plan_search MATCH \(bind: match)
-                      ORDER BY rowid DESC LIMIT \(bind: Self.rankWindow)) m
-                    JOIN lesson_plans p ON p.id = m.id
-                    \(whereClause) ORDER BY m.score, p.id DESC LIMIT \(bind: limit)
-                    """).all(decoding: LessonPlanRow.self, with: Self.decoder)
-            }
+            let rows = try await Self.search(phrase: phrase, tokens: tokens, q0, limit: limit, on: db)
             return rows.map { ListItem(plan: $0, snippet: Self.snippet(query, title: $0.title, sections: $0.sectionMap)) }
         }
-        let rows = try await db.sql.raw("SELECT \(unsafeRaw: columns) FROM lesson_plans p \(whereClause) ORDER BY p.updated_at DESC, p.id DESC LIMIT \(bind: limit)")
-            .all(decoding: LessonPlanRow.self, with: Self.decoder)
+        let rows = try await Self.plans(q0, limit: limit, on: db)
         return rows.map { ListItem(plan: $0, snippet: nil) }
     }
 

@@ -24,12 +24,12 @@ public struct ProgrammeRow: Codable, Sendable { public let id: Int; public let n
 /// the rule, the shortfall per school, and an `.xlsx` of hours per teacher.
 extension TeachingService {
     public func rules(year: Int) async throws -> TrainingRules {
-        try await DatedRules.inForce(TrainingRules.self, in: "training_rules", on: CivilDate.endOf(year: year), db: db) ?? TrainingRules(hoursPerYear: 72)
+        try await Self.trainingRules(on: CivilDate.endOf(year: year), db: db) ?? TrainingRules(hoursPerYear: 72)
     }
 
     public func programmes() async throws -> [ProgrammeRow] {
         try ctx.requireActor().require(.teachingRead)
-        return try await db.sql.raw("SELECT id, name, kind, starts_on, ends_on, hours FROM training_programmes ORDER BY starts_on DESC, id DESC").all(decoding: ProgrammeRow.self, with: Self.decoder)
+        return try await Self.programmeRows(on: db)
     }
 
     public func createProgramme(name raw: String?, kind rawKind: String?, startsOn: String?, endsOn: String?, hours: Double?) async throws -> Int {
@@ -49,9 +49,7 @@ extension TeachingService {
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now
         return try await ctx.write { tx in
-            struct Id: Decodable { let id: Int }
-            let id = try await tx.sql.raw("INSERT INTO training_programmes (name, kind, starts_on, ends_on, hours, created_at) VALUES (\(bind: name), \(bind: kind!.rawValue), \(bind: s!.description), \(bind: t!.description), \(bind: hours!), \(bind: now)) RETURNING id")
-                .first(decoding: Id.self)!.id
+            let id = try await Self.insertProgramme(name: name, kind: kind!.rawValue, startsOn: s!.description, endsOn: t!.description, hours: hours!, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "teaching.training.programme", entity: "training_programme", entityId: String(id), summary: "\(name)，\(hours!) 学时")
             return id
         }
@@ -63,7 +61,7 @@ extension TeachingService {
         let a = try ctx.requireActor()
         try a.require(.teachingManage)
         guard a.registryScope == .county else { throw DomainError.forbidden }
-        guard try await db.sql.raw("SELECT id, name, kind, starts_on, ends_on, hours FROM training_programmes WHERE id = \(bind: programmeId)").first(decoding: ProgrammeRow.self, with: Self.decoder) != nil else {
+        guard try await Self.programme(id: programmeId, on: db) != nil else {
             throw DomainError.notFound(LocalizedText(zh: "培训项目", en: "programme"))
         }
         let codes = schoolCodes.map { $0.trimmed }.filter { !$0.isEmpty }
@@ -74,14 +72,9 @@ extension TeachingService {
         let ids = schools.values.map(\.id)
         let audit = ctx.audit
         return try await ctx.write { tx in
-            struct N: Decodable { let n: Int }
-            let before = try await tx.sql.raw("SELECT COUNT(*) AS n FROM training_enrolments WHERE programme_id = \(bind: programmeId)").first(decoding: N.self)?.n ?? 0
-            try await tx.sql.raw("""
-                INSERT INTO training_enrolments (programme_id, teacher_id, attended, hours)
-                SELECT \(bind: programmeId), t.id, false, 0 FROM teachers t WHERE t.school_id IN (\(binds: ids))
-                  AND NOT EXISTS (SELECT 1 FROM training_enrolments e WHERE e.programme_id = \(bind: programmeId) AND e.teacher_id = t.id)
-                """).run()
-            let after = try await tx.sql.raw("SELECT COUNT(*) AS n FROM training_enrolments WHERE programme_id = \(bind: programmeId)").first(decoding: N.self)?.n ?? 0
+            let before = try await Self.enrolmentCount(programmeId: programmeId, on: tx)
+            try await Self.enrol(programmeId: programmeId, schoolIds: ids, on: tx)
+            let after = try await Self.enrolmentCount(programmeId: programmeId, on: tx)
             try await Audit.record(on: tx, audit, action: "teaching.training.enrol", entity: "training_programme", entityId: String(programmeId), summary: "\(codes.count) 所学校 \(after - before) 名教师报名")
             return after - before
         }
@@ -92,15 +85,12 @@ extension TeachingService {
         let a = try ctx.requireActor()
         try a.require(.teachingManage)
         guard a.registryScope == .county else { throw DomainError.forbidden }
-        guard let p = try await db.sql.raw("SELECT id, name, kind, starts_on, ends_on, hours FROM training_programmes WHERE id = \(bind: programmeId)").first(decoding: ProgrammeRow.self, with: Self.decoder) else {
+        guard let p = try await Self.programme(id: programmeId, on: db) else {
             throw DomainError.notFound(LocalizedText(zh: "培训项目", en: "programme"))
         }
         let audit = ctx.audit
         try await ctx.write { tx in
-            try await tx.sql.raw("UPDATE training_enrolments SET attended = false, hours = 0 WHERE programme_id = \(bind: programmeId)").run()
-            if !teacherIds.isEmpty {
-                try await tx.sql.raw("UPDATE training_enrolments SET attended = true, hours = \(bind: p.hours) WHERE programme_id = \(bind: programmeId) AND teacher_id IN (\(binds: teacherIds))").run()
-            }
+            try await Self.recordAttendance(programmeId: programmeId, hours: p.hours, attended: teacherIds, on: tx)
             try await Audit.record(on: tx, audit, action: "teaching.training.attendance", entity: "training_programme", entityId: String(programmeId), summary: "\(teacherIds.count) 人出勤")
         }
     }
@@ -177,47 +167,20 @@ extension TeachingService {
     /// 360 hours in five years), by teacher; teachers without any are left out.
     public func hours(years: ClosedRange<Int>, teacherIds ids: [Int]) async throws -> [Int: Double] {
         try ctx.requireActor().require(.teachingRead)
-        struct H: Decodable { let teacherId: Int; let total: Double }
-        var totals: [Int: Double] = [:]
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let chunk = Array(ids[start..<min(start + 500, ids.count)])
-            for r in try await db.sql.raw("""
-                SELECT e.teacher_id, SUM(e.hours) AS total FROM training_enrolments e JOIN training_programmes p ON p.id = e.programme_id
-                WHERE e.attended AND substr(p.ends_on, 1, 4) >= \(bind: String(years.lowerBound)) AND substr(p.ends_on, 1, 4) <= \(bind: String(years.upperBound))
-                  AND e.teacher_id IN (\(binds: chunk)) GROUP BY e.teacher_id
-                """).all(decoding: H.self, with: Self.decoder) { totals[r.teacherId] = r.total }
-        }
-        return totals
+        return try await Self.creditedHours(years: years, teacherIds: ids, on: db)
     }
 
     /// Per school: its teachers, and those with at least `due` hours in programmes that ended in
     /// `years` — one aggregate over the register (a province's teachers are not read one by one).
     public func completion(years: ClosedRange<Int>, due: Double) async throws -> [Int: (teachers: Int, done: Int)] {
         try ctx.requireActor().require(.teachingRead)
-        struct R: Decodable { let schoolId: Int; let n: Int; let done: Int }
-        let rows = try await db.sql.raw("""
-            SELECT t.school_id, COUNT(*) AS n, SUM(CASE WHEN COALESCE(h.total, 0) + 0.000001 >= \(bind: due) THEN 1 ELSE 0 END) AS done
-            FROM teachers t LEFT JOIN (
-              SELECT e.teacher_id, SUM(e.hours) AS total FROM training_enrolments e JOIN training_programmes p ON p.id = e.programme_id
-              WHERE e.attended AND substr(p.ends_on, 1, 4) >= \(bind: String(years.lowerBound)) AND substr(p.ends_on, 1, 4) <= \(bind: String(years.upperBound))
-              GROUP BY e.teacher_id) h ON h.teacher_id = t.id
-            GROUP BY t.school_id
-            """).all(decoding: R.self, with: Self.decoder)
+        let rows = try await Self.completion(years: years, due: due, on: db)
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.schoolId, (teachers: $0.n, done: $0.done)) })
     }
 
     func hours(year: Int, teachers: [TeacherRow]) async throws -> [HoursRow] {
         let rules = try await rules(year: year)
-        struct H: Decodable { let teacherId: Int; let total: Double }
-        let ids = teachers.map(\.id)
-        var totals: [Int: Double] = [:]
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let chunk = Array(ids[start..<min(start + 500, ids.count)])
-            for r in try await db.sql.raw("""
-                SELECT e.teacher_id, SUM(e.hours) AS total FROM training_enrolments e JOIN training_programmes p ON p.id = e.programme_id
-                WHERE e.attended AND substr(p.ends_on, 1, 4) = \(bind: String(year)) AND e.teacher_id IN (\(binds: chunk)) GROUP BY e.teacher_id
-                """).all(decoding: H.self, with: Self.decoder) { totals[r.teacherId] = r.total }
-        }
+        let totals = try await Self.creditedHours(year: year, teacherIds: teachers.map(\.id), on: db)
         return teachers.map { HoursRow(teacher: $0, hours: totals[$0.id] ?? 0, required: rules.hoursPerYear) }
     }
 }

@@ -259,6 +259,37 @@ public enum ExchangeStore {
         }
         return out
     }
+
+    // MARK: the home page
+
+    struct HomeMove: Decodable {
+        let id: Int
+        let toSchoolId: Int
+        let form: String
+        let startsOn: String
+        let state: String
+    }
+
+    /// A teacher's moves of plans past the draft that have not ended, the latest start first.
+    static func currentMoves(ofTeacher tid: Int, on db: any Database) async throws -> [HomeMove] {
+        try await db.sql.raw(
+            """
+            SELECT m.id, m.to_school_id, m.form, m.starts_on, m.state FROM exchange_moves m JOIN exchange_plans p ON p.id = m.plan_id
+            WHERE m.teacher_id = \(bind: tid) AND p.state <> 'draft' AND m.state <> 'returned' ORDER BY m.starts_on DESC
+            """
+        ).all(decoding: HomeMove.self, with: decoder)
+    }
+
+    /// The 支教 and 挂职 moves a school hosts without the year's assessment.
+    static func unassessedMoves(hostSchool s: Int, year: Int, on db: any Database) async throws -> [Int] {
+        struct M: Decodable { let id: Int }
+        return try await db.sql.raw(
+            """
+            SELECT m.id FROM exchange_moves m WHERE m.to_school_id = \(bind: s) AND m.state = 'active' AND m.form IN ('support', 'secondment')
+              AND NOT EXISTS (SELECT 1 FROM exchange_assessments a WHERE a.move_id = m.id AND a.year = \(bind: year))
+            """
+        ).all(decoding: M.self, with: decoder).map(\.id)
+    }
 }
 
 /// The certificates lookup lives in the certification module; this is the one place the
