@@ -4,16 +4,20 @@
 # window, then the same mix against one app process and against two processes sharing the
 # database (one wrk per process, half the connections each: what a round-robin proxy would do,
 # without a proxy's own cost on these 2 cores). Prints req/s and p50/p95/p99 per run.
-# usage: Benchmarks/mixed_pg.sh [SECONDS=20]   (needs PostgreSQL 15 from Debian, wrk, psycopg2)
+# With `roles` as the second argument the mix is Benchmarks/mixed_roles.lua (every role's variants
+# and the newer modules' pages, issue 34), as for Benchmarks/mixed.sh.
+# usage: Benchmarks/mixed_pg.sh [SECONDS=20] [roles]   (needs PostgreSQL 15 from Debian, wrk, psycopg2)
 set -euo pipefail
 SECS=${1:-20}
+MIX=Benchmarks/mixed.lua
+[ "${2:-}" = roles ] && MIX=Benchmarks/mixed_roles.lua
 cd "$(dirname "$0")/.."
 WORK=${BENCH_DIR:-/tmp/xuequ-bench}/pg
 BIN=.build/release/xuequ
 PGBIN=/usr/lib/postgresql/15/bin
 PGPORT=54332
 export XUEQU_BCRYPT_COST=10
-swift build -c release --product xuequ 2>&1 | tail -1
+[ -n "${BENCH_NO_BUILD:-}" ] || swift build -c release --product xuequ 2>&1 | tail -1
 mkdir -p "$WORK/log" && chown postgres "$WORK/log"
 URL="postgres://xuequ:xuequ@127.0.0.1:$PGPORT/xuequ_bench?sslmode=disable"
 ADMINURL="postgres://postgres@127.0.0.1:$PGPORT/postgres?sslmode=disable"
@@ -51,22 +55,23 @@ trap 'kill ${PIDS[@]} 2>/dev/null || true' EXIT
 serve 18185
 BASE=http://127.0.0.1:18185
 source Benchmarks/http.sh
-export ADMIN=$(token admin) DISTRICT=$(token district1) REVIEWER=$(token reviewer)
-export ADMIN_COOKIE=$(cookie admin) DISTRICT_COOKIE=$(cookie district1)
+export ADMIN=$(token admin) DISTRICT=$(token district1) REVIEWER=$(token reviewer) SCHOOL=$(token school1)
+export ADMIN_COOKIE=$(cookie admin) DISTRICT_COOKIE=$(cookie district1) SCHOOL_COOKIE=$(cookie school1) TEACHER_COOKIE=$(cookie teacher1)
+export QCHAR=$(python3 -c "import urllib.parse; print(urllib.parse.quote('王'))")
 export DISTRICT_ID=$(psql "$URL" -tAc "SELECT district_id FROM users WHERE username = 'district1'")
 export QNAME=$(python3 -c "import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))" "$(psql "$URL" -tAc "SELECT name FROM teachers WHERE length(name) = 3 ORDER BY id LIMIT 1 OFFSET 400000")")
 # Warm both the server's caches and PostgreSQL's buffers once.
-OFFSET=900000 wrk -t1 -c4 -d5s -s Benchmarks/mixed.lua "$BASE" > /dev/null
+OFFSET=900000 wrk -t1 -c4 -d5s -s "$MIX" "$BASE" > /dev/null
 
 echo "== one process, wrk -t2 -c32 -d${SECS}s"
-OFFSET=1000000 wrk -t2 -c32 -d${SECS}s --timeout 10s -s Benchmarks/mixed.lua "$BASE" | grep RESULT | sed 's/RESULT /one process: /'
+OFFSET=1000000 wrk -t2 -c32 -d${SECS}s --timeout 10s -s "$MIX" "$BASE" | grep RESULT | sed 's/RESULT /one process: /'
 
 serve 18186
 curl -s -o /dev/null "http://127.0.0.1:18186/healthz"
 echo "== two processes on one database, a wrk -t1 -c16 each, ${SECS}s"
-OFFSET=2000000 wrk -t1 -c16 -d${SECS}s --timeout 10s -s Benchmarks/mixed.lua "http://127.0.0.1:18185" | grep RESULT | sed 's/RESULT /process 1: /' &
+OFFSET=2000000 wrk -t1 -c16 -d${SECS}s --timeout 10s -s "$MIX" "http://127.0.0.1:18185" | grep RESULT | sed 's/RESULT /process 1: /' &
 W1=$!
-OFFSET=3000000 wrk -t1 -c16 -d${SECS}s --timeout 10s -s Benchmarks/mixed.lua "http://127.0.0.1:18186" | grep RESULT | sed 's/RESULT /process 2: /'
+OFFSET=3000000 wrk -t1 -c16 -d${SECS}s --timeout 10s -s "$MIX" "http://127.0.0.1:18186" | grep RESULT | sed 's/RESULT /process 2: /'
 wait $W1
 echo "applications stored: $(psql "$URL" -tAc "SELECT COUNT(*) FROM cert_applications WHERE name = '压测申请人'")"
 kill ${PIDS[@]} 2>/dev/null || true

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Vapor
+import Balance
 import Certification
 import Internship
 import XuequCore
@@ -23,9 +24,11 @@ public struct ReportsModule: XuequModule {
         Grants([.bureauAdmin: [.reportsRead, .reportsWrite], .districtAdmin: [.reportsRead, .reportsWrite]])
     }
     public var strings: [String: (String, String)] {
-        ["nav.reports": ("年度总结", "Year summary"), "rp.title": ("年度工作总结", "Year summary"), "nav.office": ("工作总结", "Work summaries")]
+        ["nav.reports": ("年度总结", "Year summary"), "rp.title": ("年度工作总结", "Year summary"), "nav.office": ("工作总结", "Work summaries"),
+            "nav.countyWork": ("各县工作", "Counties' work"),
+        ]
     }
-    public var routeNames: [any RouteName.Type] { [ReportsRoute.self, ReportsAPIRoute.self, OfficeRoute.self, OfficeAPIRoute.self] }
+    public var routeNames: [any RouteName.Type] { [ReportsRoute.self, ReportsAPIRoute.self, OfficeRoute.self, OfficeAPIRoute.self, CountyWorkRoute.self, CountyWorkAPIRoute.self] }
     /// The year's summary for the bureau and the districts (its page links to the others); the
     /// list of summaries for a certifying body's reviewers and a batch's supervisors.
     public var navigation: [NavEntry] {
@@ -34,6 +37,7 @@ public struct ReportsModule: XuequModule {
             NavEntry(key: "nav.office", route: OfficeRoute.index) { a in
                 !a.can(.reportsRead) && ((a.can(.certRecords) && (a.can(.certReviewCounty) || a.can(.certDecidePrefecture))) || a.can(.internshipSupervise))
             },
+            NavEntry(key: "nav.countyWork", route: CountyWorkRoute.page) { $0.can(.balanceCounties) },
         ]
     }
 
@@ -42,6 +46,7 @@ public struct ReportsModule: XuequModule {
         ReportsPages().register(r.pages)
         OfficeAPI().register(r.api)
         OfficePages().register(r.pages)
+        CountyWorkWeb().register(pages: r.pages, api: r.api)
     }
 
     public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] {

@@ -328,6 +328,8 @@ extension AuthorizationMatrixTests {
     /// The year's summary: the bureau's county, a district office's district.
     static func reportsAPICases(_ f: Fixture) -> [Case] {
         [
+            // Above the counties only (the city and the province: CountyTests).
+            Case(method: .GET, path: "/api/v1/reports/counties?year=2026", body: nil, expect: [:], otherwise: 403),
             Case(method: .GET, path: "/api/v1/reports/certification?year=2026", body: nil, expect: ["admin": 422, "reviewer": 422, "prefecture": 422], otherwise: 403),
             Case(method: .GET, path: "/api/v1/reports/internship/999", body: nil, expect: ["admin": 404, "supervisor": 404], otherwise: 403),
             Case(method: .GET, path: "/api/v1/reports/summary?year=2026", body: nil, expect: ["admin": 200, "d1": 200], otherwise: 403),
@@ -339,6 +341,7 @@ extension AuthorizationMatrixTests {
         [
             // The certification office's summary (the fixture's bodies have no window closed in the
             // year: 422, or back to the list with the reason) and an internship batch's (no such batch).
+            Case(method: .GET, path: "/reports/counties", body: nil, expect: [:], otherwise: 403),
             Case(method: .GET, path: "/reports", body: nil, expect: ["admin": 200, "d1": 200, "reviewer": 200, "prefecture": 200], otherwise: 403),
             Case(method: .GET, path: "/reports/certification", body: nil, expect: ["admin": 422, "reviewer": 422, "prefecture": 422], otherwise: 403),
             Case(method: .POST, path: "/reports/certification/sections/overview?year=2026", body: form(["text": "{applied}"]), expect: ["admin": 303, "reviewer": 303, "prefecture": 303], otherwise: 403),

@@ -179,6 +179,46 @@ struct CountyTests {
         }
     }
 
+    /// The city's and province's comparison of the counties' work: each county's due teachers are
+    /// its own bureau's eligible list, its quota the sum of its districts' (10%, rounded up each),
+    /// its teachers its registry's; a foreign area or a county bureau is refused.
+    @Test("the counties' work beside each other is each county's own figures", arguments: TestDB.all)
+    func countyWork(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            _ = try await Self.addSecondCounty(app, f)
+            let own = ["130481": try await app.token("admin"), "130402": try await app.token("admin2")]
+            let city = try await app.token("city"), province = try await app.token("province")
+            let byCity = try await Self.get(app, city, "/api/v1/reports/counties?year=2027")
+            #expect(byCity.status == .ok)
+            let items = byCity.json["items"] as? [[String: Any]] ?? []
+            #expect(items.compactMap { $0["code"] as? String } == ["130402", "130481"])
+            struct N: Decodable { let n: Int }
+            for item in items {
+                let code = item["code"] as? String ?? ""
+                let due = try await Self.get(app, own[code]!, "/api/v1/exchange/eligible?year=2027").json["items"] as? [[String: Any]] ?? []
+                #expect(item["eligible"] as? Int == due.count, "\(code)")
+                let teachers = try await app.db.sql.raw(
+                    "SELECT COUNT(*) AS n FROM teachers t JOIN districts d ON d.id = t.district_id WHERE d.county_code = \(bind: code)"
+                ).first(decoding: N.self)?.n
+                #expect(item["teachers"] as? Int == teachers, "\(code)")
+                #expect((item["required"] as? Int ?? -1) >= (due.isEmpty ? 0 : 1) && (item["moved"] as? Int) == 0)
+            }
+            let byProvince = try await Self.get(app, province, "/api/v1/reports/counties?year=2027")
+            #expect((byProvince.json["items"] as? [[String: Any]])?.count == 2)
+            var h = HTTPHeaders()
+            h.cookie = try await Browser.login(app, "province")
+            let page = try await app.testing().sendRequest(.GET, "/reports/counties?year=2027", headers: h)
+            #expect(page.status == .ok && page.body.string.contains("data-county=\"130402\"") && page.body.string.contains("邯郸市"))
+            let sheet = try Spreadsheet.read(Data(buffer: try await app.testing().sendRequest(.GET, "/reports/counties?year=2027&format=xlsx", headers: h).body), filename: "c.xlsx")
+            #expect(sheet.rows.count == 3)
+            // Not another province's area, not a county bureau, not a malformed code.
+            #expect(try await Self.get(app, city, "/api/v1/reports/counties?under=13").status == .forbidden)
+            #expect(try await Self.get(app, own["130481"]!, "/api/v1/reports/counties").status == .forbidden)
+            #expect(try await Self.get(app, province, "/api/v1/reports/counties?under=1304x").status == .unprocessableEntity)
+            #expect(try await Self.get(app, province, "/api/v1/reports/counties?year=99999").status == .unprocessableEntity)
+        }
+    }
+
     @Test("each county's bureau runs its own county's exchange: lists, plans, approvals, alliances; the rules stay the database's", arguments: TestDB.all)
     func exchangeByCounty(db: TestDB) async throws {
         try await withApp(db) { app, f in

@@ -15,6 +15,19 @@ public struct InternshipYearFigures: Codable, Sendable, Equatable {
 }
 
 public enum InternshipYear {
+    /// Interns of the batches that started in the year, by the school they were placed at.
+    public static func internsBySchool(year: Int, on db: any Database) async throws -> [Int: Int] {
+        struct R: Decodable { let schoolId: Int; let n: Int }
+        return Dictionary(
+            uniqueKeysWithValues: try await db.sql.raw(
+                """
+                SELECT i.school_id, COUNT(*) AS n FROM interns i JOIN intern_batches b ON b.id = i.batch_id
+                WHERE b.starts_on >= \(bind: "\(year)-01-01") AND b.starts_on <= \(bind: "\(year)-12-31") AND i.school_id IS NOT NULL
+                GROUP BY i.school_id
+                """
+            ).all(decoding: R.self, with: SQLRowDecoder.snakeCase).map { ($0.schoolId, $0.n) })
+    }
+
     public static func figures(year: Int, schoolIds: [Int]?, on db: any Database) async throws -> InternshipYearFigures {
         var f = InternshipYearFigures()
         struct B: Decodable { let id: Int; let name: String }

@@ -20,6 +20,25 @@ public struct TeachingYearFigures: Codable, Sendable, Equatable {
 }
 
 public enum TeachingYear {
+    /// Per district: its teachers, and those credited with the year's required hours in
+    /// programmes that ended in the year (the training-hours page's rule), in one aggregate over
+    /// the register; with the hours required. For the comparisons above the counties.
+    public static func completionByDistrict(year: Int, on db: any Database) async throws -> (hoursRequired: Double, byDistrict: [Int: (teachers: Int, done: Int)]) {
+        let due = try await TeachingService.trainingRules(on: CivilDate.endOf(year: year), db: db)?.hoursPerYear ?? TrainingRules(hoursPerYear: 72).hoursPerYear
+        struct R: Decodable { let districtId: Int; let n: Int; let done: Int }
+        let rows = try await db.sql.raw(
+            """
+            SELECT t.district_id, COUNT(*) AS n, SUM(CASE WHEN COALESCE(h.total, 0) + 0.000001 >= \(bind: due) THEN 1 ELSE 0 END) AS done
+            FROM teachers t LEFT JOIN (
+              SELECT e.teacher_id, SUM(e.hours) AS total FROM training_enrolments e JOIN training_programmes p ON p.id = e.programme_id
+              WHERE e.attended AND substr(p.ends_on, 1, 4) = \(bind: String(year))
+              GROUP BY e.teacher_id) h ON h.teacher_id = t.id
+            GROUP BY t.district_id
+            """
+        ).all(decoding: R.self, with: SQLRowDecoder.snakeCase)
+        return (due, Dictionary(uniqueKeysWithValues: rows.map { ($0.districtId, (teachers: $0.n, done: $0.done)) }))
+    }
+
     public static func figures(year: Int, district: Int?, on db: any Database) async throws -> TeachingYearFigures {
         var f = TeachingYearFigures()
         let from = "\(year)-01-01", to = "\(year)-12-31"
