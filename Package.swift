@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
         .package(url: "https://github.com/vapor/fluent.git", from: "4.13.0"),
         .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        // The C writer (CXuequSQLite) calls the copy of SQLite that SQLiteNIO builds in.
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/leaf.git", from: "4.5.2"),
@@ -183,8 +185,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The SQLite calls the writer connection makes, on SQLiteNIO's copy of SQLite.
-        .target(name: "CXuequSQLite"),
+        // The SQLite calls the writer connection makes, on SQLiteNIO's copy of SQLite (its
+        // sqlite_nio_-prefixed symbols: the dependency is declared, not merely linked by luck).
+        .target(name: "CXuequSQLite", dependencies: [.product(name: "SQLiteNIO", package: "sqlite-nio")]),
         // Configuration, auth, middleware, layout, commands.
         .target(
             name: "XuequApp",
