@@ -26,7 +26,8 @@ public enum ExchangeYear {
         let moved = try await ExchangeStore.movedTeachers(year: y, scope: scope, on: db)
         var out: [Int: District] = [:]
         for d in try await RegistryStore.districtRows(on: db, scope: scope) {
-            out[d.id] = District(quota: Quota(eligible: due[d.id] ?? 0, moved: moved[d.id]?.moved ?? 0, backboneMoved: moved[d.id]?.backbone ?? 0, rules: rules))
+            out[d.id] = District(
+                quota: Quota(eligible: due[d.id] ?? 0, moved: moved[d.id]?.moved ?? 0, backboneMoved: moved[d.id]?.backbone ?? 0, rules: rules))
         }
         let rows = try await ExchangeStore.reportMoves(year: y, scope: scope, on: db).filter { $0.form == MoveForm.support.rawValue }
         let schools = try await ExchangeStore.schools(ids: rows.map(\.toSchoolId), on: db)

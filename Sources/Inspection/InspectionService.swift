@@ -625,7 +625,8 @@ public struct InspectionService: Sendable {
         let label = def?.zh ?? veto?.zh ?? code
         try await ctx.writeOnce { [hash, name, fileKind, value, met] tx in
             try await Self.replaceEntry(
-                year: y2, code: code, value: value, met: met, note: note, evidenceHash: hash, evidenceName: name, evidenceKind: fileKind, by: by, on: tx, now: now)
+                year: y2, code: code, value: value, met: met, note: note, evidenceHash: hash, evidenceName: name, evidenceKind: fileKind, by: by, on: tx,
+                now: now)
             try await Audit.record(
                 on: tx, audit, action: "inspection.entry", entity: "inspection_entry", entityId: "\(y2)/\(code)",
                 summary: "\(label)：" + (value.map { InspectionRules.n($0) } ?? (met == true ? "是" : "否")))

@@ -267,7 +267,8 @@ extension InspectionService {
         try await ctx.write { tx in
             guard try await Self.roundState(id: roundId, on: tx) == "open" else { throw Self.roundClosed }
             guard let schoolId = try await Self.useCode(code, on: tx, now: now) else { throw Self.usedCode }
-            try await Self.insertAnswer(roundId: roundId, schoolId: schoolId, group: group, satisfied: satisfied, answered: count, answers: list, on: tx, now: now)
+            try await Self.insertAnswer(
+                roundId: roundId, schoolId: schoolId, group: group, satisfied: satisfied, answered: count, answers: list, on: tx, now: now)
         }
     }
 }

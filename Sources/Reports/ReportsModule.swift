@@ -24,11 +24,14 @@ public struct ReportsModule: XuequModule {
         Grants([.bureauAdmin: [.reportsRead, .reportsWrite], .districtAdmin: [.reportsRead, .reportsWrite]])
     }
     public var strings: [String: (String, String)] {
-        ["nav.reports": ("年度总结", "Year summary"), "rp.title": ("年度工作总结", "Year summary"), "nav.office": ("工作总结", "Work summaries"),
+        [
+            "nav.reports": ("年度总结", "Year summary"), "rp.title": ("年度工作总结", "Year summary"), "nav.office": ("工作总结", "Work summaries"),
             "nav.countyWork": ("各县工作", "Counties' work"),
         ]
     }
-    public var routeNames: [any RouteName.Type] { [ReportsRoute.self, ReportsAPIRoute.self, OfficeRoute.self, OfficeAPIRoute.self, CountyWorkRoute.self, CountyWorkAPIRoute.self] }
+    public var routeNames: [any RouteName.Type] {
+        [ReportsRoute.self, ReportsAPIRoute.self, OfficeRoute.self, OfficeAPIRoute.self, CountyWorkRoute.self, CountyWorkAPIRoute.self]
+    }
     /// The year's summary for the bureau and the districts (its page links to the others); the
     /// list of summaries for a certifying body's reviewers and a batch's supervisors.
     public var navigation: [NavEntry] {

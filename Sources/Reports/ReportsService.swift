@@ -117,7 +117,8 @@ public struct ReportsService: Sendable {
         // 走教 is arranged week by week with no year of its own: the current year's summary shows
         // the arrangement as it stands, each district's timetable as its page places it.
         if y == today.year {
-            let districtIds = try await RegistryStore.districtRows(on: db, scope: area.districtId.map { .district($0) } ?? ctx.actor?.registryScope ?? .county).map(\.id)
+            let districtIds = try await RegistryStore.districtRows(on: db, scope: area.districtId.map { .district($0) } ?? ctx.actor?.registryScope ?? .county)
+                .map(\.id)
             var it = YearFigures.Exchange.Itinerant()
             let itinerant = ItinerantService(ctx)
             for d in districtIds {

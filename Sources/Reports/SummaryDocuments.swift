@@ -102,7 +102,8 @@ public enum SummaryDocuments {
             out[.sharing, default: []].append(
                 Table(
                     title: en ? "Alliances: bundled scores" : "学校联盟捆绑考核",
-                    header: en ? ["Alliance", "Schools", "Assessed for", "Bundled score", "Best − worst member"] : ["联盟", "成员校", "考核年度", "捆绑考核得分", "成员校最高与最低分差"],
+                    header: en
+                        ? ["Alliance", "Schools", "Assessed for", "Bundled score", "Best − worst member"] : ["联盟", "成员校", "考核年度", "捆绑考核得分", "成员校最高与最低分差"],
                     rows: scores.map { [$0.name, String($0.schools), $0.year.map(String.init) ?? "—", score($0.combined), score($0.gap)] }))
         }
         if let i = f.exchange.itinerant, i.teachers > 0 {

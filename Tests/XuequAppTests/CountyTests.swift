@@ -209,7 +209,8 @@ struct CountyTests {
             h.cookie = try await Browser.login(app, "province")
             let page = try await app.testing().sendRequest(.GET, "/reports/counties?year=2027", headers: h)
             #expect(page.status == .ok && page.body.string.contains("data-county=\"130402\"") && page.body.string.contains("邯郸市"))
-            let sheet = try Spreadsheet.read(Data(buffer: try await app.testing().sendRequest(.GET, "/reports/counties?year=2027&format=xlsx", headers: h).body), filename: "c.xlsx")
+            let sheet = try Spreadsheet.read(
+                Data(buffer: try await app.testing().sendRequest(.GET, "/reports/counties?year=2027&format=xlsx", headers: h).body), filename: "c.xlsx")
             #expect(sheet.rows.count == 3)
             // Not another province's area, not a county bureau, not a malformed code.
             #expect(try await Self.get(app, city, "/api/v1/reports/counties?under=13").status == .forbidden)

@@ -172,12 +172,15 @@ struct ReportsTests {
             // The reasons, as the certification module's own statistics count them, summed over the year's windows.
             struct W: Decodable { let id: Int }
             var reasons: [String: Int] = [:]
-            for w in try await app.db.sql.raw("SELECT id FROM cert_windows WHERE closes_on >= '2026-01-01' AND closes_on < '2026-09-21'").all(decoding: W.self) {
+            for w in try await app.db.sql.raw("SELECT id FROM cert_windows WHERE closes_on >= '2026-01-01' AND closes_on < '2026-09-21'").all(decoding: W.self)
+            {
                 let st = try await app.testing().sendRequest(.GET, "/api/v1/certification/statistics?window=\(w.id)", headers: bearer(reviewer)).json()
                 for (k, v) in st["failureReasons"] as? [String: Int] ?? [:] { reasons[k, default: 0] += v }
             }
             let top = try #require(reasons.max { ($0.value, $1.key) < ($1.value, $0.key) })
-            #expect(figures["failureReasons"]?.hasPrefix((CertReason(rawValue: top.key)?.zh ?? "") + "（\(top.value)人）") == true, "\(figures["failureReasons"] ?? "")")
+            #expect(
+                figures["failureReasons"]?.hasPrefix((CertReason(rawValue: top.key)?.zh ?? "") + "（\(top.value)人）") == true,
+                "\(figures["failureReasons"] ?? "")")
             let docx = try await app.testing().sendRequest(.GET, "/api/v1/reports/certification?year=2026&format=docx", headers: bearer(reviewer))
             #expect(docx.status == .ok && docx.headers.first(name: .contentType) == DocxWriter.contentType)
             let text = try Self.documentText(docx)
@@ -203,7 +206,8 @@ struct ReportsTests {
             // Nobody outside the body: a district office, an applicant.
             for user in ["district1", "applicant1"] {
                 let t = try await app.token(user, password: DemoCounty.password)
-                #expect(try await app.testing().sendRequest(.GET, "/api/v1/reports/certification?year=2026", headers: bearer(t)).status == .forbidden, "\(user)")
+                #expect(
+                    try await app.testing().sendRequest(.GET, "/api/v1/reports/certification?year=2026", headers: bearer(t)).status == .forbidden, "\(user)")
             }
 
             // An internship batch: its interns and plans as the internship tables hold them.
@@ -219,7 +223,8 @@ struct ReportsTests {
             #expect(bf["interns"] == interns.map(String.init) && bf["plans"] == plans.map(String.init) && bf["batch"] == batch.name)
             #expect((b["sections"] as? [[String: Any]])?.count == 4 && (b["title"] as? String)?.hasPrefix(batch.name) == true)
             let sheet = try Spreadsheet.read(
-                Data(buffer: try await app.testing().sendRequest(.GET, "/api/v1/reports/internship/\(batch.id)?format=xlsx", headers: bearer(admin)).body), filename: "b.xlsx")
+                Data(buffer: try await app.testing().sendRequest(.GET, "/api/v1/reports/internship/\(batch.id)?format=xlsx", headers: bearer(admin)).body),
+                filename: "b.xlsx")
             #expect(sheet.rows.contains { $0.first?.hasSuffix("实习成绩分布") == true })
             // Its supervisor reads it and may not write it; the list of summaries shows it to them.
             let sup = try await Browser.login(app, "supervisor", password: DemoCounty.password)

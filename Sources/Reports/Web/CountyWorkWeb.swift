@@ -138,7 +138,9 @@ public struct CountyWorkWeb: Sendable {
         w.raw("\"><label>")
         w.text(tr(req, "年度", "Year"))
         w.raw("<select name=\"year\" data-autosubmit>")
-        for yy in stride(from: today + 1, through: max(2000, today - 4), by: -1) { w.raw("<option value=\"\(yy)\"\(yy == c.year ? " selected" : "")>\(yy)</option>") }
+        for yy in stride(from: today + 1, through: max(2000, today - 4), by: -1) {
+            w.raw("<option value=\"\(yy)\"\(yy == c.year ? " selected" : "")>\(yy)</option>")
+        }
         w.raw("</select></label>")
         if unders.count > 1 {
             w.raw("<label>")
@@ -153,7 +155,10 @@ public struct CountyWorkWeb: Sendable {
         w.text(tr(req, "查看", "Show"))
         w.raw("</button></noscript></form><p class=\"no-print small\">")
         w.text(tr(req, "排序：", "Sort: "))
-        for (key, label) in [("code", tr(req, "按代码", "by code")), ("rotation", tr(req, "交流完成率低的在前", "least rotated first")), ("training", tr(req, "培训完成率低的在前", "least trained first"))] {
+        for (key, label) in [
+            ("code", tr(req, "按代码", "by code")), ("rotation", tr(req, "交流完成率低的在前", "least rotated first")),
+            ("training", tr(req, "培训完成率低的在前", "least trained first")),
+        ] {
             if key == q.sort {
                 w.raw("<strong>")
                 w.text(label)

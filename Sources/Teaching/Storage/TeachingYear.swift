@@ -23,7 +23,9 @@ public enum TeachingYear {
     /// Per district: its teachers, and those credited with the year's required hours in
     /// programmes that ended in the year (the training-hours page's rule), in one aggregate over
     /// the register; with the hours required. For the comparisons above the counties.
-    public static func completionByDistrict(year: Int, on db: any Database) async throws -> (hoursRequired: Double, byDistrict: [Int: (teachers: Int, done: Int)]) {
+    public static func completionByDistrict(year: Int, on db: any Database) async throws -> (
+        hoursRequired: Double, byDistrict: [Int: (teachers: Int, done: Int)]
+    ) {
         let due = try await TeachingService.trainingRules(on: CivilDate.endOf(year: year), db: db)?.hoursPerYear ?? TrainingRules(hoursPerYear: 72).hoursPerYear
         struct R: Decodable { let districtId: Int; let n: Int; let done: Int }
         let rows = try await db.sql.raw(
