@@ -75,7 +75,8 @@ public struct ReportsService: Sendable {
         let r = try await RegistryStore.yearCounts(year: y, district: area.districtId, on: db)
         f.districts = r.districts; f.centralSchools = r.centralSchools
         f.schools = .init(
-            start: r.schoolsStart, end: r.schoolsEnd, merged: r.merged, standardised: r.standardised, byStage: r.byStage, byLocality: r.byLocality)
+            start: r.schoolsStart, end: r.schoolsEnd, merged: r.merged, standardised: r.standardised, byStage: r.byStage, byLocality: r.byLocality,
+            mergedByYear: r.mergedByYear)
         f.teachers = .init(
             total: r.teachers, qualified: r.qualified, byTitle: r.byTitle, byEducation: r.byEducation, byBackbone: r.byBackbone,
             byStage: r.teachersByStage)
@@ -290,6 +291,7 @@ public struct ReportsService: Sendable {
         sample.exchange.allianceSchools = 0
         sample.exchange.allianceScores = []
         sample.exchange.itinerant = .init()
+        sample.schools.mergedByYear = [:]
         sample.aid = .init(students: 0, amountYuan: 0)
         let known =
             sample.placeholders(.zh).keys.sorted() + [

@@ -36,7 +36,7 @@ public enum SummarySection: String, CaseIterable, Sendable, Codable {
         case .system:
             "全县（市）设立{districts}个学区，每个学区设一所中心校（现有中心校{centralSchools}所），统筹管理区域内的人、财、物和教育教学工作，构建起市、区、校三级教研网络。"
         case .planning:
-            "坚持先规划、后建设、再调整。{year}年初全县有学校{schools.start}所，年内撤并{schools.merged}所，年末有学校{schools.end}所，其中标准化学校{schools.standardised}所。"
+            "坚持先规划、后建设、再调整。自{schools.firstMerger}年以来累计撤并小规模学校{schools.mergedTotal}所，全县学校由{schools.before}所调整为{schools.end}所。{year}年初全县有学校{schools.start}所，年内撤并{schools.merged}所，年末有学校{schools.end}所，其中标准化学校{schools.standardised}所。"
         case .sharing:
             "全县符合交流条件的教师{exchange.eligible}人，{year}年交流轮岗{exchange.moved}人（应交流{exchange.required}人，占{exchange.share}），其中骨干教师{exchange.backboneMoved}人；每年选派{exchange.supportTarget}名教师下乡支教，今年到乡村学校支教{exchange.supportToRural}名（支教共{exchange.support}名），挂职锻炼{exchange.secondment}人；组建盟校{exchange.alliances}个，覆盖学校{exchange.allianceSchools}所。"
         case .research:

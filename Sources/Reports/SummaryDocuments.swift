@@ -71,6 +71,20 @@ public enum SummaryDocuments {
                 title: en ? "Schools by locality, end of year" : "年末学校（按城乡）", header: en ? ["Locality", "Schools"] : ["城乡", "学校数"],
                 rows: f.schools.byLocality.keys.sorted().map { [label(Locality.self, $0, l), String(f.schools.byLocality[$0] ?? 0)] }),
         ]
+        if let history = f.schools.mergedByYear, !history.isEmpty {
+            // Each year's mergers, and the schools at its end as the register has them now
+            // (this year's end and the mergers since).
+            var after = 0
+            var rows: [[String]] = []
+            for y in history.keys.sorted(by: >) {
+                rows.append([y, String(history[y] ?? 0), String(f.schools.end + after)])
+                after += history[y] ?? 0
+            }
+            out[.planning, default: []].append(
+                Table(
+                    title: en ? "Consolidation over the years" : "历年学校布局调整", header: en ? ["Year", "Merged", "Schools at the end"] : ["年度", "撤并学校", "年末学校"],
+                    rows: rows.reversed() + [[en ? "Total" : "合计", String(after), String(f.schools.end)]]))
+        }
         out[.sharing] = [
             Table(
                 title: en ? "Rotation \(f.year) by sending district" : "\(f.year)年交流轮岗（按派出学区）",

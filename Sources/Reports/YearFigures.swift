@@ -13,6 +13,9 @@ public struct YearFigures: Codable, Sendable, Equatable {
         public var start = 0, end = 0, merged = 0, standardised = 0
         public var byStage: [String: Int] = [:]
         public var byLocality: [String: Int] = [:]
+        /// Mergers up to the year's end by the year they took effect (optional: summaries
+        /// finalised before it was counted decode).
+        public var mergedByYear: [String: Int]?
     }
     public struct Teachers: Codable, Sendable, Equatable {
         public var total = 0, qualified = 0
@@ -114,6 +117,12 @@ public struct YearFigures: Codable, Sendable, Equatable {
             "internship.batches": String(internship.batches.count), "internship.interns": String(internship.interns),
             "balance.schoolsMeeting": String(balance.schoolsMeetingQuality), "balance.schoolParts": String(balance.schoolParts),
         ]
+        if let history = schools.mergedByYear {
+            let total = history.values.reduce(0, +)
+            p["schools.mergedTotal"] = String(total)
+            p["schools.before"] = String(schools.end + total)
+            p["schools.firstMerger"] = history.keys.min() ?? String(year)
+        }
         p["exchange.secondment"] = String(exchange.secondment)
         if let a = exchange.alliances { p["exchange.alliances"] = String(a) }
         if let a = exchange.allianceSchools { p["exchange.allianceSchools"] = String(a) }

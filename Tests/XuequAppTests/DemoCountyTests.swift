@@ -28,8 +28,11 @@ struct DemoCountyTests {
             func count(_ sql: String) async throws -> Int { try await app.db.sql.raw("\(unsafeRaw: sql)").first(decoding: N.self)!.n }
             #expect(try await count("SELECT COUNT(*) AS n FROM districts") == 12)
             #expect(try await count("SELECT COUNT(*) AS n FROM districts WHERE central_school_id IS NULL") == 0)
-            #expect(try await count("SELECT COUNT(*) AS n FROM schools") == 348)
-            #expect(try await count("SELECT COUNT(*) AS n FROM schools WHERE stage IN ('primary','junior','nine_year','teaching_point')") == 343)
+            // The seed's 布局调整: 534 schools, 186 merged over the years, 348 open.
+            #expect(try await count("SELECT COUNT(*) AS n FROM schools") == 534)
+            #expect(try await count("SELECT COUNT(*) AS n FROM schools WHERE status = 'active'") == 348)
+            #expect(try await count("SELECT COUNT(*) AS n FROM school_mergers") == 186)
+            #expect(try await count("SELECT COUNT(*) AS n FROM schools WHERE status = 'active' AND stage IN ('primary','junior','nine_year','teaching_point')") == 343)
             #expect(try await count("SELECT COUNT(*) AS n FROM schools WHERE stage = 'senior'") == 4)
             #expect(try await count("SELECT COUNT(*) AS n FROM schools WHERE stage = 'vocational'") == 1)
             #expect(try await count("SELECT COUNT(*) AS n FROM school_conditions WHERE year = 2026") == 348)
@@ -54,6 +57,10 @@ struct DemoCountyTests {
             let figures = try #require(summary["figures"] as? [String: Any])
             #expect(figures["districts"] as? Int == 12)
             #expect((figures["schools"] as? [String: Any])?["end"] as? Int == 348)
+            let history = (figures["schools"] as? [String: Any])?["mergedByYear"] as? [String: Int] ?? [:]
+            #expect(history.values.reduce(0, +) == 186 && history.keys.min() == "2009" && history["2026"] == nil)
+            let planning = ((summary["sections"] as? [[String: Any]]) ?? []).first { $0["key"] as? String == "planning" }?["text"] as? String ?? ""
+            #expect(planning.contains("累计撤并小规模学校186所，全县学校由534所调整为348所"), "\(planning)")
             let cert = try #require(figures["certification"] as? [String: Any])
             #expect(cert["applied"] as? Int == 82 && cert["certified"] as? Int == 42)
             #expect(cert["byType"] as? [String: Int] == ["primary": 12, "junior": 22, "senior": 3, "vocational": 5])

@@ -92,6 +92,7 @@ public struct RegistryDemo: Sendable {
         }
         demo["schools"] = total.schools
         demo["teachers"] = total.teachers
+        if scale.counties == 1 { try await seedConsolidation(demo) }
         let teacherOne = try await total.firstTeacherResident.asyncMap { rid in try await RegistryStore.existingResidentIDs([rid], on: db)[rid] } ?? nil
         let d1 = try await RegistryStore.district(id: 1, on: db)?.id ?? 1
         let d2 = try await RegistryStore.district(id: 2, on: db)?.id ?? 2
@@ -118,6 +119,39 @@ public struct RegistryDemo: Sendable {
             // teacher1's display name is the teacher's own.
             try await demo.gate.transaction(on: db) { tx in
                 try await tx.sql.raw("UPDATE users SET display_name = (SELECT name FROM teachers WHERE id = \(bind: teacherOne)) WHERE username = 'teacher1'").run()
+            }
+        }
+    }
+
+    /// The consolidation the seed's county went through (布局调整: 534 schools became 348, 186 small
+    /// ones merged): 186 village primaries and teaching points merged into their district's
+    /// central school on 31 August of the years from 2009 to the year before, their pupils and
+    /// teachers gone with them, each merger on record. A random sequence of its own, so the rest
+    /// of the demo is the same as before it.
+    func seedConsolidation(_ demo: DemoContext) async throws {
+        let last = CivilDate.today(Date(timeIntervalSince1970: demo.now)).year - 1
+        let now = demo.now
+        try await demo.gate.transaction(on: demo.db) { tx in
+            var rng = SeededRandom(seed: 20_090_831)
+            let districts = try await RegistryStore.districtRows(on: tx, scope: .county).sorted { $0.id < $1.id }
+            guard !districts.isEmpty, last >= 2009 else { return }
+            for i in 0..<186 {
+                let d = districts[i % districts.count]
+                guard let central = d.centralSchoolId else { continue }
+                let town = d.name.replacingOccurrences(of: "学区", with: "")
+                let village = Self.villages[rng.int(0...(Self.villages.count - 1))]
+                let small = i % 3 == 0
+                let v = ValidSchool(
+                    code: String(format: "1304%02d9%02d", i % districts.count + 1, i / districts.count), name: small ? "\(town)\(village)村教学点" : "\(town)\(village)村小学",
+                    districtRef: .id(d.id), stage: small ? .teachingPoint : .primary, locality: .rural, boarding: false, central: false,
+                    standardised: false, students: small ? rng.int(6...30) : rng.int(30...120), address: "\(town)镇\(village)村")
+                let id = try await RegistryStore.insertSchool(v, districtId: d.id, on: tx, now: now)
+                let on = CivilDate(year: 2009 + i * (last - 2009 + 1) / 186, month: 8, day: 31)!
+                try await tx.sql.raw(
+                    "UPDATE schools SET status = 'merged', merged_into_id = \(bind: central), merged_on = \(bind: on.description) WHERE id = \(bind: id)"
+                ).run()
+                try await RegistryStore.recordMerger(
+                    id, into: central, mergedOn: on, teachersMoved: small ? 1 : rng.int(2...6), studentsMoved: v.students, note: "布局调整", by: "seed", on: tx, now: now)
             }
         }
     }

@@ -12,6 +12,8 @@ public struct RegistryYearCounts: Codable, Sendable, Equatable {
     public var schoolsStart = 0
     public var schoolsEnd = 0
     public var merged = 0
+    /// Every merger up to the year's end, by the year it took effect (布局调整 over the years).
+    public var mergedByYear: [String: Int] = [:]
     public var byStage: [String: Int] = [:]
     public var byLocality: [String: Int] = [:]
     public var standardised = 0
@@ -46,6 +48,8 @@ extension RegistryStore {
         c.schoolsStart = try await n("SELECT COUNT(*) AS n FROM schools WHERE (status = 'active' OR merged_on >= \(bind: start)) \(inDistrict)")
         c.schoolsEnd = try await n("SELECT COUNT(*) AS n FROM schools WHERE (status = 'active' OR merged_on > \(bind: end)) \(inDistrict)")
         c.merged = try await n("SELECT COUNT(*) AS n FROM schools WHERE merged_on >= \(bind: start) AND merged_on <= \(bind: end) \(inDistrict)")
+        c.mergedByYear = try await kv(
+            "SELECT substr(merged_on, 1, 4) AS k, COUNT(*) AS n FROM schools WHERE merged_on <= \(bind: end) \(inDistrict) GROUP BY substr(merged_on, 1, 4)")
         c.byStage = try await kv(
             "SELECT stage AS k, COUNT(*) AS n FROM schools WHERE (status = 'active' OR merged_on > \(bind: end)) \(inDistrict) GROUP BY stage")
         c.byLocality = try await kv(
