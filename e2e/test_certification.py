@@ -188,7 +188,9 @@ def test_statistics_match_the_seed(server, browser, shot):
     wait(browser, "#applied")
     assert browser.find_element(By.ID, "applied").text == "82"
     assert browser.find_element(By.ID, "certified").text == "42"
-    assert "没有差异" in browser.find_element(By.ID, "archive").text
+    # As in the seed's year, a few accepted applications' folders never reached the office: named here.
+    archive = browser.find_element(By.ID, "archive").text
+    assert "缺少档案袋的申请" in archive and len(archive.split("：", 1)[1].split("\n")[0].split("、")) == 5
     shot("cert_statistics")
 
 
