@@ -1,5 +1,6 @@
 import Exchange
 import Foundation
+import Registry
 import SQLKit
 import Testing
 import XuequTestSupport
@@ -92,6 +93,21 @@ struct DemoCountyTests {
             }
             let itinerant = try #require(exchange["itinerant"] as? [String: Any])
             #expect(placed > 0 && itinerant["periods"] as? Int == placed && itinerant["schools"] as? Int == schools)
+            // The bureau's home page states the same figures: districts, open schools and teachers as
+            // the summary counts them, and its 支教 figure (of the coming round, as it says) is the
+            // exchange report's for that year.
+            var ah = HTTPHeaders(); ah.cookie = try await Browser.login(app, "admin", password: DemoCounty.password)
+            let home = try await app.testing().sendRequest(.GET, "/", headers: ah).text
+            func stat(_ href: String) -> String? {
+                guard let r = home.range(of: "<a href=\"\(href)\"><span class=\"stat-value\">") else { return nil }
+                return String(home[r.upperBound...].prefix { $0 != "<" })
+            }
+            #expect(stat("/districts") == String(figures["districts"] as? Int ?? -1))
+            #expect(stat("/schools?status=active") == String((figures["schools"] as? [String: Any])?["end"] as? Int ?? -1))
+            #expect(stat("/teachers") == String(figures["teachers"] as? Int ?? -1))
+            let round = RotationRules.nextRound(after: CivilDate.today(app.clock.now())).year
+            let next = try await ExchangeService(app.context(actor: bureau)).report(year: round)
+            #expect(home.contains("<span class=\"stat-value\">\(next.supportToRural) / \(ExchangeService.supportTarget)</span><span class=\"stat-label\">\(round) 年支教人数 / 目标</span>"))
             // The 支教 host school with an assessment to enter, and an itinerant teacher with a week.
             for (user, text) in [("hostschool1", "待年度考核"), ("itinerant1", "本周走教")] {
                 _ = try await app.token(user, password: DemoCounty.password)
