@@ -38,6 +38,14 @@ public struct ItinerantService: Sendable {
         return id
     }
 
+    /// The districts among `districts` (those the caller reads) that have itinerant teachers:
+    /// the ones whose timetable a summary adds up (a province's thousand districts have a few).
+    public func districtsWithTeachers(among districts: [Int]) async throws -> [Int] {
+        let actor = try ctx.requireActor()
+        try actor.require(.exchangeRead)
+        return try await ExchangeStore.itinerantDistricts(among: districts, on: db).filter { actor.covers(districtId: $0) }
+    }
+
     public func setup(district requested: Int?) async throws -> Setup {
         try await setup(of: try await district(requested, write: false))
     }

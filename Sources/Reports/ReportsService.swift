@@ -122,7 +122,7 @@ public struct ReportsService: Sendable {
                 .map(\.id)
             var it = YearFigures.Exchange.Itinerant()
             let itinerant = ItinerantService(ctx)
-            for d in districtIds {
+            for d in try await itinerant.districtsWithTeachers(among: districtIds) {
                 let (setup, table) = try await itinerant.timetable(district: d)
                 guard !setup.teachers.isEmpty else { continue }
                 it.teachers += setup.teachers.count

@@ -19,6 +19,14 @@ extension ExchangeStore {
         .first(decoding: R.self, with: decoder)?.districtId
     }
 
+    /// The districts that have itinerant teachers, of `districts` (nil: of all).
+    static func itinerantDistricts(among districts: [Int]?, on db: any Database) async throws -> [Int] {
+        struct R: Decodable { let districtId: Int }
+        let own: SQLQueryString = districts.map { "WHERE " + RegistryStore.inList("district_id", $0) } ?? ""
+        return try await db.sql.raw("SELECT DISTINCT district_id FROM exchange_itinerant_teachers \(own) ORDER BY district_id")
+            .all(decoding: R.self, with: decoder).map(\.districtId)
+    }
+
     /// The district a teacher is itinerant in (the first, should there be several).
     static func itinerantDistrict(teacherId t: Int, on db: any Database) async throws -> Int? {
         struct R: Decodable { let districtId: Int }
