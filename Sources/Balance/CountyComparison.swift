@@ -39,7 +39,6 @@ public struct CountyComparison: Sendable {
 }
 
 extension BalanceService {
-    static let areaWord = LocalizedText(zh: "行政区划", en: "area")
 
     /// Each county below `under` (the caller's own area when nil; a city of the caller's
     /// province may be named). One read of every school below, then one evaluation per county
@@ -52,11 +51,8 @@ extension BalanceService {
         if y < 2000 || y > today.year + 1 {
             throw DomainError.validation(["year": LocalizedText(zh: "年度应在2000到\(today.year + 1)之间", en: "year must be between 2000 and \(today.year + 1)")])
         }
-        let code = under ?? scope.code
-        guard let area = try await AreaStore.area(code: code, on: db) else { throw DomainError.notFound(Self.areaWord) }
-        // The caller's own area, a city of its province, or one of its counties.
-        let allowed = code == scope.code || scope.counties.contains(code) || (area.levelValue == .city && area.parentCode == scope.code)
-        guard allowed else { throw DomainError.forbidden }
+        let area = try await AreaStore.readable(under, by: scope, on: db)
+        let code = area.code
         let reporting = try await ctx.reporting()
         let db = reporting.db, logger = ctx.logger, currentYear = today.year
         let key = "balance.counties|\(code)|\(y)|\(standard.rawValue)|\(part.rawValue)|\(currentYear)"

@@ -40,8 +40,6 @@ public struct CountyWorkComparison: Sendable {
 }
 
 extension ReportsService {
-    static let areaWord = LocalizedText(zh: "行政区划", en: "area")
-
     /// Each county below `under` (the caller's own area when nil, or a city of its province).
     /// Kept until the registry, the plans, the training records or the tree change; the interns
     /// (a few hundred rows) are counted on each view.
@@ -53,11 +51,8 @@ extension ReportsService {
         if y < 2000 || y > today.year + 1 {
             throw DomainError.validation(["year": LocalizedText(zh: "年度应在2000到\(today.year + 1)之间", en: "year must be between 2000 and \(today.year + 1)")])
         }
-        let code = under ?? scope.code
-        guard let area = try await AreaStore.area(code: code, on: db) else { throw DomainError.notFound(Self.areaWord) }
-        guard code == scope.code || scope.counties.contains(code) || (area.levelValue == .city && area.parentCode == scope.code) else {
-            throw DomainError.forbidden
-        }
+        let area = try await AreaStore.readable(under, by: scope, on: db)
+        let code = area.code
         let reporting = try await ctx.reporting()
         let rdb = reporting.db
         struct Kept: Sendable {

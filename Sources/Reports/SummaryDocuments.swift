@@ -228,35 +228,82 @@ public enum SummaryDocuments {
         return l == .en ? "Work summary \(y): \(s.area.name)" : "\(s.area.name)\(y)年度工作总结"
     }
 
-    public static func docx(_ s: ReportsService.Summary, _ l: UILocale) throws -> Data {
+    /// A section of a summary as its documents write it: heading, text, tables.
+    public struct DocumentSection: Sendable {
+        public let title: String
+        public let text: String
+        public let tables: [Table]
+    }
+
+    /// The year's summary's sections, its comparison with the year before as a last section.
+    static func documentSections(_ s: ReportsService.Summary, _ l: UILocale) -> [DocumentSection] {
         let tables = tables(s.figures, l)
-        var blocks: [DocxDocument.Block] = [.title(title(s, l))]
-        for sec in s.sections {
+        var out = s.sections.map { DocumentSection(title: $0.title, text: $0.text, tables: tables[$0.key] ?? []) }
+        if let c = comparison(s, l) { out.append(DocumentSection(title: c.title, text: "", tables: [Table(title: "", header: c.header, rows: c.rows)])) }
+        return out
+    }
+
+    /// Any summary as `.docx` (the year's, the certification office's, a batch's): title, each
+    /// section's heading, text and tables, the signature lines.
+    public static func docx(title: String, sections: [DocumentSection], signature: [String]) throws -> Data {
+        var blocks: [DocxDocument.Block] = [.title(title)]
+        for sec in sections {
             blocks.append(.heading(sec.title, level: 1))
-            blocks.append(.paragraph(sec.text))
-            for t in tables[sec.key] ?? [] where !t.rows.isEmpty {
-                blocks.append(.paragraph(t.title))
+            if !sec.text.isEmpty { blocks.append(.paragraph(sec.text)) }
+            for t in sec.tables where !t.rows.isEmpty {
+                if !t.title.isEmpty { blocks.append(.paragraph(t.title)) }
                 blocks.append(.table(header: t.header, rows: t.rows))
             }
         }
-        if let c = comparison(s, l) {
-            blocks.append(.heading(c.title, level: 1))
-            blocks.append(.table(header: c.header, rows: c.rows))
-        }
-        blocks.append(.signature(lines: l == .en ? ["The education bureau", "Date:"] : ["县教育局（盖章）", "\(s.figures.year)年　　月　　日"]))
-        return try DocxWriter.write(DocxDocument(title: title(s, l), header: title(s, l), blocks: blocks))
+        blocks.append(.signature(lines: signature))
+        return try DocxWriter.write(DocxDocument(title: title, header: title, blocks: blocks))
     }
 
-    /// Every table, one after another on one sheet, each under its title.
-    public static func xlsx(_ s: ReportsService.Summary, _ l: UILocale) throws -> Data {
-        let tables = tables(s.figures, l)
-        var rows: [[String]] = [[title(s, l)]]
-        for sec in s.sections {
-            for t in tables[sec.key] ?? [] {
-                rows.append([]); rows.append([sec.title + " · " + t.title]); rows.append(t.header); rows.append(contentsOf: t.rows)
+    /// Every table of any summary, one after another on one sheet, each under its section's and
+    /// its own title.
+    public static func xlsx(title: String, sections: [DocumentSection], sheetName: String) throws -> Data {
+        var rows: [[String]] = [[title]]
+        for sec in sections {
+            for t in sec.tables {
+                rows.append([])
+                rows.append([t.title.isEmpty ? sec.title : sec.title + " · " + t.title])
+                rows.append(t.header)
+                rows.append(contentsOf: t.rows)
             }
         }
-        if let c = comparison(s, l) { rows.append([]); rows.append([c.title]); rows.append(c.header); rows.append(contentsOf: c.rows) }
-        return try XLSXWriter.write(SheetTable(rows: rows), sheetName: l == .en ? "Summary" : "年度总结")
+        return try XLSXWriter.write(SheetTable(rows: rows), sheetName: sheetName)
+    }
+
+    public static func docx(_ s: ReportsService.Summary, _ l: UILocale) throws -> Data {
+        try docx(
+            title: title(s, l), sections: documentSections(s, l),
+            signature: l == .en ? ["The education bureau", "Date:"] : ["县教育局（盖章）", "\(s.figures.year)年　　月　　日"])
+    }
+
+    public static func xlsx(_ s: ReportsService.Summary, _ l: UILocale) throws -> Data {
+        try xlsx(title: title(s, l), sections: documentSections(s, l), sheetName: l == .en ? "Summary" : "年度总结")
+    }
+
+    /// A table of a summary's page, with its caption.
+    static func writeTable(_ t: Table, to w: inout HTMLWriter) {
+        w.raw("<div class=\"table-wrap\"><table class=\"data compact sheet\"><caption>")
+        w.text(t.title)
+        w.raw("</caption><thead><tr>")
+        for h in t.header {
+            w.raw("<th>")
+            w.text(h)
+            w.raw("</th>")
+        }
+        w.raw("</tr></thead><tbody>")
+        for r in t.rows {
+            w.raw("<tr>")
+            for c in r {
+                w.raw("<td>")
+                w.text(c)
+                w.raw("</td>")
+            }
+            w.raw("</tr>")
+        }
+        w.raw("</tbody></table></div>")
     }
 }

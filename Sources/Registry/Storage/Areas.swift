@@ -23,6 +23,18 @@ public enum AreaStore {
         try await db.sql.raw("SELECT code, name, level, parent_code FROM areas ORDER BY code").all(decoding: AreaRow.self, with: decoder)
     }
 
+    /// The area a city's or province's account asks to read: its own, one of its counties, or (a
+    /// province) one of its cities; 404 for an unknown code, 403 for anyone else's. One rule for
+    /// every comparison above the counties (balance, the counties' work).
+    public static func readable(_ code: String?, by scope: AreaScope, on db: any Database) async throws -> AreaRow {
+        let code = code ?? scope.code
+        guard let area = try await area(code: code, on: db) else { throw DomainError.notFound(LocalizedText(zh: "行政区划", en: "area")) }
+        guard code == scope.code || scope.counties.contains(code) || (area.levelValue == .city && area.parentCode == scope.code) else {
+            throw DomainError.forbidden
+        }
+        return area
+    }
+
     public static func area(code: String, on db: any Database) async throws -> AreaRow? {
         try await db.sql.raw("SELECT code, name, level, parent_code FROM areas WHERE code = \(bind: code)").first(decoding: AreaRow.self, with: decoder)
     }

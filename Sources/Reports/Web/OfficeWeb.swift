@@ -33,31 +33,16 @@ extension OfficeSummary {
         }
     }
 
+    var documentSections: [SummaryDocuments.DocumentSection] {
+        sections.map { SummaryDocuments.DocumentSection(title: $0.title, text: $0.text, tables: $0.tables) }
+    }
+
     func docx(_ l: UILocale) throws -> Data {
-        var blocks: [DocxDocument.Block] = [.title(title)]
-        for sec in sections {
-            blocks.append(.heading(sec.title, level: 1))
-            blocks.append(.paragraph(sec.text))
-            for t in sec.tables where !t.rows.isEmpty {
-                blocks.append(.paragraph(t.title))
-                blocks.append(.table(header: t.header, rows: t.rows))
-            }
-        }
-        blocks.append(.signature(lines: [signer, l == .en ? "Date:" : "\(year)年　　月　　日"]))
-        return try DocxWriter.write(DocxDocument(title: title, header: title, blocks: blocks))
+        try SummaryDocuments.docx(title: title, sections: documentSections, signature: [signer, l == .en ? "Date:" : "\(year)年　　月　　日"])
     }
 
     func xlsx(_ l: UILocale) throws -> Data {
-        var rows: [[String]] = [[title]]
-        for sec in sections {
-            for t in sec.tables {
-                rows.append([])
-                rows.append([sec.title + " · " + t.title])
-                rows.append(t.header)
-                rows.append(contentsOf: t.rows)
-            }
-        }
-        return try XLSXWriter.write(SheetTable(rows: rows), sheetName: l == .en ? "Summary" : "工作总结")
+        try SummaryDocuments.xlsx(title: title, sections: documentSections, sheetName: l == .en ? "Summary" : "工作总结")
     }
 
     func file(_ req: Request, format: String) async throws -> Response {
@@ -261,25 +246,7 @@ public struct OfficePages: Sendable {
                     w.text(tr(req, "查看明细", "See the rows"))
                     w.raw("</a></p>")
                 }
-                w.raw("<div class=\"table-wrap\"><table class=\"data compact sheet\"><caption>")
-                w.text(t.title)
-                w.raw("</caption><thead><tr>")
-                for h in t.header {
-                    w.raw("<th>")
-                    w.text(h)
-                    w.raw("</th>")
-                }
-                w.raw("</tr></thead><tbody>")
-                for r in t.rows {
-                    w.raw("<tr>")
-                    for c in r {
-                        w.raw("<td>")
-                        w.text(c)
-                        w.raw("</td>")
-                    }
-                    w.raw("</tr>")
-                }
-                w.raw("</tbody></table></div>")
+                SummaryDocuments.writeTable(t, to: &w)
             }
             w.raw("</section>")
         }

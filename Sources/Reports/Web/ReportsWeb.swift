@@ -175,13 +175,7 @@ public struct ReportsPages: Sendable {
             if let href = SummaryDocuments.rowsLink(sec.key, s.figures) {
                 w.raw("<p class=\"no-print small\"><a href=\""); w.text(href); w.raw("\">"); w.text(tr(req, "查看明细", "See the rows")); w.raw("</a></p>")
             }
-            for t in tables[sec.key] ?? [] where !t.rows.isEmpty {
-                w.raw("<div class=\"table-wrap\"><table class=\"data compact sheet\"><caption>"); w.text(t.title); w.raw("</caption><thead><tr>")
-                for h in t.header { w.raw("<th>"); w.text(h); w.raw("</th>") }
-                w.raw("</tr></thead><tbody>")
-                for r in t.rows { w.raw("<tr>"); for c in r { w.raw("<td>"); w.text(c); w.raw("</td>") }; w.raw("</tr>") }
-                w.raw("</tbody></table></div>")
-            }
+            for t in tables[sec.key] ?? [] where !t.rows.isEmpty { SummaryDocuments.writeTable(t, to: &w) }
             w.raw("</section>")
         }
         if let c = SummaryDocuments.comparison(s, l) {
