@@ -30,6 +30,13 @@ struct AdminPages {
         let lockedOnly: Bool
     }
 
+    /// A county's bureau among several: the county whose accounts (and their log) it manages; nil
+    /// for a database's only bureau, which manages every account.
+    static func county(_ a: Actor) -> CountyScope? {
+        if case .oneCounty(let c) = a.scope { return c }
+        return nil
+    }
+
     /// The account list's scope column: the county, or the name a module gives the scope.
     func scopeLabel(_ u: UserRow, names: [AccountScope: String], locale: UILocale) -> String {
         if u.roleValue.scopeKind == .county { return L10n.text("home.scope.county", locale) }
@@ -37,7 +44,8 @@ struct AdminPages {
     }
 
     func users(req: Request) async throws -> Response {
-        try req.requireActor().require(.usersManage)
+        let actor = try req.requireActor()
+        try actor.require(.usersManage)
         let page = try PageSpec(page: req.query[Int?.self, at: "page"] ?? nil, per: 50)
         let q = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces)
         let role = req.query[String.self, at: "role"].flatMap(Role.init(rawValue:))
@@ -47,6 +55,7 @@ struct AdminPages {
         if !q.isEmpty { conds.append("(username LIKE \(bind: "%" + q + "%") OR display_name LIKE \(bind: "%" + q + "%"))") }
         if let role { conds.append("role = \(bind: role.rawValue)") }
         if lockedOnly { conds.append("locked_until > \(bind: now)") }
+        if let c = Self.county(actor) { conds.append("(" + Audit.countyAccounts(c) + ")") }
         var whereSQL: SQLQueryString = "WHERE "
         for (i, c) in conds.enumerated() { whereSQL = i == 0 ? whereSQL + c : whereSQL + " AND " + c }
         struct N: Decodable { let n: Int }
@@ -63,7 +72,7 @@ struct AdminPages {
         }
         let result = PageResult(items: items, total: total, request: page)
         return try await req.page("admin/users", UsersPage(layout: req.layout("nav.users"), users: items, pager: Pager(result, req: req), q: q,
-                                                          roles: Role.allCases.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: $0 == role) },
+                                                          roles: (Self.county(actor) == nil ? Role.allCases : Self.roles(for: actor)).map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: $0 == role) },
                                                           lockedOnly: lockedOnly))
     }
 
@@ -96,11 +105,14 @@ struct AdminPages {
         let locale = req.uiLocale
         var options: [String: [SelectOption]] = [:]
         for m in req.application.modules { options.merge(try await m.accountScopeOptions(on: req.db)) { a, _ in a } }
+        let actor = try req.requireActor()
+        // A county's bureau among several chooses among its own districts.
+        if let c = Self.county(actor) { options["districtId"] = options["districtId"]?.filter { Int($0.value).map(c.districts.contains) ?? false } }
         let name = "\(values["displayName"] ?? "")（\(values["username"] ?? "")）"
         let layout = isNew ? req.layout("user.new") : req.layout("user.edit", title: created ? L10n.text("user.created", locale) + name : name)
         return try await req.page("admin/user_form", UserForm(
             layout: layout, action: action, isNew: isNew, values: values, errors: errors, canonical: newPassword != nil ? userId.map { PlatformRoute.user.path($0) } : nil,
-            roles: Role.allCases.filter { $0.scopeKind != .city && $0.scopeKind != .province }.map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: $0.rawValue == values["role"]) },
+            roles: Self.roles(for: actor).map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: $0.rawValue == values["role"]) },
             districts: (options["districtId"] ?? []).map { SelectOption(value: $0.value, label: $0.label, selected: $0.value == values["districtId"]) },
             newPassword: newPassword, userId: userId, locked: locked), status: status)
     }
@@ -110,10 +122,28 @@ struct AdminPages {
         return try await form(req: req, action: PlatformRoute.userNew.path(), isNew: true, values: ["role": "school_admin", "active": "on"], errors: [:])
     }
 
+    /// The roles an actor gives accounts: never a city's or province's; a county's bureau among
+    /// several only its county's (bureau, certifying body, district, school, teacher), since an
+    /// applicant's, intern's, supervisor's or the prefecture's account belongs to no one county.
+    static func roles(for actor: Actor) -> [Role] {
+        Role.allCases.filter { r in
+            switch r.scopeKind {
+            case .city, .province: false
+            case .county, .certifyingBody, .district, .school, .teacher: true
+            default: county(actor) == nil
+            }
+        }
+    }
+
     /// Resolves role + scope inputs to scope ids through the module that owns the role's scope;
     /// every role gets exactly the scope it needs.
     func resolveScope(_ b: UserBody, req: Request) async throws -> (role: Role, districtId: Int?, schoolId: Int?, teacherId: Int?, areaCode: String?) {
         guard let role = b.role.flatMap(Role.init(rawValue:)) else { throw DomainError.validation(["role": LocalizedText(zh: "请选择角色", en: "choose a role")]) }
+        let actor = try req.requireActor()
+        if !Self.roles(for: actor).contains(role), role.scopeKind != .city, role.scopeKind != .province {
+            throw DomainError.validation(["role": LocalizedText(zh: "申请人、实习生、指导教师和地市级认定机构的账户不属于某一个县，不由县教育局设置",
+                                                                en: "applicants', interns', supervisors' and the prefecture's accounts belong to no one county: not the county's to make")])
+        }
         // A county's bureau makes its county's accounts; a city's or province's are not its to make.
         let areaCode: String?
         switch role.scopeKind {
@@ -129,6 +159,11 @@ struct AdminPages {
             if let s = try await m.accountScope(for: role, fields: Self.values(b), errors: &e, on: req.db) { scope = s; break }
         }
         try e.throwIfAny()
+        // A district, school or teacher of another county is not this bureau's to give an account.
+        if let c = Self.county(actor), let d = scope.districtId, !c.districts.contains(d) {
+            let field = role.scopeKind == .school ? "schoolCode" : role.scopeKind == .teacher ? "teacherResidentId" : "districtId"
+            throw DomainError.validation([field: LocalizedText(zh: "不在本县", en: "not in this county")])
+        }
         return (role, scope.districtId, scope.schoolId, scope.teacherId, areaCode)
     }
 
@@ -172,11 +207,19 @@ struct AdminPages {
     }
 
     func loadUser(_ req: Request) async throws -> UserRow {
-        try req.requireActor().require(.usersManage)
-        guard let id = req.parameters.get("id", as: Int.self), let u = try await Accounts.user(id: id, on: req.db) else {
+        let actor = try req.requireActor()
+        try actor.require(.usersManage)
+        guard let id = req.parameters.get("id", as: Int.self), let u = try await Accounts.user(id: id, on: req.db), Self.holds(actor, u) else {
             throw DomainError.notFound(LocalizedText(zh: "账户", en: "account"))
         }
         return u
+    }
+
+    /// Whether the account is the actor's to manage: any for a database's only bureau; for a
+    /// county's bureau among several, one bound to its county or to one of its districts.
+    static func holds(_ actor: Actor, _ u: UserRow) -> Bool {
+        guard let c = county(actor) else { return true }
+        return u.areaCode == c.code || (u.districtId.map(c.districts.contains) ?? false)
     }
 
     func userValues(_ u: UserRow, req: Request) async throws -> [String: String] {
@@ -261,7 +304,8 @@ struct AdminPages {
     }
 
     func audit(req: Request) async throws -> Response {
-        try req.requireActor().require(.auditRead)
+        let actor = try req.requireActor()
+        try actor.require(.auditRead)
         let q = (try? req.query.decode([String: String].self)) ?? [:]
         let areas = req.application.auditAreas
         let locale = req.uiLocale
@@ -269,7 +313,7 @@ struct AdminPages {
             throw DomainError.validation([key: LocalizedText(zh: "日期格式为 YYYY-MM-DD", en: "dates are YYYY-MM-DD")])
         }
         let area = areas.first { $0.key == q["area"] }
-        let f = Audit.Filter(actor: q["actor"], action: q["action"], entity: q["entity"], from: q["from"], to: q["to"], prefixes: area?.prefixes)
+        let f = Audit.Filter(actor: q["actor"], action: q["action"], entity: q["entity"], from: q["from"], to: q["to"], prefixes: area?.prefixes, county: Self.county(actor))
         if q["format"] == "xlsx" {
             var table: [[String]] = [[L10n.text("audit.atLocal", locale), L10n.text("audit.actor", locale), L10n.text("audit.what", locale), L10n.text("audit.area", locale),
                                       L10n.text("audit.summary", locale), L10n.text("audit.address", locale), L10n.text("error.requestId", locale)]]
@@ -292,7 +336,8 @@ struct AdminPages {
         }
         let result = try await Audit.list(on: req.db, filter: f, page: PageSpec(page: Int(q["page"] ?? ""), per: 50))
         let all = L10n.text("audit.all", locale)
-        let names = try await Audit.actorNames(on: req.db)
+        let names: [String]
+        if let c = Self.county(actor) { names = try await Audit.countyActorNames(c, on: req.db) } else { names = try await Audit.actorNames(on: req.db) }
         let person = try await Accounts.people(names + result.items.map(\.actorName), on: req.db, locale: locale)
         // Each choice by name, with the username beside it (two people may share a name).
         let actors = [SelectOption(value: "", label: all, selected: (q["actor"] ?? "").isEmpty)]

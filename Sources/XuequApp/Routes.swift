@@ -26,7 +26,7 @@ struct PlatformModule: XuequModule {
     let auditKey: AuditKey?
     let name = "platform"
 
-    var migrations: [any Migration] { [CreateAuditLog(), CreateAccounts(), KeyAuditChain(key: auditKey), CreateDataVersions(), CreateActorWrites(), CreateAccountsVersion(), AddPasswordChangeRequired(), AddAccountArea()] }
+    var migrations: [any Migration] { [CreateAuditLog(), CreateAccounts(), KeyAuditChain(key: auditKey), CreateDataVersions(), CreateActorWrites(), CreateAccountsVersion(), AddPasswordChangeRequired(), AddAccountArea(), IndexAuditActors()] }
     var auditArea: AuditArea? {
         AuditArea(key: "platform", label: LocalizedText(zh: "账号与登录", en: "Accounts and sign-in"), prefixes: ["auth", "user", "audit", "seed"], phrases: [
             "auth.login": ("登录", "signed in"), "auth.login_failed": ("登录失败（密码错误）", "failed to sign in (wrong password)"), "auth.locked": ("因多次密码错误被暂时锁定", "was locked out after wrong passwords"),
@@ -37,6 +37,9 @@ struct PlatformModule: XuequModule {
         ])
     }
     var grants: Grants { Grants([.bureauAdmin: [.usersManage, .auditRead]]) }
+    /// A county's bureau among several manages its county's accounts and reads what they did
+    /// (`AdminPages` narrows both to the county).
+    var countyKeys: Set<Permission> { [.usersManage, .auditRead] }
     var routeNames: [any RouteName.Type] { [PlatformRoute.self, PlatformAPIRoute.self] }
     var navigation: [NavEntry] {
         [

@@ -292,9 +292,26 @@ public enum Audit {
         public var to: String?
         /// An area's first segments (`teacher`, `school`): any of its actions.
         public var prefixes: [String]?
-        public init(actor: String? = nil, action: String? = nil, entity: String? = nil, from: String? = nil, to: String? = nil, prefixes: [String]? = nil) {
-            self.actor = actor; self.action = action; self.entity = entity; self.from = from; self.to = to; self.prefixes = prefixes
+        /// Only what the accounts of one county did (a county's bureau among several): accounts
+        /// bound to the county's code or to one of its districts.
+        public var county: CountyScope?
+        public init(actor: String? = nil, action: String? = nil, entity: String? = nil, from: String? = nil, to: String? = nil, prefixes: [String]? = nil, county: CountyScope? = nil) {
+            self.actor = actor; self.action = action; self.entity = entity; self.from = from; self.to = to; self.prefixes = prefixes; self.county = county
         }
+    }
+
+    /// The accounts of a county: bound to its code (its bureau, its certifying body) or to one of
+    /// its districts (district, school and teacher accounts).
+    public static func countyAccounts(_ c: CountyScope) -> SQLQueryString {
+        var cond: SQLQueryString = "area_code = \(bind: c.code)"
+        if !c.districts.isEmpty { cond = cond + " OR district_id IN (\(SQLList(c.districts.sorted().map { SQLBind($0) })))" }
+        return cond
+    }
+
+    /// The usernames of a county's accounts, for the actor filter of its bureau's log.
+    public static func countyActorNames(_ c: CountyScope, on db: any Database, limit: Int = 500) async throws -> [String] {
+        struct N: Decodable { let username: String }
+        return try await db.sql.raw("SELECT username FROM users WHERE " + countyAccounts(c) + " ORDER BY username LIMIT \(bind: limit)").all(decoding: N.self).map(\.username)
     }
 
     /// The names of everyone who appears in the log (for the filter's list), at most `limit`:
@@ -325,6 +342,7 @@ public enum Audit {
             conds.append(SQLGroupExpression(SQLList(ps.map { SQLBinaryExpression(SQLColumn("action"), .like, SQLBind($0 + ".%")) as any SQLExpression }, separator: SQLRaw(" OR "))))
         }
         if let e = filter.entity, !e.isEmpty { conds.append(SQLBinaryExpression(SQLColumn("entity"), .equal, SQLBind(e))) }
+        if let c = filter.county { conds.append(SQLBinaryExpression(SQLColumn("actor_id"), .in, SQLGroupExpression("SELECT id FROM users WHERE " + countyAccounts(c) as SQLQueryString))) }
         if let f = filter.from, !f.isEmpty { conds.append(SQLBinaryExpression(SQLColumn("at"), .greaterThanOrEqual, SQLBind(f))) }
         if let t = filter.to, !t.isEmpty { conds.append(SQLBinaryExpression(SQLColumn("at"), .lessThan, SQLBind(t + "T99"))) }
         let whereExpr: any SQLExpression = conds.isEmpty ? SQLRaw("1=1") : SQLList(conds, separator: SQLRaw(" AND "))

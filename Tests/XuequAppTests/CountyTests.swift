@@ -220,6 +220,85 @@ struct CountyTests {
         }
     }
 
+    @Test("each county's bureau manages its own county's accounts and reads what they did, nothing of another county's", arguments: TestDB.all)
+    func accountsByCounty(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let b = try await Self.addSecondCounty(app, f)
+            let admin2 = try await Browser.login(app, "admin2")
+            // Its own county: a district account for D9 and a school account for T0009.
+            var res = try await Browser.form(
+                app, admin2, "/admin/users/new", ["username": "hs-d9", "displayName": "邯山学区管理员", "role": "district_admin", "districtId": String(b.district)])
+            #expect(res.status == .ok, "\(res.text.prefix(300))")
+            res = try await Browser.form(
+                app, admin2, "/admin/users/new", ["username": "hs-s9", "displayName": "邯山小学校长", "role": "school_admin", "schoolCode": "T0009"])
+            #expect(res.status == .ok)
+            // Another county's district, school or teacher: refused, named, nothing written.
+            for (fields, field) in [
+                (["role": "district_admin", "districtId": String(f.districts["D1"]!)], "districtId"),
+                (["role": "school_admin", "schoolCode": "T0001"], "schoolCode"),
+                (["role": "teacher", "teacherResidentId": Fixture.residentID("19870404", 4)], "teacherResidentId"), (["role": "applicant"], "role"),
+            ] {
+                res = try await Browser.form(app, admin2, "/admin/users/new", fields.merging(["username": "intruder", "displayName": "越界"]) { a, _ in a })
+                #expect(res.status == .unprocessableEntity, "\(fields)")
+                #expect(res.text.contains(field == "role" ? "不属于某一个县" : "不在本县"), "\(fields)")
+            }
+            #expect(try await Accounts.user(username: "intruder", on: app.db) == nil)
+            // The form offers its own districts only.
+            let form = try await app.testing().sendRequest(
+                .GET, "/admin/users/new",
+                headers: {
+                    var h = HTTPHeaders(); h.cookie = admin2; return h
+                }())
+            #expect(form.text.contains("邯山学区") && !form.text.contains("一学区"))
+            // The list holds its county's accounts; another county's account is not found, nor reset.
+            var h = HTTPHeaders()
+            h.cookie = admin2
+            let list = try await app.testing().sendRequest(.GET, "/admin/users", headers: h)
+            #expect(list.text.contains("hs-d9") && list.text.contains("hs-s9") && list.text.contains("admin2"))
+            for other in ["admin", "d1", "s1", "t1", "reviewer", "city"] { #expect(!list.text.contains(">\(other)<"), "\(other)") }
+            let d1 = f.users["d1"]!
+            #expect(try await app.testing().sendRequest(.GET, "/admin/users/\(d1)", headers: h).status == .notFound)
+            let hashBefore = try await Accounts.user(id: d1, on: app.db)?.passwordHash
+            #expect(try await Browser.form(app, admin2, "/admin/users/\(d1)/reset", [:]).status == .notFound)
+            #expect(
+                try await Browser.form(
+                    app, admin2, "/admin/users/\(d1)", ["displayName": "x", "role": "district_admin", "districtId": String(b.district), "active": "on"]
+                ).status == .notFound)
+            #expect(try await Accounts.user(id: d1, on: app.db)?.passwordHash == hashBefore)
+            #expect(try await Accounts.user(id: d1, on: app.db)?.districtId == f.districts["D1"])
+            // Its own account moves only within its county.
+            let made = try #require(try await Accounts.user(username: "hs-d9", on: app.db))
+            res = try await Browser.form(
+                app, admin2, "/admin/users/\(made.id)",
+                ["displayName": "x", "role": "district_admin", "districtId": String(f.districts["D2"]!), "active": "on"])
+            #expect(res.status == .unprocessableEntity)
+            #expect(try await Accounts.user(id: made.id, on: app.db)?.districtId == b.district)
+
+            // The log: what its county's accounts did, not what county A's did.
+            let admin = try await Browser.login(app, "admin")
+            _ = try await Browser.form(
+                app, admin, "/admin/users/new",
+                ["username": "a-secret", "displayName": "甲县新账户", "role": "district_admin", "districtId": String(f.districts["D1"]!)])
+            let log2 = try await app.testing().sendRequest(.GET, "/admin/audit", headers: h)
+            #expect(log2.status == .ok)
+            // Its own bureau's sign-in and new accounts are there; county A's bureau (局管理员) is not,
+            // in the rows or among the names to filter by.
+            #expect(log2.text.contains("邯山区教育局") && log2.text.contains("新建了账号"))
+            #expect(!log2.text.contains(">局管理员 ") && !log2.text.contains("（admin）"))
+            // Asking for county A's bureau by name finds nothing.
+            let byName = try await app.testing().sendRequest(.GET, "/admin/audit?actor=admin", headers: h)
+            #expect(byName.status == .ok && byName.text.contains("共 0 条"))
+            // The only bureau of a database, or county A's, still reads its own.
+            var ha = HTTPHeaders()
+            ha.cookie = admin
+            let logA = try await app.testing().sendRequest(.GET, "/admin/audit", headers: ha)
+            #expect(logA.text.contains(">局管理员 新建了账号") && !logA.text.contains("邯山区教育局"))
+            // The home page's recent lines follow the same rule.
+            let home2 = try await app.testing().sendRequest(.GET, "/", headers: h)
+            #expect(home2.text.contains(">邯山区教育局 新建了账号") && !home2.text.contains(">局管理员 "))
+        }
+    }
+
     @Test("each county's bureau runs its own county's exchange: lists, plans, approvals, alliances; the rules stay the database's", arguments: TestDB.all)
     func exchangeByCounty(db: TestDB) async throws {
         try await withApp(db) { app, f in
