@@ -11,7 +11,7 @@ public struct InternshipModule: XuequModule {
     public init() {}
     public let name = "internship"
 
-    public var migrations: [any Migration] { [CreateInternship()] }
+    public var migrations: [any Migration] { [CreateInternship(), AddInternBatchCounty()] }
 
     public var auditArea: AuditArea? {
         AuditArea(key: "internship", label: LocalizedText(zh: "教育实习", en: "Internships"), prefixes: ["internship"], phrases: [
@@ -34,6 +34,10 @@ public struct InternshipModule: XuequModule {
             .intern: [.internshipSelf],
         ])
     }
+
+    /// A county's bureau among several runs its own county's batches (`InternshipService`
+    /// holds every batch, intern, school and supervisor to the county).
+    public var countyKeys: Set<Permission> { [.internshipAdmin] }
 
     public var strings: [String: (String, String)] { InternshipStrings.table }
     public var vocabularies: [String: Vocab.Labeler] {

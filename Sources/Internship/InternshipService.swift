@@ -53,7 +53,7 @@ public struct InternshipService: Sendable {
     /// The actor's standing to an intern (empty: not theirs).
     func access(_ i: InternRow, _ a: Actor) async throws -> InternAccess {
         var out: InternAccess = []
-        if a.can(.internshipAdmin) { out.insert(.admin) }
+        if a.can(.internshipAdmin), try await runs(batchId: i.batchId, a) { out.insert(.admin) }
         if a.can(.internshipSelf), i.userId == a.userId { out.insert(.own) }
         if a.can(.internshipMentor), let t = a.teacherId, i.mentorTeacherId == t { out.insert(.mentor) }
         if a.can(.internshipHost), let s = a.schoolId, i.schoolId == s, a.teacherId == nil { out.insert(.host) }
@@ -74,7 +74,9 @@ public struct InternshipService: Sendable {
     public func interns(batchId: Int? = nil) async throws -> [InternRow] {
         let a = try actor()
         var visible = InternshipStore.Visibility()
-        if a.can(.internshipAdmin) { visible.all = true }
+        if a.can(.internshipAdmin) {
+            if let c = Self.bureauCounty(a) { visible.county = c } else { visible.all = true }
+        }
         if a.can(.internshipSupervise) { visible.supervisorUserId = a.userId }
         if a.can(.internshipMentor), let t = a.teacherId { visible.mentorTeacherId = t }
         if a.can(.internshipHost), let s = a.schoolId, a.teacherId == nil { visible.hostSchoolId = s }
@@ -83,9 +85,38 @@ public struct InternshipService: Sendable {
     }
 
     public func batch(id: Int) async throws -> BatchRow {
-        _ = try actor()
+        let a = try actor()
         guard let b = try await InternshipStore.batch(id: id, on: db) else { throw DomainError.notFound(Self.batchWord) }
+        // Another county's batch is not there for a county's bureau among several.
+        if let c = Self.bureauCounty(a), b.countyCode != c { throw DomainError.notFound(Self.batchWord) }
         return b
+    }
+
+    /// The county whose batches a county's bureau among several runs; nil for everyone else
+    /// (a database's only bureau runs every batch).
+    static func bureauCounty(_ a: Actor) -> String? {
+        if case .oneCounty(let c) = a.scope { return c.code }
+        return nil
+    }
+
+    /// Whether the bureau runs the batch: any for a database's only bureau, its own county's for
+    /// a county's bureau among several.
+    func runs(batchId: Int, _ a: Actor) async throws -> Bool {
+        guard a.can(.internshipAdmin) else { return false }
+        guard let c = Self.bureauCounty(a) else { return true }
+        return try await InternshipStore.batch(id: batchId, on: db)?.countyCode == c
+    }
+
+    /// The batches the bureau runs, newest first: its county's when it is one among several.
+    public func batches() async throws -> [BatchRow] {
+        let a = try requireBatchAdmin()
+        return try await InternshipStore.batches(county: Self.bureauCounty(a), on: db)
+    }
+
+    /// Whether a school lies in the batch's county (a batch of no county: any school).
+    func inCounty(_ b: BatchRow, school: SchoolRow) async throws -> Bool {
+        guard let c = b.countyCode else { return true }
+        return try await AreaStore.county(ofDistrict: school.districtId, on: db) == c
     }
 
     func requireBatchAdmin() throws -> Actor {
@@ -125,7 +156,7 @@ public struct InternshipService: Sendable {
 
     /// A batch: term dates as a start and a week template (default 1 observation, 6 teaching, 1 summary).
     public func createBatch(_ d: BatchDraft) async throws -> Int {
-        _ = try requireBatchAdmin()
+        let a = try requireBatchAdmin()
         var e = FieldErrors()
         if d.universityId == nil { e.add("universityId", "请选择院校", "choose the university") }
         let name = d.name?.trimmed ?? ""
@@ -148,10 +179,13 @@ public struct InternshipService: Sendable {
             }
         }
         try e.throwIfAny()
+        // The batch is the bureau's county's: its own among several, else the database's county.
+        let county: String?
+        if let c = Self.bureauCounty(a) { county = c } else if let code = a.areaCode { county = code } else { county = try await AreaStore.soleCounty(on: db) }
         let audit = ctx.audit, now = ctx.now, weekList = weeks
         return try await ctx.write { tx in
             let id = try await InternshipStore.insertBatch(universityId: d.universityId!, name: name, startsOn: starts!.description, weeks: weekList.map(\.rawValue).joined(separator: ","),
-                                                           observationsPerWeek: per, weights: d.weights, on: tx, now: now)
+                                                           observationsPerWeek: per, weights: d.weights, county: county, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "internship.batch", entity: "intern_batch", entityId: String(id), summary: "\(name)，\(starts!) 起共 \(weekList.count) 周")
             return id
         }
@@ -159,13 +193,15 @@ public struct InternshipService: Sendable {
 
     /// A group with its supervisor (an account with the supervisor role).
     public func createGroup(batchId: Int, name raw: String?, supervisor username: String?) async throws -> Int {
-        _ = try requireBatchAdmin()
+        let a = try requireBatchAdmin()
         _ = try await batch(id: batchId)
         var e = FieldErrors()
         let name = raw?.trimmed ?? ""
         if name.isEmpty || name.count > 40 { e.add("name", "请填写小组名称", "enter the group's name") }
         let user = try await username.flatMap { $0.trimmed.isEmpty ? nil : $0.trimmed }.asyncMap { try await Accounts.user(username: $0, on: db) } ?? nil
         if user == nil || user?.roleValue != .supervisor { e.add("supervisor", "请填写带队教师的账户名（角色须为高校带队教师）", "enter the supervisor's account (with the supervisor role)") }
+        // A county's bureau among several names its own county's supervisor accounts only.
+        else if let c = Self.bureauCounty(a), user?.areaCode != c { e.add("supervisor", "该带队教师账户不属于本县，请先在“账户”中为其设置本县账户", "that supervisor's account is not this county's") }
         try e.throwIfAny()
         let audit = ctx.audit
         return try await ctx.write { tx in
@@ -178,10 +214,11 @@ public struct InternshipService: Sendable {
     /// A host school's places per subject for a batch (0 removes them).
     public func putCapacity(batchId: Int, schoolId: Int?, subject raw: String?, places: Int?) async throws {
         _ = try requireBatchAdmin()
-        _ = try await batch(id: batchId)
+        let b = try await batch(id: batchId)
         var e = FieldErrors()
         let school = try await schoolId.asyncMap { try await RegistryStore.school(id: $0, on: db) } ?? nil
         if school == nil || school?.status != SchoolStatus.active.rawValue { e.add("schoolId", "请选择在办学校", "choose an active school") }
+        else if !(try await inCounty(b, school: school!)) { e.add("schoolId", "\(school!.name)不在本批次所在县", "that school is not in the batch's county") }
         let subject = raw.flatMap(Subject.parse)
         if subject == nil { e.add("subject", "请选择学科", "choose a subject") }
         let n = places ?? -1
@@ -201,7 +238,7 @@ public struct InternshipService: Sendable {
     /// intern gets an account (username = university code-学号) whose password is returned once.
     public func importInterns(batchId: Int, _ table: SheetTable, hash: @escaping @Sendable (String) async throws -> String) async throws -> [(username: String, name: String, password: String)] {
         _ = try requireBatchAdmin()
-        _ = try await batch(id: batchId)
+        let batch = try await batch(id: batchId)
         var index: [String: Int] = [:]
         for (i, h) in table.header.enumerated() { index[h.trimmed.replacingOccurrences(of: "*", with: "")] = index[h.trimmed] ?? i }
         let missing = Self.importHeaders.prefix(4).filter { index[$0] == nil }
@@ -211,7 +248,12 @@ public struct InternshipService: Sendable {
         func cell(_ row: [String], _ h: String) -> String { index[h].flatMap { $0 < row.count ? row[$0].trimmed : nil } ?? "" }
         let groups = Dictionary(try await InternshipStore.groups(batchId: batchId, on: db).map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
         let codes = Set(table.body.flatMap { r in ["志愿1", "志愿2", "志愿3"].map { cell(r, $0) } }.filter { !$0.isEmpty })
-        let schools = try await RegistryStore.schools(codes: Array(codes), on: db)
+        var schools = try await RegistryStore.schools(codes: Array(codes), on: db)
+        // A school of another county is no host of this batch's (the same words as an unknown code).
+        if let c = batch.countyCode, !schools.isEmpty {
+            let counties = try await AreaStore.districtCounties([c], on: db)
+            schools = schools.filter { counties[$0.value.districtId] == c }
+        }
         let existing = Set(try await InternshipStore.studentNumbers(batchId: batchId, on: db))
         var errors = RowErrorList()
         var seen: [String: Int] = [:], rowOf: [String: Int] = [:]
@@ -280,7 +322,7 @@ public struct InternshipService: Sendable {
             for (k, v) in rows.enumerated() {
                 let userId: Int
                 if let id = reused[k] { userId = id } else {
-                    userId = try await Accounts.insertUser(.init(username: names[k], displayName: v.name, role: .intern), passwordHash: hashes[k]!, on: tx, now: Date(timeIntervalSince1970: now), oneTimePassword: true)
+                    userId = try await Accounts.insertUser(.init(username: names[k], displayName: v.name, role: .intern, areaCode: batch.countyCode), passwordHash: hashes[k]!, on: tx, now: Date(timeIntervalSince1970: now), oneTimePassword: true)
                 }
                 try await InternshipStore.insertIntern(batchId: batchId, groupId: v.group, userId: userId, studentNo: v.no, name: v.name, major: v.major, subject: v.subject.rawValue,
                                                        phone: v.phone, preferences: v.prefs.map(String.init).joined(separator: ","), on: tx)
@@ -321,6 +363,9 @@ public struct InternshipService: Sendable {
         var e = FieldErrors()
         let school = try await schoolId.asyncMap { try await RegistryStore.school(id: $0, on: db) } ?? nil
         if schoolId != nil && (school == nil || school?.status != SchoolStatus.active.rawValue) { e.add("schoolId", "请选择在办学校", "choose an active school") }
+        else if let s = school, let b = try await InternshipStore.batch(id: i.batchId, on: db), !(try await inCounty(b, school: s)) {
+            e.add("schoolId", "\(s.name)不在本批次所在县", "that school is not in the batch's county")
+        }
         if let s = school, s.id != i.schoolId {
             let (places, used) = try await InternshipStore.places(batchId: i.batchId, schoolId: s.id, subject: i.subject, on: db)
             if used >= places { e.add("schoolId", "\(s.name)本批次\(Subject(rawValue: i.subject)?.zh ?? i.subject)名额已满（\(places)）", "\(s.name) has no \(i.subject) place left (\(places))") }
@@ -690,7 +735,7 @@ public struct InternshipService: Sendable {
     /// supervisor's the batches of their groups; newest first.
     public func statsBatches() async throws -> [BatchRow] {
         let a = try actor()
-        if a.can(.internshipAdmin) { return try await InternshipStore.batches(on: db) }
+        if a.can(.internshipAdmin) { return try await batches() }
         guard a.can(.internshipSupervise) else { return [] }
         var out: [BatchRow] = []
         for b in try await InternshipStore.batches(on: db) where try await InternshipStore.groups(batchId: b.id, on: db).contains(where: { $0.supervisorUserId == a.userId }) {

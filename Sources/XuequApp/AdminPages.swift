@@ -123,13 +123,14 @@ struct AdminPages {
     }
 
     /// The roles an actor gives accounts: never a city's or province's; a county's bureau among
-    /// several only its county's (bureau, certifying body, district, school, teacher), since an
-    /// applicant's, intern's, supervisor's or the prefecture's account belongs to no one county.
+    /// several only its county's (bureau, certifying body, district, school, teacher, and the
+    /// internship's supervisors and interns, bound to the county), since an applicant's or the
+    /// prefecture's account belongs to no one county.
     static func roles(for actor: Actor) -> [Role] {
         Role.allCases.filter { r in
             switch r.scopeKind {
             case .city, .province: false
-            case .county, .certifyingBody, .district, .school, .teacher: true
+            case .county, .certifyingBody, .district, .school, .teacher, .supervisor, .intern: true
             default: county(actor) == nil
             }
         }
@@ -141,8 +142,8 @@ struct AdminPages {
         guard let role = b.role.flatMap(Role.init(rawValue:)) else { throw DomainError.validation(["role": LocalizedText(zh: "请选择角色", en: "choose a role")]) }
         let actor = try req.requireActor()
         if !Self.roles(for: actor).contains(role), role.scopeKind != .city, role.scopeKind != .province {
-            throw DomainError.validation(["role": LocalizedText(zh: "申请人、实习生、指导教师和地市级认定机构的账户不属于某一个县，不由县教育局设置",
-                                                                en: "applicants', interns', supervisors' and the prefecture's accounts belong to no one county: not the county's to make")])
+            throw DomainError.validation(["role": LocalizedText(zh: "申请人和地市级认定机构的账户不属于某一个县，不由县教育局设置",
+                                                                en: "applicants' and the prefecture's accounts belong to no one county: not the county's to make")])
         }
         // A county's bureau makes its county's accounts; a city's or province's are not its to make.
         let areaCode: String?
@@ -151,6 +152,8 @@ struct AdminPages {
             throw DomainError.validation(["role": LocalizedText(zh: "市、省教育行政部门的账户不由县教育局设置", en: "a city's or province's accounts are not the county's to make")])
         case .county, .certifyingBody: areaCode = try req.requireActor().areaCode
         case .prefectureBody: areaCode = try req.requireActor().areaCode.map { String($0.prefix(4)) + "00" }
+        // A county's bureau among several binds its supervisors and interns to its county.
+        case .supervisor, .intern: areaCode = Self.county(actor)?.code
         default: areaCode = nil
         }
         var e = FieldErrors()

@@ -299,6 +299,93 @@ struct CountyTests {
         }
     }
 
+    @Test("each county's bureau runs its own county's internship batches: schools, supervisors and interns of its county only", arguments: TestDB.all)
+    func internshipByCounty(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let b = try await Self.addSecondCounty(app, f)
+            let admin = try await Browser.login(app, "admin"), admin2 = try await Browser.login(app, "admin2")
+            struct N: Decodable { let n: Int }
+            func count(_ sql: SQLQueryString) async throws -> Int { try await app.db.sql.raw("SELECT COUNT(*) AS n FROM " + sql).first(decoding: N.self)!.n }
+            struct Batch: Decodable { let id: Int; let countyCode: String? }
+            func batch(_ name: String) async throws -> Batch? {
+                try await app.db.sql.raw("SELECT id, county_code FROM intern_batches WHERE name = \(bind: name)").first(
+                    decoding: Batch.self, with: SQLRowDecoder.snakeCase)
+            }
+            func flash(_ r: TestingHTTPResponse) -> String { r.headers.setCookie?[FlashCookie.name]?.string.removingPercentEncoding ?? "" }
+            var h2 = HTTPHeaders()
+            h2.cookie = admin2
+            var ha = HTTPHeaders()
+            ha.cookie = admin
+
+            // Each bureau sets up a batch; each batch is its county's.
+            #expect(try await Browser.form(app, admin2, "/internship/universities", ["code": "10102", "name": "邯郸学院"]).status == .seeOther)
+            struct U: Decodable { let id: Int }
+            let university = try #require(try await app.db.sql.raw("SELECT id FROM intern_universities WHERE code = '10102'").first(decoding: U.self)).id
+            for (cookies, name) in [(admin2, "邯山区秋季实习"), (admin, "武安市秋季实习")] {
+                let r = try await Browser.form(
+                    app, cookies, "/internship/batches", ["universityId": String(university), "name": name, "startsOn": "2026-09-07"])
+                #expect(r.status == .seeOther, "\(flash(r))")
+            }
+            let batchB = try #require(try await batch("邯山区秋季实习")), batchA = try #require(try await batch("武安市秋季实习"))
+            #expect(batchB.countyCode == "130402" && batchA.countyCode == "130481")
+            // Another county's batch is not there; the set-up page lists its own.
+            #expect(try await app.testing().sendRequest(.GET, "/internship/batches/\(batchA.id)", headers: h2).status == .notFound)
+            #expect(try await app.testing().sendRequest(.GET, "/internship/batches/\(batchB.id)", headers: ha).status == .notFound)
+            #expect(try await app.testing().sendRequest(.GET, "/internship/batches/\(batchA.id)/export", headers: h2).status == .notFound)
+            let setup = try await app.testing().sendRequest(.GET, "/internship/setup", headers: h2).text
+            #expect(setup.contains("邯山区秋季实习") && !setup.contains("武安市秋季实习"))
+            #expect(
+                try await Browser.form(app, admin2, "/internship/batches/\(batchA.id)/capacity", ["schoolCode": "T0009", "subject": "chinese", "places": "2"])
+                    .status == .notFound)
+
+            // Host places: its own county's schools only.
+            var r = try await Browser.form(
+                app, admin2, "/internship/batches/\(batchB.id)/capacity", ["schoolCode": "T0001", "subject": "chinese", "places": "2"])
+            #expect(flash(r).contains("不在本批次所在县"), "\(r.status) \(r.headers) \(r.text.prefix(500))")
+            r = try await Browser.form(app, admin2, "/internship/batches/\(batchB.id)/capacity", ["schoolCode": "T0009", "subject": "chinese", "places": "2"])
+            #expect(try await count("intern_capacity WHERE batch_id = \(bind: batchB.id)") == 1)
+            #expect(try await count("intern_capacity WHERE batch_id = \(bind: batchB.id) AND school_id = \(bind: b.school)") == 1)
+
+            // Supervisors: its own county's accounts (made in its account list), not another's.
+            r = try await Browser.form(app, admin2, "/internship/batches/\(batchB.id)/groups", ["name": "第一组", "supervisor": "supervisor"])
+            #expect(flash(r).contains("不属于本县"))
+            let made = try await Browser.form(app, admin2, "/admin/users/new", ["username": "hs-sup", "displayName": "邯郸学院带队教师", "role": "supervisor"])
+            #expect(made.status == .ok)
+            #expect(try await Accounts.user(username: "hs-sup", on: app.db)?.areaCode == "130402")
+            r = try await Browser.form(app, admin2, "/internship/batches/\(batchB.id)/groups", ["name": "第一组", "supervisor": "hs-sup"])
+            #expect(try await count("intern_groups WHERE batch_id = \(bind: batchB.id)") == 1, "\(flash(r))")
+
+            // The university's list: a preference for another county's school is a named row
+            // error and nothing is imported; its own imports, each account bound to the county.
+            func upload(_ csv: String) async throws -> TestingHTTPResponse {
+                let csrf = try await Browser.csrfToken(app, cookies: admin2)
+                var (h, body) = multipart(file: Data(csv.utf8), filename: "interns.csv", extra: ["_csrf": csrf])
+                h.cookie = admin2
+                return try await app.testing().sendRequest(.POST, "/internship/batches/\(batchB.id)/import", headers: h, body: body)
+            }
+            r = try await upload("学号,姓名,专业,实习学科,志愿1,小组\n2026001,赵一,汉语言文学,语文,T0001,第一组\n")
+            #expect(flash(r).contains("第2行 志愿1"), "\(flash(r))")
+            #expect(try await count("interns") == 0)
+            r = try await upload("学号,姓名,专业,实习学科,志愿1,小组\n2026001,赵一,汉语言文学,语文,T0009,第一组\n")
+            #expect(r.status == .ok, "\(flash(r))")
+            #expect(try await Accounts.user(username: "10102-2026001", on: app.db)?.areaCode == "130402")
+            struct I: Decodable { let id: Int }
+            let intern = try #require(try await app.db.sql.raw("SELECT id FROM interns WHERE student_no = '2026001'").first(decoding: I.self)).id
+            // Placed at its own county's school only.
+            r = try await Browser.form(app, admin2, "/internship/interns/\(intern)/place", ["schoolCode": "T0003", "version": "1"])
+            #expect(flash(r).contains("不在本批次所在县"), "\(r.status) \(flash(r)) \(r.headers)")
+            // County A's bureau: neither the intern nor the batch.
+            #expect(try await app.testing().sendRequest(.GET, "/internship/interns/\(intern)", headers: ha).status == .notFound)
+            #expect(try await Browser.form(app, admin, "/internship/interns/\(intern)/place", ["schoolCode": "T0001", "version": "1"]).status == .notFound)
+            #expect(!(try await app.testing().sendRequest(.GET, "/internship", headers: ha).text.contains("赵一")))
+            #expect(try await app.testing().sendRequest(.GET, "/internship?batch=\(batchB.id)", headers: ha).status == .notFound)
+            #expect(try await app.testing().sendRequest(.GET, "/internship", headers: h2).text.contains("赵一"))
+            // Its own county's accounts list shows the supervisor and the intern.
+            let accounts = try await app.testing().sendRequest(.GET, "/admin/users", headers: h2).text
+            #expect(accounts.contains("hs-sup") && accounts.contains("10102-2026001"))
+        }
+    }
+
     @Test("each county's bureau runs its own county's exchange: lists, plans, approvals, alliances; the rules stay the database's", arguments: TestDB.all)
     func exchangeByCounty(db: TestDB) async throws {
         try await withApp(db) { app, f in
@@ -493,11 +580,11 @@ struct CountyTests {
         }
     }
 
-    /// A database made by the release before issue 30 (every migration but 082 and 083): its districts
+    /// A database made by the release before issue 30 (every migration before 082): its districts
     /// go under 130481, its bureau account with them, and every balance figure is as it was.
     @Test("a single-county database upgrades in place with every figure unchanged", arguments: TestDB.all)
     func upgrade(db: TestDB) async throws {
-        try await withApp(db, migrateWithout: ["082_AccountArea", "083_Areas"]) { app, _ in
+        try await withApp(db, migrateWithout: ["082_AccountArea", "083_Areas", "084_AuditActorIndex", "085_InternBatchCounty"]) { app, _ in
             let now = app.clock.now().timeIntervalSince1970
             let hash = try await Accounts.hashPassword(Fixture.password, app: app)
             try await app.writeGate.transaction(on: app.db) { tx in

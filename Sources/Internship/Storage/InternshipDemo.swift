@@ -29,12 +29,13 @@ enum InternshipDemo {
         case "english": ("Unit 3 Look at me", "三年级")
         default: ("\(Subject(rawValue: subject)?.zh ?? "")：认识新课", "四年级")
         }
+        let county = try await AreaStore.soleCounty(on: db)
         try await demo.gate.transaction(on: db) { tx in
             struct Id: Decodable { let id: Int }
             let university = try await tx.sql.raw("INSERT INTO intern_universities (code, name) VALUES ('10102', '邯郸学院') RETURNING id").first(decoding: Id.self)!.id
             let batch = try await tx.sql.raw("""
-                INSERT INTO intern_batches (university_id, name, starts_on, weeks, observations_per_week, weight_teaching, weight_class, weight_other, created_at)
-                VALUES (\(bind: university), \(bind: "\(start.year)年秋季教育实习"), \(bind: start.description), \(bind: BatchCalendar.defaultWeeks.map(\.rawValue).joined(separator: ",")), 4, 50, 30, 20, \(bind: now)) RETURNING id
+                INSERT INTO intern_batches (university_id, name, starts_on, weeks, observations_per_week, weight_teaching, weight_class, weight_other, created_at, county_code)
+                VALUES (\(bind: university), \(bind: "\(start.year)年秋季教育实习"), \(bind: start.description), \(bind: BatchCalendar.defaultWeeks.map(\.rawValue).joined(separator: ",")), 4, 50, 30, 20, \(bind: now), \(bind: county)) RETURNING id
                 """).first(decoding: Id.self)!.id
             let group = try await tx.sql.raw("INSERT INTO intern_groups (batch_id, name, supervisor_user_id) VALUES (\(bind: batch), '第一组', \(bind: supervisor)) RETURNING id").first(decoding: Id.self)!.id
             for (school, places) in [(school1, 3)] + others.map({ ($0, 2) }) {

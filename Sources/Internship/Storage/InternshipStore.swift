@@ -14,6 +14,8 @@ public struct BatchRow: Codable, Sendable {
     public let weightTeaching: Int
     public let weightClass: Int
     public let weightOther: Int
+    /// The county whose bureau runs the batch (GB/T 2260).
+    public let countyCode: String?
     public var calendar: BatchCalendar {
         BatchCalendar(startsOn: CivilDate(parsing: startsOn) ?? CivilDate(year: 2000, month: 1, day: 1)!,
                       weeks: weeks.split(separator: ",").compactMap { Phase(rawValue: String($0)) })
@@ -111,11 +113,13 @@ enum InternshipStore {
     static let recordColumns = "id, intern_id, kind, on_date, lesson_plan_id, class_name, topic, periods, of_intern_id, scores, notes, by"
 
     static func batch(id: Int, on db: any Database) async throws -> BatchRow? {
-        try await db.sql.raw("SELECT id, university_id, name, starts_on, weeks, observations_per_week, weight_teaching, weight_class, weight_other FROM intern_batches WHERE id = \(bind: id)")
+        try await db.sql.raw("SELECT id, university_id, name, starts_on, weeks, observations_per_week, weight_teaching, weight_class, weight_other, county_code FROM intern_batches WHERE id = \(bind: id)")
             .first(decoding: BatchRow.self, with: decoder)
     }
-    static func batches(on db: any Database) async throws -> [BatchRow] {
-        try await db.sql.raw("SELECT id, university_id, name, starts_on, weeks, observations_per_week, weight_teaching, weight_class, weight_other FROM intern_batches ORDER BY starts_on DESC, id DESC")
+    /// Every batch, or one county's, newest first.
+    static func batches(county: String? = nil, on db: any Database) async throws -> [BatchRow] {
+        let only: SQLQueryString = county.map { "WHERE county_code = \(bind: $0) " } ?? ""
+        return try await db.sql.raw("SELECT id, university_id, name, starts_on, weeks, observations_per_week, weight_teaching, weight_class, weight_other, county_code FROM intern_batches " + only + "ORDER BY starts_on DESC, id DESC")
             .all(decoding: BatchRow.self, with: decoder)
     }
     static func groups(batchId: Int, on db: any Database) async throws -> [GroupRow] {

@@ -28,6 +28,8 @@ extension InternshipStore {
     /// one's own (any that apply).
     struct Visibility {
         var all = false
+        /// Every intern of one county's batches (that county's bureau among several).
+        var county: String?
         var supervisorUserId: Int?
         var mentorTeacherId: Int?
         var hostSchoolId: Int?
@@ -38,6 +40,7 @@ extension InternshipStore {
     static func interns(visible v: Visibility, batchId: Int?, on db: any Database) async throws -> [InternRow] {
         var parts: [SQLQueryString] = []
         if v.all { parts.append("1 = 1") }
+        if let c = v.county { parts.append("batch_id IN (SELECT id FROM intern_batches WHERE county_code = \(bind: c))") }
         if let u = v.supervisorUserId { parts.append("group_id IN (SELECT id FROM intern_groups WHERE supervisor_user_id = \(bind: u))") }
         if let t = v.mentorTeacherId { parts.append("mentor_teacher_id = \(bind: t)") }
         if let s = v.hostSchoolId { parts.append("school_id = \(bind: s)") }
@@ -83,14 +86,15 @@ extension InternshipStore {
     }
 
     static func insertBatch(
-        universityId: Int, name: String, startsOn: String, weeks: String, observationsPerWeek: Int, weights: GradeWeights, on tx: any Database, now: Double
+        universityId: Int, name: String, startsOn: String, weeks: String, observationsPerWeek: Int, weights: GradeWeights, county: String?, on tx: any Database,
+        now: Double
     ) async throws -> Int {
         struct Id: Decodable { let id: Int }
         return try await tx.sql.raw(
             """
-            INSERT INTO intern_batches (university_id, name, starts_on, weeks, observations_per_week, weight_teaching, weight_class, weight_other, created_at)
+            INSERT INTO intern_batches (university_id, name, starts_on, weeks, observations_per_week, weight_teaching, weight_class, weight_other, created_at, county_code)
             VALUES (\(bind: universityId), \(bind: name), \(bind: startsOn), \(bind: weeks), \(bind: observationsPerWeek),
-                    \(bind: weights.teaching), \(bind: weights.classTeacher), \(bind: weights.other), \(bind: now)) RETURNING id
+                    \(bind: weights.teaching), \(bind: weights.classTeacher), \(bind: weights.other), \(bind: now), \(bind: county)) RETURNING id
             """
         ).first(decoding: Id.self)!.id
     }
@@ -129,7 +133,7 @@ extension InternshipStore {
         struct N: Decodable { let n: Int }
         let places =
             try await db.sql.raw(
-                "SELECT COALESCE(SUM(places), 0) AS n FROM intern_capacity WHERE batch_id = \(bind: batchId) AND school_id = \(bind: schoolId) AND subject = \(bind: subject)"
+                "SELECT CAST(COALESCE(SUM(places), 0) AS BIGINT) AS n FROM intern_capacity WHERE batch_id = \(bind: batchId) AND school_id = \(bind: schoolId) AND subject = \(bind: subject)"
             ).first(decoding: N.self)?.n ?? 0
         let used =
             try await db.sql.raw(

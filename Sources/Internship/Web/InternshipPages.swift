@@ -98,7 +98,7 @@ public struct InternshipPages: Sendable {
                     classSize: w.intern.classSize.map(String.init) ?? "—", large: (w.intern.classSize ?? 0) >= 80, grade: w.grade.flatMap { InternGrade(rawValue: $0)?.label(locale) } ?? "")
         }
         let queue = try await service.queue().map { p, i in QueueRow(id: p.id, title: p.title, intern: i.name, updated: Date(timeIntervalSince1970: p.updatedAt).formatted(.iso8601.year().month().day())) }
-        let batches = try await InternshipStore.batches(on: req.db).map { BatchItem(id: $0.id, name: $0.name, dates: "\($0.calendar.startsOn)—\($0.calendar.endsOn)") }
+        let batches = try await (actor.can(.internshipAdmin) ? service.batches() : InternshipStore.batches(on: req.db)).map { BatchItem(id: $0.id, name: $0.name, dates: "\($0.calendar.startsOn)—\($0.calendar.endsOn)") }
         var groups: [GroupItem] = []
         if actor.can(.internshipSupervise) {
             for b in try await InternshipStore.batches(on: req.db) {
@@ -135,7 +135,7 @@ public struct InternshipPages: Sendable {
     func setup(req: Request) async throws -> Response {
         try req.requireActor().require(.internshipAdmin)
         let universities = try await InternshipStore.universities(on: req.db)
-        let batches = try await InternshipStore.batches(on: req.db).map { BatchItem(id: $0.id, name: $0.name, dates: "\($0.calendar.startsOn)—\($0.calendar.endsOn)") }
+        let batches = try await InternshipService(req).batches().map { BatchItem(id: $0.id, name: $0.name, dates: "\($0.calendar.startsOn)—\($0.calendar.endsOn)") }
         return try await req.page("internship/setup", SetupPage(layout: req.layout("in.setup"), universities: universities.map { SelectOption(value: String($0.id), label: "\($0.code) \($0.name)", selected: false) },
                                                                   batches: batches, defaultWeeks: BatchCalendar.defaultWeeks.map(\.rawValue).joined(separator: ","),
                                                                   phases: Phase.allCases.map { "\($0.rawValue)=\($0.zh)" }.joined(separator: "，")))
