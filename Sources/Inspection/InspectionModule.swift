@@ -12,7 +12,16 @@ public struct InspectionModule: XuequModule {
     public init() {}
     public let name = "inspection"
 
-    public var migrations: [any Migration] { [CreateInspection()] }
+    public var migrations: [any Migration] { [CreateInspection(), InspectionByCounty()] }
+
+    /// A county's bureau among several runs its own county's inspection: its schools, its entries,
+    /// its survey rounds (`InspectionService.area`); the thresholds and the questionnaire stay the
+    /// database's.
+    public var countyKeys: Set<Permission> { [.inspectionRead, .inspectionWrite, .inspectionSchool] }
+
+    public func countyRecoded(from old: String, to new: String, on tx: any Database) async throws {
+        try await InspectionService.recodeCounty(from: old, to: new, on: tx)
+    }
 
     public var auditArea: AuditArea? {
         AuditArea(
@@ -55,7 +64,7 @@ public struct InspectionModule: XuequModule {
     /// the readiness itself (at a province's scale that reads every teacher; the home page must
     /// not wait for it after each write).
     public func home(for actor: Actor, context: ServiceContext) async throws -> HomeContribution {
-        guard actor.can(.inspectionRead), actor.registryScope == .county else { return HomeContribution() }
+        guard actor.can(.inspectionRead), actor.isCountyBureau else { return HomeContribution() }
         let service = InspectionService(context)
         let year = try await service.year(nil)
         let entered = try await service.entries(year: year)
@@ -83,6 +92,7 @@ public struct InspectionModule: XuequModule {
     }
 
     public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] {
-        [try await DataVersions.check(CreateInspection.watched, area: "inspection", on: db)]
+        [try await DataVersions.check(CreateInspection.watched, area: "inspection", on: db),
+         try await DataVersions.check(InspectionByCounty.watched, area: "inspcounty", on: db)]
     }
 }

@@ -131,6 +131,8 @@ public struct InspectionService: Sendable {
     public func addRules(_ rules: InspectionRules, effectiveFrom: String?, note: String?) async throws {
         let actor = try ctx.requireActor()
         try actor.require(.inspectionWrite)
+        // The thresholds are the database's, every county's: not one county's bureau's to change.
+        if case .oneCounty = actor.scope { throw Self.databaseWide }
         var e = FieldErrors()
         let date = effectiveFrom.flatMap { CivilDate(parsing: $0.trimmed) }
         if date == nil { e.add("effectiveFrom", "请填写生效日期（如2024-01-01）", "enter the date it takes effect (e.g. 2024-01-01)") }
@@ -149,6 +151,41 @@ public struct InspectionService: Sendable {
         }
     }
 
+    /// Whether the actor sets what every county reads (the thresholds, the questionnaire): the
+    /// bureau of a database's only county, never one county's bureau among several.
+    public static func setsDatabaseWide(_ a: Actor?) -> Bool {
+        guard let a, a.can(.inspectionWrite) else { return false }
+        if case .oneCounty = a.scope { return false }
+        return true
+    }
+
+    /// A county bureau among several changing what every county reads (the thresholds, the questionnaire).
+    static let databaseWide = DomainError(
+        .forbidden, code: "database_wide",
+        LocalizedText(zh: "评估标准和问卷题目适用于本平台的所有县，县教育局不能修改", en: "the thresholds and the questionnaire are every county's: not one county's to change"))
+
+    /// The county an inspection question is about: the bureau's own (among several: its
+    /// districts; alone in its database: every district), or a district's, school's or teacher's.
+    public struct InspectionArea: Sendable {
+        public let code: String?
+        /// nil: every district of the database.
+        public let districts: [Int]?
+        var key: String { "\(code ?? "-")|\(districts?.count ?? 0)" }
+    }
+
+    public func area(_ a: Actor) async throws -> InspectionArea {
+        switch a.scope {
+        case .oneCounty(let c): return InspectionArea(code: c.code, districts: c.districts.sorted())
+        case .county:
+            if let code = a.areaCode { return InspectionArea(code: code, districts: nil) }
+            return InspectionArea(code: try await AreaStore.soleCounty(on: db), districts: nil)
+        default:
+            guard let d = a.districtId, let code = try await AreaStore.county(ofDistrict: d, on: db) else { return InspectionArea(code: nil, districts: nil) }
+            if try await AreaStore.districtsOutside(county: code, on: db) == 0 { return InspectionArea(code: code, districts: nil) }
+            return InspectionArea(code: code, districts: try await AreaStore.districtCounties([code], on: db).keys.sorted())
+        }
+    }
+
     // MARK: readiness
 
     /// Every indicator for the county and year: computed from the platform's records where it
@@ -156,15 +193,16 @@ public struct InspectionService: Sendable {
     public func readiness(year raw: Int?) async throws -> Readiness {
         let actor = try ctx.requireActor()
         try actor.require(.inspectionRead)
-        guard actor.registryScope == .county else { throw DomainError.forbidden }
+        guard actor.isCountyBureau else { throw DomainError.forbidden }
         let y = try await year(raw)
         let reader = try await ctx.reporting()
         let locale = ctx.locale
+        let area = try await self.area(actor)
         return try await reader.kept(
-            "inspection.readiness|\(y)|\(locale == .en ? "en" : "zh")",
-            areas: ["registry", "classes", "balance", "exchange", "training", "certificates", "inspection"]
+            "inspection.readiness|\(y)|\(area.key)|\(locale == .en ? "en" : "zh")",
+            areas: ["registry", "classes", "balance", "exchange", "training", "certificates", "inspection", "inspcounty", "areas"]
         ) {
-            try await InspectionService(reader).compute(year: y)
+            try await InspectionService(reader).compute(year: y, area: area)
         }
     }
 
@@ -180,10 +218,12 @@ public struct InspectionService: Sendable {
     func schoolLevel(year y: Int) async throws -> Readiness {
         let reader = try await ctx.reporting()
         let locale = ctx.locale
+        let area = try await self.area(try ctx.requireActor())
         return try await reader.kept(
-            "inspection.schools|\(y)|\(locale == .en ? "en" : "zh")", areas: ["registry", "classes", "balance", "training", "certificates", "inspection"]
+            "inspection.schools|\(y)|\(area.key)|\(locale == .en ? "en" : "zh")",
+            areas: ["registry", "classes", "balance", "training", "certificates", "inspection", "inspcounty", "areas"]
         ) {
-            try await InspectionService(reader).compute(year: y, schoolLevelOnly: true)
+            try await InspectionService(reader).compute(year: y, area: area, schoolLevelOnly: true)
         }
     }
 
@@ -226,10 +266,10 @@ public struct InspectionService: Sendable {
         return (y, rows)
     }
 
-    func compute(year y: Int, schoolLevelOnly: Bool = false) async throws -> Readiness {
+    func compute(year y: Int, area: InspectionArea, schoolLevelOnly: Bool = false) async throws -> Readiness {
         let loc = ctx.locale
         let rules = try await rules(year: y)
-        let entries = try await entries(year: y)
+        let entries = try await entries(year: y, county: area.code)
         var results: [IndicatorResult] = []
         func pct(_ x: Double) -> String { String(format: "%.1f%%", x) }
         func t(_ zh: String, _ en: String) -> String { loc == .en ? en : zh }
@@ -277,7 +317,7 @@ public struct InspectionService: Sendable {
         }
 
         // School-level facts for G3, G4, G5, G9, G12.
-        let schools = try await RegistryStore.schoolYear(y, stages: Self.stages, district: nil, on: db)
+        let schools = try await RegistryStore.schoolYear(y, stages: Self.stages, district: nil, districts: area.districts, on: db)
         let rooms = try await RegistryStore.classesRooms(year: y, on: db)
         let stageOf = Dictionary(uniqueKeysWithValues: schools.map { ($0.id, Stage(rawValue: $0.stage) ?? .primary) })
         let nameOf = Dictionary(uniqueKeysWithValues: schools.map { ($0.id, $0.name) })
@@ -372,14 +412,13 @@ public struct InspectionService: Sendable {
         // in the database (a province-size county's teachers are not read one by one).
         do {
             let window = (y - rules.trainingYears + 1)...y
-            let teaching = TeachingService(ctx)
             // A cycle the platform has only partly recorded is judged pro rata: the years of the
             // window that have any programme count, each for 1/5 of the 360 hours.
-            let recorded = Set(try await teaching.programmes().compactMap { Int($0.endsOn.prefix(4)) }.filter { window.contains($0) })
+            let recorded = try await TeachingYear.programmeEndYears(on: db).filter { window.contains($0) }
             let due = recorded.isEmpty ? rules.trainingHours : rules.trainingHours * Double(recorded.count) / Double(rules.trainingYears)
             var short: [Int: Int] = [:]
             var counted = 0, done = 0
-            for (sid, c) in try await teaching.completion(years: window, due: due) where stageOf[sid] != nil {
+            for (sid, c) in try await TeachingYear.completionBySchool(years: window, due: due, on: db) where stageOf[sid] != nil {
                 counted += c.teachers; done += c.done
                 if c.teachers > c.done { short[sid] = c.teachers - c.done }
             }
@@ -408,15 +447,16 @@ public struct InspectionService: Sendable {
             let tally = try await RegistryStore.qualificationTally(stages: Self.stages, candidates: Array(held.keys), on: db)
             // Uncovered by the registry, less those a certificate of this county covers.
             var lacking: [Int: Int] = [:]
-            for (sid, n) in tally.teachers where n > (tally.covered[sid] ?? 0) { lacking[sid] = n - (tally.covered[sid] ?? 0) }
-            for u in tally.uncovered {
+            // The county's schools only (the tally counts the database's).
+            for (sid, n) in tally.teachers where stageOf[sid] != nil && n > (tally.covered[sid] ?? 0) { lacking[sid] = n - (tally.covered[sid] ?? 0) }
+            for u in tally.uncovered where stageOf[u.schoolId] != nil {
                 let issued = held[u.residentId].flatMap { CertificateType(rawValue: $0.type) }
                 if issued?.covers(part: u.stagePart.flatMap(StagePart.init(rawValue:)), stage: Stage(rawValue: u.stage) ?? .primary) ?? false {
                     lacking[u.schoolId, default: 0] -= 1
                 }
             }
             lacking = lacking.filter { $0.value > 0 }
-            let counted = tally.teachers.values.reduce(0, +), ok = counted - lacking.values.reduce(0, +)
+            let counted = tally.teachers.filter { stageOf[$0.key] != nil }.values.reduce(0, +), ok = counted - lacking.values.reduce(0, +)
             let failing = lacking.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { (sid, n) in
                 Failing(
                     schoolId: sid, name: nameOf[sid] ?? "#\(sid)",
@@ -432,7 +472,7 @@ public struct InspectionService: Sendable {
         }
 
         // S1 satisfaction and its veto.
-        let survey = try await surveyTally(year: y)
+        let survey = try await surveyTally(year: y, county: area.code)
         do {
             let v = survey.answered > 0 ? Double(survey.satisfied) * 100 / Double(survey.answered) : nil
             // A school's own rate is listed only from `minimumShown` questionnaires on.
@@ -543,8 +583,14 @@ public struct InspectionService: Sendable {
 
     // MARK: entries
 
+    /// The caller's county's entries of a year.
     public func entries(year: Int) async throws -> [String: EntryRow] {
-        let rows = try await Self.entryRows(year: year, on: db)
+        try await entries(year: year, county: try await area(try ctx.requireActor()).code)
+    }
+
+    func entries(year: Int, county: String?) async throws -> [String: EntryRow] {
+        guard let county else { return [:] }
+        let rows = try await Self.entryRows(county: county, year: year, on: db)
         return Dictionary(rows.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
@@ -565,6 +611,7 @@ public struct InspectionService: Sendable {
     public func enter(year raw: Int?, code: String, _ input: EntryInput) async throws {
         let actor = try ctx.requireActor()
         try actor.require(.inspectionWrite)
+        guard actor.isCountyBureau, let county = try await area(actor).code else { throw DomainError.forbidden }
         let def = Catalogue.byCode[code]
         let veto = Catalogue.vetoByCode[code]
         guard (def?.source == .entered) || (veto != nil && veto?.computed == false) else { throw DomainError.notFound(Self.word) }
@@ -611,7 +658,7 @@ public struct InspectionService: Sendable {
                 if err.fields.isEmpty { e.add("evidence", err.message) }
             }
         }
-        let previous = try await entries(year: y2)[code]
+        let previous = try await entries(year: y2, county: county)[code]
         if kindOfFile == nil && previous?.evidenceHash == nil && veto == nil {
             e.add("evidence", "请上传佐证材料（PDF、图片、Word 或 Excel，5 MB以内）", "attach the evidence (PDF, image, Word or Excel, at most 5 MB)")
         }
@@ -625,7 +672,7 @@ public struct InspectionService: Sendable {
         let label = def?.zh ?? veto?.zh ?? code
         try await ctx.writeOnce { [hash, name, fileKind, value, met] tx in
             try await Self.replaceEntry(
-                year: y2, code: code, value: value, met: met, note: note, evidenceHash: hash, evidenceName: name, evidenceKind: fileKind, by: by, on: tx,
+                county: county, year: y2, code: code, value: value, met: met, note: note, evidenceHash: hash, evidenceName: name, evidenceKind: fileKind, by: by, on: tx,
                 now: now)
             try await Audit.record(
                 on: tx, audit, action: "inspection.entry", entity: "inspection_entry", entityId: "\(y2)/\(code)",

@@ -16,6 +16,8 @@ public struct SurveyRoundRow: Codable, Sendable {
     public let createdBy: String
     public let createdAt: Double
     public let closedAt: Double?
+    /// The county whose bureau runs the round.
+    public let countyCode: String?
     public var isOpen: Bool { state == "open" }
     public var questionList: [SurveyQuestion] { (try? JSONDecoder().decode([SurveyQuestion].self, from: Data(questions.utf8))) ?? [] }
 }
@@ -67,6 +69,7 @@ extension InspectionService {
     public func setQuestions(group raw: String?, lines: String?) async throws {
         let actor = try ctx.requireActor()
         try actor.require(.inspectionWrite)
+        if case .oneCounty = actor.scope { throw Self.databaseWide }
         guard let group = raw.flatMap(SurveyGroup.init(rawValue:)) else {
             throw DomainError.validation(["group": LocalizedText(zh: "请选择调查对象", en: "choose the group")])
         }
@@ -90,14 +93,21 @@ extension InspectionService {
 
     // MARK: rounds
 
+    /// The bureau's county's rounds, newest first.
     public func rounds() async throws -> [SurveyRoundRow] {
-        try ctx.requireActor().require(.inspectionRead)
-        return try await Self.rounds(on: db)
+        let actor = try ctx.requireActor()
+        try actor.require(.inspectionRead)
+        guard let county = try await area(actor).code else { return [] }
+        return try await Self.rounds(county: county, on: db)
     }
 
+    /// One of the bureau's county's rounds; another county's is not there.
     public func round(id: Int) async throws -> SurveyRoundRow {
-        try ctx.requireActor().require(.inspectionRead)
-        guard let r = try await Self.round(id: id, on: db) else { throw DomainError.notFound(Self.roundWord) }
+        let actor = try ctx.requireActor()
+        try actor.require(.inspectionRead)
+        guard let r = try await Self.round(id: id, on: db), let county = try await area(actor).code, r.countyCode == county else {
+            throw DomainError.notFound(Self.roundWord)
+        }
         return r
     }
 
@@ -106,6 +116,9 @@ extension InspectionService {
     public func openRound(year raw: Int?, name rawName: String?, perSchool asked: [SurveyGroup: Int]) async throws -> Int {
         let actor = try ctx.requireActor()
         try actor.require(.inspectionWrite)
+        guard actor.isCountyBureau else { throw DomainError.forbidden }
+        let area = try await self.area(actor)
+        guard let county = area.code else { throw DomainError.forbidden }
         var e = FieldErrors()
         let name = (rawName ?? "").trimmed
         if name.visibleCount == 0 || name.unicodeScalars.count > 60 { e.add("name", "请填写轮次名称（60字以内）", "name the round (at most 60 characters)") }
@@ -118,7 +131,7 @@ extension InspectionService {
             e.add("count.\(g.rawValue)", "每校份数应在0到200之间", "between 0 and 200 a school")
         }
         if perSchool.values.reduce(0, +) == 0 { e.add("count.parent", "至少为一类对象发放问卷", "give at least one group questionnaires") }
-        let schools = try await RegistryStore.schoolYear(y, stages: Self.stages, district: nil, on: db)
+        let schools = try await RegistryStore.schoolYear(y, stages: Self.stages, district: nil, districts: area.districts, on: db)
         let perSchoolTotal = SurveyGroup.allCases.reduce(0) { $0 + max(0, perSchool[$1] ?? 0) }
         if schools.count * perSchoolTotal > Self.maxCodes {
             e.add(
@@ -150,7 +163,7 @@ extension InspectionService {
         }
         let audit = ctx.audit, now = ctx.now, by = actor.username, all = codes
         return try await ctx.write { tx in
-            let id = try await Self.insertRound(year: y, name: name, questions: snapshot, codes: all, by: by, on: tx, now: now)
+            let id = try await Self.insertRound(county: county, year: y, name: name, questions: snapshot, codes: all, by: by, on: tx, now: now)
             try await Audit.record(
                 on: tx, audit, action: "inspection.survey.open", entity: "inspection_survey_round", entityId: String(id), summary: "\(name)：\(all.count) 个问卷码")
             return id
@@ -161,6 +174,7 @@ extension InspectionService {
     public func closeRound(id: Int) async throws {
         let actor = try ctx.requireActor()
         try actor.require(.inspectionWrite)
+        _ = try await round(id: id)
         let audit = ctx.audit, now = ctx.now
         try await ctx.write { tx in
             guard try await Self.round(id: id, on: tx) != nil else { throw DomainError.notFound(Self.roundWord) }
@@ -185,14 +199,14 @@ extension InspectionService {
 
     /// The round a year's figure is counted from: the latest closed round of the year whose
     /// response rate reaches `minimumResponseRate`; nil when none does.
-    func surveyRound(year: Int) async throws -> SurveyRoundRow? {
-        let rows = try await Self.closedRoundResponses(year: year, on: db)
+    func surveyRound(year: Int, county: String) async throws -> SurveyRoundRow? {
+        let rows = try await Self.closedRoundResponses(county: county, year: year, on: db)
         guard let pick = rows.first(where: { $0.codes > 0 && Double($0.used) / Double($0.codes) >= Self.minimumResponseRate }) else { return nil }
         return try await Self.round(id: pick.id, on: db)
     }
 
-    public func surveyTally(year: Int) async throws -> SurveyTally {
-        guard let r = try await surveyRound(year: year) else { return SurveyTally() }
+    public func surveyTally(year: Int, county: String?) async throws -> SurveyTally {
+        guard let county, let r = try await surveyRound(year: year, county: county) else { return SurveyTally() }
         return try await tally(round: r)
     }
 

@@ -97,6 +97,10 @@ public struct InternshipModule: XuequModule {
         try await InternshipDemo.seed(demo)
     }
 
+    public func countyRecoded(from old: String, to new: String, on tx: any Database) async throws {
+        try await InternshipStore.recodeBatches(from: old, to: new, on: tx)
+    }
+
     /// A school mentor who moves to another school stops mentoring its interns: they show as
     /// without a school mentor until the school names another.
     public func teacherMoved(_ move: TeacherMoved, on tx: any Database) async throws -> [LocalizedText] {

@@ -9,6 +9,15 @@ import XuequKit
 /// installed Xuequ gives its county its own code and name (the install starts as the demo's 130481
 /// 武安市); a city or province adds its counties before their bureaus' accounts.
 struct AreasCommand: AsyncCommand {
+    /// A county given its real code: the area, its districts, the accounts bound to it and what
+    /// every module keeps under the code, in one transaction. Returns the accounts moved.
+    static func recode(_ app: Application, from old: String, to new: String, name: String, parent: String, on tx: any Database, now: Double) async throws -> Int {
+        try await AreaStore.recodeCounty(from: old, to: new, name: name, parent: parent, on: tx, now: now)
+        let n = try await Accounts.moveArea(from: old, to: new, on: tx)
+        for m in app.modules { try await m.countyRecoded(from: old, to: new, on: tx) }
+        return n
+    }
+
     struct Signature: CommandSignature {
         @Argument(name: "action", help: "list | add | rename | recode | remove")
         var action: String
@@ -68,8 +77,7 @@ struct AreasCommand: AsyncCommand {
             case "recode":
                 let code = try need(s.code, "code"), to = try need(s.to, "to"), name = try need(s.name, "name"), parent = try need(s.parent, "parent")
                 let moved = try await app.writeGate.transaction(on: app.db) { tx -> Int in
-                    try await AreaStore.recodeCounty(from: code, to: to, name: name, parent: parent, on: tx, now: now)
-                    let n = try await Accounts.moveArea(from: code, to: to, on: tx)
+                    let n = try await Self.recode(app, from: code, to: to, name: name, parent: parent, on: tx, now: now)
                     try await Audit.record(
                         on: tx, .system("areas"), action: "area.recode", entity: "area", entityId: to, summary: "\(code) → \(to) \(name)，账户 \(n) 个随迁")
                     return n

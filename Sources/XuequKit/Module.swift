@@ -78,6 +78,9 @@ public protocol XuequModule: Sendable {
     /// A teacher changed school (`TeacherMoved`): end the module's roles tied to the old school or
     /// district in the same transaction, and say which.
     func teacherMoved(_ move: TeacherMoved, on tx: any Database) async throws -> [LocalizedText]
+    /// A county given its real code (`xuequ areas recode`): the module moves what it keeps under
+    /// the old code, in the same transaction as the districts and accounts.
+    func countyRecoded(from old: String, to new: String, on tx: any Database) async throws
 }
 
 /// One maintained figure against its recount: how many rows disagree, with examples.
@@ -121,6 +124,7 @@ extension XuequModule {
     public func accountScopeOptions(on db: any Database) async throws -> [String: [SelectOption]] { [:] }
     public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] { [] }
     public func teacherMoved(_ move: TeacherMoved, on tx: any Database) async throws -> [LocalizedText] { [] }
+    public func countyRecoded(from old: String, to new: String, on tx: any Database) async throws {}
 }
 
 /// The route groups a module registers on: authentication and CSRF are already in place.

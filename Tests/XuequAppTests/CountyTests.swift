@@ -386,6 +386,79 @@ struct CountyTests {
         }
     }
 
+    @Test("each county's bureau runs its own county's inspection: its schools, its entries, its survey; a recode carries them", arguments: TestDB.all)
+    func inspectionByCounty(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let b = try await Self.addSecondCounty(app, f)
+            let admin = try await app.token("admin"), admin2 = try await app.token("admin2")
+            func call(_ method: HTTPMethod, _ path: String, _ token: String, _ body: [String: Any]? = nil) async throws -> (HTTPStatus, [String: Any]) {
+                let payload = try body.map { try jsonBody($0).1 }
+                let res = try await app.testing().sendRequest(method, path, headers: bearer(token, json: payload != nil), body: payload)
+                return (res.status, (try? res.json()) ?? [:])
+            }
+            /// Every school a readiness names as failing, and whether veto V1 is declared triggered.
+            func read(_ token: String) async throws -> (schools: Set<Int>, v1: Bool?) {
+                let (status, j) = try await call(.GET, "/api/v1/inspection?year=2026", token)
+                #expect(status == .ok)
+                let indicators = ((j["aspects"] as? [[String: Any]]) ?? []).flatMap { ($0["indicators"] as? [[String: Any]]) ?? [] }
+                #expect(indicators.count == 32)
+                let ids = indicators.flatMap { ($0["failing"] as? [[String: Any]]) ?? [] }.compactMap { $0["schoolId"] as? Int }
+                let v1 = ((j["vetoes"] as? [[String: Any]]) ?? []).first { $0["code"] as? String == "V1" }?["triggered"] as? Bool
+                return (Set(ids), v1)
+            }
+            let schoolsA = Set(f.schools.values)
+            var (seenB, v1B) = try await read(admin2)
+            #expect(!seenB.isEmpty && seenB.isSubset(of: [b.school]), "\(seenB)")
+            let (seenA, _) = try await read(admin)
+            #expect(!seenA.isEmpty && seenA.isSubset(of: schoolsA), "\(seenA)")
+            #expect(v1B == false)
+
+            // County B declares a veto; county A's inspection does not show it.
+            #expect(try await call(.PUT, "/api/v1/inspection/entries/V1", admin2, ["year": 2026, "met": "true", "note": "邯山区"]).0 == .noContent)
+            (seenB, v1B) = try await read(admin2)
+            #expect(v1B == true)
+            #expect(try await read(admin).v1 == false)
+
+            // Survey rounds: its own schools' codes; another county's round is not there.
+            let (opened, round) = try await call(
+                .POST, "/api/v1/inspection/survey/rounds", admin2, ["year": 2026, "name": "邯山区满意度调查", "perSchool": ["parent": 3]])
+            #expect(opened == .created)
+            #expect(round["codes"] as? Int == 3, "one school of county B, three codes")
+            let roundId = try #require(round["id"] as? Int)
+            #expect(try await call(.GET, "/api/v1/inspection/survey/rounds/\(roundId)", admin).0 == .notFound)
+            #expect(try await call(.POST, "/api/v1/inspection/survey/rounds/\(roundId)/close", admin).0 == .notFound)
+            #expect((try await call(.GET, "/api/v1/inspection/survey/rounds", admin).1["items"] as? [Any])?.isEmpty == true)
+            #expect((try await call(.GET, "/api/v1/inspection/survey/rounds", admin2).1["items"] as? [Any])?.count == 1)
+            // What every county reads is not one county's to change.
+            let cookies2 = try await Browser.login(app, "admin2")
+            #expect(try await Browser.form(app, cookies2, "/inspection/rules", ["effectiveFrom": "2027-01-01", "note": "x"]).status == .forbidden)
+            #expect(try await Browser.form(app, cookies2, "/inspection/survey/questions", ["group": "parent", "questions": "您对学校满意吗？"]).status == .forbidden)
+            var h2 = HTTPHeaders()
+            h2.cookie = cookies2
+            let rulesPage = try await app.testing().sendRequest(.GET, "/inspection/rules", headers: h2).text
+            #expect(!rulesPage.contains("name=\"effectiveFrom\""))
+
+            // County B given its real code: its entries, its round and its batch follow.
+            try await app.db.sql.raw("INSERT INTO intern_universities (code, name) VALUES ('10999', '某学院')").run()
+            try await app.db.sql.raw(
+                """
+                INSERT INTO intern_batches (university_id, name, starts_on, weeks, observations_per_week, weight_teaching, weight_class, weight_other, created_at, county_code)
+                VALUES ((SELECT id FROM intern_universities WHERE code = '10999'), 'x', '2026-09-01', 'teaching', 4, 50, 30, 20, 0, '130402')
+                """
+            ).run()
+            try await app.writeGate.transaction(on: app.db) { tx in
+                _ = try await AreasCommand.recode(app, from: "130402", to: "130403", name: "邯山区", parent: "130400", on: tx, now: 0)
+            }
+            let recoded = try await app.token("admin2")
+            #expect(try await read(recoded).v1 == true)
+            #expect((try await call(.GET, "/api/v1/inspection/survey/rounds", recoded).1["items"] as? [Any])?.count == 1)
+            struct C: Decodable { let countyCode: String? }
+            #expect(
+                try await app.db.sql.raw("SELECT county_code FROM intern_batches WHERE name = 'x'").first(decoding: C.self, with: SQLRowDecoder.snakeCase)?
+                    .countyCode == "130403")
+        }
+    }
+
     @Test("each county's bureau runs its own county's exchange: lists, plans, approvals, alliances; the rules stay the database's", arguments: TestDB.all)
     func exchangeByCounty(db: TestDB) async throws {
         try await withApp(db) { app, f in
@@ -584,7 +657,8 @@ struct CountyTests {
     /// go under 130481, its bureau account with them, and every balance figure is as it was.
     @Test("a single-county database upgrades in place with every figure unchanged", arguments: TestDB.all)
     func upgrade(db: TestDB) async throws {
-        try await withApp(db, migrateWithout: ["082_AccountArea", "083_Areas", "084_AuditActorIndex", "085_InternBatchCounty"]) { app, _ in
+        try await withApp(db, migrateWithout: ["082_AccountArea", "083_Areas", "084_AuditActorIndex", "085_InternBatchCounty", "086_InspectionByCounty"]) {
+            app, _ in
             let now = app.clock.now().timeIntervalSince1970
             let hash = try await Accounts.hashPassword(Fixture.password, app: app)
             try await app.writeGate.transaction(on: app.db) { tx in

@@ -149,7 +149,7 @@ struct InspectionTests {
             res = try await put("G4", ["year": Self.year, "value": "56"])
             #expect(res.status == .notFound, "a computed indicator is not entered")
             struct N: Decodable { let n: Int }
-            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM inspection_entries").first(decoding: N.self)?.n == 0)
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM inspection_county_entries").first(decoding: N.self)?.n == 0)
 
             res = try await put(
                 "G14",

@@ -25,6 +25,7 @@ enum InspectionDemo {
         let db = demo.db, now = demo.now
         guard let year = try await RegistryStore.conditionYears(on: db).first else { return }
         let schools = try await RegistryStore.schoolYear(year, stages: InspectionService.stages, district: nil, on: db).filter(\.hasConditions)
+        let county = try await AreaStore.soleCounty(on: db)
         try await demo.gate.transaction(on: db) { tx in
             var rng = Sequence(state: 20_170_419)
             for s in schools {
@@ -61,10 +62,10 @@ enum InspectionDemo {
             for (code, value, met, note) in entries {
                 let judged: Bool? = met ?? value.map { v in v >= (InspectionRules.national.entryThreshold(code) ?? 0) }
                 let withFile = !code.hasPrefix("V")
-                try await tx.sql.insert(into: "inspection_entries")
-                    .columns("year", "code", "value", "met", "note", "evidence_hash", "evidence_name", "evidence_kind", "entered_by", "entered_at")
+                try await tx.sql.insert(into: "inspection_county_entries")
+                    .columns("county_code", "year", "code", "value", "met", "note", "evidence_hash", "evidence_name", "evidence_kind", "entered_by", "entered_at")
                     .values(
-                        SQLBind(year), SQLBind(code), SQLBind(value), SQLBind(judged), SQLBind(note), SQLBind(withFile ? hash : nil),
+                        SQLBind(county), SQLBind(year), SQLBind(code), SQLBind(value), SQLBind(judged), SQLBind(note), SQLBind(withFile ? hash : nil),
                         SQLBind(withFile ? "\(code)佐证材料.pdf" : nil), SQLBind(withFile ? "pdf" : nil), SQLBind("admin"), SQLBind(now)
                     )
                     .run()
@@ -75,8 +76,8 @@ enum InspectionDemo {
             struct I: Decodable { let id: Int }
             let roundId = try await tx.sql.raw(
                 """
-                INSERT INTO inspection_survey_rounds (year, name, state, questions, created_by, created_at, closed_at)
-                VALUES (\(bind: year), \(bind: "\(year)年义务教育满意度调查"), 'closed', \(bind: snapshot), 'admin', \(bind: now - 30 * 86400), \(bind: now - 86400)) RETURNING id
+                INSERT INTO inspection_survey_rounds (year, name, state, questions, created_by, created_at, closed_at, county_code)
+                VALUES (\(bind: year), \(bind: "\(year)年义务教育满意度调查"), 'closed', \(bind: snapshot), 'admin', \(bind: now - 30 * 86400), \(bind: now - 86400), \(bind: county)) RETURNING id
                 """
             ).first(decoding: I.self)!.id
             let alphabet = Array("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")

@@ -22,27 +22,34 @@ extension InspectionService {
         try await DatedRules.insert(rules, effectiveFrom: date, note: note, by: by, into: "inspection_rules", on: tx, now: now)
     }
 
-    /// The bureau's entries of a year.
-    static func entryRows(year: Int, on db: any Database) async throws -> [EntryRow] {
+    /// A county bureau's entries of a year.
+    static func entryRows(county: String, year: Int, on db: any Database) async throws -> [EntryRow] {
         try await db.sql.raw(
             """
-            SELECT year, code, value, met, note, evidence_hash, evidence_name, evidence_kind, entered_by, entered_at FROM inspection_entries WHERE year = \(bind: year)
+            SELECT year, code, value, met, note, evidence_hash, evidence_name, evidence_kind, entered_by, entered_at FROM inspection_county_entries
+            WHERE county_code = \(bind: county) AND year = \(bind: year)
             """
         ).all(decoding: EntryRow.self, with: Self.decoder)
     }
 
-    /// Replaces a year's entry of an indicator or veto.
+    /// Replaces a county's entry of an indicator or veto for a year.
     static func replaceEntry(
-        year: Int, code: String, value: Double?, met: Bool?, note: String, evidenceHash: String?, evidenceName: String?, evidenceKind: String?, by: String,
-        on tx: any Database, now: Double
+        county: String, year: Int, code: String, value: Double?, met: Bool?, note: String, evidenceHash: String?, evidenceName: String?, evidenceKind: String?,
+        by: String, on tx: any Database, now: Double
     ) async throws {
-        try await tx.sql.raw("DELETE FROM inspection_entries WHERE year = \(bind: year) AND code = \(bind: code)").run()
-        try await tx.sql.insert(into: "inspection_entries")
-            .columns("year", "code", "value", "met", "note", "evidence_hash", "evidence_name", "evidence_kind", "entered_by", "entered_at")
+        try await tx.sql.raw("DELETE FROM inspection_county_entries WHERE county_code = \(bind: county) AND year = \(bind: year) AND code = \(bind: code)").run()
+        try await tx.sql.insert(into: "inspection_county_entries")
+            .columns("county_code", "year", "code", "value", "met", "note", "evidence_hash", "evidence_name", "evidence_kind", "entered_by", "entered_at")
             .values(
-                SQLBind(year), SQLBind(code), SQLBind(value), SQLBind(met), SQLBind(note), SQLBind(evidenceHash), SQLBind(evidenceName), SQLBind(evidenceKind),
-                SQLBind(by), SQLBind(now)
+                SQLBind(county), SQLBind(year), SQLBind(code), SQLBind(value), SQLBind(met), SQLBind(note), SQLBind(evidenceHash), SQLBind(evidenceName),
+                SQLBind(evidenceKind), SQLBind(by), SQLBind(now)
             )
             .run()
+    }
+
+    /// A county's entries and survey rounds under its new code.
+    static func recodeCounty(from old: String, to new: String, on tx: any Database) async throws {
+        try await tx.sql.raw("UPDATE inspection_county_entries SET county_code = \(bind: new) WHERE county_code = \(bind: old)").run()
+        try await tx.sql.raw("UPDATE inspection_survey_rounds SET county_code = \(bind: new) WHERE county_code = \(bind: old)").run()
     }
 }

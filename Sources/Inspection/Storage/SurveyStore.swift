@@ -27,26 +27,29 @@ extension InspectionService {
 
     // MARK: rounds
 
-    /// Every round, newest first.
-    static func rounds(on db: any Database) async throws -> [SurveyRoundRow] {
-        try await db.sql.raw("SELECT id, year, name, state, questions, created_by, created_at, closed_at FROM inspection_survey_rounds ORDER BY id DESC")
-            .all(decoding: SurveyRoundRow.self, with: Self.decoder)
+    /// A county's rounds, newest first.
+    static func rounds(county: String, on db: any Database) async throws -> [SurveyRoundRow] {
+        try await db.sql.raw(
+            "SELECT id, year, name, state, questions, created_by, created_at, closed_at, county_code FROM inspection_survey_rounds WHERE county_code = \(bind: county) ORDER BY id DESC"
+        )
+        .all(decoding: SurveyRoundRow.self, with: Self.decoder)
     }
 
     static func round(id: Int, on db: any Database) async throws -> SurveyRoundRow? {
-        try await db.sql.raw("SELECT id, year, name, state, questions, created_by, created_at, closed_at FROM inspection_survey_rounds WHERE id = \(bind: id)")
+        try await db.sql.raw("SELECT id, year, name, state, questions, created_by, created_at, closed_at, county_code FROM inspection_survey_rounds WHERE id = \(bind: id)")
             .first(decoding: SurveyRoundRow.self, with: Self.decoder)
     }
 
     /// Opens a round with its questionnaire (JSON) and its codes (code, school, group), 300 codes
     /// a statement; returns the round's id.
     static func insertRound(
-        year: Int, name: String, questions: String, codes: [(String, Int, String)], by: String, on tx: any Database, now: Double
+        county: String, year: Int, name: String, questions: String, codes: [(String, Int, String)], by: String, on tx: any Database, now: Double
     ) async throws -> Int {
         struct I: Decodable { let id: Int }
         let id = try await tx.sql.raw(
             """
-            INSERT INTO inspection_survey_rounds (year, name, state, questions, created_by, created_at) VALUES (\(bind: year), \(bind: name), 'open', \(bind: questions), \(bind: by), \(bind: now)) RETURNING id
+            INSERT INTO inspection_survey_rounds (year, name, state, questions, created_by, created_at, county_code)
+            VALUES (\(bind: year), \(bind: name), 'open', \(bind: questions), \(bind: by), \(bind: now), \(bind: county)) RETURNING id
             """
         ).first(decoding: I.self)!.id
         for start in stride(from: 0, to: codes.count, by: 300) {
@@ -79,13 +82,13 @@ extension InspectionService {
         let used: Int
     }
 
-    /// A year's closed rounds with their codes and the codes used, newest first.
-    static func closedRoundResponses(year: Int, on db: any Database) async throws -> [RoundResponses] {
+    /// A county's closed rounds of a year with their codes and the codes used, newest first.
+    static func closedRoundResponses(county: String, year: Int, on db: any Database) async throws -> [RoundResponses] {
         try await db.sql.raw(
             """
             SELECT r.id, COUNT(c.code) AS codes, COALESCE(SUM(CASE WHEN c.used_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS used
             FROM inspection_survey_rounds r LEFT JOIN inspection_survey_codes c ON c.round_id = r.id
-            WHERE r.year = \(bind: year) AND r.state = 'closed' GROUP BY r.id ORDER BY r.id DESC
+            WHERE r.county_code = \(bind: county) AND r.year = \(bind: year) AND r.state = 'closed' GROUP BY r.id ORDER BY r.id DESC
             """
         ).all(decoding: RoundResponses.self, with: Self.decoder)
     }

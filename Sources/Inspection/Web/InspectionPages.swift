@@ -364,7 +364,7 @@ public struct InspectionPages: Sendable {
             ("trainingFunds", "培训经费占公用经费（%）", "training funds (%)", InspectionRules.n(current.trainingFunds)),
             ("satisfaction", "满意率（%）", "satisfaction (%)", InspectionRules.n(current.satisfaction)),
         ]
-        if req.actor?.can(.inspectionWrite) ?? false {
+        if InspectionService.setsDatabaseWide(req.actor) {
             w.raw("<form method=\"post\" class=\"card stack\" action=\""); w.text(InspectionRoute.rules.path()); w.raw("\"><h2>");
             w.text(tr(req, "新增版本（如省级细则）", "Add a version (e.g. the province's rules)"))
             w.raw("</h2><input type=\"hidden\" name=\"_csrf\" value=\""); w.text(req.csrfToken); w.raw("\"><div class=\"grid\">")
@@ -382,6 +382,7 @@ public struct InspectionPages: Sendable {
 
     func addRules(req: Request) async throws -> Response {
         try req.context.requireActor().require(.inspectionWrite)
+        guard InspectionService.setsDatabaseWide(req.actor) else { throw InspectionService.databaseWide }
         let f = try req.content.decode([String: String].self)
         var r = InspectionRules()
         var e = FieldErrors()

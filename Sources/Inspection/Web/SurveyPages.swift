@@ -82,7 +82,7 @@ struct SurveyPages: Sendable {
         w.text(tr(req, "每题五级作答：非常满意、比较满意、一般、不太满意、不满意；前两项计为满意。", "Five answers each; the first two count as satisfied.")); w.raw("</p>")
         for g in SurveyGroup.allCases {
             let lines = questions.filter { $0.grp == g.rawValue }.map(\.text).joined(separator: "\n")
-            if canWrite {
+            if InspectionService.setsDatabaseWide(req.actor) {
                 w.raw("<form method=\"post\" class=\"stack\" action=\""); w.text(InspectionRoute.questions.path());
                 w.raw("\"><input type=\"hidden\" name=\"_csrf\" value=\""); w.text(req.csrfToken)
                 w.raw("\"><input type=\"hidden\" name=\"group\" value=\"\(g.rawValue)\"><label>");
@@ -125,7 +125,7 @@ struct SurveyPages: Sendable {
         let s = InspectionService(req)
         let r = try await s.round(id: try req.intParameter("id"))
         let t = try await s.tally(round: r)
-        let schools = try await RegistryStore.schoolYear(r.year, stages: InspectionService.stages, district: nil, on: req.db)
+        let schools = try await RegistryStore.schoolYear(r.year, stages: InspectionService.stages, district: nil, districts: try await s.area(try req.requireActor()).districts, on: req.db)
         var w = HTMLWriter(capacity: 20_000 + schools.count * 200)
         w.raw("<nav class=\"crumbs\"><a href=\""); w.text(InspectionRoute.survey.path()); w.raw("\">"); w.text(tr(req, "满意度调查", "Survey"));
         w.raw("</a></nav><div class=\"page-head row\"><div><h1>")

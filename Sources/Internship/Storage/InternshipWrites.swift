@@ -106,6 +106,11 @@ extension InternshipStore {
         ).first(decoding: Id.self)!.id
     }
 
+    /// A county's batches under its new code.
+    static func recodeBatches(from old: String, to new: String, on tx: any Database) async throws {
+        try await tx.sql.raw("UPDATE intern_batches SET county_code = \(bind: new) WHERE county_code = \(bind: old)").run()
+    }
+
     /// A host school's places in a subject for a batch (0 removes them).
     static func setCapacity(batchId: Int, schoolId: Int, subject: String, places: Int, on tx: any Database) async throws {
         try await tx.sql.raw("DELETE FROM intern_capacity WHERE batch_id = \(bind: batchId) AND school_id = \(bind: schoolId) AND subject = \(bind: subject)")

@@ -20,6 +20,18 @@ public struct TeachingYearFigures: Codable, Sendable, Equatable {
 }
 
 public enum TeachingYear {
+    /// The years the training programmes ended in, for a figure over a training cycle (the
+    /// inspection's G9): read by whoever may read that figure, whatever their teaching keys.
+    public static func programmeEndYears(on db: any Database) async throws -> Set<Int> {
+        Set(try await TeachingService.programmeRows(on: db).compactMap { Int($0.endsOn.prefix(4)) })
+    }
+
+    /// Per school: its teachers and those credited with `due` hours over `years` (the inspection's G9).
+    public static func completionBySchool(years: ClosedRange<Int>, due: Double, on db: any Database) async throws -> [Int: (teachers: Int, done: Int)] {
+        let rows = try await TeachingService.completion(years: years, due: due, on: db)
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.schoolId, (teachers: $0.n, done: $0.done)) })
+    }
+
     /// Per district: its teachers, and those credited with the year's required hours in
     /// programmes that ended in the year (the training-hours page's rule), in one aggregate over
     /// the register; with the hours required. For the comparisons above the counties.
