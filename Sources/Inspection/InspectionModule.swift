@@ -92,7 +92,9 @@ public struct InspectionModule: XuequModule {
     }
 
     public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] {
-        [try await DataVersions.check(CreateInspection.watched, area: "inspection", on: db),
-         try await DataVersions.check(InspectionByCounty.watched, area: "inspcounty", on: db)]
+        [
+            try await DataVersions.check(CreateInspection.watched, area: "inspection", on: db),
+            try await DataVersions.check(InspectionByCounty.watched, area: "inspcounty", on: db),
+        ]
     }
 }

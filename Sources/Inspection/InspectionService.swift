@@ -672,7 +672,8 @@ public struct InspectionService: Sendable {
         let label = def?.zh ?? veto?.zh ?? code
         try await ctx.writeOnce { [hash, name, fileKind, value, met] tx in
             try await Self.replaceEntry(
-                county: county, year: y2, code: code, value: value, met: met, note: note, evidenceHash: hash, evidenceName: name, evidenceKind: fileKind, by: by, on: tx,
+                county: county, year: y2, code: code, value: value, met: met, note: note, evidenceHash: hash, evidenceName: name, evidenceKind: fileKind,
+                by: by, on: tx,
                 now: now)
             try await Audit.record(
                 on: tx, audit, action: "inspection.entry", entity: "inspection_entry", entityId: "\(y2)/\(code)",

@@ -11,7 +11,8 @@ import XuequKit
 struct AreasCommand: AsyncCommand {
     /// A county given its real code: the area, its districts, the accounts bound to it and what
     /// every module keeps under the code, in one transaction. Returns the accounts moved.
-    static func recode(_ app: Application, from old: String, to new: String, name: String, parent: String, on tx: any Database, now: Double) async throws -> Int {
+    static func recode(_ app: Application, from old: String, to new: String, name: String, parent: String, on tx: any Database, now: Double) async throws -> Int
+    {
         try await AreaStore.recodeCounty(from: old, to: new, name: name, parent: parent, on: tx, now: now)
         let n = try await Accounts.moveArea(from: old, to: new, on: tx)
         for m in app.modules { try await m.countyRecoded(from: old, to: new, on: tx) }

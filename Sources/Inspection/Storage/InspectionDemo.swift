@@ -63,7 +63,9 @@ enum InspectionDemo {
                 let judged: Bool? = met ?? value.map { v in v >= (InspectionRules.national.entryThreshold(code) ?? 0) }
                 let withFile = !code.hasPrefix("V")
                 try await tx.sql.insert(into: "inspection_county_entries")
-                    .columns("county_code", "year", "code", "value", "met", "note", "evidence_hash", "evidence_name", "evidence_kind", "entered_by", "entered_at")
+                    .columns(
+                        "county_code", "year", "code", "value", "met", "note", "evidence_hash", "evidence_name", "evidence_kind", "entered_by", "entered_at"
+                    )
                     .values(
                         SQLBind(county), SQLBind(year), SQLBind(code), SQLBind(value), SQLBind(judged), SQLBind(note), SQLBind(withFile ? hash : nil),
                         SQLBind(withFile ? "\(code)佐证材料.pdf" : nil), SQLBind(withFile ? "pdf" : nil), SQLBind("admin"), SQLBind(now)

@@ -37,7 +37,8 @@ extension InspectionService {
         county: String, year: Int, code: String, value: Double?, met: Bool?, note: String, evidenceHash: String?, evidenceName: String?, evidenceKind: String?,
         by: String, on tx: any Database, now: Double
     ) async throws {
-        try await tx.sql.raw("DELETE FROM inspection_county_entries WHERE county_code = \(bind: county) AND year = \(bind: year) AND code = \(bind: code)").run()
+        try await tx.sql.raw("DELETE FROM inspection_county_entries WHERE county_code = \(bind: county) AND year = \(bind: year) AND code = \(bind: code)")
+            .run()
         try await tx.sql.insert(into: "inspection_county_entries")
             .columns("county_code", "year", "code", "value", "met", "note", "evidence_hash", "evidence_name", "evidence_kind", "entered_by", "entered_at")
             .values(

@@ -36,8 +36,10 @@ extension InspectionService {
     }
 
     static func round(id: Int, on db: any Database) async throws -> SurveyRoundRow? {
-        try await db.sql.raw("SELECT id, year, name, state, questions, created_by, created_at, closed_at, county_code FROM inspection_survey_rounds WHERE id = \(bind: id)")
-            .first(decoding: SurveyRoundRow.self, with: Self.decoder)
+        try await db.sql.raw(
+            "SELECT id, year, name, state, questions, created_by, created_at, closed_at, county_code FROM inspection_survey_rounds WHERE id = \(bind: id)"
+        )
+        .first(decoding: SurveyRoundRow.self, with: Self.decoder)
     }
 
     /// Opens a round with its questionnaire (JSON) and its codes (code, school, group), 300 codes

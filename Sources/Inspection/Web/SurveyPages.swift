@@ -125,7 +125,8 @@ struct SurveyPages: Sendable {
         let s = InspectionService(req)
         let r = try await s.round(id: try req.intParameter("id"))
         let t = try await s.tally(round: r)
-        let schools = try await RegistryStore.schoolYear(r.year, stages: InspectionService.stages, district: nil, districts: try await s.area(try req.requireActor()).districts, on: req.db)
+        let schools = try await RegistryStore.schoolYear(
+            r.year, stages: InspectionService.stages, district: nil, districts: try await s.area(try req.requireActor()).districts, on: req.db)
         var w = HTMLWriter(capacity: 20_000 + schools.count * 200)
         w.raw("<nav class=\"crumbs\"><a href=\""); w.text(InspectionRoute.survey.path()); w.raw("\">"); w.text(tr(req, "满意度调查", "Survey"));
         w.raw("</a></nav><div class=\"page-head row\"><div><h1>")
