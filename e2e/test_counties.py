@@ -49,11 +49,23 @@ def test_two_bureaus_each_see_their_own_county(city_server, browser, shot):
         browser.get(city_server + "/schools/%d" % other)
         assert "403" in wait(browser, ".error-page h1").text
     assert not seen["admin"] & seen["admin-130402"]
-    # Exchange knows counties; a module that has not learnt them (teaching research) is not
-    # offered to a bureau among several.
+    # Balance, exchange, internship, the inspection, accounts and the log know counties; a module
+    # that has not learnt them (teaching research) is not offered to a bureau among several.
     sign_in(browser, city_server, "admin-130402")
     menu = browser.find_element(By.ID, "main-nav").text
-    assert "均衡监测" in menu and "交流轮岗" in menu and "教研备课" not in menu
+    for entry in ["均衡监测", "交流轮岗", "教育实习", "督导评估", "账户", "审计日志"]:
+        assert entry in menu, (entry, menu)
+    assert "教研备课" not in menu
+    # Its accounts are its county's: none of another county's bureau.
+    browser.get(city_server + "/admin/users")
+    users = wait(browser, "#user-list").text
+    assert "admin-130402" in users and "admin-130403" not in users and "admin-130481" not in users
+    # Its inspection is its county's: every school it lists is in one of its own districts.
+    browser.get(city_server + "/inspection/schools")
+    listed = wait(browser, "#inspection-schools").text
+    other = [r["name"] for r in api(city_server, "admin-130403", "/api/v1/schools?per=5")["items"]]
+    assert listed and not any(n in listed for n in other), other
+    shot("county-inspection-schools-admin-130402")
     # Its exchange page is its county's: every district it lists against the quota is its own.
     browser.get(city_server + "/exchange")
     quotas = [r.find_elements(By.TAG_NAME, "td")[0].text for r in browser.find_elements(By.CSS_SELECTOR, "#quotas tbody tr")]
