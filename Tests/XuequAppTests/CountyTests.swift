@@ -418,6 +418,15 @@ struct CountyTests {
             (seenB, v1B) = try await read(admin2)
             #expect(v1B == true)
             #expect(try await read(admin).v1 == false)
+            // The same entry twenty times at once: each answered, never a 500, one row kept.
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for _ in 0..<20 { group.addTask { try await call(.PUT, "/api/v1/inspection/entries/V2", admin2, ["year": 2026, "met": "false"]).0 } }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .noContent || $0 == .conflict }, "\(statuses)")
+            struct N: Decodable { let n: Int }
+            #expect(
+                try await app.db.sql.raw("SELECT COUNT(*) AS n FROM inspection_county_entries WHERE county_code = '130402' AND code = 'V2'").first(decoding: N.self)?.n == 1)
 
             // Survey rounds: its own schools' codes; another county's round is not there.
             let (opened, round) = try await call(

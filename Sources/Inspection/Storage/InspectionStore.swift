@@ -37,15 +37,18 @@ extension InspectionService {
         county: String, year: Int, code: String, value: Double?, met: Bool?, note: String, evidenceHash: String?, evidenceName: String?, evidenceKind: String?,
         by: String, on tx: any Database, now: Double
     ) async throws {
-        try await tx.sql.raw("DELETE FROM inspection_county_entries WHERE county_code = \(bind: county) AND year = \(bind: year) AND code = \(bind: code)")
-            .run()
-        try await tx.sql.insert(into: "inspection_county_entries")
-            .columns("county_code", "year", "code", "value", "met", "note", "evidence_hash", "evidence_name", "evidence_kind", "entered_by", "entered_at")
-            .values(
-                SQLBind(county), SQLBind(year), SQLBind(code), SQLBind(value), SQLBind(met), SQLBind(note), SQLBind(evidenceHash), SQLBind(evidenceName),
-                SQLBind(evidenceKind), SQLBind(by), SQLBind(now)
-            )
-            .run()
+        // One statement: twenty saves at once on PostgreSQL each see the row or make it (a
+        // delete then insert let two of them insert the same key).
+        try await tx.sql.raw(
+            """
+            INSERT INTO inspection_county_entries (county_code, year, code, value, met, note, evidence_hash, evidence_name, evidence_kind, entered_by, entered_at)
+            VALUES (\(bind: county), \(bind: year), \(bind: code), \(bind: value), \(bind: met), \(bind: note), \(bind: evidenceHash), \(bind: evidenceName),
+                    \(bind: evidenceKind), \(bind: by), \(bind: now))
+            ON CONFLICT (county_code, year, code) DO UPDATE SET value = excluded.value, met = excluded.met, note = excluded.note,
+              evidence_hash = excluded.evidence_hash, evidence_name = excluded.evidence_name, evidence_kind = excluded.evidence_kind,
+              entered_by = excluded.entered_by, entered_at = excluded.entered_at
+            """
+        ).run()
     }
 
     /// A county's entries and survey rounds under its new code.
