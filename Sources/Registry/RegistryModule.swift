@@ -139,7 +139,9 @@ public struct RegistryModule: XuequModule {
     }
 
     public func accountScopeNames(_ scopes: [AccountScope], on db: any Database) async throws -> [AccountScope: String] {
-        let districts = Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: db, scope: .county).map { ($0.id, $0.name) })
+        // Only the districts the page names (a province's thousand districts were read on every view).
+        let wanted = Array(Set(scopes.compactMap { $0.schoolId == nil ? $0.districtId : nil }))
+        let districts = wanted.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await RegistryStore.districtRows(on: db, scope: .districts(wanted)).map { ($0.id, $0.name) })
         var out: [AccountScope: String] = [:]
         for s in scopes {
             if let id = s.schoolId { out[s] = try await RegistryStore.school(id: id, on: db)?.name }
