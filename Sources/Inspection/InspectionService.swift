@@ -414,7 +414,7 @@ public struct InspectionService: Sendable {
             let window = (y - rules.trainingYears + 1)...y
             // A cycle the platform has only partly recorded is judged pro rata: the years of the
             // window that have any programme count, each for 1/5 of the 360 hours.
-            let recorded = try await TeachingYear.programmeEndYears(on: db).filter { window.contains($0) }
+            let recorded = try await TeachingYear.programmeEndYears(county: area.code, on: db).filter { window.contains($0) }
             let due = recorded.isEmpty ? rules.trainingHours : rules.trainingHours * Double(recorded.count) / Double(rules.trainingYears)
             var short: [Int: Int] = [:]
             var counted = 0, done = 0

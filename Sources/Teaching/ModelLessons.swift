@@ -65,8 +65,8 @@ extension TeachingService {
         guard let m = try await Self.modelLesson(id: id, on: db), a.covers(schoolId: m.schoolId, districtId: m.districtId), a.teacherId == nil else { throw DomainError.notFound(LocalizedText(zh: "优课", en: "model lesson")) }
         let next: String, quota: Int, area: QuotaArea
         switch (m.level, a.registryScope) {
-        case ("school", .school), ("school", .county): next = "district"; quota = ModelLessonRules.schoolQuota; area = .school(m.schoolId)
-        case ("district", .district), ("district", .county): next = "county"; quota = ModelLessonRules.districtQuota; area = .district(m.districtId)
+        case ("school", .school), ("school", .county), ("school", .districts): next = "district"; quota = ModelLessonRules.schoolQuota; area = .school(m.schoolId)
+        case ("district", .district), ("district", .county), ("district", .districts): next = "county"; quota = ModelLessonRules.districtQuota; area = .district(m.districtId)
         case ("school", .district): throw DomainError(.conflict, code: "not_selected_by_school", LocalizedText(zh: "须先由学校推荐到学区", en: "the school sends it to the district first"))
         default: throw DomainError(.conflict, code: "cannot_select", LocalizedText(zh: "该优课已在\(m.level == "county" ? "县级" : "更高一级")名单中", en: "it is already at that level or above"))
         }

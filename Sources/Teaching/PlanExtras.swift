@@ -25,7 +25,7 @@ extension TeachingService {
         case .plan: return try await plan(id: id).ownerTeacherId == a.teacherId
         case .activity:
             let x = try await activity(id: id)
-            return runs(x, office: try await office(a)) || (a.teacherId != nil && x.hostTeacherId == a.teacherId)
+            return runs(x, office: try await office(a), county: try await callerCounty(a)) || (a.teacherId != nil && x.hostTeacherId == a.teacherId)
         }
     }
 
@@ -111,17 +111,18 @@ extension TeachingService {
         }
         let groups = try await myGroups(a)
         let o = try await office(a)
+        let c = try await callerCounty(a)
         var out: [LineageNode] = []
         func walk(_ n: LessonPlanRow, _ depth: Int) {
             let kids = children[n.id] ?? []
-            let readable = kids.filter { self.readable($0, a, groups: groups, office: o) }
+            let readable = kids.filter { self.readable($0, a, groups: groups, office: o, county: c) }
             // The caller's own plans and the page's plan first, then the rest up to 30.
             let ordered = readable.sorted { (x, y) in
                 let kx = (x.id == id || x.ownerTeacherId == a.teacherId) ? 0 : 1, ky = (y.id == id || y.ownerTeacherId == a.teacherId) ? 0 : 1
                 return (kx, x.kind == "common" ? 0 : 1, x.id) < (ky, y.kind == "common" ? 0 : 1, y.id)
             }
             let shown = Array(ordered.prefix(30))
-            out.append(LineageNode(plan: n, depth: depth, readable: self.readable(n, a, groups: groups, office: o), hidden: kids.count - shown.count))
+            out.append(LineageNode(plan: n, depth: depth, readable: self.readable(n, a, groups: groups, office: o, county: c), hidden: kids.count - shown.count))
             for k in shown { walk(k, depth + 1) }
         }
         walk(root, 0)
@@ -134,14 +135,14 @@ extension TeachingService {
     }
 
     /// `canRead` without a query per plan (the caller's groups and office looked up once).
-    func readable(_ p: LessonPlanRow, _ a: Actor, groups: Set<Int>, office o: RegistryScope?) -> Bool {
+    func readable(_ p: LessonPlanRow, _ a: Actor, groups: Set<Int>, office o: RegistryScope?, county c: CallerCounty) -> Bool {
         if a.teacherId == p.ownerTeacherId { return true }
         if Self.covers(o, schoolId: p.schoolId, districtId: p.districtId) { return true }
         guard p.kindValue == .common else { return false }
         if let g = p.groupId, groups.contains(g) { return true }
         guard p.state == CommonPlanState.released.rawValue, a.can(.teachingRead), (p.releaseOn ?? "") <= ctx.today.description else { return false }
         switch ResearchLevel(rawValue: p.level) {
-        case .county: return true
+        case .county: return Self.inCounty(district: p.districtId, c)
         case .district: return a.covers(districtId: p.districtId)
         default: return a.covers(schoolId: p.schoolId, districtId: p.districtId)
         }
@@ -168,7 +169,8 @@ extension TeachingService {
             rows = try await Self.activities(ofTeacher: t, from: lo, to: hi, on: db)
         }
         if let o = try await office(a) {
-            let mine = try await activities(from: lo, limit: 500).filter { runs($0, office: o) && $0.startsAt < hi }
+            let c = try await callerCounty(a)
+            let mine = try await activities(from: lo, limit: 500).filter { runs($0, office: o, county: c) && $0.startsAt < hi }
             let have = Set(rows.map(\.id))
             rows += mine.filter { !have.contains($0.id) }
         }

@@ -6,7 +6,11 @@ import Vapor
 import XuequCore
 import XuequKit
 
-public struct ResearchUnitRow: Codable, Sendable { public let id: Int; public let level: String; public let districtId: Int?; public let name: String }
+public struct ResearchUnitRow: Codable, Sendable {
+    public let id: Int; public let level: String; public let districtId: Int?; public let name: String
+    /// The county of a county office (GB/T 2260).
+    public let countyCode: String?
+}
 public struct ResearcherRow: Codable, Sendable { public let unitId: Int; public let teacherId: Int; public let subject: String?; public let since: String }
 
 public struct ActivityRow: Codable, Sendable {
@@ -14,6 +18,8 @@ public struct ActivityRow: Codable, Sendable {
     public let subject: String; public let grade: String?; public let title: String; public let startsAt: String; public let endsAt: String
     public let place: String?; public let onlineLink: String?; public let agenda: String?; public let minutes: String?
     public let hostTeacherId: Int?; public let planId: Int?; public let organiser: String; public let version: Int
+    /// The county of a county-level activity.
+    public let countyCode: String?
     public var kindValue: ActivityKind { ActivityKind(rawValue: kind) ?? .activity }
     public var start: LocalDateTime? { LocalDateTime(parsing: startsAt) }
     public var end: LocalDateTime? { LocalDateTime(parsing: endsAt) }
@@ -57,7 +63,7 @@ extension TeachingService {
         if a.can(.teachingManage), a.teacherId == nil { return a.registryScope == .nothing ? nil : a.registryScope }
         guard let t = a.teacherId, a.can(.teachingRead) else { return nil }
         guard let u = try await Self.researcherUnit(teacherId: t, on: db) else { return nil }
-        if u.level == ResearchLevel.county.rawValue { return .county }
+        if u.level == ResearchLevel.county.rawValue { return try await countyOffice(u.countyCode) }
         // A district centre's researcher while working in that district (read from the caller's
         // current school, which follows every move).
         guard let d = u.districtId, d == a.districtId else { return nil }
@@ -67,6 +73,7 @@ extension TeachingService {
     static func covers(_ o: RegistryScope?, schoolId: Int?, districtId: Int?) -> Bool {
         switch o {
         case .county: return true
+        case .districts(let ds): return districtId.map(ds.contains) ?? false
         case .district(let d): return districtId == d
         case .school(let s): return schoolId == s
         default: return false
@@ -76,8 +83,11 @@ extension TeachingService {
     // MARK: research units and researchers
 
     public func units() async throws -> [(ResearchUnitRow, [ResearcherRow])] {
-        try ctx.requireActor().require(.teachingRead)
-        let units = try await Self.unitRows(on: db)
+        let a = try ctx.requireActor()
+        try a.require(.teachingRead)
+        let c = try await callerCounty(a)
+        // The caller's county's office and its districts' centres.
+        let units = try await Self.unitRows(on: db).filter { $0.districtId == nil ? Self.inCounty($0.countyCode, c) : Self.inCounty(district: $0.districtId, c) }
         let staff = try await Self.staffRows(on: db)
         let byUnit = Dictionary(grouping: staff, by: \.unitId)
         return units.map { ($0, byUnit[$0.id] ?? []) }
@@ -86,22 +96,23 @@ extension TeachingService {
     /// The bureau sets up the county office and the districts' centres (one each).
     public func createUnit(level rawLevel: String?, districtId: Int?, name raw: String?) async throws -> Int {
         let a = try ctx.requireActor()
-        guard a.can(.teachingManage), a.teacherId == nil, a.registryScope == .county else { throw DomainError.forbidden }
+        guard a.can(.teachingManage), a.teacherId == nil, a.isCountyBureau else { throw DomainError.forbidden }
         var e = FieldErrors()
         let level = rawLevel.flatMap(ResearchLevel.parse)
         if level == nil || level == .school { e.add("level", "层级应为县级（教研室）或学区级（教研中心）", "the county office or a district centre") }
         let name = raw?.trimmed ?? ""
         if name.isEmpty || name.count > 60 { e.add("name", "请填写名称（不超过60字）", "enter the name (at most 60 characters)") }
         if level == .district {
-            if let d = districtId, try await RegistryStore.districtRows(on: db, scope: .county).contains(where: { $0.id == d }) {} else { e.add("districtId", "请选择学区", "choose the district") }
+            if let d = districtId, try await RegistryStore.districtRows(on: db, scope: a.registryScope).contains(where: { $0.id == d }) {} else { e.add("districtId", "请选择学区", "choose the district") }
         }
         try e.throwIfAny()
         let district = level == .district ? districtId : nil
-        let existing = try await Self.unitCount(level: level!.rawValue, districtId: district, on: db)
+        let county = level == .county ? try await newItemCounty(a) : nil
+        let existing = try await Self.unitCount(level: level!.rawValue, districtId: district, county: county, on: db)
         if existing > 0 { throw DomainError(.conflict, code: "unit_exists", LocalizedText(zh: level == .county ? "县教研室已设立" : "该学区已有教研中心", en: "this office exists already")) }
         let audit = ctx.audit, now = ctx.now
         return try await ctx.write { tx in
-            let id = try await Self.insertUnit(level: level!.rawValue, districtId: district, name: name, on: tx, now: now)
+            let id = try await Self.insertUnit(level: level!.rawValue, districtId: district, name: name, county: county, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "teaching.unit", entity: "research_unit", entityId: String(id), summary: name)
             return id
         }
@@ -113,12 +124,16 @@ extension TeachingService {
         let a = try ctx.requireActor()
         guard a.can(.teachingManage), a.teacherId == nil else { throw DomainError.forbidden }
         guard let unit = try await units().map(\.0).first(where: { $0.id == unitId }) else { throw DomainError.notFound(LocalizedText(zh: "教研机构", en: "research office")) }
-        guard a.registryScope == .county || (unit.districtId.map { a.registryScope == .district($0) } ?? false) else { throw DomainError.forbidden }
+        guard a.isCountyBureau || (unit.districtId.map { a.registryScope == .district($0) } ?? false) else { throw DomainError.forbidden }
         guard let tid = teacherId, let t = try await RegistryStore.teacher(id: tid, on: db) else {
             throw DomainError.validation(["teacherId": LocalizedText(zh: "请填写在册教师的编号", en: "enter a registered teacher's number")])
         }
         if let d = unit.districtId, t.districtId != d {
             throw DomainError.validation(["teacherId": LocalizedText(zh: "\(t.name)不在该学区任教", en: "this teacher does not work in the district")])
+        }
+        // The county office's researchers work in its county.
+        if unit.districtId == nil, !a.covers(schoolId: t.schoolId, districtId: t.districtId) {
+            throw DomainError.validation(["teacherId": LocalizedText(zh: "\(t.name)不在本县任教", en: "this teacher does not work in this county")])
         }
         var subject: String?
         if let s = rawSubject?.trimmed, !s.isEmpty {
@@ -140,7 +155,7 @@ extension TeachingService {
         let a = try ctx.requireActor()
         guard a.can(.teachingManage), a.teacherId == nil else { throw DomainError.forbidden }
         guard let unit = try await units().map(\.0).first(where: { $0.id == unitId }) else { throw DomainError.notFound(LocalizedText(zh: "教研机构", en: "research office")) }
-        guard a.registryScope == .county || (unit.districtId.map { a.registryScope == .district($0) } ?? false) else { throw DomainError.forbidden }
+        guard a.isCountyBureau || (unit.districtId.map { a.registryScope == .district($0) } ?? false) else { throw DomainError.forbidden }
         let audit = ctx.audit
         try await ctx.write { tx in
             try await Self.deleteResearcher(unitId: unitId, teacherId: teacherId, on: tx)
@@ -153,28 +168,27 @@ extension TeachingService {
     /// The area an activity belongs to, from the office that runs it.
     static func area(_ o: RegistryScope, teacher: TeacherRow?) -> (level: ResearchLevel, districtId: Int?, schoolId: Int?) {
         switch o {
-        case .county: return (.county, nil, nil)
+        case .county, .districts: return (.county, nil, nil)
         case .district(let d): return (.district, d, nil)
         case .school(let s): return (.school, teacher?.districtId, s)
-        // Teaching research has not learnt counties among several (no county keys): nothing.
-        case .nothing, .districts: return (.school, nil, nil)
+        case .nothing: return (.school, nil, nil)
         }
     }
 
-    static func inArea(_ level: String, districtId: Int?, schoolId: Int?, teacher t: TeacherRow) -> Bool {
+    static func inArea(_ level: String, districtId: Int?, schoolId: Int?, teacher t: TeacherRow, county c: CallerCounty) -> Bool {
         switch ResearchLevel(rawValue: level) {
-        case .county: return true
+        case .county: return inCounty(district: t.districtId, c)
         case .district: return t.districtId == districtId
         default: return t.schoolId == schoolId
         }
     }
 
     /// Whether the caller sees an activity: the teachers and offices of its area, and the county.
-    func canSee(_ x: ActivityRow, _ a: Actor, office o: RegistryScope?) -> Bool {
+    func canSee(_ x: ActivityRow, _ a: Actor, office o: RegistryScope?, county c: CallerCounty) -> Bool {
         if Self.covers(o, schoolId: x.schoolId, districtId: x.districtId) || o == .county { return true }
         if case .district(let d) = o, x.districtId == d { return true }
         switch ResearchLevel(rawValue: x.level) {
-        case .county: return a.can(.teachingRead)
+        case .county: return a.can(.teachingRead) && Self.inCounty(x.countyCode, c)
         case .district: return x.districtId.map { a.covers(districtId: $0) } ?? false
         default: return x.schoolId == a.schoolId || (x.schoolId != nil && a.registryScope == .county)
         }
@@ -182,9 +196,11 @@ extension TeachingService {
 
     /// The office that may run it: the county office runs county activities; a district office
     /// its district's (and its schools'); a school admin the school's.
-    func runs(_ x: ActivityRow, office o: RegistryScope?) -> Bool {
+    func runs(_ x: ActivityRow, office o: RegistryScope?, county c: CallerCounty) -> Bool {
         switch (ResearchLevel(rawValue: x.level), o) {
         case (_, .county): return true
+        case (.county, .districts): return Self.inCounty(x.countyCode, c)
+        case (_, .districts(let ds)): return x.districtId.map(ds.contains) ?? false
         case (.district, .district(let d)), (.school, .district(let d)): return x.districtId == d
         case (.school, .school(let s)): return x.schoolId == s
         default: return false
@@ -194,7 +210,9 @@ extension TeachingService {
     public func activity(id: Int) async throws -> ActivityRow {
         let a = try ctx.requireActor()
         try a.require(.teachingRead)
-        guard let x = try await Self.activityRow(id: id, on: db), canSee(x, a, office: try await office(a)) else { throw DomainError.notFound(Self.activityWord) }
+        guard let x = try await Self.activityRow(id: id, on: db), canSee(x, a, office: try await office(a), county: try await callerCounty(a)) else {
+            throw DomainError.notFound(Self.activityWord)
+        }
         return x
     }
 
@@ -243,9 +261,10 @@ extension TeachingService {
         if case .school = o, let s = a.schoolId { schoolTeacher = try await RegistryStore.teachers(on: db, scope: .school(s), filter: TeacherFilter(), page: PageSpec(page: 1, per: 1), withSchool: false).items.first }
         let area = Self.area(o, teacher: schoolTeacher)
         let districtId = area.districtId ?? (a.districtId)
+        let county = try await callerCounty(a)
         if kind == .openClass {
             if let h = host {
-                if !Self.inArea(area.level.rawValue, districtId: districtId, schoolId: area.schoolId, teacher: h) { e.add("hostTeacherId", "授课教师\(h.name)不在本活动范围内", "the teacher is outside this activity's area") }
+                if !Self.inArea(area.level.rawValue, districtId: districtId, schoolId: area.schoolId, teacher: h, county: county) { e.add("hostTeacherId", "授课教师\(h.name)不在本活动范围内", "the teacher is outside this activity's area") }
             } else { e.add("hostTeacherId", "公开课请填写授课教师编号", "enter the teacher who teaches the open class") }
         }
         if let pid = d.planId {
@@ -260,7 +279,7 @@ extension TeachingService {
             invited.formUnion(try await members(group.id))
         }
         if d.inviteSubject, let subject {
-            let all = try await Self.teacherSubjects(level: area.level, districtId: districtId ?? -1, schoolId: area.schoolId ?? -1, on: db)
+            let all = try await Self.teacherSubjects(level: area.level, districtId: districtId ?? -1, schoolId: area.schoolId ?? -1, countyDistricts: county.districts, on: db)
             invited.formUnion(all.filter { $0.subjects.split(separator: ",").contains { $0 == subject.rawValue } }.map(\.id))
         }
         if let h = host { invited.remove(h.id) }
@@ -268,15 +287,16 @@ extension TeachingService {
         let teachers = try await RegistryStore.teachers(ids: Array(invited), on: db)
         for id in invited.sorted() {
             guard let t = teachers[id] else { e.add("invite", "教师编号\(id)不存在", "no teacher \(id)"); continue }
-            if !Self.inArea(area.level.rawValue, districtId: districtId, schoolId: area.schoolId, teacher: t) { e.add("invite", "\(t.name)（\(id)）不在本活动范围内", "teacher \(id) is outside this activity's area") }
+            if !Self.inArea(area.level.rawValue, districtId: districtId, schoolId: area.schoolId, teacher: t, county: county) { e.add("invite", "\(t.name)（\(id)）不在本活动范围内", "teacher \(id) is outside this activity's area") }
         }
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now, organiser = a.username, inviteList = invited.sorted(), hostId = host?.id
+        let itemCounty = area.level == .county ? try await newItemCounty(a) : nil
         let id = try await ctx.write { tx -> Int in
             let id = try await Self.insertActivity(kind: kind.rawValue, level: area.level.rawValue, districtId: area.level == .county ? nil : districtId, schoolId: area.schoolId,
                                                    subject: subject!.rawValue, grade: grade.isEmpty ? nil : grade, title: title, startsAt: start!.description, endsAt: end!.description,
                                                    place: place.isEmpty ? nil : place, onlineLink: link, agenda: agenda.isEmpty ? nil : agenda, hostTeacherId: hostId, planId: d.planId,
-                                                   organiser: organiser, invited: inviteList, on: tx, now: now)
+                                                   organiser: organiser, invited: inviteList, county: itemCounty, on: tx, now: now)
             try await Self.indexActivity(id, title: title, agenda: agenda, minutes: nil, on: tx)
             try await Audit.record(on: tx, audit, action: "teaching.activity", entity: "research_activity", entityId: String(id), summary: "\(kind.zh)《\(title)》，邀请 \(inviteList.count) 人")
             return id
@@ -290,8 +310,9 @@ extension TeachingService {
         let a = try ctx.requireActor()
         try a.require(.teachingRead)
         let o = try await office(a)
+        let c = try await callerCounty(a)
         let q0 = ActivityQuery(kind: kind?.rawValue, subject: subject.flatMap(Subject.parse)?.rawValue, from: from, office: o, county: o == .county || a.registryScope == .county,
-                               districtId: a.districtId, schoolId: a.schoolId)
+                               countyCode: c.districts == nil ? nil : c.code, districtId: a.districtId, schoolId: a.schoolId)
         let query = q?.trimmed ?? ""
         if !query.isEmpty {
             let grams = Bigrams.of(query)
@@ -315,7 +336,7 @@ extension TeachingService {
     public func recordActivity(id: Int, attended: [Int]?, minutes raw: String?, version: Int?) async throws -> ActivityRow {
         let a = try ctx.requireActor()
         let x = try await activity(id: id)
-        guard runs(x, office: try await office(a)) else { throw DomainError.forbidden }
+        guard runs(x, office: try await office(a), county: try await callerCounty(a)) else { throw DomainError.forbidden }
         if let s = x.start, nowLocal < s {
             throw DomainError(.conflict, code: "not_started", LocalizedText(zh: "活动尚未开始，开始后才能登记出勤和纪要", en: "the activity has not begun; attendance and minutes come after"))
         }
@@ -377,7 +398,7 @@ extension TeachingService {
         let a = try ctx.requireActor()
         let x = try await activity(id: activityId)
         let rows = try await Self.observationRows(activityId: activityId, on: db)
-        let sees = runs(x, office: try await office(a)) || (a.teacherId != nil && a.teacherId == x.hostTeacherId)
+        let sees = runs(x, office: try await office(a), county: try await callerCounty(a)) || (a.teacherId != nil && a.teacherId == x.hostTeacherId)
         return (sees ? rows : [], rows.first { $0.observerTeacherId == a.teacherId }, sees)
     }
 

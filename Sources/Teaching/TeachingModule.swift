@@ -9,7 +9,7 @@ import XuequKit
 public struct TeachingModule: XuequModule {
     public init() {}
     public let name = "teaching"
-    public var migrations: [any Migration] { [CreateTeaching(), CreateResearch(), AddPlanChangedRatio(), AddPlanChangedRatio.training] }
+    public var migrations: [any Migration] { [CreateTeaching(), CreateResearch(), AddPlanChangedRatio(), AddPlanChangedRatio.training, AddTeachingCounty()] }
 
     public func verifyAggregates(on db: any Database) async throws -> [AggregateCheck] {
         [try await AddPlanChangedRatio.training.check(on: db)]
@@ -39,6 +39,11 @@ public struct TeachingModule: XuequModule {
     public var strings: [String: (String, String)] { TeachingStrings.table.merging(ResearchStrings.table) { a, _ in a } }
     public var routeNames: [any RouteName.Type] { [TeachingRoute.self, TeachingAPIRoute.self] }
     public var viewsDirectory: String? { Bundle.module.url(forResource: "Views", withExtension: nil)?.path }
+    /// A county's bureau among several runs its own county's teaching research: county groups,
+    /// its office and researchers, county activities and training programmes of its county
+    /// (`county_code`), its districts' plans and hours (`TeachingService.callerCounty`).
+    public var countyKeys: Set<Permission> { grants.permissions(of: .bureauAdmin) }
+
     public var navigation: [NavEntry] { [NavEntry(key: "nav.teaching", route: TeachingRoute.home) { $0.can(.teachingRead) }] }
     public func routes(_ r: ModuleRoutes) {
         TeachingAPI().register(r.api)

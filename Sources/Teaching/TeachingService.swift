@@ -18,6 +18,8 @@ extension Permission {
 public struct GroupRow: Codable, Sendable {
     public let id: Int; public let name: String; public let level: String; public let districtId: Int?; public let schoolId: Int?
     public let subject: String; public let leaderTeacherId: Int; public let reviewLevels: Int
+    /// The county of a county-level group.
+    public let countyCode: String?
 }
 
 public struct LessonPlanRow: Codable, Sendable {
@@ -57,12 +59,13 @@ public struct TeachingService: Sendable {
         let a = try ctx.requireActor()
         try a.require(.teachingRead)
         let rows = try await Self.groupRows(on: db)
-        return rows.filter { visible($0, a) }
+        let c = try await callerCounty(a)
+        return rows.filter { visible($0, a, county: c) }
     }
 
-    func visible(_ g: GroupRow, _ a: Actor) -> Bool {
+    func visible(_ g: GroupRow, _ a: Actor, county c: CallerCounty) -> Bool {
         switch ResearchLevel(rawValue: g.level) {
-        case .county: return true
+        case .county: return Self.inCounty(g.countyCode, c)
         case .district: return g.districtId.map { a.covers(districtId: $0) } ?? false
         default: return g.schoolId.map { s in a.covers(schoolId: s, districtId: g.districtId ?? -1) || a.schoolId == s } ?? false
         }
@@ -95,10 +98,10 @@ public struct TeachingService: Sendable {
         try e.throwIfAny()
         var districtId: Int?, schoolId: Int?
         switch (level!, a.registryScope) {
-        case (.county, .county): break
-        case (.district, .county), (.district, .district):
+        case (.county, .county), (.county, .districts): break
+        case (.district, .county), (.district, .districts), (.district, .district):
             districtId = leaderRow!.districtId
-        case (.school, .county), (.school, .district), (.school, .school):
+        case (.school, .county), (.school, .districts), (.school, .district), (.school, .school):
             districtId = leaderRow!.districtId; schoolId = leaderRow!.schoolId
         default: throw DomainError.forbidden
         }
@@ -112,9 +115,10 @@ public struct TeachingService: Sendable {
         }
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now, districtValue = districtId, schoolValue = schoolId
+        let county = level == .county ? try await newItemCounty(a) : nil
         return try await ctx.write { tx in
             let id = try await Self.insertGroup(name: name, level: level!.rawValue, districtId: districtValue, schoolId: schoolValue, subject: subject!.rawValue,
-                                                leaderTeacherId: leaderRow!.id, reviewLevels: levels, members: all, on: tx, now: now)
+                                                leaderTeacherId: leaderRow!.id, reviewLevels: levels, members: all, county: county, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "teaching.group", entity: "teaching_group", entityId: String(id), summary: "\(name)（\(level!.zh)），\(all.count) 名成员")
             return id
         }
@@ -140,7 +144,8 @@ public struct TeachingService: Sendable {
         // Released plans reach the teachers of the area on their release date (the start of term).
         guard p.state == CommonPlanState.released.rawValue, a.can(.teachingRead), (p.releaseOn ?? "") <= ctx.today.description else { return false }
         switch ResearchLevel(rawValue: p.level) {
-        case .county: return true
+        // A county's 通案 reaches its own county's teachers (its author's district is the county's).
+        case .county: return Self.inCounty(district: p.districtId, try await callerCounty(a))
         case .district: return a.covers(districtId: p.districtId)
         default: return a.covers(schoolId: p.schoolId, districtId: p.districtId)
         }
@@ -202,7 +207,12 @@ public struct TeachingService: Sendable {
         if o == .county || a.registryScope == .county { return nil }
         var t = ["xqrc"]
         if let id = a.teacherId { t.append("xqo\(id)"); t += try await myGroups(a).sorted().map { "xqg\($0)" } }
-        switch o { case .district(let d)?: t.append("xqd\(d)"); case .school(let s)?: t.append("xqs\(s)"); default: break }
+        switch o {
+        case .district(let d)?: t.append("xqd\(d)")
+        case .school(let s)?: t.append("xqs\(s)")
+        case .districts(let ds)?: t += ds.map { "xqd\($0)" }
+        default: break
+        }
         if let d = a.districtId { t.append("xqrd\(d)") }
         if let s = a.schoolId { t.append("xqrs\(s)") }
         return t
@@ -385,11 +395,13 @@ public struct TeachingService: Sendable {
         let isLeader = a.teacherId == g.leaderTeacherId
             && TeachingModule.groupHolds(level: g.level, schoolId: g.schoolId, districtId: g.districtId, teacherSchool: a.schoolId, teacherDistrict: a.districtId)
         let o = try await self.office(a)
+        // The county's office: the only county's, or the plan's own county's among several.
+        let countyOffice = Self.isCountyOffice(o) && Self.covers(o, schoolId: p.schoolId, districtId: p.districtId)
         func reviews(level: Int) -> Bool {
-            if level >= 3 { return o == .county }
+            if level >= 3 { return countyOffice }
             switch ResearchLevel(rawValue: p.level) {
-            case .county: return o == .county
-            case .district: return o == .county || o == .district(p.districtId)
+            case .county: return countyOffice
+            case .district: return countyOffice || o == .district(p.districtId)
             default: return Self.covers(o, schoolId: p.schoolId, districtId: p.districtId) || o == .district(p.districtId)
             }
         }
@@ -419,8 +431,10 @@ public struct TeachingService: Sendable {
         let g = grade?.trimmed ?? ""
         // The teaching office (an administrator, or a researcher of the district's centre) reads its area.
         let o = try await office(a)
+        let c = try await callerCounty(a)
         let q0 = PlanQuery(kind: kind?.rawValue, subject: subject.flatMap(Subject.parse)?.rawValue, grade: g.isEmpty ? nil : g, teacherId: a.teacherId, office: o,
-                           districtId: a.districtId, schoolId: a.schoolId, county: a.registryScope == .county, today: ctx.today.description)
+                           districtId: a.districtId, schoolId: a.schoolId, county: a.registryScope == .county, countyDistricts: c.districts.map { $0.sorted() },
+                           today: ctx.today.description)
         let query = q?.trimmed ?? ""
         if !query.isEmpty {
             let grams = Bigrams.of(query)

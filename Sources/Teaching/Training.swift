@@ -18,7 +18,11 @@ public enum ProgrammeKind: String, Vocabulary {
     public var en: String { switch self { case .winter: "winter training"; case .summer: "summer training"; case .university: "university placement"; case .other: "other" } }
 }
 
-public struct ProgrammeRow: Codable, Sendable { public let id: Int; public let name: String; public let kind: String; public let startsOn: String; public let endsOn: String; public let hours: Double }
+public struct ProgrammeRow: Codable, Sendable {
+    public let id: Int; public let name: String; public let kind: String; public let startsOn: String; public let endsOn: String; public let hours: Double
+    /// The county whose bureau runs it.
+    public let countyCode: String?
+}
 
 /// 研训: programmes, enrolment and attendance (the bureau), each teacher's hours per year against
 /// the rule, the shortfall per school, and an `.xlsx` of hours per teacher.
@@ -27,15 +31,26 @@ extension TeachingService {
         try await Self.trainingRules(on: CivilDate.endOf(year: year), db: db) ?? TrainingRules(hoursPerYear: 72)
     }
 
+    /// The programmes of the caller's county.
     public func programmes() async throws -> [ProgrammeRow] {
-        try ctx.requireActor().require(.teachingRead)
-        return try await Self.programmeRows(on: db)
+        let a = try ctx.requireActor()
+        try a.require(.teachingRead)
+        let c = try await callerCounty(a)
+        return try await Self.programmeRows(on: db).filter { Self.inCounty($0.countyCode, c) }
+    }
+
+    /// One of the county's programmes, for its bureau; another county's is not there.
+    func ownProgramme(_ id: Int, _ a: Actor) async throws -> ProgrammeRow {
+        guard let p = try await Self.programme(id: id, on: db), Self.inCounty(p.countyCode, try await callerCounty(a)) else {
+            throw DomainError.notFound(LocalizedText(zh: "培训项目", en: "programme"))
+        }
+        return p
     }
 
     public func createProgramme(name raw: String?, kind rawKind: String?, startsOn: String?, endsOn: String?, hours: Double?) async throws -> Int {
         let a = try ctx.requireActor()
         try a.require(.teachingManage)
-        guard a.registryScope == .county else { throw DomainError.forbidden }
+        guard a.isCountyBureau else { throw DomainError.forbidden }
         var e = FieldErrors()
         let name = raw?.trimmed ?? ""
         if name.isEmpty || name.count > 80 { e.add("name", "请填写培训名称", "enter the programme's name") }
@@ -47,9 +62,9 @@ extension TeachingService {
         if let s, let t, t < s { e.add("endsOn", "结束日期早于开始日期", "the end is before the start") }
         if hours == nil || !hours!.isFinite || hours! <= 0 || hours! > 500 { e.add("hours", "学时应在0到500之间", "hours must be between 0 and 500") }
         try e.throwIfAny()
-        let audit = ctx.audit, now = ctx.now
+        let audit = ctx.audit, now = ctx.now, county = try await newItemCounty(a)
         return try await ctx.write { tx in
-            let id = try await Self.insertProgramme(name: name, kind: kind!.rawValue, startsOn: s!.description, endsOn: t!.description, hours: hours!, on: tx, now: now)
+            let id = try await Self.insertProgramme(name: name, kind: kind!.rawValue, startsOn: s!.description, endsOn: t!.description, hours: hours!, county: county, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "teaching.training.programme", entity: "training_programme", entityId: String(id), summary: "\(name)，\(hours!) 学时")
             return id
         }
@@ -60,14 +75,13 @@ extension TeachingService {
     public func enrol(programmeId: Int, schoolCodes: [String]) async throws -> Int {
         let a = try ctx.requireActor()
         try a.require(.teachingManage)
-        guard a.registryScope == .county else { throw DomainError.forbidden }
-        guard try await Self.programme(id: programmeId, on: db) != nil else {
-            throw DomainError.notFound(LocalizedText(zh: "培训项目", en: "programme"))
-        }
+        guard a.isCountyBureau else { throw DomainError.forbidden }
+        _ = try await ownProgramme(programmeId, a)
         let codes = schoolCodes.map { $0.trimmed }.filter { !$0.isEmpty }
         if codes.isEmpty { throw DomainError.validation(["schools": LocalizedText(zh: "请填写学校代码", en: "enter school codes")]) }
         let schools = try await RegistryStore.schools(codes: codes, on: db)
-        let missing = codes.filter { schools[$0] == nil }
+        // Another county's school is no school of this bureau's (named as unknown).
+        let missing = codes.filter { c in schools[c].map { !a.covers(schoolId: $0.id, districtId: $0.districtId) } ?? true }
         if !missing.isEmpty { throw DomainError.validation(["schools": LocalizedText(zh: "学校代码不存在：" + missing.joined(separator: "、"), en: "unknown school codes: " + missing.joined(separator: ", "))]) }
         let ids = schools.values.map(\.id)
         let audit = ctx.audit
@@ -84,10 +98,8 @@ extension TeachingService {
     public func attendance(programmeId: Int, attended teacherIds: [Int]) async throws {
         let a = try ctx.requireActor()
         try a.require(.teachingManage)
-        guard a.registryScope == .county else { throw DomainError.forbidden }
-        guard let p = try await Self.programme(id: programmeId, on: db) else {
-            throw DomainError.notFound(LocalizedText(zh: "培训项目", en: "programme"))
-        }
+        guard a.isCountyBureau else { throw DomainError.forbidden }
+        let p = try await ownProgramme(programmeId, a)
         let audit = ctx.audit
         try await ctx.write { tx in
             try await Self.recordAttendance(programmeId: programmeId, hours: p.hours, attended: teacherIds, on: tx)
@@ -137,7 +149,7 @@ extension TeachingService {
         let a = try ctx.requireActor()
         try a.require(.teachingRead)
         let county: Bool
-        if case .county = a.registryScope { county = true } else { county = false }
+        county = a.isCountyBureau
         let db = self.db
         let summarise: @Sendable ([HoursRow]) async throws -> HoursSummary = { rows in
             var bySchool: [Int: (name: String, teachers: Int, short: Int)] = [:]

@@ -8,6 +8,7 @@ import XuequKit
 import XuequTestSupport
 @testable import Balance
 @testable import Registry
+@testable import Teaching
 @testable import XuequApp
 
 /// Several counties in one database (issue 30): the tree, each bureau inside its own county, the
@@ -426,7 +427,8 @@ struct CountyTests {
             #expect(statuses.allSatisfy { $0 == .noContent || $0 == .conflict }, "\(statuses)")
             struct N: Decodable { let n: Int }
             #expect(
-                try await app.db.sql.raw("SELECT COUNT(*) AS n FROM inspection_county_entries WHERE county_code = '130402' AND code = 'V2'").first(decoding: N.self)?.n == 1)
+                try await app.db.sql.raw("SELECT COUNT(*) AS n FROM inspection_county_entries WHERE county_code = '130402' AND code = 'V2'").first(
+                    decoding: N.self)?.n == 1)
 
             // Survey rounds: its own schools' codes; another county's round is not there.
             let (opened, round) = try await call(
@@ -465,6 +467,80 @@ struct CountyTests {
             #expect(
                 try await app.db.sql.raw("SELECT county_code FROM intern_batches WHERE name = 'x'").first(decoding: C.self, with: SQLRowDecoder.snakeCase)?
                     .countyCode == "130403")
+        }
+    }
+
+    @Test("each county's bureau runs its own county's teaching research: county groups and their 通案, training, its office, activities", arguments: TestDB.all)
+    func teachingByCounty(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let b = try await Self.addSecondCounty(app, f)
+            let hash = try await Accounts.hashPassword(Fixture.password, app: app)
+            _ = try await Accounts.insertUser(
+                .init(username: "t9", displayName: "戊老师", role: .teacher, districtId: b.district, schoolId: b.school, teacherId: b.teacher), passwordHash: hash,
+                on: app.db, now: app.clock.now())
+            func service(_ username: String) async throws -> TeachingService {
+                let u = try #require(try await Accounts.user(username: username, on: app.db))
+                return TeachingService(app.context(actor: try await app.actor(for: u, on: app.db)))
+            }
+            let admin = try await service("admin"), admin2 = try await service("admin2"), t9 = try await service("t9"), t1 = try await service("t1")
+
+            // A county group of county B: its leader and members are B's; A's bureau does not see it.
+            await #expect(throws: DomainError.self) {
+                _ = try await admin2.createGroup(name: "越界组", level: "county", subject: "chinese", leader: f.teachers["甲"], members: [], reviewLevels: 1)
+            }
+            let group = try await admin2.createGroup(name: "邯山区语文中心组", level: "county", subject: "chinese", leader: b.teacher, members: [], reviewLevels: 1)
+            #expect(try await admin2.groups().map(\.id).contains(group))
+            #expect(!(try await admin.groups().map(\.id).contains(group)))
+            #expect(!(try await t1.groups().map(\.id).contains(group)))
+
+            // Its 通案, released: county B's teachers and office read it; county A's teachers and bureau do not.
+            let plan = try await t9.create(
+                PlanDraft(kind: "common", title: "邯山区《秋天的雨》通案", subject: "chinese", grade: "三年级", sections: ["教学目标": "感受秋天的美"], groupId: group))
+            try await app.db.sql.raw("UPDATE lesson_plans SET state = 'released', release_on = '2020-01-01' WHERE id = \(bind: plan.id)").run()
+            #expect(try await t9.plan(id: plan.id).id == plan.id)
+            #expect(try await admin2.plan(id: plan.id).id == plan.id)
+            await #expect(throws: DomainError.self) { _ = try await t1.plan(id: plan.id) }
+            await #expect(throws: DomainError.self) { _ = try await admin.plan(id: plan.id) }
+            #expect(!(try await t1.list(kind: nil, subject: nil, grade: nil, q: nil).map(\.plan.id).contains(plan.id)))
+            #expect(!(try await t1.list(kind: nil, subject: nil, grade: nil, q: "秋天").map(\.plan.id).contains(plan.id)))
+            #expect(try await admin2.list(kind: nil, subject: nil, grade: nil, q: nil).map(\.plan.id).contains(plan.id))
+            let token1 = try await app.token("t1")
+            #expect(try await Self.get(app, token1, "/api/v1/lesson-plans/\(plan.id)").status == .notFound)
+
+            // Training: its programmes, its schools.
+            let programme = try await admin2.createProgramme(name: "邯山区暑期全员培训", kind: "summer", startsOn: "2026-07-10", endsOn: "2026-07-20", hours: 24)
+            #expect(try await admin2.programmes().map(\.id) == [programme])
+            #expect(!(try await admin.programmes().map(\.id).contains(programme)))
+            await #expect(throws: DomainError.self) { _ = try await admin2.enrol(programmeId: programme, schoolCodes: ["T0001"]) }
+            #expect(try await admin2.enrol(programmeId: programme, schoolCodes: ["T0009"]) == 1)
+            await #expect(throws: DomainError.self) { _ = try await admin.enrol(programmeId: programme, schoolCodes: ["T0001"]) }
+            await #expect(throws: DomainError.self) { try await admin.attendance(programmeId: programme, attended: [f.teachers["甲"]!]) }
+
+            // The teaching office: each county its own; its researchers work in it.
+            let officeB = try await admin2.createUnit(level: "county", districtId: nil, name: "邯山区教研室")
+            let officeA = try await admin.createUnit(level: "county", districtId: nil, name: "武安市教研室")
+            #expect(try await admin2.units().map(\.0.id) == [officeB])
+            #expect(!(try await admin.units().map(\.0.id).contains(officeB)))
+            await #expect(throws: DomainError.self) { try await admin2.addResearcher(unitId: officeB, teacherId: f.teachers["甲"], subject: nil) }
+            await #expect(throws: DomainError.self) { try await admin2.addResearcher(unitId: officeA, teacherId: b.teacher, subject: nil) }
+            try await admin2.addResearcher(unitId: officeB, teacherId: b.teacher, subject: "chinese")
+            // County B's researcher is its county's office: B's plans, not A's.
+            let researcher = try await service("t9")
+            #expect(try await researcher.office(try #require(researcher.ctx.actor)) == .districts([b.district]))
+
+            // A county activity inviting the subject's teachers invites county B's only.
+            let today = app.clock.now()
+            let day = ISO8601DateFormatter().string(from: today.addingTimeInterval(7 * 86400)).prefix(10)
+            let x = try await admin2.createActivity(
+                ActivityDraft(
+                    kind: "activity", subject: "chinese", title: "邯山区语文教研", startsAt: "\(day) 09:00", endsAt: "\(day) 11:00", place: "邯山小学", inviteSubject: true
+                ))
+            #expect(x.countyCode == "130402")
+            #expect(try await admin2.attendees(activityId: x.id).map(\.teacherId) == [b.teacher])
+            await #expect(throws: DomainError.self) { _ = try await t1.activity(id: x.id) }
+            await #expect(throws: DomainError.self) { _ = try await admin.activity(id: x.id) }
+            #expect(!(try await t1.activities().map(\.id).contains(x.id)))
+            #expect(try await t9.activities().map(\.id).contains(x.id))
         }
     }
 
@@ -666,7 +742,10 @@ struct CountyTests {
     /// go under 130481, its bureau account with them, and every balance figure is as it was.
     @Test("a single-county database upgrades in place with every figure unchanged", arguments: TestDB.all)
     func upgrade(db: TestDB) async throws {
-        try await withApp(db, migrateWithout: ["082_AccountArea", "083_Areas", "084_AuditActorIndex", "085_InternBatchCounty", "086_InspectionByCounty"]) {
+        try await withApp(
+            db,
+            migrateWithout: ["082_AccountArea", "083_Areas", "084_AuditActorIndex", "085_InternBatchCounty", "086_InspectionByCounty", "087_TeachingCounty"]
+        ) {
             app, _ in
             let now = app.clock.now().timeIntervalSince1970
             let hash = try await Accounts.hashPassword(Fixture.password, app: app)

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Registry
 import SQLKit
 import XuequCore
 import XuequKit
@@ -22,14 +23,14 @@ extension TeachingService {
     /// Every research group, by level.
     static func groupRows(on db: any Database) async throws -> [GroupRow] {
         try await db.sql.raw(
-            "SELECT id, name, level, district_id, school_id, subject, leader_teacher_id, review_levels FROM teaching_groups ORDER BY level, id"
+            "SELECT id, name, level, district_id, school_id, subject, leader_teacher_id, review_levels, county_code FROM teaching_groups ORDER BY level, id"
         )
         .all(decoding: GroupRow.self, with: decoder)
     }
 
     static func groupRow(id: Int, on db: any Database) async throws -> GroupRow? {
         try await db.sql.raw(
-            "SELECT id, name, level, district_id, school_id, subject, leader_teacher_id, review_levels FROM teaching_groups WHERE id = \(bind: id)"
+            "SELECT id, name, level, district_id, school_id, subject, leader_teacher_id, review_levels, county_code FROM teaching_groups WHERE id = \(bind: id)"
         )
         .first(decoding: GroupRow.self, with: decoder)
     }
@@ -45,7 +46,7 @@ extension TeachingService {
     static func groups(memberTeacherId t: Int, on db: any Database) async throws -> [GroupRow] {
         try await db.sql.raw(
             """
-            SELECT g.id, g.name, g.level, g.district_id, g.school_id, g.subject, g.leader_teacher_id, g.review_levels FROM teaching_groups g
+            SELECT g.id, g.name, g.level, g.district_id, g.school_id, g.subject, g.leader_teacher_id, g.review_levels, g.county_code FROM teaching_groups g
             JOIN teaching_group_members m ON m.group_id = g.id WHERE m.teacher_id = \(bind: t) ORDER BY g.id
             """
         ).all(decoding: GroupRow.self, with: decoder)
@@ -73,13 +74,14 @@ extension TeachingService {
     /// A new group and its members; its id.
     static func insertGroup(
         name: String, level: String, districtId: Int?, schoolId: Int?, subject: String, leaderTeacherId: Int, reviewLevels: Int, members: [Int],
-        on tx: any Database, now: Double
+        county: String?, on tx: any Database, now: Double
     ) async throws -> Int {
         struct Id: Decodable { let id: Int }
         let id = try await tx.sql.raw(
             """
-            INSERT INTO teaching_groups (name, level, district_id, school_id, subject, leader_teacher_id, review_levels, created_at)
-            VALUES (\(bind: name), \(bind: level), \(bind: districtId), \(bind: schoolId), \(bind: subject), \(bind: leaderTeacherId), \(bind: reviewLevels), \(bind: now)) RETURNING id
+            INSERT INTO teaching_groups (name, level, district_id, school_id, subject, leader_teacher_id, review_levels, created_at, county_code)
+            VALUES (\(bind: name), \(bind: level), \(bind: districtId), \(bind: schoolId), \(bind: subject), \(bind: leaderTeacherId), \(bind: reviewLevels), \(bind: now),
+                    \(bind: county)) RETURNING id
             """
         ).first(decoding: Id.self)!.id
         for t in members { try await tx.sql.raw("INSERT INTO teaching_group_members (group_id, teacher_id) VALUES (\(bind: id), \(bind: t))").run() }
@@ -215,6 +217,8 @@ extension TeachingService {
         var districtId: Int?
         var schoolId: Int?
         var county: Bool
+        /// The caller's county's districts among several (its county's released 通案 only).
+        var countyDistricts: [Int]?
         var today: String
     }
 
@@ -233,11 +237,13 @@ extension TeachingService {
         }
         switch q.office {
         case .county?: scope.append("1 = 1")
+        case .districts(let ds)?: scope.append(RegistryStore.inList("p.district_id", ds))
         case .district(let d)?: scope.append("p.district_id = \(bind: d)")
         case .school(let s)?: scope.append("p.school_id = \(bind: s)")
         default: break
         }
-        var released: SQLQueryString = "p.kind = 'common' AND p.state = 'released' AND p.release_on <= \(bind: q.today) AND (p.level = 'county'"
+        var released: SQLQueryString = "p.kind = 'common' AND p.state = 'released' AND p.release_on <= \(bind: q.today) AND ("
+        released = released + (q.countyDistricts.map { "(p.level = 'county' AND " + RegistryStore.inList("p.district_id", $0) + ")" } ?? "p.level = 'county'")
         if let d = q.districtId { released = released + " OR (p.level = 'district' AND p.district_id = \(bind: d))" }
         if let s = q.schoolId { released = released + " OR (p.level = 'school' AND p.school_id = \(bind: s))" }
         if q.county { released = released + " OR 1 = 1" }
@@ -304,6 +310,7 @@ extension TeachingService {
         let area: SQLQueryString
         switch office {
         case .district(let d): area = "p.district_id = \(bind: d) AND p.level <> 'county'"
+        case .districts(let ds): area = RegistryStore.inList("p.district_id", ds)
         case .county: area = "1 = 1"
         default: area = "1 = 0"
         }

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Registry
 import SQLKit
 import XuequCore
 import XuequKit
@@ -10,25 +11,30 @@ import XuequKit
 /// here).
 extension TeachingService {
     static let activityColumns =
-        "id, kind, level, district_id, school_id, subject, grade, title, starts_at, ends_at, place, online_link, agenda, minutes, host_teacher_id, plan_id, organiser, version"
+        "id, kind, level, district_id, school_id, subject, grade, title, starts_at, ends_at, place, online_link, agenda, minutes, host_teacher_id, plan_id, organiser, version, county_code"
 
     // MARK: research units and researchers
 
     struct ResearcherUnit: Decodable {
         let level: String
         let districtId: Int?
+        let countyCode: String?
     }
 
     /// The unit a teacher is a researcher of, if any.
     static func researcherUnit(teacherId t: Int, on db: any Database) async throws -> ResearcherUnit? {
-        try await db.sql.raw("SELECT u.level, u.district_id FROM research_staff s JOIN research_units u ON u.id = s.unit_id WHERE s.teacher_id = \(bind: t)")
-            .first(decoding: ResearcherUnit.self, with: decoder)
+        try await db.sql.raw(
+            "SELECT u.level, u.district_id, u.county_code FROM research_staff s JOIN research_units u ON u.id = s.unit_id WHERE s.teacher_id = \(bind: t)"
+        )
+        .first(decoding: ResearcherUnit.self, with: decoder)
     }
 
     /// The units, the county office first, then the districts' centres.
     static func unitRows(on db: any Database) async throws -> [ResearchUnitRow] {
-        try await db.sql.raw("SELECT id, level, district_id, name FROM research_units ORDER BY CASE level WHEN 'county' THEN 0 ELSE 1 END, district_id, id")
-            .all(decoding: ResearchUnitRow.self, with: decoder)
+        try await db.sql.raw(
+            "SELECT id, level, district_id, name, county_code FROM research_units ORDER BY CASE level WHEN 'county' THEN 0 ELSE 1 END, district_id, id"
+        )
+        .all(decoding: ResearchUnitRow.self, with: decoder)
     }
 
     static func staffRows(on db: any Database) async throws -> [ResearcherRow] {
@@ -37,18 +43,21 @@ extension TeachingService {
     }
 
     /// How many units there are of a level and district (nil: the county's).
-    static func unitCount(level: String, districtId district: Int?, on db: any Database) async throws -> Int {
+    static func unitCount(level: String, districtId district: Int?, county: String?, on db: any Database) async throws -> Int {
         struct N: Decodable { let n: Int }
+        // A district has one centre; a county one office (its own among several).
+        let inCounty: SQLQueryString = district == nil && county != nil ? " AND (county_code = \(bind: county) OR county_code IS NULL)" : ""
         return try await db.sql.raw(
             "SELECT COUNT(*) AS n FROM research_units WHERE level = \(bind: level) AND (district_id = \(bind: district) OR (district_id IS NULL AND \(bind: district) IS NULL))"
+                + inCounty
         )
         .first(decoding: N.self)?.n ?? 0
     }
 
-    static func insertUnit(level: String, districtId: Int?, name: String, on tx: any Database, now: Double) async throws -> Int {
+    static func insertUnit(level: String, districtId: Int?, name: String, county: String?, on tx: any Database, now: Double) async throws -> Int {
         struct Id: Decodable { let id: Int }
         return try await tx.sql.raw(
-            "INSERT INTO research_units (level, district_id, name, created_at) VALUES (\(bind: level), \(bind: districtId), \(bind: name), \(bind: now)) RETURNING id"
+            "INSERT INTO research_units (level, district_id, name, created_at, county_code) VALUES (\(bind: level), \(bind: districtId), \(bind: name), \(bind: now), \(bind: county)) RETURNING id"
         )
         .first(decoding: Id.self)!.id
     }
@@ -103,11 +112,14 @@ extension TeachingService {
         let subjects: String
     }
 
-    /// The teachers of an activity's area (the county's: all) with the subjects they teach.
-    static func teacherSubjects(level: ResearchLevel, districtId: Int, schoolId: Int, on db: any Database) async throws -> [TeacherSubjects] {
+    /// The teachers of an activity's area (the county's: all, or its districts' among several)
+    /// with the subjects they teach.
+    static func teacherSubjects(level: ResearchLevel, districtId: Int, schoolId: Int, countyDistricts: Set<Int>?, on db: any Database) async throws
+        -> [TeacherSubjects]
+    {
         let cond: SQLQueryString
         switch level {
-        case .county: cond = "1 = 1"
+        case .county: cond = countyDistricts.map { "\(RegistryStore.inList("district_id", $0.sorted()))" } ?? "1 = 1"
         case .district: cond = "district_id = \(bind: districtId)"
         case .school: cond = "school_id = \(bind: schoolId)"
         }
@@ -117,17 +129,17 @@ extension TeachingService {
     /// A new activity with its invitations (teachers by id, in statements of 500); its id.
     static func insertActivity(
         kind: String, level: String, districtId: Int?, schoolId: Int?, subject: String, grade: String?, title: String, startsAt: String, endsAt: String,
-        place: String?, onlineLink: String?, agenda: String?, hostTeacherId: Int?, planId: Int?, organiser: String, invited: [Int], on tx: any Database,
-        now: Double
+        place: String?, onlineLink: String?, agenda: String?, hostTeacherId: Int?, planId: Int?, organiser: String, invited: [Int], county: String?,
+        on tx: any Database, now: Double
     ) async throws -> Int {
         struct Id: Decodable { let id: Int }
         let id = try await tx.sql.raw(
             """
             INSERT INTO research_activities (kind, level, district_id, school_id, subject, grade, title, starts_at, ends_at, place, online_link, agenda, minutes, host_teacher_id, plan_id,
-              organiser, version, created_at, updated_at)
+              organiser, version, created_at, updated_at, county_code)
             VALUES (\(bind: kind), \(bind: level), \(bind: districtId), \(bind: schoolId), \(bind: subject),
                     \(bind: grade), \(bind: title), \(bind: startsAt), \(bind: endsAt), \(bind: place), \(bind: onlineLink),
-                    \(bind: agenda), NULL, \(bind: hostTeacherId), \(bind: planId), \(bind: organiser), 1, \(bind: now), \(bind: now)) RETURNING id
+                    \(bind: agenda), NULL, \(bind: hostTeacherId), \(bind: planId), \(bind: organiser), 1, \(bind: now), \(bind: now), \(bind: county)) RETURNING id
             """
         ).first(decoding: Id.self)!.id
         for chunk in stride(from: 0, to: invited.count, by: 500) {
@@ -147,6 +159,8 @@ extension TeachingService {
         var from: String?
         var office: RegistryScope?
         var county: Bool
+        /// The caller's county among several: its county-level activities only.
+        var countyCode: String?
         var districtId: Int?
         var schoolId: Int?
     }
@@ -159,8 +173,11 @@ extension TeachingService {
         if let s = q.subject { conds.append("x.subject = \(bind: s)") }
         if let f = q.from { conds.append("x.ends_at >= \(bind: f)") }
         // The caller's area, in the query.
-        var scope: [SQLQueryString] = ["x.level = 'county'"]
+        var scope: [SQLQueryString] = [
+            q.countyCode.map { "(x.level = 'county' AND (x.county_code = \(bind: $0) OR x.county_code IS NULL))" } ?? "x.level = 'county'"
+        ]
         if q.county { scope = ["1 = 1"] }
+        if case .districts(let ds)? = q.office { scope.append("\(RegistryStore.inList("x.district_id", ds))") }
         if case .district(let d)? = q.office { scope.append("x.district_id = \(bind: d)") }
         if case .school(let s)? = q.office { scope.append("x.school_id = \(bind: s)") }
         if let d = q.districtId { scope.append("(x.level = 'district' AND x.district_id = \(bind: d))") }

@@ -22,8 +22,11 @@ public struct TeachingYearFigures: Codable, Sendable, Equatable {
 public enum TeachingYear {
     /// The years the training programmes ended in, for a figure over a training cycle (the
     /// inspection's G9): read by whoever may read that figure, whatever their teaching keys.
-    public static func programmeEndYears(on db: any Database) async throws -> Set<Int> {
-        Set(try await TeachingService.programmeRows(on: db).compactMap { Int($0.endsOn.prefix(4)) })
+    public static func programmeEndYears(county: String?, on db: any Database) async throws -> Set<Int> {
+        Set(
+            try await TeachingService.programmeRows(on: db).filter { p in county == nil || p.countyCode == nil || p.countyCode == county }.compactMap {
+                Int($0.endsOn.prefix(4))
+            })
     }
 
     /// Per school: its teachers and those credited with `due` hours over `years` (the inspection's G9).

@@ -16,21 +16,22 @@ extension TeachingService {
     // MARK: programmes
 
     static func programmeRows(on db: any Database) async throws -> [ProgrammeRow] {
-        try await db.sql.raw("SELECT id, name, kind, starts_on, ends_on, hours FROM training_programmes ORDER BY starts_on DESC, id DESC").all(
+        try await db.sql.raw("SELECT id, name, kind, starts_on, ends_on, hours, county_code FROM training_programmes ORDER BY starts_on DESC, id DESC").all(
             decoding: ProgrammeRow.self, with: decoder)
     }
 
     static func programme(id programmeId: Int, on db: any Database) async throws -> ProgrammeRow? {
-        try await db.sql.raw("SELECT id, name, kind, starts_on, ends_on, hours FROM training_programmes WHERE id = \(bind: programmeId)").first(
+        try await db.sql.raw("SELECT id, name, kind, starts_on, ends_on, hours, county_code FROM training_programmes WHERE id = \(bind: programmeId)").first(
             decoding: ProgrammeRow.self, with: decoder)
     }
 
-    static func insertProgramme(name: String, kind: String, startsOn: String, endsOn: String, hours: Double, on tx: any Database, now: Double) async throws
+    static func insertProgramme(name: String, kind: String, startsOn: String, endsOn: String, hours: Double, county: String?, on tx: any Database, now: Double)
+        async throws
         -> Int
     {
         struct Id: Decodable { let id: Int }
         return try await tx.sql.raw(
-            "INSERT INTO training_programmes (name, kind, starts_on, ends_on, hours, created_at) VALUES (\(bind: name), \(bind: kind), \(bind: startsOn), \(bind: endsOn), \(bind: hours), \(bind: now)) RETURNING id"
+            "INSERT INTO training_programmes (name, kind, starts_on, ends_on, hours, created_at, county_code) VALUES (\(bind: name), \(bind: kind), \(bind: startsOn), \(bind: endsOn), \(bind: hours), \(bind: now), \(bind: county)) RETURNING id"
         )
         .first(decoding: Id.self)!.id
     }

@@ -51,8 +51,8 @@ struct ResearchPages: Sendable {
         let teachers = try await RegistryStore.teachers(ids: units.flatMap { $0.1.map(\.teacherId) }, on: req.db)
         let schools = try await RegistryStore.schools(ids: teachers.values.map(\.schoolId), on: req.db)
         let locale = req.uiLocale
-        let districts = try await RegistryStore.districtRows(on: req.db, scope: .county)
-        let isBureau = actor.can(.teachingManage) && actor.teacherId == nil && actor.registryScope == .county
+        let districts = try await RegistryStore.districtRows(on: req.db, scope: actor.registryScope)
+        let isBureau = actor.can(.teachingManage) && actor.teacherId == nil && actor.isCountyBureau
         let mine = units.first { $0.1.contains { $0.teacherId == actor.teacherId } }?.0.name
         let page = ResearchPage(
             layout: req.layout("te.rs.title"),
@@ -129,7 +129,7 @@ struct ResearchPages: Sendable {
         let office = try await service.office(actor)
         let officeName: String
         switch office {
-        case .county?: officeName = Self.t(req, "te.ac.area.county")
+        case .county?, .districts?: officeName = Self.t(req, "te.ac.area.county")
         case .district?: officeName = Self.t(req, "te.ac.area.district")
         case .school?: officeName = Self.t(req, "te.ac.area.school")
         default: officeName = ""
@@ -182,7 +182,7 @@ struct ResearchPages: Sendable {
         let teachers = try await RegistryStore.teachers(ids: attendees.map(\.teacherId) + [x.hostTeacherId].compactMap { $0 }, on: req.db)
         let schools = try await RegistryStore.schools(ids: teachers.values.map(\.schoolId), on: req.db)
         let office = try await service.office(actor)
-        let runs = service.runs(x, office: office)
+        let runs = service.runs(x, office: office, county: try await service.callerCounty(actor))
         let now = LocalDateTime.now(req.context.now)
         let started = x.start.map { now >= $0 } ?? true
         let locale = req.uiLocale

@@ -40,7 +40,7 @@ struct TeachingPages: Sendable {
             programmes: list.map { p in ProgrammeItem(id: p.id, name: p.name, kind: ProgrammeKind(rawValue: p.kind)?.label(req.uiLocale) ?? p.kind, dates: "\(p.startsOn)—\(p.endsOn)",
                                                       hours: String(format: "%g", p.hours), enrolled: counts[p.id]?.enrolled ?? 0, attended: counts[p.id]?.attended ?? 0,
                                                       enrolAction: TeachingRoute.enrol.path(p.id), attendanceAction: TeachingRoute.attendance.path(p.id)) },
-            isBureau: actor.can(.teachingManage) && actor.registryScope == .county, kinds: options(ProgrammeKind.self, selected: "summer", locale: req.uiLocale),
+            isBureau: actor.can(.teachingManage) && actor.isCountyBureau, kinds: options(ProgrammeKind.self, selected: "summer", locale: req.uiLocale),
             rule: Self.t(req, "te.tr.rule", String(format: "%g", try await service.rules(year: year).hoursPerYear), String(year)), hoursHref: TeachingRoute.hours.path() + "?year=\(year)")
         return try await req.page("teaching/training", page)
     }
@@ -218,7 +218,10 @@ struct TeachingPages: Sendable {
         let levelName = ["school": Self.t(req, "te.ml.school"), "district": Self.t(req, "te.ml.district"), "county": Self.t(req, "te.ml.county")]
         func canSelect(_ m: ModelLessonRow) -> Bool {
             guard actor.can(.teachingManage), actor.teacherId == nil, actor.covers(schoolId: m.schoolId, districtId: m.districtId) else { return false }
-            switch (m.level, actor.registryScope) { case ("school", .school), ("school", .county), ("district", .district), ("district", .county): return true; default: return false }
+            switch (m.level, actor.registryScope) {
+            case ("school", .school), ("school", .county), ("school", .districts), ("district", .district), ("district", .county), ("district", .districts): return true
+            default: return false
+            }
         }
         var mine: [SelectOption] = []
         if actor.can(.teachingWrite), let t = actor.teacherId {
@@ -482,8 +485,8 @@ struct TeachingPages: Sendable {
                 let subjects = t.subjects.split(separator: ",").compactMap { Subject(rawValue: String($0))?.label(locale) }.joined(separator: "、")
                 return Candidate(id: t.id, label: [t.name, t.schoolName ?? "", subjects].filter { !$0.isEmpty }.joined(separator: " · "), leader: t.id == leader, member: members.contains(t.id))
             }
-            if case .county = actor.registryScope {
-                finderDistricts = try await RegistryStore.districtRows(on: req.db, scope: .county).map { SelectOption(value: String($0.id), label: $0.name, selected: String($0.id) == finder["district"]) }
+            if actor.isCountyBureau {
+                finderDistricts = try await RegistryStore.districtRows(on: req.db, scope: actor.registryScope).map { SelectOption(value: String($0.id), label: $0.name, selected: String($0.id) == finder["district"]) }
             }
         }
         var formValues = values
