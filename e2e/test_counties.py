@@ -49,13 +49,19 @@ def test_two_bureaus_each_see_their_own_county(city_server, browser, shot):
         browser.get(city_server + "/schools/%d" % other)
         assert "403" in wait(browser, ".error-page h1").text
     assert not seen["admin"] & seen["admin-130402"]
-    # Balance, exchange, internship, the inspection, accounts and the log know counties; a module
-    # that has not learnt them (teaching research) is not offered to a bureau among several.
+    # Balance, exchange, teaching research, internship, the inspection, accounts and the log know
+    # counties; certification and the reports have not learnt them and are not offered to a bureau
+    # among several.
     sign_in(browser, city_server, "admin-130402")
     menu = browser.find_element(By.ID, "main-nav").text
-    for entry in ["均衡监测", "交流轮岗", "教育实习", "督导评估", "账户", "审计日志"]:
+    for entry in ["均衡监测", "交流轮岗", "教研备课", "教育实习", "督导评估", "账户", "审计日志"]:
         assert entry in menu, (entry, menu)
-    assert "教研备课" not in menu
+    assert "教师资格认定" not in menu
+    # Its training hours are its county's: each district it counts is its own.
+    browser.get(city_server + "/teaching/training/hours")
+    districts = [r.find_elements(By.TAG_NAME, "td")[0].text for r in browser.find_elements(By.CSS_SELECTOR, "#short-by-district tbody tr")]
+    assert districts and set(districts) <= seen["admin-130402"], districts
+    shot("county-hours-admin-130402")
     # Its accounts are its county's: none of another county's bureau.
     browser.get(city_server + "/admin/users")
     users = wait(browser, "#user-list").text
