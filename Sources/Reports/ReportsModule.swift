@@ -23,6 +23,10 @@ public struct ReportsModule: XuequModule {
     public var grants: Grants {
         Grants([.bureauAdmin: [.reportsRead, .reportsWrite], .districtAdmin: [.reportsRead, .reportsWrite]])
     }
+    /// A county's bureau among several writes its own county's year summary (its districts, its
+    /// figures; no certification section until certification knows counties).
+    public var countyKeys: Set<Permission> { [.reportsRead, .reportsWrite] }
+
     public var strings: [String: (String, String)] {
         [
             "nav.reports": ("年度总结", "Year summary"), "rp.title": ("年度工作总结", "Year summary"), "nav.office": ("工作总结", "Work summaries"),

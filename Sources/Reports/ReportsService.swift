@@ -27,7 +27,14 @@ public struct ReportsService: Sendable {
     static let decoder = SQLRowDecoder.snakeCase
     public var today: CivilDate { ctx.today }
 
-    public struct Area: Sendable { public let districtId: Int?; public let key: String; public let name: String }
+    public struct Area: Sendable {
+        public let districtId: Int?; public let key: String; public let name: String
+        /// A county's among several: its districts (nil: one district, or the database's only county).
+        public var districts: [Int]? = nil
+        /// Whether the area is the certifying body's: the county of a database of one county (a
+        /// county among several has no certification figures of its own yet).
+        public var certifies: Bool { districtId == nil && districts == nil }
+    }
 
     /// The caller's area: the bureau the county or any district it names; a district office its
     /// own district only (another district's id is 403, an unknown one 404).
@@ -38,6 +45,10 @@ public struct ReportsService: Sendable {
             guard let d = try await RegistryStore.district(id: district, on: db) else { throw DomainError.notFound(LocalizedText(zh: "学区", en: "district")) }
             guard actor.covers(districtId: district) else { throw DomainError.forbidden }
             return Area(districtId: d.id, key: "d\(d.id)", name: d.name)
+        }
+        if case .oneCounty(let c) = actor.scope {
+            let name = try await AreaStore.area(code: c.code, on: db)?.name ?? c.code
+            return Area(districtId: nil, key: "county:\(c.code)", name: name, districts: c.districts.sorted())
         }
         switch actor.registryScope {
         case .county: return Area(districtId: nil, key: "county", name: ctx.locale == .en ? "the county" : "全县")
@@ -72,7 +83,7 @@ public struct ReportsService: Sendable {
 
     func compute(year y: Int, area: Area) async throws -> YearFigures {
         var f = YearFigures(year: y, scope: area.districtId == nil ? "county" : area.name, districtId: area.districtId)
-        let r = try await RegistryStore.yearCounts(year: y, district: area.districtId, on: db)
+        let r = try await RegistryStore.yearCounts(year: y, district: area.districtId, districts: area.districts, on: db)
         f.districts = r.districts; f.centralSchools = r.centralSchools
         f.schools = .init(
             start: r.schoolsStart, end: r.schoolsEnd, merged: r.merged, standardised: r.standardised, byStage: r.byStage, byLocality: r.byLocality,
@@ -83,7 +94,9 @@ public struct ReportsService: Sendable {
 
         // Rotation: the exchange report of the year, by sending district (the quotas' count).
         let report = try await ExchangeService(ctx).report(year: y)
-        let names = Set(try await RegistryStore.districtRows(on: db, scope: area.districtId.map { .district($0) } ?? .county).map(\.name))
+        let names = Set(
+            try await RegistryStore.districtRows(on: db, scope: area.districtId.map { .district($0) } ?? area.districts.map { .districts($0) } ?? .county).map(
+                \.name))
         let quotas = report.quotas.filter { names.contains($0.district) }
         f.exchange.eligible = quotas.reduce(0) { $0 + $1.quota.eligible }
         f.exchange.moved = quotas.reduce(0) { $0 + $1.quota.moved }
@@ -103,7 +116,8 @@ public struct ReportsService: Sendable {
             area.districtId == nil
             ? report.byDirection.map { .init(label: $0.label, transfer: $0.transfer, support: $0.support, secondment: $0.secondment) } : nil
         let alliances = try await AllianceService(ctx).list().filter { _, members in
-            area.districtId.map { d in members.contains { $0.districtId == d } } ?? true
+            area.districtId.map { d in members.contains { $0.districtId == d } } ?? area.districts.map { ds in members.contains { ds.contains($0.districtId) } }
+                ?? true
         }
         f.exchange.alliances = alliances.count
         f.exchange.allianceSchools = Set(alliances.flatMap { $0.1.map(\.id) }).count
@@ -135,8 +149,11 @@ public struct ReportsService: Sendable {
 
         // Training: each teacher's hours in programmes that ended in the year, against the rule
         // (one aggregate per school; a district keeps its schools).
-        let districtSchools = try await area.districtId.asyncMap { d in
+        var districtSchools = try await area.districtId.asyncMap { d in
             try await RegistryStore.schoolYear(y, stages: Stage.allCases, district: d, on: db).map(\.id)
+        }
+        if let ds = area.districts {
+            districtSchools = try await RegistryStore.schoolYear(y, stages: Stage.allCases, district: nil, districts: ds, on: db).map(\.id)
         }
         let inDistrict = districtSchools.map(Set.init)
         let teaching = TeachingService(ctx)
@@ -144,10 +161,13 @@ public struct ReportsService: Sendable {
         let completion = try await teaching.completion(years: y...y, due: required).filter { inDistrict?.contains($0.key) ?? true }
         f.training = .init(
             teachers: completion.values.reduce(0) { $0 + $1.teachers }, completed: completion.values.reduce(0) { $0 + $1.done }, hoursRequired: required)
-        f.teaching = try await TeachingYear.figures(year: y, district: area.districtId, on: db)
+        let county: String? = {
+            if case .oneCounty(let c)? = ctx.actor?.scope { return c.code }; return nil
+        }()
+        f.teaching = try await TeachingYear.figures(year: y, district: area.districtId, districts: area.districts, county: county, on: db)
 
         // Certification (the county's body).
-        if area.districtId == nil {
+        if area.certifies {
             let cert = CertificationService(ctx)
             var c = YearFigures.Certification()
             // A window belongs to the year it closes in, once it has closed (a window still open
@@ -253,7 +273,7 @@ public struct ReportsService: Sendable {
         }
         let texts = try await texts(year: y, key: area.key)
         let values = live.placeholders(loc)
-        let sections = SummarySection.allCases.filter { area.districtId == nil || ($0 != .certification) }.map { s in
+        let sections = SummarySection.allCases.filter { area.certifies || ($0 != .certification) }.map { s in
             let t = texts[s.rawValue] ?? (area.districtId == nil ? s.defaultText : s.districtText)
             return Section(key: s, title: s.title(loc), template: t, text: SummarySection.render(t, values), edited: texts[s.rawValue] != nil)
         }
@@ -304,7 +324,7 @@ public struct ReportsService: Sendable {
             e.add("text", "未知的占位符 {\(bad)}。可用：\(list)", "unknown placeholder {\(bad)}; known: \(list)")
         }
         try e.throwIfAny()
-        if area.districtId != nil && section == .certification {
+        if !area.certifies && section == .certification {
             throw DomainError.validation(["section": LocalizedText(zh: "学区总结没有教师资格认定一节（认定由县级机构负责）", en: "a district's summary has no certification section")])
         }
         // A year the platform has no data for has no summary to write.

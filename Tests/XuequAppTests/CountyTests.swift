@@ -544,6 +544,41 @@ struct CountyTests {
         }
     }
 
+    @Test("each county's bureau writes its own county's year summary: its figures, its texts, no certification section", arguments: TestDB.all)
+    func summaryByCounty(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            _ = try await Self.addSecondCounty(app, f)
+            let admin = try await app.token("admin"), admin2 = try await app.token("admin2")
+            func figures(_ token: String) async throws -> (figures: [String: Any], titles: [String]) {
+                let (status, j, text) = try await Self.get(app, token, "/api/v1/reports/summary?year=2026")
+                #expect(status == .ok, "\(text.prefix(300))")
+                return ((j["figures"] as? [String: Any]) ?? [:], ((j["sections"] as? [[String: Any]]) ?? []).compactMap { $0["title"] as? String })
+            }
+            let (b, titlesB) = try await figures(admin2)
+            let (a, titlesA) = try await figures(admin)
+            // Each county's own registry: B has one district, one school and one teacher.
+            #expect(b["districts"] as? Int == 1 && a["districts"] as? Int == 2)
+            #expect(b["teachers"] as? Int == 1)
+            #expect(a["teachers"] as? Int == (try await Self.get(app, admin, "/api/v1/teachers").json["total"] as? Int))
+            #expect(((b["schools"] as? [String: Any])?["end"] as? Int) == 1)
+            // The certifying body is not yet a county's among several: no section for it.
+            #expect(!titlesB.contains { $0.contains("教师资格认定") } && !titlesB.isEmpty)
+            #expect(titlesA.count == titlesB.count)
+            // Its texts are its own.
+            let cookies2 = try await Browser.login(app, "admin2")
+            #expect(try await Browser.form(app, cookies2, "/reports/summary/sections/system?year=2026", ["text": "邯山区共有{districts}个学区。"]).status == .seeOther)
+            let textB = try await Self.get(app, admin2, "/api/v1/reports/summary?year=2026").text
+            let textA = try await Self.get(app, admin, "/api/v1/reports/summary?year=2026").text
+            #expect(textB.contains("邯山区共有1个学区。") && !textA.contains("邯山区"))
+            // No certification section to edit: refused, nothing saved.
+            let cert = try await Browser.form(app, cookies2, "/reports/summary/sections/certification?year=2026", ["text": "认定了{certification.applied}人"])
+            #expect(cert.status == .seeOther && (cert.headers.setCookie?[FlashCookie.name]?.string.hasPrefix("%21") ?? false))
+            #expect(!(try await Self.get(app, admin2, "/api/v1/reports/summary?year=2026").text.contains("认定了")))
+            // Another county's district: refused.
+            #expect(try await Self.get(app, admin2, "/api/v1/reports/summary?year=2026&district=\(f.districts["D1"]!)").status == .forbidden)
+        }
+    }
+
     @Test("each county's bureau runs its own county's exchange: lists, plans, approvals, alliances; the rules stay the database's", arguments: TestDB.all)
     func exchangeByCounty(db: TestDB) async throws {
         try await withApp(db) { app, f in

@@ -29,19 +29,22 @@ public struct RegistryYearCounts: Codable, Sendable, Equatable {
 }
 
 extension RegistryStore {
-    public static func yearCounts(year: Int, district: Int?, on db: any Database) async throws -> RegistryYearCounts {
+    /// One district's, one county's among several (`districts`), or the database's.
+    public static func yearCounts(year: Int, district: Int?, districts: [Int]? = nil, on db: any Database) async throws -> RegistryYearCounts {
         var c = RegistryYearCounts()
         let start = "\(year)-01-01", end = "\(year)-12-31"
         // Records entered after the year (the register keeps no opening dates) are not counted in it.
         let cutoff = Double(CivilDate.endOf(year: year).daysSinceEpoch + 1) * 86400
-        let inDistrict: SQLQueryString = district.map { "AND district_id = \(bind: $0) AND created_at < \(bind: cutoff)" } ?? "AND created_at < \(bind: cutoff)"
+        var inDistrict: SQLQueryString = district.map { "AND district_id = \(bind: $0) AND created_at < \(bind: cutoff)" } ?? "AND created_at < \(bind: cutoff)"
+        if district == nil, let ds = districts { inDistrict = "AND " + inList("district_id", ds) + " AND created_at < \(bind: cutoff)" }
         struct N: Decodable { let n: Int }
         struct KV: Decodable { let k: String; let n: Int }
         func n(_ q: SQLQueryString) async throws -> Int { try await db.sql.raw(q).first(decoding: N.self)?.n ?? 0 }
         func kv(_ q: SQLQueryString) async throws -> [String: Int] {
             Dictionary(uniqueKeysWithValues: try await db.sql.raw(q).all(decoding: KV.self).map { ($0.k, $0.n) })
         }
-        let oneDistrict: SQLQueryString = district.map { "AND id = \(bind: $0)" } ?? ""
+        var oneDistrict: SQLQueryString = district.map { "AND id = \(bind: $0)" } ?? ""
+        if district == nil, let ds = districts { oneDistrict = "AND " + inList("id", ds) }
         c.districts = try await n("SELECT COUNT(*) AS n FROM districts WHERE created_at < \(bind: cutoff) \(oneDistrict)")
         c.centralSchools = try await n(
             "SELECT COUNT(*) AS n FROM districts WHERE central_school_id IS NOT NULL AND created_at < \(bind: cutoff) \(oneDistrict)")

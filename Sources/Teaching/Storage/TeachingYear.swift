@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Registry
 import SQLKit
 import XuequCore
 
@@ -56,12 +57,22 @@ public enum TeachingYear {
         return (due, Dictionary(uniqueKeysWithValues: rows.map { ($0.districtId, (teachers: $0.n, done: $0.done)) }))
     }
 
-    public static func figures(year: Int, district: Int?, on db: any Database) async throws -> TeachingYearFigures {
+    /// The year's teaching research of one district, one county among several (`districts`, and its
+    /// county-level activities by `county`), or the database.
+    public static func figures(year: Int, district: Int?, districts: [Int]? = nil, county: String? = nil, on db: any Database) async throws
+        -> TeachingYearFigures
+    {
         var f = TeachingYearFigures()
         let from = "\(year)-01-01", to = "\(year)-12-31"
         let start = Double(CivilDate.startOf(year: year).daysSinceEpoch) * 86400,
             end = Double(CivilDate.endOf(year: year).daysSinceEpoch + 1) * 86400
-        let inDistrict: SQLQueryString = district.map { "AND district_id = \(bind: $0)" } ?? ""
+        var inDistrict: SQLQueryString = district.map { "AND district_id = \(bind: $0)" } ?? ""
+        var activitiesIn = inDistrict
+        if district == nil, let ds = districts {
+            inDistrict = "AND " + RegistryStore.inList("district_id", ds)
+            activitiesIn =
+                "AND (" + RegistryStore.inList("district_id", ds) + " OR (district_id IS NULL AND (county_code = \(bind: county) OR county_code IS NULL)))"
+        }
         struct N: Decodable { let n: Int }
         func n(_ q: SQLQueryString) async throws -> Int { try await db.sql.raw(q).first(decoding: N.self)?.n ?? 0 }
         // One read per table, each count a conditional sum (PostgreSQL's SUM of integers is numeric: cast).
@@ -70,7 +81,7 @@ public enum TeachingYear {
         let held = try await db.sql.raw(
             """
             SELECT CAST(SUM(CASE WHEN kind = 'activity' THEN 1 ELSE 0 END) AS BIGINT) AS a, CAST(SUM(CASE WHEN kind = 'open_class' THEN 1 ELSE 0 END) AS BIGINT) AS b
-            FROM research_activities WHERE substr(starts_at, 1, 10) >= \(bind: from) AND substr(starts_at, 1, 10) <= \(bind: to) \(inDistrict)
+            FROM research_activities WHERE substr(starts_at, 1, 10) >= \(bind: from) AND substr(starts_at, 1, 10) <= \(bind: to) \(activitiesIn)
             """
         ).first(decoding: Two.self)
         f.activities = held?.a ?? 0
@@ -93,7 +104,10 @@ public enum TeachingYear {
         ).first(decoding: Two.self)
         f.modelLessons = lessons?.a ?? 0
         f.modelLessonsLate = lessons?.b ?? 0
-        let enrolled: SQLQueryString = district.map { "AND e.teacher_id IN (SELECT id FROM teachers WHERE district_id = \(bind: $0))" } ?? ""
+        var enrolled: SQLQueryString = district.map { "AND e.teacher_id IN (SELECT id FROM teachers WHERE district_id = \(bind: $0))" } ?? ""
+        if district == nil, let ds = districts {
+            enrolled = "AND e.teacher_id IN (SELECT id FROM teachers WHERE " + RegistryStore.inList("district_id", ds) + ")"
+        }
         f.universityTeachers = try await n(
             """
             SELECT COUNT(DISTINCT e.teacher_id) AS n FROM training_enrolments e JOIN training_programmes p ON p.id = e.programme_id
