@@ -50,11 +50,11 @@ def test_two_bureaus_each_see_their_own_county(city_server, browser, shot):
         assert "403" in wait(browser, ".error-page h1").text
     assert not seen["admin"] & seen["admin-130402"]
     # Balance, exchange, teaching research, internship, the inspection, accounts and the log know
-    # counties; certification and the reports have not learnt them and are not offered to a bureau
+    # counties, and so does the year summary; certification has not learnt them and is not offered to a bureau
     # among several.
     sign_in(browser, city_server, "admin-130402")
     menu = browser.find_element(By.ID, "main-nav").text
-    for entry in ["均衡监测", "交流轮岗", "教研备课", "教育实习", "督导评估", "账户", "审计日志"]:
+    for entry in ["均衡监测", "交流轮岗", "教研备课", "教育实习", "督导评估", "年度总结", "账户", "审计日志"]:
         assert entry in menu, (entry, menu)
     assert "教师资格认定" not in menu
     # Its training hours are its county's: each district it counts is its own.
