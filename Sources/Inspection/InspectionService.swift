@@ -132,7 +132,7 @@ public struct InspectionService: Sendable {
         let actor = try ctx.requireActor()
         try actor.require(.inspectionWrite)
         // The thresholds are the database's, every county's: not one county's bureau's to change.
-        if case .oneCounty = actor.scope { throw Self.databaseWide }
+        if actor.oneCounty != nil { throw Self.databaseWide }
         var e = FieldErrors()
         let date = effectiveFrom.flatMap { CivilDate(parsing: $0.trimmed) }
         if date == nil { e.add("effectiveFrom", "请填写生效日期（如2024-01-01）", "enter the date it takes effect (e.g. 2024-01-01)") }
@@ -155,8 +155,7 @@ public struct InspectionService: Sendable {
     /// bureau of a database's only county, never one county's bureau among several.
     public static func setsDatabaseWide(_ a: Actor?) -> Bool {
         guard let a, a.can(.inspectionWrite) else { return false }
-        if case .oneCounty = a.scope { return false }
-        return true
+        return a.oneCounty == nil
     }
 
     /// A county bureau among several changing what every county reads (the thresholds, the questionnaire).

@@ -69,7 +69,7 @@ extension InspectionService {
     public func setQuestions(group raw: String?, lines: String?) async throws {
         let actor = try ctx.requireActor()
         try actor.require(.inspectionWrite)
-        if case .oneCounty = actor.scope { throw Self.databaseWide }
+        if actor.oneCounty != nil { throw Self.databaseWide }
         guard let group = raw.flatMap(SurveyGroup.init(rawValue:)) else {
             throw DomainError.validation(["group": LocalizedText(zh: "请选择调查对象", en: "choose the group")])
         }

@@ -94,10 +94,7 @@ public struct InternshipService: Sendable {
 
     /// The county whose batches a county's bureau among several runs; nil for everyone else
     /// (a database's only bureau runs every batch).
-    static func bureauCounty(_ a: Actor) -> String? {
-        if case .oneCounty(let c) = a.scope { return c.code }
-        return nil
-    }
+    static func bureauCounty(_ a: Actor) -> String? { a.oneCounty?.code }
 
     /// Whether the bureau runs the batch: any for a database's only bureau, its own county's for
     /// a county's bureau among several.

@@ -46,7 +46,7 @@ public struct ReportsService: Sendable {
             guard actor.covers(districtId: district) else { throw DomainError.forbidden }
             return Area(districtId: d.id, key: "d\(d.id)", name: d.name)
         }
-        if case .oneCounty(let c) = actor.scope {
+        if let c = actor.oneCounty {
             let name = try await AreaStore.area(code: c.code, on: db)?.name ?? c.code
             return Area(districtId: nil, key: "county:\(c.code)", name: name, districts: c.districts.sorted())
         }
@@ -161,9 +161,7 @@ public struct ReportsService: Sendable {
         let completion = try await teaching.completion(years: y...y, due: required).filter { inDistrict?.contains($0.key) ?? true }
         f.training = .init(
             teachers: completion.values.reduce(0) { $0 + $1.teachers }, completed: completion.values.reduce(0) { $0 + $1.done }, hoursRequired: required)
-        let county: String? = {
-            if case .oneCounty(let c)? = ctx.actor?.scope { return c.code }; return nil
-        }()
+        let county = ctx.actor?.oneCounty?.code
         f.teaching = try await TeachingYear.figures(year: y, district: area.districtId, districts: area.districts, county: county, on: db)
 
         // Certification (the county's body).

@@ -32,10 +32,7 @@ struct AdminPages {
 
     /// A county's bureau among several: the county whose accounts (and their log) it manages; nil
     /// for a database's only bureau, which manages every account.
-    static func county(_ a: Actor) -> CountyScope? {
-        if case .oneCounty(let c) = a.scope { return c }
-        return nil
-    }
+    static func county(_ a: Actor) -> CountyScope? { a.oneCounty }
 
     /// The account list's scope column: the county, or the name a module gives the scope.
     func scopeLabel(_ u: UserRow, names: [AccountScope: String], locale: UILocale) -> String {

@@ -283,6 +283,14 @@ public struct Actor: Sendable, Hashable {
         return nil
     }
 
+    /// The county of a county's bureau among several (`.oneCounty`): its code and districts; nil for
+    /// everyone else (the bureau of a database's only county included).
+    @inline(never)
+    public var oneCounty: CountyScope? {
+        if case .oneCounty(let c) = scope { return c }
+        return nil
+    }
+
     /// A county's bureau, alone in its database (`.county`) or among several counties
     /// (`.oneCounty`): it reads its whole county and chooses among its districts.
     @inline(never)
