@@ -579,6 +579,24 @@ struct CountyTests {
         }
     }
 
+    @Test("the comparisons' under= is checked alike on every page and API: a bad code is named, not dropped", arguments: [TestDB.sqlite])
+    func underChecked(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            _ = try await Self.addSecondCounty(app, f)
+            let token = try await app.token("province")
+            var h = HTTPHeaders()
+            h.cookie = try await Browser.login(app, "province")
+            for path in ["/balance/counties?under=abc", "/reports/counties?under=1304", "/balance/counties?under=13x"] {
+                let res = try await app.testing().sendRequest(.GET, path, headers: h)
+                #expect(res.status == .unprocessableEntity && res.text.contains("行政区划代码"), "\(path): \(res.status)")
+            }
+            for path in ["/api/v1/balance/counties?standard=basic&stage=primary&under=abc", "/api/v1/reports/counties?under=1304"] {
+                #expect(try await Self.get(app, token, path).status == .unprocessableEntity, "\(path)")
+            }
+            #expect(try await app.testing().sendRequest(.GET, "/balance/counties?under=130400", headers: h).status == .ok)
+        }
+    }
+
     @Test("each county's bureau runs its own county's exchange: lists, plans, approvals, alliances; the rules stay the database's", arguments: TestDB.all)
     func exchangeByCounty(db: TestDB) async throws {
         try await withApp(db) { app, f in

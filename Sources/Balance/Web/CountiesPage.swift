@@ -32,10 +32,7 @@ extension BalanceAPI {
         let q = RegistryAPI.Query(req)
         let standard = try Self.required(q, "standard", BalanceStandard.self)
         let part = try Self.required(q, "stage", BalancePart.self)
-        let under = q.string("under")?.trimmingCharacters(in: .whitespaces)
-        if let u = under, !(u.count == 2 || u.count == 6) || !u.allSatisfy({ $0.isASCII && $0.isNumber }) {
-            throw DomainError.validation(["under": LocalizedText(zh: "行政区划代码为2位（省）或6位数字", en: "an area code is 2 (province) or 6 digits")])
-        }
+        let under = try AreaStore.under(q.string("under"))
         let c = try await BalanceService(req).counties(under: under, year: try q.int("year"), standard: standard, part: part)
         let items = c.items.map { s in
             CountyItemDTO(
@@ -125,7 +122,7 @@ extension BalancePages {
             year = try q.int("year")
             standard = try q.vocab("standard", BalanceStandard.self) ?? .basic
             part = try q.vocab("stage", BalancePart.self) ?? .primary
-            under = q.string("under").flatMap { u in (u.count == 2 || u.count == 6) && u.allSatisfy { $0.isASCII && $0.isNumber } ? u : nil }
+            under = try AreaStore.under(q.string("under"))
             sort = q.string("sort").flatMap(CountySort.init(rawValue:)) ?? .code
         }
         func string(year y: Int, sort s: CountySort? = nil) -> String {

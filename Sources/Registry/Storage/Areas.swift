@@ -139,6 +139,16 @@ extension Optional where Wrapped == String {
 
 extension AreaStore {
     /// The level a code names: 2 digits a province, 6 ending in 00 a city, any other 6 a county.
+    /// The `under=` of a comparison above the counties: a province's 2 digits or a city's or
+    /// county's 6, trimmed; nil when not given. Anything else is a named field error.
+    public static func under(_ raw: String?) throws -> String? {
+        guard let u = raw?.trimmingCharacters(in: .whitespaces), !u.isEmpty else { return nil }
+        guard level(of: u) != nil else {
+            throw DomainError.validation(["under": LocalizedText(zh: "行政区划代码为2位（省）或6位数字", en: "an area code is 2 (province) or 6 digits")])
+        }
+        return u
+    }
+
     public static func level(of code: String) -> AreaLevel? {
         guard code.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         if code.count == 2 { return .province }

@@ -26,12 +26,7 @@ struct CountyWorkQuery {
     init(_ req: Request) throws {
         let q = RegistryAPI.Query(req)
         year = try q.int("year")
-        under = try q.string("under").map { u in
-            guard (u.count == 2 || u.count == 6), u.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                throw DomainError.validation(["under": LocalizedText(zh: "行政区划代码为2位（省）或6位数字", en: "an area code is 2 (province) or 6 digits")])
-            }
-            return u
-        }
+        under = try AreaStore.under(q.string("under"))
         sort = ["code", "rotation", "training"].contains(q.string("sort") ?? "") ? q.string("sort")! : "code"
     }
 
