@@ -108,10 +108,13 @@ extension TeachingService {
         try e.throwIfAny()
         let district = level == .district ? districtId : nil
         let county = level == .county ? try await newItemCounty(a) : nil
-        let existing = try await Self.unitCount(level: level!.rawValue, districtId: district, county: county, on: db)
-        if existing > 0 { throw DomainError(.conflict, code: "unit_exists", LocalizedText(zh: level == .county ? "县教研室已设立" : "该学区已有教研中心", en: "this office exists already")) }
         let audit = ctx.audit, now = ctx.now
         return try await ctx.write { tx in
+            // Checked inside the write, after the lock: the same office set up twice at once is one office.
+            try await Self.lockUnits(on: tx)
+            if try await Self.unitCount(level: level!.rawValue, districtId: district, county: county, on: tx) > 0 {
+                throw DomainError(.conflict, code: "unit_exists", LocalizedText(zh: level == .county ? "县教研室已设立" : "该学区已有教研中心", en: "this office exists already"))
+            }
             let id = try await Self.insertUnit(level: level!.rawValue, districtId: district, name: name, county: county, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "teaching.unit", entity: "research_unit", entityId: String(id), summary: name)
             return id

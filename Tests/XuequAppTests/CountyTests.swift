@@ -346,6 +346,22 @@ struct CountyTests {
             r = try await Browser.form(app, admin2, "/internship/batches/\(batchB.id)/capacity", ["schoolCode": "T0009", "subject": "chinese", "places": "2"])
             #expect(try await count("intern_capacity WHERE batch_id = \(bind: batchB.id)") == 1)
             #expect(try await count("intern_capacity WHERE batch_id = \(bind: batchB.id) AND school_id = \(bind: b.school)") == 1)
+            // The same places declared twenty times at once: each answered (saved, or told to reload), one row.
+            let csrf = try await Browser.csrfToken(app, cookies: admin2)
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for n in 0..<20 {
+                    group.addTask {
+                        var h = HTTPHeaders()
+                        h.cookie = admin2
+                        h.contentType = .urlEncodedForm
+                        let body = ByteBuffer(string: "_csrf=\(csrf)&schoolCode=T0009&subject=chinese&places=\(n % 5 + 1)")
+                        return try await app.testing().sendRequest(.POST, "/internship/batches/\(batchB.id)/capacity", headers: h, body: body).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .seeOther }, "\(statuses)")
+            #expect(try await count("intern_capacity WHERE batch_id = \(bind: batchB.id)") == 1)
 
             // Supervisors: its own county's accounts (made in its account list), not another's.
             r = try await Browser.form(app, admin2, "/internship/batches/\(batchB.id)/groups", ["name": "第一组", "supervisor": "supervisor"])
@@ -517,7 +533,13 @@ struct CountyTests {
             await #expect(throws: DomainError.self) { try await admin.attendance(programmeId: programme, attended: [f.teachers["甲"]!]) }
 
             // The teaching office: each county its own; its researchers work in it.
-            let officeB = try await admin2.createUnit(level: "county", districtId: nil, name: "邯山区教研室")
+            // The office set up twenty times at once: one office, the others told it exists.
+            let made = await withTaskGroup(of: Int?.self) { group in
+                for _ in 0..<20 { group.addTask { try? await admin2.createUnit(level: "county", districtId: nil, name: "邯山区教研室") } }
+                return await group.reduce(into: [Int]()) { if let id = $1 { $0.append(id) } }
+            }
+            #expect(made.count == 1, "\(made)")
+            let officeB = try #require(made.first)
             let officeA = try await admin.createUnit(level: "county", districtId: nil, name: "武安市教研室")
             #expect(try await admin2.units().map(\.0.id) == [officeB])
             #expect(!(try await admin.units().map(\.0.id).contains(officeB)))

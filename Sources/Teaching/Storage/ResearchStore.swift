@@ -54,6 +54,14 @@ extension TeachingService {
         .first(decoding: N.self)?.n ?? 0
     }
 
+    /// On PostgreSQL, orders the writers that set up research units (one at a time, as SQLite's
+    /// single writer does), so each one's check for an existing office sees the others' (twenty
+    /// set-ups at once made ten offices of one county).
+    static func lockUnits(on tx: any Database) async throws {
+        guard tx.sql.dialect.name == "postgresql" else { return }
+        try await tx.sql.raw("SELECT pg_advisory_xact_lock(7402120)").run()
+    }
+
     static func insertUnit(level: String, districtId: Int?, name: String, county: String?, on tx: any Database, now: Double) async throws -> Int {
         struct Id: Decodable { let id: Int }
         return try await tx.sql.raw(
