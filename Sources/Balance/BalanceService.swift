@@ -82,8 +82,7 @@ public struct BalanceService: Sendable {
         guard let code else { return BalanceArea(year: y, district: nil, county: nil, districts: nil) }
         guard try await AreaStore.area(code: code, on: db)?.levelValue == .county else { throw DomainError.notFound(Self.countyWord) }
         // The only county in the database: every district, as a single-county install always read.
-        if try await AreaStore.districtsOutside(county: code, on: db) == 0 { return BalanceArea(year: y, district: nil, county: nil, districts: nil) }
-        let districts = try await AreaStore.districtCounties([code], on: db).keys.sorted()
+        guard let districts = try await AreaStore.sharedDistricts(county: code, on: db) else { return BalanceArea(year: y, district: nil, county: nil, districts: nil) }
         return BalanceArea(year: y, district: nil, county: code, districts: districts)
     }
 

@@ -179,9 +179,9 @@ public struct InspectionService: Sendable {
             if let code = a.areaCode { return InspectionArea(code: code, districts: nil) }
             return InspectionArea(code: try await AreaStore.soleCounty(on: db), districts: nil)
         default:
-            guard let d = a.districtId, let code = try await AreaStore.county(ofDistrict: d, on: db) else { return InspectionArea(code: nil, districts: nil) }
-            if try await AreaStore.districtsOutside(county: code, on: db) == 0 { return InspectionArea(code: code, districts: nil) }
-            return InspectionArea(code: code, districts: try await AreaStore.districtCounties([code], on: db).keys.sorted())
+            guard let d = a.districtId else { return InspectionArea(code: nil, districts: nil) }
+            let c = try await ctx.countyArea(ofDistrict: d)
+            return InspectionArea(code: c.code, districts: c.districts)
         }
     }
 

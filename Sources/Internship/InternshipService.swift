@@ -51,9 +51,14 @@ public struct InternshipService: Sendable {
     }
 
     /// The actor's standing to an intern (empty: not theirs).
-    func access(_ i: InternRow, _ a: Actor) async throws -> InternAccess {
+    /// `run`: the batches the bureau runs, when the caller asks for many interns at once (one
+    /// query, not one per intern).
+    func access(_ i: InternRow, _ a: Actor, run: Set<Int>? = nil) async throws -> InternAccess {
         var out: InternAccess = []
-        if a.can(.internshipAdmin), try await runs(batchId: i.batchId, a) { out.insert(.admin) }
+        if a.can(.internshipAdmin) {
+            let runs = if let run { run.contains(i.batchId) } else { try await runs(batchId: i.batchId, a) }
+            if runs { out.insert(.admin) }
+        }
         if a.can(.internshipSelf), i.userId == a.userId { out.insert(.own) }
         if a.can(.internshipMentor), let t = a.teacherId, i.mentorTeacherId == t { out.insert(.mentor) }
         if a.can(.internshipHost), let s = a.schoolId, i.schoolId == s, a.teacherId == nil { out.insert(.host) }
@@ -75,7 +80,7 @@ public struct InternshipService: Sendable {
         let a = try actor()
         var visible = InternshipStore.Visibility()
         if a.can(.internshipAdmin) {
-            if let c = Self.bureauCounty(a) { visible.county = c } else { visible.all = true }
+            if let c = a.oneCounty?.code { visible.county = c } else { visible.all = true }
         }
         if a.can(.internshipSupervise) { visible.supervisorUserId = a.userId }
         if a.can(.internshipMentor), let t = a.teacherId { visible.mentorTeacherId = t }
@@ -88,26 +93,22 @@ public struct InternshipService: Sendable {
         let a = try actor()
         guard let b = try await InternshipStore.batch(id: id, on: db) else { throw DomainError.notFound(Self.batchWord) }
         // Another county's batch is not there for a county's bureau among several.
-        if let c = Self.bureauCounty(a), b.countyCode != c { throw DomainError.notFound(Self.batchWord) }
+        if let c = a.oneCounty?.code, b.countyCode != c { throw DomainError.notFound(Self.batchWord) }
         return b
     }
-
-    /// The county whose batches a county's bureau among several runs; nil for everyone else
-    /// (a database's only bureau runs every batch).
-    static func bureauCounty(_ a: Actor) -> String? { a.oneCounty?.code }
 
     /// Whether the bureau runs the batch: any for a database's only bureau, its own county's for
     /// a county's bureau among several.
     func runs(batchId: Int, _ a: Actor) async throws -> Bool {
         guard a.can(.internshipAdmin) else { return false }
-        guard let c = Self.bureauCounty(a) else { return true }
+        guard let c = a.oneCounty?.code else { return true }
         return try await InternshipStore.batch(id: batchId, on: db)?.countyCode == c
     }
 
     /// The batches the bureau runs, newest first: its county's when it is one among several.
     public func batches() async throws -> [BatchRow] {
         let a = try requireBatchAdmin()
-        return try await InternshipStore.batches(county: Self.bureauCounty(a), on: db)
+        return try await InternshipStore.batches(county: a.oneCounty?.code, on: db)
     }
 
     /// Whether a school lies in the batch's county (a batch of no county: any school).
@@ -178,7 +179,7 @@ public struct InternshipService: Sendable {
         try e.throwIfAny()
         // The batch is the bureau's county's: its own among several, else the database's county.
         let county: String?
-        if let c = Self.bureauCounty(a) { county = c } else if let code = a.areaCode { county = code } else { county = try await AreaStore.soleCounty(on: db) }
+        if let c = a.oneCounty?.code { county = c } else if let code = a.areaCode { county = code } else { county = try await AreaStore.soleCounty(on: db) }
         let audit = ctx.audit, now = ctx.now, weekList = weeks
         return try await ctx.write { tx in
             let id = try await InternshipStore.insertBatch(universityId: d.universityId!, name: name, startsOn: starts!.description, weeks: weekList.map(\.rawValue).joined(separator: ","),
@@ -198,7 +199,7 @@ public struct InternshipService: Sendable {
         let user = try await username.flatMap { $0.trimmed.isEmpty ? nil : $0.trimmed }.asyncMap { try await Accounts.user(username: $0, on: db) } ?? nil
         if user == nil || user?.roleValue != .supervisor { e.add("supervisor", "请填写带队教师的账户名（角色须为高校带队教师）", "enter the supervisor's account (with the supervisor role)") }
         // A county's bureau among several names its own county's supervisor accounts only.
-        else if let c = Self.bureauCounty(a), user?.areaCode != c { e.add("supervisor", "该带队教师账户不属于本县，请先在“账户”中为其设置本县账户", "that supervisor's account is not this county's") }
+        else if let c = a.oneCounty?.code, user?.areaCode != c { e.add("supervisor", "该带队教师账户不属于本县，请先在“账户”中为其设置本县账户", "that supervisor's account is not this county's") }
         try e.throwIfAny()
         let audit = ctx.audit
         return try await ctx.write { tx in
@@ -696,7 +697,8 @@ public struct InternshipService: Sendable {
         let byId = Dictionary(uniqueKeysWithValues: interns.map { ($0.id, $0) })
         // The standing to each intern once (it reads the intern's group), not once per plan.
         var standing: [Int: InternAccess] = [:]
-        for i in interns { standing[i.id] = try await access(i, a) }
+        let run = a.can(.internshipAdmin) ? Set(try await batches().map(\.id)) : []
+        for i in interns { standing[i.id] = try await access(i, a, run: run) }
         for p in try await InternshipStore.plans(internIds: interns.map(\.id), on: db) {
             guard let i = byId[p.internId], let how = standing[i.id] else { continue }
             if how.contains(.mentor) && !p.mentorApproved { out.append((p, i)) } else if how.contains(.supervisor) && !p.supervisorApproved { out.append((p, i)) }

@@ -25,13 +25,9 @@ extension TeachingService {
         case .oneCounty(let c): return CallerCounty(code: c.code, districts: c.districts)
         default:
             guard let d = a.districtId else { return .nowhere }
-            let db = self.db
-            // Kept until a district or the tree changes: asked on every list a teacher opens.
-            return try await ctx.kept("teaching.county|\(d)", areas: ["registry", "areas"]) {
-                guard let code = try await AreaStore.county(ofDistrict: d, on: db) else { return CallerCounty.everywhere }
-                if try await AreaStore.districtsOutside(county: code, on: db) == 0 { return CallerCounty(code: code, districts: nil) }
-                return CallerCounty(code: code, districts: Set(try await AreaStore.districtCounties([code], on: db).keys))
-            }
+            let c = try await ctx.countyArea(ofDistrict: d)
+            guard let code = c.code else { return .everywhere }
+            return CallerCounty(code: code, districts: c.districts.map(Set.init))
         }
     }
 
@@ -66,7 +62,9 @@ extension TeachingService {
     /// the county's districts.
     func countyOffice(_ code: String?) async throws -> RegistryScope? {
         guard let code else { return try await AreaStore.soleCounty(on: db) != nil ? .county : nil }
-        if try await AreaStore.districtsOutside(county: code, on: db) == 0 { return .county }
-        return .districts(try await AreaStore.districtCounties([code], on: db).keys.sorted())
+        // Kept as a district's county is: a county researcher's every list asks it.
+        return try await ctx.kept("teaching.office|\(code)", areas: ["registry", "areas"]) { [db] in
+            try await AreaStore.sharedDistricts(county: code, on: db).map { .districts($0) } ?? .county
+        }
     }
 }

@@ -135,7 +135,7 @@ struct AccountPages {
         }
         var recent: [AdminPages.AuditRow] = []
         if actor.can(.auditRead) {
-            let entries = try await Audit.list(on: req.db, filter: Audit.Filter(county: AdminPages.county(actor)), page: PageSpec(page: 1, per: 8), counting: false).items
+            let entries = try await Audit.list(on: req.db, filter: Audit.Filter(county: actor.oneCounty), page: PageSpec(page: 1, per: 8), counting: false).items
             let person = try await Accounts.people(entries.map(\.actorName), on: req.db, locale: locale)
             recent = entries.map { AdminPages.row($0, areas: req.application.auditAreas, locale: locale, person: person) }
         }

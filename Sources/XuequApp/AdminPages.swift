@@ -30,10 +30,6 @@ struct AdminPages {
         let lockedOnly: Bool
     }
 
-    /// A county's bureau among several: the county whose accounts (and their log) it manages; nil
-    /// for a database's only bureau, which manages every account.
-    static func county(_ a: Actor) -> CountyScope? { a.oneCounty }
-
     /// The account list's scope column: the county, or the name a module gives the scope.
     func scopeLabel(_ u: UserRow, names: [AccountScope: String], locale: UILocale) -> String {
         if u.roleValue.scopeKind == .county { return L10n.text("home.scope.county", locale) }
@@ -52,7 +48,7 @@ struct AdminPages {
         if !q.isEmpty { conds.append("(username LIKE \(bind: "%" + q + "%") OR display_name LIKE \(bind: "%" + q + "%"))") }
         if let role { conds.append("role = \(bind: role.rawValue)") }
         if lockedOnly { conds.append("locked_until > \(bind: now)") }
-        if let c = Self.county(actor) { conds.append("(" + Audit.countyAccounts(c) + ")") }
+        if let c = actor.oneCounty { conds.append("(" + Audit.countyAccounts(c) + ")") }
         var whereSQL: SQLQueryString = "WHERE "
         for (i, c) in conds.enumerated() { whereSQL = i == 0 ? whereSQL + c : whereSQL + " AND " + c }
         struct N: Decodable { let n: Int }
@@ -69,7 +65,7 @@ struct AdminPages {
         }
         let result = PageResult(items: items, total: total, request: page)
         return try await req.page("admin/users", UsersPage(layout: req.layout("nav.users"), users: items, pager: Pager(result, req: req), q: q,
-                                                          roles: (Self.county(actor) == nil ? Role.allCases : Self.roles(for: actor)).map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: $0 == role) },
+                                                          roles: (actor.oneCounty == nil ? Role.allCases : Self.roles(for: actor)).map { SelectOption(value: $0.rawValue, label: $0.label(locale), selected: $0 == role) },
                                                           lockedOnly: lockedOnly))
     }
 
@@ -104,7 +100,7 @@ struct AdminPages {
         for m in req.application.modules { options.merge(try await m.accountScopeOptions(on: req.db)) { a, _ in a } }
         let actor = try req.requireActor()
         // A county's bureau among several chooses among its own districts.
-        if let c = Self.county(actor) { options["districtId"] = options["districtId"]?.filter { Int($0.value).map(c.districts.contains) ?? false } }
+        if let c = actor.oneCounty { options["districtId"] = options["districtId"]?.filter { Int($0.value).map(c.districts.contains) ?? false } }
         let name = "\(values["displayName"] ?? "")（\(values["username"] ?? "")）"
         let layout = isNew ? req.layout("user.new") : req.layout("user.edit", title: created ? L10n.text("user.created", locale) + name : name)
         return try await req.page("admin/user_form", UserForm(
@@ -128,7 +124,7 @@ struct AdminPages {
             switch r.scopeKind {
             case .city, .province: false
             case .county, .certifyingBody, .district, .school, .teacher, .supervisor, .intern: true
-            default: county(actor) == nil
+            default: actor.oneCounty == nil
             }
         }
     }
@@ -150,7 +146,7 @@ struct AdminPages {
         case .county, .certifyingBody: areaCode = try req.requireActor().areaCode
         case .prefectureBody: areaCode = try req.requireActor().areaCode.map { String($0.prefix(4)) + "00" }
         // A county's bureau among several binds its supervisors and interns to its county.
-        case .supervisor, .intern: areaCode = Self.county(actor)?.code
+        case .supervisor, .intern: areaCode = actor.oneCounty?.code
         default: areaCode = nil
         }
         var e = FieldErrors()
@@ -160,7 +156,7 @@ struct AdminPages {
         }
         try e.throwIfAny()
         // A district, school or teacher of another county is not this bureau's to give an account.
-        if let c = Self.county(actor), let d = scope.districtId, !c.districts.contains(d) {
+        if let c = actor.oneCounty, let d = scope.districtId, !c.districts.contains(d) {
             let field = role.scopeKind == .school ? "schoolCode" : role.scopeKind == .teacher ? "teacherResidentId" : "districtId"
             throw DomainError.validation([field: LocalizedText(zh: "不在本县", en: "not in this county")])
         }
@@ -218,7 +214,7 @@ struct AdminPages {
     /// Whether the account is the actor's to manage: any for a database's only bureau; for a
     /// county's bureau among several, one bound to its county or to one of its districts.
     static func holds(_ actor: Actor, _ u: UserRow) -> Bool {
-        guard let c = county(actor) else { return true }
+        guard let c = actor.oneCounty else { return true }
         return u.areaCode == c.code || (u.districtId.map(c.districts.contains) ?? false)
     }
 
@@ -313,7 +309,7 @@ struct AdminPages {
             throw DomainError.validation([key: LocalizedText(zh: "日期格式为 YYYY-MM-DD", en: "dates are YYYY-MM-DD")])
         }
         let area = areas.first { $0.key == q["area"] }
-        let f = Audit.Filter(actor: q["actor"], action: q["action"], entity: q["entity"], from: q["from"], to: q["to"], prefixes: area?.prefixes, county: Self.county(actor))
+        let f = Audit.Filter(actor: q["actor"], action: q["action"], entity: q["entity"], from: q["from"], to: q["to"], prefixes: area?.prefixes, county: actor.oneCounty)
         if q["format"] == "xlsx" {
             var table: [[String]] = [[L10n.text("audit.atLocal", locale), L10n.text("audit.actor", locale), L10n.text("audit.what", locale), L10n.text("audit.area", locale),
                                       L10n.text("audit.summary", locale), L10n.text("audit.address", locale), L10n.text("error.requestId", locale)]]
@@ -337,7 +333,7 @@ struct AdminPages {
         let result = try await Audit.list(on: req.db, filter: f, page: PageSpec(page: Int(q["page"] ?? ""), per: 50))
         let all = L10n.text("audit.all", locale)
         let names: [String]
-        if let c = Self.county(actor) { names = try await Audit.countyActorNames(c, on: req.db) } else { names = try await Audit.actorNames(on: req.db) }
+        if let c = actor.oneCounty { names = try await Audit.countyActorNames(c, on: req.db) } else { names = try await Audit.actorNames(on: req.db) }
         let person = try await Accounts.people(names + result.items.map(\.actorName), on: req.db, locale: locale)
         // Each choice by name, with the username beside it (two people may share a name).
         let actors = [SelectOption(value: "", label: all, selected: (q["actor"] ?? "").isEmpty)]

@@ -139,6 +139,13 @@ extension Optional where Wrapped == String {
 
 extension AreaStore {
     /// The level a code names: 2 digits a province, 6 ending in 00 a city, any other 6 a county.
+    /// A county's districts when the database holds other counties too; nil when it is the
+    /// database's only county (every district, as a single-county install always read).
+    public static func sharedDistricts(county code: String, on db: any Database) async throws -> [Int]? {
+        if try await districtsOutside(county: code, on: db) == 0 { return nil }
+        return try await districtCounties([code], on: db).keys.sorted()
+    }
+
     /// The `under=` of a comparison above the counties: a province's 2 digits or a city's or
     /// county's 6, trimmed; nil when not given. Anything else is a named field error.
     public static func under(_ raw: String?) throws -> String? {
