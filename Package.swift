@@ -96,6 +96,7 @@ let package = Package(
             dependencies: [
                 "XuequCore",
                 "XuequKit",
+                "Registry",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "SQLKit", package: "sql-kit"),

@@ -49,14 +49,17 @@ def test_two_bureaus_each_see_their_own_county(city_server, browser, shot):
         browser.get(city_server + "/schools/%d" % other)
         assert "403" in wait(browser, ".error-page h1").text
     assert not seen["admin"] & seen["admin-130402"]
-    # Balance, exchange, teaching research, internship, the inspection, accounts and the log know
-    # counties, and so does the year summary; certification has not learnt them and is not offered to a bureau
-    # among several.
+    # Every module knows counties: balance, exchange, teaching research, internship, the
+    # inspection, accounts and the log, the year summary and certification.
     sign_in(browser, city_server, "admin-130402")
     menu = browser.find_element(By.ID, "main-nav").text
-    for entry in ["均衡监测", "交流轮岗", "教研备课", "教育实习", "督导评估", "年度总结", "账户", "审计日志"]:
+    for entry in ["均衡监测", "交流轮岗", "教研备课", "教育实习", "督导评估", "年度总结", "账户", "审计日志", "教师资格认定"]:
         assert entry in menu, (entry, menu)
-    assert "教师资格认定" not in menu
+    # It certifies through its own county's body: its windows are its body's, no other county's.
+    browser.get(city_server + "/certification/windows")
+    windows = wait(browser, "main").text
+    assert "邯山区教育局" in windows and "武安市教育局" not in windows and "丛台区教育局" not in windows, windows
+    shot("county-cert-windows-admin-130402")
     # Its training hours are its county's: each district it counts is its own.
     browser.get(city_server + "/teaching/training/hours")
     districts = [r.find_elements(By.TAG_NAME, "td")[0].text for r in browser.find_elements(By.CSS_SELECTOR, "#short-by-district tbody tr")]

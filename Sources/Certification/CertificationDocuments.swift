@@ -28,7 +28,7 @@ extension CertificationService {
     public func documents(id: Int) async throws -> (CertApplicationRow, [CertDocumentRow]) {
         _ = try requireParticipant()
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
-        _ = try actorRole(for: a)
+        _ = try await actorRole(for: a)
         return (a, try await Self.documents(id, on: db))
     }
 
@@ -38,7 +38,7 @@ extension CertificationService {
     public func upload(id: Int, kind rawKind: String?, filename: String?, data: Data) async throws -> CertDocumentRow {
         _ = try requireParticipant()
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
-        let who = try actorRole(for: a)
+        let who = try await actorRole(for: a)
         guard who == .applicant || who == .countyReviewer || who == .bureau else { throw DomainError.forbidden }
         guard let kind = rawKind.flatMap(CertDocumentKind.parse) else {
             throw DomainError.validation(["kind": LocalizedText(zh: "材料种类应为：\(CertDocumentKind.allCases.map(\.rawValue).joined(separator: "、"))",
@@ -82,7 +82,7 @@ extension CertificationService {
         // Only the county body's panel scores: everyone else is refused before any lookup.
         guard CertificationPolicy.isCountyBody(try ctx.requireActor()) else { throw DomainError.forbidden }
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
-        let who = try actorRole(for: a)
+        let who = try await actorRole(for: a)
         guard who == .countyReviewer || who == .bureau else { throw DomainError.forbidden }
         guard let score, score >= 0, score <= 100 else { throw DomainError.validation(["score": LocalizedText(zh: "评分应为0到100之间的数", en: "the score is a number from 0 to 100")]) }
         guard a.certState == .abilityTest else {

@@ -25,7 +25,7 @@ public struct CertificationModule: XuequModule {
     public init() {}
     public let name = "certification"
 
-    public var migrations: [any Migration] { [CreateCertification(), CreateCertificationDocuments(), CreateCertificationFigures(), WatchCertificationSetup(), WatchCertificationSetup.certificates] }
+    public var migrations: [any Migration] { [CreateCertification(), CreateCertificationDocuments(), CreateCertificationFigures(), WatchCertificationSetup(), WatchCertificationSetup.certificates, AddCertBodyArea()] }
 
     public var auditArea: AuditArea? {
         AuditArea(key: "certification", label: LocalizedText(zh: "教师资格认定", en: "Teacher certification"), prefixes: ["cert"], phrases: [
@@ -40,6 +40,9 @@ public struct CertificationModule: XuequModule {
             "cert.body": ("设置了认定机构", "set a certifying body"), "cert.rules": ("修改了认定规则", "changed the certification rules"),
         ])
     }
+    /// A county's bureau among several certifies as its own county's body (issue 30): the keys
+    /// below work inside its county; the eligibility rules stay the database's (403 for it).
+    public var countyKeys: Set<Permission> { [.certApplyBehalf, .certReviewCounty, .certRecords, .certAdmin] }
     public var grants: Grants {
         Grants([
             .bureauAdmin: [.certApplyBehalf, .certReviewCounty, .certRecords, .certAdmin],
@@ -89,15 +92,20 @@ public struct CertificationModule: XuequModule {
     }
 
     public func seedDemo(_ demo: DemoContext) async throws {
+        // Among several counties the demo's reviewers are 武安's body's and 邯郸's (issue 30).
+        let county = demo.isCounty ? nil : "130481", city = demo.isCounty ? nil : "130400"
         try await demo.addAccounts([
-            .init(username: "reviewer", displayName: "县认定机构审核员", role: .reviewer),
+            .init(username: "reviewer", displayName: "县认定机构审核员", role: .reviewer, areaCode: county),
             // The ability test's panel: `reviewer` and two more experts of the county body.
-            .init(username: "expert1", displayName: "能力测试评委甲", role: .reviewer),
-            .init(username: "expert2", displayName: "能力测试评委乙", role: .reviewer),
-            .init(username: "prefecture", displayName: "市认定机构审核员", role: .prefectureReviewer),
+            .init(username: "expert1", displayName: "能力测试评委甲", role: .reviewer, areaCode: county),
+            .init(username: "expert2", displayName: "能力测试评委乙", role: .reviewer, areaCode: county),
+            .init(username: "prefecture", displayName: "市认定机构审核员", role: .prefectureReviewer, areaCode: city),
             .init(username: "applicant1", displayName: "申请人一", role: .applicant),
         ])
-        guard demo.isCounty else { return }
+        guard demo.isCounty else {
+            try await demo.gate.transaction(on: demo.db) { tx in try await CertificationDemo.countyBodies(on: tx, today: demo.today) }
+            return
+        }
         let applicant = demo.user("applicant1")
         try await demo.gate.transaction(on: demo.db) { tx in
             try await CertificationDemo.seed(on: tx, today: demo.today, now: demo.now, applicantUserId: applicant, documents: demo.app.documents)

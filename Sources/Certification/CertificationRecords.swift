@@ -56,8 +56,9 @@ extension CertificationService {
         // The chosen applications in one read.
         let rows = try await Self.applications(ids: ids, on: db)
         if rows.count < ids.count { throw DomainError.notFound(Self.applicationWord) }
+        let reach = try await reach()
         for a in rows {
-            let who = try actorRole(for: a)
+            let who = try actorRole(for: a, reach: reach)
             // Only the deciding body publishes its decisions.
             guard CertificationPolicy.decides(who, a.certType) else { throw DomainError.forbidden }
             guard a.certState == .approved else {
@@ -148,6 +149,10 @@ extension CertificationService {
             throw DomainError.notFound(LocalizedText(zh: "异议", en: "objection"))
         }
         guard Self.decides(actor, prefecture: prefecture) else { throw DomainError.forbidden }
+        // Another county's notice is not this body's to clear.
+        guard let window = try await Self.noticeWindow(o.noticeId, on: db), try await reach().covers(window) else {
+            throw DomainError.notFound(LocalizedText(zh: "异议", en: "objection"))
+        }
         guard let upheld else { throw DomainError.validation(["status": LocalizedText(zh: "应为 upheld 或 dismissed", en: "must be upheld or dismissed")]) }
         if resolution.trimmed.isEmpty { throw DomainError.validation(["resolution": LocalizedText(zh: "请写明处理意见", en: "write the resolution")]) }
         let audit = ctx.audit
@@ -177,13 +182,14 @@ extension CertificationService {
     public func certificates(window: Int?) async throws -> [CertificateRow] {
         let actor = try ctx.requireActor()
         try actor.require(.certRecords)
-        return try await Self.certificates(prefectureOnly: !CertificationPolicy.isCountyBody(actor), window: window, on: ctx.reporting().db)
+        let windows = try await windowsFilter(window)
+        return try await Self.certificates(prefectureOnly: !CertificationPolicy.isCountyBody(actor), windows: windows, on: ctx.reporting().db)
     }
 
     public func certificate(applicationId: Int) async throws -> CertificateRow? {
         _ = try requireParticipant()
         guard let a = try await Self.application(applicationId, on: db) else { throw DomainError.notFound(Self.applicationWord) }
-        _ = try actorRole(for: a)
+        _ = try await actorRole(for: a)
         return try await Self.certificate(applicationId: applicationId, on: db)
     }
 
@@ -205,7 +211,7 @@ extension CertificationService {
     func statistics(window: Int, fresh: Bool) async throws -> CertStatistics {
         let actor = try ctx.requireActor()
         try actor.require(.certRecords)
-        guard let w = try await Self.window(window, on: db) else { throw DomainError.notFound(LocalizedText(zh: "认定批次", en: "window")) }
+        guard let w = try await Self.window(window, on: db), try await reach().covers(window) else { throw DomainError.notFound(LocalizedText(zh: "认定批次", en: "window")) }
         // Each body its own figures: the prefecture counts the types it decides.
         let prefectureOnly = !CertificationPolicy.isCountyBody(actor)
         let f = fresh ? try await Self.windowFigures(window, prefectureOnly: prefectureOnly, on: db)
@@ -251,8 +257,12 @@ extension CertificationService {
     public func archiveMismatch(window: Int) async throws -> (withoutFolder: [Int], folderWithoutApplication: [String]) {
         let actor = try ctx.requireActor()
         guard CertificationPolicy.isCountyBody(actor) else { throw DomainError.forbidden }
+        // Another county's window is 404; a folder whose application is gone names no window, so
+        // only the body of a database of one county is shown those.
+        let reach = try await reach()
+        guard reach.covers(window) else { throw DomainError.notFound(LocalizedText(zh: "认定批次", en: "window")) }
         let without = try await Self.applicationsWithoutFolder(window: window, on: db)
-        let orphans = try await Self.foldersWithoutApplication(on: db)
+        let orphans = reach.windows == nil ? try await Self.foldersWithoutApplication(on: db) : []
         return (without, orphans)
     }
 }
@@ -267,7 +277,8 @@ extension CertificationService {
         else if CertificationPolicy.isCountyBody(actor) { scope = .county }
         else if CertificationPolicy.isPrefectureBody(actor) { scope = .prefecture }
         else { throw DomainError.forbidden }
-        let (total, items) = try await Self.applications(in: scope, window: window, state: state, page: page, on: db)
+        let windows = try await windowsFilter(window)
+        let (total, items) = try await Self.applications(in: scope, windows: windows, state: state, page: page, on: db)
         return PageResult(items: items, total: total, request: page)
     }
 
@@ -277,7 +288,8 @@ extension CertificationService {
         try actor.require(.certRecords)
         // Objections, with the objectors' contact details, go to the body that decides the
         // notice only.
-        return try await Self.objections(prefecture: !CertificationPolicy.isCountyBody(actor), window: window, on: db).map { ($0.id, $0.noticeId, $0.applicationId, $0.filedBy, $0.contact, $0.text, $0.status, $0.resolution) }
+        let windows = try await windowsFilter(window)
+        return try await Self.objections(prefecture: !CertificationPolicy.isCountyBody(actor), windows: windows, on: db).map { ($0.id, $0.noticeId, $0.applicationId, $0.filedBy, $0.contact, $0.text, $0.status, $0.resolution) }
     }
 }
 
@@ -287,7 +299,7 @@ extension CertificationService {
     public func correct(id: Int, version: Int?, _ d: ApplicationDraft) async throws -> (CertApplicationRow, [Deficiency]) {
         _ = try requireParticipant()
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
-        let who = try actorRole(for: a)
+        let who = try await actorRole(for: a)
         guard who == .applicant || who == .countyReviewer || who == .bureau else { throw DomainError.forbidden }
         guard a.certState == .draft || a.certState == .deficient else {
             throw DomainError(.invalid, code: "not_correctable", LocalizedText(zh: "只有草稿或待补正的申请可以修改", en: "only a draft or a deficient application can be corrected"))
@@ -345,6 +357,8 @@ extension CertificationService {
     public func addRules(_ rules: EligibilityRules, note: String) async throws {
         let actor = try ctx.requireActor()
         try actor.require(.certAdmin)
+        // The rules are the database's: a county's bureau among several inherits them.
+        if actor.oneCounty != nil { throw Self.databaseWide }
         try rules.validate()
         let note = note.trimmed.isEmpty ? "由\(actor.displayName)修订" : String(note.trimmed.prefix(200))
         let now = self.now, audit = ctx.audit, by = actor.username
@@ -380,11 +394,12 @@ extension CertificationService {
         guard actor.can(.certRecords) else { return [] }
         // The prefecture waits for what the county forwarded; the county for everything undecided.
         // From the kept window figures (a few rows per window), not a count of the applications.
-        let counts = try await Self.waitingByWindow(county: CertificationPolicy.isCountyBody(actor), on: db)
+        let reach = try await reach()
+        let counts = try await Self.waitingByWindow(county: CertificationPolicy.isCountyBody(actor), on: db).filter { reach.covers($0.windowId) }
         let windows = try await keptWindows()
         // The prefecture's card names its own body and the types it decides (not the county's).
         var authority: String? = nil
-        if !CertificationPolicy.isCountyBody(actor), let own = try await Self.bodies(on: db).first(where: { $0.level == "prefecture" }) {
+        if !CertificationPolicy.isCountyBody(actor), let own = try await bodies().first(where: { $0.level == "prefecture" }) {
             authority = own.name + L10n.text("cert.prefectureTypes", l)
         }
         return counts.compactMap { c in
@@ -447,12 +462,13 @@ extension CertificationService {
         else if CertificationPolicy.isPrefectureBody(actor) { prefecture = true }
         else { throw DomainError.forbidden }
         let today = self.today
+        let windows = try await windowsFilter(window)
         var counts: [QueueStep: Int] = [:]
-        for c in try await Self.queueCounts(prefecture: prefecture, window: window, today: today, on: db) {
+        for c in try await Self.queueCounts(prefecture: prefecture, windows: windows, today: today, on: db) {
             if let s = QueueStep(rawValue: c.step) { counts[s] = c.n }
         }
         let total = step.map { counts[$0] ?? 0 } ?? counts.values.reduce(0, +)
-        let items = try await Self.queueItems(prefecture: prefecture, window: window, step: step, page: page, today: today, on: db)
+        let items = try await Self.queueItems(prefecture: prefecture, windows: windows, step: step, page: page, today: today, on: db)
         return (PageResult(items: items, total: total, request: page), counts)
     }
 
@@ -462,7 +478,7 @@ extension CertificationService {
     public func recordPhysicalExam(id: Int, result raw: String?, version: Int?) async throws -> CertApplicationRow {
         _ = try requireParticipant()
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
-        let who = try actorRole(for: a)
+        let who = try await actorRole(for: a)
         let deciding: Bool = switch who {
         case .countyReviewer, .bureau: true
         case .prefectureReviewer: a.certType.decidedByPrefecture
@@ -490,4 +506,10 @@ extension CertificationService {
         }
         return try await Self.application(id, on: db)!
     }
+}
+
+extension CertificationService {
+    static let databaseWide = DomainError(
+        .forbidden, code: "database_wide",
+        LocalizedText(zh: "认定规则适用于本平台的所有县，县教育局不能修改", en: "the eligibility rules are every county's: not one county's to change"))
 }

@@ -14,6 +14,8 @@ public struct CertWindow: Decodable, Sendable {
     public let types: String
     public let authority: String
     public let bodyCode: String
+    /// The county the window's body serves (nil: a body not bound to a county).
+    public let bodyArea: String?
     public var typeList: [CertType] { types.split(separator: ",").compactMap { CertType(rawValue: String($0)) } }
     /// Decisions are due 30 days after the window closes (DOMAIN §5).
     public var decisionDue: CivilDate { (CivilDate(parsing: closesOn) ?? CivilDate(year: 1970, month: 1, day: 1)!).adding(days: 30) }
@@ -95,9 +97,16 @@ public struct CertificationService: Sendable {
 
     // MARK: reading
 
+    /// The windows the caller may name: an applicant every body's (they choose where to apply),
+    /// a body its own (issue 30).
     public func windows() async throws -> [CertWindow] {
-        _ = try ctx.requireActor()
-        return try await keptWindows()
+        let reach = try await reach()
+        return try await keptWindows().filter { reach.covers($0.id) }
+    }
+
+    /// The latest notices of the caller's body.
+    public func notices() async throws -> [NoticeSummary] {
+        try await Self.notices(windows: try await reach().sorted, on: db)
     }
 
     /// The windows, kept under the `certsetup` data version (migration 071).
@@ -111,8 +120,14 @@ public struct CertificationService: Sendable {
     }
 
     /// How the caller acts on this application; 404 when it may not see it at all.
-    func actorRole(for a: CertApplicationRow) throws -> CertActor {
+    /// Another county's body's application is 404, as if it did not exist (issue 30).
+    func actorRole(for a: CertApplicationRow) async throws -> CertActor {
+        try actorRole(for: a, reach: try await reach())
+    }
+
+    func actorRole(for a: CertApplicationRow, reach: CertReach) throws -> CertActor {
         guard let who = CertificationPolicy.actorKind(try ctx.requireActor(), for: a) else { throw DomainError.notFound(Self.applicationWord) }
+        if who != .applicant, !reach.covers(a.windowId) { throw DomainError.notFound(Self.applicationWord) }
         return who
     }
 
@@ -126,7 +141,7 @@ public struct CertificationService: Sendable {
     public func application(id: Int) async throws -> (CertApplicationRow, [CertHistoryRow], [Deficiency]) {
         _ = try requireParticipant()
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
-        _ = try actorRole(for: a)
+        _ = try await actorRole(for: a)
         let history = try await Self.historyRows(applicationId: id, on: db)
         return (a, history, try await deficiencies(a, on: db))
     }
@@ -209,7 +224,9 @@ public struct CertificationService: Sendable {
         if CertificationPolicy.isApplicant(actor) { checked.physicalExam = .pending }
         let facts = checked
         let today = self.today
-        let windows = try await keptWindows()
+        // A body files on someone's behalf in its own windows only; an applicant may apply to any.
+        let reach = CertificationPolicy.isApplicant(actor) ? CertReach(windows: nil) : try await reach()
+        let windows = try await keptWindows().filter { reach.covers($0.id) }
         let open = windows.filter { w in
             (CivilDate(parsing: w.opensOn).map { $0 <= today } ?? false) && (CivilDate(parsing: w.closesOn).map { $0 >= today } ?? false)
         }
@@ -219,8 +236,13 @@ public struct CertificationService: Sendable {
             guard open.contains(where: { $0.id == id }) else { throw DomainError.validation(["windowId": LocalizedText(zh: "该批次不在受理期内（\(w.opensOn)至\(w.closesOn)）", en: "the window is closed (\(w.opensOn) to \(w.closesOn))")]) }
             window = w
         } else {
-            guard let w = open.first(where: { $0.typeList.contains(facts.type) }) else {
+            let taking = open.filter { $0.typeList.contains(facts.type) }
+            guard let w = taking.first else {
                 throw DomainError.validation(["windowId": LocalizedText(zh: "目前没有受理\(facts.type.zh)的批次", en: "no open window takes \(facts.type.en) applications")])
+            }
+            // Several counties' bodies take it: the applicant names the one where they apply.
+            if Set(taking.map(\.bodyId)).count > 1 {
+                throw DomainError.validation(["windowId": LocalizedText(zh: "有多个认定机构正在受理\(facts.type.zh)，请选择户籍或工作所在地认定机构的批次", en: "several bodies take \(facts.type.en) applications: choose the window of the body where you apply")])
             }
             window = w
         }
@@ -298,7 +320,7 @@ public struct CertificationService: Sendable {
     public func apply(id: Int, _ input: EventInput) async throws -> CertApplicationRow {
         _ = try requireParticipant()
         guard let a = try await Self.application(id, on: db) else { throw DomainError.notFound(Self.applicationWord) }
-        let who = try actorRole(for: a)
+        let who = try await actorRole(for: a)
         let event = input.event.flatMap(CertEvent.parse)
         // Who may send the event at all is settled before the form is judged: a 403 is not
         // hidden behind a 422 for a missing field.

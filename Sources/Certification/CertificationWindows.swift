@@ -3,6 +3,7 @@ import Foundation
 import SQLKit
 import Vapor
 import XuequCore
+import Registry
 import XuequKit
 
 public struct CertBody: Decodable, Sendable {
@@ -10,13 +11,26 @@ public struct CertBody: Decodable, Sendable {
     public let code: String
     public let name: String
     public let level: String
+    /// The area the body serves: a county body its county's code, a prefecture body its city's;
+    /// nil for a body not yet bound (a database of one county reads it as that county's).
+    public let areaCode: String?
 }
 
 /// Certifying bodies (认定机构) and their application windows (受理批次), kept by the bureau.
 extension CertificationService {
+    /// The bodies the caller sees: every body for an applicant and in a database of one county;
+    /// among several, a county's bureau or reviewer its county's, a prefecture reviewer its city's
+    /// and its counties' (issue 30).
     public func bodies() async throws -> [CertBody] {
-        _ = try ctx.requireActor()
-        return try await Self.bodies(on: db)
+        let actor = try ctx.requireActor()
+        let all = try await Self.bodies(on: db)
+        if CertificationPolicy.isApplicant(actor) { return all }
+        guard let area = Self.bodyArea(of: actor) else { return try await reach().windows == nil ? all : [] }
+        let prefix = String(area.prefix(4))
+        return all.filter { b in
+            guard let a = b.areaCode else { return false }
+            return a == area || (CertificationPolicy.isPrefectureBody(actor) && area.count == 6 && a.count == 6 && a.hasPrefix(prefix))
+        }
     }
 
     func requireBureau() throws -> Actor {
@@ -27,7 +41,7 @@ extension CertificationService {
 
     /// A certifying body: its 5-digit code goes into certificate numbers, so it cannot repeat.
     public func createBody(code: String?, name: String?, level: String?) async throws -> CertBody {
-        _ = try requireBureau()
+        let actor = try requireBureau()
         var e = FieldErrors()
         let code = (code ?? "").trimmed, name = (name ?? "").trimmed, level = (level ?? "").trimmed
         if code.count != 5 || !code.allSatisfy(\.isASCII) || !code.allSatisfy(\.isNumber) {
@@ -35,26 +49,44 @@ extension CertificationService {
         }
         if name.isEmpty || name.count > 60 { e.add("name", "请填写机构名称（不超过60字）", "the name is required, at most 60 characters") }
         if level != "county" && level != "prefecture" { e.add("level", "层级应为 county（县级）或 prefecture（市州级）", "level must be county or prefecture") }
+        // The area the body serves (issue 30): a county's bureau among several sets up its own
+        // county's body, once; the bureau of a database of one county binds a county body to it
+        // and a prefecture body to its city.
+        let areaCode: String?
+        if let c = actor.oneCounty {
+            if level == "prefecture" { e.add("level", "市（州）认定机构不由县教育局设置", "a prefecture body is not a county bureau's to set up") }
+            areaCode = c.code
+        } else {
+            let sole = try await AreaStore.soleCounty(on: db)
+            areaCode = level == "prefecture" ? try await sole.asyncMap { try await AreaStore.area(code: $0, on: db)?.parentCode } ?? nil : sole
+        }
         try e.throwIfAny()
         let audit = ctx.audit
         let id: Int = try await ctx.write { tx in
+            try await Self.lockBodies(on: tx)
             if try await Self.bodyExists(code: code, on: tx) {
                 throw DomainError(.conflict, code: "duplicate_code", LocalizedText(zh: "机构代码\(code)已存在", en: "the code \(code) exists already"),
                                   fields: ["code": LocalizedText(zh: "已存在", en: "exists already")])
             }
-            let id = try await Self.insertBody(code: code, name: name, level: level, on: tx)
+            if actor.oneCounty != nil, let areaCode, try await Self.countyBodyExists(area: areaCode, on: tx) {
+                throw DomainError(.conflict, code: "body_exists", LocalizedText(zh: "本县已设认定机构", en: "the county has its certifying body already"),
+                                  fields: ["code": LocalizedText(zh: "本县已设认定机构", en: "the county has one already")])
+            }
+            let id = try await Self.insertBody(code: code, name: name, level: level, areaCode: areaCode, on: tx)
             try await Audit.record(on: tx, audit, action: "cert.body", entity: "cert_body", entityId: String(id), summary: "\(code) \(name)")
             return id
         }
-        return CertBody(id: id, code: code, name: name, level: level)
+        return CertBody(id: id, code: code, name: name, level: level, areaCode: areaCode)
     }
 
     /// A window of a body: its dates and the types it takes. Windows of one body may not overlap
     /// for the same type (an applicant's window must be unambiguous).
     public func createWindow(bodyId: Int?, name: String?, opensOn: String?, closesOn: String?, types: [String]?) async throws -> CertWindow {
-        _ = try requireBureau()
+        let actor = try requireBureau()
         var e = FieldErrors()
-        let bodies = try await Self.bodies(on: db)
+        // A county's bureau among several opens windows of its own county's body only.
+        let area = actor.oneCounty?.code
+        let bodies = try await Self.bodies(on: db).filter { area == nil || $0.areaCode == area }
         let body = bodyId.flatMap { id in bodies.first { $0.id == id } }
         if body == nil { e.add("bodyId", "请选择认定机构", "choose a certifying body") }
         let name = (name ?? "").trimmed

@@ -1,4 +1,5 @@
 import Balance
+import Certification
 import Exchange
 import Fluent
 import Foundation
@@ -10,7 +11,8 @@ import XuequKit
 
 /// Each county's year of work beside the others, for a city's or a province's education
 /// department (issue 30): rotation against the 10% quota (districts meeting it), 支教 sent and to
-/// rural schools, teachers credited with the year's training hours, student teachers placed —
+/// rural schools, teachers credited with the year's training hours, student teachers placed, the
+/// county body's certification —
 /// each counted the way the county's own pages count it, added up over the county's districts.
 /// The balance of each county is the balance comparison's (`/balance/counties`).
 public struct CountyWork: Codable, Sendable, Equatable {
@@ -27,6 +29,9 @@ public struct CountyWork: Codable, Sendable, Equatable {
     public var teachers = 0
     public var trained = 0
     public var interns = 0
+    /// The county's certifying body: applications and certificates of the windows closed in the year.
+    public var certApplied = 0
+    public var certified = 0
 
     public var rotationShare: Double? { required > 0 ? Double(moved) / Double(required) : nil }
     public var trainedShare: Double? { teachers > 0 ? Double(trained) / Double(teachers) : nil }
@@ -93,6 +98,12 @@ extension ReportsService {
             var byCounty: [String: Int] = [:]
             for (s, n) in interns { if let d = schools[s]?.districtId, let c = kept.districtCounty[d] { byCounty[c, default: 0] += n } }
             for k in items.indices { items[k].interns = byCounty[items[k].code] ?? 0 }
+        }
+        // Certification, from the kept window figures (a few rows per window), on each view.
+        let certification = try await CertificationYear.byCounty(year: y, today: today.description, on: rdb)
+        for k in items.indices {
+            items[k].certApplied = certification[items[k].code]?.applied ?? 0
+            items[k].certified = certification[items[k].code]?.certified ?? 0
         }
         return CountyWorkComparison(year: y, under: area, hoursRequired: kept.hoursRequired, items: items)
     }

@@ -31,9 +31,9 @@ public struct ReportsService: Sendable {
         public let districtId: Int?; public let key: String; public let name: String
         /// A county's among several: its districts (nil: one district, or the database's only county).
         public var districts: [Int]? = nil
-        /// Whether the area is the certifying body's: the county of a database of one county (a
-        /// county among several has no certification figures of its own yet).
-        public var certifies: Bool { districtId == nil && districts == nil }
+        /// Whether the area is a certifying body's: a county, alone in its database or among
+        /// several (each county's body, issue 30); a district certifies nothing.
+        public var certifies: Bool { districtId == nil }
     }
 
     /// The caller's area: the bureau the county or any district it names; a district office its

@@ -3,6 +3,7 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+import Certification
 import XuequCore
 import XuequKit
 import XuequTestSupport
@@ -103,8 +104,9 @@ struct CountyTests {
             #expect(created.status == .created)
             #expect(try await AreaStore.county(ofDistrict: (try created.json()["id"] as? Int) ?? 0, on: app.db) == "130402")
 
-            // A module that has not learnt counties gives a bureau among several nothing.
-            #expect(try await Self.get(app, admin2, "/api/v1/certificates").status == .forbidden)
+            // Every module has learnt counties: certification answers with the county's own (none yet).
+            let certificates = try await Self.get(app, admin2, "/api/v1/certificates")
+            #expect(certificates.status == .ok && ((certificates.json["items"] as? [Any]) ?? [0]).isEmpty)
 
             // The tree by who reads it.
             #expect(Self.codes(try await Self.get(app, admin2, "/api/v1/areas").json) == ["13", "130400", "130402"])
@@ -566,9 +568,14 @@ struct CountyTests {
         }
     }
 
-    @Test("each county's bureau writes its own county's year summary: its figures, its texts, no certification section", arguments: TestDB.all)
+    @Test("each county's bureau writes its own county's year summary: its figures, its texts, its certifying body's section", arguments: TestDB.all)
     func summaryByCounty(db: TestDB) async throws {
         try await withApp(db) { app, f in
+            // County A's body, with the demo's closed window of decided applications.
+            let today = CivilDate.today(app.clock.now())
+            try await app.writeGate.transaction(on: app.db) { tx in
+                try await CertificationDemo.seed(on: tx, today: today, now: app.clock.now().timeIntervalSince1970, applicantUserId: nil)
+            }
             _ = try await Self.addSecondCounty(app, f)
             let admin = try await app.token("admin"), admin2 = try await app.token("admin2")
             func figures(_ token: String) async throws -> (figures: [String: Any], titles: [String]) {
@@ -583,19 +590,33 @@ struct CountyTests {
             #expect(b["teachers"] as? Int == 1)
             #expect(a["teachers"] as? Int == (try await Self.get(app, admin, "/api/v1/teachers").json["total"] as? Int))
             #expect(((b["schools"] as? [String: Any])?["end"] as? Int) == 1)
-            // The certifying body is not yet a county's among several: no section for it.
-            #expect(!titlesB.contains { $0.contains("教师资格认定") } && !titlesB.isEmpty)
-            #expect(titlesA.count == titlesB.count)
+            // Each county's certifying body: B's has decided nothing, A's figures are its windows'.
+            #expect(titlesB.contains { $0.contains("教师资格认定") } && titlesA.count == titlesB.count)
+            #expect((b["certification"] as? [String: Any])?["applied"] as? Int == 0)
+            let a2025 = (try await Self.get(app, admin, "/api/v1/reports/summary?year=\(today.adding(days: -170).year)").json["figures"] as? [String: Any])?[
+                "certification"]
+            let b2025 = (try await Self.get(app, admin2, "/api/v1/reports/summary?year=\(today.adding(days: -170).year)").json["figures"] as? [String: Any])?[
+                "certification"]
+            #expect(
+                ((a2025 as? [String: Any])?["applied"] as? Int ?? 0) > 0 && (b2025 as? [String: Any])?["applied"] as? Int == 0,
+                "\(String(describing: a2025)) \(String(describing: b2025))")
+            // The city's comparison counts each county's body as the county's own summary does.
+            let work = try await Self.get(app, try await app.token("city"), "/api/v1/reports/counties?year=\(today.adding(days: -170).year)").json
+            let rows = Dictionary(uniqueKeysWithValues: ((work["items"] as? [[String: Any]]) ?? []).map { ($0["code"] as? String ?? "", $0) })
+            #expect(rows["130481"]?["certApplied"] as? Int == (a2025 as? [String: Any])?["applied"] as? Int)
+            #expect(rows["130481"]?["certified"] as? Int == (a2025 as? [String: Any])?["certified"] as? Int)
+            #expect(rows["130402"]?["certApplied"] as? Int == 0)
             // Its texts are its own.
             let cookies2 = try await Browser.login(app, "admin2")
             #expect(try await Browser.form(app, cookies2, "/reports/summary/sections/system?year=2026", ["text": "邯山区共有{districts}个学区。"]).status == .seeOther)
             let textB = try await Self.get(app, admin2, "/api/v1/reports/summary?year=2026").text
             let textA = try await Self.get(app, admin, "/api/v1/reports/summary?year=2026").text
             #expect(textB.contains("邯山区共有1个学区。") && !textA.contains("邯山区"))
-            // No certification section to edit: refused, nothing saved.
-            let cert = try await Browser.form(app, cookies2, "/reports/summary/sections/certification?year=2026", ["text": "认定了{certification.applied}人"])
-            #expect(cert.status == .seeOther && (cert.headers.setCookie?[FlashCookie.name]?.string.hasPrefix("%21") ?? false))
-            #expect(!(try await Self.get(app, admin2, "/api/v1/reports/summary?year=2026").text.contains("认定了")))
+            // Its certification section is its own to write.
+            let cert = try await Browser.form(app, cookies2, "/reports/summary/sections/certification?year=2026", ["text": "邯山区认定了{certification.applied}人"])
+            #expect(cert.status == .seeOther && !(cert.headers.setCookie?[FlashCookie.name]?.string.hasPrefix("%21") ?? true))
+            #expect(try await Self.get(app, admin2, "/api/v1/reports/summary?year=2026").text.contains("邯山区认定了0人"))
+            #expect(!(try await Self.get(app, admin, "/api/v1/reports/summary?year=2026").text.contains("邯山区认定了")))
             // Another county's district: refused.
             #expect(try await Self.get(app, admin2, "/api/v1/reports/summary?year=2026&district=\(f.districts["D1"]!)").status == .forbidden)
         }
@@ -690,6 +711,118 @@ struct CountyTests {
 
     /// Every route of the authorization matrix, as the other county's bureau, the city and the
     /// province, with county A's ids: nothing of A shows, nothing of A is written.
+    @Test("each county certifies through its own body: its windows, applications, queue and figures; the prefecture its city's", arguments: TestDB.all)
+    func certificationByCounty(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            // County A's bodies (bound to 130481 and 130400, the database's only county then).
+            let w = try await CertificationDemo.bodiesAndWindows(on: app.db, today: CivilDate.today(app.clock.now()))
+            _ = try await Self.addSecondCounty(app, f)
+            let admin = try await app.token("admin"), admin2 = try await app.token("admin2")
+            func call(_ method: HTTPMethod, _ path: String, _ token: String, _ body: [String: Any]? = nil) async throws -> (HTTPStatus, [String: Any]) {
+                let payload = try body.map { try jsonBody($0).1 }
+                let res = try await app.testing().sendRequest(method, path, headers: bearer(token, json: payload != nil), body: payload)
+                return (res.status, (try? res.json()) ?? [:])
+            }
+            /// The applications a user's list and queue hold (the list has no API; the pages use these).
+            func listed(_ username: String) async throws -> Set<Int> {
+                let u = try #require(try await Accounts.user(username: username, on: app.db))
+                let service = CertificationService(app.context(actor: try await app.actor(for: u, on: app.db)))
+                let list = Set(try await service.list(window: nil, state: nil, page: PageSpec(page: 1, per: 50)).items.map(\.id))
+                let queue = Set(try await service.queue(window: nil, step: nil, page: PageSpec(page: 1, per: 50)).items.items.map(\.application.id))
+                #expect(list == queue, "\(username): the list \(list), the queue \(queue)")
+                return list
+            }
+            func ids(_ j: [String: Any]) -> Set<Int> { Set(((j["items"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? Int }) }
+            func draft(_ rid: String, window: Int, type: String = "primary") -> [String: Any] {
+                [
+                    "name": "申请人乙", "residentId": rid, "type": type, "subject": "math", "education": "bachelor", "normalGraduate": false,
+                    "putonghua": "2B", "route": "national_exam", "physicalExam": "pass", "examPassedOn": "2025-06-01", "windowId": window,
+                ]
+            }
+
+            // County B sets up its own body: twenty at once make one; a prefecture body is not its to set up.
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for k in 0..<20 {
+                    group.addTask {
+                        try await call(
+                            .POST, "/api/v1/certification/bodies", admin2, ["code": String(format: "13%03d", 500 + k), "name": "邯山区教育局", "level": "county"]
+                        ).0
+                    }
+                }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == 1 && statuses.allSatisfy { $0 == .created || $0 == .conflict }, "\(statuses)")
+            #expect(
+                try await call(.POST, "/api/v1/certification/bodies", admin2, ["code": "13599", "name": "某市", "level": "prefecture"]).0 == .unprocessableEntity)
+            let bodiesB = try await call(.GET, "/api/v1/certification/bodies", admin2).1
+            #expect(ids(bodiesB).count == 1 && !ids(bodiesB).contains(w.county))
+            let bodyB = ids(bodiesB).first!
+            // Its windows are its body's: A's body is refused by name.
+            let today = CivilDate.today(app.clock.now())
+            let windowBody: (Int) -> [String: Any] = {
+                [
+                    "bodyId": $0, "name": "邯山秋季", "opensOn": today.adding(days: -5).description, "closesOn": today.adding(days: 20).description,
+                    "types": ["primary", "senior"],
+                ]
+            }
+            let refused = try await call(.POST, "/api/v1/certification/windows", admin2, windowBody(w.county))
+            #expect(refused.0 == .unprocessableEntity && (refused.1["fields"] as? [String: Any])?["bodyId"] != nil)
+            let (made, wB) = try await call(.POST, "/api/v1/certification/windows", admin2, windowBody(bodyB))
+            #expect(made == .created)
+            let windowB = wB["id"] as! Int
+            #expect(ids(try await call(.GET, "/api/v1/certification/windows", admin2).1) == [windowB])
+            #expect(ids(try await call(.GET, "/api/v1/certification/windows", admin).1) == [w.closed, w.open])
+
+            // Each bureau files in its own windows only.
+            #expect(
+                try await call(.POST, "/api/v1/certification/applications", admin2, draft(Fixture.residentID("19980101", 41), window: w.open)).0
+                    == .unprocessableEntity)
+            let (sa, a) = try await call(
+                .POST, "/api/v1/certification/applications", admin, draft(Fixture.residentID("19980101", 41), window: w.open, type: "senior"))
+            let (sb, b) = try await call(
+                .POST, "/api/v1/certification/applications", admin2, draft(Fixture.residentID("19980202", 42), window: windowB, type: "senior"))
+            #expect(sa == .created && sb == .created)
+            let idA = a["id"] as! Int, idB = b["id"] as! Int
+            // Neither reads, lists, counts nor acts on the other's.
+            #expect(try await call(.GET, "/api/v1/certification/applications/\(idA)", admin2).0 == .notFound)
+            #expect(try await call(.GET, "/api/v1/certification/applications/\(idB)", admin).0 == .notFound)
+            #expect(try await call(.POST, "/api/v1/certification/applications/\(idA)/events", admin2, ["event": "submit", "version": 1]).0 == .notFound)
+            #expect(try await listed("admin2") == [idB])
+            #expect(try await listed("admin") == [idA])
+            #expect(try await call(.GET, "/api/v1/certificates?window=\(w.open)", admin2).0 == .notFound)
+            #expect(try await call(.GET, "/api/v1/certification/statistics?window=\(w.open)", admin2).0 == .notFound)
+            #expect(try await call(.GET, "/api/v1/certification/statistics?window=\(windowB)", admin).0 == .notFound)
+            #expect(try await call(.GET, "/api/v1/certification/statistics?window=\(windowB)", admin2).0 == .ok)
+            // The eligibility rules are the database's: 403 for a county among several.
+            let rules = try await Browser.form(app, try await Browser.login(app, "admin2"), "/certification/rules", ["effectiveFrom": today.description])
+            #expect(rules.status == .forbidden, "\(rules.status)")
+
+            // Both counties' senior applications go to 邯郸's prefecture body once forwarded; a reviewer
+            // bound to no county in a database of several reads nothing.
+            for (id, token) in [(idA, admin), (idB, admin2)] {
+                var v = 1
+                for e in ["submit", "accept", "forward"] {
+                    let (s, r) = try await call(.POST, "/api/v1/certification/applications/\(id)/events", token, ["event": e, "version": v])
+                    #expect(s == .ok, "\(e) \(r)")
+                    v = r["version"] as? Int ?? v
+                }
+            }
+            let reviewer = try await app.token("reviewer")
+            #expect(try await listed("reviewer").isEmpty)
+            #expect(try await call(.GET, "/api/v1/certification/applications/\(idA)", reviewer).0 == .notFound)
+            #expect(try await listed("prefecture").isEmpty)
+            try await app.db.sql.raw("UPDATE users SET area_code = '130481' WHERE username = 'reviewer'").run()
+            try await app.db.sql.raw("UPDATE users SET area_code = '130400' WHERE username = 'prefecture'").run()
+            #expect(try await listed("reviewer") == [idA])
+            #expect(try await listed("prefecture") == [idA, idB])
+            // Another city's prefecture body reads neither.
+            try await app.db.sql.raw("UPDATE users SET area_code = '130100' WHERE username = 'prefecture'").run()
+            let prefectureOther = try await app.token("prefecture")
+            #expect(try await listed("prefecture").isEmpty)
+            #expect(try await call(.GET, "/api/v1/certification/applications/\(idB)", prefectureOther).0 == .notFound)
+        }
+    }
+
     @Test("no read or write crosses counties on any route", arguments: TestDB.all)
     func sweep(db: TestDB) async throws {
         try await withApp(db, settings: AuthorizationMatrixTests.unthrottled) { app, f in
@@ -819,7 +952,10 @@ struct CountyTests {
     func upgrade(db: TestDB) async throws {
         try await withApp(
             db,
-            migrateWithout: ["082_AccountArea", "083_Areas", "084_AuditActorIndex", "085_InternBatchCounty", "086_InspectionByCounty", "087_TeachingCounty"]
+            migrateWithout: [
+                "082_AccountArea", "083_Areas", "084_AuditActorIndex", "085_InternBatchCounty", "086_InspectionByCounty", "087_TeachingCounty",
+                "088_CertBodyArea",
+            ]
         ) {
             app, _ in
             let now = app.clock.now().timeIntervalSince1970
@@ -868,6 +1004,9 @@ struct CountyTests {
                     """
                 ).run()
                 _ = schools
+                // The county's certifying body and its city's, as the earlier release kept them.
+                try await tx.sql.raw("INSERT INTO cert_bodies (code, name, level) VALUES ('13481', '武安市教育局', 'county'), ('13040', '邯郸市教育局', 'prefecture')")
+                    .run()
             }
             // The figures as the earlier release computed them: the whole database, no county.
             let whole = BalanceArea(year: 2026, district: nil, county: nil, districts: nil)
@@ -882,6 +1021,11 @@ struct CountyTests {
             let counties = try await app.db.sql.raw("SELECT county_code FROM districts").all(decoding: C.self, with: SQLRowDecoder.snakeCase)
             #expect(counties.count == 3 && counties.allSatisfy { $0.countyCode == "130481" })
             #expect(try await Accounts.user(username: "admin", on: app.db)?.areaCode == "130481")
+            // Its bodies are its county's and its city's.
+            #expect(
+                try await CertificationService.bodies(on: app.db).map { "\($0.level) \($0.areaCode ?? "-")" }.sorted() == [
+                    "county 130481", "prefecture 130400",
+                ])
             let token = try await app.token("admin")
             let summary = try await app.testing().sendRequest(.GET, "/api/v1/balance/summary?year=2026", headers: bearer(token))
             #expect(summary.status == .ok)

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Registry
 import SQLKit
 import XuequCore
 import XuequKit
@@ -14,11 +15,15 @@ public enum CertificationDemo {
     /// Bodies and two windows around `today`: one closed long enough ago to be decided, one open.
     public static func bodiesAndWindows(on db: any Database, today: CivilDate) async throws -> Windows {
         struct Id: Decodable { let id: Int }
-        func body(_ code: String, _ name: String, _ level: String) async throws -> Int {
-            try await db.sql.insert(into: "cert_bodies").columns("code", "name", "level").values(SQLBind(code), SQLBind(name), SQLBind(level)).returning("id").first(decoding: Id.self)!.id
+        func body(_ code: String, _ name: String, _ level: String, _ area: String?) async throws -> Int {
+            try await db.sql.insert(into: "cert_bodies").columns("code", "name", "level", "area_code").values(SQLBind(code), SQLBind(name), SQLBind(level), SQLBind(area))
+                .returning("id").first(decoding: Id.self)!.id
         }
-        let county = try await body("13481", "武安市教育局", "county")
-        let prefecture = try await body("13040", "邯郸市教育局", "prefecture")
+        // The county's body and its city's (issue 30).
+        let countyArea = try await AreaStore.soleCounty(on: db)
+        let cityArea = try await countyArea.asyncMap { try await AreaStore.area(code: $0, on: db)?.parentCode } ?? nil
+        let county = try await body("13481", "武安市教育局", "county", countyArea)
+        let prefecture = try await body("13040", "邯郸市教育局", "prefecture", cityArea)
         let all = CertType.allCases.map(\.rawValue).joined(separator: ",")
         func window(_ name: String, _ opens: CivilDate, _ closes: CivilDate) async throws -> Int {
             try await db.sql.insert(into: "cert_windows").columns("body_id", "name", "opens_on", "closes_on", "types")
@@ -28,6 +33,28 @@ public enum CertificationDemo {
         let closed = try await window("\(closedOpens.year)年\(closedOpens.month <= 6 ? "春季" : "秋季")", closedOpens, today.adding(days: -170))
         let open = try await window("\(openOpens.year)年\(openOpens.month <= 6 ? "春季" : "秋季")", openOpens, today.adding(days: 25))
         return Windows(county: county, prefecture: prefecture, closed: closed, open: open)
+    }
+
+    /// In a database of several counties (the city's and the province's sets): each county its
+    /// own certifying body and an open window, each city its prefecture body (issue 30). Body
+    /// codes are the province's two digits and a serial: counties from 001, cities from 901.
+    public static func countyBodies(on db: any Database, today: CivilDate) async throws {
+        struct Id: Decodable { let id: Int }
+        let areas = try await AreaStore.all(on: db)
+        let all = CertType.allCases.map(\.rawValue).joined(separator: ",")
+        let opens = today.adding(days: -20)
+        for (i, c) in areas.filter({ $0.levelValue == .county }).enumerated() {
+            let body = try await db.sql.insert(into: "cert_bodies").columns("code", "name", "level", "area_code")
+                .values(SQLBind(String(format: "%@%03d", String(c.code.prefix(2)), i + 1)), SQLBind(c.name + "教育局"), SQLBind("county"), SQLBind(c.code))
+                .returning("id").first(decoding: Id.self)!.id
+            try await db.sql.insert(into: "cert_windows").columns("body_id", "name", "opens_on", "closes_on", "types")
+                .values(SQLBind(body), SQLBind("\(opens.year)年\(opens.month <= 6 ? "春季" : "秋季")"), SQLBind(opens.description), SQLBind(today.adding(days: 25).description), SQLBind(all))
+                .run()
+        }
+        for (i, c) in areas.filter({ $0.levelValue == .city }).enumerated() {
+            try await db.sql.insert(into: "cert_bodies").columns("code", "name", "level", "area_code")
+                .values(SQLBind(String(format: "%@%03d", String(c.code.prefix(2)), 901 + i)), SQLBind(c.name + "教育局"), SQLBind("prefecture"), SQLBind(c.code)).run()
+        }
     }
 
     /// A scanned page (PDF) and a photo (PNG) for the demo's uploaded documents.

@@ -103,13 +103,19 @@ extension CertificationService {
     }
 
     /// The latest 20 notices with their sizes, in one query.
-    public static func notices(on db: any Database) async throws -> [NoticeSummary] {
+    static func notices(windows: [Int]?, on db: any Database) async throws -> [NoticeSummary] {
         try await db.sql.raw(
             """
             SELECT n.id, n.title, n.from_on, n.to_on, (SELECT COUNT(*) FROM cert_notice_entries e WHERE e.notice_id = n.id) AS entries
-            FROM cert_notices n ORDER BY n.id DESC LIMIT 20
+            FROM cert_notices n WHERE \(windowSQL("n.window_id", windows)) ORDER BY n.id DESC LIMIT 20
             """
         ).all(decoding: NoticeSummary.self, with: decoder)
+    }
+
+    /// The window a notice publishes decisions of; nil when there is no such notice.
+    static func noticeWindow(_ noticeId: Int, on db: any Database) async throws -> Int? {
+        struct W: Decodable { let windowId: Int }
+        return try await db.sql.raw("SELECT window_id FROM cert_notices WHERE id = \(bind: noticeId)").first(decoding: W.self, with: decoder)?.windowId
     }
 
     /// Whether a notice publishes the prefecture's decisions (a notice holds one body's: see
@@ -186,12 +192,12 @@ extension CertificationService {
 
     /// The objections to the prefecture's notices (`prefecture`) or to the county's, of one
     /// window or all, newest first.
-    static func objections(prefecture: Bool, window: Int?, on db: any Database) async throws -> [ObjectionRow] {
+    static func objections(prefecture: Bool, windows: [Int]?, on db: any Database) async throws -> [ObjectionRow] {
         let prefectureNotices: SQLQueryString = """
             (SELECT e.notice_id FROM cert_notice_entries e JOIN cert_applications a ON a.id = e.application_id WHERE a.type IN \(unsafeRaw: Self.prefectureTypesSQL))
             """
         var filter: SQLQueryString = prefecture ? "WHERE o.notice_id IN \(prefectureNotices)" : "WHERE o.notice_id NOT IN \(prefectureNotices)"
-        if let window { filter = "\(filter) AND o.notice_id IN (SELECT id FROM cert_notices WHERE window_id = \(bind: window))" }
+        if windows != nil { filter = "\(filter) AND o.notice_id IN (SELECT id FROM cert_notices WHERE \(windowSQL("window_id", windows)))" }
         return try await db.sql.raw(
             "SELECT o.id, o.notice_id, o.application_id, o.filed_by, o.contact, o.text, o.status, o.resolution FROM cert_objections o \(filter) ORDER BY o.id DESC"
         )
@@ -213,9 +219,9 @@ extension CertificationService {
 
     /// The certificates of the prefecture's types (`prefectureOnly`) or all, of one window or
     /// all, by number.
-    static func certificates(prefectureOnly: Bool, window: Int?, on db: any Database) async throws -> [CertificateRow] {
+    static func certificates(prefectureOnly: Bool, windows: [Int]?, on db: any Database) async throws -> [CertificateRow] {
         var filter: SQLQueryString = prefectureOnly ? "WHERE c.type IN \(unsafeRaw: Self.prefectureTypesSQL)" : "WHERE 1 = 1"
-        if let window { filter = "\(filter) AND c.application_id IN (SELECT id FROM cert_applications WHERE window_id = \(bind: window))" }
+        if windows != nil { filter = "\(filter) AND c.application_id IN (SELECT id FROM cert_applications WHERE \(windowSQL("window_id", windows)))" }
         return try await db.sql.raw("\(unsafeRaw: Self.certificateSelect) \(filter) ORDER BY c.number").all(decoding: CertificateRow.self, with: Self.decoder)
     }
 
@@ -397,7 +403,7 @@ extension CertificationService {
     /// A page of the applications in a scope, filtered by window and state, newest first, and
     /// their number.
     static func applications(
-        in scope: ApplicationScope, window: Int?, state: CertState?, page: PageSpec, on db: any Database
+        in scope: ApplicationScope, windows: [Int]?, state: CertState?, page: PageSpec, on db: any Database
     ) async throws -> (total: Int, items: [CertApplicationRow]) {
         var filter: SQLQueryString
         switch scope {
@@ -405,7 +411,7 @@ extension CertificationService {
         case .county: filter = "1 = 1"
         case .prefecture: filter = "a.type IN ('senior', 'vocational', 'vocational_practice')"
         }
-        if let window { filter = "\(filter) AND a.window_id = \(bind: window)" }
+        if windows != nil { filter = "\(filter) AND \(windowSQL("a.window_id", windows))" }
         if let state { filter = "\(filter) AND a.state = \(bind: state.rawValue)" }
         struct N: Decodable { let n: Int }
         let total = try await db.sql.raw("SELECT COUNT(*) AS n FROM cert_applications a WHERE \(filter)").first(decoding: N.self)?.n ?? 0
@@ -471,15 +477,15 @@ extension CertificationService {
     }
 
     /// The queue's applications: the prefecture's types (`prefecture`) or all, of one window or all.
-    static func queueFilter(prefecture: Bool, window: Int?) -> SQLQueryString {
+    static func queueFilter(prefecture: Bool, windows: [Int]?) -> SQLQueryString {
         var filter: SQLQueryString = prefecture ? "a.type IN \(unsafeRaw: Self.prefectureTypesSQL)" : "1 = 1"
-        if let window { filter = "\(filter) AND a.window_id = \(bind: window)" }
+        if windows != nil { filter = "\(filter) AND \(windowSQL("a.window_id", windows))" }
         return filter
     }
 
     /// The queue's applications counted by step.
-    static func queueCounts(prefecture: Bool, window: Int?, today: CivilDate, on db: any Database) async throws -> [(step: String, n: Int)] {
-        let filter = queueFilter(prefecture: prefecture, window: window), stepExpr = stepSQL(prefecture: prefecture, today: today)
+    static func queueCounts(prefecture: Bool, windows: [Int]?, today: CivilDate, on db: any Database) async throws -> [(step: String, n: Int)] {
+        let filter = queueFilter(prefecture: prefecture, windows: windows), stepExpr = stepSQL(prefecture: prefecture, today: today)
         struct C: Decodable {
             let step: String
             let n: Int
@@ -489,9 +495,10 @@ extension CertificationService {
     }
 
     /// A page of the queue at one step (oldest first) or at all (newest first).
-    static func queueItems(prefecture: Bool, window: Int?, step: QueueStep?, page: PageSpec, today: CivilDate, on db: any Database) async throws -> [QueueItem]
+    static func queueItems(prefecture: Bool, windows: [Int]?, step: QueueStep?, page: PageSpec, today: CivilDate, on db: any Database) async throws
+        -> [QueueItem]
     {
-        let filter = queueFilter(prefecture: prefecture, window: window), stepExpr = stepSQL(prefecture: prefecture, today: today)
+        let filter = queueFilter(prefecture: prefecture, windows: windows), stepExpr = stepSQL(prefecture: prefecture, today: today)
         var where_ = filter
         if let step { where_ = "\(filter) AND (\(stepExpr)) = \(bind: step.rawValue)" }
         struct Extra: Decodable {

@@ -9,7 +9,7 @@ import XuequKit
 /// here).
 extension CertificationService {
     public static func bodies(on db: any Database) async throws -> [CertBody] {
-        try await db.sql.raw("SELECT id, code, name, level FROM cert_bodies ORDER BY level, code").all(decoding: CertBody.self, with: decoder)
+        try await db.sql.raw("SELECT id, code, name, level, area_code FROM cert_bodies ORDER BY level, code").all(decoding: CertBody.self, with: decoder)
     }
 
     /// Whether a body has this code.
@@ -18,9 +18,24 @@ extension CertificationService {
         return (try await tx.sql.raw("SELECT COUNT(*) AS n FROM cert_bodies WHERE code = \(bind: code)").first(decoding: N.self)?.n ?? 0) > 0
     }
 
-    static func insertBody(code: String, name: String, level: String, on tx: any Database) async throws -> Int {
+    /// Whether a county already has its body.
+    static func countyBodyExists(area: String, on tx: any Database) async throws -> Bool {
+        struct N: Decodable { let n: Int }
+        return
+            (try await tx.sql.raw("SELECT COUNT(*) AS n FROM cert_bodies WHERE level = 'county' AND area_code = \(bind: area)").first(decoding: N.self)?.n ?? 0)
+            > 0
+    }
+
+    /// On PostgreSQL, parallel set-ups of a body queue here, so each one's checks see the others'.
+    static func lockBodies(on tx: any Database) async throws {
+        guard tx.sql.dialect.name == "postgresql" else { return }
+        try await tx.sql.raw("SELECT pg_advisory_xact_lock(7402121)").run()
+    }
+
+    static func insertBody(code: String, name: String, level: String, areaCode: String?, on tx: any Database) async throws -> Int {
         struct Id: Decodable { let id: Int }
-        return try await tx.sql.insert(into: "cert_bodies").columns("code", "name", "level").values(SQLBind(code), SQLBind(name), SQLBind(level))
+        return try await tx.sql.insert(into: "cert_bodies").columns("code", "name", "level", "area_code")
+            .values(SQLBind(code), SQLBind(name), SQLBind(level), SQLBind(areaCode))
             .returning("id").first(decoding: Id.self)!.id
     }
 

@@ -24,7 +24,7 @@ extension CertificationService {
     public static func windows(on db: any Database) async throws -> [CertWindow] {
         try await db.sql.raw(
             """
-            SELECT w.id, w.body_id, w.name, w.opens_on, w.closes_on, w.types, b.name AS authority, b.code AS body_code
+            SELECT w.id, w.body_id, w.name, w.opens_on, w.closes_on, w.types, b.name AS authority, b.code AS body_code, b.area_code AS body_area
             FROM cert_windows w JOIN cert_bodies b ON b.id = w.body_id ORDER BY w.opens_on DESC, w.id
             """
         ).all(decoding: CertWindow.self, with: decoder)
@@ -225,4 +225,13 @@ extension CertificationService {
 extension CertState {
     /// `state IN (…)` for the undecided states (values from the enum, never from input).
     public static var undecidedSQL: String { "(" + undecided.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")" }
+}
+
+extension CertificationService {
+    /// `column IN (…)` for a set of windows; nothing for every window.
+    static func windowSQL(_ column: String, _ windows: [Int]?) -> SQLQueryString {
+        guard let windows else { return "1 = 1" }
+        guard !windows.isEmpty else { return "1 = 0" }
+        return "\(unsafeRaw: column) IN (\(unsafeRaw: windows.map(String.init).joined(separator: ", ")))"
+    }
 }

@@ -146,7 +146,7 @@ public struct CertificationPages: Sendable {
             let (due, overdue) = try await service.overdue(window: w)
             // The prefecture reads its own body's name: it decides types 4–6 of the county's window.
             var authority = w.authority
-            if !CertificationPolicy.isCountyBody(actor), let own = try await CertificationService.bodies(on: req.db).first(where: { $0.level == "prefecture" }) {
+            if !CertificationPolicy.isCountyBody(actor), let own = try await service.bodies().first(where: { $0.level == "prefecture" }) {
                 authority = own.name + L10n.text("cert.prefectureTypes", locale)
             }
             windowView = WindowView(id: w.id, name: w.name, opensOn: w.opensOn, closesOn: w.closesOn, authority: authority, dueOn: due.description, overdue: overdue)
@@ -156,10 +156,14 @@ public struct CertificationPages: Sendable {
         return try await req.page("cert/home", HomePage(
             layout: req.layout("nav.certification", title: L10n.text(isApplicant ? "cert.mine" : "cert.queue", locale)),
             isApplicant: isApplicant, canNotice: actor.can(.certRecords), canApplyBehalf: actor.can(.certApplyBehalf),
-            windows: windows.map { SelectOption(value: String($0.id), label: "\($0.name)（\($0.opensOn)—\($0.closesOn)）", selected: $0.id == windowId) },
+            // Windows of several bodies (a prefecture's counties, an applicant's choice) name their body.
+            windows: windows.map { w in
+                let body = Set(windows.map(\.bodyId)).count > 1 ? w.authority + " " : ""
+                return SelectOption(value: String(w.id), label: "\(body)\(w.name)（\(w.opensOn)—\(w.closesOn)）", selected: w.id == windowId)
+            },
             states: options(CertState.self, selected: state?.rawValue, locale: locale), window: windowView,
             rows: page.items, pager: Pager(page, req: req), tabs: tabs, step: step?.rawValue,
-            notices: isApplicant ? [] : try await CertificationService.notices(on: req.db), objections: objections, hasOpenWindow: open))
+            notices: isApplicant ? [] : try await service.notices(), objections: objections, hasOpenWindow: open))
     }
 
     // MARK: applying
@@ -280,7 +284,7 @@ public struct CertificationPages: Sendable {
         let locale = req.uiLocale
         let service = CertificationService(req)
         let (a, history, deficiencies) = try await service.application(id: try req.intParameter())
-        let who = try service.actorRole(for: a)
+        let who = try await service.actorRole(for: a)
         let f = a.facts
         let facts = [
             (L10n.text("cert.name", locale), a.name), (L10n.text("cert.residentId", locale), a.residentId),
@@ -617,7 +621,9 @@ public struct CertificationPages: Sendable {
         let archive = !CertificationPolicy.isCountyBody(try req.requireActor()) ? (withoutFolder: [], folderWithoutApplication: []) : try await service.archiveMismatch(window: windowId)
         return try await req.page("cert/statistics", StatisticsPage(
             layout: req.layout("nav.certification", title: L10n.text("cert.statistics", l)),
-            windows: windows.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == windowId) }, windowId: windowId,
+            windows: windows.map { w in
+                SelectOption(value: String(w.id), label: (Set(windows.map(\.bodyId)).count > 1 ? w.authority + " " : "") + w.name, selected: w.id == windowId)
+            }, windowId: windowId,
             applied: s.applied, certified: s.certified, meanDays: s.meanDaysToDecision.map { String(format: "%.1f", $0) }, overdue: s.overdue, dueOn: s.dueOn,
             byType: CertType.allCases.compactMap { t in s.byType[t.rawValue].map { Count(label: t.label(l), n: $0) } },
             failures: s.failureReasons.sorted { $0.value > $1.value }.map { Count(label: CertReason(rawValue: $0.key)?.label(l) ?? $0.key, n: $0.value) },

@@ -58,7 +58,7 @@ extension CertificationPages {
             layout: req.layout("nav.certification", title: L10n.text("cert.rules", l)),
             inForce: L10n.text("cert.rulesInForce", l, current.effectiveFrom.description), lines: lines,
             versions: versions.map { SelectOption(value: "\($0.effectiveFrom) · \($0.createdBy)", label: $0.note, selected: $0.rules == current) },
-            canEdit: actor.can(.certAdmin), values: v, errors: errors,
+            canEdit: actor.can(.certAdmin) && actor.oneCounty == nil, values: v, errors: errors,
             educationFields: CertType.allCases.map { t in
                 EducationField(key: "education_\(t.rawValue)", label: t.label(l), options: options(Education.self, selected: v["education_\(t.rawValue)"], locale: l))
             },
@@ -67,7 +67,10 @@ extension CertificationPages {
     }
 
     func saveRules(req: Request) async throws -> Response {
-        try req.requireActor().require(.certAdmin)
+        let actor = try req.requireActor()
+        try actor.require(.certAdmin)
+        // The rules are the database's: a county's bureau among several inherits them (issue 30).
+        if actor.oneCounty != nil { throw CertificationService.databaseWide }
         var form = try req.content.decode([String: String].self)
         form.removeValue(forKey: "_csrf")
         var e = FieldErrors()

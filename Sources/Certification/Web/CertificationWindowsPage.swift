@@ -12,6 +12,8 @@ extension CertificationPages {
         let bodies: [BodyLine]
         let windows: [WindowLine]
         let canEdit: Bool
+        /// A county's bureau among several sets up its one body, then no other.
+        let canAddBody: Bool
         let countyBodies: [SelectOption]
         let types: [SelectOption]
         let levels: [SelectOption]
@@ -40,10 +42,10 @@ extension CertificationPages {
         return try await req.page("cert/windows", WindowsPage(
             layout: req.layout("nav.certification", title: L10n.text("cert.windows", l)),
             bodies: bodies.map { BodyLine(code: $0.code, name: $0.name, level: levelLabel[$0.level] ?? $0.level) }, windows: windows,
-            canEdit: actor.can(.certAdmin),
+            canEdit: actor.can(.certAdmin), canAddBody: actor.can(.certAdmin) && (actor.oneCounty == nil || bodies.isEmpty),
             countyBodies: bodies.filter { $0.level == "county" }.map { SelectOption(value: String($0.id), label: "\($0.name)（\($0.code)）", selected: values["bodyId"] == String($0.id)) },
             types: CertType.allCases.map { SelectOption(value: $0.rawValue, label: $0.label(l), selected: chosenTypes?.contains($0.rawValue) ?? true) },
-            levels: ["county", "prefecture"].map { SelectOption(value: $0, label: levelLabel[$0]!, selected: values["level"] == $0) },
+            levels: (actor.oneCounty == nil ? ["county", "prefecture"] : ["county"]).map { SelectOption(value: $0, label: levelLabel[$0]!, selected: values["level"] == $0) },
             values: values, errors: errors), status: status)
     }
 

@@ -78,6 +78,13 @@ public enum AreaStore {
             ?? 0
     }
 
+    /// Whether the database holds more than one county (then every county-wide question is one
+    /// county's, and a body or account bound to no county reads none).
+    public static func holdsSeveralCounties(on db: any Database) async throws -> Bool {
+        struct N: Decodable { let n: Int }
+        return (try await db.sql.raw("SELECT COUNT(*) AS n FROM areas WHERE level = 'county'").first(decoding: N.self)?.n ?? 0) > 1
+    }
+
     /// The county new districts go under when the caller names none: the only county there is.
     public static func soleCounty(on db: any Database) async throws -> String? {
         let counties = try await db.sql.raw("SELECT code, name, level, parent_code FROM areas WHERE level = 'county' LIMIT 2").all(

@@ -56,7 +56,7 @@ public struct CountyWorkWeb: Sendable {
     struct ItemDTO: Content {
         let code: String; let name: String; let city: String?; let districts: Int
         let eligible: Int; let required: Int; let moved: Int; let districtsMeeting: Int; let support: Int; let supportToRural: Int
-        let teachers: Int; let trained: Int; let interns: Int
+        let teachers: Int; let trained: Int; let interns: Int; let certApplied: Int; let certified: Int
     }
     struct ListDTO: Content {
         let year: Int; let under: String; let hoursRequired: Double; let items: [ItemDTO]
@@ -72,10 +72,12 @@ public struct CountyWorkWeb: Sendable {
                 ItemDTO(
                     code: $0.code, name: $0.name, city: $0.city, districts: $0.districts, eligible: $0.eligible, required: $0.required, moved: $0.moved,
                     districtsMeeting: $0.districtsMeeting, support: $0.support, supportToRural: $0.supportToRural, teachers: $0.teachers, trained: $0.trained,
-                    interns: $0.interns)
+                    interns: $0.interns, certApplied: $0.certApplied, certified: $0.certified)
             },
             yearDefinition: tr(
-                req, "交流轮岗、支教：当年9月1日起的轮岗方案；培训学时、实习生：自然年", "rotation and 支教: the plans from 1 September of the year; training and interns: the calendar year"))
+                req, "交流轮岗、支教：当年9月1日起的轮岗方案；培训学时、实习生：自然年；教师资格认定：当年截止的受理批次",
+                "rotation and 支教: the plans from 1 September of the year; training and interns: the calendar year; certification: the windows closed in the year"
+            ))
     }
 
     static func pct(_ v: Double?) -> String { v.map { String(format: "%.1f%%", $0 * 100) } ?? "—" }
@@ -85,7 +87,7 @@ public struct CountyWorkWeb: Sendable {
             tr(req, "县（市、区）", "County"), tr(req, "学区", "Districts"), tr(req, "应交流教师", "Due to rotate"), tr(req, "应交流（10%）", "Required (10%)"),
             tr(req, "已交流", "Rotated"), tr(req, "完成率", "Done"), tr(req, "达标学区", "Districts meeting the quota"), tr(req, "支教", "支教"),
             tr(req, "其中到乡村", "to rural schools"), tr(req, "教师", "Teachers"), tr(req, "完成培训学时", "Trained"), tr(req, "培训完成率", "Share trained"),
-            tr(req, "实习生", "Student teachers"),
+            tr(req, "实习生", "Student teachers"), tr(req, "认定申请", "Certification applications"), tr(req, "认定通过", "Certified"),
         ]
     }
 
@@ -93,6 +95,7 @@ public struct CountyWorkWeb: Sendable {
         [
             String(c.districts), String(c.eligible), String(c.required), String(c.moved), pct(c.rotationShare), "\(c.districtsMeeting) / \(c.districts)",
             String(c.support), String(c.supportToRural), String(c.teachers), String(c.trained), pct(c.trainedShare), String(c.interns),
+            String(c.certApplied), String(c.certified),
         ]
     }
 
@@ -117,8 +120,9 @@ public struct CountyWorkWeb: Sendable {
         w.raw("</h1><p class=\"muted small\">")
         w.text(
             tr(
-                req, "交流轮岗与支教按\(c.year)年9月1日起的轮岗方案，应交流为符合条件教师的10%；培训学时按自然年，年度要求\(String(format: "%g", c.hoursRequired))学时；实习生为当年开始的实习批次。均衡情况见各县均衡对比。",
-                "Rotation and 支教 by the plans from 1 September \(c.year), the quota 10% of the due teachers; training by the calendar year, \(String(format: "%g", c.hoursRequired)) hours required; student teachers of the batches begun in the year. Balance: the counties' balance comparison."
+                req,
+                "交流轮岗与支教按\(c.year)年9月1日起的轮岗方案，应交流为符合条件教师的10%；培训学时按自然年，年度要求\(String(format: "%g", c.hoursRequired))学时；实习生为当年开始的实习批次；教师资格认定为各县认定机构当年截止的受理批次。均衡情况见各县均衡对比。",
+                "Rotation and 支教 by the plans from 1 September \(c.year), the quota 10% of the due teachers; training by the calendar year, \(String(format: "%g", c.hoursRequired)) hours required; student teachers of the batches begun in the year; certification: each county body's windows closed in the year. Balance: the counties' balance comparison."
             ))
         w.raw("</p></div><div class=\"actions\"><button type=\"button\" class=\"button\" data-print>")
         w.text(tr(req, "打印", "Print"))
@@ -204,6 +208,7 @@ public struct CountyWorkWeb: Sendable {
             total.districts += item.districts; total.eligible += item.eligible; total.required += item.required; total.moved += item.moved
             total.districtsMeeting += item.districtsMeeting; total.support += item.support; total.supportToRural += item.supportToRural
             total.teachers += item.teachers; total.trained += item.trained; total.interns += item.interns
+            total.certApplied += item.certApplied; total.certified += item.certified
         }
         w.raw("</tbody><tfoot><tr><td></td>")
         if showCity { w.raw("<td></td>") }
