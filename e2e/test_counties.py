@@ -108,3 +108,37 @@ def test_city_compares_its_counties(city_server, browser, shot):
     wait(browser, "#counties-table")
     pdf = browser.print_page()
     assert len(pdf) > 1000
+
+
+def test_teacher_moves_between_counties(city_server, browser, shot):
+    """丛台区 releases a teacher to 邯山区 from the teacher's page; 邯山区's bureau finds it on its
+    home page, places the teacher in one of its schools, and both keep the record."""
+    teacher = api(city_server, "admin-130403", "/api/v1/teachers?per=1")["items"][0]
+    sign_in(browser, city_server, "admin-130403")
+    browser.get(city_server + "/teachers/%d" % teacher["id"])
+    browser.find_element(By.ID, "county-out-link").click()
+    form = wait(browser, "#county-out-form")
+    for option in form.find_elements(By.CSS_SELECTOR, "select[name=toCounty] option"):
+        if option.text.endswith("邯山区"):
+            option.click()
+    form.find_element(By.NAME, "reason").send_keys("夫妻两地分居")
+    browser.find_element(By.ID, "county-out-submit").click()
+    row = wait(browser, "#county-transfers tbody tr[data-direction=out]")
+    assert teacher["name"] in row.text and "待接收" in row.text
+    shot("county-transfer-released")
+
+    sign_in(browser, city_server, "admin-130402")
+    browser.find_element(By.PARTIAL_LINK_TEXT, "名教师待调入本县").click()
+    wait(browser, "#county-transfers tr.row-actions select[name=toSchoolId]")
+    school = browser.find_elements(By.CSS_SELECTOR, "tr.row-actions select[name=toSchoolId] option")[1]
+    school_name, school_id = school.text.split(" ", 1)[1].split("（")[0], int(school.get_attribute("value"))
+    school.click()
+    browser.find_element(By.CSS_SELECTOR, "tr.row-actions button.primary").click()
+    row = wait(browser, "#county-transfers tbody tr[data-direction=in]")
+    assert "已调入" in row.text and school_name in row.text
+    shot("county-transfer-received")
+    # The teacher is 邯山区's now, and 丛台区 no longer reads them but keeps the record.
+    mine = api(city_server, "admin-130402", "/api/v1/teachers/%d" % teacher["id"])
+    assert mine["schoolId"] == school_id
+    kept = api(city_server, "admin-130403", "/api/v1/county-transfers")["items"]
+    assert kept[0]["status"] == "accepted" and kept[0]["teacherName"] == teacher["name"]

@@ -32,9 +32,13 @@ extension CertificationService {
         let actor = try ctx.requireActor()
         if CertificationPolicy.isApplicant(actor) { return CertReach(windows: nil) }
         let prefecture: Bool
-        if CertificationPolicy.isCountyBody(actor) { prefecture = false }
-        else if CertificationPolicy.isPrefectureBody(actor) { prefecture = true }
-        else { return CertReach(windows: []) }
+        if CertificationPolicy.isCountyBody(actor) {
+            prefecture = false
+        } else if CertificationPolicy.isPrefectureBody(actor) {
+            prefecture = true
+        } else {
+            return CertReach(windows: [])
+        }
         let windows = try await keptWindows()
         guard let code = Self.bodyArea(of: actor) else {
             let db = self.db
@@ -44,10 +48,12 @@ extension CertificationService {
         // A county body's windows; for a city, those of the county bodies whose code starts with
         // the city's four digits (GB/T 2260: a county's code extends its city's).
         let prefix = String(code.prefix(4))
-        return CertReach(windows: Set(windows.filter { w in
-            guard let area = w.bodyArea else { return false }
-            return prefecture ? (code.count == 6 && area.count == 6 && area.hasPrefix(prefix)) : area == code
-        }.map(\.id)))
+        return CertReach(
+            windows: Set(
+                windows.filter { w in
+                    guard let area = w.bodyArea else { return false }
+                    return prefecture ? (code.count == 6 && area.count == 6 && area.hasPrefix(prefix)) : area == code
+                }.map(\.id)))
     }
 
     /// The windows a list reads: the one asked for, when the caller reaches it (another body's

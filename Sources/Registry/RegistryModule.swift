@@ -25,7 +25,7 @@ public struct RegistryModule: XuequModule {
     public init() {}
     public let name = "registry"
 
-    public var migrations: [any Migration] { [CreateRegistry(), CreateTeacherTallies(), CreateRotationRules(), AddTeacherQualification(), AddTransferNote(), WatchRegistryVersion(), CreateTeacherNameGrams(), CreateRoleEndings(), CreateClassesRooms(), CreateAreas()] }
+    public var migrations: [any Migration] { [CreateRegistry(), CreateTeacherTallies(), CreateRotationRules(), AddTeacherQualification(), AddTransferNote(), WatchRegistryVersion(), CreateTeacherNameGrams(), CreateRoleEndings(), CreateClassesRooms(), CreateAreas(), CreateCountyTransfers()] }
 
     public var auditArea: AuditArea? {
         AuditArea(key: "registry", label: LocalizedText(zh: "学区、学校与教师", en: "Districts, schools and teachers"), prefixes: ["district", "school", "teacher", "area"], phrases: [
@@ -34,7 +34,9 @@ public struct RegistryModule: XuequModule {
             "district.create": ("新建了学区", "created a district"), "school.create": ("新建了学校", "created a school"), "school.update": ("修改了学校信息", "changed a school"),
             "school.import": ("导入了学校名册", "imported schools"), "school.merge": ("办理了学校撤并", "merged a school into another"),
             "school.conditions": ("填报了学校办学条件", "entered a school's conditions"), "school.conditions.import": ("导入了办学条件", "imported school conditions"),
-            "teacher.create": ("新建了教师档案", "created a teacher"), "teacher.update": ("修改了教师档案", "changed a teacher"), "teacher.transfer": ("调动了一名教师", "transferred a teacher"), "teacher.import": ("导入了教师名册", "imported teachers"),
+            "teacher.create": ("新建了教师档案", "created a teacher"), "teacher.update": ("修改了教师档案", "changed a teacher"), "teacher.transfer": ("调动了一名教师", "transferred a teacher"),
+            "teacher.county_out": ("办理了教师跨县调出", "released a teacher to another county"), "teacher.county_in": ("接收了跨县调入的教师", "received a teacher from another county"),
+            "teacher.county_refuse": ("不予接收跨县调入的教师", "refused a teacher from another county"), "teacher.county_withdraw": ("撤回了教师跨县调出", "withdrew a teacher's release"), "teacher.import": ("导入了教师名册", "imported teachers"),
         ])
     }
     public var grants: Grants {
@@ -61,7 +63,7 @@ public struct RegistryModule: XuequModule {
     public var vocabularies: [String: Vocab.Labeler] {
         ["transfer": { raw, locale in L10n.text("transfer.reason.\(raw)", locale) }]
     }
-    public var routeNames: [any RouteName.Type] { [RegistryRoute.self, RegistryAPIRoute.self] }
+    public var routeNames: [any RouteName.Type] { [RegistryRoute.self, RegistryAPIRoute.self, CountyTransferRoute.self, CountyTransferAPIRoute.self] }
     public var viewsDirectory: String? { Bundle.module.url(forResource: "Views", withExtension: nil)?.path }
 
     public var navigation: [NavEntry] {
@@ -76,6 +78,7 @@ public struct RegistryModule: XuequModule {
     public func routes(_ r: ModuleRoutes) {
         RegistryAPI().register(r.api)
         RegistryPages().register(r.pages)
+        CountyTransfersWeb().register(pages: r.pages, api: r.api)
     }
 
     /// A teacher's scope follows the teacher's record (moved, or moved by a merger); a school
@@ -211,6 +214,11 @@ struct RegistryHome {
                                           detail: t("home.task.selfdue.detail", String(years), round.description), href: RegistryRoute.teacher.path(tid)))
             }
             return out
+        }
+        // Teachers another county released to this one, waiting for a school (issue 30).
+        if let c = actor.oneCounty, actor.can(.teachersWrite) {
+            let n = try await RegistryStore.incomingCountyTransfers(county: c.code, on: service.db)
+            if n > 0 { out.tasks.append(HomeTask(title: t("home.task.countyIn", String(n)), detail: t("home.task.countyIn.detail"), href: CountyTransferRoute.list.path(), urgent: true)) }
         }
         let f = try await service.homeFigures(round: round)
         if let s = ownSchool {

@@ -63,6 +63,13 @@ struct AuthorizationMatrixTests {
                 var b = Bodies.teacher(f, name: "丁老师", rid: Fixture.residentID("19870404", 4), school: "T0003"); b["version"] = 1; return b
             }, expect: ["admin": 200, "d1": 404, "s1": 404], otherwise: 403),
             Case(method: .POST, path: "/api/v1/teachers/\(otherTeacher)/transfers", body: { _, _ in [:] }, expect: ["admin": 422, "d1": 404, "s1": 404], otherwise: 403),
+            // Between counties (issue 30): a county's bureau among several; the bureau of this
+            // one-county database is told there is no other county (422), nothing is written.
+            Case(method: .GET, path: "/api/v1/county-transfers", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/teachers/\(otherTeacher)/county-transfers", body: { _, _ in ["toCounty": "130402"] }, expect: ["admin": 422], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/county-transfers/999/accept", body: { f, _ in ["toSchoolId": f.schools["T0003"]!] }, expect: ["admin": 422], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/county-transfers/999/refuse", body: { _, _ in ["note": "不接收"] }, expect: ["admin": 422], otherwise: 403),
+            Case(method: .POST, path: "/api/v1/county-transfers/999/withdraw", body: { _, _ in [:] }, expect: ["admin": 422], otherwise: 403),
             Case(method: .GET, path: "/api/v1/balance?standard=basic&stage=primary", body: nil, expect: balanceReaders, otherwise: 403),
             Case(method: .GET, path: "/api/v1/balance?standard=quality&stage=junior&district=\(f.districts["D2"]!)", body: nil, expect: ["admin": 200], otherwise: 403),
             Case(method: .GET, path: "/api/v1/balance/summary", body: nil, expect: balanceReaders, otherwise: 403),
@@ -104,6 +111,13 @@ struct AuthorizationMatrixTests {
             Case(method: .GET, path: "/teachers/\(otherTeacher)/edit", body: nil, expect: ["admin": 200, "d1": 404, "s1": 404], otherwise: 403),
             Case(method: .GET, path: "/teachers/\(otherTeacher)/transfer", body: nil, expect: ["admin": 200, "d1": 404, "s1": 404], otherwise: 403),
             Case(method: .POST, path: "/teachers/\(otherTeacher)/transfer", body: form(), expect: ["admin": 422, "d1": 404, "s1": 404], otherwise: 403),
+            // Between counties: the list for a bureau; the forms for a county's bureau among several only.
+            Case(method: .GET, path: "/county-transfers", body: nil, expect: ["admin": 200], otherwise: 403),
+            Case(method: .GET, path: "/teachers/\(otherTeacher)/county-transfer", body: nil, expect: [:], otherwise: 403),
+            Case(method: .POST, path: "/teachers/\(otherTeacher)/county-transfer", body: form(["toCounty": "130402"]), expect: [:], otherwise: 403),
+            Case(method: .POST, path: "/county-transfers/999/accept", body: form(), expect: [:], otherwise: 403),
+            Case(method: .POST, path: "/county-transfers/999/refuse", body: form(), expect: [:], otherwise: 403),
+            Case(method: .POST, path: "/county-transfers/999/withdraw", body: form(), expect: [:], otherwise: 403),
             Case(method: .GET, path: "/teachers/new", body: nil, expect: writers, otherwise: 403),
             Case(method: .GET, path: "/teachers/export?format=csv", body: nil, expect: writers, otherwise: 403),
             Case(method: .GET, path: "/schools/export?format=csv", body: nil, expect: writers, otherwise: 403),

@@ -823,6 +823,94 @@ struct CountyTests {
         }
     }
 
+    @Test(
+        "a teacher moved between counties: released by one bureau, placed by the other, seen by both; twenty placements at once move once",
+        arguments: TestDB.all)
+    func transferBetweenCounties(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            let b = try await Self.addSecondCounty(app, f)
+            let admin = try await app.token("admin"), admin2 = try await app.token("admin2"), city = try await app.token("city")
+            func call(_ method: HTTPMethod, _ path: String, _ token: String, _ body: [String: Any]? = nil) async throws -> (HTTPStatus, [String: Any]) {
+                let payload = try body.map { try jsonBody($0).1 }
+                let res = try await app.testing().sendRequest(method, path, headers: bearer(token, json: payload != nil), body: payload)
+                return (res.status, (try? res.json()) ?? [:])
+            }
+            func fields(_ j: [String: Any]) -> Set<String> { Set(((j["fields"] as? [String: Any]) ?? [:]).keys) }
+            func items(_ token: String) async throws -> [[String: Any]] {
+                (try await call(.GET, "/api/v1/county-transfers", token).1["items"] as? [[String: Any]]) ?? []
+            }
+            let ding = f.teachers["丁"]!
+            let today = CivilDate.today(app.clock.now()).description
+            let version = try await call(.GET, "/api/v1/teachers/\(ding)", admin).1["version"] as! Int
+
+            // Only the teacher's own county releases them; bad input is named, nothing written.
+            #expect(
+                try await call(
+                    .POST, "/api/v1/teachers/\(ding)/county-transfers", admin2, ["toCounty": "130402", "onDate": today, "reason": "调动", "version": version]
+                ).0 == .notFound)
+            let empty = try await call(.POST, "/api/v1/teachers/\(ding)/county-transfers", admin, [:])
+            #expect(empty.0 == .unprocessableEntity && fields(empty.1) == ["toCounty", "onDate", "reason", "version"], "\(empty.1)")
+            #expect(
+                fields(
+                    try await call(
+                        .POST, "/api/v1/teachers/\(ding)/county-transfers", admin, ["toCounty": "130481", "onDate": today, "reason": "调动", "version": version]
+                    ).1) == ["toCounty"])
+            #expect(
+                fields(
+                    try await call(
+                        .POST, "/api/v1/teachers/\(ding)/county-transfers", admin, ["toCounty": "130400", "onDate": today, "reason": "调动", "version": version]
+                    ).1) == ["toCounty"])
+            #expect(try await items(admin).isEmpty)
+            // Released: waiting for county B, the teacher still A's.
+            let (made, out) = try await call(
+                .POST, "/api/v1/teachers/\(ding)/county-transfers", admin, ["toCounty": "130402", "onDate": today, "reason": "夫妻团聚", "version": version])
+            #expect(made == .created && out["status"] as? String == "pending" && out["direction"] as? String == "out")
+            let id = out["id"] as! Int
+            #expect(
+                try await call(
+                    .POST, "/api/v1/teachers/\(ding)/county-transfers", admin, ["toCounty": "130402", "onDate": today, "reason": "再次", "version": version]
+                ).0 == .conflict)
+            #expect(try await RegistryStore.teacher(id: ding, on: app.db)?.schoolId == f.schools["T0003"])
+            // Both bureaus see it; the city above them with the name masked.
+            let incoming = try await items(admin2)
+            #expect(
+                incoming.count == 1 && incoming[0]["direction"] as? String == "in" && incoming[0]["teacherName"] as? String == "丁老师"
+                    && incoming[0]["fromSchool"] == nil)
+            let above = try await items(city)
+            #expect(above.count == 1 && above[0]["teacherName"] as? String != "丁老师" && above[0]["direction"] == nil)
+            // The sender cannot place; the receiver only in its own schools.
+            #expect(try await call(.POST, "/api/v1/county-transfers/\(id)/accept", admin, ["toSchoolId": f.schools["T0001"]!]).0 == .forbidden)
+            #expect(fields(try await call(.POST, "/api/v1/county-transfers/\(id)/accept", admin2, ["toSchoolId": f.schools["T0001"]!]).1) == ["toSchoolId"])
+            // Twenty placements at once: one moves the teacher, the others are told it is decided.
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for _ in 0..<20 { group.addTask { try await call(.POST, "/api/v1/county-transfers/\(id)/accept", admin2, ["toSchoolId": b.school]).0 } }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 1 && statuses.allSatisfy { $0 == .ok || $0 == .conflict }, "\(statuses)")
+            struct N: Decodable { let n: Int }
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM teacher_transfers WHERE teacher_id = \(bind: ding)").first(decoding: N.self)?.n == 1)
+            // The teacher is county B's now: B reads them, A no longer; both keep the record.
+            #expect(try await RegistryStore.teacher(id: ding, on: app.db)?.schoolId == b.school)
+            #expect(try await call(.GET, "/api/v1/teachers/\(ding)", admin).0 == .notFound)
+            #expect(try await call(.GET, "/api/v1/teachers/\(ding)", admin2).0 == .ok)
+            let kept = try await items(admin)
+            #expect(kept.count == 1 && kept[0]["status"] as? String == "accepted" && kept[0]["toSchool"] == nil && kept[0]["teacherId"] == nil)
+            #expect(try await items(admin2).first?["toSchool"] as? String == "邯山小学")
+            #expect(try await call(.POST, "/api/v1/county-transfers/\(id)/withdraw", admin, [:]).0 == .conflict)
+            // Back the other way: A refuses, with its reason.
+            let v2 = try await call(.GET, "/api/v1/teachers/\(ding)", admin2).1["version"] as! Int
+            let back =
+                try await call(
+                    .POST, "/api/v1/teachers/\(ding)/county-transfers", admin2, ["toCounty": "130481", "onDate": today, "reason": "回原籍", "version": v2]
+                ).1["id"] as! Int
+            #expect(fields(try await call(.POST, "/api/v1/county-transfers/\(back)/refuse", admin, ["note": " "]).1) == ["note"])
+            #expect(try await call(.POST, "/api/v1/county-transfers/\(back)/refuse", admin2, ["note": "自己拒绝"]).0 == .forbidden)
+            let refused = try await call(.POST, "/api/v1/county-transfers/\(back)/refuse", admin, ["note": "编制已满"])
+            #expect(refused.0 == .ok && refused.1["status"] as? String == "refused")
+            #expect(try await RegistryStore.teacher(id: ding, on: app.db)?.schoolId == b.school)
+        }
+    }
+
     @Test("no read or write crosses counties on any route", arguments: TestDB.all)
     func sweep(db: TestDB) async throws {
         try await withApp(db, settings: AuthorizationMatrixTests.unthrottled) { app, f in

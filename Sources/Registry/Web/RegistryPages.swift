@@ -108,7 +108,7 @@ public struct RegistryPages: Sendable {
     /// export buttons (`export`: the export route and an id for the Excel button) and the
     /// new-record button for those who may, the form and its search box.
     static func listHead(_ w: inout HTMLWriter, req: Request, title: String, export: (path: String, xlsxID: String?)?, new: (path: String, label: String)?,
-                         action: String, q: String?, searchHint: String) {
+                         action: String, q: String?, searchHint: String, extra: (path: String, label: String)? = nil) {
         let locale = req.uiLocale
         w.raw("\n<div class=\"page-head row\">\n  <h1>"); w.label(title, locale); w.raw("</h1>\n  <div class=\"actions\">\n    ")
         if let export {
@@ -118,6 +118,7 @@ public struct RegistryPages: Sendable {
             w.text(Pager.url(req, path: export.path, replacing: ["format": "csv", "page": nil])); w.raw("\">"); w.label("list.exportCsv", locale); w.raw("</a>")
         }
         w.raw("\n    ")
+        if let extra { w.raw("<a class=\"button\" href=\""); w.text(extra.path); w.raw("\">"); w.label(extra.label, locale); w.raw("</a>") }
         if let new { w.raw("<a class=\"button primary\" href=\""); w.text(new.path); w.raw("\">"); w.label(new.label, locale); w.raw("</a>") }
         w.raw("\n  </div>\n</div>\n<form class=\"filters\" method=\"get\" action=\""); w.text(action)
         w.raw("\" role=\"search\">\n  <label class=\"grow\">"); w.label("list.search", locale); w.raw("<input type=\"search\" name=\"q\" value=\""); w.text(q ?? "")
@@ -448,7 +449,8 @@ public struct RegistryPages: Sendable {
         var w = HTMLWriter(capacity: 6144 + items.count * 600 + (districts.count + schoolOptions.count) * 48)
         Self.listHead(&w, req: req, title: "nav.teachers", export: actor.can(.registryExport) ? (RegistryRoute.teachersExport.path(), nil) : nil,
                       new: actor.can(.teachersWrite) ? (RegistryRoute.teacherNew.path(), "teacher.new") : nil, action: RegistryRoute.teachers.path(),
-                      q: filter.q, searchHint: "teachers.searchHint")
+                      q: filter.q, searchHint: "teachers.searchHint",
+                      extra: actor.oneCounty != nil ? (CountyTransferRoute.list.path(), "teachers.countyTransfers") : nil)
         if districts.count > 1 { w.filter("district", label: "school.district", districts.map { SelectOption(value: String($0.id), label: $0.name, selected: $0.id == filter.district) }, locale: locale) }
         w.raw("\n  ")
         if !schoolOptions.isEmpty { w.filter("school", label: "teacher.school", schoolOptions, locale: locale) }
@@ -485,6 +487,8 @@ public struct RegistryPages: Sendable {
         let stagePart: String
         let transfers: [TransferRow]
         let canEdit: Bool
+        /// A county's bureau among several may release the teacher to another county.
+        let canLeaveCounty: Bool
     }
 
     func teacher(req: Request) async throws -> Response {
@@ -496,7 +500,8 @@ public struct RegistryPages: Sendable {
         let page = TeacherDetailPage(layout: req.layout("", title: t.name), teacher: Self.item(t, service: service, today: today, rules: try await service.rotationRules()),
                                      birthDate: full ? t.birthDate : String(t.birthDate.prefix(4)), phone: full ? (t.phone ?? "") : (t.phone.map(Masking.phone) ?? ""),
                                      stagePart: t.stagePart ?? "", transfers: try await service.transfers(teacherId: t.id),
-                                     canEdit: actor.can(.teachersWrite) && actor.covers(schoolId: t.schoolId, districtId: t.districtId))
+                                     canEdit: actor.can(.teachersWrite) && actor.covers(schoolId: t.schoolId, districtId: t.districtId),
+                                     canLeaveCounty: actor.oneCounty != nil && actor.can(.teachersWrite))
         return try await req.page("registry/teacher", page)
     }
 
