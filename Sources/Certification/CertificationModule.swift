@@ -43,6 +43,10 @@ public struct CertificationModule: XuequModule {
     /// A county's bureau among several certifies as its own county's body (issue 30): the keys
     /// below work inside its county; the eligibility rules stay the database's (403 for it).
     public var countyKeys: Set<Permission> { [.certApplyBehalf, .certReviewCounty, .certRecords, .certAdmin] }
+    public func countyRecoded(from old: String, to new: String, on tx: any Database) async throws {
+        try await CertificationService.recodeBodies(from: old, to: new, on: tx)
+    }
+
     public var grants: Grants {
         Grants([
             .bureauAdmin: [.certApplyBehalf, .certReviewCounty, .certRecords, .certAdmin],

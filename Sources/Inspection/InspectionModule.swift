@@ -12,7 +12,7 @@ public struct InspectionModule: XuequModule {
     public init() {}
     public let name = "inspection"
 
-    public var migrations: [any Migration] { [CreateInspection(), InspectionByCounty()] }
+    public var migrations: [any Migration] { [CreateInspection(), InspectionByCounty(), AddInspectionRulesArea()] }
 
     /// A county's bureau among several runs its own county's inspection: its schools, its entries,
     /// its survey rounds (`InspectionService.area`); the thresholds and the questionnaire stay the
@@ -38,11 +38,17 @@ public struct InspectionModule: XuequModule {
             .bureauAdmin: [.inspectionRead, .inspectionWrite, .inspectionSchool],
             .districtAdmin: [.inspectionSchool],
             .schoolAdmin: [.inspectionSchool],
+            // A city's or province's own thresholds, which the counties below inherit.
+            .cityAdmin: [.inspectionRulesArea],
+            .provinceAdmin: [.inspectionRulesArea],
         ])
     }
 
     public var strings: [String: (String, String)] {
-        ["nav.inspection": ("督导评估", "Inspection"), "ins.title": ("优质均衡督导评估", "Quality-balance inspection"), "ins.survey": ("满意度调查", "Satisfaction survey")]
+        [
+            "nav.inspection": ("督导评估", "Inspection"), "nav.inspectionRules": ("督导评估标准", "Inspection thresholds"),
+            "ins.title": ("优质均衡督导评估", "Quality-balance inspection"), "ins.survey": ("满意度调查", "Satisfaction survey"),
+        ]
     }
     public var vocabularies: [String: Vocab.Labeler] { ["aspect": Vocab.of(Aspect.self), "surveyGroup": Vocab.of(SurveyGroup.self)] }
     public var routeNames: [any RouteName.Type] { [InspectionRoute.self, InspectionAPIRoute.self, SurveyRoute.self] }
@@ -51,6 +57,7 @@ public struct InspectionModule: XuequModule {
         [
             NavEntry(key: "nav.inspection", route: InspectionRoute.home) { $0.can(.inspectionRead) },
             NavEntry(key: "nav.inspection", route: InspectionRoute.schools) { $0.can(.inspectionSchool) && !$0.can(.inspectionRead) },
+            NavEntry(key: "nav.inspectionRules", route: InspectionRoute.rules) { $0.can(.inspectionRulesArea) && !$0.can(.inspectionRead) },
         ]
     }
 

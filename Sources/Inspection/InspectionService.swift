@@ -16,6 +16,8 @@ extension Permission {
     public static let inspectionWrite: Permission = "inspection:write"
     /// One school's own standing against the school-level indicators (district and school offices).
     public static let inspectionSchool: Permission = "inspection:school"
+    /// A city's or province's thresholds, inherited by the counties below it (issue 30).
+    public static let inspectionRulesArea: Permission = "inspection:rules:area"
 }
 
 /// One indicator a school fails, for the list of schools.
@@ -119,20 +121,77 @@ public struct InspectionService: Sendable {
         return try await years().first ?? today.year
     }
 
-    public func rules(year: Int) async throws -> InspectionRules {
-        try await Self.rulesInForce(on: CivilDate.endOf(year: year), db: db) ?? .national
+    /// The thresholds a county is judged by in a year: its own version, else its city's, else its
+    /// province's, else the database's (national values when none).
+    public func rules(year: Int, county: String?) async throws -> InspectionRules {
+        try await Self.rulesInForce(on: CivilDate.endOf(year: year), chain: try await chain(county), db: db)?.version.rules ?? .national
     }
 
-    public func ruleVersions() async throws -> [DatedRules.Version<InspectionRules>] {
-        try ctx.requireActor().require(.inspectionRead)
-        return try await Self.ruleVersions(on: db)
+    /// An area and the areas above it, nearest first (GB/T 2260 tree), kept until the tree changes.
+    func chain(_ code: String?) async throws -> [String] {
+        guard let code else { return [] }
+        let db = self.db
+        return try await ctx.kept("areas.chain|\(code)", areas: ["areas"]) {
+            var out: [String] = []
+            var next: String? = code
+            while let c = next, out.count < 4, let a = try await AreaStore.area(code: c, on: db) {
+                out.append(a.code)
+                next = a.parentCode
+            }
+            return out
+        }
+    }
+
+    /// The area whose thresholds the caller sets: a county's bureau its county's (its own version,
+    /// among several), the bureau of a database of one county the database's (nil), a city or
+    /// province its own; 403 for anyone else.
+    func rulesArea(_ actor: Actor) throws -> String? {
+        switch actor.scope {
+        case .oneCounty(let c):
+            try actor.require(.inspectionWrite)
+            return c.code
+        case .county:
+            try actor.require(.inspectionWrite)
+            return nil
+        case .counties(let a):
+            try actor.require(.inspectionRulesArea)
+            return a.code
+        default: throw DomainError.forbidden
+        }
+    }
+
+    /// Whether the caller may add a version of the thresholds (for its own area).
+    public static func setsRules(_ a: Actor?) -> Bool {
+        guard let a else { return false }
+        switch a.scope {
+        case .county, .oneCounty: return a.can(.inspectionWrite)
+        case .counties: return a.can(.inspectionRulesArea)
+        default: return false
+        }
+    }
+
+    /// The versions that bear on the caller: the database's and those of its area and the areas
+    /// above it (a county's bureau does not see another county's, nor a city another city's).
+    public func ruleVersions() async throws -> [DatedRules.AreaVersion<InspectionRules>] {
+        let actor = try ctx.requireActor()
+        let code: String?
+        switch actor.scope {
+        case .county, .oneCounty:
+            try actor.require(.inspectionRead)
+            code = try await area(actor).code
+        case .counties(let a):
+            try actor.require(.inspectionRulesArea)
+            code = a.code
+        default: throw DomainError.forbidden
+        }
+        return try await Self.ruleVersions(areas: try await chain(code), on: db)
     }
 
     public func addRules(_ rules: InspectionRules, effectiveFrom: String?, note: String?) async throws {
         let actor = try ctx.requireActor()
-        try actor.require(.inspectionWrite)
-        // The thresholds are the database's, every county's: not one county's bureau's to change.
-        if actor.oneCounty != nil { throw Self.databaseWide }
+        // Each sets its own area's version: a county among several its county's, a city or
+        // province its own (the counties below inherit it), the bureau of one county the database's.
+        let area = try rulesArea(actor)
         var e = FieldErrors()
         let date = effectiveFrom.flatMap { CivilDate(parsing: $0.trimmed) }
         if date == nil { e.add("effectiveFrom", "请填写生效日期（如2024-01-01）", "enter the date it takes effect (e.g. 2024-01-01)") }
@@ -146,7 +205,7 @@ public struct InspectionService: Sendable {
         try e.throwIfAny()
         let audit = ctx.audit, now = ctx.now
         try await ctx.write { tx in
-            try await Self.insertRules(rules, effectiveFrom: date!, note: n, by: actor.username, on: tx, now: now)
+            try await Self.insertRules(rules, effectiveFrom: date!, note: n, by: actor.username, area: area, on: tx, now: now)
             try await Audit.record(on: tx, audit, action: "inspection.rules", entity: "inspection_rules", entityId: date!.description, summary: n)
         }
     }
@@ -267,7 +326,7 @@ public struct InspectionService: Sendable {
 
     func compute(year y: Int, area: InspectionArea, schoolLevelOnly: Bool = false) async throws -> Readiness {
         let loc = ctx.locale
-        let rules = try await rules(year: y)
+        let rules = try await rules(year: y, county: area.code)
         let entries = try await entries(year: y, county: area.code)
         var results: [IndicatorResult] = []
         func pct(_ x: Double) -> String { String(format: "%.1f%%", x) }
@@ -637,7 +696,7 @@ public struct InspectionService: Sendable {
             if plain, let v = Double(s), v.isFinite {
                 let range: ClosedRange<Double> = kind == .percent ? 0...(code == "G8" ? 500 : 100) : 0...10_000_000
                 if range.contains(v) {
-                    value = v; let th = (try? await rules(year: y2))?.entryThreshold(code) ?? 0; met = v + 1e-9 >= th
+                    value = v; let th = (try? await rules(year: y2, county: county))?.entryThreshold(code) ?? 0; met = v + 1e-9 >= th
                 } else {
                     e.add(
                         "value", kind == .percent ? "百分比应在0到\(Int(range.upperBound))之间" : "金额应在0到10000000元之间",

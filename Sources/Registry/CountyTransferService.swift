@@ -30,27 +30,39 @@ extension RegistryService {
         try actor.require(.teachersWrite)
         guard actor.isCountyBureau else { throw DomainError.forbidden }
         guard let c = actor.oneCounty else {
-            throw DomainError.validation(["toCounty": LocalizedText(zh: "本平台只有一个县（市、区），县内调动请用“调动”", en: "this database holds one county: move the teacher with a transfer")])
+            throw DomainError.validation([
+                "toCounty": LocalizedText(zh: "本平台只有一个县（市、区），县内调动请用“调动”", en: "this database holds one county: move the teacher with a transfer")
+            ])
         }
         return c
     }
 
     /// 调出: releases one of the county's teachers to another county.
-    public func releaseToCounty(teacherId: Int, toCounty raw: String?, on rawDate: String?, reason rawReason: String?, version: Int?) async throws -> CountyTransferView {
+    public func releaseToCounty(teacherId: Int, toCounty raw: String?, on rawDate: String?, reason rawReason: String?, version: Int?) async throws
+        -> CountyTransferView
+    {
         let c = try transferringCounty()
         let actor = try ctx.requireActor()
         let t = try await teacher(id: teacherId)
         var e = FieldErrors()
         let code = (raw ?? "").trimmed
         let target = code.isEmpty ? nil : try await AreaStore.area(code: code, on: db)
-        if code.isEmpty { e.add("toCounty", "请选择调入的县（市、区）", "choose the county the teacher moves to") }
-        else if target?.levelValue != .county { e.add("toCounty", "没有这个县（市、区）", "no such county") }
-        else if code == c.code { e.add("toCounty", "县内调动请用“调动”", "a move inside the county is a transfer") }
+        if code.isEmpty {
+            e.add("toCounty", "请选择调入的县（市、区）", "choose the county the teacher moves to")
+        } else if target?.levelValue != .county {
+            e.add("toCounty", "没有这个县（市、区）", "no such county")
+        } else if code == c.code {
+            e.add("toCounty", "县内调动请用“调动”", "a move inside the county is a transfer")
+        }
         let date = rawDate.flatMap { CivilDate(parsing: $0.trimmed) }
         if let d = date {
             if d > today { e.add("onDate", "调动日期不能晚于今天", "the date cannot be after today") }
-            if let since = CivilDate(parsing: t.schoolSince), d < since { e.add("onDate", "调动日期不能早于本校任教起始（\(t.schoolSince)）", "the date cannot be before the current start at this school (\(t.schoolSince))") }
-        } else { e.add("onDate", "请填写调动日期（如 2026-09-01）", "enter the date of the move (e.g. 2026-09-01)") }
+            if let since = CivilDate(parsing: t.schoolSince), d < since {
+                e.add("onDate", "调动日期不能早于本校任教起始（\(t.schoolSince)）", "the date cannot be before the current start at this school (\(t.schoolSince))")
+            }
+        } else {
+            e.add("onDate", "请填写调动日期（如 2026-09-01）", "enter the date of the move (e.g. 2026-09-01)")
+        }
         let reason = rawReason?.trimmed ?? ""
         if reason.isEmpty || reason.count > 200 { e.add("reason", "请填写调动原因（不超过200字）", "give the reason (at most 200 characters)") }
         if version == nil { e.add("version", "缺少版本号", "version is required") }
@@ -60,14 +72,18 @@ extension RegistryService {
         let id: Int = try await ctx.write { tx in
             try await RegistryStore.lockCountyTransfers(on: tx)
             if try await RegistryStore.pendingCountyTransfer(teacherId: t.id, on: tx) {
-                throw DomainError(.conflict, code: "transfer_pending", LocalizedText(zh: "该教师已有待对方接收的跨县调动", en: "the teacher already has a transfer waiting for the other county"),
-                                  fields: ["toCounty": LocalizedText(zh: "已有待接收的调动", en: "one is waiting already")])
+                throw DomainError(
+                    .conflict, code: "transfer_pending",
+                    LocalizedText(zh: "该教师已有待对方接收的跨县调动", en: "the teacher already has a transfer waiting for the other county"),
+                    fields: ["toCounty": LocalizedText(zh: "已有待接收的调动", en: "one is waiting already")])
             }
             let id = try await RegistryStore.insertCountyTransfer(
-                teacherId: t.id, teacherName: t.name, fromCounty: c.code, toCounty: code, fromSchoolId: t.schoolId, onDate: date!.description, reason: reason, by: by,
+                teacherId: t.id, teacherName: t.name, fromCounty: c.code, toCounty: code, fromSchoolId: t.schoolId, onDate: date!.description, reason: reason,
+                by: by,
                 on: tx, now: now)
-            try await Audit.record(on: tx, audit, action: "teacher.county_out", entity: "teacher", entityId: String(t.id),
-                                   summary: "\(Masking.name(t.name)) 调往 \(target!.name)，\(date!.description) 起；原因：\(reason)")
+            try await Audit.record(
+                on: tx, audit, action: "teacher.county_out", entity: "teacher", entityId: String(t.id),
+                summary: "\(Masking.name(t.name)) 调往 \(target!.name)，\(date!.description) 起；原因：\(reason)")
             return id
         }
         return try await countyTransfer(id: id)
@@ -92,7 +108,9 @@ extension RegistryService {
     public func countyTransfer(id: Int) async throws -> CountyTransferView {
         let actor = try ctx.requireActor()
         try Self.requireTransferReader(actor)
-        guard let row = try await RegistryStore.countyTransfer(id: id, on: db), Self.seesTransfer(row, actor) else { throw DomainError.notFound(Self.countyTransferWord) }
+        guard let row = try await RegistryStore.countyTransfer(id: id, on: db), Self.seesTransfer(row, actor) else {
+            throw DomainError.notFound(Self.countyTransferWord)
+        }
         return try await views([row], actor: actor)[0]
     }
 
@@ -130,7 +148,9 @@ extension RegistryService {
         let actor = try ctx.requireActor()
         let row = try await pendingForCounty(id: id, receiving: true, county: c)
         let part: StagePart? = rawPart.flatMap { $0.trimmed.isEmpty ? nil : StagePart.parse($0.trimmed) }
-        if let raw = rawPart?.trimmed, !raw.isEmpty, part == nil { throw DomainError.validation(["stagePart": LocalizedText(zh: "任教学段不正确", en: "unknown part")]) }
+        if let raw = rawPart?.trimmed, !raw.isEmpty, part == nil {
+            throw DomainError.validation(["stagePart": LocalizedText(zh: "任教学段不正确", en: "unknown part")])
+        }
         guard let toSchoolId else { throw DomainError.validation(["toSchoolId": LocalizedText(zh: "请选择调入学校", en: "choose the school the teacher joins")]) }
         guard let school = try await RegistryStore.school(id: toSchoolId, on: db), actor.covers(schoolId: school.id, districtId: school.districtId) else {
             throw DomainError.validation(["toSchoolId": LocalizedText(zh: "不是本县的学校", en: "not a school of this county")])
@@ -139,7 +159,8 @@ extension RegistryService {
         let audit = ctx.audit, now = self.now, by = actor.username
         let from = try await AreaStore.area(code: row.fromCounty, on: db)?.name ?? row.fromCounty
         try await ctx.write { tx in
-            guard try await RegistryStore.decideCountyTransfer(id: row.id, status: "accepted", toSchoolId: school.id, by: by, note: nil, on: tx, now: now) else {
+            guard try await RegistryStore.decideCountyTransfer(id: row.id, status: "accepted", toSchoolId: school.id, by: by, note: nil, on: tx, now: now)
+            else {
                 throw Self.transferDecided
             }
             // The teacher is still where the sending county released them from.
@@ -147,12 +168,15 @@ extension RegistryService {
             let ended: [LocalizedText]
             do {
                 ended = try await RegistryStore.moveTeacher(
-                    .init(teacherId: t.id, toSchoolId: school.id, toPart: part?.rawValue, schoolSince: row.onDate, onDate: row.onDate, reason: "transfer",
-                          note: "跨县调动：由\(from)调入；\(row.reason)", createdBy: by, version: t.version), on: tx, now: now).ended
+                    .init(
+                        teacherId: t.id, toSchoolId: school.id, toPart: part?.rawValue, schoolSince: row.onDate, onDate: row.onDate, reason: "transfer",
+                        note: "跨县调动：由\(from)调入；\(row.reason)", createdBy: by, version: t.version), on: tx, now: now
+                ).ended
             } catch is RegistryStore.StaleTeacher { throw Self.staleVersion }
-            try await Audit.record(on: tx, audit, action: "teacher.county_in", entity: "teacher", entityId: String(t.id),
-                                   summary: "\(Masking.name(t.name)) 由\(from)调入 \(school.code) \(school.name)，\(row.onDate) 起"
-                                       + (ended.isEmpty ? "" : "；随调动结束：" + ended.map(\.zh).joined(separator: "、")))
+            try await Audit.record(
+                on: tx, audit, action: "teacher.county_in", entity: "teacher", entityId: String(t.id),
+                summary: "\(Masking.name(t.name)) 由\(from)调入 \(school.code) \(school.name)，\(row.onDate) 起"
+                    + (ended.isEmpty ? "" : "；随调动结束：" + ended.map(\.zh).joined(separator: "、")))
         }
         return try await countyTransfer(id: row.id)
     }
@@ -168,10 +192,13 @@ extension RegistryService {
         }
         let audit = ctx.audit, now = self.now, by = actor.username
         try await ctx.write { tx in
-            guard try await RegistryStore.decideCountyTransfer(id: row.id, status: refuse ? "refused" : "withdrawn", toSchoolId: nil, by: by, note: note.isEmpty ? nil : note, on: tx, now: now)
+            guard
+                try await RegistryStore.decideCountyTransfer(
+                    id: row.id, status: refuse ? "refused" : "withdrawn", toSchoolId: nil, by: by, note: note.isEmpty ? nil : note, on: tx, now: now)
             else { throw Self.transferDecided }
-            try await Audit.record(on: tx, audit, action: refuse ? "teacher.county_refuse" : "teacher.county_withdraw", entity: "teacher", entityId: String(row.teacherId),
-                                   summary: "\(Masking.name(row.teacherName))：\(refuse ? "不予接收" : "撤回调出")" + (note.isEmpty ? "" : "；\(note)"))
+            try await Audit.record(
+                on: tx, audit, action: refuse ? "teacher.county_refuse" : "teacher.county_withdraw", entity: "teacher", entityId: String(row.teacherId),
+                summary: "\(Masking.name(row.teacherName))：\(refuse ? "不予接收" : "撤回调出")" + (note.isEmpty ? "" : "；\(note)"))
         }
         return try await countyTransfer(id: row.id)
     }

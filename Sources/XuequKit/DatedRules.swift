@@ -61,4 +61,58 @@ public enum DatedRules {
         try await db.sql.raw("SELECT id, effective_from, rules, note, created_by, created_at FROM \(ident: table) ORDER BY effective_from DESC, id DESC")
             .all(decoding: Row.self, with: decoder).map { try decode($0, as: R.self) }
     }
+
+    // MARK: by area (issue 30)
+
+    /// A version and the area it was set for (nil: the database's, every county's).
+    public struct AreaVersion<R: Sendable>: Sendable {
+        public let version: Version<R>
+        public let areaCode: String?
+    }
+
+    struct AreaRow: Decodable { let id: Int; let effectiveFrom: String; let rules: String; let note: String; let createdBy: String; let createdAt: Double; let areaCode: String? }
+
+    static func decode<R: Decodable & Sendable>(_ r: AreaRow, as: R.Type) throws -> AreaVersion<R> {
+        AreaVersion(version: try decode(Row(id: r.id, effectiveFrom: r.effectiveFrom, rules: r.rules, note: r.note, createdBy: r.createdBy, createdAt: r.createdAt), as: R.self),
+                    areaCode: r.areaCode)
+    }
+
+    /// Adds the area a version is set for to a module's rules table (its own migration).
+    public static func addArea(to table: String, on db: any Database) async throws {
+        try await db.sql.raw("ALTER TABLE \(ident: table) ADD COLUMN area_code TEXT").run()
+    }
+
+    /// The version in force on `date` for a county: its own, else that of the nearest area above
+    /// it that set one (`chain`, nearest first: the county, its city, its province), else the
+    /// database's. Each area's latest version by then is the one in force for it.
+    public static func inForce<R: Decodable & Sendable>(_ type: R.Type, in table: String, on date: CivilDate, chain: [String], db: any Database) async throws -> AreaVersion<R>? {
+        var rank: SQLQueryString = "CASE"
+        for (i, code) in chain.enumerated() { rank = "\(rank) WHEN area_code = \(bind: code) THEN \(unsafeRaw: String(i))" }
+        rank = "\(rank) ELSE \(unsafeRaw: String(chain.count)) END"
+        let areas: SQLQueryString = chain.isEmpty ? "area_code IS NULL" : "(area_code IS NULL OR area_code IN (\(SQLList(chain.map { SQLBind($0) }))))"
+        let rows = try await db.sql.raw(
+            """
+            SELECT id, effective_from, rules, note, created_by, created_at, area_code FROM \(ident: table)
+            WHERE effective_from <= \(bind: date.description) AND \(areas) ORDER BY \(rank), effective_from DESC, id DESC LIMIT 1
+            """
+        ).all(decoding: AreaRow.self, with: decoder)
+        return try rows.first.map { try decode($0, as: R.self) }
+    }
+
+    /// The versions of the database and of the given areas, newest first.
+    public static func versions<R: Decodable & Sendable>(_ type: R.Type, in table: String, areas: [String], db: any Database) async throws -> [AreaVersion<R>] {
+        let filter: SQLQueryString = areas.isEmpty ? "area_code IS NULL" : "area_code IS NULL OR area_code IN (\(SQLList(areas.map { SQLBind($0) })))"
+        return try await db.sql.raw(
+            "SELECT id, effective_from, rules, note, created_by, created_at, area_code FROM \(ident: table) WHERE \(filter) ORDER BY effective_from DESC, id DESC"
+        ).all(decoding: AreaRow.self, with: decoder).map { try decode($0, as: R.self) }
+    }
+
+    /// A version for an area (nil: the database's).
+    public static func insert<R: Encodable>(_ rules: R, effectiveFrom: CivilDate, note: String, by: String, area: String?, into table: String, on db: any Database, now: Double) async throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = .sortedKeys
+        try await db.sql.insert(into: table).columns("effective_from", "rules", "note", "created_by", "created_at", "area_code")
+            .values(SQLBind(effectiveFrom.description), SQLBind(String(decoding: try enc.encode(rules), as: UTF8.self)), SQLBind(note), SQLBind(by), SQLBind(now), SQLBind(area))
+            .run()
+    }
 }

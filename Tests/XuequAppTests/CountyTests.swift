@@ -4,6 +4,7 @@ import Testing
 import Vapor
 import VaporTesting
 import Certification
+import Inspection
 import XuequCore
 import XuequKit
 import XuequTestSupport
@@ -458,14 +459,14 @@ struct CountyTests {
             #expect(try await call(.POST, "/api/v1/inspection/survey/rounds/\(roundId)/close", admin).0 == .notFound)
             #expect((try await call(.GET, "/api/v1/inspection/survey/rounds", admin).1["items"] as? [Any])?.isEmpty == true)
             #expect((try await call(.GET, "/api/v1/inspection/survey/rounds", admin2).1["items"] as? [Any])?.count == 1)
-            // What every county reads is not one county's to change.
+            // The questionnaire every county reads is not one county's to change; the thresholds
+            // are set by area (`inspectionRulesByArea`): its own version is offered.
             let cookies2 = try await Browser.login(app, "admin2")
-            #expect(try await Browser.form(app, cookies2, "/inspection/rules", ["effectiveFrom": "2027-01-01", "note": "x"]).status == .forbidden)
             #expect(try await Browser.form(app, cookies2, "/inspection/survey/questions", ["group": "parent", "questions": "您对学校满意吗？"]).status == .forbidden)
             var h2 = HTTPHeaders()
             h2.cookie = cookies2
             let rulesPage = try await app.testing().sendRequest(.GET, "/inspection/rules", headers: h2).text
-            #expect(!rulesPage.contains("name=\"effectiveFrom\""))
+            #expect(rulesPage.contains("name=\"effectiveFrom\"") && rulesPage.contains("新增邯山区的版本"))
 
             // County B given its real code: its entries, its round and its batch follow.
             try await app.db.sql.raw("INSERT INTO intern_universities (code, name) VALUES ('10999', '某学院')").run()
@@ -908,6 +909,71 @@ struct CountyTests {
             let refused = try await call(.POST, "/api/v1/county-transfers/\(back)/refuse", admin, ["note": "编制已满"])
             #expect(refused.0 == .ok && refused.1["status"] as? String == "refused")
             #expect(try await RegistryStore.teacher(id: ding, on: app.db)?.schoolId == b.school)
+        }
+    }
+
+    @Test("the inspection's thresholds by area: a county reads its own, else its city's, else its province's, else the database's", arguments: TestDB.all)
+    func inspectionRulesByArea(db: TestDB) async throws {
+        try await withApp(db) { app, f in
+            _ = try await Self.addSecondCounty(app, f)
+            // A county of another city: 130102 under 130100.
+            try await app.writeGate.transaction(on: app.db) { tx in
+                try await AreaStore.insert(code: "130100", name: "石家庄市", level: .city, parentCode: "13", on: tx, now: 0)
+                try await AreaStore.insert(code: "130102", name: "长安区", level: .county, parentCode: "130100", on: tx, now: 0)
+            }
+            let n = InspectionRules.national
+            func form(classPrimary: Int, note: String) -> [String: String] {
+                [
+                    "schoolSize": "\(n.schoolSize)", "schoolSizeLarge": "\(n.schoolSizeLarge)", "classPrimary": "\(classPrimary)",
+                    "classJunior": "\(n.classJunior)",
+                    "classesPerRoom": "\(n.classesPerRoom)", "musicRoomArea": "96", "artRoomArea": "90", "specialFunding": "6000", "payShare": "100",
+                    "trainingHours": "360", "trainingYears": "5", "trainingShare": "100", "qualifiedShare": "100", "placesShare": "50", "migrantShare": "85",
+                    "retention": "95", "disability": "95", "trainingFunds": "5", "satisfaction": "90", "effectiveFrom": "2026-09-22", "note": note,
+                ]
+            }
+            func set(_ user: String, _ classPrimary: Int) async throws {
+                let res = try await Browser.form(
+                    app, try await Browser.login(app, user), "/inspection/rules", form(classPrimary: classPrimary, note: "\(user)的细则"))
+                let flash = res.headers.setCookie?[FlashCookie.name]?.string.removingPercentEncoding ?? ""
+                #expect(res.status == .seeOther && flash.contains("已保存"), "\(user): \(flash)")
+            }
+            let service = InspectionService(app.context(actor: nil))
+            func limits() async throws -> [String: Int] {
+                var out: [String: Int] = [:]
+                for c in ["130481", "130402", "130102"] { out[c] = try await service.rules(year: 2026, county: c).classPrimary }
+                return out
+            }
+            #expect(try await limits() == ["130481": n.classPrimary, "130402": n.classPrimary, "130102": n.classPrimary])
+            // The province's detailed rules: every county inherits them.
+            try await set("province", 44)
+            #expect(try await limits() == ["130481": 44, "130402": 44, "130102": 44])
+            // 邯郸's own: its counties follow it, another city's county keeps the province's.
+            try await set("city", 43)
+            #expect(try await limits() == ["130481": 43, "130402": 43, "130102": 44])
+            // 邯山区 its own: the others unchanged.
+            try await set("admin2", 42)
+            #expect(try await limits() == ["130481": 43, "130402": 42, "130102": 44])
+            // Before the versions take effect, the national values.
+            #expect(try await service.rules(year: 2025, county: "130402").classPrimary == n.classPrimary)
+            // Each reads the versions that bear on it: 武安 not 邯山区's, the province not the city's.
+            func sources(_ user: String) async throws -> Set<String> {
+                let u = try #require(try await Accounts.user(username: user, on: app.db))
+                return Set(try await InspectionService(app.context(actor: try await app.actor(for: u, on: app.db))).ruleVersions().map(\.version.note))
+            }
+            let seenA = try await sources("admin"), seenB = try await sources("admin2"), seenProvince = try await sources("province")
+            #expect(seenA.isSuperset(of: ["province的细则", "city的细则"]) && !seenA.contains("admin2的细则"))
+            #expect(seenB.isSuperset(of: ["province的细则", "city的细则", "admin2的细则"]))
+            #expect(seenProvince.contains("province的细则") && !seenProvince.contains("city的细则"))
+            // The readiness county B's bureau reads is judged by its own limit.
+            let token2 = try await app.token("admin2")
+            let j = try await Self.get(app, token2, "/api/v1/inspection?year=2026").json
+            let thresholds = ((j["aspects"] as? [[String: Any]]) ?? []).flatMap { ($0["indicators"] as? [[String: Any]]) ?? [] }.map {
+                "\($0["requirement"] ?? "")"
+            }
+            #expect(thresholds.contains { $0.contains("42") }, "\(thresholds)")
+            // A district office sets nothing.
+            #expect(
+                try await Browser.form(app, try await Browser.login(app, "d1"), "/inspection/rules", form(classPrimary: 40, note: "x")).status == .forbidden)
         }
     }
 

@@ -18,6 +18,11 @@ extension CertificationService {
         return (try await tx.sql.raw("SELECT COUNT(*) AS n FROM cert_bodies WHERE code = \(bind: code)").first(decoding: N.self)?.n ?? 0) > 0
     }
 
+    /// A county given its real code keeps its body (`xuequ areas recode`).
+    static func recodeBodies(from old: String, to new: String, on tx: any Database) async throws {
+        try await tx.sql.raw("UPDATE cert_bodies SET area_code = \(bind: new) WHERE area_code = \(bind: old)").run()
+    }
+
     /// Whether a county already has its body.
     static func countyBodyExists(area: String, on tx: any Database) async throws -> Bool {
         struct N: Decodable { let n: Int }

@@ -7,19 +7,21 @@ import XuequKit
 /// The inspection's thresholds (dated rules) and the bureau's entries (issue 33: the service
 /// keeps the checks, the transactions and the audit; the statements are here).
 extension InspectionService {
-    /// The thresholds in force on a date.
-    static func rulesInForce(on date: CivilDate, db: any Database) async throws -> InspectionRules? {
-        try await DatedRules.inForce(InspectionRules.self, in: "inspection_rules", on: date, db: db)
+    /// The thresholds in force on a date for a county (`chain`: it and the areas above it).
+    static func rulesInForce(on date: CivilDate, chain: [String], db: any Database) async throws -> DatedRules.AreaVersion<InspectionRules>? {
+        try await DatedRules.inForce(InspectionRules.self, in: "inspection_rules", on: date, chain: chain, db: db)
     }
 
-    /// Every version of the thresholds.
-    static func ruleVersions(on db: any Database) async throws -> [DatedRules.Version<InspectionRules>] {
-        try await DatedRules.versions(InspectionRules.self, in: "inspection_rules", db: db)
+    /// The versions of the database and of the given areas.
+    static func ruleVersions(areas: [String], on db: any Database) async throws -> [DatedRules.AreaVersion<InspectionRules>] {
+        try await DatedRules.versions(InspectionRules.self, in: "inspection_rules", areas: areas, db: db)
     }
 
-    /// A new version of the thresholds from a date.
-    static func insertRules(_ rules: InspectionRules, effectiveFrom date: CivilDate, note: String, by: String, on tx: any Database, now: Double) async throws {
-        try await DatedRules.insert(rules, effectiveFrom: date, note: note, by: by, into: "inspection_rules", on: tx, now: now)
+    /// A new version of the thresholds from a date, for an area (nil: the database's).
+    static func insertRules(_ rules: InspectionRules, effectiveFrom date: CivilDate, note: String, by: String, area: String?, on tx: any Database, now: Double)
+        async throws
+    {
+        try await DatedRules.insert(rules, effectiveFrom: date, note: note, by: by, area: area, into: "inspection_rules", on: tx, now: now)
     }
 
     /// A county bureau's entries of a year.
@@ -55,5 +57,6 @@ extension InspectionService {
     static func recodeCounty(from old: String, to new: String, on tx: any Database) async throws {
         try await tx.sql.raw("UPDATE inspection_county_entries SET county_code = \(bind: new) WHERE county_code = \(bind: old)").run()
         try await tx.sql.raw("UPDATE inspection_survey_rounds SET county_code = \(bind: new) WHERE county_code = \(bind: old)").run()
+        try await tx.sql.raw("UPDATE inspection_rules SET area_code = \(bind: new) WHERE area_code = \(bind: old)").run()
     }
 }

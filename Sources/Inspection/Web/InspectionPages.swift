@@ -192,7 +192,7 @@ public struct InspectionPages: Sendable {
         let veto = Catalogue.vetoByCode[code]
         guard def?.source == .entered || (veto != nil && veto?.computed == false) else { throw DomainError.notFound(InspectionService.word) }
         let e = try await s.entries(year: y)[code]
-        let rules = try await s.rules(year: y)
+        let rules = try await s.rules(year: y, county: try await s.area(try req.context.requireActor()).code)
         var w = HTMLWriter(capacity: 6000)
         w.raw("<nav class=\"crumbs\"><a href=\""); w.text(InspectionRoute.home.path() + "?year=\(y)"); w.raw("\">"); w.text(tr(req, "督导评估", "Inspection"));
         w.raw("</a></nav>")
@@ -329,17 +329,39 @@ public struct InspectionPages: Sendable {
 
     func rules(req: Request) async throws -> Response {
         let s = InspectionService(req)
-        let versions = try await s.ruleVersions()
+        let actor = try req.context.requireActor()
+        let all = try await s.ruleVersions()
+        let versions = all.map(\.version)
         let names = try await Accounts.displayNames(versions.map(\.createdBy), on: req.db)
-        let current = versions.first?.rules ?? .national
+        let areaNames = Dictionary(uniqueKeysWithValues: try await AreaStore.all(on: req.db).map { ($0.code, $0.name) })
+        // The caller's own area's latest version prefills the form (else what it inherits).
+        let ownArea: String? = {
+            switch actor.scope {
+            case .oneCounty(let c): c.code;
+            case .counties(let a): a.code;
+            default: nil
+            }
+        }()
+        let current = (all.first { $0.areaCode == ownArea } ?? all.first)?.version.rules ?? .national
         var w = HTMLWriter(capacity: 8000)
-        w.raw("<nav class=\"crumbs\"><a href=\""); w.text(InspectionRoute.home.path()); w.raw("\">"); w.text(tr(req, "督导评估", "Inspection"));
-        w.raw("</a></nav><h1>")
+        // A city or province reads no county's inspection page: no crumb to it.
+        if actor.can(.inspectionRead) {
+            w.raw("<nav class=\"crumbs\"><a href=\""); w.text(InspectionRoute.home.path()); w.raw("\">"); w.text(tr(req, "督导评估", "Inspection"));
+            w.raw("</a></nav>")
+        }
+        w.raw("<h1>")
         w.text(tr(req, "评估标准（按生效日期）", "Thresholds, by date")); w.raw("</h1><section class=\"card\"><table class=\"data compact\"><thead><tr><th>")
-        w.text(tr(req, "生效日期", "From")); w.raw("</th><th>"); w.text(tr(req, "依据", "Source")); w.raw("</th><th>"); w.text(tr(req, "录入", "By"));
+        w.text(tr(req, "生效日期", "From")); w.raw("</th>")
+        // Among several areas each version names whose it is; a county reads its own, else its
+        // city's, else its province's, else the database's.
+        let byArea = all.contains { $0.areaCode != nil }
+        if byArea { w.raw("<th>"); w.text(tr(req, "适用范围", "Set by")); w.raw("</th>") }
+        w.raw("<th>"); w.text(tr(req, "依据", "Source")); w.raw("</th><th>"); w.text(tr(req, "录入", "By"));
         w.raw("</th></tr></thead><tbody>")
-        for v in versions {
-            w.raw("<tr><td>"); w.text(v.effectiveFrom); w.raw("</td><td>"); w.text(v.note); w.raw("</td><td>");
+        for (v, a) in zip(versions, all) {
+            w.raw("<tr><td>"); w.text(v.effectiveFrom); w.raw("</td><td>")
+            if byArea { w.text(a.areaCode.map { areaNames[$0] ?? $0 } ?? tr(req, "全平台", "every county")); w.raw("</td><td>") }
+            w.text(v.note); w.raw("</td><td>");
             w.text(v.createdBy == "system" ? tr(req, "系统（国家标准）", "system (national)") : names[v.createdBy] ?? v.createdBy); w.raw("</td></tr>")
         }
         w.raw("</tbody></table></section>")
@@ -364,9 +386,14 @@ public struct InspectionPages: Sendable {
             ("trainingFunds", "培训经费占公用经费（%）", "training funds (%)", InspectionRules.n(current.trainingFunds)),
             ("satisfaction", "满意率（%）", "satisfaction (%)", InspectionRules.n(current.satisfaction)),
         ]
-        if InspectionService.setsDatabaseWide(req.actor) {
+        if InspectionService.setsRules(req.actor) {
             w.raw("<form method=\"post\" class=\"card stack\" action=\""); w.text(InspectionRoute.rules.path()); w.raw("\"><h2>");
-            w.text(tr(req, "新增版本（如省级细则）", "Add a version (e.g. the province's rules)"))
+            if let ownArea {
+                let name = areaNames[ownArea] ?? ownArea
+                w.text(tr(req, "新增\(name)的版本（下级未另定的沿用）", "Add \(name)'s version (inherited below unless set there)"))
+            } else {
+                w.text(tr(req, "新增版本（如省级细则）", "Add a version (e.g. the province's rules)"))
+            }
             w.raw("</h2><input type=\"hidden\" name=\"_csrf\" value=\""); w.text(req.csrfToken); w.raw("\"><div class=\"grid\">")
             for (k, zh, en, v) in fields {
                 w.raw("<label>"); w.text(tr(req, zh, en)); w.raw("<input name=\"\(k)\" value=\""); w.text(v);
@@ -381,8 +408,7 @@ public struct InspectionPages: Sendable {
     }
 
     func addRules(req: Request) async throws -> Response {
-        try req.context.requireActor().require(.inspectionWrite)
-        guard InspectionService.setsDatabaseWide(req.actor) else { throw InspectionService.databaseWide }
+        guard InspectionService.setsRules(try req.context.requireActor()) else { throw DomainError.forbidden }
         let f = try req.content.decode([String: String].self)
         var r = InspectionRules()
         var e = FieldErrors()

@@ -191,6 +191,8 @@ extension AreaStore {
         try validate(code: new, name: name, level: .county, parent: parentRow).throwIfAny()
         try await insert(code: new, name: name, level: .county, parentCode: parent, on: db, now: now)
         try await db.sql.raw("UPDATE districts SET county_code = \(bind: new) WHERE county_code = \(bind: from.code)").run()
+        try await db.sql.raw("UPDATE county_transfers SET from_county = \(bind: new) WHERE from_county = \(bind: from.code)").run()
+        try await db.sql.raw("UPDATE county_transfers SET to_county = \(bind: new) WHERE to_county = \(bind: from.code)").run()
         try await db.sql.raw("DELETE FROM areas WHERE code = \(bind: from.code)").run()
     }
 

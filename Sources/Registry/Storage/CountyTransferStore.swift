@@ -85,7 +85,8 @@ extension RegistryStore {
     /// How many transfers wait for a county to receive them.
     public static func incomingCountyTransfers(county: String, on db: any Database) async throws -> Int {
         struct N: Decodable { let n: Int }
-        return try await db.sql.raw("SELECT COUNT(*) AS n FROM county_transfers WHERE to_county = \(bind: county) AND status = 'pending'").first(decoding: N.self)?
+        return try await db.sql.raw("SELECT COUNT(*) AS n FROM county_transfers WHERE to_county = \(bind: county) AND status = 'pending'").first(
+            decoding: N.self)?
             .n ?? 0
     }
 
@@ -98,7 +99,8 @@ extension RegistryStore {
 
     static func pendingCountyTransfer(teacherId: Int, on tx: any Database) async throws -> Bool {
         struct N: Decodable { let n: Int }
-        return (try await tx.sql.raw("SELECT COUNT(*) AS n FROM county_transfers WHERE teacher_id = \(bind: teacherId) AND status = 'pending'")
+        return
+            (try await tx.sql.raw("SELECT COUNT(*) AS n FROM county_transfers WHERE teacher_id = \(bind: teacherId) AND status = 'pending'")
             .first(decoding: N.self)?.n ?? 0) > 0
     }
 
@@ -117,14 +119,17 @@ extension RegistryStore {
     }
 
     /// Closes a pending transfer; false when it was no longer pending (someone acted first).
-    static func decideCountyTransfer(id: Int, status: String, toSchoolId: Int?, by: String, note: String?, on tx: any Database, now: Double) async throws -> Bool {
+    static func decideCountyTransfer(id: Int, status: String, toSchoolId: Int?, by: String, note: String?, on tx: any Database, now: Double) async throws
+        -> Bool
+    {
         struct Id: Decodable { let id: Int }
-        return !(try await tx.sql.raw(
-            """
-            UPDATE county_transfers SET status = \(bind: status), to_school_id = \(bind: toSchoolId), decided_by = \(bind: by), decided_at = \(bind: now),
-              note = \(bind: note)
-            WHERE id = \(bind: id) AND status = 'pending' RETURNING id
-            """
-        ).all(decoding: Id.self)).isEmpty
+        return
+            !(try await tx.sql.raw(
+                """
+                UPDATE county_transfers SET status = \(bind: status), to_school_id = \(bind: toSchoolId), decided_by = \(bind: by), decided_at = \(bind: now),
+                  note = \(bind: note)
+                WHERE id = \(bind: id) AND status = 'pending' RETURNING id
+                """
+            ).all(decoding: Id.self)).isEmpty
     }
 }

@@ -69,7 +69,8 @@ struct CountyTransfersWeb: Sendable {
 
     func releaseAPI(req: Request) async throws -> Response {
         let b = try req.content.decode(ReleaseBody.self)
-        let v = try await RegistryService(req).releaseToCounty(teacherId: try req.intParameter("id"), toCounty: b.toCounty, on: b.onDate, reason: b.reason, version: b.version)
+        let v = try await RegistryService(req).releaseToCounty(
+            teacherId: try req.intParameter("id"), toCounty: b.toCounty, on: b.onDate, reason: b.reason, version: b.version)
         return try await DTO(v).encodeResponse(status: .created, for: req)
     }
 
@@ -107,11 +108,16 @@ struct CountyTransfersWeb: Sendable {
         let title = Self.tr(req, "跨县调动", "Transfers between counties")
         var w = HTMLWriter(capacity: 4096 + items.count * 900)
         w.raw("<div class=\"page-head\"><h1>"); w.text(title); w.raw("</h1><p class=\"muted\">")
-        w.text(Self.tr(req, "调出由本县教育局在教师页面办理，对方县教育局选择调入学校后生效；双方都能看到每一条记录。",
-                       "The sending bureau releases a teacher from the teacher's page; the move takes effect when the receiving bureau places them in a school. Both see every record."))
+        w.text(
+            Self.tr(
+                req, "调出由本县教育局在教师页面办理，对方县教育局选择调入学校后生效；双方都能看到每一条记录。",
+                "The sending bureau releases a teacher from the teacher's page; the move takes effect when the receiving bureau places them in a school. Both see every record."
+            ))
         w.raw("</p></div><div class=\"table-wrap\"><table class=\"data\" id=\"county-transfers\"><thead><tr>")
-        for h in [Self.tr(req, "教师", "Teacher"), Self.tr(req, "调出", "From"), Self.tr(req, "调入", "To"), Self.tr(req, "日期", "Date"),
-                  Self.tr(req, "原因", "Reason"), Self.tr(req, "状态", "Status")] {
+        for h in [
+            Self.tr(req, "教师", "Teacher"), Self.tr(req, "调出", "From"), Self.tr(req, "调入", "To"), Self.tr(req, "日期", "Date"),
+            Self.tr(req, "原因", "Reason"), Self.tr(req, "状态", "Status"),
+        ] {
             w.raw("<th>"); w.text(h); w.raw("</th>")
         }
         w.raw("</tr></thead><tbody>")
@@ -123,7 +129,8 @@ struct CountyTransfersWeb: Sendable {
             w.raw("</td><td class=\"nowrap\">"); w.text(v.toCountyName)
             if let s = v.toSchoolName { w.raw("<br><span class=\"small muted\">"); w.text(s); w.raw("</span>") }
             w.raw("</td><td class=\"nowrap\">"); w.text(v.row.onDate); w.raw("</td><td>"); w.text(v.row.reason)
-            w.raw("</td><td>"); w.raw(v.row.status == "pending" ? "<span class=\"badge warn\">" : "<span class=\"badge\">"); w.text(Self.statusLabel(req, v.row.status)); w.raw("</span>")
+            w.raw("</td><td>"); w.raw(v.row.status == "pending" ? "<span class=\"badge warn\">" : "<span class=\"badge\">");
+            w.text(Self.statusLabel(req, v.row.status)); w.raw("</span>")
             if let n = v.row.note { w.raw("<br><span class=\"small\">"); w.text(n); w.raw("</span>") }
             w.raw("</td></tr>")
             // What the county does next, on a row of its own under the transfer.
@@ -138,7 +145,8 @@ struct CountyTransfersWeb: Sendable {
                     w.raw("</select> <button type=\"submit\" class=\"primary\">"); w.text(Self.tr(req, "接收", "Receive")); w.raw("</button></form>")
                     w.raw("<form method=\"post\" class=\"inline-form\" action=\""); w.text(CountyTransferRoute.refuse.path(v.row.id))
                     w.raw("\"><input type=\"hidden\" name=\"_csrf\" value=\""); w.text(req.csrfToken)
-                    w.raw("\"><input name=\"note\" required maxlength=\"200\" placeholder=\""); w.text(Self.tr(req, "不予接收的原因", "why not")); w.raw("\"> <button type=\"submit\" class=\"button\">")
+                    w.raw("\"><input name=\"note\" required maxlength=\"200\" placeholder=\""); w.text(Self.tr(req, "不予接收的原因", "why not"));
+                    w.raw("\"> <button type=\"submit\" class=\"button\">")
                     w.text(Self.tr(req, "不予接收", "Refuse")); w.raw("</button></form>")
                 } else if v.direction == "out" {
                     w.raw("<form method=\"post\" class=\"inline-form\" action=\""); w.text(CountyTransferRoute.withdraw.path(v.row.id))
@@ -191,17 +199,25 @@ struct CountyTransfersWeb: Sendable {
         let title = Self.tr(req, "调往外县：\(t.name)", "Release to another county: \(t.name)")
         var w = HTMLWriter(capacity: 4096 + counties.count * 80)
         w.raw("<nav class=\"crumbs\"><a href=\""); w.text(RegistryRoute.teacher.path(t.id)); w.raw("\">"); w.text(t.name); w.raw("</a> › ")
-        w.text(Self.tr(req, "调往外县", "Release to another county")); w.raw("</nav><div class=\"page-head\"><h1>"); w.text(title); w.raw("</h1><p class=\"muted\">")
+        w.text(Self.tr(req, "调往外县", "Release to another county")); w.raw("</nav><div class=\"page-head\"><h1>"); w.text(title);
+        w.raw("</h1><p class=\"muted\">")
         w.text((t.schoolName ?? "") + " · " + Self.tr(req, "本校任教起始 ", "at this school since ") + t.schoolSince)
         w.raw("</p></div>")
         if let e = errors["_"] { w.raw("<div class=\"flash err\" role=\"alert\">"); w.text(e); w.raw("</div>") }
         w.raw("<section class=\"card\"><p class=\"small muted\">")
-        w.text(Self.tr(req, "教师在对方县教育局选定调入学校后才调出本县；在此之前可以撤回。", "The teacher leaves the county when the other county's bureau places them in a school; until then the release can be withdrawn."))
+        w.text(
+            Self.tr(
+                req, "教师在对方县教育局选定调入学校后才调出本县；在此之前可以撤回。",
+                "The teacher leaves the county when the other county's bureau places them in a school; until then the release can be withdrawn."))
         w.raw("</p><form method=\"post\" class=\"stack narrow\" id=\"county-out-form\" action=\""); w.text(CountyTransferRoute.release.path(t.id))
-        w.raw("\"><input type=\"hidden\" name=\"_csrf\" value=\""); w.text(req.csrfToken); w.raw("\"><input type=\"hidden\" name=\"version\" value=\""); w.text(values["version"] ?? "")
+        w.raw("\"><input type=\"hidden\" name=\"_csrf\" value=\""); w.text(req.csrfToken); w.raw("\"><input type=\"hidden\" name=\"version\" value=\"");
+        w.text(values["version"] ?? "")
         w.raw("\"><label>"); w.text(Self.tr(req, "调入的县（市、区）", "County")); w.raw("<select name=\"toCounty\" required data-filter><option value=\"\">—</option>")
         SelectOption.write(
-            counties.map { c in SelectOption(value: c.code, label: (c.parentCode.flatMap { cities[$0] }.map { $0 + " " } ?? "") + c.name, selected: c.code == values["toCounty"]) }, to: &w)
+            counties.map { c in
+                SelectOption(
+                    value: c.code, label: (c.parentCode.flatMap { cities[$0] }.map { $0 + " " } ?? "") + c.name, selected: c.code == values["toCounty"])
+            }, to: &w)
         w.raw("</select></label>")
         for (field, label, input) in [
             ("toCounty", "", ""),
@@ -212,7 +228,8 @@ struct CountyTransfersWeb: Sendable {
             if let e = errors[field] { w.raw("<p class=\"field-error\" id=\"err-"); w.raw(field); w.raw("\">"); w.text(e); w.raw("</p>") }
         }
         w.raw("<div class=\"actions\"><button type=\"submit\" class=\"primary\" id=\"county-out-submit\">"); w.text(Self.tr(req, "调出", "Release"))
-        w.raw("</button><a class=\"button\" href=\""); w.text(RegistryRoute.teacher.path(t.id)); w.raw("\">"); w.label("form.cancel", req.uiLocale); w.raw("</a></div></form></section>")
+        w.raw("</button><a class=\"button\" href=\""); w.text(RegistryRoute.teacher.path(t.id)); w.raw("\">"); w.label("form.cancel", req.uiLocale);
+        w.raw("</a></div></form></section>")
         return req.page(req.layout("nav.teachers", title: title), status: status, content: w.html)
     }
 
@@ -224,8 +241,10 @@ struct CountyTransfersWeb: Sendable {
         let t = try await service.teacher(id: try req.intParameter("id"))
         let f = try req.content.decode(ReleaseForm.self)
         do {
-            let v = try await service.releaseToCounty(teacherId: t.id, toCounty: f.toCounty, on: f.onDate, reason: f.reason, version: f.version.flatMap { Int($0) })
-            return req.redirect(to: CountyTransferRoute.list.path(), flash: Self.tr(req, "已办理调出，待\(v.toCountyName)接收", "Released; waiting for \(v.toCountyName)"))
+            let v = try await service.releaseToCounty(
+                teacherId: t.id, toCounty: f.toCounty, on: f.onDate, reason: f.reason, version: f.version.flatMap { Int($0) })
+            return req.redirect(
+                to: CountyTransferRoute.list.path(), flash: Self.tr(req, "已办理调出，待\(v.toCountyName)接收", "Released; waiting for \(v.toCountyName)"))
         } catch let e as DomainError where e.kind == .invalid || e.kind == .conflict {
             let values = ["toCounty": f.toCounty ?? "", "onDate": f.onDate ?? "", "reason": f.reason ?? "", "version": f.version ?? ""]
             return try await releasePage(req, t, values: values, errors: e.fieldMessages(req.uiLocale), status: e.formStatus)
@@ -249,20 +268,23 @@ struct CountyTransfersWeb: Sendable {
         try Self.requireActing(req)
         let f = try req.content.decode(AcceptForm.self)
         let id = try req.intParameter("id")
-        return try await decided(req, { try await RegistryService(req).acceptCountyTransfer(id: id, toSchoolId: f.toSchoolId.flatMap { Int($0) }, stagePart: f.stagePart) },
-                                 done: Self.tr(req, "已接收，教师已调入", "Received: the teacher has joined"))
+        return try await decided(
+            req, { try await RegistryService(req).acceptCountyTransfer(id: id, toSchoolId: f.toSchoolId.flatMap { Int($0) }, stagePart: f.stagePart) },
+            done: Self.tr(req, "已接收，教师已调入", "Received: the teacher has joined"))
     }
 
     func refuse(req: Request) async throws -> Response {
         try Self.requireActing(req)
         let f = try req.content.decode(NoteForm.self)
         let id = try req.intParameter("id")
-        return try await decided(req, { try await RegistryService(req).closeCountyTransfer(id: id, refuse: true, note: f.note) }, done: Self.tr(req, "已不予接收", "Refused"))
+        return try await decided(
+            req, { try await RegistryService(req).closeCountyTransfer(id: id, refuse: true, note: f.note) }, done: Self.tr(req, "已不予接收", "Refused"))
     }
 
     func withdraw(req: Request) async throws -> Response {
         try Self.requireActing(req)
         let id = try req.intParameter("id")
-        return try await decided(req, { try await RegistryService(req).closeCountyTransfer(id: id, refuse: false, note: nil) }, done: Self.tr(req, "已撤回", "Withdrawn"))
+        return try await decided(
+            req, { try await RegistryService(req).closeCountyTransfer(id: id, refuse: false, note: nil) }, done: Self.tr(req, "已撤回", "Withdrawn"))
     }
 }
