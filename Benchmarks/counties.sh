@@ -10,8 +10,15 @@ SECS=${1:-8}
 source "$(dirname "$0")/province.sh"
 province_copy "$WORK/counties"
 DB="$WORK/counties/xuequ.sqlite"
-serve_bench "$WORK/counties" 18190
 C=$(sqlite3 "$DB" "SELECT code FROM areas WHERE level = 'county' AND code <> '130481' ORDER BY code LIMIT 1")
+serve_bench "$WORK/counties" 18190
+# A set seeded before each county had its certifying body (migration 088, run as the server started): give county C its own,
+# with an open window, as `xuequ seed --scale province` now does for every county.
+if [ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM cert_bodies WHERE area_code = '$C'")" = 0 ]; then
+  sqlite3 "$DB" "INSERT INTO cert_bodies (code, name, level, area_code) VALUES ('13777', '县认定机构', 'county', '$C');
+    INSERT INTO cert_windows (body_id, name, opens_on, closes_on, types) SELECT id, '压测批次', date('now', '-10 days'), date('now', '+20 days'),
+      'kindergarten,primary,junior,senior,vocational,vocational_practice' FROM cert_bodies WHERE area_code = '$C'"
+fi
 declare -A TOKEN COOKIE
 for u in province city "admin-$C" district1; do TOKEN[$u]=$(token "$u"); COOKIE[$u]=$(cookie "$u"); done
 cold() { # label user kind path
@@ -54,4 +61,7 @@ run "a county bureau's inspection page" "admin-$C" page "/inspection"
 run "a county bureau's audit log" "admin-$C" page "/admin/audit"
 run "a county bureau's accounts" "admin-$C" page "/admin/users"
 run "a county bureau's internship" "admin-$C" page "/internship"
+run "a county bureau's certification queue" "admin-$C" page "/certification"
+run "a county bureau's transfers between counties" "admin-$C" page "/county-transfers"
+run "the province's inspection thresholds" province page "/inspection/rules"
 echo "server RSS at end: $(rss)"

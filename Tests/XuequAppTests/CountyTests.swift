@@ -974,6 +974,11 @@ struct CountyTests {
             // A district office sets nothing.
             #expect(
                 try await Browser.form(app, try await Browser.login(app, "d1"), "/inspection/rules", form(classPrimary: 40, note: "x")).status == .forbidden)
+            // 邯山区 given another code keeps its own version.
+            try await app.writeGate.transaction(on: app.db) { tx in
+                _ = try await AreasCommand.recode(app, from: "130402", to: "130405", name: "邯山区", parent: "130400", on: tx, now: 0)
+            }
+            #expect(try await service.rules(year: 2026, county: "130405").classPrimary == 42)
         }
     }
 
