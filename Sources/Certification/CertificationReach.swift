@@ -52,7 +52,8 @@ extension CertificationService {
             windows: Set(
                 windows.filter { w in
                     guard let area = w.bodyArea else { return false }
-                    return prefecture ? (code.count == 6 && area.count == 6 && area.hasPrefix(prefix)) : area == code
+                    // A prefecture reviewer is bound to a city (its code ends in 00), never to a county.
+                    return prefecture ? (code.count == 6 && code.hasSuffix("00") && area.count == 6 && area.hasPrefix(prefix)) : area == code
                 }.map(\.id)))
     }
 

@@ -29,7 +29,7 @@ extension CertificationService {
         let prefix = String(area.prefix(4))
         return all.filter { b in
             guard let a = b.areaCode else { return false }
-            return a == area || (CertificationPolicy.isPrefectureBody(actor) && area.count == 6 && a.count == 6 && a.hasPrefix(prefix))
+            return a == area || (CertificationPolicy.isPrefectureBody(actor) && area.count == 6 && area.hasSuffix("00") && a.count == 6 && a.hasPrefix(prefix))
         }
     }
 

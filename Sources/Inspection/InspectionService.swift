@@ -142,17 +142,17 @@ public struct InspectionService: Sendable {
         }
     }
 
-    /// The area whose thresholds the caller sets: a county's bureau its county's (its own version,
-    /// among several), the bureau of a database of one county the database's (nil), a city or
-    /// province its own; 403 for anyone else.
-    func rulesArea(_ actor: Actor) throws -> String? {
+    /// The area whose thresholds the caller sets: a county's bureau its county's (alone in its
+    /// database or among several: its own version comes before any city's or province's), a city
+    /// or province its own; 403 for anyone else.
+    func rulesArea(_ actor: Actor) async throws -> String? {
         switch actor.scope {
         case .oneCounty(let c):
             try actor.require(.inspectionWrite)
             return c.code
         case .county:
             try actor.require(.inspectionWrite)
-            return nil
+            return try await area(actor).code
         case .counties(let a):
             try actor.require(.inspectionRulesArea)
             return a.code
@@ -191,7 +191,7 @@ public struct InspectionService: Sendable {
         let actor = try ctx.requireActor()
         // Each sets its own area's version: a county among several its county's, a city or
         // province its own (the counties below inherit it), the bureau of one county the database's.
-        let area = try rulesArea(actor)
+        let area = try await rulesArea(actor)
         var e = FieldErrors()
         let date = effectiveFrom.flatMap { CivilDate(parsing: $0.trimmed) }
         if date == nil { e.add("effectiveFrom", "请填写生效日期（如2024-01-01）", "enter the date it takes effect (e.g. 2024-01-01)") }

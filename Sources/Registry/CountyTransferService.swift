@@ -164,7 +164,7 @@ extension RegistryService {
                 throw Self.transferDecided
             }
             // The teacher is still where the sending county released them from.
-            guard let t = try await RegistryStore.teacher(id: row.teacherId, on: tx), t.schoolId == row.fromSchoolId else { throw Self.transferDecided }
+            guard let t = try await RegistryStore.teacher(id: row.teacherId, on: tx), t.schoolId == row.fromSchoolId else { throw Self.teacherMovedSince }
             let ended: [LocalizedText]
             do {
                 ended = try await RegistryStore.moveTeacher(
@@ -213,6 +213,11 @@ extension RegistryService {
         guard row.status == "pending" else { throw Self.transferDecided }
         return row
     }
+
+    static let teacherMovedSince = DomainError(
+        .conflict, code: "teacher_moved",
+        LocalizedText(
+            zh: "该教师在调出后已在原县内调动或离开，请原县撤回后重新办理", en: "the teacher has moved or left since the release: the sending county withdraws it and releases again"))
 
     static let transferDecided = DomainError(.conflict, code: "transfer_decided", LocalizedText(zh: "该跨县调动已处理", en: "the transfer is already decided"))
 }
