@@ -244,6 +244,12 @@ public struct InspectionService: Sendable {
         }
     }
 
+    /// The name of the caller's county, for the report's title (nil when it has none).
+    public func countyName() async throws -> String? {
+        guard let code = try await area(try ctx.requireActor()).code else { return nil }
+        return try await AreaStore.area(code: code, on: db)?.name
+    }
+
     // MARK: readiness
 
     /// Every indicator for the county and year: computed from the platform's records where it

@@ -224,7 +224,12 @@ public enum SummaryDocuments {
 
     public static func title(_ s: ReportsService.Summary, _ l: UILocale) -> String {
         let y = s.figures.year
-        if s.area.districtId == nil { return l == .en ? "Work summary \(y): the county's schools" : "\(y)年度教育工作总结" }
+        if s.area.districtId == nil {
+            // A county among several names itself (邯山区2026年度教育工作总结); the only county of its
+            // database is "the county", as it always was.
+            let county = s.area.districts == nil ? nil : s.area.name
+            return l == .en ? "Work summary \(y): \(county ?? "the county's schools")" : "\(county ?? "")\(y)年度教育工作总结"
+        }
         return l == .en ? "Work summary \(y): \(s.area.name)" : "\(s.area.name)\(y)年度工作总结"
     }
 

@@ -26,6 +26,7 @@ extension InspectionPages {
     func report(req: Request) async throws -> Response {
         if (try? req.query.get(String.self, at: "format")) == "docx" { return try await Self.docx(req, year: try req.query.get(Int?.self, at: "year")) }
         let r = try await InspectionService(req).readiness(year: try req.query.get(Int?.self, at: "year"))
+        let county = try await InspectionService(req).countyName() ?? ""
         let l = req.uiLocale
         var w = HTMLWriter(capacity: 40_000)
         w.raw("<div class=\"actions no-print\"><button type=\"button\" class=\"button\" data-print>"); w.text(tr(req, "打印", "Print"));
@@ -33,7 +34,8 @@ extension InspectionPages {
         w.text(InspectionRoute.report.path() + "?year=\(r.year)&format=docx"); w.raw("\">"); w.text(tr(req, "下载 Word", "Download .docx"));
         w.raw("</a></div>")
         w.raw("<article class=\"paper inspection-report\"><h1 class=\"sheet-title\">");
-        w.text(tr(req, "县域义务教育优质均衡发展自评报告", "County self-evaluation: quality balance of compulsory education"))
+        // Named for its county, as the report is filed: 武安市县域义务教育优质均衡发展自评报告.
+        w.text(tr(req, county + "县域义务教育优质均衡发展自评报告", (county.isEmpty ? "" : county + ": ") + "county self-evaluation, quality balance of compulsory education"))
         w.raw("</h1><p class=\"center muted\">"); w.text(tr(req, "（\(r.year)年度）", "(\(r.year))")); w.raw("</p><h2>"); w.text(tr(req, "一、总体情况", "1. Overview"));
         w.raw("</h2><p>")
         w.text(Self.summary(r, l)); w.raw("</p>")
@@ -93,8 +95,12 @@ extension InspectionPages {
     /// The report as WordprocessingML (`DocxWriter`), with the same content as the printed page.
     static func docx(_ req: Request, year: Int?) async throws -> Response {
         let r = try await InspectionService(req).readiness(year: year)
+        let county = try await InspectionService(req).countyName() ?? ""
         let l = req.uiLocale
-        let title = l == .en ? "County self-evaluation: quality balance of compulsory education (\(r.year))" : "县域义务教育优质均衡发展自评报告（\(r.year)年度）"
+        let title =
+            l == .en
+            ? (county.isEmpty ? "" : county + ": ") + "county self-evaluation, quality balance of compulsory education (\(r.year))"
+            : "\(county)县域义务教育优质均衡发展自评报告（\(r.year)年度）"
         var blocks: [DocxDocument.Block] = [.title(title), .heading(l == .en ? "1. Overview" : "一、总体情况", level: 1), .paragraph(summary(r, l))]
         for (n, a) in Aspect.allCases.enumerated() {
             let items = r.indicators.filter { $0.def.aspect == a }

@@ -34,7 +34,7 @@ extension ReportsService {
     /// The summary as `.docx` or `.xlsx`, written off the event loop.
     static func file(_ req: Request, _ s: Summary, format: String) async throws -> Response {
         let l = req.uiLocale, y = s.figures.year
-        let base = (s.area.districtId == nil ? "" : s.area.name) + "\(y)年度工作总结"
+        let base = (s.area.districtId == nil && s.area.districts == nil ? "" : s.area.name) + "\(y)年度工作总结"
         switch format {
         case "docx":
             let data = try await req.application.workPools.sheets.runIfActive { try SummaryDocuments.docx(s, l) }
