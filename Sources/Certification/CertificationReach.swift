@@ -45,16 +45,16 @@ extension CertificationService {
             let several = try await ctx.kept("cert.severalCounties", areas: ["areas"]) { try await AreaStore.holdsSeveralCounties(on: db) }
             return CertReach(windows: several ? [] : nil)
         }
-        // A county body's windows; for a city, those of the county bodies whose code starts with
-        // the city's four digits (GB/T 2260: a county's code extends its city's).
-        let prefix = String(code.prefix(4))
-        return CertReach(
-            windows: Set(
-                windows.filter { w in
-                    guard let area = w.bodyArea else { return false }
-                    // A prefecture reviewer is bound to a city (its code ends in 00), never to a county.
-                    return prefecture ? (code.count == 6 && code.hasSuffix("00") && area.count == 6 && area.hasPrefix(prefix)) : area == code
-                }.map(\.id)))
+        return CertReach(windows: Set(windows.filter { Self.serves($0.bodyArea, code, prefecture: prefecture) }.map(\.id)))
+    }
+
+    /// Whether a body bound to `bodyArea` is the caller's (bound to `code`): a county's own body;
+    /// for a prefecture reviewer bound to a city, its own and its counties' bodies (never when it
+    /// is bound to a county or a province).
+    static func serves(_ bodyArea: String?, _ code: String, prefecture: Bool) -> Bool {
+        guard let bodyArea else { return false }
+        if bodyArea == code { return true }
+        return prefecture && code.count == 6 && AreaStore.lies(bodyArea, within: code)
     }
 
     /// The windows a list reads: the one asked for, when the caller reaches it (another body's

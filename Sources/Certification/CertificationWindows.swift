@@ -26,11 +26,7 @@ extension CertificationService {
         let all = try await Self.bodies(on: db)
         if CertificationPolicy.isApplicant(actor) { return all }
         guard let area = Self.bodyArea(of: actor) else { return try await reach().windows == nil ? all : [] }
-        let prefix = String(area.prefix(4))
-        return all.filter { b in
-            guard let a = b.areaCode else { return false }
-            return a == area || (CertificationPolicy.isPrefectureBody(actor) && area.count == 6 && area.hasSuffix("00") && a.count == 6 && a.hasPrefix(prefix))
-        }
+        return all.filter { Self.serves($0.areaCode, area, prefecture: CertificationPolicy.isPrefectureBody(actor)) }
     }
 
     func requireBureau() throws -> Actor {

@@ -131,15 +131,7 @@ public struct InspectionService: Sendable {
     func chain(_ code: String?) async throws -> [String] {
         guard let code else { return [] }
         let db = self.db
-        return try await ctx.kept("areas.chain|\(code)", areas: ["areas"]) {
-            var out: [String] = []
-            var next: String? = code
-            while let c = next, out.count < 4, let a = try await AreaStore.area(code: c, on: db) {
-                out.append(a.code)
-                next = a.parentCode
-            }
-            return out
-        }
+        return try await ctx.kept("areas.chain|\(code)", areas: ["areas"]) { try await AreaStore.ancestors(of: code, on: db) }
     }
 
     /// The area whose thresholds the caller sets: a county's bureau its county's (alone in its

@@ -13,6 +13,14 @@ import XuequCore
 /// on the next request, with the same token.
 @Suite("Scopes follow the registry")
 struct ScopeTests {
+    @Test("an area lies within another by its GB/T 2260 code: a county in its city and province, never in another's")
+    func areasWithin() {
+        #expect(AreaStore.lies("130402", within: "130400") && AreaStore.lies("130402", within: "13") && AreaStore.lies("130400", within: "13"))
+        #expect(AreaStore.lies("130402", within: "130402"))
+        #expect(!AreaStore.lies("130402", within: "130100") && !AreaStore.lies("130402", within: "130481") && !AreaStore.lies("140402", within: "13"))
+        #expect(!AreaStore.lies("13", within: "130400") && !AreaStore.lies("1304", within: "130400"))
+    }
+
     @Test("a teacher moved to another school sees the new school and their own record", arguments: TestDB.all)
     func teacherMoved(db: TestDB) async throws {
         try await withApp(db) { app, f in

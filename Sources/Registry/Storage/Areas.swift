@@ -85,6 +85,27 @@ public enum AreaStore {
         return (try await db.sql.raw("SELECT COUNT(*) AS n FROM areas WHERE level = 'county'").first(decoding: N.self)?.n ?? 0) > 1
     }
 
+    /// Whether an area lies within another by its code (GB/T 2260): itself; a county or city of a
+    /// province (its two digits); a county of a city (the city's code ends in 00, the county's
+    /// extends its first four).
+    public static func lies(_ code: String, within area: String) -> Bool {
+        if code == area { return true }
+        if area.count == 2 { return code.count == 6 && code.hasPrefix(area) }
+        return area.count == 6 && area.hasSuffix("00") && code.count == 6 && code.hasPrefix(area.prefix(4))
+    }
+
+    /// An area and those above it, nearest first (a county, its city, its province), read up the
+    /// tree; empty for an unknown code.
+    public static func ancestors(of code: String, on db: any Database) async throws -> [String] {
+        var out: [String] = []
+        var next: String? = code
+        while let c = next, out.count < 4, let a = try await area(code: c, on: db) {
+            out.append(a.code)
+            next = a.parentCode
+        }
+        return out
+    }
+
     /// The county new districts go under when the caller names none: the only county there is.
     public static func soleCounty(on db: any Database) async throws -> String? {
         let counties = try await db.sql.raw("SELECT code, name, level, parent_code FROM areas WHERE level = 'county' LIMIT 2").all(
